@@ -1,0 +1,1 @@
+//! tui (work in progress)
