@@ -172,10 +172,7 @@ fn another_programs_sqlite_database_is_refused() {
 #[test]
 fn schema_is_pinned() {
     let store = Store::open_in_memory().unwrap();
-    insta::assert_snapshot!(
-        "store_schema_v1",
-        store.schema_sql().unwrap().join(";\n\n")
-    );
+    insta::assert_snapshot!("store_schema_v1", store.schema_sql().unwrap().join(";\n\n"));
 }
 
 #[test]
@@ -436,7 +433,13 @@ fn update_payment_state_records_amounts_and_journals_the_change() {
         cancelled: 0,
     };
     let p = store
-        .update_payment_state(ids.payment_id, PayState::Authorized, None, Some(amounts), t1)
+        .update_payment_state(
+            ids.payment_id,
+            PayState::Authorized,
+            None,
+            Some(amounts),
+            t1,
+        )
         .unwrap();
     assert_eq!(p.state, PayState::Authorized);
     assert_eq!(p.amounts, amounts);
@@ -446,7 +449,9 @@ fn update_payment_state_records_amounts_and_journals_the_change() {
     store
         .set_payment_deadlines(ids.payment_id, Some(t2), Some(t2 + Duration::minutes(5)))
         .unwrap();
-    store.set_psp_transaction_id(ids.payment_id, "psp-1").unwrap();
+    store
+        .set_psp_transaction_id(ids.payment_id, "psp-1")
+        .unwrap();
     let p = store.payment(ids.payment_id).unwrap().unwrap();
     assert_eq!(p.user_deadline_at, Some(t2));
     assert_eq!(p.approval_deadline_at, Some(t2 + Duration::minutes(5)));
@@ -530,14 +535,8 @@ fn find_sales_by_reference_receipt_amount_phone_and_time() {
     other.payment.customer_phone = Some("4799998888".into());
     let b = store.begin_sale(&other).unwrap();
 
-    let q = |q: SaleQuery| -> Vec<i64> {
-        store
-            .find_sales(&q)
-            .unwrap()
-            .iter()
-            .map(|s| s.id)
-            .collect()
-    };
+    let q =
+        |q: SaleQuery| -> Vec<i64> { store.find_sales(&q).unwrap().iter().map(|s| s.id).collect() };
     let all = SaleQuery::default;
     assert_eq!(
         q(SaleQuery {

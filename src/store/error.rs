@@ -173,7 +173,9 @@ impl StoreError {
                 "The database thread has stopped. Restart the till.",
             ),
             StoreError::Sqlite(e) => Text::new(
-                format!("Databasefeil: {e}. Prøv igjen; hvis det gjentar seg, start kassen på nytt."),
+                format!(
+                    "Databasefeil: {e}. Prøv igjen; hvis det gjentar seg, start kassen på nytt."
+                ),
                 format!("Database error: {e}. Try again; if it keeps happening, restart the till."),
             ),
         }

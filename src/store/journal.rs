@@ -665,10 +665,7 @@ impl Store {
     }
 
     /// Journal entries of one payment, oldest first.
-    pub fn operations_for_payment(
-        &self,
-        payment_id: i64,
-    ) -> Result<Vec<OperationRow>, StoreError> {
+    pub fn operations_for_payment(&self, payment_id: i64) -> Result<Vec<OperationRow>, StoreError> {
         self.ops_where("payment_id = ?1", payment_id)
     }
 

@@ -30,6 +30,8 @@ use crate::clock::{IdGen, RandomIds};
 
 pub use async_store::AsyncStore;
 pub use error::StoreError;
+pub use journal::{MAX_REFERENCE_LEN, SALE_COUNTER, make_receipt_number, make_reference};
+pub use outbox::MAX_KEY_LEN;
 pub use types::*;
 
 /// File name of the database inside the data directory.
@@ -144,9 +146,18 @@ impl Store {
             });
         }
 
+        let known = i64::try_from(MIGRATION_LIST.len()).unwrap_or(i64::MAX);
+        if user_version > known {
+            return Err(StoreError::TooNew {
+                detail: format!("schema version {user_version}, this kasse knows {known}"),
+            });
+        }
+
         apply_pragmas(&conn, path.is_some())?;
 
-        MIGRATIONS.to_latest(&mut conn).map_err(|e| migration_error(&shown, e))?;
+        MIGRATIONS
+            .to_latest(&mut conn)
+            .map_err(|e| migration_error(&shown, e))?;
 
         let mut store = Store {
             conn,
