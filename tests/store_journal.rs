@@ -681,3 +681,70 @@ async fn async_store_reports_closed_after_a_panicking_job() {
     assert!(matches!(r, Err(StoreError::Closed)));
     assert!(matches!(store.call(|_| 1).await, Err(StoreError::Closed)));
 }
+
+#[test]
+fn reference_search_accepts_a_part_of_the_reference() {
+    let mut store = Store::open_in_memory().unwrap();
+    let a = store.begin_sale(&sale("s1", "t1", T0)).unwrap();
+    let b = store.begin_sale(&sale("s1", "t1", T0)).unwrap();
+    let find = |r: &str| -> Vec<i64> {
+        store
+            .find_sales(&SaleQuery {
+                reference: Some(r.into()),
+                ..Default::default()
+            })
+            .unwrap()
+            .iter()
+            .map(|s| s.id)
+            .collect()
+    };
+    assert_eq!(find("000002"), [b.sale_id]);
+    assert_eq!(find("kasse-s1-t1-000001-a1"), [a.sale_id]);
+    assert!(find("000003").is_empty());
+    assert!(
+        store
+            .find_sales(&SaleQuery {
+                reference: Some(" ".into()),
+                ..Default::default()
+            })
+            .is_err()
+    );
+}
+
+#[test]
+fn counters_can_be_raised_for_a_replaced_database_but_never_lowered() {
+    let mut store = Store::open_in_memory().unwrap();
+    store
+        .ensure_counter_at_least("s1", "t1", SALE_COUNTER, 500)
+        .unwrap();
+    let ids = store.begin_sale(&sale("s1", "t1", T0)).unwrap();
+    assert_eq!(ids.reference, "kasse-s1-t1-000501-a1");
+    store
+        .ensure_counter_at_least("s1", "t1", SALE_COUNTER, 10)
+        .unwrap();
+    assert_eq!(store.next_sequence("s1", "t1").unwrap(), 502);
+}
+
+#[test]
+fn operations_between_covers_the_day_and_mint_key_is_fresh() {
+    let mut store = Store::open_in_memory().unwrap();
+    store.begin_sale(&sale("s1", "t1", T0)).unwrap();
+    store
+        .record_operation(&NewOperation {
+            staff_id: Some("manager-1".into()),
+            ..NewOperation::new("drawer_open", OpOutcome::Info, T0 + Duration::days(1))
+        })
+        .unwrap();
+    let today = store
+        .operations_between(T0, T0 + Duration::days(1))
+        .unwrap();
+    assert_eq!(today.len(), 2, "sale_opened + payment_written");
+    let tomorrow = store
+        .operations_between(T0 + Duration::days(1), T0 + Duration::days(2))
+        .unwrap();
+    assert_eq!(tomorrow[0].op.kind, "drawer_open");
+    assert_eq!(tomorrow[0].op.staff_id.as_deref(), Some("manager-1"));
+    let (k1, k2) = (store.mint_key(), store.mint_key());
+    assert_ne!(k1, k2);
+    assert!(k1.len() <= MAX_KEY_LEN);
+}

@@ -41,6 +41,10 @@ pub enum StoreError {
         source: std::io::Error,
     },
 
+    /// The database file can only be opened read-only.
+    #[error("the database file \"{path}\" is read-only; kasse must be able to write it", path = path.display())]
+    ReadOnly { path: PathBuf },
+
     /// Caller passed a value the store refuses.
     #[error("invalid {field} \"{value}\": {reason}")]
     Invalid {
@@ -129,6 +133,16 @@ impl StoreError {
                 ),
                 format!(
                     "Cannot use \"{}\": {source}. Check that the directory exists and is writable, or choose another with --data-dir.",
+                    path.display()
+                ),
+            ),
+            StoreError::ReadOnly { path } => Text::new(
+                format!(
+                    "Databasefilen «{}» er skrivebeskyttet. Gi kassen skrivetilgang til filen og mappen, eller velg en annen mappe med --data-dir.",
+                    path.display()
+                ),
+                format!(
+                    "The database file \"{}\" is read-only. Give the till write access to the file and its directory, or choose another with --data-dir.",
                     path.display()
                 ),
             ),

@@ -146,6 +146,9 @@ impl Store {
             });
         }
 
+        if conn.is_readonly(rusqlite::MAIN_DB).map_err(corrupt)? {
+            return Err(StoreError::ReadOnly { path: shown });
+        }
         let known = i64::try_from(MIGRATION_LIST.len()).unwrap_or(i64::MAX);
         if user_version > known {
             return Err(StoreError::TooNew {
@@ -218,6 +221,12 @@ impl Store {
         })?;
         tx.commit()?;
         Ok(out)
+    }
+
+    /// A fresh idempotency key from the store's id generator (e.g. for a refund row). Persist
+    /// it (in an outbox row) before using it on the network.
+    pub fn mint_key(&self) -> String {
+        self.ids.uuid().to_string()
     }
 
     /// Value of a meta key.
