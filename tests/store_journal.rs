@@ -675,11 +675,31 @@ async fn async_store_runs_closures_on_its_thread() {
 }
 
 #[tokio::test]
-async fn async_store_reports_closed_after_a_panicking_job() {
+async fn async_store_survives_a_panicking_job_and_rolls_it_back() {
     let store = AsyncStore::new(Store::open_in_memory().unwrap()).unwrap();
-    let r = store.call(|_| -> i32 { panic!("boom") }).await;
-    assert!(matches!(r, Err(StoreError::Closed)));
-    assert!(matches!(store.call(|_| 1).await, Err(StoreError::Closed)));
+    let r = store
+        .call(|s| -> i32 {
+            let _ = s.transaction(|tx| {
+                tx.begin_sale(&sale("s1", "t1", T0))?;
+                panic!("boom inside a transaction");
+                #[allow(unreachable_code)]
+                Ok(())
+            });
+            0
+        })
+        .await;
+    assert!(matches!(r, Err(StoreError::JobPanicked)), "{r:?}");
+    let count = store
+        .run(|s| s.find_sales(&SaleQuery::default()))
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(count, 0, "the panicking job's writes were rolled back");
+    let ids = store
+        .run(|s| s.begin_sale(&sale("s1", "t1", T0)))
+        .await
+        .unwrap();
+    assert_eq!(ids.sequence, 1);
 }
 
 #[test]

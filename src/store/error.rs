@@ -79,6 +79,10 @@ pub enum StoreError {
     #[error("the database worker thread has stopped")]
     Closed,
 
+    /// A closure sent to the store thread panicked (a bug); its writes were rolled back.
+    #[error("an internal error stopped a database task; its changes were rolled back")]
+    JobPanicked,
+
     /// Any other SQLite error.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
@@ -185,6 +189,10 @@ impl StoreError {
             StoreError::Closed => Text::new(
                 "Databasetråden har stoppet. Start kassen på nytt.",
                 "The database thread has stopped. Restart the till.",
+            ),
+            StoreError::JobPanicked => Text::new(
+                "En intern feil stoppet en databaseoppgave; endringene ble rullet tilbake. Prøv igjen, og meld feilen til support.",
+                "An internal error stopped a database task; its changes were rolled back. Try again, and report the fault to support.",
             ),
             StoreError::Sqlite(e) => Text::new(
                 format!(
