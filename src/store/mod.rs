@@ -301,9 +301,12 @@ fn check_header(path: &Path) -> Result<(), StoreError> {
         }
     };
     if !meta.is_file() {
-        return Err(StoreError::Corrupt {
+        return Err(StoreError::Io {
             path: path.to_path_buf(),
-            detail: "it is not a regular file".into(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "this is a directory or device, not a database file",
+            ),
         });
     }
     if meta.len() == 0 {

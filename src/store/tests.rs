@@ -196,3 +196,38 @@ fn reference_format_and_limits() {
     assert!(r.len() <= 50 && r.len() >= 8);
     assert!(r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
 }
+
+#[test]
+fn a_directory_is_not_opened_as_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = Store::open(dir.path()).unwrap_err();
+    assert!(matches!(err, StoreError::Io { .. }), "{err:?}");
+    assert!(err.message().en.contains("--data-dir"));
+}
+
+proptest::proptest! {
+    #[test]
+    fn references_always_fit_vipps_rules_or_are_refused(
+        shop in "[A-Za-z0-9]{1,12}",
+        till in "[A-Za-z0-9]{1,12}",
+        seq in 1_i64..=i64::MAX,
+        attempt in 1_i64..=999,
+    ) {
+        match journal::make_reference(&shop, &till, seq, attempt) {
+            Ok(r) => {
+                proptest::prop_assert!((8..=50).contains(&r.len()), "{}", r);
+                proptest::prop_assert!(r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+                let prefix = format!("kasse-{shop}-{till}-");
+                let suffix = format!("-a{attempt}");
+                proptest::prop_assert!(r.starts_with(&prefix));
+                proptest::prop_assert!(r.ends_with(&suffix));
+            }
+            Err(e) => {
+                let is_length = matches!(e, StoreError::Invalid { field: "reference", .. });
+                proptest::prop_assert!(is_length);
+                let len = format!("kasse-{shop}-{till}-{seq:06}-a{attempt}").len();
+                proptest::prop_assert!(len > 50);
+            }
+        }
+    }
+}
