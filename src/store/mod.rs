@@ -141,11 +141,22 @@ impl Store {
             return Err(StoreError::Corrupt {
                 path: shown,
                 detail: format!(
-                    "it is a SQLite database with {objects} tables/indexes of another program"
+                    "it is a SQLite database of another program ({objects} tables/indexes)"
                 ),
             });
         }
 
+        if user_version > 0 {
+            let app: Option<String> = conn
+                .query_row("SELECT value FROM meta WHERE key = 'app'", [], |r| r.get(0))
+                .ok();
+            if app.as_deref() != Some("kasse") {
+                return Err(StoreError::Corrupt {
+                    path: shown,
+                    detail: "it is a SQLite database of another program".into(),
+                });
+            }
+        }
         if conn.is_readonly(rusqlite::MAIN_DB).map_err(corrupt)? {
             return Err(StoreError::ReadOnly { path: shown });
         }

@@ -145,6 +145,7 @@ fn a_newer_schema_is_refused_and_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("k.sqlite3");
     {
+        drop(Store::open(&path).unwrap());
         let c = Connection::open(&path).unwrap();
         c.execute_batch("CREATE TABLE future (x); PRAGMA user_version = 99;")
             .unwrap();
@@ -230,4 +231,26 @@ proptest::proptest! {
             }
         }
     }
+}
+
+#[test]
+fn a_foreign_database_with_a_user_version_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.db");
+    {
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch("CREATE TABLE notes (x); PRAGMA user_version = 1;")
+            .unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    let err = Store::open(&path).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+    assert!(err.message().en.contains("another program"));
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn the_journal_is_marked_as_kasse() {
+    let store = Store::open_in_memory().unwrap();
+    assert_eq!(store.meta_get("app").unwrap().as_deref(), Some("kasse"));
 }
