@@ -296,6 +296,8 @@ fn state_change_and_outbox_row_commit_together_or_not_at_all() {
 
     let out = store
         .transaction(|tx| {
+            let p = tx.payment(ids.payment_id)?.unwrap();
+            assert_eq!(p.state, PayState::Creating);
             tx.update_payment_state(ids.payment_id, PayState::Capturing, None, None, T0)?;
             tx.enqueue(&capture, T0)
         })

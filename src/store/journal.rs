@@ -857,4 +857,19 @@ impl Tx<'_> {
     pub fn begin_sale(&self, sale: &NewSale) -> Result<SaleIds, StoreError> {
         begin_sale(self.tx, self.ids, sale)
     }
+
+    /// See [`Store::new_attempt`].
+    pub fn new_attempt(
+        &self,
+        sale_id: i64,
+        payment: &NewPayment,
+        at: OffsetDateTime,
+    ) -> Result<SaleIds, StoreError> {
+        new_attempt(self.tx, self.ids, sale_id, payment, at)
+    }
+
+    /// Read a payment inside the transaction (read-modify-write).
+    pub fn payment(&self, payment_id: i64) -> Result<Option<PaymentRow>, StoreError> {
+        payment_by_id(self.tx, payment_id)
+    }
 }
