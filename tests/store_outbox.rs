@@ -324,3 +324,24 @@ async fn async_store_drives_the_outbox() {
     store.run(move |s| s.complete(id, T0)).await.unwrap();
     assert_eq!(store.run(|s| s.pending_count()).await.unwrap(), 0);
 }
+
+#[test]
+fn recovery_works_when_the_process_died_without_closing_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kasse.sqlite3");
+    let mut crashed = Store::open(&path).unwrap();
+    let id = crashed
+        .enqueue(&row(OutboxKind::Cancel, "cancel-key-9"), T0)
+        .unwrap();
+    assert_eq!(crashed.claim_due(T0, 10).unwrap().len(), 1);
+    // No close, no checkpoint: the committed rows live only in the WAL file.
+    std::mem::forget(crashed);
+    assert!(dir.path().join("kasse.sqlite3-wal").exists());
+
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.recovered_in_flight(), 1);
+    let r = store.outbox_row(id).unwrap().unwrap();
+    assert_eq!(r.status, OutboxStatus::Pending);
+    assert_eq!(r.idempotency_key, "cancel-key-9");
+    assert_eq!(r.kind, OutboxKind::Cancel);
+}
