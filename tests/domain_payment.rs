@@ -1041,3 +1041,16 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn countdown_seconds_round_up_and_format_as_minutes() {
+    use kasse::domain::payment::format_mmss;
+    let p = waiting();
+    let c = p.countdowns(t0() + Duration::milliseconds(500));
+    assert_eq!(c.open_secs(), Some(300));
+    assert_eq!(c.approve_secs(), Some(600));
+    assert_eq!(format_mmss(Duration::seconds(599)), "9:59");
+    assert_eq!(format_mmss(Duration::milliseconds(4_200)), "0:05");
+    assert_eq!(format_mmss(Duration::seconds(-3)), "0:00");
+    assert_eq!(p.countdowns(at(300)).open_secs(), Some(0));
+}

@@ -62,7 +62,8 @@ pub enum ProviderStatus {
 /// Something that happened, fed to [`Payment::handle`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Event {
-    /// The create call succeeded (Vipps' 2xx arrived) at `at`.
+    /// The create call succeeded; `at` = when its 2xx arrived (a little after Vipps' own
+    /// creation time, so the deadlines computed from it never cut the customer short).
     Created {
         at: OffsetDateTime,
     },
@@ -294,6 +295,32 @@ pub struct Countdowns {
     /// Until the final deadline (the whole window; shown in both phases).
     pub approve_left: Option<Duration>,
     pub phase: &'static str,
+}
+
+impl Countdowns {
+    /// Whole seconds left to open (rounded up, so the gauge shows 0 only when time is up).
+    pub fn open_secs(&self) -> Option<i64> {
+        self.open_left.map(ceil_secs)
+    }
+    /// Whole seconds left until the final deadline (rounded up).
+    pub fn approve_secs(&self) -> Option<i64> {
+        self.approve_left.map(ceil_secs)
+    }
+}
+
+fn ceil_secs(d: Duration) -> i64 {
+    let whole = d.whole_seconds();
+    if d.subsec_nanoseconds() > 0 {
+        whole + 1
+    } else {
+        whole
+    }
+}
+
+/// `m:ss` for countdowns (`9:59`, `0:05`); negative durations show `0:00`.
+pub fn format_mmss(d: Duration) -> String {
+    let s = ceil_secs(d.max(Duration::ZERO));
+    format!("{}:{:02}", s / 60, s % 60)
 }
 
 /// The two deadlines of a created payment.
