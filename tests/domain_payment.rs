@@ -109,8 +109,32 @@ fn uncertain_create_reads_back_before_anything_else() {
         },
     );
     assert_eq!(p.code(), "create_uncertain");
-    assert_eq!(read_at(&e), at(6));
+    assert_eq!(read_at(&e), at(7));
     assert!(!p.is_terminal());
+}
+
+#[test]
+fn repeated_uncertain_creates_back_off_to_respect_the_create_rate_limit() {
+    let mut p = Payment::new(AMOUNT, t0());
+    let mut now = t0();
+    let mut gaps = vec![];
+    for _ in 0..5 {
+        let e = p.handle(
+            now,
+            Event::CreateFailed {
+                definite: false,
+                reason: reason(),
+            },
+        );
+        let read = read_at(&e);
+        gaps.push((read - now).whole_seconds());
+        assert_eq!(
+            p.handle(read, Event::Read(ProviderStatus::NotFound)),
+            vec![Effect::RetryCreate]
+        );
+        now = read;
+    }
+    assert_eq!(gaps, vec![2, 4, 8, 16, 30]);
 }
 
 #[test]

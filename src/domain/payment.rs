@@ -345,6 +345,8 @@ pub struct Payment {
     reads: Vec<OffsetDateTime>,
     next_read: Option<OffsetDateTime>,
     read_failures: u32,
+    /// Uncertain creates so far (backs off the read-then-retry loop; create is 5/min at Vipps).
+    create_failures: u32,
     offline: bool,
     final_read_requested: bool,
     cancel_pending: bool,
@@ -388,6 +390,7 @@ impl Payment {
             reads: Vec::new(),
             next_read: None,
             read_failures: 0,
+            create_failures: 0,
             offline: false,
             final_read_requested: false,
             cancel_pending: false,
@@ -831,7 +834,8 @@ impl Payment {
                     } else {
                         self.last_reason = Some(reason);
                         self.enter(Phase::CreateUncertain);
-                        let d = self.policy.delay(self.read_failures, None);
+                        self.create_failures = self.create_failures.saturating_add(1);
+                        let d = self.policy.delay(self.create_failures, None);
                         vec![self.schedule_read(now, d)]
                     }
                 }
