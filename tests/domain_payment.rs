@@ -1078,3 +1078,35 @@ fn countdown_seconds_round_up_and_format_as_minutes() {
     assert_eq!(format_mmss(Duration::seconds(-3)), "0:00");
     assert_eq!(p.countdowns(at(300)).open_secs(), Some(0));
 }
+
+#[test]
+fn resumed_payment_found_fully_released_is_voided_not_paid() {
+    let (mut p, _) = Payment::resume(AMOUNT, t0(), Some(t0()), at(100));
+    let e = p.handle(
+        at(100),
+        Event::Read(ProviderStatus::Authorized {
+            authorized: AMOUNT,
+            captured: 0,
+            refunded: 0,
+            cancelled: AMOUNT,
+        }),
+    );
+    assert!(e.is_empty());
+    assert_eq!(p.code(), "voided");
+}
+
+#[test]
+fn partly_cancelled_reservation_is_a_mismatch_for_staff() {
+    let mut p = waiting();
+    p.handle(
+        at(30),
+        Event::Read(ProviderStatus::Authorized {
+            authorized: AMOUNT,
+            captured: 0,
+            refunded: 0,
+            cancelled: 100,
+        }),
+    );
+    assert_eq!(p.code(), "amount_mismatch");
+    assert!(p.needs_attention());
+}

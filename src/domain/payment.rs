@@ -615,8 +615,9 @@ impl Payment {
                     kr(self.amount)
                 ),
             );
-            if matches!(self.phase, Phase::Voiding) && captured == 0 && refunded == 0 {
-                // The void took effect: the whole reservation is released.
+            if captured == 0 && refunded == 0 && cancelled == authorized {
+                // The whole reservation was released (our void, or a void recorded before a
+                // restart): no money moved.
                 self.enter(Phase::Voided);
                 return vec![];
             }
