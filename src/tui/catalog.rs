@@ -28,6 +28,20 @@ pub struct Product {
     pub vat_bps: u32,
 }
 
+impl Product {
+    /// The domain product the basket takes (id = EAN if any, else PLU; sold per piece).
+    pub fn to_domain(&self) -> Result<crate::domain::basket::Product, crate::lang::Text> {
+        let vat = crate::domain::vat::VatRate::new(self.vat_bps).map_err(|e| e.text())?;
+        Ok(crate::domain::basket::Product {
+            id: self.ean.clone().unwrap_or_else(|| self.plu.clone()),
+            name: self.name.clone(),
+            price: self.price,
+            vat,
+            unit: crate::domain::basket::QuantityUnit::Pcs,
+        })
+    }
+}
+
 /// All products, searchable by code and name.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Catalog {
