@@ -36,6 +36,12 @@ strings! {
     total => "Å BETALE", "TOTAL";
     vat_breakdown => "MVA per sats", "VAT per rate";
     vat_word => "mva", "VAT";
+    vat_of => "herav mva", "of which VAT";
+    vat_total => "Sum mva", "Total VAT";
+    discount_total => "Sum rabatt", "Total discount";
+    demo_open => "åpne", "open";
+    demo_approve => "godkjenn", "approve";
+    demo_reject => "avvis", "reject";
     discount_word => "rabatt", "discount";
     return_word => "RETUR", "RETURN";
     parked_word => "Parkert", "Parked";
@@ -79,7 +85,7 @@ strings! {
     net_unknown => "Vipps: ?", "Vipps: ?";
     outbox_word => "Kø", "Queue";
     dead_word => "feilet", "dead";
-    offline_warning => "Vipps kan ikke nås: nye betalinger kan ikke startes. Køen sendes når nettet er tilbake.", "Vipps cannot be reached: new payments cannot start. The queue is sent when the network returns.";
+    offline_warning => "Vipps kan ikke nås – ingen nye betalinger. Køen sendes senere.", "Vipps unreachable – no new payments. The queue is sent later.";
     help_title => "Hjelp – taster", "Help – keys";
     help_footer => "Esc / F1: lukk", "Esc / F1: close";
     recovered_title => "Gjenopprettede salg", "Recovered sales";

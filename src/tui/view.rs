@@ -14,7 +14,8 @@ use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{
-    Block, Borders, Cell, Clear, LineGauge, Paragraph, Row, Table, TableState, Wrap,
+    Block, Borders, Cell, Clear, HighlightSpacing, LineGauge, Paragraph, Row, Table, TableState,
+    Wrap,
 };
 use std::time::Duration;
 
@@ -99,28 +100,33 @@ pub fn render(app: &App, frame: &mut Frame) {
     }
 }
 
-/// Render to plain text with a `TestBackend` (snapshots and the headless driver).
-pub fn render_to_string(app: &App, width: u16, height: u16) -> String {
+/// Render into a buffer with a `TestBackend` (tests that check styles, headless drivers).
+pub fn render_to_buffer(app: &App, width: u16, height: u16) -> ratatui::buffer::Buffer {
     let backend = ratatui::backend::TestBackend::new(width, height);
     match ratatui::Terminal::new(backend) {
         Ok(mut terminal) => {
             if terminal.draw(|f| render(app, f)).is_err() {
-                return String::new();
+                return ratatui::buffer::Buffer::empty(Rect::new(0, 0, width, height));
             }
-            let buf = terminal.backend().buffer();
-            let mut out = String::new();
-            for y in 0..buf.area.height {
-                let mut line = String::new();
-                for x in 0..buf.area.width {
-                    line.push_str(buf[(x, y)].symbol());
-                }
-                out.push_str(line.trim_end());
-                out.push('\n');
-            }
-            out
+            terminal.backend().buffer().clone()
         }
-        Err(_) => String::new(),
+        Err(_) => ratatui::buffer::Buffer::empty(Rect::new(0, 0, width, height)),
     }
+}
+
+/// Render to plain text, one line per row, trailing spaces trimmed (snapshots).
+pub fn render_to_string(app: &App, width: u16, height: u16) -> String {
+    let buf = render_to_buffer(app, width, height);
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        for x in 0..buf.area.width {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 fn qr_for(app: &App, main: Rect) -> Option<QrMatrix> {
@@ -227,12 +233,14 @@ fn render_status_bar(app: &App, frame: &mut Frame, area: Rect) {
         sep,
         Span::styled(queue, queue_style),
     ]);
-    frame.render_widget(Paragraph::new(left).style(bar), area);
+    let [left_area, clock_area] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(9)]).areas(area);
+    frame.render_widget(Paragraph::new(left).style(bar), left_area);
     frame.render_widget(
         Paragraph::new(format!("{} ", clock_text(app)))
             .style(bar)
             .alignment(Alignment::Right),
-        area,
+        clock_area,
     );
 }
 
@@ -348,6 +356,8 @@ fn basket_table(app: &App, basket: &Basket, area: Rect, frame: &mut Frame, title
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(app.theme.title))
         .row_highlight_style(app.theme.selection)
+        .highlight_symbol("›")
+        .highlight_spacing(HighlightSpacing::Always)
         .block(Block::default().borders(Borders::ALL).title(title));
     let mut state = TableState::default().with_selected(app.selected);
     frame.render_stateful_widget(table, area, &mut state);
@@ -383,6 +393,8 @@ fn render_sale(app: &App, frame: &mut Frame, area: Rect) {
             ],
         )
         .row_highlight_style(app.theme.selection)
+        .highlight_symbol("›")
+        .highlight_spacing(HighlightSpacing::Always)
         .block(Block::default().borders(Borders::ALL).title(title));
         let mut state = TableState::default().with_selected(Some(search.selected));
         frame.render_stateful_widget(table, top, &mut state);
@@ -464,7 +476,7 @@ fn big_glyph(c: char) -> Option<[&'static str; 3]> {
         '9' => ["█▀█", "▀▀█", "▀▀▀"],
         ',' => [" ", " ", "█"],
         '-' => ["   ", "▀▀▀", "   "],
-        ' ' => [" ", " ", " "],
+        ' ' => ["", "", ""],
         _ => return None,
     })
 }
@@ -478,7 +490,7 @@ pub fn big_amount(m: Money, width: u16) -> Option<[String; 3]> {
     for (i, c) in digits.chars().enumerate() {
         let g = big_glyph(c)?;
         for (r, row) in rows.iter_mut().enumerate() {
-            if i > 0 && c != ',' && c != ' ' {
+            if i > 0 {
                 row.push(' ');
             }
             row.push_str(g[r]);
@@ -514,28 +526,48 @@ fn render_total_panel(app: &App, frame: &mut Frame, area: Rect) {
         }
         None => lines.push(Line::styled(t.gross.to_string(), app.theme.total)),
     }
-    lines.push(Line::raw(""));
-    lines.push(Line::styled(S::vat_breakdown(app.lang), app.theme.title));
-    for b in &t.per_rate {
-        lines.push(Line::from(vec![
-            Span::raw(format!("{:>6} ", b.rate.to_string())),
-            Span::raw(format!("{:>12}", b.gross.to_string())),
-        ]));
+    if !app.basket.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(S::vat_breakdown(app.lang), app.theme.title));
+        let w = usize::from(inner.width);
+        for b in &t.per_rate {
+            let rate = b.rate.to_string();
+            let gross = b.gross.to_string();
+            lines.push(Line::raw(format!(
+                "{rate:<7}{gross:>width$}",
+                width = w.saturating_sub(7)
+            )));
+            let of = S::vat_of(app.lang);
+            let vat = b.vat.to_string();
+            lines.push(Line::styled(
+                format!(
+                    "  {of}{vat:>width$}",
+                    width = w.saturating_sub(2 + of.chars().count())
+                ),
+                app.theme.muted,
+            ));
+        }
+        if !t.discount.is_zero() {
+            let label = S::discount_total(app.lang);
+            let d = t.discount.to_string();
+            lines.push(Line::styled(
+                format!(
+                    "{label}{d:>width$}",
+                    width = w.saturating_sub(label.chars().count())
+                ),
+                app.theme.warning,
+            ));
+        }
+        let label = S::vat_total(app.lang);
+        let v = t.vat.to_string();
         lines.push(Line::styled(
-            format!("       {} {}", S::vat_word(app.lang), b.vat),
-            app.theme.muted,
+            format!(
+                "{label}{v:>width$}",
+                width = w.saturating_sub(label.chars().count())
+            ),
+            app.theme.base,
         ));
     }
-    if !t.discount.is_zero() {
-        lines.push(Line::styled(
-            format!("{}: {}", S::discount_word(app.lang), t.discount),
-            app.theme.warning,
-        ));
-    }
-    lines.push(Line::styled(
-        format!("{} {}", S::vat_word(app.lang), t.vat),
-        app.theme.base,
-    ));
     if !app.parked.is_empty() {
         lines.push(Line::raw(""));
         lines.push(Line::styled(
@@ -595,6 +627,8 @@ fn gauge<'a>(app: &App, label: &str, left: Option<Duration>, active: bool) -> Li
     LineGauge::default()
         .ratio(ratio)
         .label(Line::styled(format!("{label:<10} {shown:>5} "), style))
+        .filled_symbol("█")
+        .unfilled_symbol("░")
         .filled_style(style)
         .unfilled_style(app.theme.muted)
 }
@@ -671,6 +705,26 @@ fn render_paying(app: &App, frame: &mut Frame, area: Rect, beside_qr: bool) {
         lines.push(Line::styled(
             format!("{}: {}", S::reference(app.lang), p.reference),
             app.theme.muted,
+        ));
+    }
+    if app.demo && !status.is_final() && status != PaymentStatusView::AuthorizedAfterCancel {
+        let k = |a: Action| {
+            app.keymap
+                .key_for(Mode::Waiting, a)
+                .map(|k| k.to_string())
+                .unwrap_or_default()
+        };
+        lines.push(Line::styled(
+            format!(
+                "{} {} · {} {} · {} {}",
+                k(Action::CustomerOpen),
+                S::demo_open(app.lang),
+                k(Action::CustomerApprove),
+                S::demo_approve(app.lang),
+                k(Action::CustomerReject),
+                S::demo_reject(app.lang)
+            ),
+            app.theme.training,
         ));
     }
     let text_h = u16::try_from(lines.len()).unwrap_or(u16::MAX) + 1;
@@ -786,7 +840,7 @@ fn render_receipt(app: &App, frame: &mut Frame, area: Rect) {
                     S::vat_word(app.lang),
                     b.rate.to_string(),
                     b.vat.to_string(),
-                    width = w.saturating_sub(11)
+                    width = w.saturating_sub(10)
                 ),
                 app.theme.muted,
             ));
@@ -871,14 +925,10 @@ fn render_recovered(app: &App, frame: &mut Frame, area: Rect) {
     let h = u16::try_from(lines.len())
         .unwrap_or(u16::MAX)
         .saturating_add(2);
-    let rect = centered(
-        area,
-        area.width.saturating_sub(6).min(90),
-        h.saturating_add(2),
-    );
+    let rect = centered(area, area.width.saturating_sub(6).min(90), h);
     frame.render_widget(Clear, rect);
     frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: true }).block(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
             Block::default()
                 .borders(Borders::ALL)
                 .title(format!(" {} ", S::recovered_title(app.lang)))
