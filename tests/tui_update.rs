@@ -628,3 +628,34 @@ fn totals_use_money_from_the_domain() {
     assert_eq!(t.gross, Money::nok(2490 + 4500 + 4400 + 14900));
     assert_eq!(t.per_rate.len(), 4);
 }
+
+#[test]
+fn payment_view_from_the_domain_state_machine() {
+    use kasse::domain::money::Currency;
+    use kasse::domain::payment::{Event, Payment, ProviderStatus};
+    use kasse::tui::PaymentView;
+    use std::time::Duration;
+    let t0 = time::macros::datetime!(2026-11-21 12:00:00 UTC);
+    let mut p = Payment::new(2490, t0);
+    let v = PaymentView::from_payment("ref-00000001", &p, Currency::Nok, t0, None, None);
+    assert_eq!(v.status, PaymentStatusView::Creating);
+    assert_eq!(v.amount, Money::nok(2490));
+    p.handle(t0, Event::Created { at: t0 });
+    let now = t0 + time::Duration::seconds(28);
+    let v = PaymentView::from_payment(
+        "ref-00000001",
+        &p,
+        Currency::Nok,
+        now,
+        Some("https://qr.vipps.no/x".to_string()),
+        None,
+    );
+    assert_eq!(v.status, PaymentStatusView::WaitingForCustomer);
+    assert_eq!(v.open_left, Some(Duration::from_secs(272)));
+    assert_eq!(v.qr_payload.as_deref(), Some("https://qr.vipps.no/x"));
+    p.handle(now, Event::Read(ProviderStatus::Aborted));
+    let v = PaymentView::from_payment("ref-00000001", &p, Currency::Nok, now, None, None);
+    assert_eq!(v.status, PaymentStatusView::Rejected);
+    assert!(v.status.is_final());
+    assert!(v.reason.unwrap().en.contains("rejected"));
+}

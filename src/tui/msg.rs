@@ -4,7 +4,8 @@
 //! [`AppEvent`]s (results the engine's background tasks send back). Nothing here does IO.
 
 use crate::domain::basket::Basket;
-use crate::domain::money::Money;
+use crate::domain::money::{Currency, Money};
+use crate::domain::payment::{Payment, Phase};
 use crate::lang::Text;
 use ratatui::crossterm::event::KeyEvent;
 use std::time::Duration;
@@ -72,6 +73,8 @@ pub enum PaymentStatusView {
     Expired,
     Cancelled,
     Failed,
+    /// The cashier aborted (or voided); the cancel is on its way.
+    Cancelling,
     /// The cashier aborted, but the customer approved in the meantime: decide.
     AuthorizedAfterCancel,
 }
@@ -90,6 +93,7 @@ impl PaymentStatusView {
             | PaymentStatusView::WaitingForApproval
             | PaymentStatusView::Authorized
             | PaymentStatusView::Capturing
+            | PaymentStatusView::Cancelling
             | PaymentStatusView::AuthorizedAfterCancel => false,
         }
     }
@@ -111,6 +115,53 @@ pub struct PaymentView {
     pub reason: Option<Text>,
     /// Receipt number once paid.
     pub receipt_number: Option<String>,
+}
+
+impl From<&Phase> for PaymentStatusView {
+    fn from(phase: &Phase) -> PaymentStatusView {
+        match phase {
+            Phase::Creating | Phase::CreateUncertain => PaymentStatusView::Creating,
+            Phase::WaitingForCustomer => PaymentStatusView::WaitingForCustomer,
+            Phase::WaitingForApproval => PaymentStatusView::WaitingForApproval,
+            Phase::Authorized => PaymentStatusView::Authorized,
+            Phase::Capturing => PaymentStatusView::Capturing,
+            Phase::Paid => PaymentStatusView::Paid,
+            Phase::Cancelling { .. } | Phase::Voiding => PaymentStatusView::Cancelling,
+            Phase::AuthorizedAfterCancel { .. } => PaymentStatusView::AuthorizedAfterCancel,
+            Phase::Voided | Phase::Cancelled => PaymentStatusView::Cancelled,
+            Phase::Rejected => PaymentStatusView::Rejected,
+            Phase::Expired => PaymentStatusView::Expired,
+            Phase::Failed { .. } | Phase::CaptureFailed { .. } | Phase::AmountMismatch { .. } => {
+                PaymentStatusView::Failed
+            }
+        }
+    }
+}
+
+impl PaymentView {
+    /// The view of a domain [`Payment`] at `now` (status, countdowns and reason from the state
+    /// machine). The engine adds what only it knows: the QR payload and the receipt number.
+    pub fn from_payment(
+        reference: impl Into<String>,
+        payment: &Payment,
+        currency: Currency,
+        now: OffsetDateTime,
+        qr_payload: Option<String>,
+        receipt_number: Option<String>,
+    ) -> PaymentView {
+        let c = payment.countdowns(now);
+        let std = |d: Option<time::Duration>| d.and_then(|d| Duration::try_from(d).ok());
+        PaymentView {
+            reference: reference.into(),
+            amount: Money::new(payment.amount(), currency),
+            status: PaymentStatusView::from(payment.phase()),
+            open_left: std(c.open_left),
+            approve_left: std(c.approve_left),
+            qr_payload,
+            reason: payment.reason(),
+            receipt_number,
+        }
+    }
 }
 
 /// A sale the engine brought to its true state on start, shown when the screen opens.

@@ -645,6 +645,7 @@ fn status_text(lang: Lang, s: PaymentStatusView) -> &'static str {
         PaymentStatusView::Expired => S::status_expired(lang),
         PaymentStatusView::Cancelled => S::status_cancelled(lang),
         PaymentStatusView::Failed => S::status_failed(lang),
+        PaymentStatusView::Cancelling => S::cancel_requested(lang),
         PaymentStatusView::AuthorizedAfterCancel => S::status_after_cancel(lang),
     }
 }
@@ -677,7 +678,12 @@ fn render_paying(app: &App, frame: &mut Frame, area: Rect, beside_qr: bool) {
         app.theme.title
     };
     lines.push(Line::styled(status_text(app.lang, status), status_style));
-    if app.cancel_requested && status != PaymentStatusView::AuthorizedAfterCancel {
+    if app.cancel_requested
+        && !matches!(
+            status,
+            PaymentStatusView::AuthorizedAfterCancel | PaymentStatusView::Cancelling
+        )
+    {
         lines.push(Line::styled(
             S::cancel_requested(app.lang),
             app.theme.warning,
