@@ -453,12 +453,20 @@ fn render_input(app: &App, frame: &mut Frame, area: Rect, label: &str, masked: b
     let inner = block.inner(area);
     let width = usize::from(inner.width.saturating_sub(1));
     let scroll = app.input.visual_scroll(width);
-    let value: String = if masked {
-        "•".repeat(app.input.value().chars().count())
+    let chars: Vec<char> = if masked {
+        app.input.value().chars().map(|_| '•').collect()
     } else {
-        app.input.value().chars().skip(scroll).collect()
+        app.input.value().chars().collect()
     };
-    frame.render_widget(Paragraph::new(format!("{value}▏")).block(block), area);
+    let cursor = app.input.cursor().min(chars.len());
+    let before: String = chars[..cursor].iter().skip(scroll).collect();
+    let after: String = chars[cursor..].iter().collect();
+    let line = Line::from(vec![
+        Span::raw(before),
+        Span::styled("▏", app.theme.hint),
+        Span::raw(after),
+    ]);
+    frame.render_widget(Paragraph::new(line).block(block), area);
 }
 
 /// Big digits (3 rows) so the customer can read the total across the counter.
