@@ -161,6 +161,29 @@ fn approved_after_cancel_asks_to_decide() {
     snap_both("approved_after_cancel_asks_to_decide", &app);
 }
 
+#[test]
+fn capturing_after_approval() {
+    let app = waiting(
+        with_items(app(), &[KVIKK, COLA]),
+        false,
+        view(PaymentStatusView::Capturing, 5780),
+    );
+    snap_both("capturing_after_approval", &app);
+}
+
+#[test]
+fn cancelling_in_progress() {
+    let mut v = view(PaymentStatusView::WaitingForCustomer, 5780);
+    v.open_left = Some(Duration::from_secs(120));
+    let mut app = waiting(with_items(app(), &[KVIKK, COLA]), false, v);
+    press(&mut app, KeyCode::Esc);
+    event(
+        &mut app,
+        AppEvent::Payment(view(PaymentStatusView::Cancelling, 5780)),
+    );
+    snap_both("cancelling_in_progress", &app);
+}
+
 fn result(status: PaymentStatusView, reason: Option<Text>, receipt: Option<&str>) -> App {
     let mut app = waiting(
         with_items(app(), &[KVIKK, COLA, AVIS]),
