@@ -109,8 +109,32 @@ fn uncertain_create_reads_back_before_anything_else() {
         },
     );
     assert_eq!(p.code(), "create_uncertain");
-    assert_eq!(read_at(&e), at(6));
+    assert_eq!(read_at(&e), at(7));
     assert!(!p.is_terminal());
+}
+
+#[test]
+fn repeated_uncertain_creates_back_off_to_respect_the_create_rate_limit() {
+    let mut p = Payment::new(AMOUNT, t0());
+    let mut now = t0();
+    let mut gaps = vec![];
+    for _ in 0..5 {
+        let e = p.handle(
+            now,
+            Event::CreateFailed {
+                definite: false,
+                reason: reason(),
+            },
+        );
+        let read = read_at(&e);
+        gaps.push((read - now).whole_seconds());
+        assert_eq!(
+            p.handle(read, Event::Read(ProviderStatus::NotFound)),
+            vec![Effect::RetryCreate]
+        );
+        now = read;
+    }
+    assert_eq!(gaps, vec![2, 4, 8, 16, 30]);
 }
 
 #[test]
@@ -903,4 +927,186 @@ fn poll_policy_rate_limit_table() {
     assert_eq!(p.rate_limited(at(21), &recent), at(60));
     assert_eq!(p.rate_limited(at(70), &recent), at(70));
     assert_eq!(p.rate_limited(at(5), &[]), at(5));
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn event() -> impl Strategy<Value = Event> {
+        let status = prop_oneof![
+            Just(ProviderStatus::NotFound),
+            Just(ProviderStatus::Created { opened: None }),
+            (0i64..600).prop_map(|s| ProviderStatus::Created {
+                opened: Some(at(s))
+            }),
+            Just(ProviderStatus::Authorized {
+                authorized: AMOUNT,
+                captured: 0,
+                refunded: 0,
+                cancelled: 0
+            }),
+            Just(ProviderStatus::Authorized {
+                authorized: AMOUNT,
+                captured: AMOUNT,
+                refunded: 0,
+                cancelled: 0
+            }),
+            Just(ProviderStatus::Authorized {
+                authorized: AMOUNT,
+                captured: 0,
+                refunded: 0,
+                cancelled: AMOUNT
+            }),
+            Just(ProviderStatus::Aborted),
+            Just(ProviderStatus::Expired),
+            Just(ProviderStatus::Terminated),
+            Just(ProviderStatus::Failed {
+                reason: Text::new("f", "f")
+            }),
+        ];
+        prop_oneof![
+            (0i64..700).prop_map(|s| Event::Created { at: at(s) }),
+            any::<bool>().prop_map(|definite| Event::CreateFailed {
+                definite,
+                reason: reason()
+            }),
+            status.prop_map(Event::Read),
+            (proptest::option::of(0i64..300), any::<bool>()).prop_map(|(ra, offline)| {
+                Event::ReadFailed {
+                    retry_after: ra.map(Duration::seconds),
+                    offline,
+                }
+            }),
+            prop_oneof![Just(AMOUNT), Just(0i64), Just(1i64)]
+                .prop_map(|captured| Event::CaptureDone { captured }),
+            any::<bool>().prop_map(|definite| Event::CaptureFailed {
+                definite,
+                reason: reason()
+            }),
+            Just(Event::CancelRequested),
+            Just(Event::CancelDone),
+            any::<bool>().prop_map(|definite| Event::CancelFailed {
+                definite,
+                reason: reason()
+            }),
+            Just(Event::CompleteRequested),
+            Just(Event::VoidRequested),
+            Just(Event::Tick),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn machine_invariants_hold_for_any_event_sequence(
+            steps in proptest::collection::vec((0i64..40, event()), 1..80)
+        ) {
+            let mut p = Payment::new(AMOUNT, t0());
+            let mut now = t0();
+            let mut performed_reads: Vec<OffsetDateTime> = vec![];
+            for (dt, ev) in steps {
+                now += Duration::seconds(dt);
+                let before = p.clone();
+                let is_read = matches!(ev, Event::Read(_));
+                let approved_read = matches!(
+                    ev,
+                    Event::Read(ProviderStatus::Authorized { captured: 0, cancelled: 0, .. })
+                );
+                let effects = p.handle(now, ev.clone());
+                // Terminal states absorb everything.
+                if before.is_terminal() {
+                    prop_assert_eq!(&p, &before);
+                    prop_assert!(effects.is_empty());
+                    continue;
+                }
+                for e in &effects {
+                    match e {
+                        Effect::ReadStatus { at } => {
+                            prop_assert!(*at >= now);
+                            performed_reads.push(*at);
+                        }
+                        Effect::Capture { amount } => {
+                            prop_assert!(*amount > 0 && *amount <= AMOUNT);
+                            prop_assert!(
+                                matches!(ev, Event::Read(ProviderStatus::Authorized { .. }) | Event::CompleteRequested),
+                                "capture without an approval read or cashier choice: {:?}", ev
+                            );
+                        }
+                        _ => {}
+                    }
+                }
+                // Only a read decides that no money moved.
+                if matches!(p.phase(), Phase::Rejected | Phase::Expired | Phase::Cancelled)
+                    && !matches!(before.phase(), Phase::Rejected | Phase::Expired | Phase::Cancelled)
+                {
+                    prop_assert!(is_read, "{:?} -> {} on {:?}", before.phase(), p.code(), ev);
+                }
+                // An approval is never dropped.
+                if approved_read && before.phase() != &Phase::Creating {
+                    prop_assert!(
+                        matches!(
+                            p.phase(),
+                            Phase::Capturing | Phase::AuthorizedAfterCancel { .. } | Phase::Voiding
+                        ),
+                        "approval read in {:?} left {:?}", before.phase(), p.phase()
+                    );
+                }
+                // Countdowns never negative.
+                let c = p.countdowns(now);
+                prop_assert!(c.open_left.is_none_or(|d| d >= Duration::ZERO));
+                prop_assert!(c.approve_left.is_none_or(|d| d >= Duration::ZERO));
+                prop_assert_eq!(c.phase, p.code());
+            }
+            performed_reads.sort();
+            for (i, r) in performed_reads.iter().enumerate() {
+                let n = performed_reads[i..].iter().filter(|x| **x < *r + Duration::minutes(1)).count();
+                prop_assert!(n <= 60, "{} reads scheduled within a minute", n);
+            }
+        }
+    }
+}
+
+#[test]
+fn countdown_seconds_round_up_and_format_as_minutes() {
+    use kasse::domain::payment::format_mmss;
+    let p = waiting();
+    let c = p.countdowns(t0() + Duration::milliseconds(500));
+    assert_eq!(c.open_secs(), Some(300));
+    assert_eq!(c.approve_secs(), Some(600));
+    assert_eq!(format_mmss(Duration::seconds(599)), "9:59");
+    assert_eq!(format_mmss(Duration::milliseconds(4_200)), "0:05");
+    assert_eq!(format_mmss(Duration::seconds(-3)), "0:00");
+    assert_eq!(p.countdowns(at(300)).open_secs(), Some(0));
+}
+
+#[test]
+fn resumed_payment_found_fully_released_is_voided_not_paid() {
+    let (mut p, _) = Payment::resume(AMOUNT, t0(), Some(t0()), at(100));
+    let e = p.handle(
+        at(100),
+        Event::Read(ProviderStatus::Authorized {
+            authorized: AMOUNT,
+            captured: 0,
+            refunded: 0,
+            cancelled: AMOUNT,
+        }),
+    );
+    assert!(e.is_empty());
+    assert_eq!(p.code(), "voided");
+}
+
+#[test]
+fn partly_cancelled_reservation_is_a_mismatch_for_staff() {
+    let mut p = waiting();
+    p.handle(
+        at(30),
+        Event::Read(ProviderStatus::Authorized {
+            authorized: AMOUNT,
+            captured: 0,
+            refunded: 0,
+            cancelled: 100,
+        }),
+    );
+    assert_eq!(p.code(), "amount_mismatch");
+    assert!(p.needs_attention());
 }
