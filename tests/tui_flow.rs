@@ -5,106 +5,11 @@
 
 mod tui_support;
 
-use kasse::domain::money::Currency;
-use kasse::domain::payment::{Event, Payment, ProviderStatus};
 use kasse::tui::app::Screen;
 use kasse::tui::view::render_to_string;
-use kasse::tui::{
-    App, AppEvent, Command, Msg, PayMethod, PaymentStatusView, PaymentView, SimCustomerAction,
-    update,
-};
+use kasse::tui::{App, Command, Msg, PayMethod, PaymentStatusView, SimCustomerAction, update};
 use ratatui::crossterm::event::KeyCode;
-use time::OffsetDateTime;
 use tui_support::*;
-
-const REF: &str = "kasse-s1-t1-000001-a1";
-
-#[derive(Default)]
-struct FakeEngine {
-    payment: Option<Payment>,
-    qr: Option<String>,
-    receipt: Option<String>,
-    log: Vec<Command>,
-}
-
-impl FakeEngine {
-    fn view(&self, now: OffsetDateTime) -> AppEvent {
-        let p = self.payment.as_ref().unwrap();
-        AppEvent::Payment(PaymentView::from_payment(
-            REF,
-            p,
-            Currency::Nok,
-            now,
-            self.qr.clone(),
-            self.receipt.clone(),
-        ))
-    }
-
-    fn feed(&mut self, now: OffsetDateTime, ev: Event) {
-        self.payment.as_mut().unwrap().handle(now, ev);
-        if self.payment.as_ref().unwrap().phase() == &kasse::domain::payment::Phase::Paid {
-            self.receipt = Some("000001".to_string());
-        }
-    }
-
-    fn handle(&mut self, now: OffsetDateTime, cmd: Command) -> Vec<AppEvent> {
-        self.log.push(cmd.clone());
-        match cmd {
-            Command::StartPayment { basket, method } => {
-                let amount = basket.totals().unwrap().gross.minor();
-                self.payment = Some(Payment::new(amount, now));
-                self.qr = (method == PayMethod::Qr).then(|| QR_URL.to_string());
-                let first = self.view(now);
-                self.feed(now, Event::Created { at: now });
-                vec![first, self.view(now)]
-            }
-            Command::Customer { action, .. } => {
-                let amount = self.payment.as_ref().unwrap().amount();
-                match action {
-                    SimCustomerAction::Open => self.feed(
-                        now,
-                        Event::Read(ProviderStatus::Created { opened: Some(now) }),
-                    ),
-                    SimCustomerAction::Approve => {
-                        self.feed(
-                            now,
-                            Event::Read(ProviderStatus::Authorized {
-                                authorized: amount,
-                                captured: 0,
-                                refunded: 0,
-                                cancelled: 0,
-                            }),
-                        );
-                        self.feed(now, Event::CaptureDone { captured: amount });
-                    }
-                    SimCustomerAction::Reject => {
-                        self.feed(now, Event::Read(ProviderStatus::Aborted))
-                    }
-                }
-                vec![self.view(now)]
-            }
-            Command::CancelPayment { .. } => {
-                self.feed(now, Event::CancelRequested);
-                self.feed(now, Event::CancelDone);
-                // The engine reads back after a cancel before calling it cancelled.
-                self.feed(now, Event::Read(ProviderStatus::Terminated));
-                vec![self.view(now)]
-            }
-            Command::CompleteAfterCancel { .. } => {
-                let amount = self.payment.as_ref().unwrap().amount();
-                self.feed(now, Event::CompleteRequested);
-                self.feed(now, Event::CaptureDone { captured: amount });
-                vec![self.view(now)]
-            }
-            Command::VoidAfterCancel { .. } => {
-                self.feed(now, Event::VoidRequested);
-                self.feed(now, Event::CancelDone);
-                vec![self.view(now)]
-            }
-            Command::Quit => Vec::new(),
-        }
-    }
-}
 
 /// Deliver a message, run the commands through the engine, feed its events back.
 fn drive(app: &mut App, engine: &mut FakeEngine, msg: Msg) -> bool {

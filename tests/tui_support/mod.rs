@@ -3,6 +3,7 @@
 
 use kasse::clock::ManualClock;
 use kasse::domain::money::{Currency, Money};
+use kasse::domain::payment::{Event, Payment, ProviderStatus};
 use kasse::lang::Lang;
 use kasse::tui::catalog::Catalog;
 use kasse::tui::keymap::Keymap;
@@ -11,9 +12,11 @@ use kasse::tui::{
     App, AppEvent, Command, EnvLabel, KioskSettings, Msg, PaymentStatusView, PaymentView,
     RunContext, update,
 };
+use kasse::tui::{PayMethod, SimCustomerAction};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::sync::Arc;
 use std::time::Duration;
+use time::OffsetDateTime;
 
 pub const KVIKK: &str = "7038010001000"; // Kvikk Lunsj 47 g, kr 24,90, 15 %
 pub const COLA: &str = "7038010001017"; // Coca-Cola 0,5 l, kr 32,90, 15 %
@@ -113,5 +116,95 @@ pub fn view(status: PaymentStatusView, amount: i64) -> PaymentView {
         qr_payload: None,
         reason: None,
         receipt_number: None,
+    }
+}
+
+pub const REF: &str = "kasse-s1-t1-000001-a1";
+
+/// A stand-in for the checkout engine on top of the domain payment state machine.
+#[derive(Default)]
+pub struct FakeEngine {
+    pub payment: Option<Payment>,
+    pub qr: Option<String>,
+    pub receipt: Option<String>,
+    pub log: Vec<Command>,
+}
+
+impl FakeEngine {
+    fn view(&self, now: OffsetDateTime) -> AppEvent {
+        let p = self.payment.as_ref().unwrap();
+        AppEvent::Payment(PaymentView::from_payment(
+            REF,
+            p,
+            Currency::Nok,
+            now,
+            self.qr.clone(),
+            self.receipt.clone(),
+        ))
+    }
+
+    fn feed(&mut self, now: OffsetDateTime, ev: Event) {
+        self.payment.as_mut().unwrap().handle(now, ev);
+        if self.payment.as_ref().unwrap().phase() == &kasse::domain::payment::Phase::Paid {
+            self.receipt = Some("000001".to_string());
+        }
+    }
+
+    pub fn handle(&mut self, now: OffsetDateTime, cmd: Command) -> Vec<AppEvent> {
+        self.log.push(cmd.clone());
+        match cmd {
+            Command::StartPayment { basket, method } => {
+                let amount = basket.totals().unwrap().gross.minor();
+                self.payment = Some(Payment::new(amount, now));
+                self.qr = (method == PayMethod::Qr).then(|| QR_URL.to_string());
+                let first = self.view(now);
+                self.feed(now, Event::Created { at: now });
+                vec![first, self.view(now)]
+            }
+            Command::Customer { action, .. } => {
+                let amount = self.payment.as_ref().unwrap().amount();
+                match action {
+                    SimCustomerAction::Open => self.feed(
+                        now,
+                        Event::Read(ProviderStatus::Created { opened: Some(now) }),
+                    ),
+                    SimCustomerAction::Approve => {
+                        self.feed(
+                            now,
+                            Event::Read(ProviderStatus::Authorized {
+                                authorized: amount,
+                                captured: 0,
+                                refunded: 0,
+                                cancelled: 0,
+                            }),
+                        );
+                        self.feed(now, Event::CaptureDone { captured: amount });
+                    }
+                    SimCustomerAction::Reject => {
+                        self.feed(now, Event::Read(ProviderStatus::Aborted))
+                    }
+                }
+                vec![self.view(now)]
+            }
+            Command::CancelPayment { .. } => {
+                self.feed(now, Event::CancelRequested);
+                self.feed(now, Event::CancelDone);
+                // The engine reads back after a cancel before calling it cancelled.
+                self.feed(now, Event::Read(ProviderStatus::Terminated));
+                vec![self.view(now)]
+            }
+            Command::CompleteAfterCancel { .. } => {
+                let amount = self.payment.as_ref().unwrap().amount();
+                self.feed(now, Event::CompleteRequested);
+                self.feed(now, Event::CaptureDone { captured: amount });
+                vec![self.view(now)]
+            }
+            Command::VoidAfterCancel { .. } => {
+                self.feed(now, Event::VoidRequested);
+                self.feed(now, Event::CancelDone);
+                vec![self.view(now)]
+            }
+            Command::Quit => Vec::new(),
+        }
     }
 }
