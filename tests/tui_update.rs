@@ -659,3 +659,45 @@ fn payment_view_from_the_domain_state_machine() {
     assert!(v.status.is_final());
     assert!(v.reason.unwrap().en.contains("rejected"));
 }
+
+#[test]
+fn kiosk_pin_locks_after_three_wrong_tries() {
+    let mut app = kiosk_app();
+    for _ in 0..3 {
+        update(&mut app, ctrl('q'));
+        enter_text(&mut app, "1111");
+    }
+    assert!(app.toast.as_ref().unwrap().text.en.contains("Too many"));
+    update(&mut app, ctrl('q'));
+    assert!(
+        enter_text(&mut app, PIN).is_empty(),
+        "locked even with the right PIN"
+    );
+    tick(&mut app, 61);
+    update(&mut app, ctrl('q'));
+    assert_eq!(enter_text(&mut app, PIN), vec![Command::Quit]);
+}
+
+#[test]
+fn debug_output_never_shows_the_kiosk_pin() {
+    let app = kiosk_app();
+    let dump = format!("{app:?}");
+    assert!(!dump.contains(PIN), "PIN leaked in Debug");
+}
+
+#[test]
+fn updates_for_another_reference_are_ignored_while_paying() {
+    let mut app = paying_app();
+    event(
+        &mut app,
+        AppEvent::Payment(view(PaymentStatusView::WaitingForCustomer, 2490)),
+    );
+    let mut other = view(PaymentStatusView::Paid, 9999);
+    other.reference = "kasse-s1-t1-000099-a1".to_string();
+    event(&mut app, AppEvent::Payment(other));
+    assert_eq!(app.screen, Screen::Paying);
+    assert_eq!(
+        app.payment.as_ref().unwrap().status,
+        PaymentStatusView::WaitingForCustomer
+    );
+}

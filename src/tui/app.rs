@@ -169,7 +169,15 @@ pub struct App {
     pub last_input: OffsetDateTime,
     pub result_at: Option<OffsetDateTime>,
     pub quitting: bool,
+    /// Wrong kiosk PINs in a row; after [`PIN_TRIES`] the PIN prompt locks for [`PIN_LOCKOUT`].
+    pub pin_failures: u32,
+    pub pin_locked_until: Option<OffsetDateTime>,
 }
+
+/// Wrong kiosk PIN attempts before a lockout.
+pub const PIN_TRIES: u32 = 3;
+/// How long the kiosk PIN prompt stays locked after too many wrong PINs.
+pub const PIN_LOCKOUT: time::Duration = time::Duration::seconds(60);
 
 impl App {
     pub fn new(ctx: &RunContext) -> App {
@@ -204,6 +212,8 @@ impl App {
             last_input: now,
             result_at: None,
             quitting: false,
+            pin_failures: 0,
+            pin_locked_until: None,
         }
     }
 

@@ -97,6 +97,7 @@ strings! {
     err_empty_basket => "Kurven er tom", "The basket is empty";
     err_kiosk_staff => "Ikke tilgjengelig i selvbetjening – tilkall personalet", "Not available in self-service – call staff";
     err_wrong_pin => "Feil PIN", "Wrong PIN";
+    err_pin_locked => "For mange feil PIN – vent ett minutt", "Too many wrong PINs – wait a minute";
     err_offline_pay => "Vipps kan ikke nås nå. Prøv igjen når nettet er tilbake.", "Vipps cannot be reached. Try again when the network is back.";
     err_negative_total => "Totalen er null eller negativ: en retur betales tilbake som refusjon, ikke som ny betaling.", "The total is zero or negative: a return is paid back as a refund, not as a new payment.";
     err_quit_paying => "Fullfør eller avbryt betalingen før du avslutter", "Finish or cancel the payment before quitting";

@@ -474,6 +474,12 @@ fn prompt_action(app: &mut App, action: Action) -> Vec<Command> {
 }
 
 fn check_pin(app: &mut App, value: &str) -> Vec<Command> {
+    if app.pin_locked_until.is_some_and(|t| app.now < t) {
+        app.input.reset();
+        app.prompt = None;
+        fixed(app, S::err_pin_locked);
+        return Vec::new();
+    }
     let ok = app
         .kiosk
         .as_ref()
@@ -481,10 +487,19 @@ fn check_pin(app: &mut App, value: &str) -> Vec<Command> {
     app.input.reset();
     app.prompt = None;
     if ok {
+        app.pin_failures = 0;
+        app.pin_locked_until = None;
         app.quitting = true;
         vec![Command::Quit]
     } else {
-        fixed(app, S::err_wrong_pin);
+        app.pin_failures += 1;
+        if app.pin_failures >= crate::tui::app::PIN_TRIES {
+            app.pin_failures = 0;
+            app.pin_locked_until = Some(app.now + crate::tui::app::PIN_LOCKOUT);
+            fixed(app, S::err_pin_locked);
+        } else {
+            fixed(app, S::err_wrong_pin);
+        }
         Vec::new()
     }
 }
@@ -755,6 +770,16 @@ fn on_payment(app: &mut App, view: crate::tui::msg::PaymentView) -> Vec<Command>
         {
             app.payment = Some(view);
         }
+        return Vec::new();
+    }
+    if let Some(current) = &app.payment
+        && current.reference != view.reference
+    {
+        tracing::warn!(
+            current = %current.reference,
+            got = %view.reference,
+            "payment update for another reference ignored"
+        );
         return Vec::new();
     }
     let mut cmds = Vec::new();
