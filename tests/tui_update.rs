@@ -701,3 +701,16 @@ fn updates_for_another_reference_are_ignored_while_paying() {
         PaymentStatusView::WaitingForCustomer
     );
 }
+
+#[test]
+fn open_price_item_with_a_chosen_vat_rate() {
+    let mut app = app();
+    press(&mut app, KeyCode::F(7));
+    enter_text(&mut app, "1 234,50/15");
+    assert_eq!(total(&app), 123450);
+    assert_eq!(app.basket.lines()[0].vat.hundredths(), 1500);
+    press(&mut app, KeyCode::F(7));
+    enter_text(&mut app, "10/7");
+    assert_eq!(app.prompt, Some(Prompt::OpenPrice));
+    assert!(app.toast.as_ref().unwrap().text.en.contains("\"7\""));
+}

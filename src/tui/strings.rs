@@ -50,7 +50,7 @@ strings! {
     prompt_quantity => "Nytt antall", "New quantity";
     prompt_price => "Ny enhetspris (kr)", "New unit price (kr)";
     prompt_discount => "Rabatt (f.eks. 10% eller 5,00)", "Discount (e.g. 10% or 5,00)";
-    prompt_open_price => "Pris for vare med åpen pris (kr)", "Price of the open-price item (kr)";
+    prompt_open_price => "Åpen pris i kr, evt. /mva-sats (49,90/15)", "Open price in kr, optionally /VAT rate (49,90/15)";
     prompt_pin => "Personal-PIN for å avslutte", "Staff PIN to quit";
     search_title => "Søketreff", "Search results";
     search_none => "Ingen treff", "No matches";
@@ -139,6 +139,13 @@ pub fn bad_discount(input: &str) -> Text {
     Text::new(
         format!("«{input}» er ikke en rabatt. Skriv prosent (10%) eller kroner (5,00)."),
         format!("\"{input}\" is not a discount. Type a percentage (10%) or kroner (5,00)."),
+    )
+}
+
+pub fn bad_vat(input: &str) -> Text {
+    Text::new(
+        format!("«{input}» er ikke en norsk mva-sats. Bruk 25, 15, 12 eller 0."),
+        format!("\"{input}\" is not a Norwegian VAT rate. Use 25, 15, 12 or 0."),
     )
 }
 

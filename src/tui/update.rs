@@ -561,15 +561,30 @@ fn set_discount(app: &mut App, value: &str) -> Result<(), Text> {
     app.basket.set_discount(i, discount).map_err(|e| e.text())
 }
 
+/// `"49,90"` (25 % VAT) or `"49,90/15"` (price, then the VAT rate in percent).
 fn add_open_price(app: &mut App, value: &str) -> Result<(), Text> {
-    let minor = parse_price(value).map_err(|_| strings::bad_price(value))?;
+    let (price, vat) = match value.split_once('/') {
+        Some((p, v)) => (p.trim(), Some(v.trim().trim_end_matches('%').trim())),
+        None => (value, None),
+    };
+    let minor = parse_price(price).map_err(|_| strings::bad_price(price))?;
+    let vat = match vat {
+        None => VatRate::STANDARD,
+        Some(v) => v
+            .parse::<u32>()
+            .ok()
+            .and_then(|p| p.checked_mul(100))
+            .filter(|b| crate::tui::catalog::ALLOWED_VAT_BPS.contains(b))
+            .and_then(|b| VatRate::new(b).ok())
+            .ok_or_else(|| strings::bad_vat(v))?,
+    };
     let line = OrderLine {
         product_id: "0".to_string(),
         name: S::open_price_name(app.lang).to_string(),
         quantity: Quantity::pieces(1).map_err(|e| e.text())?,
         unit_price: money(app, minor),
         discount: money(app, 0),
-        vat: VatRate::STANDARD,
+        vat,
         is_return: false,
     };
     let i = app.basket.add(line).map_err(|e| e.text())?;
