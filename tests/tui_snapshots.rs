@@ -85,6 +85,15 @@ fn sale_in_english() {
 }
 
 #[test]
+fn sale_weighed_item_and_weight_prompt() {
+    let mut app = with_items(app(), &["1017"]);
+    enter_text(&mut app, "0,450");
+    enter_text(&mut app, "1017");
+    type_text(&mut app, "0,2");
+    snap_both("sale_weighed_item_and_weight_prompt", &app);
+}
+
+#[test]
 fn sale_search_results() {
     let mut app = app();
     enter_text(&mut app, "0,5");

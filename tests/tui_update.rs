@@ -714,3 +714,19 @@ fn open_price_item_with_a_chosen_vat_rate() {
     assert_eq!(app.prompt, Some(Prompt::OpenPrice));
     assert!(app.toast.as_ref().unwrap().text.en.contains("\"7\""));
 }
+
+#[test]
+fn weighed_item_asks_for_the_weight_before_adding() {
+    let mut app = app();
+    enter_text(&mut app, "1017"); // Smågodt, løsvekt, kr 149,00/kg
+    assert_eq!(app.prompt, Some(Prompt::Weight));
+    assert!(app.basket.is_empty());
+    enter_text(&mut app, "0,450");
+    assert_eq!(app.prompt, None);
+    assert_eq!(app.basket.lines()[0].quantity.milli(), 450);
+    assert_eq!(total(&app), 6705);
+    enter_text(&mut app, "1017");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.pending, None);
+    assert_eq!(app.basket.len(), 1);
+}

@@ -98,6 +98,8 @@ pub enum Screen {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Prompt {
     Quantity,
+    /// Weight / volume for a product sold by unit, before it goes in the basket.
+    Weight,
     Price,
     Discount,
     OpenPrice,
@@ -152,6 +154,8 @@ pub struct App {
     pub selected: Option<usize>,
     pub input: Input,
     pub prompt: Option<Prompt>,
+    /// The product waiting for its weight (with [`Prompt::Weight`]).
+    pub pending: Option<crate::tui::catalog::Product>,
     pub search: Option<Search>,
     pub parked: Vec<Basket>,
     pub payment: Option<PaymentView>,
@@ -197,6 +201,7 @@ impl App {
             selected: None,
             input: Input::default(),
             prompt: None,
+            pending: None,
             search: None,
             parked: Vec::new(),
             payment: None,

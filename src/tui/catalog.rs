@@ -1,10 +1,11 @@
 //! Product catalog for the till: TOML (`assets/catalog.toml` format) or CSV, with errors that
 //! name the line or product and the field, and say what to write instead.
 //!
-//! CSV: a header line naming the columns `plu`, `ean`, `name`, `price`, `vat` (any order;
-//! `ean` optional), separated by `;` or `,` (the header decides). Use `;` when prices are
+//! CSV: a header line naming the columns `plu`, `ean`, `name`, `price`, `vat`, `unit` (any
+//! order; `ean` and `unit` optional), separated by `;` or `,` (the header decides). Use `;` when prices are
 //! written with a decimal comma, or quote the field.
 
+use crate::domain::basket::QuantityUnit;
 use crate::domain::money::{Currency, Money};
 use serde::Deserialize;
 use std::path::Path;
@@ -26,6 +27,8 @@ pub struct Product {
     pub price: Money,
     /// VAT in hundredths of a percent (2500 = 25 %).
     pub vat_bps: u32,
+    /// Sold per piece (default) or by weight/volume (`price` is then per unit, e.g. per kg).
+    pub unit: QuantityUnit,
 }
 
 impl Product {
@@ -37,7 +40,7 @@ impl Product {
             name: self.name.clone(),
             price: self.price,
             vat,
-            unit: crate::domain::basket::QuantityUnit::Pcs,
+            unit: self.unit,
         })
     }
 }
@@ -202,6 +205,7 @@ struct RawRow<'a> {
     name: &'a str,
     price: &'a str,
     vat: &'a str,
+    unit: Option<&'a str>,
 }
 
 fn build(rows: Vec<RawRow<'_>>, currency: Currency) -> Result<Catalog, CatalogError> {
@@ -229,12 +233,22 @@ fn build(rows: Vec<RawRow<'_>>, currency: Currency) -> Result<Catalog, CatalogEr
         }
         let price = parse_price(r.price).map_err(|p| field("price", p))?;
         let vat_bps = parse_vat(r.vat).map_err(|p| field("vat", p))?;
+        let unit = match r.unit.map(str::trim).filter(|u| !u.is_empty()) {
+            None => QuantityUnit::Pcs,
+            Some(u) => QuantityUnit::parse(u).ok_or_else(|| {
+                field(
+                    "unit",
+                    format!("\"{u}\" is not a unit. Use stk, kg, l, km, min or kwh"),
+                )
+            })?,
+        };
         let p = Product {
             plu: r.plu.trim().to_string(),
             ean,
             name: name.to_string(),
             price: Money::new(price, currency),
             vat_bps,
+            unit,
         };
         for code in std::iter::once(p.plu.as_str()).chain(p.ean.as_deref()) {
             if let Some(other) = products
@@ -275,6 +289,7 @@ struct TomlProduct {
     name: String,
     price: toml::Value,
     vat: toml::Value,
+    unit: Option<String>,
 }
 
 fn value_text(v: &toml::Value) -> String {
@@ -312,6 +327,7 @@ pub fn parse_toml(text: &str) -> Result<Catalog, CatalogError> {
             name: &p.name,
             price,
             vat,
+            unit: p.unit.as_deref(),
         })
         .collect();
     build(rows, currency)
@@ -365,6 +381,7 @@ pub fn parse_csv(text: &str) -> Result<Catalog, CatalogError> {
     let (i_plu, i_name, i_price, i_vat) =
         (need("plu")?, need("name")?, need("price")?, need("vat")?);
     let i_ean = idx("ean");
+    let i_unit = idx("unit");
     let records: Vec<(usize, Vec<String>)> = lines
         .map(|(n, l)| (n + 1, split_csv_line(l, sep)))
         .collect();
@@ -390,6 +407,7 @@ pub fn parse_csv(text: &str) -> Result<Catalog, CatalogError> {
             name: get(rec, i_name),
             price: get(rec, i_price),
             vat: get(rec, i_vat),
+            unit: i_unit.map(|i| get(rec, i)),
         })
         .collect();
     build(rows, Currency::Nok)
@@ -431,6 +449,21 @@ mod tests {
                 .sum();
             assert_eq!((10 - sum % 10) % 10, digits[12], "{ean}");
         }
+    }
+
+    #[test]
+    fn units_parse_and_bad_units_are_quoted() {
+        let c = Catalog::demo().unwrap();
+        assert!(c.products.iter().any(|p| p.unit == QuantityUnit::Kg));
+        let csv = "plu;name;price;vat;unit\n1;Epler;39,90;15;kg\n2;Brus;20;15;\n";
+        let c = parse_csv(csv).unwrap();
+        assert_eq!(c.products[0].unit, QuantityUnit::Kg);
+        assert_eq!(c.products[1].unit, QuantityUnit::Pcs);
+        let err = parse_csv("plu;name;price;vat;unit\n1;Epler;39,90;15;pund\n").unwrap_err();
+        assert!(
+            err.to_string().contains("\"pund\"") && err.to_string().contains("\"unit\""),
+            "{err}"
+        );
     }
 
     #[test]

@@ -48,6 +48,7 @@ strings! {
     input_scan => "Strekkode / PLU / søk", "Barcode / PLU / search";
     input_phone => "Telefon eller personlig QR", "Phone or personal QR";
     prompt_quantity => "Nytt antall", "New quantity";
+    prompt_weight => "Vekt / mengde (f.eks. 0,450)", "Weight / amount (e.g. 0,450)";
     prompt_price => "Ny enhetspris (kr)", "New unit price (kr)";
     prompt_discount => "Rabatt (f.eks. 10% eller 5,00)", "Discount (e.g. 10% or 5,00)";
     prompt_open_price => "Åpen pris i kr, evt. /mva-sats (49,90/15)", "Open price in kr, optionally /VAT rate (49,90/15)";

@@ -359,6 +359,13 @@ fn submit_scan(app: &mut App) -> Vec<Command> {
 }
 
 fn add_product(app: &mut App, p: &Product, count: u32) {
+    if p.unit != QuantityUnit::Pcs {
+        // Sold by weight/volume: ask for the amount first.
+        app.input.reset();
+        app.pending = Some(p.clone());
+        app.prompt = Some(Prompt::Weight);
+        return;
+    }
     let result = (|| {
         let product = p.to_domain()?;
         // The same item again adds to the line (unless it was changed by hand).
@@ -445,6 +452,7 @@ fn prompt_action(app: &mut App, action: Action) -> Vec<Command> {
     match action {
         Action::Cancel => {
             app.prompt = None;
+            app.pending = None;
             app.input.reset();
             Vec::new()
         }
@@ -456,6 +464,7 @@ fn prompt_action(app: &mut App, action: Action) -> Vec<Command> {
             let outcome = match prompt {
                 Prompt::KioskPin => return check_pin(app, &value),
                 Prompt::Quantity => set_quantity(app, &value),
+                Prompt::Weight => add_weighed(app, &value),
                 Prompt::Price => set_price(app, &value),
                 Prompt::Discount => set_discount(app, &value),
                 Prompt::OpenPrice => add_open_price(app, &value),
@@ -523,6 +532,18 @@ fn set_quantity(app: &mut App, value: &str) -> Result<(), Text> {
     let (i, line) = selected_line(app)?;
     let q = Quantity::parse_input(value, line.quantity.unit()).map_err(|e| e.text())?;
     app.basket.set_quantity(i, q).map_err(|e| e.text())
+}
+
+fn add_weighed(app: &mut App, value: &str) -> Result<(), Text> {
+    let Some(p) = app.pending.clone() else {
+        return Ok(());
+    };
+    let product = p.to_domain()?;
+    let q = Quantity::parse_input(value, product.unit).map_err(|e| e.text())?;
+    let i = app.basket.add_product(&product, q).map_err(|e| e.text())?;
+    app.selected = Some(i);
+    app.pending = None;
+    Ok(())
 }
 
 fn set_price(app: &mut App, value: &str) -> Result<(), Text> {

@@ -430,6 +430,7 @@ fn render_sale(app: &App, frame: &mut Frame, area: Rect) {
     }
     let label = match app.prompt {
         Some(Prompt::Quantity) => S::prompt_quantity(app.lang),
+        Some(Prompt::Weight) => S::prompt_weight(app.lang),
         Some(Prompt::Price) => S::prompt_price(app.lang),
         Some(Prompt::Discount) => S::prompt_discount(app.lang),
         Some(Prompt::OpenPrice) => S::prompt_open_price(app.lang),
