@@ -730,3 +730,27 @@ fn weighed_item_asks_for_the_weight_before_adding() {
     assert_eq!(app.pending, None);
     assert_eq!(app.basket.len(), 1);
 }
+
+#[test]
+fn delete_while_typing_edits_the_input_not_the_basket() {
+    let mut app = app();
+    enter_text(&mut app, KVIKK);
+    type_text(&mut app, "12");
+    press(&mut app, KeyCode::Left);
+    press(&mut app, KeyCode::Delete);
+    assert_eq!(app.input.value(), "1");
+    assert_eq!(app.basket.len(), 1);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Delete);
+    assert!(app.basket.is_empty());
+}
+
+#[test]
+fn personal_qr_with_an_empty_basket_asks_for_items_first() {
+    let mut app = app();
+    let cmds = enter_text(&mut app, "https://qr.vipps.no/p/AbC123");
+    assert!(cmds.is_empty());
+    assert_eq!(app.screen, Screen::Sale);
+    assert_eq!(app.search, None);
+    assert_eq!(app.toast.as_ref().unwrap().text.en, "The basket is empty");
+}

@@ -238,6 +238,10 @@ fn sale_action(app: &mut App, action: Action) -> Vec<Command> {
             }
             None => fixed(app, S::err_no_line),
         },
+        Action::RemoveLine if !app.input.value().is_empty() => {
+            // While typing, Del edits the input line, never the basket.
+            app.input.handle(InputRequest::DeleteNextChar);
+        }
         Action::RemoveLine => match app.selected {
             Some(i) => match app.basket.remove(i) {
                 Ok(_) => {
@@ -316,7 +320,12 @@ fn submit_scan(app: &mut App) -> Vec<Command> {
     if text.is_empty() {
         return Vec::new();
     }
-    if is_personal_qr(&text) && !app.basket.is_empty() {
+    if is_personal_qr(&text) && app.basket.is_empty() {
+        app.input.reset();
+        fixed(app, S::err_empty_basket);
+        return Vec::new();
+    }
+    if is_personal_qr(&text) {
         // A customer's personal QR scanned at the till: straight to a push to that customer.
         app.input.reset();
         let cmds = go_to_payment(app);
