@@ -17,6 +17,8 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 pub enum TuiError {
     #[error("terminal error: {0}. Run kasse in a real terminal (not a pipe), at least 80×24")]
     Terminal(#[from] std::io::Error),
+    #[error("the terminal stopped delivering input (closed or hung up); see the log file")]
+    InputClosed,
 }
 
 /// Reads terminal events on a plain thread (crossterm's read blocks) and forwards them.
@@ -80,7 +82,7 @@ pub async fn run(
         let first = tokio::select! {
             m = term_rx.recv() => match m {
                 Some(m) => m,
-                None => break Ok(()),
+                None => break Err(TuiError::InputClosed),
             },
             ev = events.recv(), if engine_open => match ev {
                 Some(ev) => Msg::App(ev),
