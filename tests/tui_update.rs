@@ -754,3 +754,19 @@ fn personal_qr_with_an_empty_basket_asks_for_items_first() {
     assert_eq!(app.search, None);
     assert_eq!(app.toast.as_ref().unwrap().text.en, "The basket is empty");
 }
+
+#[test]
+fn kiosk_quit_from_the_result_screen_shows_the_pin_prompt_on_the_sale_screen() {
+    let mut app = kiosk_app();
+    enter_text(&mut app, KVIKK);
+    press(&mut app, KeyCode::F(12));
+    press(&mut app, KeyCode::F(2));
+    event(
+        &mut app,
+        AppEvent::Payment(view(PaymentStatusView::Paid, 2490)),
+    );
+    update(&mut app, ctrl('q'));
+    assert_eq!(app.screen, Screen::Sale);
+    assert_eq!(app.prompt, Some(Prompt::KioskPin));
+    assert_eq!(enter_text(&mut app, PIN), vec![Command::Quit]);
+}

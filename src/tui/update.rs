@@ -182,6 +182,12 @@ fn quit(app: &mut App) -> Vec<Command> {
         return Vec::new();
     }
     if app.is_kiosk() {
+        // The PIN is typed in the sale screen's input line.
+        match app.screen {
+            Screen::Result => next_sale(app),
+            Screen::Payment => app.screen = Screen::Sale,
+            Screen::Sale | Screen::Paying => {}
+        }
         app.input.reset();
         app.search = None;
         app.prompt = Some(Prompt::KioskPin);
