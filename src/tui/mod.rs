@@ -1,1 +1,69 @@
-//! tui (work in progress)
+//! The cashier's screen: a ratatui app in the Elm shape (model / pure update / view), with all
+//! IO in the shell ([`run`]).
+//!
+//! - [`msg`]: the boundary to the checkout engine (`Command` out, `AppEvent` in).
+//! - [`app`]: the model and [`RunContext`]; [`update()`]: pure transitions;
+//!   [`view::render`]: pure drawing; [`shell`]: terminal, input thread, tick, channels.
+//! - [`keymap`], [`theme`], [`strings`]: data-driven keys, colours and bilingual text.
+//! - [`catalog`]: TOML/CSV product catalog loader.
+//! - [`qr`]: terminal QR widget (Unicode half blocks).
+//! - [`terminal`]: terminal guard and panic hook.
+//!
+//! # Wiring (for `main` / the engine)
+//!
+//! ```no_run
+//! use kasse::tui::{self, AppEvent, Command, EnvLabel, NetworkState, RunContext};
+//! use std::sync::Arc;
+//!
+//! # async fn wire() -> Result<(), Box<dyn std::error::Error>> {
+//! let ctx = RunContext {
+//!     environment: EnvLabel::Training,
+//!     msn: "123456".into(),
+//!     lang: kasse::lang::Lang::Nb,
+//!     currency: kasse::domain::money::Currency::Nok,
+//!     kiosk: None,
+//!     catalog: tui::catalog::Catalog::demo()?, // or tui::catalog::load(path)?
+//!     keymap: tui::keymap::Keymap::load(None)?, // Some(path) merges a user file
+//!     theme: tui::theme::Theme::load(None)?,
+//!     demo: true,
+//!     clock: Arc::new(kasse::clock::SystemClock),
+//!     utc_offset: time::UtcOffset::UTC, // main: current_local_offset() before the runtime
+//!     tick: std::time::Duration::from_millis(250),
+//! };
+//! let (cmd_tx, mut cmd_rx) = tokio::sync::mpsc::unbounded_channel::<Command>();
+//! let (ev_tx, ev_rx) = tokio::sync::mpsc::unbounded_channel::<AppEvent>();
+//! // The engine owns cmd_rx and ev_tx: it runs each Command off the UI task and reports
+//! // back with AppEvent::Payment(PaymentView::from_payment(..)), Network, Outbox, ...
+//! tokio::spawn(async move {
+//!     let _ = ev_tx.send(AppEvent::Network(NetworkState::Online));
+//!     while let Some(cmd) = cmd_rx.recv().await {
+//!         if cmd == Command::Quit {
+//!             break;
+//!         }
+//!     }
+//! });
+//! tui::run(ctx, cmd_tx, ev_rx).await?;
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod app;
+pub mod catalog;
+pub mod keymap;
+pub mod msg;
+pub mod qr;
+pub mod shell;
+pub mod strings;
+pub mod terminal;
+pub mod theme;
+pub mod update;
+pub mod view;
+
+pub use app::{App, EnvLabel, KioskSettings, RunContext};
+pub use msg::{
+    AppEvent, Command, Msg, NetworkState, PayMethod, PaymentStatusView, PaymentView, RecoveredSale,
+    SimCustomerAction,
+};
+pub use shell::{TuiError, run};
+pub use update::update;
+pub use view::render;

@@ -1,0 +1,263 @@
+//! The model: everything the screen shows, owned by one task. Views read it; only `update`
+//! changes it.
+
+use crate::clock::Clock;
+use crate::domain::basket::Basket;
+use crate::domain::money::Currency;
+use crate::lang::{Lang, Text};
+use crate::tui::catalog::Catalog;
+use crate::tui::keymap::{Keymap, Mode};
+use crate::tui::msg::{NetworkState, PaymentView, RecoveredSale};
+use crate::tui::theme::Theme;
+use secrecy::SecretString;
+use std::sync::Arc;
+use std::time::Duration;
+use time::{OffsetDateTime, UtcOffset};
+use tui_input::Input;
+
+/// The smallest terminal the screens are laid out for.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// Which Vipps environment the till talks to (shown in the status bar).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvLabel {
+    Test,
+    Prod,
+    /// `--demo`: the embedded simulator; no real money.
+    Training,
+}
+
+impl EnvLabel {
+    pub const fn label(self, lang: Lang) -> &'static str {
+        match self {
+            EnvLabel::Test => "TEST",
+            EnvLabel::Prod => "PROD",
+            EnvLabel::Training => lang.pick("ØVING", "TRAINING"),
+        }
+    }
+}
+
+/// Kiosk (customer-operated) settings.
+#[derive(Debug, Clone)]
+pub struct KioskSettings {
+    /// Staff PIN needed to quit (the manager PIN once staff roles exist).
+    pub pin: SecretString,
+    /// Return to the start screen this long after a result.
+    pub return_after: Duration,
+    /// Clear an untouched basket after this long without input.
+    pub idle_reset: Duration,
+}
+
+/// Configuration the shell hands to [`crate::tui::run`].
+#[derive(Clone)]
+pub struct RunContext {
+    pub environment: EnvLabel,
+    pub msn: String,
+    pub lang: Lang,
+    pub currency: Currency,
+    /// `Some` in kiosk mode.
+    pub kiosk: Option<KioskSettings>,
+    pub catalog: Catalog,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    /// `--demo`: TRAINING banner and customer-phone keys.
+    pub demo: bool,
+    pub clock: Arc<dyn Clock>,
+    /// Local time offset for the status-bar clock (time is kept in UTC).
+    pub utc_offset: UtcOffset,
+    /// How often a `Tick` arrives (countdowns, clock, kiosk timers).
+    pub tick: Duration,
+}
+
+impl std::fmt::Debug for RunContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunContext")
+            .field("environment", &self.environment)
+            .field("msn", &self.msn)
+            .field("lang", &self.lang)
+            .field("kiosk", &self.kiosk)
+            .field("demo", &self.demo)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The main screens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Sale,
+    /// Choosing push (phone / personal QR) or QR.
+    Payment,
+    /// A payment is in progress.
+    Paying,
+    /// Paid / rejected / expired / cancelled / failed.
+    Result,
+}
+
+/// What the input line is currently asking for (none = scanner / search line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prompt {
+    Quantity,
+    /// Weight / volume for a product sold by unit, before it goes in the basket.
+    Weight,
+    Price,
+    Discount,
+    OpenPrice,
+    KioskPin,
+}
+
+/// Product search results (indices into the catalog).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    pub query: String,
+    pub hits: Vec<usize>,
+    pub selected: usize,
+}
+
+/// How the current payment was started (for the waiting screen).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PayKind {
+    Push { to: String },
+    Qr,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToastKind {
+    Info,
+    Error,
+}
+
+/// A short message under the basket; errors stay until the next key, info for a few seconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toast {
+    pub kind: ToastKind,
+    pub text: Text,
+    pub until: OffsetDateTime,
+}
+
+/// The whole UI state.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub environment: EnvLabel,
+    pub msn: String,
+    pub lang: Lang,
+    pub kiosk: Option<KioskSettings>,
+    pub demo: bool,
+    pub catalog: Catalog,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub utc_offset: UtcOffset,
+
+    pub screen: Screen,
+    pub basket: Basket,
+    /// Selected basket line.
+    pub selected: Option<usize>,
+    pub input: Input,
+    pub prompt: Option<Prompt>,
+    /// The product waiting for its weight (with [`Prompt::Weight`]).
+    pub pending: Option<crate::tui::catalog::Product>,
+    pub search: Option<Search>,
+    pub parked: Vec<Basket>,
+    pub payment: Option<PaymentView>,
+    pub pay_kind: Option<PayKind>,
+    /// The cashier pressed cancel before the engine reported a reference.
+    pub cancel_requested: bool,
+    pub network: NetworkState,
+    pub outbox_pending: usize,
+    pub outbox_dead: usize,
+    /// Shown as a notice until dismissed.
+    pub recovered: Vec<RecoveredSale>,
+    pub toast: Option<Toast>,
+    pub help: bool,
+    pub now: OffsetDateTime,
+    pub last_input: OffsetDateTime,
+    pub result_at: Option<OffsetDateTime>,
+    pub quitting: bool,
+    /// Wrong kiosk PINs in a row; after [`PIN_TRIES`] the PIN prompt locks for [`PIN_LOCKOUT`].
+    pub pin_failures: u32,
+    pub pin_locked_until: Option<OffsetDateTime>,
+}
+
+/// Wrong kiosk PIN attempts before a lockout.
+pub const PIN_TRIES: u32 = 3;
+/// How long the kiosk PIN prompt stays locked after too many wrong PINs.
+pub const PIN_LOCKOUT: time::Duration = time::Duration::seconds(60);
+
+impl App {
+    pub fn new(ctx: &RunContext) -> App {
+        let now = ctx.clock.now();
+        App {
+            environment: ctx.environment,
+            msn: ctx.msn.clone(),
+            lang: ctx.lang,
+            kiosk: ctx.kiosk.clone(),
+            demo: ctx.demo,
+            catalog: ctx.catalog.clone(),
+            keymap: ctx.keymap.clone(),
+            theme: ctx.theme.clone(),
+            utc_offset: ctx.utc_offset,
+            screen: Screen::Sale,
+            basket: Basket::new(ctx.currency),
+            selected: None,
+            input: Input::default(),
+            prompt: None,
+            pending: None,
+            search: None,
+            parked: Vec::new(),
+            payment: None,
+            pay_kind: None,
+            cancel_requested: false,
+            network: NetworkState::Unknown,
+            outbox_pending: 0,
+            outbox_dead: 0,
+            recovered: Vec::new(),
+            toast: None,
+            help: false,
+            now,
+            last_input: now,
+            result_at: None,
+            quitting: false,
+            pin_failures: 0,
+            pin_locked_until: None,
+        }
+    }
+
+    pub fn is_kiosk(&self) -> bool {
+        self.kiosk.is_some()
+    }
+
+    /// The key mode for the current state (help and notices win).
+    pub fn mode(&self) -> Mode {
+        if self.help {
+            Mode::Help
+        } else {
+            self.help_mode()
+        }
+    }
+
+    /// The mode under the help overlay (the one whose bindings help lists).
+    pub fn help_mode(&self) -> Mode {
+        if !self.recovered.is_empty() {
+            Mode::Notice
+        } else if self.prompt.is_some() {
+            Mode::Prompt
+        } else if self.search.is_some() {
+            Mode::Search
+        } else {
+            match self.screen {
+                Screen::Sale => Mode::Sale,
+                Screen::Payment => Mode::Payment,
+                Screen::Paying => {
+                    if self.payment.as_ref().map(|p| p.status)
+                        == Some(crate::tui::msg::PaymentStatusView::AuthorizedAfterCancel)
+                    {
+                        Mode::Decide
+                    } else {
+                        Mode::Waiting
+                    }
+                }
+                Screen::Result => Mode::Result,
+            }
+        }
+    }
+}

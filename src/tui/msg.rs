@@ -1,0 +1,202 @@
+//! The boundary between the screen and the checkout engine.
+//!
+//! `update` returns [`Command`]s (effects the shell hands to the engine) and receives
+//! [`AppEvent`]s (results the engine's background tasks send back). Nothing here does IO.
+
+use crate::domain::basket::Basket;
+use crate::domain::money::{Currency, Money};
+use crate::domain::payment::{Payment, Phase};
+use crate::lang::Text;
+use ratatui::crossterm::event::KeyEvent;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// How the customer pays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PayMethod {
+    /// Push to the customer's phone: a Norwegian phone number (digits, with country code
+    /// `47…`) or a scanned personal QR, passed unmodified (`customer.personalQr`).
+    Push { phone_or_personal_qr: String },
+    /// Show a QR on the screen for the customer to scan.
+    Qr,
+}
+
+/// Demo only: the cashier acts as the customer's phone against the simulator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SimCustomerAction {
+    Open,
+    Approve,
+    Reject,
+}
+
+/// Effects `update` asks the shell / engine to perform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Start a Vipps payment for this basket (the engine mints the reference and keys).
+    StartPayment { basket: Basket, method: PayMethod },
+    /// The cashier aborted the payment in progress.
+    CancelPayment { reference: String },
+    /// The customer approved while the cashier aborted: complete the sale (capture).
+    CompleteAfterCancel { reference: String },
+    /// The customer approved while the cashier aborted: void it on purpose (with a record).
+    VoidAfterCancel { reference: String },
+    /// Demo only: act as the customer's phone on the payment in progress.
+    Customer {
+        reference: String,
+        action: SimCustomerAction,
+    },
+    /// Leave the app (the shell restores the terminal).
+    Quit,
+}
+
+/// Network reachability of Vipps as the engine sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NetworkState {
+    Online,
+    Offline,
+    #[default]
+    Unknown,
+}
+
+/// Where a payment stands, as the cashier needs to see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentStatusView {
+    Creating,
+    /// Phase 1: the customer has up to 5 minutes to open the request.
+    WaitingForCustomer,
+    /// Phase 2: the customer opened it and has up to 5 more minutes to approve.
+    WaitingForApproval,
+    Authorized,
+    Capturing,
+    Paid,
+    Rejected,
+    Expired,
+    Cancelled,
+    Failed,
+    /// The cashier aborted (or voided); the cancel is on its way.
+    Cancelling,
+    /// The cashier aborted, but the customer approved in the meantime: decide.
+    AuthorizedAfterCancel,
+}
+
+impl PaymentStatusView {
+    /// True when the payment is over (the result screen shows).
+    pub const fn is_final(self) -> bool {
+        match self {
+            PaymentStatusView::Paid
+            | PaymentStatusView::Rejected
+            | PaymentStatusView::Expired
+            | PaymentStatusView::Cancelled
+            | PaymentStatusView::Failed => true,
+            PaymentStatusView::Creating
+            | PaymentStatusView::WaitingForCustomer
+            | PaymentStatusView::WaitingForApproval
+            | PaymentStatusView::Authorized
+            | PaymentStatusView::Capturing
+            | PaymentStatusView::Cancelling
+            | PaymentStatusView::AuthorizedAfterCancel => false,
+        }
+    }
+}
+
+/// A snapshot of the payment in progress, sent by the engine whenever it changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentView {
+    pub reference: String,
+    pub amount: Money,
+    pub status: PaymentStatusView,
+    /// Time left in phase 1 (to open the request), if running.
+    pub open_left: Option<Duration>,
+    /// Time left in phase 2 (to approve), if running.
+    pub approve_left: Option<Duration>,
+    /// What to draw as a QR (QR payments), e.g. the `TEXT/TARGETURL` URL.
+    pub qr_payload: Option<String>,
+    /// Why it failed / was rejected, in both languages (from the error catalogue).
+    pub reason: Option<Text>,
+    /// Receipt number once paid.
+    pub receipt_number: Option<String>,
+}
+
+impl From<&Phase> for PaymentStatusView {
+    fn from(phase: &Phase) -> PaymentStatusView {
+        match phase {
+            Phase::Creating | Phase::CreateUncertain => PaymentStatusView::Creating,
+            Phase::WaitingForCustomer => PaymentStatusView::WaitingForCustomer,
+            Phase::WaitingForApproval => PaymentStatusView::WaitingForApproval,
+            Phase::Authorized => PaymentStatusView::Authorized,
+            Phase::Capturing => PaymentStatusView::Capturing,
+            Phase::Paid => PaymentStatusView::Paid,
+            Phase::Cancelling { .. } | Phase::Voiding => PaymentStatusView::Cancelling,
+            Phase::AuthorizedAfterCancel { .. } => PaymentStatusView::AuthorizedAfterCancel,
+            Phase::Voided | Phase::Cancelled => PaymentStatusView::Cancelled,
+            Phase::Rejected => PaymentStatusView::Rejected,
+            Phase::Expired => PaymentStatusView::Expired,
+            Phase::Failed { .. } | Phase::CaptureFailed { .. } | Phase::AmountMismatch { .. } => {
+                PaymentStatusView::Failed
+            }
+        }
+    }
+}
+
+impl PaymentView {
+    /// The view of a domain [`Payment`] at `now` (status, countdowns and reason from the state
+    /// machine). The engine adds what only it knows: the QR payload and the receipt number.
+    pub fn from_payment(
+        reference: impl Into<String>,
+        payment: &Payment,
+        currency: Currency,
+        now: OffsetDateTime,
+        qr_payload: Option<String>,
+        receipt_number: Option<String>,
+    ) -> PaymentView {
+        let c = payment.countdowns(now);
+        let std = |d: Option<time::Duration>| d.and_then(|d| Duration::try_from(d).ok());
+        PaymentView {
+            reference: reference.into(),
+            amount: Money::new(payment.amount(), currency),
+            status: PaymentStatusView::from(payment.phase()),
+            open_left: std(c.open_left),
+            approve_left: std(c.approve_left),
+            qr_payload,
+            reason: payment.reason(),
+            receipt_number,
+        }
+    }
+}
+
+/// A sale the engine brought to its true state on start, shown when the screen opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoveredSale {
+    pub reference: String,
+    pub amount: Money,
+    pub outcome: PaymentStatusView,
+    pub note: Option<Text>,
+}
+
+/// Results coming in from background tasks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppEvent {
+    Payment(PaymentView),
+    Network(NetworkState),
+    Outbox { pending: usize, dead: usize },
+    Recovered(Vec<RecoveredSale>),
+    Error(Text),
+    Tick(OffsetDateTime),
+}
+
+/// Everything `update` reacts to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// Bracketed paste (some scanners and terminals deliver a whole scan at once).
+    Paste(String),
+    /// The terminal was resized to (width, height).
+    Resize(u16, u16),
+    App(AppEvent),
+}
+
+impl From<AppEvent> for Msg {
+    fn from(ev: AppEvent) -> Msg {
+        Msg::App(ev)
+    }
+}

@@ -1,0 +1,878 @@
+//! `update(&mut App, Msg) -> Vec<Command>`: every state transition of the screen. Pure: no IO,
+//! no clock reads (time arrives in `Tick`), no randomness.
+
+use crate::domain::basket::{OrderLine, Quantity, QuantityUnit};
+use crate::domain::money::Money;
+use crate::domain::vat::VatRate;
+use crate::lang::Text;
+use crate::tui::app::{App, PayKind, Prompt, Screen, Search, Toast, ToastKind};
+use crate::tui::catalog::{Product, parse_price};
+use crate::tui::keymap::{Action, Mode};
+use crate::tui::msg::{
+    AppEvent, Command, NetworkState, PayMethod, PaymentStatusView, SimCustomerAction,
+};
+use crate::tui::strings::{self, S};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use secrecy::ExposeSecret;
+use time::Duration;
+use tui_input::InputRequest;
+
+use super::msg::Msg;
+
+/// How long info toasts stay.
+const INFO_TOAST: Duration = Duration::seconds(4);
+/// Error toasts stay until the next key press (or this long).
+const ERROR_TOAST: Duration = Duration::seconds(30);
+
+/// Handle one message; return the effects for the shell to run.
+pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
+    match msg {
+        Msg::Key(key) => on_key(app, key),
+        Msg::Paste(text) => on_paste(app, &text),
+        Msg::Resize(_, _) => Vec::new(),
+        Msg::App(ev) => on_event(app, ev),
+    }
+}
+
+fn toast(app: &mut App, kind: ToastKind, text: Text) {
+    let ttl = match kind {
+        ToastKind::Info => INFO_TOAST,
+        ToastKind::Error => ERROR_TOAST,
+    };
+    app.toast = Some(Toast {
+        kind,
+        text,
+        until: app.now + ttl,
+    });
+}
+
+fn error(app: &mut App, text: Text) {
+    toast(app, ToastKind::Error, text);
+}
+
+fn fixed(app: &mut App, f: fn(crate::lang::Lang) -> &'static str) {
+    let text = Text::new(f(crate::lang::Lang::Nb), f(crate::lang::Lang::En));
+    error(app, text);
+}
+
+fn info(app: &mut App, f: fn(crate::lang::Lang) -> &'static str) {
+    let text = Text::new(f(crate::lang::Lang::Nb), f(crate::lang::Lang::En));
+    toast(app, ToastKind::Info, text);
+}
+
+fn has_input_line(mode: Mode) -> bool {
+    matches!(
+        mode,
+        Mode::Sale | Mode::Search | Mode::Prompt | Mode::Payment
+    )
+}
+
+fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
+    if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    app.last_input = app.now;
+    if app
+        .toast
+        .as_ref()
+        .is_some_and(|t| t.kind == ToastKind::Error)
+    {
+        app.toast = None;
+    }
+    let mode = app.mode();
+    match app.keymap.lookup(mode, &key) {
+        Some(action) => on_action(app, mode, action),
+        None => {
+            if has_input_line(mode) {
+                edit_input(app, mode, key);
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn edit_input(app: &mut App, mode: Mode, key: KeyEvent) {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let req = match key.code {
+        KeyCode::Char(c) if !ctrl && !key.modifiers.contains(KeyModifiers::ALT) => {
+            InputRequest::InsertChar(c)
+        }
+        KeyCode::Char('u') if ctrl => InputRequest::DeleteLine,
+        KeyCode::Backspace => InputRequest::DeletePrevChar,
+        KeyCode::Delete => InputRequest::DeleteNextChar,
+        KeyCode::Left => InputRequest::GoToPrevChar,
+        KeyCode::Right => InputRequest::GoToNextChar,
+        KeyCode::Home => InputRequest::GoToStart,
+        KeyCode::End => InputRequest::GoToEnd,
+        _ => return,
+    };
+    app.input.handle(req);
+    if mode == Mode::Search {
+        refresh_search(app);
+    }
+}
+
+fn on_paste(app: &mut App, text: &str) -> Vec<Command> {
+    app.last_input = app.now;
+    let mode = app.mode();
+    if !has_input_line(mode) {
+        return Vec::new();
+    }
+    let submit = text.ends_with('\n') || text.ends_with('\r');
+    for c in text.chars().filter(|c| !c.is_control()) {
+        app.input.handle(InputRequest::InsertChar(c));
+    }
+    if mode == Mode::Search {
+        refresh_search(app);
+    }
+    if submit {
+        on_action(app, mode, Action::Submit)
+    } else {
+        Vec::new()
+    }
+}
+
+fn on_action(app: &mut App, mode: Mode, action: Action) -> Vec<Command> {
+    if app.is_kiosk() && action.is_staff_only() {
+        fixed(app, S::err_kiosk_staff);
+        return Vec::new();
+    }
+    if action.is_demo_only() && !app.demo {
+        return Vec::new();
+    }
+    match action {
+        Action::Help => {
+            app.help = !app.help;
+            Vec::new()
+        }
+        Action::Quit => quit(app),
+        _ => match mode {
+            Mode::Help => {
+                if action == Action::Cancel {
+                    app.help = false;
+                }
+                Vec::new()
+            }
+            Mode::Notice => {
+                if matches!(action, Action::Submit | Action::Cancel) {
+                    app.recovered.clear();
+                }
+                Vec::new()
+            }
+            Mode::Prompt => prompt_action(app, action),
+            Mode::Search => search_action(app, action),
+            Mode::Sale => sale_action(app, action),
+            Mode::Payment => payment_action(app, action),
+            Mode::Waiting | Mode::Decide => waiting_action(app, action),
+            Mode::Result => {
+                if action == Action::NextSale {
+                    next_sale(app);
+                }
+                Vec::new()
+            }
+            Mode::Global => Vec::new(),
+        },
+    }
+}
+
+fn quit(app: &mut App) -> Vec<Command> {
+    let paying = app.screen == Screen::Paying;
+    if paying {
+        fixed(app, S::err_quit_paying);
+        return Vec::new();
+    }
+    if app.is_kiosk() {
+        // The PIN is typed in the sale screen's input line.
+        match app.screen {
+            Screen::Result => next_sale(app),
+            Screen::Payment => app.screen = Screen::Sale,
+            Screen::Sale | Screen::Paying => {}
+        }
+        app.input.reset();
+        app.search = None;
+        app.prompt = Some(Prompt::KioskPin);
+        return Vec::new();
+    }
+    app.quitting = true;
+    vec![Command::Quit]
+}
+
+// ---------------------------------------------------------------- sale screen
+
+fn sale_action(app: &mut App, action: Action) -> Vec<Command> {
+    match action {
+        Action::Submit => return submit_scan(app),
+        Action::Cancel => app.input.reset(),
+        Action::Up => {
+            app.selected = match (app.selected, app.basket.len()) {
+                (_, 0) => None,
+                (None, n) => Some(n - 1),
+                (Some(i), _) => Some(i.saturating_sub(1)),
+            };
+        }
+        Action::Down => {
+            app.selected = match (app.selected, app.basket.len()) {
+                (_, 0) => None,
+                (None, _) => Some(0),
+                (Some(i), n) => Some((i + 1).min(n - 1)),
+            };
+        }
+        Action::Quantity | Action::Price | Action::Discount => {
+            if app.selected.is_some() {
+                app.input.reset();
+                app.prompt = Some(match action {
+                    Action::Quantity => Prompt::Quantity,
+                    Action::Price => Prompt::Price,
+                    _ => Prompt::Discount,
+                });
+            } else {
+                fixed(app, S::err_no_line);
+            }
+        }
+        Action::OpenPrice => {
+            app.input.reset();
+            app.prompt = Some(Prompt::OpenPrice);
+        }
+        Action::ReturnLine => match app
+            .selected
+            .and_then(|i| app.basket.line(i).map(|l| (i, l.is_return)))
+        {
+            Some((i, was)) => {
+                if let Err(e) = app.basket.set_return(i, !was) {
+                    error(app, e.text());
+                }
+            }
+            None => fixed(app, S::err_no_line),
+        },
+        Action::RemoveLine if !app.input.value().is_empty() => {
+            // While typing, Del edits the input line, never the basket.
+            app.input.handle(InputRequest::DeleteNextChar);
+        }
+        Action::RemoveLine => match app.selected {
+            Some(i) => match app.basket.remove(i) {
+                Ok(_) => {
+                    app.selected = match app.basket.len() {
+                        0 => None,
+                        n => Some(i.min(n - 1)),
+                    }
+                }
+                Err(e) => error(app, e.text()),
+            },
+            None => fixed(app, S::err_no_line),
+        },
+        Action::Park => {
+            if app.basket.is_empty() {
+                fixed(app, S::err_park_empty);
+            } else {
+                let currency = app.basket.currency();
+                let basket = std::mem::replace(
+                    &mut app.basket,
+                    crate::domain::basket::Basket::new(currency),
+                );
+                app.parked.push(basket);
+                app.selected = None;
+                info(app, S::info_parked);
+            }
+        }
+        Action::Recall => {
+            if !app.basket.is_empty() {
+                fixed(app, S::err_recall_busy);
+            } else if let Some(b) = app.parked.pop() {
+                app.basket = b;
+                app.selected = app.basket.len().checked_sub(1);
+                info(app, S::info_recalled);
+            } else {
+                fixed(app, S::err_nothing_parked);
+            }
+        }
+        Action::Pay => return go_to_payment(app),
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// A scanned Vipps personal QR (a URL the Vipps / MobilePay app shows), passed on unmodified.
+pub fn is_personal_qr(s: &str) -> bool {
+    let lower = s.trim().to_ascii_lowercase();
+    lower.starts_with("https://qr.vipps.no/")
+        || lower.starts_with("https://qr.mobilepay.")
+        || lower.starts_with("vipps")
+}
+
+/// Normalise a typed phone number to the MSISDN ePayment wants (`47` + 8 digits).
+pub fn normalize_phone(s: &str) -> Option<String> {
+    let digits: String = s
+        .trim()
+        .trim_start_matches('+')
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-'))
+        .collect();
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let digits = digits
+        .strip_prefix("00")
+        .map(str::to_string)
+        .unwrap_or(digits);
+    match digits.len() {
+        8 => Some(format!("47{digits}")),
+        10..=15 => Some(digits),
+        _ => None,
+    }
+}
+
+fn submit_scan(app: &mut App) -> Vec<Command> {
+    let text = app.input.value().trim().to_string();
+    if text.is_empty() {
+        return Vec::new();
+    }
+    if is_personal_qr(&text) && app.basket.is_empty() {
+        app.input.reset();
+        fixed(app, S::err_empty_basket);
+        return Vec::new();
+    }
+    if is_personal_qr(&text) {
+        // A customer's personal QR scanned at the till: straight to a push to that customer.
+        app.input.reset();
+        let cmds = go_to_payment(app);
+        if app.screen == Screen::Payment {
+            return start_payment(
+                app,
+                PayMethod::Push {
+                    phone_or_personal_qr: text,
+                },
+            );
+        }
+        return cmds;
+    }
+    // "3*7038010001000" = three of that item.
+    let (count, code) = match text.split_once('*') {
+        Some((n, code)) => match n.trim().parse::<u32>() {
+            Ok(n) if n > 0 => (n, code.trim()),
+            _ => (1, text.as_str()),
+        },
+        None => (1, text.as_str()),
+    };
+    if !code.is_empty() && code.chars().all(|c| c.is_ascii_digit()) {
+        let product = app.catalog.by_code(code).cloned();
+        match product {
+            Some(p) => {
+                app.input.reset();
+                add_product(app, &p, count);
+            }
+            None => error(app, strings::unknown_code(code)),
+        }
+        return Vec::new();
+    }
+    app.search = Some(Search {
+        query: String::new(),
+        hits: Vec::new(),
+        selected: 0,
+    });
+    refresh_search(app);
+    Vec::new()
+}
+
+fn add_product(app: &mut App, p: &Product, count: u32) {
+    if p.unit != QuantityUnit::Pcs {
+        // Sold by weight/volume: ask for the amount first.
+        app.input.reset();
+        app.pending = Some(p.clone());
+        app.prompt = Some(Prompt::Weight);
+        return;
+    }
+    let result = (|| {
+        let product = p.to_domain()?;
+        // The same item again adds to the line (unless it was changed by hand).
+        let same = app.basket.lines().iter().position(|l| {
+            l.product_id == product.id
+                && !l.is_return
+                && l.discount.is_zero()
+                && l.unit_price == product.price
+                && l.quantity.unit() == QuantityUnit::Pcs
+        });
+        match same {
+            Some(i) => {
+                let old = app.basket.line(i).map(|l| l.quantity.milli()).unwrap_or(0);
+                let q = Quantity::new(old + i64::from(count) * 1000, QuantityUnit::Pcs)
+                    .map_err(|e| e.text())?;
+                app.basket.set_quantity(i, q).map_err(|e| e.text())?;
+                Ok(i)
+            }
+            None => {
+                let q = Quantity::pieces(count).map_err(|e| e.text())?;
+                app.basket.add_product(&product, q).map_err(|e| e.text())
+            }
+        }
+    })();
+    match result {
+        Ok(i) => app.selected = Some(i),
+        Err(t) => error(app, t),
+    }
+}
+
+fn refresh_search(app: &mut App) {
+    let query = app.input.value().to_string();
+    let hits: Vec<usize> = app
+        .catalog
+        .search(&query)
+        .into_iter()
+        .filter_map(|p| app.catalog.products.iter().position(|q| std::ptr::eq(p, q)))
+        .collect();
+    if let Some(s) = app.search.as_mut() {
+        s.selected = s.selected.min(hits.len().saturating_sub(1));
+        s.query = query;
+        s.hits = hits;
+    }
+}
+
+fn search_action(app: &mut App, action: Action) -> Vec<Command> {
+    match action {
+        Action::Up => {
+            if let Some(s) = app.search.as_mut() {
+                s.selected = s.selected.saturating_sub(1);
+            }
+        }
+        Action::Down => {
+            if let Some(s) = app.search.as_mut() {
+                s.selected = (s.selected + 1).min(s.hits.len().saturating_sub(1));
+            }
+        }
+        Action::Submit => {
+            let chosen = app
+                .search
+                .as_ref()
+                .and_then(|s| s.hits.get(s.selected))
+                .and_then(|i| app.catalog.products.get(*i))
+                .cloned();
+            if let Some(p) = chosen {
+                app.search = None;
+                app.input.reset();
+                add_product(app, &p, 1);
+            } else {
+                fixed(app, S::search_none);
+            }
+        }
+        Action::Cancel => {
+            app.search = None;
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+// ---------------------------------------------------------------- prompts
+
+fn prompt_action(app: &mut App, action: Action) -> Vec<Command> {
+    match action {
+        Action::Cancel => {
+            app.prompt = None;
+            app.pending = None;
+            app.input.reset();
+            Vec::new()
+        }
+        Action::Submit => {
+            let Some(prompt) = app.prompt else {
+                return Vec::new();
+            };
+            let value = app.input.value().trim().to_string();
+            let outcome = match prompt {
+                Prompt::KioskPin => return check_pin(app, &value),
+                Prompt::Quantity => set_quantity(app, &value),
+                Prompt::Weight => add_weighed(app, &value),
+                Prompt::Price => set_price(app, &value),
+                Prompt::Discount => set_discount(app, &value),
+                Prompt::OpenPrice => add_open_price(app, &value),
+            };
+            match outcome {
+                Ok(()) => {
+                    app.prompt = None;
+                    app.input.reset();
+                }
+                Err(t) => error(app, t),
+            }
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn check_pin(app: &mut App, value: &str) -> Vec<Command> {
+    if app.pin_locked_until.is_some_and(|t| app.now < t) {
+        app.input.reset();
+        app.prompt = None;
+        fixed(app, S::err_pin_locked);
+        return Vec::new();
+    }
+    let ok = app
+        .kiosk
+        .as_ref()
+        .is_some_and(|k| !k.pin.expose_secret().is_empty() && k.pin.expose_secret() == value);
+    app.input.reset();
+    app.prompt = None;
+    if ok {
+        app.pin_failures = 0;
+        app.pin_locked_until = None;
+        app.quitting = true;
+        vec![Command::Quit]
+    } else {
+        app.pin_failures += 1;
+        if app.pin_failures >= crate::tui::app::PIN_TRIES {
+            app.pin_failures = 0;
+            app.pin_locked_until = Some(app.now + crate::tui::app::PIN_LOCKOUT);
+            fixed(app, S::err_pin_locked);
+        } else {
+            fixed(app, S::err_wrong_pin);
+        }
+        Vec::new()
+    }
+}
+
+fn selected_line(app: &App) -> Result<(usize, OrderLine), Text> {
+    app.selected
+        .and_then(|i| app.basket.line(i).cloned().map(|l| (i, l)))
+        .ok_or_else(|| {
+            Text::new(
+                S::err_no_line(crate::lang::Lang::Nb),
+                S::err_no_line(crate::lang::Lang::En),
+            )
+        })
+}
+
+fn money(app: &App, minor: i64) -> Money {
+    Money::new(minor, app.basket.currency())
+}
+
+fn set_quantity(app: &mut App, value: &str) -> Result<(), Text> {
+    let (i, line) = selected_line(app)?;
+    let q = Quantity::parse_input(value, line.quantity.unit()).map_err(|e| e.text())?;
+    app.basket.set_quantity(i, q).map_err(|e| e.text())
+}
+
+fn add_weighed(app: &mut App, value: &str) -> Result<(), Text> {
+    let Some(p) = app.pending.clone() else {
+        return Ok(());
+    };
+    let product = p.to_domain()?;
+    let q = Quantity::parse_input(value, product.unit).map_err(|e| e.text())?;
+    let i = app.basket.add_product(&product, q).map_err(|e| e.text())?;
+    app.selected = Some(i);
+    app.pending = None;
+    Ok(())
+}
+
+fn set_price(app: &mut App, value: &str) -> Result<(), Text> {
+    let (i, _) = selected_line(app)?;
+    let minor = parse_price(value).map_err(|_| strings::bad_price(value))?;
+    let m = money(app, minor);
+    app.basket.set_price(i, m).map_err(|e| e.text())
+}
+
+fn set_discount(app: &mut App, value: &str) -> Result<(), Text> {
+    let (i, line) = selected_line(app)?;
+    let discount = if let Some(pct) = value.strip_suffix('%') {
+        let pct: i64 = pct
+            .trim()
+            .parse()
+            .ok()
+            .filter(|p| (0..=100).contains(p))
+            .ok_or_else(|| strings::bad_discount(value))?;
+        let before = line
+            .amounts()
+            .map_err(|e| e.text())?
+            .before_discount
+            .minor();
+        // Round half up to whole øre.
+        let d = before
+            .checked_mul(pct)
+            .map(|x| (x + 50) / 100)
+            .ok_or_else(|| strings::bad_discount(value))?;
+        money(app, d)
+    } else {
+        money(
+            app,
+            parse_price(value).map_err(|_| strings::bad_discount(value))?,
+        )
+    };
+    app.basket.set_discount(i, discount).map_err(|e| e.text())
+}
+
+/// `"49,90"` (25 % VAT) or `"49,90/15"` (price, then the VAT rate in percent).
+fn add_open_price(app: &mut App, value: &str) -> Result<(), Text> {
+    let (price, vat) = match value.split_once('/') {
+        Some((p, v)) => (p.trim(), Some(v.trim().trim_end_matches('%').trim())),
+        None => (value, None),
+    };
+    let minor = parse_price(price).map_err(|_| strings::bad_price(price))?;
+    let vat = match vat {
+        None => VatRate::STANDARD,
+        Some(v) => v
+            .parse::<u32>()
+            .ok()
+            .and_then(|p| p.checked_mul(100))
+            .filter(|b| crate::tui::catalog::ALLOWED_VAT_BPS.contains(b))
+            .and_then(|b| VatRate::new(b).ok())
+            .ok_or_else(|| strings::bad_vat(v))?,
+    };
+    let line = OrderLine {
+        product_id: "0".to_string(),
+        name: S::open_price_name(app.lang).to_string(),
+        quantity: Quantity::pieces(1).map_err(|e| e.text())?,
+        unit_price: money(app, minor),
+        discount: money(app, 0),
+        vat,
+        is_return: false,
+    };
+    let i = app.basket.add(line).map_err(|e| e.text())?;
+    app.selected = Some(i);
+    Ok(())
+}
+
+// ---------------------------------------------------------------- payment
+
+fn go_to_payment(app: &mut App) -> Vec<Command> {
+    if app.basket.is_empty() {
+        fixed(app, S::err_empty_basket);
+        return Vec::new();
+    }
+    let totals = match app.basket.totals() {
+        Ok(t) => t,
+        Err(e) => {
+            error(app, e.text());
+            return Vec::new();
+        }
+    };
+    if totals.gross.minor() <= 0 {
+        fixed(app, S::err_negative_total);
+        return Vec::new();
+    }
+    let min = totals.gross.currency().epayment_minimum();
+    if totals.gross.minor() < min {
+        error(
+            app,
+            strings::below_minimum(Money::new(min, totals.gross.currency())),
+        );
+        return Vec::new();
+    }
+    if app.network == NetworkState::Offline {
+        fixed(app, S::err_offline_pay);
+        return Vec::new();
+    }
+    app.input.reset();
+    app.screen = Screen::Payment;
+    Vec::new()
+}
+
+fn payment_action(app: &mut App, action: Action) -> Vec<Command> {
+    match action {
+        Action::Submit => {
+            let text = app.input.value().trim().to_string();
+            if is_personal_qr(&text) {
+                start_payment(
+                    app,
+                    PayMethod::Push {
+                        phone_or_personal_qr: text,
+                    },
+                )
+            } else if let Some(phone) = normalize_phone(&text) {
+                start_payment(
+                    app,
+                    PayMethod::Push {
+                        phone_or_personal_qr: phone,
+                    },
+                )
+            } else {
+                error(app, strings::bad_phone(&text));
+                Vec::new()
+            }
+        }
+        Action::PayQr => start_payment(app, PayMethod::Qr),
+        Action::Cancel => {
+            app.input.reset();
+            app.screen = Screen::Sale;
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn start_payment(app: &mut App, method: PayMethod) -> Vec<Command> {
+    if app.network == NetworkState::Offline {
+        fixed(app, S::err_offline_pay);
+        return Vec::new();
+    }
+    app.pay_kind = Some(match &method {
+        PayMethod::Push {
+            phone_or_personal_qr,
+        } => PayKind::Push {
+            to: phone_or_personal_qr.clone(),
+        },
+        PayMethod::Qr => PayKind::Qr,
+    });
+    app.input.reset();
+    app.payment = None;
+    app.cancel_requested = false;
+    app.screen = Screen::Paying;
+    vec![Command::StartPayment {
+        basket: app.basket.clone(),
+        method,
+    }]
+}
+
+fn waiting_action(app: &mut App, action: Action) -> Vec<Command> {
+    let reference = app.payment.as_ref().map(|p| p.reference.clone());
+    match (action, reference) {
+        (Action::CancelPayment, Some(reference)) => {
+            if app.cancel_requested {
+                return Vec::new();
+            }
+            app.cancel_requested = true;
+            vec![Command::CancelPayment { reference }]
+        }
+        (Action::CancelPayment, None) => {
+            // Not created yet: cancel as soon as the engine reports the reference.
+            app.cancel_requested = true;
+            Vec::new()
+        }
+        (Action::CustomerOpen, Some(reference)) => customer(reference, SimCustomerAction::Open),
+        (Action::CustomerApprove, Some(reference)) => {
+            customer(reference, SimCustomerAction::Approve)
+        }
+        (Action::CustomerReject, Some(reference)) => customer(reference, SimCustomerAction::Reject),
+        (Action::CompleteSale, Some(reference)) if app.mode() == Mode::Decide => {
+            vec![Command::CompleteAfterCancel { reference }]
+        }
+        (Action::VoidSale, Some(reference)) if app.mode() == Mode::Decide => {
+            vec![Command::VoidAfterCancel { reference }]
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn customer(reference: String, action: SimCustomerAction) -> Vec<Command> {
+    vec![Command::Customer { reference, action }]
+}
+
+fn next_sale(app: &mut App) {
+    let paid = app
+        .payment
+        .as_ref()
+        .is_some_and(|p| p.status == PaymentStatusView::Paid);
+    if paid {
+        app.basket.clear();
+        app.selected = None;
+    }
+    app.payment = None;
+    app.pay_kind = None;
+    app.cancel_requested = false;
+    app.result_at = None;
+    app.input.reset();
+    app.screen = Screen::Sale;
+}
+
+/// Back to the start screen with an empty basket (kiosk).
+fn reset_to_start(app: &mut App) {
+    next_sale(app);
+    app.basket.clear();
+    app.selected = None;
+    app.search = None;
+    app.prompt = None;
+    app.help = false;
+}
+
+// ---------------------------------------------------------------- events
+
+fn on_event(app: &mut App, ev: AppEvent) -> Vec<Command> {
+    match ev {
+        AppEvent::Tick(now) => {
+            app.now = now;
+            on_tick(app);
+            Vec::new()
+        }
+        AppEvent::Network(state) => {
+            app.network = state;
+            Vec::new()
+        }
+        AppEvent::Outbox { pending, dead } => {
+            app.outbox_pending = pending;
+            app.outbox_dead = dead;
+            Vec::new()
+        }
+        AppEvent::Recovered(sales) => {
+            app.recovered.extend(sales);
+            Vec::new()
+        }
+        AppEvent::Error(text) => {
+            error(app, text);
+            Vec::new()
+        }
+        AppEvent::Payment(view) => on_payment(app, view),
+    }
+}
+
+fn on_payment(app: &mut App, view: crate::tui::msg::PaymentView) -> Vec<Command> {
+    if app.screen != Screen::Paying {
+        // A late update for a payment that is already shown as finished: keep the result.
+        if app.screen == Screen::Result
+            && app
+                .payment
+                .as_ref()
+                .is_some_and(|p| p.reference == view.reference)
+        {
+            app.payment = Some(view);
+        }
+        return Vec::new();
+    }
+    if let Some(current) = &app.payment
+        && current.reference != view.reference
+    {
+        tracing::warn!(
+            current = %current.reference,
+            got = %view.reference,
+            "payment update for another reference ignored"
+        );
+        return Vec::new();
+    }
+    let mut cmds = Vec::new();
+    let first_reference = app.payment.is_none();
+    if first_reference && app.cancel_requested && !view.status.is_final() {
+        cmds.push(Command::CancelPayment {
+            reference: view.reference.clone(),
+        });
+    }
+    let is_final = view.status.is_final();
+    app.payment = Some(view);
+    if is_final {
+        app.screen = Screen::Result;
+        app.result_at = Some(app.now);
+        app.cancel_requested = false;
+    }
+    cmds
+}
+
+fn on_tick(app: &mut App) {
+    if app.toast.as_ref().is_some_and(|t| app.now >= t.until) {
+        app.toast = None;
+    }
+    let Some(kiosk) = app.kiosk.clone() else {
+        return;
+    };
+    let since = |t: time::OffsetDateTime| app.now - t;
+    if app.screen == Screen::Result
+        && app
+            .result_at
+            .is_some_and(|t| since(t) >= kiosk.return_after)
+    {
+        reset_to_start(app);
+        return;
+    }
+    let idle = since(app.last_input) >= kiosk.idle_reset;
+    let untouched_sale = matches!(app.screen, Screen::Sale | Screen::Payment);
+    if idle
+        && untouched_sale
+        && (!app.basket.is_empty() || app.screen == Screen::Payment || app.prompt.is_some())
+    {
+        reset_to_start(app);
+        info(app, S::info_idle_reset);
+    }
+}

@@ -1,0 +1,210 @@
+//! Shared fixtures for the TUI tests: a fixed clock, the demo catalog, key helpers.
+#![allow(dead_code)]
+
+use kasse::clock::ManualClock;
+use kasse::domain::money::{Currency, Money};
+use kasse::domain::payment::{Event, Payment, ProviderStatus};
+use kasse::lang::Lang;
+use kasse::tui::catalog::Catalog;
+use kasse::tui::keymap::Keymap;
+use kasse::tui::theme::Theme;
+use kasse::tui::{
+    App, AppEvent, Command, EnvLabel, KioskSettings, Msg, PaymentStatusView, PaymentView,
+    RunContext, update,
+};
+use kasse::tui::{PayMethod, SimCustomerAction};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+pub const KVIKK: &str = "7038010001000"; // Kvikk Lunsj 47 g, kr 24,90, 15 %
+pub const COLA: &str = "7038010001017"; // Coca-Cola 0,5 l, kr 32,90, 15 %
+pub const AVIS: &str = "7038010001086"; // Aftenposten, kr 45,00, 0 %
+pub const BILLETT: &str = "7038010001109"; // Ruter enkeltbillett, kr 44,00, 12 %
+pub const LADER: &str = "7038010001130"; // Ladekabel, kr 149,00, 25 %
+pub const QR_URL: &str = "https://qr.vipps.no/28/2/01/031/4791234567?v=1&token=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJK";
+pub const PIN: &str = "2468";
+
+pub fn ctx(lang: Lang) -> RunContext {
+    RunContext {
+        environment: EnvLabel::Test,
+        msn: "123456".to_string(),
+        lang,
+        currency: Currency::Nok,
+        kiosk: None,
+        catalog: Catalog::demo().unwrap(),
+        keymap: Keymap::default_keymap().unwrap(),
+        theme: Theme::default_theme().unwrap(),
+        demo: false,
+        clock: Arc::new(ManualClock::fixed()),
+        utc_offset: time::UtcOffset::from_hms(1, 0, 0).unwrap(),
+        tick: Duration::from_millis(250),
+    }
+}
+
+pub fn app() -> App {
+    App::new(&ctx(Lang::Nb))
+}
+
+pub fn app_en() -> App {
+    App::new(&ctx(Lang::En))
+}
+
+pub fn kiosk_app() -> App {
+    let mut c = ctx(Lang::Nb);
+    c.kiosk = Some(KioskSettings {
+        pin: PIN.to_string().into(),
+        return_after: Duration::from_secs(10),
+        idle_reset: Duration::from_secs(120),
+    });
+    App::new(&c)
+}
+
+pub fn demo_app() -> App {
+    let mut c = ctx(Lang::Nb);
+    c.demo = true;
+    c.environment = EnvLabel::Training;
+    App::new(&c)
+}
+
+pub fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+pub fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+/// Press one key; return the commands.
+pub fn press(app: &mut App, code: KeyCode) -> Vec<Command> {
+    update(app, key(code))
+}
+
+/// Type text character by character (like a keyboard-wedge scanner).
+pub fn type_text(app: &mut App, s: &str) -> Vec<Command> {
+    let mut out = Vec::new();
+    for c in s.chars() {
+        out.extend(update(app, key(KeyCode::Char(c))));
+    }
+    out
+}
+
+/// Type and press Enter.
+pub fn enter_text(app: &mut App, s: &str) -> Vec<Command> {
+    let mut out = type_text(app, s);
+    out.extend(press(app, KeyCode::Enter));
+    out
+}
+
+pub fn event(app: &mut App, ev: AppEvent) -> Vec<Command> {
+    update(app, Msg::App(ev))
+}
+
+pub fn tick(app: &mut App, secs: i64) {
+    let now = app.now + time::Duration::seconds(secs);
+    update(app, Msg::App(AppEvent::Tick(now)));
+}
+
+pub fn view(status: PaymentStatusView, amount: i64) -> PaymentView {
+    PaymentView {
+        reference: "kasse-s1-t1-000042-a1".to_string(),
+        amount: Money::nok(amount),
+        status,
+        open_left: None,
+        approve_left: None,
+        qr_payload: None,
+        reason: None,
+        receipt_number: None,
+    }
+}
+
+pub const REF: &str = "kasse-s1-t1-000001-a1";
+
+/// A stand-in for the checkout engine on top of the domain payment state machine.
+#[derive(Default)]
+pub struct FakeEngine {
+    pub payment: Option<Payment>,
+    pub qr: Option<String>,
+    pub receipt: Option<String>,
+    pub log: Vec<Command>,
+}
+
+impl FakeEngine {
+    fn view(&self, now: OffsetDateTime) -> AppEvent {
+        let p = self.payment.as_ref().unwrap();
+        AppEvent::Payment(PaymentView::from_payment(
+            REF,
+            p,
+            Currency::Nok,
+            now,
+            self.qr.clone(),
+            self.receipt.clone(),
+        ))
+    }
+
+    fn feed(&mut self, now: OffsetDateTime, ev: Event) {
+        self.payment.as_mut().unwrap().handle(now, ev);
+        if self.payment.as_ref().unwrap().phase() == &kasse::domain::payment::Phase::Paid {
+            self.receipt = Some("000001".to_string());
+        }
+    }
+
+    pub fn handle(&mut self, now: OffsetDateTime, cmd: Command) -> Vec<AppEvent> {
+        self.log.push(cmd.clone());
+        match cmd {
+            Command::StartPayment { basket, method } => {
+                let amount = basket.totals().unwrap().gross.minor();
+                self.payment = Some(Payment::new(amount, now));
+                self.qr = (method == PayMethod::Qr).then(|| QR_URL.to_string());
+                let first = self.view(now);
+                self.feed(now, Event::Created { at: now });
+                vec![first, self.view(now)]
+            }
+            Command::Customer { action, .. } => {
+                let amount = self.payment.as_ref().unwrap().amount();
+                match action {
+                    SimCustomerAction::Open => self.feed(
+                        now,
+                        Event::Read(ProviderStatus::Created { opened: Some(now) }),
+                    ),
+                    SimCustomerAction::Approve => {
+                        self.feed(
+                            now,
+                            Event::Read(ProviderStatus::Authorized {
+                                authorized: amount,
+                                captured: 0,
+                                refunded: 0,
+                                cancelled: 0,
+                            }),
+                        );
+                        self.feed(now, Event::CaptureDone { captured: amount });
+                    }
+                    SimCustomerAction::Reject => {
+                        self.feed(now, Event::Read(ProviderStatus::Aborted))
+                    }
+                }
+                vec![self.view(now)]
+            }
+            Command::CancelPayment { .. } => {
+                self.feed(now, Event::CancelRequested);
+                self.feed(now, Event::CancelDone);
+                // The engine reads back after a cancel before calling it cancelled.
+                self.feed(now, Event::Read(ProviderStatus::Terminated));
+                vec![self.view(now)]
+            }
+            Command::CompleteAfterCancel { .. } => {
+                let amount = self.payment.as_ref().unwrap().amount();
+                self.feed(now, Event::CompleteRequested);
+                self.feed(now, Event::CaptureDone { captured: amount });
+                vec![self.view(now)]
+            }
+            Command::VoidAfterCancel { .. } => {
+                self.feed(now, Event::VoidRequested);
+                self.feed(now, Event::CancelDone);
+                vec![self.view(now)]
+            }
+            Command::Quit => Vec::new(),
+        }
+    }
+}
