@@ -80,6 +80,7 @@ wire_enum! {
 #[serde(rename_all = "camelCase")]
 pub struct EcomError {
     pub error_group: EcomErrorGroup,
+    #[serde(deserialize_with = "crate::api::wire::string_or_number")]
     pub error_code: String,
     #[serde(default)]
     pub error_message: String,

@@ -187,7 +187,6 @@ impl Core {
         if call.body.is_some() {
             put("content-type", "application/json", false)?;
         }
-        put("accept", "application/json", false)?;
         Ok(h)
     }
 
@@ -221,9 +220,11 @@ impl Core {
                 .headers(headers.clone());
             rb = match &call.body {
                 Some(b) => rb.body(b.clone()),
-                None if call.method == Method::POST || call.method == Method::PUT => {
-                    rb.header("content-length", "0")
-                }
+                // An empty body makes hyper send `Content-Length: 0` (Vipps wants it on the
+                // bodiless POST /accesstoken/get).
+                None if call.method == Method::POST || call.method == Method::PUT => rb
+                    .header(reqwest::header::CONTENT_LENGTH, "0")
+                    .body(Vec::<u8>::new()),
                 None => rb,
             };
             tracing::debug!(api = %call.api, method = %call.method, path = %call.path, attempt, "vipps request");
