@@ -304,3 +304,62 @@ async fn unkeyed_initiate_is_not_resent_after_a_5xx_then_4xx_is_unknown() {
     assert!(e.outcome_unknown(), "{e:?}");
     assert!(!e.is_rejection());
 }
+
+/// A server that never answers in time (the client's read timeout fires first).
+async fn slow_server(m: &str, p: &str) -> MockServer {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    Mock::given(method(m))
+        .and(path(p))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
+        .mount(&server)
+        .await;
+    server
+}
+
+fn with_read_timeout(server: &MockServer) -> kasse::api::Vipps {
+    let mut s = settings(&server.uri());
+    s.timeouts.read = Some(Duration::from_secs(5));
+    client_with(server, kasse::clock::ManualClock::fixed(), s)
+}
+
+#[tokio::test(start_paused = true)]
+async fn keyed_timeouts_are_retried_then_outcome_unknown() {
+    let server = slow_server("POST", &format!("/epayment/v1/payments/{REF}/capture")).await;
+    let vipps = with_read_timeout(&server);
+    let e = vipps
+        .epayment()
+        .capture(REF, &cap(), &IdempotencyKey::new("k-timeout").unwrap())
+        .await
+        .unwrap_err();
+    assert!(matches!(e.kind, kasse::api::ErrorKind::Timeout), "{e:?}");
+    assert!(e.outcome_unknown());
+    let reqs = api_requests(&server).await;
+    assert_eq!(reqs.len(), 4, "keyed request retried up to the cap");
+    assert!(
+        reqs.iter()
+            .all(|r| header(r, "idempotency-key").as_deref() == Some("k-timeout"))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn unkeyed_write_is_not_resent_after_timeout() {
+    let server = slow_server("PUT", "/ecomm/v2/payments/order-3/cancel").await;
+    let vipps = with_read_timeout(&server);
+    let req = ecom::CancelPaymentActionRequest {
+        merchant_info: ecom::MerchantInfoPayment {
+            merchant_serial_number: MSN.into(),
+        },
+        transaction: ecom::CancelTransaction {
+            transaction_text: "Avbrutt".into(),
+        },
+        should_release_remaining_funds: None,
+    };
+    let e = vipps.ecom().cancel("order-3", &req).await.unwrap_err();
+    assert_eq!(
+        api_requests(&server).await.len(),
+        1,
+        "no idempotency key: not resent"
+    );
+    assert!(e.outcome_unknown());
+}
