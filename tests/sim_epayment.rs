@@ -101,6 +101,8 @@ async fn full_lifecycle_with_aggregate_and_events() {
         .ep_modify("shop-pos1-000001", "capture", "cap-2", json!({"modificationAmount": {"currency": "NOK", "value": 30000}}))
         .await;
     assert_eq!(ep_code(r).await, (400, "6090".into()));
+    // 5 mutations per minute per payment: let the window pass
+    s.advance(61).await;
     // refund more than captured
     let r = s
         .ep_modify("shop-pos1-000001", "refund", "ref-1", json!({"modificationAmount": {"currency": "NOK", "value": 20001}}))
