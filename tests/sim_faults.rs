@@ -8,14 +8,25 @@ use serde_json::{Value, json};
 use sim_common::*;
 
 async fn set_faults(s: &Sim, f: Value) {
-    let r = s.http.post(s.url("/sim/v1/faults")).json(&f).send().await.unwrap();
+    let r = s
+        .http
+        .post(s.url("/sim/v1/faults"))
+        .json(&f)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200, "{f}");
 }
 
 #[tokio::test]
 async fn drop_after_commit_commits_once_and_client_sees_transport_error() {
-    let s = start_with(SimConfig { rate_limits: false, ..config() }).await;
-    s.create("k0", &create_body("drop-0000001", 10000, "QR")).await;
+    let s = start_with(SimConfig {
+        rate_limits: false,
+        ..config()
+    })
+    .await;
+    s.create("k0", &create_body("drop-0000001", 10000, "QR"))
+        .await;
     s.customer("drop-0000001", "approve").await;
     set_faults(&s, json!({"drop_after_commit": 1.0})).await;
     let cap = json!({"modificationAmount": {"currency": "NOK", "value": 10000}});
@@ -29,7 +40,9 @@ async fn drop_after_commit_commits_once_and_client_sees_transport_error() {
     // retry with the same key after the faults are cleared: the original result, no second capture
     let r = s.http.delete(s.url("/sim/v1/faults")).send().await.unwrap();
     assert_eq!(r.status(), 204);
-    let r = s.ep_modify("drop-0000001", "capture", "cap-drop", cap).await;
+    let r = s
+        .ep_modify("drop-0000001", "capture", "cap-drop", cap)
+        .await;
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["aggregate"]["capturedAmount"]["value"], 10000);
@@ -46,43 +59,82 @@ async fn drop_after_commit_commits_once_and_client_sees_transport_error() {
 async fn error_rate_answers_5xx_without_doing_anything() {
     let s = start().await;
     set_faults(&s, json!({"error_rate": 1.0})).await;
-    let r = s.create("k1", &create_body("err-00000001", 10000, "QR")).await;
-    assert!([500, 502, 503].contains(&r.status().as_u16()), "{}", r.status());
+    let r = s
+        .create("k1", &create_body("err-00000001", 10000, "QR"))
+        .await;
+    assert!(
+        [500, 502, 503].contains(&r.status().as_u16()),
+        "{}",
+        r.status()
+    );
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["extraDetails"][0]["reason"], "3010");
     assert!(s.ledger().await.payment("err-00000001").is_none());
     // not cached for the key: the retry succeeds once the fault is gone
     s.http.delete(s.url("/sim/v1/faults")).send().await.unwrap();
-    assert_eq!(s.create("k1", &create_body("err-00000001", 10000, "QR")).await.status(), 201);
+    assert_eq!(
+        s.create("k1", &create_body("err-00000001", 10000, "QR"))
+            .await
+            .status(),
+        201
+    );
 }
 
 #[tokio::test]
 async fn rate_limit_rate_and_latency() {
     let s = start().await;
     set_faults(&s, json!({"rate_limit_rate": 1.0})).await;
-    let r = s.create("k1", &create_body("rl-000000001", 10000, "QR")).await;
+    let r = s
+        .create("k1", &create_body("rl-000000001", 10000, "QR"))
+        .await;
     assert_eq!(r.status(), 429);
     assert_eq!(r.headers()["retry-after"], "1");
     set_faults(&s, json!({"latency_ms": [150, 150]})).await;
     let t = std::time::Instant::now();
-    assert_eq!(s.create("k1", &create_body("rl-000000001", 10000, "QR")).await.status(), 201);
+    assert_eq!(
+        s.create("k1", &create_body("rl-000000001", 10000, "QR"))
+            .await
+            .status(),
+        201
+    );
     assert!(t.elapsed() >= std::time::Duration::from_millis(150));
     // invalid configs are refused with the field named
-    let r = s.http.post(s.url("/sim/v1/faults")).json(&json!({"error_rate": 2.0})).send().await.unwrap();
+    let r = s
+        .http
+        .post(s.url("/sim/v1/faults"))
+        .json(&json!({"error_rate": 2.0}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("error_rate"));
-    let r = s.http.post(s.url("/sim/v1/faults")).json(&json!({"eror_rate": 0.1})).send().await.unwrap();
+    let r = s
+        .http
+        .post(s.url("/sim/v1/faults"))
+        .json(&json!({"eror_rate": 0.1}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
 }
 
 #[tokio::test]
 async fn seeded_faults_are_deterministic() {
     async fn outcomes(seed: u64) -> Vec<u16> {
-        let s = start_with(SimConfig { seed, rate_limits: false, ..config() }).await;
+        let s = start_with(SimConfig {
+            seed,
+            rate_limits: false,
+            ..config()
+        })
+        .await;
         set_faults(&s, json!({"error_rate": 0.5})).await;
         let mut out = Vec::new();
         for i in 0..20 {
-            let r = s.get(&format!("/epayment/v1/payments/seed-{i:08}")).send().await.unwrap();
+            let r = s
+                .get(&format!("/epayment/v1/payments/seed-{i:08}"))
+                .send()
+                .await
+                .unwrap();
             out.push(r.status().as_u16());
         }
         out

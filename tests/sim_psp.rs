@@ -37,7 +37,12 @@ async fn psp_mock(status: &str) -> MockServer {
 }
 
 async fn details(s: &Sim, id: &str) -> PaymentDetails {
-    let r = s.get(&format!("/psp/v3/psppayments/{id}/details")).header("PSP-ID", "psp-guid").send().await.unwrap();
+    let r = s
+        .get(&format!("/psp/v3/psppayments/{id}/details"))
+        .header("PSP-ID", "psp-guid")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     r.json().await.unwrap()
 }
@@ -48,7 +53,12 @@ fn history(d: &PaymentDetails) -> Vec<(String, bool)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["operation"].as_str().unwrap().to_string(), e["operationSuccess"].as_bool().unwrap()))
+        .map(|e| {
+            (
+                e["operation"].as_str().unwrap().to_string(),
+                e["operationSuccess"].as_bool().unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -57,19 +67,48 @@ async fn approve_calls_make_payment_and_ok_reserves() {
     let psp = psp_mock("OK").await;
     let s = start().await;
     let url = format!("{}/makepayment", psp.uri());
-    let r = s.post("/psp/v3/psppayments/init").header("PSP-ID", "psp-guid").json(&init_body("psp-tx-1", "psp-order-1", 1000, &url)).send().await.unwrap();
+    let r = s
+        .post("/psp/v3/psppayments/init")
+        .header("PSP-ID", "psp-guid")
+        .json(&init_body("psp-tx-1", "psp-order-1", 1000, &url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let init: InitiatePaymentResponse = r.json().await.unwrap();
-    let token = init.vipps_redirect_url.unwrap().split("token=").nth(1).unwrap().to_string();
+    let token = init
+        .vipps_redirect_url
+        .unwrap()
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .to_string();
     // duplicate pspTransactionId → 44; duplicate merchantOrderId → 99
-    let r = s.post("/psp/v3/psppayments/init").header("PSP-ID", "psp-guid").json(&init_body("psp-tx-1", "psp-order-2", 1000, &url)).send().await.unwrap();
+    let r = s
+        .post("/psp/v3/psppayments/init")
+        .header("PSP-ID", "psp-guid")
+        .json(&init_body("psp-tx-1", "psp-order-2", 1000, &url))
+        .send()
+        .await
+        .unwrap();
     let v: Value = r.json().await.unwrap();
     assert_eq!(v[0]["errorCode"], "44");
-    let r = s.post("/psp/v3/psppayments/init").header("PSP-ID", "psp-guid").json(&init_body("psp-tx-2", "psp-order-1", 1000, &url)).send().await.unwrap();
+    let r = s
+        .post("/psp/v3/psppayments/init")
+        .header("PSP-ID", "psp-guid")
+        .json(&init_body("psp-tx-2", "psp-order-1", 1000, &url))
+        .send()
+        .await
+        .unwrap();
     let v: Value = r.json().await.unwrap();
     assert_eq!(v[0]["errorCode"], "99");
     // missing PSP-ID
-    let r = s.post("/psp/v3/psppayments/init").json(&init_body("psp-tx-3", "psp-order-3", 1000, &url)).send().await.unwrap();
+    let r = s
+        .post("/psp/v3/psppayments/init")
+        .json(&init_body("psp-tx-3", "psp-order-3", 1000, &url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
 
     let r = s
@@ -87,7 +126,10 @@ async fn approve_calls_make_payment_and_ok_reserves() {
     let raw: Value = serde_json::from_slice(&reqs[0].body).unwrap();
     assert_eq!(raw["paymentState"], "ACCEPTED");
     assert!(raw["networkToken"]["number"].as_str().unwrap().len() <= 19);
-    assert_eq!(history(&details(&s, "psp-tx-1").await)[0], ("RESERVED".to_string(), true));
+    assert_eq!(
+        history(&details(&s, "psp-tx-1").await)[0],
+        ("RESERVED".to_string(), true)
+    );
 
     // updatestatus: capture reported by the PSP
     let r = s
@@ -100,7 +142,10 @@ async fn approve_calls_make_payment_and_ok_reserves() {
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["responseInfo"]["responseCode"], "9000");
     assert_eq!(v["responseInfo"]["responseMessage"], "SUCCESS");
-    assert_eq!(history(&details(&s, "psp-tx-1").await)[0], ("CAPTURED".to_string(), true));
+    assert_eq!(
+        history(&details(&s, "psp-tx-1").await)[0],
+        ("CAPTURED".to_string(), true)
+    );
     assert_eq!(s.ledger().await.payment("psp-tx-1").unwrap().captured, 1000);
 }
 
@@ -109,10 +154,23 @@ async fn fail_answer_fails_and_expiry_sends_timeout() {
     let psp = psp_mock("FAIL").await;
     let s = start().await;
     let url = format!("{}/makepayment", psp.uri());
-    s.post("/psp/v3/psppayments/init").header("PSP-ID", "psp-guid").json(&init_body("psp-fail-1", "psp-fail-1", 1000, &url)).send().await.unwrap();
-    s.post("/psp/v3/psppayments/init").header("PSP-ID", "psp-guid").json(&init_body("psp-exp-1", "psp-exp-1", 1000, &url)).send().await.unwrap();
+    s.post("/psp/v3/psppayments/init")
+        .header("PSP-ID", "psp-guid")
+        .json(&init_body("psp-fail-1", "psp-fail-1", 1000, &url))
+        .send()
+        .await
+        .unwrap();
+    s.post("/psp/v3/psppayments/init")
+        .header("PSP-ID", "psp-guid")
+        .json(&init_body("psp-exp-1", "psp-exp-1", 1000, &url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(s.customer("psp-fail-1", "approve").await.status(), 200);
-    assert_eq!(history(&details(&s, "psp-fail-1").await)[0], ("RESERVED".to_string(), false));
+    assert_eq!(
+        history(&details(&s, "psp-fail-1").await)[0],
+        ("RESERVED".to_string(), false)
+    );
 
     s.advance(301).await;
     // the background ticker (20 ms) sends TIMEOUT to makePaymentUrl
@@ -129,14 +187,30 @@ async fn fail_answer_fails_and_expiry_sends_timeout() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert!(timeout_seen, "TIMEOUT callback was not sent");
-    assert_eq!(history(&details(&s, "psp-exp-1").await)[0], ("CANCELLED".to_string(), true));
+    assert_eq!(
+        history(&details(&s, "psp-exp-1").await)[0],
+        ("CANCELLED".to_string(), true)
+    );
 }
 
 #[tokio::test]
 async fn unreachable_psp_means_failed() {
     let s = start().await;
     // nothing listens on port 9 of loopback: connection refused → FAILED
-    s.post("/psp/v3/psppayments/init").header("PSP-ID", "psp-guid").json(&init_body("psp-down-1", "psp-down-1", 1000, "http://127.0.0.1:9/mp")).send().await.unwrap();
+    s.post("/psp/v3/psppayments/init")
+        .header("PSP-ID", "psp-guid")
+        .json(&init_body(
+            "psp-down-1",
+            "psp-down-1",
+            1000,
+            "http://127.0.0.1:9/mp",
+        ))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(s.customer("psp-down-1", "approve").await.status(), 200);
-    assert_eq!(history(&details(&s, "psp-down-1").await)[0], ("RESERVED".to_string(), false));
+    assert_eq!(
+        history(&details(&s, "psp-down-1").await)[0],
+        ("RESERVED".to_string(), false)
+    );
 }
