@@ -728,7 +728,16 @@ pub async fn get_events(
             success: o.success,
         })
         .collect();
-    errors::json_response(StatusCode::OK, &to_json(&events))
+    // The spec's PaymentEvent lists `paymentAction` as required while its properties (and the
+    // real API) use `name`; send both so clients written against either work.
+    let mut out = to_json(&events);
+    if let Some(list) = out.as_array_mut() {
+        for e in list {
+            let name = e.get("name").cloned().unwrap_or(Value::Null);
+            e["paymentAction"] = name;
+        }
+    }
+    errors::json_response(StatusCode::OK, &out)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
