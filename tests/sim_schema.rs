@@ -23,10 +23,10 @@ fn spec(file: &str) -> Value {
 fn openapi_to_json_schema(v: &mut Value) {
     match v {
         Value::Object(map) => {
-            if map.get("nullable") == Some(&Value::Bool(true)) {
-                if let Some(Value::String(t)) = map.get("type").cloned() {
-                    map.insert("type".into(), json!([t, "null"]));
-                }
+            if map.get("nullable") == Some(&Value::Bool(true))
+                && let Some(Value::String(t)) = map.get("type").cloned()
+            {
+                map.insert("type".into(), json!([t, "null"]));
             }
             map.remove("example");
             for (_, child) in map.iter_mut() {
@@ -42,12 +42,11 @@ fn openapi_to_json_schema(v: &mut Value) {
 fn localize_refs(v: &mut Value) {
     match v {
         Value::Object(map) => {
-            if let Some(Value::String(r)) = map.get_mut("$ref") {
-                if !r.starts_with('#') {
-                    if let Some((_, frag)) = r.split_once('#') {
-                        *r = format!("#{frag}");
-                    }
-                }
+            if let Some(Value::String(r)) = map.get_mut("$ref")
+                && !r.starts_with('#')
+                && let Some((_, frag)) = r.split_once('#')
+            {
+                *r = format!("#{frag}");
             }
             for (_, child) in map.iter_mut() {
                 localize_refs(child);
