@@ -419,6 +419,7 @@ fn validate_create(
         None => None,
     };
     let mut qr_format = "IMAGE/SVG+XML".to_string();
+    let mut qr_size = 1024;
     if let Some(q) = obj.get("qrFormat").filter(|v| !v.is_null()) {
         if flow != "QR" {
             return Err(bad("4140", "qrFormat may only be sent with userFlow QR."));
@@ -434,6 +435,7 @@ fn validate_create(
         }
         if let Some(size) = q.get("size").filter(|v| !v.is_null()) {
             let ok = size.as_i64().is_some_and(|s| (100..=2000).contains(&s));
+            qr_size = size.as_i64().unwrap_or(1024);
             if !ok || f != "IMAGE/PNG" {
                 return Err(bad(
                     "4140",
@@ -561,7 +563,7 @@ fn validate_create(
         "PUSH_MESSAGE" => None,
         "QR" => Some(match qr_format.as_str() {
             "TEXT/TARGETURL" => format!("{base}/sim/landing?token={token}"),
-            "IMAGE/PNG" => format!("{base}/sim/qr?token={token}&format=png"),
+            "IMAGE/PNG" => format!("{base}/sim/qr?token={token}&format=png&size={qr_size}"),
             _ => format!("{base}/sim/qr?token={token}&format=svg"),
         }),
         "NATIVE_REDIRECT" => Some(format!("vippsMT://?token={token}&sim={base}")),
