@@ -427,7 +427,7 @@ async fn push_not_allowed_gives_5080_and_qr_formats() {
         }
     }
     let mut b = create_body("qr-format-bad1", 10000, "QR");
-    b["qrFormat"] = json!({"format": "IMAGE/SVG+XML", "size": 500});
+    b["qrFormat"] = json!({"format": "IMAGE/SVG+XML", "size": 50});
     assert_eq!(ep_code(s.create("qrbad", &b).await).await.1, "4140");
 }
 

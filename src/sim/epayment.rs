@@ -436,7 +436,8 @@ fn validate_create(
         if let Some(size) = q.get("size").filter(|v| !v.is_null()) {
             let ok = size.as_i64().is_some_and(|s| (100..=2000).contains(&s));
             qr_size = size.as_i64().unwrap_or(1024);
-            if !ok || f != "IMAGE/PNG" {
+            // The official Postman collection sends `size` with IMAGE/SVG+XML too; accept it.
+            if !ok {
                 return Err(bad(
                     "4140",
                     format!("qrFormat.size must be 100-2000 and only with IMAGE/PNG, got {size}."),
@@ -621,6 +622,7 @@ pub async fn create(
         Ok(None) => return bad("4140", "A CreatePaymentRequest body is required.").into_response(),
         Err(r) => return r,
     };
+    let body = numbers_as_strings(body);
     let now = state.now();
     let mut g = state.lock();
     if let Some(r) = replay(&g, &msn, &key, "create", &body, "4020") {
@@ -654,6 +656,26 @@ pub async fn create(
     };
     store(&mut g, &msn, &key, "create", &body, &reply);
     reply.into_response()
+}
+
+/// Vipps' own Postman collection sends `reference` and `customer.phoneNumber` as JSON numbers
+/// (unquoted variables) and the real API accepts them; coerce them to strings.
+fn numbers_as_strings(mut body: Value) -> Value {
+    if let Some(n) = body
+        .get("reference")
+        .filter(|v| v.is_u64())
+        .map(Value::to_string)
+    {
+        body["reference"] = Value::String(n);
+    }
+    if let Some(n) = body
+        .pointer("/customer/phoneNumber")
+        .filter(|v| v.is_u64())
+        .map(Value::to_string)
+    {
+        body["customer"]["phoneNumber"] = Value::String(n);
+    }
+    body
 }
 
 fn not_found(reference: &str, msn: &str) -> Reply {
@@ -1007,7 +1029,7 @@ pub async fn force_approve(
         Err(r) => return r,
     };
     let body = match json_body(Flavor::Epayment, &headers, body) {
-        Ok(b) => b.unwrap_or_else(|| json!({})),
+        Ok(b) => numbers_as_strings(b.unwrap_or_else(|| json!({}))),
         Err(r) => return r,
     };
     if let Err(e) = serde_json::from_value::<ep::ForceApproveRequest>(body.clone()) {
