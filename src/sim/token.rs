@@ -48,7 +48,9 @@ pub async fn get_token(State(state): State<SimState>, headers: HeaderMap) -> Res
     // Lifetime in real time equals `expires_in` whatever --time-scale says, so a client's
     // token cache (on the wall clock) stays valid; /sim/v1/clock/advance still expires it.
     let scale = g.cfg.time_scale.max(1.0);
-    let expires_at = now + time::Duration::seconds_f64(ttl.as_seconds_f64() * scale);
+    let expires_at = time::Duration::checked_seconds_f64(ttl.as_seconds_f64() * scale)
+        .and_then(|d| now.checked_add(d))
+        .unwrap_or(now + ttl);
     g.tokens.insert(token.clone(), TokenInfo { expires_at });
     errors::json_response(
         StatusCode::OK,
