@@ -1,1 +1,380 @@
-//! store (work in progress)
+//! The SQLite journal and durable outbox. Nothing outside this module writes SQL.
+//!
+//! - [`Store::open`] applies the pragmas (WAL, `synchronous=FULL`, foreign keys, busy timeout)
+//!   outside migrations and reads every one back, refuses damaged or foreign files without
+//!   touching them, runs the migrations and resets in-flight outbox rows to pending.
+//! - The write-ahead rule: [`Store::begin_sale`] writes the sale, its lines, the payment row with
+//!   its reference and all its idempotency keys in one transaction, before any network call.
+//! - [`AsyncStore`] owns a `Store` on its own thread so the UI and engine never block on disk.
+//!
+//! Times are stored as RFC 3339 UTC text with milliseconds, money as integer minor units.
+//! Nothing secret is ever stored.
+
+mod async_store;
+mod error;
+mod journal;
+mod outbox;
+mod sql;
+mod types;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rusqlite::{Connection, TransactionBehavior};
+use rusqlite_migration::{M, Migrations};
+use time::OffsetDateTime;
+
+use crate::clock::{IdGen, RandomIds};
+
+pub use async_store::AsyncStore;
+pub use error::StoreError;
+pub use types::*;
+
+/// File name of the database inside the data directory.
+pub const DB_FILE_NAME: &str = "kasse.sqlite3";
+
+/// Busy timeout asked for and asserted, in milliseconds.
+pub const BUSY_TIMEOUT_MS: i64 = 5000;
+
+const MIGRATION_LIST: &[M<'static>] =
+    &[M::up(include_str!("migrations/0001_init.sql")).foreign_key_check()];
+
+/// The schema migrations, in order. Never edit a shipped migration; add a new one.
+pub static MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
+
+/// Platform data directory for kasse (`~/.local/share/kasse` on Linux), if the platform has one.
+pub fn default_data_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("no", "kasse", "kasse").map(|p| p.data_dir().to_path_buf())
+}
+
+/// The journal. One writer connection; use [`AsyncStore`] from async code.
+pub struct Store {
+    conn: Connection,
+    path: Option<PathBuf>,
+    ids: Arc<dyn IdGen>,
+    recovered_in_flight: usize,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .field("recovered_in_flight", &self.recovered_in_flight)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Open (or create) the database file at `path`.
+    ///
+    /// A file that is not a SQLite database, is damaged, or is some other program's database
+    /// gives [`StoreError::Corrupt`] and is neither modified nor deleted.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        check_header(path)?;
+        let conn = Connection::open(path).map_err(|e| open_error(path, e))?;
+        Store::init(conn, Some(path.to_path_buf()))
+    }
+
+    /// A private in-memory database (tests, `--demo`). No WAL; everything else as on disk.
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        let conn = Connection::open_in_memory()?;
+        Store::init(conn, None)
+    }
+
+    /// Open `<dir>/kasse.sqlite3`, creating `dir` if needed.
+    pub fn open_in_dir(dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        Store::open(&dir.join(DB_FILE_NAME))
+    }
+
+    /// Use this id generator for idempotency keys (tests use a predictable one).
+    #[must_use]
+    pub fn with_id_gen(mut self, ids: Arc<dyn IdGen>) -> Store {
+        self.ids = ids;
+        self
+    }
+
+    /// Path of the database file (None in memory).
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// How many in-flight outbox rows were reset to pending when this store was opened.
+    pub fn recovered_in_flight(&self) -> usize {
+        self.recovered_in_flight
+    }
+
+    fn init(mut conn: Connection, path: Option<PathBuf>) -> Result<Store, StoreError> {
+        let shown = path.clone().unwrap_or_else(|| PathBuf::from(":memory:"));
+        let corrupt = |e: rusqlite::Error| open_error(&shown, e);
+
+        conn.busy_timeout(Duration::from_millis(BUSY_TIMEOUT_MS.unsigned_abs()))
+            .map_err(corrupt)?;
+        // Read-only checks first: nothing below writes until we know the file is ours.
+        let check: String = conn
+            .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
+            .map_err(corrupt)?;
+        if check != "ok" {
+            return Err(StoreError::Corrupt {
+                path: shown,
+                detail: format!("integrity check: {check}"),
+            });
+        }
+        let user_version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(corrupt)?;
+        let objects: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(corrupt)?;
+        if user_version == 0 && objects > 0 {
+            return Err(StoreError::Corrupt {
+                path: shown,
+                detail: format!(
+                    "it is a SQLite database with {objects} tables/indexes of another program"
+                ),
+            });
+        }
+
+        apply_pragmas(&conn, path.is_some())?;
+
+        MIGRATIONS.to_latest(&mut conn).map_err(|e| migration_error(&shown, e))?;
+
+        let mut store = Store {
+            conn,
+            path,
+            ids: Arc::new(RandomIds),
+            recovered_in_flight: 0,
+        };
+        store.recovered_in_flight = store.recover_in_flight()?;
+        if store.recovered_in_flight > 0 {
+            tracing::warn!(
+                rows = store.recovered_in_flight,
+                "outbox rows left in flight by an earlier run were reset to pending"
+            );
+        }
+        Ok(store)
+    }
+
+    /// Read a pragma back as text (for `kasse doctor` and tests).
+    pub fn pragma(&self, name: &'static str) -> Result<String, StoreError> {
+        let v: rusqlite::types::Value = self.conn.pragma_query_value(None, name, |r| r.get(0))?;
+        Ok(match v {
+            rusqlite::types::Value::Null => String::new(),
+            rusqlite::types::Value::Integer(i) => i.to_string(),
+            rusqlite::types::Value::Real(f) => f.to_string(),
+            rusqlite::types::Value::Text(s) => s,
+            rusqlite::types::Value::Blob(b) => format!("{} bytes", b.len()),
+        })
+    }
+
+    /// The schema version (number of migrations applied).
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    /// The full schema, one `CREATE` statement per object, ordered by name.
+    pub fn schema_sql(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Run several writes in one transaction (e.g. a state change plus its outbox row).
+    /// If `f` returns an error nothing is written.
+    pub fn transaction<R>(
+        &mut self,
+        f: impl FnOnce(&Tx<'_>) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&Tx {
+            tx: &tx,
+            ids: self.ids.as_ref(),
+        })?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Value of a meta key.
+    pub fn meta_get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        sql::meta_get(&self.conn, key)
+    }
+
+    /// Set a meta key. Keys that look like secrets are refused: secrets never enter the DB.
+    pub fn meta_set(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        sql::meta_set(&self.conn, key, value)
+    }
+}
+
+/// Writes inside one transaction; see [`Store::transaction`].
+pub struct Tx<'a> {
+    tx: &'a rusqlite::Transaction<'a>,
+    ids: &'a dyn IdGen,
+}
+
+impl Tx<'_> {
+    /// Outbox enqueue (idempotent on the key); returns the row id.
+    pub fn enqueue(&self, row: &NewOutbox, now: OffsetDateTime) -> Result<i64, StoreError> {
+        outbox::enqueue(self.tx, row, now)
+    }
+
+    /// Journal entry; returns its id.
+    pub fn record_operation(&self, op: &NewOperation) -> Result<i64, StoreError> {
+        journal::record_operation(self.tx, op)
+    }
+
+    /// See [`Store::update_payment_state`].
+    pub fn update_payment_state(
+        &self,
+        payment_id: i64,
+        state: PayState,
+        reason: Option<&str>,
+        amounts: Option<PaymentAmounts>,
+        at: OffsetDateTime,
+    ) -> Result<PaymentRow, StoreError> {
+        journal::update_payment_state(self.tx, payment_id, state, reason, amounts, at)
+    }
+
+    /// See [`Store::set_sale_status`].
+    pub fn set_sale_status(
+        &self,
+        sale_id: i64,
+        status: SaleStatus,
+        staff_id: Option<&str>,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        journal::set_sale_status(self.tx, sale_id, status, staff_id, at)
+    }
+
+    /// A fresh idempotency key from the store's id generator (e.g. for a refund row).
+    pub fn mint_key(&self) -> String {
+        self.ids.uuid().to_string()
+    }
+}
+
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// Refuse a non-empty file that does not start with the SQLite header, without opening it.
+fn check_header(path: &Path) -> Result<(), StoreError> {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => {
+            return Err(StoreError::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    if !meta.is_file() {
+        return Err(StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: "it is not a regular file".into(),
+        });
+    }
+    if meta.len() == 0 {
+        return Ok(());
+    }
+    let mut head = [0u8; 16];
+    let read = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .map_err(|source| StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if meta.len() < 100 || read < head.len() || &head != SQLITE_MAGIC {
+        return Err(StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: "the file does not start with a SQLite header".into(),
+        });
+    }
+    Ok(())
+}
+
+fn is_corruption(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
+    )
+}
+
+fn open_error(path: &Path, e: rusqlite::Error) -> StoreError {
+    if is_corruption(&e) {
+        StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        }
+    } else {
+        StoreError::Sqlite(e)
+    }
+}
+
+fn migration_error(path: &Path, e: rusqlite_migration::Error) -> StoreError {
+    use rusqlite_migration::{Error as ME, MigrationDefinitionError, SchemaVersionError};
+    match e {
+        ME::MigrationDefinition(MigrationDefinitionError::DatabaseTooFarAhead)
+        | ME::SpecifiedSchemaVersion(SchemaVersionError::TooHigh) => StoreError::TooNew {
+            detail: "schema version is ahead of this program".into(),
+        },
+        ME::InvalidUserVersion => StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: "invalid schema version number".into(),
+        },
+        ME::RusqliteError { err, .. } if is_corruption(&err) => StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: err.to_string(),
+        },
+        other => StoreError::Migration(other.to_string()),
+    }
+}
+
+/// Apply the connection pragmas and read each one back; a mismatch is an error.
+fn apply_pragmas(conn: &Connection, on_disk: bool) -> Result<(), StoreError> {
+    let mode: String = if on_disk {
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?
+    } else {
+        conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?
+    };
+    let expected_mode = if on_disk { "wal" } else { "memory" };
+    if !mode.eq_ignore_ascii_case(expected_mode) {
+        return Err(StoreError::Pragma {
+            name: "journal_mode",
+            expected: expected_mode.into(),
+            actual: mode,
+        });
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    for (name, expected) in [
+        ("synchronous", 2_i64),
+        ("foreign_keys", 1),
+        ("busy_timeout", BUSY_TIMEOUT_MS),
+    ] {
+        let actual: i64 = conn.pragma_query_value(None, name, |r| r.get(0))?;
+        if actual != expected {
+            return Err(StoreError::Pragma {
+                name,
+                expected: expected.to_string(),
+                actual: actual.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,71 @@
+//! `AsyncStore`: the `Store` lives on one dedicated thread; async code sends it closures and
+//! awaits the answer, so the UI and engine never block on disk.
+
+use std::path::Path;
+use std::sync::mpsc;
+
+use super::Store;
+use super::error::StoreError;
+
+type Job = Box<dyn FnOnce(&mut Store) + Send + 'static>;
+
+/// A cheap, cloneable handle to the store thread. The thread ends when the last handle drops.
+#[derive(Debug, Clone)]
+pub struct AsyncStore {
+    tx: mpsc::Sender<Job>,
+}
+
+impl AsyncStore {
+    /// Move an opened store onto its own thread.
+    pub fn new(store: Store) -> Result<AsyncStore, StoreError> {
+        let (tx, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("kasse-store".into())
+            .spawn(move || {
+                let mut store = store;
+                while let Ok(job) = rx.recv() {
+                    job(&mut store);
+                }
+                tracing::debug!("store thread stopped");
+            })
+            .map_err(|source| StoreError::Io {
+                path: "kasse-store thread".into(),
+                source,
+            })?;
+        Ok(AsyncStore { tx })
+    }
+
+    /// Open the database at `path` on the store thread (the open itself does not block the
+    /// caller's runtime).
+    pub async fn open(path: &Path) -> Result<AsyncStore, StoreError> {
+        let path = path.to_path_buf();
+        let store = tokio::task::spawn_blocking(move || Store::open(&path))
+            .await
+            .map_err(|_| StoreError::Closed)??;
+        AsyncStore::new(store)
+    }
+
+    /// Run `f` on the store thread and await its result. `Err(Closed)` if the thread is gone
+    /// (for example because an earlier closure panicked).
+    pub async fn call<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Store) -> R + Send + 'static,
+    {
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |store: &mut Store| {
+            let _ = done_tx.send(f(store));
+        });
+        self.tx.send(job).map_err(|_| StoreError::Closed)?;
+        done_rx.await.map_err(|_| StoreError::Closed)
+    }
+
+    /// Like [`AsyncStore::call`] for closures that return a store result (flattens the error).
+    pub async fn run<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<R, StoreError> + Send + 'static,
+    {
+        self.call(f).await?
+    }
+}

@@ -1,0 +1,821 @@
+//! Sales, lines, payments and the operations journal.
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use time::OffsetDateTime;
+
+use super::error::{StoreError, map_unique};
+use super::sql::*;
+use super::types::*;
+use super::{Store, Tx};
+use crate::clock::IdGen;
+
+/// Counter name for the per shop/till sale sequence.
+pub const SALE_COUNTER: &str = "sale";
+
+/// Maximum length of a reference (eCom orderId / PSP merchantOrderId: 50).
+pub const MAX_REFERENCE_LEN: usize = 50;
+
+/// `kasse-<shop>-<till>-<sequence, 6+ digits>-a<attempt>`, e.g. `kasse-s1-t2-000123-a1`.
+pub fn make_reference(
+    shop_id: &str,
+    till_id: &str,
+    sequence: i64,
+    attempt: i64,
+) -> Result<String, StoreError> {
+    check_code("shop_id", shop_id)?;
+    check_code("till_id", till_id)?;
+    let r = format!("kasse-{shop_id}-{till_id}-{sequence:06}-a{attempt}");
+    if r.len() > MAX_REFERENCE_LEN {
+        return Err(StoreError::Invalid {
+            field: "reference",
+            value: r,
+            reason: "longer than 50 characters; use shorter shop and till codes",
+        });
+    }
+    Ok(r)
+}
+
+/// `<shop>-<till>-<sequence, 6+ digits>`, e.g. `s1-t2-000123`.
+pub fn make_receipt_number(shop_id: &str, till_id: &str, sequence: i64) -> String {
+    format!("{shop_id}-{till_id}-{sequence:06}")
+}
+
+fn check_code(field: &'static str, v: &str) -> Result<(), StoreError> {
+    if v.is_empty() || v.len() > 12 || !v.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(StoreError::Invalid {
+            field,
+            value: v.to_owned(),
+            reason: "must be 1 to 12 letters or digits (A-Z, a-z, 0-9)",
+        });
+    }
+    Ok(())
+}
+
+fn invalid(field: &'static str, value: impl ToString, reason: &'static str) -> StoreError {
+    StoreError::Invalid {
+        field,
+        value: value.to_string(),
+        reason,
+    }
+}
+
+fn check_currency(c: &str) -> Result<(), StoreError> {
+    match c {
+        "NOK" | "DKK" | "EUR" => Ok(()),
+        other => Err(invalid("currency", other, "must be NOK, DKK or EUR")),
+    }
+}
+
+fn check_payment(p: &NewPayment) -> Result<(), StoreError> {
+    if p.msn.is_empty() || p.msn.len() > 20 || !p.msn.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(invalid(
+            "msn",
+            &p.msn,
+            "must be the merchant serial number (letters or digits, at most 20)",
+        ));
+    }
+    Ok(())
+}
+
+fn phone_last_digits(phone: Option<&str>) -> Option<String> {
+    let digits: Vec<char> = phone?.chars().filter(char::is_ascii_digit).collect();
+    if digits.is_empty() {
+        return None;
+    }
+    Some(digits[digits.len().saturating_sub(4)..].iter().collect())
+}
+
+fn validate_sale(s: &NewSale) -> Result<(), StoreError> {
+    check_code("shop_id", &s.shop_id)?;
+    check_code("till_id", &s.till_id)?;
+    check_currency(&s.currency)?;
+    check_payment(&s.payment)?;
+    if s.tender.trim().is_empty() {
+        return Err(invalid("tender", &s.tender, "must not be empty"));
+    }
+    if s.lines.is_empty() {
+        return Err(invalid("lines", "0", "a sale needs at least one line"));
+    }
+    if s.gross_total.checked_sub(s.net_total) != Some(s.vat_total) {
+        return Err(invalid(
+            "totals",
+            format!("{} - {} != {}", s.gross_total, s.net_total, s.vat_total),
+            "gross - net must equal VAT",
+        ));
+    }
+    if s.gross_total <= 0 {
+        return Err(invalid(
+            "gross_total",
+            s.gross_total,
+            "a payment must be for a positive amount",
+        ));
+    }
+    let (mut gross, mut vat) = (0_i64, 0_i64);
+    for (i, l) in s.lines.iter().enumerate() {
+        let n = i + 1;
+        if l.name.trim().is_empty() {
+            return Err(invalid("line name", n, "must not be empty"));
+        }
+        if !(0..=10_000).contains(&l.vat_rate) {
+            return Err(invalid(
+                "vat_rate",
+                l.vat_rate,
+                "must be 0..=10000 hundredths of a percent",
+            ));
+        }
+        if l.gross.checked_sub(l.net) != Some(l.vat) {
+            return Err(invalid(
+                "line amounts",
+                format!("line {n}: {} - {} != {}", l.gross, l.net, l.vat),
+                "gross - net must equal VAT on every line",
+            ));
+        }
+        gross = gross
+            .checked_add(l.gross)
+            .ok_or_else(|| invalid("line gross", l.gross, "sum overflows"))?;
+        vat = vat
+            .checked_add(l.vat)
+            .ok_or_else(|| invalid("line vat", l.vat, "sum overflows"))?;
+    }
+    if gross != s.gross_total || vat != s.vat_total {
+        return Err(invalid(
+            "totals",
+            format!(
+                "lines {gross}/{vat} vs sale {}/{}",
+                s.gross_total, s.vat_total
+            ),
+            "the lines must sum to the sale's gross and VAT totals",
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn next_counter(
+    conn: &Connection,
+    shop_id: &str,
+    till_id: &str,
+    name: &str,
+) -> Result<i64, StoreError> {
+    Ok(conn.query_row(
+        "INSERT INTO counters (shop_id, till_id, name, value) VALUES (?1, ?2, ?3, 1)
+         ON CONFLICT (shop_id, till_id, name) DO UPDATE SET value = value + 1
+         RETURNING value",
+        params![shop_id, till_id, name],
+        |r| r.get(0),
+    )?)
+}
+
+fn mint_keys(ids: &dyn IdGen) -> Result<PaymentKeys, StoreError> {
+    let keys = PaymentKeys {
+        create: ids.uuid().to_string(),
+        capture: ids.uuid().to_string(),
+        cancel: ids.uuid().to_string(),
+    };
+    if keys.create == keys.capture || keys.create == keys.cancel || keys.capture == keys.cancel {
+        return Err(invalid(
+            "idempotency key",
+            &keys.create,
+            "the id generator returned the same key twice",
+        ));
+    }
+    Ok(keys)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn insert_payment(
+    conn: &Connection,
+    sale_id: i64,
+    p: &NewPayment,
+    reference: &str,
+    attempt: i64,
+    currency: &str,
+    amount: i64,
+    keys: &PaymentKeys,
+    at: OffsetDateTime,
+) -> Result<i64, StoreError> {
+    conn.execute(
+        "INSERT INTO payments (sale_id, api, msn, reference, attempt, flow, currency, amount,
+             state, phone_last_digits, create_key, capture_key, cancel_key, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)",
+        params![
+            sale_id,
+            p.api,
+            p.msn,
+            reference,
+            attempt,
+            p.flow,
+            currency,
+            amount,
+            PayState::Creating,
+            phone_last_digits(p.customer_phone.as_deref()),
+            keys.create,
+            keys.capture,
+            keys.cancel,
+            Ts(at),
+        ],
+    )
+    .map_err(|e| {
+        // The reference is the usual culprit; a repeated key is reported as such.
+        match map_unique(e, "payment reference", reference) {
+            StoreError::Duplicate { .. } => duplicate_detail(conn, p, reference, keys),
+            other => other,
+        }
+    })?;
+    let payment_id = conn.last_insert_rowid();
+    record_operation(
+        conn,
+        &NewOperation {
+            sale_id: Some(sale_id),
+            payment_id: Some(payment_id),
+            idempotency_key: Some(keys.create.clone()),
+            detail: Some(format!(
+                "reference {reference} attempt {attempt} {} {} amount {amount} {currency}",
+                p.api, p.flow
+            )),
+            ..NewOperation::new("payment_written", OpOutcome::Info, at)
+        },
+    )?;
+    Ok(payment_id)
+}
+
+fn duplicate_detail(
+    conn: &Connection,
+    p: &NewPayment,
+    reference: &str,
+    keys: &PaymentKeys,
+) -> StoreError {
+    let ref_taken: Result<Option<i64>, _> = conn
+        .query_row(
+            "SELECT id FROM payments WHERE msn = ?1 AND reference = ?2",
+            params![p.msn, reference],
+            |r| r.get(0),
+        )
+        .optional();
+    if let Ok(Some(_)) = ref_taken {
+        return StoreError::Duplicate {
+            what: "payment reference",
+            value: reference.to_owned(),
+        };
+    }
+    StoreError::Duplicate {
+        what: "idempotency key",
+        value: keys.create.clone(),
+    }
+}
+
+pub(crate) fn begin_sale(
+    conn: &Connection,
+    ids: &dyn IdGen,
+    s: &NewSale,
+) -> Result<SaleIds, StoreError> {
+    validate_sale(s)?;
+    let keys = mint_keys(ids)?;
+    let sequence = next_counter(conn, &s.shop_id, &s.till_id, SALE_COUNTER)?;
+    let receipt_number = make_receipt_number(&s.shop_id, &s.till_id, sequence);
+    let reference = make_reference(&s.shop_id, &s.till_id, sequence, 1)?;
+    conn.execute(
+        "INSERT INTO sales (created_at, updated_at, shop_id, till_id, sequence, receipt_number,
+             staff_id, currency, gross_total, vat_total, net_total, status, training, tender,
+             description)
+         VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        params![
+            Ts(s.created_at),
+            s.shop_id,
+            s.till_id,
+            sequence,
+            receipt_number,
+            s.staff_id,
+            s.currency,
+            s.gross_total,
+            s.vat_total,
+            s.net_total,
+            SaleStatus::Open,
+            s.training,
+            s.tender,
+            s.description,
+        ],
+    )
+    .map_err(|e| map_unique(e, "receipt number", &receipt_number))?;
+    let sale_id = conn.last_insert_rowid();
+    {
+        let mut stmt = conn.prepare_cached(
+            "INSERT INTO sale_lines (sale_id, line_no, product_id, name, quantity, quantity_milli,
+                 unit, unit_price, discount, vat_rate, gross, net, vat, is_return)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        )?;
+        for (i, l) in s.lines.iter().enumerate() {
+            let line_no = i64::try_from(i + 1).unwrap_or(i64::MAX);
+            stmt.execute(params![
+                sale_id,
+                line_no,
+                l.product_id,
+                l.name,
+                l.quantity,
+                l.quantity_milli,
+                l.unit,
+                l.unit_price,
+                l.discount,
+                l.vat_rate,
+                l.gross,
+                l.net,
+                l.vat,
+                l.is_return,
+            ])?;
+        }
+    }
+    record_operation(
+        conn,
+        &NewOperation {
+            sale_id: Some(sale_id),
+            staff_id: s.staff_id.clone(),
+            detail: Some(format!(
+                "receipt {receipt_number}, {} lines, total {} {}{}",
+                s.lines.len(),
+                s.gross_total,
+                s.currency,
+                if s.training { ", training" } else { "" }
+            )),
+            ..NewOperation::new("sale_opened", OpOutcome::Info, s.created_at)
+        },
+    )?;
+    let payment_id = insert_payment(
+        conn,
+        sale_id,
+        &s.payment,
+        &reference,
+        1,
+        &s.currency,
+        s.gross_total,
+        &keys,
+        s.created_at,
+    )?;
+    Ok(SaleIds {
+        sale_id,
+        payment_id,
+        sequence,
+        receipt_number,
+        reference,
+        attempt: 1,
+        keys,
+    })
+}
+
+pub(crate) fn new_attempt(
+    conn: &Connection,
+    ids: &dyn IdGen,
+    sale_id: i64,
+    p: &NewPayment,
+    at: OffsetDateTime,
+) -> Result<SaleIds, StoreError> {
+    check_payment(p)?;
+    let sale = sale_by_id(conn, sale_id)?.ok_or_else(|| StoreError::NotFound {
+        what: "sale",
+        id: sale_id.to_string(),
+    })?;
+    if !matches!(sale.status, SaleStatus::Open | SaleStatus::Failed) {
+        return Err(StoreError::SaleClosed {
+            sale_id,
+            status: sale.status.to_string(),
+        });
+    }
+    let payments = payments_for_sale(conn, sale_id)?;
+    if let Some(open) = payments.iter().find(|p| !p.state.is_terminal()) {
+        return Err(StoreError::AttemptInProgress {
+            reference: open.reference.clone(),
+        });
+    }
+    if payments.iter().any(|p| p.state == PayState::Captured) {
+        return Err(StoreError::SaleClosed {
+            sale_id,
+            status: "paid".into(),
+        });
+    }
+    let attempt = payments.iter().map(|p| p.attempt).max().unwrap_or(0) + 1;
+    let reference = make_reference(&sale.shop_id, &sale.till_id, sale.sequence, attempt)?;
+    let keys = mint_keys(ids)?;
+    let payment_id = insert_payment(
+        conn,
+        sale_id,
+        p,
+        &reference,
+        attempt,
+        &sale.currency,
+        sale.gross_total,
+        &keys,
+        at,
+    )?;
+    if sale.status != SaleStatus::Open {
+        set_sale_status(conn, sale_id, SaleStatus::Open, None, at)?;
+    }
+    Ok(SaleIds {
+        sale_id,
+        payment_id,
+        sequence: sale.sequence,
+        receipt_number: sale.receipt_number,
+        reference,
+        attempt,
+        keys,
+    })
+}
+
+pub(crate) fn record_operation(conn: &Connection, op: &NewOperation) -> Result<i64, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO operations (at, sale_id, payment_id, outbox_id, kind, idempotency_key,
+             request_summary, outcome, http_status, error_code, detail, staff_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?;
+    stmt.execute(params![
+        Ts(op.at),
+        op.sale_id,
+        op.payment_id,
+        op.outbox_id,
+        op.kind,
+        op.idempotency_key,
+        op.request_summary,
+        op.outcome,
+        op.http_status,
+        op.error_code,
+        op.detail,
+        op.staff_id,
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub(crate) fn payment_by_id(conn: &Connection, id: i64) -> Result<Option<PaymentRow>, StoreError> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {PAYMENT_COLS} FROM payments WHERE id = ?1"),
+            [id],
+            payment_row,
+        )
+        .optional()?)
+}
+
+fn sale_by_id(conn: &Connection, id: i64) -> Result<Option<SaleRow>, StoreError> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {SALE_COLS} FROM sales WHERE id = ?1"),
+            [id],
+            sale_row,
+        )
+        .optional()?)
+}
+
+fn payments_for_sale(conn: &Connection, sale_id: i64) -> Result<Vec<PaymentRow>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {PAYMENT_COLS} FROM payments WHERE sale_id = ?1 ORDER BY attempt"
+    ))?;
+    let rows = stmt.query_map([sale_id], payment_row)?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+pub(crate) fn update_payment_state(
+    conn: &Connection,
+    payment_id: i64,
+    state: PayState,
+    reason: Option<&str>,
+    amounts: Option<PaymentAmounts>,
+    at: OffsetDateTime,
+) -> Result<PaymentRow, StoreError> {
+    let old = payment_by_id(conn, payment_id)?.ok_or_else(|| StoreError::NotFound {
+        what: "payment",
+        id: payment_id.to_string(),
+    })?;
+    match amounts {
+        Some(a) => conn.execute(
+            "UPDATE payments SET state = ?2, reason = ?3, updated_at = ?4, last_read_at = ?4,
+                 authorized_amount = ?5, captured_amount = ?6, refunded_amount = ?7,
+                 cancelled_amount = ?8
+             WHERE id = ?1",
+            params![
+                payment_id,
+                state,
+                reason,
+                Ts(at),
+                a.authorized,
+                a.captured,
+                a.refunded,
+                a.cancelled
+            ],
+        )?,
+        None => conn.execute(
+            "UPDATE payments SET state = ?2, reason = ?3, updated_at = ?4 WHERE id = ?1",
+            params![payment_id, state, reason, Ts(at)],
+        )?,
+    };
+    let mut detail = format!("{} -> {}", old.state, state);
+    if let Some(a) = amounts {
+        detail.push_str(&format!(
+            "; authorized {} captured {} refunded {} cancelled {}",
+            a.authorized, a.captured, a.refunded, a.cancelled
+        ));
+    }
+    if let Some(r) = reason {
+        detail.push_str(&format!("; reason: {r}"));
+    }
+    record_operation(
+        conn,
+        &NewOperation {
+            sale_id: Some(old.sale_id),
+            payment_id: Some(payment_id),
+            detail: Some(detail),
+            ..NewOperation::new("state", OpOutcome::StateChange, at)
+        },
+    )?;
+    payment_by_id(conn, payment_id)?.ok_or_else(|| StoreError::NotFound {
+        what: "payment",
+        id: payment_id.to_string(),
+    })
+}
+
+pub(crate) fn set_sale_status(
+    conn: &Connection,
+    sale_id: i64,
+    status: SaleStatus,
+    staff_id: Option<&str>,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let old: Option<SaleStatus> = conn
+        .query_row("SELECT status FROM sales WHERE id = ?1", [sale_id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let Some(old) = old else {
+        return Err(StoreError::NotFound {
+            what: "sale",
+            id: sale_id.to_string(),
+        });
+    };
+    conn.execute(
+        "UPDATE sales SET status = ?2, updated_at = ?3 WHERE id = ?1",
+        params![sale_id, status, Ts(at)],
+    )?;
+    record_operation(
+        conn,
+        &NewOperation {
+            sale_id: Some(sale_id),
+            staff_id: staff_id.map(str::to_owned),
+            detail: Some(format!("{old} -> {status}")),
+            ..NewOperation::new("sale_status", OpOutcome::StateChange, at)
+        },
+    )?;
+    Ok(())
+}
+
+impl Store {
+    /// Allocate the next sale sequence number for a shop/till (atomic, monotonic, survives
+    /// restarts; never reused even if the sale is later abandoned).
+    pub fn next_sequence(&mut self, shop_id: &str, till_id: &str) -> Result<i64, StoreError> {
+        self.next_counter(shop_id, till_id, SALE_COUNTER)
+    }
+
+    /// Allocate the next value of a named per shop/till counter (e.g. Z report numbers).
+    pub fn next_counter(
+        &mut self,
+        shop_id: &str,
+        till_id: &str,
+        name: &str,
+    ) -> Result<i64, StoreError> {
+        check_code("shop_id", shop_id)?;
+        check_code("till_id", till_id)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let v = next_counter(&tx, shop_id, till_id, name)?;
+        tx.commit()?;
+        Ok(v)
+    }
+
+    /// The write-ahead step: sale, lines, payment attempt 1 with its reference and all its
+    /// idempotency keys, and a new sequence number, in one transaction. Call before any
+    /// network request. On any error nothing is written.
+    pub fn begin_sale(&mut self, sale: &NewSale) -> Result<SaleIds, StoreError> {
+        self.transaction(|tx| begin_sale(tx.tx, tx.ids, sale))
+    }
+
+    /// A new payment attempt (new reference, attempt + 1, new keys) for the same basket.
+    /// Refused while an earlier attempt is unfinished or when the sale is paid or closed.
+    pub fn new_attempt(
+        &mut self,
+        sale_id: i64,
+        payment: &NewPayment,
+        at: OffsetDateTime,
+    ) -> Result<SaleIds, StoreError> {
+        self.transaction(|tx| new_attempt(tx.tx, tx.ids, sale_id, payment, at))
+    }
+
+    /// Record a state change (and amounts as last read from Vipps, which also sets
+    /// `last_read_at`). The change is journaled in the same transaction.
+    pub fn update_payment_state(
+        &mut self,
+        payment_id: i64,
+        state: PayState,
+        reason: Option<&str>,
+        amounts: Option<PaymentAmounts>,
+        at: OffsetDateTime,
+    ) -> Result<PaymentRow, StoreError> {
+        self.transaction(|tx| tx.update_payment_state(payment_id, state, reason, amounts, at))
+    }
+
+    /// Set the two countdown deadlines (customer to open; customer to approve).
+    pub fn set_payment_deadlines(
+        &mut self,
+        payment_id: i64,
+        user_deadline_at: Option<OffsetDateTime>,
+        approval_deadline_at: Option<OffsetDateTime>,
+    ) -> Result<(), StoreError> {
+        let n = self.conn.execute(
+            "UPDATE payments SET user_deadline_at = ?2, approval_deadline_at = ?3 WHERE id = ?1",
+            params![
+                payment_id,
+                user_deadline_at.map(Ts),
+                approval_deadline_at.map(Ts)
+            ],
+        )?;
+        not_found_if_zero(n, "payment", payment_id)
+    }
+
+    /// Store the PSP transaction id once known.
+    pub fn set_psp_transaction_id(
+        &mut self,
+        payment_id: i64,
+        psp_transaction_id: &str,
+    ) -> Result<(), StoreError> {
+        let n = self.conn.execute(
+            "UPDATE payments SET psp_transaction_id = ?2 WHERE id = ?1",
+            params![payment_id, psp_transaction_id],
+        )?;
+        not_found_if_zero(n, "payment", payment_id)
+    }
+
+    /// Change a sale's status (journaled, with the staff member if known).
+    pub fn set_sale_status(
+        &mut self,
+        sale_id: i64,
+        status: SaleStatus,
+        staff_id: Option<&str>,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.transaction(|tx| tx.set_sale_status(sale_id, status, staff_id, at))
+    }
+
+    /// Append an entry to the operations journal; returns its id.
+    pub fn record_operation(&mut self, op: &NewOperation) -> Result<i64, StoreError> {
+        record_operation(&self.conn, op)
+    }
+
+    /// Journal entries of one payment, oldest first.
+    pub fn operations_for_payment(
+        &self,
+        payment_id: i64,
+    ) -> Result<Vec<OperationRow>, StoreError> {
+        self.ops_where("payment_id = ?1", payment_id)
+    }
+
+    /// Journal entries of one sale (including its payments), oldest first.
+    pub fn operations_for_sale(&self, sale_id: i64) -> Result<Vec<OperationRow>, StoreError> {
+        self.ops_where("sale_id = ?1", sale_id)
+    }
+
+    fn ops_where(&self, cond: &str, id: i64) -> Result<Vec<OperationRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {OP_COLS} FROM operations WHERE {cond} ORDER BY id"
+        ))?;
+        let rows = stmt.query_map([id], op_row)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// One payment attempt.
+    pub fn payment(&self, payment_id: i64) -> Result<Option<PaymentRow>, StoreError> {
+        payment_by_id(&self.conn, payment_id)
+    }
+
+    /// The payment with this reference (the newest if several MSNs share it).
+    pub fn payment_by_reference(&self, reference: &str) -> Result<Option<PaymentRow>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {PAYMENT_COLS} FROM payments WHERE reference = ?1 ORDER BY id DESC LIMIT 1"
+                ),
+                [reference],
+                payment_row,
+            )
+            .optional()?)
+    }
+
+    /// Every payment attempt not in a terminal state (to read back from Vipps on start).
+    pub fn unfinished_payments(&self) -> Result<Vec<PaymentRow>, StoreError> {
+        let terminal: Vec<String> = PayState::ALL
+            .iter()
+            .filter(|s| s.is_terminal())
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {PAYMENT_COLS} FROM payments WHERE state NOT IN ({}) ORDER BY id",
+            terminal.join(", ")
+        ))?;
+        let rows = stmt.query_map([], payment_row)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// A sale with its lines and payment attempts.
+    pub fn sale(&self, sale_id: i64) -> Result<Option<SaleRecord>, StoreError> {
+        let Some(sale) = sale_by_id(&self.conn, sale_id)? else {
+            return Ok(None);
+        };
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {LINE_COLS} FROM sale_lines WHERE sale_id = ?1 ORDER BY line_no"
+        ))?;
+        let lines = stmt
+            .query_map([sale_id], line_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        let payments = payments_for_sale(&self.conn, sale_id)?;
+        Ok(Some(SaleRecord {
+            sale,
+            lines,
+            payments,
+        }))
+    }
+
+    /// Sales matching every given criterion, newest first.
+    pub fn find_sales(&self, q: &SaleQuery) -> Result<Vec<SaleRow>, StoreError> {
+        let mut conds: Vec<&str> = Vec::new();
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        use rusqlite::types::Value;
+        if let Some(r) = &q.reference {
+            conds.push("id IN (SELECT sale_id FROM payments WHERE reference = ?)");
+            args.push(Value::Text(r.clone()));
+        }
+        if let Some(n) = &q.receipt_number {
+            conds.push("receipt_number = ?");
+            args.push(Value::Text(n.clone()));
+        }
+        if let Some(a) = q.gross_total {
+            conds.push("gross_total = ?");
+            args.push(Value::Integer(a));
+        }
+        if let Some(f) = q.from {
+            conds.push("created_at >= ?");
+            args.push(Value::Text(ts(f)));
+        }
+        if let Some(t) = q.to {
+            conds.push("created_at < ?");
+            args.push(Value::Text(ts(t)));
+        }
+        if let Some(d) = &q.phone_last_digits {
+            if d.is_empty() || d.len() > 4 || !d.chars().all(|c| c.is_ascii_digit()) {
+                return Err(invalid(
+                    "phone_last_digits",
+                    d,
+                    "give 1 to 4 digits (the end of the number)",
+                ));
+            }
+            conds.push("id IN (SELECT sale_id FROM payments WHERE phone_last_digits LIKE ?)");
+            args.push(Value::Text(format!("%{d}")));
+        }
+        let limit = q.limit.unwrap_or(100).clamp(1, 10_000);
+        let where_sql = if conds.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conds.join(" AND "))
+        };
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {SALE_COLS} FROM sales {where_sql} ORDER BY created_at DESC, id DESC LIMIT {limit}"
+        ))?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args), sale_row)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Sales with `from <= created_at < to`, oldest first (X/Z reports).
+    pub fn sales_between(
+        &self,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<Vec<SaleRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {SALE_COLS} FROM sales WHERE created_at >= ?1 AND created_at < ?2
+             ORDER BY created_at, id"
+        ))?;
+        let rows = stmt.query_map(params![Ts(from), Ts(to)], sale_row)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+}
+
+fn not_found_if_zero(n: usize, what: &'static str, id: i64) -> Result<(), StoreError> {
+    if n == 0 {
+        Err(StoreError::NotFound {
+            what,
+            id: id.to_string(),
+        })
+    } else {
+        Ok(())
+    }
+}
+
+impl Tx<'_> {
+    /// Journaled write-ahead of a sale inside a caller's transaction; see [`Store::begin_sale`].
+    pub fn begin_sale(&self, sale: &NewSale) -> Result<SaleIds, StoreError> {
+        begin_sale(self.tx, self.ids, sale)
+    }
+}

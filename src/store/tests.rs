@@ -1,0 +1,8 @@
+//! Unit tests that need the private connection.
+
+use super::*;
+
+#[test]
+fn migrations_validate() {
+    MIGRATIONS.validate().unwrap();
+}
