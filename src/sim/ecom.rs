@@ -67,6 +67,7 @@ pub async fn initiate(
         Ok(None) => return invalid("body", "An InitiatePaymentCommand body is required."),
         Err(r) => return r,
     };
+    let typed = serde_json::from_value::<crate::api::ecom::InitiatePaymentRequest>(b.clone()).err();
     let Some(customer) = b.get("customerInfo").and_then(Value::as_object) else {
         return invalid("customerInfo", "customerInfo is required (may be {}).");
     };
@@ -119,6 +120,9 @@ pub async fn initiate(
         return invalid("transactionText", "transaction.transactionText is required, at most 100 characters.");
     }
     let skip = tx.get("skipLandingPage").and_then(Value::as_bool).unwrap_or(false);
+    if let Some(e) = typed {
+        return invalid("body", format!("The body does not match InitiatePaymentCommand: {e}."));
+    }
     let now = state.now();
     let mut g = state.lock();
     if !g.msn_known(msn) {
@@ -175,11 +179,11 @@ pub async fn initiate(
     p.push_op(OpKind::Create, amount, None, true, now, Some(text.to_string()));
     p.psp_reference = p.ops[0].psp_reference.clone();
     g.payments.push(p);
-    let mut out = json!({"orderId": order_id});
-    if !skip {
-        out["url"] = json!(url);
-    }
-    errors::json_response(StatusCode::OK, &out)
+    let out = crate::api::ecom::InitiatePaymentResponse {
+        order_id: order_id.to_string(),
+        url,
+    };
+    errors::json_response(StatusCode::OK, &serde_json::to_value(out).unwrap_or(Value::Null))
 }
 
 /// Find an eCom payment by orderId (and MSN when given).
@@ -275,6 +279,14 @@ async fn action(state: SimState, headers: HeaderMap, order_id: String, body: Res
             _ => return invalid("amount", "transaction.amount must be a non-negative integer in øre."),
         },
     };
+    let typed = if a == Action::Cancel {
+        serde_json::from_value::<crate::api::ecom::CancelPaymentActionRequest>(b.clone()).err()
+    } else {
+        serde_json::from_value::<crate::api::ecom::PaymentActionsRequest>(b.clone()).err()
+    };
+    if let Some(e) = typed {
+        return invalid("body", format!("The body does not match the request schema: {e}."));
+    }
     let release = b.get("shouldReleaseRemainingFunds").and_then(Value::as_bool).unwrap_or(false);
     let now = state.now();
     let mut g = state.lock();
@@ -416,6 +428,9 @@ pub async fn force_approve(
     let phone = b.get("customerPhoneNumber").and_then(Value::as_str).unwrap_or("");
     if phone.len() != 8 || !phone.bytes().all(|c| c.is_ascii_digit()) {
         return invalid("customerPhoneNumber", "customerPhoneNumber must be 8 digits.");
+    }
+    if let Err(e) = serde_json::from_value::<crate::api::ecom::ForceApproveRequest>(b.clone()) {
+        return invalid("body", format!("The body does not match the force-approve request: {e}."));
     }
     let token = b.get("token").and_then(Value::as_str).unwrap_or("");
     let now = state.now();

@@ -14,7 +14,9 @@ use super::ratelimit::{MUTATIONS_PER_MIN, READS_PER_MIN};
 use super::state::{
     Api, ApproveError, IdemEntry, Inner, OpKind, PState, Payment, SimState, approve,
 };
+use crate::api::epayment as ep;
 use crate::clock::rfc3339_millis;
+use crate::domain::money::Currency;
 
 /// A reply that can be stored for idempotent replay.
 struct Reply {
@@ -155,35 +157,54 @@ fn amount(v: Option<&Value>, field: &str) -> Result<(String, i64), Reply> {
     Ok((currency.to_string(), value))
 }
 
-fn payment_json(p: &Payment) -> Value {
-    let mut v = json!({
-        "aggregate": p.aggregate_json(),
-        "amount": p.amount_json(p.amount),
-        "state": p.state.epayment_name(),
-        "paymentMethod": {"type": p.payment_method},
-        "profile": {},
-        "pspReference": p.psp_reference,
-        "reference": p.reference,
-    });
-    if let Some(u) = &p.redirect_url {
-        v["redirectUrl"] = json!(u);
-    }
-    if let Some(m) = &p.metadata {
-        v["metadata"] = m.clone();
-    }
-    if p.state == PState::Authorized {
-        v["paymentMethod"]["cardBin"] = json!("492556");
-    }
-    v
+fn wire_amount(p: &Payment, value: i64) -> ep::Amount {
+    ep::Amount::new(value, Currency::parse(&p.currency).unwrap_or(Currency::Nok))
 }
 
+fn wire_aggregate(p: &Payment) -> ep::Aggregate {
+    ep::Aggregate {
+        authorized_amount: wire_amount(p, p.authorized_amount()),
+        cancelled_amount: wire_amount(p, p.cancelled),
+        captured_amount: wire_amount(p, p.captured),
+        refunded_amount: wire_amount(p, p.refunded),
+    }
+}
+
+fn to_json<T: serde::Serialize>(t: &T) -> Value {
+    serde_json::to_value(t).unwrap_or(Value::Null)
+}
+
+/// `GetPaymentResponse`, built from the shared wire type.
+fn payment_json(p: &Payment) -> Value {
+    let metadata = p.metadata.as_ref().and_then(|m| serde_json::from_value(m.clone()).ok());
+    to_json(&ep::GetPaymentResponse {
+        aggregate: wire_aggregate(p),
+        amount: wire_amount(p, p.amount),
+        state: ep::PaymentState::from_wire(p.state.epayment_name()),
+        payment_method: ep::PaymentMethodResponse {
+            kind: ep::PaymentMethodType::from_wire(&p.payment_method),
+            card_bin: (p.state == PState::Authorized).then(|| "492556".to_string()),
+        },
+        profile: ep::ProfileResponse::default(),
+        psp_reference: p.psp_reference.clone(),
+        redirect_url: p.redirect_url.clone(),
+        reference: p.reference.clone(),
+        metadata,
+    })
+}
+
+/// `ModificationResponse`, built from the shared wire type.
 fn modification_json(p: &Payment) -> Value {
-    json!({
-        "amount": p.amount_json(p.amount),
-        "state": p.state.epayment_name(),
-        "aggregate": p.aggregate_json(),
-        "pspReference": p.ops.last().map(|o| o.psp_reference.clone()).unwrap_or_else(|| p.psp_reference.clone()),
-        "reference": p.reference,
+    to_json(&ep::ModificationResponse {
+        amount: wire_amount(p, p.amount),
+        state: ep::PaymentState::from_wire(p.state.epayment_name()),
+        aggregate: wire_aggregate(p),
+        psp_reference: p
+            .ops
+            .last()
+            .map(|o| o.psp_reference.clone())
+            .unwrap_or_else(|| p.psp_reference.clone()),
+        reference: p.reference.clone(),
     })
 }
 
@@ -344,6 +365,10 @@ fn validate_create(g: &Inner, msn: &str, b: &Value, now: time::OffsetDateTime) -
             return Err(bad("4080", format!("profile.scope {scope} has unknown scopes.")));
         }
     }
+    // Final gate: the body must also parse as the shared wire type.
+    if let Err(e) = serde_json::from_value::<ep::CreatePaymentRequest>(b.clone()) {
+        return Err(bad("4140", format!("The body does not match CreatePaymentRequest: {e}.")));
+    }
     if g.reference_taken(msn, reference) {
         return Err(Reply::err(StatusCode::CONFLICT, "4150", format!("Reference '{reference}' already exists for MSN {msn}. Use a new reference for a new payment.")));
     }
@@ -492,22 +517,20 @@ pub async fn get_events(
         return not_found(&reference, &msn).into_response();
     };
     let p = &g.payments[i];
-    let events: Vec<Value> = p
+    let events: Vec<ep::PaymentEvent> = p
         .ops
         .iter()
-        .map(|o| {
-            json!({
-                "reference": p.reference,
-                "pspReference": o.psp_reference,
-                "name": o.name(Api::Epayment),
-                "amount": p.amount_json(o.amount),
-                "timestamp": rfc3339_millis(o.time),
-                "idempotencyKey": o.key,
-                "success": o.success,
-            })
+        .map(|o| ep::PaymentEvent {
+            reference: p.reference.clone(),
+            psp_reference: o.psp_reference.clone(),
+            name: ep::PaymentEventName::from_wire(o.name(Api::Epayment)),
+            amount: wire_amount(p, o.amount),
+            timestamp: rfc3339_millis(o.time),
+            idempotency_key: o.key.clone(),
+            success: o.success,
         })
         .collect();
-    errors::json_response(StatusCode::OK, &Value::Array(events))
+    errors::json_response(StatusCode::OK, &to_json(&events))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -539,7 +562,7 @@ fn apply(p: &mut Payment, m: Modify, body: &Value, key: &str, now: time::OffsetD
     match m {
         Modify::Cancel => {
             let tx_only = body.get("cancelTransactionOnly").and_then(Value::as_bool).unwrap_or(false);
-            if body.get("cancelTransactionOnly").is_some_and(|v| !v.is_boolean() && !v.is_null()) {
+            if serde_json::from_value::<ep::CancelModificationRequest>(body.clone()).is_err() {
                 return bad("4140", "cancelTransactionOnly must be true or false.");
             }
             match p.state {
@@ -576,6 +599,14 @@ fn apply(p: &mut Payment, m: Modify, body: &Value, key: &str, now: time::OffsetD
                 Ok(a) => a,
                 Err(r) => return r,
             };
+            let typed = if m == Modify::Capture || m == Modify::Refund {
+                serde_json::from_value::<ep::ModificationRequest>(body.clone()).err()
+            } else {
+                None
+            };
+            if let Some(e) = typed {
+                return bad("4140", format!("The body does not match ModificationRequest: {e}."));
+            }
             if currency != p.currency {
                 return bad("4040", format!("modificationAmount.currency {currency} does not match the payment's {}.", p.currency));
             }
@@ -693,6 +724,9 @@ pub async fn force_approve(
         Ok(b) => b.unwrap_or_else(|| json!({})),
         Err(r) => return r,
     };
+    if let Err(e) = serde_json::from_value::<ep::ForceApproveRequest>(body.clone()) {
+        return bad("4140", format!("The body does not match ForceApproveRequest: {e}.")).into_response();
+    }
     let phone = body.pointer("/customer/phoneNumber").and_then(Value::as_str).map(str::to_string);
     if let Some(ph) = &phone {
         if !(10..=15).contains(&ph.len()) || !ph.bytes().all(|b| b.is_ascii_digit()) {

@@ -129,6 +129,9 @@ pub async fn post_image(
         Err(r) => return r,
     };
     let id = b.get("imageId").and_then(Value::as_str).unwrap_or("");
+    if let Err(e) = serde_json::from_value::<crate::api::order_management::Image>(b.clone()) {
+        return invalid("body", format!("The body does not match Image: {e}"));
+    }
     if !id_ok(id, 128) {
         return invalid("imageId", format!("'{id}' must match ^[0-9A-Za-z-_\\.]+$ and be at most 128 characters"));
     }
@@ -184,6 +187,9 @@ pub async fn put_category(
         Ok(None) => return invalid("body", "an Order body {category, orderDetailsUrl} is required"),
         Err(r) => return r,
     };
+    if let Err(e) = serde_json::from_value::<crate::api::order_management::Order>(b.clone()) {
+        return invalid("body", format!("The body does not match Order: {e}"));
+    }
     let cat = b.get("category").and_then(Value::as_str).unwrap_or("");
     if !matches!(cat, "GENERAL" | "RECEIPT" | "ORDER_CONFIRMATION" | "DELIVERY" | "TICKET" | "BOOKING") {
         return invalid("category", format!("'{cat}' must be GENERAL, RECEIPT, ORDER_CONFIRMATION, DELIVERY, TICKET or BOOKING"));
@@ -229,6 +235,9 @@ pub async fn post_receipt(
     };
     if let Err((field, reason)) = validate_receipt(&b) {
         return invalid(&field, reason);
+    }
+    if let Err(e) = serde_json::from_value::<crate::api::order_management::Receipt>(b.clone()) {
+        return invalid("body", format!("The body does not match Receipt: {e}"));
     }
     let mut g = state.lock();
     let o = g.om.entry(order_id.clone()).or_insert_with(|| OmOrder {

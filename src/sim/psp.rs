@@ -50,6 +50,9 @@ pub async fn init(
         Ok(None) => return bad("51", "An InitiatePaymentRequest body is required."),
         Err(r) => return r,
     };
+    if let Err(e) = serde_json::from_value::<crate::api::psp::InitiatePaymentRequest>(b.clone()) {
+        return bad("51", format!("The body does not match InitiatePaymentRequest: {e}."));
+    }
     let s = |n: &str| b.get(n).and_then(Value::as_str).unwrap_or("").to_string();
     let psp_id = s("pspTransactionId");
     if psp_id.is_empty() || psp_id.len() > 36 {
@@ -204,6 +207,9 @@ pub async fn update_status(
         Ok(None) => return bad("51", "A body {transactions: [...]} is required."),
         Err(r) => return r,
     };
+    if let Err(e) = serde_json::from_value::<crate::api::psp::UpdateStatusRequest>(b.clone()) {
+        return bad("51", format!("The body does not match UpdateStatusRequest: {e}."));
+    }
     let Some(txs) = b.get("transactions").and_then(Value::as_array) else {
         return bad("51", "transactions is required and must be a list.");
     };
@@ -211,7 +217,11 @@ pub async fn update_status(
     for (i, t) in txs.iter().enumerate() {
         let id = t.get("pspTransactionId").and_then(Value::as_str).unwrap_or("").to_string();
         let status = t.get("status").and_then(Value::as_str).unwrap_or("").to_string();
-        let amount = t.get("amount").and_then(Value::as_i64);
+        let amount = match t.get("amount") {
+            Some(Value::String(a)) => a.parse::<i64>().ok(),
+            Some(a) => a.as_i64(),
+            None => None,
+        };
         if id.is_empty() || !matches!(status.as_str(), "RESERVED" | "CAPTURED" | "CANCELLED" | "REFUNDED") {
             return bad("51", format!("transactions[{i}] needs pspTransactionId and status RESERVED, CAPTURED, CANCELLED or REFUNDED."));
         }

@@ -138,7 +138,7 @@ async fn faults(State(s): State<SimState>, req: Request, next: Next) -> Response
     let resp = next.run(req).await;
     if drop && resp.status().is_success() {
         if let Some(ConnectInfo(c)) = conn {
-            tracing::info!("sim fault: dropping the response to {path} after commit");
+            tracing::info!("sim fault: dropping the response to {path} for {} after commit", c.remote());
             c.kill();
         }
     }

@@ -581,13 +581,14 @@ impl SimState {
             req = req.header("Authorization", t);
         }
         let ok = match req.send().await {
-            Ok(resp) if resp.status().is_success() => match resp.json::<Value>().await {
-                Ok(v) => v
-                    .pointer("/paymentInfo/status")
-                    .and_then(Value::as_str)
-                    .is_some_and(|s| s == "OK"),
-                Err(_) => false,
-            },
+            Ok(resp) if resp.status().is_success() => {
+                match resp.json::<crate::api::psp::MakePaymentResponse>().await {
+                    Ok(v) => v
+                        .payment_info
+                        .is_some_and(|i| i.status == crate::api::psp::MakePaymentStatus::Ok),
+                    Err(_) => false,
+                }
+            }
             Ok(resp) => {
                 tracing::info!("makePaymentUrl answered HTTP {}", resp.status());
                 false
@@ -677,6 +678,51 @@ impl SimState {
 
     pub fn ledger(&self) -> super::Ledger {
         super::ledger::build(&self.lock())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn make_payment_body_matches_the_shared_wire_type() {
+        let mut p = Payment {
+            api: Api::Psp,
+            msn: "123456".into(),
+            reference: "order-1".into(),
+            amount: 1000,
+            currency: "NOK".into(),
+            state: PState::Created,
+            created_at: OffsetDateTime::UNIX_EPOCH,
+            opened_at: None,
+            expires_at: None,
+            captured: 0,
+            refunded: 0,
+            cancelled: 0,
+            user_flow: "WEB_REDIRECT".into(),
+            redirect_url: None,
+            token: "t".into(),
+            phone: None,
+            description: None,
+            metadata: None,
+            receipt: None,
+            payment_method: "WALLET".into(),
+            psp_reference: String::new(),
+            ops: Vec::new(),
+            ecom: None,
+            psp: Some(PspInfo {
+                psp_transaction_id: "psp-1".into(),
+                make_payment_url: "http://127.0.0.1:1/mp".into(),
+                ..PspInfo::default()
+            }),
+        };
+        let Some(Job::MakePayment { body, .. }) = approve(&mut p, OffsetDateTime::UNIX_EPOCH, None).unwrap() else {
+            panic!("PSP approval must produce a makePayment job");
+        };
+        let typed: crate::api::psp::MakePaymentRequest = serde_json::from_value(body).unwrap();
+        assert_eq!(typed.psp_transaction_id, "psp-1");
+        assert_eq!(typed.merchant_serial_number, "123456");
     }
 }
 
