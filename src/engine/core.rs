@@ -109,6 +109,43 @@ pub struct NewSaleRequest {
 }
 
 impl NewSaleRequest {
+    /// From the cashier's basket: lines, totals and VAT come from the domain (the receipt
+    /// identity holds on every line and the lines sum to the amount charged).
+    pub fn from_basket(
+        basket: &crate::domain::basket::Basket,
+        method: PayMethod,
+        api: ApiKind,
+        description: Option<String>,
+    ) -> Result<NewSaleRequest, EngineError> {
+        let lines = basket
+            .receipt_lines()
+            .map_err(|e| EngineError::Invalid(e.text()))?;
+        let mut out = Vec::with_capacity(lines.len());
+        for (rl, ol) in lines.iter().zip(basket.lines()) {
+            out.push(NewSaleLine {
+                product_id: (!rl.id.is_empty()).then(|| rl.id.clone()),
+                name: rl.name.clone(),
+                quantity: rl.quantity.clone(),
+                quantity_milli: ol.quantity.milli(),
+                unit: rl.quantity_unit.code().to_ascii_lowercase(),
+                unit_price: rl.unit_price,
+                discount: rl.discount,
+                vat_rate: i64::from(rl.tax_rate),
+                gross: rl.total_amount,
+                net: rl.total_amount_excluding_tax,
+                vat: rl.total_tax_amount,
+                is_return: rl.is_return,
+            });
+        }
+        Ok(NewSaleRequest {
+            lines: out,
+            currency: basket.currency(),
+            method,
+            api,
+            description,
+        })
+    }
+
     /// One line of `amount` at 25 % VAT (headless `kasse pay --amount`).
     pub fn single_amount(
         amount: Money,
@@ -607,19 +644,19 @@ pub fn psp_transaction_id(reference: &str) -> String {
     }
 }
 
-/// Receipt lines from journal lines (signs for returns; the VAT identity holds per line).
+/// Receipt lines from journal lines: amounts non-negative, returns flagged with `is_return`
+/// (as Order Management requires); the VAT identity holds per line.
 pub(crate) fn receipt_lines(lines: &[NewSaleLine]) -> Vec<ReceiptLineSpec> {
     lines
         .iter()
         .enumerate()
         .map(|(i, l)| {
-            let sign = if l.is_return { -1 } else { 1 };
             ReceiptLineSpec {
                 name: l.name.clone(),
                 id: l.product_id.clone().unwrap_or_else(|| format!("line-{}", i + 1)),
-                total_amount: sign * l.gross,
-                total_amount_excluding_tax: sign * l.net,
-                total_tax_amount: sign * l.vat,
+                total_amount: l.gross,
+                total_amount_excluding_tax: l.net,
+                total_tax_amount: l.vat,
                 tax_rate: l.vat_rate,
                 quantity: l.quantity.replace(',', "."),
                 unit: l.unit.clone(),

@@ -220,3 +220,95 @@ pub trait PspStatusSender: Send + Sync + 'static {
         amount: Money,
     ) -> BoxFuture<'a, Result<(), ProviderError>>;
 }
+
+/// The wire `Receipt` (ePayment `receipt` / Order Management) for a receipt spec.
+pub fn wire_receipt(
+    spec: &ReceiptSpec,
+    currency: crate::domain::money::Currency,
+) -> crate::api::order_management::Receipt {
+    use crate::api::order_management::{BottomLine, OrderLine, QuantityUnit, Receipt, UnitInfo};
+    let order_lines = spec
+        .lines
+        .iter()
+        .map(|l| {
+            let mut ol = OrderLine::new(
+                l.id.clone(),
+                l.name.clone(),
+                l.total_amount,
+                l.total_amount_excluding_tax,
+                l.tax_rate,
+            );
+            ol.total_tax_amount = l.total_tax_amount;
+            ol.unit_info = Some(UnitInfo {
+                unit_price: Some(l.unit_price),
+                quantity: l.quantity.clone(),
+                quantity_unit: Some(match l.unit.to_ascii_uppercase().as_str() {
+                    "KG" => QuantityUnit::Kg,
+                    "KM" => QuantityUnit::Km,
+                    "MINUTE" => QuantityUnit::Minute,
+                    "LITRE" => QuantityUnit::Litre,
+                    "KWH" => QuantityUnit::Kwh,
+                    _ => QuantityUnit::Pcs,
+                }),
+            });
+            ol.discount = (l.discount != 0).then_some(l.discount);
+            ol.is_return = l.is_return.then_some(true);
+            ol
+        })
+        .collect();
+    let mut bottom = BottomLine::new(currency);
+    bottom.pos_id = Some(spec.pos_id.clone());
+    bottom.receipt_number = Some(spec.receipt_number.clone());
+    Receipt {
+        order_lines,
+        bottom_line: bottom,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::money::Currency;
+
+    #[test]
+    fn wire_receipt_keeps_identity_and_flags_returns() {
+        let spec = ReceiptSpec {
+            lines: vec![
+                ReceiptLineSpec {
+                    name: "Kaffe".into(),
+                    id: "7040".into(),
+                    total_amount: 4990,
+                    total_amount_excluding_tax: 3992,
+                    total_tax_amount: 998,
+                    tax_rate: 2500,
+                    quantity: "1".into(),
+                    unit: "pcs".into(),
+                    unit_price: 4990,
+                    discount: 0,
+                    is_return: false,
+                },
+                ReceiptLineSpec {
+                    name: "Pant".into(),
+                    id: "pant".into(),
+                    total_amount: 200,
+                    total_amount_excluding_tax: 200,
+                    total_tax_amount: 0,
+                    tax_rate: 0,
+                    quantity: "0.352".into(),
+                    unit: "kg".into(),
+                    unit_price: 200,
+                    discount: 0,
+                    is_return: true,
+                },
+            ],
+            receipt_number: "s1-t1-000001".into(),
+            pos_id: "s1-t1".into(),
+        };
+        let r = wire_receipt(&spec, Currency::Nok);
+        assert!(r.order_lines.iter().all(|l| l.identity_holds()));
+        assert_eq!(r.order_lines[1].is_return, Some(true));
+        assert_eq!(r.bottom_line.receipt_number.as_deref(), Some("s1-t1-000001"));
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["orderLines"][1]["unitInfo"]["quantityUnit"], "KG");
+    }
+}
