@@ -7,6 +7,7 @@ pub mod backoff;
 mod core;
 mod driver;
 pub mod events;
+pub mod headless;
 pub mod headless_fmt;
 pub mod network;
 pub mod outbox_payload;
