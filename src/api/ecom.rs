@@ -292,6 +292,179 @@ pub struct ForceApproveRequest {
     pub token: Option<String>,
 }
 
+// ---------------------------------------------------------------------------------------------
+// Client
+// ---------------------------------------------------------------------------------------------
+
+use crate::api::error::{Api, ApiError};
+use crate::api::http::{Call, Core, body, seg};
+use crate::api::{RequestId, validate};
+use reqwest::Method;
+
+/// `vipps.ecom()`.
+pub struct EcomClient<'a> {
+    pub(crate) core: &'a Core,
+}
+
+fn v(e: validate::ValidationError) -> ApiError {
+    ApiError::validation(Api::Ecom, e)
+}
+
+fn call(
+    method: Method,
+    path: String,
+    body: Option<Vec<u8>>,
+    request_id: Option<&str>,
+    money: bool,
+    repeatable: bool,
+) -> Call<'_> {
+    Call {
+        api: Api::Ecom,
+        method,
+        path,
+        body,
+        idempotency_key: None,
+        request_id,
+        money_moving: money,
+        repeatable,
+    }
+}
+
+impl EcomClient<'_> {
+    /// `POST /ecomm/v2/payments`. Not idempotent: the orderId is the duplicate guard, so a
+    /// transport failure is not retried and is reported as outcome unknown.
+    pub async fn initiate(
+        &self,
+        req: &InitiatePaymentRequest,
+    ) -> Result<InitiatePaymentResponse, ApiError> {
+        validate::ecom_initiate(req).map_err(v)?;
+        let b = body(Api::Ecom, req)?;
+        self.core
+            .json(call(
+                Method::POST,
+                "/ecomm/v2/payments".to_owned(),
+                Some(b),
+                None,
+                true,
+                false,
+            ))
+            .await
+    }
+
+    /// `GET /ecomm/v2/payments/{orderId}/details`.
+    pub async fn details(&self, order_id: &str) -> Result<TransactionDetails, ApiError> {
+        validate::order_id("orderId", order_id).map_err(v)?;
+        self.core
+            .json(call(
+                Method::GET,
+                format!("/ecomm/v2/payments/{}/details", seg(order_id)),
+                None,
+                None,
+                false,
+                true,
+            ))
+            .await
+    }
+
+    /// `POST /ecomm/v2/payments/{orderId}/capture` with `X-Request-Id`.
+    pub async fn capture(
+        &self,
+        order_id: &str,
+        req: &PaymentActionsRequest,
+        x_request_id: &RequestId,
+    ) -> Result<TransactionResponse, ApiError> {
+        validate::order_id("orderId", order_id).map_err(v)?;
+        validate::ecom_actions(req).map_err(v)?;
+        let b = body(Api::Ecom, req)?;
+        self.core
+            .json(call(
+                Method::POST,
+                format!("/ecomm/v2/payments/{}/capture", seg(order_id)),
+                Some(b),
+                Some(x_request_id.as_str()),
+                true,
+                false,
+            ))
+            .await
+    }
+
+    /// `PUT /ecomm/v2/payments/{orderId}/cancel`.
+    pub async fn cancel(
+        &self,
+        order_id: &str,
+        req: &CancelPaymentActionRequest,
+    ) -> Result<CancelTransactionResponse, ApiError> {
+        validate::order_id("orderId", order_id).map_err(v)?;
+        validate::ecom_cancel(req).map_err(v)?;
+        let b = body(Api::Ecom, req)?;
+        self.core
+            .json(call(
+                Method::PUT,
+                format!("/ecomm/v2/payments/{}/cancel", seg(order_id)),
+                Some(b),
+                None,
+                true,
+                false,
+            ))
+            .await
+    }
+
+    /// `POST /ecomm/v2/payments/{orderId}/refund` with `X-Request-Id`.
+    pub async fn refund(
+        &self,
+        order_id: &str,
+        req: &PaymentActionsRequest,
+        x_request_id: &RequestId,
+    ) -> Result<RefundTransactionResponse, ApiError> {
+        validate::order_id("orderId", order_id).map_err(v)?;
+        validate::ecom_actions(req).map_err(v)?;
+        if req.transaction.amount.is_none_or(|a| a == 0) {
+            return Err(v(validate::ValidationError {
+                field: "transaction.amount".to_owned(),
+                text: crate::lang::Text::new(
+                    "Oppgi beløpet som skal refunderes.",
+                    "Give the amount to refund.",
+                ),
+            }));
+        }
+        let b = body(Api::Ecom, req)?;
+        self.core
+            .json(call(
+                Method::POST,
+                format!("/ecomm/v2/payments/{}/refund", seg(order_id)),
+                Some(b),
+                Some(x_request_id.as_str()),
+                true,
+                false,
+            ))
+            .await
+    }
+
+    /// Test only: `POST /ecomm/v2/integration-test/payments/{orderId}/approve`.
+    pub async fn force_approve(
+        &self,
+        order_id: &str,
+        req: &ForceApproveRequest,
+    ) -> Result<(), ApiError> {
+        validate::order_id("orderId", order_id).map_err(v)?;
+        let b = body(Api::Ecom, req)?;
+        self.core
+            .execute(call(
+                Method::POST,
+                format!(
+                    "/ecomm/v2/integration-test/payments/{}/approve",
+                    seg(order_id)
+                ),
+                Some(b),
+                None,
+                false,
+                false,
+            ))
+            .await
+            .map(|_| ())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

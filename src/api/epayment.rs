@@ -381,6 +381,167 @@ pub struct ForceApproveRequest {
     pub token: Option<String>,
 }
 
+// ---------------------------------------------------------------------------------------------
+// Client
+// ---------------------------------------------------------------------------------------------
+
+use crate::api::error::{Api, ApiError};
+use crate::api::http::{Call, Core, body, seg};
+use crate::api::{IdempotencyKey, validate};
+use reqwest::Method;
+
+/// `vipps.epayment()`.
+pub struct EpaymentClient<'a> {
+    pub(crate) core: &'a Core,
+}
+
+fn v(e: validate::ValidationError) -> ApiError {
+    ApiError::validation(Api::Epayment, e)
+}
+
+impl EpaymentClient<'_> {
+    /// `POST /epayment/v1/payments` (201).
+    pub async fn create(
+        &self,
+        req: &CreatePaymentRequest,
+        key: &IdempotencyKey,
+    ) -> Result<CreatePaymentResponse, ApiError> {
+        validate::epayment_create(req).map_err(v)?;
+        self.core
+            .json(Call {
+                api: Api::Epayment,
+                method: Method::POST,
+                path: "/epayment/v1/payments".to_owned(),
+                body: Some(body(Api::Epayment, req)?),
+                idempotency_key: Some(key.as_str()),
+                request_id: None,
+                money_moving: true,
+                repeatable: false,
+            })
+            .await
+    }
+
+    /// `GET /epayment/v1/payments/{reference}`.
+    pub async fn get(&self, reference: &str) -> Result<GetPaymentResponse, ApiError> {
+        validate::epayment_reference("reference", reference).map_err(v)?;
+        self.core
+            .json(read(format!("/epayment/v1/payments/{}", seg(reference))))
+            .await
+    }
+
+    /// `GET /epayment/v1/payments/{reference}/events`.
+    pub async fn events(&self, reference: &str) -> Result<Vec<PaymentEvent>, ApiError> {
+        validate::epayment_reference("reference", reference).map_err(v)?;
+        self.core
+            .json(read(format!(
+                "/epayment/v1/payments/{}/events",
+                seg(reference)
+            )))
+            .await
+    }
+
+    /// `POST /epayment/v1/payments/{reference}/capture`.
+    pub async fn capture(
+        &self,
+        reference: &str,
+        req: &ModificationRequest,
+        key: &IdempotencyKey,
+    ) -> Result<ModificationResponse, ApiError> {
+        validate::epayment_reference("reference", reference).map_err(v)?;
+        validate::modification_amount("modificationAmount.value", req.modification_amount)
+            .map_err(v)?;
+        self.modify(reference, "capture", body(Api::Epayment, req)?, key)
+            .await
+    }
+
+    /// `POST /epayment/v1/payments/{reference}/refund`.
+    pub async fn refund(
+        &self,
+        reference: &str,
+        req: &ModificationRequest,
+        key: &IdempotencyKey,
+    ) -> Result<ModificationResponse, ApiError> {
+        validate::epayment_reference("reference", reference).map_err(v)?;
+        validate::modification_amount("modificationAmount.value", req.modification_amount)
+            .map_err(v)?;
+        self.modify(reference, "refund", body(Api::Epayment, req)?, key)
+            .await
+    }
+
+    /// `POST /epayment/v1/payments/{reference}/cancel` with `{"cancelTransactionOnly": …}`.
+    /// `cancel_transaction_only = true` cancels only if the customer has not approved yet
+    /// (else 6060) — use it from the till's "abort" button.
+    pub async fn cancel(
+        &self,
+        reference: &str,
+        cancel_transaction_only: bool,
+        key: &IdempotencyKey,
+    ) -> Result<ModificationResponse, ApiError> {
+        validate::epayment_reference("reference", reference).map_err(v)?;
+        let req = CancelModificationRequest {
+            cancel_transaction_only: Some(cancel_transaction_only),
+        };
+        self.modify(reference, "cancel", body(Api::Epayment, &req)?, key)
+            .await
+    }
+
+    async fn modify(
+        &self,
+        reference: &str,
+        op: &str,
+        bytes: Vec<u8>,
+        key: &IdempotencyKey,
+    ) -> Result<ModificationResponse, ApiError> {
+        self.core
+            .json(Call {
+                api: Api::Epayment,
+                method: Method::POST,
+                path: format!("/epayment/v1/payments/{}/{op}", seg(reference)),
+                body: Some(bytes),
+                idempotency_key: Some(key.as_str()),
+                request_id: None,
+                money_moving: true,
+                repeatable: false,
+            })
+            .await
+    }
+
+    /// Test only: `POST /epayment/v1/test/payments/{reference}/approve`.
+    pub async fn force_approve(
+        &self,
+        reference: &str,
+        req: &ForceApproveRequest,
+    ) -> Result<(), ApiError> {
+        validate::epayment_reference("reference", reference).map_err(v)?;
+        self.core
+            .execute(Call {
+                api: Api::Epayment,
+                method: Method::POST,
+                path: format!("/epayment/v1/test/payments/{}/approve", seg(reference)),
+                body: Some(body(Api::Epayment, req)?),
+                idempotency_key: None,
+                request_id: None,
+                money_moving: false,
+                repeatable: false,
+            })
+            .await
+            .map(|_| ())
+    }
+}
+
+fn read(path: String) -> Call<'static> {
+    Call {
+        api: Api::Epayment,
+        method: Method::GET,
+        path,
+        body: None,
+        idempotency_key: None,
+        request_id: None,
+        money_moving: false,
+        repeatable: true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -262,6 +262,121 @@ pub struct MakePaymentResponse {
     pub payment_info: Option<PaymentInfo>,
 }
 
+// ---------------------------------------------------------------------------------------------
+// Client
+// ---------------------------------------------------------------------------------------------
+
+use crate::api::error::{Api, ApiError};
+use crate::api::http::{Call, Core, body, seg};
+use crate::api::validate;
+use reqwest::Method;
+
+/// `vipps.psp()`. Every call carries `PSP-ID` (settings `psp_id`).
+pub struct PspClient<'a> {
+    pub(crate) core: &'a Core,
+}
+
+fn v(e: validate::ValidationError) -> ApiError {
+    ApiError::validation(Api::Psp, e)
+}
+
+fn call(
+    method: Method,
+    path: String,
+    body: Option<Vec<u8>>,
+    money: bool,
+    repeatable: bool,
+) -> Call<'static> {
+    Call {
+        api: Api::Psp,
+        method,
+        path,
+        body,
+        idempotency_key: None,
+        request_id: None,
+        money_moving: money,
+        repeatable,
+    }
+}
+
+impl PspClient<'_> {
+    /// `POST /psp/v3/psppayments/init` (pspTransactionId is the duplicate guard, error 44).
+    pub async fn init(
+        &self,
+        req: &InitiatePaymentRequest,
+    ) -> Result<InitiatePaymentResponse, ApiError> {
+        validate::psp_init(req).map_err(v)?;
+        let b = body(Api::Psp, req)?;
+        self.core
+            .json(call(
+                Method::POST,
+                "/psp/v3/psppayments/init".to_owned(),
+                Some(b),
+                true,
+                false,
+            ))
+            .await
+    }
+
+    /// `POST /psp/v3/psppayments/updatestatus`: report captures, cancels, refunds.
+    pub async fn update_status(
+        &self,
+        req: &UpdateStatusRequest,
+    ) -> Result<UpdateStatusResponse, ApiError> {
+        for t in &req.transactions {
+            validate::psp_transaction_id(&t.psp_transaction_id).map_err(v)?;
+        }
+        let b = body(Api::Psp, req)?;
+        // Reporting the same status twice is harmless: safe to resend.
+        self.core
+            .json(call(
+                Method::POST,
+                "/psp/v3/psppayments/updatestatus".to_owned(),
+                Some(b),
+                false,
+                true,
+            ))
+            .await
+    }
+
+    /// `GET /psp/v3/psppayments/{pspTransactionId}/details`.
+    pub async fn details(&self, psp_transaction_id: &str) -> Result<PaymentDetails, ApiError> {
+        validate::psp_transaction_id(psp_transaction_id).map_err(v)?;
+        self.core
+            .json(call(
+                Method::GET,
+                format!("/psp/v3/psppayments/{}/details", seg(psp_transaction_id)),
+                None,
+                false,
+                true,
+            ))
+            .await
+    }
+
+    /// Test only: `POST /psp/v3/integration-test/psppayments/{pspTransactionId}/approve`.
+    pub async fn force_approve(
+        &self,
+        psp_transaction_id: &str,
+        req: &ForceApproveRequest,
+    ) -> Result<(), ApiError> {
+        validate::psp_transaction_id(psp_transaction_id).map_err(v)?;
+        let b = body(Api::Psp, req)?;
+        self.core
+            .execute(call(
+                Method::POST,
+                format!(
+                    "/psp/v3/integration-test/psppayments/{}/approve",
+                    seg(psp_transaction_id)
+                ),
+                Some(b),
+                false,
+                false,
+            ))
+            .await
+            .map(|_| ())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
