@@ -368,6 +368,11 @@ impl Engine {
         self.inner.events.subscribe()
     }
 
+    /// The journal handle the engine writes to.
+    pub fn store(&self) -> AsyncStore {
+        self.inner.store.clone()
+    }
+
     /// Current network state.
     pub fn network(&self) -> NetworkState {
         *self.inner.network.borrow()

@@ -721,8 +721,9 @@ impl Driver {
             return;
         }
         self.amounts.captured = self.amounts.captured.max(self.r.amount.minor());
-        self.set_state(PaymentState::Paid, None).await;
+        // Follow-ups (OM receipt / PSP status) are queued before "paid" is published.
         crate::engine::worker::enqueue_after_capture(&self.inner, self.r.payment_id).await;
+        self.set_state(PaymentState::Paid, None).await;
     }
 
     async fn voided(&mut self) {
