@@ -3,6 +3,7 @@
 
 pub mod basket;
 pub mod money;
+pub mod payment;
 pub mod receipt;
 pub mod reference;
 pub mod vat;
