@@ -24,7 +24,13 @@ impl AsyncStore {
             .spawn(move || {
                 let mut store = store;
                 while let Ok(job) = rx.recv() {
-                    job(&mut store);
+                    // A panicking job must not take the till's journal down with it. Its open
+                    // transaction (if any) was rolled back while unwinding; the caller gets
+                    // `JobPanicked` because its answer channel was dropped unanswered.
+                    let run = std::panic::AssertUnwindSafe(|| job(&mut store));
+                    if std::panic::catch_unwind(run).is_err() {
+                        tracing::error!("a store job panicked; its changes were rolled back");
+                    }
                 }
                 tracing::debug!("store thread stopped");
             })
@@ -45,8 +51,8 @@ impl AsyncStore {
         AsyncStore::new(store)
     }
 
-    /// Run `f` on the store thread and await its result. `Err(Closed)` if the thread is gone
-    /// (for example because an earlier closure panicked).
+    /// Run `f` on the store thread and await its result. `Err(JobPanicked)` if `f` panicked
+    /// (the thread keeps serving), `Err(Closed)` if the thread is gone.
     pub async fn call<R, F>(&self, f: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
@@ -57,7 +63,7 @@ impl AsyncStore {
             let _ = done_tx.send(f(store));
         });
         self.tx.send(job).map_err(|_| StoreError::Closed)?;
-        done_rx.await.map_err(|_| StoreError::Closed)
+        done_rx.await.map_err(|_| StoreError::JobPanicked)
     }
 
     /// Like [`AsyncStore::call`] for closures that return a store result (flattens the error).

@@ -41,6 +41,10 @@ pub enum StoreError {
         source: std::io::Error,
     },
 
+    /// The database file can only be opened read-only.
+    #[error("the database file \"{path}\" is read-only; kasse must be able to write it", path = path.display())]
+    ReadOnly { path: PathBuf },
+
     /// Caller passed a value the store refuses.
     #[error("invalid {field} \"{value}\": {reason}")]
     Invalid {
@@ -74,6 +78,10 @@ pub enum StoreError {
     /// The background store thread is gone.
     #[error("the database worker thread has stopped")]
     Closed,
+
+    /// A closure sent to the store thread panicked (a bug); its writes were rolled back.
+    #[error("an internal error stopped a database task; its changes were rolled back")]
+    JobPanicked,
 
     /// Any other SQLite error.
     #[error("database error: {0}")]
@@ -132,6 +140,16 @@ impl StoreError {
                     path.display()
                 ),
             ),
+            StoreError::ReadOnly { path } => Text::new(
+                format!(
+                    "Databasefilen «{}» er skrivebeskyttet. Gi kassen skrivetilgang til filen og mappen, eller velg en annen mappe med --data-dir.",
+                    path.display()
+                ),
+                format!(
+                    "The database file \"{}\" is read-only. Give the till write access to the file and its directory, or choose another with --data-dir.",
+                    path.display()
+                ),
+            ),
             StoreError::Invalid {
                 field,
                 value,
@@ -172,8 +190,14 @@ impl StoreError {
                 "Databasetråden har stoppet. Start kassen på nytt.",
                 "The database thread has stopped. Restart the till.",
             ),
+            StoreError::JobPanicked => Text::new(
+                "En intern feil stoppet en databaseoppgave; endringene ble rullet tilbake. Prøv igjen, og meld feilen til support.",
+                "An internal error stopped a database task; its changes were rolled back. Try again, and report the fault to support.",
+            ),
             StoreError::Sqlite(e) => Text::new(
-                format!("Databasefeil: {e}. Prøv igjen; hvis det gjentar seg, start kassen på nytt."),
+                format!(
+                    "Databasefeil: {e}. Prøv igjen; hvis det gjentar seg, start kassen på nytt."
+                ),
                 format!("Database error: {e}. Try again; if it keeps happening, restart the till."),
             ),
         }

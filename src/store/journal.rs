@@ -586,6 +586,28 @@ impl Store {
         Ok(v)
     }
 
+    /// Raise a counter to at least `value` (never lowers it). For a till whose database was
+    /// replaced: start above the last number used, so references stay unique at Vipps.
+    pub fn ensure_counter_at_least(
+        &mut self,
+        shop_id: &str,
+        till_id: &str,
+        name: &str,
+        value: i64,
+    ) -> Result<(), StoreError> {
+        check_code("shop_id", shop_id)?;
+        check_code("till_id", till_id)?;
+        if value < 0 {
+            return Err(invalid("counter value", value, "must not be negative"));
+        }
+        self.conn.execute(
+            "INSERT INTO counters (shop_id, till_id, name, value) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (shop_id, till_id, name) DO UPDATE SET value = max(value, excluded.value)",
+            params![shop_id, till_id, name, value],
+        )?;
+        Ok(())
+    }
+
     /// The write-ahead step: sale, lines, payment attempt 1 with its reference and all its
     /// idempotency keys, and a new sequence number, in one transaction. Call before any
     /// network request. On any error nothing is written.
@@ -665,16 +687,26 @@ impl Store {
     }
 
     /// Journal entries of one payment, oldest first.
-    pub fn operations_for_payment(
-        &self,
-        payment_id: i64,
-    ) -> Result<Vec<OperationRow>, StoreError> {
+    pub fn operations_for_payment(&self, payment_id: i64) -> Result<Vec<OperationRow>, StoreError> {
         self.ops_where("payment_id = ?1", payment_id)
     }
 
     /// Journal entries of one sale (including its payments), oldest first.
     pub fn operations_for_sale(&self, sale_id: i64) -> Result<Vec<OperationRow>, StoreError> {
         self.ops_where("sale_id = ?1", sale_id)
+    }
+
+    /// Journal entries with `from <= at < to`, oldest first (X/Z reports, audits).
+    pub fn operations_between(
+        &self,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<Vec<OperationRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {OP_COLS} FROM operations WHERE at >= ?1 AND at < ?2 ORDER BY at, id"
+        ))?;
+        let rows = stmt.query_map(params![Ts(from), Ts(to)], op_row)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
     fn ops_where(&self, cond: &str, id: i64) -> Result<Vec<OperationRow>, StoreError> {
@@ -744,7 +776,14 @@ impl Store {
         let mut args: Vec<rusqlite::types::Value> = Vec::new();
         use rusqlite::types::Value;
         if let Some(r) = &q.reference {
-            conds.push("id IN (SELECT sale_id FROM payments WHERE reference = ?)");
+            if r.trim().is_empty() {
+                return Err(invalid(
+                    "reference",
+                    r,
+                    "give the reference or a part of it",
+                ));
+            }
+            conds.push("id IN (SELECT sale_id FROM payments WHERE instr(reference, ?) > 0)");
             args.push(Value::Text(r.clone()));
         }
         if let Some(n) = &q.receipt_number {
@@ -817,5 +856,20 @@ impl Tx<'_> {
     /// Journaled write-ahead of a sale inside a caller's transaction; see [`Store::begin_sale`].
     pub fn begin_sale(&self, sale: &NewSale) -> Result<SaleIds, StoreError> {
         begin_sale(self.tx, self.ids, sale)
+    }
+
+    /// See [`Store::new_attempt`].
+    pub fn new_attempt(
+        &self,
+        sale_id: i64,
+        payment: &NewPayment,
+        at: OffsetDateTime,
+    ) -> Result<SaleIds, StoreError> {
+        new_attempt(self.tx, self.ids, sale_id, payment, at)
+    }
+
+    /// Read a payment inside the transaction (read-modify-write).
+    pub fn payment(&self, payment_id: i64) -> Result<Option<PaymentRow>, StoreError> {
+        payment_by_id(self.tx, payment_id)
     }
 }

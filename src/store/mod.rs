@@ -30,6 +30,8 @@ use crate::clock::{IdGen, RandomIds};
 
 pub use async_store::AsyncStore;
 pub use error::StoreError;
+pub use journal::{MAX_REFERENCE_LEN, SALE_COUNTER, make_receipt_number, make_reference};
+pub use outbox::MAX_KEY_LEN;
 pub use types::*;
 
 /// File name of the database inside the data directory.
@@ -139,14 +141,37 @@ impl Store {
             return Err(StoreError::Corrupt {
                 path: shown,
                 detail: format!(
-                    "it is a SQLite database with {objects} tables/indexes of another program"
+                    "it is a SQLite database of another program ({objects} tables/indexes)"
                 ),
+            });
+        }
+
+        if user_version > 0 {
+            let app: Option<String> = conn
+                .query_row("SELECT value FROM meta WHERE key = 'app'", [], |r| r.get(0))
+                .ok();
+            if app.as_deref() != Some("kasse") {
+                return Err(StoreError::Corrupt {
+                    path: shown,
+                    detail: "it is a SQLite database of another program".into(),
+                });
+            }
+        }
+        if conn.is_readonly(rusqlite::MAIN_DB).map_err(corrupt)? {
+            return Err(StoreError::ReadOnly { path: shown });
+        }
+        let known = i64::try_from(MIGRATION_LIST.len()).unwrap_or(i64::MAX);
+        if user_version > known {
+            return Err(StoreError::TooNew {
+                detail: format!("schema version {user_version}, this kasse knows {known}"),
             });
         }
 
         apply_pragmas(&conn, path.is_some())?;
 
-        MIGRATIONS.to_latest(&mut conn).map_err(|e| migration_error(&shown, e))?;
+        MIGRATIONS
+            .to_latest(&mut conn)
+            .map_err(|e| migration_error(&shown, e))?;
 
         let mut store = Store {
             conn,
@@ -207,6 +232,12 @@ impl Store {
         })?;
         tx.commit()?;
         Ok(out)
+    }
+
+    /// A fresh idempotency key from the store's id generator (e.g. for a refund row). Persist
+    /// it (in an outbox row) before using it on the network.
+    pub fn mint_key(&self) -> String {
+        self.ids.uuid().to_string()
     }
 
     /// Value of a meta key.
@@ -281,9 +312,12 @@ fn check_header(path: &Path) -> Result<(), StoreError> {
         }
     };
     if !meta.is_file() {
-        return Err(StoreError::Corrupt {
+        return Err(StoreError::Io {
             path: path.to_path_buf(),
-            detail: "it is not a regular file".into(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "this is a directory or device, not a database file",
+            ),
         });
     }
     if meta.len() == 0 {

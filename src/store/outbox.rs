@@ -186,7 +186,12 @@ impl Store {
     }
 
     /// A permanent failure: the row is dead, stays visible with `reason`, and is journaled.
-    pub fn mark_dead(&mut self, id: i64, reason: &str, now: OffsetDateTime) -> Result<(), StoreError> {
+    pub fn mark_dead(
+        &mut self,
+        id: i64,
+        reason: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
         self.transaction(|tx| {
             let row = require(tx.tx, id)?;
             match row.status {
@@ -208,7 +213,11 @@ impl Store {
                     payment_id: row.payment_id,
                     outbox_id: Some(id),
                     idempotency_key: Some(row.idempotency_key.clone()),
-                    detail: Some(format!("{} {}: {reason}", row.kind, row.reference.unwrap_or_default())),
+                    detail: Some(format!(
+                        "{} {}: {reason}",
+                        row.kind,
+                        row.reference.unwrap_or_default()
+                    )),
                     ..NewOperation::new("outbox_dead", OpOutcome::Info, now)
                 },
             )?;
@@ -266,9 +275,9 @@ impl Store {
                 "status = 'dead' AND acknowledged_at IS NULL".to_owned()
             }
         };
-        let mut stmt = self
-            .conn
-            .prepare(&format!("SELECT {OUTBOX_COLS} FROM outbox WHERE {cond} ORDER BY id"))?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {OUTBOX_COLS} FROM outbox WHERE {cond} ORDER BY id"
+        ))?;
         let rows = stmt.query_map([], outbox_row)?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }

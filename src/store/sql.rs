@@ -192,7 +192,14 @@ pub(crate) fn outbox_row(r: &Row<'_>) -> rusqlite::Result<OutboxRow> {
     })
 }
 
-const SECRET_WORDS: &[&str] = &["secret", "token", "password", "passwd", "pin", "subscription"];
+const SECRET_WORDS: &[&str] = &[
+    "secret",
+    "token",
+    "password",
+    "passwd",
+    "pin",
+    "subscription",
+];
 
 pub(crate) fn meta_get(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
     Ok(conn

@@ -1,8 +1,256 @@
 //! Unit tests that need the private connection.
 
 use super::*;
+use time::macros::datetime;
+
+const T0: OffsetDateTime = datetime!(2026-11-21 12:00:00 UTC);
 
 #[test]
 fn migrations_validate() {
     MIGRATIONS.validate().unwrap();
+}
+
+fn sale(shop: &str, msn: &str) -> NewSale {
+    NewSale {
+        shop_id: shop.into(),
+        till_id: "t1".into(),
+        staff_id: None,
+        currency: "NOK".into(),
+        gross_total: 12500,
+        vat_total: 2500,
+        net_total: 10000,
+        training: false,
+        tender: "vipps".into(),
+        description: None,
+        lines: vec![NewSaleLine {
+            product_id: Some("1".into()),
+            name: "Vare".into(),
+            quantity: "1".into(),
+            quantity_milli: 1000,
+            unit: "pcs".into(),
+            unit_price: 12500,
+            discount: 0,
+            vat_rate: 2500,
+            gross: 12500,
+            net: 10000,
+            vat: 2500,
+            is_return: false,
+        }],
+        payment: NewPayment {
+            api: Api::Epayment,
+            msn: msn.into(),
+            flow: Flow::Push,
+            customer_phone: None,
+        },
+        created_at: T0,
+    }
+}
+
+fn count(store: &Store, table: &str) -> i64 {
+    store
+        .conn
+        .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+/// Insert a payment row by hand (to provoke collisions the public API cannot produce).
+fn raw_payment(
+    store: &Store,
+    sale_id: i64,
+    msn: &str,
+    reference: &str,
+    attempt: i64,
+    key: &str,
+) -> rusqlite::Result<usize> {
+    store.conn.execute(
+        "INSERT INTO payments (sale_id, api, msn, reference, attempt, flow, currency, amount, state,
+             create_key, capture_key, cancel_key, created_at, updated_at)
+         VALUES (?1, 'epayment', ?2, ?3, ?4, 'push', 'NOK', 100, 'failed',
+             ?5 || '-c', ?5 || '-p', ?5 || '-x', '2026-11-21T12:00:00.000Z', '2026-11-21T12:00:00.000Z')",
+        rusqlite::params![sale_id, msn, reference, attempt, key],
+    )
+}
+
+#[test]
+fn reference_is_unique_per_msn() {
+    let mut store = Store::open_in_memory().unwrap();
+    let ids = store.begin_sale(&sale("s1", "111111")).unwrap();
+    let same_msn = raw_payment(&store, ids.sale_id, "111111", &ids.reference, 7, "k1");
+    assert!(
+        same_msn.is_err(),
+        "same reference, same MSN must be refused"
+    );
+    raw_payment(&store, ids.sale_id, "222222", &ids.reference, 8, "k2")
+        .expect("the same reference under another MSN is allowed");
+}
+
+#[test]
+fn begin_sale_with_a_taken_reference_writes_nothing() {
+    let mut store = Store::open_in_memory().unwrap();
+    let first = store.begin_sale(&sale("s1", "111111")).unwrap();
+    // Someone already used the reference the next sale would get.
+    raw_payment(
+        &store,
+        first.sale_id,
+        "111111",
+        "kasse-s1-t1-000002-a1",
+        9,
+        "stray",
+    )
+    .unwrap();
+    let before =
+        ["sales", "sale_lines", "payments", "operations", "counters"].map(|t| count(&store, t));
+
+    let err = store.begin_sale(&sale("s1", "111111")).unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Duplicate { what: "payment reference", value } if value == "kasse-s1-t1-000002-a1"),
+        "{err:?}"
+    );
+    let after =
+        ["sales", "sale_lines", "payments", "operations", "counters"].map(|t| count(&store, t));
+    assert_eq!(before, after);
+    let seq: i64 = store
+        .conn
+        .query_row(
+            "SELECT value FROM counters WHERE shop_id='s1' AND till_id='t1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(seq, 1, "the sequence increment was rolled back");
+    // The same basket under another MSN has no collision.
+    store.begin_sale(&sale("s1", "222222")).unwrap();
+}
+
+#[test]
+fn claim_query_uses_the_partial_index() {
+    let store = Store::open_in_memory().unwrap();
+    let plan: Vec<String> = store
+        .conn
+        .prepare(
+            "EXPLAIN QUERY PLAN SELECT id FROM outbox
+             WHERE status IN ('pending', 'in_flight') AND status = 'pending'
+               AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2",
+        )
+        .unwrap()
+        .query_map(rusqlite::params!["2026", 1], |r| r.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(plan.iter().any(|p| p.contains("outbox_due")), "{plan:?}");
+}
+
+#[test]
+fn a_newer_schema_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("k.sqlite3");
+    {
+        drop(Store::open(&path).unwrap());
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch("CREATE TABLE future (x); PRAGMA user_version = 99;")
+            .unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    let err = Store::open(&path).unwrap_err();
+    assert!(matches!(err, StoreError::TooNew { .. }), "{err:?}");
+    assert!(err.message().nb.contains("nyere"));
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn every_code_round_trips() {
+    for s in PayState::ALL {
+        assert_eq!(PayState::parse(s.as_str()).unwrap(), *s);
+    }
+    for k in OutboxKind::ALL {
+        assert_eq!(OutboxKind::parse(k.as_str()).unwrap(), *k);
+    }
+    for s in SaleStatus::ALL {
+        assert_eq!(SaleStatus::parse(s.as_str()).unwrap(), *s);
+    }
+    assert!(matches!(
+        PayState::parse("paid?"),
+        Err(StoreError::BadValue { .. })
+    ));
+}
+
+#[test]
+fn reference_format_and_limits() {
+    assert_eq!(
+        journal::make_reference("s1", "t2", 123, 1).unwrap(),
+        "kasse-s1-t2-000123-a1"
+    );
+    assert_eq!(
+        journal::make_reference("s1", "t2", 1_234_567, 12).unwrap(),
+        "kasse-s1-t2-1234567-a12"
+    );
+    let long = journal::make_reference("abcdefghijkl", "abcdefghijkl", i64::MAX, 99);
+    assert!(matches!(
+        long,
+        Err(StoreError::Invalid {
+            field: "reference",
+            ..
+        })
+    ));
+    assert!(journal::make_reference("s-1", "t2", 1, 1).is_err());
+    let r = journal::make_reference("abcdefghijkl", "abcdefghijkl", 999_999_999, 999).unwrap();
+    assert!(r.len() <= 50 && r.len() >= 8);
+    assert!(r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+}
+
+#[test]
+fn a_directory_is_not_opened_as_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = Store::open(dir.path()).unwrap_err();
+    assert!(matches!(err, StoreError::Io { .. }), "{err:?}");
+    assert!(err.message().en.contains("--data-dir"));
+}
+
+proptest::proptest! {
+    #[test]
+    fn references_always_fit_vipps_rules_or_are_refused(
+        shop in "[A-Za-z0-9]{1,12}",
+        till in "[A-Za-z0-9]{1,12}",
+        seq in 1_i64..=i64::MAX,
+        attempt in 1_i64..=999,
+    ) {
+        match journal::make_reference(&shop, &till, seq, attempt) {
+            Ok(r) => {
+                proptest::prop_assert!((8..=50).contains(&r.len()), "{}", r);
+                proptest::prop_assert!(r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+                let prefix = format!("kasse-{shop}-{till}-");
+                let suffix = format!("-a{attempt}");
+                proptest::prop_assert!(r.starts_with(&prefix));
+                proptest::prop_assert!(r.ends_with(&suffix));
+            }
+            Err(e) => {
+                let is_length = matches!(e, StoreError::Invalid { field: "reference", .. });
+                proptest::prop_assert!(is_length);
+                let len = format!("kasse-{shop}-{till}-{seq:06}-a{attempt}").len();
+                proptest::prop_assert!(len > 50);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_foreign_database_with_a_user_version_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.db");
+    {
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch("CREATE TABLE notes (x); PRAGMA user_version = 1;")
+            .unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    let err = Store::open(&path).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+    assert!(err.message().en.contains("another program"));
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn the_journal_is_marked_as_kasse() {
+    let store = Store::open_in_memory().unwrap();
+    assert_eq!(store.meta_get("app").unwrap().as_deref(), Some("kasse"));
 }

@@ -367,7 +367,7 @@ pub enum OutboxFilter {
 /// Search for sales (refunds, support). All given criteria must match.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SaleQuery {
-    /// Exact payment reference of any attempt.
+    /// The reference of any attempt, or a part of it (e.g. "000123").
     pub reference: Option<String>,
     /// Exact receipt number.
     pub receipt_number: Option<String>,

@@ -10,6 +10,9 @@ CREATE TABLE meta (
     value TEXT NOT NULL
 ) STRICT;
 
+-- Marks the file as a kasse journal: open refuses databases of other programs.
+INSERT INTO meta (key, value) VALUES ('app', 'kasse');
+
 -- Per shop/till counters. name = 'sale' (sale sequence: references and receipt numbers);
 -- later issues may add e.g. 'z_report'.
 CREATE TABLE counters (
