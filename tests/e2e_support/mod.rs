@@ -216,3 +216,234 @@ pub async fn outbox_drained(store: &AsyncStore) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Fault wrappers: act once around one call, deterministically.
+// ---------------------------------------------------------------------------------------------
+
+use kasse::engine::acquirer::BoxFuture;
+use kasse::engine::provider::{
+    CreateSpec, Created, ModificationResult, Provider, ProviderError, ReadResult, ReceiptSender,
+    ReceiptSpec,
+};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+/// Which call a [`FaultOnce`] wraps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Create,
+    Capture,
+    Refund,
+}
+
+/// Around the first `op` call: switch the sim faults on, make the real call, switch them off.
+pub struct FaultOnce {
+    pub inner: Arc<dyn Provider>,
+    pub sim_base: String,
+    pub op: Op,
+    pub faults: serde_json::Value,
+    pub fired: AtomicBool,
+}
+
+impl FaultOnce {
+    pub fn wrap(
+        inner: Arc<dyn Provider>,
+        sim_base: &str,
+        op: Op,
+        faults: serde_json::Value,
+    ) -> Arc<dyn Provider> {
+        Arc::new(FaultOnce {
+            inner,
+            sim_base: sim_base.to_owned(),
+            op,
+            faults,
+            fired: AtomicBool::new(false),
+        })
+    }
+
+    async fn around<T>(
+        &self,
+        op: Op,
+        f: impl std::future::Future<Output = Result<T, ProviderError>>,
+    ) -> Result<T, ProviderError> {
+        if op == self.op && !self.fired.swap(true, Ordering::SeqCst) {
+            set_faults(&self.sim_base, self.faults.clone()).await;
+            let r = f.await;
+            set_faults(&self.sim_base, serde_json::Value::Null).await;
+            r
+        } else {
+            f.await
+        }
+    }
+}
+
+impl Provider for FaultOnce {
+    fn kind(&self) -> ApiKind {
+        self.inner.kind()
+    }
+    fn create<'a>(&'a self, spec: &'a CreateSpec) -> BoxFuture<'a, Result<Created, ProviderError>> {
+        Box::pin(self.around(Op::Create, self.inner.create(spec)))
+    }
+    fn read<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
+        self.inner.read(id)
+    }
+    fn capture<'a>(
+        &'a self,
+        id: &'a str,
+        amount: Money,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+        Box::pin(self.around(Op::Capture, self.inner.capture(id, amount, key)))
+    }
+    fn cancel<'a>(
+        &'a self,
+        id: &'a str,
+        amount: Money,
+        transaction_only: bool,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+        self.inner.cancel(id, amount, transaction_only, key)
+    }
+    fn refund<'a>(
+        &'a self,
+        id: &'a str,
+        amount: Money,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+        Box::pin(self.around(Op::Refund, self.inner.refund(id, amount, key)))
+    }
+}
+
+/// A provider whose capture never answers: the process "stops" between authorization and
+/// capture (the outbox row stays in flight).
+pub struct HangCapture {
+    pub inner: Arc<dyn Provider>,
+    pub calls: AtomicUsize,
+}
+
+impl Provider for HangCapture {
+    fn kind(&self) -> ApiKind {
+        self.inner.kind()
+    }
+    fn create<'a>(&'a self, spec: &'a CreateSpec) -> BoxFuture<'a, Result<Created, ProviderError>> {
+        self.inner.create(spec)
+    }
+    fn read<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
+        self.inner.read(id)
+    }
+    fn capture<'a>(
+        &'a self,
+        _id: &'a str,
+        _amount: Money,
+        _key: &'a str,
+    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        Box::pin(std::future::pending())
+    }
+    fn cancel<'a>(
+        &'a self,
+        id: &'a str,
+        amount: Money,
+        transaction_only: bool,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+        self.inner.cancel(id, amount, transaction_only, key)
+    }
+    fn refund<'a>(
+        &'a self,
+        id: &'a str,
+        amount: Money,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+        self.inner.refund(id, amount, key)
+    }
+}
+
+/// Receipts wrapper: before the first send, run `before` (e.g. cut the network).
+pub struct BeforeFirstReceipt {
+    pub inner: Arc<dyn ReceiptSender>,
+    pub before: Box<dyn Fn() + Send + Sync>,
+    pub fired: AtomicBool,
+}
+
+impl ReceiptSender for BeforeFirstReceipt {
+    fn send_receipt<'a>(
+        &'a self,
+        api: ApiKind,
+        reference: &'a str,
+        currency: kasse::domain::money::Currency,
+        receipt: &'a ReceiptSpec,
+    ) -> BoxFuture<'a, Result<(), ProviderError>> {
+        if !self.fired.swap(true, Ordering::SeqCst) {
+            (self.before)();
+        }
+        self.inner.send_receipt(api, reference, currency, receipt)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A TCP proxy in front of the sim that can be switched off (connection refused) and on.
+// ---------------------------------------------------------------------------------------------
+
+pub struct Proxy {
+    pub addr: std::net::SocketAddr,
+    target: std::net::SocketAddr,
+    task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Proxy {
+    pub async fn start(target: std::net::SocketAddr) -> Arc<Proxy> {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        let p = Arc::new(Proxy {
+            addr,
+            target,
+            task: std::sync::Mutex::new(None),
+        });
+        p.serve(l);
+        p
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn serve(&self, l: tokio::net::TcpListener) {
+        let target = self.target;
+        let t = tokio::spawn(async move {
+            let mut conns = tokio::task::JoinSet::new();
+            loop {
+                let Ok((mut inbound, _)) = l.accept().await else { break };
+                conns.spawn(async move {
+                    if let Ok(mut out) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
+                    }
+                });
+            }
+        });
+        *self.task.lock().unwrap() = Some(t);
+    }
+
+    /// Network down: close the listener and every open connection.
+    pub fn down(&self) {
+        if let Some(t) = self.task.lock().unwrap().take() {
+            t.abort();
+        }
+    }
+
+    /// Network back on the same address.
+    pub async fn up(&self) {
+        let mut tries = 0;
+        let l = loop {
+            match tokio::net::TcpListener::bind(self.addr).await {
+                Ok(l) => break l,
+                Err(e) => {
+                    tries += 1;
+                    assert!(tries < 100, "cannot rebind proxy: {e}");
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
+        };
+        self.serve(l);
+    }
+}
