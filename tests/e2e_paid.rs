@@ -16,7 +16,7 @@ async fn paid_on(api: ApiKind, method: PayMethod) {
     let mut rx = engine.subscribe();
     let id = engine.start_payment(sale(4990, api, method)).await.unwrap();
     let waiting = wait_state(&mut rx, id, PaymentState::WaitingForCustomer).await;
-    assert_eq!(waiting.open_left.unwrap() > 290, true);
+    assert!(waiting.open_left.unwrap() > 290);
     assert!(waiting.approve_left.unwrap() > 590);
     customer(&sim, &waiting.reference, "approve").await;
     let paid = wait_state(&mut rx, id, PaymentState::Paid).await;

@@ -2,7 +2,7 @@
 //! from one settings struct (the app maps `config::Config` onto it; tests fill it directly).
 
 use crate::api::{ApiSettings, Vipps};
-use crate::clock::{Clock, IdGen};
+use crate::clock::Clock;
 use crate::engine::acquirer::{Acquirer, BoxFuture};
 use crate::engine::core::{Backends, Engine, EngineConfig, EngineError};
 use crate::engine::events::RecoveredSale;
@@ -129,10 +129,9 @@ pub async fn connect(
     settings: ConnectSettings,
     store: AsyncStore,
     clock: Arc<dyn Clock>,
-    ids: Arc<dyn IdGen>,
     acquirer: Arc<dyn Acquirer>,
 ) -> Result<Running, EngineError> {
-    connect_with(settings, store, clock, ids, acquirer, |b| b).await
+    connect_with(settings, store, clock, acquirer, |b| b).await
 }
 
 /// [`connect`] with a hook to wrap the backends (tests inject faults around one call).
@@ -140,7 +139,6 @@ pub async fn connect_with(
     settings: ConnectSettings,
     store: AsyncStore,
     clock: Arc<dyn Clock>,
-    ids: Arc<dyn IdGen>,
     acquirer: Arc<dyn Acquirer>,
     wrap: impl FnOnce(Backends) -> Backends,
 ) -> Result<Running, EngineError> {
@@ -194,7 +192,7 @@ pub async fn connect_with(
         psp_make_payment: Some((server.public_url().to_owned(), token)),
     };
     let backends = wrap(backends);
-    let (engine, recovered) = Engine::start(settings.engine, store, backends, clock, ids).await?;
+    let (engine, recovered) = Engine::start(settings.engine, store, backends, clock).await?;
     Ok(Running {
         engine,
         recovered,

@@ -1,6 +1,6 @@
 //! The engine handle, its configuration, shared state and the write-ahead start of a payment.
 
-use crate::clock::{Clock, IdGen};
+use crate::clock::Clock;
 use crate::domain::money::{Currency, Money};
 use crate::engine::acquirer::Acquirer;
 use crate::domain::payment::PollPolicy;
@@ -222,7 +222,6 @@ pub(crate) struct Inner {
     pub store: AsyncStore,
     pub backends: Backends,
     pub clock: Arc<dyn Clock>,
-    pub ids: Arc<dyn IdGen>,
     pub events: broadcast::Sender<EngineEvent>,
     pub worker_kick: Notify,
     pub network: watch::Sender<NetworkState>,
@@ -338,7 +337,6 @@ impl Engine {
         store: AsyncStore,
         backends: Backends,
         clock: Arc<dyn Clock>,
-        ids: Arc<dyn IdGen>,
     ) -> Result<(Engine, Vec<RecoveredSale>), EngineError> {
         let (events, _) = broadcast::channel(1024);
         let (network, _) = watch::channel(NetworkState::Online);
@@ -349,7 +347,6 @@ impl Engine {
                 store,
                 backends,
                 clock,
-                ids,
                 events,
                 worker_kick: Notify::new(),
                 network,

@@ -172,6 +172,7 @@ pub struct RecoveredSale {
 }
 
 /// Events the engine publishes (a `tokio::sync::broadcast` channel; see `Engine::subscribe`).
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EngineEvent {
     Payment(PaymentSnapshot),

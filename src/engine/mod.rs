@@ -7,6 +7,7 @@ pub mod backoff;
 pub mod build;
 mod core;
 mod driver;
+pub mod doctor;
 pub mod events;
 pub mod headless;
 pub mod headless_fmt;

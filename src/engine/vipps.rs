@@ -87,21 +87,14 @@ fn ep_amounts(a: &epayment::Aggregate) -> Amounts {
     }
 }
 
-/// ePayment state + aggregate → the engine's read state.
-pub fn epayment_state(state: &epayment::PaymentState, a: &epayment::Aggregate) -> ReadState {
+/// ePayment state → the engine's read state (amounts come from the aggregate).
+pub fn epayment_state(state: &epayment::PaymentState) -> ReadState {
     use epayment::PaymentState as S;
     match state {
         S::Created => ReadState::Created,
-        S::Authorized => {
-            if a.cancelled_amount.value > 0
-                && a.captured_amount.value == 0
-                && a.cancelled_amount.value >= a.authorized_amount.value
-            {
-                ReadState::Cancelled
-            } else {
-                ReadState::Authorized
-            }
-        }
+        // Stays AUTHORIZED after capture, refund and cancel: the aggregate tells the state
+        // machine what moved (a fully released reservation reads as voided).
+        S::Authorized => ReadState::Authorized,
         S::Aborted => ReadState::Rejected,
         S::Expired => ReadState::Expired,
         S::Terminated => ReadState::Cancelled,
@@ -167,7 +160,7 @@ impl Provider for EpaymentProvider {
                 .await
                 .map_err(|e| classify(&e))?;
             Ok(ReadResult {
-                state: epayment_state(&r.state, &r.aggregate),
+                state: epayment_state(&r.state),
                 amounts: ep_amounts(&r.aggregate),
             })
         })
@@ -279,10 +272,10 @@ pub fn ecom_read(d: &ecom::TransactionDetails) -> ReadResult {
     });
     let state = match d.outcome() {
         ecom::DetailsOutcome::Failed => ReadState::Failed,
-        ecom::DetailsOutcome::Cancelled => {
-            // A VOID after a reservation (merchant release) or CANCEL (user/timeout/merchant).
-            ReadState::Cancelled
-        }
+        // A VOID after a reservation: the amounts say "released" (the state machine calls it
+        // voided). A CANCEL before one: user said no, timed out, or merchant cancelled.
+        ecom::DetailsOutcome::Cancelled if reserved > 0 => ReadState::Authorized,
+        ecom::DetailsOutcome::Cancelled => ReadState::Cancelled,
         ecom::DetailsOutcome::Complete | ecom::DetailsOutcome::Authorized => ReadState::Authorized,
         ecom::DetailsOutcome::Initiated => {
             if opened {
@@ -514,11 +507,8 @@ pub fn psp_read(d: &psp::PaymentDetails) -> ReadResult {
         cancelled: sum(psp::PspStatus::Cancelled),
     };
     let state = if ok(psp::PspStatus::Reserved) {
-        if ok(psp::PspStatus::Cancelled) && amounts.captured == 0 {
-            ReadState::Cancelled
-        } else {
-            ReadState::Authorized
-        }
+        // Amounts tell a release (CANCELLED after RESERVED) apart from a capture.
+        ReadState::Authorized
     } else if ok(psp::PspStatus::Cancelled) {
         ReadState::Cancelled
     } else if failed_reserve {

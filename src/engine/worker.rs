@@ -238,8 +238,19 @@ async fn handle(inner: &Arc<Inner>, row: OutboxRow) {
         Err(e) => {
             let attempts = u32::try_from(row.attempts).unwrap_or(u32::MAX);
             // Money-moving rows never die of transient errors: they keep their key and retry.
-            let dead = !e.is_transient()
-                && !(e.class == ErrorClass::NotFound && attempts < inner.cfg.retry.max_attempts);
+            let retry_not_found =
+                e.class == ErrorClass::NotFound && attempts < inner.cfg.retry.max_attempts;
+            let dead = !e.is_transient() && !retry_not_found;
+            // A cancel Vipps refused for good (e.g. 6060: already authorized) is an answer, not
+            // a stuck row: the row is done and the state machine reads back what happened.
+            if dead && matches!(payload, Payload::Cancel { .. }) {
+                let id = row.id;
+                if let Err(se) = inner.store.run(move |s| s.complete(id, now)).await {
+                    tracing::error!(error = %se, "outbox: cannot complete row");
+                }
+                on_dead(inner, &row, &payload, &e).await;
+                return;
+            }
             if dead {
                 let reason = format!("{} — {}", e.message.en, e.detail);
                 let id = row.id;

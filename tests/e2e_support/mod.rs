@@ -3,7 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use kasse::api::ApiSettings;
-use kasse::clock::{Clock, RandomIds, SystemClock};
+use kasse::clock::{Clock, SystemClock};
 use kasse::domain::money::Money;
 use kasse::engine::acquirer::SimulatedAcquirer;
 use kasse::engine::build::{ConnectSettings, Running, connect_with};
@@ -81,7 +81,6 @@ pub async fn run_engine(
         settings,
         store,
         clock,
-        Arc::new(RandomIds),
         Arc::new(SimulatedAcquirer::new()),
         wrap,
     )
@@ -445,5 +444,58 @@ impl Proxy {
             }
         };
         self.serve(l);
+    }
+}
+
+/// Reads answer "throttled" while paused (the engine cannot see the customer's approval yet).
+pub struct PausableReads {
+    pub inner: Arc<dyn Provider>,
+    pub paused: Arc<AtomicBool>,
+}
+
+impl Provider for PausableReads {
+    fn kind(&self) -> ApiKind {
+        self.inner.kind()
+    }
+    fn create<'a>(&'a self, spec: &'a CreateSpec) -> BoxFuture<'a, Result<Created, ProviderError>> {
+        self.inner.create(spec)
+    }
+    fn read<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
+        if self.paused.load(Ordering::SeqCst) {
+            Box::pin(async {
+                Err(ProviderError::new(
+                    kasse::engine::provider::ErrorClass::Throttled,
+                    kasse::lang::Text::new("pause", "pause"),
+                    "reads paused by the test",
+                ))
+            })
+        } else {
+            self.inner.read(id)
+        }
+    }
+    fn capture<'a>(
+        &'a self,
+        id: &'a str,
+        amount: Money,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+        self.inner.capture(id, amount, key)
+    }
+    fn cancel<'a>(
+        &'a self,
+        id: &'a str,
+        amount: Money,
+        transaction_only: bool,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+        self.inner.cancel(id, amount, transaction_only, key)
+    }
+    fn refund<'a>(
+        &'a self,
+        id: &'a str,
+        amount: Money,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+        self.inner.refund(id, amount, key)
     }
 }
