@@ -158,6 +158,12 @@ impl Acquirer for SimulatedAcquirer {
         _token: &'a NetworkToken,
     ) -> BoxFuture<'a, AcquirerDecision> {
         Box::pin(async move {
+            if matches!(self.lock().get(psp_transaction_id), Some(SimAuth::Cancelled)) {
+                return AcquirerDecision::Declined {
+                    error_id: "93".into(),
+                    text: "Cancelled by the merchant".into(),
+                };
+            }
             let decision = SimulatedAcquirer::decide(amount);
             if matches!(decision, AcquirerDecision::Approved { .. }) {
                 self.lock()

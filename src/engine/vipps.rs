@@ -720,3 +720,96 @@ impl ReceiptSender for OmReceipts {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::error::Api;
+    use serde_json::json;
+
+    #[test]
+    fn classify_errors() {
+        let off = ApiError::transport(Api::Epayment, true, "connection refused");
+        assert_eq!(classify(&off).class, ErrorClass::Offline);
+        let to = ApiError::timeout(Api::Epayment, "read").with_context(true, true, true);
+        assert_eq!(classify(&to).class, ErrorClass::OutcomeUnknown);
+        let e429 = ApiError::from_response(Api::Epayment, 429, b"{}");
+        assert_eq!(classify(&e429).class, ErrorClass::Throttled);
+        let nf = ApiError::from_response(Api::Epayment, 404, b"{}");
+        assert_eq!(classify(&nf).class, ErrorClass::NotFound);
+        let body = serde_json::to_vec(&json!({
+            "type": "x", "title": "push not allowed", "status": 400, "traceId": "t",
+            "extraDetails": [{"name": "ErrorCode", "reason": "5080"}]
+        }))
+        .unwrap();
+        let push = ApiError::from_response(Api::Epayment, 400, &body);
+        assert_eq!(classify(&push).class, ErrorClass::Config);
+        let e500 = ApiError::from_response(Api::Epayment, 500, b"{}").with_context(true, true, false);
+        assert_eq!(classify(&e500).class, ErrorClass::OutcomeUnknown);
+    }
+
+    fn ecom(history: serde_json::Value) -> ecom::TransactionDetails {
+        serde_json::from_value(json!({"orderId": "o-1", "transactionLogHistory": history})).unwrap()
+    }
+
+    #[test]
+    fn ecom_history_reduction() {
+        let created = ecom(json!([
+            {"amount": 100, "operation": "INITIATE", "operationSuccess": true}
+        ]));
+        assert_eq!(ecom_read(&created).state, ReadState::Created);
+        let opened = ecom(json!([
+            {"amount": 100, "operation": "INITIATE", "operationSuccess": true, "transactionId": "5001"}
+        ]));
+        assert_eq!(ecom_read(&opened).state, ReadState::Opened);
+        let reserved = ecom(json!([
+            {"amount": 100, "operation": "RESERVE", "operationSuccess": true},
+            {"amount": 100, "operation": "INITIATE", "operationSuccess": true}
+        ]));
+        let r = ecom_read(&reserved);
+        assert_eq!(r.state, ReadState::Authorized);
+        assert_eq!(r.amounts.authorized, 100);
+        let failed_reserve = ecom(json!([
+            {"amount": 100, "operation": "RESERVE", "operationSuccess": false},
+            {"amount": 100, "operation": "INITIATE", "operationSuccess": true}
+        ]));
+        assert_eq!(ecom_read(&failed_reserve).state, ReadState::Created);
+        let cancelled = ecom(json!([
+            {"amount": 100, "operation": "CANCEL", "operationSuccess": true},
+            {"amount": 100, "operation": "INITIATE", "operationSuccess": true}
+        ]));
+        assert_eq!(ecom_read(&cancelled).state, ReadState::Cancelled);
+        let voided = ecom(json!([
+            {"amount": 100, "operation": "VOID", "operationSuccess": true},
+            {"amount": 100, "operation": "RESERVE", "operationSuccess": true},
+            {"amount": 100, "operation": "INITIATE", "operationSuccess": true}
+        ]));
+        let v = ecom_read(&voided);
+        assert_eq!(v.state, ReadState::Authorized);
+        assert_eq!(v.amounts.cancelled, 100);
+        let none = ecom(json!([]));
+        assert_eq!(ecom_read(&none).state, ReadState::Failed);
+    }
+
+    #[test]
+    fn psp_details_reduction() {
+        let d = |h: serde_json::Value| -> psp::PaymentDetails {
+            serde_json::from_value(json!({"pspTransactionId": "t", "transactionLogHistory": h}))
+                .unwrap()
+        };
+        assert_eq!(psp_read(&d(json!([]))).state, ReadState::Created);
+        assert_eq!(
+            psp_read(&d(json!([{"amount": 100, "operation": "RESERVED", "operationSuccess": false}])))
+                .state,
+            ReadState::Failed
+        );
+        let r = psp_read(&d(json!([{"amount": 100, "operation": "RESERVED", "operationSuccess": true}])));
+        assert_eq!(r.state, ReadState::Authorized);
+        assert_eq!(r.amounts.authorized, 100);
+        assert_eq!(
+            psp_read(&d(json!([{"amount": 100, "operation": "CANCELLED", "operationSuccess": true}])))
+                .state,
+            ReadState::Cancelled
+        );
+    }
+}
