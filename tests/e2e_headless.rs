@@ -23,14 +23,21 @@ fn args(qr: bool, json: bool) -> PayArgs {
 }
 
 /// Approve the first payment the engine publishes once it waits for the customer.
-fn approver(sim_base: String, mut rx: tokio::sync::broadcast::Receiver<EngineEvent>, action: &'static str) {
+fn approver(
+    sim_base: String,
+    mut rx: tokio::sync::broadcast::Receiver<EngineEvent>,
+    action: &'static str,
+) {
     tokio::spawn(async move {
         while let Ok(ev) = rx.recv().await {
             if let EngineEvent::Payment(s) = ev
                 && s.state == PaymentState::WaitingForCustomer
             {
                 let r = reqwest::Client::new()
-                    .post(format!("{sim_base}/sim/v1/customer/{}/{action}", s.reference))
+                    .post(format!(
+                        "{sim_base}/sim/v1/customer/{}/{action}",
+                        s.reference
+                    ))
                     .header("content-type", "application/json")
                     .body("{}")
                     .send()
@@ -50,13 +57,21 @@ async fn pay_prints_states_and_paid_result() {
     let run = simple(&sim, dir.path()).await;
     approver(sim.base_url(), run.engine.subscribe(), "approve");
     let mut out = Vec::new();
-    let code = pay(&run.engine, &args(false, false), &mut out).await.unwrap();
+    let code = pay(&run.engine, &args(false, false), &mut out)
+        .await
+        .unwrap();
     let text = String::from_utf8(out).unwrap();
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("waiting_for_customer"), "{text}");
-    assert!(text.contains("open_left=5:00 approve_left=10:00"), "countdown shown: {text}");
+    assert!(
+        text.contains("open_left=5:00 approve_left=10:00"),
+        "countdown shown: {text}"
+    );
     let last = text.lines().last().unwrap();
-    assert_eq!(last, "result: paid reference=kasse-s1-t1-000001-a1 amount=49.90");
+    assert_eq!(
+        last,
+        "result: paid reference=kasse-s1-t1-000001-a1 amount=49.90"
+    );
     run.shutdown().await;
 }
 
@@ -72,7 +87,10 @@ async fn pay_json_lines_and_qr() {
     assert_eq!(code, 1, "{text}");
     let lines: Vec<&str> = text.lines().collect();
     let (last, json_lines) = lines.split_last().unwrap();
-    assert!(last.starts_with("result: rejected reference=kasse-s1-t1-000001-a1 reason="), "{last}");
+    assert!(
+        last.starts_with("result: rejected reference=kasse-s1-t1-000001-a1 reason="),
+        "{last}"
+    );
     let states: Vec<String> = json_lines
         .iter()
         .map(|l| {
@@ -83,7 +101,10 @@ async fn pay_json_lines_and_qr() {
         })
         .collect();
     assert_eq!(states.first().map(String::as_str), Some("creating"));
-    assert!(states.contains(&"waiting_for_customer".to_owned()), "{states:?}");
+    assert!(
+        states.contains(&"waiting_for_customer".to_owned()),
+        "{states:?}"
+    );
     assert_eq!(states.last().map(String::as_str), Some("rejected"));
     run.shutdown().await;
 }
@@ -95,7 +116,9 @@ async fn pay_qr_text_draws_the_code() {
     let run = simple(&sim, dir.path()).await;
     approver(sim.base_url(), run.engine.subscribe(), "approve");
     let mut out = Vec::new();
-    let code = pay(&run.engine, &args(true, false), &mut out).await.unwrap();
+    let code = pay(&run.engine, &args(true, false), &mut out)
+        .await
+        .unwrap();
     let text = String::from_utf8(out).unwrap();
     assert_eq!(code, 0, "{text}");
     assert!(text.contains('▀') || text.contains('▄'), "QR drawn: {text}");
@@ -111,7 +134,11 @@ async fn pay_refuses_bad_input_with_field_name() {
     let mut a = args(false, false);
     a.amount = "49,9x".into();
     let err = pay(&run.engine, &a, &mut Vec::new()).await.unwrap_err();
-    assert!(err.message().en.contains("--amount"), "{}", err.message().en);
+    assert!(
+        err.message().en.contains("--amount"),
+        "{}",
+        err.message().en
+    );
     let mut a = args(false, false);
     a.phone = None;
     let err = pay(&run.engine, &a, &mut Vec::new()).await.unwrap_err();
@@ -125,7 +152,9 @@ async fn queue_lists_and_drains() {
     let dir = tempfile::tempdir().unwrap();
     let run = simple(&sim, dir.path()).await;
     approver(sim.base_url(), run.engine.subscribe(), "approve");
-    let code = pay(&run.engine, &args(false, false), &mut Vec::new()).await.unwrap();
+    let code = pay(&run.engine, &args(false, false), &mut Vec::new())
+        .await
+        .unwrap();
     assert_eq!(code, 0);
     let mut out = Vec::new();
     let code = queue_drain(&run.engine, std::time::Duration::from_secs(5), &mut out)

@@ -131,4 +131,3 @@ async fn psp_declined_by_acquirer_fails() {
     assert_eq!(p.captured, 0);
     run.shutdown().await;
 }
-

@@ -2,8 +2,8 @@
 
 use crate::clock::Clock;
 use crate::domain::money::{Currency, Money};
-use crate::engine::acquirer::Acquirer;
 use crate::domain::payment::PollPolicy;
+use crate::engine::acquirer::Acquirer;
 use crate::engine::backoff::RetryPolicy;
 use crate::engine::driver::{self, DriverMsg, Resume};
 use crate::engine::events::{ApiKind, EngineEvent, NetworkState, PaymentSnapshot, RecoveredSale};
@@ -417,8 +417,14 @@ impl Engine {
         for l in &req.lines {
             if l.gross - l.net != l.vat {
                 return Err(EngineError::Invalid(Text::new(
-                    format!("Linjen «{}» har feil MVA-beløp (brutto − netto ≠ MVA).", l.name),
-                    format!("Line \"{}\" has a wrong VAT amount (gross − net ≠ VAT).", l.name),
+                    format!(
+                        "Linjen «{}» har feil MVA-beløp (brutto − netto ≠ MVA).",
+                        l.name
+                    ),
+                    format!(
+                        "Line \"{}\" has a wrong VAT amount (gross − net ≠ VAT).",
+                        l.name
+                    ),
                 )));
             }
             gross = gross.saturating_add(if l.is_return { -l.gross } else { l.gross });
@@ -579,7 +585,9 @@ fn validate_customer(api: ApiKind, c: &CustomerId) -> Result<(), EngineError> {
             let len_ok = match api {
                 ApiKind::Epayment => (10..=15).contains(&p.len()),
                 // eCom / PSP take the 8-digit Norwegian number (country code removed later).
-                ApiKind::Ecom | ApiKind::Psp => p.len() == 8 || (p.len() == 10 && p.starts_with("47")),
+                ApiKind::Ecom | ApiKind::Psp => {
+                    p.len() == 8 || (p.len() == 10 && p.starts_with("47"))
+                }
             };
             if digits_ok && len_ok {
                 Ok(())
@@ -653,20 +661,21 @@ pub(crate) fn receipt_lines(lines: &[NewSaleLine]) -> Vec<ReceiptLineSpec> {
     lines
         .iter()
         .enumerate()
-        .map(|(i, l)| {
-            ReceiptLineSpec {
-                name: l.name.clone(),
-                id: l.product_id.clone().unwrap_or_else(|| format!("line-{}", i + 1)),
-                total_amount: l.gross,
-                total_amount_excluding_tax: l.net,
-                total_tax_amount: l.vat,
-                tax_rate: l.vat_rate,
-                quantity: l.quantity.replace(',', "."),
-                unit: l.unit.clone(),
-                unit_price: l.unit_price,
-                discount: l.discount,
-                is_return: l.is_return,
-            }
+        .map(|(i, l)| ReceiptLineSpec {
+            name: l.name.clone(),
+            id: l
+                .product_id
+                .clone()
+                .unwrap_or_else(|| format!("line-{}", i + 1)),
+            total_amount: l.gross,
+            total_amount_excluding_tax: l.net,
+            total_tax_amount: l.vat,
+            tax_rate: l.vat_rate,
+            quantity: l.quantity.replace(',', "."),
+            unit: l.unit.clone(),
+            unit_price: l.unit_price,
+            discount: l.discount,
+            is_return: l.is_return,
         })
         .collect()
 }

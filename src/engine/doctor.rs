@@ -125,15 +125,17 @@ pub async fn doctor<W: Write>(
     }
     // 2. Database
     let dir = data_dir.to_path_buf();
-    let db = tokio::task::spawn_blocking(move || -> Result<(String, String, i64, i64, usize), crate::store::StoreError> {
-        let s = Store::open_in_dir(&dir)?;
-        let wal = s.pragma("journal_mode")?;
-        let sync = s.pragma("synchronous")?;
-        let version = s.schema_version()?;
-        let open = s.pending_count()?;
-        let dead = s.list(OutboxFilter::DeadUnacknowledged)?.len();
-        Ok((wal, sync, version, open, dead))
-    })
+    let db = tokio::task::spawn_blocking(
+        move || -> Result<(String, String, i64, i64, usize), crate::store::StoreError> {
+            let s = Store::open_in_dir(&dir)?;
+            let wal = s.pragma("journal_mode")?;
+            let sync = s.pragma("synchronous")?;
+            let version = s.schema_version()?;
+            let open = s.pending_count()?;
+            let dead = s.list(OutboxFilter::DeadUnacknowledged)?.len();
+            Ok((wal, sync, version, open, dead))
+        },
+    )
     .await;
     match db {
         Ok(Ok((wal, sync, version, open, dead))) => {
@@ -147,7 +149,12 @@ pub async fn doctor<W: Write>(
                 ),
             )?;
             if dead > 0 {
-                line(out, Some(false), "outbox", "dead rows need staff: run `kasse queue`")?;
+                line(
+                    out,
+                    Some(false),
+                    "outbox",
+                    "dead rows need staff: run `kasse queue`",
+                )?;
                 failed += 1;
             }
         }
@@ -190,7 +197,11 @@ pub async fn doctor<W: Write>(
                     crate::clock::rfc3339_millis(now),
                     crate::clock::rfc3339_millis(server),
                     skew.whole_seconds(),
-                    if ok { "" } else { "; fix the system clock (NTP)" }
+                    if ok {
+                        ""
+                    } else {
+                        "; fix the system clock (NTP)"
+                    }
                 ),
             )?;
         }
@@ -217,7 +228,12 @@ pub async fn doctor<W: Write>(
         Ok(()) => line(out, Some(true), "token", "access token received")?,
         Err(e) => {
             failed += 1;
-            line(out, Some(false), "token", &format!("{} ({e})", e.cashier_message().get(lang)))?;
+            line(
+                out,
+                Some(false),
+                "token",
+                &format!("{} ({e})", e.cashier_message().get(lang)),
+            )?;
         }
     }
     // 5. Push

@@ -6,8 +6,8 @@ pub mod acquirer;
 pub mod backoff;
 pub mod build;
 mod core;
-mod driver;
 pub mod doctor;
+mod driver;
 pub mod events;
 pub mod headless;
 pub mod headless_fmt;
@@ -16,8 +16,8 @@ pub mod outbox_payload;
 pub mod provider;
 pub mod psp_server;
 pub mod qr;
-pub mod vipps;
 mod recovery;
+pub mod vipps;
 mod worker;
 
 pub use core::{

@@ -307,7 +307,10 @@ mod tests {
         let r = wire_receipt(&spec, Currency::Nok);
         assert!(r.order_lines.iter().all(|l| l.identity_holds()));
         assert_eq!(r.order_lines[1].is_return, Some(true));
-        assert_eq!(r.bottom_line.receipt_number.as_deref(), Some("s1-t1-000001"));
+        assert_eq!(
+            r.bottom_line.receipt_number.as_deref(),
+            Some("s1-t1-000001")
+        );
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(v["orderLines"][1]["unitInfo"]["quantityUnit"], "KG");
     }

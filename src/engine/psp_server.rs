@@ -319,10 +319,7 @@ async fn make_payment(
         );
     }
     let Some(info) = st.book.lookup(&id).await else {
-        return reply(
-            StatusCode::OK,
-            fail(&id, "71", "unknown pspTransactionId"),
-        );
+        return reply(StatusCode::OK, fail(&id, "71", "unknown pspTransactionId"));
     };
     let Some(t) = req.network_token else {
         return reply(StatusCode::OK, fail(&id, "71", "networkToken missing"));

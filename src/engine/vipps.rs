@@ -32,7 +32,10 @@ pub fn classify(e: &ApiError) -> ProviderError {
     } else if code.as_deref() == Some("5080") {
         ErrorClass::Config
     } else if e.outcome_unknown()
-        || matches!(e.kind, ErrorKind::Timeout | ErrorKind::Transport { .. } | ErrorKind::Decode)
+        || matches!(
+            e.kind,
+            ErrorKind::Timeout | ErrorKind::Transport { .. } | ErrorKind::Decode
+        )
         || e.is_server_error()
     {
         ErrorClass::OutcomeUnknown
@@ -114,8 +117,11 @@ impl Provider for EpaymentProvider {
                 FlowSpec::Push(_) => epayment::UserFlow::PushMessage,
                 FlowSpec::Qr => epayment::UserFlow::Qr,
             };
-            let mut req =
-                epayment::CreatePaymentRequest::new(spec.reference.clone(), spec.amount.into(), flow);
+            let mut req = epayment::CreatePaymentRequest::new(
+                spec.reference.clone(),
+                spec.amount.into(),
+                flow,
+            );
             req.customer_interaction = Some(epayment::CustomerInteraction::CustomerPresent);
             req.payment_description = Some(spec.description.clone());
             match &spec.flow {
@@ -490,7 +496,8 @@ pub fn psp_read(d: &psp::PaymentDetails) -> ReadResult {
             .any(|e| e.operation.as_ref() == Some(&s) && e.operation_success != Some(false))
     };
     let failed_reserve = d.transaction_log_history.iter().any(|e| {
-        e.operation.as_ref() == Some(&psp::PspStatus::Reserved) && e.operation_success == Some(false)
+        e.operation.as_ref() == Some(&psp::PspStatus::Reserved)
+            && e.operation_success == Some(false)
     });
     let sum = |s: psp::PspStatus| -> i64 {
         d.transaction_log_history
@@ -744,7 +751,8 @@ mod tests {
         .unwrap();
         let push = ApiError::from_response(Api::Epayment, 400, &body);
         assert_eq!(classify(&push).class, ErrorClass::Config);
-        let e500 = ApiError::from_response(Api::Epayment, 500, b"{}").with_context(true, true, false);
+        let e500 =
+            ApiError::from_response(Api::Epayment, 500, b"{}").with_context(true, true, false);
         assert_eq!(classify(&e500).class, ErrorClass::OutcomeUnknown);
     }
 
@@ -799,16 +807,22 @@ mod tests {
         };
         assert_eq!(psp_read(&d(json!([]))).state, ReadState::Created);
         assert_eq!(
-            psp_read(&d(json!([{"amount": 100, "operation": "RESERVED", "operationSuccess": false}])))
-                .state,
+            psp_read(&d(
+                json!([{"amount": 100, "operation": "RESERVED", "operationSuccess": false}])
+            ))
+            .state,
             ReadState::Failed
         );
-        let r = psp_read(&d(json!([{"amount": 100, "operation": "RESERVED", "operationSuccess": true}])));
+        let r = psp_read(&d(
+            json!([{"amount": 100, "operation": "RESERVED", "operationSuccess": true}]),
+        ));
         assert_eq!(r.state, ReadState::Authorized);
         assert_eq!(r.amounts.authorized, 100);
         assert_eq!(
-            psp_read(&d(json!([{"amount": 100, "operation": "CANCELLED", "operationSuccess": true}])))
-                .state,
+            psp_read(&d(
+                json!([{"amount": 100, "operation": "CANCELLED", "operationSuccess": true}])
+            ))
+            .state,
             ReadState::Cancelled
         );
     }

@@ -150,7 +150,10 @@ async fn handle(inner: &Arc<Inner>, row: OutboxRow) {
             let reason = format!("unreadable payload: {e}");
             let id = row.id;
             let now = inner.now();
-            let _ = inner.store.run(move |s| s.mark_dead(id, &reason, now)).await;
+            let _ = inner
+                .store
+                .run(move |s| s.mark_dead(id, &reason, now))
+                .await;
             return;
         }
     };
@@ -254,7 +257,11 @@ async fn handle(inner: &Arc<Inner>, row: OutboxRow) {
             if dead {
                 let reason = format!("{} — {}", e.message.en, e.detail);
                 let id = row.id;
-                if let Err(se) = inner.store.run(move |s| s.mark_dead(id, &reason, now)).await {
+                if let Err(se) = inner
+                    .store
+                    .run(move |s| s.mark_dead(id, &reason, now))
+                    .await
+                {
                     tracing::error!(error = %se, "outbox: cannot mark row dead");
                 }
                 on_dead(inner, &row, &payload, &e).await;
@@ -290,7 +297,9 @@ async fn on_done(
                 let r = inner
                     .store
                     .run(move |s| {
-                        let Some(p) = s.payment(pid)? else { return Ok(()) };
+                        let Some(p) = s.payment(pid)? else {
+                            return Ok(());
+                        };
                         if p.state == PayState::Captured {
                             return Ok(());
                         }
@@ -451,10 +460,12 @@ pub(crate) async fn enqueue_refund(
     let id = inner
         .store
         .run(move |s| {
-            let p = s.payment(payment_id)?.ok_or(crate::store::StoreError::NotFound {
-                what: "payment",
-                id: payment_id.to_string(),
-            })?;
+            let p = s
+                .payment(payment_id)?
+                .ok_or(crate::store::StoreError::NotFound {
+                    what: "payment",
+                    id: payment_id.to_string(),
+                })?;
             let api = crate::engine::core::api_kind(p.api);
             let pid_at_vipps = if api == ApiKind::Psp {
                 p.psp_transaction_id

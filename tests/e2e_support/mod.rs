@@ -90,11 +90,22 @@ pub async fn run_engine(
 
 pub async fn simple(sim: &SimHandle, dir: &std::path::Path) -> Running {
     let store = open_store(dir).await;
-    run_engine(settings(&sim.base_url()), store, Arc::new(SystemClock), |b| b).await
+    run_engine(
+        settings(&sim.base_url()),
+        store,
+        Arc::new(SystemClock),
+        |b| b,
+    )
+    .await
 }
 
 pub fn sale(amount: i64, api: ApiKind, method: PayMethod) -> NewSaleRequest {
-    NewSaleRequest::single_amount(Money::nok(amount), method, api, Some("Kaffe og bolle".into()))
+    NewSaleRequest::single_amount(
+        Money::nok(amount),
+        method,
+        api,
+        Some("Kaffe og bolle".into()),
+    )
 }
 
 pub fn push(api: ApiKind) -> PayMethod {
@@ -142,7 +153,10 @@ pub async fn wait_state(
 
 pub async fn customer(sim: &SimHandle, reference: &str, action: &str) {
     let r = reqwest::Client::new()
-        .post(format!("{}/sim/v1/customer/{reference}/{action}", sim.base_url()))
+        .post(format!(
+            "{}/sim/v1/customer/{reference}/{action}",
+            sim.base_url()
+        ))
         .header("content-type", "application/json")
         .body("{}")
         .send()
@@ -164,7 +178,10 @@ pub async fn advance_sim(sim_base: &str, seconds: u64) {
 pub async fn set_faults(sim_base: &str, faults: serde_json::Value) {
     let c = reqwest::Client::new();
     let r = if faults.is_null() {
-        c.delete(format!("{sim_base}/sim/v1/faults")).send().await.unwrap()
+        c.delete(format!("{sim_base}/sim/v1/faults"))
+            .send()
+            .await
+            .unwrap()
     } else {
         c.post(format!("{sim_base}/sim/v1/faults"))
             .json(&faults)
@@ -211,7 +228,10 @@ pub async fn outbox_drained(store: &AsyncStore) {
         if open == 0 {
             return;
         }
-        assert!(tokio::time::Instant::now() < deadline, "outbox still has {open} open rows");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "outbox still has {open} open rows"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -412,7 +432,9 @@ impl Proxy {
         let t = tokio::spawn(async move {
             let mut conns = tokio::task::JoinSet::new();
             loop {
-                let Ok((mut inbound, _)) = l.accept().await else { break };
+                let Ok((mut inbound, _)) = l.accept().await else {
+                    break;
+                };
                 conns.spawn(async move {
                     if let Ok(mut out) = tokio::net::TcpStream::connect(target).await {
                         let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
