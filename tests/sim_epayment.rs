@@ -418,12 +418,16 @@ async fn push_not_allowed_gives_5080_and_qr_formats() {
         if *fmt == "TEXT/TARGETURL" {
             assert!(ct.starts_with("text/html"), "{ct}");
             // opening the landing page counts as "opened"
+        } else if *fmt == "IMAGE/PNG" {
+            assert_eq!(ct, "image/png");
+            let bytes = page.bytes().await.unwrap();
+            assert_eq!(&bytes[1..4], b"PNG");
         } else {
-            assert!(ct.starts_with("image/"), "{ct}");
+            assert_eq!(ct, "image/svg+xml");
         }
     }
     let mut b = create_body("qr-format-bad1", 10000, "QR");
-    b["qrFormat"] = json!({"format": "IMAGE/SVG+XML", "size": 500});
+    b["qrFormat"] = json!({"format": "IMAGE/SVG+XML", "size": 50});
     assert_eq!(ep_code(s.create("qrbad", &b).await).await.1, "4140");
 }
 
@@ -653,4 +657,19 @@ async fn robustness_malformed_requests() {
         .await
         .unwrap();
     assert_eq!(r.status(), 405);
+}
+
+#[tokio::test]
+async fn token_lifetime_is_real_time_under_time_scale() {
+    // 100 000× faster: 10 000 simulated seconds pass in 0.1 s, far beyond the 1 h token TTL.
+    let s = start_with(SimConfig {
+        time_scale: 100_000.0,
+        ..config()
+    })
+    .await;
+    s.create("k1", &create_body("fast-0000001", 10000, "QR"))
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    // the token still works (its real-time lifetime is `expires_in`), the payment expired
+    assert_eq!(s.ep_get("fast-0000001").await["state"], "EXPIRED");
 }

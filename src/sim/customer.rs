@@ -91,17 +91,20 @@ pub async fn clock_advance(
     let Some(secs) = body
         .get("seconds")
         .and_then(Value::as_f64)
-        .filter(|v| *v >= 0.0 && v.is_finite())
+        .filter(|v| *v >= 0.0 && *v <= MAX_ADVANCE_SECS)
     else {
         return errors::gateway(
             StatusCode::BAD_REQUEST,
-            "Body must be {\"seconds\": N} with N >= 0.",
+            "Body must be {\"seconds\": N} with 0 <= N <= 31536000 (one year per call).",
         );
     };
     s.clock().advance(time::Duration::seconds_f64(secs));
     s.sweep();
     errors::json_response(StatusCode::OK, &json!({"now": s.now_str()}))
 }
+
+/// One simulated year per call at most (keeps the clock far from overflow).
+const MAX_ADVANCE_SECS: f64 = 31_536_000.0;
 
 pub async fn clock_get(State(s): State<SimState>) -> Response {
     errors::json_response(StatusCode::OK, &json!({"now": s.now_str()}))
@@ -156,6 +159,8 @@ pub struct TokenQuery {
     token: String,
     #[serde(default)]
     format: Option<String>,
+    #[serde(default)]
+    size: Option<u32>,
 }
 
 /// The landing page a customer's phone opens (QR TEXT/TARGETURL, WEB_REDIRECT, eCom url).
@@ -205,7 +210,7 @@ fn html_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// QR image for `userFlow: QR` (IMAGE/SVG+XML; IMAGE/PNG is served as SVG too — see report).
+/// QR image for `userFlow: QR` (`format=svg` or `format=png&size=N`); 404 once the payment ended.
 pub async fn qr_image(State(s): State<SimState>, Query(q): Query<TokenQuery>) -> Response {
     s.sweep();
     let (url, live) = {
@@ -223,7 +228,18 @@ pub async fn qr_image(State(s): State<SimState>, Query(q): Query<TokenQuery>) ->
         // Vipps: the QR image 404s once the payment is no longer waiting.
         return StatusCode::NOT_FOUND.into_response();
     }
-    let _ = q.format;
+    if q.format.as_deref() == Some("png") {
+        let size = q.size.unwrap_or(1024).clamp(100, 2000);
+        return match super::qr::png(&url, size) {
+            Some(png) => {
+                let mut r = png.into_response();
+                r.headers_mut()
+                    .insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
+                r
+            }
+            None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        };
+    }
     match super::qr::svg(&url) {
         Some(svg) => {
             let mut r = svg.into_response();
