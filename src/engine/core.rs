@@ -385,6 +385,16 @@ impl Engine {
             .and_then(|m| m.get(&payment_id).cloned())
     }
 
+    /// The payment id for a reference (payments this engine has published).
+    pub fn payment_id(&self, reference: &str) -> Option<i64> {
+        self.inner.snapshots.lock().ok().and_then(|m| {
+            m.values()
+                .filter(|s| s.reference == reference)
+                .map(|s| s.id)
+                .max()
+        })
+    }
+
     /// Wake the outbox worker now (e.g. after staff acted on a row).
     pub fn kick_worker(&self) {
         self.inner.worker_kick.notify_one();
