@@ -1,0 +1,694 @@
+//! The per-payment driver task. It runs the pure state machine [`domain::payment::Payment`]:
+//! feeds it every outcome (create, reads, capture, cancel, cashier actions, time) with the
+//! engine clock, and carries out its effects: reads on the machine's schedule, create retries
+//! with the same key, capture and cancel through durable outbox rows. Every state change is
+//! journaled and published as a [`PaymentSnapshot`].
+//!
+//! [`domain::payment::Payment`]: crate::domain::payment::Payment
+
+use crate::domain::money::Money;
+use crate::domain::payment::{Effect, Event, Payment, Phase, ProviderStatus};
+use crate::engine::core::{Inner, Resolution};
+use crate::engine::events::{ApiKind, EngineEvent, PaymentSnapshot, PaymentState};
+use crate::engine::outbox_payload::Payload;
+use crate::engine::provider::{
+    Amounts, CreateSpec, ErrorClass, FlowSpec, Provider, ProviderError, ReadResult, ReadState,
+    ReceiptSpec,
+};
+use crate::lang::Text;
+use crate::store::{
+    NewOperation, NewOutbox, OpOutcome, OutboxKind, OutboxStatus, PayState, PaymentKeys,
+};
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+use tokio::sync::{mpsc, oneshot};
+
+/// Messages to a running driver (from the engine handle and the outbox worker).
+#[derive(Debug)]
+pub(crate) enum DriverMsg {
+    Cancel,
+    Resolve {
+        resolution: Resolution,
+        staff_id: String,
+        why: String,
+    },
+    CaptureDone {
+        amounts: Option<Amounts>,
+    },
+    CaptureFailed {
+        reason: Text,
+    },
+    CancelDone,
+    CancelFailed {
+        reason: Text,
+    },
+}
+
+/// Everything a driver needs to start or resume a payment.
+#[derive(Debug)]
+pub(crate) struct Resume {
+    pub payment_id: i64,
+    pub sale_id: i64,
+    pub reference: String,
+    pub api: ApiKind,
+    pub amount: Money,
+    pub keys: PaymentKeys,
+    pub receipt_number: String,
+    pub receipt: ReceiptSpec,
+    /// `None` when the create body cannot be rebuilt (recovered push payment).
+    pub flow: Option<FlowSpec>,
+    pub description: String,
+    /// When the sale was written (start of the attempt).
+    pub started_at: OffsetDateTime,
+    /// `Some` = recovering a payment whose create answered before the restart.
+    pub created_at: Option<OffsetDateTime>,
+    /// Recovering (read first) rather than creating.
+    pub recovering: bool,
+    /// The journal shows the cashier had aborted.
+    pub cancel_requested: bool,
+    /// Recovery: receives the snapshot after the first read was applied.
+    pub recovered: Option<oneshot::Sender<PaymentSnapshot>>,
+}
+
+/// The cashier-facing state for a machine phase.
+pub(crate) fn state_of(p: &Phase) -> PaymentState {
+    match p {
+        Phase::Creating | Phase::CreateUncertain => PaymentState::Creating,
+        Phase::WaitingForCustomer => PaymentState::WaitingForCustomer,
+        Phase::WaitingForApproval => PaymentState::WaitingForApproval,
+        Phase::Authorized => PaymentState::Authorized,
+        Phase::Capturing => PaymentState::Capturing,
+        Phase::Paid => PaymentState::Paid,
+        Phase::Cancelling { .. } | Phase::Voiding => PaymentState::Cancelling,
+        Phase::AuthorizedAfterCancel { .. } => PaymentState::NeedsDecision,
+        Phase::Voided => PaymentState::Voided,
+        Phase::Rejected => PaymentState::Rejected,
+        Phase::Expired => PaymentState::Expired,
+        Phase::Cancelled => PaymentState::Cancelled,
+        Phase::Failed { .. } | Phase::CaptureFailed { .. } | Phase::AmountMismatch { .. } => {
+            PaymentState::Failed
+        }
+    }
+}
+
+/// The journal's state code for a machine phase.
+pub(crate) fn pay_state(p: &Phase) -> PayState {
+    match p {
+        Phase::Creating | Phase::CreateUncertain => PayState::Creating,
+        Phase::WaitingForCustomer => PayState::WaitingUser,
+        Phase::WaitingForApproval => PayState::WaitingApproval,
+        Phase::Authorized => PayState::Authorized,
+        Phase::Capturing => PayState::Capturing,
+        Phase::Paid => PayState::Captured,
+        // A pending decision is kept as "cancelling": on restart it is read back and, if the
+        // customer approved, offered to the cashier again (never captured silently).
+        Phase::Cancelling { .. } | Phase::Voiding | Phase::AuthorizedAfterCancel { .. } => {
+            PayState::Cancelling
+        }
+        Phase::Voided | Phase::Cancelled => PayState::Cancelled,
+        Phase::Rejected => PayState::Rejected,
+        Phase::Expired => PayState::Expired,
+        Phase::Failed { .. } | Phase::CaptureFailed { .. } | Phase::AmountMismatch { .. } => {
+            PayState::Failed
+        }
+    }
+}
+
+pub(crate) fn from_pay_state(s: PayState) -> PaymentState {
+    match s {
+        PayState::Creating => PaymentState::Creating,
+        PayState::WaitingUser => PaymentState::WaitingForCustomer,
+        PayState::WaitingApproval => PaymentState::WaitingForApproval,
+        PayState::Authorized => PaymentState::Authorized,
+        PayState::Capturing => PaymentState::Capturing,
+        PayState::Captured => PaymentState::Paid,
+        PayState::Cancelling => PaymentState::Cancelling,
+        PayState::Cancelled => PaymentState::Cancelled,
+        PayState::Rejected => PaymentState::Rejected,
+        PayState::Expired => PaymentState::Expired,
+        PayState::Failed => PaymentState::Failed,
+    }
+}
+
+pub(crate) fn spawn(inner: Arc<Inner>, r: Resume) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    if let Ok(mut m) = inner.drivers.lock() {
+        m.insert(r.payment_id, tx);
+    }
+    let provider = inner.backends.provider(r.api);
+    let id = if r.api == ApiKind::Psp {
+        crate::engine::core::psp_transaction_id(&r.reference)
+    } else {
+        r.reference.clone()
+    };
+    let now = inner.now();
+    let (fsm, effects) = if r.recovering {
+        let (mut p, mut e) = Payment::resume(r.amount.minor(), r.started_at, r.created_at, now);
+        if r.cancel_requested {
+            e.extend(p.handle(now, Event::CancelRequested));
+        }
+        (p, e)
+    } else {
+        (
+            Payment::with_policy(r.amount.minor(), now, inner.cfg.poll),
+            Vec::new(),
+        )
+    };
+    let d = Driver {
+        inner,
+        provider,
+        id,
+        fsm,
+        pending: effects,
+        last_code: None,
+        last_reason: None,
+        notice: None,
+        qr: None,
+        amounts: Amounts::default(),
+        next_read: None,
+        cancels: 0,
+        last_publish: None,
+        rx,
+        r,
+    };
+    tokio::spawn(d.run());
+}
+
+struct Driver {
+    inner: Arc<Inner>,
+    provider: Arc<dyn Provider>,
+    /// Id at the provider (reference, or pspTransactionId).
+    id: String,
+    r: Resume,
+    fsm: Payment,
+    /// Effects not yet carried out.
+    pending: Vec<Effect>,
+    last_code: Option<&'static str>,
+    last_reason: Option<Text>,
+    /// Latest `Effect::Notify` text (shown until the next state change).
+    notice: Option<Text>,
+    qr: Option<String>,
+    amounts: Amounts,
+    next_read: Option<OffsetDateTime>,
+    cancels: u32,
+    last_publish: Option<tokio::time::Instant>,
+    rx: mpsc::UnboundedReceiver<DriverMsg>,
+}
+
+fn class_outcome(e: &ProviderError) -> OpOutcome {
+    match e.class {
+        ErrorClass::Offline => OpOutcome::Transport,
+        ErrorClass::OutcomeUnknown if e.http_status.is_none() => OpOutcome::Timeout,
+        _ => OpOutcome::HttpError,
+    }
+}
+
+fn to_std(d: time::Duration) -> Duration {
+    if d.is_negative() {
+        Duration::ZERO
+    } else {
+        Duration::try_from(d).unwrap_or(Duration::ZERO)
+    }
+}
+
+impl Driver {
+    fn now(&self) -> OffsetDateTime {
+        self.inner.now()
+    }
+
+    fn snapshot(&self) -> PaymentSnapshot {
+        let now = self.now();
+        let c = self.fsm.countdowns(now);
+        let secs = |s: Option<i64>| s.map(|v| u64::try_from(v.max(0)).unwrap_or(0));
+        PaymentSnapshot {
+            id: self.r.payment_id,
+            sale_id: self.r.sale_id,
+            reference: self.r.reference.clone(),
+            api: self.r.api,
+            amount: self.r.amount,
+            captured: Money::new(self.amounts.captured, self.r.amount.currency()),
+            state: state_of(self.fsm.phase()),
+            phase: self.fsm.code(),
+            reason: self.fsm.reason().or_else(|| self.notice.clone()),
+            open_left: secs(c.open_secs()),
+            approve_left: secs(c.approve_secs()),
+            qr_payload: self.qr.clone(),
+            receipt_number: self.r.receipt_number.clone(),
+            at: now,
+        }
+    }
+
+    async fn journal(&self, op: NewOperation) {
+        let op = NewOperation {
+            sale_id: Some(self.r.sale_id),
+            payment_id: Some(self.r.payment_id),
+            ..op
+        };
+        if let Err(e) = self.inner.store.run(move |s| s.record_operation(&op)).await {
+            tracing::error!(error = %e, "cannot journal operation");
+        }
+    }
+
+    /// Journal a phase change (store) and publish a snapshot on change (or once a second for
+    /// the countdowns).
+    async fn sync(&mut self) {
+        let code = self.fsm.code();
+        let reason = self.fsm.reason();
+        let changed = self.last_code != Some(code) || self.last_reason != reason;
+        if changed {
+            if self.last_code != Some(code) {
+                self.notice = None;
+            }
+            self.last_code = Some(code);
+            self.last_reason = reason.clone();
+            let phase = self.fsm.phase().clone();
+            if matches!(phase, Phase::Paid) {
+                // Follow-ups (OM receipt / PSP status) are queued before "paid" is published.
+                crate::engine::worker::enqueue_after_capture(&self.inner, self.r.payment_id).await;
+                self.amounts.captured = self.amounts.captured.max(self.r.amount.minor());
+            }
+            self.persist(&phase, reason).await;
+            tracing::info!(reference = %self.r.reference, phase = code, "payment state");
+            self.publish(true);
+        } else {
+            self.publish(false);
+        }
+    }
+
+    fn publish(&mut self, force: bool) {
+        let now = tokio::time::Instant::now();
+        let due = self
+            .last_publish
+            .is_none_or(|at| now.duration_since(at) >= Duration::from_secs(1));
+        if force || due {
+            self.last_publish = Some(now);
+            self.inner.publish(EngineEvent::Payment(self.snapshot()));
+        }
+    }
+
+    async fn persist(&self, phase: &Phase, reason: Option<Text>) {
+        let pid = self.r.payment_id;
+        let sid = self.r.sale_id;
+        let ps = pay_state(phase);
+        let reason_en = reason.map(|t| t.en);
+        let a = self.amounts;
+        let amounts = crate::store::PaymentAmounts {
+            authorized: a.authorized,
+            captured: a.captured,
+            refunded: a.refunded,
+            cancelled: a.cancelled,
+        };
+        let at = self.now();
+        let sale_status = match phase {
+            Phase::Paid => Some(crate::store::SaleStatus::Paid),
+            Phase::Voided => Some(crate::store::SaleStatus::Voided),
+            Phase::Cancelled => Some(crate::store::SaleStatus::Cancelled),
+            p if p.is_terminal() => Some(crate::store::SaleStatus::Failed),
+            _ => None,
+        };
+        let deadlines = self.fsm.deadlines();
+        let staff = self.inner.cfg.staff_id.clone();
+        let r = self
+            .inner
+            .store
+            .run(move |s| {
+                s.transaction(|tx| {
+                    tx.update_payment_state(pid, ps, reason_en.as_deref(), Some(amounts), at)?;
+                    if let Some(st) = sale_status {
+                        tx.set_sale_status(sid, st, staff.as_deref(), at)?;
+                    }
+                    Ok(())
+                })?;
+                if let Some(d) = deadlines {
+                    s.set_payment_deadlines(pid, Some(d.open_by), Some(d.final_at))?;
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(e) = r {
+            tracing::error!(error = %e, payment_id = pid, "cannot journal state change");
+        }
+    }
+
+    async fn run(mut self) {
+        let mut shutdown = self.inner.shutdown.subscribe();
+        self.sync().await;
+        self.publish(true);
+        if !self.r.recovering {
+            self.create().await;
+        }
+        loop {
+            // Carry out what the machine asked for.
+            while !self.pending.is_empty() {
+                let effects = std::mem::take(&mut self.pending);
+                for e in effects {
+                    self.effect(e).await;
+                }
+                self.sync().await;
+            }
+            if self.fsm.is_terminal() || *shutdown.borrow() {
+                break;
+            }
+            let now = self.now();
+            // Sleep until the next read (machine schedule) or one second for the countdowns
+            // and deadlines. The read is taken when the sleep ends (real time), which also
+            // works with a clock that only moves when a test says so.
+            let read_in = self.next_read.map(|at| to_std(at - now));
+            let wait = read_in
+                .unwrap_or(Duration::from_secs(1))
+                .min(Duration::from_secs(1));
+            let read_due = read_in.is_some_and(|d| d <= Duration::from_secs(1));
+            tokio::select! {
+                msg = self.rx.recv() => match msg {
+                    Some(m) => self.on_msg(m).await,
+                    None => break,
+                },
+                _ = tokio::time::sleep(wait) => {
+                    if read_due {
+                        self.next_read = None;
+                        self.read().await;
+                    }
+                    let now = self.now();
+                    let e = self.fsm.handle(now, Event::Tick);
+                    self.pending.extend(e);
+                    self.sync().await;
+                }
+                _ = shutdown.changed() => {}
+            }
+        }
+        self.finish_recovery();
+        if let Ok(mut m) = self.inner.drivers.lock() {
+            m.remove(&self.r.payment_id);
+        }
+        if self.fsm.is_terminal() {
+            self.publish(true);
+        }
+    }
+
+    fn finish_recovery(&mut self) {
+        if let Some(tx) = self.r.recovered.take() {
+            let _ = tx.send(self.snapshot());
+        }
+    }
+
+    fn feed(&mut self, ev: Event) {
+        let now = self.now();
+        let e = self.fsm.handle(now, ev);
+        self.pending.extend(e);
+    }
+
+    async fn effect(&mut self, e: Effect) {
+        match e {
+            Effect::ReadStatus { at } => self.next_read = Some(at),
+            Effect::RetryCreate => self.create().await,
+            Effect::Capture { amount } => self.enqueue_capture(amount).await,
+            Effect::Cancel { transaction_only } => self.enqueue_cancel(transaction_only).await,
+            Effect::Notify(text) => {
+                self.journal(NewOperation {
+                    detail: Some(text.en.clone()),
+                    ..NewOperation::new("notice", OpOutcome::Info, self.now())
+                })
+                .await;
+                self.notice = Some(text);
+                self.publish(true);
+            }
+        }
+    }
+
+    fn create_spec(&self) -> Option<CreateSpec> {
+        let flow = self.r.flow.clone()?;
+        Some(CreateSpec {
+            reference: self.r.reference.clone(),
+            amount: self.r.amount,
+            flow,
+            description: self.r.description.clone(),
+            receipt: Some(self.r.receipt.clone()),
+            key: self.r.keys.create.clone(),
+            psp_transaction_id: (self.r.api == ApiKind::Psp).then(|| self.id.clone()),
+        })
+    }
+
+    /// Send the create (the same body and key every time) and feed the outcome.
+    async fn create(&mut self) {
+        let Some(spec) = self.create_spec() else {
+            self.feed(Event::CreateFailed {
+                definite: true,
+                reason: Text::new(
+                    "Betalingen nådde aldri Vipps før kassen stoppet. Ingen penger er trukket. Start betalingen på nytt.",
+                    "The payment never reached Vipps before the till stopped. No money was taken. Start the payment again.",
+                ),
+            });
+            return;
+        };
+        let started = self.now();
+        let res = self.provider.create(&spec).await;
+        self.inner.observe(res.as_ref().map(|_| ()));
+        match res {
+            Ok(c) => {
+                self.journal(NewOperation {
+                    idempotency_key: Some(spec.key.clone()),
+                    request_summary: Some(format!(
+                        "create {} {} {}",
+                        self.r.api.code(),
+                        self.r.amount.to_plain(),
+                        self.r.reference
+                    )),
+                    ..NewOperation::new("create", OpOutcome::Ok, started)
+                })
+                .await;
+                if c.qr_payload.is_some() {
+                    self.qr = c.qr_payload;
+                }
+                let at = self.now();
+                self.feed(Event::Created { at });
+            }
+            Err(e) => {
+                self.journal(NewOperation {
+                    idempotency_key: Some(spec.key.clone()),
+                    http_status: e.http_status.map(i64::from),
+                    error_code: e.code.clone(),
+                    detail: Some(e.detail.clone()),
+                    ..NewOperation::new("create", class_outcome(&e), started)
+                })
+                .await;
+                // "Already exists" (eCom 34 orderId used, PSP 44/99) after an uncertain
+                // attempt means our earlier create went through: a read decides.
+                let exists = matches!(e.code.as_deref(), Some("34" | "44" | "99"));
+                let definite = !(e.is_transient() || exists);
+                self.feed(Event::CreateFailed {
+                    definite,
+                    reason: e.message.clone(),
+                });
+            }
+        }
+    }
+
+    fn status_of(&self, r: ReadResult) -> ProviderStatus {
+        let a = r.amounts;
+        match r.state {
+            ReadState::Created => ProviderStatus::Created { opened: None },
+            ReadState::Opened => ProviderStatus::Created {
+                opened: Some(self.fsm.opened_at().unwrap_or_else(|| self.now())),
+            },
+            ReadState::Authorized => ProviderStatus::Authorized {
+                authorized: a.authorized,
+                captured: a.captured,
+                refunded: a.refunded,
+                cancelled: a.cancelled,
+            },
+            ReadState::Rejected => ProviderStatus::Aborted,
+            ReadState::Expired => ProviderStatus::Expired,
+            ReadState::Cancelled => {
+                // eCom and PSP show one CANCEL for "customer said no", "timed out" and
+                // "merchant cancelled": decide from what we know.
+                if self.r.api == ApiKind::Epayment
+                    || matches!(self.fsm.phase(), Phase::Cancelling { .. } | Phase::Voiding)
+                {
+                    ProviderStatus::Terminated
+                } else if self
+                    .fsm
+                    .deadlines()
+                    .is_some_and(|d| self.now() >= d.final_at)
+                {
+                    ProviderStatus::Expired
+                } else {
+                    ProviderStatus::Aborted
+                }
+            }
+            ReadState::Failed => ProviderStatus::Failed {
+                reason: Text::new(
+                    "Betalingen feilet hos Vipps eller kortutstederen. Ingen penger er trukket.",
+                    "The payment failed at Vipps or the card issuer. No money was taken.",
+                ),
+            },
+        }
+    }
+
+    async fn read(&mut self) {
+        let res = self.provider.read(&self.id).await;
+        self.inner.observe(match &res {
+            Ok(_) => Ok(()),
+            Err(e) => Err(e),
+        });
+        let ev = match res {
+            Ok(r) => {
+                self.amounts = r.amounts;
+                Event::Read(self.status_of(r))
+            }
+            Err(e) if e.class == ErrorClass::NotFound => Event::Read(ProviderStatus::NotFound),
+            Err(e) => {
+                tracing::debug!(reference = %self.r.reference, error = %e, "read failed");
+                Event::ReadFailed {
+                    retry_after: e.retry_after.and_then(|d| time::Duration::try_from(d).ok()),
+                    offline: e.class == ErrorClass::Offline,
+                }
+            }
+        };
+        self.feed(ev);
+        self.sync().await;
+        self.finish_recovery();
+    }
+
+    /// Enqueue an outbox row and return its status (an existing row keeps its first status).
+    async fn enqueue(&self, row: NewOutbox) -> Option<(OutboxStatus, Option<String>)> {
+        let now = self.now();
+        let r = self
+            .inner
+            .store
+            .run(move |s| {
+                let id = s.enqueue(&row, now)?;
+                Ok(s.outbox_row(id)?.map(|r| (r.status, r.last_error)))
+            })
+            .await;
+        self.inner.worker_kick.notify_one();
+        match r {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot enqueue outbox row");
+                None
+            }
+        }
+    }
+
+    async fn enqueue_capture(&mut self, amount: i64) {
+        let payload = Payload::Capture {
+            api: self.r.api,
+            id: self.id.clone(),
+            amount,
+            currency: self.r.amount.currency().code().to_owned(),
+        };
+        let row = NewOutbox {
+            kind: OutboxKind::Capture,
+            payment_id: Some(self.r.payment_id),
+            reference: Some(self.r.reference.clone()),
+            idempotency_key: self.r.keys.capture.clone(),
+            payload_json: payload.to_json(),
+        };
+        match self.enqueue(row).await {
+            // The row already ran (recovery after a capture whose state change was lost).
+            Some((OutboxStatus::Done, _)) => self.feed(Event::CaptureDone {
+                captured: self.amounts.captured.max(amount),
+            }),
+            Some((OutboxStatus::Dead, err)) => self.feed(Event::CaptureFailed {
+                definite: true,
+                reason: Text::new(
+                    format!("Trekket feilet: {}", err.clone().unwrap_or_default()),
+                    format!("Capture failed: {}", err.unwrap_or_default()),
+                ),
+            }),
+            _ => {}
+        }
+    }
+
+    async fn enqueue_cancel(&mut self, transaction_only: bool) {
+        self.cancels += 1;
+        // One key per cancel attempt: the first is the journaled cancel key; a void (full
+        // release) and later attempts get derived keys, all stored in their outbox rows.
+        let key = if !transaction_only {
+            format!("{}-v{}", self.r.keys.cancel, self.cancels)
+        } else if self.cancels == 1 {
+            self.r.keys.cancel.clone()
+        } else {
+            format!("{}-{}", self.r.keys.cancel, self.cancels)
+        };
+        let payload = Payload::Cancel {
+            api: self.r.api,
+            id: self.id.clone(),
+            amount: self.r.amount.minor(),
+            currency: self.r.amount.currency().code().to_owned(),
+            transaction_only: transaction_only && self.r.api == ApiKind::Epayment,
+            void: !transaction_only,
+        };
+        let row = NewOutbox {
+            kind: OutboxKind::Cancel,
+            payment_id: Some(self.r.payment_id),
+            reference: Some(self.r.reference.clone()),
+            idempotency_key: key,
+            payload_json: payload.to_json(),
+        };
+        match self.enqueue(row).await {
+            Some((OutboxStatus::Done, _)) => self.feed(Event::CancelDone),
+            Some((OutboxStatus::Dead, err)) => self.feed(Event::CancelFailed {
+                definite: true,
+                reason: Text::new(
+                    format!("Avbrudd feilet: {}", err.clone().unwrap_or_default()),
+                    format!("Cancel failed: {}", err.unwrap_or_default()),
+                ),
+            }),
+            _ => {}
+        }
+    }
+
+    async fn on_msg(&mut self, m: DriverMsg) {
+        match m {
+            DriverMsg::Cancel => {
+                self.journal(NewOperation {
+                    staff_id: self.inner.cfg.staff_id.clone(),
+                    detail: Some(format!("cashier abort in state {}", self.fsm.code())),
+                    ..NewOperation::new("abort", OpOutcome::Info, self.now())
+                })
+                .await;
+                self.feed(Event::CancelRequested);
+            }
+            DriverMsg::Resolve {
+                resolution,
+                staff_id,
+                why,
+            } => {
+                if !matches!(self.fsm.phase(), Phase::AuthorizedAfterCancel { .. }) {
+                    return;
+                }
+                self.journal(NewOperation {
+                    staff_id: Some(staff_id),
+                    detail: Some(format!("after abort: {resolution:?}: {why}")),
+                    ..NewOperation::new("resolve", OpOutcome::Info, self.now())
+                })
+                .await;
+                self.feed(match resolution {
+                    Resolution::Complete => Event::CompleteRequested,
+                    Resolution::Void => Event::VoidRequested,
+                });
+            }
+            DriverMsg::CaptureDone { amounts } => {
+                if let Some(a) = amounts {
+                    self.amounts = a;
+                }
+                let captured = amounts.map_or(self.r.amount.minor(), |a| a.captured);
+                self.feed(Event::CaptureDone { captured });
+            }
+            DriverMsg::CaptureFailed { reason } => {
+                self.feed(Event::CaptureFailed {
+                    definite: true,
+                    reason,
+                });
+            }
+            DriverMsg::CancelDone => self.feed(Event::CancelDone),
+            DriverMsg::CancelFailed { reason } => self.feed(Event::CancelFailed {
+                definite: true,
+                reason,
+            }),
+        }
+        self.sync().await;
+    }
+}
