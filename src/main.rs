@@ -1,5 +1,257 @@
 #![forbid(unsafe_code)]
+//! `kasse`: the cashier's screen, the headless commands and the simulator.
 
-fn main() {
-    println!("kasse {}", env!("CARGO_PKG_VERSION"));
+use clap::{Parser, Subcommand};
+use kasse::app::{self, Options};
+use kasse::engine::ApiKind;
+use kasse::lang::Lang;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kasse",
+    version,
+    about = "Terminal point-of-sale for Vipps MobilePay"
+)]
+struct Cli {
+    /// Config file (default: the platform config dir, e.g. ~/.config/kasse/config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Where the journal and logs live (default: the platform data dir).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Run on the embedded Vipps simulator with a demo database (TRAINING, no account needed).
+    #[arg(long, global = true)]
+    demo: bool,
+    /// Customer-operated kiosk mode (no staff functions; quitting needs the PIN).
+    #[arg(long)]
+    kiosk: bool,
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Run the stateful Vipps simulator on its own.
+    Sim(kasse::sim::SimArgs),
+    /// One sale without the screen (kiosks, scripts, support).
+    Pay(PayCli),
+    /// List the outbox (follow-up work waiting for Vipps); --drain sends it and exits.
+    Queue {
+        #[arg(long)]
+        drain: bool,
+        /// How long --drain may take, in seconds.
+        #[arg(long, default_value_t = 60)]
+        max_wait: u64,
+    },
+    /// Check config, database, clock, token and whether push is enabled for the MSN.
+    Doctor {
+        /// Test user's phone number for the push check (test environment and simulator only).
+        #[arg(long, default_value = "4791234567")]
+        phone: String,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct PayCli {
+    /// Amount, as a cashier types it: 49,90 or 49.90 or "kr 49".
+    #[arg(long)]
+    amount: String,
+    /// Send a push to this phone number.
+    #[arg(long, conflicts_with = "qr")]
+    phone: Option<String>,
+    /// Show a QR code for the customer to scan.
+    #[arg(long)]
+    qr: bool,
+    /// Which Vipps API (default: from the config).
+    #[arg(long, value_parser = ["epayment", "ecom", "psp"])]
+    api: Option<String>,
+    /// Text shown in the customer's app.
+    #[arg(long)]
+    description: Option<String>,
+    /// One JSON object per state change.
+    #[arg(long)]
+    json: bool,
+    /// With --demo: the simulated customer approves after this many seconds.
+    #[arg(long, default_value_t = 3)]
+    approve_after: u64,
+}
+
+fn say(lang: Lang, t: &kasse::lang::Text) {
+    eprintln!("kasse: {}", t.get(lang));
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The local offset must be read before threads start.
+    let _ = time::UtcOffset::current_local_offset();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("kasse: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = runtime.block_on(run(cli));
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+async fn run(cli: Cli) -> i32 {
+    let opts = Options {
+        config: cli.config.clone(),
+        data_dir: cli.data_dir.clone(),
+        demo: cli.demo,
+        kiosk: cli.kiosk,
+    };
+    if let Some(Cmd::Sim(args)) = cli.command {
+        return match kasse::sim::run_cli(args).await {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("kasse sim: {e}");
+                1
+            }
+        };
+    }
+    let config = match app::load_config(&opts) {
+        Ok(c) => c,
+        Err(e) => {
+            say(Lang::default(), e.text());
+            return 2;
+        }
+    };
+    let lang = config.ui.language;
+    let dir = match app::data_dir(&opts) {
+        Ok(d) => d,
+        Err(e) => {
+            say(lang, e.text());
+            return 2;
+        }
+    };
+    let _log_guard = app::init_logging(&dir);
+    tracing::info!(
+        demo = opts.demo,
+        "kasse {} starting",
+        env!("CARGO_PKG_VERSION")
+    );
+
+    match cli.command {
+        Some(Cmd::Doctor { phone }) => {
+            let mut out = std::io::stdout();
+            let clock = std::sync::Arc::new(kasse::clock::SystemClock);
+            let ids = std::sync::Arc::new(kasse::clock::RandomIds);
+            let mut cfg = config;
+            let sim = if opts.demo {
+                match app::start_sim(None).await {
+                    Ok(sim) => {
+                        cfg.vipps.base_url = sim.base_url();
+                        Some(sim)
+                    }
+                    Err(e) => {
+                        say(lang, e.text());
+                        return 1;
+                    }
+                }
+            } else {
+                None
+            };
+            let code =
+                kasse::engine::doctor::doctor(&cfg, &dir, clock, ids, &phone, lang, &mut out)
+                    .await
+                    .unwrap_or(1);
+            if let Some(sim) = sim {
+                let _ = sim.shutdown().await;
+            }
+            code
+        }
+        Some(Cmd::Pay(p)) => {
+            let api = match p.api.as_deref() {
+                Some(s) => ApiKind::parse(s).unwrap_or_default(),
+                None => kasse::engine::doctor::api_of(config.vipps.api),
+            };
+            let currency = config.shop.currency;
+            let auto = opts
+                .demo
+                .then(|| std::time::Duration::from_secs(p.approve_after));
+            let till = match app::start_till(&opts, config, dir, auto).await {
+                Ok(t) => t,
+                Err(e) => {
+                    say(lang, e.text());
+                    return 1;
+                }
+            };
+            let args = kasse::engine::headless::PayArgs {
+                amount: p.amount,
+                phone: p.phone,
+                qr: p.qr,
+                api,
+                description: p.description,
+                json: p.json,
+                currency,
+                lang,
+            };
+            let mut out = std::io::stdout();
+            let code = match kasse::engine::headless::pay(till.engine(), &args, &mut out).await {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = writeln!(out, "result: error reason={}", e.message().get(lang));
+                    1
+                }
+            };
+            till.shutdown().await;
+            code
+        }
+        Some(Cmd::Queue { drain, max_wait }) => {
+            let till = match app::start_till(&opts, config, dir, None).await {
+                Ok(t) => t,
+                Err(e) => {
+                    say(lang, e.text());
+                    return 1;
+                }
+            };
+            let mut out = std::io::stdout();
+            let r = if drain {
+                kasse::engine::headless::queue_drain(
+                    till.engine(),
+                    std::time::Duration::from_secs(max_wait),
+                    &mut out,
+                )
+                .await
+            } else {
+                kasse::engine::headless::queue_list(&till.store(), &mut out).await
+            };
+            till.shutdown().await;
+            match r {
+                Ok(c) => c,
+                Err(e) => {
+                    say(lang, &e.message());
+                    1
+                }
+            }
+        }
+        Some(Cmd::Sim(_)) => 0,
+        None => {
+            let till = match app::start_till(&opts, config, dir, None).await {
+                Ok(t) => t,
+                Err(e) => {
+                    say(lang, e.text());
+                    return 1;
+                }
+            };
+            let r = app::run_tui(&opts, &till).await;
+            till.shutdown().await;
+            match r {
+                Ok(()) => 0,
+                Err(e) => {
+                    say(lang, e.text());
+                    1
+                }
+            }
+        }
+    }
 }

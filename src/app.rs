@@ -1,0 +1,557 @@
+//! The imperative shell that ties the pieces together for the binary: config → data dir →
+//! journal → (simulator in `--demo`) → engine → screen or headless command.
+//!
+//! Everything here is wiring; the decisions live in `domain`, `engine` and `tui`.
+
+use crate::clock::{Clock, RandomIds, SystemClock};
+use crate::config::{Config, Environment};
+use crate::domain::money::Money;
+use crate::engine::acquirer::{Acquirer, SimulatedAcquirer};
+use crate::engine::build::{ConnectSettings, Running, connect};
+use crate::engine::doctor::{api_of, settings_from_config};
+use crate::engine::provider::CustomerId;
+use crate::engine::{
+    ApiKind, Engine, EngineEvent, NetworkState, NewSaleRequest, PayMethod, PaymentSnapshot,
+    PaymentState, Resolution,
+};
+use crate::lang::{Lang, Text};
+use crate::sim::{SimConfig, SimHandle};
+use crate::store::AsyncStore;
+use crate::tui::{self, AppEvent, Command, PaymentStatusView, PaymentView, SimCustomerAction};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// Options shared by every command.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub config: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    /// Run on the embedded simulator with a demo database (TRAINING).
+    pub demo: bool,
+    pub kiosk: bool,
+}
+
+/// Errors that stop the app before it runs, with a message for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{}", .0.en)]
+    Message(Text),
+}
+
+impl AppError {
+    pub fn text(&self) -> &Text {
+        match self {
+            AppError::Message(t) => t,
+        }
+    }
+}
+
+fn msg(nb: impl Into<String>, en: impl Into<String>) -> AppError {
+    AppError::Message(Text::new(nb, en))
+}
+
+/// Load the config (`--config` or the platform dir; none at all = simulator defaults).
+pub fn load_config(opts: &Options) -> Result<Config, AppError> {
+    let mut cfg = Config::load(opts.config.as_deref()).map_err(|e| {
+        let s = e.to_string();
+        msg(
+            format!("Feil i konfigurasjonen: {s}"),
+            format!("Configuration error: {s}"),
+        )
+    })?;
+    if opts.kiosk {
+        cfg.ui.kiosk = true;
+    }
+    Ok(cfg)
+}
+
+/// The data directory: `--data-dir`, else the platform data dir; `--demo` uses `demo/` inside
+/// it so training sales never mix with real ones.
+pub fn data_dir(opts: &Options) -> Result<PathBuf, AppError> {
+    let base = match &opts.data_dir {
+        Some(d) => d.clone(),
+        None => crate::store::default_data_dir().ok_or_else(|| {
+            msg(
+                "Fant ingen datamappe for denne brukeren; start med --data-dir MAPPE.",
+                "No data directory for this user; start with --data-dir DIR.",
+            )
+        })?,
+    };
+    let dir = if opts.demo { base.join("demo") } else { base };
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        msg(
+            format!("Kan ikke lage datamappen {}: {e}", dir.display()),
+            format!("Cannot create the data directory {}: {e}", dir.display()),
+        )
+    })?;
+    Ok(dir)
+}
+
+/// Log to `<data_dir>/logs/kasse.log`, never to the screen. The guard must live until exit.
+pub fn init_logging(dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let logs = dir.join("logs");
+    std::fs::create_dir_all(&logs).ok()?;
+    let appender = tracing_appender::rolling::daily(logs, "kasse.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KASSE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init()
+        .ok()?;
+    Some(guard)
+}
+
+/// A running till: engine (with its PSP server), journal, and the simulator in `--demo`.
+pub struct Till {
+    pub running: Running,
+    pub sim: Option<SimHandle>,
+    pub config: Config,
+    pub lang: Lang,
+    pub api: ApiKind,
+    pub data_dir: PathBuf,
+}
+
+impl std::fmt::Debug for Till {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Till")
+            .field("data_dir", &self.data_dir)
+            .field("api", &self.api)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Till {
+    pub fn engine(&self) -> &Engine {
+        &self.running.engine
+    }
+
+    pub fn store(&self) -> AsyncStore {
+        self.running.engine_store()
+    }
+
+    /// Stop background tasks and the simulator.
+    pub async fn shutdown(self) {
+        self.running.shutdown().await;
+        if let Some(sim) = self.sim {
+            let _ = sim.shutdown().await;
+        }
+    }
+}
+
+/// Start the simulator in-process on a free loopback port.
+pub async fn start_sim(
+    auto_approve_after: Option<std::time::Duration>,
+) -> Result<SimHandle, AppError> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| {
+            msg(
+                format!("Kan ikke starte simulatoren: {e}"),
+                format!("Cannot start the simulator: {e}"),
+            )
+        })?;
+    let cfg = SimConfig {
+        auto_approve_after,
+        ..SimConfig::default()
+    };
+    crate::sim::serve(listener, cfg).await.map_err(|e| {
+        msg(
+            format!("Kan ikke starte simulatoren: {e}"),
+            format!("Cannot start the simulator: {e}"),
+        )
+    })
+}
+
+/// Open the journal, start the simulator in `--demo`, connect the engine and run recovery.
+pub async fn start_till(
+    opts: &Options,
+    mut config: Config,
+    dir: PathBuf,
+    auto_approve_after: Option<std::time::Duration>,
+) -> Result<Till, AppError> {
+    let lang = config.ui.language;
+    let sim = if opts.demo {
+        let sim = start_sim(auto_approve_after).await?;
+        config.vipps.environment = Environment::Sim;
+        config.vipps.base_url = sim.base_url();
+        config.vipps.msn = crate::sim::DEFAULT_MSN.to_owned();
+        config.vipps.client_id = crate::config::SIM_CLIENT_ID.to_owned().into();
+        config.vipps.client_secret = crate::config::SIM_CLIENT_SECRET.to_owned().into();
+        config.vipps.subscription_key = crate::config::SIM_SUBSCRIPTION_KEY.to_owned().into();
+        config.psp.make_payment_listen = "127.0.0.1:0".into();
+        config.psp.make_payment_public_url = None;
+        Some(sim)
+    } else {
+        None
+    };
+    let api = api_of(config.vipps.api);
+    let acquirer: Arc<dyn Acquirer> = match (api, config.vipps.environment) {
+        (ApiKind::Psp, Environment::Test | Environment::Production) => {
+            return Err(msg(
+                "PSP-modus mot Vipps trenger en innløserintegrasjon, og kasse har bare den simulerte. Bruk api = \"epayment\".",
+                "PSP mode against Vipps needs an acquirer integration; kasse only has the simulated one. Use api = \"epayment\".",
+            ));
+        }
+        _ => Arc::new(SimulatedAcquirer::new()),
+    };
+    let settings: ConnectSettings =
+        settings_from_config(&config, &RandomIds).map_err(|e| AppError::Message(e.message()))?;
+    let store_dir = dir.clone();
+    let store = tokio::task::spawn_blocking(move || crate::store::Store::open_in_dir(&store_dir))
+        .await
+        .map_err(|e| msg(format!("Databasefeil: {e}"), format!("Database error: {e}")))?
+        .map_err(|e| AppError::Message(e.message()))?;
+    let store = AsyncStore::new(store).map_err(|e| AppError::Message(e.message()))?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let running = connect(settings, store, clock, acquirer)
+        .await
+        .map_err(|e| AppError::Message(e.message()))?;
+    Ok(Till {
+        running,
+        sim,
+        config,
+        lang,
+        api,
+        data_dir: dir,
+    })
+}
+
+/// Map the engine's state to what the screen shows.
+pub fn status_view(s: PaymentState) -> PaymentStatusView {
+    match s {
+        PaymentState::Creating => PaymentStatusView::Creating,
+        PaymentState::WaitingForCustomer => PaymentStatusView::WaitingForCustomer,
+        PaymentState::WaitingForApproval => PaymentStatusView::WaitingForApproval,
+        PaymentState::Authorized => PaymentStatusView::Authorized,
+        PaymentState::Capturing => PaymentStatusView::Capturing,
+        PaymentState::Paid => PaymentStatusView::Paid,
+        PaymentState::Cancelling => PaymentStatusView::Cancelling,
+        PaymentState::NeedsDecision => PaymentStatusView::AuthorizedAfterCancel,
+        PaymentState::Voided | PaymentState::Cancelled => PaymentStatusView::Cancelled,
+        PaymentState::Rejected => PaymentStatusView::Rejected,
+        PaymentState::Expired => PaymentStatusView::Expired,
+        PaymentState::Failed => PaymentStatusView::Failed,
+    }
+}
+
+/// One engine snapshot as a screen update.
+pub fn payment_view(s: &PaymentSnapshot) -> PaymentView {
+    let reason = match (s.state, &s.reason) {
+        (PaymentState::Voided, None) => Some(Text::new(
+            "Betalingen ble annullert etter avbrudd; kunden belastes ikke.",
+            "The payment was voided after the abort; the customer is not charged.",
+        )),
+        (_, r) => r.clone(),
+    };
+    PaymentView {
+        reference: s.reference.clone(),
+        amount: s.amount,
+        status: status_view(s.state),
+        open_left: s.open_left.map(std::time::Duration::from_secs),
+        approve_left: s.approve_left.map(std::time::Duration::from_secs),
+        qr_payload: s.qr_payload.clone(),
+        reason,
+        receipt_number: Some(s.receipt_number.clone()),
+    }
+}
+
+/// Engine events as screen events (`None` for what the screen does not show).
+pub fn app_event(ev: EngineEvent) -> Option<AppEvent> {
+    Some(match ev {
+        EngineEvent::Payment(s) => AppEvent::Payment(payment_view(&s)),
+        EngineEvent::Network(n) => AppEvent::Network(network_view(n)),
+        EngineEvent::Outbox { pending, dead } => AppEvent::Outbox {
+            pending: usize::try_from(pending).unwrap_or(usize::MAX),
+            dead: usize::try_from(dead).unwrap_or(usize::MAX),
+        },
+        EngineEvent::Recovered(list) => AppEvent::Recovered(
+            list.into_iter()
+                .map(|r| tui::RecoveredSale {
+                    reference: r.snapshot.reference.clone(),
+                    amount: r.snapshot.amount,
+                    outcome: status_view(r.snapshot.state),
+                    note: Some(r.outcome),
+                })
+                .collect(),
+        ),
+    })
+}
+
+fn network_view(n: NetworkState) -> tui::NetworkState {
+    match n {
+        NetworkState::Online => tui::NetworkState::Online,
+        NetworkState::Offline => tui::NetworkState::Offline,
+    }
+}
+
+/// Who to push to: digits are a phone number (normalised for the API), anything else is a
+/// scanned personal QR, passed on unmodified.
+pub fn customer_of(api: ApiKind, input: &str) -> Result<CustomerId, Text> {
+    let trimmed = input.trim();
+    let looks_like_phone = !trimmed.is_empty()
+        && trimmed
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '+' || c == ' ' || c == '-');
+    if looks_like_phone {
+        crate::engine::headless::parse_phone(api, trimmed)
+            .map(CustomerId::Phone)
+            .map_err(|e| e.message())
+    } else if api == ApiKind::Epayment {
+        Ok(CustomerId::PersonalQr(input.to_owned()))
+    } else {
+        Err(Text::new(
+            "Personlig QR virker bare med ePayment. Tast kundens telefonnummer i stedet.",
+            "A personal QR works only with ePayment. Type the customer's phone number instead.",
+        ))
+    }
+}
+
+/// Carry out one screen command against the engine (never on the UI task).
+pub async fn execute(
+    engine: &Engine,
+    api: ApiKind,
+    sim_base: Option<&str>,
+    http: &reqwest::Client,
+    cmd: Command,
+) -> Option<AppEvent> {
+    match cmd {
+        Command::StartPayment { basket, method } => {
+            let method = match method {
+                tui::PayMethod::Qr => PayMethod::Qr,
+                tui::PayMethod::Push {
+                    phone_or_personal_qr,
+                } => match customer_of(api, &phone_or_personal_qr) {
+                    Ok(customer) => PayMethod::Push { customer },
+                    Err(t) => return Some(AppEvent::Error(t)),
+                },
+            };
+            let req = match NewSaleRequest::from_basket(&basket, method, api, None) {
+                Ok(r) => r,
+                Err(e) => return Some(AppEvent::Error(e.message())),
+            };
+            match engine.start_payment(req).await {
+                Ok(_) => None,
+                Err(e) => Some(AppEvent::Error(e.message())),
+            }
+        }
+        Command::CancelPayment { reference } => with_payment(engine, &reference, |id| {
+            engine.cancel_payment(id).map_err(|e| e.message())
+        }),
+        Command::CompleteAfterCancel { reference } => with_payment(engine, &reference, |id| {
+            engine
+                .resolve_after_cancel(
+                    id,
+                    Resolution::Complete,
+                    "cashier",
+                    "customer approved during abort; cashier completed the sale",
+                )
+                .map_err(|e| e.message())
+        }),
+        Command::VoidAfterCancel { reference } => with_payment(engine, &reference, |id| {
+            engine
+                .resolve_after_cancel(
+                    id,
+                    Resolution::Void,
+                    "cashier",
+                    "customer approved during abort; cashier voided the sale",
+                )
+                .map_err(|e| e.message())
+        }),
+        Command::Customer { reference, action } => {
+            let base = sim_base?;
+            let what = match action {
+                SimCustomerAction::Open => "open",
+                SimCustomerAction::Approve => "approve",
+                SimCustomerAction::Reject => "reject",
+            };
+            let url = format!("{base}/sim/v1/customer/{reference}/{what}");
+            match http.post(url).send().await {
+                Ok(r) if r.status().is_success() => None,
+                Ok(r) => {
+                    let status = r.status();
+                    let body = r.text().await.unwrap_or_default();
+                    Some(AppEvent::Error(Text::new(
+                        format!("Simulatoren svarte {status}: {body}"),
+                        format!("The simulator answered {status}: {body}"),
+                    )))
+                }
+                Err(e) => Some(AppEvent::Error(Text::new(
+                    format!("Simulatoren svarer ikke: {e}"),
+                    format!("The simulator does not answer: {e}"),
+                ))),
+            }
+        }
+        Command::Quit => None,
+    }
+}
+
+fn with_payment(
+    engine: &Engine,
+    reference: &str,
+    f: impl FnOnce(i64) -> Result<(), Text>,
+) -> Option<AppEvent> {
+    match engine.payment_id(reference) {
+        Some(id) => f(id).err().map(AppEvent::Error),
+        None => Some(AppEvent::Error(Text::new(
+            format!("Fant ikke betalingen {reference}."),
+            format!("Payment {reference} not found."),
+        ))),
+    }
+}
+
+/// Run the cashier's screen until the cashier quits.
+pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
+    let cfg = &till.config;
+    let catalog = match (&cfg.ui.catalog, opts.demo) {
+        (Some(path), _) => tui::catalog::load(path),
+        (None, _) => tui::catalog::Catalog::demo(),
+    }
+    .map_err(|e| {
+        msg(
+            format!("Varekatalogen: {e}"),
+            format!("Product catalog: {e}"),
+        )
+    })?;
+    let keymap = tui::keymap::Keymap::load(cfg.ui.keymap.as_deref())
+        .map_err(|e| msg(format!("Tastaturoppsett: {e}"), format!("Key map: {e}")))?;
+    let theme = tui::theme::Theme::load(cfg.ui.theme.as_deref())
+        .map_err(|e| msg(format!("Fargetema: {e}"), format!("Theme: {e}")))?;
+    let kiosk = if cfg.ui.kiosk {
+        let pin = cfg.ui.kiosk_pin.clone().ok_or_else(|| {
+            msg(
+                "Kioskmodus trenger en PIN for å avslutte: sett ui.kiosk_pin eller KASSE_KIOSK_PIN.",
+                "Kiosk mode needs a PIN to quit: set ui.kiosk_pin or KASSE_KIOSK_PIN.",
+            )
+        })?;
+        Some(tui::KioskSettings {
+            pin,
+            return_after: std::time::Duration::from_secs(8),
+            idle_reset: std::time::Duration::from_secs(120),
+        })
+    } else {
+        None
+    };
+    let environment = if opts.demo {
+        tui::EnvLabel::Training
+    } else {
+        match cfg.vipps.environment {
+            Environment::Production => tui::EnvLabel::Prod,
+            Environment::Test | Environment::Sim => tui::EnvLabel::Test,
+        }
+    };
+    let ctx = tui::RunContext {
+        environment,
+        msn: cfg.vipps.msn.clone(),
+        lang: till.lang,
+        currency: cfg.shop.currency,
+        kiosk,
+        catalog,
+        keymap,
+        theme,
+        demo: opts.demo,
+        clock: Arc::new(SystemClock),
+        utc_offset: time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC),
+        tick: std::time::Duration::from_millis(250),
+    };
+
+    let (cmd_tx, mut cmd_rx) = mpsc::unbounded_channel::<Command>();
+    let (ev_tx, ev_rx) = mpsc::unbounded_channel::<AppEvent>();
+    let engine = till.engine().clone();
+
+    // Engine → screen.
+    let mut sub = engine.subscribe();
+    let _ = ev_tx.send(AppEvent::Network(network_view(engine.network())));
+    if let Some(ev) = app_event(EngineEvent::Recovered(till.running.recovered.clone())) {
+        let _ = ev_tx.send(ev);
+    }
+    engine.kick_worker();
+    let ev_forward = ev_tx.clone();
+    let forward = tokio::spawn(async move {
+        loop {
+            match sub.recv().await {
+                Ok(ev) => {
+                    if let Some(ev) = app_event(ev)
+                        && ev_forward.send(ev).is_err()
+                    {
+                        break;
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!(skipped = n, "screen lagged behind engine events");
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
+
+    // Screen → engine: each command runs on its own task so the screen never waits.
+    let api = till.api;
+    let sim_base = till.sim.as_ref().map(|s| s.base_url());
+    let http = reqwest::Client::new();
+    let commands = tokio::spawn(async move {
+        while let Some(cmd) = cmd_rx.recv().await {
+            if cmd == Command::Quit {
+                break;
+            }
+            let engine = engine.clone();
+            let http = http.clone();
+            let ev_tx = ev_tx.clone();
+            let sim_base = sim_base.clone();
+            tokio::spawn(async move {
+                if let Some(ev) = execute(&engine, api, sim_base.as_deref(), &http, cmd).await {
+                    let _ = ev_tx.send(ev);
+                }
+            });
+        }
+    });
+
+    let result = tui::run(ctx, cmd_tx, ev_rx).await;
+    forward.abort();
+    commands.abort();
+    result.map_err(|e| msg(format!("Skjermfeil: {e}"), format!("Terminal error: {e}")))
+}
+
+/// Money in the shop's currency parsed from cashier input (`49,90`, `kr 49`).
+pub fn parse_amount(input: &str, cfg: &Config) -> Result<Money, Text> {
+    Money::parse_input(input, cfg.shop.currency).map_err(|e| e.text())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_are_phones_and_anything_else_is_a_personal_qr() {
+        assert_eq!(
+            customer_of(ApiKind::Epayment, "+47 912 34 567"),
+            Ok(CustomerId::Phone("4791234567".into()))
+        );
+        assert_eq!(
+            customer_of(ApiKind::Ecom, "91234567"),
+            Ok(CustomerId::Phone("91234567".into()))
+        );
+        let qr = "https://qr.vipps.no/p/AbC123?x=1";
+        assert_eq!(
+            customer_of(ApiKind::Epayment, qr),
+            Ok(CustomerId::PersonalQr(qr.into()))
+        );
+        assert!(customer_of(ApiKind::Ecom, qr).is_err());
+    }
+
+    #[test]
+    fn every_engine_state_has_a_screen_state() {
+        assert_eq!(
+            status_view(PaymentState::NeedsDecision),
+            PaymentStatusView::AuthorizedAfterCancel
+        );
+        assert_eq!(
+            status_view(PaymentState::Voided),
+            PaymentStatusView::Cancelled
+        );
+        assert_eq!(status_view(PaymentState::Paid), PaymentStatusView::Paid);
+    }
+}
