@@ -2,6 +2,7 @@
 //!
 //! All arithmetic is checked and returns [`MoneyError`] instead of overflowing.
 
+use crate::lang::Text;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -160,6 +161,357 @@ impl fmt::Display for Money {
             self.currency.symbol(),
             abs % 100
         )
+    }
+}
+
+/// Why cashier input could not be read as an amount. [`ParseMoneyError::text`] gives the
+/// bilingual message for the screen; it names the field ("Beløp" / "Amount") and says what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseMoneyError {
+    #[error("Amount: nothing entered; type an amount such as 49,90")]
+    Empty,
+    #[error(
+        "Amount: \"{input}\" contains '{ch}'; use only digits, a comma for øre and spaces for thousands"
+    )]
+    InvalidCharacter { input: String, ch: char },
+    #[error(
+        "Amount: \"{input}\" is negative; enter the amount without a minus (use a return line for refunds)"
+    )]
+    Negative { input: String },
+    #[error("Amount: \"{input}\" has more than 2 decimals; enter at most 2 digits after the comma")]
+    TooManyDecimals { input: String },
+    #[error(
+        "Amount: \"{input}\" is ambiguous; use a comma for øre (49,90) and a space for thousands (1 234)"
+    )]
+    Ambiguous { input: String },
+    #[error("Amount: \"{input}\" is not a valid amount; write it like 49,90 or 1 234,50")]
+    Malformed { input: String },
+    #[error("Amount: \"{input}\" is too large; check the amount")]
+    Overflow { input: String },
+    #[error(
+        "Amount: \"{input}\" is in {found}, but this till uses {expected}; enter the amount in {expected}"
+    )]
+    WrongCurrency {
+        input: String,
+        found: String,
+        expected: Currency,
+    },
+}
+
+impl ParseMoneyError {
+    /// The message for the cashier, in Norwegian Bokmål and English.
+    pub fn text(&self) -> Text {
+        match self {
+            ParseMoneyError::Empty => Text::new(
+                "Beløp: ingenting er skrevet inn; skriv et beløp, f.eks. 49,90",
+                "Amount: nothing entered; type an amount such as 49,90",
+            ),
+            ParseMoneyError::InvalidCharacter { input, ch } => Text::new(
+                format!(
+                    "Beløp: «{input}» inneholder «{ch}»; bruk bare sifre, komma for øre og mellomrom for tusen"
+                ),
+                format!(
+                    "Amount: \"{input}\" contains '{ch}'; use only digits, a comma for øre and spaces for thousands"
+                ),
+            ),
+            ParseMoneyError::Negative { input } => Text::new(
+                format!(
+                    "Beløp: «{input}» er negativt; skriv beløpet uten minus (bruk en returlinje for retur)"
+                ),
+                format!(
+                    "Amount: \"{input}\" is negative; enter the amount without a minus (use a return line for refunds)"
+                ),
+            ),
+            ParseMoneyError::TooManyDecimals { input } => Text::new(
+                format!(
+                    "Beløp: «{input}» har mer enn 2 desimaler; skriv høyst 2 sifre etter komma"
+                ),
+                format!(
+                    "Amount: \"{input}\" has more than 2 decimals; enter at most 2 digits after the comma"
+                ),
+            ),
+            ParseMoneyError::Ambiguous { input } => Text::new(
+                format!(
+                    "Beløp: «{input}» er tvetydig; bruk komma for øre (49,90) og mellomrom for tusen (1 234)"
+                ),
+                format!(
+                    "Amount: \"{input}\" is ambiguous; use a comma for øre (49,90) and a space for thousands (1 234)"
+                ),
+            ),
+            ParseMoneyError::Malformed { input } => Text::new(
+                format!(
+                    "Beløp: «{input}» er ikke et gyldig beløp; skriv det som 49,90 eller 1 234,50"
+                ),
+                format!(
+                    "Amount: \"{input}\" is not a valid amount; write it like 49,90 or 1 234,50"
+                ),
+            ),
+            ParseMoneyError::Overflow { input } => Text::new(
+                format!("Beløp: «{input}» er for stort; kontroller beløpet"),
+                format!("Amount: \"{input}\" is too large; check the amount"),
+            ),
+            ParseMoneyError::WrongCurrency {
+                input,
+                found,
+                expected,
+            } => Text::new(
+                format!(
+                    "Beløp: «{input}» er i {found}, men kassen bruker {expected}; skriv beløpet i {expected}"
+                ),
+                format!(
+                    "Amount: \"{input}\" is in {found}, but this till uses {expected}; enter the amount in {expected}"
+                ),
+            ),
+        }
+    }
+}
+
+/// Currency words a cashier may type around an amount, longest first.
+const CURRENCY_TOKENS: [&str; 7] = ["kr.", "nok", "dkk", "eur", "kr", "€", "$"];
+
+/// Whether the currency word `token` (as typed) is allowed with `currency`.
+fn token_fits(token: &str, currency: Currency) -> bool {
+    match token.to_ascii_lowercase().as_str() {
+        "kr." | "kr" => matches!(currency, Currency::Nok | Currency::Dkk),
+        "nok" => currency == Currency::Nok,
+        "dkk" => currency == Currency::Dkk,
+        "eur" | "€" => currency == Currency::Eur,
+        _ => false,
+    }
+}
+
+fn is_space(c: char) -> bool {
+    c == ' ' || c == '\u{a0}' || c == '\u{202f}' || c == '\u{2009}'
+}
+
+fn trim_spaces(s: &str) -> &str {
+    s.trim_matches(|c: char| c.is_whitespace() || is_space(c))
+}
+
+/// Strip a leading currency token. Returns the rest, or an error for a foreign currency.
+fn strip_currency_prefix<'a>(
+    s: &'a str,
+    input: &str,
+    currency: Currency,
+) -> Result<&'a str, ParseMoneyError> {
+    for t in CURRENCY_TOKENS {
+        if s.len() >= t.len() && s.is_char_boundary(t.len()) && s[..t.len()].eq_ignore_ascii_case(t)
+        {
+            let rest = &s[t.len()..];
+            if rest.chars().next().is_some_and(char::is_alphabetic) {
+                continue;
+            }
+            if !token_fits(t, currency) {
+                return Err(ParseMoneyError::WrongCurrency {
+                    input: input.to_string(),
+                    found: s[..t.len()].to_string(),
+                    expected: currency,
+                });
+            }
+            return Ok(trim_spaces(rest));
+        }
+    }
+    Ok(s)
+}
+
+/// Strip a trailing currency token.
+fn strip_currency_suffix<'a>(
+    s: &'a str,
+    input: &str,
+    currency: Currency,
+) -> Result<&'a str, ParseMoneyError> {
+    for t in CURRENCY_TOKENS {
+        if s.len() >= t.len() && s.is_char_boundary(s.len() - t.len()) {
+            let (head, tail) = s.split_at(s.len() - t.len());
+            if !tail.eq_ignore_ascii_case(t) || head.chars().last().is_some_and(char::is_alphabetic)
+            {
+                continue;
+            }
+            if !token_fits(t, currency) {
+                return Err(ParseMoneyError::WrongCurrency {
+                    input: input.to_string(),
+                    found: tail.to_string(),
+                    expected: currency,
+                });
+            }
+            return Ok(trim_spaces(head));
+        }
+    }
+    Ok(s)
+}
+
+fn strip_minus(s: &str) -> Option<&str> {
+    s.strip_prefix('-')
+        .or_else(|| s.strip_prefix('\u{2212}'))
+        .map(trim_spaces)
+}
+
+fn strip_dash_suffix(s: &str) -> &str {
+    s.strip_suffix(",-")
+        .or_else(|| s.strip_suffix(".-"))
+        .map(trim_spaces)
+        .unwrap_or(s)
+}
+
+/// Parse the digits-and-separators part into minor units (2 decimals), non-negative.
+fn parse_number(s: &str, input: &str) -> Result<i64, ParseMoneyError> {
+    let malformed = || ParseMoneyError::Malformed {
+        input: input.to_string(),
+    };
+    if let Some(ch) = s
+        .chars()
+        .find(|c| !(c.is_ascii_digit() || *c == ',' || *c == '.' || is_space(*c)))
+    {
+        return Err(if ch == '-' || ch == '\u{2212}' {
+            ParseMoneyError::Negative {
+                input: input.to_string(),
+            }
+        } else {
+            ParseMoneyError::InvalidCharacter {
+                input: input.to_string(),
+                ch,
+            }
+        });
+    }
+    let commas = s.matches(',').count();
+    let dots = s.matches('.').count();
+    // Choose the decimal separator (if any); the other punctuation is grouping.
+    let decimal: Option<char> = match (commas, dots) {
+        (0, 0) => None,
+        (c, d) if c > 0 && d > 0 => {
+            let last_comma = s.rfind(',').unwrap_or(0);
+            let last_dot = s.rfind('.').unwrap_or(0);
+            let (sep, count) = if last_comma > last_dot {
+                (',', c)
+            } else {
+                ('.', d)
+            };
+            if count > 1 {
+                return Err(malformed());
+            }
+            Some(sep)
+        }
+        (1, 0) => Some(','),
+        (_, 0) => return Err(malformed()),
+        (0, 1) => {
+            let (head, tail) = s.split_once('.').unwrap_or((s, ""));
+            let head_digits = head.chars().filter(char::is_ascii_digit).count();
+            if tail.len() == 3 && head_digits > 0 && tail.chars().all(|c| c.is_ascii_digit()) {
+                return Err(ParseMoneyError::Ambiguous {
+                    input: input.to_string(),
+                });
+            }
+            Some('.')
+        }
+        (0, _) => None,
+        _ => return Err(malformed()),
+    };
+    let (int_part, frac_part) = match decimal {
+        Some(sep) => match s.rsplit_once(sep) {
+            Some((i, f)) => (i, Some(f)),
+            None => (s, None),
+        },
+        None => (s, None),
+    };
+    let mut frac_value: i64 = 0;
+    if let Some(f) = frac_part {
+        if f.is_empty() || !f.chars().all(|c| c.is_ascii_digit()) {
+            return Err(malformed());
+        }
+        if f.len() > 2 {
+            return Err(ParseMoneyError::TooManyDecimals {
+                input: input.to_string(),
+            });
+        }
+        let digits: i64 = f.bytes().fold(0, |acc, b| acc * 10 + i64::from(b - b'0'));
+        frac_value = if f.len() == 1 { digits * 10 } else { digits };
+    }
+    let int_part = trim_spaces(int_part);
+    if int_part.is_empty() && frac_part.is_none() {
+        return Err(ParseMoneyError::Empty);
+    }
+    // Grouping: first group 1–3 digits, every later group exactly 3.
+    let groups: Vec<&str> = int_part
+        .split(|c: char| c == ',' || c == '.' || is_space(c))
+        .collect();
+    if groups.len() > 1 {
+        let first_ok = (1..=3).contains(&groups[0].len());
+        let rest_ok = groups[1..].iter().all(|g| g.len() == 3);
+        if !first_ok || !rest_ok {
+            return Err(malformed());
+        }
+    }
+    let overflow = || ParseMoneyError::Overflow {
+        input: input.to_string(),
+    };
+    let mut whole: i64 = 0;
+    for b in groups.iter().flat_map(|g| g.bytes()) {
+        whole = whole
+            .checked_mul(10)
+            .and_then(|w| w.checked_add(i64::from(b - b'0')))
+            .ok_or_else(overflow)?;
+    }
+    whole
+        .checked_mul(100)
+        .and_then(|w| w.checked_add(frac_value))
+        .ok_or_else(overflow)
+}
+
+fn parse_amount(
+    input: &str,
+    currency: Currency,
+    allow_negative: bool,
+) -> Result<Money, ParseMoneyError> {
+    let mut s = trim_spaces(input);
+    if s.is_empty() {
+        return Err(ParseMoneyError::Empty);
+    }
+    let mut negative = false;
+    if let Some(rest) = strip_minus(s) {
+        negative = true;
+        s = rest;
+    }
+    s = strip_currency_prefix(s, input, currency)?;
+    if !negative && let Some(rest) = strip_minus(s) {
+        negative = true;
+        s = rest;
+    }
+    s = strip_dash_suffix(s);
+    s = strip_currency_suffix(s, input, currency)?;
+    s = strip_dash_suffix(s);
+    if s.is_empty() {
+        return Err(ParseMoneyError::Empty);
+    }
+    if negative && !allow_negative {
+        return Err(ParseMoneyError::Negative {
+            input: input.to_string(),
+        });
+    }
+    let minor = parse_number(s, input)?;
+    let minor = if negative {
+        minor.checked_neg().ok_or(ParseMoneyError::Overflow {
+            input: input.to_string(),
+        })?
+    } else {
+        minor
+    };
+    Ok(Money::new(minor, currency))
+}
+
+impl Money {
+    /// Parse what a cashier types for a (non-negative) amount: `49,90`, `49.90`, `1 234,50`,
+    /// `1.234,50`, `kr 49`, `49,-`, `NOK 49`, `49 kr`, `€ 3,10`, and the [`Display`]/
+    /// [`Money::to_plain`] forms. Comma is the normal decimal mark; a single dot followed by
+    /// exactly three digits (`1.234`) is rejected as ambiguous. At most 2 decimals. A currency
+    /// word that does not match `currency` is an error, not silently ignored.
+    pub fn parse_input(s: &str, currency: Currency) -> Result<Money, ParseMoneyError> {
+        parse_amount(s, currency, false)
+    }
+
+    /// Like [`Money::parse_input`] but also accepts a leading minus (`-49,90`, `-kr 5,00`),
+    /// for corrections and back-office input. Returns at the till use return lines instead.
+    pub fn parse_signed_input(s: &str, currency: Currency) -> Result<Money, ParseMoneyError> {
+        parse_amount(s, currency, true)
     }
 }
 
