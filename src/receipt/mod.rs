@@ -150,3 +150,57 @@ impl Default for ReceiptConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_parses_from_toml() {
+        let c: ReceiptConfig = toml::from_str(
+            r#"
+            paper_width = "58mm"
+            code_page = "wpc1252"
+            paper_code = "code128"
+            lang = "en"
+            drawer_kick = false
+            footer = ["Takk!"]
+            app_barcode = false
+            category = "GENERAL"
+            order_details_url = "https://shop.example/r"
+            logo = "assets/logo.png"
+            [printer]
+            kind = "network"
+            address = "192.168.1.50:9100"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(c.paper_width.columns(), 32);
+        assert_eq!(c.code_page, CodePage::Wpc1252);
+        assert_eq!(c.paper_code, PaperCode::Code128);
+        assert!(!c.drawer_kick);
+        assert_eq!(
+            c.printer,
+            PrinterConfig::Network {
+                address: "192.168.1.50:9100".into(),
+                timeout_ms: 3000
+            }
+        );
+        let d: ReceiptConfig = toml::from_str("").unwrap();
+        assert_eq!(d, ReceiptConfig::default());
+        assert_eq!(d.paper_width.columns(), 48);
+        let s: ShopInfo =
+            toml::from_str("name = \"Bakeri\"\naddress = [\"Gate 1\"]\norg_number = \"987654321\"")
+                .unwrap();
+        assert_eq!(s.org_number, "987654321");
+        assert!(toml::from_str::<ReceiptConfig>("paper = 1").is_err());
+        let dev: PrinterConfig =
+            toml::from_str("kind = \"device\"\npath = \"/dev/usb/lp0\"").unwrap();
+        assert_eq!(
+            dev,
+            PrinterConfig::Device {
+                path: "/dev/usb/lp0".into()
+            }
+        );
+    }
+}

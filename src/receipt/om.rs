@@ -190,7 +190,7 @@ pub fn receipt(sale: &Sale, cfg: &ReceiptConfig) -> Result<Receipt, OmError> {
     bl.receipt_number = Some(number.clone());
     bl.tip_amount = (sale.tip.minor() > 0).then_some(sale.tip.minor());
     bl.payment_sources = any_source.then_some(sources);
-    bl.barcode = cfg.app_barcode.then(|| Barcode {
+    bl.barcode = cfg.app_barcode.then_some(Barcode {
         format: BarcodeFormat::Code128,
         data: number,
     });
