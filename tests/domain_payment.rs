@@ -109,8 +109,32 @@ fn uncertain_create_reads_back_before_anything_else() {
         },
     );
     assert_eq!(p.code(), "create_uncertain");
-    assert_eq!(read_at(&e), at(6));
+    assert_eq!(read_at(&e), at(7));
     assert!(!p.is_terminal());
+}
+
+#[test]
+fn repeated_uncertain_creates_back_off_to_respect_the_create_rate_limit() {
+    let mut p = Payment::new(AMOUNT, t0());
+    let mut now = t0();
+    let mut gaps = vec![];
+    for _ in 0..5 {
+        let e = p.handle(
+            now,
+            Event::CreateFailed {
+                definite: false,
+                reason: reason(),
+            },
+        );
+        let read = read_at(&e);
+        gaps.push((read - now).whole_seconds());
+        assert_eq!(
+            p.handle(read, Event::Read(ProviderStatus::NotFound)),
+            vec![Effect::RetryCreate]
+        );
+        now = read;
+    }
+    assert_eq!(gaps, vec![2, 4, 8, 16, 30]);
 }
 
 #[test]
@@ -1040,4 +1064,49 @@ mod properties {
             }
         }
     }
+}
+
+#[test]
+fn countdown_seconds_round_up_and_format_as_minutes() {
+    use kasse::domain::payment::format_mmss;
+    let p = waiting();
+    let c = p.countdowns(t0() + Duration::milliseconds(500));
+    assert_eq!(c.open_secs(), Some(300));
+    assert_eq!(c.approve_secs(), Some(600));
+    assert_eq!(format_mmss(Duration::seconds(599)), "9:59");
+    assert_eq!(format_mmss(Duration::milliseconds(4_200)), "0:05");
+    assert_eq!(format_mmss(Duration::seconds(-3)), "0:00");
+    assert_eq!(p.countdowns(at(300)).open_secs(), Some(0));
+}
+
+#[test]
+fn resumed_payment_found_fully_released_is_voided_not_paid() {
+    let (mut p, _) = Payment::resume(AMOUNT, t0(), Some(t0()), at(100));
+    let e = p.handle(
+        at(100),
+        Event::Read(ProviderStatus::Authorized {
+            authorized: AMOUNT,
+            captured: 0,
+            refunded: 0,
+            cancelled: AMOUNT,
+        }),
+    );
+    assert!(e.is_empty());
+    assert_eq!(p.code(), "voided");
+}
+
+#[test]
+fn partly_cancelled_reservation_is_a_mismatch_for_staff() {
+    let mut p = waiting();
+    p.handle(
+        at(30),
+        Event::Read(ProviderStatus::Authorized {
+            authorized: AMOUNT,
+            captured: 0,
+            refunded: 0,
+            cancelled: 100,
+        }),
+    );
+    assert_eq!(p.code(), "amount_mismatch");
+    assert!(p.needs_attention());
 }

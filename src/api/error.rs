@@ -80,11 +80,28 @@ wire_enum! {
 #[serde(rename_all = "camelCase")]
 pub struct EcomError {
     pub error_group: EcomErrorGroup,
+    #[serde(deserialize_with = "crate::api::wire::string_or_number")]
     pub error_code: String,
     #[serde(default)]
     pub error_message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context_id: Option<String>,
+}
+
+impl EcomError {
+    /// One eCom error (the API answers with an array of these).
+    pub fn new(
+        group: EcomErrorGroup,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> EcomError {
+        EcomError {
+            error_group: group,
+            error_code: code.into(),
+            error_message: message.into(),
+            context_id: None,
+        }
+    }
 }
 
 /// Azure gateway `{responseInfo:{responseCode,responseMessage}, result:{message}}`.
@@ -533,6 +550,10 @@ impl ApiError {
             }
             ErrorKind::Http => {}
         }
+        // Whatever the last answer said, an unknown outcome must not invite a new charge.
+        if self.outcome_unknown() {
+            return unknown_text();
+        }
         let specific = self.code.as_deref().and_then(|code| match self.api {
             Api::Epayment => epayment_code_text(code),
             Api::Ecom => ecom_code_text(self.group.as_deref().unwrap_or(""), code),
@@ -541,9 +562,6 @@ impl ApiError {
         });
         if let Some(t) = specific {
             return t;
-        }
-        if self.outcome_unknown() {
-            return unknown_text();
         }
         status_text(
             self.api,

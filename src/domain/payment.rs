@@ -62,7 +62,8 @@ pub enum ProviderStatus {
 /// Something that happened, fed to [`Payment::handle`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Event {
-    /// The create call succeeded (Vipps' 2xx arrived) at `at`.
+    /// The create call succeeded; `at` = when its 2xx arrived (a little after Vipps' own
+    /// creation time, so the deadlines computed from it never cut the customer short).
     Created {
         at: OffsetDateTime,
     },
@@ -296,6 +297,32 @@ pub struct Countdowns {
     pub phase: &'static str,
 }
 
+impl Countdowns {
+    /// Whole seconds left to open (rounded up, so the gauge shows 0 only when time is up).
+    pub fn open_secs(&self) -> Option<i64> {
+        self.open_left.map(ceil_secs)
+    }
+    /// Whole seconds left until the final deadline (rounded up).
+    pub fn approve_secs(&self) -> Option<i64> {
+        self.approve_left.map(ceil_secs)
+    }
+}
+
+fn ceil_secs(d: Duration) -> i64 {
+    let whole = d.whole_seconds();
+    if d.subsec_nanoseconds() > 0 {
+        whole + 1
+    } else {
+        whole
+    }
+}
+
+/// `m:ss` for countdowns (`9:59`, `0:05`); negative durations show `0:00`.
+pub fn format_mmss(d: Duration) -> String {
+    let s = ceil_secs(d.max(Duration::ZERO));
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
 /// The two deadlines of a created payment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deadlines {
@@ -318,6 +345,8 @@ pub struct Payment {
     reads: Vec<OffsetDateTime>,
     next_read: Option<OffsetDateTime>,
     read_failures: u32,
+    /// Uncertain creates so far (backs off the read-then-retry loop; create is 5/min at Vipps).
+    create_failures: u32,
     offline: bool,
     final_read_requested: bool,
     cancel_pending: bool,
@@ -361,6 +390,7 @@ impl Payment {
             reads: Vec::new(),
             next_read: None,
             read_failures: 0,
+            create_failures: 0,
             offline: false,
             final_read_requested: false,
             cancel_pending: false,
@@ -585,8 +615,9 @@ impl Payment {
                     kr(self.amount)
                 ),
             );
-            if matches!(self.phase, Phase::Voiding) && captured == 0 && refunded == 0 {
-                // The void took effect: the whole reservation is released.
+            if captured == 0 && refunded == 0 && cancelled == authorized {
+                // The whole reservation was released (our void, or a void recorded before a
+                // restart): no money moved.
                 self.enter(Phase::Voided);
                 return vec![];
             }
@@ -804,7 +835,8 @@ impl Payment {
                     } else {
                         self.last_reason = Some(reason);
                         self.enter(Phase::CreateUncertain);
-                        let d = self.policy.delay(self.read_failures, None);
+                        self.create_failures = self.create_failures.saturating_add(1);
+                        let d = self.policy.delay(self.create_failures, None);
                         vec![self.schedule_read(now, d)]
                     }
                 }
