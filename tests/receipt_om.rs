@@ -5,7 +5,7 @@ mod receipt_fixtures;
 
 use kasse::api::order_management::{OrderLine, Receipt};
 use kasse::domain::money::Money;
-use kasse::receipt::ReceiptConfig;
+use kasse::receipt::ReceiptSettings;
 use kasse::receipt::model::Tender;
 use kasse::receipt::om::{
     self, ImageError, ImageFormat, OmError, check_image, check_lines, load_logo,
@@ -71,10 +71,10 @@ fn validate(components: &Value, schema: &str, instance: &Value) -> Vec<String> {
         .collect()
 }
 
-fn cfg() -> ReceiptConfig {
-    ReceiptConfig {
+fn cfg() -> ReceiptSettings {
+    ReceiptSettings {
         order_details_url: Some("https://bakeri-ost.example/kvittering".into()),
-        ..ReceiptConfig::default()
+        ..ReceiptSettings::default()
     }
 }
 
@@ -172,7 +172,7 @@ fn refund_lines_are_flagged_not_negative() {
 
 #[test]
 fn barcode_is_configurable() {
-    let c = ReceiptConfig {
+    let c = ReceiptSettings {
         app_barcode: false,
         ..cfg()
     };
@@ -215,21 +215,24 @@ fn tender_mismatch_blocks_the_receipt() {
 #[test]
 fn category_config() {
     // No URL configured: no category.
-    assert_eq!(om::category(&ReceiptConfig::default(), None).unwrap(), None);
-    let c = ReceiptConfig {
+    assert_eq!(
+        om::category(&ReceiptSettings::default(), None).unwrap(),
+        None
+    );
+    let c = ReceiptSettings {
         category: "TICKET".into(),
         ..cfg()
     };
     let o = om::category(&c, None).unwrap().unwrap();
     assert_eq!(o.category.as_str(), "TICKET");
     assert!(o.image_id.is_none());
-    let bad = ReceiptConfig {
+    let bad = ReceiptSettings {
         category: "SOCKS".into(),
         ..cfg()
     };
     let e = om::category(&bad, None).unwrap_err();
     assert!(e.to_string().contains("SOCKS") && e.text().nb.contains("SOCKS"));
-    let bad_url = ReceiptConfig {
+    let bad_url = ReceiptSettings {
         order_details_url: Some("bakeri-ost.example".into()),
         ..cfg()
     };

@@ -6,7 +6,7 @@ mod receipt_fixtures;
 
 use kasse::receipt::escpos::{DRAWER_KICK, EscPosOptions, render};
 use kasse::receipt::printer::{PrintError, PrintQueue, PrintSink, PrinterTarget};
-use kasse::receipt::{PrinterConfig, ReceiptConfig};
+use kasse::receipt::{PrinterConfig, ReceiptSettings};
 use receipt_fixtures::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -22,9 +22,9 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 fn file_target_gets_exactly_the_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("receipts.bin");
-    let cfg = ReceiptConfig {
+    let cfg = ReceiptSettings {
         printer: PrinterConfig::File { path: path.clone() },
-        ..ReceiptConfig::default()
+        ..ReceiptSettings::default()
     };
     let target = PrinterTarget::from_config(&cfg.printer).unwrap();
     let opts = EscPosOptions::from_config(&cfg);

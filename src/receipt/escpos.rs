@@ -12,7 +12,7 @@
 use crate::lang::Text;
 use crate::receipt::layout::{Block, layout};
 use crate::receipt::model::PrintableReceipt;
-use crate::receipt::{CodePage, PaperCode, ReceiptConfig};
+use crate::receipt::{CodePage, PaperCode, ReceiptSettings};
 use escpos::driver::Driver;
 use escpos::errors::PrinterError;
 use escpos::printer::Printer;
@@ -39,12 +39,12 @@ pub struct EscPosOptions {
 
 impl Default for EscPosOptions {
     fn default() -> Self {
-        EscPosOptions::from_config(&ReceiptConfig::default())
+        EscPosOptions::from_config(&ReceiptSettings::default())
     }
 }
 
 impl EscPosOptions {
-    pub fn from_config(c: &ReceiptConfig) -> EscPosOptions {
+    pub fn from_config(c: &ReceiptSettings) -> EscPosOptions {
         EscPosOptions {
             width: c.paper_width.columns(),
             code_page: c.code_page,

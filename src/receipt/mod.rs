@@ -108,7 +108,7 @@ fn default_timeout_ms() -> u64 {
 /// Receipt settings. Config: `[receipt]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct ReceiptConfig {
+pub struct ReceiptSettings {
     /// `"80mm"` (48 columns, default) or `"58mm"` (32 columns).
     pub paper_width: PaperWidth,
     /// `"pc865"` (default) or `"wpc1252"`.
@@ -133,9 +133,9 @@ pub struct ReceiptConfig {
     pub printer: PrinterConfig,
 }
 
-impl Default for ReceiptConfig {
+impl Default for ReceiptSettings {
     fn default() -> Self {
-        ReceiptConfig {
+        ReceiptSettings {
             paper_width: PaperWidth::default(),
             code_page: CodePage::default(),
             paper_code: PaperCode::default(),
@@ -151,13 +151,48 @@ impl Default for ReceiptConfig {
     }
 }
 
+impl ReceiptSettings {
+    /// The settings the app config already has: `[receipt]` category, order_details_url, logo,
+    /// barcode and the `[shop]` language. The paper / printer keys are not in `config.rs` yet
+    /// and keep their defaults here (80 mm, PC865, QR, drawer kick on, no printer).
+    pub fn from_config(c: &crate::config::Config) -> ReceiptSettings {
+        ReceiptSettings {
+            lang: c.shop.language,
+            app_barcode: c.receipt.barcode,
+            category: c.receipt.category.as_str().to_owned(),
+            order_details_url: c.receipt.order_details_url.clone(),
+            logo: c.receipt.logo.clone(),
+            ..ReceiptSettings::default()
+        }
+    }
+
+    /// The logo file: `receipt.logo`, else `assets/logo.png`.
+    pub fn logo_path(&self) -> PathBuf {
+        self.logo
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("assets/logo.png"))
+    }
+}
+
+impl ShopInfo {
+    /// The shop header from the app config. `config.rs` has only `shop.name` so far; address,
+    /// org number and contact stay empty until the lead adds `shop.address`,
+    /// `shop.org_number` and `shop.contact`.
+    pub fn from_config(c: &crate::config::Config) -> ShopInfo {
+        ShopInfo {
+            name: c.shop.name.clone(),
+            ..ShopInfo::default()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn config_parses_from_toml() {
-        let c: ReceiptConfig = toml::from_str(
+        let c: ReceiptSettings = toml::from_str(
             r#"
             paper_width = "58mm"
             code_page = "wpc1252"
@@ -186,14 +221,14 @@ mod tests {
                 timeout_ms: 3000
             }
         );
-        let d: ReceiptConfig = toml::from_str("").unwrap();
-        assert_eq!(d, ReceiptConfig::default());
+        let d: ReceiptSettings = toml::from_str("").unwrap();
+        assert_eq!(d, ReceiptSettings::default());
         assert_eq!(d.paper_width.columns(), 48);
         let s: ShopInfo =
             toml::from_str("name = \"Bakeri\"\naddress = [\"Gate 1\"]\norg_number = \"987654321\"")
                 .unwrap();
         assert_eq!(s.org_number, "987654321");
-        assert!(toml::from_str::<ReceiptConfig>("paper = 1").is_err());
+        assert!(toml::from_str::<ReceiptSettings>("paper = 1").is_err());
         let dev: PrinterConfig =
             toml::from_str("kind = \"device\"\npath = \"/dev/usb/lp0\"").unwrap();
         assert_eq!(
@@ -202,5 +237,20 @@ mod tests {
                 path: "/dev/usb/lp0".into()
             }
         );
+    }
+
+    #[test]
+    fn settings_from_app_config() {
+        let c = crate::config::Config::from_toml_str(
+            "[shop]\nname = \"Bakeri\"\n[receipt]\ncategory = \"TICKET\"\norder_details_url = \"https://x.example/r\"\nbarcode = false\n",
+            &|_| None,
+        )
+        .unwrap();
+        let s = ReceiptSettings::from_config(&c);
+        assert_eq!(s.category, "TICKET");
+        assert!(!s.app_barcode);
+        assert_eq!(s.order_details_url.as_deref(), Some("https://x.example/r"));
+        assert_eq!(s.logo_path(), PathBuf::from("assets/logo.png"));
+        assert_eq!(ShopInfo::from_config(&c).name, "Bakeri");
     }
 }

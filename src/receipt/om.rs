@@ -11,7 +11,7 @@ use crate::api::validate;
 use crate::domain::basket::QuantityUnit;
 use crate::domain::receipt::ReceiptLine;
 use crate::lang::Text;
-use crate::receipt::ReceiptConfig;
+use crate::receipt::ReceiptSettings;
 use crate::receipt::model::{ReceiptError, Sale, TenderKind, check_tenders};
 use std::path::Path;
 
@@ -161,7 +161,7 @@ pub fn order_lines(lines: &[ReceiptLine]) -> Result<Vec<OrderLine>, OmError> {
 /// `receiptNumber`, `paymentSources` for the non-Vipps part of a split tender, `tipAmount`
 /// when tipped, and a CODE 128 `barcode` of the receipt number when `cfg.app_barcode`.
 /// (CODE 128 encodes any ASCII, so the 8-digit receipt number always satisfies its data rules.)
-pub fn receipt(sale: &Sale, cfg: &ReceiptConfig) -> Result<Receipt, OmError> {
+pub fn receipt(sale: &Sale, cfg: &ReceiptSettings) -> Result<Receipt, OmError> {
     check_tenders(sale)?;
     let lines = sale.basket.receipt_lines().map_err(ReceiptError::from)?;
     let order_lines = order_lines(&lines)?;
@@ -205,7 +205,7 @@ pub fn receipt(sale: &Sale, cfg: &ReceiptConfig) -> Result<Receipt, OmError> {
 
 /// The configured category, or `None` when `receipt.order_details_url` is not set (the
 /// category needs a URL). `image_id` is the logo's id from [`LogoImage::image_id`].
-pub fn category(cfg: &ReceiptConfig, image_id: Option<&str>) -> Result<Option<Order>, OmError> {
+pub fn category(cfg: &ReceiptSettings, image_id: Option<&str>) -> Result<Option<Order>, OmError> {
     let Some(url) = cfg.order_details_url.as_deref() else {
         return Ok(None);
     };
