@@ -2,6 +2,9 @@
 //! Order Management payload builders: spec validation, the receipt identity, the logo checks.
 
 mod receipt_fixtures;
+// The api helper's spec validation (ePayment `receipt` resolves to the OM schemas there).
+#[path = "api_support/mod.rs"]
+mod api_support;
 
 use kasse::api::order_management::{OrderLine, Receipt};
 use kasse::domain::money::Money;
@@ -86,6 +89,27 @@ fn receipts_validate_against_the_spec() {
         let v = serde_json::to_value(&r).unwrap();
         let errors = validate(&c, "Receipt", &v);
         assert!(errors.is_empty(), "{errors:#?}\n{v:#}");
+        // Also through the api helper, as the OM body and inside an ePayment create request.
+        api_support::assert_schema("order-management.yaml", "Receipt", &v);
+        let mut create = json!({
+            "amount": {"currency": "NOK", "value": 1000},
+            "paymentMethod": {"type": "WALLET"},
+            "reference": "kasse-s1-t1-000042-a1",
+            "userFlow": "PUSH_MESSAGE",
+            "customer": {"phoneNumber": "4791234567"},
+            "receipt": v,
+        });
+        if let Some(errs) =
+            api_support::schema_errors("epayment-v1.yaml", "CreatePaymentRequest", &create)
+        {
+            assert!(errs.is_empty(), "{errs:#?}");
+        }
+        create["receipt"]["bottomLine"]["currency"] = json!("SEK");
+        if let Some(errs) =
+            api_support::schema_errors("epayment-v1.yaml", "CreatePaymentRequest", &create)
+        {
+            assert!(!errs.is_empty(), "SEK must be rejected");
+        }
     }
     // The validator is not vacuous: a misspelt field and a missing required one fail.
     let mut v = serde_json::to_value(om::receipt(&normal_sale(), &cfg()).unwrap()).unwrap();

@@ -175,3 +175,77 @@ fn english_labels() {
     let t = text::render(&r, 48);
     assert!(t.contains("Sales receipt") && t.contains("Total NOK") && t.contains("Tip"));
 }
+
+mod props {
+    use super::*;
+    use kasse::domain::basket::{Basket, OrderLine, Quantity};
+    use kasse::domain::money::Currency;
+    use kasse::domain::vat::VatRate;
+    use kasse::receipt::ReceiptSettings;
+    use kasse::receipt::model::Sale;
+    use kasse::receipt::om;
+    use proptest::prelude::*;
+
+    fn arb_line() -> impl Strategy<Value = OrderLine> {
+        (
+            "[A-Za-zæøåÆØÅ €–“”]{1,70}",
+            1u32..20,
+            0i64..5_000_000,
+            prop_oneof![
+                Just(VatRate::STANDARD),
+                Just(VatRate::FOOD),
+                Just(VatRate::LOW),
+                Just(VatRate::ZERO)
+            ],
+            any::<bool>(),
+            0i64..100,
+        )
+            .prop_filter("name not blank", |(n, ..)| !n.trim().is_empty())
+            .prop_map(|(name, q, price, vat, ret, disc_pct)| {
+                let before = price * i64::from(q);
+                OrderLine {
+                    product_id: "p1".into(),
+                    name,
+                    quantity: Quantity::pieces(q).unwrap(),
+                    unit_price: Money::nok(price),
+                    discount: Money::nok(before * disc_pct / 100),
+                    vat,
+                    is_return: ret,
+                }
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn any_sale_renders_within_width_and_builds_a_valid_om_receipt(
+            lines in proptest::collection::vec(arb_line(), 1..8),
+            cash_split in 0i64..100,
+        ) {
+            let mut b = Basket::new(Currency::Nok);
+            for l in lines { b.add(l).unwrap(); }
+            let total = b.totals().unwrap().gross.minor().abs();
+            let cash = total * cash_split / 100;
+            let mut s: Sale = normal_sale();
+            s.basket = b;
+            s.tip = Money::nok(0);
+            s.tenders = vec![
+                Tender::vipps(VIPPS_REF, Money::nok(total - cash)),
+                Tender::cash(Money::nok(cash), Money::nok(cash + 1234)),
+            ];
+            let r = build(&s, &shop(), Lang::Nb).unwrap();
+            for w in [48usize, 32] {
+                let t = text::render(&r, w);
+                for l in t.lines() {
+                    prop_assert!(l.chars().count() <= w, "{l:?}");
+                }
+                let bytes = render(&r, &opts(w)).unwrap();
+                // No UTF-8 lead bytes of 3-byte sequences (€, –, “) reach the printer.
+                prop_assert!(!bytes.contains(&0xE2));
+                prop_assert!(contains(&bytes, &DRAWER_KICK));
+            }
+            let receipt = om::receipt(&s, &ReceiptSettings::default()).unwrap();
+            prop_assert!(receipt.order_lines.iter().all(|l| l.identity_holds() && l.total_amount >= 0));
+        }
+    }
+}
