@@ -406,3 +406,19 @@ fn not_an_image_and_too_big() {
     assert!(matches!(e, ImageError::Read { .. }));
     assert!(e.to_string().contains("nope.png"));
 }
+
+#[test]
+fn payloads_bundle() {
+    let logo =
+        load_logo(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/logo.png")).unwrap();
+    let p = om::payloads(&split_sale(), &cfg(), Some(&logo)).unwrap();
+    assert_eq!(p.image.as_ref().unwrap().image_id, logo.image_id);
+    assert_eq!(
+        p.category.as_ref().unwrap().image_id.as_deref(),
+        Some(logo.image_id.as_str())
+    );
+    assert_eq!(p.receipt, om::receipt(&split_sale(), &cfg()).unwrap());
+    // Without an orderDetailsUrl there is no category, so no image either.
+    let p = om::payloads(&split_sale(), &ReceiptSettings::default(), Some(&logo)).unwrap();
+    assert!(p.category.is_none() && p.image.is_none());
+}

@@ -225,6 +225,39 @@ pub fn category(cfg: &ReceiptSettings, image_id: Option<&str>) -> Result<Option<
     Ok(Some(order))
 }
 
+/// Everything Order Management needs for one sale, in the order to send it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OmPayloads {
+    /// `POST /order-management/v1/images` — once per `image_id` (409 = already there).
+    pub image: Option<Image>,
+    /// `PUT /order-management/v2/ECOM/categories/{orderId}` (safe to repeat).
+    pub category: Option<Order>,
+    /// ePayment: put into `CreatePaymentRequest.receipt`; eCom:
+    /// `POST /order-management/v2/ECOM/receipts/{orderId}` (409 = already there).
+    pub receipt: Receipt,
+}
+
+/// Build all payloads for `sale`. `logo` is the checked logo (from [`load_logo`], loaded once
+/// at start-up), or `None` to send no image.
+pub fn payloads(
+    sale: &Sale,
+    cfg: &ReceiptSettings,
+    logo: Option<&LogoImage>,
+) -> Result<OmPayloads, OmError> {
+    let receipt = receipt(sale, cfg)?;
+    let category = category(cfg, logo.map(|l| l.image_id.as_str()))?;
+    // The image is only useful with a category that shows it.
+    let image = match (&category, logo) {
+        (Some(_), Some(l)) => Some(l.payload()),
+        _ => None,
+    };
+    Ok(OmPayloads {
+        image,
+        category,
+        receipt,
+    })
+}
+
 // ---------------------------------------------------------------------------------------------
 // Logo
 // ---------------------------------------------------------------------------------------------
