@@ -217,3 +217,21 @@ fn device_target_must_exist() {
     assert_eq!(std::fs::read(&dev).unwrap(), b"\x1b@");
     assert_eq!(PrinterTarget::from_config(&PrinterConfig::None), None);
 }
+
+#[test]
+fn discard_all_clears_a_stuck_queue() {
+    let sink = Arc::new(Flaky {
+        fail: AtomicUsize::new(usize::MAX),
+        sent: Mutex::new(Vec::new()),
+    });
+    let q = PrintQueue::start(sink, EscPosOptions::default()).unwrap();
+    q.submit(&printable(&normal_sale())).unwrap();
+    q.submit(&printable(&split_sale())).unwrap();
+    let st = q.wait_idle(WAIT);
+    assert_eq!(st.queued, 2);
+    assert_eq!(q.discard_all(), 2);
+    let st = q.status();
+    assert_eq!((st.queued, st.last_error), (0, None));
+    // Dropping the last handle stops the thread (no hang, no panic).
+    drop(q);
+}

@@ -206,7 +206,10 @@ pub fn layout(
         if r.flags.training {
             o.mark("*** TRENING / TRAINING ***");
             o.centered(
-                l.t("Ikke en gyldig kvittering", "Not a valid receipt"),
+                l.t(
+                    "Ikke gyldig kvittering for kjøp",
+                    "Not a valid receipt of purchase",
+                ),
                 Style::default(),
             );
         }
@@ -237,7 +240,10 @@ pub fn layout(
     }
     o.blocks.push(Block::Rule);
 
-    let title = if r.flags.refund {
+    // Titles as the Norwegian cash register regulation names them.
+    let title = if r.flags.training {
+        l.t("Treningskvittering", "Training receipt")
+    } else if r.flags.refund {
         l.t("Returkvittering", "Refund receipt")
     } else {
         l.t("Salgskvittering", "Sales receipt")

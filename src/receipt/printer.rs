@@ -216,10 +216,22 @@ impl Shared {
     }
 }
 
-/// The print queue. Cheap to clone; every clone talks to the same thread.
+/// Stops the printing thread when the last [`PrintQueue`] clone is dropped.
+struct Handle(Arc<Shared>);
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.0.lock().shutdown = true;
+        self.0.work.notify_all();
+    }
+}
+
+/// The print queue. Cheap to clone; every clone talks to the same thread, which stops when
+/// the last clone is dropped (or on [`PrintQueue::shutdown`]).
 #[derive(Clone)]
 pub struct PrintQueue {
     shared: Arc<Shared>,
+    _handle: Arc<Handle>,
     options: EscPosOptions,
 }
 
@@ -235,7 +247,11 @@ impl PrintQueue {
         std::thread::Builder::new()
             .name("kasse-print".to_owned())
             .spawn(move || run(&worker, sink.as_ref()))?;
-        Ok(PrintQueue { shared, options })
+        Ok(PrintQueue {
+            _handle: Arc::new(Handle(Arc::clone(&shared))),
+            shared,
+            options,
+        })
     }
 
     /// Render `receipt` and queue it. Never blocks on the printer; fails only when the
@@ -261,6 +277,7 @@ impl PrintQueue {
         // The drawer opened with the original; a copy must not open it again.
         let q = PrintQueue {
             shared: Arc::clone(&self.shared),
+            _handle: Arc::clone(&self._handle),
             options: EscPosOptions {
                 drawer_kick: false,
                 ..self.options.clone()
