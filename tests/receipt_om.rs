@@ -422,3 +422,46 @@ fn payloads_bundle() {
     let p = om::payloads(&split_sale(), &ReceiptSettings::default(), Some(&logo)).unwrap();
     assert!(p.category.is_none() && p.image.is_none());
 }
+
+#[test]
+fn bottom_line_and_assemble_for_engine_lines() {
+    use kasse::domain::money::Currency;
+    let bl = om::bottom_line(
+        Currency::Nok,
+        "  ",
+        "00000007",
+        &[
+            Tender::vipps(VIPPS_REF, Money::nok(1000)),
+            Tender::gift_card(Money::nok(300)),
+            Tender::voucher(Money::nok(200)),
+        ],
+        Money::nok(0),
+        true,
+    )
+    .unwrap();
+    let v = serde_json::to_value(&bl).unwrap();
+    assert!(v.get("posId").is_none() && v.get("tipAmount").is_none());
+    assert_eq!(
+        v["paymentSources"],
+        json!({"giftCard": 300, "voucher": 200})
+    );
+    assert_eq!(v["barcode"]["data"], "00000007");
+    // No lines: rejected with the field named.
+    let e = om::assemble(vec![], bl.clone()).unwrap_err();
+    assert!(e.to_string().contains("receipt.orderLines"), "{e}");
+    let line = OrderLine::new("1", "Kaffe", 12500, 10000, 2500);
+    let r = om::assemble(vec![line], bl).unwrap();
+    if let Some(c) = om_components() {
+        let errors = validate(&c, "Receipt", &serde_json::to_value(&r).unwrap());
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+    let neg = om::bottom_line(
+        Currency::Nok,
+        "t1",
+        "1",
+        &[Tender::card(Money::nok(-1))],
+        Money::nok(0),
+        false,
+    );
+    assert!(neg.is_err());
+}

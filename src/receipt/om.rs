@@ -9,10 +9,11 @@ use crate::api::order_management::{
 };
 use crate::api::validate;
 use crate::domain::basket::QuantityUnit;
+use crate::domain::money::{Currency, Money};
 use crate::domain::receipt::ReceiptLine;
 use crate::lang::Text;
 use crate::receipt::ReceiptSettings;
-use crate::receipt::model::{ReceiptError, Sale, TenderKind, check_tenders};
+use crate::receipt::model::{ReceiptError, Sale, Tender, TenderKind, check_tenders};
 use std::path::Path;
 
 /// Why an Order Management payload could not be built.
@@ -165,15 +166,44 @@ pub fn receipt(sale: &Sale, cfg: &ReceiptSettings) -> Result<Receipt, OmError> {
     check_tenders(sale)?;
     let lines = sale.basket.receipt_lines().map_err(ReceiptError::from)?;
     let order_lines = order_lines(&lines)?;
+    let bl = bottom_line(
+        sale.basket.currency(),
+        &sale.till,
+        &sale.receipt_number.to_string(),
+        &sale.tenders,
+        sale.tip,
+        cfg.app_barcode,
+    )?;
+    assemble(order_lines, bl)
+}
 
+/// The `bottomLine` alone, for callers that map their own order lines (e.g. the engine's
+/// journal-backed receipt): `posId` (omitted if blank), `receiptNumber`, `paymentSources`
+/// (cash / card / giftCard / voucher sums; omitted when everything went through Vipps),
+/// `tipAmount` (only when > 0), CODE 128 `barcode` of the receipt number when `barcode`.
+pub fn bottom_line(
+    currency: Currency,
+    pos_id: &str,
+    receipt_number: &str,
+    tenders: &[Tender],
+    tip: Money,
+    barcode: bool,
+) -> Result<BottomLine, OmError> {
     let mut sources = PaymentSources::default();
     let add = |slot: &mut Option<i64>, v: i64| -> Result<(), OmError> {
         let cur = slot.unwrap_or(0);
         *slot = Some(cur.checked_add(v).ok_or(ReceiptError::Overflow)?);
         Ok(())
     };
-    for t in &sale.tenders {
+    for t in tenders {
         let v = t.amount.minor();
+        if v < 0 {
+            return Err(ReceiptError::NegativeAmount {
+                field: "paymentSources".to_owned(),
+                amount: t.amount,
+            }
+            .into());
+        }
         match t.kind {
             TenderKind::Vipps { .. } => {}
             TenderKind::Cash { .. } => add(&mut sources.cash, v)?,
@@ -183,20 +213,24 @@ pub fn receipt(sale: &Sale, cfg: &ReceiptSettings) -> Result<Receipt, OmError> {
         }
     }
     let any_source = sources != PaymentSources::default();
-
-    let number = sale.receipt_number.to_string();
-    let mut bl = BottomLine::new(sale.basket.currency());
-    bl.pos_id = (!sale.till.trim().is_empty()).then(|| sale.till.trim().to_owned());
-    bl.receipt_number = Some(number.clone());
-    bl.tip_amount = (sale.tip.minor() > 0).then_some(sale.tip.minor());
+    let mut bl = BottomLine::new(currency);
+    bl.pos_id = (!pos_id.trim().is_empty()).then(|| pos_id.trim().to_owned());
+    bl.receipt_number = Some(receipt_number.to_owned());
+    bl.tip_amount = (tip.minor() > 0).then_some(tip.minor());
     bl.payment_sources = any_source.then_some(sources);
-    bl.barcode = cfg.app_barcode.then_some(Barcode {
+    bl.barcode = (barcode && !receipt_number.trim().is_empty()).then(|| Barcode {
         format: BarcodeFormat::Code128,
-        data: number,
+        data: receipt_number.trim().to_owned(),
     });
+    Ok(bl)
+}
+
+/// Put lines and bottom line together, checking the identity on every line and the rest of
+/// the API layer's receipt rules before returning (an error, never a panic).
+pub fn assemble(order_lines: Vec<OrderLine>, bottom_line: BottomLine) -> Result<Receipt, OmError> {
     let r = Receipt {
         order_lines,
-        bottom_line: bl,
+        bottom_line,
     };
     check_lines(&r.order_lines)?;
     validate::receipt("receipt", &r)?;
