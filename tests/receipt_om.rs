@@ -465,3 +465,83 @@ fn bottom_line_and_assemble_for_engine_lines() {
     );
     assert!(neg.is_err());
 }
+
+/// The payloads through the real Order Management client: image and a repeated receipt come
+/// back 409 and count as done; the bodies on the wire are exactly the built payloads.
+#[tokio::test]
+async fn payloads_through_the_client_409_is_done() {
+    use kasse::api::order_management::{PaymentType, Stored};
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let server = MockServer::start().await;
+    api_support::mount_token(&server).await;
+    let conflict =
+        json!({"type": "conflict", "title": "Conflict", "detail": "exists", "instance": "i-1"});
+    Mock::given(method("POST"))
+        .and(path("/order-management/v1/images"))
+        .respond_with(ResponseTemplate::new(409).set_body_json(conflict.clone()))
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path(format!(
+            "/order-management/v2/ECOM/categories/{VIPPS_REF}"
+        )))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!("ok")))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!(
+            "/order-management/v2/ECOM/receipts/{VIPPS_REF}"
+        )))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!("ok")))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!(
+            "/order-management/v2/ECOM/receipts/{VIPPS_REF}"
+        )))
+        .respond_with(ResponseTemplate::new(409).set_body_json(conflict))
+        .mount(&server)
+        .await;
+
+    let logo =
+        load_logo(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/logo.png")).unwrap();
+    let p = om::payloads(&split_sale(), &cfg(), Some(&logo)).unwrap();
+    let vipps = api_support::client(&server);
+    let omc = vipps.order_management();
+    let img = omc.upload_image(p.image.as_ref().unwrap()).await.unwrap();
+    assert_eq!(img, Stored::AlreadyExists);
+    omc.put_category(&PaymentType::Ecom, VIPPS_REF, p.category.as_ref().unwrap())
+        .await
+        .unwrap();
+    let first = omc
+        .add_receipt(&PaymentType::Ecom, VIPPS_REF, &p.receipt)
+        .await
+        .unwrap();
+    assert!(!first.is_already_exists());
+    let again = omc
+        .add_receipt(&PaymentType::Ecom, VIPPS_REF, &p.receipt)
+        .await
+        .unwrap();
+    assert_eq!(again, Stored::AlreadyExists);
+
+    let reqs = api_support::api_requests(&server).await;
+    assert_eq!(reqs.len(), 4);
+    assert_eq!(
+        api_support::body_json(&reqs[0]),
+        serde_json::to_value(p.image.unwrap()).unwrap()
+    );
+    assert_eq!(
+        api_support::body_json(&reqs[1]),
+        serde_json::to_value(p.category.unwrap()).unwrap()
+    );
+    assert_eq!(
+        api_support::body_json(&reqs[2]),
+        serde_json::to_value(&p.receipt).unwrap()
+    );
+    for r in &reqs {
+        api_support::assert_standard_headers(r);
+    }
+}
