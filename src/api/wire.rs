@@ -1,0 +1,191 @@
+//! Small serde helpers shared by the wire types of every API.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+/// Declare a wire enum: known variants with their exact wire strings, plus `Unknown(String)`
+/// so a response carrying a value this version does not know still parses (and round-trips
+/// verbatim). Requests built by kasse only ever use the known variants.
+macro_rules! wire_enum {
+    (
+        $(#[$m:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$vm:meta])* $var:ident = $wire:literal ),+ $(,)?
+        }
+    ) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        $vis enum $name {
+            $( $(#[$vm])* $var, )+
+            /// A value not known to this version of kasse, kept verbatim.
+            Unknown(String),
+        }
+
+        impl $name {
+            /// Every known variant, in spec order.
+            pub const KNOWN: &'static [$name] = &[$($name::$var),+];
+
+            /// The exact string sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( $name::$var => $wire, )+
+                    $name::Unknown(s) => s.as_str(),
+                }
+            }
+
+            /// Parse a wire string; unknown values become `Unknown`.
+            pub fn from_wire(s: &str) -> $name {
+                match s {
+                    $( $wire => $name::$var, )+
+                    other => $name::Unknown(other.to_owned()),
+                }
+            }
+
+            /// False for `Unknown(..)`.
+            pub fn is_known(&self) -> bool {
+                !matches!(self, $name::Unknown(_))
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<$name, D::Error> {
+                let s = <String as ::serde::Deserialize>::deserialize(d)?;
+                Ok($name::from_wire(&s))
+            }
+        }
+    };
+}
+pub(crate) use wire_enum;
+
+/// A secret that travels inside a wire type (access token, callback auth token, network token).
+/// Serialises as a plain string, but `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(transparent)]
+pub struct WireSecret(String);
+
+impl WireSecret {
+    pub fn new(s: impl Into<String>) -> WireSecret {
+        WireSecret(s.into())
+    }
+    /// The secret itself: only call this where it is put on the wire or compared.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl fmt::Debug for WireSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WireSecret([redacted])")
+    }
+}
+
+impl From<&str> for WireSecret {
+    fn from(s: &str) -> WireSecret {
+        WireSecret(s.to_owned())
+    }
+}
+
+impl From<String> for WireSecret {
+    fn from(s: String) -> WireSecret {
+        WireSecret(s)
+    }
+}
+
+/// A code that one gateway sends as a number and another as a string.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum NumOrString {
+    Num(i64),
+    Str(String),
+}
+
+impl fmt::Display for NumOrString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NumOrString::Num(n) => write!(f, "{n}"),
+            NumOrString::Str(s) => f.write_str(s),
+        }
+    }
+}
+
+/// Deserialize an integer that may arrive as a JSON number or a numeric string (Vipps' own
+/// Postman collections send PSP `amount` as a string). Always serialised as a number.
+pub fn int_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    match NumOrString::deserialize(d)? {
+        NumOrString::Num(n) => Ok(n),
+        NumOrString::Str(s) => s
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| serde::de::Error::custom(format!("expected an integer, got {s:?}"))),
+    }
+}
+
+/// Serialize helper for `int_or_string` fields (plain number).
+pub fn int_plain<S: Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_i64(*v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    wire_enum! {
+        pub enum Demo { A = "A_WIRE", B = "b-wire" }
+    }
+
+    #[test]
+    fn wire_enum_round_trips_known_and_unknown() {
+        assert_eq!(serde_json::to_string(&Demo::A).unwrap(), "\"A_WIRE\"");
+        assert_eq!(serde_json::from_str::<Demo>("\"b-wire\"").unwrap(), Demo::B);
+        let u: Demo = serde_json::from_str("\"NEW\"").unwrap();
+        assert_eq!(u, Demo::Unknown("NEW".into()));
+        assert_eq!(serde_json::to_string(&u).unwrap(), "\"NEW\"");
+        assert!(!u.is_known());
+        assert_eq!(Demo::KNOWN.len(), 2);
+    }
+
+    #[test]
+    fn wire_secret_is_redacted_in_debug() {
+        let s = WireSecret::new("top-secret");
+        assert!(!format!("{s:?}").contains("top-secret"));
+        assert_eq!(serde_json::to_string(&s).unwrap(), "\"top-secret\"");
+    }
+
+    #[derive(Debug, Deserialize, Serialize)]
+    struct Amt {
+        #[serde(deserialize_with = "int_or_string", serialize_with = "int_plain")]
+        amount: i64,
+    }
+
+    #[test]
+    fn int_or_string_accepts_both() {
+        assert_eq!(
+            serde_json::from_str::<Amt>(r#"{"amount":"1500"}"#)
+                .unwrap()
+                .amount,
+            1500
+        );
+        assert_eq!(
+            serde_json::from_str::<Amt>(r#"{"amount":1500}"#)
+                .unwrap()
+                .amount,
+            1500
+        );
+        assert!(serde_json::from_str::<Amt>(r#"{"amount":"15.0"}"#).is_err());
+    }
+}

@@ -1,0 +1,669 @@
+//! The engine handle, its configuration, shared state and the write-ahead start of a payment.
+
+use crate::clock::{Clock, IdGen};
+use crate::domain::money::{Currency, Money};
+use crate::engine::acquirer::Acquirer;
+use crate::engine::backoff::{PollPolicy, RetryPolicy};
+use crate::engine::driver::{self, DriverMsg, Resume};
+use crate::engine::events::{ApiKind, EngineEvent, NetworkState, PaymentSnapshot, RecoveredSale};
+use crate::engine::provider::{CustomerId, ErrorClass, FlowSpec, Provider, ProviderError};
+use crate::engine::provider::{ReceiptLineSpec, ReceiptSender, ReceiptSpec};
+use crate::lang::Text;
+use crate::store::{AsyncStore, NewPayment, NewSale, NewSaleLine, StoreError};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{Notify, broadcast, mpsc, watch};
+
+/// Engine settings (from `config::Config` in the app; literal values in tests).
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub shop_id: String,
+    pub till_id: String,
+    pub msn: String,
+    pub staff_id: Option<String>,
+    pub poll: PollPolicy,
+    pub retry: RetryPolicy,
+    /// How often to probe Vipps while offline.
+    pub probe_interval: Duration,
+    /// Phase 1: time for the customer to open the push / scan the QR (Vipps: 5 min).
+    pub open_window: Duration,
+    /// Phase 1 + 2: total time for the customer (Vipps: 10 min). Never given up earlier.
+    pub total_window: Duration,
+    /// After the total window: keep reading this long before cancelling a still-pending payment.
+    pub expiry_grace: Duration,
+    /// Create attempts (same key) before a create that never reached Vipps is called failed.
+    pub create_attempts: u32,
+}
+
+impl EngineConfig {
+    /// Production defaults for a shop/till/MSN.
+    pub fn new(shop_id: &str, till_id: &str, msn: &str) -> EngineConfig {
+        EngineConfig {
+            shop_id: shop_id.to_owned(),
+            till_id: till_id.to_owned(),
+            msn: msn.to_owned(),
+            staff_id: None,
+            poll: PollPolicy::default(),
+            retry: RetryPolicy::default(),
+            probe_interval: Duration::from_secs(5),
+            open_window: Duration::from_secs(5 * 60),
+            total_window: Duration::from_secs(10 * 60),
+            expiry_grace: Duration::from_secs(30),
+            create_attempts: 6,
+        }
+    }
+
+    /// Fast timings for tests and the demo (the 5 + 10 minute windows stay as they are).
+    #[must_use]
+    pub fn fast(mut self) -> EngineConfig {
+        self.poll = PollPolicy::fast();
+        self.retry = RetryPolicy::fast();
+        self.probe_interval = Duration::from_millis(50);
+        self.expiry_grace = Duration::from_millis(200);
+        self
+    }
+}
+
+/// The providers and side channels the engine drives.
+#[derive(Clone)]
+pub struct Backends {
+    pub epayment: Arc<dyn Provider>,
+    pub ecom: Arc<dyn Provider>,
+    pub psp: Arc<dyn Provider>,
+    /// Order Management receipts (eCom sales).
+    pub receipts: Arc<dyn ReceiptSender>,
+    /// PSP `updatestatus` reports.
+    pub psp_status: Arc<dyn crate::engine::provider::PspStatusSender>,
+    pub acquirer: Arc<dyn Acquirer>,
+    /// `makePaymentUrl` and token sent with PSP init (from the running PSP server).
+    pub psp_make_payment: Option<(String, secrecy::SecretString)>,
+}
+
+impl Backends {
+    pub fn provider(&self, api: ApiKind) -> Arc<dyn Provider> {
+        match api {
+            ApiKind::Epayment => self.epayment.clone(),
+            ApiKind::Ecom => self.ecom.clone(),
+            ApiKind::Psp => self.psp.clone(),
+        }
+    }
+}
+
+/// How the customer pays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PayMethod {
+    Push { customer: CustomerId },
+    Qr,
+}
+
+/// A sale to start: its lines (from the basket), currency, method, API, description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSaleRequest {
+    pub lines: Vec<NewSaleLine>,
+    pub currency: Currency,
+    pub method: PayMethod,
+    pub api: ApiKind,
+    /// Shown in the app (3–100 characters); defaults to "Kjøp i butikk <shop>".
+    pub description: Option<String>,
+}
+
+impl NewSaleRequest {
+    /// From the cashier's basket: lines, totals and VAT come from the domain (the receipt
+    /// identity holds on every line and the lines sum to the amount charged).
+    pub fn from_basket(
+        basket: &crate::domain::basket::Basket,
+        method: PayMethod,
+        api: ApiKind,
+        description: Option<String>,
+    ) -> Result<NewSaleRequest, EngineError> {
+        let lines = basket
+            .receipt_lines()
+            .map_err(|e| EngineError::Invalid(e.text()))?;
+        let mut out = Vec::with_capacity(lines.len());
+        for (rl, ol) in lines.iter().zip(basket.lines()) {
+            out.push(NewSaleLine {
+                product_id: (!rl.id.is_empty()).then(|| rl.id.clone()),
+                name: rl.name.clone(),
+                quantity: rl.quantity.clone(),
+                quantity_milli: ol.quantity.milli(),
+                unit: rl.quantity_unit.code().to_ascii_lowercase(),
+                unit_price: rl.unit_price,
+                discount: rl.discount,
+                vat_rate: i64::from(rl.tax_rate),
+                gross: rl.total_amount,
+                net: rl.total_amount_excluding_tax,
+                vat: rl.total_tax_amount,
+                is_return: rl.is_return,
+            });
+        }
+        Ok(NewSaleRequest {
+            lines: out,
+            currency: basket.currency(),
+            method,
+            api,
+            description,
+        })
+    }
+
+    /// One line of `amount` at 25 % VAT (headless `kasse pay --amount`).
+    pub fn single_amount(
+        amount: Money,
+        method: PayMethod,
+        api: ApiKind,
+        description: Option<String>,
+    ) -> NewSaleRequest {
+        let gross = amount.minor();
+        // VAT of a gross amount at 25 %: gross * 2500 / 12500, rounded half up.
+        let vat = (gross * 2500 + 6250) / 12500;
+        NewSaleRequest {
+            lines: vec![NewSaleLine {
+                product_id: None,
+                name: description.clone().unwrap_or_else(|| "Varer".to_owned()),
+                quantity: "1".into(),
+                quantity_milli: 1000,
+                unit: "pcs".into(),
+                unit_price: gross,
+                discount: 0,
+                vat_rate: 2500,
+                gross,
+                net: gross - vat,
+                vat,
+                is_return: false,
+            }],
+            currency: amount.currency(),
+            method,
+            api,
+            description,
+        }
+    }
+}
+
+/// The cashier's choice when the customer approved while the sale was being aborted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    /// Keep the sale: capture and hand over the goods.
+    Complete,
+    /// Release the money on purpose (cancel the reservation; refund if already captured).
+    Void,
+}
+
+/// Engine errors, with a cashier message in both languages.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("{}", .0.en)]
+    Offline(Text),
+    #[error("{}", .0.en)]
+    Invalid(Text),
+    #[error("payment {0} is not running in this engine")]
+    UnknownPayment(i64),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{}", .0.en)]
+    Other(Text),
+}
+
+impl EngineError {
+    pub fn message(&self) -> Text {
+        match self {
+            EngineError::Offline(t) | EngineError::Invalid(t) | EngineError::Other(t) => t.clone(),
+            EngineError::UnknownPayment(id) => Text::new(
+                format!("Betaling {id} er ikke aktiv i kassen."),
+                format!("Payment {id} is not active in this till."),
+            ),
+            EngineError::Store(e) => e.message(),
+        }
+    }
+}
+
+pub(crate) struct Inner {
+    pub cfg: EngineConfig,
+    pub store: AsyncStore,
+    pub backends: Backends,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGen>,
+    pub events: broadcast::Sender<EngineEvent>,
+    pub worker_kick: Notify,
+    pub network: watch::Sender<NetworkState>,
+    pub drivers: Mutex<HashMap<i64, mpsc::UnboundedSender<DriverMsg>>>,
+    pub snapshots: Mutex<HashMap<i64, PaymentSnapshot>>,
+    pub shutdown: watch::Sender<bool>,
+}
+
+impl Inner {
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
+    }
+
+    pub fn publish(&self, ev: EngineEvent) {
+        if let EngineEvent::Payment(s) = &ev
+            && let Ok(mut m) = self.snapshots.lock()
+        {
+            m.insert(s.id, s.clone());
+        }
+        let _ = self.events.send(ev);
+    }
+
+    pub fn is_offline(&self) -> bool {
+        *self.network.borrow() == NetworkState::Offline
+    }
+
+    /// Note the result of any Vipps call: offline errors flip the state at once.
+    pub fn observe(&self, r: Result<(), &ProviderError>) {
+        let offline = matches!(r, Err(e) if e.class == ErrorClass::Offline);
+        let next = if offline {
+            NetworkState::Offline
+        } else {
+            NetworkState::Online
+        };
+        let changed = self.network.send_if_modified(|s| {
+            if *s != next {
+                *s = next;
+                true
+            } else {
+                false
+            }
+        });
+        if changed {
+            tracing::warn!(state = ?next, "Vipps network state changed");
+            self.publish(EngineEvent::Network(next));
+            if next == NetworkState::Online {
+                self.worker_kick.notify_one();
+            }
+        }
+    }
+
+    pub fn send_driver(&self, payment_id: i64, msg: DriverMsg) -> bool {
+        let tx = self
+            .drivers
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&payment_id).cloned());
+        match tx {
+            Some(tx) => tx.send(msg).is_ok(),
+            None => false,
+        }
+    }
+
+    pub async fn publish_outbox_counts(&self) {
+        let counts = self
+            .store
+            .run(|s| {
+                let pending = s.pending_count()?;
+                let dead = s
+                    .list(crate::store::OutboxFilter::DeadUnacknowledged)?
+                    .len();
+                Ok((pending, dead))
+            })
+            .await;
+        match counts {
+            Ok((pending, dead)) => self.publish(EngineEvent::Outbox {
+                pending: u64::try_from(pending).unwrap_or(0),
+                dead: u64::try_from(dead).unwrap_or(0),
+            }),
+            Err(e) => tracing::error!(error = %e, "cannot count outbox rows"),
+        }
+    }
+}
+
+/// The checkout engine. Cheap to clone; all clones drive the same payments.
+#[derive(Clone)]
+pub struct Engine {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("shop_id", &self.inner.cfg.shop_id)
+            .field("till_id", &self.inner.cfg.till_id)
+            .finish_non_exhaustive()
+    }
+}
+
+fn offline_text() -> Text {
+    Text::new(
+        "Vipps kan ikke nås akkurat nå. En Vipps-betaling kan ikke godkjennes uten nett – ta imot kontant eller kort, eller prøv igjen når nettet er tilbake.",
+        "Vipps cannot be reached right now. A Vipps payment cannot be approved offline – take cash or card, or try again when the network is back.",
+    )
+}
+
+impl Engine {
+    /// Build the engine, start the outbox worker and the network probe, and run recovery:
+    /// every unfinished payment is read back from Vipps and driven to its true state. The
+    /// recovered sales are returned and also published as [`EngineEvent::Recovered`].
+    pub async fn start(
+        cfg: EngineConfig,
+        store: AsyncStore,
+        backends: Backends,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGen>,
+    ) -> Result<(Engine, Vec<RecoveredSale>), EngineError> {
+        let (events, _) = broadcast::channel(1024);
+        let (network, _) = watch::channel(NetworkState::Online);
+        let (shutdown, _) = watch::channel(false);
+        let engine = Engine {
+            inner: Arc::new(Inner {
+                cfg,
+                store,
+                backends,
+                clock,
+                ids,
+                events,
+                worker_kick: Notify::new(),
+                network,
+                drivers: Mutex::new(HashMap::new()),
+                snapshots: Mutex::new(HashMap::new()),
+                shutdown,
+            }),
+        };
+        crate::engine::worker::spawn(engine.inner.clone());
+        crate::engine::network::spawn_probe(engine.inner.clone());
+        let recovered = engine.recover().await?;
+        Ok((engine, recovered))
+    }
+
+    /// Subscribe to engine events. Subscribe before `start_payment` to see every change.
+    pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// Current network state.
+    pub fn network(&self) -> NetworkState {
+        *self.inner.network.borrow()
+    }
+
+    /// The last snapshot published for a payment.
+    pub fn snapshot(&self, payment_id: i64) -> Option<PaymentSnapshot> {
+        self.inner
+            .snapshots
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&payment_id).cloned())
+    }
+
+    /// Wake the outbox worker now (e.g. after staff acted on a row).
+    pub fn kick_worker(&self) {
+        self.inner.worker_kick.notify_one();
+    }
+
+    /// Stop background tasks (drivers stop at their next step; the journal keeps everything,
+    /// so a new engine recovers where this one stopped).
+    pub fn shutdown(&self) {
+        let _ = self.inner.shutdown.send(true);
+        self.inner.worker_kick.notify_waiters();
+    }
+
+    /// Start a payment. Writes the sale, lines, payment, reference and every idempotency key
+    /// in one transaction, then returns; a driver task does the network work and publishes
+    /// [`EngineEvent::Payment`] snapshots.
+    pub async fn start_payment(&self, req: NewSaleRequest) -> Result<i64, EngineError> {
+        if self.inner.is_offline() {
+            return Err(EngineError::Offline(offline_text()));
+        }
+        let inner = &self.inner;
+        if req.lines.is_empty() {
+            return Err(EngineError::Invalid(Text::new(
+                "Handlekurven er tom. Legg til en vare før betaling.",
+                "The basket is empty. Add an item before taking payment.",
+            )));
+        }
+        let mut gross = 0i64;
+        let mut vat = 0i64;
+        let mut net = 0i64;
+        for l in &req.lines {
+            if l.gross - l.net != l.vat {
+                return Err(EngineError::Invalid(Text::new(
+                    format!("Linjen «{}» har feil MVA-beløp (brutto − netto ≠ MVA).", l.name),
+                    format!("Line \"{}\" has a wrong VAT amount (gross − net ≠ VAT).", l.name),
+                )));
+            }
+            gross = gross.saturating_add(if l.is_return { -l.gross } else { l.gross });
+            vat = vat.saturating_add(if l.is_return { -l.vat } else { l.vat });
+            net = net.saturating_add(if l.is_return { -l.net } else { l.net });
+        }
+        let min = req.currency.epayment_minimum();
+        if gross < min {
+            return Err(EngineError::Invalid(Text::new(
+                format!(
+                    "Beløpet {} er for lite for Vipps (minst {}).",
+                    Money::new(gross, req.currency),
+                    Money::new(min, req.currency)
+                ),
+                format!(
+                    "The amount {} is too small for Vipps (at least {}).",
+                    Money::new(gross, req.currency),
+                    Money::new(min, req.currency)
+                ),
+            )));
+        }
+        if req.api != ApiKind::Epayment && req.currency != Currency::Nok {
+            return Err(EngineError::Invalid(Text::new(
+                "eCom og PSP tar bare NOK. Velg ePayment for DKK/EUR.",
+                "eCom and PSP take NOK only. Use ePayment for DKK/EUR.",
+            )));
+        }
+        let flow = match &req.method {
+            PayMethod::Push { customer } => {
+                validate_customer(req.api, customer)?;
+                FlowSpec::Push(customer.clone())
+            }
+            PayMethod::Qr => FlowSpec::Qr,
+        };
+        let description = req
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("Kjøp i butikk {}", inner.cfg.shop_id));
+        let description = clamp_description(&description);
+        let now = inner.now();
+        let phone = match &req.method {
+            PayMethod::Push {
+                customer: CustomerId::Phone(p),
+            } => Some(p.clone()),
+            _ => None,
+        };
+        let new_sale = NewSale {
+            shop_id: inner.cfg.shop_id.clone(),
+            till_id: inner.cfg.till_id.clone(),
+            staff_id: inner.cfg.staff_id.clone(),
+            currency: req.currency.code().to_owned(),
+            gross_total: gross,
+            vat_total: vat,
+            net_total: net,
+            training: false,
+            tender: "vipps".into(),
+            description: Some(description.clone()),
+            lines: req.lines.clone(),
+            payment: NewPayment {
+                api: store_api(req.api),
+                msn: inner.cfg.msn.clone(),
+                flow: match flow {
+                    FlowSpec::Push(_) => crate::store::Flow::Push,
+                    FlowSpec::Qr => crate::store::Flow::Qr,
+                },
+                customer_phone: phone,
+            },
+            created_at: now,
+        };
+        let open_deadline = now + inner.cfg.open_window;
+        let total_deadline = now + inner.cfg.total_window;
+        let api = req.api;
+        let ids = inner
+            .store
+            .run(move |s| {
+                let ids = s.begin_sale(&new_sale)?;
+                s.set_payment_deadlines(ids.payment_id, Some(open_deadline), Some(total_deadline))?;
+                if api == ApiKind::Psp {
+                    s.set_psp_transaction_id(ids.payment_id, &psp_transaction_id(&ids.reference))?;
+                }
+                Ok(ids)
+            })
+            .await?;
+        let receipt = ReceiptSpec {
+            lines: receipt_lines(&req.lines),
+            receipt_number: ids.receipt_number.clone(),
+            pos_id: format!("{}-{}", inner.cfg.shop_id, inner.cfg.till_id),
+        };
+        let resume = Resume {
+            payment_id: ids.payment_id,
+            sale_id: ids.sale_id,
+            reference: ids.reference.clone(),
+            api,
+            amount: Money::new(gross, req.currency),
+            keys: ids.keys.clone(),
+            receipt_number: ids.receipt_number.clone(),
+            receipt,
+            flow: Some(flow),
+            description,
+            open_deadline,
+            total_deadline,
+            state: crate::engine::events::PaymentState::Creating,
+            need_create: true,
+            recovered: None,
+        };
+        driver::spawn(inner.clone(), resume);
+        Ok(ids.payment_id)
+    }
+
+    /// The cashier aborts: cancel (ePayment `cancelTransactionOnly`), then read back. If the
+    /// customer approved meanwhile the payment goes to `needs_decision`.
+    pub fn cancel_payment(&self, payment_id: i64) -> Result<(), EngineError> {
+        if self.inner.send_driver(payment_id, DriverMsg::Cancel) {
+            Ok(())
+        } else {
+            Err(EngineError::UnknownPayment(payment_id))
+        }
+    }
+
+    /// Settle a payment in `needs_decision`: complete (capture) or void (release), recording
+    /// who decided and why in the journal.
+    pub fn resolve_after_cancel(
+        &self,
+        payment_id: i64,
+        resolution: Resolution,
+        staff_id: &str,
+        why: &str,
+    ) -> Result<(), EngineError> {
+        if self.inner.send_driver(
+            payment_id,
+            DriverMsg::Resolve {
+                resolution,
+                staff_id: staff_id.to_owned(),
+                why: why.to_owned(),
+            },
+        ) {
+            Ok(())
+        } else {
+            Err(EngineError::UnknownPayment(payment_id))
+        }
+    }
+
+    /// Refund (part of) a captured payment through the outbox. Returns the outbox row id.
+    pub async fn refund(
+        &self,
+        payment_id: i64,
+        amount: Money,
+        staff_id: &str,
+    ) -> Result<i64, EngineError> {
+        crate::engine::worker::enqueue_refund(&self.inner, payment_id, amount, staff_id).await
+    }
+}
+
+fn validate_customer(api: ApiKind, c: &CustomerId) -> Result<(), EngineError> {
+    match c {
+        CustomerId::Phone(p) => {
+            let digits_ok = p.chars().all(|c| c.is_ascii_digit());
+            let len_ok = match api {
+                ApiKind::Epayment => (10..=15).contains(&p.len()),
+                // eCom / PSP take the 8-digit Norwegian number (country code removed later).
+                ApiKind::Ecom | ApiKind::Psp => p.len() == 8 || (p.len() == 10 && p.starts_with("47")),
+            };
+            if digits_ok && len_ok {
+                Ok(())
+            } else {
+                Err(EngineError::Invalid(Text::new(
+                    format!(
+                        "Telefonnummeret «{p}» er ugyldig. Skriv landkode og nummer, f.eks. 4791234567."
+                    ),
+                    format!(
+                        "The phone number \"{p}\" is invalid. Enter country code and number, e.g. 4791234567."
+                    ),
+                )))
+            }
+        }
+        CustomerId::PersonalQr(q) => {
+            if api != ApiKind::Epayment {
+                return Err(EngineError::Invalid(Text::new(
+                    "Personlig QR fungerer bare med ePayment. Velg ePayment eller skriv inn telefonnummeret.",
+                    "A personal QR only works with ePayment. Choose ePayment or type the phone number.",
+                )));
+            }
+            if (5..=255).contains(&q.chars().count()) {
+                Ok(())
+            } else {
+                Err(EngineError::Invalid(Text::new(
+                    "Den skannede QR-koden er ikke en gyldig personlig QR (5–255 tegn). Skann igjen.",
+                    "The scanned QR is not a valid personal QR (5–255 characters). Scan again.",
+                )))
+            }
+        }
+    }
+}
+
+fn clamp_description(d: &str) -> String {
+    let mut s: String = d.chars().take(100).collect();
+    while s.chars().count() < 3 {
+        s.push('.');
+    }
+    s
+}
+
+pub(crate) fn store_api(api: ApiKind) -> crate::store::Api {
+    match api {
+        ApiKind::Epayment => crate::store::Api::Epayment,
+        ApiKind::Ecom => crate::store::Api::Ecom,
+        ApiKind::Psp => crate::store::Api::Psp,
+    }
+}
+
+pub(crate) fn api_kind(api: crate::store::Api) -> ApiKind {
+    match api {
+        crate::store::Api::Epayment => ApiKind::Epayment,
+        crate::store::Api::Ecom => ApiKind::Ecom,
+        crate::store::Api::Psp => ApiKind::Psp,
+    }
+}
+
+/// PSP transaction id for a reference: lower-case, `[a-z0-9-]`, ≤ 36 characters.
+pub fn psp_transaction_id(reference: &str) -> String {
+    let lower = reference.to_ascii_lowercase();
+    if lower.len() <= 36 {
+        lower
+    } else {
+        crate::engine::outbox_payload::derived_key("psp", &lower)
+    }
+}
+
+/// Receipt lines from journal lines: amounts non-negative, returns flagged with `is_return`
+/// (as Order Management requires); the VAT identity holds per line.
+pub(crate) fn receipt_lines(lines: &[NewSaleLine]) -> Vec<ReceiptLineSpec> {
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            ReceiptLineSpec {
+                name: l.name.clone(),
+                id: l.product_id.clone().unwrap_or_else(|| format!("line-{}", i + 1)),
+                total_amount: l.gross,
+                total_amount_excluding_tax: l.net,
+                total_tax_amount: l.vat,
+                tax_rate: l.vat_rate,
+                quantity: l.quantity.replace(',', "."),
+                unit: l.unit.clone(),
+                unit_price: l.unit_price,
+                discount: l.discount,
+                is_return: l.is_return,
+            }
+        })
+        .collect()
+}

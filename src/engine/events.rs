@@ -1,0 +1,180 @@
+//! What the engine tells the UI: payment snapshots, network state, outbox counts, recovery.
+
+use crate::domain::money::Money;
+use crate::lang::Text;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// Which Vipps API carries a payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ApiKind {
+    #[default]
+    Epayment,
+    Ecom,
+    Psp,
+}
+
+impl ApiKind {
+    pub const fn code(self) -> &'static str {
+        match self {
+            ApiKind::Epayment => "epayment",
+            ApiKind::Ecom => "ecom",
+            ApiKind::Psp => "psp",
+        }
+    }
+
+    /// Parse `epayment|ecom|psp` (CLI, config).
+    pub fn parse(s: &str) -> Option<ApiKind> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "epayment" => Some(ApiKind::Epayment),
+            "ecom" => Some(ApiKind::Ecom),
+            "psp" => Some(ApiKind::Psp),
+            _ => None,
+        }
+    }
+}
+
+/// The cashier-facing state of a payment: a stable code for screens, logs and `--json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentState {
+    /// Written to the journal; create request on its way (or being retried).
+    Creating,
+    /// Phase 1: waiting for the customer to open the push / scan the QR (≤ 5 min).
+    WaitingForCustomer,
+    /// Phase 2: the customer opened it; waiting for approval (≤ 5 more min).
+    WaitingForApproval,
+    /// Approved; capture not yet sent.
+    Authorized,
+    /// Capture sent, waiting for its result.
+    Capturing,
+    /// Captured in full. Hand over the goods.
+    Paid,
+    /// The cashier asked to abort; cancel sent, reading back.
+    Cancelling,
+    /// The customer approved while the cashier aborted: the cashier must choose
+    /// [`crate::engine::Resolution::Complete`] or [`crate::engine::Resolution::Void`].
+    NeedsDecision,
+    /// Authorized money released on purpose after an abort (voided / refunded).
+    Voided,
+    Rejected,
+    Expired,
+    Cancelled,
+    Failed,
+}
+
+impl PaymentState {
+    pub const fn code(self) -> &'static str {
+        match self {
+            PaymentState::Creating => "creating",
+            PaymentState::WaitingForCustomer => "waiting_for_customer",
+            PaymentState::WaitingForApproval => "waiting_for_approval",
+            PaymentState::Authorized => "authorized",
+            PaymentState::Capturing => "capturing",
+            PaymentState::Paid => "paid",
+            PaymentState::Cancelling => "cancelling",
+            PaymentState::NeedsDecision => "needs_decision",
+            PaymentState::Voided => "voided",
+            PaymentState::Rejected => "rejected",
+            PaymentState::Expired => "expired",
+            PaymentState::Cancelled => "cancelled",
+            PaymentState::Failed => "failed",
+        }
+    }
+
+    /// No more changes will come for this payment (except staff follow-ups).
+    pub const fn is_final(self) -> bool {
+        matches!(
+            self,
+            PaymentState::Paid
+                | PaymentState::Voided
+                | PaymentState::Rejected
+                | PaymentState::Expired
+                | PaymentState::Cancelled
+                | PaymentState::Failed
+        )
+    }
+
+    /// Short bilingual label for screens.
+    pub fn label(self) -> Text {
+        match self {
+            PaymentState::Creating => Text::new("Starter betaling", "Starting payment"),
+            PaymentState::WaitingForCustomer => {
+                Text::new("Venter på at kunden åpner", "Waiting for the customer to open")
+            }
+            PaymentState::WaitingForApproval => {
+                Text::new("Venter på godkjenning", "Waiting for approval")
+            }
+            PaymentState::Authorized => Text::new("Godkjent", "Approved"),
+            PaymentState::Capturing => Text::new("Trekker beløpet", "Capturing"),
+            PaymentState::Paid => Text::new("Betalt", "Paid"),
+            PaymentState::Cancelling => Text::new("Avbryter", "Cancelling"),
+            PaymentState::NeedsDecision => Text::new(
+                "Kunden godkjente etter avbrudd – velg fullfør eller annuller",
+                "Customer approved after abort – choose complete or void",
+            ),
+            PaymentState::Voided => Text::new("Annullert", "Voided"),
+            PaymentState::Rejected => Text::new("Avvist av kunden", "Rejected by the customer"),
+            PaymentState::Expired => Text::new("Utløpt", "Expired"),
+            PaymentState::Cancelled => Text::new("Avbrutt", "Cancelled"),
+            PaymentState::Failed => Text::new("Feilet", "Failed"),
+        }
+    }
+}
+
+/// Everything a screen needs to draw one payment. Published on every change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PaymentSnapshot {
+    /// Journal id of the payment.
+    pub id: i64,
+    /// Journal id of the sale.
+    pub sale_id: i64,
+    pub reference: String,
+    pub api: ApiKind,
+    pub amount: Money,
+    /// Amount captured so far (checked against the capture response).
+    pub captured: Money,
+    pub state: PaymentState,
+    /// Why it is in this state (cashier-readable, both languages). Empty for plain progress.
+    pub reason: Option<Text>,
+    /// Seconds left for the customer to open the push / scan the QR (phase 1), if counting.
+    pub open_left: Option<u64>,
+    /// Seconds left to approve (phase 2 runs until the full 10 minutes are up), if counting.
+    pub approve_left: Option<u64>,
+    /// What the UI encodes as a QR (ePayment TEXT/TARGETURL, eCom landing URL, PSP redirect).
+    pub qr_payload: Option<String>,
+    pub receipt_number: String,
+    /// When this snapshot was taken (engine clock).
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// Whether Vipps can be reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NetworkState {
+    Online,
+    Offline,
+}
+
+/// One sale brought back to its true state on start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecoveredSale {
+    pub snapshot: PaymentSnapshot,
+    /// The state the journal had before recovery (`creating`, `waiting_for_customer`, ...).
+    pub was: PaymentState,
+    /// What recovery did, for the cashier (both languages).
+    pub outcome: Text,
+}
+
+/// Events the engine publishes (a `tokio::sync::broadcast` channel; see `Engine::subscribe`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EngineEvent {
+    Payment(PaymentSnapshot),
+    Network(NetworkState),
+    /// Outbox rows not yet done, and dead rows that need staff.
+    Outbox { pending: u64, dead: u64 },
+    /// Published once after recovery on start (possibly empty).
+    Recovered(Vec<RecoveredSale>),
+}

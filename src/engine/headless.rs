@@ -1,0 +1,273 @@
+//! Headless commands for kiosks, scripts and support: `kasse pay`, `kasse queue`,
+//! `kasse doctor`. Output goes to the writer given (stdout in `main.rs`); the functions return
+//! the process exit code.
+
+use crate::domain::money::{Currency, Money};
+use crate::engine::core::{Engine, NewSaleRequest, PayMethod};
+use crate::engine::events::{ApiKind, EngineEvent, NetworkState, PaymentState};
+use crate::engine::headless_fmt::{json_line, result_line, text_line};
+use crate::engine::provider::CustomerId;
+use crate::lang::{Lang, Text};
+use crate::store::{AsyncStore, OutboxFilter};
+use std::io::Write;
+use tokio::sync::broadcast::error::RecvError;
+
+/// `kasse pay` arguments (clap lives in `main.rs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayArgs {
+    /// Cashier input, e.g. `49,90`.
+    pub amount: String,
+    /// Phone number (any common form; normalised to an MSISDN).
+    pub phone: Option<String>,
+    /// Show a QR instead of sending a push.
+    pub qr: bool,
+    pub api: ApiKind,
+    pub description: Option<String>,
+    /// One JSON object per state change.
+    pub json: bool,
+    pub currency: Currency,
+    pub lang: Lang,
+}
+
+/// Errors before a payment starts (bad arguments, engine refused).
+#[derive(Debug, thiserror::Error)]
+pub enum HeadlessError {
+    #[error("{}", .0.en)]
+    Input(Text),
+    #[error(transparent)]
+    Engine(#[from] crate::engine::core::EngineError),
+    #[error("cannot write output: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+impl HeadlessError {
+    pub fn message(&self) -> Text {
+        match self {
+            HeadlessError::Input(t) => t.clone(),
+            HeadlessError::Engine(e) => e.message(),
+            HeadlessError::Io(e) => Text::new(
+                format!("Kan ikke skrive utdata: {e}"),
+                format!("Cannot write output: {e}"),
+            ),
+            HeadlessError::Store(e) => e.message(),
+        }
+    }
+}
+
+/// Parse the `--phone` value for an API: ePayment wants the MSISDN (`4791234567`), eCom/PSP the
+/// 8-digit Norwegian number.
+pub fn parse_phone(api: ApiKind, input: &str) -> Result<String, HeadlessError> {
+    let bad = || {
+        HeadlessError::Input(Text::new(
+            format!(
+                "--phone: «{input}» er ikke et gyldig mobilnummer; skriv f.eks. 91234567 eller +47 912 34 567"
+            ),
+            format!(
+                "--phone: \"{input}\" is not a valid mobile number; write e.g. 91234567 or +47 912 34 567"
+            ),
+        ))
+    };
+    let mut digits = String::new();
+    let trimmed = input.trim();
+    let plus = trimmed.starts_with('+');
+    for c in trimmed.trim_start_matches('+').chars() {
+        match c {
+            '0'..='9' => digits.push(c),
+            ' ' | '-' | '.' | '(' | ')' => {}
+            _ => return Err(bad()),
+        }
+    }
+    let msisdn = if plus {
+        digits
+    } else if let Some(rest) = digits.strip_prefix("00") {
+        rest.to_owned()
+    } else if digits.len() == 8 {
+        format!("47{digits}")
+    } else {
+        digits
+    };
+    if !(10..=15).contains(&msisdn.len()) || msisdn.starts_with('0') {
+        return Err(bad());
+    }
+    match api {
+        ApiKind::Epayment => Ok(msisdn),
+        ApiKind::Ecom | ApiKind::Psp => match msisdn.strip_prefix("47") {
+            Some(n) if n.len() == 8 => Ok(n.to_owned()),
+            _ => Err(HeadlessError::Input(Text::new(
+                format!("--phone: «{input}»: eCom og PSP tar bare norske nummer (8 sifre)"),
+                format!("--phone: \"{input}\": eCom and PSP take Norwegian numbers only (8 digits)"),
+            ))),
+        },
+    }
+}
+
+/// Build the sale request from `kasse pay` arguments.
+pub fn pay_request(args: &PayArgs) -> Result<NewSaleRequest, HeadlessError> {
+    let amount = Money::parse_input(&args.amount, args.currency).map_err(|e| {
+        let t = e.text();
+        HeadlessError::Input(Text::new(format!("--amount: {}", t.nb), format!("--amount: {}", t.en)))
+    })?;
+    let method = match (&args.phone, args.qr) {
+        (Some(_), true) => {
+            return Err(HeadlessError::Input(Text::new(
+                "Bruk enten --phone eller --qr, ikke begge.",
+                "Use either --phone or --qr, not both.",
+            )));
+        }
+        (Some(p), false) => PayMethod::Push {
+            customer: CustomerId::Phone(parse_phone(args.api, p)?),
+        },
+        (None, true) => PayMethod::Qr,
+        (None, false) => {
+            return Err(HeadlessError::Input(Text::new(
+                "Oppgi kundens mobilnummer med --phone, eller vis en QR-kode med --qr.",
+                "Give the customer's phone with --phone, or show a QR code with --qr.",
+            )));
+        }
+    };
+    Ok(NewSaleRequest::single_amount(
+        amount,
+        method,
+        args.api,
+        args.description.clone(),
+    ))
+}
+
+/// `kasse pay`: one sale through the engine. Prints each state change (with the countdowns),
+/// the QR with `--qr`, and a last `result:` line. Returns the exit code (0 = paid).
+pub async fn pay<W: Write>(engine: &Engine, args: &PayArgs, out: &mut W) -> Result<i32, HeadlessError> {
+    let req = pay_request(args)?;
+    let mut rx = engine.subscribe();
+    let id = match engine.start_payment(req).await {
+        Ok(id) => id,
+        Err(e) => {
+            let m = e.message();
+            if args.json {
+                let v = serde_json::json!({
+                    "time": crate::clock::rfc3339_millis(time::OffsetDateTime::now_utc()),
+                    "state": "refused",
+                    "reason": m.en,
+                    "reason_nb": m.nb,
+                });
+                writeln!(out, "{v}")?;
+            }
+            writeln!(out, "result: refused reference=- reason={}", m.get(args.lang))?;
+            return Ok(1);
+        }
+    };
+    let mut last_state: Option<PaymentState> = None;
+    let mut qr_shown = false;
+    loop {
+        let ev = match rx.recv().await {
+            Ok(ev) => ev,
+            Err(RecvError::Lagged(_)) => {
+                // Missed some events: fall back on the last snapshot.
+                match engine.snapshot(id) {
+                    Some(s) => EngineEvent::Payment(s),
+                    None => continue,
+                }
+            }
+            Err(RecvError::Closed) => {
+                writeln!(out, "result: failed reference=- reason=engine stopped")?;
+                return Ok(1);
+            }
+        };
+        match ev {
+            EngineEvent::Payment(s) if s.id == id => {
+                if args.qr
+                    && !qr_shown
+                    && let Some(p) = &s.qr_payload
+                {
+                    qr_shown = true;
+                    if !args.json {
+                        match crate::engine::qr::render_terminal(p) {
+                            Ok(q) => writeln!(out, "{q}")?,
+                            Err(e) => writeln!(out, "{e}")?,
+                        }
+                        writeln!(out, "QR: {p}")?;
+                    }
+                }
+                if last_state != Some(s.state) {
+                    last_state = Some(s.state);
+                    if args.json {
+                        writeln!(out, "{}", json_line(&s))?;
+                    } else {
+                        writeln!(out, "{}", text_line(&s, args.lang))?;
+                    }
+                    out.flush()?;
+                }
+                if s.state.is_final() {
+                    let (line, ok) = result_line(&s, args.lang);
+                    writeln!(out, "{line}")?;
+                    out.flush()?;
+                    return Ok(if ok { 0 } else { 1 });
+                }
+            }
+            EngineEvent::Network(n) if !args.json => {
+                let t = match n {
+                    NetworkState::Offline => Text::new(
+                        "Vipps kan ikke nås – prøver igjen…",
+                        "Vipps cannot be reached – retrying…",
+                    ),
+                    NetworkState::Online => Text::new("Vipps er tilgjengelig igjen.", "Vipps is reachable again."),
+                };
+                writeln!(out, "network: {}", t.get(args.lang))?;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `kasse queue`: list the outbox rows (every row not done, plus dead rows). Returns 0, or 1 when
+/// dead rows need staff.
+pub async fn queue_list<W: Write>(store: &AsyncStore, out: &mut W) -> Result<i32, HeadlessError> {
+    let rows = store.run(|s| s.list(OutboxFilter::All)).await?;
+    let mut dead = 0;
+    writeln!(
+        out,
+        "{:>5}  {:<10} {:<9} {:>3}  {:<28} {:<24} last error",
+        "id", "kind", "status", "try", "reference", "next attempt"
+    )?;
+    for r in &rows {
+        if r.status == crate::store::OutboxStatus::Dead && r.acknowledged_at.is_none() {
+            dead += 1;
+        }
+        writeln!(
+            out,
+            "{:>5}  {:<10} {:<9} {:>3}  {:<28} {:<24} {}",
+            r.id,
+            r.kind.as_str(),
+            r.status.as_str(),
+            r.attempts,
+            r.reference.clone().unwrap_or_default(),
+            crate::clock::rfc3339_millis(r.next_attempt_at),
+            r.last_error.clone().unwrap_or_default()
+        )?;
+    }
+    let open = rows
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.status,
+                crate::store::OutboxStatus::Pending | crate::store::OutboxStatus::InFlight
+            )
+        })
+        .count();
+    writeln!(out, "rows: {} open: {open} dead: {dead}", rows.len())?;
+    Ok(if dead > 0 { 1 } else { 0 })
+}
+
+/// `kasse queue --drain`: send every due row now (same keys), wait up to `max_wait` for
+/// back-off, then list what is left. Exit 0 when nothing is open or dead.
+pub async fn queue_drain<W: Write>(
+    engine: &Engine,
+    max_wait: std::time::Duration,
+    out: &mut W,
+) -> Result<i32, HeadlessError> {
+    let (handled, open) = crate::engine::worker::drain_until_idle(&engine.inner, max_wait).await;
+    writeln!(out, "drained: {handled} attempts, {open} rows still open")?;
+    let code = queue_list(&engine.inner.store, out).await?;
+    Ok(if open > 0 { 1 } else { code })
+}

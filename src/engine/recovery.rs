@@ -1,0 +1,134 @@
+//! Recovery on start: every unfinished payment is read back from Vipps and driven to its true
+//! state (authorized → captured, pending → keep polling until its 10 minutes are up, create
+//! outcome unknown → read, not found → create again with the same key). In-flight outbox rows
+//! were reset to pending by `Store::open`; the worker retries them with their keys.
+
+use crate::domain::money::{Currency, Money};
+use crate::engine::core::{Engine, EngineError, api_kind, receipt_lines};
+use crate::engine::driver::{self, Resume, from_pay_state};
+use crate::engine::events::{EngineEvent, PaymentState, RecoveredSale};
+use crate::engine::provider::{FlowSpec, ReceiptSpec};
+use crate::lang::Text;
+use std::time::Duration;
+
+/// How long recovery waits for the first read of each payment before reporting it.
+const FIRST_READ_WAIT: Duration = Duration::from_secs(20);
+
+fn outcome_text(was: PaymentState, now: &crate::engine::events::PaymentSnapshot) -> Text {
+    use PaymentState as S;
+    match now.state {
+        S::Paid if was == S::Paid => Text::new("Betalt.", "Paid."),
+        S::Paid => Text::new(
+            "Kunden hadde godkjent; beløpet er nå trukket. Salget er betalt.",
+            "The customer had approved; the amount is now captured. The sale is paid.",
+        ),
+        S::Capturing | S::Authorized => Text::new(
+            "Kunden har godkjent; beløpet trekkes nå.",
+            "The customer approved; capturing the amount now.",
+        ),
+        S::WaitingForCustomer | S::WaitingForApproval | S::Creating => Text::new(
+            "Venter fortsatt på kunden; kassen følger med til de 10 minuttene er ute.",
+            "Still waiting for the customer; the till keeps checking until the 10 minutes are up.",
+        ),
+        S::NeedsDecision => Text::new(
+            "Kunden godkjente mens salget ble avbrutt – velg fullfør eller annuller.",
+            "The customer approved while the sale was being aborted – choose complete or void.",
+        ),
+        S::Cancelling => Text::new("Avbryter betalingen.", "Cancelling the payment."),
+        _ => now
+            .reason
+            .clone()
+            .unwrap_or_else(|| now.state.label()),
+    }
+}
+
+impl Engine {
+    /// Bring every unfinished payment to its true state; see the module docs. Called by
+    /// [`Engine::start`]; safe to call again (payments with a live driver are skipped).
+    pub async fn recover(&self) -> Result<Vec<RecoveredSale>, EngineError> {
+        let inner = &self.inner;
+        let rows = inner.store.run(|s| s.unfinished_payments()).await?;
+        let mut waits = Vec::new();
+        for p in rows {
+            let running = inner
+                .drivers
+                .lock()
+                .map(|m| m.contains_key(&p.id))
+                .unwrap_or(false);
+            if running {
+                continue;
+            }
+            let sale_id = p.sale_id;
+            let sale = inner.store.run(move |s| s.sale(sale_id)).await?;
+            let Some(sale) = sale else { continue };
+            let lines: Vec<crate::store::NewSaleLine> =
+                sale.lines.iter().map(|l| l.line.clone()).collect();
+            let currency = Currency::parse(&p.currency).unwrap_or(Currency::Nok);
+            let was = from_pay_state(p.state);
+            let created = p.created_at;
+            let open_deadline = p
+                .user_deadline_at
+                .unwrap_or(created + inner.cfg.open_window);
+            let total_deadline = p
+                .approval_deadline_at
+                .unwrap_or(created + inner.cfg.total_window);
+            // The create body can be rebuilt for QR payments. Push payments store only the last
+            // digits of the phone (privacy), so a push create that never reached Vipps fails
+            // cleanly instead of being re-sent.
+            let flow = match p.flow {
+                crate::store::Flow::Qr => Some(FlowSpec::Qr),
+                crate::store::Flow::Push => None,
+            };
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let resume = Resume {
+                payment_id: p.id,
+                sale_id: p.sale_id,
+                reference: p.reference.clone(),
+                api: api_kind(p.api),
+                amount: Money::new(p.amount, currency),
+                keys: p.keys.clone(),
+                receipt_number: sale.sale.receipt_number.clone(),
+                receipt: ReceiptSpec {
+                    lines: receipt_lines(&lines),
+                    receipt_number: sale.sale.receipt_number.clone(),
+                    pos_id: format!("{}-{}", sale.sale.shop_id, sale.sale.till_id),
+                },
+                flow,
+                description: sale
+                    .sale
+                    .description
+                    .clone()
+                    .unwrap_or_else(|| format!("Kjøp i butikk {}", sale.sale.shop_id)),
+                open_deadline,
+                total_deadline,
+                state: if was == PaymentState::Cancelling {
+                    PaymentState::Cancelling
+                } else if was == PaymentState::Authorized {
+                    PaymentState::Capturing
+                } else {
+                    was
+                },
+                need_create: false,
+                recovered: Some(tx),
+            };
+            tracing::info!(reference = %p.reference, state = was.code(), "recovering payment");
+            driver::spawn_recovered(inner.clone(), resume, was == PaymentState::Cancelling);
+            waits.push((was, rx));
+        }
+        let mut out = Vec::new();
+        for (was, rx) in waits {
+            if let Ok(Ok(snapshot)) = tokio::time::timeout(FIRST_READ_WAIT, rx).await {
+                let outcome = outcome_text(was, &snapshot);
+                out.push(RecoveredSale {
+                    snapshot,
+                    was,
+                    outcome,
+                });
+            }
+        }
+        inner.worker_kick.notify_one();
+        inner.publish(EngineEvent::Recovered(out.clone()));
+        inner.publish_outbox_counts().await;
+        Ok(out)
+    }
+}

@@ -1,0 +1,499 @@
+//! The outbox worker: drains due rows (capture, cancel, refund, receipts, PSP status) with
+//! back-off. A row's key never changes; rows end `done` or `dead` (with the reason, visible to
+//! staff). The worker is kicked at once when a row is enqueued, so capture follows approval
+//! within one round trip.
+
+use crate::domain::money::{Currency, Money};
+use crate::engine::core::{EngineError, Inner};
+use crate::engine::driver::DriverMsg;
+use crate::engine::events::ApiKind;
+use crate::engine::outbox_payload::{Payload, StoredReceipt, derived_key};
+use crate::engine::provider::{ErrorClass, ProviderError, ReceiptSpec};
+use crate::lang::Text;
+use crate::store::{NewOperation, NewOutbox, OpOutcome, OutboxKind, OutboxRow, PayState};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Rows claimed per round.
+const BATCH: usize = 16;
+
+pub(crate) fn spawn(inner: Arc<Inner>) {
+    tokio::spawn(run(inner));
+}
+
+async fn run(inner: Arc<Inner>) {
+    let mut shutdown = inner.shutdown.subscribe();
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        let wait = drain_once(&inner).await;
+        tokio::select! {
+            _ = inner.worker_kick.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}
+
+/// Claim and run every due row once. Returns how long to sleep before looking again.
+pub(crate) async fn drain_once(inner: &Arc<Inner>) -> Duration {
+    let idle = Duration::from_secs(1);
+    if inner.is_offline() {
+        // The probe flips us back online and kicks the worker.
+        return inner.cfg.probe_interval;
+    }
+    let now = inner.now();
+    let rows = match inner.store.run(move |s| s.claim_due(now, BATCH)).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "outbox: cannot claim rows");
+            return idle;
+        }
+    };
+    if !rows.is_empty() {
+        let mut set = tokio::task::JoinSet::new();
+        for row in rows {
+            let inner = inner.clone();
+            set.spawn(async move { handle(&inner, row).await });
+        }
+        while set.join_next().await.is_some() {}
+        inner.publish_outbox_counts().await;
+        return Duration::ZERO;
+    }
+    // Sleep until the next row is due (engine clock), at most `idle`.
+    match inner.store.run(|s| s.next_due_at()).await {
+        Ok(Some(t)) => {
+            let d = t - inner.now();
+            if d.is_negative() {
+                Duration::from_millis(5)
+            } else {
+                Duration::try_from(d).unwrap_or(idle).min(idle)
+            }
+        }
+        _ => idle,
+    }
+}
+
+/// Run rows until none is due or `deadline` passes (headless `kasse queue --drain`).
+/// Returns (done-or-dead rows handled, rows still open).
+pub(crate) async fn drain_until_idle(inner: &Arc<Inner>, deadline: Duration) -> (usize, i64) {
+    let start = tokio::time::Instant::now();
+    let mut handled = 0;
+    loop {
+        let now = inner.now();
+        let rows = inner
+            .store
+            .run(move |s| s.claim_due(now, BATCH))
+            .await
+            .unwrap_or_default();
+        if rows.is_empty() {
+            let open = inner.store.run(|s| s.pending_count()).await.unwrap_or(0);
+            if open == 0 || start.elapsed() >= deadline {
+                return (handled, open);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        }
+        for row in rows {
+            handled += 1;
+            handle(inner, row).await;
+        }
+        if start.elapsed() >= deadline {
+            let open = inner.store.run(|s| s.pending_count()).await.unwrap_or(0);
+            return (handled, open);
+        }
+    }
+}
+
+fn outcome_of(e: &ProviderError) -> OpOutcome {
+    match e.class {
+        ErrorClass::Offline => OpOutcome::Transport,
+        ErrorClass::OutcomeUnknown if e.http_status.is_none() => OpOutcome::Timeout,
+        _ => OpOutcome::HttpError,
+    }
+}
+
+async fn journal(inner: &Inner, row: &OutboxRow, res: Result<(), &ProviderError>, detail: String) {
+    let now = inner.now();
+    let op = match res {
+        Ok(()) => NewOperation {
+            payment_id: row.payment_id,
+            outbox_id: Some(row.id),
+            idempotency_key: Some(row.idempotency_key.clone()),
+            request_summary: Some(detail),
+            ..NewOperation::new(row.kind.as_str(), OpOutcome::Ok, now)
+        },
+        Err(e) => NewOperation {
+            payment_id: row.payment_id,
+            outbox_id: Some(row.id),
+            idempotency_key: Some(row.idempotency_key.clone()),
+            request_summary: Some(detail),
+            http_status: e.http_status.map(i64::from),
+            error_code: e.code.clone(),
+            detail: Some(e.detail.clone()),
+            ..NewOperation::new(row.kind.as_str(), outcome_of(e), now)
+        },
+    };
+    if let Err(e) = inner.store.run(move |s| s.record_operation(&op)).await {
+        tracing::error!(error = %e, "outbox: cannot journal");
+    }
+}
+
+fn money(amount: i64, currency: &str) -> Money {
+    Money::new(amount, Currency::parse(currency).unwrap_or(Currency::Nok))
+}
+
+async fn handle(inner: &Arc<Inner>, row: OutboxRow) {
+    let payload: Payload = match serde_json::from_str(&row.payload_json) {
+        Ok(p) => p,
+        Err(e) => {
+            let reason = format!("unreadable payload: {e}");
+            let id = row.id;
+            let now = inner.now();
+            let _ = inner.store.run(move |s| s.mark_dead(id, &reason, now)).await;
+            return;
+        }
+    };
+    let key = row.idempotency_key.clone();
+    let result: Result<Option<crate::engine::provider::Amounts>, ProviderError> = match &payload {
+        Payload::Capture {
+            api,
+            id,
+            amount,
+            currency,
+        } => {
+            let m = money(*amount, currency);
+            match inner.backends.provider(*api).capture(id, m, &key).await {
+                Ok(r) => match r.amounts {
+                    // Check the captured amount in the response.
+                    Some(a) if a.captured < *amount => Err(ProviderError::new(
+                        ErrorClass::Rejected,
+                        Text::new(
+                            format!("Vipps trakk bare {} av {}. Kontakt support.", money(a.captured, currency), m),
+                            format!("Vipps captured only {} of {}. Contact support.", money(a.captured, currency), m),
+                        ),
+                        format!("capture response shows capturedAmount {} < {amount}", a.captured),
+                    )),
+                    a => Ok(a),
+                },
+                Err(e) => Err(e),
+            }
+        }
+        Payload::Cancel {
+            api,
+            id,
+            amount,
+            currency,
+            transaction_only,
+            ..
+        } => inner
+            .backends
+            .provider(*api)
+            .cancel(id, money(*amount, currency), *transaction_only, &key)
+            .await
+            .map(|r| r.amounts),
+        Payload::Refund {
+            api,
+            id,
+            amount,
+            currency,
+        } => inner
+            .backends
+            .provider(*api)
+            .refund(id, money(*amount, currency), &key)
+            .await
+            .map(|r| r.amounts),
+        Payload::Receipt {
+            api,
+            reference,
+            currency,
+            receipt,
+        } => {
+            let spec = ReceiptSpec::from(receipt);
+            let cur = Currency::parse(currency).unwrap_or(Currency::Nok);
+            inner
+                .backends
+                .receipts
+                .send_receipt(*api, reference, cur, &spec)
+                .await
+                .map(|()| None)
+        }
+        Payload::PspStatus {
+            psp_transaction_id,
+            status,
+            amount,
+            currency,
+        } => inner
+            .backends
+            .psp_status
+            .report(psp_transaction_id, status, money(*amount, currency))
+            .await
+            .map(|()| None),
+    };
+    inner.observe(result.as_ref().map(|_| ()));
+    let summary = format!("{} {}", row.kind, row.reference.clone().unwrap_or_default());
+    journal(inner, &row, result.as_ref().map(|_| ()), summary).await;
+    let now = inner.now();
+    match result {
+        Ok(amounts) => {
+            let id = row.id;
+            if let Err(e) = inner.store.run(move |s| s.complete(id, now)).await {
+                tracing::error!(error = %e, "outbox: cannot complete row");
+            }
+            on_done(inner, &row, &payload, amounts).await;
+        }
+        Err(e) => {
+            let attempts = u32::try_from(row.attempts).unwrap_or(u32::MAX);
+            // Money-moving rows never die of transient errors: they keep their key and retry.
+            let dead = !e.is_transient()
+                && !(e.class == ErrorClass::NotFound && attempts < inner.cfg.retry.max_attempts);
+            if dead {
+                let reason = format!("{} — {}", e.message.en, e.detail);
+                let id = row.id;
+                if let Err(se) = inner.store.run(move |s| s.mark_dead(id, &reason, now)).await {
+                    tracing::error!(error = %se, "outbox: cannot mark row dead");
+                }
+                on_dead(inner, &row, &payload, &e).await;
+            } else {
+                let delay = inner.cfg.retry.delay(attempts, e.retry_after);
+                let next = now + time::Duration::try_from(delay).unwrap_or(time::Duration::SECOND);
+                let id = row.id;
+                let err = format!("{}: {}", e.message.en, e.detail);
+                if let Err(se) = inner
+                    .store
+                    .run(move |s| s.reschedule(id, next, &err, now))
+                    .await
+                {
+                    tracing::error!(error = %se, "outbox: cannot reschedule row");
+                }
+            }
+        }
+    }
+}
+
+async fn on_done(
+    inner: &Arc<Inner>,
+    row: &OutboxRow,
+    payload: &Payload,
+    amounts: Option<crate::engine::provider::Amounts>,
+) {
+    let Some(pid) = row.payment_id else { return };
+    match payload {
+        Payload::Capture { .. } => {
+            if !inner.send_driver(pid, DriverMsg::CaptureDone { amounts }) {
+                // No live driver (recovery, headless drain): record the result ourselves.
+                let now = inner.now();
+                let r = inner
+                    .store
+                    .run(move |s| {
+                        let Some(p) = s.payment(pid)? else { return Ok(()) };
+                        if p.state == PayState::Captured {
+                            return Ok(());
+                        }
+                        let mut a = p.amounts;
+                        a.captured = a.captured.max(p.amount);
+                        s.transaction(|tx| {
+                            tx.update_payment_state(pid, PayState::Captured, None, Some(a), now)?;
+                            tx.set_sale_status(p.sale_id, crate::store::SaleStatus::Paid, None, now)
+                        })
+                    })
+                    .await;
+                if let Err(e) = r {
+                    tracing::error!(error = %e, "cannot record capture");
+                }
+                enqueue_after_capture(inner, pid).await;
+            }
+        }
+        Payload::Cancel { api, void, .. } => {
+            if *api == ApiKind::Psp {
+                enqueue_psp_status(inner, pid, "CANCELLED").await;
+            }
+            inner.send_driver(pid, DriverMsg::CancelDone { void: *void });
+        }
+        Payload::Refund { api, amount, .. } => {
+            if *api == ApiKind::Psp {
+                enqueue_psp_status_amount(inner, pid, "REFUNDED", *amount, &row.idempotency_key)
+                    .await;
+            }
+        }
+        Payload::Receipt { .. } | Payload::PspStatus { .. } => {}
+    }
+}
+
+async fn on_dead(inner: &Arc<Inner>, row: &OutboxRow, payload: &Payload, e: &ProviderError) {
+    let Some(pid) = row.payment_id else { return };
+    match payload {
+        Payload::Capture { .. } => {
+            inner.send_driver(
+                pid,
+                DriverMsg::CaptureFailed {
+                    reason: e.message.clone(),
+                },
+            );
+        }
+        Payload::Cancel { void, .. } => {
+            inner.send_driver(
+                pid,
+                DriverMsg::CancelFailed {
+                    reason: e.message.clone(),
+                    code: e.code.clone(),
+                    void: *void,
+                },
+            );
+        }
+        _ => {}
+    }
+}
+
+/// Follow-ups once a payment is captured: Order Management receipt for eCom, `updatestatus`
+/// CAPTURED for PSP. Idempotent (derived keys), so calling it twice is harmless.
+pub(crate) async fn enqueue_after_capture(inner: &Arc<Inner>, payment_id: i64) {
+    let rec = inner
+        .store
+        .run(move |s| {
+            let Some(p) = s.payment(payment_id)? else {
+                return Ok(None);
+            };
+            let sale = s.sale(p.sale_id)?;
+            Ok(Some((p, sale)))
+        })
+        .await;
+    let Ok(Some((p, Some(sale)))) = rec else {
+        return;
+    };
+    let api = crate::engine::core::api_kind(p.api);
+    let now = inner.now();
+    match api {
+        ApiKind::Ecom => {
+            let lines: Vec<crate::store::NewSaleLine> =
+                sale.lines.iter().map(|l| l.line.clone()).collect();
+            let receipt = ReceiptSpec {
+                lines: crate::engine::core::receipt_lines(&lines),
+                receipt_number: sale.sale.receipt_number.clone(),
+                pos_id: format!("{}-{}", sale.sale.shop_id, sale.sale.till_id),
+            };
+            let payload = Payload::Receipt {
+                api,
+                reference: p.reference.clone(),
+                currency: p.currency.clone(),
+                receipt: StoredReceipt::from(&receipt),
+            };
+            let row = NewOutbox {
+                kind: OutboxKind::Receipt,
+                payment_id: Some(payment_id),
+                reference: Some(p.reference.clone()),
+                idempotency_key: derived_key("om", &p.reference),
+                payload_json: payload.to_json(),
+            };
+            if let Err(e) = inner.store.run(move |s| s.enqueue(&row, now)).await {
+                tracing::error!(error = %e, "cannot enqueue OM receipt");
+            }
+        }
+        ApiKind::Psp => {
+            enqueue_psp_status(inner, payment_id, "CAPTURED").await;
+        }
+        ApiKind::Epayment => {}
+    }
+    inner.worker_kick.notify_one();
+    inner.publish_outbox_counts().await;
+}
+
+async fn enqueue_psp_status(inner: &Arc<Inner>, payment_id: i64, status: &'static str) {
+    let p = inner.store.run(move |s| s.payment(payment_id)).await;
+    let Ok(Some(p)) = p else { return };
+    enqueue_psp_status_amount(inner, payment_id, status, p.amount, &p.reference).await;
+}
+
+async fn enqueue_psp_status_amount(
+    inner: &Arc<Inner>,
+    payment_id: i64,
+    status: &'static str,
+    amount: i64,
+    seed: &str,
+) {
+    let p = inner.store.run(move |s| s.payment(payment_id)).await;
+    let Ok(Some(p)) = p else { return };
+    let psp_id = p
+        .psp_transaction_id
+        .clone()
+        .unwrap_or_else(|| crate::engine::core::psp_transaction_id(&p.reference));
+    let payload = Payload::PspStatus {
+        psp_transaction_id: psp_id,
+        status: status.to_owned(),
+        amount,
+        currency: p.currency.clone(),
+    };
+    let row = NewOutbox {
+        kind: OutboxKind::PspStatus,
+        payment_id: Some(payment_id),
+        reference: Some(p.reference.clone()),
+        idempotency_key: derived_key(&format!("psp{}", &status[..3].to_ascii_lowercase()), seed),
+        payload_json: payload.to_json(),
+    };
+    let now = inner.now();
+    if let Err(e) = inner.store.run(move |s| s.enqueue(&row, now)).await {
+        tracing::error!(error = %e, "cannot enqueue PSP status");
+    }
+    inner.worker_kick.notify_one();
+}
+
+/// Queue a refund (new key minted and stored with the row before any call).
+pub(crate) async fn enqueue_refund(
+    inner: &Arc<Inner>,
+    payment_id: i64,
+    amount: Money,
+    staff_id: &str,
+) -> Result<i64, EngineError> {
+    let staff = staff_id.to_owned();
+    let now = inner.now();
+    let id = inner
+        .store
+        .run(move |s| {
+            let p = s.payment(payment_id)?.ok_or(crate::store::StoreError::NotFound {
+                what: "payment",
+                id: payment_id.to_string(),
+            })?;
+            let api = crate::engine::core::api_kind(p.api);
+            let pid_at_vipps = if api == ApiKind::Psp {
+                p.psp_transaction_id
+                    .clone()
+                    .unwrap_or_else(|| crate::engine::core::psp_transaction_id(&p.reference))
+            } else {
+                p.reference.clone()
+            };
+            s.transaction(|tx| {
+                let key = tx.mint_key();
+                let payload = Payload::Refund {
+                    api,
+                    id: pid_at_vipps.clone(),
+                    amount: amount.minor(),
+                    currency: amount.currency().code().to_owned(),
+                };
+                let id = tx.enqueue(
+                    &NewOutbox {
+                        kind: OutboxKind::Refund,
+                        payment_id: Some(payment_id),
+                        reference: Some(p.reference.clone()),
+                        idempotency_key: key.clone(),
+                        payload_json: payload.to_json(),
+                    },
+                    now,
+                )?;
+                tx.record_operation(&NewOperation {
+                    sale_id: Some(p.sale_id),
+                    payment_id: Some(payment_id),
+                    outbox_id: Some(id),
+                    idempotency_key: Some(key),
+                    staff_id: Some(staff.clone()),
+                    detail: Some(format!("refund {} queued", amount.to_plain())),
+                    ..NewOperation::new("refund_requested", OpOutcome::Info, now)
+                })?;
+                Ok(id)
+            })
+        })
+        .await?;
+    inner.worker_kick.notify_one();
+    inner.publish_outbox_counts().await;
+    Ok(id)
+}
