@@ -1,1 +1,595 @@
-//! Configuration (work in progress)
+//! Configuration: `config.example.toml` documents every key.
+//!
+//! Loaded from `--config PATH` or `<platform config dir>/config.toml`
+//! (`directories::ProjectDirs::from("no", "kasse", "kasse")`). Secrets may come from the
+//! environment (`KASSE_CLIENT_ID`, `KASSE_CLIENT_SECRET`, `KASSE_SUBSCRIPTION_KEY`,
+//! `KASSE_MAKE_PAYMENT_TOKEN`, `KASSE_KIOSK_PIN`); `KASSE_MSN` and `KASSE_BASE_URL` override the
+//! file. Unknown keys and bad values are errors that quote the key and say what is expected.
+//! Secrets are held as [`SecretString`]: `{:?}` of a [`Config`] never shows them.
+
+use crate::api::{self, ApiSettings, RetryPolicy, SystemHeaders, Timeouts};
+use crate::domain::money::Currency;
+use crate::lang::Lang;
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Simulator credentials (the simulator accepts exactly these).
+pub const SIM_CLIENT_ID: &str = "kasse-sim-client";
+pub const SIM_CLIENT_SECRET: &str = "kasse-sim-secret";
+pub const SIM_SUBSCRIPTION_KEY: &str = "kasse-sim-subscription-key";
+pub const SIM_MSN: &str = "123456";
+/// Default simulator address when `environment = "sim"` and no `base_url` is given.
+pub const SIM_BASE_URL: &str = "http://127.0.0.1:8780";
+
+/// Environment variables read by [`Config::load`].
+pub const ENV_CLIENT_ID: &str = "KASSE_CLIENT_ID";
+pub const ENV_CLIENT_SECRET: &str = "KASSE_CLIENT_SECRET";
+pub const ENV_SUBSCRIPTION_KEY: &str = "KASSE_SUBSCRIPTION_KEY";
+pub const ENV_MSN: &str = "KASSE_MSN";
+pub const ENV_BASE_URL: &str = "KASSE_BASE_URL";
+pub const ENV_MAKE_PAYMENT_TOKEN: &str = "KASSE_MAKE_PAYMENT_TOKEN";
+pub const ENV_KIOSK_PIN: &str = "KASSE_KIOSK_PIN";
+
+/// Why the configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("config key `{key}` = {value}: expected {expected}")]
+    Invalid {
+        key: String,
+        value: String,
+        expected: String,
+    },
+    #[error("config key `{key}` is missing: {hint}")]
+    Missing { key: String, hint: String },
+    #[error("no platform config directory could be found; pass --config PATH")]
+    NoConfigDir,
+}
+
+fn invalid(key: &str, value: impl std::fmt::Display, expected: &str) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.to_owned(),
+        value: format!("{value}"),
+        expected: expected.to_owned(),
+    }
+}
+
+/// Which Vipps environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// The built-in simulator (default; safe).
+    #[default]
+    Sim,
+    /// Vipps test ("MT"), `https://apitest.vipps.no`.
+    Test,
+    /// Real money, `https://api.vipps.no`.
+    Production,
+}
+
+/// Which payment API the till uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ApiChoice {
+    #[default]
+    Epayment,
+    Ecom,
+    Psp,
+}
+
+// ---- raw file shape --------------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    vipps: RawVipps,
+    #[serde(default)]
+    shop: RawShop,
+    #[serde(default)]
+    psp: RawPsp,
+    #[serde(default)]
+    receipt: RawReceipt,
+    #[serde(default)]
+    ui: RawUi,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVipps {
+    environment: Option<Environment>,
+    base_url: Option<String>,
+    msn: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    subscription_key: Option<String>,
+    api: Option<ApiChoice>,
+    psp_id: Option<String>,
+    system_name: Option<String>,
+    system_version: Option<String>,
+    plugin_name: Option<String>,
+    plugin_version: Option<String>,
+    connect_timeout_ms: Option<u64>,
+    read_timeout_ms: Option<u64>,
+    max_attempts: Option<u32>,
+    max_retry_secs: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawShop {
+    name: Option<String>,
+    shop_id: Option<String>,
+    till_id: Option<String>,
+    currency: Option<String>,
+    language: Option<Lang>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPsp {
+    make_payment_listen: Option<String>,
+    make_payment_public_url: Option<String>,
+    make_payment_token: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReceipt {
+    category: Option<String>,
+    order_details_url: Option<String>,
+    logo: Option<PathBuf>,
+    barcode: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUi {
+    language: Option<Lang>,
+    kiosk: Option<bool>,
+    kiosk_pin: Option<String>,
+    keymap: Option<PathBuf>,
+    theme: Option<PathBuf>,
+    catalog: Option<PathBuf>,
+}
+
+// ---- validated config ------------------------------------------------------------------------
+
+/// `[vipps]`.
+#[derive(Debug, Clone)]
+pub struct VippsConfig {
+    pub environment: Environment,
+    pub base_url: String,
+    pub msn: String,
+    pub client_id: SecretString,
+    pub client_secret: SecretString,
+    pub subscription_key: SecretString,
+    pub api: ApiChoice,
+    pub psp_id: Option<String>,
+    pub system: SystemHeaders,
+    pub timeouts: Timeouts,
+    pub retry: RetryPolicy,
+}
+
+/// `[shop]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShopConfig {
+    pub name: String,
+    /// Short store code, used in payment references (e.g. `s1`).
+    pub shop_id: String,
+    /// Till code, used in references and as receipt `posId` (e.g. `t1`).
+    pub till_id: String,
+    pub currency: Currency,
+    pub language: Lang,
+}
+
+/// `[psp]`.
+#[derive(Debug, Clone)]
+pub struct PspConfig {
+    pub make_payment_listen: String,
+    pub make_payment_public_url: Option<String>,
+    pub make_payment_token: Option<SecretString>,
+}
+
+/// `[receipt]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptConfig {
+    pub category: api::order_management::Category,
+    pub order_details_url: Option<String>,
+    pub logo: Option<PathBuf>,
+    pub barcode: bool,
+}
+
+/// `[ui]`.
+#[derive(Debug, Clone)]
+pub struct UiConfig {
+    pub language: Lang,
+    pub kiosk: bool,
+    pub kiosk_pin: Option<SecretString>,
+    pub keymap: Option<PathBuf>,
+    pub theme: Option<PathBuf>,
+    pub catalog: Option<PathBuf>,
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub vipps: VippsConfig,
+    pub shop: ShopConfig,
+    pub psp: PspConfig,
+    pub receipt: ReceiptConfig,
+    pub ui: UiConfig,
+}
+
+fn short_code(key: &str, v: String) -> Result<String, ConfigError> {
+    if (1..=12).contains(&v.len()) && v.chars().all(|c| c.is_ascii_alphanumeric()) {
+        Ok(v)
+    } else {
+        Err(invalid(
+            key,
+            format!("{v:?}"),
+            "1–12 letters or digits (used in payment references), e.g. \"s1\"",
+        ))
+    }
+}
+
+impl Config {
+    /// The default file: `<platform config dir>/config.toml`.
+    pub fn default_path() -> Option<PathBuf> {
+        directories::ProjectDirs::from("no", "kasse", "kasse")
+            .map(|d| d.config_dir().join("config.toml"))
+    }
+
+    /// Load from `path` (must exist) or the default file (may be missing: then defaults,
+    /// i.e. the simulator), applying the real environment.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let (text, shown) = match path {
+            Some(p) => (
+                std::fs::read_to_string(p).map_err(|source| ConfigError::Io {
+                    path: p.to_owned(),
+                    source,
+                })?,
+                p.display().to_string(),
+            ),
+            None => {
+                let p = Config::default_path().ok_or(ConfigError::NoConfigDir)?;
+                match std::fs::read_to_string(&p) {
+                    Ok(t) => (t, p.display().to_string()),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        (String::new(), p.display().to_string())
+                    }
+                    Err(source) => return Err(ConfigError::Io { path: p, source }),
+                }
+            }
+        };
+        Config::parse(&text, &shown, &env)
+    }
+
+    /// Parse TOML text with an injected environment (tests pass a closure).
+    pub fn from_toml_str(
+        s: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        Config::parse(s, "<string>", env)
+    }
+
+    fn parse(
+        s: &str,
+        shown: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(s).map_err(|e| ConfigError::Parse {
+            path: shown.to_owned(),
+            message: e.to_string(),
+        })?;
+        Config::from_raw(raw, env)
+    }
+
+    fn from_raw(
+        raw: RawConfig,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let v = raw.vipps;
+        let environment = v.environment.unwrap_or_default();
+        let sim = environment == Environment::Sim;
+        let base_url = env(ENV_BASE_URL).or(v.base_url).unwrap_or_else(|| {
+            match environment {
+                Environment::Sim => SIM_BASE_URL,
+                Environment::Test => api::TEST_BASE_URL,
+                Environment::Production => api::PRODUCTION_BASE_URL,
+            }
+            .to_owned()
+        });
+        let base_url = api::http::check_base_url(&base_url)
+            .map_err(|e| invalid("vipps.base_url", format!("{base_url:?}"), &e))?;
+        if environment == Environment::Production && base_url != api::PRODUCTION_BASE_URL {
+            return Err(invalid(
+                "vipps.base_url",
+                format!("{base_url:?}"),
+                "https://api.vipps.no when environment = \"production\"",
+            ));
+        }
+        if environment == Environment::Test && base_url == api::PRODUCTION_BASE_URL {
+            return Err(invalid(
+                "vipps.base_url",
+                format!("{base_url:?}"),
+                "not the production host when environment = \"test\"",
+            ));
+        }
+        let secret = |key: &str,
+                      envk: &str,
+                      file: Option<String>,
+                      sim_default: &str|
+         -> Result<SecretString, ConfigError> {
+            match env(envk).or(file) {
+                Some(s) if !s.trim().is_empty() => Ok(SecretString::from(s.trim().to_owned())),
+                _ if sim => Ok(SecretString::from(sim_default.to_owned())),
+                _ => Err(ConfigError::Missing {
+                    key: key.to_owned(),
+                    hint: format!("set it in the file or in the environment variable {envk}"),
+                }),
+            }
+        };
+        let client_id = secret("vipps.client_id", ENV_CLIENT_ID, v.client_id, SIM_CLIENT_ID)?;
+        let client_secret = secret(
+            "vipps.client_secret",
+            ENV_CLIENT_SECRET,
+            v.client_secret,
+            SIM_CLIENT_SECRET,
+        )?;
+        let subscription_key = secret(
+            "vipps.subscription_key",
+            ENV_SUBSCRIPTION_KEY,
+            v.subscription_key,
+            SIM_SUBSCRIPTION_KEY,
+        )?;
+        let msn = match env(ENV_MSN).or(v.msn) {
+            Some(m) => m.trim().to_owned(),
+            None if sim => SIM_MSN.to_owned(),
+            None => {
+                return Err(ConfigError::Missing {
+                    key: "vipps.msn".to_owned(),
+                    hint: format!(
+                        "the merchant serial number (4–6 digits); set it in the file or in {ENV_MSN}"
+                    ),
+                });
+            }
+        };
+        if !(4..=6).contains(&msn.len()) || !msn.chars().all(|c| c.is_ascii_digit()) {
+            return Err(invalid(
+                "vipps.msn",
+                format!("{msn:?}"),
+                "4–6 digits, as a string, e.g. \"123456\"",
+            ));
+        }
+        let api_choice = v.api.unwrap_or_default();
+        if api_choice == ApiChoice::Psp && v.psp_id.is_none() && !sim {
+            return Err(ConfigError::Missing {
+                key: "vipps.psp_id".to_owned(),
+                hint: "api = \"psp\" needs the PSP-ID Vipps gave you".to_owned(),
+            });
+        }
+        let defaults = SystemHeaders::default();
+        let system = SystemHeaders {
+            name: v.system_name.unwrap_or(defaults.name),
+            version: v.system_version.unwrap_or(defaults.version),
+            plugin_name: v.plugin_name.unwrap_or(defaults.plugin_name),
+            plugin_version: v.plugin_version.unwrap_or(defaults.plugin_version),
+        };
+        system.check().map_err(|e| {
+            invalid(
+                "vipps.system_name/system_version/plugin_name/plugin_version",
+                "",
+                &e,
+            )
+        })?;
+        let connect = v.connect_timeout_ms.unwrap_or(3000);
+        if !(1000..=60_000).contains(&connect) {
+            return Err(invalid(
+                "vipps.connect_timeout_ms",
+                connect,
+                "1000–60000 (Vipps: at least 1 s)",
+            ));
+        }
+        let read = v.read_timeout_ms.unwrap_or(10_000);
+        if !(5000..=120_000).contains(&read) {
+            return Err(invalid(
+                "vipps.read_timeout_ms",
+                read,
+                "5000–120000 (Vipps: at least 5 s)",
+            ));
+        }
+        let mut retry = RetryPolicy::default();
+        if let Some(a) = v.max_attempts {
+            if !(1..=10).contains(&a) {
+                return Err(invalid("vipps.max_attempts", a, "1–10"));
+            }
+            retry.max_attempts = a;
+        }
+        if let Some(t) = v.max_retry_secs {
+            if !(1..=300).contains(&t) {
+                return Err(invalid("vipps.max_retry_secs", t, "1–300 seconds"));
+            }
+            retry.max_total = Duration::from_secs(t);
+        }
+
+        let s = raw.shop;
+        let currency_text = s.currency.unwrap_or_else(|| "NOK".to_owned());
+        let currency = Currency::parse(&currency_text).ok_or_else(|| {
+            invalid(
+                "shop.currency",
+                format!("{currency_text:?}"),
+                "\"NOK\", \"DKK\" or \"EUR\"",
+            )
+        })?;
+        if matches!(api_choice, ApiChoice::Ecom | ApiChoice::Psp) && currency != Currency::Nok {
+            return Err(invalid(
+                "shop.currency",
+                currency,
+                "\"NOK\" (eCom and PSP take NOK only)",
+            ));
+        }
+        let shop = ShopConfig {
+            name: s.name.unwrap_or_else(|| "kasse".to_owned()),
+            shop_id: short_code("shop.shop_id", s.shop_id.unwrap_or_else(|| "s1".to_owned()))?,
+            till_id: short_code("shop.till_id", s.till_id.unwrap_or_else(|| "t1".to_owned()))?,
+            currency,
+            language: s.language.unwrap_or_default(),
+        };
+
+        let p = raw.psp;
+        let listen = p
+            .make_payment_listen
+            .unwrap_or_else(|| "127.0.0.1:8099".to_owned());
+        if listen.parse::<std::net::SocketAddr>().is_err() {
+            return Err(invalid(
+                "psp.make_payment_listen",
+                format!("{listen:?}"),
+                "an address and port, e.g. \"127.0.0.1:8099\"",
+            ));
+        }
+        if let Some(u) = &p.make_payment_public_url
+            && !u.starts_with("https://")
+            && !u.starts_with("http://127.0.0.1")
+        {
+            return Err(invalid(
+                "psp.make_payment_public_url",
+                format!("{u:?}"),
+                "an https:// URL Vipps can reach",
+            ));
+        }
+        let psp = PspConfig {
+            make_payment_listen: listen,
+            make_payment_public_url: p.make_payment_public_url,
+            make_payment_token: env(ENV_MAKE_PAYMENT_TOKEN)
+                .or(p.make_payment_token)
+                .map(SecretString::from),
+        };
+
+        let r = raw.receipt;
+        let cat_text = r.category.unwrap_or_else(|| "RECEIPT".to_owned());
+        let category = api::order_management::Category::from_wire(&cat_text);
+        if !category.is_known() {
+            return Err(invalid(
+                "receipt.category",
+                format!("{cat_text:?}"),
+                "one of GENERAL, RECEIPT, ORDER_CONFIRMATION, DELIVERY, TICKET, BOOKING",
+            ));
+        }
+        if let Some(u) = &r.order_details_url
+            && !u.starts_with("https://")
+        {
+            return Err(invalid(
+                "receipt.order_details_url",
+                format!("{u:?}"),
+                "an https:// URL",
+            ));
+        }
+        let receipt = ReceiptConfig {
+            category,
+            order_details_url: r.order_details_url,
+            logo: r.logo,
+            barcode: r.barcode.unwrap_or(true),
+        };
+
+        let u = raw.ui;
+        let kiosk_pin = env(ENV_KIOSK_PIN).or(u.kiosk_pin);
+        if let Some(pin) = &kiosk_pin
+            && (!(4..=12).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()))
+        {
+            return Err(invalid("ui.kiosk_pin", "[redacted]", "4–12 digits"));
+        }
+        let kiosk = u.kiosk.unwrap_or(false);
+        if kiosk && kiosk_pin.is_none() {
+            return Err(ConfigError::Missing {
+                key: "ui.kiosk_pin".to_owned(),
+                hint: format!("kiosk = true needs a PIN to leave kiosk mode; set {ENV_KIOSK_PIN}"),
+            });
+        }
+        let ui = UiConfig {
+            language: u.language.unwrap_or(shop.language),
+            kiosk,
+            kiosk_pin: kiosk_pin.map(SecretString::from),
+            keymap: u.keymap,
+            theme: u.theme,
+            catalog: u.catalog,
+        };
+
+        Ok(Config {
+            vipps: VippsConfig {
+                environment,
+                base_url,
+                msn,
+                client_id,
+                client_secret,
+                subscription_key,
+                api: api_choice,
+                psp_id: v.psp_id,
+                system,
+                timeouts: Timeouts {
+                    connect: Some(Duration::from_millis(connect)),
+                    read: Some(Duration::from_millis(read)),
+                },
+                retry,
+            },
+            shop,
+            psp,
+            receipt,
+            ui,
+        })
+    }
+
+    /// The settings for [`crate::api::Vipps::new`].
+    pub fn api_settings(&self) -> ApiSettings {
+        use secrecy::ExposeSecret;
+        let v = &self.vipps;
+        ApiSettings {
+            base_url: v.base_url.clone(),
+            msn: v.msn.clone(),
+            client_id: v.client_id.expose_secret().to_owned(),
+            client_secret: v.client_secret.clone(),
+            subscription_key: v.subscription_key.clone(),
+            psp_id: v.psp_id.clone(),
+            system: v.system.clone(),
+            timeouts: v.timeouts,
+            retry: v.retry.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn empty_file_means_simulator_defaults() {
+        let c = Config::from_toml_str("", &no_env).unwrap();
+        assert_eq!(c.vipps.environment, Environment::Sim);
+        assert_eq!(c.vipps.base_url, SIM_BASE_URL);
+        assert_eq!(c.vipps.msn, SIM_MSN);
+        assert_eq!(c.shop.shop_id, "s1");
+        assert_eq!(c.receipt.category, api::order_management::Category::Receipt);
+    }
+
+    #[test]
+    fn unknown_key_is_quoted() {
+        let e = Config::from_toml_str("[vipps]\nclient_sekret = \"x\"\n", &no_env).unwrap_err();
+        assert!(e.to_string().contains("client_sekret"), "{e}");
+        let e = Config::from_toml_str("[vipps]\nenvironment = \"prod\"\n", &no_env).unwrap_err();
+        assert!(e.to_string().contains("environment"), "{e}");
+    }
+}
