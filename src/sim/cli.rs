@@ -74,7 +74,10 @@ pub async fn run_cli(args: SimArgs) -> Result<(), SimError> {
     let addr = format!("{}:{}", args.bind, args.port);
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
-        .map_err(|source| SimError::Bind { addr: addr.clone(), source })?;
+        .map_err(|source| SimError::Bind {
+            addr: addr.clone(),
+            source,
+        })?;
     let handle = serve(listener, cfg.clone()).await?;
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "listening on {}", handle.base_url());
@@ -82,10 +85,17 @@ pub async fn run_cli(args: SimArgs) -> Result<(), SimError> {
     let _ = writeln!(out, "client_secret: {}", cfg.client_secret);
     let _ = writeln!(out, "Ocp-Apim-Subscription-Key: {}", cfg.subscription_key);
     for m in &cfg.msns {
-        let push = if cfg.no_push_msns.contains(m) { "push not allowed" } else { "push allowed" };
+        let push = if cfg.no_push_msns.contains(m) {
+            "push not allowed"
+        } else {
+            "push allowed"
+        };
         let _ = writeln!(out, "Merchant-Serial-Number: {m} ({push})");
     }
-    let _ = writeln!(out, "control: POST /sim/v1/customer/{{reference}}/approve, GET /sim/v1/ledger, POST /sim/v1/clock/advance, POST /sim/v1/faults");
+    let _ = writeln!(
+        out,
+        "control: POST /sim/v1/customer/{{reference}}/approve, GET /sim/v1/ledger, POST /sim/v1/clock/advance, POST /sim/v1/faults"
+    );
     let _ = out.flush();
     drop(out);
     if let Err(e) = tokio::signal::ctrl_c().await {

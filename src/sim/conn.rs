@@ -54,7 +54,10 @@ impl ConnIo {
 }
 
 fn aborted() -> io::Error {
-    io::Error::new(io::ErrorKind::ConnectionAborted, "sim fault: drop_after_commit")
+    io::Error::new(
+        io::ErrorKind::ConnectionAborted,
+        "sim fault: drop_after_commit",
+    )
 }
 
 impl AsyncRead for ConnIo {

@@ -32,7 +32,10 @@ fn customer_error(e: CustomerError, reference: &str) -> Response {
 
 pub async fn open(State(s): State<SimState>, Path(reference): Path<String>) -> Response {
     match s.customer_open(&reference) {
-        Ok(()) => errors::json_response(StatusCode::OK, &json!({"reference": reference, "opened": true})),
+        Ok(()) => errors::json_response(
+            StatusCode::OK,
+            &json!({"reference": reference, "opened": true}),
+        ),
         Err(e) => customer_error(e, &reference),
     }
 }
@@ -53,16 +56,24 @@ pub async fn approve(
         Ok(b) => b.unwrap_or(Value::Null),
         Err(r) => return r,
     };
-    let phone = serde_json::from_value::<ApproveBody>(body).unwrap_or_default().phone_number;
+    let phone = serde_json::from_value::<ApproveBody>(body)
+        .unwrap_or_default()
+        .phone_number;
     match s.customer_approve(&reference, phone).await {
-        Ok(()) => errors::json_response(StatusCode::OK, &json!({"reference": reference, "approved": true})),
+        Ok(()) => errors::json_response(
+            StatusCode::OK,
+            &json!({"reference": reference, "approved": true}),
+        ),
         Err(e) => customer_error(e, &reference),
     }
 }
 
 pub async fn reject(State(s): State<SimState>, Path(reference): Path<String>) -> Response {
     match s.customer_reject(&reference).await {
-        Ok(()) => errors::json_response(StatusCode::OK, &json!({"reference": reference, "rejected": true})),
+        Ok(()) => errors::json_response(
+            StatusCode::OK,
+            &json!({"reference": reference, "rejected": true}),
+        ),
         Err(e) => customer_error(e, &reference),
     }
 }
@@ -77,8 +88,15 @@ pub async fn clock_advance(
         Ok(None) => Value::Null,
         Err(r) => return r,
     };
-    let Some(secs) = body.get("seconds").and_then(Value::as_f64).filter(|v| *v >= 0.0 && v.is_finite()) else {
-        return errors::gateway(StatusCode::BAD_REQUEST, "Body must be {\"seconds\": N} with N >= 0.");
+    let Some(secs) = body
+        .get("seconds")
+        .and_then(Value::as_f64)
+        .filter(|v| *v >= 0.0 && v.is_finite())
+    else {
+        return errors::gateway(
+            StatusCode::BAD_REQUEST,
+            "Body must be {\"seconds\": N} with N >= 0.",
+        );
     };
     s.clock().advance(time::Duration::seconds_f64(secs));
     s.sweep();
@@ -104,7 +122,9 @@ pub async fn faults_set(
         Err(e) => {
             return errors::gateway(
                 StatusCode::BAD_REQUEST,
-                format!("Invalid fault config: {e}. Fields: drop_after_commit, error_rate, rate_limit_rate (0..1), latency_ms [min, max]."),
+                format!(
+                    "Invalid fault config: {e}. Fields: drop_after_commit, error_rate, rate_limit_rate (0..1), latency_ms [min, max]."
+                ),
             );
         }
     };
@@ -112,7 +132,10 @@ pub async fn faults_set(
         return errors::gateway(StatusCode::BAD_REQUEST, msg);
     }
     s.lock().faults = cfg.clone();
-    errors::json_response(StatusCode::OK, &serde_json::to_value(cfg).unwrap_or(Value::Null))
+    errors::json_response(
+        StatusCode::OK,
+        &serde_json::to_value(cfg).unwrap_or(Value::Null),
+    )
 }
 
 pub async fn faults_clear(State(s): State<SimState>) -> Response {
@@ -122,7 +145,10 @@ pub async fn faults_clear(State(s): State<SimState>) -> Response {
 
 pub async fn ledger(State(s): State<SimState>) -> Response {
     s.sweep();
-    errors::json_response(StatusCode::OK, &serde_json::to_value(s.ledger()).unwrap_or(Value::Null))
+    errors::json_response(
+        StatusCode::OK,
+        &serde_json::to_value(s.ledger()).unwrap_or(Value::Null),
+    )
 }
 
 #[derive(Deserialize)]
@@ -138,14 +164,23 @@ pub async fn landing(State(s): State<SimState>, Query(q): Query<TokenQuery>) -> 
     let now = s.now();
     let mut g = s.lock();
     let Some(i) = g.find_token(&q.token) else {
-        return (StatusCode::NOT_FOUND, Html("<h1>Unknown or expired payment link</h1>".to_string())).into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            Html("<h1>Unknown or expired payment link</h1>".to_string()),
+        )
+            .into_response();
     };
     let p = &mut g.payments[i];
     if p.state == PState::Created && p.opened_at.is_none() {
         p.opened_at = Some(now);
     }
     let reference = html_escape(&p.reference);
-    let amount = format!("{}.{:02} {}", p.amount / 100, p.amount % 100, html_escape(&p.currency));
+    let amount = format!(
+        "{}.{:02} {}",
+        p.amount / 100,
+        p.amount % 100,
+        html_escape(&p.currency)
+    );
     let desc = html_escape(p.description.as_deref().unwrap_or(""));
     let state = p.state.epayment_name();
     let buttons = if p.state == PState::Created {
@@ -164,7 +199,10 @@ pub async fn landing(State(s): State<SimState>, Query(q): Query<TokenQuery>) -> 
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// QR image for `userFlow: QR` (IMAGE/SVG+XML; IMAGE/PNG is served as SVG too — see report).
@@ -176,7 +214,10 @@ pub async fn qr_image(State(s): State<SimState>, Query(q): Query<TokenQuery>) ->
             return StatusCode::NOT_FOUND.into_response();
         };
         let p = &g.payments[i];
-        (format!("{}/sim/landing?token={}", g.base_url, q.token), p.state == PState::Created)
+        (
+            format!("{}/sim/landing?token={}", g.base_url, q.token),
+            p.state == PState::Created,
+        )
     };
     if !live {
         // Vipps: the QR image 404s once the payment is no longer waiting.
@@ -186,8 +227,10 @@ pub async fn qr_image(State(s): State<SimState>, Query(q): Query<TokenQuery>) ->
     match super::qr::svg(&url) {
         Some(svg) => {
             let mut r = svg.into_response();
-            r.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml"));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("image/svg+xml"),
+            );
             r
         }
         None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),

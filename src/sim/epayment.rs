@@ -42,7 +42,9 @@ impl Reply {
     }
     fn into_response(self) -> Response {
         match self.body {
-            Some(b) if self.problem => errors::with_type(self.status, &b, "application/problem+json"),
+            Some(b) if self.problem => {
+                errors::with_type(self.status, &b, "application/problem+json")
+            }
             Some(b) => errors::json_response(self.status, &b),
             None => self.status.into_response(),
         }
@@ -91,14 +93,24 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, Response> {
         Some(k) if k.len() > 50 => Err(errors::epayment(
             StatusCode::BAD_REQUEST,
             Some("4140"),
-            format!("Idempotency-Key is {} characters; at most 50 are allowed.", k.len()),
+            format!(
+                "Idempotency-Key is {} characters; at most 50 are allowed.",
+                k.len()
+            ),
         )),
         Some(k) => Ok(k),
     }
 }
 
 /// Same key + same operation + same body → the stored reply; otherwise 409.
-fn replay(g: &Inner, msn: &str, key: &str, op: &str, body: &Value, conflict: &str) -> Option<Reply> {
+fn replay(
+    g: &Inner,
+    msn: &str,
+    key: &str,
+    op: &str,
+    body: &Value,
+    conflict: &str,
+) -> Option<Reply> {
     let e = g.idem.get(&(msn.to_string(), key.to_string()))?;
     if e.op == op && &e.body == body {
         return Some(Reply {
@@ -110,7 +122,9 @@ fn replay(g: &Inner, msn: &str, key: &str, op: &str, body: &Value, conflict: &st
     Some(Reply::err(
         StatusCode::CONFLICT,
         conflict,
-        format!("Idempotency-Key '{key}' was already used with a different request. Use the same body to retry, or a new key for a new operation."),
+        format!(
+            "Idempotency-Key '{key}' was already used with a different request. Use the same body to retry, or a new key for a new operation."
+        ),
     ))
 }
 
@@ -142,17 +156,39 @@ fn bad(code: &str, detail: impl Into<String>) -> Reply {
 /// `{currency, value}` validated; returns (currency, value).
 fn amount(v: Option<&Value>, field: &str) -> Result<(String, i64), Reply> {
     let Some(obj) = v.and_then(Value::as_object) else {
-        return Err(bad("4140", format!("{field} is required: {{\"currency\": \"NOK\", \"value\": <minor units>}}.")));
+        return Err(bad(
+            "4140",
+            format!("{field} is required: {{\"currency\": \"NOK\", \"value\": <minor units>}}."),
+        ));
     };
     let currency = obj.get("currency").and_then(Value::as_str).unwrap_or("");
     if !matches!(currency, "NOK" | "DKK" | "EUR") {
-        return Err(bad("4040", format!("{field}.currency must be NOK, DKK or EUR, got {}.", obj.get("currency").map(Value::to_string).unwrap_or_else(|| "nothing".into()))));
+        return Err(bad(
+            "4040",
+            format!(
+                "{field}.currency must be NOK, DKK or EUR, got {}.",
+                obj.get("currency")
+                    .map(Value::to_string)
+                    .unwrap_or_else(|| "nothing".into())
+            ),
+        ));
     }
     let Some(value) = obj.get("value").and_then(Value::as_i64) else {
-        return Err(bad("4040", format!("{field}.value must be an integer amount in minor units (øre/cent), got {}.", obj.get("value").map(Value::to_string).unwrap_or_else(|| "nothing".into()))));
+        return Err(bad(
+            "4040",
+            format!(
+                "{field}.value must be an integer amount in minor units (øre/cent), got {}.",
+                obj.get("value")
+                    .map(Value::to_string)
+                    .unwrap_or_else(|| "nothing".into())
+            ),
+        ));
     };
     if !(0..=65_000_000).contains(&value) {
-        return Err(bad("4040", format!("{field}.value {value} is outside 0..65000000.")));
+        return Err(bad(
+            "4040",
+            format!("{field}.value {value} is outside 0..65000000."),
+        ));
     }
     Ok((currency.to_string(), value))
 }
@@ -176,7 +212,10 @@ fn to_json<T: serde::Serialize>(t: &T) -> Value {
 
 /// `GetPaymentResponse`, built from the shared wire type.
 fn payment_json(p: &Payment) -> Value {
-    let metadata = p.metadata.as_ref().and_then(|m| serde_json::from_value(m.clone()).ok());
+    let metadata = p
+        .metadata
+        .as_ref()
+        .and_then(|m| serde_json::from_value(m.clone()).ok());
     to_json(&ep::GetPaymentResponse {
         aggregate: wire_aggregate(p),
         amount: wire_amount(p, p.amount),
@@ -208,82 +247,160 @@ fn modification_json(p: &Payment) -> Value {
     })
 }
 
-fn validate_create(g: &Inner, msn: &str, b: &Value, now: time::OffsetDateTime) -> Result<Payment, Reply> {
+fn validate_create(
+    g: &Inner,
+    msn: &str,
+    b: &Value,
+    now: time::OffsetDateTime,
+) -> Result<Payment, Reply> {
     let Some(obj) = b.as_object() else {
-        return Err(bad("4140", "The request body must be a JSON object (CreatePaymentRequest)."));
+        return Err(bad(
+            "4140",
+            "The request body must be a JSON object (CreatePaymentRequest).",
+        ));
     };
     let (currency, value) = amount(obj.get("amount"), "amount")?;
     let min = if currency == "NOK" { 100 } else { 1 };
     if value < min {
-        return Err(bad("6010", format!("amount.value {value} is too small; the minimum for {currency} is {min}.")));
+        return Err(bad(
+            "6010",
+            format!("amount.value {value} is too small; the minimum for {currency} is {min}."),
+        ));
     }
-    let method = b.pointer("/paymentMethod/type").and_then(Value::as_str).unwrap_or("");
+    let method = b
+        .pointer("/paymentMethod/type")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     if !matches!(method, "WALLET" | "CARD") {
-        return Err(bad("4160", format!("paymentMethod.type must be WALLET or CARD, got '{method}'.")));
+        return Err(bad(
+            "4160",
+            format!("paymentMethod.type must be WALLET or CARD, got '{method}'."),
+        ));
     }
     let reference = obj.get("reference").and_then(Value::as_str).unwrap_or("");
     if !is_reference(reference) {
-        return Err(bad("4140", format!("reference '{reference}' must match ^[a-zA-Z0-9-]{{8,50}}$.")));
+        return Err(bad(
+            "4140",
+            format!("reference '{reference}' must match ^[a-zA-Z0-9-]{{8,50}}$."),
+        ));
     }
     let flow = obj.get("userFlow").and_then(Value::as_str).unwrap_or("");
-    if !matches!(flow, "PUSH_MESSAGE" | "NATIVE_REDIRECT" | "WEB_REDIRECT" | "QR") {
-        return Err(bad("4140", format!("userFlow must be PUSH_MESSAGE, NATIVE_REDIRECT, WEB_REDIRECT or QR, got '{flow}'.")));
+    if !matches!(
+        flow,
+        "PUSH_MESSAGE" | "NATIVE_REDIRECT" | "WEB_REDIRECT" | "QR"
+    ) {
+        return Err(bad(
+            "4140",
+            format!(
+                "userFlow must be PUSH_MESSAGE, NATIVE_REDIRECT, WEB_REDIRECT or QR, got '{flow}'."
+            ),
+        ));
     }
     if method == "CARD" && flow != "WEB_REDIRECT" {
-        return Err(bad("4160", "paymentMethod.type CARD only works with userFlow WEB_REDIRECT."));
+        return Err(bad(
+            "4160",
+            "paymentMethod.type CARD only works with userFlow WEB_REDIRECT.",
+        ));
     }
     let mut phone = None;
     match obj.get("customer") {
         None | Some(Value::Null) => {
             if flow == "PUSH_MESSAGE" {
-                return Err(bad("4140", "customer is required for userFlow PUSH_MESSAGE: {\"phoneNumber\": \"4791234567\"}."));
+                return Err(bad(
+                    "4140",
+                    "customer is required for userFlow PUSH_MESSAGE: {\"phoneNumber\": \"4791234567\"}.",
+                ));
             }
         }
         Some(Value::Object(c)) => {
             if c.len() != 1 {
-                return Err(bad("4140", "customer must contain exactly one of phoneNumber, personalQr or customerToken."));
+                return Err(bad(
+                    "4140",
+                    "customer must contain exactly one of phoneNumber, personalQr or customerToken.",
+                ));
             }
             if let Some(pn) = c.get("phoneNumber") {
                 let s = pn.as_str().unwrap_or("");
                 if !(10..=15).contains(&s.len()) || !s.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(bad("4070", format!("customer.phoneNumber '{s}' must be 10-15 digits with country code, e.g. 4791234567.")));
+                    return Err(bad(
+                        "4070",
+                        format!(
+                            "customer.phoneNumber '{s}' must be 10-15 digits with country code, e.g. 4791234567."
+                        ),
+                    ));
                 }
                 phone = Some(s.to_string());
             } else if let Some(q) = c.get("personalQr") {
                 let s = q.as_str().unwrap_or("");
                 if !(5..=255).contains(&s.len()) {
-                    return Err(bad("4060", "customer.personalQr must be 5-255 characters (the full scanned content)."));
+                    return Err(bad(
+                        "4060",
+                        "customer.personalQr must be 5-255 characters (the full scanned content).",
+                    ));
                 }
             } else if let Some(t) = c.get("customerToken") {
                 if t.as_str().is_none_or(str::is_empty) {
-                    return Err(bad("4050", "customer.customerToken must be a non-empty string."));
+                    return Err(bad(
+                        "4050",
+                        "customer.customerToken must be a non-empty string.",
+                    ));
                 }
             } else {
-                return Err(bad("4140", "customer must contain phoneNumber, personalQr or customerToken."));
+                return Err(bad(
+                    "4140",
+                    "customer must contain phoneNumber, personalQr or customerToken.",
+                ));
             }
         }
         Some(_) => return Err(bad("4140", "customer must be an object.")),
     }
     if flow == "PUSH_MESSAGE" && !g.push_allowed(msn) {
-        return Err(Reply::err(StatusCode::FORBIDDEN, "5080", format!("Sales unit {msn} is not allowed to use userFlow PUSH_MESSAGE (skip landing page). Use QR or WEB_REDIRECT.")));
+        return Err(Reply::err(
+            StatusCode::FORBIDDEN,
+            "5080",
+            format!(
+                "Sales unit {msn} is not allowed to use userFlow PUSH_MESSAGE (skip landing page). Use QR or WEB_REDIRECT."
+            ),
+        ));
     }
-    if let Some(ci) = obj.get("customerInteraction").filter(|v| !v.is_null()) {
-        if !matches!(ci.as_str(), Some("CUSTOMER_PRESENT" | "CUSTOMER_NOT_PRESENT")) {
-            return Err(bad("4140", format!("customerInteraction must be CUSTOMER_PRESENT or CUSTOMER_NOT_PRESENT, got {ci}.")));
-        }
+    if let Some(ci) = obj.get("customerInteraction").filter(|v| !v.is_null())
+        && !matches!(
+            ci.as_str(),
+            Some("CUSTOMER_PRESENT" | "CUSTOMER_NOT_PRESENT")
+        )
+    {
+        return Err(bad(
+            "4140",
+            format!(
+                "customerInteraction must be CUSTOMER_PRESENT or CUSTOMER_NOT_PRESENT, got {ci}."
+            ),
+        ));
     }
     match obj.get("returnUrl").filter(|v| !v.is_null()) {
         Some(u) => {
             let s = u.as_str().unwrap_or("");
             let scheme_ok = s.starts_with("https://")
-                || (s.contains("://") && !s.starts_with("http://") && s.split("://").next().is_some_and(|sc| !sc.is_empty() && sc.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'.' || b == b'-')));
+                || (s.contains("://")
+                    && !s.starts_with("http://")
+                    && s.split("://").next().is_some_and(|sc| {
+                        !sc.is_empty()
+                            && sc.bytes().all(|b| {
+                                b.is_ascii_alphanumeric() || b == b'+' || b == b'.' || b == b'-'
+                            })
+                    }));
             if !scheme_ok || s.len() > 2048 {
-                return Err(bad("4090", format!("returnUrl '{s}' must be https:// or a custom app scheme.")));
+                return Err(bad(
+                    "4090",
+                    format!("returnUrl '{s}' must be https:// or a custom app scheme."),
+                ));
             }
         }
         None => {
             if matches!(flow, "WEB_REDIRECT" | "NATIVE_REDIRECT") {
-                return Err(bad("4140", format!("returnUrl is required for userFlow {flow}.")));
+                return Err(bad(
+                    "4140",
+                    format!("returnUrl is required for userFlow {flow}."),
+                ));
             }
         }
     }
@@ -292,7 +409,10 @@ fn validate_create(g: &Inner, msn: &str, b: &Value, now: time::OffsetDateTime) -
             let s = d.as_str().unwrap_or("");
             let n = s.chars().count();
             if !(3..=100).contains(&n) {
-                return Err(bad("4140", format!("paymentDescription must be 3-100 characters, got {n}.")));
+                return Err(bad(
+                    "4140",
+                    format!("paymentDescription must be 3-100 characters, got {n}."),
+                ));
             }
             Some(s.to_string())
         }
@@ -305,35 +425,57 @@ fn validate_create(g: &Inner, msn: &str, b: &Value, now: time::OffsetDateTime) -
         }
         let f = q.get("format").and_then(Value::as_str).unwrap_or("");
         if !matches!(f, "TEXT/TARGETURL" | "IMAGE/SVG+XML" | "IMAGE/PNG") {
-            return Err(bad("4140", format!("qrFormat.format must be TEXT/TARGETURL, IMAGE/SVG+XML or IMAGE/PNG, got '{f}'.")));
+            return Err(bad(
+                "4140",
+                format!(
+                    "qrFormat.format must be TEXT/TARGETURL, IMAGE/SVG+XML or IMAGE/PNG, got '{f}'."
+                ),
+            ));
         }
         if let Some(size) = q.get("size").filter(|v| !v.is_null()) {
             let ok = size.as_i64().is_some_and(|s| (100..=2000).contains(&s));
             if !ok || f != "IMAGE/PNG" {
-                return Err(bad("4140", format!("qrFormat.size must be 100-2000 and only with IMAGE/PNG, got {size}.")));
+                return Err(bad(
+                    "4140",
+                    format!("qrFormat.size must be 100-2000 and only with IMAGE/PNG, got {size}."),
+                ));
             }
         }
         qr_format = f.to_string();
     }
     let receipt = obj.get("receipt").filter(|v| !v.is_null()).cloned();
-    if let Some(r) = &receipt {
-        if let Err((field, reason)) = validate_receipt(r) {
-            return Err(bad("4140", format!("receipt.{field}: {reason}")));
-        }
+    if let Some(r) = &receipt
+        && let Err((field, reason)) = validate_receipt(r)
+    {
+        return Err(bad("4140", format!("receipt.{field}: {reason}")));
     }
     let mut expires_at = None;
     if let Some(e) = obj.get("expiresAt").filter(|v| !v.is_null()) {
         let s = e.as_str().unwrap_or("");
         let at = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-            .map_err(|_| bad("4140", format!("expiresAt '{s}' must be an RFC 3339 timestamp.")))?;
+            .map_err(|_| {
+                bad(
+                    "4140",
+                    format!("expiresAt '{s}' must be an RFC 3339 timestamp."),
+                )
+            })?;
         if !matches!(flow, "PUSH_MESSAGE" | "QR") {
-            return Err(bad("4140", "expiresAt is only allowed with userFlow PUSH_MESSAGE or QR."));
+            return Err(bad(
+                "4140",
+                "expiresAt is only allowed with userFlow PUSH_MESSAGE or QR.",
+            ));
         }
         if receipt.is_none() {
-            return Err(bad("6130", "A long-living payment (expiresAt) needs a receipt."));
+            return Err(bad(
+                "6130",
+                "A long-living payment (expiresAt) needs a receipt.",
+            ));
         }
         if at <= now + time::Duration::minutes(10) {
-            return Err(bad("6120", "expiresAt must be more than 10 minutes from now."));
+            return Err(bad(
+                "6120",
+                "expiresAt must be more than 10 minutes from now.",
+            ));
         }
         if at >= now + time::Duration::days(28) {
             return Err(bad("6110", "expiresAt must be less than 28 days from now."));
@@ -346,31 +488,72 @@ fn validate_create(g: &Inner, msn: &str, b: &Value, now: time::OffsetDateTime) -
             return Err(bad("4100", "metadata must be an object of string values."));
         };
         if map.len() > 5 {
-            return Err(bad("4100", format!("metadata has {} entries; at most 5 are allowed.", map.len())));
+            return Err(bad(
+                "4100",
+                format!("metadata has {} entries; at most 5 are allowed.", map.len()),
+            ));
         }
         for (k, v) in map {
             if k.chars().count() > 100 {
-                return Err(bad("4110", format!("metadata key '{k}' is longer than 100 characters.")));
+                return Err(bad(
+                    "4110",
+                    format!("metadata key '{k}' is longer than 100 characters."),
+                ));
             }
             match v.as_str() {
                 Some(s) if s.chars().count() <= 500 => {}
-                Some(_) => return Err(bad("4120", format!("metadata value for '{k}' is longer than 500 characters."))),
-                None => return Err(bad("4130", format!("metadata value for '{k}' must be a string."))),
+                Some(_) => {
+                    return Err(bad(
+                        "4120",
+                        format!("metadata value for '{k}' is longer than 500 characters."),
+                    ));
+                }
+                None => {
+                    return Err(bad(
+                        "4130",
+                        format!("metadata value for '{k}' must be a string."),
+                    ));
+                }
             }
         }
     }
     if let Some(scope) = b.pointer("/profile/scope") {
-        let ok = scope.as_str().is_some_and(|s| s.split_whitespace().all(|w| matches!(w, "name" | "address" | "email" | "phoneNumber" | "birthDate" | "nin" | "accountNumbers")));
+        let ok = scope.as_str().is_some_and(|s| {
+            s.split_whitespace().all(|w| {
+                matches!(
+                    w,
+                    "name"
+                        | "address"
+                        | "email"
+                        | "phoneNumber"
+                        | "birthDate"
+                        | "nin"
+                        | "accountNumbers"
+                )
+            })
+        });
         if !ok {
-            return Err(bad("4080", format!("profile.scope {scope} has unknown scopes.")));
+            return Err(bad(
+                "4080",
+                format!("profile.scope {scope} has unknown scopes."),
+            ));
         }
     }
     // Final gate: the body must also parse as the shared wire type.
     if let Err(e) = serde_json::from_value::<ep::CreatePaymentRequest>(b.clone()) {
-        return Err(bad("4140", format!("The body does not match CreatePaymentRequest: {e}.")));
+        return Err(bad(
+            "4140",
+            format!("The body does not match CreatePaymentRequest: {e}."),
+        ));
     }
     if g.reference_taken(msn, reference) {
-        return Err(Reply::err(StatusCode::CONFLICT, "4150", format!("Reference '{reference}' already exists for MSN {msn}. Use a new reference for a new payment.")));
+        return Err(Reply::err(
+            StatusCode::CONFLICT,
+            "4150",
+            format!(
+                "Reference '{reference}' already exists for MSN {msn}. Use a new reference for a new payment."
+            ),
+        ));
     }
     let token = uuid::Uuid::new_v4().simple().to_string();
     let base = &g.base_url;
@@ -441,11 +624,17 @@ pub async fn create(
     if let Some(r) = replay(&g, &msn, &key, "create", &body, "4020") {
         return r.into_response();
     }
-    let reference = body.get("reference").and_then(Value::as_str).unwrap_or("").to_string();
-    if g.cfg.rate_limits {
-        if let Err(wait) = g.rate.check(format!("ep-mut:{msn}:{reference}"), MUTATIONS_PER_MIN, now) {
-            return errors::too_many(wait);
-        }
+    let reference = body
+        .get("reference")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    if g.cfg.rate_limits
+        && let Err(wait) = g
+            .rate
+            .check(format!("ep-mut:{msn}:{reference}"), MUTATIONS_PER_MIN, now)
+    {
+        return errors::too_many(wait);
     }
     let reply = match validate_create(&g, &msn, &body, now) {
         Ok(mut p) => {
@@ -466,10 +655,19 @@ pub async fn create(
 }
 
 fn not_found(reference: &str, msn: &str) -> Reply {
-    Reply::err(StatusCode::NOT_FOUND, "5090", format!("No payment with reference '{reference}' for MSN {msn}."))
+    Reply::err(
+        StatusCode::NOT_FOUND,
+        "5090",
+        format!("No payment with reference '{reference}' for MSN {msn}."),
+    )
 }
 
-fn read_limit(g: &mut Inner, headers: &HeaderMap, reference: &str, now: time::OffsetDateTime) -> Result<(), Response> {
+fn read_limit(
+    g: &mut Inner,
+    headers: &HeaderMap,
+    reference: &str,
+    now: time::OffsetDateTime,
+) -> Result<(), Response> {
     if !g.cfg.rate_limits {
         return Ok(());
     }
@@ -561,14 +759,20 @@ fn apply(p: &mut Payment, m: Modify, body: &Value, key: &str, now: time::OffsetD
     let modification = |p: &Payment| Reply::ok(StatusCode::OK, modification_json(p));
     match m {
         Modify::Cancel => {
-            let tx_only = body.get("cancelTransactionOnly").and_then(Value::as_bool).unwrap_or(false);
+            let tx_only = body
+                .get("cancelTransactionOnly")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
             if serde_json::from_value::<ep::CancelModificationRequest>(body.clone()).is_err() {
                 return bad("4140", "cancelTransactionOnly must be true or false.");
             }
             match p.state {
                 PState::Created => {
                     if p.psp.as_ref().is_some_and(|i| i.processing) {
-                        return bad("6250", "The customer is authorizing this payment; retry the cancel shortly with the same key.");
+                        return bad(
+                            "6250",
+                            "The customer is authorizing this payment; retry the cancel shortly with the same key.",
+                        );
                     }
                     p.state = PState::Terminated;
                     p.cancelled = p.amount;
@@ -578,10 +782,16 @@ fn apply(p: &mut Payment, m: Modify, body: &Value, key: &str, now: time::OffsetD
                 }
                 PState::Authorized => {
                     if tx_only {
-                        return bad("6060", "The payment is already AUTHORIZED; cancelTransactionOnly refuses to cancel it. Capture or cancel without cancelTransactionOnly.");
+                        return bad(
+                            "6060",
+                            "The payment is already AUTHORIZED; cancelTransactionOnly refuses to cancel it. Capture or cancel without cancelTransactionOnly.",
+                        );
                     }
                     if p.captured >= p.amount {
-                        return bad("6040", "The payment is fully captured and cannot be cancelled; refund instead.");
+                        return bad(
+                            "6040",
+                            "The payment is fully captured and cannot be cancelled; refund instead.",
+                        );
                     }
                     let remaining = p.amount - p.captured - p.cancelled;
                     if remaining > 0 {
@@ -591,24 +801,40 @@ fn apply(p: &mut Payment, m: Modify, body: &Value, key: &str, now: time::OffsetD
                     modification(p)
                 }
                 PState::Terminated => modification(p),
-                s => bad("6190", format!("A payment in state {} cannot be cancelled.", s.epayment_name())),
+                s => bad(
+                    "6190",
+                    format!(
+                        "A payment in state {} cannot be cancelled.",
+                        s.epayment_name()
+                    ),
+                ),
             }
         }
         Modify::Capture | Modify::Refund => {
-            let (currency, value) = match amount(body.get("modificationAmount"), "modificationAmount") {
-                Ok(a) => a,
-                Err(r) => return r,
-            };
+            let (currency, value) =
+                match amount(body.get("modificationAmount"), "modificationAmount") {
+                    Ok(a) => a,
+                    Err(r) => return r,
+                };
             let typed = if m == Modify::Capture || m == Modify::Refund {
                 serde_json::from_value::<ep::ModificationRequest>(body.clone()).err()
             } else {
                 None
             };
             if let Some(e) = typed {
-                return bad("4140", format!("The body does not match ModificationRequest: {e}."));
+                return bad(
+                    "4140",
+                    format!("The body does not match ModificationRequest: {e}."),
+                );
             }
             if currency != p.currency {
-                return bad("4040", format!("modificationAmount.currency {currency} does not match the payment's {}.", p.currency));
+                return bad(
+                    "4040",
+                    format!(
+                        "modificationAmount.currency {currency} does not match the payment's {}.",
+                        p.currency
+                    ),
+                );
             }
             if value == 0 {
                 return bad("4040", "modificationAmount.value must be greater than 0.");
@@ -616,31 +842,72 @@ fn apply(p: &mut Payment, m: Modify, body: &Value, key: &str, now: time::OffsetD
             if m == Modify::Capture {
                 match p.state {
                     PState::Authorized => {}
-                    PState::Created => return bad("6080", "The payment is not authorized yet; wait for AUTHORIZED before capturing."),
-                    PState::Terminated => return bad("6070", "The payment was cancelled and cannot be captured."),
-                    s => return bad("6200", format!("A payment in state {} cannot be captured.", s.epayment_name())),
+                    PState::Created => {
+                        return bad(
+                            "6080",
+                            "The payment is not authorized yet; wait for AUTHORIZED before capturing.",
+                        );
+                    }
+                    PState::Terminated => {
+                        return bad("6070", "The payment was cancelled and cannot be captured.");
+                    }
+                    s => {
+                        return bad(
+                            "6200",
+                            format!(
+                                "A payment in state {} cannot be captured.",
+                                s.epayment_name()
+                            ),
+                        );
+                    }
                 }
                 let remaining = p.amount - p.cancelled - p.captured;
                 if value > remaining {
                     if p.cancelled > 0 && remaining == 0 {
-                        return bad("6070", "The remaining amount was cancelled and cannot be captured.");
+                        return bad(
+                            "6070",
+                            "The remaining amount was cancelled and cannot be captured.",
+                        );
                     }
-                    return bad("6090", format!("Capture of {value} exceeds the capturable amount {remaining}."));
+                    return bad(
+                        "6090",
+                        format!("Capture of {value} exceeds the capturable amount {remaining}."),
+                    );
                 }
                 p.captured += value;
                 p.push_op(OpKind::Capture, value, Some(key.into()), true, now, None);
             } else {
                 if p.state != PState::Authorized {
-                    return bad("6020", format!("A payment in state {} has nothing to refund.", p.state.epayment_name()));
+                    return bad(
+                        "6020",
+                        format!(
+                            "A payment in state {} has nothing to refund.",
+                            p.state.epayment_name()
+                        ),
+                    );
                 }
                 match value {
-                    12300 => return Reply::err(StatusCode::BAD_REQUEST, "5100", "Refund not possible: the customer cannot receive refunds (test amount 123)."),
-                    12400 => return bad("6220", "The refund period has expired (test amount 124)."),
+                    12300 => {
+                        return Reply::err(
+                            StatusCode::BAD_REQUEST,
+                            "5100",
+                            "Refund not possible: the customer cannot receive refunds (test amount 123).",
+                        );
+                    }
+                    12400 => {
+                        return bad("6220", "The refund period has expired (test amount 124).");
+                    }
                     _ => {}
                 }
                 let refundable = p.captured - p.refunded;
                 if value > refundable {
-                    return bad("6150", format!("Refund of {value} exceeds the refundable amount {refundable} (captured {} − refunded {}).", p.captured, p.refunded));
+                    return bad(
+                        "6150",
+                        format!(
+                            "Refund of {value} exceeds the refundable amount {refundable} (captured {} − refunded {}).",
+                            p.captured, p.refunded
+                        ),
+                    );
                 }
                 p.refunded += value;
                 p.push_op(OpKind::Refund, value, Some(key.into()), true, now, None);
@@ -650,7 +917,13 @@ fn apply(p: &mut Payment, m: Modify, body: &Value, key: &str, now: time::OffsetD
     }
 }
 
-async fn modify(state: SimState, headers: HeaderMap, reference: String, body: Result<Bytes, BytesRejection>, m: Modify) -> Response {
+async fn modify(
+    state: SimState,
+    headers: HeaderMap,
+    reference: String,
+    body: Result<Bytes, BytesRejection>,
+    m: Modify,
+) -> Response {
     let msn = match prelude(&state, &headers) {
         Ok(m) => m,
         Err(r) => return r,
@@ -669,10 +942,12 @@ async fn modify(state: SimState, headers: HeaderMap, reference: String, body: Re
     if let Some(r) = replay(&g, &msn, &key, &op, &body, m.conflict_code()) {
         return r.into_response();
     }
-    if g.cfg.rate_limits {
-        if let Err(wait) = g.rate.check(format!("ep-mut:{msn}:{reference}"), MUTATIONS_PER_MIN, now) {
-            return errors::too_many(wait);
-        }
+    if g.cfg.rate_limits
+        && let Err(wait) = g
+            .rate
+            .check(format!("ep-mut:{msn}:{reference}"), MUTATIONS_PER_MIN, now)
+    {
+        return errors::too_many(wait);
     }
     let reply = match g.find(Api::Epayment, &msn, &reference) {
         Some(i) => apply(&mut g.payments[i], m, &body, &key, now),
@@ -725,13 +1000,24 @@ pub async fn force_approve(
         Err(r) => return r,
     };
     if let Err(e) = serde_json::from_value::<ep::ForceApproveRequest>(body.clone()) {
-        return bad("4140", format!("The body does not match ForceApproveRequest: {e}.")).into_response();
+        return bad(
+            "4140",
+            format!("The body does not match ForceApproveRequest: {e}."),
+        )
+        .into_response();
     }
-    let phone = body.pointer("/customer/phoneNumber").and_then(Value::as_str).map(str::to_string);
-    if let Some(ph) = &phone {
-        if !(10..=15).contains(&ph.len()) || !ph.bytes().all(|b| b.is_ascii_digit()) {
-            return bad("4070", format!("customer.phoneNumber '{ph}' must be 10-15 digits with country code.")).into_response();
-        }
+    let phone = body
+        .pointer("/customer/phoneNumber")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    if let Some(ph) = &phone
+        && (!(10..=15).contains(&ph.len()) || !ph.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return bad(
+            "4070",
+            format!("customer.phoneNumber '{ph}' must be 10-15 digits with country code."),
+        )
+        .into_response();
     }
     let now = state.now();
     let mut g = state.lock();
@@ -740,7 +1026,21 @@ pub async fn force_approve(
     };
     match approve(&mut g.payments[i], now, phone) {
         Ok(_) => StatusCode::OK.into_response(),
-        Err(ApproveError::NotWaiting(s)) => bad("10010", format!("Approve failed: the payment is {s}, not waiting for the customer.")).into_response(),
-        Err(ApproveError::Declined { reason, epayment_code, .. }) => bad(epayment_code, format!("Approve failed: {reason} (test-environment magic amount). The payment is ABORTED.")).into_response(),
+        Err(ApproveError::NotWaiting(s)) => bad(
+            "10010",
+            format!("Approve failed: the payment is {s}, not waiting for the customer."),
+        )
+        .into_response(),
+        Err(ApproveError::Declined {
+            reason,
+            epayment_code,
+            ..
+        }) => bad(
+            epayment_code,
+            format!(
+                "Approve failed: {reason} (test-environment magic amount). The payment is ABORTED."
+            ),
+        )
+        .into_response(),
     }
 }

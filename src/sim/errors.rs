@@ -35,7 +35,11 @@ fn title_for(status: StatusCode) -> &'static str {
 
 /// ePayment RFC 7807 problem (+ numeric code in `extraDetails`).
 pub fn epayment(status: StatusCode, code: Option<&str>, detail: impl Into<String>) -> Response {
-    with_type(status, &epayment_body(status, code, detail), "application/problem+json")
+    with_type(
+        status,
+        &epayment_body(status, code, detail),
+        "application/problem+json",
+    )
 }
 
 /// Body of an ePayment problem.
@@ -76,11 +80,7 @@ pub fn psp(status: StatusCode, code: &str, message: impl Into<String>) -> Respon
 }
 
 /// Order Management problem with `invalidParams`.
-pub fn om(
-    status: StatusCode,
-    detail: impl Into<String>,
-    invalid: &[(&str, String)],
-) -> Response {
+pub fn om(status: StatusCode, detail: impl Into<String>, invalid: &[(&str, String)]) -> Response {
     let params: Vec<Value> = invalid
         .iter()
         .map(|(n, r)| json!({"name": n, "reason": r}))
@@ -142,7 +142,12 @@ impl Flavor {
     }
 
     /// A generic request error (bad JSON, wrong content type, too large, ...) in this API's format.
-    pub fn bad_request(self, status: StatusCode, field: &str, message: impl Into<String>) -> Response {
+    pub fn bad_request(
+        self,
+        status: StatusCode,
+        field: &str,
+        message: impl Into<String>,
+    ) -> Response {
         let message = message.into();
         match self {
             Flavor::Epayment => epayment(status, Some("4140"), message),

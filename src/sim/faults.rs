@@ -29,16 +29,19 @@ impl FaultConfig {
             ("rate_limit_rate", self.rate_limit_rate),
         ] {
             if !(0.0..=1.0).contains(&v) {
-                return Err((name, format!("{name} must be a probability between 0 and 1, got {v}")));
-            }
-        }
-        if let Some([lo, hi]) = self.latency_ms {
-            if lo > hi || hi > 60_000 {
                 return Err((
-                    "latency_ms",
-                    format!("latency_ms must be [min, max] with min <= max <= 60000, got [{lo}, {hi}]"),
+                    name,
+                    format!("{name} must be a probability between 0 and 1, got {v}"),
                 ));
             }
+        }
+        if let Some([lo, hi]) = self.latency_ms
+            && (lo > hi || hi > 60_000)
+        {
+            return Err((
+                "latency_ms",
+                format!("latency_ms must be [min, max] with min <= max <= 60000, got [{lo}, {hi}]"),
+            ));
         }
         Ok(())
     }

@@ -88,14 +88,22 @@ pub fn json_body(
         return Err(flavor.bad_request(
             StatusCode::PAYLOAD_TOO_LARGE,
             "body",
-            format!("The request body is {} bytes; at most {MAX_BODY_BYTES} are accepted.", body.len()),
+            format!(
+                "The request body is {} bytes; at most {MAX_BODY_BYTES} are accepted.",
+                body.len()
+            ),
         ));
     }
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
     let ctype = header(headers, header::CONTENT_TYPE.as_str()).unwrap_or_default();
-    let mime = ctype.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let mime = ctype
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     if mime != "application/json" && !mime.ends_with("+json") {
         return Err(flavor.bad_request(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -103,11 +111,13 @@ pub fn json_body(
             format!("Content-Type must be application/json, got '{ctype}'."),
         ));
     }
-    serde_json::from_slice::<Value>(&body).map(Some).map_err(|e| {
-        flavor.bad_request(
-            StatusCode::BAD_REQUEST,
-            "body",
-            format!("The request body is not valid JSON: {e}."),
-        )
-    })
+    serde_json::from_slice::<Value>(&body)
+        .map(Some)
+        .map_err(|e| {
+            flavor.bad_request(
+                StatusCode::BAD_REQUEST,
+                "body",
+                format!("The request body is not valid JSON: {e}."),
+            )
+        })
 }

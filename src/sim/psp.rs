@@ -20,13 +20,19 @@ fn bad(code: &str, msg: impl Into<String>) -> Response {
 fn prelude(state: &SimState, headers: &HeaderMap) -> Result<String, Response> {
     check_auth(state, headers)?;
     if header(headers, "PSP-ID").is_none() {
-        return Err(bad("51", "Missing required header PSP-ID (the PSP's GUID)."));
+        return Err(bad(
+            "51",
+            "Missing required header PSP-ID (the PSP's GUID).",
+        ));
     }
     let Some(msn) = header(headers, "Merchant-Serial-Number") else {
         return Err(bad("51", "Missing required header Merchant-Serial-Number."));
     };
     if !state.lock().msn_known(&msn) {
-        return Err(bad("21", format!("Merchant {msn} is not available for this PSP.")));
+        return Err(bad(
+            "21",
+            format!("Merchant {msn} is not available for this PSP."),
+        ));
     }
     state.sweep();
     Ok(msn)
@@ -51,7 +57,10 @@ pub async fn init(
         Err(r) => return r,
     };
     if let Err(e) = serde_json::from_value::<crate::api::psp::InitiatePaymentRequest>(b.clone()) {
-        return bad("51", format!("The body does not match InitiatePaymentRequest: {e}."));
+        return bad(
+            "51",
+            format!("The body does not match InitiatePaymentRequest: {e}."),
+        );
     }
     let s = |n: &str| b.get(n).and_then(Value::as_str).unwrap_or("").to_string();
     let psp_id = s("pspTransactionId");
@@ -59,8 +68,15 @@ pub async fn init(
         return bad("51", "pspTransactionId is required, at most 36 characters.");
     }
     let order_id = s("merchantOrderId");
-    if !(1..=50).contains(&order_id.len()) || !order_id.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-') {
-        return bad("51", format!("merchantOrderId '{order_id}' must match ^[a-zA-Z0-9-]{{1,50}}$."));
+    if !(1..=50).contains(&order_id.len())
+        || !order_id
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-')
+    {
+        return bad(
+            "51",
+            format!("merchantOrderId '{order_id}' must match ^[a-zA-Z0-9-]{{1,50}}$."),
+        );
     }
     // Postman sends the amount as a string; accept both.
     let amount = match b.get("amount") {
@@ -72,7 +88,10 @@ pub async fn init(
         return bad("51", "amount is required: an integer in øre.");
     };
     if amount < 100 {
-        return bad("amount.less.than.one", format!("amount {amount} is below 1 NOK (100 øre)."));
+        return bad(
+            "amount.less.than.one",
+            format!("amount {amount} is below 1 NOK (100 øre)."),
+        );
     }
     if s("currency") != "NOK" {
         return bad("transaction.currency.invalid", "currency must be NOK.");
@@ -85,27 +104,45 @@ pub async fn init(
     if !url_ok(&make_url) {
         return bad("51", "makePaymentUrl is required and must be a URL.");
     }
-    let token = b.get("makePaymentToken").and_then(Value::as_str).map(str::to_string);
+    let token = b
+        .get("makePaymentToken")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     if token.as_ref().is_some_and(|t| t.len() > 255) {
         return bad("51", "makePaymentToken must be at most 255 characters.");
     }
-    let mobile = b.get("customerMobileNumber").and_then(Value::as_str).map(str::to_string);
-    if let Some(m) = &mobile {
-        if m.len() != 8 || !m.bytes().all(|c| c.is_ascii_digit()) {
-            return bad("51", format!("customerMobileNumber '{m}' must be 8 digits."));
-        }
+    let mobile = b
+        .get("customerMobileNumber")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    if let Some(m) = &mobile
+        && (m.len() != 8 || !m.bytes().all(|c| c.is_ascii_digit()))
+    {
+        return bad(
+            "51",
+            format!("customerMobileNumber '{m}' must be 8 digits."),
+        );
     }
-    let skip = b.get("skipLandingPage").and_then(Value::as_bool).unwrap_or(false);
+    let skip = b
+        .get("skipLandingPage")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let now = state.now();
     let mut g = state.lock();
     if skip && (mobile.is_none() || !g.push_allowed(&msn)) {
-        return bad("51", "skipLandingPage needs a whitelisted sales unit and customerMobileNumber.");
+        return bad(
+            "51",
+            "skipLandingPage needs a whitelisted sales unit and customerMobileNumber.",
+        );
     }
     if g.find_psp(&psp_id).is_some() {
         return bad("44", format!("pspTransactionId '{psp_id}' already exists."));
     }
     if g.reference_taken(&msn, &order_id) {
-        return bad("99", format!("merchantOrderId '{order_id}' already exists for MSN {msn}."));
+        return bad(
+            "99",
+            format!("merchantOrderId '{order_id}' already exists for MSN {msn}."),
+        );
     }
     let vtoken = uuid::Uuid::new_v4().simple().to_string();
     let url = format!("{}/sim/landing?token={vtoken}", g.base_url);
@@ -126,7 +163,10 @@ pub async fn init(
         redirect_url: Some(url.clone()),
         token: vtoken,
         phone: mobile,
-        description: b.get("paymentText").and_then(Value::as_str).map(str::to_string),
+        description: b
+            .get("paymentText")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         metadata: None,
         receipt: None,
         payment_method: "WALLET".into(),
@@ -161,7 +201,11 @@ pub async fn details(
     }
     let g = state.lock();
     let Some(i) = g.find_psp(&psp_id) else {
-        return errors::psp(StatusCode::NOT_FOUND, "51", format!("pspTransactionId '{psp_id}' not found."));
+        return errors::psp(
+            StatusCode::NOT_FOUND,
+            "51",
+            format!("pspTransactionId '{psp_id}' not found."),
+        );
     };
     let p = &g.payments[i];
     let history: Vec<Value> = p
@@ -208,25 +252,49 @@ pub async fn update_status(
         Err(r) => return r,
     };
     if let Err(e) = serde_json::from_value::<crate::api::psp::UpdateStatusRequest>(b.clone()) {
-        return bad("51", format!("The body does not match UpdateStatusRequest: {e}."));
+        return bad(
+            "51",
+            format!("The body does not match UpdateStatusRequest: {e}."),
+        );
     }
     let Some(txs) = b.get("transactions").and_then(Value::as_array) else {
         return bad("51", "transactions is required and must be a list.");
     };
     let mut parsed = Vec::new();
     for (i, t) in txs.iter().enumerate() {
-        let id = t.get("pspTransactionId").and_then(Value::as_str).unwrap_or("").to_string();
-        let status = t.get("status").and_then(Value::as_str).unwrap_or("").to_string();
+        let id = t
+            .get("pspTransactionId")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let status = t
+            .get("status")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         let amount = match t.get("amount") {
             Some(Value::String(a)) => a.parse::<i64>().ok(),
             Some(a) => a.as_i64(),
             None => None,
         };
-        if id.is_empty() || !matches!(status.as_str(), "RESERVED" | "CAPTURED" | "CANCELLED" | "REFUNDED") {
-            return bad("51", format!("transactions[{i}] needs pspTransactionId and status RESERVED, CAPTURED, CANCELLED or REFUNDED."));
+        if id.is_empty()
+            || !matches!(
+                status.as_str(),
+                "RESERVED" | "CAPTURED" | "CANCELLED" | "REFUNDED"
+            )
+        {
+            return bad(
+                "51",
+                format!(
+                    "transactions[{i}] needs pspTransactionId and status RESERVED, CAPTURED, CANCELLED or REFUNDED."
+                ),
+            );
         }
         let Some(amount) = amount.filter(|a| *a >= 0) else {
-            return bad("51", format!("transactions[{i}].amount must be a non-negative integer."));
+            return bad(
+                "51",
+                format!("transactions[{i}].amount must be a non-negative integer."),
+            );
         };
         let success = t.get("operationStatus").and_then(Value::as_str) != Some("FAILED");
         parsed.push((id, status, amount, success));
@@ -276,7 +344,10 @@ pub async fn force_approve(
         Ok(None) => return bad("51", "{customerPhoneNumber, token} is required."),
         Err(r) => return r,
     };
-    let phone = b.get("customerPhoneNumber").and_then(Value::as_str).unwrap_or("");
+    let phone = b
+        .get("customerPhoneNumber")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     if phone.len() != 8 || !phone.bytes().all(|c| c.is_ascii_digit()) {
         return bad("51", "customerPhoneNumber must be 8 digits.");
     }
@@ -285,15 +356,27 @@ pub async fn force_approve(
     let job = {
         let mut g = state.lock();
         let Some(i) = g.find_psp(&psp_id) else {
-            return errors::psp(StatusCode::NOT_FOUND, "51", format!("pspTransactionId '{psp_id}' not found."));
+            return errors::psp(
+                StatusCode::NOT_FOUND,
+                "51",
+                format!("pspTransactionId '{psp_id}' not found."),
+            );
         };
         let p = &mut g.payments[i];
         if token != p.token {
-            return bad("51", "token must be the token query parameter of vippsRedirectUrl.");
+            return bad(
+                "51",
+                "token must be the token query parameter of vippsRedirectUrl.",
+            );
         }
         match approve(p, now, Some(phone.to_string())) {
             Ok(job) => job,
-            Err(ApproveError::NotWaiting(s)) => return bad("51", format!("The payment is {s}, not waiting for the customer.")),
+            Err(ApproveError::NotWaiting(s)) => {
+                return bad(
+                    "51",
+                    format!("The payment is {s}, not waiting for the customer."),
+                );
+            }
             Err(ApproveError::Declined { reason, .. }) => return bad("82", reason),
         }
     };

@@ -44,11 +44,17 @@ mod tests {
         let mut r = RateLimiter::default();
         let t0 = OffsetDateTime::UNIX_EPOCH;
         for i in 0..5 {
-            assert!(r.check("k".into(), 5, t0 + time::Duration::seconds(i)).is_ok());
+            assert!(
+                r.check("k".into(), 5, t0 + time::Duration::seconds(i))
+                    .is_ok()
+            );
         }
         let wait = r.check("k".into(), 5, t0 + time::Duration::seconds(10));
         assert_eq!(wait, Err(50));
         assert!(r.check("other".into(), 5, t0).is_ok());
-        assert!(r.check("k".into(), 5, t0 + time::Duration::seconds(60)).is_ok());
+        assert!(
+            r.check("k".into(), 5, t0 + time::Duration::seconds(60))
+                .is_ok()
+        );
     }
 }

@@ -20,36 +20,78 @@ pub fn router(state: SimState) -> Router {
         .route("/accesstoken/get", post(token::get_token))
         // ePayment v1
         .route("/epayment/v1/payments", post(epayment::create))
-        .route("/epayment/v1/payments/{reference}", get(epayment::get_payment))
-        .route("/epayment/v1/payments/{reference}/events", get(epayment::get_events))
-        .route("/epayment/v1/payments/{reference}/cancel", post(epayment::cancel))
-        .route("/epayment/v1/payments/{reference}/capture", post(epayment::capture))
-        .route("/epayment/v1/payments/{reference}/refund", post(epayment::refund))
-        .route("/epayment/v1/test/payments/{reference}/approve", post(epayment::force_approve))
+        .route(
+            "/epayment/v1/payments/{reference}",
+            get(epayment::get_payment),
+        )
+        .route(
+            "/epayment/v1/payments/{reference}/events",
+            get(epayment::get_events),
+        )
+        .route(
+            "/epayment/v1/payments/{reference}/cancel",
+            post(epayment::cancel),
+        )
+        .route(
+            "/epayment/v1/payments/{reference}/capture",
+            post(epayment::capture),
+        )
+        .route(
+            "/epayment/v1/payments/{reference}/refund",
+            post(epayment::refund),
+        )
+        .route(
+            "/epayment/v1/test/payments/{reference}/approve",
+            post(epayment::force_approve),
+        )
         // eCom v2
         .route("/ecomm/v2/payments", post(ecom::initiate))
         .route("/ecomm/v2/payments/{order_id}/details", get(ecom::details))
         .route("/ecomm/v2/payments/{order_id}/capture", post(ecom::capture))
         .route("/ecomm/v2/payments/{order_id}/cancel", put(ecom::cancel))
         .route("/ecomm/v2/payments/{order_id}/refund", post(ecom::refund))
-        .route("/ecomm/v2/integration-test/payments/{order_id}/approve", post(ecom::force_approve))
+        .route(
+            "/ecomm/v2/integration-test/payments/{order_id}/approve",
+            post(ecom::force_approve),
+        )
         // PSP v3
         .route("/psp/v3/psppayments/init", post(psp::init))
         .route("/psp/v3/psppayments/updatestatus", post(psp::update_status))
         .route("/psp/v3/psppayments/{psp_id}/details", get(psp::details))
-        .route("/psp/v3/integration-test/psppayments/{psp_id}/approve", post(psp::force_approve))
+        .route(
+            "/psp/v3/integration-test/psppayments/{psp_id}/approve",
+            post(psp::force_approve),
+        )
         // Order Management
         .route("/order-management/v1/images", post(om::post_image))
-        .route("/order-management/v2/{payment_type}/categories/{order_id}", put(om::put_category))
-        .route("/order-management/v2/{payment_type}/receipts/{order_id}", post(om::post_receipt))
-        .route("/order-management/v2/{payment_type}/{order_id}", get(om::get_order))
+        .route(
+            "/order-management/v2/{payment_type}/categories/{order_id}",
+            put(om::put_category),
+        )
+        .route(
+            "/order-management/v2/{payment_type}/receipts/{order_id}",
+            post(om::post_receipt),
+        )
+        .route(
+            "/order-management/v2/{payment_type}/{order_id}",
+            get(om::get_order),
+        )
         // Simulator control
         .route("/sim/v1/customer/{reference}/open", post(customer::open))
-        .route("/sim/v1/customer/{reference}/approve", post(customer::approve))
-        .route("/sim/v1/customer/{reference}/reject", post(customer::reject))
+        .route(
+            "/sim/v1/customer/{reference}/approve",
+            post(customer::approve),
+        )
+        .route(
+            "/sim/v1/customer/{reference}/reject",
+            post(customer::reject),
+        )
         .route("/sim/v1/clock", get(customer::clock_get))
         .route("/sim/v1/clock/advance", post(customer::clock_advance))
-        .route("/sim/v1/faults", post(customer::faults_set).delete(customer::faults_clear))
+        .route(
+            "/sim/v1/faults",
+            post(customer::faults_set).delete(customer::faults_clear),
+        )
         .route("/sim/v1/ledger", get(customer::ledger))
         .route("/sim/landing", get(customer::landing))
         .route("/sim/qr", get(customer::qr_image))
@@ -136,11 +178,15 @@ async fn faults(State(s): State<SimState>, req: Request, next: Next) -> Response
     }
     let conn = req.extensions().get::<ConnectInfo<ConnHandle>>().cloned();
     let resp = next.run(req).await;
-    if drop && resp.status().is_success() {
-        if let Some(ConnectInfo(c)) = conn {
-            tracing::info!("sim fault: dropping the response to {path} for {} after commit", c.remote());
-            c.kill();
-        }
+    if drop
+        && resp.status().is_success()
+        && let Some(ConnectInfo(c)) = conn
+    {
+        tracing::info!(
+            "sim fault: dropping the response to {path} for {} after commit",
+            c.remote()
+        );
+        c.kill();
     }
     resp
 }

@@ -342,7 +342,10 @@ impl Inner {
                     None,
                     true,
                     now,
-                    Some("Payment timed out: the customer did not act within the time limit (45)".into()),
+                    Some(
+                        "Payment timed out: the customer did not act within the time limit (45)"
+                            .into(),
+                    ),
                 );
                 if let Some(job) = psp_job(p, "TIMEOUT") {
                     jobs.push(job);
@@ -451,7 +454,14 @@ pub fn approve(
                 now,
                 Some(format!("Approval failed: {reason}")),
             );
-            p.push_op(OpKind::Abort, amount, None, true, now, Some(reason.to_string()));
+            p.push_op(
+                OpKind::Abort,
+                amount,
+                None,
+                true,
+                now,
+                Some(reason.to_string()),
+            );
             return Err(ApproveError::Declined {
                 reason,
                 epayment_code: ep,
@@ -717,7 +727,9 @@ mod tests {
                 ..PspInfo::default()
             }),
         };
-        let Some(Job::MakePayment { body, .. }) = approve(&mut p, OffsetDateTime::UNIX_EPOCH, None).unwrap() else {
+        let Some(Job::MakePayment { body, .. }) =
+            approve(&mut p, OffsetDateTime::UNIX_EPOCH, None).unwrap()
+        else {
             panic!("PSP approval must produce a makePayment job");
         };
         let typed: crate::api::psp::MakePaymentRequest = serde_json::from_value(body).unwrap();

@@ -165,7 +165,10 @@ pub async fn ep_code(r: Response) -> (u16, String) {
     let v: Value = r.json().await.unwrap();
     assert!(ct.contains("problem+json"), "content type {ct} for {v}");
     assert!(v["traceId"].is_string(), "traceId missing in {v}");
-    let code = v["extraDetails"][0]["reason"].as_str().unwrap_or("").to_string();
+    let code = v["extraDetails"][0]["reason"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     (status, code)
 }
 
