@@ -51,39 +51,6 @@ impl RetryPolicy {
     }
 }
 
-/// Polling cadence for one payment (reads are not outbox rows: they are read-only).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PollPolicy {
-    /// Normal spacing between reads (Vipps: 1 s for a till). Never below 1 s in production,
-    /// which keeps a payment at ≤ 60 reads per minute.
-    pub interval: Duration,
-    /// Spacing after a 429 / 423 / 6160 when the server sent no `Retry-After`.
-    pub throttled: Duration,
-}
-
-impl Default for PollPolicy {
-    fn default() -> PollPolicy {
-        PollPolicy {
-            interval: Duration::from_secs(1),
-            throttled: Duration::from_secs(5),
-        }
-    }
-}
-
-impl PollPolicy {
-    pub fn fast() -> PollPolicy {
-        PollPolicy {
-            interval: Duration::from_millis(20),
-            throttled: Duration::from_millis(60),
-        }
-    }
-
-    /// Delay before the next read after a throttled answer.
-    pub fn after_throttle(&self, retry_after: Option<Duration>) -> Duration {
-        retry_after.unwrap_or(self.throttled).max(self.interval)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,17 +76,6 @@ mod tests {
         assert_eq!(
             p.delay(1, Some(Duration::from_secs(3600))),
             Duration::from_secs(120)
-        );
-    }
-
-    #[test]
-    fn default_poll_is_at_most_60_per_minute() {
-        let p = PollPolicy::default();
-        assert!(p.interval >= Duration::from_secs(1));
-        assert!(p.after_throttle(None) > p.interval);
-        assert_eq!(
-            p.after_throttle(Some(Duration::from_millis(10))),
-            p.interval
         );
     }
 }

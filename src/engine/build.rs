@@ -39,6 +39,11 @@ pub struct Running {
 }
 
 impl Running {
+    /// The journal the engine writes (for listing, reports and tests).
+    pub fn engine_store(&self) -> AsyncStore {
+        self.engine.store()
+    }
+
     pub async fn shutdown(self) {
         self.engine.shutdown();
         self.psp_server.shutdown().await;
@@ -127,6 +132,18 @@ pub async fn connect(
     ids: Arc<dyn IdGen>,
     acquirer: Arc<dyn Acquirer>,
 ) -> Result<Running, EngineError> {
+    connect_with(settings, store, clock, ids, acquirer, |b| b).await
+}
+
+/// [`connect`] with a hook to wrap the backends (tests inject faults around one call).
+pub async fn connect_with(
+    settings: ConnectSettings,
+    store: AsyncStore,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGen>,
+    acquirer: Arc<dyn Acquirer>,
+    wrap: impl FnOnce(Backends) -> Backends,
+) -> Result<Running, EngineError> {
     let vipps = Vipps::with_parts(
         settings.api.clone(),
         Arc::new(crate::api::access_token::TokenCache::new()),
@@ -176,6 +193,7 @@ pub async fn connect(
         acquirer,
         psp_make_payment: Some((server.public_url().to_owned(), token)),
     };
+    let backends = wrap(backends);
     let (engine, recovered) = Engine::start(settings.engine, store, backends, clock, ids).await?;
     Ok(Running {
         engine,

@@ -3,7 +3,8 @@
 use crate::clock::{Clock, IdGen};
 use crate::domain::money::{Currency, Money};
 use crate::engine::acquirer::Acquirer;
-use crate::engine::backoff::{PollPolicy, RetryPolicy};
+use crate::domain::payment::PollPolicy;
+use crate::engine::backoff::RetryPolicy;
 use crate::engine::driver::{self, DriverMsg, Resume};
 use crate::engine::events::{ApiKind, EngineEvent, NetworkState, PaymentSnapshot, RecoveredSale};
 use crate::engine::provider::{CustomerId, ErrorClass, FlowSpec, Provider, ProviderError};
@@ -22,18 +23,13 @@ pub struct EngineConfig {
     pub till_id: String,
     pub msn: String,
     pub staff_id: Option<String>,
+    /// Read schedule of the payment state machine (≈ 1 s, ≤ 60 reads/min, back-off on
+    /// 429/423). The 5 + 5 minute windows are fixed in `domain::payment`.
     pub poll: PollPolicy,
+    /// Outbox back-off.
     pub retry: RetryPolicy,
     /// How often to probe Vipps while offline.
     pub probe_interval: Duration,
-    /// Phase 1: time for the customer to open the push / scan the QR (Vipps: 5 min).
-    pub open_window: Duration,
-    /// Phase 1 + 2: total time for the customer (Vipps: 10 min). Never given up earlier.
-    pub total_window: Duration,
-    /// After the total window: keep reading this long before cancelling a still-pending payment.
-    pub expiry_grace: Duration,
-    /// Create attempts (same key) before a create that never reached Vipps is called failed.
-    pub create_attempts: u32,
 }
 
 impl EngineConfig {
@@ -47,20 +43,25 @@ impl EngineConfig {
             poll: PollPolicy::default(),
             retry: RetryPolicy::default(),
             probe_interval: Duration::from_secs(5),
-            open_window: Duration::from_secs(5 * 60),
-            total_window: Duration::from_secs(10 * 60),
-            expiry_grace: Duration::from_secs(30),
-            create_attempts: 6,
         }
     }
 
-    /// Fast timings for tests and the demo (the 5 + 10 minute windows stay as they are).
+    /// Fast timings for tests (the 5 + 5 minute windows stay as they are). Not for
+    /// production: it reads far more often than Vipps allows.
     #[must_use]
     pub fn fast(mut self) -> EngineConfig {
-        self.poll = PollPolicy::fast();
+        let ms = time::Duration::milliseconds;
+        self.poll = PollPolicy {
+            first_delay: ms(20),
+            interval: ms(20),
+            max_per_minute: 100_000,
+            backoff_base: ms(20),
+            backoff_cap: ms(200),
+            retry_after_cap: ms(500),
+            cancel_gap: ms(200),
+        };
         self.retry = RetryPolicy::fast();
         self.probe_interval = Duration::from_millis(50);
-        self.expiry_grace = Duration::from_millis(200);
         self
     }
 }
@@ -368,6 +369,11 @@ impl Engine {
         self.inner.events.subscribe()
     }
 
+    /// The journal handle the engine writes to.
+    pub fn store(&self) -> AsyncStore {
+        self.inner.store.clone()
+    }
+
     /// Current network state.
     pub fn network(&self) -> NetworkState {
         *self.inner.network.borrow()
@@ -485,8 +491,8 @@ impl Engine {
             },
             created_at: now,
         };
-        let open_deadline = now + inner.cfg.open_window;
-        let total_deadline = now + inner.cfg.total_window;
+        let open_deadline = now + crate::domain::payment::OPEN_WINDOW;
+        let total_deadline = now + crate::domain::payment::TOTAL_WINDOW;
         let api = req.api;
         let ids = inner
             .store
@@ -515,10 +521,10 @@ impl Engine {
             receipt,
             flow: Some(flow),
             description,
-            open_deadline,
-            total_deadline,
-            state: crate::engine::events::PaymentState::Creating,
-            need_create: true,
+            started_at: now,
+            created_at: None,
+            recovering: false,
+            cancel_requested: false,
             recovered: None,
         };
         driver::spawn(inner.clone(), resume);

@@ -1,8 +1,13 @@
-//! The per-payment driver task: create (same key on every retry), read on the polling
-//! schedule, capture through the outbox right after authorization, cancel on abort, expire only
-//! after the full 10 minutes and a final read. Every state change is journaled and published.
+//! The per-payment driver task. It runs the pure state machine [`domain::payment::Payment`]:
+//! feeds it every outcome (create, reads, capture, cancel, cashier actions, time) with the
+//! engine clock, and carries out its effects: reads on the machine's schedule, create retries
+//! with the same key, capture and cancel through durable outbox rows. Every state change is
+//! journaled and published as a [`PaymentSnapshot`].
+//!
+//! [`domain::payment::Payment`]: crate::domain::payment::Payment
 
 use crate::domain::money::Money;
+use crate::domain::payment::{Effect, Event, Payment, Phase, ProviderStatus};
 use crate::engine::core::{Inner, Resolution};
 use crate::engine::events::{ApiKind, EngineEvent, PaymentSnapshot, PaymentState};
 use crate::engine::outbox_payload::Payload;
@@ -11,7 +16,9 @@ use crate::engine::provider::{
     ReceiptSpec,
 };
 use crate::lang::Text;
-use crate::store::{NewOperation, NewOutbox, OpOutcome, OutboxKind, PayState, PaymentKeys};
+use crate::store::{
+    NewOperation, NewOutbox, OpOutcome, OutboxKind, OutboxStatus, PayState, PaymentKeys,
+};
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -32,13 +39,9 @@ pub(crate) enum DriverMsg {
     CaptureFailed {
         reason: Text,
     },
-    CancelDone {
-        void: bool,
-    },
+    CancelDone,
     CancelFailed {
         reason: Text,
-        code: Option<String>,
-        void: bool,
     },
 }
 
@@ -53,33 +56,62 @@ pub(crate) struct Resume {
     pub keys: PaymentKeys,
     pub receipt_number: String,
     pub receipt: ReceiptSpec,
-    /// `None` when resuming a payment whose create already reached Vipps (not needed again).
+    /// `None` when the create body cannot be rebuilt (recovered push payment).
     pub flow: Option<FlowSpec>,
     pub description: String,
-    pub open_deadline: OffsetDateTime,
-    pub total_deadline: OffsetDateTime,
-    pub state: PaymentState,
-    pub need_create: bool,
+    /// When the sale was written (start of the attempt).
+    pub started_at: OffsetDateTime,
+    /// `Some` = recovering a payment whose create answered before the restart.
+    pub created_at: Option<OffsetDateTime>,
+    /// Recovering (read first) rather than creating.
+    pub recovering: bool,
+    /// The journal shows the cashier had aborted.
+    pub cancel_requested: bool,
     /// Recovery: receives the snapshot after the first read was applied.
     pub recovered: Option<oneshot::Sender<PaymentSnapshot>>,
 }
 
-/// Map the cashier-facing state to the journal's state code.
-pub(crate) fn pay_state(s: PaymentState) -> PayState {
-    match s {
-        PaymentState::Creating => PayState::Creating,
-        PaymentState::WaitingForCustomer => PayState::WaitingUser,
-        PaymentState::WaitingForApproval => PayState::WaitingApproval,
-        PaymentState::Authorized => PayState::Authorized,
-        PaymentState::Capturing => PayState::Capturing,
-        PaymentState::Paid => PayState::Captured,
+/// The cashier-facing state for a machine phase.
+pub(crate) fn state_of(p: &Phase) -> PaymentState {
+    match p {
+        Phase::Creating | Phase::CreateUncertain => PaymentState::Creating,
+        Phase::WaitingForCustomer => PaymentState::WaitingForCustomer,
+        Phase::WaitingForApproval => PaymentState::WaitingForApproval,
+        Phase::Authorized => PaymentState::Authorized,
+        Phase::Capturing => PaymentState::Capturing,
+        Phase::Paid => PaymentState::Paid,
+        Phase::Cancelling { .. } | Phase::Voiding => PaymentState::Cancelling,
+        Phase::AuthorizedAfterCancel { .. } => PaymentState::NeedsDecision,
+        Phase::Voided => PaymentState::Voided,
+        Phase::Rejected => PaymentState::Rejected,
+        Phase::Expired => PaymentState::Expired,
+        Phase::Cancelled => PaymentState::Cancelled,
+        Phase::Failed { .. } | Phase::CaptureFailed { .. } | Phase::AmountMismatch { .. } => {
+            PaymentState::Failed
+        }
+    }
+}
+
+/// The journal's state code for a machine phase.
+pub(crate) fn pay_state(p: &Phase) -> PayState {
+    match p {
+        Phase::Creating | Phase::CreateUncertain => PayState::Creating,
+        Phase::WaitingForCustomer => PayState::WaitingUser,
+        Phase::WaitingForApproval => PayState::WaitingApproval,
+        Phase::Authorized => PayState::Authorized,
+        Phase::Capturing => PayState::Capturing,
+        Phase::Paid => PayState::Captured,
         // A pending decision is kept as "cancelling": on restart it is read back and, if the
         // customer approved, offered to the cashier again (never captured silently).
-        PaymentState::Cancelling | PaymentState::NeedsDecision => PayState::Cancelling,
-        PaymentState::Voided | PaymentState::Cancelled => PayState::Cancelled,
-        PaymentState::Rejected => PayState::Rejected,
-        PaymentState::Expired => PayState::Expired,
-        PaymentState::Failed => PayState::Failed,
+        Phase::Cancelling { .. } | Phase::Voiding | Phase::AuthorizedAfterCancel { .. } => {
+            PayState::Cancelling
+        }
+        Phase::Voided | Phase::Cancelled => PayState::Cancelled,
+        Phase::Rejected => PayState::Rejected,
+        Phase::Expired => PayState::Expired,
+        Phase::Failed { .. } | Phase::CaptureFailed { .. } | Phase::AmountMismatch { .. } => {
+            PayState::Failed
+        }
     }
 }
 
@@ -100,11 +132,6 @@ pub(crate) fn from_pay_state(s: PayState) -> PaymentState {
 }
 
 pub(crate) fn spawn(inner: Arc<Inner>, r: Resume) {
-    spawn_recovered(inner, r, false);
-}
-
-/// Spawn a driver; `cancel_requested` when the journal shows the cashier had aborted.
-pub(crate) fn spawn_recovered(inner: Arc<Inner>, r: Resume, cancel_requested: bool) {
     let (tx, rx) = mpsc::unbounded_channel();
     if let Ok(mut m) = inner.drivers.lock() {
         m.insert(r.payment_id, tx);
@@ -115,18 +142,32 @@ pub(crate) fn spawn_recovered(inner: Arc<Inner>, r: Resume, cancel_requested: bo
     } else {
         r.reference.clone()
     };
+    let now = inner.now();
+    let (fsm, effects) = if r.recovering {
+        let (mut p, mut e) = Payment::resume(r.amount.minor(), r.started_at, r.created_at, now);
+        if r.cancel_requested {
+            e.extend(p.handle(now, Event::CancelRequested));
+        }
+        (p, e)
+    } else {
+        (
+            Payment::with_policy(r.amount.minor(), now, inner.cfg.poll),
+            Vec::new(),
+        )
+    };
     let d = Driver {
         inner,
         provider,
         id,
-        state: r.state,
-        reason: None,
+        fsm,
+        pending: effects,
+        last_code: None,
+        last_reason: None,
+        notice: None,
         qr: None,
         amounts: Amounts::default(),
-        cancel_requested,
-        expiring: false,
-        created_ok: r.state != PaymentState::Creating,
-        voiding: false,
+        next_read: None,
+        cancels: 0,
         last_publish: None,
         rx,
         r,
@@ -140,16 +181,18 @@ struct Driver {
     /// Id at the provider (reference, or pspTransactionId).
     id: String,
     r: Resume,
-    state: PaymentState,
-    reason: Option<Text>,
+    fsm: Payment,
+    /// Effects not yet carried out.
+    pending: Vec<Effect>,
+    last_code: Option<&'static str>,
+    last_reason: Option<Text>,
+    /// Latest `Effect::Notify` text (shown until the next state change).
+    notice: Option<Text>,
     qr: Option<String>,
     amounts: Amounts,
-    cancel_requested: bool,
-    expiring: bool,
-    /// The payment is known to exist at Vipps.
-    created_ok: bool,
-    voiding: bool,
-    last_publish: Option<(PaymentState, tokio::time::Instant)>,
+    next_read: Option<OffsetDateTime>,
+    cancels: u32,
+    last_publish: Option<tokio::time::Instant>,
     rx: mpsc::UnboundedReceiver<DriverMsg>,
 }
 
@@ -161,6 +204,14 @@ fn class_outcome(e: &ProviderError) -> OpOutcome {
     }
 }
 
+fn to_std(d: time::Duration) -> Duration {
+    if d.is_negative() {
+        Duration::ZERO
+    } else {
+        Duration::try_from(d).unwrap_or(Duration::ZERO)
+    }
+}
+
 impl Driver {
     fn now(&self) -> OffsetDateTime {
         self.inner.now()
@@ -168,20 +219,8 @@ impl Driver {
 
     fn snapshot(&self) -> PaymentSnapshot {
         let now = self.now();
-        let secs_to = |t: OffsetDateTime| -> u64 {
-            let d = t - now;
-            if d.is_negative() {
-                0
-            } else {
-                u64::try_from(d.whole_seconds()).unwrap_or(0)
-            }
-        };
-        let waiting = matches!(
-            self.state,
-            PaymentState::Creating
-                | PaymentState::WaitingForCustomer
-                | PaymentState::WaitingForApproval
-        );
+        let c = self.fsm.countdowns(now);
+        let secs = |s: Option<i64>| s.map(|v| u64::try_from(v.max(0)).unwrap_or(0));
         PaymentSnapshot {
             id: self.r.payment_id,
             sale_id: self.r.sale_id,
@@ -189,27 +228,14 @@ impl Driver {
             api: self.r.api,
             amount: self.r.amount,
             captured: Money::new(self.amounts.captured, self.r.amount.currency()),
-            state: self.state,
-            reason: self.reason.clone(),
-            open_left: (waiting && self.state != PaymentState::WaitingForApproval)
-                .then(|| secs_to(self.r.open_deadline)),
-            approve_left: waiting.then(|| secs_to(self.r.total_deadline)),
+            state: state_of(self.fsm.phase()),
+            phase: self.fsm.code(),
+            reason: self.fsm.reason().or_else(|| self.notice.clone()),
+            open_left: secs(c.open_secs()),
+            approve_left: secs(c.approve_secs()),
             qr_payload: self.qr.clone(),
             receipt_number: self.r.receipt_number.clone(),
             at: now,
-        }
-    }
-
-    fn publish(&mut self, force: bool) {
-        let now = tokio::time::Instant::now();
-        let due = match self.last_publish {
-            None => true,
-            Some((s, at)) => s != self.state || now.duration_since(at) >= Duration::from_secs(1),
-        };
-        if force || due {
-            self.last_publish = Some((self.state, now));
-            self.inner
-                .publish(EngineEvent::Payment(self.snapshot()));
         }
     }
 
@@ -224,21 +250,48 @@ impl Driver {
         }
     }
 
-    /// Change state: journal it (store) and publish.
-    async fn set_state(&mut self, state: PaymentState, reason: Option<Text>) {
-        let changed = state != self.state || reason != self.reason;
-        self.state = state;
-        if reason.is_some() {
-            self.reason = reason;
-        }
-        if !changed {
+    /// Journal a phase change (store) and publish a snapshot on change (or once a second for
+    /// the countdowns).
+    async fn sync(&mut self) {
+        let code = self.fsm.code();
+        let reason = self.fsm.reason();
+        let changed = self.last_code != Some(code) || self.last_reason != reason;
+        if changed {
+            if self.last_code != Some(code) {
+                self.notice = None;
+            }
+            self.last_code = Some(code);
+            self.last_reason = reason.clone();
+            let phase = self.fsm.phase().clone();
+            if matches!(phase, Phase::Paid) {
+                // Follow-ups (OM receipt / PSP status) are queued before "paid" is published.
+                crate::engine::worker::enqueue_after_capture(&self.inner, self.r.payment_id).await;
+                self.amounts.captured = self.amounts.captured.max(self.r.amount.minor());
+            }
+            self.persist(&phase, reason).await;
+            tracing::info!(reference = %self.r.reference, phase = code, "payment state");
+            self.publish(true);
+        } else {
             self.publish(false);
-            return;
         }
+    }
+
+    fn publish(&mut self, force: bool) {
+        let now = tokio::time::Instant::now();
+        let due = self
+            .last_publish
+            .is_none_or(|at| now.duration_since(at) >= Duration::from_secs(1));
+        if force || due {
+            self.last_publish = Some(now);
+            self.inner.publish(EngineEvent::Payment(self.snapshot()));
+        }
+    }
+
+    async fn persist(&self, phase: &Phase, reason: Option<Text>) {
         let pid = self.r.payment_id;
         let sid = self.r.sale_id;
-        let ps = pay_state(state);
-        let reason_en = self.reason.as_ref().map(|t| t.en.clone());
+        let ps = pay_state(phase);
+        let reason_en = reason.map(|t| t.en);
         let a = self.amounts;
         let amounts = crate::store::PaymentAmounts {
             authorized: a.authorized,
@@ -247,15 +300,14 @@ impl Driver {
             cancelled: a.cancelled,
         };
         let at = self.now();
-        let sale_status = match state {
-            PaymentState::Paid => Some(crate::store::SaleStatus::Paid),
-            PaymentState::Voided => Some(crate::store::SaleStatus::Voided),
-            PaymentState::Cancelled => Some(crate::store::SaleStatus::Cancelled),
-            PaymentState::Rejected | PaymentState::Expired | PaymentState::Failed => {
-                Some(crate::store::SaleStatus::Failed)
-            }
+        let sale_status = match phase {
+            Phase::Paid => Some(crate::store::SaleStatus::Paid),
+            Phase::Voided => Some(crate::store::SaleStatus::Voided),
+            Phase::Cancelled => Some(crate::store::SaleStatus::Cancelled),
+            p if p.is_terminal() => Some(crate::store::SaleStatus::Failed),
             _ => None,
         };
+        let deadlines = self.fsm.deadlines();
         let staff = self.inner.cfg.staff_id.clone();
         let r = self
             .inner
@@ -267,40 +319,59 @@ impl Driver {
                         tx.set_sale_status(sid, st, staff.as_deref(), at)?;
                     }
                     Ok(())
-                })
+                })?;
+                if let Some(d) = deadlines {
+                    s.set_payment_deadlines(pid, Some(d.open_by), Some(d.final_at))?;
+                }
+                Ok(())
             })
             .await;
         if let Err(e) = r {
             tracing::error!(error = %e, payment_id = pid, "cannot journal state change");
         }
-        tracing::info!(reference = %self.r.reference, state = state.code(), "payment state");
-        self.publish(true);
     }
 
     async fn run(mut self) {
         let mut shutdown = self.inner.shutdown.subscribe();
+        self.sync().await;
         self.publish(true);
-        let mut next = if self.r.need_create {
-            match self.create().await {
-                true => self.inner.cfg.poll.interval,
-                false => Duration::ZERO,
-            }
-        } else {
-            Duration::ZERO
-        };
+        if !self.r.recovering {
+            self.create().await;
+        }
         loop {
-            if self.state.is_final() {
+            // Carry out what the machine asked for.
+            while !self.pending.is_empty() {
+                let effects = std::mem::take(&mut self.pending);
+                for e in effects {
+                    self.effect(e).await;
+                }
+                self.sync().await;
+            }
+            if self.fsm.is_terminal() || *shutdown.borrow() {
                 break;
             }
-            if *shutdown.borrow() {
-                break;
-            }
+            let now = self.now();
+            // Sleep until the next read (machine schedule) or one second for the countdowns
+            // and deadlines. The read is taken when the sleep ends (real time), which also
+            // works with a clock that only moves when a test says so.
+            let read_in = self.next_read.map(|at| to_std(at - now));
+            let wait = read_in.unwrap_or(Duration::from_secs(1)).min(Duration::from_secs(1));
+            let read_due = read_in.is_some_and(|d| d <= Duration::from_secs(1));
             tokio::select! {
                 msg = self.rx.recv() => match msg {
-                    Some(m) => { if let Some(d) = self.on_msg(m).await { next = d; } }
+                    Some(m) => self.on_msg(m).await,
                     None => break,
                 },
-                _ = tokio::time::sleep(next) => { next = self.tick().await; }
+                _ = tokio::time::sleep(wait) => {
+                    if read_due {
+                        self.next_read = None;
+                        self.read().await;
+                    }
+                    let now = self.now();
+                    let e = self.fsm.handle(now, Event::Tick);
+                    self.pending.extend(e);
+                    self.sync().await;
+                }
                 _ = shutdown.changed() => {}
             }
         }
@@ -308,8 +379,7 @@ impl Driver {
         if let Ok(mut m) = self.inner.drivers.lock() {
             m.remove(&self.r.payment_id);
         }
-        // Final states always publish one last time (UI closes the payment view on it).
-        if self.state.is_final() {
+        if self.fsm.is_terminal() {
             self.publish(true);
         }
     }
@@ -317,6 +387,30 @@ impl Driver {
     fn finish_recovery(&mut self) {
         if let Some(tx) = self.r.recovered.take() {
             let _ = tx.send(self.snapshot());
+        }
+    }
+
+    fn feed(&mut self, ev: Event) {
+        let now = self.now();
+        let e = self.fsm.handle(now, ev);
+        self.pending.extend(e);
+    }
+
+    async fn effect(&mut self, e: Effect) {
+        match e {
+            Effect::ReadStatus { at } => self.next_read = Some(at),
+            Effect::RetryCreate => self.create().await,
+            Effect::Capture { amount } => self.enqueue_capture(amount).await,
+            Effect::Cancel { transaction_only } => self.enqueue_cancel(transaction_only).await,
+            Effect::Notify(text) => {
+                self.journal(NewOperation {
+                    detail: Some(text.en.clone()),
+                    ..NewOperation::new("notice", OpOutcome::Info, self.now())
+                })
+                .await;
+                self.notice = Some(text);
+                self.publish(true);
+            }
         }
     }
 
@@ -333,347 +427,153 @@ impl Driver {
         })
     }
 
-    /// Create with the stored key. Returns true once the payment exists at Vipps.
-    async fn create(&mut self) -> bool {
+    /// Send the create (the same body and key every time) and feed the outcome.
+    async fn create(&mut self) {
         let Some(spec) = self.create_spec() else {
-            // No flow recorded (recovery of a create whose body we cannot rebuild): read.
-            return false;
+            self.feed(Event::CreateFailed {
+                definite: true,
+                reason: Text::new(
+                    "Betalingen nådde aldri Vipps før kassen stoppet. Ingen penger er trukket. Start betalingen på nytt.",
+                    "The payment never reached Vipps before the till stopped. No money was taken. Start the payment again.",
+                ),
+            });
+            return;
         };
-        let attempts = self.inner.cfg.create_attempts.max(1);
-        for attempt in 1..=attempts {
-            let started = self.now();
-            let res = self.provider.create(&spec).await;
-            self.inner.observe(res.as_ref().map(|_| ()));
-            match res {
-                Ok(c) => {
-                    self.journal(NewOperation {
-                        idempotency_key: Some(spec.key.clone()),
-                        request_summary: Some(format!(
-                            "create {} {} {}",
-                            self.r.api.code(),
-                            self.r.amount.to_plain(),
-                            self.r.reference
-                        )),
-                        ..NewOperation::new("create", OpOutcome::Ok, started)
-                    })
-                    .await;
+        let started = self.now();
+        let res = self.provider.create(&spec).await;
+        self.inner.observe(res.as_ref().map(|_| ()));
+        match res {
+            Ok(c) => {
+                self.journal(NewOperation {
+                    idempotency_key: Some(spec.key.clone()),
+                    request_summary: Some(format!(
+                        "create {} {} {}",
+                        self.r.api.code(),
+                        self.r.amount.to_plain(),
+                        self.r.reference
+                    )),
+                    ..NewOperation::new("create", OpOutcome::Ok, started)
+                })
+                .await;
+                if c.qr_payload.is_some() {
                     self.qr = c.qr_payload;
-                    self.created_ok = true;
-                    self.set_state(PaymentState::WaitingForCustomer, None).await;
-                    if self.cancel_requested {
-                        self.start_cancel(false).await;
-                    }
-                    return true;
                 }
-                Err(e) => {
-                    self.journal(NewOperation {
-                        idempotency_key: Some(spec.key.clone()),
-                        http_status: e.http_status.map(i64::from),
-                        error_code: e.code.clone(),
-                        detail: Some(e.detail.clone()),
-                        ..NewOperation::new("create", class_outcome(&e), started)
-                    })
-                    .await;
-                    let exists_code = matches!(e.code.as_deref(), Some("34" | "44" | "99"));
-                    if e.is_transient() || exists_code || e.class == ErrorClass::Rejected && e.http_status == Some(409) {
-                        // The create may have gone through. ePayment: retrying the same key
-                        // returns the original answer. eCom/PSP: read first.
-                        if self.r.api != ApiKind::Epayment || exists_code {
-                            match self.read_once().await {
-                                Ok(()) => return true,
-                                Err(re) if re.class == ErrorClass::NotFound => {}
-                                Err(_) => {}
-                            }
-                        }
-                        if attempt < attempts && !exists_code {
-                            let d = self.inner.cfg.retry.delay(attempt, e.retry_after);
-                            tokio::time::sleep(d).await;
-                            continue;
-                        }
-                        if exists_code {
-                            // It exists but cannot be read right now: keep polling.
-                            self.set_state(PaymentState::WaitingForCustomer, None).await;
-                            return true;
-                        }
-                        // Out of attempts: decide by a read.
-                        match self.read_once().await {
-                            Ok(()) => return true,
-                            Err(re) if re.class == ErrorClass::NotFound => {
-                                self.set_state(
-                                    PaymentState::Failed,
-                                    Some(Text::new(
-                                        format!("Fikk ikke startet betalingen hos Vipps ({}). Ingen penger er trukket. Prøv igjen.", e.message.nb),
-                                        format!("Could not start the payment at Vipps ({}). No money was taken. Try again.", e.message.en),
-                                    )),
-                                )
-                                .await;
-                                return false;
-                            }
-                            Err(_) => {
-                                // Unknown: keep reading on the normal schedule; the 10 minute
-                                // window and the final read decide.
-                                self.set_state(PaymentState::WaitingForCustomer, None).await;
-                                return true;
-                            }
-                        }
-                    }
-                    self.set_state(PaymentState::Failed, Some(e.message.clone()))
-                        .await;
-                    return false;
-                }
+                let at = self.now();
+                self.feed(Event::Created { at });
+            }
+            Err(e) => {
+                self.journal(NewOperation {
+                    idempotency_key: Some(spec.key.clone()),
+                    http_status: e.http_status.map(i64::from),
+                    error_code: e.code.clone(),
+                    detail: Some(e.detail.clone()),
+                    ..NewOperation::new("create", class_outcome(&e), started)
+                })
+                .await;
+                // "Already exists" (eCom 34 orderId used, PSP 44/99) after an uncertain
+                // attempt means our earlier create went through: a read decides.
+                let exists = matches!(e.code.as_deref(), Some("34" | "44" | "99"));
+                let definite = !(e.is_transient() || exists);
+                self.feed(Event::CreateFailed {
+                    definite,
+                    reason: e.message.clone(),
+                });
             }
         }
-        false
     }
 
-    /// Read once and apply. `Err` carries the provider error (not applied).
-    async fn read_once(&mut self) -> Result<(), ProviderError> {
+    fn status_of(&self, r: ReadResult) -> ProviderStatus {
+        let a = r.amounts;
+        match r.state {
+            ReadState::Created => ProviderStatus::Created { opened: None },
+            ReadState::Opened => ProviderStatus::Created {
+                opened: Some(self.fsm.opened_at().unwrap_or_else(|| self.now())),
+            },
+            ReadState::Authorized => ProviderStatus::Authorized {
+                authorized: a.authorized,
+                captured: a.captured,
+                refunded: a.refunded,
+                cancelled: a.cancelled,
+            },
+            ReadState::Rejected => ProviderStatus::Aborted,
+            ReadState::Expired => ProviderStatus::Expired,
+            ReadState::Cancelled => {
+                // eCom and PSP show one CANCEL for "customer said no", "timed out" and
+                // "merchant cancelled": decide from what we know.
+                if self.r.api == ApiKind::Epayment
+                    || matches!(self.fsm.phase(), Phase::Cancelling { .. } | Phase::Voiding)
+                {
+                    ProviderStatus::Terminated
+                } else if self
+                    .fsm
+                    .deadlines()
+                    .is_some_and(|d| self.now() >= d.final_at)
+                {
+                    ProviderStatus::Expired
+                } else {
+                    ProviderStatus::Aborted
+                }
+            }
+            ReadState::Failed => ProviderStatus::Failed {
+                reason: Text::new(
+                    "Betalingen feilet hos Vipps eller kortutstederen. Ingen penger er trukket.",
+                    "The payment failed at Vipps or the card issuer. No money was taken.",
+                ),
+            },
+        }
+    }
+
+    async fn read(&mut self) {
         let res = self.provider.read(&self.id).await;
         self.inner.observe(match &res {
             Ok(_) => Ok(()),
             Err(e) => Err(e),
         });
-        match res {
+        let ev = match res {
             Ok(r) => {
-                self.created_ok = true;
-                self.on_read(r).await;
-                Ok(())
+                self.amounts = r.amounts;
+                Event::Read(self.status_of(r))
             }
-            Err(e) => Err(e),
-        }
-    }
-
-    /// One polling step; returns the delay until the next.
-    async fn tick(&mut self) -> Duration {
-        let poll = self.inner.cfg.poll;
-        match self.state {
-            PaymentState::NeedsDecision => return Duration::from_secs(3600),
-            PaymentState::Capturing => {
-                // The worker owns the capture; read now and then in case its answer was lost.
-                let _ = self.read_once().await;
-                self.finish_recovery();
-                return poll.interval * 5;
-            }
-            _ => {}
-        }
-        match self.read_once().await {
-            Ok(()) => {}
+            Err(e) if e.class == ErrorClass::NotFound => Event::Read(ProviderStatus::NotFound),
             Err(e) => {
-                self.finish_recovery();
-                match e.class {
-                    ErrorClass::Throttled => return poll.after_throttle(e.retry_after),
-                    ErrorClass::NotFound if !self.created_ok => {
-                        // A create that never arrived: create again with the same key, or,
-                        // when the body cannot be rebuilt, fail cleanly (nothing was taken).
-                        if self.r.flow.is_some() {
-                            if self.create().await {
-                                return poll.interval;
-                            }
-                        } else {
-                            self.set_state(
-                                PaymentState::Failed,
-                                Some(Text::new(
-                                    "Betalingen nådde aldri Vipps før kassen stoppet. Ingen penger er trukket. Start betalingen på nytt.",
-                                    "The payment never reached Vipps before the till stopped. No money was taken. Start the payment again.",
-                                )),
-                            )
-                            .await;
-                            return Duration::ZERO;
-                        }
-                    }
-                    _ => {
-                        tracing::debug!(reference = %self.r.reference, error = %e, "read failed");
-                    }
+                tracing::debug!(reference = %self.r.reference, error = %e, "read failed");
+                Event::ReadFailed {
+                    retry_after: e.retry_after.and_then(|d| time::Duration::try_from(d).ok()),
+                    offline: e.class == ErrorClass::Offline,
                 }
-                self.check_deadline().await;
-                return poll.interval.max(
-                    self.inner
-                        .cfg
-                        .retry
-                        .delay(1, e.retry_after)
-                        .min(Duration::from_secs(5)),
-                );
             }
-        }
+        };
+        self.feed(ev);
+        self.sync().await;
         self.finish_recovery();
-        self.check_deadline().await;
-        poll.interval
     }
 
-    async fn check_deadline(&mut self) {
-        let waiting = matches!(
-            self.state,
-            PaymentState::Creating
-                | PaymentState::WaitingForCustomer
-                | PaymentState::WaitingForApproval
-        );
-        if !waiting || self.expiring {
-            return;
-        }
-        let grace = time::Duration::try_from(self.inner.cfg.expiry_grace)
-            .unwrap_or(time::Duration::seconds(30));
-        if self.now() > self.r.total_deadline + grace {
-            // The full 10 minutes plus grace are over and the last read still says pending:
-            // cancel (transaction only, so an approval in the last second is kept) and read
-            // back before calling it expired.
-            self.expiring = true;
-            self.journal(NewOperation {
-                detail: Some("10 minutes over and still pending: cancelling, then reading back".into()),
-                ..NewOperation::new("note", OpOutcome::Info, self.now())
+    /// Enqueue an outbox row and return its status (an existing row keeps its first status).
+    async fn enqueue(&self, row: NewOutbox) -> Option<(OutboxStatus, Option<String>)> {
+        let now = self.now();
+        let r = self
+            .inner
+            .store
+            .run(move |s| {
+                let id = s.enqueue(&row, now)?;
+                Ok(s.outbox_row(id)?.map(|r| (r.status, r.last_error)))
             })
             .await;
-            self.start_cancel(false).await;
-        } else if self.state == PaymentState::WaitingForCustomer && self.now() >= self.r.open_deadline {
-            // Vipps would have expired an unopened payment after 5 minutes; still pending
-            // means the customer opened it.
-            self.set_state(PaymentState::WaitingForApproval, None).await;
-        }
-    }
-
-    async fn on_read(&mut self, r: ReadResult) {
-        self.amounts = r.amounts;
-        let amount = self.r.amount.minor();
-        match self.state {
-            PaymentState::Creating
-            | PaymentState::WaitingForCustomer
-            | PaymentState::WaitingForApproval => match r.state {
-                ReadState::Created => {
-                    let s = if self.now() < self.r.open_deadline {
-                        PaymentState::WaitingForCustomer
-                    } else {
-                        PaymentState::WaitingForApproval
-                    };
-                    self.set_state(s, None).await;
-                }
-                ReadState::Opened => {
-                    self.set_state(PaymentState::WaitingForApproval, None).await;
-                }
-                ReadState::Authorized => self.on_authorized().await,
-                ReadState::Rejected => {
-                    self.set_state(
-                        PaymentState::Rejected,
-                        Some(Text::new(
-                            "Kunden avviste betalingen i appen.",
-                            "The customer rejected the payment in the app.",
-                        )),
-                    )
-                    .await
-                }
-                ReadState::Expired => {
-                    self.set_state(
-                        PaymentState::Expired,
-                        Some(Text::new(
-                            "Kunden svarte ikke i tide (10 minutter). Ingen penger er trukket.",
-                            "The customer did not respond in time (10 minutes). No money was taken.",
-                        )),
-                    )
-                    .await
-                }
-                ReadState::Cancelled => {
-                    self.set_state(
-                        PaymentState::Cancelled,
-                        Some(Text::new(
-                            "Betalingen ble avbrutt hos Vipps.",
-                            "The payment was cancelled at Vipps.",
-                        )),
-                    )
-                    .await
-                }
-                ReadState::Failed => {
-                    self.set_state(
-                        PaymentState::Failed,
-                        Some(Text::new(
-                            "Betalingen feilet hos Vipps eller kortutsteder. Ingen penger er trukket.",
-                            "The payment failed at Vipps or the card issuer. No money was taken.",
-                        )),
-                    )
-                    .await
-                }
-            },
-            PaymentState::Capturing | PaymentState::Authorized => {
-                if r.amounts.captured >= amount {
-                    self.mark_paid().await;
-                } else if matches!(r.state, ReadState::Cancelled) {
-                    self.set_state(
-                        PaymentState::Failed,
-                        Some(Text::new(
-                            "Reservasjonen ble kansellert før beløpet ble trukket. Ta betalt på nytt.",
-                            "The reservation was cancelled before capture. Take payment again.",
-                        )),
-                    )
-                    .await;
-                }
+        self.inner.worker_kick.notify_one();
+        match r {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot enqueue outbox row");
+                None
             }
-            PaymentState::Cancelling => match r.state {
-                ReadState::Authorized if self.voiding => {
-                    if r.amounts.cancelled > 0 || r.amounts.refunded >= r.amounts.captured && r.amounts.captured > 0 {
-                        self.voided().await;
-                    }
-                }
-                ReadState::Authorized => {
-                    if r.amounts.captured >= amount {
-                        self.mark_paid().await;
-                    } else if self.cancel_requested {
-                        self.set_state(
-                            PaymentState::NeedsDecision,
-                            Some(Text::new(
-                                "Kunden godkjente betalingen mens salget ble avbrutt. Velg: fullfør salget (trekk beløpet) eller annuller (frigi pengene).",
-                                "The customer approved while the sale was being aborted. Choose: complete the sale (capture) or void (release the money).",
-                            )),
-                        )
-                        .await;
-                    } else {
-                        // Approved in the last second of the window: the sale goes through.
-                        self.expiring = false;
-                        self.on_authorized().await;
-                    }
-                }
-                ReadState::Cancelled | ReadState::Expired | ReadState::Rejected | ReadState::Failed => {
-                    if self.voiding {
-                        self.voided().await;
-                    } else if self.cancel_requested {
-                        self.set_state(
-                            PaymentState::Cancelled,
-                            Some(Text::new(
-                                "Betalingen ble avbrutt av kassen. Ingen penger er trukket.",
-                                "The payment was cancelled at the till. No money was taken.",
-                            )),
-                        )
-                        .await;
-                    } else {
-                        self.set_state(
-                            PaymentState::Expired,
-                            Some(Text::new(
-                                "Kunden svarte ikke innen 10 minutter. Ingen penger er trukket.",
-                                "The customer did not respond within 10 minutes. No money was taken.",
-                            )),
-                        )
-                        .await;
-                    }
-                }
-                ReadState::Created | ReadState::Opened => {}
-            },
-            _ => {}
         }
     }
 
-    async fn on_authorized(&mut self) {
-        if self.amounts.captured >= self.r.amount.minor() {
-            self.mark_paid().await;
-            return;
-        }
-        if self.cancel_requested {
-            self.set_state(PaymentState::NeedsDecision, None).await;
-            return;
-        }
-        self.enqueue_capture().await;
-    }
-
-    async fn enqueue_capture(&mut self) {
+    async fn enqueue_capture(&mut self, amount: i64) {
         let payload = Payload::Capture {
             api: self.r.api,
             id: self.id.clone(),
-            amount: self.r.amount.minor(),
+            amount,
             currency: self.r.amount.currency().code().to_owned(),
         };
         let row = NewOutbox {
@@ -683,73 +583,40 @@ impl Driver {
             idempotency_key: self.r.keys.capture.clone(),
             payload_json: payload.to_json(),
         };
-        let now = self.now();
-        let pid = self.r.payment_id;
-        let a = self.amounts;
-        let res = self
-            .inner
-            .store
-            .run(move |s| {
-                s.transaction(|tx| {
-                    tx.enqueue(&row, now)?;
-                    tx.update_payment_state(
-                        pid,
-                        PayState::Capturing,
-                        None,
-                        Some(crate::store::PaymentAmounts {
-                            authorized: a.authorized,
-                            captured: a.captured,
-                            refunded: a.refunded,
-                            cancelled: a.cancelled,
-                        }),
-                        now,
-                    )?;
-                    Ok(())
-                })
-            })
-            .await;
-        if let Err(e) = res {
-            tracing::error!(error = %e, "cannot enqueue capture");
+        match self.enqueue(row).await {
+            // The row already ran (recovery after a capture whose state change was lost).
+            Some((OutboxStatus::Done, _)) => self.feed(Event::CaptureDone {
+                captured: self.amounts.captured.max(amount),
+            }),
+            Some((OutboxStatus::Dead, err)) => self.feed(Event::CaptureFailed {
+                definite: true,
+                reason: Text::new(
+                    format!("Trekket feilet: {}", err.clone().unwrap_or_default()),
+                    format!("Capture failed: {}", err.unwrap_or_default()),
+                ),
+            }),
+            _ => {}
         }
-        self.inner.worker_kick.notify_one();
-        self.state = PaymentState::Capturing;
-        self.publish(true);
     }
 
-    async fn mark_paid(&mut self) {
-        if self.state == PaymentState::Paid {
-            return;
-        }
-        self.amounts.captured = self.amounts.captured.max(self.r.amount.minor());
-        self.set_state(PaymentState::Paid, None).await;
-        crate::engine::worker::enqueue_after_capture(&self.inner, self.r.payment_id).await;
-    }
-
-    async fn voided(&mut self) {
-        self.set_state(
-            PaymentState::Voided,
-            Some(Text::new(
-                "Salget er annullert og pengene frigitt til kunden.",
-                "The sale was voided and the money released to the customer.",
-            )),
-        )
-        .await;
-    }
-
-    async fn start_cancel(&mut self, void: bool) {
-        let transaction_only = !void && self.r.api == ApiKind::Epayment;
-        let key = if void {
-            format!("{}-v", self.r.keys.cancel)
-        } else {
+    async fn enqueue_cancel(&mut self, transaction_only: bool) {
+        self.cancels += 1;
+        // One key per cancel attempt: the first is the journaled cancel key; a void (full
+        // release) and later attempts get derived keys, all stored in their outbox rows.
+        let key = if !transaction_only {
+            format!("{}-v{}", self.r.keys.cancel, self.cancels)
+        } else if self.cancels == 1 {
             self.r.keys.cancel.clone()
+        } else {
+            format!("{}-{}", self.r.keys.cancel, self.cancels)
         };
         let payload = Payload::Cancel {
             api: self.r.api,
             id: self.id.clone(),
             amount: self.r.amount.minor(),
             currency: self.r.amount.currency().code().to_owned(),
-            transaction_only,
-            void,
+            transaction_only: transaction_only && self.r.api == ApiKind::Epayment,
+            void: !transaction_only,
         };
         let row = NewOutbox {
             kind: OutboxKind::Cancel,
@@ -758,47 +625,37 @@ impl Driver {
             idempotency_key: key,
             payload_json: payload.to_json(),
         };
-        let now = self.now();
-        if let Err(e) = self.inner.store.run(move |s| s.enqueue(&row, now)).await {
-            tracing::error!(error = %e, "cannot enqueue cancel");
+        match self.enqueue(row).await {
+            Some((OutboxStatus::Done, _)) => self.feed(Event::CancelDone),
+            Some((OutboxStatus::Dead, err)) => self.feed(Event::CancelFailed {
+                definite: true,
+                reason: Text::new(
+                    format!("Avbrudd feilet: {}", err.clone().unwrap_or_default()),
+                    format!("Cancel failed: {}", err.unwrap_or_default()),
+                ),
+            }),
+            _ => {}
         }
-        self.inner.worker_kick.notify_one();
-        self.set_state(PaymentState::Cancelling, None).await;
     }
 
-    async fn on_msg(&mut self, m: DriverMsg) -> Option<Duration> {
+    async fn on_msg(&mut self, m: DriverMsg) {
         match m {
             DriverMsg::Cancel => {
                 self.journal(NewOperation {
                     staff_id: self.inner.cfg.staff_id.clone(),
-                    detail: Some(format!("cashier abort in state {}", self.state.code())),
+                    detail: Some(format!("cashier abort in state {}", self.fsm.code())),
                     ..NewOperation::new("abort", OpOutcome::Info, self.now())
                 })
                 .await;
-                match self.state {
-                    PaymentState::Creating => {
-                        self.cancel_requested = true;
-                        None
-                    }
-                    PaymentState::WaitingForCustomer | PaymentState::WaitingForApproval => {
-                        self.cancel_requested = true;
-                        self.start_cancel(false).await;
-                        None
-                    }
-                    PaymentState::Cancelling if self.expiring => {
-                        self.cancel_requested = true;
-                        None
-                    }
-                    _ => None,
-                }
+                self.feed(Event::CancelRequested);
             }
             DriverMsg::Resolve {
                 resolution,
                 staff_id,
                 why,
             } => {
-                if self.state != PaymentState::NeedsDecision {
-                    return None;
+                if !matches!(self.fsm.phase(), Phase::AuthorizedAfterCancel { .. }) {
+                    return;
                 }
                 self.journal(NewOperation {
                     staff_id: Some(staff_id),
@@ -806,45 +663,30 @@ impl Driver {
                     ..NewOperation::new("resolve", OpOutcome::Info, self.now())
                 })
                 .await;
-                match resolution {
-                    Resolution::Complete => {
-                        self.cancel_requested = false;
-                        self.reason = None;
-                        self.enqueue_capture().await;
-                    }
-                    Resolution::Void => {
-                        self.voiding = true;
-                        self.start_cancel(true).await;
-                    }
-                }
-                None
+                self.feed(match resolution {
+                    Resolution::Complete => Event::CompleteRequested,
+                    Resolution::Void => Event::VoidRequested,
+                });
             }
             DriverMsg::CaptureDone { amounts } => {
                 if let Some(a) = amounts {
                     self.amounts = a;
                 }
-                self.mark_paid().await;
-                None
+                let captured = amounts.map_or(self.r.amount.minor(), |a| a.captured);
+                self.feed(Event::CaptureDone { captured });
             }
             DriverMsg::CaptureFailed { reason } => {
-                self.set_state(PaymentState::Failed, Some(reason)).await;
-                None
+                self.feed(Event::CaptureFailed {
+                    definite: true,
+                    reason,
+                });
             }
-            DriverMsg::CancelDone { void } => {
-                if void {
-                    self.voided().await;
-                    None
-                } else {
-                    Some(Duration::ZERO)
-                }
-            }
-            DriverMsg::CancelFailed { reason, code, void } => {
-                tracing::info!(reference = %self.r.reference, ?code, "cancel refused; reading back");
-                if void {
-                    self.set_state(PaymentState::NeedsDecision, Some(reason)).await;
-                }
-                Some(Duration::ZERO)
-            }
+            DriverMsg::CancelDone => self.feed(Event::CancelDone),
+            DriverMsg::CancelFailed { reason } => self.feed(Event::CancelFailed {
+                definite: true,
+                reason,
+            }),
         }
+        self.sync().await;
     }
 }

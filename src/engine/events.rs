@@ -136,6 +136,9 @@ pub struct PaymentSnapshot {
     /// Amount captured so far (checked against the capture response).
     pub captured: Money,
     pub state: PaymentState,
+    /// The state machine's own phase code (`create_uncertain`, `authorized_after_cancel`,
+    /// `amount_mismatch`, …) for logs and support; `state` is what screens switch on.
+    pub phase: &'static str,
     /// Why it is in this state (cashier-readable, both languages). Empty for plain progress.
     pub reason: Option<Text>,
     /// Seconds left for the customer to open the push / scan the QR (phase 1), if counting.

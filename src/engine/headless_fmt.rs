@@ -96,6 +96,7 @@ mod tests {
             amount: Money::nok(4990),
             captured: Money::nok(0),
             state,
+            phase: state.code(),
             reason: None,
             open_left: Some(299),
             approve_left: Some(599),

@@ -4,6 +4,7 @@
 
 pub mod acquirer;
 pub mod backoff;
+pub mod build;
 mod core;
 mod driver;
 pub mod events;
@@ -14,6 +15,7 @@ pub mod outbox_payload;
 pub mod provider;
 pub mod psp_server;
 pub mod qr;
+pub mod vipps;
 mod recovery;
 mod worker;
 

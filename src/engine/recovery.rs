@@ -65,16 +65,9 @@ impl Engine {
                 sale.lines.iter().map(|l| l.line.clone()).collect();
             let currency = Currency::parse(&p.currency).unwrap_or(Currency::Nok);
             let was = from_pay_state(p.state);
-            let created = p.created_at;
-            let open_deadline = p
-                .user_deadline_at
-                .unwrap_or(created + inner.cfg.open_window);
-            let total_deadline = p
-                .approval_deadline_at
-                .unwrap_or(created + inner.cfg.total_window);
             // The create body can be rebuilt for QR payments. Push payments store only the last
             // digits of the phone (privacy), so a push create that never reached Vipps fails
-            // cleanly instead of being re-sent.
+            // cleanly ("no money was taken") instead of being re-sent.
             let flow = match p.flow {
                 crate::store::Flow::Qr => Some(FlowSpec::Qr),
                 crate::store::Flow::Push => None,
@@ -99,20 +92,15 @@ impl Engine {
                     .description
                     .clone()
                     .unwrap_or_else(|| format!("Kjøp i butikk {}", sale.sale.shop_id)),
-                open_deadline,
-                total_deadline,
-                state: if was == PaymentState::Cancelling {
-                    PaymentState::Cancelling
-                } else if was == PaymentState::Authorized {
-                    PaymentState::Capturing
-                } else {
-                    was
-                },
-                need_create: false,
+                started_at: p.created_at,
+                // The create answered before the stop if the journal moved past "creating".
+                created_at: (was != PaymentState::Creating).then_some(p.created_at),
+                recovering: true,
+                cancel_requested: was == PaymentState::Cancelling,
                 recovered: Some(tx),
             };
             tracing::info!(reference = %p.reference, state = was.code(), "recovering payment");
-            driver::spawn_recovered(inner.clone(), resume, was == PaymentState::Cancelling);
+            driver::spawn(inner.clone(), resume);
             waits.push((was, rx));
         }
         let mut out = Vec::new();

@@ -9,7 +9,6 @@ use crate::engine::driver::DriverMsg;
 use crate::engine::events::ApiKind;
 use crate::engine::outbox_payload::{Payload, StoredReceipt, derived_key};
 use crate::engine::provider::{ErrorClass, ProviderError, ReceiptSpec};
-use crate::lang::Text;
 use crate::store::{NewOperation, NewOutbox, OpOutcome, OutboxKind, OutboxRow, PayState};
 use std::sync::Arc;
 use std::time::Duration;
@@ -164,21 +163,14 @@ async fn handle(inner: &Arc<Inner>, row: OutboxRow) {
             currency,
         } => {
             let m = money(*amount, currency);
-            match inner.backends.provider(*api).capture(id, m, &key).await {
-                Ok(r) => match r.amounts {
-                    // Check the captured amount in the response.
-                    Some(a) if a.captured < *amount => Err(ProviderError::new(
-                        ErrorClass::Rejected,
-                        Text::new(
-                            format!("Vipps trakk bare {} av {}. Kontakt support.", money(a.captured, currency), m),
-                            format!("Vipps captured only {} of {}. Contact support.", money(a.captured, currency), m),
-                        ),
-                        format!("capture response shows capturedAmount {} < {amount}", a.captured),
-                    )),
-                    a => Ok(a),
-                },
-                Err(e) => Err(e),
-            }
+            // The captured amount in the response goes to the state machine, which checks it
+            // against the sale (a mismatch stops the sale with a reason).
+            inner
+                .backends
+                .provider(*api)
+                .capture(id, m, &key)
+                .await
+                .map(|r| r.amounts)
         }
         Payload::Cancel {
             api,
@@ -305,11 +297,11 @@ async fn on_done(
                 enqueue_after_capture(inner, pid).await;
             }
         }
-        Payload::Cancel { api, void, .. } => {
+        Payload::Cancel { api, .. } => {
             if *api == ApiKind::Psp {
                 enqueue_psp_status(inner, pid, "CANCELLED").await;
             }
-            inner.send_driver(pid, DriverMsg::CancelDone { void: *void });
+            inner.send_driver(pid, DriverMsg::CancelDone);
         }
         Payload::Refund { api, amount, .. } => {
             if *api == ApiKind::Psp {
@@ -332,13 +324,11 @@ async fn on_dead(inner: &Arc<Inner>, row: &OutboxRow, payload: &Payload, e: &Pro
                 },
             );
         }
-        Payload::Cancel { void, .. } => {
+        Payload::Cancel { .. } => {
             inner.send_driver(
                 pid,
                 DriverMsg::CancelFailed {
                     reason: e.message.clone(),
-                    code: e.code.clone(),
-                    void: *void,
                 },
             );
         }

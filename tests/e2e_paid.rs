@@ -1,0 +1,134 @@
+//! End-to-end against the in-process simulator: a paid sale on ePayment, eCom and PSP, and a
+//! customer rejection. Asserts the sim ledger (exactly one create/authorize/capture) and the
+//! journal.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod e2e_support;
+
+use e2e_support::*;
+use kasse::engine::{ApiKind, PayMethod, PaymentState};
+
+async fn paid_on(api: ApiKind, method: PayMethod) {
+    let sim = start_sim(sim_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = simple(&sim, dir.path()).await;
+    let engine = run.engine.clone();
+    let mut rx = engine.subscribe();
+    let id = engine.start_payment(sale(4990, api, method)).await.unwrap();
+    let waiting = wait_state(&mut rx, id, PaymentState::WaitingForCustomer).await;
+    assert_eq!(waiting.open_left.unwrap() > 290, true);
+    assert!(waiting.approve_left.unwrap() > 590);
+    customer(&sim, &waiting.reference, "approve").await;
+    let paid = wait_state(&mut rx, id, PaymentState::Paid).await;
+    assert_eq!(paid.captured.minor(), 4990);
+    outbox_drained(&run.engine_store()).await;
+
+    let ledger = sim.ledger();
+    let p = ledger_payment(&ledger, &paid.reference);
+    assert_eq!(p.amount, 4990);
+    assert_eq!(p.captured, 4990, "{p:?}");
+    let (create, auth, capture) = match api {
+        ApiKind::Epayment => ("CREATED", "AUTHORIZED", "CAPTURED"),
+        ApiKind::Ecom => ("INITIATE", "RESERVE", "CAPTURE"),
+        ApiKind::Psp => ("INITIATE", "RESERVED", "CAPTURED"),
+    };
+    if api != ApiKind::Psp {
+        assert_eq!(ops(&p, create), 1, "{p:?}");
+    }
+    assert_eq!(ops(&p, auth), 1, "{p:?}");
+    assert_eq!(ops(&p, capture), 1, "{p:?}");
+    match api {
+        // ePayment: the receipt went inside create.
+        ApiKind::Epayment => assert!(p.receipt.is_some(), "ePayment receipt in create: {p:?}"),
+        // eCom: the receipt went to Order Management through the outbox.
+        ApiKind::Ecom => assert!(p.receipt.is_some(), "OM receipt: {p:?}"),
+        ApiKind::Psp => {}
+    }
+    let j = journal(&run.engine_store(), id).await;
+    assert!(j.iter().any(|(k, o)| k == "create" && o == "ok"), "{j:?}");
+    assert!(j.iter().any(|(k, o)| k == "capture" && o == "ok"), "{j:?}");
+    run.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paid_epayment_push() {
+    paid_on(ApiKind::Epayment, push(ApiKind::Epayment)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paid_epayment_qr_has_payload() {
+    let sim = start_sim(sim_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = simple(&sim, dir.path()).await;
+    let mut rx = run.engine.subscribe();
+    let id = run
+        .engine
+        .start_payment(sale(2500, ApiKind::Epayment, PayMethod::Qr))
+        .await
+        .unwrap();
+    let w = wait_state(&mut rx, id, PaymentState::WaitingForCustomer).await;
+    let qr = w.qr_payload.clone().expect("QR payload for the UI");
+    assert!(qr.starts_with("http"), "{qr}");
+    customer(&sim, &w.reference, "approve").await;
+    wait_state(&mut rx, id, PaymentState::Paid).await;
+    run.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paid_ecom_push() {
+    paid_on(ApiKind::Ecom, push(ApiKind::Ecom)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paid_psp_push() {
+    paid_on(ApiKind::Psp, push(ApiKind::Psp)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customer_rejects() {
+    let sim = start_sim(sim_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = simple(&sim, dir.path()).await;
+    let mut rx = run.engine.subscribe();
+    let id = run
+        .engine
+        .start_payment(sale(4990, ApiKind::Epayment, push(ApiKind::Epayment)))
+        .await
+        .unwrap();
+    let w = wait_state(&mut rx, id, PaymentState::WaitingForCustomer).await;
+    customer(&sim, &w.reference, "reject").await;
+    let r = wait_state(&mut rx, id, PaymentState::Rejected).await;
+    assert!(r.reason.is_some());
+    let p = ledger_payment(&sim.ledger(), &w.reference);
+    assert_eq!(p.captured, 0);
+    assert_eq!(p.state, "ABORTED");
+    let row = run
+        .engine_store()
+        .run(move |s| s.payment(id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.state, kasse::store::PayState::Rejected);
+    run.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn psp_declined_by_acquirer_fails() {
+    let sim = start_sim(sim_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = simple(&sim, dir.path()).await;
+    let mut rx = run.engine.subscribe();
+    // Amounts ending in 51 øre are declined by the simulated acquirer (insufficient funds).
+    let id = run
+        .engine
+        .start_payment(sale(4951, ApiKind::Psp, push(ApiKind::Psp)))
+        .await
+        .unwrap();
+    let w = wait_state(&mut rx, id, PaymentState::WaitingForCustomer).await;
+    customer(&sim, &w.reference, "approve").await;
+    wait_state(&mut rx, id, PaymentState::Failed).await;
+    let p = ledger_payment(&sim.ledger(), &w.reference);
+    assert_eq!(p.captured, 0);
+    run.shutdown().await;
+}
+
