@@ -83,6 +83,8 @@ async fn access_token_request_headers() {
     assert_eq!(r.method.as_str(), "POST");
     assert_eq!(r.url.path(), "/accesstoken/get");
     assert!(r.body.is_empty(), "no body");
+    assert_eq!(header(r, "content-length").as_deref(), Some("0"));
+    assert_eq!(r.headers.get_all("content-length").iter().count(), 1);
     assert_eq!(header(r, "client_id").as_deref(), Some(CLIENT_ID));
     assert_eq!(header(r, "client_secret").as_deref(), Some(CLIENT_SECRET));
     assert_eq!(

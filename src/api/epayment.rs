@@ -346,6 +346,21 @@ impl PaymentEvent {
     }
 }
 
+/// Webhook payload (`epayments.payment.*.v1`), for a relay or the simulator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookEvent {
+    pub msn: String,
+    pub reference: String,
+    pub psp_reference: String,
+    pub name: PaymentEventName,
+    pub amount: Amount,
+    pub timestamp: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    pub success: bool,
+}
+
 /// Capture / refund body (`CaptureModificationRequest` / `RefundModificationRequest`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

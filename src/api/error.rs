@@ -80,6 +80,7 @@ wire_enum! {
 #[serde(rename_all = "camelCase")]
 pub struct EcomError {
     pub error_group: EcomErrorGroup,
+    #[serde(deserialize_with = "crate::api::wire::string_or_number")]
     pub error_code: String,
     #[serde(default)]
     pub error_message: String,
@@ -533,6 +534,10 @@ impl ApiError {
             }
             ErrorKind::Http => {}
         }
+        // Whatever the last answer said, an unknown outcome must not invite a new charge.
+        if self.outcome_unknown() {
+            return unknown_text();
+        }
         let specific = self.code.as_deref().and_then(|code| match self.api {
             Api::Epayment => epayment_code_text(code),
             Api::Ecom => ecom_code_text(self.group.as_deref().unwrap_or(""), code),
@@ -541,9 +546,6 @@ impl ApiError {
         });
         if let Some(t) = specific {
             return t;
-        }
-        if self.outcome_unknown() {
-            return unknown_text();
         }
         status_text(
             self.api,

@@ -187,7 +187,6 @@ impl Core {
         if call.body.is_some() {
             put("content-type", "application/json", false)?;
         }
-        put("accept", "application/json", false)?;
         Ok(h)
     }
 
@@ -205,7 +204,12 @@ impl Core {
             Repeatable::No
         };
         let policy = &self.settings.retry;
-        let start = tokio::time::Instant::now();
+        // Elapsed time for the total cap: the larger of wall time and the time we slept.
+        // (Under paused tokio time in tests the wall clock barely moves and the tokio clock
+        // may jump while waiting on sockets; our own sleeps are the meaningful measure.)
+        let start = std::time::Instant::now();
+        let mut slept = std::time::Duration::ZERO;
+        let elapsed = |slept: std::time::Duration| start.elapsed().max(slept);
         let mut attempt: u32 = 0;
         let mut maybe_delivered = false;
         loop {
@@ -216,9 +220,11 @@ impl Core {
                 .headers(headers.clone());
             rb = match &call.body {
                 Some(b) => rb.body(b.clone()),
-                None if call.method == Method::POST || call.method == Method::PUT => {
-                    rb.header("content-length", "0")
-                }
+                // An empty body makes hyper send `Content-Length: 0` (Vipps wants it on the
+                // bodiless POST /accesstoken/get).
+                None if call.method == Method::POST || call.method == Method::PUT => rb
+                    .header(reqwest::header::CONTENT_LENGTH, "0")
+                    .body(Vec::<u8>::new()),
                 None => rb,
             };
             tracing::debug!(api = %call.api, method = %call.method, path = %call.path, attempt, "vipps request");
@@ -254,7 +260,7 @@ impl Core {
                                 &outcome,
                                 repeatable,
                                 attempt,
-                                start.elapsed(),
+                                elapsed(slept),
                                 self.jitter.as_ref(),
                             );
                             tracing::debug!(api = %call.api, status, attempt, decision = ?d, "vipps response");
@@ -292,7 +298,7 @@ impl Core {
                                 &outcome,
                                 repeatable,
                                 attempt,
-                                start.elapsed(),
+                                elapsed(slept),
                                 self.jitter.as_ref(),
                             );
                             (err, d)
@@ -318,7 +324,7 @@ impl Core {
                         &outcome,
                         repeatable,
                         attempt,
-                        start.elapsed(),
+                        elapsed(slept),
                         self.jitter.as_ref(),
                     );
                     (err, d)
@@ -328,6 +334,7 @@ impl Core {
                 Decision::RetryAfter(wait) => {
                     tracing::info!(api = %call.api, path = %call.path, attempt, wait_ms = wait.as_millis() as u64, "retrying Vipps call");
                     tokio::time::sleep(wait).await;
+                    slept += wait;
                 }
                 Decision::Done | Decision::GiveUp => {
                     let err = error.with_context(call.money_moving, call.keyed(), maybe_delivered);

@@ -135,6 +135,11 @@ pub fn int_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     }
 }
 
+/// Deserialize a code that should be a string but may arrive as a number.
+pub fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(NumOrString::deserialize(d)?.to_string())
+}
+
 /// Serialize helper for `int_or_string` fields (plain number).
 pub fn int_plain<S: Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_i64(*v)

@@ -1,0 +1,138 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Config: the example file loads, env overrides, bad and unknown keys are quoted, secrets
+//! never show in Debug.
+
+use kasse::config::{ApiChoice, Config, ConfigError, Environment};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+fn example_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config.example.toml")
+}
+
+fn example() -> String {
+    std::fs::read_to_string(example_path()).unwrap()
+}
+
+fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let m: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |k: &str| m.get(k).cloned()
+}
+
+#[test]
+fn example_file_loads() {
+    let c = Config::from_toml_str(&example(), &env_of(&[])).unwrap();
+    assert_eq!(c.vipps.environment, Environment::Sim);
+    assert_eq!(c.vipps.msn, "123456");
+    assert_eq!(c.vipps.api, ApiChoice::Epayment);
+    assert_eq!(c.shop.shop_id, "s1");
+    assert_eq!(c.shop.till_id, "t1");
+    assert_eq!(c.psp.make_payment_listen, "127.0.0.1:8099");
+    assert!(c.receipt.barcode);
+    let s = c.api_settings();
+    assert_eq!(s.client_id, kasse::config::SIM_CLIENT_ID);
+    assert!(kasse::api::Vipps::new(s).is_ok());
+    // and through the real loader
+    Config::load(Some(&example_path())).unwrap();
+}
+
+#[test]
+fn env_overrides_file() {
+    let text = example().replace("environment = \"sim\"", "environment = \"test\"");
+    let env = env_of(&[
+        ("KASSE_CLIENT_ID", "id-from-env"),
+        ("KASSE_CLIENT_SECRET", "secret-from-env"),
+        ("KASSE_SUBSCRIPTION_KEY", "subkey-from-env"),
+        ("KASSE_MSN", "654321"),
+        ("KASSE_BASE_URL", "http://127.0.0.1:9999"),
+    ]);
+    let c = Config::from_toml_str(&text, &env).unwrap();
+    assert_eq!(c.vipps.msn, "654321");
+    assert_eq!(c.vipps.base_url, "http://127.0.0.1:9999");
+    let s = c.api_settings();
+    assert_eq!(s.client_id, "id-from-env");
+    use secrecy::ExposeSecret;
+    assert_eq!(s.client_secret.expose_secret(), "secret-from-env");
+    let dbg = format!("{c:?} {s:?}");
+    for secret in ["secret-from-env", "subkey-from-env", "id-from-env"] {
+        assert!(!dbg.contains(secret), "{secret} leaked: {dbg}");
+    }
+}
+
+#[test]
+fn test_environment_needs_credentials() {
+    let e = Config::from_toml_str(
+        "[vipps]\nenvironment = \"test\"\nmsn = \"123456\"\n",
+        &env_of(&[]),
+    )
+    .unwrap_err();
+    match e {
+        ConfigError::Missing { key, hint } => {
+            assert_eq!(key, "vipps.client_id");
+            assert!(hint.contains("KASSE_CLIENT_ID"));
+        }
+        other => panic!("{other}"),
+    }
+}
+
+#[test]
+fn bad_and_unknown_keys_are_quoted() {
+    let cases = [
+        ("[vipps]\nclient_sekret = \"x\"\n", "client_sekret"),
+        ("[shop]\ncolour = \"red\"\n", "colour"),
+        ("[nonsense]\nx = 1\n", "nonsense"),
+        ("[vipps]\nenvironment = \"staging\"\n", "environment"),
+        ("[vipps]\nmsn = \"12\"\n", "vipps.msn"),
+        ("[vipps]\nmsn = 123456\n", "msn"),
+        (
+            "[vipps]\nbase_url = \"http://api.vipps.no\"\n",
+            "vipps.base_url",
+        ),
+        (
+            "[vipps]\nconnect_timeout_ms = 100\n",
+            "vipps.connect_timeout_ms",
+        ),
+        ("[vipps]\nread_timeout_ms = 1000\n", "vipps.read_timeout_ms"),
+        (
+            "[vipps]\nsystem_name = \"a-very-long-system-name-over-thirty-chars\"\n",
+            "system_name",
+        ),
+        ("[shop]\ncurrency = \"SEK\"\n", "shop.currency"),
+        ("[shop]\nlanguage = \"sv\"\n", "language"),
+        ("[shop]\nshop_id = \"shop 1\"\n", "shop.shop_id"),
+        ("[receipt]\ncategory = \"RECIEPT\"\n", "receipt.category"),
+        ("[ui]\nkiosk = true\n", "ui.kiosk_pin"),
+        (
+            "[psp]\nmake_payment_listen = \"nowhere\"\n",
+            "psp.make_payment_listen",
+        ),
+    ];
+    for (text, key) in cases {
+        let e = Config::from_toml_str(text, &env_of(&[])).unwrap_err();
+        assert!(e.to_string().contains(key), "{text:?}: {e}");
+    }
+}
+
+#[test]
+fn production_requires_the_production_host() {
+    let env = env_of(&[
+        ("KASSE_CLIENT_ID", "a"),
+        ("KASSE_CLIENT_SECRET", "b"),
+        ("KASSE_SUBSCRIPTION_KEY", "c"),
+    ]);
+    let c = Config::from_toml_str(
+        "[vipps]\nenvironment = \"production\"\nmsn = \"123456\"\n",
+        &env,
+    )
+    .unwrap();
+    assert_eq!(c.vipps.base_url, "https://api.vipps.no");
+    let e = Config::from_toml_str(
+        "[vipps]\nenvironment = \"production\"\nmsn = \"123456\"\nbase_url = \"https://apitest.vipps.no\"\n",
+        &env,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("vipps.base_url"));
+}
