@@ -9,7 +9,7 @@ use super::{
 };
 
 /// Command-line options for `kasse sim`.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Clone, clap::Args)]
 pub struct SimArgs {
     /// Port to listen on (0 picks a free port).
     #[arg(long, default_value_t = 0)]
@@ -41,6 +41,24 @@ pub struct SimArgs {
     /// Approve waiting payments automatically after SECS simulated seconds.
     #[arg(long, value_name = "SECS")]
     pub auto_approve_after: Option<u64>,
+}
+
+impl std::fmt::Debug for SimArgs {
+    // The secret stays out of Debug output.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimArgs")
+            .field("port", &self.port)
+            .field("bind", &self.bind)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .field("subscription_key", &"[redacted]")
+            .field("msn", &self.msn)
+            .field("no_push_msn", &self.no_push_msn)
+            .field("time_scale", &self.time_scale)
+            .field("no_rate_limits", &self.no_rate_limits)
+            .field("auto_approve_after", &self.auto_approve_after)
+            .finish()
+    }
 }
 
 impl SimArgs {
@@ -102,4 +120,57 @@ pub async fn run_cli(args: SimArgs) -> Result<(), SimError> {
         tracing::warn!("cannot listen for Ctrl-C: {e}");
     }
     handle.shutdown().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        sim: SimArgs,
+    }
+
+    #[test]
+    fn defaults_are_the_fixed_test_credentials() {
+        let cli = Cli::parse_from(["kasse"]);
+        assert_eq!(cli.sim.port, 0);
+        assert_eq!(cli.sim.bind, "127.0.0.1");
+        let cfg = cli.sim.to_config();
+        assert_eq!(cfg.client_id, DEFAULT_CLIENT_ID);
+        assert_eq!(cfg.client_secret, DEFAULT_CLIENT_SECRET);
+        assert_eq!(cfg.subscription_key, DEFAULT_SUBSCRIPTION_KEY);
+        assert_eq!(cfg.msns, vec![DEFAULT_MSN.to_string()]);
+        assert!(cfg.rate_limits);
+        assert!(!format!("{:?}", cli.sim).contains(DEFAULT_CLIENT_SECRET));
+        assert!(!format!("{cfg:?}").contains(DEFAULT_CLIENT_SECRET));
+    }
+
+    #[test]
+    fn flags_map_to_config() {
+        let cli = Cli::parse_from([
+            "kasse",
+            "--port",
+            "8080",
+            "--msn",
+            "111111",
+            "--msn",
+            "222222",
+            "--no-push-msn",
+            "333333",
+            "--time-scale",
+            "10",
+            "--no-rate-limits",
+            "--auto-approve-after",
+            "5",
+        ]);
+        let cfg = cli.sim.to_config();
+        assert_eq!(cfg.msns, ["111111", "222222", "333333"]);
+        assert_eq!(cfg.no_push_msns, ["333333"]);
+        assert!((cfg.time_scale - 10.0).abs() < f64::EPSILON);
+        assert!(!cfg.rate_limits);
+        assert_eq!(cfg.auto_approve_after, Some(Duration::from_secs(5)));
+    }
 }

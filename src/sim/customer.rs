@@ -156,6 +156,8 @@ pub struct TokenQuery {
     token: String,
     #[serde(default)]
     format: Option<String>,
+    #[serde(default)]
+    size: Option<u32>,
 }
 
 /// The landing page a customer's phone opens (QR TEXT/TARGETURL, WEB_REDIRECT, eCom url).
@@ -205,7 +207,7 @@ fn html_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// QR image for `userFlow: QR` (IMAGE/SVG+XML; IMAGE/PNG is served as SVG too — see report).
+/// QR image for `userFlow: QR` (`format=svg` or `format=png&size=N`); 404 once the payment ended.
 pub async fn qr_image(State(s): State<SimState>, Query(q): Query<TokenQuery>) -> Response {
     s.sweep();
     let (url, live) = {
@@ -223,7 +225,18 @@ pub async fn qr_image(State(s): State<SimState>, Query(q): Query<TokenQuery>) ->
         // Vipps: the QR image 404s once the payment is no longer waiting.
         return StatusCode::NOT_FOUND.into_response();
     }
-    let _ = q.format;
+    if q.format.as_deref() == Some("png") {
+        let size = q.size.unwrap_or(1024).clamp(100, 2000);
+        return match super::qr::png(&url, size) {
+            Some(png) => {
+                let mut r = png.into_response();
+                r.headers_mut()
+                    .insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
+                r
+            }
+            None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        };
+    }
     match super::qr::svg(&url) {
         Some(svg) => {
             let mut r = svg.into_response();

@@ -419,6 +419,7 @@ fn validate_create(
         None => None,
     };
     let mut qr_format = "IMAGE/SVG+XML".to_string();
+    let mut qr_size = 1024;
     if let Some(q) = obj.get("qrFormat").filter(|v| !v.is_null()) {
         if flow != "QR" {
             return Err(bad("4140", "qrFormat may only be sent with userFlow QR."));
@@ -434,7 +435,9 @@ fn validate_create(
         }
         if let Some(size) = q.get("size").filter(|v| !v.is_null()) {
             let ok = size.as_i64().is_some_and(|s| (100..=2000).contains(&s));
-            if !ok || f != "IMAGE/PNG" {
+            qr_size = size.as_i64().unwrap_or(1024);
+            // The official Postman collection sends `size` with IMAGE/SVG+XML too; accept it.
+            if !ok {
                 return Err(bad(
                     "4140",
                     format!("qrFormat.size must be 100-2000 and only with IMAGE/PNG, got {size}."),
@@ -561,7 +564,7 @@ fn validate_create(
         "PUSH_MESSAGE" => None,
         "QR" => Some(match qr_format.as_str() {
             "TEXT/TARGETURL" => format!("{base}/sim/landing?token={token}"),
-            "IMAGE/PNG" => format!("{base}/sim/qr?token={token}&format=png"),
+            "IMAGE/PNG" => format!("{base}/sim/qr?token={token}&format=png&size={qr_size}"),
             _ => format!("{base}/sim/qr?token={token}&format=svg"),
         }),
         "NATIVE_REDIRECT" => Some(format!("vippsMT://?token={token}&sim={base}")),
@@ -619,6 +622,7 @@ pub async fn create(
         Ok(None) => return bad("4140", "A CreatePaymentRequest body is required.").into_response(),
         Err(r) => return r,
     };
+    let body = numbers_as_strings(body);
     let now = state.now();
     let mut g = state.lock();
     if let Some(r) = replay(&g, &msn, &key, "create", &body, "4020") {
@@ -652,6 +656,26 @@ pub async fn create(
     };
     store(&mut g, &msn, &key, "create", &body, &reply);
     reply.into_response()
+}
+
+/// Vipps' own Postman collection sends `reference` and `customer.phoneNumber` as JSON numbers
+/// (unquoted variables) and the real API accepts them; coerce them to strings.
+fn numbers_as_strings(mut body: Value) -> Value {
+    if let Some(n) = body
+        .get("reference")
+        .filter(|v| v.is_u64())
+        .map(Value::to_string)
+    {
+        body["reference"] = Value::String(n);
+    }
+    if let Some(n) = body
+        .pointer("/customer/phoneNumber")
+        .filter(|v| v.is_u64())
+        .map(Value::to_string)
+    {
+        body["customer"]["phoneNumber"] = Value::String(n);
+    }
+    body
 }
 
 fn not_found(reference: &str, msn: &str) -> Reply {
@@ -728,7 +752,16 @@ pub async fn get_events(
             success: o.success,
         })
         .collect();
-    errors::json_response(StatusCode::OK, &to_json(&events))
+    // The spec's PaymentEvent lists `paymentAction` as required while its properties (and the
+    // real API) use `name`; send both so clients written against either work.
+    let mut out = to_json(&events);
+    if let Some(list) = out.as_array_mut() {
+        for e in list {
+            let name = e.get("name").cloned().unwrap_or(Value::Null);
+            e["paymentAction"] = name;
+        }
+    }
+    errors::json_response(StatusCode::OK, &out)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -996,7 +1029,7 @@ pub async fn force_approve(
         Err(r) => return r,
     };
     let body = match json_body(Flavor::Epayment, &headers, body) {
-        Ok(b) => b.unwrap_or_else(|| json!({})),
+        Ok(b) => numbers_as_strings(b.unwrap_or_else(|| json!({}))),
         Err(r) => return r,
     };
     if let Err(e) = serde_json::from_value::<ep::ForceApproveRequest>(body.clone()) {

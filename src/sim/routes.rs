@@ -106,13 +106,27 @@ pub fn router(state: SimState) -> Router {
         .layer(middleware::map_request(case_insensitive))
 }
 
-/// Vipps matches `/accessToken/get` case-insensitively.
+/// Paths Vipps matches case-insensitively (`/accessToken/get`, PSP `updateStatus`).
+const CASE_INSENSITIVE: &[&str] = &["/accesstoken/get", "/psp/v3/psppayments/updatestatus"];
+
+/// Normalise before routing: case-insensitive fixed paths, and a trailing slash (the official
+/// Postman collection posts to `/ecomm/v2/payments/`).
 async fn case_insensitive(mut req: Request) -> Request {
     let path = req.uri().path();
-    if path.eq_ignore_ascii_case("/accesstoken/get") && path != "/accesstoken/get" {
+    let mut new_path = path.to_string();
+    if new_path.len() > 1 && new_path.ends_with('/') {
+        new_path.pop();
+    }
+    if let Some(canonical) = CASE_INSENSITIVE
+        .iter()
+        .find(|c| c.eq_ignore_ascii_case(&new_path))
+    {
+        new_path = (*canonical).to_string();
+    }
+    if new_path != path {
         let pq = match req.uri().query() {
-            Some(q) => format!("/accesstoken/get?{q}"),
-            None => "/accesstoken/get".to_string(),
+            Some(q) => format!("{new_path}?{q}"),
+            None => new_path,
         };
         if let Ok(uri) = pq.parse::<Uri>() {
             *req.uri_mut() = uri;
