@@ -595,8 +595,11 @@ pub fn render_text(r: &Report, lang: Lang) -> String {
         for tt in &s.tenders {
             row(&mut o, &format!("  {}", tt.tender), Some(tt.count), tt.gross);
         }
+        if !s.vipps.is_empty() {
+            o.push_str(&format!("{}\n", t("Vipps trukket per API:", "Vipps captured per API:")));
+        }
         for a in &s.vipps {
-            row(&mut o, &format!("  Vipps {} {}", a.api, t("trukket", "captured")), Some(a.count), a.captured);
+            row(&mut o, &format!("  {}", a.api), Some(a.count), a.captured);
         }
         o.push_str(&format!("{}\n", t("MVA per sats (salg):", "VAT per rate (sales):")));
         for v in &s.vat_rates {
