@@ -45,13 +45,19 @@ fn first_run_login_roles_and_journal() {
         StaffError::Refused(_)
     ));
     // Two staff cannot share a PIN (login is by PIN alone).
-    let e = db.create_staff(&m, "Kari", "1357", Role::Cashier, t0).unwrap_err();
+    let e = db
+        .create_staff(&m, "Kari", "1357", Role::Cashier, t0)
+        .unwrap_err();
     assert!(e.message().en.contains("choose another PIN"));
-    db.create_staff(&m, "Kari", "2468", Role::Cashier, t0).unwrap();
+    db.create_staff(&m, "Kari", "2468", Role::Cashier, t0)
+        .unwrap();
     let c = db.login("2468", t0).unwrap();
     assert_eq!((c.name(), c.role()), ("Kari", Role::Cashier));
     // A cashier cannot add staff or do manager things.
-    assert!(db.create_staff(&c, "Per", "1111", Role::Manager, t0).is_err());
+    assert!(
+        db.create_staff(&c, "Per", "1111", Role::Manager, t0)
+            .is_err()
+    );
     for p in [
         Permission::Refund,
         Permission::VoidAfterAuthorization,
@@ -65,7 +71,8 @@ fn first_run_login_roles_and_journal() {
         assert!(e.message().nb.contains("krever en leder"));
         db.authorize(&m, p, None, None, t0).unwrap();
     }
-    db.authorize(&c, Permission::XReport, None, None, t0).unwrap();
+    db.authorize(&c, Permission::XReport, None, None, t0)
+        .unwrap();
     let staff = db.list_staff().unwrap();
     assert_eq!(staff.len(), 2);
 
@@ -78,7 +85,11 @@ fn first_run_login_roles_and_journal() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert!(hashes.iter().all(|h| h.starts_with("$argon2id$") && !h.contains("1357") && !h.contains("2468")));
+    assert!(
+        hashes
+            .iter()
+            .all(|h| h.starts_with("$argon2id$") && !h.contains("1357") && !h.contains("2468"))
+    );
     let dump: String = conn
         .prepare("SELECT coalesce(detail, '') || action FROM staff_actions")
         .unwrap()
@@ -92,9 +103,16 @@ fn first_run_login_roles_and_journal() {
     let acts = db
         .actions_between(t0, t0 + time::Duration::seconds(1))
         .unwrap();
-    assert!(acts.iter().any(|a| a.action == "login" && a.staff_id.as_deref() == Some(c.staff_id())));
-    assert!(acts.iter().any(|a| a.action == "refund" && !a.allowed && a.staff_id.as_deref() == Some(c.staff_id())));
-    assert!(acts.iter().any(|a| a.action == "leave_kiosk" && a.allowed && a.staff_id.as_deref() == Some(m.staff_id())));
+    assert!(
+        acts.iter()
+            .any(|a| a.action == "login" && a.staff_id.as_deref() == Some(c.staff_id()))
+    );
+    assert!(acts.iter().any(|a| a.action == "refund"
+        && !a.allowed
+        && a.staff_id.as_deref() == Some(c.staff_id())));
+    assert!(acts.iter().any(|a| a.action == "leave_kiosk"
+        && a.allowed
+        && a.staff_id.as_deref() == Some(m.staff_id())));
     assert!(acts.iter().all(|a| a.at == t0));
 }
 
@@ -116,15 +134,27 @@ fn wrong_pins_lock_the_till_with_backoff() {
     assert!(e.message().en.contains("Wait 30 seconds"));
     // While locked even the right PIN is refused.
     now += time::Duration::seconds(10);
-    assert!(matches!(db.login("1357", now).unwrap_err(), StaffError::LockedOut { seconds: 20 }));
+    assert!(matches!(
+        db.login("1357", now).unwrap_err(),
+        StaffError::LockedOut { seconds: 20 }
+    ));
     // After the lock, another wrong PIN doubles it.
     now += time::Duration::seconds(21);
-    assert!(matches!(db.login("9999", now).unwrap_err(), StaffError::LockedOut { seconds: 60 }));
+    assert!(matches!(
+        db.login("9999", now).unwrap_err(),
+        StaffError::LockedOut { seconds: 60 }
+    ));
     assert_eq!(lock_seconds(FREE_ATTEMPTS + 1), 60);
     // Then the right PIN works and resets the count.
     now += time::Duration::seconds(61);
     db.login("1357", now).unwrap();
-    assert!(matches!(db.login("0000", now).unwrap_err(), StaffError::WrongPin { attempts_left: 2 }));
+    assert!(matches!(
+        db.login("0000", now).unwrap_err(),
+        StaffError::WrongPin { attempts_left: 2 }
+    ));
     // Malformed input is just a wrong PIN.
-    assert!(matches!(db.login("12ab", now).unwrap_err(), StaffError::WrongPin { attempts_left: 1 }));
+    assert!(matches!(
+        db.login("12ab", now).unwrap_err(),
+        StaffError::WrongPin { attempts_left: 1 }
+    ));
 }

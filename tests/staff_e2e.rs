@@ -37,8 +37,7 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
     assert!(t.db.needs_first_manager().unwrap());
     let manager = t.db.create_first_manager("Mona", MANAGER_PIN, now).unwrap();
     assert!(!t.db.needs_first_manager().unwrap());
-    t.db
-        .create_staff(&manager, "Kari", CASHIER_PIN, Role::Cashier, now)
+    t.db.create_staff(&manager, "Kari", CASHIER_PIN, Role::Cashier, now)
         .unwrap();
     let cashier = t.db.login(CASHIER_PIN, now).unwrap();
     assert_eq!(cashier.role(), Role::Cashier);
@@ -46,30 +45,60 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
     let reference = paid_sale(&t, 10_000, ApiKind::Epayment).await;
 
     // A cashier may not refund: refused, journaled, nothing queued.
-    let e = refund::refund(&t.db, &t.store, &cashier, &req(&reference, RefundMode::Amount(3_000)), now)
-        .await
-        .unwrap_err();
+    let e = refund::refund(
+        &t.db,
+        &t.store,
+        &cashier,
+        &req(&reference, RefundMode::Amount(3_000)),
+        now,
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(e, StaffError::Forbidden(_)), "{e:?}");
-    assert!(e.message().en.contains("needs a manager"), "{}", e.message().en);
+    assert!(
+        e.message().en.contains("needs a manager"),
+        "{}",
+        e.message().en
+    );
     assert_eq!(t.store.run(|s| s.pending_count()).await.unwrap(), 0);
 
     // Partial refund by a manager.
-    let rec = refund::refund(&t.db, &t.store, &manager, &req(&reference, RefundMode::Amount(3_000)), now)
+    let rec = refund::refund(
+        &t.db,
+        &t.store,
+        &manager,
+        &req(&reference, RefundMode::Amount(3_000)),
+        now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        rec.idempotency_key,
+        refund_key(&reference, ApiKind::Epayment, 1).unwrap()
+    );
+    t.run.engine.kick_worker();
+    let st = refund::wait_for(&t.db, &rec.idempotency_key, WAIT)
         .await
         .unwrap();
-    assert_eq!(rec.idempotency_key, refund_key(&reference, ApiKind::Epayment, 1).unwrap());
-    t.run.engine.kick_worker();
-    let st = refund::wait_for(&t.db, &rec.idempotency_key, WAIT).await.unwrap();
     assert_eq!(st, RefundStatus::Done);
     let p = t.sim.ledger().payment(&reference).cloned().unwrap();
     assert_eq!((p.captured, p.refunded), (10_000, 3_000));
     let op = p.operations.iter().find(|o| o.name == "REFUNDED").unwrap();
-    assert_eq!(op.idempotency_key.as_deref(), Some(rec.idempotency_key.as_str()));
+    assert_eq!(
+        op.idempotency_key.as_deref(),
+        Some(rec.idempotency_key.as_str())
+    );
 
     // Over-refund: refused with the numbers and what to do; nothing reaches Vipps.
-    let e = refund::refund(&t.db, &t.store, &manager, &req(&reference, RefundMode::Amount(8_000)), now)
-        .await
-        .unwrap_err();
+    let e = refund::refund(
+        &t.db,
+        &t.store,
+        &manager,
+        &req(&reference, RefundMode::Amount(8_000)),
+        now,
+    )
+    .await
+    .unwrap_err();
     let msg = e.message().en;
     assert!(matches!(e, StaffError::Refused(_)));
     assert!(
@@ -79,17 +108,29 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
             && msg.contains("already refunded kr 30,00"),
         "{msg}"
     );
-    assert!(e.message().nb.contains("høyst kr 70,00"), "{}", e.message().nb);
+    assert!(
+        e.message().nb.contains("høyst kr 70,00"),
+        "{}",
+        e.message().nb
+    );
 
     // Full refund of the rest.
-    let rec2 = refund::refund(&t.db, &t.store, &manager, &req(&reference, RefundMode::Full), now)
-        .await
-        .unwrap();
+    let rec2 = refund::refund(
+        &t.db,
+        &t.store,
+        &manager,
+        &req(&reference, RefundMode::Full),
+        now,
+    )
+    .await
+    .unwrap();
     assert_eq!(rec2.amount, 7_000);
     assert_eq!(rec2.n, 2);
     t.run.engine.kick_worker();
     assert_eq!(
-        refund::wait_for(&t.db, &rec2.idempotency_key, WAIT).await.unwrap(),
+        refund::wait_for(&t.db, &rec2.idempotency_key, WAIT)
+            .await
+            .unwrap(),
         RefundStatus::Done
     );
     let p = t.sim.ledger().payment(&reference).cloned().unwrap();
@@ -97,10 +138,20 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
     assert_eq!(p.count("REFUNDED"), 2, "{p:?}");
 
     // Nothing left.
-    let e = refund::refund(&t.db, &t.store, &manager, &req(&reference, RefundMode::Full), now)
-        .await
-        .unwrap_err();
-    assert!(e.message().en.contains("already fully refunded"), "{}", e.message().en);
+    let e = refund::refund(
+        &t.db,
+        &t.store,
+        &manager,
+        &req(&reference, RefundMode::Full),
+        now,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        e.message().en.contains("already fully refunded"),
+        "{}",
+        e.message().en
+    );
 
     // Refund receipt data.
     let receipt = t.db.refund_receipt(rec2.id).unwrap();
@@ -121,15 +172,13 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
     let rec = reconcile(&t.db, reader, from, to).await.unwrap();
     assert_eq!(rec.checked, 2);
     assert!(rec.is_clean(), "{rec:?}");
-    let e = t
-        .db
-        .close_day(&cashier, today, UtcOffset::UTC, Some(rec.clone()), now)
-        .unwrap_err();
+    let e =
+        t.db.close_day(&cashier, today, UtcOffset::UTC, Some(rec.clone()), now)
+            .unwrap_err();
     assert!(e.message().en.contains("needs a manager"));
-    let z = t
-        .db
-        .close_day(&manager, today, UtcOffset::UTC, Some(rec), now)
-        .unwrap();
+    let z =
+        t.db.close_day(&manager, today, UtcOffset::UTC, Some(rec), now)
+            .unwrap();
     assert_eq!(z.number, Some(1));
     let ledger = t.sim.ledger();
     let ledger_captured: i64 = ledger.payments.iter().map(|p| p.captured).sum();
@@ -139,30 +188,42 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
     assert!(!s.training);
     assert_eq!(s.sales.count, 2);
     assert_eq!(s.sales.gross, ledger_captured);
-    assert_eq!(s.vipps.iter().map(|a| a.captured).sum::<i64>(), ledger_captured);
+    assert_eq!(
+        s.vipps.iter().map(|a| a.captured).sum::<i64>(),
+        ledger_captured
+    );
     assert_eq!(s.refunds.gross, ledger_refunded);
     assert_eq!(s.refunds.count, 2);
     assert_eq!(s.net_turnover, ledger_captured - ledger_refunded);
     let r = z.reconciliation.as_ref().unwrap();
-    assert_eq!((r.vipps_captured, r.vipps_refunded), (ledger_captured, ledger_refunded));
+    assert_eq!(
+        (r.vipps_captured, r.vipps_refunded),
+        (ledger_captured, ledger_refunded)
+    );
     assert!(ledger.payment(&second).is_some());
 
     // One Z per day: the second is refused and names the first.
-    let e = t
-        .db
-        .close_day(&manager, today, UtcOffset::UTC, None, now)
-        .unwrap_err();
-    assert!(e.message().en.contains("already closed with Z no. 1"), "{}", e.message().en);
+    let e =
+        t.db.close_day(&manager, today, UtcOffset::UTC, None, now)
+            .unwrap_err();
+    assert!(
+        e.message().en.contains("already closed with Z no. 1"),
+        "{}",
+        e.message().en
+    );
     assert_eq!(t.db.stored_z_report(today).unwrap().unwrap(), z);
 
     // Every action journaled with who.
-    let acts = t
-        .db
-        .actions_between(now - time::Duration::minutes(1), now + time::Duration::minutes(1))
+    let acts =
+        t.db.actions_between(
+            now - time::Duration::minutes(1),
+            now + time::Duration::minutes(1),
+        )
         .unwrap();
     let has = |action: &str, who: &str, allowed: bool| {
-        acts.iter()
-            .any(|a| a.action == action && a.staff_id.as_deref() == Some(who) && a.allowed == allowed)
+        acts.iter().any(|a| {
+            a.action == action && a.staff_id.as_deref() == Some(who) && a.allowed == allowed
+        })
     };
     assert!(has("refund", cashier.staff_id(), false), "{acts:?}");
     assert!(has("refund", manager.staff_id(), true));
@@ -200,13 +261,22 @@ async fn ecom_headless_refund_and_report_and_batch() {
 
     // No PIN: refused, exit 1, says what to do.
     let mut out = Vec::new();
-    assert_eq!(headless::refund(&ctx, &args(Some("20,00")), &mut out).await, 1);
+    assert_eq!(
+        headless::refund(&ctx, &args(Some("20,00")), &mut out).await,
+        1
+    );
     let text = String::from_utf8(out).unwrap();
-    assert!(text.contains("result: refused") && text.contains("KASSE_PIN"), "{text}");
+    assert!(
+        text.contains("result: refused") && text.contains("KASSE_PIN"),
+        "{text}"
+    );
 
     ctx.pin = Some(SecretString::from(MANAGER_PIN));
     let mut out = Vec::new();
-    assert_eq!(headless::refund(&ctx, &args(Some("20,00")), &mut out).await, 0);
+    assert_eq!(
+        headless::refund(&ctx, &args(Some("20,00")), &mut out).await,
+        0
+    );
     let text = String::from_utf8(out).unwrap();
     assert_eq!(
         text.lines().last().unwrap(),
@@ -226,7 +296,10 @@ async fn ecom_headless_refund_and_report_and_batch() {
     );
     // Bad amount input names the field.
     let mut out = Vec::new();
-    assert_eq!(headless::refund(&ctx, &args(Some("tjue")), &mut out).await, 1);
+    assert_eq!(
+        headless::refund(&ctx, &args(Some("tjue")), &mut out).await,
+        1
+    );
     assert!(String::from_utf8(out).unwrap().contains("reason=--amount:"));
 
     // Batch: refund the rest of this sale and all of a second one, with progress.
@@ -253,11 +326,24 @@ async fn ecom_headless_refund_and_report_and_batch() {
     assert_eq!(outcomes[0].status, RefundStatus::Done, "{outcomes:?}");
     assert_eq!(outcomes[0].amount, 3_000);
     // The same sale twice: one refunds the rest, the other is refused (nothing left).
-    let done: Vec<_> = outcomes[1..].iter().filter(|o| o.status == RefundStatus::Done).collect();
-    let refused: Vec<_> = outcomes[1..].iter().filter(|o| o.refused.is_some()).collect();
+    let done: Vec<_> = outcomes[1..]
+        .iter()
+        .filter(|o| o.status == RefundStatus::Done)
+        .collect();
+    let refused: Vec<_> = outcomes[1..]
+        .iter()
+        .filter(|o| o.refused.is_some())
+        .collect();
     assert_eq!((done.len(), refused.len()), (1, 1), "{outcomes:?}");
     assert_eq!(done[0].amount, 3_000);
-    assert!(refused[0].refused.as_ref().unwrap().en.contains("already fully refunded"));
+    assert!(
+        refused[0]
+            .refused
+            .as_ref()
+            .unwrap()
+            .en
+            .contains("already fully refunded")
+    );
     let ledger = t.sim.ledger();
     assert_eq!(ledger.payment(&reference).unwrap().refunded, 5_000);
     assert_eq!(ledger.payment(&second).unwrap().refunded, 3_000);

@@ -11,7 +11,9 @@ fn v1_file() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let conn = rusqlite::Connection::open(dir.path().join(DB_FILE_NAME)).unwrap();
     conn.execute_batch(V1).unwrap();
-    let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    let v: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(v, 1);
     dir
 }
@@ -20,7 +22,11 @@ fn v1_file() -> tempfile::TempDir {
 fn staff_refuses_a_v1_file() {
     let dir = v1_file();
     let e = StaffDb::open(&dir.path().join(DB_FILE_NAME), "s1", "t1").unwrap_err();
-    assert!(e.message().en.contains("schema version 1"), "{}", e.message().en);
+    assert!(
+        e.message().en.contains("schema version 1"),
+        "{}",
+        e.message().en
+    );
 }
 
 #[test]
@@ -38,7 +44,14 @@ fn upgrade_v1_to_v2_keeps_everything() {
     assert_eq!(store.list(OutboxFilter::All).unwrap().len(), 1);
     assert_eq!(store.operations_for_sale(1).unwrap().len(), 1);
     let schema = store.schema_sql().unwrap().join("\n");
-    for t in ["staff", "staff_actions", "refunds", "refund_lines", "z_reports", "staff_login_guard"] {
+    for t in [
+        "staff",
+        "staff_actions",
+        "refunds",
+        "refund_lines",
+        "z_reports",
+        "staff_login_guard",
+    ] {
         assert!(schema.contains(&format!("CREATE TABLE {t} ")), "{t}");
     }
     drop(store);
@@ -48,7 +61,10 @@ fn upgrade_v1_to_v2_keeps_everything() {
     // The staff module works on the upgraded file, on the old sale.
     let db = StaffDb::open(&path, "s1", "t1").unwrap();
     let ctx = db.refund_context("kasse-s1-t1-000001-a1").unwrap();
-    assert_eq!((ctx.captured, ctx.refunded, ctx.refundable()), (4990, 0, 4990));
+    assert_eq!(
+        (ctx.captured, ctx.refunded, ctx.refundable()),
+        (4990, 0, 4990)
+    );
     let plan = kasse::staff::refund::plan_refund(
         &ctx,
         &RefundMode::Full,

@@ -106,35 +106,42 @@ async fn day() -> Day {
     let dir = tempfile::tempdir().unwrap();
     let mut s = Store::open_in_dir(dir.path()).unwrap();
     let mins = |m: i64| T0 + time::Duration::minutes(m);
-    let mut refs = Vec::new();
-    refs.push(
-        sale(
-            &mut s,
-            mins(0),
-            vec![line("Kaffe", 2500, 4990, 1000), line("Bolle", 1500, 3500, 2000)],
-            SaleStatus::Paid,
-            false,
-            Api::Epayment,
-        )
-        .1,
+    let a = sale(
+        &mut s,
+        mins(0),
+        vec![
+            line("Kaffe", 2500, 4990, 1000),
+            line("Bolle", 1500, 3500, 2000),
+        ],
+        SaleStatus::Paid,
+        false,
+        Api::Epayment,
     );
-    refs.push(
-        sale(
-            &mut s,
-            mins(10),
-            vec![line("Avis", 0, 4000, 1000), line("Kaffe", 2500, 4990, 1000)],
-            SaleStatus::Paid,
-            false,
-            Api::Ecom,
-        )
-        .1,
+    let b = sale(
+        &mut s,
+        mins(10),
+        vec![line("Avis", 0, 4000, 1000), line("Kaffe", 2500, 4990, 1000)],
+        SaleStatus::Paid,
+        false,
+        Api::Ecom,
     );
-    refs.push(
-        sale(&mut s, mins(20), vec![line("Te", 2500, 2500, 1000)], SaleStatus::Cancelled, false, Api::Epayment).1,
+    let c = sale(
+        &mut s,
+        mins(20),
+        vec![line("Te", 2500, 2500, 1000)],
+        SaleStatus::Cancelled,
+        false,
+        Api::Epayment,
     );
-    refs.push(
-        sale(&mut s, mins(30), vec![line("Øving", 2500, 10_000, 1000)], SaleStatus::Paid, true, Api::Epayment).1,
+    let d = sale(
+        &mut s,
+        mins(30),
+        vec![line("Øving", 2500, 10_000, 1000)],
+        SaleStatus::Paid,
+        true,
+        Api::Epayment,
     );
+    let refs = vec![a.1, b.1, c.1, d.1];
     // Another day: must not show up.
     sale(
         &mut s,
@@ -215,15 +222,23 @@ async fn x_and_z_reports() {
     d.db.open_drawer_no_sale(&d.manager, "veksel", at).unwrap();
 
     // Z refused while the refunds are unsent.
-    let e = d
-        .db
-        .close_day(&d.manager, date!(2026 - 11 - 21), UtcOffset::UTC, None, at)
-        .unwrap_err();
-    assert!(e.message().en.contains("2 queued Vipps actions"), "{}", e.message().en);
+    let e =
+        d.db.close_day(&d.manager, date!(2026 - 11 - 21), UtcOffset::UTC, None, at)
+            .unwrap_err();
+    assert!(
+        e.message().en.contains("2 queued Vipps actions"),
+        "{}",
+        e.message().en
+    );
 
-    let x = d
-        .db
-        .x_report(Some(&d.cashier), date!(2026 - 11 - 21), UtcOffset::UTC, None, at)
+    let x =
+        d.db.x_report(
+            Some(&d.cashier),
+            date!(2026 - 11 - 21),
+            UtcOffset::UTC,
+            None,
+            at,
+        )
         .unwrap();
     assert_eq!(x.kind, ReportKind::X);
     assert_eq!(x.sections.len(), 2, "normal and training apart");
@@ -239,17 +254,22 @@ async fn x_and_z_reports() {
     assert_eq!((tr.sales.count, tr.sales.gross), (1, 10_000));
     // VAT per rate sums to the sales VAT; refunds per rate to the refunds.
     assert_eq!(n.vat_rates.iter().map(|v| v.vat).sum::<i64>(), n.sales.vat);
-    assert_eq!(n.vat_rates.iter().map(|v| v.gross).sum::<i64>(), n.sales.gross);
-    assert_eq!(n.refund_vat_rates.iter().map(|v| v.gross).sum::<i64>(), n.refunds.gross);
+    assert_eq!(
+        n.vat_rates.iter().map(|v| v.gross).sum::<i64>(),
+        n.sales.gross
+    );
+    assert_eq!(
+        n.refund_vat_rates.iter().map(|v| v.gross).sum::<i64>(),
+        n.refunds.gross
+    );
 
     insta::assert_snapshot!("x_report_text_nb", render(&x, Format::Text, Lang::Nb));
     insta::assert_snapshot!("x_report_csv", render(&x, Format::Csv, Lang::En));
 
     complete_outbox(&d.store, at).await;
-    let z = d
-        .db
-        .close_day(&d.manager, date!(2026 - 11 - 21), UtcOffset::UTC, None, at)
-        .unwrap();
+    let z =
+        d.db.close_day(&d.manager, date!(2026 - 11 - 21), UtcOffset::UTC, None, at)
+            .unwrap();
     assert_eq!(z.number, Some(1));
     assert_eq!(z.sections[0].refunds_pending, 0);
     insta::assert_snapshot!("z_report_text_en", render(&z, Format::Text, Lang::En));
@@ -264,10 +284,9 @@ async fn x_and_z_reports() {
     assert!(conn.execute("DELETE FROM z_reports", []).is_err());
 
     // The next day gets number 2.
-    let z2 = d
-        .db
-        .close_day(&d.manager, date!(2026 - 11 - 22), UtcOffset::UTC, None, at)
-        .unwrap();
+    let z2 =
+        d.db.close_day(&d.manager, date!(2026 - 11 - 22), UtcOffset::UTC, None, at)
+            .unwrap();
     assert_eq!(z2.number, Some(2));
     assert!(z2.sections.is_empty());
 }
@@ -281,8 +300,14 @@ async fn find_sales_by_each_key() {
         d.db.find_sales(&q).unwrap()
     };
     assert_eq!(q(&|q| q.reference = Some(d.refs[1].clone())).len(), 1);
-    assert_eq!(q(&|q| q.reference = Some("000002".into()))[0].references, vec![d.refs[1].clone()]);
-    assert_eq!(q(&|q| q.receipt_number = Some("s1-t1-000001".into())).len(), 1);
+    assert_eq!(
+        q(&|q| q.reference = Some("000002".into()))[0].references,
+        vec![d.refs[1].clone()]
+    );
+    assert_eq!(
+        q(&|q| q.receipt_number = Some("s1-t1-000001".into())).len(),
+        1
+    );
     assert_eq!(q(&|q| q.gross_total = Some(8_990)).len(), 1);
     assert_eq!(q(&|q| q.phone_last_digits = Some("4567".into())).len(), 5);
     let hits = q(&|q| {
@@ -290,9 +315,8 @@ async fn find_sales_by_each_key() {
         q.to = Some(T0 + time::Duration::minutes(25));
     });
     assert_eq!(hits.len(), 2);
-    let e = d
-        .db
-        .find_sales(&kasse::store::SaleQuery {
+    let e =
+        d.db.find_sales(&kasse::store::SaleQuery {
             phone_last_digits: Some("12a".into()),
             ..Default::default()
         })
@@ -318,7 +342,11 @@ async fn refund_rules_in_the_journal() {
     )
     .await
     .unwrap_err();
-    assert!(e.message().en.contains("has not been captured"), "{}", e.message().en);
+    assert!(
+        e.message().en.contains("has not been captured"),
+        "{}",
+        e.message().en
+    );
     // A reason is required.
     let e = refund::refund(
         &d.db,
@@ -354,9 +382,8 @@ async fn refund_rules_in_the_journal() {
     let e = d.db.refund_context("kasse-s1-t1-999999-a1").unwrap_err();
     assert!(e.message().en.contains("was not found"));
     // A crash between record and enqueue is repaired with the same key.
-    let rec = d
-        .db
-        .record_refund(
+    let rec =
+        d.db.record_refund(
             &d.manager,
             &RefundRequest {
                 reference: d.refs[0].clone(),
@@ -367,8 +394,14 @@ async fn refund_rules_in_the_journal() {
         )
         .unwrap();
     assert_eq!(d.db.unsent_refunds().unwrap().len(), 1);
-    assert_eq!(refund::requeue_unsent(&d.db, &d.store, at).await.unwrap(), 1);
-    assert_eq!(refund::requeue_unsent(&d.db, &d.store, at).await.unwrap(), 0);
+    assert_eq!(
+        refund::requeue_unsent(&d.db, &d.store, at).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        refund::requeue_unsent(&d.db, &d.store, at).await.unwrap(),
+        0
+    );
     let rows = d
         .store
         .run(|s| s.list(kasse::store::OutboxFilter::Open))

@@ -119,9 +119,10 @@ impl Permission {
             Permission::LeaveKiosk => ("forlate kioskmodus", "leave kiosk mode"),
             Permission::ManageStaff => ("administrere ansatte", "manage staff"),
             Permission::BatchCorrections => ("samlekorrigeringer", "batch corrections"),
-            Permission::AcknowledgeOutbox => {
-                ("kvittere ut feilede oppdrag", "acknowledge failed queue rows")
-            }
+            Permission::AcknowledgeOutbox => (
+                "kvittere ut feilede oppdrag",
+                "acknowledge failed queue rows",
+            ),
         };
         Text::new(nb, en)
     }
@@ -331,8 +332,8 @@ impl StaffDb {
     /// Every staff member (without PIN hashes).
     pub fn list_staff(&self) -> Result<Vec<StaffMember>, StaffError> {
         let conn = self.lock()?;
-        let mut stmt = conn
-            .prepare("SELECT id, name, role, active, created_at FROM staff ORDER BY id")?;
+        let mut stmt =
+            conn.prepare("SELECT id, name, role, active, created_at FROM staff ORDER BY id")?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -439,7 +440,15 @@ impl StaffDb {
     /// Log out (journaled).
     pub fn logout(&self, session: Session, now: OffsetDateTime) -> Result<(), StaffError> {
         let conn = self.lock()?;
-        journal_action(&conn, now, Some(session.staff_id()), "logout", true, None, None)?;
+        journal_action(
+            &conn,
+            now,
+            Some(session.staff_id()),
+            "logout",
+            true,
+            None,
+            None,
+        )?;
         Ok(())
     }
 

@@ -60,7 +60,10 @@ impl RateLimiter {
                     return;
                 };
                 let q = map.entry(key.to_owned()).or_default();
-                while q.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
+                while q
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) >= self.window)
+                {
                     q.pop_front();
                 }
                 if q.len() < self.limit {
@@ -81,7 +84,9 @@ impl RateLimiter {
 pub enum BatchOp {
     Refund(RefundRequest),
     /// Capture what is still reserved on an authorized payment (goods were handed over).
-    Capture { reference: String },
+    Capture {
+        reference: String,
+    },
 }
 
 impl BatchOp {
@@ -243,7 +248,11 @@ impl BatchRunner {
         Ok((rec.amount, rec.idempotency_key))
     }
 
-    async fn capture(&self, session: &Session, reference: &str) -> Result<(i64, String), StaffError> {
+    async fn capture(
+        &self,
+        session: &Session,
+        reference: &str,
+    ) -> Result<(i64, String), StaffError> {
         require(session, Permission::BatchCorrections)?;
         let now = self.clock.now();
         let (row, amount, sale_id) = self.db.capture_row(reference)?;
@@ -283,13 +292,26 @@ impl BatchRunner {
     }
 }
 
+/// (payment id, sale id, api, currency, capture key, amount, captured, state, psp id)
+type CaptureSource = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    String,
+    Option<String>,
+);
+
 impl StaffDb {
     /// The outbox row for a correction capture of what is still reserved. Uses the payment's
     /// own capture key unless a row with it already failed for good; then
     /// `{reference}-capture-{k}` for the next k. Refused while a capture is queued or done.
     fn capture_row(&self, reference: &str) -> Result<(NewOutbox, i64, i64), StaffError> {
         let conn = self.lock()?;
-        let row: Option<(i64, i64, String, String, String, i64, i64, String, Option<String>)> = conn
+        let row: Option<CaptureSource> = conn
             .query_row(
                 "SELECT id, sale_id, api, currency, capture_key, amount, captured_amount, state,
                         psp_transaction_id
@@ -310,8 +332,7 @@ impl StaffDb {
                 },
             )
             .optional()?;
-        let Some((pid, sale_id, api, currency, capture_key, amount, captured, state, psp_id)) =
-            row
+        let Some((pid, sale_id, api, currency, capture_key, amount, captured, state, psp_id)) = row
         else {
             return Err(StaffError::NotFound(Text::new(
                 format!("Fant ingen betaling med referanse «{reference}»."),
@@ -337,7 +358,9 @@ impl StaffDb {
             .collect::<Result<Vec<_>, _>>()?;
         if rows.iter().any(|(_, s)| s != "dead") {
             return Err(StaffError::Refused(Text::new(
-                format!("Trekk: {reference} har allerede et trekk i køen eller sendt. Vent på det."),
+                format!(
+                    "Trekk: {reference} har allerede et trekk i køen eller sendt. Vent på det."
+                ),
                 format!("Capture: {reference} already has a capture queued or sent. Wait for it."),
             )));
         }

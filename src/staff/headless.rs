@@ -211,8 +211,12 @@ pub async fn refund<W: Write>(ctx: &HeadlessCtx, args: &RefundArgs, out: &mut W)
         amount.to_plain(),
         rec.idempotency_key
     );
-    let status = match wait_for(&ctx.db, &rec.idempotency_key, Duration::from_secs(args.wait_secs))
-        .await
+    let status = match wait_for(
+        &ctx.db,
+        &rec.idempotency_key,
+        Duration::from_secs(args.wait_secs),
+    )
+    .await
     {
         Ok(s) => s,
         Err(e) => return fail(out, "failed", &e.message()),
@@ -251,7 +255,11 @@ pub async fn refund<W: Write>(ctx: &HeadlessCtx, args: &RefundArgs, out: &mut W)
 pub async fn report<W: Write>(ctx: &HeadlessCtx, args: &ReportArgs, out: &mut W) -> i32 {
     let lang = ctx.lang;
     let fail = |out: &mut W, e: &StaffError| {
-        let _ = writeln!(out, "result: refused reason={}", one_line(e.message().get(lang)));
+        let _ = writeln!(
+            out,
+            "result: refused reason={}",
+            one_line(e.message().get(lang))
+        );
         1
     };
     let now = ctx.clock.now();
@@ -281,8 +289,12 @@ pub async fn report<W: Write>(ctx: &HeadlessCtx, args: &ReportArgs, out: &mut W)
         _ => None,
     };
     let report = match &session {
-        Some(s) => ctx.db.close_day(s, date, ctx.utc_offset, reconciliation, now),
-        None => ctx.db.x_report(None, date, ctx.utc_offset, reconciliation, now),
+        Some(s) => ctx
+            .db
+            .close_day(s, date, ctx.utc_offset, reconciliation, now),
+        None => ctx
+            .db
+            .x_report(None, date, ctx.utc_offset, reconciliation, now),
     };
     match report {
         Ok(r) => {

@@ -76,9 +76,7 @@ impl StaffError {
             | StaffError::Vipps(t)
             | StaffError::Internal(t) => t.clone(),
             StaffError::WrongPin { attempts_left } => Text::new(
-                format!(
-                    "PIN: feil PIN. {attempts_left} forsøk igjen før kassen låses en stund."
-                ),
+                format!("PIN: feil PIN. {attempts_left} forsøk igjen før kassen låses en stund."),
                 format!(
                     "PIN: wrong PIN. {attempts_left} attempts left before the till locks for a while."
                 ),
@@ -93,7 +91,9 @@ impl StaffError {
             ),
             StaffError::Store(e) => e.message(),
             StaffError::Sqlite(e) => Text::new(
-                format!("Databasefeil: {e}. Prøv igjen; hvis det gjentar seg, start kassen på nytt."),
+                format!(
+                    "Databasefeil: {e}. Prøv igjen; hvis det gjentar seg, start kassen på nytt."
+                ),
                 format!("Database error: {e}. Try again; if it keeps happening, restart the till."),
             ),
         }

@@ -94,7 +94,10 @@ mod tests {
         for ok in ["1234", "00000000", "987654"] {
             assert!(Pin::new(ok).is_ok());
         }
-        assert_eq!(format!("{:?}", Pin::new("4321").unwrap()), "Pin([redacted])");
+        assert_eq!(
+            format!("{:?}", Pin::new("4321").unwrap()),
+            "Pin([redacted])"
+        );
     }
 
     #[test]

@@ -287,8 +287,14 @@ pub fn plan_refund(
         RefundMode::Amount(a) => {
             if *a <= 0 {
                 return Err(StaffError::Invalid(Text::new(
-                    format!("--amount: {} er ikke et positivt beløp. Skriv beløpet som skal refunderes, f.eks. 49,90.", m(*a)),
-                    format!("--amount: {} is not a positive amount. Type the amount to refund, e.g. 49.90.", m(*a)),
+                    format!(
+                        "--amount: {} er ikke et positivt beløp. Skriv beløpet som skal refunderes, f.eks. 49,90.",
+                        m(*a)
+                    ),
+                    format!(
+                        "--amount: {} is not a positive amount. Type the amount to refund, e.g. 49.90.",
+                        m(*a)
+                    ),
                 )));
             }
             if *a > refundable {
@@ -422,7 +428,10 @@ fn plan_lines(ctx: &RefundContext, items: &[LineRefund]) -> Result<Vec<PlannedLi
     for (i, it) in items.iter().enumerate() {
         if items[..i].iter().any(|o| o.line_no == it.line_no) {
             return Err(StaffError::Invalid(Text::new(
-                format!("Linje {}: valgt to ganger. Velg hver linje én gang.", it.line_no),
+                format!(
+                    "Linje {}: valgt to ganger. Velg hver linje én gang.",
+                    it.line_no
+                ),
                 format!("Line {}: chosen twice. Choose each line once.", it.line_no),
             )));
         }
@@ -444,8 +453,14 @@ fn plan_lines(ctx: &RefundContext, items: &[LineRefund]) -> Result<Vec<PlannedLi
         };
         if l.is_return {
             return Err(StaffError::Invalid(Text::new(
-                format!("Linje {} «{}» er en retur og kan ikke refunderes.", l.line_no, l.name),
-                format!("Line {} \"{}\" is a return and cannot be refunded.", l.line_no, l.name),
+                format!(
+                    "Linje {} «{}» er en retur og kan ikke refunderes.",
+                    l.line_no, l.name
+                ),
+                format!(
+                    "Line {} \"{}\" is a return and cannot be refunded.",
+                    l.line_no, l.name
+                ),
             )));
         }
         let left_milli = l.quantity_milli - l.refunded_milli;
@@ -812,7 +827,15 @@ impl StaffDb {
                 "INSERT INTO refund_lines (refund_id, line_no, quantity_milli, vat_rate, gross,
                      net, vat)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![id, l.line_no, l.quantity_milli, l.vat_rate, l.gross, l.net, l.vat],
+                params![
+                    id,
+                    l.line_no,
+                    l.quantity_milli,
+                    l.vat_rate,
+                    l.gross,
+                    l.net,
+                    l.vat
+                ],
             )?;
         }
         journal_action(
@@ -1163,8 +1186,7 @@ pub async fn wait_for(
     let start = tokio::time::Instant::now();
     loop {
         let s = db.refund_status(idempotency_key)?;
-        if matches!(s, RefundStatus::Done | RefundStatus::Failed(_)) || start.elapsed() >= timeout
-        {
+        if matches!(s, RefundStatus::Done | RefundStatus::Failed(_)) || start.elapsed() >= timeout {
             return Ok(s);
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -1224,8 +1246,12 @@ mod tests {
 
     #[test]
     fn amount_is_spread_over_rates_exactly() {
-        let p = plan_refund(&ctx(), &RefundMode::Amount(1001), OffsetDateTime::UNIX_EPOCH)
-            .unwrap();
+        let p = plan_refund(
+            &ctx(),
+            &RefundMode::Amount(1001),
+            OffsetDateTime::UNIX_EPOCH,
+        )
+        .unwrap();
         assert_eq!(p.amount, 1001);
         assert_eq!(p.lines.iter().map(|l| l.gross).sum::<i64>(), 1001);
         assert!(p.lines.iter().all(|l| l.gross - l.net == l.vat));
@@ -1237,14 +1263,18 @@ mod tests {
     fn over_refund_and_window_refused() {
         let mut c = ctx();
         c.refunded = 10_000;
-        let e = plan_refund(&c, &RefundMode::Amount(6_000), OffsetDateTime::UNIX_EPOCH)
-            .unwrap_err();
-        assert!(e.message().en.contains("at most kr 50,00"), "{}", e.message().en);
+        let e =
+            plan_refund(&c, &RefundMode::Amount(6_000), OffsetDateTime::UNIX_EPOCH).unwrap_err();
+        assert!(
+            e.message().en.contains("at most kr 50,00"),
+            "{}",
+            e.message().en
+        );
         let late = OffsetDateTime::UNIX_EPOCH + time::Duration::days(366);
         let e = plan_refund(&ctx(), &RefundMode::Full, late).unwrap_err();
         assert!(e.message().en.contains("365 days"));
-        let e = plan_refund(&ctx(), &RefundMode::Amount(0), OffsetDateTime::UNIX_EPOCH)
-            .unwrap_err();
+        let e =
+            plan_refund(&ctx(), &RefundMode::Amount(0), OffsetDateTime::UNIX_EPOCH).unwrap_err();
         assert!(e.message().en.starts_with("--amount"));
     }
 

@@ -119,7 +119,10 @@ pub struct Report {
 
 /// The business day `date` at `offset`, as a UTC half-open interval.
 pub fn day_bounds(date: Date, offset: UtcOffset) -> (OffsetDateTime, OffsetDateTime) {
-    let from = date.midnight().assume_offset(offset).to_offset(UtcOffset::UTC);
+    let from = date
+        .midnight()
+        .assume_offset(offset)
+        .to_offset(UtcOffset::UTC);
     (from, from + time::Duration::DAY)
 }
 
@@ -225,11 +228,13 @@ fn compute(
     let mut rows = stmt.query(p)?;
     while let Some(r) = rows.next()? {
         let (training, cur): (bool, String) = (r.get(0)?, r.get(1)?);
-        section(&mut secs, training, &cur).tenders.push(TenderTotal {
-            tender: r.get(2)?,
-            count: r.get(3)?,
-            gross: r.get(4)?,
-        });
+        section(&mut secs, training, &cur)
+            .tenders
+            .push(TenderTotal {
+                tender: r.get(2)?,
+                count: r.get(3)?,
+                gross: r.get(4)?,
+            });
     }
     drop(rows);
 
@@ -367,7 +372,15 @@ impl StaffDb {
         let (sections, drawer, unresolved) =
             compute(&conn, self.shop_id(), self.till_id(), from, to)?;
         if session.is_none() {
-            journal_action(&conn, now, None, "x_report", true, None, Some(&date_string(date)))?;
+            journal_action(
+                &conn,
+                now,
+                None,
+                "x_report",
+                true,
+                None,
+                Some(&date_string(date)),
+            )?;
         }
         Ok(Report {
             kind: ReportKind::X,
@@ -549,8 +562,11 @@ pub fn render_text(r: &Report, lang: Lang) -> String {
     let title = match (r.kind, r.number) {
         (ReportKind::Z, Some(n)) => format!("{} {n}", t("Z-RAPPORT nr.", "Z REPORT no.")),
         (ReportKind::Z, None) => t("Z-RAPPORT", "Z REPORT").to_owned(),
-        (ReportKind::X, _) => t("X-RAPPORT (avslutter ikke dagen)", "X REPORT (does not close the day)")
-            .to_owned(),
+        (ReportKind::X, _) => t(
+            "X-RAPPORT (avslutter ikke dagen)",
+            "X REPORT (does not close the day)",
+        )
+        .to_owned(),
     };
     let line = "=".repeat(48);
     o.push_str(&format!("{line}\n{title}\n{line}\n"));
@@ -573,35 +589,74 @@ pub fn render_text(r: &Report, lang: Lang) -> String {
             .unwrap_or_default()
     ));
     if r.sections.is_empty() {
-        o.push_str(&format!("\n{}\n", t("Ingen salg i perioden.", "No sales in the period.")));
+        o.push_str(&format!(
+            "\n{}\n",
+            t("Ingen salg i perioden.", "No sales in the period.")
+        ));
     }
     for s in &r.sections {
         let c = &s.currency;
         let head = if s.training {
-            format!("{} ({c})", t("OPPLÆRING – ikke omsetning", "TRAINING – not turnover"))
+            format!(
+                "{} ({c})",
+                t("OPPLÆRING – ikke omsetning", "TRAINING – not turnover")
+            )
         } else {
             format!("{} ({c})", t("SALG", "SALES"))
         };
         o.push_str(&format!("\n-- {head} --\n"));
         let row = |o: &mut String, label: &str, count: Option<i64>, amount: i64| {
-            let cnt = count.map(|n| format!("{n:>5}")).unwrap_or_else(|| "     ".into());
+            let cnt = count
+                .map(|n| format!("{n:>5}"))
+                .unwrap_or_else(|| "     ".into());
             o.push_str(&format!("{label:<28}{cnt} {:>14}\n", money(amount, c)));
         };
-        row(&mut o, t("Salg", "Sales"), Some(s.sales.count), s.sales.gross);
-        row(&mut o, t("  herav MVA", "  of which VAT"), None, s.sales.vat);
-        row(&mut o, t("Refusjoner", "Refunds"), Some(s.refunds.count), -s.refunds.gross);
-        row(&mut o, t("Netto omsetning", "Net turnover"), None, s.net_turnover);
+        row(
+            &mut o,
+            t("Salg", "Sales"),
+            Some(s.sales.count),
+            s.sales.gross,
+        );
+        row(
+            &mut o,
+            t("  herav MVA", "  of which VAT"),
+            None,
+            s.sales.vat,
+        );
+        row(
+            &mut o,
+            t("Refusjoner", "Refunds"),
+            Some(s.refunds.count),
+            -s.refunds.gross,
+        );
+        row(
+            &mut o,
+            t("Netto omsetning", "Net turnover"),
+            None,
+            s.net_turnover,
+        );
         o.push_str(&format!("{}\n", t("Betalingsmidler:", "Tenders:")));
         for tt in &s.tenders {
-            row(&mut o, &format!("  {}", tt.tender), Some(tt.count), tt.gross);
+            row(
+                &mut o,
+                &format!("  {}", tt.tender),
+                Some(tt.count),
+                tt.gross,
+            );
         }
         if !s.vipps.is_empty() {
-            o.push_str(&format!("{}\n", t("Vipps trukket per API:", "Vipps captured per API:")));
+            o.push_str(&format!(
+                "{}\n",
+                t("Vipps trukket per API:", "Vipps captured per API:")
+            ));
         }
         for a in &s.vipps {
             row(&mut o, &format!("  {}", a.api), Some(a.count), a.captured);
         }
-        o.push_str(&format!("{}\n", t("MVA per sats (salg):", "VAT per rate (sales):")));
+        o.push_str(&format!(
+            "{}\n",
+            t("MVA per sats (salg):", "VAT per rate (sales):")
+        ));
         for v in &s.vat_rates {
             o.push_str(&format!(
                 "  {:<8} {} {:>12}  {} {:>12}  {} {:>12}\n",
@@ -615,7 +670,10 @@ pub fn render_text(r: &Report, lang: Lang) -> String {
             ));
         }
         if !s.refund_vat_rates.is_empty() {
-            o.push_str(&format!("{}\n", t("MVA per sats (refusjoner):", "VAT per rate (refunds):")));
+            o.push_str(&format!(
+                "{}\n",
+                t("MVA per sats (refusjoner):", "VAT per rate (refunds):")
+            ));
             for v in &s.refund_vat_rates {
                 o.push_str(&format!(
                     "  {:<8} {} {:>12}  {} {:>12}  {} {:>12}\n",
@@ -629,7 +687,12 @@ pub fn render_text(r: &Report, lang: Lang) -> String {
                 ));
             }
         }
-        row(&mut o, t("Kansellerte/annullerte", "Cancelled/voided"), Some(s.cancellations.count), s.cancellations.gross);
+        row(
+            &mut o,
+            t("Kansellerte/annullerte", "Cancelled/voided"),
+            Some(s.cancellations.count),
+            s.cancellations.gross,
+        );
         o.push_str(&format!(
             "{:<28}{:>5}\n{:<28}{:>5}\n{:<28}{:>5}\n{:<28}{:>5}\n",
             t("Mislykkede betalinger", "Failed payments"),
@@ -652,7 +715,10 @@ pub fn render_text(r: &Report, lang: Lang) -> String {
     match &r.reconciliation {
         None => o.push_str(&format!(
             "\n{}\n",
-            t("Avstemming mot Vipps: ikke utført.", "Reconciliation with Vipps: not run.")
+            t(
+                "Avstemming mot Vipps: ikke utført.",
+                "Reconciliation with Vipps: not run."
+            )
         )),
         Some(rec) => {
             o.push_str(&format!(
@@ -705,15 +771,16 @@ fn csv_field(s: &str) -> String {
 /// units, so spreadsheets need no decimal conventions).
 pub fn render_csv(r: &Report) -> String {
     let mut o = String::from("record,training,currency,key,count,gross,net,vat\n");
-    let mut push = |rec: &str, training: bool, cur: &str, key: &str, c: i64, g: i64, n: &str, v: &str| {
-        o.push_str(&format!(
-            "{},{},{},{},{c},{g},{n},{v}\n",
-            csv_field(rec),
-            u8::from(training),
-            csv_field(cur),
-            csv_field(key)
-        ));
-    };
+    let mut push =
+        |rec: &str, training: bool, cur: &str, key: &str, c: i64, g: i64, n: &str, v: &str| {
+            o.push_str(&format!(
+                "{},{},{},{},{c},{g},{n},{v}\n",
+                csv_field(rec),
+                u8::from(training),
+                csv_field(cur),
+                csv_field(key)
+            ));
+        };
     let kind = match r.kind {
         ReportKind::X => "x",
         ReportKind::Z => "z",
@@ -740,11 +807,29 @@ pub fn render_csv(r: &Report) -> String {
         let (n, v) = nv(&s.sales);
         push("sales", t, c, "", s.sales.count, s.sales.gross, &n, &v);
         let (n, v) = nv(&s.refunds);
-        push("refunds", t, c, "", s.refunds.count, s.refunds.gross, &n, &v);
+        push(
+            "refunds",
+            t,
+            c,
+            "",
+            s.refunds.count,
+            s.refunds.gross,
+            &n,
+            &v,
+        );
         push("refunds_pending", t, c, "", s.refunds_pending, 0, "", "");
         push("refunds_failed", t, c, "", s.refunds_failed, 0, "", "");
         let (n, v) = nv(&s.cancellations);
-        push("cancellations", t, c, "", s.cancellations.count, s.cancellations.gross, &n, &v);
+        push(
+            "cancellations",
+            t,
+            c,
+            "",
+            s.cancellations.count,
+            s.cancellations.gross,
+            &n,
+            &v,
+        );
         push("failed", t, c, "", s.failed, 0, "", "");
         push("open", t, c, "", s.open, 0, "", "");
         push("net_turnover", t, c, "", 0, s.net_turnover, "", "");
@@ -755,19 +840,91 @@ pub fn render_csv(r: &Report) -> String {
             push("vipps_captured", t, c, &a.api, a.count, a.captured, "", "");
         }
         for vr in &s.vat_rates {
-            push("vat", t, c, &vr.rate.to_string(), 0, vr.gross, &vr.net.to_string(), &vr.vat.to_string());
+            push(
+                "vat",
+                t,
+                c,
+                &vr.rate.to_string(),
+                0,
+                vr.gross,
+                &vr.net.to_string(),
+                &vr.vat.to_string(),
+            );
         }
         for vr in &s.refund_vat_rates {
-            push("refund_vat", t, c, &vr.rate.to_string(), 0, vr.gross, &vr.net.to_string(), &vr.vat.to_string());
+            push(
+                "refund_vat",
+                t,
+                c,
+                &vr.rate.to_string(),
+                0,
+                vr.gross,
+                &vr.net.to_string(),
+                &vr.vat.to_string(),
+            );
         }
     }
-    push("drawer_opens_no_sale", false, "", "", r.drawer_opens_no_sale, 0, "", "");
-    push("outbox_unresolved", false, "", "", r.outbox_unresolved, 0, "", "");
+    push(
+        "drawer_opens_no_sale",
+        false,
+        "",
+        "",
+        r.drawer_opens_no_sale,
+        0,
+        "",
+        "",
+    );
+    push(
+        "outbox_unresolved",
+        false,
+        "",
+        "",
+        r.outbox_unresolved,
+        0,
+        "",
+        "",
+    );
     if let Some(rec) = &r.reconciliation {
-        push("reconciliation_checked", false, "", "", i64::try_from(rec.checked).unwrap_or(0), 0, "", "");
-        push("reconciliation_matched", false, "", "", i64::try_from(rec.matched).unwrap_or(0), 0, "", "");
-        push("vipps_captured_total", false, "", "", 0, rec.vipps_captured, "", "");
-        push("vipps_refunded_total", false, "", "", 0, rec.vipps_refunded, "", "");
+        push(
+            "reconciliation_checked",
+            false,
+            "",
+            "",
+            i64::try_from(rec.checked).unwrap_or(0),
+            0,
+            "",
+            "",
+        );
+        push(
+            "reconciliation_matched",
+            false,
+            "",
+            "",
+            i64::try_from(rec.matched).unwrap_or(0),
+            0,
+            "",
+            "",
+        );
+        push(
+            "vipps_captured_total",
+            false,
+            "",
+            "",
+            0,
+            rec.vipps_captured,
+            "",
+            "",
+        );
+        push(
+            "vipps_refunded_total",
+            false,
+            "",
+            "",
+            0,
+            rec.vipps_refunded,
+            "",
+            "",
+        );
         for f in &rec.findings {
             let kind = serde_json::to_value(f.kind)
                 .ok()

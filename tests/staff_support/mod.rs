@@ -110,7 +110,11 @@ pub fn push(api: ApiKind) -> PayMethod {
     }
 }
 
-async fn wait_state(rx: &mut broadcast::Receiver<EngineEvent>, id: i64, state: PaymentState) -> kasse::engine::PaymentSnapshot {
+async fn wait_state(
+    rx: &mut broadcast::Receiver<EngineEvent>,
+    id: i64,
+    state: PaymentState,
+) -> kasse::engine::PaymentSnapshot {
     let deadline = tokio::time::Instant::now() + WAIT;
     let mut seen = Vec::new();
     loop {
@@ -134,11 +138,20 @@ async fn wait_state(rx: &mut broadcast::Receiver<EngineEvent>, id: i64, state: P
 pub async fn paid_sale(t: &Till, amount: i64, api: ApiKind) -> String {
     let engine = t.run.engine.clone();
     let mut rx = engine.subscribe();
-    let req = NewSaleRequest::single_amount(Money::nok(amount), push(api), api, Some("Kaffe og bolle".into()));
+    let req = NewSaleRequest::single_amount(
+        Money::nok(amount),
+        push(api),
+        api,
+        Some("Kaffe og bolle".into()),
+    );
     let id = engine.start_payment(req).await.unwrap();
     let w = wait_state(&mut rx, id, PaymentState::WaitingForCustomer).await;
     let r = reqwest::Client::new()
-        .post(format!("{}/sim/v1/customer/{}/approve", t.sim.base_url(), w.reference))
+        .post(format!(
+            "{}/sim/v1/customer/{}/approve",
+            t.sim.base_url(),
+            w.reference
+        ))
         .header("content-type", "application/json")
         .body("{}")
         .send()
@@ -158,7 +171,10 @@ pub async fn outbox_drained(store: &AsyncStore) {
         if open == 0 {
             return;
         }
-        assert!(tokio::time::Instant::now() < deadline, "outbox still has {open} open rows");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "outbox still has {open} open rows"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
