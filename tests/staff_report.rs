@@ -412,3 +412,106 @@ async fn refund_rules_in_the_journal() {
     assert!(rows[0].payload_json.contains("\"op\":\"refund\""));
     assert!(rows[0].payload_json.contains("\"amount\":500"));
 }
+
+mod fake {
+    use kasse::engine::ApiKind;
+    use kasse::engine::acquirer::BoxFuture;
+    use kasse::engine::provider::{Amounts, ErrorClass, ProviderError, ReadResult, ReadState};
+    use kasse::lang::Text;
+    use kasse::staff::reconcile::PaymentReader;
+    use std::collections::HashMap;
+
+    /// Answers reads from a table; a missing id is "Vipps unreachable".
+    pub struct Reader(pub HashMap<String, Amounts>);
+
+    impl PaymentReader for Reader {
+        fn read<'a>(
+            &'a self,
+            _api: ApiKind,
+            id: &'a str,
+        ) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
+            Box::pin(async move {
+                match self.0.get(id) {
+                    Some(a) => Ok(ReadResult {
+                        state: ReadState::Authorized,
+                        amounts: *a,
+                    }),
+                    None => Err(ProviderError::new(
+                        ErrorClass::Offline,
+                        Text::new("Vipps svarer ikke", "Vipps does not answer"),
+                        "connect refused",
+                    )),
+                }
+            })
+        }
+    }
+}
+
+#[tokio::test]
+async fn reconciliation_lists_what_to_do() {
+    use kasse::engine::provider::Amounts;
+    use kasse::staff::reconcile::{FindingKind, reconcile};
+    use kasse::staff::report::day_bounds;
+    let d = day().await;
+    let at = T0 + time::Duration::hours(3);
+    let mut table = std::collections::HashMap::new();
+    // Sale 1: Vipps shows a refund the journal does not know (e.g. made in the portal).
+    table.insert(
+        d.refs[0].clone(),
+        Amounts {
+            authorized: 8490,
+            captured: 8490,
+            refunded: 1000,
+            cancelled: 0,
+        },
+    );
+    // Sale 2 cannot be read (missing from the table). Sale 3 (cancelled in the journal) is
+    // still reserved at Vipps.
+    table.insert(
+        d.refs[2].clone(),
+        Amounts {
+            authorized: 2500,
+            captured: 0,
+            refunded: 0,
+            cancelled: 0,
+        },
+    );
+    let (from, to) = day_bounds(date!(2026 - 11 - 21), UtcOffset::UTC);
+    let rec = reconcile(&d.db, std::sync::Arc::new(fake::Reader(table)), from, to)
+        .await
+        .unwrap();
+    assert_eq!(rec.checked, 3, "training sales are not read back");
+    assert_eq!(rec.matched, 0);
+    let kinds: Vec<(FindingKind, &str)> = rec
+        .findings
+        .iter()
+        .map(|f| (f.kind, f.reference.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (FindingKind::Mismatch, d.refs[0].as_str()),
+            (FindingKind::ReadFailed, d.refs[1].as_str()),
+            (FindingKind::AuthorizedNotCaptured, d.refs[2].as_str()),
+        ]
+    );
+    assert!(
+        rec.findings[2]
+            .action
+            .en
+            .contains("If the goods were handed over: capture")
+    );
+    let x =
+        d.db.x_report(None, date!(2026 - 11 - 21), UtcOffset::UTC, Some(rec), at)
+            .unwrap();
+    insta::assert_snapshot!(
+        "x_report_reconciliation_en",
+        render(&x, Format::Text, Lang::En)
+    );
+    let csv = render(&x, Format::Csv, Lang::En);
+    assert!(
+        csv.contains(&format!("finding_mismatch,0,NOK,{},0,0,,", d.refs[0])),
+        "{csv}"
+    );
+    assert!(csv.contains("finding_authorized_not_captured"), "{csv}");
+}

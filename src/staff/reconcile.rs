@@ -119,6 +119,7 @@ pub struct Reconciliation {
     pub checked: usize,
     /// Payments where Vipps and the journal agree.
     pub matched: usize,
+    /// Journal totals of the payments that could be read (compare with the Vipps totals).
     pub journal_captured: i64,
     pub journal_refunded: i64,
     /// Totals as Vipps reports them (payments that could be read).
@@ -246,8 +247,6 @@ pub async fn reconcile(
     let mut rec = Reconciliation::default();
     for (p, r) in payments.iter().zip(reads) {
         rec.checked += 1;
-        rec.journal_captured += p.captured;
-        rec.journal_refunded += p.refunded_done;
         let base = Finding {
             kind: FindingKind::Mismatch,
             reference: p.reference.clone(),
@@ -294,6 +293,8 @@ pub async fn reconcile(
             }
         };
         let a = read.amounts;
+        rec.journal_captured += p.captured;
+        rec.journal_refunded += p.refunded_done;
         rec.vipps_captured += a.captured;
         rec.vipps_refunded += a.refunded;
         let with_vipps = Finding {

@@ -721,6 +721,11 @@ pub fn render_text(r: &Report, lang: Lang) -> String {
             )
         )),
         Some(rec) => {
+            let cur = r
+                .sections
+                .first()
+                .map(|s| s.currency.as_str())
+                .unwrap_or("NOK");
             o.push_str(&format!(
                 "\n-- {} --\n{}: {}  {}: {}\n{}: {} / {}\n{}: {} / {}\n",
                 t("AVSTEMMING MOT VIPPS", "RECONCILIATION WITH VIPPS"),
@@ -729,11 +734,11 @@ pub fn render_text(r: &Report, lang: Lang) -> String {
                 t("Stemmer", "Matched"),
                 rec.matched,
                 t("Trukket Vipps / journal", "Captured Vipps / journal"),
-                money(rec.vipps_captured, "NOK"),
-                money(rec.journal_captured, "NOK"),
+                money(rec.vipps_captured, cur),
+                money(rec.journal_captured, cur),
                 t("Refundert Vipps / journal", "Refunded Vipps / journal"),
-                money(rec.vipps_refunded, "NOK"),
-                money(rec.journal_refunded, "NOK"),
+                money(rec.vipps_refunded, cur),
+                money(rec.journal_refunded, cur),
             ));
             if rec.findings.is_empty() {
                 o.push_str(&format!("{}\n", t("Alt stemmer.", "Everything matches.")));
