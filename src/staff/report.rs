@@ -186,23 +186,40 @@ fn compute(
     let p = params![shop, till, ts(from), ts(to)];
     let mut secs: Vec<Section> = Vec::new();
 
+    // One pass over the covering index: status and tender together.
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT s.training, s.currency, s.status, count(*), coalesce(sum(s.gross_total), 0),
-                coalesce(sum(s.net_total), 0), coalesce(sum(s.vat_total), 0)
-         FROM sales s WHERE {SALES_WHERE} GROUP BY s.training, s.currency, s.status"
+        "SELECT s.training, s.currency, s.status, s.tender, count(*),
+                coalesce(sum(s.gross_total), 0), coalesce(sum(s.net_total), 0),
+                coalesce(sum(s.vat_total), 0)
+         FROM sales s WHERE {SALES_WHERE}
+         GROUP BY s.training, s.currency, s.status, s.tender"
     ))?;
     let mut rows = stmt.query(p)?;
     while let Some(r) = rows.next()? {
-        let (training, cur, status): (bool, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        let (training, cur, status, tender): (bool, String, String, String) =
+            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
         let a = Amounts {
-            count: r.get(3)?,
-            gross: r.get(4)?,
-            net: r.get(5)?,
-            vat: r.get(6)?,
+            count: r.get(4)?,
+            gross: r.get(5)?,
+            net: r.get(6)?,
+            vat: r.get(7)?,
         };
         let s = section(&mut secs, training, &cur);
         let target = match status.as_str() {
-            "paid" | "partially_refunded" | "refunded" => &mut s.sales,
+            "paid" | "partially_refunded" | "refunded" => {
+                match s.tenders.iter_mut().find(|t| t.tender == tender) {
+                    Some(t) => {
+                        t.count += a.count;
+                        t.gross += a.gross;
+                    }
+                    None => s.tenders.push(TenderTotal {
+                        tender,
+                        count: a.count,
+                        gross: a.gross,
+                    }),
+                }
+                &mut s.sales
+            }
             "cancelled" | "voided" => &mut s.cancellations,
             "failed" => {
                 s.failed += a.count;
@@ -217,24 +234,6 @@ fn compute(
         target.gross += a.gross;
         target.net += a.net;
         target.vat += a.vat;
-    }
-    drop(rows);
-
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT s.training, s.currency, s.tender, count(*), coalesce(sum(s.gross_total), 0)
-         FROM sales s WHERE {SALES_WHERE} AND {COMPLETED}
-         GROUP BY s.training, s.currency, s.tender ORDER BY s.tender"
-    ))?;
-    let mut rows = stmt.query(p)?;
-    while let Some(r) = rows.next()? {
-        let (training, cur): (bool, String) = (r.get(0)?, r.get(1)?);
-        section(&mut secs, training, &cur)
-            .tenders
-            .push(TenderTotal {
-                tender: r.get(2)?,
-                count: r.get(3)?,
-                gross: r.get(4)?,
-            });
     }
     drop(rows);
 
@@ -331,6 +330,7 @@ fn compute(
 
     for s in &mut secs {
         s.net_turnover = s.sales.gross - s.refunds.gross;
+        s.tenders.sort_by(|a, b| a.tender.cmp(&b.tender));
     }
     secs.sort_by(|a, b| (a.training, &a.currency).cmp(&(b.training, &b.currency)));
 

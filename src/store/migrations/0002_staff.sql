@@ -99,5 +99,8 @@ BEGIN
     SELECT RAISE(ABORT, 'a Z report is immutable');
 END;
 
--- Report aggregates by day and status (X/Z over 100 000 sales).
-CREATE INDEX sales_till_created ON sales (shop_id, till_id, created_at);
+-- Covering indexes for the X/Z aggregates (100 000 sales a day without table lookups).
+CREATE INDEX sales_report ON sales (shop_id, till_id, created_at, training, currency, status,
+    tender, gross_total, net_total, vat_total);
+CREATE INDEX sale_lines_report ON sale_lines (sale_id, vat_rate, is_return, gross, net, vat);
+CREATE INDEX payments_report ON payments (sale_id, api, captured_amount);
