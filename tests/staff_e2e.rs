@@ -387,3 +387,37 @@ async fn ecom_headless_refund_and_report_and_batch() {
     let _ = Duration::ZERO;
     t.run.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn psp_refund_and_async_login() {
+    let t = till().await;
+    let now = OffsetDateTime::now_utc();
+    t.db.create_first_manager("Mona", MANAGER_PIN, now).unwrap();
+    // The UI path: PIN hashing and SQLite off the async threads.
+    let manager =
+        t.db.run(move |db| db.login(MANAGER_PIN, now))
+            .await
+            .unwrap();
+    let reference = paid_sale(&t, 6_000, ApiKind::Psp).await;
+    let rec = refund::refund(
+        &t.db,
+        &t.store,
+        &manager,
+        &req(&reference, RefundMode::Amount(2_500)),
+        now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(rec.api, ApiKind::Psp);
+    t.run.engine.kick_worker();
+    assert_eq!(
+        refund::wait_for(&t.db, &rec.idempotency_key, WAIT)
+            .await
+            .unwrap(),
+        RefundStatus::Done
+    );
+    outbox_drained(&t.store).await;
+    let p = t.sim.ledger().payment(&reference).cloned().unwrap();
+    assert_eq!((p.captured, p.refunded), (6_000, 2_500), "{p:?}");
+    t.run.shutdown().await;
+}

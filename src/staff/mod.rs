@@ -172,6 +172,24 @@ impl StaffDb {
         &self.till_id
     }
 
+    /// Run `f` on the blocking pool so the UI never waits on disk or PIN hashing:
+    /// `db.run(move |db| db.login(&pin, now)).await`.
+    pub async fn run<R, F>(&self, f: F) -> Result<R, StaffError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&StaffDb) -> Result<R, StaffError> + Send + 'static,
+    {
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || f(&me))
+            .await
+            .map_err(|e| {
+                StaffError::Internal(Text::new(
+                    format!("En intern feil stoppet en oppgave ({e}). Prøv igjen."),
+                    format!("An internal error stopped a task ({e}). Try again."),
+                ))
+            })?
+    }
+
     pub(crate) fn cost(&self) -> HashCost {
         self.cost
     }
