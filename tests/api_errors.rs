@@ -66,6 +66,21 @@ fn every_ecom_code_by_group() {
 }
 
 #[test]
+fn ecom_error_constructor_round_trips() {
+    use kasse::api::error::{EcomError, EcomErrorGroup};
+    let body = vec![EcomError::new(
+        EcomErrorGroup::Merchant,
+        "38",
+        "Not allowed to skip landing page",
+    )];
+    let e = ApiError::from_response(Api::Ecom, 400, &serde_json::to_vec(&body).unwrap());
+    assert_eq!(
+        (e.group.as_deref(), e.code.as_deref()),
+        (Some("Merchant"), Some("38"))
+    );
+}
+
+#[test]
 fn every_psp_code() {
     for code in PSP_CODES {
         let body = json!([{"errorCode": code, "errorMessage": "m", "contextId": "ctx"}]);

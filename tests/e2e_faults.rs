@@ -12,15 +12,27 @@ use kasse::engine::{ApiKind, PaymentState};
 use serde_json::json;
 use std::sync::Arc;
 
-async fn with_fault(op: Op, faults: serde_json::Value) -> (kasse::sim::SimHandle, tempfile::TempDir, kasse::engine::build::Running) {
+async fn with_fault(
+    op: Op,
+    faults: serde_json::Value,
+) -> (
+    kasse::sim::SimHandle,
+    tempfile::TempDir,
+    kasse::engine::build::Running,
+) {
     let sim = start_sim(sim_config()).await;
     let dir = tempfile::tempdir().unwrap();
     let store = open_store(dir.path()).await;
     let base = sim.base_url();
-    let run = run_engine(settings(&base), store, Arc::new(SystemClock), move |mut b| {
-        b.epayment = FaultOnce::wrap(b.epayment.clone(), &base, op, faults);
-        b
-    })
+    let run = run_engine(
+        settings(&base),
+        store,
+        Arc::new(SystemClock),
+        move |mut b| {
+            b.epayment = FaultOnce::wrap(b.epayment.clone(), &base, op, faults);
+            b
+        },
+    )
     .await;
     (sim, dir, run)
 }
@@ -43,7 +55,10 @@ async fn server_error_on_create_then_success_one_payment() {
     assert_eq!(ops(&p, "CREATED"), 1, "{p:?}");
     assert_eq!(ops(&p, "CAPTURED"), 1, "{p:?}");
     let j = journal(&run.engine_store(), id).await;
-    assert!(j.iter().any(|(k, o)| k == "create" && o == "http_error"), "{j:?}");
+    assert!(
+        j.iter().any(|(k, o)| k == "create" && o == "http_error"),
+        "{j:?}"
+    );
     assert!(j.iter().any(|(k, o)| k == "create" && o == "ok"), "{j:?}");
     run.shutdown().await;
 }
@@ -66,7 +81,10 @@ async fn dropped_create_response_one_payment() {
     assert_eq!(ops(&p, "CREATED"), 1, "{p:?}");
     assert_eq!(ops(&p, "CAPTURED"), 1, "{p:?}");
     let j = journal(&run.engine_store(), id).await;
-    assert!(j.iter().any(|(k, o)| k == "create" && o != "ok"), "first create lost: {j:?}");
+    assert!(
+        j.iter().any(|(k, o)| k == "create" && o != "ok"),
+        "first create lost: {j:?}"
+    );
     run.shutdown().await;
 }
 
@@ -127,7 +145,10 @@ async fn dropped_refund_response_refunded_once() {
         .find(|r| r.kind == kasse::store::OutboxKind::Refund)
         .unwrap();
     assert_eq!(refund.status, kasse::store::OutboxStatus::Done);
-    assert!(refund.attempts >= 2, "the lost answer was retried: {refund:?}");
+    assert!(
+        refund.attempts >= 2,
+        "the lost answer was retried: {refund:?}"
+    );
     run.shutdown().await;
 }
 

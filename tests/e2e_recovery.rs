@@ -48,7 +48,13 @@ async fn stopped_between_authorization_and_capture_recovers_and_captures_once() 
     let store2 = open_store(dir.path()).await;
     let row = store2.run(move |s| s.payment(id)).await.unwrap().unwrap();
     assert_eq!(row.state, kasse::store::PayState::Capturing);
-    let run2 = run_engine(settings(&base), store2.clone(), Arc::new(SystemClock), |b| b).await;
+    let run2 = run_engine(
+        settings(&base),
+        store2.clone(),
+        Arc::new(SystemClock),
+        |b| b,
+    )
+    .await;
     let rec = run2
         .recovered
         .iter()
@@ -62,7 +68,10 @@ async fn stopped_between_authorization_and_capture_recovers_and_captures_once() 
         if row.state == kasse::store::PayState::Captured {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "not captured: {row:?}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not captured: {row:?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let p = ledger_payment(&sim.ledger(), &w.reference);
@@ -82,7 +91,13 @@ async fn recovery_keeps_polling_a_pending_payment() {
     let sim = start_sim(sim_config()).await;
     let dir = tempfile::tempdir().unwrap();
     let base = sim.base_url();
-    let run1 = run_engine(settings(&base), open_store(dir.path()).await, Arc::new(SystemClock), |b| b).await;
+    let run1 = run_engine(
+        settings(&base),
+        open_store(dir.path()).await,
+        Arc::new(SystemClock),
+        |b| b,
+    )
+    .await;
     let mut rx = run1.engine.subscribe();
     let id = run1
         .engine
@@ -92,7 +107,13 @@ async fn recovery_keeps_polling_a_pending_payment() {
     let w = wait_state(&mut rx, id, PaymentState::WaitingForCustomer).await;
     run1.shutdown().await;
 
-    let run2 = run_engine(settings(&base), open_store(dir.path()).await, Arc::new(SystemClock), |b| b).await;
+    let run2 = run_engine(
+        settings(&base),
+        open_store(dir.path()).await,
+        Arc::new(SystemClock),
+        |b| b,
+    )
+    .await;
     let rec = run2.recovered.iter().find(|r| r.snapshot.id == id).unwrap();
     assert!(
         matches!(
@@ -104,7 +125,10 @@ async fn recovery_keeps_polling_a_pending_payment() {
     let mut rx2 = run2.engine.subscribe();
     customer(&sim, &w.reference, "approve").await;
     wait_state(&mut rx2, id, PaymentState::Paid).await;
-    assert_eq!(ops(&ledger_payment(&sim.ledger(), &w.reference), "CAPTURED"), 1);
+    assert_eq!(
+        ops(&ledger_payment(&sim.ledger(), &w.reference), "CAPTURED"),
+        1
+    );
     run2.shutdown().await;
 }
 
@@ -163,10 +187,17 @@ async fn offline_period_refuses_new_payments_and_drains_queued_receipts() {
     assert!(matches!(err, EngineError::Offline(_)), "{err:?}");
     assert!(err.message().nb.contains("Vipps"));
     // Staff can still queue work (a refund) while offline.
-    run.engine.refund(id, Money::nok(1000), "staff-1").await.unwrap();
+    run.engine
+        .refund(id, Money::nok(1000), "staff-1")
+        .await
+        .unwrap();
     let open = run.engine_store().run(|s| s.pending_count()).await.unwrap();
     assert!(open >= 2, "receipt and refund queued: {open}");
-    assert!(ledger_payment(&sim.ledger(), &w.reference).receipt.is_none());
+    assert!(
+        ledger_payment(&sim.ledger(), &w.reference)
+            .receipt
+            .is_none()
+    );
 
     // Network back: the probe notices, the worker drains with the same keys.
     proxy.up().await;
@@ -177,7 +208,10 @@ async fn offline_period_refuses_new_payments_and_drains_queued_receipts() {
     }
     outbox_drained(&run.engine_store()).await;
     let p = ledger_payment(&sim.ledger(), &w.reference);
-    assert!(p.receipt.is_some(), "receipt delivered after the outage: {p:?}");
+    assert!(
+        p.receipt.is_some(),
+        "receipt delivered after the outage: {p:?}"
+    );
     assert_eq!(p.refunded, 1000);
     assert_eq!(ops(&p, "REFUND"), 1, "{p:?}");
     assert_eq!(ops(&p, "CAPTURE"), 1, "{p:?}");

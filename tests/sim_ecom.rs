@@ -381,3 +381,27 @@ async fn expiry_and_user_cancel_are_cancel_entries() {
     );
     assert_eq!(ops(&details(&s, "mc-1").await)[0].0, "CANCEL");
 }
+
+#[tokio::test]
+async fn ecom_payment_can_be_read_and_captured_through_epayment() {
+    let s = start().await;
+    s.post("/ecomm/v2/payments")
+        .json(&initiate_body("cross-api-1", 3000))
+        .send()
+        .await
+        .unwrap();
+    s.customer("cross-api-1", "approve").await;
+    let g = s.ep_get("cross-api-1").await;
+    assert_eq!(g["state"], "AUTHORIZED");
+    let r = s
+        .ep_modify(
+            "cross-api-1",
+            "capture",
+            "x1",
+            json!({"modificationAmount": {"currency": "NOK", "value": 3000}}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let d = details(&s, "cross-api-1").await;
+    assert_eq!(ops(&d)[0], ("CAPTURE".to_string(), true));
+}

@@ -658,3 +658,18 @@ async fn robustness_malformed_requests() {
         .unwrap();
     assert_eq!(r.status(), 405);
 }
+
+#[tokio::test]
+async fn token_lifetime_is_real_time_under_time_scale() {
+    // 100 000× faster: 10 000 simulated seconds pass in 0.1 s, far beyond the 1 h token TTL.
+    let s = start_with(SimConfig {
+        time_scale: 100_000.0,
+        ..config()
+    })
+    .await;
+    s.create("k1", &create_body("fast-0000001", 10000, "QR"))
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    // the token still works (its real-time lifetime is `expires_in`), the payment expired
+    assert_eq!(s.ep_get("fast-0000001").await["state"], "EXPIRED");
+}

@@ -151,3 +151,34 @@ async fn shutdown_is_graceful() {
     s.handle.shutdown().await.unwrap();
     assert!(reqwest::get(format!("{base}/sim/v1/ledger")).await.is_err());
 }
+
+#[tokio::test]
+async fn absurd_clock_and_scale_values_are_refused_not_panics() {
+    let s = start().await;
+    for body in [
+        json!({"seconds": 1e300}),
+        json!({"seconds": -5}),
+        json!({"secs": 5}),
+        json!([]),
+    ] {
+        let r = s
+            .http
+            .post(s.url("/sim/v1/clock/advance"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{body}");
+    }
+    s.advance(10).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let bad = kasse::sim::serve(
+        listener,
+        SimConfig {
+            time_scale: 1e12,
+            ..config()
+        },
+    )
+    .await;
+    assert!(matches!(bad, Err(kasse::sim::SimError::Config(_))));
+}

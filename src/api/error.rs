@@ -88,6 +88,22 @@ pub struct EcomError {
     pub context_id: Option<String>,
 }
 
+impl EcomError {
+    /// One eCom error (the API answers with an array of these).
+    pub fn new(
+        group: EcomErrorGroup,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> EcomError {
+        EcomError {
+            error_group: group,
+            error_code: code.into(),
+            error_message: message.into(),
+            context_id: None,
+        }
+    }
+}
+
 /// Azure gateway `{responseInfo:{responseCode,responseMessage}, result:{message}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -367,8 +367,12 @@ impl Core {
         match self.execute_inner(&call, Some(&token)).await {
             Err(e) if e.status == Some(401) => {
                 tracing::info!(api = %call.api, "401 from Vipps: refreshing the access token once");
-                let token = self.tokens.get(self, true).await?;
-                self.execute_inner(&call, Some(&token)).await
+                // An earlier attempt (before the 401) may have gone through: keep that fact.
+                let earlier = e.maybe_delivered;
+                let (money, keyed) = (call.money_moving, call.keyed());
+                let mark = |err: ApiError| err.with_context(money, keyed, earlier);
+                let token = self.tokens.get(self, true).await.map_err(&mark)?;
+                self.execute_inner(&call, Some(&token)).await.map_err(mark)
             }
             other => other,
         }

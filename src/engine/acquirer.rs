@@ -47,9 +47,14 @@ impl std::fmt::Debug for NetworkToken {
 /// What the acquirer said about an authorization.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AcquirerDecision {
-    Approved { authorization_code: String },
+    Approved {
+        authorization_code: String,
+    },
     /// `error_id` is the PSP error id Vipps understands (82, 84, 89, …).
-    Declined { error_id: String, text: String },
+    Declined {
+        error_id: String,
+        text: String,
+    },
 }
 
 /// Errors from follow-up operations (capture/cancel/refund) at the acquirer.
@@ -81,7 +86,10 @@ pub trait Acquirer: Send + Sync + 'static {
         psp_transaction_id: &'a str,
         amount: Money,
     ) -> BoxFuture<'a, Result<(), AcquirerError>>;
-    fn cancel<'a>(&'a self, psp_transaction_id: &'a str) -> BoxFuture<'a, Result<(), AcquirerError>>;
+    fn cancel<'a>(
+        &'a self,
+        psp_transaction_id: &'a str,
+    ) -> BoxFuture<'a, Result<(), AcquirerError>>;
     /// `key` is the refund's idempotency key: a retried refund with the same key is a no-op.
     fn refund<'a>(
         &'a self,
@@ -93,7 +101,11 @@ pub trait Acquirer: Send + Sync + 'static {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SimAuth {
-    Authorized { amount: Money, captured: i64, refunded: i64 },
+    Authorized {
+        amount: Money,
+        captured: i64,
+        refunded: i64,
+    },
     Cancelled,
 }
 
@@ -158,6 +170,15 @@ impl Acquirer for SimulatedAcquirer {
         _token: &'a NetworkToken,
     ) -> BoxFuture<'a, AcquirerDecision> {
         Box::pin(async move {
+            if matches!(
+                self.lock().get(psp_transaction_id),
+                Some(SimAuth::Cancelled)
+            ) {
+                return AcquirerDecision::Declined {
+                    error_id: "93".into(),
+                    text: "Cancelled by the merchant".into(),
+                };
+            }
             let decision = SimulatedAcquirer::decide(amount);
             if matches!(decision, AcquirerDecision::Approved { .. }) {
                 self.lock()
@@ -211,7 +232,10 @@ impl Acquirer for SimulatedAcquirer {
         })
     }
 
-    fn cancel<'a>(&'a self, psp_transaction_id: &'a str) -> BoxFuture<'a, Result<(), AcquirerError>> {
+    fn cancel<'a>(
+        &'a self,
+        psp_transaction_id: &'a str,
+    ) -> BoxFuture<'a, Result<(), AcquirerError>> {
         Box::pin(async move {
             let mut auths = self.lock();
             match auths.get(psp_transaction_id) {

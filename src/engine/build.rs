@@ -2,7 +2,7 @@
 //! from one settings struct (the app maps `config::Config` onto it; tests fill it directly).
 
 use crate::api::{ApiSettings, Vipps};
-use crate::clock::{Clock, IdGen};
+use crate::clock::Clock;
 use crate::engine::acquirer::{Acquirer, BoxFuture};
 use crate::engine::core::{Backends, Engine, EngineConfig, EngineError};
 use crate::engine::events::RecoveredSale;
@@ -27,6 +27,8 @@ pub struct ConnectSettings {
     pub psp_redirect_url: String,
     /// The makePaymentUrl server (listen address, public URL, token).
     pub psp_server: PspServerConfig,
+    /// Order Management category image: (`imageId`, base64 PNG/JPEG).
+    pub category_image: Option<(String, String)>,
 }
 
 /// A running engine with its PSP server. Drop or call [`Running::shutdown`] to stop.
@@ -129,10 +131,9 @@ pub async fn connect(
     settings: ConnectSettings,
     store: AsyncStore,
     clock: Arc<dyn Clock>,
-    ids: Arc<dyn IdGen>,
     acquirer: Arc<dyn Acquirer>,
 ) -> Result<Running, EngineError> {
-    connect_with(settings, store, clock, ids, acquirer, |b| b).await
+    connect_with(settings, store, clock, acquirer, |b| b).await
 }
 
 /// [`connect`] with a hook to wrap the backends (tests inject faults around one call).
@@ -140,7 +141,6 @@ pub async fn connect_with(
     settings: ConnectSettings,
     store: AsyncStore,
     clock: Arc<dyn Clock>,
-    ids: Arc<dyn IdGen>,
     acquirer: Arc<dyn Acquirer>,
     wrap: impl FnOnce(Backends) -> Backends,
 ) -> Result<Running, EngineError> {
@@ -188,13 +188,14 @@ pub async fn connect_with(
         psp: psp.clone(),
         receipts: Arc::new(OmReceipts {
             vipps: vipps.clone(),
+            image: settings.category_image.clone(),
         }),
         psp_status: psp,
         acquirer,
         psp_make_payment: Some((server.public_url().to_owned(), token)),
     };
     let backends = wrap(backends);
-    let (engine, recovered) = Engine::start(settings.engine, store, backends, clock, ids).await?;
+    let (engine, recovered) = Engine::start(settings.engine, store, backends, clock).await?;
     Ok(Running {
         engine,
         recovered,

@@ -1,9 +1,9 @@
 //! The engine handle, its configuration, shared state and the write-ahead start of a payment.
 
-use crate::clock::{Clock, IdGen};
+use crate::clock::Clock;
 use crate::domain::money::{Currency, Money};
-use crate::engine::acquirer::Acquirer;
 use crate::domain::payment::PollPolicy;
+use crate::engine::acquirer::Acquirer;
 use crate::engine::backoff::RetryPolicy;
 use crate::engine::driver::{self, DriverMsg, Resume};
 use crate::engine::events::{ApiKind, EngineEvent, NetworkState, PaymentSnapshot, RecoveredSale};
@@ -30,6 +30,8 @@ pub struct EngineConfig {
     pub retry: RetryPolicy,
     /// How often to probe Vipps while offline.
     pub probe_interval: Duration,
+    /// Order Management category (link + image) sent for every paid sale, if configured.
+    pub order_category: Option<crate::engine::provider::CategorySpec>,
 }
 
 impl EngineConfig {
@@ -43,6 +45,7 @@ impl EngineConfig {
             poll: PollPolicy::default(),
             retry: RetryPolicy::default(),
             probe_interval: Duration::from_secs(5),
+            order_category: None,
         }
     }
 
@@ -222,7 +225,6 @@ pub(crate) struct Inner {
     pub store: AsyncStore,
     pub backends: Backends,
     pub clock: Arc<dyn Clock>,
-    pub ids: Arc<dyn IdGen>,
     pub events: broadcast::Sender<EngineEvent>,
     pub worker_kick: Notify,
     pub network: watch::Sender<NetworkState>,
@@ -338,7 +340,6 @@ impl Engine {
         store: AsyncStore,
         backends: Backends,
         clock: Arc<dyn Clock>,
-        ids: Arc<dyn IdGen>,
     ) -> Result<(Engine, Vec<RecoveredSale>), EngineError> {
         let (events, _) = broadcast::channel(1024);
         let (network, _) = watch::channel(NetworkState::Online);
@@ -349,7 +350,6 @@ impl Engine {
                 store,
                 backends,
                 clock,
-                ids,
                 events,
                 worker_kick: Notify::new(),
                 network,
@@ -388,6 +388,16 @@ impl Engine {
             .and_then(|m| m.get(&payment_id).cloned())
     }
 
+    /// The payment id for a reference (payments this engine has published).
+    pub fn payment_id(&self, reference: &str) -> Option<i64> {
+        self.inner.snapshots.lock().ok().and_then(|m| {
+            m.values()
+                .filter(|s| s.reference == reference)
+                .map(|s| s.id)
+                .max()
+        })
+    }
+
     /// Wake the outbox worker now (e.g. after staff acted on a row).
     pub fn kick_worker(&self) {
         self.inner.worker_kick.notify_one();
@@ -420,8 +430,14 @@ impl Engine {
         for l in &req.lines {
             if l.gross - l.net != l.vat {
                 return Err(EngineError::Invalid(Text::new(
-                    format!("Linjen «{}» har feil MVA-beløp (brutto − netto ≠ MVA).", l.name),
-                    format!("Line \"{}\" has a wrong VAT amount (gross − net ≠ VAT).", l.name),
+                    format!(
+                        "Linjen «{}» har feil MVA-beløp (brutto − netto ≠ MVA).",
+                        l.name
+                    ),
+                    format!(
+                        "Line \"{}\" has a wrong VAT amount (gross − net ≠ VAT).",
+                        l.name
+                    ),
                 )));
             }
             gross = gross.saturating_add(if l.is_return { -l.gross } else { l.gross });
@@ -582,7 +598,9 @@ fn validate_customer(api: ApiKind, c: &CustomerId) -> Result<(), EngineError> {
             let len_ok = match api {
                 ApiKind::Epayment => (10..=15).contains(&p.len()),
                 // eCom / PSP take the 8-digit Norwegian number (country code removed later).
-                ApiKind::Ecom | ApiKind::Psp => p.len() == 8 || (p.len() == 10 && p.starts_with("47")),
+                ApiKind::Ecom | ApiKind::Psp => {
+                    p.len() == 8 || (p.len() == 10 && p.starts_with("47"))
+                }
             };
             if digits_ok && len_ok {
                 Ok(())
@@ -656,20 +674,21 @@ pub(crate) fn receipt_lines(lines: &[NewSaleLine]) -> Vec<ReceiptLineSpec> {
     lines
         .iter()
         .enumerate()
-        .map(|(i, l)| {
-            ReceiptLineSpec {
-                name: l.name.clone(),
-                id: l.product_id.clone().unwrap_or_else(|| format!("line-{}", i + 1)),
-                total_amount: l.gross,
-                total_amount_excluding_tax: l.net,
-                total_tax_amount: l.vat,
-                tax_rate: l.vat_rate,
-                quantity: l.quantity.replace(',', "."),
-                unit: l.unit.clone(),
-                unit_price: l.unit_price,
-                discount: l.discount,
-                is_return: l.is_return,
-            }
+        .map(|(i, l)| ReceiptLineSpec {
+            name: l.name.clone(),
+            id: l
+                .product_id
+                .clone()
+                .unwrap_or_else(|| format!("line-{}", i + 1)),
+            total_amount: l.gross,
+            total_amount_excluding_tax: l.net,
+            total_tax_amount: l.vat,
+            tax_rate: l.vat_rate,
+            quantity: l.quantity.replace(',', "."),
+            unit: l.unit.clone(),
+            unit_price: l.unit_price,
+            discount: l.discount,
+            is_return: l.is_return,
         })
         .collect()
 }

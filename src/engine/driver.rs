@@ -355,7 +355,9 @@ impl Driver {
             // and deadlines. The read is taken when the sleep ends (real time), which also
             // works with a clock that only moves when a test says so.
             let read_in = self.next_read.map(|at| to_std(at - now));
-            let wait = read_in.unwrap_or(Duration::from_secs(1)).min(Duration::from_secs(1));
+            let wait = read_in
+                .unwrap_or(Duration::from_secs(1))
+                .min(Duration::from_secs(1));
             let read_due = read_in.is_some_and(|d| d <= Duration::from_secs(1));
             tokio::select! {
                 msg = self.rx.recv() => match msg {

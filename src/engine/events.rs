@@ -100,9 +100,10 @@ impl PaymentState {
     pub fn label(self) -> Text {
         match self {
             PaymentState::Creating => Text::new("Starter betaling", "Starting payment"),
-            PaymentState::WaitingForCustomer => {
-                Text::new("Venter på at kunden åpner", "Waiting for the customer to open")
-            }
+            PaymentState::WaitingForCustomer => Text::new(
+                "Venter på at kunden åpner",
+                "Waiting for the customer to open",
+            ),
             PaymentState::WaitingForApproval => {
                 Text::new("Venter på godkjenning", "Waiting for approval")
             }
@@ -172,12 +173,16 @@ pub struct RecoveredSale {
 }
 
 /// Events the engine publishes (a `tokio::sync::broadcast` channel; see `Engine::subscribe`).
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EngineEvent {
     Payment(PaymentSnapshot),
     Network(NetworkState),
     /// Outbox rows not yet done, and dead rows that need staff.
-    Outbox { pending: u64, dead: u64 },
+    Outbox {
+        pending: u64,
+        dead: u64,
+    },
     /// Published once after recovery on start (possibly empty).
     Recovered(Vec<RecoveredSale>),
 }

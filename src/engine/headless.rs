@@ -97,7 +97,9 @@ pub fn parse_phone(api: ApiKind, input: &str) -> Result<String, HeadlessError> {
             Some(n) if n.len() == 8 => Ok(n.to_owned()),
             _ => Err(HeadlessError::Input(Text::new(
                 format!("--phone: «{input}»: eCom og PSP tar bare norske nummer (8 sifre)"),
-                format!("--phone: \"{input}\": eCom and PSP take Norwegian numbers only (8 digits)"),
+                format!(
+                    "--phone: \"{input}\": eCom and PSP take Norwegian numbers only (8 digits)"
+                ),
             ))),
         },
     }
@@ -107,7 +109,10 @@ pub fn parse_phone(api: ApiKind, input: &str) -> Result<String, HeadlessError> {
 pub fn pay_request(args: &PayArgs) -> Result<NewSaleRequest, HeadlessError> {
     let amount = Money::parse_input(&args.amount, args.currency).map_err(|e| {
         let t = e.text();
-        HeadlessError::Input(Text::new(format!("--amount: {}", t.nb), format!("--amount: {}", t.en)))
+        HeadlessError::Input(Text::new(
+            format!("--amount: {}", t.nb),
+            format!("--amount: {}", t.en),
+        ))
     })?;
     let method = match (&args.phone, args.qr) {
         (Some(_), true) => {
@@ -137,7 +142,11 @@ pub fn pay_request(args: &PayArgs) -> Result<NewSaleRequest, HeadlessError> {
 
 /// `kasse pay`: one sale through the engine. Prints each state change (with the countdowns),
 /// the QR with `--qr`, and a last `result:` line. Returns the exit code (0 = paid).
-pub async fn pay<W: Write>(engine: &Engine, args: &PayArgs, out: &mut W) -> Result<i32, HeadlessError> {
+pub async fn pay<W: Write>(
+    engine: &Engine,
+    args: &PayArgs,
+    out: &mut W,
+) -> Result<i32, HeadlessError> {
     let req = pay_request(args)?;
     let mut rx = engine.subscribe();
     let id = match engine.start_payment(req).await {
@@ -153,7 +162,11 @@ pub async fn pay<W: Write>(engine: &Engine, args: &PayArgs, out: &mut W) -> Resu
                 });
                 writeln!(out, "{v}")?;
             }
-            writeln!(out, "result: refused reference=- reason={}", m.get(args.lang))?;
+            writeln!(
+                out,
+                "result: refused reference=- reason={}",
+                m.get(args.lang)
+            )?;
             return Ok(1);
         }
     };
@@ -211,7 +224,9 @@ pub async fn pay<W: Write>(engine: &Engine, args: &PayArgs, out: &mut W) -> Resu
                         "Vipps kan ikke nås – prøver igjen…",
                         "Vipps cannot be reached – retrying…",
                     ),
-                    NetworkState::Online => Text::new("Vipps er tilgjengelig igjen.", "Vipps is reachable again."),
+                    NetworkState::Online => {
+                        Text::new("Vipps er tilgjengelig igjen.", "Vipps is reachable again.")
+                    }
                 };
                 writeln!(out, "network: {}", t.get(args.lang))?;
             }

@@ -130,7 +130,10 @@ mod tests {
     fn result_lines() {
         let (l, ok) = result_line(&snap(PaymentState::Paid), Lang::En);
         assert!(ok);
-        assert_eq!(l, "result: paid reference=kasse-s1-t1-000001-a1 amount=49.90");
+        assert_eq!(
+            l,
+            "result: paid reference=kasse-s1-t1-000001-a1 amount=49.90"
+        );
         let mut s = snap(PaymentState::Rejected);
         s.reason = Some(Text::new("Kunden avviste", "The customer rejected"));
         let (l, ok) = result_line(&s, Lang::En);

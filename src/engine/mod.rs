@@ -6,6 +6,7 @@ pub mod acquirer;
 pub mod backoff;
 pub mod build;
 mod core;
+pub mod doctor;
 mod driver;
 pub mod events;
 pub mod headless;
@@ -15,8 +16,8 @@ pub mod outbox_payload;
 pub mod provider;
 pub mod psp_server;
 pub mod qr;
-pub mod vipps;
 mod recovery;
+pub mod vipps;
 mod worker;
 
 pub use core::{

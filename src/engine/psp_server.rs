@@ -319,10 +319,7 @@ async fn make_payment(
         );
     }
     let Some(info) = st.book.lookup(&id).await else {
-        return reply(
-            StatusCode::OK,
-            fail(&id, "71", "unknown pspTransactionId"),
-        );
+        return reply(StatusCode::OK, fail(&id, "71", "unknown pspTransactionId"));
     };
     let Some(t) = req.network_token else {
         return reply(StatusCode::OK, fail(&id, "71", "networkToken missing"));
@@ -388,5 +385,107 @@ mod tests {
         );
         assert_eq!(url_path("https://till.example"), None);
         assert_eq!(url_path("ftp://x/y"), None);
+    }
+}
+
+#[cfg(test)]
+mod server_tests {
+    use super::*;
+    use crate::engine::acquirer::SimulatedAcquirer;
+    use std::sync::Mutex;
+
+    struct Book {
+        amount: Money,
+        recorded: Mutex<Vec<MakePaymentOutcome>>,
+    }
+
+    impl PspBook for Book {
+        fn lookup<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Option<PspPaymentInfo>> {
+            Box::pin(async move {
+                (id == "tx-1").then(|| PspPaymentInfo {
+                    reference: "kasse-s1-t1-000001-a1".into(),
+                    amount: self.amount,
+                })
+            })
+        }
+        fn record<'a>(&'a self, _id: &'a str, outcome: MakePaymentOutcome) -> BoxFuture<'a, ()> {
+            Box::pin(async move {
+                self.recorded.lock().unwrap().push(outcome);
+            })
+        }
+    }
+
+    async fn call(amount: i64, auth: &str, state: &str) -> (u16, serde_json::Value, usize) {
+        let book = Arc::new(Book {
+            amount: Money::nok(amount),
+            recorded: Mutex::new(Vec::new()),
+        });
+        let server = serve(
+            PspServerConfig {
+                listen: "127.0.0.1:0".parse().unwrap(),
+                public_url: None,
+                token: SecretString::from("secret-token"),
+            },
+            "123456".into(),
+            Arc::new(SimulatedAcquirer::new()),
+            book.clone(),
+        )
+        .await
+        .unwrap();
+        let body = serde_json::json!({
+            "pspTransactionId": "tx-1",
+            "merchantSerialNumber": "123456",
+            "paymentState": state,
+            "binNumber": "492556",
+            "operations": [],
+            "paymentInstrument": "TOKEN",
+            "networkToken": {"number": "5000000000000000001", "cryptogram": "abc",
+                "expiryMonth": "03", "expiryYear": "2030", "tokenType": "VISA", "eci": "7"}
+        });
+        let r = reqwest::Client::new()
+            .post(server.public_url())
+            .header("Authorization", auth)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let v: serde_json::Value = r.json().await.unwrap();
+        server.shutdown().await;
+        let n = book.recorded.lock().unwrap().len();
+        (status, v, n)
+    }
+
+    #[tokio::test]
+    async fn approves_with_the_right_token() {
+        let (s, v, n) = call(4990, "secret-token", "ACCEPTED").await;
+        assert_eq!(s, 200);
+        assert_eq!(v["paymentInfo"]["status"], "OK");
+        assert_eq!(v["paymentInfo"]["pspTransactionId"], "tx-1");
+        assert_eq!(n, 1);
+    }
+
+    #[tokio::test]
+    async fn wrong_token_is_refused() {
+        let (s, v, n) = call(4990, "secret-tokeX", "ACCEPTED").await;
+        assert_eq!(s, 401);
+        assert_eq!(v["paymentInfo"]["status"], "FAIL");
+        assert_eq!(n, 0);
+    }
+
+    #[tokio::test]
+    async fn declined_amount_fails_with_psp_error_id() {
+        let (s, v, _) = call(4951, "secret-token", "ACCEPTED").await;
+        assert_eq!(s, 200);
+        assert_eq!(v["paymentInfo"]["status"], "FAIL");
+        assert_eq!(v["errorMessage"]["errorId"], "89");
+    }
+
+    #[tokio::test]
+    async fn timeout_state_answers_fail() {
+        let (_, v, n) = call(4990, "secret-token", "TIMEOUT").await;
+        assert_eq!(v["paymentInfo"]["status"], "FAIL");
+        assert_eq!(v["errorMessage"]["errorId"], "93");
+        assert_eq!(n, 1);
     }
 }

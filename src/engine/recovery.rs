@@ -35,10 +35,7 @@ fn outcome_text(was: PaymentState, now: &crate::engine::events::PaymentSnapshot)
             "The customer approved while the sale was being aborted – choose complete or void.",
         ),
         S::Cancelling => Text::new("Avbryter betalingen.", "Cancelling the payment."),
-        _ => now
-            .reason
-            .clone()
-            .unwrap_or_else(|| now.state.label()),
+        _ => now.reason.clone().unwrap_or_else(|| now.state.label()),
     }
 }
 

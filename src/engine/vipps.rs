@@ -7,9 +7,9 @@ use crate::domain::money::{Currency, Money};
 use crate::engine::acquirer::{Acquirer, BoxFuture};
 use crate::engine::events::ApiKind;
 use crate::engine::provider::{
-    Amounts, CreateSpec, Created, CustomerId, ErrorClass, FlowSpec, ModificationResult, Provider,
-    ProviderError, PspStatusSender, ReadResult, ReadState, ReceiptSender, ReceiptSpec,
-    wire_receipt,
+    Amounts, CategorySpec, CreateSpec, Created, CustomerId, ErrorClass, FlowSpec,
+    ModificationResult, Provider, ProviderError, PspStatusSender, ReadResult, ReadState,
+    ReceiptSender, ReceiptSpec, wire_receipt,
 };
 use crate::lang::Text;
 use secrecy::{ExposeSecret, SecretString};
@@ -32,7 +32,10 @@ pub fn classify(e: &ApiError) -> ProviderError {
     } else if code.as_deref() == Some("5080") {
         ErrorClass::Config
     } else if e.outcome_unknown()
-        || matches!(e.kind, ErrorKind::Timeout | ErrorKind::Transport { .. } | ErrorKind::Decode)
+        || matches!(
+            e.kind,
+            ErrorKind::Timeout | ErrorKind::Transport { .. } | ErrorKind::Decode
+        )
         || e.is_server_error()
     {
         ErrorClass::OutcomeUnknown
@@ -87,21 +90,14 @@ fn ep_amounts(a: &epayment::Aggregate) -> Amounts {
     }
 }
 
-/// ePayment state + aggregate → the engine's read state.
-pub fn epayment_state(state: &epayment::PaymentState, a: &epayment::Aggregate) -> ReadState {
+/// ePayment state → the engine's read state (amounts come from the aggregate).
+pub fn epayment_state(state: &epayment::PaymentState) -> ReadState {
     use epayment::PaymentState as S;
     match state {
         S::Created => ReadState::Created,
-        S::Authorized => {
-            if a.cancelled_amount.value > 0
-                && a.captured_amount.value == 0
-                && a.cancelled_amount.value >= a.authorized_amount.value
-            {
-                ReadState::Cancelled
-            } else {
-                ReadState::Authorized
-            }
-        }
+        // Stays AUTHORIZED after capture, refund and cancel: the aggregate tells the state
+        // machine what moved (a fully released reservation reads as voided).
+        S::Authorized => ReadState::Authorized,
         S::Aborted => ReadState::Rejected,
         S::Expired => ReadState::Expired,
         S::Terminated => ReadState::Cancelled,
@@ -121,8 +117,11 @@ impl Provider for EpaymentProvider {
                 FlowSpec::Push(_) => epayment::UserFlow::PushMessage,
                 FlowSpec::Qr => epayment::UserFlow::Qr,
             };
-            let mut req =
-                epayment::CreatePaymentRequest::new(spec.reference.clone(), spec.amount.into(), flow);
+            let mut req = epayment::CreatePaymentRequest::new(
+                spec.reference.clone(),
+                spec.amount.into(),
+                flow,
+            );
             req.customer_interaction = Some(epayment::CustomerInteraction::CustomerPresent);
             req.payment_description = Some(spec.description.clone());
             match &spec.flow {
@@ -167,7 +166,7 @@ impl Provider for EpaymentProvider {
                 .await
                 .map_err(|e| classify(&e))?;
             Ok(ReadResult {
-                state: epayment_state(&r.state, &r.aggregate),
+                state: epayment_state(&r.state),
                 amounts: ep_amounts(&r.aggregate),
             })
         })
@@ -279,10 +278,10 @@ pub fn ecom_read(d: &ecom::TransactionDetails) -> ReadResult {
     });
     let state = match d.outcome() {
         ecom::DetailsOutcome::Failed => ReadState::Failed,
-        ecom::DetailsOutcome::Cancelled => {
-            // A VOID after a reservation (merchant release) or CANCEL (user/timeout/merchant).
-            ReadState::Cancelled
-        }
+        // A VOID after a reservation: the amounts say "released" (the state machine calls it
+        // voided). A CANCEL before one: user said no, timed out, or merchant cancelled.
+        ecom::DetailsOutcome::Cancelled if reserved > 0 => ReadState::Authorized,
+        ecom::DetailsOutcome::Cancelled => ReadState::Cancelled,
         ecom::DetailsOutcome::Complete | ecom::DetailsOutcome::Authorized => ReadState::Authorized,
         ecom::DetailsOutcome::Initiated => {
             if opened {
@@ -497,7 +496,8 @@ pub fn psp_read(d: &psp::PaymentDetails) -> ReadResult {
             .any(|e| e.operation.as_ref() == Some(&s) && e.operation_success != Some(false))
     };
     let failed_reserve = d.transaction_log_history.iter().any(|e| {
-        e.operation.as_ref() == Some(&psp::PspStatus::Reserved) && e.operation_success == Some(false)
+        e.operation.as_ref() == Some(&psp::PspStatus::Reserved)
+            && e.operation_success == Some(false)
     });
     let sum = |s: psp::PspStatus| -> i64 {
         d.transaction_log_history
@@ -514,11 +514,8 @@ pub fn psp_read(d: &psp::PaymentDetails) -> ReadResult {
         cancelled: sum(psp::PspStatus::Cancelled),
     };
     let state = if ok(psp::PspStatus::Reserved) {
-        if ok(psp::PspStatus::Cancelled) && amounts.captured == 0 {
-            ReadState::Cancelled
-        } else {
-            ReadState::Authorized
-        }
+        // Amounts tell a release (CANCELLED after RESERVED) apart from a capture.
+        ReadState::Authorized
     } else if ok(psp::PspStatus::Cancelled) {
         ReadState::Cancelled
     } else if failed_reserve {
@@ -701,10 +698,42 @@ impl PspStatusSender for PspProvider {
 // Order Management
 // ---------------------------------------------------------------------------------------------
 
-/// Order Management receipts; a 409 (already there) counts as done.
-#[derive(Debug, Clone)]
+/// Order Management receipts and categories; a 409 (already there) counts as done.
+#[derive(Clone)]
 pub struct OmReceipts {
     pub vipps: Vipps,
+    /// The category image (`imageId`, base64 PNG/JPEG), uploaded before the first category.
+    pub image: Option<(String, String)>,
+}
+
+impl std::fmt::Debug for OmReceipts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OmReceipts")
+            .field("image_id", &self.image.as_ref().map(|i| &i.0))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Standard base64 (RFC 4648, with padding) for the category image.
+pub fn base64(data: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (i, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(char::from(T[((n >> shift) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 impl ReceiptSender for OmReceipts {
@@ -728,5 +757,154 @@ impl ReceiptSender for OmReceipts {
                 Err(e) => Err(classify(&e)),
             }
         })
+    }
+
+    fn send_category<'a>(
+        &'a self,
+        reference: &'a str,
+        category: &'a CategorySpec,
+    ) -> BoxFuture<'a, Result<(), ProviderError>> {
+        Box::pin(async move {
+            let om = self.vipps.order_management();
+            let mut image_id = None;
+            if let (Some(want), Some((id, src))) = (&category.image_id, &self.image)
+                && want == id
+            {
+                let img = order_management::Image {
+                    image_id: id.clone(),
+                    src: src.clone(),
+                    kind: order_management::ImageType::Base64,
+                };
+                match om.upload_image(&img).await {
+                    Ok(_) => {}
+                    Err(e) if e.status == Some(409) => {}
+                    Err(e) => return Err(classify(&e)),
+                }
+                image_id = Some(id.clone());
+            }
+            let wire_cat = serde_json::from_value::<order_management::Category>(
+                serde_json::Value::String(category.category.clone()),
+            )
+            .unwrap_or(order_management::Category::Receipt);
+            let order = order_management::Order {
+                category: wire_cat,
+                order_details_url: category.order_details_url.clone(),
+                image_id,
+            };
+            om.put_category(&order_management::PaymentType::Ecom, reference, &order)
+                .await
+                .map_err(|e| classify(&e))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::error::Api;
+    use serde_json::json;
+
+    #[test]
+    fn base64_rfc4648_vectors() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foob"), "Zm9vYg==");
+        assert_eq!(base64(b"fooba"), "Zm9vYmE=");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn classify_errors() {
+        let off = ApiError::transport(Api::Epayment, true, "connection refused");
+        assert_eq!(classify(&off).class, ErrorClass::Offline);
+        let to = ApiError::timeout(Api::Epayment, "read").with_context(true, true, true);
+        assert_eq!(classify(&to).class, ErrorClass::OutcomeUnknown);
+        let e429 = ApiError::from_response(Api::Epayment, 429, b"{}");
+        assert_eq!(classify(&e429).class, ErrorClass::Throttled);
+        let nf = ApiError::from_response(Api::Epayment, 404, b"{}");
+        assert_eq!(classify(&nf).class, ErrorClass::NotFound);
+        let body = serde_json::to_vec(&json!({
+            "type": "x", "title": "push not allowed", "status": 400, "traceId": "t",
+            "extraDetails": [{"name": "ErrorCode", "reason": "5080"}]
+        }))
+        .unwrap();
+        let push = ApiError::from_response(Api::Epayment, 400, &body);
+        assert_eq!(classify(&push).class, ErrorClass::Config);
+        let e500 =
+            ApiError::from_response(Api::Epayment, 500, b"{}").with_context(true, true, false);
+        assert_eq!(classify(&e500).class, ErrorClass::OutcomeUnknown);
+    }
+
+    fn ecom(history: serde_json::Value) -> ecom::TransactionDetails {
+        serde_json::from_value(json!({"orderId": "o-1", "transactionLogHistory": history})).unwrap()
+    }
+
+    #[test]
+    fn ecom_history_reduction() {
+        let created = ecom(json!([
+            {"amount": 100, "operation": "INITIATE", "operationSuccess": true}
+        ]));
+        assert_eq!(ecom_read(&created).state, ReadState::Created);
+        let opened = ecom(json!([
+            {"amount": 100, "operation": "INITIATE", "operationSuccess": true, "transactionId": "5001"}
+        ]));
+        assert_eq!(ecom_read(&opened).state, ReadState::Opened);
+        let reserved = ecom(json!([
+            {"amount": 100, "operation": "RESERVE", "operationSuccess": true},
+            {"amount": 100, "operation": "INITIATE", "operationSuccess": true}
+        ]));
+        let r = ecom_read(&reserved);
+        assert_eq!(r.state, ReadState::Authorized);
+        assert_eq!(r.amounts.authorized, 100);
+        let failed_reserve = ecom(json!([
+            {"amount": 100, "operation": "RESERVE", "operationSuccess": false},
+            {"amount": 100, "operation": "INITIATE", "operationSuccess": true}
+        ]));
+        assert_eq!(ecom_read(&failed_reserve).state, ReadState::Created);
+        let cancelled = ecom(json!([
+            {"amount": 100, "operation": "CANCEL", "operationSuccess": true},
+            {"amount": 100, "operation": "INITIATE", "operationSuccess": true}
+        ]));
+        assert_eq!(ecom_read(&cancelled).state, ReadState::Cancelled);
+        let voided = ecom(json!([
+            {"amount": 100, "operation": "VOID", "operationSuccess": true},
+            {"amount": 100, "operation": "RESERVE", "operationSuccess": true},
+            {"amount": 100, "operation": "INITIATE", "operationSuccess": true}
+        ]));
+        let v = ecom_read(&voided);
+        assert_eq!(v.state, ReadState::Authorized);
+        assert_eq!(v.amounts.cancelled, 100);
+        let none = ecom(json!([]));
+        assert_eq!(ecom_read(&none).state, ReadState::Failed);
+    }
+
+    #[test]
+    fn psp_details_reduction() {
+        let d = |h: serde_json::Value| -> psp::PaymentDetails {
+            serde_json::from_value(json!({"pspTransactionId": "t", "transactionLogHistory": h}))
+                .unwrap()
+        };
+        assert_eq!(psp_read(&d(json!([]))).state, ReadState::Created);
+        assert_eq!(
+            psp_read(&d(
+                json!([{"amount": 100, "operation": "RESERVED", "operationSuccess": false}])
+            ))
+            .state,
+            ReadState::Failed
+        );
+        let r = psp_read(&d(
+            json!([{"amount": 100, "operation": "RESERVED", "operationSuccess": true}]),
+        ));
+        assert_eq!(r.state, ReadState::Authorized);
+        assert_eq!(r.amounts.authorized, 100);
+        assert_eq!(
+            psp_read(&d(
+                json!([{"amount": 100, "operation": "CANCELLED", "operationSuccess": true}])
+            ))
+            .state,
+            ReadState::Cancelled
+        );
     }
 }

@@ -150,7 +150,10 @@ async fn handle(inner: &Arc<Inner>, row: OutboxRow) {
             let reason = format!("unreadable payload: {e}");
             let id = row.id;
             let now = inner.now();
-            let _ = inner.store.run(move |s| s.mark_dead(id, &reason, now)).await;
+            let _ = inner
+                .store
+                .run(move |s| s.mark_dead(id, &reason, now))
+                .await;
             return;
         }
     };
@@ -211,6 +214,24 @@ async fn handle(inner: &Arc<Inner>, row: OutboxRow) {
                 .await
                 .map(|()| None)
         }
+        Payload::Category {
+            reference,
+            category,
+            order_details_url,
+            image_id,
+        } => {
+            let spec = crate::engine::provider::CategorySpec {
+                category: category.clone(),
+                order_details_url: order_details_url.clone(),
+                image_id: image_id.clone(),
+            };
+            inner
+                .backends
+                .receipts
+                .send_category(reference, &spec)
+                .await
+                .map(|()| None)
+        }
         Payload::PspStatus {
             psp_transaction_id,
             status,
@@ -238,12 +259,27 @@ async fn handle(inner: &Arc<Inner>, row: OutboxRow) {
         Err(e) => {
             let attempts = u32::try_from(row.attempts).unwrap_or(u32::MAX);
             // Money-moving rows never die of transient errors: they keep their key and retry.
-            let dead = !e.is_transient()
-                && !(e.class == ErrorClass::NotFound && attempts < inner.cfg.retry.max_attempts);
+            let retry_not_found =
+                e.class == ErrorClass::NotFound && attempts < inner.cfg.retry.max_attempts;
+            let dead = !e.is_transient() && !retry_not_found;
+            // A cancel Vipps refused for good (e.g. 6060: already authorized) is an answer, not
+            // a stuck row: the row is done and the state machine reads back what happened.
+            if dead && matches!(payload, Payload::Cancel { .. }) {
+                let id = row.id;
+                if let Err(se) = inner.store.run(move |s| s.complete(id, now)).await {
+                    tracing::error!(error = %se, "outbox: cannot complete row");
+                }
+                on_dead(inner, &row, &payload, &e).await;
+                return;
+            }
             if dead {
                 let reason = format!("{} — {}", e.message.en, e.detail);
                 let id = row.id;
-                if let Err(se) = inner.store.run(move |s| s.mark_dead(id, &reason, now)).await {
+                if let Err(se) = inner
+                    .store
+                    .run(move |s| s.mark_dead(id, &reason, now))
+                    .await
+                {
                     tracing::error!(error = %se, "outbox: cannot mark row dead");
                 }
                 on_dead(inner, &row, &payload, &e).await;
@@ -279,7 +315,9 @@ async fn on_done(
                 let r = inner
                     .store
                     .run(move |s| {
-                        let Some(p) = s.payment(pid)? else { return Ok(()) };
+                        let Some(p) = s.payment(pid)? else {
+                            return Ok(());
+                        };
                         if p.state == PayState::Captured {
                             return Ok(());
                         }
@@ -309,7 +347,7 @@ async fn on_done(
                     .await;
             }
         }
-        Payload::Receipt { .. } | Payload::PspStatus { .. } => {}
+        Payload::Receipt { .. } | Payload::Category { .. } | Payload::PspStatus { .. } => {}
     }
 }
 
@@ -385,6 +423,24 @@ pub(crate) async fn enqueue_after_capture(inner: &Arc<Inner>, payment_id: i64) {
         }
         ApiKind::Epayment => {}
     }
+    if let Some(c) = &inner.cfg.order_category {
+        let payload = Payload::Category {
+            reference: p.reference.clone(),
+            category: c.category.clone(),
+            order_details_url: c.order_details_url.clone(),
+            image_id: c.image_id.clone(),
+        };
+        let row = NewOutbox {
+            kind: OutboxKind::Category,
+            payment_id: Some(payment_id),
+            reference: Some(p.reference.clone()),
+            idempotency_key: derived_key("omc", &p.reference),
+            payload_json: payload.to_json(),
+        };
+        if let Err(e) = inner.store.run(move |s| s.enqueue(&row, now)).await {
+            tracing::error!(error = %e, "cannot enqueue OM category");
+        }
+    }
     inner.worker_kick.notify_one();
     inner.publish_outbox_counts().await;
 }
@@ -440,10 +496,12 @@ pub(crate) async fn enqueue_refund(
     let id = inner
         .store
         .run(move |s| {
-            let p = s.payment(payment_id)?.ok_or(crate::store::StoreError::NotFound {
-                what: "payment",
-                id: payment_id.to_string(),
-            })?;
+            let p = s
+                .payment(payment_id)?
+                .ok_or(crate::store::StoreError::NotFound {
+                    what: "payment",
+                    id: payment_id.to_string(),
+                })?;
             let api = crate::engine::core::api_kind(p.api);
             let pid_at_vipps = if api == ApiKind::Psp {
                 p.psp_transaction_id

@@ -29,10 +29,11 @@ impl SimClock {
         if by.is_negative() {
             return;
         }
-        match self.offset.lock() {
-            Ok(mut o) => *o += by,
-            Err(p) => *p.into_inner() += by,
-        }
+        let mut o = match self.offset.lock() {
+            Ok(o) => o,
+            Err(p) => p.into_inner(),
+        };
+        *o = o.saturating_add(by);
     }
 
     fn offset(&self) -> time::Duration {
@@ -44,8 +45,10 @@ impl SimClock {
 
     pub fn now(&self) -> OffsetDateTime {
         let real = self.start_real.elapsed().as_secs_f64() * self.scale;
-        let scaled = time::Duration::seconds_f64(real);
-        self.start_wall + scaled + self.offset()
+        let scaled = time::Duration::checked_seconds_f64(real).unwrap_or(time::Duration::ZERO);
+        self.start_wall
+            .checked_add(scaled.saturating_add(self.offset()))
+            .unwrap_or(self.start_wall)
     }
 }
 

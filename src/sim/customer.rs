@@ -91,17 +91,20 @@ pub async fn clock_advance(
     let Some(secs) = body
         .get("seconds")
         .and_then(Value::as_f64)
-        .filter(|v| *v >= 0.0 && v.is_finite())
+        .filter(|v| *v >= 0.0 && *v <= MAX_ADVANCE_SECS)
     else {
         return errors::gateway(
             StatusCode::BAD_REQUEST,
-            "Body must be {\"seconds\": N} with N >= 0.",
+            "Body must be {\"seconds\": N} with 0 <= N <= 31536000 (one year per call).",
         );
     };
     s.clock().advance(time::Duration::seconds_f64(secs));
     s.sweep();
     errors::json_response(StatusCode::OK, &json!({"now": s.now_str()}))
 }
+
+/// One simulated year per call at most (keeps the clock far from overflow).
+const MAX_ADVANCE_SECS: f64 = 31_536_000.0;
 
 pub async fn clock_get(State(s): State<SimState>) -> Response {
     errors::json_response(StatusCode::OK, &json!({"now": s.now_str()}))

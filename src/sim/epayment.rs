@@ -678,6 +678,13 @@ fn numbers_as_strings(mut body: Value) -> Value {
     body
 }
 
+/// ePayment reads and modifications also work on eCom-initiated payments ("migrate create
+/// last"); not the other way round.
+fn find_ep(g: &Inner, msn: &str, reference: &str) -> Option<usize> {
+    g.find(Api::Epayment, msn, reference)
+        .or_else(|| g.find(Api::Ecom, msn, reference))
+}
+
 fn not_found(reference: &str, msn: &str) -> Reply {
     Reply::err(
         StatusCode::NOT_FOUND,
@@ -715,7 +722,7 @@ pub async fn get_payment(
     if let Err(r) = read_limit(&mut g, &headers, &reference, now) {
         return r;
     }
-    match g.find(Api::Epayment, &msn, &reference) {
+    match find_ep(&g, &msn, &reference) {
         Some(i) => errors::json_response(StatusCode::OK, &payment_json(&g.payments[i])),
         None => not_found(&reference, &msn).into_response(),
     }
@@ -735,7 +742,7 @@ pub async fn get_events(
     if let Err(r) = read_limit(&mut g, &headers, &reference, now) {
         return r;
     }
-    let Some(i) = g.find(Api::Epayment, &msn, &reference) else {
+    let Some(i) = find_ep(&g, &msn, &reference) else {
         return not_found(&reference, &msn).into_response();
     };
     let p = &g.payments[i];
@@ -982,7 +989,7 @@ async fn modify(
     {
         return errors::too_many(wait);
     }
-    let reply = match g.find(Api::Epayment, &msn, &reference) {
+    let reply = match find_ep(&g, &msn, &reference) {
         Some(i) => apply(&mut g.payments[i], m, &body, &key, now),
         None => not_found(&reference, &msn),
     };

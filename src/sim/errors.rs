@@ -2,7 +2,9 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
+
+use crate::api::error as wire;
 
 pub fn with_type(status: StatusCode, body: &Value, ctype: &'static str) -> Response {
     let mut r = (status, body.to_string()).into_response();
@@ -42,64 +44,77 @@ pub fn epayment(status: StatusCode, code: Option<&str>, detail: impl Into<String
     )
 }
 
-/// Body of an ePayment problem.
+/// Body of an ePayment problem (the shared `api::error::EpaymentProblem`).
 pub fn epayment_body(status: StatusCode, code: Option<&str>, detail: impl Into<String>) -> Value {
-    let trace = uuid::Uuid::new_v4().simple().to_string();
-    let mut body = json!({
-        "type": format!("https://developer.vippsmobilepay.com/docs/APIs/epayment-api/api-guide/errors/#{}", code.unwrap_or("error")),
-        "title": title_for(status),
-        "detail": detail.into(),
-        "status": status.as_u16(),
-        "traceId": trace,
-    });
-    if let Some(code) = code {
-        body["extraDetails"] = json!([{"name": "ErrorCode", "reason": code}]);
-    }
-    body
+    let problem = wire::EpaymentProblem {
+        kind: format!(
+            "https://developer.vippsmobilepay.com/docs/APIs/epayment-api/errors#{}",
+            code.unwrap_or("error")
+        ),
+        title: title_for(status).to_string(),
+        detail: Some(detail.into()),
+        status: status.as_u16(),
+        trace_id: uuid::Uuid::new_v4().simple().to_string(),
+        instance: None,
+        extra_details: code.map(|c| {
+            vec![wire::ExtraDetail {
+                name: "ErrorCode".to_string(),
+                reason: c.to_string(),
+            }]
+        }),
+    };
+    to_value(&problem)
 }
 
-/// eCom error array `[{errorGroup, errorCode, errorMessage, contextId}]`.
+fn to_value<T: serde::Serialize>(t: &T) -> Value {
+    serde_json::to_value(t).unwrap_or(Value::Null)
+}
+
+/// eCom error array `[{errorGroup, errorCode, errorMessage, contextId}]` (shared `EcomError`).
 pub fn ecom(status: StatusCode, group: &str, code: &str, message: impl Into<String>) -> Response {
-    let body = json!([{
-        "errorGroup": group,
-        "errorCode": code,
-        "errorMessage": message.into(),
-        "contextId": uuid::Uuid::new_v4().to_string(),
-    }]);
-    json_response(status, &body)
+    let mut e = wire::EcomError::new(wire::EcomErrorGroup::from_wire(group), code, message);
+    e.context_id = Some(uuid::Uuid::new_v4().to_string());
+    json_response(status, &to_value(&vec![e]))
 }
 
-/// PSP error array `[{errorCode, errorMessage, contextId}]`.
+/// PSP error array `[{errorCode, errorMessage, contextId}]` (shared `PspErrorDetails`).
 pub fn psp(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    let body = json!([{
-        "errorCode": code,
-        "errorMessage": message.into(),
-        "contextId": uuid::Uuid::new_v4().to_string(),
-    }]);
-    json_response(status, &body)
+    let e = wire::PspErrorDetails {
+        error_code: Some(code.to_string()),
+        error_message: Some(message.into()),
+        context_id: Some(uuid::Uuid::new_v4().to_string()),
+    };
+    json_response(status, &to_value(&vec![e]))
 }
 
-/// Order Management problem with `invalidParams`.
+/// Order Management problem with `invalidParams` (shared `OmProblem`).
 pub fn om(status: StatusCode, detail: impl Into<String>, invalid: &[(&str, String)]) -> Response {
-    let params: Vec<Value> = invalid
-        .iter()
-        .map(|(n, r)| json!({"name": n, "reason": r}))
-        .collect();
-    let body = json!({
-        "type": "https://developer.vippsmobilepay.com/docs/APIs/order-management-api/",
-        "title": title_for(status),
-        "detail": detail.into(),
-        "instance": uuid::Uuid::new_v4().to_string(),
-        "invalidParams": params,
-    });
-    with_type(status, &body, "application/problem+json")
+    let problem = wire::OmProblem {
+        kind: Some("https://developer.vippsmobilepay.com/docs/APIs/order-management-api/".into()),
+        title: Some(title_for(status).to_string()),
+        detail: Some(detail.into()),
+        instance: Some(uuid::Uuid::new_v4().to_string()),
+        invalid_params: Some(
+            invalid
+                .iter()
+                .map(|(n, r)| wire::InvalidParam {
+                    name: (*n).to_string(),
+                    reason: r.clone(),
+                })
+                .collect(),
+        ),
+    };
+    with_type(status, &to_value(&problem), "application/problem+json")
 }
 
 /// Azure API Management gateway error (401 / 403 / 404 / 429 before the API sees the call).
 pub fn gateway(status: StatusCode, message: impl Into<String>) -> Response {
     json_response(
         status,
-        &json!({"statusCode": status.as_u16(), "message": message.into()}),
+        &to_value(&wire::GatewayStatusError {
+            status_code: status.as_u16(),
+            message: message.into(),
+        }),
     )
 }
 

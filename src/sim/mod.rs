@@ -46,6 +46,9 @@ pub const DEFAULT_SUBSCRIPTION_KEY: &str = "kasse-sim-subscription-key";
 /// Default Merchant Serial Number (allowed to push).
 pub const DEFAULT_MSN: &str = "123456";
 
+/// Largest accepted `time_scale` (keeps simulated time far from overflow).
+pub const MAX_TIME_SCALE: f64 = 1_000_000.0;
+
 /// Simulator configuration. `Default` accepts the fixed test credentials above.
 #[derive(Clone)]
 pub struct SimConfig {
@@ -185,9 +188,9 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     cfg: SimConfig,
 ) -> Result<SimHandle, SimError> {
-    if !(cfg.time_scale.is_finite() && cfg.time_scale > 0.0) {
+    if !(cfg.time_scale.is_finite() && cfg.time_scale > 0.0 && cfg.time_scale <= MAX_TIME_SCALE) {
         return Err(SimError::Config(format!(
-            "time_scale must be a positive number, got {}",
+            "time_scale must be a number above 0 and at most {MAX_TIME_SCALE}, got {}",
             cfg.time_scale
         )));
     }

@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::json;
+use time::OffsetDateTime;
 
 use super::errors;
 use super::http::header;
@@ -44,7 +45,12 @@ pub async fn get_token(State(state): State<SimState>, headers: HeaderMap) -> Res
         uuid::Uuid::new_v4().simple(),
         uuid::Uuid::new_v4().simple()
     );
-    let expires_at = now + ttl;
+    // Lifetime in real time equals `expires_in` whatever --time-scale says, so a client's
+    // token cache (on the wall clock) stays valid; /sim/v1/clock/advance still expires it.
+    let scale = g.cfg.time_scale.max(1.0);
+    let expires_at = time::Duration::checked_seconds_f64(ttl.as_seconds_f64() * scale)
+        .and_then(|d| now.checked_add(d))
+        .unwrap_or(now + ttl);
     g.tokens.insert(token.clone(), TokenInfo { expires_at });
     errors::json_response(
         StatusCode::OK,
@@ -52,8 +58,8 @@ pub async fn get_token(State(state): State<SimState>, headers: HeaderMap) -> Res
             "token_type": "Bearer",
             "expires_in": ttl.whole_seconds().to_string(),
             "ext_expires_in": "0",
-            "expires_on": expires_at.unix_timestamp().to_string(),
-            "not_before": now.unix_timestamp().to_string(),
+            "expires_on": (OffsetDateTime::now_utc() + ttl).unix_timestamp().to_string(),
+            "not_before": OffsetDateTime::now_utc().unix_timestamp().to_string(),
             "resource": "00000002-0000-0000-c000-000000000000",
             "access_token": token,
         }),

@@ -3,7 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use kasse::api::ApiSettings;
-use kasse::clock::{Clock, RandomIds, SystemClock};
+use kasse::clock::{Clock, SystemClock};
 use kasse::domain::money::Money;
 use kasse::engine::acquirer::SimulatedAcquirer;
 use kasse::engine::build::{ConnectSettings, Running, connect_with};
@@ -64,6 +64,7 @@ pub fn settings(base_url: &str) -> ConnectSettings {
             public_url: None,
             token: SecretString::from("make-payment-token-for-tests"),
         },
+        category_image: None,
     }
 }
 
@@ -81,7 +82,6 @@ pub async fn run_engine(
         settings,
         store,
         clock,
-        Arc::new(RandomIds),
         Arc::new(SimulatedAcquirer::new()),
         wrap,
     )
@@ -91,11 +91,22 @@ pub async fn run_engine(
 
 pub async fn simple(sim: &SimHandle, dir: &std::path::Path) -> Running {
     let store = open_store(dir).await;
-    run_engine(settings(&sim.base_url()), store, Arc::new(SystemClock), |b| b).await
+    run_engine(
+        settings(&sim.base_url()),
+        store,
+        Arc::new(SystemClock),
+        |b| b,
+    )
+    .await
 }
 
 pub fn sale(amount: i64, api: ApiKind, method: PayMethod) -> NewSaleRequest {
-    NewSaleRequest::single_amount(Money::nok(amount), method, api, Some("Kaffe og bolle".into()))
+    NewSaleRequest::single_amount(
+        Money::nok(amount),
+        method,
+        api,
+        Some("Kaffe og bolle".into()),
+    )
 }
 
 pub fn push(api: ApiKind) -> PayMethod {
@@ -143,7 +154,10 @@ pub async fn wait_state(
 
 pub async fn customer(sim: &SimHandle, reference: &str, action: &str) {
     let r = reqwest::Client::new()
-        .post(format!("{}/sim/v1/customer/{reference}/{action}", sim.base_url()))
+        .post(format!(
+            "{}/sim/v1/customer/{reference}/{action}",
+            sim.base_url()
+        ))
         .header("content-type", "application/json")
         .body("{}")
         .send()
@@ -165,7 +179,10 @@ pub async fn advance_sim(sim_base: &str, seconds: u64) {
 pub async fn set_faults(sim_base: &str, faults: serde_json::Value) {
     let c = reqwest::Client::new();
     let r = if faults.is_null() {
-        c.delete(format!("{sim_base}/sim/v1/faults")).send().await.unwrap()
+        c.delete(format!("{sim_base}/sim/v1/faults"))
+            .send()
+            .await
+            .unwrap()
     } else {
         c.post(format!("{sim_base}/sim/v1/faults"))
             .json(&faults)
@@ -212,7 +229,10 @@ pub async fn outbox_drained(store: &AsyncStore) {
         if open == 0 {
             return;
         }
-        assert!(tokio::time::Instant::now() < deadline, "outbox still has {open} open rows");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "outbox still has {open} open rows"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -379,6 +399,13 @@ impl ReceiptSender for BeforeFirstReceipt {
         }
         self.inner.send_receipt(api, reference, currency, receipt)
     }
+    fn send_category<'a>(
+        &'a self,
+        reference: &'a str,
+        category: &'a kasse::engine::provider::CategorySpec,
+    ) -> BoxFuture<'a, Result<(), ProviderError>> {
+        self.inner.send_category(reference, category)
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -413,7 +440,9 @@ impl Proxy {
         let t = tokio::spawn(async move {
             let mut conns = tokio::task::JoinSet::new();
             loop {
-                let Ok((mut inbound, _)) = l.accept().await else { break };
+                let Ok((mut inbound, _)) = l.accept().await else {
+                    break;
+                };
                 conns.spawn(async move {
                     if let Ok(mut out) = tokio::net::TcpStream::connect(target).await {
                         let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
@@ -445,5 +474,58 @@ impl Proxy {
             }
         };
         self.serve(l);
+    }
+}
+
+/// Reads answer "throttled" while paused (the engine cannot see the customer's approval yet).
+pub struct PausableReads {
+    pub inner: Arc<dyn Provider>,
+    pub paused: Arc<AtomicBool>,
+}
+
+impl Provider for PausableReads {
+    fn kind(&self) -> ApiKind {
+        self.inner.kind()
+    }
+    fn create<'a>(&'a self, spec: &'a CreateSpec) -> BoxFuture<'a, Result<Created, ProviderError>> {
+        self.inner.create(spec)
+    }
+    fn read<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
+        if self.paused.load(Ordering::SeqCst) {
+            Box::pin(async {
+                Err(ProviderError::new(
+                    kasse::engine::provider::ErrorClass::Throttled,
+                    kasse::lang::Text::new("pause", "pause"),
+                    "reads paused by the test",
+                ))
+            })
+        } else {
+            self.inner.read(id)
+        }
+    }
+    fn capture<'a>(
+        &'a self,
+        id: &'a str,
+        amount: Money,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+        self.inner.capture(id, amount, key)
+    }
+    fn cancel<'a>(
+        &'a self,
+        id: &'a str,
+        amount: Money,
+        transaction_only: bool,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+        self.inner.cancel(id, amount, transaction_only, key)
+    }
+    fn refund<'a>(
+        &'a self,
+        id: &'a str,
+        amount: Money,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+        self.inner.refund(id, amount, key)
     }
 }

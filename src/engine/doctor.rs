@@ -1,0 +1,360 @@
+//! `kasse doctor`: checks config, database, clock, token and whether push is enabled for the
+//! MSN, and maps `config::Config` onto the engine's settings.
+//!
+//! Push check: outside production, doctor creates a tiny ePayment `PUSH_MESSAGE` payment (the
+//! currency's minimum, to the test number given) with a `kasse-doctor-…` reference and cancels it
+//! at once (`cancelTransactionOnly`). Error 5080 means push is not enabled for the sales unit.
+//! In production nothing is created (it would push a real customer's phone): doctor says so and
+//! tells staff how to ask Vipps MobilePay.
+
+use crate::api::{IdempotencyKey, Vipps};
+use crate::clock::{Clock, IdGen};
+use crate::config::{ApiChoice, Config, Environment};
+use crate::engine::build::ConnectSettings;
+use crate::engine::core::{EngineConfig, EngineError};
+use crate::engine::events::ApiKind;
+use crate::engine::psp_server::PspServerConfig;
+use crate::lang::{Lang, Text};
+use crate::store::{OutboxFilter, Store};
+use secrecy::SecretString;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The API the config chose.
+pub fn api_of(c: ApiChoice) -> ApiKind {
+    match c {
+        ApiChoice::Epayment => ApiKind::Epayment,
+        ApiChoice::Ecom => ApiKind::Ecom,
+        ApiChoice::Psp => ApiKind::Psp,
+    }
+}
+
+/// eCom `callbackPrefix` used when nothing better is known. kasse never relies on callbacks
+/// (it polls, as Vipps requires); a till has no public HTTPS endpoint.
+pub const ECOM_CALLBACK_PREFIX: &str = "https://kasse.invalid/vipps";
+/// eCom `fallBack` / PSP `pspRedirectUrl` default: where the customer's browser lands after a
+/// landing-page flow (unused for push and app flows at a till).
+pub const CUSTOMER_RETURN_URL: &str = "https://vipps.no";
+
+/// Engine settings from the app config. `ids` mints the makePaymentToken when none is set.
+pub fn settings_from_config(cfg: &Config, ids: &dyn IdGen) -> Result<ConnectSettings, EngineError> {
+    let listen = cfg.psp.make_payment_listen.parse().map_err(|_| {
+        EngineError::Invalid(Text::new(
+            format!(
+                "psp.make_payment_listen = «{}» er ikke en adresse; skriv f.eks. 127.0.0.1:8099",
+                cfg.psp.make_payment_listen
+            ),
+            format!(
+                "psp.make_payment_listen = \"{}\" is not an address; write e.g. 127.0.0.1:8099",
+                cfg.psp.make_payment_listen
+            ),
+        ))
+    })?;
+    let token = cfg.psp.make_payment_token.clone().unwrap_or_else(|| {
+        SecretString::from(format!("{}{}", ids.uuid().simple(), ids.uuid().simple()))
+    });
+    let mut engine = EngineConfig::new(&cfg.shop.shop_id, &cfg.shop.till_id, &cfg.vipps.msn);
+    engine.staff_id = None;
+    let category_image = match &cfg.receipt.logo {
+        Some(path) => {
+            let bytes = std::fs::read(path).map_err(|e| {
+                EngineError::Invalid(Text::new(
+                    format!(
+                        "receipt.logo: kan ikke lese «{}»: {e}; sjekk stien",
+                        path.display()
+                    ),
+                    format!(
+                        "receipt.logo: cannot read \"{}\": {e}; check the path",
+                        path.display()
+                    ),
+                ))
+            })?;
+            let id = format!(
+                "kasse-logo-{}",
+                &crate::engine::outbox_payload::derived_key(
+                    "i",
+                    &crate::engine::vipps::base64(&bytes)
+                )[2..]
+            );
+            Some((id, crate::engine::vipps::base64(&bytes)))
+        }
+        None => None,
+    };
+    engine.order_category =
+        cfg.receipt
+            .order_details_url
+            .as_ref()
+            .map(|url| crate::engine::provider::CategorySpec {
+                category: serde_json::to_value(&cfg.receipt.category)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_else(|| "RECEIPT".to_owned()),
+                order_details_url: url.clone(),
+                image_id: category_image.as_ref().map(|(id, _)| id.clone()),
+            });
+    Ok(ConnectSettings {
+        api: cfg.api_settings(),
+        engine,
+        ecom_callback_prefix: ECOM_CALLBACK_PREFIX.into(),
+        ecom_fallback_url: CUSTOMER_RETURN_URL.into(),
+        psp_redirect_url: CUSTOMER_RETURN_URL.into(),
+        psp_server: PspServerConfig {
+            listen,
+            public_url: cfg.psp.make_payment_public_url.clone(),
+            token,
+        },
+        category_image,
+    })
+}
+
+fn line<W: Write>(out: &mut W, ok: Option<bool>, what: &str, detail: &str) -> std::io::Result<()> {
+    let mark = match ok {
+        Some(true) => "ok  ",
+        Some(false) => "FAIL",
+        None => "info",
+    };
+    writeln!(out, "[{mark}] {what}: {detail}")
+}
+
+/// Parse an HTTP `Date` header (IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`).
+pub fn parse_http_date(s: &str) -> Option<time::OffsetDateTime> {
+    let fmt = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    time::PrimitiveDateTime::parse(s.trim(), &fmt)
+        .ok()
+        .map(|p| p.assume_utc())
+}
+
+/// Run every check; returns the exit code (0 = all good). `push_test_phone` is the MSISDN
+/// the push check sends to outside production (a Vipps test user).
+pub async fn doctor<W: Write>(
+    cfg: &Config,
+    data_dir: &Path,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGen>,
+    push_test_phone: &str,
+    lang: Lang,
+    out: &mut W,
+) -> std::io::Result<i32> {
+    let mut failed = 0;
+    // 1. Config
+    line(
+        out,
+        None,
+        "config",
+        &format!(
+            "environment {:?}, {} MSN {}, shop {} till {}, API {}",
+            cfg.vipps.environment,
+            cfg.vipps.base_url,
+            cfg.vipps.msn,
+            cfg.shop.shop_id,
+            cfg.shop.till_id,
+            api_of(cfg.vipps.api).code()
+        ),
+    )?;
+    match settings_from_config(cfg, ids.as_ref()) {
+        Ok(_) => line(out, Some(true), "config", "complete")?,
+        Err(e) => {
+            failed += 1;
+            line(out, Some(false), "config", e.message().get(lang))?;
+        }
+    }
+    // 2. Database
+    let dir = data_dir.to_path_buf();
+    let db = tokio::task::spawn_blocking(
+        move || -> Result<(String, String, i64, i64, usize), crate::store::StoreError> {
+            let s = Store::open_in_dir(&dir)?;
+            let wal = s.pragma("journal_mode")?;
+            let sync = s.pragma("synchronous")?;
+            let version = s.schema_version()?;
+            let open = s.pending_count()?;
+            let dead = s.list(OutboxFilter::DeadUnacknowledged)?.len();
+            Ok((wal, sync, version, open, dead))
+        },
+    )
+    .await;
+    match db {
+        Ok(Ok((wal, sync, version, open, dead))) => {
+            line(
+                out,
+                Some(true),
+                "database",
+                &format!(
+                    "{} (journal_mode={wal}, synchronous={sync}, schema v{version}); outbox: {open} open, {dead} dead",
+                    data_dir.display()
+                ),
+            )?;
+            if dead > 0 {
+                line(
+                    out,
+                    Some(false),
+                    "outbox",
+                    "dead rows need staff: run `kasse queue`",
+                )?;
+                failed += 1;
+            }
+        }
+        Ok(Err(e)) => {
+            failed += 1;
+            line(out, Some(false), "database", e.message().get(lang))?;
+        }
+        Err(e) => {
+            failed += 1;
+            line(out, Some(false), "database", &e.to_string())?;
+        }
+    }
+    // 3. Clock: compare with the Vipps server's Date header.
+    let now = clock.now();
+    let date = reqwest::Client::new()
+        .get(&cfg.vipps.base_url)
+        .timeout(std::time::Duration::from_secs(5))
+        .send()
+        .await
+        .ok()
+        .and_then(|r| {
+            r.headers()
+                .get(reqwest::header::DATE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_http_date)
+        });
+    match date {
+        Some(server) => {
+            let skew = (now - server).abs();
+            let ok = skew <= time::Duration::seconds(60);
+            if !ok {
+                failed += 1;
+            }
+            line(
+                out,
+                Some(ok),
+                "clock",
+                &format!(
+                    "local {} vs Vipps {} (off by {} s{})",
+                    crate::clock::rfc3339_millis(now),
+                    crate::clock::rfc3339_millis(server),
+                    skew.whole_seconds(),
+                    if ok {
+                        ""
+                    } else {
+                        "; fix the system clock (NTP)"
+                    }
+                ),
+            )?;
+        }
+        None => line(
+            out,
+            None,
+            "clock",
+            &format!(
+                "local {}; could not read the server's Date header to compare",
+                crate::clock::rfc3339_millis(now)
+            ),
+        )?,
+    }
+    // 4. Token
+    let vipps = match Vipps::new(cfg.api_settings()) {
+        Ok(v) => v,
+        Err(e) => {
+            line(out, Some(false), "token", e.cashier_message().get(lang))?;
+            writeln!(out, "result: {} problem(s)", failed + 1)?;
+            return Ok(1);
+        }
+    };
+    match vipps.check_credentials().await {
+        Ok(()) => line(out, Some(true), "token", "access token received")?,
+        Err(e) => {
+            failed += 1;
+            line(
+                out,
+                Some(false),
+                "token",
+                &format!("{} ({e})", e.cashier_message().get(lang)),
+            )?;
+        }
+    }
+    // 5. Push
+    if cfg.vipps.environment == Environment::Production {
+        line(
+            out,
+            None,
+            "push",
+            "not tested in production (it would push a real phone). Ask Vipps MobilePay whether PUSH_MESSAGE / skip landing page is enabled for this MSN; error 5080 at the till means it is not.",
+        )?;
+    } else {
+        match push_check(&vipps, ids.as_ref(), cfg.shop.currency, push_test_phone).await {
+            Ok(t) => line(out, Some(true), "push", &t)?,
+            Err(t) => {
+                failed += 1;
+                line(out, Some(false), "push", &t)?;
+            }
+        }
+    }
+    if failed == 0 {
+        writeln!(out, "result: ok")?;
+        Ok(0)
+    } else {
+        writeln!(out, "result: {failed} problem(s)")?;
+        Ok(1)
+    }
+}
+
+async fn push_check(
+    vipps: &Vipps,
+    ids: &dyn IdGen,
+    currency: crate::domain::money::Currency,
+    phone: &str,
+) -> Result<String, String> {
+    use crate::api::epayment;
+    let reference = format!("kasse-doctor-{}", &ids.uuid().simple().to_string()[..12]);
+    let key = IdempotencyKey::new(ids.uuid().to_string()).map_err(|e| e.to_string())?;
+    let amount = crate::domain::money::Money::new(currency.epayment_minimum(), currency);
+    let mut req = epayment::CreatePaymentRequest::new(
+        reference.clone(),
+        amount.into(),
+        epayment::UserFlow::PushMessage,
+    );
+    req.customer = Some(epayment::Customer::phone(phone));
+    req.customer_interaction = Some(epayment::CustomerInteraction::CustomerPresent);
+    req.payment_description = Some("kasse doctor push check".into());
+    match vipps.epayment().create(&req, &key).await {
+        Ok(_) => {
+            let ck = IdempotencyKey::new(ids.uuid().to_string()).map_err(|e| e.to_string())?;
+            match vipps.epayment().cancel(&reference, true, &ck).await {
+                Ok(_) => Ok(format!(
+                    "PUSH_MESSAGE accepted (test payment {reference} created and cancelled)"
+                )),
+                Err(e) => Ok(format!(
+                    "PUSH_MESSAGE accepted; cancelling test payment {reference} failed ({e}) — it expires by itself in 10 minutes"
+                )),
+            }
+        }
+        Err(e) if e.code.as_deref() == Some("5080") => Err(
+            "PUSH_MESSAGE is not enabled for this MSN (error 5080): ask Vipps MobilePay to enable \"skip landing page\"; until then use --qr".into(),
+        ),
+        Err(e) => Err(format!("push check failed: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_date() {
+        let t = parse_http_date("Sat, 21 Nov 2026 12:00:01 GMT").unwrap();
+        assert_eq!(t, time::macros::datetime!(2026-11-21 12:00:01 UTC));
+        assert!(parse_http_date("nonsense").is_none());
+    }
+
+    #[test]
+    fn config_maps_to_engine_settings() {
+        let cfg = Config::from_toml_str("", &|_| None).unwrap();
+        let s = settings_from_config(&cfg, &crate::clock::SeqIds::default()).unwrap();
+        assert_eq!(s.engine.shop_id, cfg.shop.shop_id);
+        assert_eq!(s.api.msn, cfg.vipps.msn);
+        use secrecy::ExposeSecret;
+        assert_eq!(s.psp_server.token.expose_secret().len(), 64);
+    }
+}

@@ -1,0 +1,75 @@
+//! `kasse doctor` against the simulator: every check passes with the default MSN, and a sales
+//! unit without push (error 5080) is reported with what to do.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod e2e_support;
+
+use e2e_support::*;
+use kasse::clock::{SeqIds, SystemClock};
+use kasse::config::Config;
+use kasse::engine::doctor::doctor;
+use kasse::lang::Lang;
+use std::sync::Arc;
+
+fn config(base: &str) -> Config {
+    let toml = format!(
+        "[vipps]\nenvironment = \"test\"\nbase_url = \"{base}\"\nmsn = \"123456\"\n\
+         client_id = \"kasse-sim-client\"\nclient_secret = \"kasse-sim-secret\"\n\
+         subscription_key = \"kasse-sim-subscription-key\"\n"
+    );
+    Config::from_toml_str(&toml, &|_| None).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_all_ok_against_sim() {
+    let sim = start_sim(sim_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut out = Vec::new();
+    let code = doctor(
+        &config(&sim.base_url()),
+        dir.path(),
+        Arc::new(SystemClock),
+        Arc::new(SeqIds::default()),
+        "4791234567",
+        Lang::En,
+        &mut out,
+    )
+    .await
+    .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("[ok  ] database"), "{text}");
+    assert!(text.contains("journal_mode=wal"), "{text}");
+    assert!(text.contains("[ok  ] token"), "{text}");
+    assert!(text.contains("[ok  ] push"), "{text}");
+    assert!(text.ends_with("result: ok\n"), "{text}");
+    // The test payment was cancelled: nothing was captured.
+    let l = sim.ledger();
+    assert_eq!(l.payments.len(), 1);
+    assert_eq!(l.payments[0].captured, 0);
+    assert_eq!(l.payments[0].state, "TERMINATED");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_reports_push_not_enabled() {
+    let mut cfg = sim_config();
+    cfg.no_push_msns = vec![kasse::sim::DEFAULT_MSN.into()];
+    let sim = start_sim(cfg).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut out = Vec::new();
+    let code = doctor(
+        &config(&sim.base_url()),
+        dir.path(),
+        Arc::new(SystemClock),
+        Arc::new(SeqIds::default()),
+        "4791234567",
+        Lang::En,
+        &mut out,
+    )
+    .await
+    .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("5080"), "{text}");
+    assert!(text.contains("--qr"), "{text}");
+}
