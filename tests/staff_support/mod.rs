@@ -3,7 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use kasse::api::ApiSettings;
-use kasse::clock::{RandomIds, SystemClock};
+use kasse::clock::SystemClock;
 use kasse::domain::money::Money;
 use kasse::engine::acquirer::SimulatedAcquirer;
 use kasse::engine::build::{ConnectSettings, Running, connect_with};
@@ -62,6 +62,7 @@ pub fn settings(base_url: &str) -> ConnectSettings {
             public_url: None,
             token: SecretString::from("make-payment-token-for-tests"),
         },
+        category_image: None,
     }
 }
 
@@ -82,7 +83,6 @@ pub async fn till() -> Till {
         settings(&sim.base_url()),
         store.clone(),
         Arc::new(SystemClock),
-        Arc::new(RandomIds),
         Arc::new(SimulatedAcquirer::new()),
         |b| b,
     )
