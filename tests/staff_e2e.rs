@@ -18,6 +18,7 @@ use kasse::staff::reconcile::{PaymentReader, VippsReader, reconcile};
 use kasse::staff::refund::{self, RefundMode, RefundRequest, RefundStatus, refund_key};
 use kasse::staff::report::{Format, day_bounds};
 use kasse::staff::{Role, StaffError};
+use kasse::store::SaleStatus;
 use secrecy::SecretString;
 use staff_support::*;
 use time::{OffsetDateTime, UtcOffset};
@@ -83,6 +84,12 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
     assert_eq!(st, RefundStatus::Done);
     let p = t.sim.ledger().payment(&reference).cloned().unwrap();
     assert_eq!((p.captured, p.refunded), (10_000, 3_000));
+    assert_eq!(
+        refund::settle_sale_status(&t.db, &t.store, &rec, now)
+            .await
+            .unwrap(),
+        Some(SaleStatus::PartiallyRefunded)
+    );
     let op = p.operations.iter().find(|o| o.name == "REFUNDED").unwrap();
     assert_eq!(
         op.idempotency_key.as_deref(),
@@ -136,6 +143,19 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
     let p = t.sim.ledger().payment(&reference).cloned().unwrap();
     assert_eq!(p.refunded, 10_000);
     assert_eq!(p.count("REFUNDED"), 2, "{p:?}");
+    assert_eq!(
+        refund::settle_sale_status(&t.db, &t.store, &rec2, now)
+            .await
+            .unwrap(),
+        Some(SaleStatus::Refunded)
+    );
+    let sale = t
+        .store
+        .run(move |s| s.sale(rec2.sale_id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(sale.sale.status, SaleStatus::Refunded);
 
     // Nothing left.
     let e = refund::refund(
@@ -285,6 +305,14 @@ async fn ecom_headless_refund_and_report_and_batch() {
     let p = t.sim.ledger().payment(&reference).cloned().unwrap();
     assert_eq!((p.captured, p.refunded), (5_000, 2_000), "{p:?}");
     assert_eq!(p.count("REFUND"), 1, "{p:?}");
+    let r2 = reference.clone();
+    let hits =
+        t.db.find_sales(&kasse::store::SaleQuery {
+            reference: Some(r2),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(hits[0].status, "partially_refunded");
 
     // Over-refund through the CLI: exit 1 with the reason on the result line.
     let mut out = Vec::new();
