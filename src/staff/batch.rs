@@ -356,7 +356,14 @@ impl StaffDb {
             )));
         };
         let remaining = amount - captured;
-        if remaining <= 0 || !matches!(state.as_str(), "authorized" | "capturing" | "captured") {
+        // `failed` covers a capture that failed for good after authorization; Vipps refuses
+        // the correction (row dead, visible) if nothing is reserved any more.
+        if remaining <= 0
+            || !matches!(
+                state.as_str(),
+                "authorized" | "capturing" | "captured" | "failed"
+            )
+        {
             return Err(StaffError::Refused(Text::new(
                 format!(
                     "Trekk: {reference} har ingenting reservert å trekke (status {state}, trukket {captured} av {amount})."
