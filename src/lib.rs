@@ -20,5 +20,6 @@ pub mod engine;
 pub mod lang;
 pub mod receipt;
 pub mod sim;
+pub mod staff;
 pub mod store;
 pub mod tui;
