@@ -207,9 +207,25 @@ pub async fn start_till(
         .map_err(|e| AppError::Message(e.message()))?;
     let store = AsyncStore::new(store).map_err(|e| AppError::Message(e.message()))?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let running = connect(settings, store, clock, acquirer)
+    let running = connect(settings, store.clone(), clock.clone(), acquirer)
         .await
         .map_err(|e| AppError::Message(e.message()))?;
+    // A refund recorded just before a crash but not yet queued goes out now, same key.
+    match crate::staff::StaffDb::open(
+        &dir.join(crate::store::DB_FILE_NAME),
+        &config.shop.shop_id,
+        &config.shop.till_id,
+    ) {
+        Ok(db) => match crate::staff::refund::requeue_unsent(&db, &store, clock.now()).await {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::warn!(refunds = n, "re-queued refunds left unsent by a crash");
+                running.engine.kick_worker();
+            }
+            Err(e) => tracing::error!(error = %e, "cannot re-queue unsent refunds"),
+        },
+        Err(e) => tracing::error!(error = %e, "cannot open the staff journal"),
+    }
     Ok(Till {
         running,
         sim,
@@ -218,6 +234,56 @@ pub async fn start_till(
         api,
         data_dir: dir,
     })
+}
+
+/// The staff side of the journal (PINs, refunds, reports) for a running till.
+pub fn staff_ctx(till: &Till) -> Result<crate::staff::headless::HeadlessCtx, Text> {
+    let db = crate::staff::StaffDb::open(
+        &till.data_dir.join(crate::store::DB_FILE_NAME),
+        &till.config.shop.shop_id,
+        &till.config.shop.till_id,
+    )
+    .map_err(|e| e.message())?;
+    Ok(crate::staff::headless::HeadlessCtx {
+        db,
+        store: till.store(),
+        engine: Some(till.engine().clone()),
+        reader: Some(Arc::new(crate::staff::reconcile::VippsReader::new(
+            till.running.vipps.clone(),
+        ))),
+        clock: Arc::new(SystemClock),
+        lang: till.lang,
+        utc_offset: time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC),
+        currency: till.config.shop.currency,
+        pin: crate::staff::headless::pin_from_env(),
+    })
+}
+
+/// First run: create the first manager in this till's journal.
+pub async fn create_first_manager(
+    config: &Config,
+    dir: &Path,
+    name: &str,
+    pin: &secrecy::SecretString,
+) -> Result<(), Text> {
+    use secrecy::ExposeSecret;
+    let store_dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || crate::store::Store::open_in_dir(&store_dir).map(|_| ()))
+        .await
+        .map_err(|e| Text::new(format!("Databasefeil: {e}"), format!("Database error: {e}")))?
+        .map_err(|e| e.message())?;
+    let db = crate::staff::StaffDb::open(
+        &dir.join(crate::store::DB_FILE_NAME),
+        &config.shop.shop_id,
+        &config.shop.till_id,
+    )
+    .map_err(|e| e.message())?;
+    let name = name.to_owned();
+    let pin = pin.expose_secret().to_owned();
+    db.run(move |db| db.create_first_manager(&name, &pin, time::OffsetDateTime::now_utc()))
+        .await
+        .map(|_| ())
+        .map_err(|e| e.message())
 }
 
 /// Map the engine's state to what the screen shows.

@@ -52,6 +52,16 @@ enum Cmd {
         #[arg(long, default_value = "4791234567")]
         phone: String,
     },
+    /// Refund a sale (manager PIN from KASSE_PIN).
+    Refund(kasse::staff::headless::RefundArgs),
+    /// X report (any time) or Z report (--z, closes the day; manager PIN from KASSE_PIN).
+    Report(kasse::staff::headless::ReportArgs),
+    /// First run: create the first manager (PIN from KASSE_PIN, 4–8 digits).
+    CreateManager {
+        /// The manager's name as shown in the journal and on receipts.
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -77,6 +87,42 @@ struct PayCli {
     /// With --demo: the simulated customer approves after this many seconds.
     #[arg(long, default_value_t = 3)]
     approve_after: u64,
+}
+
+enum StaffCmd {
+    Refund(kasse::staff::headless::RefundArgs),
+    Report(kasse::staff::headless::ReportArgs),
+}
+
+async fn staff_command(
+    opts: &Options,
+    config: kasse::config::Config,
+    dir: PathBuf,
+    lang: Lang,
+    cmd: StaffCmd,
+) -> i32 {
+    let till = match app::start_till(opts, config, dir, None).await {
+        Ok(t) => t,
+        Err(e) => {
+            say(lang, e.text());
+            return 1;
+        }
+    };
+    let ctx = match app::staff_ctx(&till) {
+        Ok(c) => c,
+        Err(t) => {
+            say(lang, &t);
+            till.shutdown().await;
+            return 1;
+        }
+    };
+    let mut out = std::io::stdout();
+    let code = match cmd {
+        StaffCmd::Refund(a) => kasse::staff::headless::refund(&ctx, &a, &mut out).await,
+        StaffCmd::Report(a) => kasse::staff::headless::report(&ctx, &a, &mut out).await,
+    };
+    till.shutdown().await;
+    code
 }
 
 fn say(lang: Lang, t: &kasse::lang::Text) {
@@ -230,6 +276,31 @@ async fn run(cli: Cli) -> i32 {
                 Ok(c) => c,
                 Err(e) => {
                     say(lang, &e.message());
+                    1
+                }
+            }
+        }
+        Some(Cmd::Refund(args)) => {
+            staff_command(&opts, config, dir, lang, StaffCmd::Refund(args)).await
+        }
+        Some(Cmd::Report(args)) => {
+            staff_command(&opts, config, dir, lang, StaffCmd::Report(args)).await
+        }
+        Some(Cmd::CreateManager { name }) => {
+            let pin = match kasse::staff::headless::pin_from_env() {
+                Some(p) => p,
+                None => {
+                    eprintln!("kasse: PIN: set KASSE_PIN to the new manager's PIN (4–8 digits).");
+                    return 2;
+                }
+            };
+            match app::create_first_manager(&config, &dir, &name, &pin).await {
+                Ok(()) => {
+                    println!("result: manager created name={name}");
+                    0
+                }
+                Err(t) => {
+                    say(lang, &t);
                     1
                 }
             }
