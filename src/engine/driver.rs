@@ -703,3 +703,90 @@ impl Driver {
         self.sync().await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::payment::CancelOrigin;
+
+    #[test]
+    fn phase_maps_to_screen_and_journal_states() {
+        let t = Text::new("x", "x");
+        let table = [
+            (Phase::Creating, PaymentState::Creating, PayState::Creating),
+            (
+                Phase::CreateUncertain,
+                PaymentState::Creating,
+                PayState::Creating,
+            ),
+            (
+                Phase::WaitingForCustomer,
+                PaymentState::WaitingForCustomer,
+                PayState::WaitingUser,
+            ),
+            (
+                Phase::WaitingForApproval,
+                PaymentState::WaitingForApproval,
+                PayState::WaitingApproval,
+            ),
+            (
+                Phase::Authorized,
+                PaymentState::Authorized,
+                PayState::Authorized,
+            ),
+            (
+                Phase::Capturing,
+                PaymentState::Capturing,
+                PayState::Capturing,
+            ),
+            (Phase::Paid, PaymentState::Paid, PayState::Captured),
+            (
+                Phase::Cancelling {
+                    origin: CancelOrigin::Cashier,
+                },
+                PaymentState::Cancelling,
+                PayState::Cancelling,
+            ),
+            (
+                Phase::AuthorizedAfterCancel { note: None },
+                PaymentState::NeedsDecision,
+                PayState::Cancelling,
+            ),
+            (
+                Phase::Voiding,
+                PaymentState::Cancelling,
+                PayState::Cancelling,
+            ),
+            (Phase::Voided, PaymentState::Voided, PayState::Cancelled),
+            (Phase::Rejected, PaymentState::Rejected, PayState::Rejected),
+            (Phase::Expired, PaymentState::Expired, PayState::Expired),
+            (
+                Phase::Cancelled,
+                PaymentState::Cancelled,
+                PayState::Cancelled,
+            ),
+            (
+                Phase::Failed { reason: t.clone() },
+                PaymentState::Failed,
+                PayState::Failed,
+            ),
+            (
+                Phase::CaptureFailed { reason: t.clone() },
+                PaymentState::Failed,
+                PayState::Failed,
+            ),
+            (
+                Phase::AmountMismatch { reason: t },
+                PaymentState::Failed,
+                PayState::Failed,
+            ),
+        ];
+        for (phase, screen, journal) in table {
+            assert_eq!(state_of(&phase), screen, "{phase:?}");
+            assert_eq!(pay_state(&phase), journal, "{phase:?}");
+            // Terminal phases are final on screen and in the journal (no recovery needed).
+            assert_eq!(phase.is_terminal(), screen.is_final(), "{phase:?}");
+            assert_eq!(phase.is_terminal(), journal.is_terminal(), "{phase:?}");
+        }
+    }
+}
