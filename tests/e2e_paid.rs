@@ -174,3 +174,29 @@ async fn paid_sale_gets_order_management_category_and_image() {
     assert_eq!(cat["imageId"], "kasse-logo-test", "{cat}");
     run.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paid_epayment_scanned_personal_qr() {
+    let sim = start_sim(sim_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = simple(&sim, dir.path()).await;
+    let mut rx = run.engine.subscribe();
+    let method = PayMethod::Push {
+        customer: kasse::engine::provider::CustomerId::PersonalQr(
+            "https://qr.vipps.no/p/AbCdEf123456".into(),
+        ),
+    };
+    let id = run
+        .engine
+        .start_payment(sale(4990, ApiKind::Epayment, method))
+        .await
+        .unwrap();
+    let w = wait_state(&mut rx, id, PaymentState::WaitingForCustomer).await;
+    customer(&sim, &w.reference, "approve").await;
+    wait_state(&mut rx, id, PaymentState::Paid).await;
+    assert_eq!(
+        ops(&ledger_payment(&sim.ledger(), &w.reference), "CAPTURED"),
+        1
+    );
+    run.shutdown().await;
+}

@@ -266,3 +266,111 @@ async fn expires_only_after_five_plus_five_minutes() {
     assert_eq!(p.captured, 0);
     run.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn never_gives_up_before_ten_minutes_then_cancels_after_a_final_read() {
+    let sim = start_sim(sim_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+    let run = run_engine(
+        settings(&sim.base_url()),
+        open_store(dir.path()).await,
+        Arc::new(clock.clone()),
+        |b| b,
+    )
+    .await;
+    let mut rx = run.engine.subscribe();
+    let id = run
+        .engine
+        .start_payment(sale(4990, ApiKind::Epayment, push(ApiKind::Epayment)))
+        .await
+        .unwrap();
+    let w = wait_state(&mut rx, id, PaymentState::WaitingForCustomer).await;
+    // 9½ minutes on the till's clock; Vipps still says CREATED (its clock did not move).
+    clock.advance(time::Duration::seconds(570));
+    let s = wait_state(&mut rx, id, PaymentState::WaitingForApproval).await;
+    assert!(s.approve_left.unwrap() <= 30, "{s:?}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        run.engine.snapshot(id).unwrap().state,
+        PaymentState::WaitingForApproval,
+        "no local give-up before 10 minutes"
+    );
+    assert_eq!(ledger_payment(&sim.ledger(), &w.reference).state, "CREATED");
+    // Past 10 minutes: one more read, still CREATED → cancel (transaction only) → read back.
+    clock.advance(time::Duration::seconds(31));
+    let end = wait_for(&mut rx, id, |s| s.state.is_final()).await;
+    assert_eq!(end.state, PaymentState::Expired, "{end:?}");
+    assert!(end.reason.is_some());
+    let p = ledger_payment(&sim.ledger(), &w.reference);
+    assert_eq!(p.state, "TERMINATED");
+    assert_eq!(p.captured, 0);
+    run.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopped_before_create_recovery_creates_with_the_same_key() {
+    let sim = start_sim(sim_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let base = sim.base_url();
+    let run1 = run_engine(
+        settings(&base),
+        open_store(dir.path()).await,
+        Arc::new(SystemClock),
+        |mut b| {
+            b.epayment = Arc::new(HangCreate {
+                inner: b.epayment.clone(),
+            });
+            b
+        },
+    )
+    .await;
+    let id = run1
+        .engine
+        .start_payment(sale(3000, ApiKind::Epayment, kasse::engine::PayMethod::Qr))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    run1.shutdown().await;
+    assert!(
+        sim.ledger().payments.is_empty(),
+        "the create never went out"
+    );
+
+    let store2 = open_store(dir.path()).await;
+    let row = store2.run(move |s| s.payment(id)).await.unwrap().unwrap();
+    assert_eq!(row.state, kasse::store::PayState::Creating);
+    let run2 = run_engine(
+        settings(&base),
+        store2.clone(),
+        Arc::new(SystemClock),
+        |b| b,
+    )
+    .await;
+    let mut rx = run2.engine.subscribe();
+    let rec = run2.recovered.iter().find(|r| r.snapshot.id == id).unwrap();
+    assert_eq!(rec.was, PaymentState::Creating);
+    let w = wait_for(&mut rx, id, |s| {
+        matches!(
+            s.state,
+            PaymentState::WaitingForCustomer | PaymentState::WaitingForApproval
+        )
+    })
+    .await;
+    customer(&sim, &w.reference, "approve").await;
+    wait_state(&mut rx, id, PaymentState::Paid).await;
+    let p = ledger_payment(&sim.ledger(), &row.reference);
+    assert_eq!(ops(&p, "CREATED"), 1);
+    let create_key = p
+        .operations
+        .iter()
+        .find(|o| o.name == "CREATED")
+        .and_then(|o| o.idempotency_key.clone());
+    assert_eq!(
+        create_key.as_deref(),
+        Some(row.keys.create.as_str()),
+        "same key"
+    );
+    assert_eq!(ops(&p, "CAPTURED"), 1);
+    run2.shutdown().await;
+}
