@@ -242,7 +242,21 @@ async fn run(cli: Cli) -> i32 {
                 lang,
             };
             let mut out = std::io::stdout();
-            let code = match kasse::engine::headless::pay(till.engine(), &args, &mut out).await {
+            // Ctrl-C aborts safely: cancel, then read back (an approval in the meantime is
+            // reported, never lost).
+            let abort = async {
+                if tokio::signal::ctrl_c().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            };
+            let code = match kasse::engine::headless::pay_with_abort(
+                till.engine(),
+                &args,
+                &mut out,
+                abort,
+            )
+            .await
+            {
                 Ok(c) => c,
                 Err(e) => {
                     let _ = writeln!(out, "result: error reason={}", e.message().get(lang));
