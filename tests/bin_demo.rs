@@ -249,3 +249,51 @@ fn sim_prints_where_it_listens_first() {
     let port: u16 = line.trim().rsplit(':').next().unwrap().parse().unwrap();
     assert!(port > 0);
 }
+
+#[test]
+fn unreachable_vipps_fails_the_sale_at_once_with_no_money_taken() {
+    let dir = tempfile::tempdir().unwrap();
+    // Port 9 (discard) on loopback: nothing listens, every connect is refused.
+    let started = Instant::now();
+    let out = Command::new(BIN)
+        .env("KASSE_BASE_URL", "http://127.0.0.1:9")
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["pay", "--amount", "50", "--qr"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let last = stdout.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("result: failed reference=kasse-s1-t1-000001-a1 reason="),
+        "{stdout}"
+    );
+    assert!(last.contains("Ingen penger er trukket"), "{stdout}");
+    // Not the 10-minute wait of an uncertain payment: nothing ever reached Vipps.
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        started.elapsed()
+    );
+    let store = kasse::store::Store::open_in_dir(dir.path()).unwrap();
+    assert!(store.unfinished_payments().unwrap().is_empty());
+}
+
+#[test]
+fn a_corrupt_database_stops_the_app_and_is_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kasse.sqlite3");
+    std::fs::write(&db, b"this is not a database").unwrap();
+    let out = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("queue")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("kasse.sqlite3"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(std::fs::read(&db).unwrap(), b"this is not a database");
+}

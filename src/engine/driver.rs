@@ -355,6 +355,8 @@ impl Driver {
                 }
                 self.sync().await;
             }
+            // Journal any change (e.g. a create that failed for good) before stopping.
+            self.sync().await;
             if self.fsm.is_terminal() || *shutdown.borrow() {
                 break;
             }
@@ -418,6 +420,9 @@ impl Driver {
                     ..NewOperation::new("notice", OpOutcome::Info, self.now())
                 })
                 .await;
+                // A phase change is journaled before anyone hears of it (a listener may act
+                // on the published state at once, e.g. `kasse pay` exiting).
+                self.sync().await;
                 self.notice = Some(text);
                 self.publish(true);
             }
@@ -483,6 +488,21 @@ impl Driver {
                 // "Already exists" (eCom 34 orderId used, PSP 44/99) after an uncertain
                 // attempt means our earlier create went through: a read decides.
                 let exists = matches!(e.code.as_deref(), Some("34" | "44" | "99"));
+                if e.never_sent
+                    && e.class == ErrorClass::Offline
+                    && matches!(self.fsm.phase(), Phase::Creating)
+                {
+                    // First create and nothing reached Vipps: no payment exists, no money can move. Say so
+                    // at once instead of waiting out the 10 minutes.
+                    self.feed(Event::CreateFailed {
+                        definite: true,
+                        reason: Text::new(
+                            "Vipps kan ikke nås, så betalingen ble ikke startet. Ingen penger er trukket. Ta imot kontant eller kort, eller prøv igjen når nettet er tilbake.",
+                            "Vipps cannot be reached, so the payment was not started. No money was taken. Take cash or card, or try again when the network is back.",
+                        ),
+                    });
+                    return;
+                }
                 let definite = !(e.is_transient() || exists);
                 self.feed(Event::CreateFailed {
                     definite,

@@ -147,6 +147,9 @@ pub struct ProviderError {
     /// Vipps error code (ePayment `extraDetails` code, eCom `errorCode`, PSP `errorCode`).
     pub code: Option<String>,
     pub retry_after: Option<Duration>,
+    /// No attempt of this call can have reached Vipps (every attempt failed to connect), so
+    /// it certainly had no effect.
+    pub never_sent: bool,
 }
 
 impl ProviderError {
@@ -158,6 +161,7 @@ impl ProviderError {
             http_status: None,
             code: None,
             retry_after: None,
+            never_sent: false,
         }
     }
 

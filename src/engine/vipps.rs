@@ -49,6 +49,7 @@ pub fn classify(e: &ApiError) -> ProviderError {
         http_status: status,
         code,
         retry_after: None,
+        never_sent: (e.is_offline() && !e.maybe_delivered) || e.not_sent(),
     }
 }
 
