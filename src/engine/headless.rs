@@ -113,6 +113,17 @@ pub async fn pay<W: Write>(
     args: &PayArgs,
     out: &mut W,
 ) -> Result<i32, HeadlessError> {
+    pay_with_abort(engine, args, out, std::future::pending::<()>()).await
+}
+
+/// [`pay`] with an abort signal (e.g. `tokio::signal::ctrl_c()`): when it fires the payment is
+/// cancelled the safe way (cancel, then read back) and the command waits for the final state.
+pub async fn pay_with_abort<W: Write>(
+    engine: &Engine,
+    args: &PayArgs,
+    out: &mut W,
+    abort: impl std::future::Future<Output = ()>,
+) -> Result<i32, HeadlessError> {
     let req = pay_request(args)?;
     let mut rx = engine.subscribe();
     let id = match engine.start_payment(req).await {
@@ -138,8 +149,21 @@ pub async fn pay<W: Write>(
     };
     let mut last_state: Option<PaymentState> = None;
     let mut qr_shown = false;
+    let mut abort = std::pin::pin!(abort);
+    let mut aborted = false;
     loop {
-        let ev = match rx.recv().await {
+        let next = tokio::select! {
+            ev = rx.recv() => ev,
+            () = &mut abort, if !aborted => {
+                aborted = true;
+                writeln!(out, "abort: cancelling payment {id}")?;
+                if let Err(e) = engine.cancel_payment(id) {
+                    writeln!(out, "abort: {}", e.message().get(args.lang))?;
+                }
+                continue;
+            }
+        };
+        let ev = match next {
             Ok(ev) => ev,
             Err(RecvError::Lagged(_)) => {
                 // Missed some events: fall back on the last snapshot.
