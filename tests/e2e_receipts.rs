@@ -238,3 +238,48 @@ async fn barcode_can_be_switched_off() {
     assert_eq!(receipt["bottomLine"]["receiptNumber"], paid.receipt_number);
     run.shutdown().await;
 }
+
+#[test]
+fn category_logo_from_config_is_checked_and_barcode_follows_config() {
+    use kasse::clock::RandomIds;
+    use kasse::engine::doctor::settings_from_config;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = |extra: &str| {
+        kasse::config::Config::from_toml_str(
+            &format!("[receipt]\norder_details_url = \"https://shop.example/r\"\n{extra}"),
+            &|_| None,
+        )
+        .unwrap()
+    };
+    // A text file is not a logo: refused with the file named and what to do.
+    let bad = dir.path().join("logo.txt");
+    std::fs::write(&bad, "not an image").unwrap();
+    let e = settings_from_config(
+        &cfg(&format!("logo = {:?}\n", bad.display().to_string())),
+        &RandomIds,
+    )
+    .unwrap_err();
+    let m = e.message();
+    assert!(
+        m.en.contains("logo.txt") && m.en.contains("PNG or JPEG"),
+        "{m:?}"
+    );
+    assert!(m.nb.contains("PNG eller JPEG"), "{m:?}");
+    // The shipped logo (assets/logo.png, 256×256) is used when none is configured.
+    let s = settings_from_config(&cfg("barcode = false\n"), &RandomIds).unwrap();
+    let (id, src) = s.category_image.clone().expect("default logo");
+    assert!(id.starts_with("kasse-logo-"), "{id}");
+    assert!(!src.is_empty());
+    let cat = s.engine.order_category.clone().unwrap();
+    assert_eq!(cat.image_id.as_deref(), Some(id.as_str()));
+    assert_eq!(cat.order_details_url, "https://shop.example/r");
+    assert!(!s.engine.receipt_barcode);
+    // Without order_details_url there is no category and no image.
+    let s = settings_from_config(
+        &kasse::config::Config::from_toml_str("", &|_| None).unwrap(),
+        &RandomIds,
+    )
+    .unwrap();
+    assert!(s.category_image.is_none() && s.engine.order_category.is_none());
+    assert!(s.engine.receipt_barcode);
+}
