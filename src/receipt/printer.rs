@@ -6,8 +6,9 @@
 //! is kept in [`PrintStatus::last_error`] for the cashier's screen, and the thread waits for
 //! [`PrintQueue::retry`]. A reprint is the same receipt marked COPY ([`PrintQueue::reprint`]).
 //!
-//! The queue lives in memory only: the durable copy belongs to the store (the lead wires the
-//! store's outbox to [`PrintQueue::submit`] on start-up).
+//! The queue lives in memory only: the durable record of the sale is the journal, and the
+//! till shell (`app::Paper`) rebuilds each paid sale's receipt from it and submits it here.
+//! Jobs still queued when the process stops are not printed after a restart.
 
 use crate::lang::Text;
 use crate::receipt::PrinterConfig;
