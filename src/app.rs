@@ -18,8 +18,9 @@ use crate::lang::{Lang, Text};
 use crate::sim::{SimConfig, SimHandle};
 use crate::store::AsyncStore;
 use crate::tui::{self, AppEvent, Command, PaymentStatusView, PaymentView, SimCustomerAction};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
 /// Options shared by every command.
@@ -382,6 +383,7 @@ pub async fn execute(
     api: ApiKind,
     sim_base: Option<&str>,
     http: &reqwest::Client,
+    paper: Option<&Paper>,
     cmd: Command,
 ) -> Option<AppEvent> {
     match cmd {
@@ -451,6 +453,12 @@ pub async fn execute(
                 ))),
             }
         }
+        Command::ReprintReceipt { reference } => match paper {
+            Some(p) => p.reprint(&reference).await,
+            None => Some(AppEvent::Error(
+                crate::receipt::printer::PrintError::NoPrinter.text(),
+            )),
+        },
         Command::Quit => None,
     }
 }
@@ -524,6 +532,15 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
         tick: std::time::Duration::from_millis(250),
     };
 
+    // Paper receipts: started here so a printer problem never stops the till from opening.
+    let paper = match Paper::start(cfg, &till.data_dir, opts.demo) {
+        Ok(p) => p,
+        Err(t) => {
+            tracing::error!(error = %t.en, "paper receipts are off");
+            None
+        }
+    };
+
     let (cmd_tx, mut cmd_rx) = mpsc::unbounded_channel::<Command>();
     let (ev_tx, ev_rx) = mpsc::unbounded_channel::<AppEvent>();
     let engine = till.engine().clone();
@@ -536,10 +553,24 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
     }
     engine.kick_worker();
     let ev_forward = ev_tx.clone();
+    let paper_forward = paper.clone();
+    let store = till.store();
     let forward = tokio::spawn(async move {
         loop {
             match sub.recv().await {
                 Ok(ev) => {
+                    // A paid sale goes to paper on its own task: the screen never waits.
+                    if let (Some(paper), EngineEvent::Payment(s)) = (&paper_forward, &ev)
+                        && s.state == PaymentState::Paid
+                    {
+                        let (paper, store, tx) = (paper.clone(), store.clone(), ev_forward.clone());
+                        let (id, reference) = (s.id, s.reference.clone());
+                        tokio::spawn(async move {
+                            if let Some(ev) = paper.print_paid(&store, id, &reference).await {
+                                let _ = tx.send(ev);
+                            }
+                        });
+                    }
                     if let Some(ev) = app_event(ev)
                         && ev_forward.send(ev).is_err()
                     {
@@ -567,8 +598,18 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
             let http = http.clone();
             let ev_tx = ev_tx.clone();
             let sim_base = sim_base.clone();
+            let paper = paper.clone();
             tokio::spawn(async move {
-                if let Some(ev) = execute(&engine, api, sim_base.as_deref(), &http, cmd).await {
+                if let Some(ev) = execute(
+                    &engine,
+                    api,
+                    sim_base.as_deref(),
+                    &http,
+                    paper.as_ref(),
+                    cmd,
+                )
+                .await
+                {
                     let _ = ev_tx.send(ev);
                 }
             });
@@ -579,6 +620,280 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
     forward.abort();
     commands.abort();
     result.map_err(|e| msg(format!("Skjermfeil: {e}"), format!("Terminal error: {e}")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paper receipts
+// ---------------------------------------------------------------------------------------------
+
+/// How many printed receipts are kept for reprints (oldest dropped first).
+const KEEP_PRINTED: usize = 64;
+
+/// Paper receipts for the till: a [`PrintQueue`] on its own thread, fed from paid sales in the
+/// journal, and the printed receipts by reference for reprints (COPY). Nothing here runs on
+/// the UI task; a printer failure never blocks a sale — the job stays queued and the cashier
+/// gets a "receipt queued: printer error …" message.
+#[derive(Clone)]
+pub struct Paper {
+    queue: PrintQueue,
+    shop: crate::receipt::ShopInfo,
+    lang: Lang,
+    training: bool,
+    /// How long to wait for the printer before reporting (printer timeout + 2 s).
+    settle: std::time::Duration,
+    utc_offset: time::UtcOffset,
+    printed: Arc<Mutex<PrintedReceipts>>,
+}
+
+#[derive(Default)]
+struct PrintedReceipts {
+    by_reference: HashMap<String, PrintableReceipt>,
+    order: std::collections::VecDeque<String>,
+}
+
+impl std::fmt::Debug for Paper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Paper")
+            .field("training", &self.training)
+            .finish_non_exhaustive()
+    }
+}
+
+use crate::receipt::model::PrintableReceipt;
+use crate::receipt::printer::{PrintQueue, PrinterTarget};
+
+impl Paper {
+    /// The queue for `[receipt.printer]`: `None` when no printer is configured — except in
+    /// `--demo`, where training receipts go as text to `<data_dir>/receipts.txt`.
+    pub fn start(config: &Config, data_dir: &Path, demo: bool) -> Result<Option<Paper>, Text> {
+        let settings = crate::receipt::ReceiptSettings::from_config(config);
+        let options = crate::receipt::escpos::EscPosOptions::from_config(&settings);
+        let started = match (PrinterTarget::from_config(&settings.printer), demo) {
+            (Some(target), _) => PrintQueue::start(Arc::new(target), options),
+            (None, true) => PrintQueue::start_text(
+                Arc::new(PrinterTarget::File(data_dir.join("receipts.txt"))),
+                options,
+            ),
+            (None, false) => return Ok(None),
+        };
+        let queue = started.map_err(|e| {
+            Text::new(
+                format!("Kan ikke starte kvitteringsutskriften: {e}"),
+                format!("Cannot start receipt printing: {e}"),
+            )
+        })?;
+        let settle = match &settings.printer {
+            crate::receipt::PrinterConfig::Network { timeout_ms, .. } => {
+                std::time::Duration::from_millis(timeout_ms.saturating_mul(2).saturating_add(2000))
+            }
+            _ => std::time::Duration::from_secs(2),
+        };
+        Ok(Some(Paper {
+            queue,
+            shop: crate::receipt::ShopInfo::from_config(config),
+            lang: settings.lang,
+            training: demo,
+            settle,
+            utc_offset: time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC),
+            printed: Arc::new(Mutex::new(PrintedReceipts::default())),
+        }))
+    }
+
+    /// The printable receipt of a paid payment, rebuilt from the journal (lines, receipt
+    /// number, till, cashier) with the Vipps reference as tender. `None` if it was printed
+    /// already (a late duplicate "paid" update).
+    pub async fn receipt_of(
+        &self,
+        store: &AsyncStore,
+        payment_id: i64,
+        reference: &str,
+    ) -> Result<Option<PrintableReceipt>, Text> {
+        if self.lock().by_reference.contains_key(reference) {
+            return Ok(None);
+        }
+        let record = store
+            .run(move |s| {
+                let Some(p) = s.payment(payment_id)? else {
+                    return Ok(None);
+                };
+                Ok(s.sale(p.sale_id)?.map(|sale| (p, sale)))
+            })
+            .await
+            .map_err(|e| e.message())?;
+        let Some((payment, record)) = record else {
+            return Err(Text::new(
+                format!("Fant ikke salget for betaling {reference} i journalen."),
+                format!("The sale of payment {reference} is not in the journal."),
+            ));
+        };
+        let now = time::OffsetDateTime::now_utc().to_offset(self.utc_offset);
+        let sale = sale_of(&payment, &record, now, self.training)?;
+        let receipt =
+            crate::receipt::model::build(&sale, &self.shop, self.lang).map_err(|e| e.text())?;
+        Ok(Some(receipt))
+    }
+
+    /// Print the receipt of a paid payment (once per reference). Returns a message for the
+    /// cashier when the receipt could not be built or the printer failed (the job stays
+    /// queued and is tried again with the next receipt or reprint).
+    pub async fn print_paid(
+        &self,
+        store: &AsyncStore,
+        payment_id: i64,
+        reference: &str,
+    ) -> Option<AppEvent> {
+        let receipt = match self.receipt_of(store, payment_id, reference).await {
+            Ok(Some(r)) => r,
+            Ok(None) => return None,
+            Err(t) => {
+                return Some(AppEvent::Error(Text::new(
+                    format!("Kvitteringen kan ikke skrives ut: {}", t.nb),
+                    format!("The receipt cannot be printed: {}", t.en),
+                )));
+            }
+        };
+        {
+            let mut printed = self.lock();
+            if printed.by_reference.contains_key(reference) {
+                return None;
+            }
+            printed
+                .by_reference
+                .insert(reference.to_owned(), receipt.clone());
+            printed.order.push_back(reference.to_owned());
+            while printed.order.len() > KEEP_PRINTED {
+                if let Some(old) = printed.order.pop_front() {
+                    printed.by_reference.remove(&old);
+                }
+            }
+        }
+        self.send(receipt, false).await
+    }
+
+    /// Print the receipt of `reference` again, marked COPY (no drawer kick).
+    pub async fn reprint(&self, reference: &str) -> Option<AppEvent> {
+        let receipt = self.lock().by_reference.get(reference).cloned();
+        match receipt {
+            Some(r) => self.send(r, true).await,
+            None => Some(AppEvent::Error(Text::new(
+                format!("Ingen utskrevet kvittering for {reference} å skrive ut igjen."),
+                format!("No printed receipt for {reference} to print again."),
+            ))),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, PrintedReceipts> {
+        self.printed.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Queue the receipt, then wait (on a blocking thread, never the UI task) for the printer;
+    /// report a failure to the cashier.
+    async fn send(&self, receipt: PrintableReceipt, copy: bool) -> Option<AppEvent> {
+        let queue = self.queue.clone();
+        let settle = self.settle;
+        let number = receipt.receipt_number.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            // A new job is a good moment to try a printer that failed earlier again.
+            queue.retry();
+            let id = if copy {
+                queue.reprint(&receipt)
+            } else {
+                queue.submit(&receipt)
+            }?;
+            let status = queue.wait_idle(settle);
+            let waiting = queue.jobs().iter().any(|j| j.id == id);
+            Ok::<_, crate::receipt::printer::PrintError>((status, waiting))
+        })
+        .await;
+        match result {
+            Ok(Ok((status, waiting))) => match status.last_error {
+                Some(e) if waiting => Some(AppEvent::Error(Text::new(
+                    format!("Kvittering {number} i kø: skriverfeil – {}", e.nb),
+                    format!("Receipt {number} queued: printer error – {}", e.en),
+                ))),
+                _ => None,
+            },
+            Ok(Err(e)) => {
+                let t = e.text();
+                Some(AppEvent::Error(Text::new(
+                    format!("Kvittering {number} ble ikke skrevet ut: {}", t.nb),
+                    format!("Receipt {number} was not printed: {}", t.en),
+                )))
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "print task failed");
+                None
+            }
+        }
+    }
+}
+
+/// The receipt model's sale from the journal: the basket rebuilt from the stored lines, the
+/// Vipps reference as the only tender (the amount Vipps charged), no tip.
+pub fn sale_of(
+    payment: &crate::store::PaymentRow,
+    record: &crate::store::SaleRecord,
+    time: time::OffsetDateTime,
+    training: bool,
+) -> Result<crate::receipt::model::Sale, Text> {
+    use crate::domain::basket::{Basket, OrderLine, Quantity, QuantityUnit};
+    use crate::domain::money::Currency;
+    let currency = Currency::parse(&record.sale.currency).ok_or_else(|| {
+        Text::new(
+            format!("Ukjent valuta «{}» i journalen.", record.sale.currency),
+            format!(
+                "Unknown currency \"{}\" in the journal.",
+                record.sale.currency
+            ),
+        )
+    })?;
+    let mut basket = Basket::new(currency);
+    for (i, row) in record.lines.iter().enumerate() {
+        let l = &row.line;
+        let unit = QuantityUnit::parse(&l.unit).ok_or_else(|| {
+            Text::new(
+                format!("Linje {}: ukjent enhet «{}».", i + 1, l.unit),
+                format!("Line {}: unknown unit \"{}\".", i + 1, l.unit),
+            )
+        })?;
+        let quantity = Quantity::new(l.quantity_milli, unit).map_err(|e| e.text())?;
+        let vat = u32::try_from(l.vat_rate)
+            .ok()
+            .and_then(|r| crate::domain::vat::VatRate::new(r).ok())
+            .ok_or_else(|| {
+                Text::new(
+                    format!("Linje {}: ugyldig mva-sats {}.", i + 1, l.vat_rate),
+                    format!("Line {}: invalid VAT rate {}.", i + 1, l.vat_rate),
+                )
+            })?;
+        basket
+            .add(OrderLine {
+                product_id: l
+                    .product_id
+                    .clone()
+                    .unwrap_or_else(|| format!("line-{}", i + 1)),
+                name: l.name.clone(),
+                quantity,
+                unit_price: Money::new(l.unit_price, currency),
+                discount: Money::new(l.discount, currency),
+                vat,
+                is_return: l.is_return,
+            })
+            .map_err(|e| e.text())?;
+    }
+    Ok(crate::receipt::model::Sale {
+        basket,
+        tenders: vec![crate::receipt::model::Tender::vipps(
+            payment.reference.clone(),
+            Money::new(payment.amount, currency),
+        )],
+        tip: Money::zero(currency),
+        receipt_number: record.sale.receipt_number.clone(),
+        time,
+        till: record.sale.till_id.clone(),
+        cashier: record.sale.staff_id.clone().unwrap_or_default(),
+        training: training || record.sale.training,
+    })
 }
 
 /// Money in the shop's currency parsed from cashier input (`49,90`, `kr 49`).

@@ -132,6 +132,9 @@ struct RawShop {
     till_id: Option<String>,
     currency: Option<String>,
     language: Option<Lang>,
+    address: Option<Vec<String>>,
+    org_number: Option<String>,
+    contact: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -149,6 +152,21 @@ struct RawReceipt {
     order_details_url: Option<String>,
     logo: Option<PathBuf>,
     barcode: Option<bool>,
+    paper_width: Option<String>,
+    code_page: Option<String>,
+    paper_code: Option<String>,
+    drawer_kick: Option<bool>,
+    footer: Option<Vec<String>>,
+    printer: Option<RawPrinter>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPrinter {
+    kind: Option<String>,
+    address: Option<String>,
+    timeout_ms: Option<u64>,
+    path: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -190,6 +208,12 @@ pub struct ShopConfig {
     pub till_id: String,
     pub currency: Currency,
     pub language: Lang,
+    /// Address lines printed under the name on paper receipts.
+    pub address: Vec<String>,
+    /// Organisation number, 9 digits (spaces removed); printed `Org.nr. … MVA`.
+    pub org_number: Option<String>,
+    /// Phone / web line on paper receipts.
+    pub contact: Option<String>,
 }
 
 /// `[psp]`.
@@ -207,6 +231,12 @@ pub struct ReceiptConfig {
     pub order_details_url: Option<String>,
     pub logo: Option<PathBuf>,
     pub barcode: bool,
+    pub paper_width: crate::receipt::PaperWidth,
+    pub code_page: crate::receipt::CodePage,
+    pub paper_code: crate::receipt::PaperCode,
+    pub drawer_kick: bool,
+    pub footer: Vec<String>,
+    pub printer: crate::receipt::PrinterConfig,
 }
 
 /// `[ui]`.
@@ -239,6 +269,121 @@ fn short_code(key: &str, v: String) -> Result<String, ConfigError> {
             format!("{v:?}"),
             "1–12 letters or digits (used in payment references), e.g. \"s1\"",
         ))
+    }
+}
+
+/// Receipt text lines: at most `max` lines of at most 48 characters, no control characters.
+fn check_lines(key: &str, lines: Vec<String>, max: usize) -> Result<Vec<String>, ConfigError> {
+    if lines.len() > max {
+        return Err(invalid(
+            key,
+            format!("{} lines", lines.len()),
+            &format!("at most {max} lines"),
+        ));
+    }
+    for l in &lines {
+        if l.chars().count() > 48 || l.chars().any(char::is_control) {
+            return Err(invalid(
+                key,
+                format!("{l:?}"),
+                "lines of at most 48 characters without tabs or line breaks (one receipt line each)",
+            ));
+        }
+    }
+    Ok(lines.into_iter().map(|l| l.trim_end().to_owned()).collect())
+}
+
+/// Norwegian organisation number: 9 digits (spaces allowed in the file, removed here).
+fn org_number(v: &str) -> Result<String, ConfigError> {
+    let digits: String = v.chars().filter(|c| !c.is_whitespace()).collect();
+    if digits.len() == 9 && digits.chars().all(|c| c.is_ascii_digit()) {
+        Ok(digits)
+    } else {
+        Err(invalid(
+            "shop.org_number",
+            format!("{v:?}"),
+            "9 digits, as a string, e.g. \"987654321\" or \"987 654 321\"",
+        ))
+    }
+}
+
+fn printer_config(p: RawPrinter) -> Result<crate::receipt::PrinterConfig, ConfigError> {
+    use crate::receipt::PrinterConfig;
+    let kind = p.kind.unwrap_or_else(|| "none".to_owned());
+    let only = |present: bool, key: &str, kinds: &str| -> Result<(), ConfigError> {
+        if present {
+            Err(invalid(
+                &format!("receipt.printer.{key}"),
+                format!("set with kind = {kind:?}"),
+                &format!("{key} only with kind = {kinds}; remove it or change kind"),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    match kind.as_str() {
+        "none" => {
+            only(p.address.is_some(), "address", "\"network\"")?;
+            only(p.timeout_ms.is_some(), "timeout_ms", "\"network\"")?;
+            only(p.path.is_some(), "path", "\"device\" or \"file\"")?;
+            Ok(PrinterConfig::None)
+        }
+        "network" => {
+            only(p.path.is_some(), "path", "\"device\" or \"file\"")?;
+            let Some(address) = p.address else {
+                return Err(ConfigError::Missing {
+                    key: "receipt.printer.address".to_owned(),
+                    hint: "kind = \"network\" needs the printer's host:port, e.g. \"192.168.1.50:9100\"".to_owned(),
+                });
+            };
+            let port_ok = address
+                .rsplit_once(':')
+                .is_some_and(|(h, port)| !h.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0));
+            if !port_ok {
+                return Err(invalid(
+                    "receipt.printer.address",
+                    format!("{address:?}"),
+                    "host:port, e.g. \"192.168.1.50:9100\"",
+                ));
+            }
+            let timeout_ms = p.timeout_ms.unwrap_or(3000);
+            if !(100..=60_000).contains(&timeout_ms) {
+                return Err(invalid(
+                    "receipt.printer.timeout_ms",
+                    timeout_ms,
+                    "100–60000 milliseconds",
+                ));
+            }
+            Ok(PrinterConfig::Network {
+                address,
+                timeout_ms,
+            })
+        }
+        "device" | "file" => {
+            only(p.address.is_some(), "address", "\"network\"")?;
+            only(p.timeout_ms.is_some(), "timeout_ms", "\"network\"")?;
+            let path = match p.path {
+                Some(path) if !path.as_os_str().is_empty() => path,
+                _ => {
+                    return Err(ConfigError::Missing {
+                        key: "receipt.printer.path".to_owned(),
+                        hint: format!(
+                            "kind = {kind:?} needs a path, e.g. \"/dev/usb/lp0\" or \"/var/spool/kasse/receipts.bin\""
+                        ),
+                    });
+                }
+            };
+            Ok(if kind == "device" {
+                PrinterConfig::Device { path }
+            } else {
+                PrinterConfig::File { path }
+            })
+        }
+        other => Err(invalid(
+            "receipt.printer.kind",
+            format!("{other:?}"),
+            "\"none\", \"network\", \"device\" or \"file\"",
+        )),
     }
 }
 
@@ -445,6 +590,22 @@ impl Config {
             till_id: short_code("shop.till_id", s.till_id.unwrap_or_else(|| "t1".to_owned()))?,
             currency,
             language: s.language.unwrap_or_default(),
+            address: check_lines("shop.address", s.address.unwrap_or_default(), 6)?,
+            org_number: match s.org_number {
+                Some(o) => Some(org_number(&o)?),
+                None => None,
+            },
+            contact: match s.contact {
+                Some(c) if c.chars().count() > 48 => {
+                    return Err(invalid(
+                        "shop.contact",
+                        format!("{c:?}"),
+                        "at most 48 characters (one receipt line)",
+                    ));
+                }
+                Some(c) if c.trim().is_empty() => None,
+                c => c.map(|c| c.trim().to_owned()),
+            },
         };
 
         let p = raw.psp;
@@ -500,6 +661,43 @@ impl Config {
             order_details_url: r.order_details_url,
             logo: r.logo,
             barcode: r.barcode.unwrap_or(true),
+            paper_width: match r.paper_width.as_deref() {
+                None | Some("80mm") => crate::receipt::PaperWidth::Mm80,
+                Some("58mm") => crate::receipt::PaperWidth::Mm58,
+                Some(o) => {
+                    return Err(invalid(
+                        "receipt.paper_width",
+                        format!("{o:?}"),
+                        "\"80mm\" (48 columns) or \"58mm\" (32 columns)",
+                    ));
+                }
+            },
+            code_page: match r.code_page.as_deref() {
+                None | Some("pc865") => crate::receipt::CodePage::Pc865,
+                Some("wpc1252") => crate::receipt::CodePage::Wpc1252,
+                Some(o) => {
+                    return Err(invalid(
+                        "receipt.code_page",
+                        format!("{o:?}"),
+                        "\"pc865\" (Nordic, default) or \"wpc1252\" (Windows Latin-1 with €)",
+                    ));
+                }
+            },
+            paper_code: match r.paper_code.as_deref() {
+                None | Some("qr") => crate::receipt::PaperCode::Qr,
+                Some("code128") => crate::receipt::PaperCode::Code128,
+                Some("none") => crate::receipt::PaperCode::None,
+                Some(o) => {
+                    return Err(invalid(
+                        "receipt.paper_code",
+                        format!("{o:?}"),
+                        "\"qr\", \"code128\" or \"none\"",
+                    ));
+                }
+            },
+            drawer_kick: r.drawer_kick.unwrap_or(true),
+            footer: check_lines("receipt.footer", r.footer.unwrap_or_default(), 10)?,
+            printer: printer_config(r.printer.unwrap_or_default())?,
         };
 
         let u = raw.ui;

@@ -32,6 +32,13 @@ fn example_file_loads() {
     assert_eq!(c.shop.till_id, "t1");
     assert_eq!(c.psp.make_payment_listen, "127.0.0.1:8099");
     assert!(c.receipt.barcode);
+    assert_eq!(c.shop.address, vec!["Storgata 1", "0155 Oslo"]);
+    assert_eq!(c.receipt.paper_width, kasse::receipt::PaperWidth::Mm80);
+    assert_eq!(c.receipt.code_page, kasse::receipt::CodePage::Pc865);
+    assert_eq!(c.receipt.paper_code, kasse::receipt::PaperCode::Qr);
+    assert!(c.receipt.drawer_kick);
+    assert_eq!(c.receipt.footer, vec!["Takk for handelen!"]);
+    assert_eq!(c.receipt.printer, kasse::receipt::PrinterConfig::None);
     let s = c.api_settings();
     assert_eq!(s.client_id, kasse::config::SIM_CLIENT_ID);
     assert!(kasse::api::Vipps::new(s).is_ok());
@@ -109,6 +116,42 @@ fn bad_and_unknown_keys_are_quoted() {
             "[psp]\nmake_payment_listen = \"nowhere\"\n",
             "psp.make_payment_listen",
         ),
+        ("[shop]\norg_number = \"12345\"\n", "shop.org_number"),
+        ("[shop]\naddress = \"Storgata 1\"\n", "address"),
+        (
+            "[shop]\ncontact = \"a very long contact line that is longer than one receipt line\"\n",
+            "shop.contact",
+        ),
+        ("[receipt]\npaper_width = \"76mm\"\n", "receipt.paper_width"),
+        ("[receipt]\ncode_page = \"utf8\"\n", "receipt.code_page"),
+        ("[receipt]\npaper_code = \"ean13\"\n", "receipt.paper_code"),
+        ("[receipt]\ndrawer_kick = \"yes\"\n", "drawer_kick"),
+        ("[receipt]\nfooter = [\"a\\tb\"]\n", "receipt.footer"),
+        (
+            "[receipt.printer]\nkind = \"usb\"\n",
+            "receipt.printer.kind",
+        ),
+        (
+            "[receipt.printer]\nkind = \"network\"\n",
+            "receipt.printer.address",
+        ),
+        (
+            "[receipt.printer]\nkind = \"network\"\naddress = \"printer\"\n",
+            "receipt.printer.address",
+        ),
+        (
+            "[receipt.printer]\nkind = \"network\"\naddress = \"p:9100\"\ntimeout_ms = 5\n",
+            "receipt.printer.timeout_ms",
+        ),
+        (
+            "[receipt.printer]\nkind = \"device\"\n",
+            "receipt.printer.path",
+        ),
+        (
+            "[receipt.printer]\nkind = \"file\"\npath = \"/tmp/r\"\naddress = \"p:9100\"\n",
+            "receipt.printer.address",
+        ),
+        ("[receipt.printer]\nport = 9100\n", "port"),
     ];
     for (text, key) in cases {
         let e = Config::from_toml_str(text, &env_of(&[])).unwrap_err();
@@ -135,4 +178,44 @@ fn production_requires_the_production_host() {
     )
     .unwrap_err();
     assert!(e.to_string().contains("vipps.base_url"));
+}
+
+#[test]
+fn printer_targets_parse() {
+    use kasse::receipt::PrinterConfig;
+    let c = Config::from_toml_str(
+        "[receipt.printer]\nkind = \"network\"\naddress = \"192.168.1.50:9100\"\n",
+        &env_of(&[]),
+    )
+    .unwrap();
+    assert_eq!(
+        c.receipt.printer,
+        PrinterConfig::Network {
+            address: "192.168.1.50:9100".into(),
+            timeout_ms: 3000
+        }
+    );
+    let c = Config::from_toml_str(
+        "[receipt.printer]\nkind = \"device\"\npath = \"/dev/usb/lp0\"\n",
+        &env_of(&[]),
+    )
+    .unwrap();
+    assert_eq!(
+        c.receipt.printer,
+        PrinterConfig::Device {
+            path: "/dev/usb/lp0".into()
+        }
+    );
+    let c = Config::from_toml_str(
+        "[shop]\norg_number = \"987 654 321\"\n[receipt.printer]\nkind = \"file\"\npath = \"r.bin\"\n",
+        &env_of(&[]),
+    )
+    .unwrap();
+    assert_eq!(c.shop.org_number.as_deref(), Some("987654321"));
+    assert_eq!(
+        c.receipt.printer,
+        PrinterConfig::File {
+            path: "r.bin".into()
+        }
+    );
 }

@@ -331,6 +331,35 @@ fn payment_views_update_status_and_final_goes_to_result() {
 }
 
 #[test]
+fn f4_on_a_paid_result_asks_for_a_receipt_copy() {
+    let mut app = paying_app();
+    event(
+        &mut app,
+        AppEvent::Payment(view(PaymentStatusView::Paid, 2490)),
+    );
+    assert_eq!(
+        press(&mut app, KeyCode::F(4)),
+        vec![Command::ReprintReceipt {
+            reference: "kasse-s1-t1-000042-a1".into()
+        }]
+    );
+    assert_eq!(app.screen, Screen::Result, "the result stays on screen");
+}
+
+#[test]
+fn f4_without_a_paid_sale_prints_nothing_and_says_why() {
+    let mut app = paying_app();
+    event(
+        &mut app,
+        AppEvent::Payment(view(PaymentStatusView::Rejected, 2490)),
+    );
+    assert!(press(&mut app, KeyCode::F(4)).is_empty());
+    let toast = app.toast.clone().unwrap();
+    assert_eq!(toast.kind, ToastKind::Error);
+    assert!(toast.text.en.contains("paid sale"), "{}", toast.text.en);
+}
+
+#[test]
 fn rejected_payment_keeps_the_basket_for_another_try() {
     let mut app = paying_app();
     event(

@@ -32,6 +32,8 @@ pub struct EngineConfig {
     pub probe_interval: Duration,
     /// Order Management category (link + image) sent for every paid sale, if configured.
     pub order_category: Option<crate::engine::provider::CategorySpec>,
+    /// CODE 128 barcode of the receipt number on the Vipps app receipt (`receipt.barcode`).
+    pub receipt_barcode: bool,
 }
 
 impl EngineConfig {
@@ -46,6 +48,7 @@ impl EngineConfig {
             retry: RetryPolicy::default(),
             probe_interval: Duration::from_secs(5),
             order_category: None,
+            receipt_barcode: true,
         }
     }
 
@@ -521,11 +524,13 @@ impl Engine {
                 Ok(ids)
             })
             .await?;
-        let receipt = ReceiptSpec {
-            lines: receipt_lines(&req.lines),
-            receipt_number: ids.receipt_number.clone(),
-            pos_id: format!("{}-{}", inner.cfg.shop_id, inner.cfg.till_id),
-        };
+        let receipt = receipt_spec(
+            &inner.cfg,
+            &req.lines,
+            &ids.receipt_number,
+            &inner.cfg.shop_id,
+            &inner.cfg.till_id,
+        );
         let resume = Resume {
             payment_id: ids.payment_id,
             sale_id: ids.sale_id,
@@ -666,6 +671,24 @@ pub fn psp_transaction_id(reference: &str) -> String {
     } else {
         crate::engine::outbox_payload::derived_key("psp", &lower)
     }
+}
+
+/// The Vipps receipt of a sale (ePayment create, eCom Order Management, recovery): lines from
+/// the journal, `receiptNumber`, `posId` = `<shop>-<till>`, barcode as configured. The engine
+/// takes Vipps-only payments without tips, so `tipAmount` / `paymentSources` stay unset here.
+pub(crate) fn receipt_spec(
+    cfg: &EngineConfig,
+    lines: &[NewSaleLine],
+    receipt_number: &str,
+    shop_id: &str,
+    till_id: &str,
+) -> ReceiptSpec {
+    ReceiptSpec::new(
+        receipt_lines(lines),
+        receipt_number,
+        format!("{shop_id}-{till_id}"),
+        cfg.receipt_barcode,
+    )
 }
 
 /// Receipt lines from journal lines: amounts non-negative, returns flagged with `is_return`

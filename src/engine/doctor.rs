@@ -56,30 +56,31 @@ pub fn settings_from_config(cfg: &Config, ids: &dyn IdGen) -> Result<ConnectSett
     });
     let mut engine = EngineConfig::new(&cfg.shop.shop_id, &cfg.shop.till_id, &cfg.vipps.msn);
     engine.staff_id = None;
-    let category_image = match &cfg.receipt.logo {
-        Some(path) => {
-            let bytes = std::fs::read(path).map_err(|e| {
-                EngineError::Invalid(Text::new(
-                    format!(
-                        "receipt.logo: kan ikke lese «{}»: {e}; sjekk stien",
-                        path.display()
-                    ),
-                    format!(
-                        "receipt.logo: cannot read \"{}\": {e}; check the path",
-                        path.display()
-                    ),
-                ))
-            })?;
-            let id = format!(
-                "kasse-logo-{}",
-                &crate::engine::outbox_payload::derived_key(
-                    "i",
-                    &crate::engine::vipps::base64(&bytes)
-                )[2..]
-            );
-            Some((id, crate::engine::vipps::base64(&bytes)))
+    engine.receipt_barcode = cfg.receipt.barcode;
+    // The category image is only shown with a category, which needs order_details_url. The
+    // logo is checked (PNG/JPEG, ≥ 167 px high, ≤ 2 MB); its id is derived from the bytes,
+    // so the same logo is uploaded once (a 409 on upload counts as done).
+    let category_image = match (&cfg.receipt.order_details_url, &cfg.receipt.logo) {
+        (None, _) => None,
+        (Some(_), Some(path)) => {
+            let logo =
+                crate::receipt::om::load_logo(path).map_err(|e| EngineError::Invalid(e.text()))?;
+            for w in &logo.warnings {
+                tracing::warn!("{}", w.en);
+            }
+            Some((logo.image_id.clone(), logo.payload().src))
         }
-        None => None,
+        // No logo configured: the shipped assets/logo.png when it is there, else no image.
+        (Some(_), None) => {
+            let path = crate::receipt::ReceiptSettings::default().logo_path();
+            match crate::receipt::om::load_logo(&path) {
+                Ok(logo) => Some((logo.image_id.clone(), logo.payload().src)),
+                Err(e) => {
+                    tracing::info!(error = %e, "no category image");
+                    None
+                }
+            }
+        }
     };
     engine.order_category =
         cfg.receipt

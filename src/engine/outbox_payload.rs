@@ -81,6 +81,13 @@ pub struct StoredReceipt {
     pub lines: Vec<StoredReceiptLine>,
     pub receipt_number: String,
     pub pos_id: String,
+    /// Rows written before these fields existed read as: no tip, Vipps only, no barcode.
+    #[serde(default)]
+    pub tip_amount: i64,
+    #[serde(default)]
+    pub other_tenders: Vec<crate::receipt::model::Tender>,
+    #[serde(default)]
+    pub barcode: bool,
 }
 
 impl From<&ReceiptSpec> for StoredReceipt {
@@ -105,6 +112,9 @@ impl From<&ReceiptSpec> for StoredReceipt {
                 .collect(),
             receipt_number: r.receipt_number.clone(),
             pos_id: r.pos_id.clone(),
+            tip_amount: r.tip_amount,
+            other_tenders: r.other_tenders.clone(),
+            barcode: r.barcode,
         }
     }
 }
@@ -131,6 +141,9 @@ impl From<&StoredReceipt> for ReceiptSpec {
                 .collect(),
             receipt_number: r.receipt_number.clone(),
             pos_id: r.pos_id.clone(),
+            tip_amount: r.tip_amount,
+            other_tenders: r.other_tenders.clone(),
+            barcode: r.barcode,
         }
     }
 }

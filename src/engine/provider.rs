@@ -31,7 +31,8 @@ pub enum FlowSpec {
 pub struct ReceiptLineSpec {
     pub name: String,
     pub id: String,
-    /// Gross, incl. VAT; negative for returns.
+    /// Gross, incl. VAT; always ≥ 0. Order Management rejects negative amounts: a returned
+    /// line keeps its positive amounts and sets [`ReceiptLineSpec::is_return`].
     pub total_amount: i64,
     pub total_amount_excluding_tax: i64,
     pub total_tax_amount: i64,
@@ -50,8 +51,36 @@ pub struct ReceiptLineSpec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceiptSpec {
     pub lines: Vec<ReceiptLineSpec>,
+    /// The sale's receipt number (`bottomLine.receiptNumber`).
     pub receipt_number: String,
+    /// The till (`bottomLine.posId`).
     pub pos_id: String,
+    /// Tip on top of the lines, minor units (`bottomLine.tipAmount`; 0 = no tip).
+    pub tip_amount: i64,
+    /// The non-Vipps parts of a split tender (cash, card, …) → `bottomLine.paymentSources`.
+    /// Empty when everything went through Vipps.
+    pub other_tenders: Vec<crate::receipt::model::Tender>,
+    /// Put a CODE 128 `barcode` of the receipt number on the receipt (`receipt.barcode`).
+    pub barcode: bool,
+}
+
+impl ReceiptSpec {
+    /// A Vipps-only receipt without tip: lines, receipt number, till, barcode on/off.
+    pub fn new(
+        lines: Vec<ReceiptLineSpec>,
+        receipt_number: impl Into<String>,
+        pos_id: impl Into<String>,
+        barcode: bool,
+    ) -> ReceiptSpec {
+        ReceiptSpec {
+            lines,
+            receipt_number: receipt_number.into(),
+            pos_id: pos_id.into(),
+            tip_amount: 0,
+            other_tenders: Vec::new(),
+            barcode,
+        }
+    }
 }
 
 /// Everything a create needs. Built from the journal row, so a retry sends the same body.
@@ -243,11 +272,16 @@ pub trait PspStatusSender: Send + Sync + 'static {
 }
 
 /// The wire `Receipt` (ePayment `receipt` / Order Management) for a receipt spec.
+///
+/// The order lines are mapped here; the `bottomLine` (currency, `posId`, `receiptNumber`,
+/// `paymentSources`, `tipAmount`, CODE 128 `barcode`) and the final checks (VAT identity and
+/// signs on every line, the API layer's receipt rules) come from [`crate::receipt::om`], so
+/// ePayment create and Order Management send the same receipt as the paper side describes.
 pub fn wire_receipt(
     spec: &ReceiptSpec,
     currency: crate::domain::money::Currency,
-) -> crate::api::order_management::Receipt {
-    use crate::api::order_management::{BottomLine, OrderLine, QuantityUnit, Receipt, UnitInfo};
+) -> Result<crate::api::order_management::Receipt, crate::receipt::om::OmError> {
+    use crate::api::order_management::{OrderLine, QuantityUnit, UnitInfo};
     let order_lines = spec
         .lines
         .iter()
@@ -277,13 +311,15 @@ pub fn wire_receipt(
             ol
         })
         .collect();
-    let mut bottom = BottomLine::new(currency);
-    bottom.pos_id = Some(spec.pos_id.clone());
-    bottom.receipt_number = Some(spec.receipt_number.clone());
-    Receipt {
-        order_lines,
-        bottom_line: bottom,
-    }
+    let bottom = crate::receipt::om::bottom_line(
+        currency,
+        &spec.pos_id,
+        &spec.receipt_number,
+        &spec.other_tenders,
+        Money::new(spec.tip_amount, currency),
+        spec.barcode,
+    )?;
+    crate::receipt::om::assemble(order_lines, bottom)
 }
 
 #[cfg(test)]
@@ -324,8 +360,11 @@ mod tests {
             ],
             receipt_number: "s1-t1-000001".into(),
             pos_id: "s1-t1".into(),
+            tip_amount: 0,
+            other_tenders: Vec::new(),
+            barcode: false,
         };
-        let r = wire_receipt(&spec, Currency::Nok);
+        let r = wire_receipt(&spec, Currency::Nok).unwrap();
         assert!(r.order_lines.iter().all(|l| l.identity_holds()));
         assert_eq!(r.order_lines[1].is_return, Some(true));
         assert_eq!(
@@ -334,5 +373,55 @@ mod tests {
         );
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(v["orderLines"][1]["unitInfo"]["quantityUnit"], "KG");
+        assert_eq!(v["bottomLine"]["posId"], "s1-t1");
+        assert!(v["bottomLine"].get("barcode").is_none(), "{v}");
+        assert!(v["bottomLine"].get("tipAmount").is_none(), "{v}");
+        assert!(v["bottomLine"].get("paymentSources").is_none(), "{v}");
+    }
+
+    fn coffee() -> ReceiptLineSpec {
+        ReceiptLineSpec {
+            name: "Kaffe".into(),
+            id: "7040".into(),
+            total_amount: 4990,
+            total_amount_excluding_tax: 3992,
+            total_tax_amount: 998,
+            tax_rate: 2500,
+            quantity: "1".into(),
+            unit: "pcs".into(),
+            unit_price: 4990,
+            discount: 0,
+            is_return: false,
+        }
+    }
+
+    #[test]
+    fn wire_receipt_bottom_line_has_till_number_tip_sources_and_barcode() {
+        let mut spec = ReceiptSpec::new(vec![coffee()], "00000042", "s1-t1", true);
+        spec.tip_amount = 1000;
+        spec.other_tenders = vec![crate::receipt::model::Tender::cash(
+            Money::nok(2000),
+            Money::nok(2000),
+        )];
+        let v = serde_json::to_value(wire_receipt(&spec, Currency::Nok).unwrap()).unwrap();
+        let bl = &v["bottomLine"];
+        assert_eq!(bl["currency"], "NOK");
+        assert_eq!(bl["posId"], "s1-t1");
+        assert_eq!(bl["receiptNumber"], "00000042");
+        assert_eq!(bl["tipAmount"], 1000);
+        assert_eq!(bl["paymentSources"]["cash"], 2000);
+        assert_eq!(bl["barcode"]["format"], "CODE 128");
+        assert_eq!(bl["barcode"]["data"], "00000042");
+    }
+
+    #[test]
+    fn wire_receipt_refuses_negative_lines() {
+        let mut bad = coffee();
+        bad.total_amount = -4990;
+        bad.total_amount_excluding_tax = -3992;
+        bad.total_tax_amount = -998;
+        let spec = ReceiptSpec::new(vec![bad], "00000042", "s1-t1", false);
+        let e = wire_receipt(&spec, Currency::Nok).unwrap_err();
+        assert!(e.to_string().contains("isReturn"), "{e}");
     }
 }

@@ -4,10 +4,10 @@
 //! were reset to pending by `Store::open`; the worker retries them with their keys.
 
 use crate::domain::money::{Currency, Money};
-use crate::engine::core::{Engine, EngineError, api_kind, receipt_lines};
+use crate::engine::core::{Engine, EngineError, api_kind};
 use crate::engine::driver::{self, Resume, from_pay_state};
 use crate::engine::events::{EngineEvent, PaymentState, RecoveredSale};
-use crate::engine::provider::{FlowSpec, ReceiptSpec};
+use crate::engine::provider::FlowSpec;
 use crate::lang::Text;
 use std::time::Duration;
 
@@ -84,11 +84,13 @@ impl Engine {
                 amount: Money::new(p.amount, currency),
                 keys: p.keys.clone(),
                 receipt_number: sale.sale.receipt_number.clone(),
-                receipt: ReceiptSpec {
-                    lines: receipt_lines(&lines),
-                    receipt_number: sale.sale.receipt_number.clone(),
-                    pos_id: format!("{}-{}", sale.sale.shop_id, sale.sale.till_id),
-                },
+                receipt: crate::engine::core::receipt_spec(
+                    &inner.cfg,
+                    &lines,
+                    &sale.sale.receipt_number,
+                    &sale.sale.shop_id,
+                    &sale.sale.till_id,
+                ),
                 flow,
                 description: sale
                     .sale

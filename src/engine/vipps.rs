@@ -139,10 +139,15 @@ impl Provider for EpaymentProvider {
                     });
                 }
             }
-            req.receipt = spec
-                .receipt
-                .as_ref()
-                .map(|r| wire_receipt(r, spec.amount.currency()));
+            // A receipt that fails the Order Management rules is left out (and logged) rather
+            // than blocking the payment; the result is the same on every retry of this body.
+            req.receipt = spec.receipt.as_ref().and_then(|r| {
+                wire_receipt(r, spec.amount.currency())
+                    .map_err(|e| {
+                        tracing::warn!(reference = %spec.reference, error = %e, "receipt left out of create");
+                    })
+                    .ok()
+            });
             let res = self
                 .vipps
                 .epayment()
@@ -746,7 +751,13 @@ impl ReceiptSender for OmReceipts {
         receipt: &'a ReceiptSpec,
     ) -> BoxFuture<'a, Result<(), ProviderError>> {
         Box::pin(async move {
-            let wire = wire_receipt(receipt, currency);
+            let wire = wire_receipt(receipt, currency).map_err(|e| {
+                ProviderError::new(
+                    ErrorClass::Rejected,
+                    e.text(),
+                    format!("Order Management receipt for {reference}: {e}"),
+                )
+            })?;
             match self
                 .vipps
                 .order_management()

@@ -402,11 +402,13 @@ pub(crate) async fn enqueue_after_capture(inner: &Arc<Inner>, payment_id: i64) {
         ApiKind::Ecom => {
             let lines: Vec<crate::store::NewSaleLine> =
                 sale.lines.iter().map(|l| l.line.clone()).collect();
-            let receipt = ReceiptSpec {
-                lines: crate::engine::core::receipt_lines(&lines),
-                receipt_number: sale.sale.receipt_number.clone(),
-                pos_id: format!("{}-{}", sale.sale.shop_id, sale.sale.till_id),
-            };
+            let receipt = crate::engine::core::receipt_spec(
+                &inner.cfg,
+                &lines,
+                &sale.sale.receipt_number,
+                &sale.sale.shop_id,
+                &sale.sale.till_id,
+            );
             let payload = Payload::Receipt {
                 api,
                 reference: p.reference.clone(),

@@ -259,7 +259,10 @@ pub fn layout(
     );
     o.lr(l.t("Tid", "Time"), &time, Style::default());
     o.lr(l.t("Kasse", "Till"), &r.till, Style::default());
-    o.lr(l.t("Betjent av", "Cashier"), &r.cashier, Style::default());
+    // No cashier line when nobody is signed in (headless / unattended tills).
+    if !r.cashier.trim().is_empty() {
+        o.lr(l.t("Betjent av", "Cashier"), &r.cashier, Style::default());
+    }
     o.blocks.push(Block::Rule);
 
     // Lines.

@@ -152,17 +152,23 @@ impl Default for ReceiptSettings {
 }
 
 impl ReceiptSettings {
-    /// The settings the app config already has: `[receipt]` category, order_details_url, logo,
-    /// barcode and the `[shop]` language. The paper / printer keys are not in `config.rs` yet
-    /// and keep their defaults here (80 mm, PC865, QR, drawer kick on, no printer).
+    /// The receipt settings from the app config: `[receipt]` (category, order_details_url,
+    /// logo, barcode, paper_width, code_page, paper_code, drawer_kick, footer, printer) and
+    /// the `[shop]` language for the printed labels.
     pub fn from_config(c: &crate::config::Config) -> ReceiptSettings {
+        let r = &c.receipt;
         ReceiptSettings {
+            paper_width: r.paper_width,
+            code_page: r.code_page,
+            paper_code: r.paper_code,
             lang: c.shop.language,
-            app_barcode: c.receipt.barcode,
-            category: c.receipt.category.as_str().to_owned(),
-            order_details_url: c.receipt.order_details_url.clone(),
-            logo: c.receipt.logo.clone(),
-            ..ReceiptSettings::default()
+            drawer_kick: r.drawer_kick,
+            footer: r.footer.clone(),
+            app_barcode: r.barcode,
+            category: r.category.as_str().to_owned(),
+            order_details_url: r.order_details_url.clone(),
+            logo: r.logo.clone(),
+            printer: r.printer.clone(),
         }
     }
 
@@ -175,13 +181,13 @@ impl ReceiptSettings {
 }
 
 impl ShopInfo {
-    /// The shop header from the app config. `config.rs` has only `shop.name` so far; address,
-    /// org number and contact stay empty until the lead adds `shop.address`,
-    /// `shop.org_number` and `shop.contact`.
+    /// The shop header from the app config (`[shop]` name, address, org_number, contact).
     pub fn from_config(c: &crate::config::Config) -> ShopInfo {
         ShopInfo {
             name: c.shop.name.clone(),
-            ..ShopInfo::default()
+            address: c.shop.address.clone(),
+            org_number: c.shop.org_number.clone().unwrap_or_default(),
+            contact: c.shop.contact.clone(),
         }
     }
 }
@@ -252,5 +258,32 @@ mod tests {
         assert_eq!(s.order_details_url.as_deref(), Some("https://x.example/r"));
         assert_eq!(s.logo_path(), PathBuf::from("assets/logo.png"));
         assert_eq!(ShopInfo::from_config(&c).name, "Bakeri");
+        assert_eq!(s.paper_width, PaperWidth::Mm80);
+        assert_eq!(s.printer, PrinterConfig::None);
+        let c = crate::config::Config::from_toml_str(
+            "[shop]\nname = \"Bakeri\"\naddress = [\"Gate 1\", \"0155 Oslo\"]\norg_number = \"987 654 321\"\ncontact = \"22 33 44 55\"\n[receipt]\npaper_width = \"58mm\"\ncode_page = \"wpc1252\"\npaper_code = \"code128\"\ndrawer_kick = false\nfooter = [\"Takk!\"]\n[receipt.printer]\nkind = \"network\"\naddress = \"192.168.1.50:9100\"\ntimeout_ms = 1500\n",
+            &|_| None,
+        )
+        .unwrap();
+        let s = ReceiptSettings::from_config(&c);
+        assert_eq!(s.paper_width, PaperWidth::Mm58);
+        assert_eq!(s.code_page, CodePage::Wpc1252);
+        assert_eq!(s.paper_code, PaperCode::Code128);
+        assert!(!s.drawer_kick);
+        assert_eq!(s.footer, vec!["Takk!".to_owned()]);
+        assert_eq!(
+            s.printer,
+            PrinterConfig::Network {
+                address: "192.168.1.50:9100".into(),
+                timeout_ms: 1500
+            }
+        );
+        let shop = ShopInfo::from_config(&c);
+        assert_eq!(
+            shop.address,
+            vec!["Gate 1".to_owned(), "0155 Oslo".to_owned()]
+        );
+        assert_eq!(shop.org_number, "987654321");
+        assert_eq!(shop.contact.as_deref(), Some("22 33 44 55"));
     }
 }

@@ -7,7 +7,6 @@
 
 use crate::domain::basket::{Basket, BasketError};
 use crate::domain::money::{Currency, Money, MoneyError};
-use crate::domain::reference::ReceiptNumber;
 use crate::domain::vat::VatRate;
 use crate::lang::{Lang, Text};
 use crate::receipt::ShopInfo;
@@ -95,7 +94,10 @@ pub struct Sale {
     pub tenders: Vec<Tender>,
     /// Tip on top of the basket (zero if none). Never negative.
     pub tip: Money,
-    pub receipt_number: ReceiptNumber,
+    /// The sale's receipt number as the journal has it (`s1-t1-000123`); the same string goes
+    /// to the Vipps app receipt, so paper and app agree. `ReceiptNumber(n).to_string()` gives
+    /// the plain 8-digit form.
+    pub receipt_number: String,
     /// When the sale completed, in the offset it should be printed in (pass local time).
     #[serde(with = "time::serde::rfc3339")]
     pub time: OffsetDateTime,
@@ -179,7 +181,7 @@ pub struct PrintableReceipt {
     pub tenders: Vec<PrintTender>,
     /// Σ change.
     pub change: Money,
-    pub receipt_number: ReceiptNumber,
+    pub receipt_number: String,
     #[serde(with = "time::serde::rfc3339")]
     pub time: OffsetDateTime,
     pub till: String,
@@ -443,7 +445,7 @@ pub fn build(sale: &Sale, shop: &ShopInfo, lang: Lang) -> Result<PrintableReceip
         total,
         tenders,
         change,
-        receipt_number: sale.receipt_number,
+        receipt_number: sale.receipt_number.clone(),
         time: sale.time,
         till: sale.till.clone(),
         cashier: sale.cashier.clone(),

@@ -6,8 +6,9 @@
 //! is kept in [`PrintStatus::last_error`] for the cashier's screen, and the thread waits for
 //! [`PrintQueue::retry`]. A reprint is the same receipt marked COPY ([`PrintQueue::reprint`]).
 //!
-//! The queue lives in memory only: the durable copy belongs to the store (the lead wires the
-//! store's outbox to [`PrintQueue::submit`] on start-up).
+//! The queue lives in memory only: the durable record of the sale is the journal, and the
+//! till shell (`app::Paper`) rebuilds each paid sale's receipt from it and submits it here.
+//! Jobs still queued when the process stops are not printed after a restart.
 
 use crate::lang::Text;
 use crate::receipt::PrinterConfig;
@@ -233,11 +234,31 @@ pub struct PrintQueue {
     shared: Arc<Shared>,
     _handle: Arc<Handle>,
     options: EscPosOptions,
+    /// Send the plain-text rendering instead of ESC/POS (a text file for terminals without a
+    /// printer, e.g. training receipts in `--demo`).
+    text: bool,
 }
 
 impl PrintQueue {
     /// Start the printing thread for `sink`.
     pub fn start(sink: Arc<dyn PrintSink>, options: EscPosOptions) -> std::io::Result<PrintQueue> {
+        PrintQueue::start_with(sink, options, false)
+    }
+
+    /// Like [`PrintQueue::start`], but every job is the text rendering (same layout, width,
+    /// code and footer) followed by a blank line: for a plain text file instead of a printer.
+    pub fn start_text(
+        sink: Arc<dyn PrintSink>,
+        options: EscPosOptions,
+    ) -> std::io::Result<PrintQueue> {
+        PrintQueue::start_with(sink, options, true)
+    }
+
+    fn start_with(
+        sink: Arc<dyn PrintSink>,
+        options: EscPosOptions,
+        text: bool,
+    ) -> std::io::Result<PrintQueue> {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             work: Condvar::new(),
@@ -251,13 +272,25 @@ impl PrintQueue {
             _handle: Arc::new(Handle(Arc::clone(&shared))),
             shared,
             options,
+            text,
         })
     }
 
     /// Render `receipt` and queue it. Never blocks on the printer; fails only when the
     /// receipt cannot be rendered. Returns the job id.
     pub fn submit(&self, receipt: &PrintableReceipt) -> Result<u64, PrintError> {
-        let bytes = render(receipt, &self.options)?;
+        let bytes = if self.text {
+            let mut t = crate::receipt::text::render_with(
+                receipt,
+                self.options.width,
+                self.options.code,
+                &self.options.footer,
+            );
+            t.push('\n');
+            t.into_bytes()
+        } else {
+            render(receipt, &self.options)?
+        };
         let mut s = self.shared.lock();
         s.next_id += 1;
         let id = s.next_id;
@@ -282,6 +315,7 @@ impl PrintQueue {
                 drawer_kick: false,
                 ..self.options.clone()
             },
+            text: self.text,
         };
         q.submit(&receipt.as_copy())
     }

@@ -87,10 +87,12 @@ pub enum Action {
     CompleteSale,
     VoidSale,
     NextSale,
+    /// Print the last paper receipt again, marked COPY.
+    Reprint,
 }
 
 impl Action {
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 24] = [
         Action::Help,
         Action::Quit,
         Action::Submit,
@@ -114,6 +116,7 @@ impl Action {
         Action::CompleteSale,
         Action::VoidSale,
         Action::NextSale,
+        Action::Reprint,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -141,6 +144,7 @@ impl Action {
             Action::CompleteSale => "complete_sale",
             Action::VoidSale => "void_sale",
             Action::NextSale => "next_sale",
+            Action::Reprint => "reprint",
         }
     }
 
@@ -159,6 +163,7 @@ impl Action {
                 | Action::Park
                 | Action::Recall
                 | Action::VoidSale
+                | Action::Reprint
         )
     }
 

@@ -45,6 +45,8 @@ pub enum Command {
         reference: String,
         action: SimCustomerAction,
     },
+    /// Print the paper receipt of this paid sale again, marked COPY.
+    ReprintReceipt { reference: String },
     /// Leave the app (the shell restores the terminal).
     Quit,
 }

@@ -105,6 +105,7 @@ strings! {
     err_nothing_parked => "Ingen parkerte kurver", "No parked baskets";
     err_park_empty => "Kurven er tom – ingenting å parkere", "The basket is empty – nothing to park";
     err_recall_busy => "Fullfør eller parker kurven først", "Finish or park the current basket first";
+    err_nothing_to_reprint => "Bare et betalt salg har en kvittering å skrive ut igjen", "Only a paid sale has a receipt to print again";
     info_parked => "Kurven er parkert", "Basket parked";
     info_recalled => "Parkert kurv hentet", "Parked basket recalled";
     info_idle_reset => "Kurven ble tømt etter inaktivitet", "The basket was cleared after inactivity";

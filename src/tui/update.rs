@@ -164,12 +164,14 @@ fn on_action(app: &mut App, mode: Mode, action: Action) -> Vec<Command> {
             Mode::Sale => sale_action(app, action),
             Mode::Payment => payment_action(app, action),
             Mode::Waiting | Mode::Decide => waiting_action(app, action),
-            Mode::Result => {
-                if action == Action::NextSale {
+            Mode::Result => match action {
+                Action::NextSale => {
                     next_sale(app);
+                    Vec::new()
                 }
-                Vec::new()
-            }
+                Action::Reprint => reprint(app),
+                _ => Vec::new(),
+            },
             Mode::Global => Vec::new(),
         },
     }
@@ -751,6 +753,19 @@ fn waiting_action(app: &mut App, action: Action) -> Vec<Command> {
 
 fn customer(reference: String, action: SimCustomerAction) -> Vec<Command> {
     vec![Command::Customer { reference, action }]
+}
+
+/// Reprint the paid sale's receipt (COPY); nothing to print for an unpaid result.
+fn reprint(app: &mut App) -> Vec<Command> {
+    match &app.payment {
+        Some(p) if p.status == PaymentStatusView::Paid => vec![Command::ReprintReceipt {
+            reference: p.reference.clone(),
+        }],
+        _ => {
+            fixed(app, S::err_nothing_to_reprint);
+            Vec::new()
+        }
+    }
 }
 
 fn next_sale(app: &mut App) {

@@ -204,6 +204,8 @@ impl FakeEngine {
                 self.feed(now, Event::CancelDone);
                 vec![self.view(now)]
             }
+            // Printing is the shell's job; the fake engine only logs the command.
+            Command::ReprintReceipt { .. } => Vec::new(),
             Command::Quit => Vec::new(),
         }
     }
