@@ -131,3 +131,72 @@ async fn psp_declined_by_acquirer_fails() {
     assert_eq!(p.captured, 0);
     run.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paid_sale_gets_order_management_category_and_image() {
+    let sim = start_sim(sim_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = settings(&sim.base_url());
+    s.engine.order_category = Some(kasse::engine::provider::CategorySpec {
+        category: "RECEIPT".into(),
+        order_details_url: "https://shop.example/orders".into(),
+        image_id: Some("kasse-logo-test".into()),
+    });
+    // A 1x1 PNG.
+    let png: &[u8] = &[
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0,
+        0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89,
+    ];
+    s.category_image = Some(("kasse-logo-test".into(), kasse::engine::vipps::base64(png)));
+    let run = run_engine(
+        s,
+        open_store(dir.path()).await,
+        std::sync::Arc::new(kasse::clock::SystemClock),
+        |b| b,
+    )
+    .await;
+    let mut rx = run.engine.subscribe();
+    let id = run
+        .engine
+        .start_payment(sale(4990, ApiKind::Epayment, push(ApiKind::Epayment)))
+        .await
+        .unwrap();
+    let w = wait_state(&mut rx, id, PaymentState::WaitingForCustomer).await;
+    customer(&sim, &w.reference, "approve").await;
+    wait_state(&mut rx, id, PaymentState::Paid).await;
+    outbox_drained(&run.engine_store()).await;
+    let p = ledger_payment(&sim.ledger(), &w.reference);
+    let cat = p.category.clone().expect("category stored");
+    assert_eq!(
+        cat["orderDetailsUrl"], "https://shop.example/orders",
+        "{cat}"
+    );
+    assert_eq!(cat["imageId"], "kasse-logo-test", "{cat}");
+    run.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paid_epayment_scanned_personal_qr() {
+    let sim = start_sim(sim_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = simple(&sim, dir.path()).await;
+    let mut rx = run.engine.subscribe();
+    let method = PayMethod::Push {
+        customer: kasse::engine::provider::CustomerId::PersonalQr(
+            "https://qr.vipps.no/p/AbCdEf123456".into(),
+        ),
+    };
+    let id = run
+        .engine
+        .start_payment(sale(4990, ApiKind::Epayment, method))
+        .await
+        .unwrap();
+    let w = wait_state(&mut rx, id, PaymentState::WaitingForCustomer).await;
+    customer(&sim, &w.reference, "approve").await;
+    wait_state(&mut rx, id, PaymentState::Paid).await;
+    assert_eq!(
+        ops(&ledger_payment(&sim.ledger(), &w.reference), "CAPTURED"),
+        1
+    );
+    run.shutdown().await;
+}

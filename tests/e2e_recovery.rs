@@ -266,3 +266,44 @@ async fn expires_only_after_five_plus_five_minutes() {
     assert_eq!(p.captured, 0);
     run.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn never_gives_up_before_ten_minutes_then_cancels_after_a_final_read() {
+    let sim = start_sim(sim_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+    let run = run_engine(
+        settings(&sim.base_url()),
+        open_store(dir.path()).await,
+        Arc::new(clock.clone()),
+        |b| b,
+    )
+    .await;
+    let mut rx = run.engine.subscribe();
+    let id = run
+        .engine
+        .start_payment(sale(4990, ApiKind::Epayment, push(ApiKind::Epayment)))
+        .await
+        .unwrap();
+    let w = wait_state(&mut rx, id, PaymentState::WaitingForCustomer).await;
+    // 9½ minutes on the till's clock; Vipps still says CREATED (its clock did not move).
+    clock.advance(time::Duration::seconds(570));
+    let s = wait_state(&mut rx, id, PaymentState::WaitingForApproval).await;
+    assert!(s.approve_left.unwrap() <= 30, "{s:?}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        run.engine.snapshot(id).unwrap().state,
+        PaymentState::WaitingForApproval,
+        "no local give-up before 10 minutes"
+    );
+    assert_eq!(ledger_payment(&sim.ledger(), &w.reference).state, "CREATED");
+    // Past 10 minutes: one more read, still CREATED → cancel (transaction only) → read back.
+    clock.advance(time::Duration::seconds(31));
+    let end = wait_for(&mut rx, id, |s| s.state.is_final()).await;
+    assert_eq!(end.state, PaymentState::Expired, "{end:?}");
+    assert!(end.reason.is_some());
+    let p = ledger_payment(&sim.ledger(), &w.reference);
+    assert_eq!(p.state, "TERMINATED");
+    assert_eq!(p.captured, 0);
+    run.shutdown().await;
+}

@@ -27,6 +27,8 @@ pub struct ConnectSettings {
     pub psp_redirect_url: String,
     /// The makePaymentUrl server (listen address, public URL, token).
     pub psp_server: PspServerConfig,
+    /// Order Management category image: (`imageId`, base64 PNG/JPEG).
+    pub category_image: Option<(String, String)>,
 }
 
 /// A running engine with its PSP server. Drop or call [`Running::shutdown`] to stop.
@@ -186,6 +188,7 @@ pub async fn connect_with(
         psp: psp.clone(),
         receipts: Arc::new(OmReceipts {
             vipps: vipps.clone(),
+            image: settings.category_image.clone(),
         }),
         psp_status: psp,
         acquirer,

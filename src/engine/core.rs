@@ -30,6 +30,8 @@ pub struct EngineConfig {
     pub retry: RetryPolicy,
     /// How often to probe Vipps while offline.
     pub probe_interval: Duration,
+    /// Order Management category (link + image) sent for every paid sale, if configured.
+    pub order_category: Option<crate::engine::provider::CategorySpec>,
 }
 
 impl EngineConfig {
@@ -43,6 +45,7 @@ impl EngineConfig {
             poll: PollPolicy::default(),
             retry: RetryPolicy::default(),
             probe_interval: Duration::from_secs(5),
+            order_category: None,
         }
     }
 

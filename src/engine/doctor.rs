@@ -56,6 +56,43 @@ pub fn settings_from_config(cfg: &Config, ids: &dyn IdGen) -> Result<ConnectSett
     });
     let mut engine = EngineConfig::new(&cfg.shop.shop_id, &cfg.shop.till_id, &cfg.vipps.msn);
     engine.staff_id = None;
+    let category_image = match &cfg.receipt.logo {
+        Some(path) => {
+            let bytes = std::fs::read(path).map_err(|e| {
+                EngineError::Invalid(Text::new(
+                    format!(
+                        "receipt.logo: kan ikke lese «{}»: {e}; sjekk stien",
+                        path.display()
+                    ),
+                    format!(
+                        "receipt.logo: cannot read \"{}\": {e}; check the path",
+                        path.display()
+                    ),
+                ))
+            })?;
+            let id = format!(
+                "kasse-logo-{}",
+                &crate::engine::outbox_payload::derived_key(
+                    "i",
+                    &crate::engine::vipps::base64(&bytes)
+                )[2..]
+            );
+            Some((id, crate::engine::vipps::base64(&bytes)))
+        }
+        None => None,
+    };
+    engine.order_category =
+        cfg.receipt
+            .order_details_url
+            .as_ref()
+            .map(|url| crate::engine::provider::CategorySpec {
+                category: serde_json::to_value(&cfg.receipt.category)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_else(|| "RECEIPT".to_owned()),
+                order_details_url: url.clone(),
+                image_id: category_image.as_ref().map(|(id, _)| id.clone()),
+            });
     Ok(ConnectSettings {
         api: cfg.api_settings(),
         engine,
@@ -67,6 +104,7 @@ pub fn settings_from_config(cfg: &Config, ids: &dyn IdGen) -> Result<ConnectSett
             public_url: cfg.psp.make_payment_public_url.clone(),
             token,
         },
+        category_image,
     })
 }
 

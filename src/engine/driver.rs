@@ -7,7 +7,7 @@
 //! [`domain::payment::Payment`]: crate::domain::payment::Payment
 
 use crate::domain::money::Money;
-use crate::domain::payment::{Effect, Event, Payment, Phase, ProviderStatus};
+use crate::domain::payment::{CancelOrigin, Effect, Event, Payment, Phase, ProviderStatus};
 use crate::engine::core::{Inner, Resolution};
 use crate::engine::events::{ApiKind, EngineEvent, PaymentSnapshot, PaymentState};
 use crate::engine::outbox_payload::Payload;
@@ -499,6 +499,17 @@ impl Driver {
             },
             ReadState::Rejected => ProviderStatus::Aborted,
             ReadState::Expired => ProviderStatus::Expired,
+            // Our own cancel after the 10 minutes ran out: for the cashier it expired.
+            ReadState::Cancelled
+                if matches!(
+                    self.fsm.phase(),
+                    Phase::Cancelling {
+                        origin: CancelOrigin::Deadline
+                    }
+                ) =>
+            {
+                ProviderStatus::Expired
+            }
             ReadState::Cancelled => {
                 // eCom and PSP show one CANCEL for "customer said no", "timed out" and
                 // "merchant cancelled": decide from what we know.

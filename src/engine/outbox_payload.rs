@@ -38,6 +38,13 @@ pub enum Payload {
         currency: String,
         receipt: StoredReceipt,
     },
+    /// Order Management category (+ image) for a paid sale.
+    Category {
+        reference: String,
+        category: String,
+        order_details_url: String,
+        image_id: Option<String>,
+    },
     /// PSP `updatestatus` report.
     PspStatus {
         psp_transaction_id: String,

@@ -209,6 +209,23 @@ pub trait ReceiptSender: Send + Sync + 'static {
         currency: crate::domain::money::Currency,
         receipt: &'a ReceiptSpec,
     ) -> BoxFuture<'a, Result<(), ProviderError>>;
+
+    /// Put the category (uploading its image first when one is set).
+    fn send_category<'a>(
+        &'a self,
+        reference: &'a str,
+        category: &'a CategorySpec,
+    ) -> BoxFuture<'a, Result<(), ProviderError>>;
+}
+
+/// Order Management category for a paid sale: the link the customer sees in the app, and an
+/// optional image (uploaded once; 409 = already there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategorySpec {
+    /// Wire code: `RECEIPT`, `GENERAL`, `ORDER_CONFIRMATION`, ….
+    pub category: String,
+    pub order_details_url: String,
+    pub image_id: Option<String>,
 }
 
 /// PSP `updatestatus` reports (CAPTURED / CANCELLED / REFUNDED).

@@ -7,9 +7,9 @@ use crate::domain::money::{Currency, Money};
 use crate::engine::acquirer::{Acquirer, BoxFuture};
 use crate::engine::events::ApiKind;
 use crate::engine::provider::{
-    Amounts, CreateSpec, Created, CustomerId, ErrorClass, FlowSpec, ModificationResult, Provider,
-    ProviderError, PspStatusSender, ReadResult, ReadState, ReceiptSender, ReceiptSpec,
-    wire_receipt,
+    Amounts, CategorySpec, CreateSpec, Created, CustomerId, ErrorClass, FlowSpec,
+    ModificationResult, Provider, ProviderError, PspStatusSender, ReadResult, ReadState,
+    ReceiptSender, ReceiptSpec, wire_receipt,
 };
 use crate::lang::Text;
 use secrecy::{ExposeSecret, SecretString};
@@ -698,10 +698,42 @@ impl PspStatusSender for PspProvider {
 // Order Management
 // ---------------------------------------------------------------------------------------------
 
-/// Order Management receipts; a 409 (already there) counts as done.
-#[derive(Debug, Clone)]
+/// Order Management receipts and categories; a 409 (already there) counts as done.
+#[derive(Clone)]
 pub struct OmReceipts {
     pub vipps: Vipps,
+    /// The category image (`imageId`, base64 PNG/JPEG), uploaded before the first category.
+    pub image: Option<(String, String)>,
+}
+
+impl std::fmt::Debug for OmReceipts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OmReceipts")
+            .field("image_id", &self.image.as_ref().map(|i| &i.0))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Standard base64 (RFC 4648, with padding) for the category image.
+pub fn base64(data: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (i, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(char::from(T[((n >> shift) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 impl ReceiptSender for OmReceipts {
@@ -726,6 +758,44 @@ impl ReceiptSender for OmReceipts {
             }
         })
     }
+
+    fn send_category<'a>(
+        &'a self,
+        reference: &'a str,
+        category: &'a CategorySpec,
+    ) -> BoxFuture<'a, Result<(), ProviderError>> {
+        Box::pin(async move {
+            let om = self.vipps.order_management();
+            let mut image_id = None;
+            if let (Some(want), Some((id, src))) = (&category.image_id, &self.image)
+                && want == id
+            {
+                let img = order_management::Image {
+                    image_id: id.clone(),
+                    src: src.clone(),
+                    kind: order_management::ImageType::Base64,
+                };
+                match om.upload_image(&img).await {
+                    Ok(_) => {}
+                    Err(e) if e.status == Some(409) => {}
+                    Err(e) => return Err(classify(&e)),
+                }
+                image_id = Some(id.clone());
+            }
+            let wire_cat = serde_json::from_value::<order_management::Category>(
+                serde_json::Value::String(category.category.clone()),
+            )
+            .unwrap_or(order_management::Category::Receipt);
+            let order = order_management::Order {
+                category: wire_cat,
+                order_details_url: category.order_details_url.clone(),
+                image_id,
+            };
+            om.put_category(&order_management::PaymentType::Ecom, reference, &order)
+                .await
+                .map_err(|e| classify(&e))
+        })
+    }
 }
 
 #[cfg(test)]
@@ -733,6 +803,17 @@ mod tests {
     use super::*;
     use crate::api::error::Api;
     use serde_json::json;
+
+    #[test]
+    fn base64_rfc4648_vectors() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foob"), "Zm9vYg==");
+        assert_eq!(base64(b"fooba"), "Zm9vYmE=");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
 
     #[test]
     fn classify_errors() {

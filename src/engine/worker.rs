@@ -214,6 +214,24 @@ async fn handle(inner: &Arc<Inner>, row: OutboxRow) {
                 .await
                 .map(|()| None)
         }
+        Payload::Category {
+            reference,
+            category,
+            order_details_url,
+            image_id,
+        } => {
+            let spec = crate::engine::provider::CategorySpec {
+                category: category.clone(),
+                order_details_url: order_details_url.clone(),
+                image_id: image_id.clone(),
+            };
+            inner
+                .backends
+                .receipts
+                .send_category(reference, &spec)
+                .await
+                .map(|()| None)
+        }
         Payload::PspStatus {
             psp_transaction_id,
             status,
@@ -329,7 +347,7 @@ async fn on_done(
                     .await;
             }
         }
-        Payload::Receipt { .. } | Payload::PspStatus { .. } => {}
+        Payload::Receipt { .. } | Payload::Category { .. } | Payload::PspStatus { .. } => {}
     }
 }
 
@@ -404,6 +422,24 @@ pub(crate) async fn enqueue_after_capture(inner: &Arc<Inner>, payment_id: i64) {
             enqueue_psp_status(inner, payment_id, "CAPTURED").await;
         }
         ApiKind::Epayment => {}
+    }
+    if let Some(c) = &inner.cfg.order_category {
+        let payload = Payload::Category {
+            reference: p.reference.clone(),
+            category: c.category.clone(),
+            order_details_url: c.order_details_url.clone(),
+            image_id: c.image_id.clone(),
+        };
+        let row = NewOutbox {
+            kind: OutboxKind::Category,
+            payment_id: Some(payment_id),
+            reference: Some(p.reference.clone()),
+            idempotency_key: derived_key("omc", &p.reference),
+            payload_json: payload.to_json(),
+        };
+        if let Err(e) = inner.store.run(move |s| s.enqueue(&row, now)).await {
+            tracing::error!(error = %e, "cannot enqueue OM category");
+        }
     }
     inner.worker_kick.notify_one();
     inner.publish_outbox_counts().await;

@@ -64,6 +64,7 @@ pub fn settings(base_url: &str) -> ConnectSettings {
             public_url: None,
             token: SecretString::from("make-payment-token-for-tests"),
         },
+        category_image: None,
     }
 }
 
@@ -397,6 +398,13 @@ impl ReceiptSender for BeforeFirstReceipt {
             (self.before)();
         }
         self.inner.send_receipt(api, reference, currency, receipt)
+    }
+    fn send_category<'a>(
+        &'a self,
+        reference: &'a str,
+        category: &'a kasse::engine::provider::CategorySpec,
+    ) -> BoxFuture<'a, Result<(), ProviderError>> {
+        self.inner.send_category(reference, category)
     }
 }
 
