@@ -19,5 +19,6 @@ pub mod domain;
 pub mod engine;
 pub mod lang;
 pub mod sim;
+pub mod staff;
 pub mod store;
 pub mod tui;

@@ -40,8 +40,10 @@ pub const DB_FILE_NAME: &str = "kasse.sqlite3";
 /// Busy timeout asked for and asserted, in milliseconds.
 pub const BUSY_TIMEOUT_MS: i64 = 5000;
 
-const MIGRATION_LIST: &[M<'static>] =
-    &[M::up(include_str!("migrations/0001_init.sql")).foreign_key_check()];
+const MIGRATION_LIST: &[M<'static>] = &[
+    M::up(include_str!("migrations/0001_init.sql")).foreign_key_check(),
+    M::up(include_str!("migrations/0002_staff.sql")).foreign_key_check(),
+];
 
 /// The schema migrations, in order. Never edit a shipped migration; add a new one.
 pub static MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);

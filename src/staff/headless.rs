@@ -1,0 +1,306 @@
+//! Headless `kasse refund` and `kasse report`. The lead wires [`RefundArgs`] / [`ReportArgs`]
+//! into `main.rs` and builds a [`HeadlessCtx`]; the functions print to `out` and return the
+//! process exit code (0 = done, 1 = refused or failed, with the reason).
+//!
+//! A manager PIN is needed for refunds and Z reports. It never comes from the command line
+//! (shell history, process list): `main.rs` reads it from `KASSE_PIN` or prompts without echo,
+//! and passes it in [`HeadlessCtx::pin`].
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use time::UtcOffset;
+
+use super::reconcile::{PaymentReader, reconcile};
+use super::refund::{RefundMode, RefundRequest, RefundStatus, refund as do_refund, wait_for};
+use super::report::{Format, day_bounds, parse_date, render};
+use super::{StaffDb, StaffError};
+use crate::clock::Clock;
+use crate::domain::money::{Currency, Money};
+use crate::engine::Engine;
+use crate::lang::{Lang, Text};
+use crate::store::{AsyncStore, PaymentAmounts};
+
+/// `kasse refund REFERENCE [--amount X] [--reason TEXT]`
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct RefundArgs {
+    /// Payment reference (e.g. kasse-s1-t1-000123-a1) or receipt number.
+    pub reference: String,
+    /// Amount to refund, e.g. 49,90. Without it, everything still refundable.
+    #[arg(long)]
+    pub amount: Option<String>,
+    /// Why the money goes back (journaled, on the refund receipt).
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// Seconds to wait for Vipps to confirm before reporting the refund as still queued.
+    #[arg(long, default_value_t = 60)]
+    pub wait_secs: u64,
+}
+
+/// `kasse report [--date YYYY-MM-DD] [--z] [--format text|csv|json]`
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct ReportArgs {
+    /// Business day (default: today at the till's UTC offset).
+    #[arg(long)]
+    pub date: Option<String>,
+    /// Take the Z report (closes the day; manager PIN; needs an empty queue).
+    #[arg(long)]
+    pub z: bool,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Skip reading the day's payments back from Vipps.
+    #[arg(long)]
+    pub no_reconcile: bool,
+}
+
+/// What the headless commands need (built by `main.rs`).
+#[derive(Clone)]
+pub struct HeadlessCtx {
+    pub db: StaffDb,
+    pub store: AsyncStore,
+    /// The running engine: its outbox worker sends the refund (kicked after enqueue).
+    pub engine: Option<Engine>,
+    /// Reads payments back from Vipps (refresh before a refund; reconciliation).
+    pub reader: Option<Arc<dyn PaymentReader>>,
+    pub clock: Arc<dyn Clock>,
+    pub lang: Lang,
+    /// The till's offset from UTC (business days run midnight to midnight local time).
+    pub utc_offset: UtcOffset,
+    /// Shop currency (for parsing `--amount`).
+    pub currency: Currency,
+    /// Manager PIN (from `KASSE_PIN` or a no-echo prompt), never from argv.
+    pub pin: Option<SecretString>,
+}
+
+impl std::fmt::Debug for HeadlessCtx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HeadlessCtx")
+            .field("db", &self.db)
+            .field("lang", &self.lang)
+            .field("pin", &self.pin.as_ref().map(|_| "[redacted]"))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Read the PIN from the `KASSE_PIN` environment variable, if set.
+pub fn pin_from_env() -> Option<SecretString> {
+    std::env::var("KASSE_PIN")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .map(SecretString::from)
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn manager_session(ctx: &HeadlessCtx) -> Result<super::Session, StaffError> {
+    let Some(pin) = &ctx.pin else {
+        return Err(StaffError::Forbidden(Text::new(
+            "PIN: en leder-PIN trengs. Sett KASSE_PIN eller skriv den når kassen spør.",
+            "PIN: a manager PIN is needed. Set KASSE_PIN or type it when asked.",
+        )));
+    };
+    ctx.db.login(pin.expose_secret(), ctx.clock.now())
+}
+
+/// Refresh the journal's amounts from Vipps before deciding (a refund made elsewhere, e.g. in
+/// the portal, must count). Best effort: if Vipps cannot be read, the journal decides.
+async fn refresh(ctx: &HeadlessCtx, reference: &str) {
+    let Some(reader) = &ctx.reader else { return };
+    let Ok(c) = ctx.db.refund_context(reference) else {
+        return;
+    };
+    let id = if c.api == crate::engine::events::ApiKind::Psp {
+        c.psp_transaction_id
+            .clone()
+            .unwrap_or_else(|| crate::engine::psp_transaction_id(&c.reference))
+    } else {
+        c.reference.clone()
+    };
+    let Ok(read) = reader.read(c.api, &id).await else {
+        return;
+    };
+    let now = ctx.clock.now();
+    let pid = c.payment_id;
+    let a = read.amounts;
+    let r = ctx
+        .store
+        .run(move |s| {
+            let Some(p) = s.payment(pid)? else {
+                return Ok(());
+            };
+            if p.amounts.captured == a.captured && p.amounts.refunded == a.refunded {
+                return Ok(());
+            }
+            s.update_payment_state(
+                pid,
+                p.state,
+                p.reason.as_deref(),
+                Some(PaymentAmounts {
+                    authorized: a.authorized,
+                    captured: a.captured,
+                    refunded: a.refunded,
+                    cancelled: a.cancelled,
+                }),
+                now,
+            )
+            .map(|_| ())
+        })
+        .await;
+    if let Err(e) = r {
+        tracing::warn!(error = %e, "could not store amounts read from Vipps");
+    }
+}
+
+/// `kasse refund`. Prints `result: refunded reference=REF amount=AMOUNT` (exit 0) or
+/// `result: <refused|failed|pending> reference=REF reason=…` (exit 1).
+pub async fn refund<W: Write>(ctx: &HeadlessCtx, args: &RefundArgs, out: &mut W) -> i32 {
+    let lang = ctx.lang;
+    let fail = |out: &mut W, what: &str, reason: &Text| {
+        let _ = writeln!(
+            out,
+            "result: {what} reference={} reason={}",
+            args.reference.trim(),
+            one_line(reason.get(lang))
+        );
+        1
+    };
+    let mode = match &args.amount {
+        None => RefundMode::Full,
+        Some(a) => match Money::parse_input(a, ctx.currency) {
+            Ok(m) => RefundMode::Amount(m.minor()),
+            Err(e) => {
+                let t = e.text();
+                let t = Text::new(format!("--amount: {}", t.nb), format!("--amount: {}", t.en));
+                return fail(out, "refused", &t);
+            }
+        },
+    };
+    let session = match manager_session(ctx) {
+        Ok(s) => s,
+        Err(e) => return fail(out, "refused", &e.message()),
+    };
+    refresh(ctx, &args.reference).await;
+    let req = RefundRequest {
+        reference: args.reference.clone(),
+        mode,
+        reason: args
+            .reason
+            .clone()
+            .unwrap_or_else(|| "refund at the till (kasse refund)".to_owned()),
+    };
+    let rec = match do_refund(&ctx.db, &ctx.store, &session, &req, ctx.clock.now()).await {
+        Ok(r) => r,
+        Err(e) => return fail(out, "refused", &e.message()),
+    };
+    if let Some(engine) = &ctx.engine {
+        engine.kick_worker();
+    }
+    let amount = Money::new(
+        rec.amount,
+        Currency::parse(&rec.currency).unwrap_or(ctx.currency),
+    );
+    let _ = writeln!(
+        out,
+        "{} {} ({}) {}",
+        lang.pick("refusjon i kø:", "refund queued:"),
+        rec.reference,
+        amount.to_plain(),
+        rec.idempotency_key
+    );
+    let status = match wait_for(
+        &ctx.db,
+        &rec.idempotency_key,
+        Duration::from_secs(args.wait_secs),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(e) => return fail(out, "failed", &e.message()),
+    };
+    match status {
+        RefundStatus::Done => {
+            let _ = writeln!(
+                out,
+                "result: refunded reference={} amount={}",
+                rec.reference,
+                amount.to_plain()
+            );
+            0
+        }
+        RefundStatus::Failed(why) => fail(
+            out,
+            "failed",
+            &Text::new(
+                format!("Vipps avviste refusjonen: {why}"),
+                format!("Vipps refused the refund: {why}"),
+            ),
+        ),
+        RefundStatus::Pending | RefundStatus::Recorded => fail(
+            out,
+            "pending",
+            &Text::new(
+                "Refusjonen ligger i køen og sendes når Vipps svarer (se `kasse queue`).",
+                "The refund is queued and is sent when Vipps answers (see `kasse queue`).",
+            ),
+        ),
+    }
+}
+
+/// `kasse report`. X report by default; `--z` closes the day (manager PIN). Exit 1 with the
+/// reason if refused.
+pub async fn report<W: Write>(ctx: &HeadlessCtx, args: &ReportArgs, out: &mut W) -> i32 {
+    let lang = ctx.lang;
+    let fail = |out: &mut W, e: &StaffError| {
+        let _ = writeln!(
+            out,
+            "result: refused reason={}",
+            one_line(e.message().get(lang))
+        );
+        1
+    };
+    let now = ctx.clock.now();
+    let date = match &args.date {
+        Some(d) => match parse_date(d) {
+            Ok(d) => d,
+            Err(e) => return fail(out, &e),
+        },
+        None => now.to_offset(ctx.utc_offset).date(),
+    };
+    let session = if args.z {
+        match manager_session(ctx) {
+            Ok(s) => Some(s),
+            Err(e) => return fail(out, &e),
+        }
+    } else {
+        None
+    };
+    let reconciliation = match (&ctx.reader, args.no_reconcile) {
+        (Some(reader), false) => {
+            let (from, to) = day_bounds(date, ctx.utc_offset);
+            match reconcile(&ctx.db, reader.clone(), from, to).await {
+                Ok(r) => Some(r),
+                Err(e) => return fail(out, &e),
+            }
+        }
+        _ => None,
+    };
+    let report = match &session {
+        Some(s) => ctx
+            .db
+            .close_day(s, date, ctx.utc_offset, reconciliation, now),
+        None => ctx
+            .db
+            .x_report(None, date, ctx.utc_offset, reconciliation, now),
+    };
+    match report {
+        Ok(r) => {
+            let _ = out.write_all(render(&r, args.format, lang).as_bytes());
+            0
+        }
+        Err(e) => fail(out, &e),
+    }
+}

@@ -1,0 +1,973 @@
+//! X and Z reports.
+//!
+//! - X report: any time, closes nothing, any logged-in staff.
+//! - Z report: closes a business day for this shop/till; manager only; refused while the outbox
+//!   has unsent or unacknowledged dead rows. Numbered from the `z_report` row of the store's
+//!   per shop/till counters, in the same transaction as the report row, so numbers have no
+//!   gaps. Stored as an immutable JSON snapshot (triggers refuse UPDATE and DELETE).
+//!   **One Z per business day and till:** a second Z for the same day is refused with the
+//!   number of the existing one; the stored snapshot can be read again with
+//!   [`StaffDb::stored_z_report`].
+//!
+//! Everything is computed with SQL aggregates (GROUP BY over an index on shop, till and time),
+//! never by loading every sale. Sections are kept apart by training flag and currency.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime, UtcOffset};
+
+use super::auth::Permission;
+use super::reconcile::{FindingKind, Reconciliation};
+use super::refund::format_rate;
+use super::{Session, StaffDb, StaffError, journal_action, ts};
+use crate::domain::money::{Currency, Money};
+use crate::lang::{Lang, Text};
+
+/// Counter name (store `counters` table) for Z numbers.
+pub const Z_COUNTER: &str = "z_report";
+
+/// X (read-only) or Z (closes the day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportKind {
+    X,
+    Z,
+}
+
+/// Count and amounts for one group.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Amounts {
+    pub count: i64,
+    pub gross: i64,
+    pub net: i64,
+    pub vat: i64,
+}
+
+/// Totals of one tender (`vipps`, `cash`, ...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenderTotal {
+    pub tender: String,
+    pub count: i64,
+    pub gross: i64,
+}
+
+/// Vipps payments per API: captured amount as recorded in the journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiTotal {
+    pub api: String,
+    pub count: i64,
+    pub captured: i64,
+}
+
+/// Amounts per VAT rate (hundredths of a percent).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VatTotal {
+    pub rate: i64,
+    pub gross: i64,
+    pub net: i64,
+    pub vat: i64,
+}
+
+/// One currency's figures, normal or training.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Section {
+    pub training: bool,
+    pub currency: String,
+    /// Completed sales (paid, partially refunded or refunded).
+    pub sales: Amounts,
+    pub tenders: Vec<TenderTotal>,
+    pub vipps: Vec<ApiTotal>,
+    pub vat_rates: Vec<VatTotal>,
+    /// Refunds made in the period (queued or done; failed ones are counted apart).
+    pub refunds: Amounts,
+    pub refund_vat_rates: Vec<VatTotal>,
+    /// Refunds made in the period that Vipps has not confirmed yet.
+    pub refunds_pending: i64,
+    /// Refunds that Vipps refused for good (not in `refunds`).
+    pub refunds_failed: i64,
+    /// Cancelled or voided sales.
+    pub cancellations: Amounts,
+    pub failed: i64,
+    /// Sales still open (a payment in progress) when the report was made.
+    pub open: i64,
+    /// Sales gross − refunds gross.
+    pub net_turnover: i64,
+}
+
+/// An X or Z report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub kind: ReportKind,
+    /// Z number (None for X).
+    pub number: Option<i64>,
+    pub shop_id: String,
+    pub till_id: String,
+    /// `YYYY-MM-DD`.
+    pub business_date: String,
+    /// RFC 3339 UTC, inclusive.
+    pub period_from: String,
+    /// RFC 3339 UTC, exclusive.
+    pub period_to: String,
+    pub generated_at: String,
+    pub generated_by: Option<String>,
+    pub sections: Vec<Section>,
+    pub drawer_opens_no_sale: i64,
+    /// Outbox rows unsent or dead and unacknowledged when the report was made.
+    pub outbox_unresolved: i64,
+    pub reconciliation: Option<Reconciliation>,
+}
+
+/// The business day `date` at `offset`, as a UTC half-open interval.
+pub fn day_bounds(date: Date, offset: UtcOffset) -> (OffsetDateTime, OffsetDateTime) {
+    let from = date
+        .midnight()
+        .assume_offset(offset)
+        .to_offset(UtcOffset::UTC);
+    (from, from + time::Duration::DAY)
+}
+
+/// Parse `YYYY-MM-DD` (the `--date` option) with a message naming the field.
+pub fn parse_date(s: &str) -> Result<Date, StaffError> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(s.trim(), fmt).map_err(|_| {
+        StaffError::Invalid(Text::new(
+            format!("--date: «{s}» er ikke en dato. Skriv ÅÅÅÅ-MM-DD, f.eks. 2026-11-21."),
+            format!("--date: \"{s}\" is not a date. Write YYYY-MM-DD, e.g. 2026-11-21."),
+        ))
+    })
+}
+
+fn date_string(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+fn section<'a>(v: &'a mut Vec<Section>, training: bool, currency: &str) -> &'a mut Section {
+    let pos = v
+        .iter()
+        .position(|s| s.training == training && s.currency == currency);
+    let i = match pos {
+        Some(i) => i,
+        None => {
+            v.push(Section {
+                training,
+                currency: currency.to_owned(),
+                sales: Amounts::default(),
+                tenders: Vec::new(),
+                vipps: Vec::new(),
+                vat_rates: Vec::new(),
+                refunds: Amounts::default(),
+                refund_vat_rates: Vec::new(),
+                refunds_pending: 0,
+                refunds_failed: 0,
+                cancellations: Amounts::default(),
+                failed: 0,
+                open: 0,
+                net_turnover: 0,
+            });
+            v.len() - 1
+        }
+    };
+    &mut v[i]
+}
+
+/// Sales of this shop/till in the period.
+const SALES_WHERE: &str =
+    "s.shop_id = ?1 AND s.till_id = ?2 AND s.created_at >= ?3 AND s.created_at < ?4";
+const COMPLETED: &str = "s.status IN ('paid', 'partially_refunded', 'refunded')";
+
+/// Compute the figures for `[from, to)` with SQL aggregates.
+fn compute(
+    conn: &Connection,
+    shop: &str,
+    till: &str,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+) -> Result<(Vec<Section>, i64, i64), StaffError> {
+    let p = params![shop, till, ts(from), ts(to)];
+    let mut secs: Vec<Section> = Vec::new();
+
+    // One pass over the covering index: status and tender together.
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT s.training, s.currency, s.status, s.tender, count(*),
+                coalesce(sum(s.gross_total), 0), coalesce(sum(s.net_total), 0),
+                coalesce(sum(s.vat_total), 0)
+         FROM sales s WHERE {SALES_WHERE}
+         GROUP BY s.training, s.currency, s.status, s.tender"
+    ))?;
+    let mut rows = stmt.query(p)?;
+    while let Some(r) = rows.next()? {
+        let (training, cur, status, tender): (bool, String, String, String) =
+            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+        let a = Amounts {
+            count: r.get(4)?,
+            gross: r.get(5)?,
+            net: r.get(6)?,
+            vat: r.get(7)?,
+        };
+        let s = section(&mut secs, training, &cur);
+        let target = match status.as_str() {
+            "paid" | "partially_refunded" | "refunded" => {
+                match s.tenders.iter_mut().find(|t| t.tender == tender) {
+                    Some(t) => {
+                        t.count += a.count;
+                        t.gross += a.gross;
+                    }
+                    None => s.tenders.push(TenderTotal {
+                        tender,
+                        count: a.count,
+                        gross: a.gross,
+                    }),
+                }
+                &mut s.sales
+            }
+            "cancelled" | "voided" => &mut s.cancellations,
+            "failed" => {
+                s.failed += a.count;
+                continue;
+            }
+            _ => {
+                s.open += a.count;
+                continue;
+            }
+        };
+        target.count += a.count;
+        target.gross += a.gross;
+        target.net += a.net;
+        target.vat += a.vat;
+    }
+    drop(rows);
+
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT s.training, s.currency, p.api, count(*), coalesce(sum(p.captured_amount), 0)
+         FROM sales s JOIN payments p ON p.sale_id = s.id
+         WHERE {SALES_WHERE} AND p.captured_amount > 0
+         GROUP BY s.training, s.currency, p.api ORDER BY p.api"
+    ))?;
+    let mut rows = stmt.query(p)?;
+    while let Some(r) = rows.next()? {
+        let (training, cur): (bool, String) = (r.get(0)?, r.get(1)?);
+        section(&mut secs, training, &cur).vipps.push(ApiTotal {
+            api: r.get(2)?,
+            count: r.get(3)?,
+            captured: r.get(4)?,
+        });
+    }
+    drop(rows);
+
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT s.training, s.currency, l.vat_rate,
+                coalesce(sum(CASE WHEN l.is_return = 1 THEN -l.gross ELSE l.gross END), 0),
+                coalesce(sum(CASE WHEN l.is_return = 1 THEN -l.net ELSE l.net END), 0),
+                coalesce(sum(CASE WHEN l.is_return = 1 THEN -l.vat ELSE l.vat END), 0)
+         FROM sales s JOIN sale_lines l ON l.sale_id = s.id
+         WHERE {SALES_WHERE} AND {COMPLETED}
+         GROUP BY s.training, s.currency, l.vat_rate ORDER BY l.vat_rate DESC"
+    ))?;
+    let mut rows = stmt.query(p)?;
+    while let Some(r) = rows.next()? {
+        let (training, cur): (bool, String) = (r.get(0)?, r.get(1)?);
+        section(&mut secs, training, &cur).vat_rates.push(VatTotal {
+            rate: r.get(2)?,
+            gross: r.get(3)?,
+            net: r.get(4)?,
+            vat: r.get(5)?,
+        });
+    }
+    drop(rows);
+
+    // Refunds made in the period at this till (of any day's sale).
+    let refund_where = "s.shop_id = ?1 AND s.till_id = ?2 AND r.created_at >= ?3
+                        AND r.created_at < ?4";
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT r.training, r.currency, coalesce(o.status, 'pending'), count(*),
+                coalesce(sum(r.amount), 0), coalesce(sum(r.net), 0), coalesce(sum(r.vat), 0)
+         FROM refunds r JOIN sales s ON s.id = r.sale_id
+         LEFT JOIN outbox o ON o.idempotency_key = r.idempotency_key
+         WHERE {refund_where}
+         GROUP BY r.training, r.currency, coalesce(o.status, 'pending')"
+    ))?;
+    let mut rows = stmt.query(p)?;
+    while let Some(r) = rows.next()? {
+        let (training, cur, status): (bool, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        let count: i64 = r.get(3)?;
+        let s = section(&mut secs, training, &cur);
+        if status == "dead" {
+            s.refunds_failed += count;
+            continue;
+        }
+        if status != "done" {
+            s.refunds_pending += count;
+        }
+        s.refunds.count += count;
+        s.refunds.gross += r.get::<_, i64>(4)?;
+        s.refunds.net += r.get::<_, i64>(5)?;
+        s.refunds.vat += r.get::<_, i64>(6)?;
+    }
+    drop(rows);
+
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT r.training, r.currency, rl.vat_rate, coalesce(sum(rl.gross), 0),
+                coalesce(sum(rl.net), 0), coalesce(sum(rl.vat), 0)
+         FROM refunds r JOIN sales s ON s.id = r.sale_id
+         JOIN refund_lines rl ON rl.refund_id = r.id
+         LEFT JOIN outbox o ON o.idempotency_key = r.idempotency_key
+         WHERE {refund_where} AND coalesce(o.status, 'pending') <> 'dead'
+         GROUP BY r.training, r.currency, rl.vat_rate ORDER BY rl.vat_rate DESC"
+    ))?;
+    let mut rows = stmt.query(p)?;
+    while let Some(r) = rows.next()? {
+        let (training, cur): (bool, String) = (r.get(0)?, r.get(1)?);
+        section(&mut secs, training, &cur)
+            .refund_vat_rates
+            .push(VatTotal {
+                rate: r.get(2)?,
+                gross: r.get(3)?,
+                net: r.get(4)?,
+                vat: r.get(5)?,
+            });
+    }
+    drop(rows);
+
+    for s in &mut secs {
+        s.net_turnover = s.sales.gross - s.refunds.gross;
+        s.tenders.sort_by(|a, b| a.tender.cmp(&b.tender));
+    }
+    secs.sort_by(|a, b| (a.training, &a.currency).cmp(&(b.training, &b.currency)));
+
+    let drawer: i64 = conn.query_row(
+        "SELECT count(*) FROM staff_actions WHERE action = ?1 AND allowed = 1
+             AND at >= ?2 AND at < ?3",
+        params![Permission::OpenDrawerNoSale.code(), ts(from), ts(to)],
+        |r| r.get(0),
+    )?;
+    let unresolved = outbox_unresolved(conn)?;
+    Ok((secs, drawer, unresolved))
+}
+
+/// Same rule as `Store::unresolved_count`: unsent rows, or dead rows nobody acknowledged.
+fn outbox_unresolved(conn: &Connection) -> Result<i64, StaffError> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM outbox WHERE status IN ('pending', 'in_flight')
+             OR (status = 'dead' AND acknowledged_at IS NULL)",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+impl StaffDb {
+    /// X report for the business day `date` (at `offset`). Any logged-in staff; journaled.
+    pub fn x_report(
+        &self,
+        session: Option<&Session>,
+        date: Date,
+        offset: UtcOffset,
+        reconciliation: Option<Reconciliation>,
+        now: OffsetDateTime,
+    ) -> Result<Report, StaffError> {
+        if let Some(s) = session {
+            self.authorize(s, Permission::XReport, None, Some(&date_string(date)), now)?;
+        }
+        let (from, to) = day_bounds(date, offset);
+        let conn = self.lock()?;
+        let (sections, drawer, unresolved) =
+            compute(&conn, self.shop_id(), self.till_id(), from, to)?;
+        if session.is_none() {
+            journal_action(
+                &conn,
+                now,
+                None,
+                "x_report",
+                true,
+                None,
+                Some(&date_string(date)),
+            )?;
+        }
+        Ok(Report {
+            kind: ReportKind::X,
+            number: None,
+            shop_id: self.shop_id().to_owned(),
+            till_id: self.till_id().to_owned(),
+            business_date: date_string(date),
+            period_from: ts(from),
+            period_to: ts(to),
+            generated_at: ts(now),
+            generated_by: session.map(|s| s.staff_id().to_owned()),
+            sections,
+            drawer_opens_no_sale: drawer,
+            outbox_unresolved: unresolved,
+            reconciliation,
+        })
+    }
+
+    /// Take the Z report for `date`: manager only, outbox resolved, one per day and till.
+    /// Numbered and stored immutably in one transaction.
+    pub fn close_day(
+        &self,
+        session: &Session,
+        date: Date,
+        offset: UtcOffset,
+        reconciliation: Option<Reconciliation>,
+        now: OffsetDateTime,
+    ) -> Result<Report, StaffError> {
+        let day = date_string(date);
+        self.authorize(session, Permission::ZReport, None, Some(&day), now)?;
+        let (from, to) = day_bounds(date, offset);
+        let conn = self.lock()?;
+        let tx = conn.unchecked_transaction()?;
+        let existing: Option<i64> = tx
+            .query_row(
+                "SELECT number FROM z_reports WHERE shop_id = ?1 AND till_id = ?2
+                     AND business_date = ?3",
+                params![self.shop_id(), self.till_id(), day],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(n) = existing {
+            return Err(StaffError::Refused(Text::new(
+                format!(
+                    "Z-rapport: dagen {day} er allerede avsluttet med Z nr. {n}. En Z-rapport kan ikke tas to ganger; skriv ut den lagrede kopien, eller ta en X-rapport."
+                ),
+                format!(
+                    "Z report: the day {day} is already closed with Z no. {n}. A Z report cannot be taken twice; print the stored copy, or take an X report."
+                ),
+            )));
+        }
+        let unresolved = outbox_unresolved(&tx)?;
+        if unresolved > 0 {
+            return Err(StaffError::Refused(Text::new(
+                format!(
+                    "Z-rapport: {unresolved} oppdrag i køen er ikke sendt til Vipps eller har feilet uten å være kvittert ut. Send dem (`kasse queue --drain`) eller la en leder kvittere ut de feilede, og prøv igjen."
+                ),
+                format!(
+                    "Z report: {unresolved} queued Vipps actions are unsent, or failed and not acknowledged. Send them (`kasse queue --drain`) or have a manager acknowledge the failed ones, then try again."
+                ),
+            )));
+        }
+        let (sections, drawer, unresolved) =
+            compute(&tx, self.shop_id(), self.till_id(), from, to)?;
+        let number: i64 = tx.query_row(
+            "INSERT INTO counters (shop_id, till_id, name, value) VALUES (?1, ?2, ?3, 1)
+             ON CONFLICT (shop_id, till_id, name) DO UPDATE SET value = value + 1
+             RETURNING value",
+            params![self.shop_id(), self.till_id(), Z_COUNTER],
+            |r| r.get(0),
+        )?;
+        let report = Report {
+            kind: ReportKind::Z,
+            number: Some(number),
+            shop_id: self.shop_id().to_owned(),
+            till_id: self.till_id().to_owned(),
+            business_date: day.clone(),
+            period_from: ts(from),
+            period_to: ts(to),
+            generated_at: ts(now),
+            generated_by: Some(session.staff_id().to_owned()),
+            sections,
+            drawer_opens_no_sale: drawer,
+            outbox_unresolved: unresolved,
+            reconciliation,
+        };
+        let json = serde_json::to_string(&report).map_err(|e| {
+            StaffError::Internal(Text::new(
+                format!("Kunne ikke lagre Z-rapporten: {e}"),
+                format!("Could not store the Z report: {e}"),
+            ))
+        })?;
+        tx.execute(
+            "INSERT INTO z_reports (shop_id, till_id, number, business_date, period_from,
+                 period_to, created_at, staff_id, report_json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                self.shop_id(),
+                self.till_id(),
+                number,
+                day,
+                ts(from),
+                ts(to),
+                ts(now),
+                session.staff_id(),
+                json
+            ],
+        )?;
+        journal_action(
+            &tx,
+            now,
+            Some(session.staff_id()),
+            "z_report_closed",
+            true,
+            None,
+            Some(&format!("Z {number} for {day}")),
+        )?;
+        tx.commit()?;
+        tracing::info!(number, day = %day, "Z report taken");
+        Ok(report)
+    }
+
+    /// The stored Z report for a day, if the day was closed.
+    pub fn stored_z_report(&self, date: Date) -> Result<Option<Report>, StaffError> {
+        let conn = self.lock()?;
+        let json: Option<String> = conn
+            .query_row(
+                "SELECT report_json FROM z_reports WHERE shop_id = ?1 AND till_id = ?2
+                     AND business_date = ?3",
+                params![self.shop_id(), self.till_id(), date_string(date)],
+                |r| r.get(0),
+            )
+            .optional()?;
+        json.map(|j| {
+            serde_json::from_str(&j).map_err(|e| {
+                StaffError::Internal(Text::new(
+                    format!("Den lagrede Z-rapporten kan ikke leses: {e}"),
+                    format!("The stored Z report cannot be read: {e}"),
+                ))
+            })
+        })
+        .transpose()
+    }
+}
+
+/// Output format of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    #[default]
+    Text,
+    Csv,
+    Json,
+}
+
+fn money(v: i64, currency: &str) -> String {
+    Money::new(v, Currency::parse(currency).unwrap_or(Currency::Nok)).to_string()
+}
+
+/// Render a report in the given format.
+pub fn render(report: &Report, format: Format, lang: Lang) -> String {
+    match format {
+        Format::Text => render_text(report, lang),
+        Format::Csv => render_csv(report),
+        Format::Json => render_json(report),
+    }
+}
+
+/// Pretty JSON (the same structure as the stored Z snapshot).
+pub fn render_json(report: &Report) -> String {
+    let mut s = serde_json::to_string_pretty(report).unwrap_or_else(|_| "{}".to_owned());
+    s.push('\n');
+    s
+}
+
+/// The report for a person to read.
+pub fn render_text(r: &Report, lang: Lang) -> String {
+    let t = |nb: &'static str, en: &'static str| lang.pick(nb, en);
+    let mut o = String::new();
+    let title = match (r.kind, r.number) {
+        (ReportKind::Z, Some(n)) => format!("{} {n}", t("Z-RAPPORT nr.", "Z REPORT no.")),
+        (ReportKind::Z, None) => t("Z-RAPPORT", "Z REPORT").to_owned(),
+        (ReportKind::X, _) => t(
+            "X-RAPPORT (avslutter ikke dagen)",
+            "X REPORT (does not close the day)",
+        )
+        .to_owned(),
+    };
+    let line = "=".repeat(48);
+    o.push_str(&format!("{line}\n{title}\n{line}\n"));
+    o.push_str(&format!(
+        "{}: {}  {}: {}\n{}: {}\n{}: {} – {}\n{}: {}{}\n",
+        t("Butikk", "Shop"),
+        r.shop_id,
+        t("Kasse", "Till"),
+        r.till_id,
+        t("Dato", "Date"),
+        r.business_date,
+        t("Periode (UTC)", "Period (UTC)"),
+        r.period_from,
+        r.period_to,
+        t("Laget", "Generated"),
+        r.generated_at,
+        r.generated_by
+            .as_ref()
+            .map(|s| format!(" ({} {s})", t("av", "by")))
+            .unwrap_or_default()
+    ));
+    if r.sections.is_empty() {
+        o.push_str(&format!(
+            "\n{}\n",
+            t("Ingen salg i perioden.", "No sales in the period.")
+        ));
+    }
+    for s in &r.sections {
+        let c = &s.currency;
+        let head = if s.training {
+            format!(
+                "{} ({c})",
+                t("OPPLÆRING – ikke omsetning", "TRAINING – not turnover")
+            )
+        } else {
+            format!("{} ({c})", t("SALG", "SALES"))
+        };
+        o.push_str(&format!("\n-- {head} --\n"));
+        let row = |o: &mut String, label: &str, count: Option<i64>, amount: i64| {
+            let cnt = count
+                .map(|n| format!("{n:>5}"))
+                .unwrap_or_else(|| "     ".into());
+            o.push_str(&format!("{label:<28}{cnt} {:>14}\n", money(amount, c)));
+        };
+        row(
+            &mut o,
+            t("Salg", "Sales"),
+            Some(s.sales.count),
+            s.sales.gross,
+        );
+        row(
+            &mut o,
+            t("  herav MVA", "  of which VAT"),
+            None,
+            s.sales.vat,
+        );
+        row(
+            &mut o,
+            t("Refusjoner", "Refunds"),
+            Some(s.refunds.count),
+            -s.refunds.gross,
+        );
+        row(
+            &mut o,
+            t("Netto omsetning", "Net turnover"),
+            None,
+            s.net_turnover,
+        );
+        o.push_str(&format!("{}\n", t("Betalingsmidler:", "Tenders:")));
+        for tt in &s.tenders {
+            row(
+                &mut o,
+                &format!("  {}", tt.tender),
+                Some(tt.count),
+                tt.gross,
+            );
+        }
+        if !s.vipps.is_empty() {
+            o.push_str(&format!(
+                "{}\n",
+                t("Vipps trukket per API:", "Vipps captured per API:")
+            ));
+        }
+        for a in &s.vipps {
+            row(&mut o, &format!("  {}", a.api), Some(a.count), a.captured);
+        }
+        o.push_str(&format!(
+            "{}\n",
+            t("MVA per sats (salg):", "VAT per rate (sales):")
+        ));
+        for v in &s.vat_rates {
+            o.push_str(&format!(
+                "  {:<8} {} {:>12}  {} {:>12}  {} {:>12}\n",
+                format_rate(v.rate),
+                t("brutto", "gross"),
+                money(v.gross, c),
+                t("netto", "net"),
+                money(v.net, c),
+                t("MVA", "VAT"),
+                money(v.vat, c)
+            ));
+        }
+        if !s.refund_vat_rates.is_empty() {
+            o.push_str(&format!(
+                "{}\n",
+                t("MVA per sats (refusjoner):", "VAT per rate (refunds):")
+            ));
+            for v in &s.refund_vat_rates {
+                o.push_str(&format!(
+                    "  {:<8} {} {:>12}  {} {:>12}  {} {:>12}\n",
+                    format_rate(v.rate),
+                    t("brutto", "gross"),
+                    money(-v.gross, c),
+                    t("netto", "net"),
+                    money(-v.net, c),
+                    t("MVA", "VAT"),
+                    money(-v.vat, c)
+                ));
+            }
+        }
+        row(
+            &mut o,
+            t("Kansellerte/annullerte", "Cancelled/voided"),
+            Some(s.cancellations.count),
+            s.cancellations.gross,
+        );
+        o.push_str(&format!(
+            "{:<28}{:>5}\n{:<28}{:>5}\n{:<28}{:>5}\n{:<28}{:>5}\n",
+            t("Mislykkede betalinger", "Failed payments"),
+            s.failed,
+            t("Åpne salg", "Open sales"),
+            s.open,
+            t("Refusjoner ikke bekreftet", "Refunds not confirmed"),
+            s.refunds_pending,
+            t("Refusjoner avvist", "Refunds refused"),
+            s.refunds_failed
+        ));
+    }
+    o.push_str(&format!(
+        "\n{:<33}{:>5}\n{:<33}{:>5}\n",
+        t("Skuff åpnet uten salg", "Drawer opened without a sale"),
+        r.drawer_opens_no_sale,
+        t("Uløste oppdrag i køen", "Unresolved queue rows"),
+        r.outbox_unresolved
+    ));
+    match &r.reconciliation {
+        None => o.push_str(&format!(
+            "\n{}\n",
+            t(
+                "Avstemming mot Vipps: ikke utført.",
+                "Reconciliation with Vipps: not run."
+            )
+        )),
+        Some(rec) => {
+            let cur = r
+                .sections
+                .first()
+                .map(|s| s.currency.as_str())
+                .unwrap_or("NOK");
+            o.push_str(&format!(
+                "\n-- {} --\n{}: {}  {}: {}\n{}: {} / {}\n{}: {} / {}\n",
+                t("AVSTEMMING MOT VIPPS", "RECONCILIATION WITH VIPPS"),
+                t("Lest", "Checked"),
+                rec.checked,
+                t("Stemmer", "Matched"),
+                rec.matched,
+                t("Trukket Vipps / journal", "Captured Vipps / journal"),
+                money(rec.vipps_captured, cur),
+                money(rec.journal_captured, cur),
+                t("Refundert Vipps / journal", "Refunded Vipps / journal"),
+                money(rec.vipps_refunded, cur),
+                money(rec.journal_refunded, cur),
+            ));
+            if rec.findings.is_empty() {
+                o.push_str(&format!("{}\n", t("Alt stemmer.", "Everything matches.")));
+            }
+            for f in &rec.findings {
+                let kind = match f.kind {
+                    FindingKind::Mismatch => t("AVVIK", "MISMATCH"),
+                    FindingKind::AuthorizedNotCaptured => t("IKKE TRUKKET", "NOT CAPTURED"),
+                    FindingKind::RefundPending => t("REFUSJON VENTER", "REFUND PENDING"),
+                    FindingKind::ReadFailed => t("IKKE LEST", "NOT READ"),
+                };
+                o.push_str(&format!(
+                    "! {kind} {} ({}, {})\n  {}\n",
+                    f.reference,
+                    f.api.code(),
+                    f.receipt_number,
+                    f.action.get(lang)
+                ));
+            }
+        }
+    }
+    o.push_str(&format!("{line}\n"));
+    o
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// One row per figure: `record,training,currency,key,count,gross,net,vat` (amounts in minor
+/// units, so spreadsheets need no decimal conventions).
+pub fn render_csv(r: &Report) -> String {
+    let mut o = String::from("record,training,currency,key,count,gross,net,vat\n");
+    let mut push =
+        |rec: &str, training: bool, cur: &str, key: &str, c: i64, g: i64, n: &str, v: &str| {
+            o.push_str(&format!(
+                "{},{},{},{},{c},{g},{n},{v}\n",
+                csv_field(rec),
+                u8::from(training),
+                csv_field(cur),
+                csv_field(key)
+            ));
+        };
+    let kind = match r.kind {
+        ReportKind::X => "x",
+        ReportKind::Z => "z",
+    };
+    push(
+        "report",
+        false,
+        "",
+        &format!(
+            "{kind}:{}:{}:{}:{}",
+            r.number.map(|n| n.to_string()).unwrap_or_default(),
+            r.shop_id,
+            r.till_id,
+            r.business_date
+        ),
+        0,
+        0,
+        "",
+        "",
+    );
+    for s in &r.sections {
+        let (t, c) = (s.training, s.currency.as_str());
+        let nv = |a: &Amounts| (a.net.to_string(), a.vat.to_string());
+        let (n, v) = nv(&s.sales);
+        push("sales", t, c, "", s.sales.count, s.sales.gross, &n, &v);
+        let (n, v) = nv(&s.refunds);
+        push(
+            "refunds",
+            t,
+            c,
+            "",
+            s.refunds.count,
+            s.refunds.gross,
+            &n,
+            &v,
+        );
+        push("refunds_pending", t, c, "", s.refunds_pending, 0, "", "");
+        push("refunds_failed", t, c, "", s.refunds_failed, 0, "", "");
+        let (n, v) = nv(&s.cancellations);
+        push(
+            "cancellations",
+            t,
+            c,
+            "",
+            s.cancellations.count,
+            s.cancellations.gross,
+            &n,
+            &v,
+        );
+        push("failed", t, c, "", s.failed, 0, "", "");
+        push("open", t, c, "", s.open, 0, "", "");
+        push("net_turnover", t, c, "", 0, s.net_turnover, "", "");
+        for tt in &s.tenders {
+            push("tender", t, c, &tt.tender, tt.count, tt.gross, "", "");
+        }
+        for a in &s.vipps {
+            push("vipps_captured", t, c, &a.api, a.count, a.captured, "", "");
+        }
+        for vr in &s.vat_rates {
+            push(
+                "vat",
+                t,
+                c,
+                &vr.rate.to_string(),
+                0,
+                vr.gross,
+                &vr.net.to_string(),
+                &vr.vat.to_string(),
+            );
+        }
+        for vr in &s.refund_vat_rates {
+            push(
+                "refund_vat",
+                t,
+                c,
+                &vr.rate.to_string(),
+                0,
+                vr.gross,
+                &vr.net.to_string(),
+                &vr.vat.to_string(),
+            );
+        }
+    }
+    push(
+        "drawer_opens_no_sale",
+        false,
+        "",
+        "",
+        r.drawer_opens_no_sale,
+        0,
+        "",
+        "",
+    );
+    push(
+        "outbox_unresolved",
+        false,
+        "",
+        "",
+        r.outbox_unresolved,
+        0,
+        "",
+        "",
+    );
+    if let Some(rec) = &r.reconciliation {
+        push(
+            "reconciliation_checked",
+            false,
+            "",
+            "",
+            i64::try_from(rec.checked).unwrap_or(0),
+            0,
+            "",
+            "",
+        );
+        push(
+            "reconciliation_matched",
+            false,
+            "",
+            "",
+            i64::try_from(rec.matched).unwrap_or(0),
+            0,
+            "",
+            "",
+        );
+        push(
+            "vipps_captured_total",
+            false,
+            "",
+            "",
+            0,
+            rec.vipps_captured,
+            "",
+            "",
+        );
+        push(
+            "vipps_refunded_total",
+            false,
+            "",
+            "",
+            0,
+            rec.vipps_refunded,
+            "",
+            "",
+        );
+        for f in &rec.findings {
+            let kind = serde_json::to_value(f.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            push(
+                &format!("finding_{kind}"),
+                false,
+                &f.currency,
+                &f.reference,
+                0,
+                f.vipps_captured.unwrap_or(0) - f.journal_captured,
+                "",
+                "",
+            );
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_bounds_at_offset() {
+        let d = parse_date("2026-11-21").unwrap();
+        let (f, t) = day_bounds(d, UtcOffset::from_hms(1, 0, 0).unwrap());
+        assert_eq!(ts(f), "2026-11-20T23:00:00.000Z");
+        assert_eq!(ts(t), "2026-11-21T23:00:00.000Z");
+        let e = parse_date("21.11.2026").unwrap_err();
+        assert!(e.message().en.starts_with("--date"));
+    }
+
+    #[test]
+    fn csv_quotes() {
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("x\"y"), "\"x\"\"y\"");
+        assert_eq!(csv_field("plain"), "plain");
+    }
+}

@@ -1,0 +1,160 @@
+//! Staff and PINs: first run, PIN hashing (hash ≠ PIN, verify, wrong PIN), lockout with
+//! back-off, manager-only actions refused for a cashier, and the action journal.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use kasse::staff::auth::{FREE_ATTEMPTS, lock_seconds};
+use kasse::staff::pin::{Pin, hash_pin, verify_pin};
+use kasse::staff::{HashCost, Permission, Role, StaffDb, StaffError};
+use kasse::store::{DB_FILE_NAME, Store};
+use time::macros::datetime;
+
+fn db() -> (StaffDb, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Store::open_in_dir(dir.path()).unwrap());
+    let db = StaffDb::open(&dir.path().join(DB_FILE_NAME), "s1", "t1")
+        .unwrap()
+        .with_hash_cost(HashCost::Fast);
+    (db, dir)
+}
+
+#[test]
+fn pin_hashing_with_production_cost() {
+    let pin = Pin::new("80085").unwrap();
+    let h = hash_pin(&pin, HashCost::Standard).unwrap();
+    assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
+    assert!(!h.contains("80085"));
+    assert!(verify_pin(&pin, &h));
+    assert!(!verify_pin(&Pin::new("80086").unwrap(), &h));
+}
+
+#[test]
+fn first_run_login_roles_and_journal() {
+    let (db, dir) = db();
+    let t0 = datetime!(2026-11-21 08:00:00 UTC);
+    assert!(db.needs_first_manager().unwrap());
+    // PIN rules name the field.
+    let e = db.create_first_manager("Mona", "12", t0).unwrap_err();
+    assert!(e.message().en.starts_with("PIN: must be 4 to 8 digits"));
+    let e = db.create_first_manager("", "1357", t0).unwrap_err();
+    assert!(e.message().en.starts_with("Name"));
+    let m = db.create_first_manager("Mona", "1357", t0).unwrap();
+    assert_eq!(m.role(), Role::Manager);
+    // Only once.
+    assert!(matches!(
+        db.create_first_manager("Ola", "9999", t0).unwrap_err(),
+        StaffError::Refused(_)
+    ));
+    // Two staff cannot share a PIN (login is by PIN alone).
+    let e = db
+        .create_staff(&m, "Kari", "1357", Role::Cashier, t0)
+        .unwrap_err();
+    assert!(e.message().en.contains("choose another PIN"));
+    db.create_staff(&m, "Kari", "2468", Role::Cashier, t0)
+        .unwrap();
+    let c = db.login("2468", t0).unwrap();
+    assert_eq!((c.name(), c.role()), ("Kari", Role::Cashier));
+    // A cashier cannot add staff or do manager things.
+    assert!(
+        db.create_staff(&c, "Per", "1111", Role::Manager, t0)
+            .is_err()
+    );
+    for p in [
+        Permission::Refund,
+        Permission::VoidAfterAuthorization,
+        Permission::PriceOverride,
+        Permission::OpenDrawerNoSale,
+        Permission::ZReport,
+        Permission::LeaveKiosk,
+    ] {
+        let e = db.authorize(&c, p, None, None, t0).unwrap_err();
+        assert!(matches!(e, StaffError::Forbidden(_)), "{p:?}");
+        assert!(e.message().nb.contains("krever en leder"));
+        db.authorize(&m, p, None, None, t0).unwrap();
+    }
+    db.authorize(&c, Permission::XReport, None, None, t0)
+        .unwrap();
+    let staff = db.list_staff().unwrap();
+    assert_eq!(staff.len(), 2);
+
+    // The PIN is nowhere in the database file, only its argon2 hash.
+    let conn = rusqlite::Connection::open(dir.path().join(DB_FILE_NAME)).unwrap();
+    let hashes: Vec<String> = conn
+        .prepare("SELECT pin_hash FROM staff")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        hashes
+            .iter()
+            .all(|h| h.starts_with("$argon2id$") && !h.contains("1357") && !h.contains("2468"))
+    );
+    let dump: String = conn
+        .prepare("SELECT coalesce(detail, '') || action FROM staff_actions")
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(!dump.contains("1357") && !dump.contains("2468"), "{dump}");
+
+    // Journal: who and when, allowed or not.
+    let acts = db
+        .actions_between(t0, t0 + time::Duration::seconds(1))
+        .unwrap();
+    assert!(
+        acts.iter()
+            .any(|a| a.action == "login" && a.staff_id.as_deref() == Some(c.staff_id()))
+    );
+    assert!(acts.iter().any(|a| a.action == "refund"
+        && !a.allowed
+        && a.staff_id.as_deref() == Some(c.staff_id())));
+    assert!(acts.iter().any(|a| a.action == "leave_kiosk"
+        && a.allowed
+        && a.staff_id.as_deref() == Some(m.staff_id())));
+    assert!(acts.iter().all(|a| a.at == t0));
+}
+
+#[test]
+fn wrong_pins_lock_the_till_with_backoff() {
+    let (db, _dir) = db();
+    let t0 = datetime!(2026-11-21 08:00:00 UTC);
+    db.create_first_manager("Mona", "1357", t0).unwrap();
+    let mut now = t0;
+    for i in 1..FREE_ATTEMPTS {
+        match db.login("0000", now).unwrap_err() {
+            StaffError::WrongPin { attempts_left } => assert_eq!(attempts_left, FREE_ATTEMPTS - i),
+            e => panic!("{e:?}"),
+        }
+    }
+    // The third wrong PIN locks for 30 s.
+    let e = db.login("0000", now).unwrap_err();
+    assert!(matches!(e, StaffError::LockedOut { seconds: 30 }), "{e:?}");
+    assert!(e.message().en.contains("Wait 30 seconds"));
+    // While locked even the right PIN is refused.
+    now += time::Duration::seconds(10);
+    assert!(matches!(
+        db.login("1357", now).unwrap_err(),
+        StaffError::LockedOut { seconds: 20 }
+    ));
+    // After the lock, another wrong PIN doubles it.
+    now += time::Duration::seconds(21);
+    assert!(matches!(
+        db.login("9999", now).unwrap_err(),
+        StaffError::LockedOut { seconds: 60 }
+    ));
+    assert_eq!(lock_seconds(FREE_ATTEMPTS + 1), 60);
+    // Then the right PIN works and resets the count.
+    now += time::Duration::seconds(61);
+    db.login("1357", now).unwrap();
+    assert!(matches!(
+        db.login("0000", now).unwrap_err(),
+        StaffError::WrongPin { attempts_left: 2 }
+    ));
+    // Malformed input is just a wrong PIN.
+    assert!(matches!(
+        db.login("12ab", now).unwrap_err(),
+        StaffError::WrongPin { attempts_left: 1 }
+    ));
+}
