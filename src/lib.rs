@@ -18,6 +18,7 @@ pub mod config;
 pub mod domain;
 pub mod engine;
 pub mod lang;
+pub mod receipt;
 pub mod sim;
 pub mod staff;
 pub mod store;
