@@ -30,6 +30,8 @@ use support::*;
 struct Seen {
     waiting: HashMap<i64, Instant>,
     paid: HashMap<i64, Instant>,
+    /// First `Authorized` / `Capturing` snapshot: the read that saw the approval.
+    authorized: HashMap<i64, Instant>,
     final_other: HashMap<i64, PaymentState>,
     lagged: u64,
 }
@@ -43,6 +45,10 @@ struct Policy {
 
 struct SaleResult {
     latency: Duration,
+    /// Approve → the engine's read saw it.
+    seen: Duration,
+    /// Seen → paid (capture round trip, journaling).
+    capture: Duration,
     reads: usize,
     reads_per_min: f64,
     window_max: usize,
@@ -87,7 +93,11 @@ async fn start_policy(
                         PaymentState::WaitingForCustomer | PaymentState::WaitingForApproval => {
                             s.waiting.entry(p.id).or_insert(now);
                         }
+                        PaymentState::Authorized | PaymentState::Capturing => {
+                            s.authorized.entry(p.id).or_insert(now);
+                        }
                         PaymentState::Paid => {
+                            s.authorized.entry(p.id).or_insert(now);
                             s.paid.entry(p.id).or_insert(now);
                         }
                         st if st.is_final() => {
@@ -199,8 +209,11 @@ async fn one_sale(
         .max()
         .unwrap_or(0);
     let life = paid.saturating_duration_since(created).as_secs_f64();
+    let auth = seen.lock().unwrap().authorized.get(&id).copied().unwrap_or(paid);
     Ok(SaleResult {
         latency: paid.saturating_duration_since(t0),
+        seen: auth.saturating_duration_since(t0),
+        capture: paid.saturating_duration_since(auth),
         reads: n,
         reads_per_min: n as f64 / life * 60.0,
         window_max,
@@ -240,6 +253,15 @@ fn report(name: &str, results: &[Result<SaleResult, String>], lagged: u64) -> Su
     for f in failed.iter().take(5) {
         println!("  {name}: sale failed: {f}");
     }
+    let seen = sorted(ok.iter().map(|r| r.seen.as_secs_f64()).collect());
+    let cap = sorted(ok.iter().map(|r| r.capture.as_secs_f64()).collect());
+    println!(
+        "  {name}: approve → read sees it p50 {:.3} s p99 {:.3} s; seen → paid p50 {:.3} s p99 {:.3} s",
+        pct(&seen, 50.0),
+        pct(&seen, 99.0),
+        pct(&cap, 50.0),
+        pct(&cap, 99.0)
+    );
     if lagged > 0 {
         println!("  {name}: event listener lagged by {lagged} events");
     }
