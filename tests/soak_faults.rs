@@ -4,8 +4,8 @@
 //! journal (same invariants as the crash soak).
 //!
 //! Short form (default): 50 sales, latency 0–300 ms. Long form:
-//! `KASSE_SOAK_SALES=1000 KASSE_SOAK_SPIKE_MS=3000 cargo test --release --test soak_faults --
-//! --nocapture`.
+//! `KASSE_SOAK_SALES=1000 KASSE_SOAK_SPIKE_MS=3000 KASSE_SOAK_CONCURRENCY=50
+//! KASSE_SOAK_PROGRESS=1 cargo test --test soak_faults -- --nocapture`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod soak_support;
@@ -106,8 +106,15 @@ async fn dropped_responses_5xx_429_and_latency_lose_nothing() {
                 }
             }
         }
+        if chunk[0] > 0 && std::env::var_os("KASSE_SOAK_PROGRESS").is_some() {
+            println!(
+                "  {} sales started, {:.0} s, finals {finals:?}",
+                chunk[0],
+                started.elapsed().as_secs_f64()
+            );
+        }
         let mut left: std::collections::HashSet<i64> = ids.iter().copied().collect();
-        let deadline = Instant::now() + Duration::from_secs(120);
+        let deadline = Instant::now() + Duration::from_secs(180);
         while !left.is_empty() {
             assert!(Instant::now() < deadline, "sales {left:?} never finished");
             match tokio::time::timeout(Duration::from_millis(500), rx.recv()).await {
