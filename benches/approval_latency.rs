@@ -209,7 +209,13 @@ async fn one_sale(
         .max()
         .unwrap_or(0);
     let life = paid.saturating_duration_since(created).as_secs_f64();
-    let auth = seen.lock().unwrap().authorized.get(&id).copied().unwrap_or(paid);
+    let auth = seen
+        .lock()
+        .unwrap()
+        .authorized
+        .get(&id)
+        .copied()
+        .unwrap_or(paid);
     Ok(SaleResult {
         latency: paid.saturating_duration_since(t0),
         seen: auth.saturating_duration_since(t0),
