@@ -74,7 +74,37 @@ async fn raced(resolution: Resolution) -> (kasse::sim::LedgerPayment, Vec<(Strin
         Resolution::Complete => PaymentState::Paid,
         Resolution::Void => PaymentState::Voided,
     };
-    wait_state(&mut rx, id, end).await;
+    let got = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        wait_state(&mut rx, id, end),
+    )
+    .await;
+    if got.is_err() {
+        let rows = run
+            .engine_store()
+            .run(|s| s.list(kasse::store::OutboxFilter::All))
+            .await
+            .unwrap();
+        for r in rows {
+            eprintln!(
+                "ROW {} {} {:?} {:?} {}",
+                r.kind, r.status, r.last_error, r.attempts, r.idempotency_key
+            );
+        }
+        let ops = run
+            .engine_store()
+            .run(move |s| s.operations_for_payment(id))
+            .await
+            .unwrap();
+        for o in ops {
+            eprintln!(
+                "OP {} {:?} {:?} {:?} {:?}",
+                o.op.kind, o.op.outcome, o.op.error_code, o.op.detail, o.op.idempotency_key
+            );
+        }
+        eprintln!("LEDGER {:?}", sim.ledger().payments);
+        panic!("not voided");
+    }
     outbox_drained(&run.engine_store()).await;
     let p = ledger_payment(&sim.ledger(), &w.reference);
     let j = journal(&run.engine_store(), id).await;

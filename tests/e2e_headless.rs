@@ -170,3 +170,37 @@ async fn queue_lists_and_drains() {
     assert!(text.contains("rows: 1 open: 0 dead: 0"), "{text}");
     run.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pay_abort_signal_cancels_the_payment() {
+    let sim = start_sim(sim_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = simple(&sim, dir.path()).await;
+    let mut rx = run.engine.subscribe();
+    let abort = async move {
+        while let Ok(ev) = rx.recv().await {
+            if let EngineEvent::Payment(s) = ev
+                && s.state == PaymentState::WaitingForCustomer
+            {
+                break;
+            }
+        }
+    };
+    let mut out = Vec::new();
+    let code =
+        kasse::engine::headless::pay_with_abort(&run.engine, &args(false, false), &mut out, abort)
+            .await
+            .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.lines()
+            .last()
+            .unwrap()
+            .starts_with("result: cancelled reference=kasse-s1-t1-000001-a1 reason="),
+        "{text}"
+    );
+    let p = ledger_payment(&sim.ledger(), "kasse-s1-t1-000001-a1");
+    assert_eq!(p.state, "TERMINATED");
+    run.shutdown().await;
+}

@@ -200,3 +200,53 @@ async fn paid_epayment_scanned_personal_qr() {
     );
     run.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receipt_already_there_409_counts_as_done() {
+    let sim = start_sim(sim_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = simple(&sim, dir.path()).await;
+    let mut rx = run.engine.subscribe();
+    let id = run
+        .engine
+        .start_payment(sale(4990, ApiKind::Ecom, push(ApiKind::Ecom)))
+        .await
+        .unwrap();
+    let w = wait_state(&mut rx, id, PaymentState::WaitingForCustomer).await;
+    customer(&sim, &w.reference, "approve").await;
+    wait_state(&mut rx, id, PaymentState::Paid).await;
+    outbox_drained(&run.engine_store()).await;
+    // A second receipt row for the same order (as after a lost answer with a new row): the
+    // sim answers 409, which the worker treats as done.
+    let store = run.engine_store();
+    let payload = store
+        .run(|s| s.list(kasse::store::OutboxFilter::All))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.kind == kasse::store::OutboxKind::Receipt)
+        .unwrap();
+    let again = kasse::store::NewOutbox {
+        kind: kasse::store::OutboxKind::Receipt,
+        payment_id: payload.payment_id,
+        reference: payload.reference.clone(),
+        idempotency_key: "om-receipt-again".into(),
+        payload_json: payload.payload_json.clone(),
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let row_id = store.run(move |s| s.enqueue(&again, now)).await.unwrap();
+    run.engine.kick_worker();
+    outbox_drained(&store).await;
+    let row = store
+        .run(move |s| s.outbox_row(row_id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, kasse::store::OutboxStatus::Done, "{row:?}");
+    let ops = store
+        .run(move |s| s.operations_for_payment(id))
+        .await
+        .unwrap();
+    assert!(ops.iter().filter(|o| o.op.kind == "receipt").count() >= 2);
+    run.shutdown().await;
+}

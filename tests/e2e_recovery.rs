@@ -307,3 +307,70 @@ async fn never_gives_up_before_ten_minutes_then_cancels_after_a_final_read() {
     assert_eq!(p.captured, 0);
     run.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopped_before_create_recovery_creates_with_the_same_key() {
+    let sim = start_sim(sim_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let base = sim.base_url();
+    let run1 = run_engine(
+        settings(&base),
+        open_store(dir.path()).await,
+        Arc::new(SystemClock),
+        |mut b| {
+            b.epayment = Arc::new(HangCreate {
+                inner: b.epayment.clone(),
+            });
+            b
+        },
+    )
+    .await;
+    let id = run1
+        .engine
+        .start_payment(sale(3000, ApiKind::Epayment, kasse::engine::PayMethod::Qr))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    run1.shutdown().await;
+    assert!(
+        sim.ledger().payments.is_empty(),
+        "the create never went out"
+    );
+
+    let store2 = open_store(dir.path()).await;
+    let row = store2.run(move |s| s.payment(id)).await.unwrap().unwrap();
+    assert_eq!(row.state, kasse::store::PayState::Creating);
+    let run2 = run_engine(
+        settings(&base),
+        store2.clone(),
+        Arc::new(SystemClock),
+        |b| b,
+    )
+    .await;
+    let mut rx = run2.engine.subscribe();
+    let rec = run2.recovered.iter().find(|r| r.snapshot.id == id).unwrap();
+    assert_eq!(rec.was, PaymentState::Creating);
+    let w = wait_for(&mut rx, id, |s| {
+        matches!(
+            s.state,
+            PaymentState::WaitingForCustomer | PaymentState::WaitingForApproval
+        )
+    })
+    .await;
+    customer(&sim, &w.reference, "approve").await;
+    wait_state(&mut rx, id, PaymentState::Paid).await;
+    let p = ledger_payment(&sim.ledger(), &row.reference);
+    assert_eq!(ops(&p, "CREATED"), 1);
+    let create_key = p
+        .operations
+        .iter()
+        .find(|o| o.name == "CREATED")
+        .and_then(|o| o.idempotency_key.clone());
+    assert_eq!(
+        create_key.as_deref(),
+        Some(row.keys.create.as_str()),
+        "same key"
+    );
+    assert_eq!(ops(&p, "CAPTURED"), 1);
+    run2.shutdown().await;
+}

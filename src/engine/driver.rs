@@ -39,8 +39,13 @@ pub(crate) enum DriverMsg {
     CaptureFailed {
         reason: Text,
     },
-    CancelDone,
+    /// `key` = the cancel row's idempotency key (stale answers to an earlier cancel are
+    /// ignored: only the latest cancel the machine asked for is fed back).
+    CancelDone {
+        key: String,
+    },
     CancelFailed {
+        key: String,
         reason: Text,
     },
 }
@@ -168,6 +173,7 @@ pub(crate) fn spawn(inner: Arc<Inner>, r: Resume) {
         amounts: Amounts::default(),
         next_read: None,
         cancels: 0,
+        cancel_key: None,
         last_publish: None,
         rx,
         r,
@@ -192,6 +198,8 @@ struct Driver {
     amounts: Amounts,
     next_read: Option<OffsetDateTime>,
     cancels: u32,
+    /// Key of the latest cancel row; answers for other keys are stale.
+    cancel_key: Option<String>,
     last_publish: Option<tokio::time::Instant>,
     rx: mpsc::UnboundedReceiver<DriverMsg>,
 }
@@ -631,6 +639,7 @@ impl Driver {
             transaction_only: transaction_only && self.r.api == ApiKind::Epayment,
             void: !transaction_only,
         };
+        self.cancel_key = Some(key.clone());
         let row = NewOutbox {
             kind: OutboxKind::Cancel,
             payment_id: Some(self.r.payment_id),
@@ -694,12 +703,106 @@ impl Driver {
                     reason,
                 });
             }
-            DriverMsg::CancelDone => self.feed(Event::CancelDone),
-            DriverMsg::CancelFailed { reason } => self.feed(Event::CancelFailed {
-                definite: true,
-                reason,
-            }),
+            DriverMsg::CancelDone { key } if self.cancel_key.as_deref() == Some(&key) => {
+                self.feed(Event::CancelDone);
+            }
+            DriverMsg::CancelFailed { key, reason } if self.cancel_key.as_deref() == Some(&key) => {
+                self.feed(Event::CancelFailed {
+                    definite: true,
+                    reason,
+                });
+            }
+            DriverMsg::CancelDone { key } | DriverMsg::CancelFailed { key, .. } => {
+                tracing::info!(reference = %self.r.reference, %key, "answer to an earlier cancel; the latest decides");
+            }
         }
         self.sync().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::payment::CancelOrigin;
+
+    #[test]
+    fn phase_maps_to_screen_and_journal_states() {
+        let t = Text::new("x", "x");
+        let table = [
+            (Phase::Creating, PaymentState::Creating, PayState::Creating),
+            (
+                Phase::CreateUncertain,
+                PaymentState::Creating,
+                PayState::Creating,
+            ),
+            (
+                Phase::WaitingForCustomer,
+                PaymentState::WaitingForCustomer,
+                PayState::WaitingUser,
+            ),
+            (
+                Phase::WaitingForApproval,
+                PaymentState::WaitingForApproval,
+                PayState::WaitingApproval,
+            ),
+            (
+                Phase::Authorized,
+                PaymentState::Authorized,
+                PayState::Authorized,
+            ),
+            (
+                Phase::Capturing,
+                PaymentState::Capturing,
+                PayState::Capturing,
+            ),
+            (Phase::Paid, PaymentState::Paid, PayState::Captured),
+            (
+                Phase::Cancelling {
+                    origin: CancelOrigin::Cashier,
+                },
+                PaymentState::Cancelling,
+                PayState::Cancelling,
+            ),
+            (
+                Phase::AuthorizedAfterCancel { note: None },
+                PaymentState::NeedsDecision,
+                PayState::Cancelling,
+            ),
+            (
+                Phase::Voiding,
+                PaymentState::Cancelling,
+                PayState::Cancelling,
+            ),
+            (Phase::Voided, PaymentState::Voided, PayState::Cancelled),
+            (Phase::Rejected, PaymentState::Rejected, PayState::Rejected),
+            (Phase::Expired, PaymentState::Expired, PayState::Expired),
+            (
+                Phase::Cancelled,
+                PaymentState::Cancelled,
+                PayState::Cancelled,
+            ),
+            (
+                Phase::Failed { reason: t.clone() },
+                PaymentState::Failed,
+                PayState::Failed,
+            ),
+            (
+                Phase::CaptureFailed { reason: t.clone() },
+                PaymentState::Failed,
+                PayState::Failed,
+            ),
+            (
+                Phase::AmountMismatch { reason: t },
+                PaymentState::Failed,
+                PayState::Failed,
+            ),
+        ];
+        for (phase, screen, journal) in table {
+            assert_eq!(state_of(&phase), screen, "{phase:?}");
+            assert_eq!(pay_state(&phase), journal, "{phase:?}");
+            // Terminal phases are final on screen and in the journal (no recovery needed).
+            assert_eq!(phase.is_terminal(), screen.is_final(), "{phase:?}");
+            assert_eq!(phase.is_terminal(), journal.is_terminal(), "{phase:?}");
+        }
     }
 }

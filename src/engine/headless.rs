@@ -56,53 +56,19 @@ impl HeadlessError {
     }
 }
 
-/// Parse the `--phone` value for an API: ePayment wants the MSISDN (`4791234567`), eCom/PSP the
-/// 8-digit Norwegian number.
+/// Parse the `--phone` value for an API (via `api::validate`): ePayment wants the MSISDN
+/// (`4791234567`), eCom/PSP the 8-digit Norwegian number.
 pub fn parse_phone(api: ApiKind, input: &str) -> Result<String, HeadlessError> {
-    let bad = || {
+    let r = match api {
+        ApiKind::Epayment => crate::api::validate::normalize_msisdn(input),
+        ApiKind::Ecom | ApiKind::Psp => crate::api::validate::norwegian_8_digits(input),
+    };
+    r.map_err(|e| {
         HeadlessError::Input(Text::new(
-            format!(
-                "--phone: «{input}» er ikke et gyldig mobilnummer; skriv f.eks. 91234567 eller +47 912 34 567"
-            ),
-            format!(
-                "--phone: \"{input}\" is not a valid mobile number; write e.g. 91234567 or +47 912 34 567"
-            ),
+            format!("--phone: {}", e.text.nb),
+            format!("--phone: {}", e.text.en),
         ))
-    };
-    let mut digits = String::new();
-    let trimmed = input.trim();
-    let plus = trimmed.starts_with('+');
-    for c in trimmed.trim_start_matches('+').chars() {
-        match c {
-            '0'..='9' => digits.push(c),
-            ' ' | '-' | '.' | '(' | ')' => {}
-            _ => return Err(bad()),
-        }
-    }
-    let msisdn = if plus {
-        digits
-    } else if let Some(rest) = digits.strip_prefix("00") {
-        rest.to_owned()
-    } else if digits.len() == 8 {
-        format!("47{digits}")
-    } else {
-        digits
-    };
-    if !(10..=15).contains(&msisdn.len()) || msisdn.starts_with('0') {
-        return Err(bad());
-    }
-    match api {
-        ApiKind::Epayment => Ok(msisdn),
-        ApiKind::Ecom | ApiKind::Psp => match msisdn.strip_prefix("47") {
-            Some(n) if n.len() == 8 => Ok(n.to_owned()),
-            _ => Err(HeadlessError::Input(Text::new(
-                format!("--phone: «{input}»: eCom og PSP tar bare norske nummer (8 sifre)"),
-                format!(
-                    "--phone: \"{input}\": eCom and PSP take Norwegian numbers only (8 digits)"
-                ),
-            ))),
-        },
-    }
+    })
 }
 
 /// Build the sale request from `kasse pay` arguments.
@@ -147,6 +113,17 @@ pub async fn pay<W: Write>(
     args: &PayArgs,
     out: &mut W,
 ) -> Result<i32, HeadlessError> {
+    pay_with_abort(engine, args, out, std::future::pending::<()>()).await
+}
+
+/// [`pay`] with an abort signal (e.g. `tokio::signal::ctrl_c()`): when it fires the payment is
+/// cancelled the safe way (cancel, then read back) and the command waits for the final state.
+pub async fn pay_with_abort<W: Write>(
+    engine: &Engine,
+    args: &PayArgs,
+    out: &mut W,
+    abort: impl std::future::Future<Output = ()>,
+) -> Result<i32, HeadlessError> {
     let req = pay_request(args)?;
     let mut rx = engine.subscribe();
     let id = match engine.start_payment(req).await {
@@ -172,8 +149,21 @@ pub async fn pay<W: Write>(
     };
     let mut last_state: Option<PaymentState> = None;
     let mut qr_shown = false;
+    let mut abort = std::pin::pin!(abort);
+    let mut aborted = false;
     loop {
-        let ev = match rx.recv().await {
+        let next = tokio::select! {
+            ev = rx.recv() => ev,
+            () = &mut abort, if !aborted => {
+                aborted = true;
+                writeln!(out, "abort: cancelling payment {id}")?;
+                if let Err(e) = engine.cancel_payment(id) {
+                    writeln!(out, "abort: {}", e.message().get(args.lang))?;
+                }
+                continue;
+            }
+        };
+        let ev = match next {
             Ok(ev) => ev,
             Err(RecvError::Lagged(_)) => {
                 // Missed some events: fall back on the last snapshot.
@@ -285,4 +275,58 @@ pub async fn queue_drain<W: Write>(
     writeln!(out, "drained: {handled} attempts, {open} rows still open")?;
     let code = queue_list(&engine.inner.store, out).await?;
     Ok(if open > 0 { 1 } else { code })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_forms() {
+        assert_eq!(
+            parse_phone(ApiKind::Epayment, "+47 912 34 567").unwrap(),
+            "4791234567"
+        );
+        assert_eq!(
+            parse_phone(ApiKind::Epayment, "91234567").unwrap(),
+            "4791234567"
+        );
+        assert_eq!(
+            parse_phone(ApiKind::Ecom, "+47 912 34 567").unwrap(),
+            "91234567"
+        );
+        assert!(parse_phone(ApiKind::Ecom, "+45 12 34 56 78").is_err());
+        let e = parse_phone(ApiKind::Epayment, "abc").unwrap_err();
+        assert!(e.message().en.starts_with("--phone"));
+    }
+
+    #[test]
+    fn pay_request_needs_phone_or_qr() {
+        let a = PayArgs {
+            amount: "49,90".into(),
+            phone: None,
+            qr: false,
+            api: ApiKind::Epayment,
+            description: None,
+            json: false,
+            currency: Currency::Nok,
+            lang: Lang::En,
+        };
+        assert!(pay_request(&a).is_err());
+        let ok = pay_request(&PayArgs {
+            qr: true,
+            ..a.clone()
+        })
+        .unwrap();
+        assert_eq!(ok.lines[0].gross, 4990);
+        assert_eq!(ok.lines[0].gross - ok.lines[0].net, ok.lines[0].vat);
+        assert!(
+            pay_request(&PayArgs {
+                qr: true,
+                phone: Some("91234567".into()),
+                ..a
+            })
+            .is_err()
+        );
+    }
 }

@@ -1,6 +1,48 @@
 //! Checkout orchestration: the provider interface over ePayment / eCom / PSP, the per-payment
 //! driver, the durable outbox worker, recovery on start, offline handling, the PSP
 //! `makePaymentUrl` server and the headless commands.
+//!
+//! - [`Engine`] (cheap `Clone`): [`Engine::start_payment`] writes the sale, reference and every
+//!   idempotency key in one transaction and returns the payment id; a driver task runs
+//!   `domain::payment::Payment` and publishes [`EngineEvent`]s ([`Engine::subscribe`]).
+//! - [`build::connect`] wires the API facade, the providers, the PSP server and the engine and
+//!   runs recovery; [`doctor::settings_from_config`] maps `config::Config` onto its settings.
+//! - [`headless`]: `kasse pay`, `kasse queue [--drain]`; [`doctor::doctor`]: `kasse doctor`.
+//!
+//! ```no_run
+//! use kasse::clock::{RandomIds, SystemClock};
+//! use kasse::engine::{acquirer::SimulatedAcquirer, build, doctor, headless};
+//! use std::sync::Arc;
+//!
+//! # async fn wire() -> Result<(), Box<dyn std::error::Error>> {
+//! let cfg = kasse::config::Config::load(None)?;
+//! let store = kasse::store::AsyncStore::open(std::path::Path::new("kasse.sqlite3")).await?;
+//! let settings = doctor::settings_from_config(&cfg, &RandomIds)?;
+//! let running = build::connect(
+//!     settings,
+//!     store,
+//!     Arc::new(SystemClock),
+//!     Arc::new(SimulatedAcquirer::new()),
+//! )
+//! .await?;
+//! // running.recovered: the sales recovery brought back, for the first screen.
+//! let mut events = running.engine.subscribe();
+//! let args = headless::PayArgs {
+//!     amount: "49,90".into(),
+//!     phone: Some("91234567".into()),
+//!     qr: false,
+//!     api: doctor::api_of(cfg.vipps.api),
+//!     description: None,
+//!     json: false,
+//!     currency: cfg.shop.currency,
+//!     lang: cfg.ui.language,
+//! };
+//! let code = headless::pay(&running.engine, &args, &mut std::io::stdout()).await?;
+//! # let _ = (code, events.try_recv());
+//! running.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod acquirer;
 pub mod backoff;

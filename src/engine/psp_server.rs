@@ -3,7 +3,8 @@
 //! Vipps `POST`s a [`MakePaymentRequest`] with `Authorization: <makePaymentToken>` after the
 //! customer picked a card. We check the token in constant time, look the transaction up in the
 //! journal (amount and reference never come from the request), hand the network token to the
-//! [`Acquirer`], and answer `OK` (Vipps then marks it RESERVED) or `FAIL`.
+//! [`Acquirer`], and answer `OK` (Vipps then marks it RESERVED) or `FAIL`. Wire types are the
+//! shared `api::psp` ones.
 
 use crate::domain::money::Money;
 use crate::engine::acquirer::{Acquirer, AcquirerDecision, BoxFuture, NetworkToken};
@@ -12,72 +13,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-/// `MakePaymentRequest` (psp-v3.yaml).
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MakePaymentRequest {
-    pub psp_transaction_id: String,
-    pub merchant_serial_number: String,
-    pub payment_state: String,
-    #[serde(default)]
-    pub user_token: Option<String>,
-    #[serde(default)]
-    pub bin_number: Option<String>,
-    #[serde(default)]
-    pub operations: Vec<serde_json::Value>,
-    #[serde(default)]
-    pub payment_instrument: Option<String>,
-    #[serde(default)]
-    pub network_token: Option<WireNetworkToken>,
-}
-
-/// `NetworkToken` on the wire.
-#[derive(Clone, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WireNetworkToken {
-    pub number: String,
-    pub cryptogram: String,
-    pub expiry_month: String,
-    pub expiry_year: String,
-    pub token_type: String,
-    pub eci: String,
-}
-
-impl std::fmt::Debug for WireNetworkToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WireNetworkToken")
-            .field("token_type", &self.token_type)
-            .finish_non_exhaustive()
-    }
-}
-
-/// `MakePaymentResponse`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MakePaymentResponse {
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub error_message: Option<ErrorMessage>,
-    pub payment_info: PaymentInfo,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ErrorMessage {
-    pub error_id: String,
-    pub error_text: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PaymentInfo {
-    pub psp_transaction_id: String,
-    /// `OK` | `FAIL` | `SOFT_DECLINE`.
-    pub status: String,
-}
+use crate::api::psp::{MakePaymentErrorMessage, MakePaymentState, MakePaymentStatus, PaymentInfo};
+pub use crate::api::psp::{MakePaymentRequest, MakePaymentResponse};
 
 /// What kasse knows about a PSP transaction (from the journal).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -263,14 +203,15 @@ fn reply(status: StatusCode, body: MakePaymentResponse) -> Response {
 
 fn fail(psp_transaction_id: &str, error_id: &str, text: &str) -> MakePaymentResponse {
     MakePaymentResponse {
-        error_message: Some(ErrorMessage {
-            error_id: error_id.to_owned(),
-            error_text: text.to_owned(),
+        error_message: Some(MakePaymentErrorMessage {
+            error_id: Some(error_id.to_owned()),
+            error_text: Some(text.to_owned()),
         }),
-        payment_info: PaymentInfo {
+        payment_info: Some(PaymentInfo {
             psp_transaction_id: psp_transaction_id.to_owned(),
-            status: "FAIL".to_owned(),
-        },
+            status: MakePaymentStatus::Fail,
+            url3d_secure: None,
+        }),
     }
 }
 
@@ -306,30 +247,35 @@ async fn make_payment(
             fail(&id, "71", "merchantSerialNumber does not match this till"),
         );
     }
-    if req.payment_state != "ACCEPTED" {
+    if req.payment_state != MakePaymentState::Accepted {
         // TIMEOUT / USER_CANCEL: answer FAIL (error 93, status from Vipps).
+        let state = serde_json::to_value(&req.payment_state)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
         let outcome = MakePaymentOutcome::Declined {
             error_id: "93".into(),
-            text: format!("paymentState {}", req.payment_state),
+            text: format!("paymentState {state}"),
         };
         st.book.record(&id, outcome).await;
         return reply(
             StatusCode::OK,
-            fail(&id, "93", &format!("paymentState {}", req.payment_state)),
+            fail(&id, "93", &format!("paymentState {state}")),
         );
     }
     let Some(info) = st.book.lookup(&id).await else {
         return reply(StatusCode::OK, fail(&id, "71", "unknown pspTransactionId"));
     };
-    let Some(t) = req.network_token else {
-        return reply(StatusCode::OK, fail(&id, "71", "networkToken missing"));
-    };
+    let t = req.network_token;
     let token = NetworkToken {
-        number: t.number,
-        cryptogram: t.cryptogram,
+        number: t.number.expose().to_owned(),
+        cryptogram: t.cryptogram.expose().to_owned(),
         expiry_month: t.expiry_month,
         expiry_year: t.expiry_year,
-        token_type: t.token_type,
+        token_type: serde_json::to_value(&t.token_type)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
         eci: t.eci,
     };
     let decision = st.acquirer.authorize(&id, info.amount, &token).await;
@@ -343,10 +289,11 @@ async fn make_payment(
                 StatusCode::OK,
                 MakePaymentResponse {
                     error_message: None,
-                    payment_info: PaymentInfo {
+                    payment_info: Some(PaymentInfo {
                         psp_transaction_id: id,
-                        status: "OK".into(),
-                    },
+                        status: MakePaymentStatus::Ok,
+                        url3d_secure: None,
+                    }),
                 },
             )
         }

@@ -16,6 +16,12 @@ const FIRST_READ_WAIT: Duration = Duration::from_secs(20);
 
 fn outcome_text(was: PaymentState, now: &crate::engine::events::PaymentSnapshot) -> Text {
     use PaymentState as S;
+    if now.phase == "create_uncertain" {
+        return Text::new(
+            "Vipps kunne ikke nås ennå; kassen sjekker betalingen så snart nettet er tilbake.",
+            "Vipps could not be reached yet; the till checks this payment as soon as the network is back.",
+        );
+    }
     match now.state {
         S::Paid if was == S::Paid => Text::new("Betalt.", "Paid."),
         S::Paid => Text::new(

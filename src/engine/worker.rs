@@ -339,7 +339,12 @@ async fn on_done(
             if *api == ApiKind::Psp {
                 enqueue_psp_status(inner, pid, "CANCELLED").await;
             }
-            inner.send_driver(pid, DriverMsg::CancelDone);
+            inner.send_driver(
+                pid,
+                DriverMsg::CancelDone {
+                    key: row.idempotency_key.clone(),
+                },
+            );
         }
         Payload::Refund { api, amount, .. } => {
             if *api == ApiKind::Psp {
@@ -366,6 +371,7 @@ async fn on_dead(inner: &Arc<Inner>, row: &OutboxRow, payload: &Payload, e: &Pro
             inner.send_driver(
                 pid,
                 DriverMsg::CancelFailed {
+                    key: row.idempotency_key.clone(),
                     reason: e.message.clone(),
                 },
             );

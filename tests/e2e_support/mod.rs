@@ -334,11 +334,55 @@ impl Provider for FaultOnce {
     }
 }
 
-/// A provider whose capture never answers: the process "stops" between authorization and
-/// capture (the outbox row stays in flight).
+/// A provider whose capture (or create) never answers: the process "stops" between
+/// authorization and capture (the outbox row stays in flight), or before the create went out.
 pub struct HangCapture {
     pub inner: Arc<dyn Provider>,
     pub calls: AtomicUsize,
+}
+
+pub struct HangCreate {
+    pub inner: Arc<dyn Provider>,
+}
+
+impl Provider for HangCreate {
+    fn kind(&self) -> ApiKind {
+        self.inner.kind()
+    }
+    fn create<'a>(
+        &'a self,
+        _spec: &'a CreateSpec,
+    ) -> BoxFuture<'a, Result<Created, ProviderError>> {
+        Box::pin(std::future::pending())
+    }
+    fn read<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
+        self.inner.read(id)
+    }
+    fn capture<'a>(
+        &'a self,
+        id: &'a str,
+        amount: Money,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+        self.inner.capture(id, amount, key)
+    }
+    fn cancel<'a>(
+        &'a self,
+        id: &'a str,
+        amount: Money,
+        transaction_only: bool,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+        self.inner.cancel(id, amount, transaction_only, key)
+    }
+    fn refund<'a>(
+        &'a self,
+        id: &'a str,
+        amount: Money,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+        self.inner.refund(id, amount, key)
+    }
 }
 
 impl Provider for HangCapture {
