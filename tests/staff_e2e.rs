@@ -18,6 +18,7 @@ use kasse::staff::reconcile::{PaymentReader, VippsReader, reconcile};
 use kasse::staff::refund::{self, RefundMode, RefundRequest, RefundStatus, refund_key};
 use kasse::staff::report::{Format, day_bounds};
 use kasse::staff::{Role, StaffError};
+use kasse::store::SaleStatus;
 use secrecy::SecretString;
 use staff_support::*;
 use time::{OffsetDateTime, UtcOffset};
@@ -83,6 +84,12 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
     assert_eq!(st, RefundStatus::Done);
     let p = t.sim.ledger().payment(&reference).cloned().unwrap();
     assert_eq!((p.captured, p.refunded), (10_000, 3_000));
+    assert_eq!(
+        refund::settle_sale_status(&t.db, &t.store, &rec, now)
+            .await
+            .unwrap(),
+        Some(SaleStatus::PartiallyRefunded)
+    );
     let op = p.operations.iter().find(|o| o.name == "REFUNDED").unwrap();
     assert_eq!(
         op.idempotency_key.as_deref(),
@@ -136,6 +143,19 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
     let p = t.sim.ledger().payment(&reference).cloned().unwrap();
     assert_eq!(p.refunded, 10_000);
     assert_eq!(p.count("REFUNDED"), 2, "{p:?}");
+    assert_eq!(
+        refund::settle_sale_status(&t.db, &t.store, &rec2, now)
+            .await
+            .unwrap(),
+        Some(SaleStatus::Refunded)
+    );
+    let sale = t
+        .store
+        .run(move |s| s.sale(rec2.sale_id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(sale.sale.status, SaleStatus::Refunded);
 
     // Nothing left.
     let e = refund::refund(
@@ -285,6 +305,14 @@ async fn ecom_headless_refund_and_report_and_batch() {
     let p = t.sim.ledger().payment(&reference).cloned().unwrap();
     assert_eq!((p.captured, p.refunded), (5_000, 2_000), "{p:?}");
     assert_eq!(p.count("REFUND"), 1, "{p:?}");
+    let r2 = reference.clone();
+    let hits =
+        t.db.find_sales(&kasse::store::SaleQuery {
+            reference: Some(r2),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(hits[0].status, "partially_refunded");
 
     // Over-refund through the CLI: exit 1 with the reason on the result line.
     let mut out = Vec::new();
@@ -419,5 +447,162 @@ async fn psp_refund_and_async_login() {
     outbox_drained(&t.store).await;
     let p = t.sim.ledger().payment(&reference).cloned().unwrap();
     assert_eq!((p.captured, p.refunded), (6_000, 2_500), "{p:?}");
+    t.run.shutdown().await;
+}
+
+mod fail_capture {
+    use kasse::domain::money::Money;
+    use kasse::engine::ApiKind;
+    use kasse::engine::acquirer::BoxFuture;
+    use kasse::engine::provider::{
+        CreateSpec, Created, ErrorClass, ModificationResult, Provider, ProviderError, ReadResult,
+    };
+    use kasse::lang::Text;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// Refuses the first capture for good (as Vipps would for a bad request); the rest pass.
+    pub struct FailFirstCapture {
+        pub inner: Arc<dyn Provider>,
+        pub fired: AtomicBool,
+    }
+
+    impl Provider for FailFirstCapture {
+        fn kind(&self) -> ApiKind {
+            self.inner.kind()
+        }
+        fn create<'a>(
+            &'a self,
+            spec: &'a CreateSpec,
+        ) -> BoxFuture<'a, Result<Created, ProviderError>> {
+            self.inner.create(spec)
+        }
+        fn read<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
+            self.inner.read(id)
+        }
+        fn capture<'a>(
+            &'a self,
+            id: &'a str,
+            amount: Money,
+            key: &'a str,
+        ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+            if self.fired.swap(true, Ordering::SeqCst) {
+                return self.inner.capture(id, amount, key);
+            }
+            Box::pin(async {
+                Err(ProviderError::new(
+                    ErrorClass::Rejected,
+                    Text::new("test: trekk avvist", "test: capture refused"),
+                    "injected by the test",
+                ))
+            })
+        }
+        fn cancel<'a>(
+            &'a self,
+            id: &'a str,
+            amount: Money,
+            transaction_only: bool,
+            key: &'a str,
+        ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+            self.inner.cancel(id, amount, transaction_only, key)
+        }
+        fn refund<'a>(
+            &'a self,
+            id: &'a str,
+            amount: Money,
+            key: &'a str,
+        ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+            self.inner.refund(id, amount, key)
+        }
+    }
+}
+
+/// A capture that failed for good leaves money reserved: reconciliation lists it with what to
+/// do, the dead row blocks the Z until acknowledged, and a batch correction captures it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_capture_found_and_corrected_in_batch() {
+    use kasse::staff::reconcile::FindingKind;
+    let t = till_with(|mut b| {
+        b.epayment = Arc::new(fail_capture::FailFirstCapture {
+            inner: b.epayment.clone(),
+            fired: std::sync::atomic::AtomicBool::new(false),
+        });
+        b
+    })
+    .await;
+    let now = OffsetDateTime::now_utc();
+    let manager = t.db.create_first_manager("Mona", MANAGER_PIN, now).unwrap();
+    let (pid, reference) = approved_sale(&t, 7_000, ApiKind::Epayment).await;
+    journal_state(&t.store, pid, kasse::store::PayState::Failed).await;
+    assert_eq!(t.sim.ledger().payment(&reference).unwrap().captured, 0);
+
+    let reader: Arc<dyn PaymentReader> = Arc::new(VippsReader::new(t.run.vipps.clone()));
+    let (from, to) = day_bounds(now.date(), UtcOffset::UTC);
+    let rec = reconcile(&t.db, reader.clone(), from, to).await.unwrap();
+    let f: Vec<_> = rec.findings.iter().map(|f| f.kind).collect();
+    assert_eq!(f, vec![FindingKind::AuthorizedNotCaptured], "{rec:?}");
+    assert!(
+        rec.findings[0]
+            .action
+            .en
+            .contains("kr 70,00 is reserved but not captured")
+    );
+
+    // The dead capture row blocks the Z until a manager acknowledges it.
+    let e =
+        t.db.close_day(&manager, now.date(), UtcOffset::UTC, None, now)
+            .unwrap_err();
+    assert!(
+        e.message().en.contains("1 queued Vipps actions"),
+        "{}",
+        e.message().en
+    );
+
+    let mut runner = BatchRunner::new(t.db.clone(), t.store.clone(), Arc::new(SystemClock));
+    let engine = t.run.engine.clone();
+    runner.kick = Some(Arc::new(move || engine.kick_worker()));
+    runner.wait = WAIT;
+    let mut progress = Vec::new();
+    let out = runner
+        .run(
+            &manager,
+            vec![BatchOp::Capture {
+                reference: reference.clone(),
+            }],
+            |p| progress.push((p.done, p.total, p.ok)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out[0].status, RefundStatus::Done, "{out:?}");
+    assert_eq!(progress, vec![(1, 1, true)]);
+    let p = t.sim.ledger().payment(&reference).cloned().unwrap();
+    assert_eq!(p.captured, 7_000);
+    assert_eq!(p.count("CAPTURED"), 1, "{p:?}");
+    let key = p
+        .operations
+        .iter()
+        .find(|o| o.name == "CAPTURED")
+        .and_then(|o| o.idempotency_key.clone())
+        .unwrap();
+    assert_eq!(key, format!("{reference}-capture-2"));
+
+    // Acknowledge the dead row; now the day reconciles and closes.
+    let dead = t
+        .store
+        .run(|s| s.list(kasse::store::OutboxFilter::DeadUnacknowledged))
+        .await
+        .unwrap();
+    assert_eq!(dead.len(), 1);
+    let (id, who) = (dead[0].id, manager.staff_id().to_owned());
+    t.store
+        .run(move |s| s.acknowledge_dead(id, &who, now))
+        .await
+        .unwrap();
+    let rec = reconcile(&t.db, reader, from, to).await.unwrap();
+    assert!(rec.is_clean(), "{rec:?}");
+    let z =
+        t.db.close_day(&manager, now.date(), UtcOffset::UTC, Some(rec), now)
+            .unwrap();
+    assert_eq!(z.number, Some(1));
     t.run.shutdown().await;
 }

@@ -515,3 +515,55 @@ async fn reconciliation_lists_what_to_do() {
     );
     assert!(csv.contains("finding_authorized_not_captured"), "{csv}");
 }
+
+#[tokio::test]
+async fn headless_report_refusals_and_text() {
+    use kasse::staff::headless::{HeadlessCtx, ReportArgs, report};
+    let d = day().await;
+    let clock = kasse::clock::ManualClock::new(T0 + time::Duration::hours(5));
+    let mut ctx = HeadlessCtx {
+        db: d.db.clone(),
+        store: d.store.clone(),
+        engine: None,
+        reader: None,
+        clock: std::sync::Arc::new(clock),
+        lang: Lang::En,
+        utc_offset: UtcOffset::UTC,
+        currency: kasse::domain::money::Currency::Nok,
+        pin: None,
+    };
+    let args = |date: Option<&str>, z: bool| ReportArgs {
+        date: date.map(str::to_owned),
+        z,
+        format: Format::Text,
+        no_reconcile: false,
+    };
+    let run = |ctx: HeadlessCtx, a: ReportArgs| async move {
+        let mut out = Vec::new();
+        let code = report(&ctx, &a, &mut out).await;
+        (code, String::from_utf8(out).unwrap())
+    };
+    let (code, out) = run(ctx.clone(), args(Some("21.11.2026"), false)).await;
+    assert_eq!(code, 1);
+    assert!(out.starts_with("result: refused reason=--date:"), "{out}");
+    let (code, out) = run(ctx.clone(), args(None, true)).await;
+    assert_eq!(code, 1);
+    assert!(out.contains("manager PIN is needed"), "{out}");
+    // A cashier PIN is not enough for a Z.
+    ctx.pin = Some(secrecy::SecretString::from("2468"));
+    let (code, out) = run(ctx.clone(), args(None, true)).await;
+    assert_eq!(code, 1);
+    assert!(out.contains("needs a manager"), "{out}");
+    // X report for today (the clock's date) with no reader: reconciliation not run.
+    let (code, out) = run(ctx.clone(), args(None, false)).await;
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("X REPORT") && out.contains("Date: 2026-11-21"),
+        "{out}"
+    );
+    assert!(out.contains("Reconciliation with Vipps: not run."));
+    ctx.pin = Some(secrecy::SecretString::from("1357"));
+    let (code, out) = run(ctx.clone(), args(Some("2026-11-21"), true)).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Z REPORT no. 1"), "{out}");
+}

@@ -15,7 +15,7 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 use super::auth::Permission;
-use super::refund::{RefundRequest, RefundStatus};
+use super::refund::{RefundRecord, RefundRequest, RefundStatus};
 use super::{Session, StaffDb, StaffError, require};
 use crate::clock::Clock;
 use crate::domain::reference::{Reference, op_key};
@@ -207,10 +207,15 @@ impl BatchRunner {
         let reference = op.reference().to_owned();
         let (kind, res) = match &op {
             BatchOp::Refund(req) => ("refund", self.refund(session, req).await),
-            BatchOp::Capture { reference } => ("capture", self.capture(session, reference).await),
+            BatchOp::Capture { reference } => (
+                "capture",
+                self.capture(session, reference)
+                    .await
+                    .map(|(amount, key)| (amount, key, None)),
+            ),
         };
         match res {
-            Ok((amount, key)) => {
+            Ok((amount, key, rec)) => {
                 if let Some(k) = &self.kick {
                     k();
                 }
@@ -218,6 +223,17 @@ impl BatchRunner {
                     Ok(s) => s,
                     Err(e) => RefundStatus::Failed(e.message().en),
                 };
+                if let (RefundStatus::Done, Some(rec)) = (&status, &rec)
+                    && let Err(e) = super::refund::settle_sale_status(
+                        &self.db,
+                        &self.store,
+                        rec,
+                        self.clock.now(),
+                    )
+                    .await
+                {
+                    tracing::warn!(error = %e, "refund done but the sale status was not updated");
+                }
                 BatchOutcome {
                     index,
                     reference,
@@ -242,10 +258,10 @@ impl BatchRunner {
         &self,
         session: &Session,
         req: &RefundRequest,
-    ) -> Result<(i64, String), StaffError> {
+    ) -> Result<(i64, String, Option<RefundRecord>), StaffError> {
         let rec =
             super::refund::refund(&self.db, &self.store, session, req, self.clock.now()).await?;
-        Ok((rec.amount, rec.idempotency_key))
+        Ok((rec.amount, rec.idempotency_key.clone(), Some(rec)))
     }
 
     async fn capture(
@@ -340,7 +356,14 @@ impl StaffDb {
             )));
         };
         let remaining = amount - captured;
-        if remaining <= 0 || !matches!(state.as_str(), "authorized" | "capturing" | "captured") {
+        // `failed` covers a capture that failed for good after authorization; Vipps refuses
+        // the correction (row dead, visible) if nothing is reserved any more.
+        if remaining <= 0
+            || !matches!(
+                state.as_str(),
+                "authorized" | "capturing" | "captured" | "failed"
+            )
+        {
             return Err(StaffError::Refused(Text::new(
                 format!(
                     "Trekk: {reference} har ingenting reservert å trekke (status {state}, trukket {captured} av {amount})."

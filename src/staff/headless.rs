@@ -223,6 +223,11 @@ pub async fn refund<W: Write>(ctx: &HeadlessCtx, args: &RefundArgs, out: &mut W)
     };
     match status {
         RefundStatus::Done => {
+            if let Err(e) =
+                super::refund::settle_sale_status(&ctx.db, &ctx.store, &rec, ctx.clock.now()).await
+            {
+                tracing::warn!(error = %e, "refund done but the sale status was not updated");
+            }
             let _ = writeln!(
                 out,
                 "result: refunded reference={} amount={}",

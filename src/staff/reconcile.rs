@@ -168,7 +168,9 @@ impl StaffDb {
              FROM payments p JOIN sales s ON s.id = p.sale_id
              WHERE s.shop_id = ?1 AND s.till_id = ?2 AND s.created_at >= ?3 AND s.created_at < ?4
                AND s.training = 0
-               AND p.state NOT IN ('rejected', 'expired', 'failed')
+               AND p.state NOT IN ('rejected', 'expired')
+               -- A failed payment counts if money was reserved (e.g. its capture failed).
+               AND (p.state <> 'failed' OR p.authorized_amount > 0 OR p.captured_amount > 0)
              ORDER BY p.id",
         )?;
         let rows = stmt.query_map(

@@ -1176,6 +1176,51 @@ pub async fn refund(
     Ok(rec)
 }
 
+/// After Vipps confirmed a refund: mark the sale partially refunded or refunded (journaled by
+/// the store with the staff member). Returns the new status, or None if nothing changed.
+pub async fn settle_sale_status(
+    db: &StaffDb,
+    store: &AsyncStore,
+    rec: &RefundRecord,
+    now: OffsetDateTime,
+) -> Result<Option<crate::store::SaleStatus>, StaffError> {
+    use crate::store::SaleStatus;
+    let (captured, done): (i64, i64) = {
+        let conn = db.lock()?;
+        conn.query_row(
+            "SELECT p.captured_amount,
+                    coalesce((SELECT sum(r.amount) FROM refunds r JOIN outbox o
+                              ON o.idempotency_key = r.idempotency_key
+                              WHERE r.payment_id = p.id AND o.status = 'done'), 0)
+             FROM payments p WHERE p.id = ?1",
+            [rec.payment_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?
+    };
+    if done <= 0 {
+        return Ok(None);
+    }
+    let status = if done >= captured {
+        SaleStatus::Refunded
+    } else {
+        SaleStatus::PartiallyRefunded
+    };
+    let (sale_id, staff) = (rec.sale_id, rec.staff_id.clone());
+    let changed = store
+        .run(move |s| {
+            let Some(sale) = s.sale(sale_id)? else {
+                return Ok(false);
+            };
+            if sale.sale.status == status {
+                return Ok(false);
+            }
+            s.set_sale_status(sale_id, status, Some(&staff), now)?;
+            Ok(true)
+        })
+        .await?;
+    Ok(changed.then_some(status))
+}
+
 /// Wait (polling the journal every 50 ms) until the refund is done or failed, or `timeout`
 /// passes (then `Pending`: it stays queued and is sent when Vipps answers).
 pub async fn wait_for(

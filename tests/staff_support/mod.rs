@@ -3,13 +3,15 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use kasse::api::ApiSettings;
-use kasse::clock::{RandomIds, SystemClock};
+use kasse::clock::SystemClock;
 use kasse::domain::money::Money;
 use kasse::engine::acquirer::SimulatedAcquirer;
 use kasse::engine::build::{ConnectSettings, Running, connect_with};
 use kasse::engine::provider::CustomerId;
 use kasse::engine::psp_server::PspServerConfig;
-use kasse::engine::{ApiKind, EngineConfig, EngineEvent, NewSaleRequest, PayMethod, PaymentState};
+use kasse::engine::{
+    ApiKind, Backends, EngineConfig, EngineEvent, NewSaleRequest, PayMethod, PaymentState,
+};
 use kasse::sim::{SimConfig, SimHandle};
 use kasse::staff::{HashCost, StaffDb};
 use kasse::store::{AsyncStore, DB_FILE_NAME, Store};
@@ -62,6 +64,7 @@ pub fn settings(base_url: &str) -> ConnectSettings {
             public_url: None,
             token: SecretString::from("make-payment-token-for-tests"),
         },
+        category_image: None,
     }
 }
 
@@ -75,6 +78,11 @@ pub struct Till {
 
 /// Simulator + engine + staff db on a fresh journal.
 pub async fn till() -> Till {
+    till_with(|b| b).await
+}
+
+/// Like [`till`], with the engine's backends wrapped (fault injection).
+pub async fn till_with(wrap: impl FnOnce(Backends) -> Backends) -> Till {
     let sim = start_sim().await;
     let dir = tempfile::tempdir().unwrap();
     let store = AsyncStore::new(Store::open_in_dir(dir.path()).unwrap()).unwrap();
@@ -82,9 +90,8 @@ pub async fn till() -> Till {
         settings(&sim.base_url()),
         store.clone(),
         Arc::new(SystemClock),
-        Arc::new(RandomIds),
         Arc::new(SimulatedAcquirer::new()),
-        |b| b,
+        wrap,
     )
     .await
     .unwrap();
@@ -130,6 +137,50 @@ async fn wait_state(
             Ok(Err(e)) => panic!("event channel: {e}; states {seen:?}"),
             Err(_) => panic!("timed out; states seen {seen:?}"),
         }
+    }
+}
+
+/// Start a sale and let the simulated customer approve it; returns (payment id, reference).
+pub async fn approved_sale(t: &Till, amount: i64, api: ApiKind) -> (i64, String) {
+    let engine = t.run.engine.clone();
+    let mut rx = engine.subscribe();
+    let req = NewSaleRequest::single_amount(
+        Money::nok(amount),
+        push(api),
+        api,
+        Some("Kaffe og bolle".into()),
+    );
+    let id = engine.start_payment(req).await.unwrap();
+    let w = wait_state(&mut rx, id, PaymentState::WaitingForCustomer).await;
+    let r = reqwest::Client::new()
+        .post(format!(
+            "{}/sim/v1/customer/{}/approve",
+            t.sim.base_url(),
+            w.reference
+        ))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "approve: {}", r.status());
+    (id, w.reference)
+}
+
+/// Wait until the journal shows payment `id` in `state`.
+pub async fn journal_state(store: &AsyncStore, id: i64, state: kasse::store::PayState) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let p = store.run(move |s| s.payment(id)).await.unwrap().unwrap();
+        if p.state == state {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "payment {id} is {:?}",
+            p.state
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
