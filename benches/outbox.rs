@@ -1,0 +1,183 @@
+//! The durable outbox: enqueue latency on a file database (WAL, `synchronous=FULL`, one
+//! transaction per row, as the engine does it) and draining 5 000 Order Management receipts into
+//! the in-process simulator through the engine's own outbox worker.
+//!
+//! Run: `cargo bench --bench outbox` (env `KASSE_BENCH_ENQUEUES` default 2000,
+//! `KASSE_BENCH_RECEIPTS` default 5000).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "support/mod.rs"]
+mod support;
+
+use kasse::clock::SystemClock;
+use kasse::engine::ApiKind;
+use kasse::engine::acquirer::SimulatedAcquirer;
+use kasse::engine::build::connect;
+use kasse::engine::outbox_payload::{Payload, StoredReceipt, StoredReceiptLine};
+use kasse::sim::SimConfig;
+use kasse::store::{NewOutbox, OutboxFilter, OutboxKind, OutboxStatus, Store};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use support::*;
+
+fn receipt_row(i: usize) -> NewOutbox {
+    let reference = format!("bench-{i:07}");
+    let lines = (0..3)
+        .map(|l| StoredReceiptLine {
+            name: format!("Vare {l}"),
+            id: format!("70380100{l:05}"),
+            total_amount: 12_500,
+            total_amount_excluding_tax: 10_000,
+            total_tax_amount: 2_500,
+            tax_rate: 2500,
+            quantity: "1".into(),
+            unit: "PCS".into(),
+            unit_price: 12_500,
+            discount: 0,
+            is_return: false,
+        })
+        .collect();
+    let payload = Payload::Receipt {
+        api: ApiKind::Ecom,
+        reference: reference.clone(),
+        currency: "NOK".into(),
+        receipt: StoredReceipt {
+            lines,
+            receipt_number: format!("s1-t1-{i:06}"),
+            pos_id: "s1-t1".into(),
+        },
+    };
+    NewOutbox {
+        kind: OutboxKind::Receipt,
+        payment_id: None,
+        reference: Some(reference.clone()),
+        idempotency_key: format!("om-{reference}"),
+        payload_json: payload.to_json(),
+    }
+}
+
+fn enqueue_latency(n: usize) -> (f64, f64) {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let mut store = Store::open_in_dir(dir.path()).unwrap();
+    let sync = store.pragma("synchronous").unwrap();
+    let mode = store.pragma("journal_mode").unwrap();
+    println!(
+        "file DB {} (journal_mode={mode}, synchronous={sync} [2 = FULL])",
+        dir.path().display()
+    );
+    let mut samples = Vec::with_capacity(n);
+    for i in 0..n {
+        let row = receipt_row(i);
+        let now = time::OffsetDateTime::now_utc();
+        let t = Instant::now();
+        store.enqueue(&row, now).unwrap();
+        samples.push(ms(t.elapsed()));
+    }
+    let s = sorted(samples);
+    println!(
+        "{:<34} {:>6} {:>9} {:>9} {:>9}",
+        "enqueue (one transaction per row)", "n", "p50 ms", "p99 ms", "max ms"
+    );
+    println!(
+        "{:<34} {n:>6} {:>9.3} {:>9.3} {:>9.3}",
+        "Store::enqueue",
+        pct(&s, 50.0),
+        pct(&s, 99.0),
+        s.last().copied().unwrap_or(f64::NAN)
+    );
+    (pct(&s, 50.0), pct(&s, 99.0))
+}
+
+async fn drain(n: usize) -> f64 {
+    let sim = start_sim(SimConfig {
+        rate_limits: false,
+        ..SimConfig::default()
+    })
+    .await;
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    {
+        // Queue the receipts before the engine starts (as after a day offline).
+        let mut store = Store::open_in_dir(dir.path()).unwrap();
+        let now = time::OffsetDateTime::now_utc();
+        let rows: Vec<NewOutbox> = (0..n).map(receipt_row).collect();
+        store
+            .transaction(|tx| {
+                for r in &rows {
+                    tx.enqueue(r, now)?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(store.pending_count().unwrap(), n as i64);
+    }
+    let store = open_store(dir.path());
+    let t = Instant::now();
+    let running = connect(
+        settings(&sim.base_url(), "t1"),
+        store.clone(),
+        Arc::new(SystemClock),
+        Arc::new(SimulatedAcquirer::new()),
+    )
+    .await
+    .unwrap();
+    running.engine.kick_worker();
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let open = store.run(|s| s.pending_count()).await.unwrap();
+        if open == 0 || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let took = t.elapsed();
+    let rows = store.run(|s| s.list(OutboxFilter::All)).await.unwrap();
+    let done = rows
+        .iter()
+        .filter(|r| r.status == OutboxStatus::Done)
+        .count();
+    let dead = rows
+        .iter()
+        .filter(|r| r.status == OutboxStatus::Dead)
+        .count();
+    let retried = rows.iter().filter(|r| r.attempts > 1).count();
+    let ledger = sim.ledger();
+    let at_sim = ledger.orders.iter().filter(|o| o.receipt.is_some()).count();
+    let rate = done as f64 / took.as_secs_f64();
+    println!(
+        "{:<34} {:>6} {:>6} {:>6} {:>8} {:>9} {:>9}",
+        "drain into the simulator", "done", "dead", "retry", "at sim", "seconds", "per s"
+    );
+    println!(
+        "{:<34} {done:>6} {dead:>6} {retried:>6} {at_sim:>8} {:>9.2} {rate:>9.0}",
+        "engine outbox worker (OM receipt)",
+        took.as_secs_f64()
+    );
+    running.shutdown().await;
+    let _ = sim.shutdown().await;
+    if done != n || at_sim != n {
+        println!("  WARNING: {done} done / {at_sim} at the simulator of {n}");
+        return 0.0;
+    }
+    rate
+}
+
+fn main() {
+    machine_note("outbox");
+    let n_enq = env_usize("KASSE_BENCH_ENQUEUES", 2000);
+    let n_drain = env_usize("KASSE_BENCH_RECEIPTS", 5000);
+    let (_, p99) = enqueue_latency(n_enq);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let rate = rt.block_on(drain(n_drain));
+    println!(
+        "target enqueue p99 ≤ 5 ms: {p99:.3} ms {}",
+        verdict(p99 <= 5.0)
+    );
+    println!(
+        "target drain ≥ 300 receipts/s: {rate:.0}/s {}",
+        verdict(rate >= 300.0)
+    );
+}

@@ -1,0 +1,195 @@
+//! Crash soak: the real `kasse` binary takes payments against the simulator and is killed with
+//! SIGKILL at random moments, then restarted (recovery runs on every start). At the end the
+//! simulator's ledger is compared with the journal: nothing lost, nothing captured twice, no
+//! authorization left hanging, every sale paid or clearly failed. Then the logs, the database
+//! file and everything the processes printed are scanned for secrets.
+//!
+//! Short form (default): 10 kills. Long form: `KASSE_SOAK_KILLS=300 cargo test --release
+//! --test soak_crash -- --nocapture`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod soak_support;
+
+use kasse::sim::SimConfig;
+use rand::Rng;
+use soak_support::*;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const KASSE: &str = env!("CARGO_BIN_EXE_kasse");
+
+fn write_config(dir: &Path, base_url: &str) -> std::path::PathBuf {
+    let p = dir.join("config.toml");
+    std::fs::write(
+        &p,
+        format!(
+            "[vipps]\nenvironment = \"sim\"\nbase_url = \"{base_url}\"\napi = \"epayment\"\n\
+             connect_timeout_ms = 1000\nread_timeout_ms = 5000\n\
+             [shop]\nshop_id = \"s1\"\ntill_id = \"t1\"\nlanguage = \"en\"\n\
+             [psp]\nmake_payment_listen = \"127.0.0.1:0\"\n"
+        ),
+    )
+    .unwrap();
+    p
+}
+
+fn kasse(config: &Path, data: &Path) -> Command {
+    let mut c = Command::new(KASSE);
+    for k in [
+        "KASSE_CLIENT_ID",
+        "KASSE_CLIENT_SECRET",
+        "KASSE_SUBSCRIPTION_KEY",
+        "KASSE_MSN",
+        "KASSE_BASE_URL",
+        "KASSE_MAKE_PAYMENT_TOKEN",
+        "KASSE_KIOSK_PIN",
+    ] {
+        c.env_remove(k);
+    }
+    c.env("KASSE_LOG", "debug")
+        .arg("--config")
+        .arg(config)
+        .arg("--data-dir")
+        .arg(data)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    c
+}
+
+fn pay(config: &Path, data: &Path, amount: &str) -> Command {
+    let mut c = kasse(config, data);
+    c.args(["pay", "--amount", amount, "--phone", "+47 912 34 567"]);
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_at_random_moments_loses_nothing_and_leaks_no_secret() {
+    let kills_wanted = env_usize("KASSE_SOAK_KILLS", 10);
+    let sim = start_sim(SimConfig {
+        rate_limits: false,
+        auto_approve_after: Some(Duration::from_millis(300)),
+        tick_interval: Duration::from_millis(20),
+        ..SimConfig::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = write_config(dir.path(), &sim.base_url());
+    let mut captured: Vec<u8> = Vec::new();
+    let mut rng = rand::rng();
+    let (mut kills, mut runs, mut paid_runs) = (0usize, 0usize, 0usize);
+    let started = Instant::now();
+    while kills < kills_wanted {
+        runs += 1;
+        let amount = format!(
+            "{},{:02}",
+            rng.random_range(1..500),
+            rng.random_range(0..100)
+        );
+        let mut child = pay(&config, &data, &amount).spawn().unwrap();
+        let kill_after = Duration::from_millis(rng.random_range(0..2500));
+        let end = Instant::now() + kill_after;
+        let mut exited = None;
+        while Instant::now() < end {
+            if let Some(st) = child.try_wait().unwrap() {
+                exited = Some(st);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        if exited.is_none() {
+            // SIGKILL on Unix.
+            child.kill().unwrap();
+            kills += 1;
+        }
+        let out = child.wait_with_output().unwrap();
+        if exited.is_some_and(|s| s.success()) {
+            paid_runs += 1;
+        }
+        captured.extend_from_slice(&out.stdout);
+        captured.extend_from_slice(&out.stderr);
+    }
+    // Restart until the journal has nothing unfinished: one more sale (recovery runs first),
+    // then `kasse queue --drain` for the outbox.
+    let last = pay(&config, &data, "10,00").output().unwrap();
+    captured.extend_from_slice(&last.stdout);
+    captured.extend_from_slice(&last.stderr);
+    let last_out = String::from_utf8_lossy(&last.stdout).to_string();
+    assert!(
+        last.status.success(),
+        "a sale after {kills} kills did not pay: {last_out}"
+    );
+    let mut drained = false;
+    for _ in 0..3 {
+        let d = kasse(&config, &data)
+            .args(["queue", "--drain", "--max-wait", "30"])
+            .output()
+            .unwrap();
+        captured.extend_from_slice(&d.stdout);
+        captured.extend_from_slice(&d.stderr);
+        let unfinished = kasse::store::Store::open_in_dir(&data)
+            .unwrap()
+            .unfinished_payments()
+            .unwrap()
+            .len();
+        if d.status.success() && unfinished == 0 {
+            drained = true;
+            break;
+        }
+    }
+    assert!(
+        drained,
+        "the outbox or the journal did not settle after 3 restarts"
+    );
+
+    let ledger = sim.ledger();
+    let journal = journal(&data);
+    let (bad, t) = check_invariants(&ledger, &journal);
+    println!(
+        "crash soak: {runs} runs, {kills} SIGKILLs, {paid_runs} runs paid before their kill, \
+         {} sales ({} paid, {} failed clearly), {} payments at the simulator, \
+         {:.2} NOK captured, {:.1} s",
+        t.sales,
+        t.paid,
+        t.failed_clearly,
+        t.sim_payments,
+        t.captured_minor as f64 / 100.0,
+        started.elapsed().as_secs_f64()
+    );
+    assert!(bad.is_empty(), "invariants broken:\n{}", bad.join("\n"));
+    assert_eq!(t.paid + t.failed_clearly, t.sales);
+    assert!(t.paid > 0, "no sale was ever paid");
+
+    // Secrets: logs, the database (and WAL), and all captured output.
+    let secrets = secrets(&sim);
+    assert!(secrets.len() >= 3, "the simulator issued no token?");
+    let files = files_under(&data);
+    assert!(
+        files
+            .iter()
+            .any(|f| f.to_string_lossy().contains("kasse.log")),
+        "no log file written: {files:?}"
+    );
+    assert!(
+        files
+            .iter()
+            .any(|f| f.to_string_lossy().ends_with("kasse.sqlite3")),
+        "no database: {files:?}"
+    );
+    let hits = scan_for_secrets(&secrets, &files, &[("process output", &captured)]);
+    println!(
+        "secrets scan: {} secrets ({} access tokens) over {} files and {} bytes of output: {} hits",
+        secrets.len(),
+        secrets.len() - 2,
+        files.len(),
+        captured.len(),
+        hits.len()
+    );
+    assert!(
+        hits.is_empty(),
+        "secrets written down:\n{}",
+        hits.join("\n")
+    );
+}
