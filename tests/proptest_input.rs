@@ -461,8 +461,9 @@ fn check_decode<T: serde::de::DeserializeOwned>(
 
 fn epayment_map(r: &kasse::api::epayment::GetPaymentResponse) {
     let _ = kasse::engine::vipps::epayment_state(&r.state);
-    // Not `r.aggregate.refundable()` / `capturable()`: they overflow (panic in debug, wrap in
-    // release) on extreme values such as i64::MIN; no production path calls them today.
+    // Saturating on extreme values such as i64::MIN: never a panic.
+    let _ = r.aggregate.refundable();
+    let _ = r.aggregate.capturable();
 }
 
 fn ecom_map(d: &kasse::api::ecom::TransactionDetails) {

@@ -294,12 +294,18 @@ impl Aggregate {
         }
     }
     /// Authorized − cancelled − captured (what may still be captured).
+    /// Saturating: a nonsensical answer from the wire never panics or wraps.
     pub fn capturable(&self) -> i64 {
-        self.authorized_amount.value - self.cancelled_amount.value - self.captured_amount.value
+        self.authorized_amount
+            .value
+            .saturating_sub(self.cancelled_amount.value)
+            .saturating_sub(self.captured_amount.value)
     }
     /// Captured − refunded (what may still be refunded).
     pub fn refundable(&self) -> i64 {
-        self.captured_amount.value - self.refunded_amount.value
+        self.captured_amount
+            .value
+            .saturating_sub(self.refunded_amount.value)
     }
 }
 

@@ -281,7 +281,8 @@ impl StaffDb {
         }
         let hash = hash_pin(&pin, self.cost())?;
         let conn = self.lock()?;
-        let tx = conn.unchecked_transaction()?;
+        let tx =
+            rusqlite::Transaction::new_unchecked(&conn, rusqlite::TransactionBehavior::Immediate)?;
         let n: i64 = tx.query_row("SELECT count(*) + 1 FROM staff", [], |r| r.get(0))?;
         let id = format!("st{n:03}");
         tx.execute(
@@ -380,7 +381,8 @@ impl StaffDb {
             Err(_) => None,
         };
         let conn = self.lock()?;
-        let tx = conn.unchecked_transaction()?;
+        let tx =
+            rusqlite::Transaction::new_unchecked(&conn, rusqlite::TransactionBehavior::Immediate)?;
         let out = match matched {
             Some((id, name, role, _)) => {
                 tx.execute(

@@ -792,7 +792,8 @@ impl StaffDb {
             now,
         )?;
         let conn = self.lock()?;
-        let tx = conn.unchecked_transaction()?;
+        let tx =
+            rusqlite::Transaction::new_unchecked(&conn, rusqlite::TransactionBehavior::Immediate)?;
         let ctx = load_context(&tx, ctx_probe.sale_id)?;
         let plan = plan_refund(&ctx, &req.mode, now)?;
         let n: i64 = tx.query_row(

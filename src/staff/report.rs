@@ -413,7 +413,8 @@ impl StaffDb {
         self.authorize(session, Permission::ZReport, None, Some(&day), now)?;
         let (from, to) = day_bounds(date, offset);
         let conn = self.lock()?;
-        let tx = conn.unchecked_transaction()?;
+        let tx =
+            rusqlite::Transaction::new_unchecked(&conn, rusqlite::TransactionBehavior::Immediate)?;
         let existing: Option<i64> = tx
             .query_row(
                 "SELECT number FROM z_reports WHERE shop_id = ?1 AND till_id = ?2
