@@ -45,6 +45,9 @@ fn receipt_row(i: usize) -> NewOutbox {
             lines,
             receipt_number: format!("s1-t1-{i:06}"),
             pos_id: "s1-t1".into(),
+            tip_amount: 0,
+            other_tenders: Vec::new(),
+            barcode: true,
         },
     };
     NewOutbox {
