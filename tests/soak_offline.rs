@@ -59,6 +59,9 @@ fn receipt_row(i: usize) -> NewOutbox {
             }],
             receipt_number: format!("s1-t1-9{i:05}"),
             pos_id: "s1-t1".into(),
+            tip_amount: 0,
+            other_tenders: Vec::new(),
+            barcode: true,
         },
     };
     NewOutbox {
