@@ -82,6 +82,8 @@ fn typed_pin_is_masked_and_never_rendered_or_in_debug() {
     type_text(&mut app, MANAGER_PIN);
     let shown = screens(&app);
     assert!(!shown.contains(MANAGER_PIN), "PIN on screen:\n{shown}");
+    let typing = format!("{app:?}");
+    assert!(!typing.contains(MANAGER_PIN), "PIN in Debug while typing");
     assert!(shown.contains("••••"), "masked dots missing:\n{shown}");
     let cmds = press(&mut app, KeyCode::Enter);
     let (_, pin, permission) = verify(&cmds);

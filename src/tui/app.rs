@@ -174,8 +174,8 @@ pub struct Toast {
     pub until: OffsetDateTime,
 }
 
-/// The whole UI state.
-#[derive(Debug, Clone)]
+/// The whole UI state. `Debug` leaves out the input line while it holds a PIN.
+#[derive(Clone)]
 pub struct App {
     pub environment: EnvLabel,
     pub msn: String,
@@ -218,6 +218,45 @@ pub struct App {
     /// See [`RunContext::manager_pins`].
     pub manager_pins: bool,
     pub manager: ManagerGate,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let pin = matches!(self.prompt, Some(Prompt::KioskPin | Prompt::ManagerPin));
+        let input: &dyn std::fmt::Debug = if pin { &"[redacted]" } else { &self.input };
+        f.debug_struct("App")
+            .field("environment", &self.environment)
+            .field("msn", &self.msn)
+            .field("lang", &self.lang)
+            .field("kiosk", &self.kiosk)
+            .field("demo", &self.demo)
+            .field("screen", &self.screen)
+            .field("basket", &self.basket)
+            .field("selected", &self.selected)
+            .field("input", input)
+            .field("prompt", &self.prompt)
+            .field("pending", &self.pending)
+            .field("search", &self.search)
+            .field("parked", &self.parked)
+            .field("payment", &self.payment)
+            .field("pay_kind", &self.pay_kind)
+            .field("cancel_requested", &self.cancel_requested)
+            .field("network", &self.network)
+            .field("outbox_pending", &self.outbox_pending)
+            .field("outbox_dead", &self.outbox_dead)
+            .field("recovered", &self.recovered)
+            .field("toast", &self.toast)
+            .field("help", &self.help)
+            .field("now", &self.now)
+            .field("last_input", &self.last_input)
+            .field("result_at", &self.result_at)
+            .field("quitting", &self.quitting)
+            .field("pin_failures", &self.pin_failures)
+            .field("pin_locked_until", &self.pin_locked_until)
+            .field("manager_pins", &self.manager_pins)
+            .field("manager", &self.manager)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Wrong kiosk PIN attempts before a lockout.
