@@ -377,6 +377,72 @@ pub fn customer_of(api: ApiKind, input: &str) -> Result<CustomerId, Text> {
     }
 }
 
+/// The staff journal as the screen's commands see it: open, or why it could not be opened.
+pub type StaffAccess = Result<crate::staff::StaffDb, Text>;
+
+/// Open the staff side of the till's journal for the screen (blocking: call off the UI task).
+pub fn open_staff(config: &Config, data_dir: &Path) -> StaffAccess {
+    crate::staff::StaffDb::open(
+        &data_dir.join(crate::store::DB_FILE_NAME),
+        &config.shop.shop_id,
+        &config.shop.till_id,
+    )
+    .map_err(|e| {
+        let m = e.message();
+        Text::new(
+            format!("Kan ikke sjekke leder-PIN: {}", m.nb),
+            format!("Cannot check the manager PIN: {}", m.en),
+        )
+    })
+}
+
+/// Check a manager PIN on the blocking pool: log in, require the permission, journal the
+/// decision (who, what, when — never the PIN), log out. The answer for the screen.
+pub async fn verify_manager_pin(
+    staff: &StaffAccess,
+    request_id: u64,
+    pin: tui::ManagerPin,
+    permission: tui::ManagerPermission,
+    now: time::OffsetDateTime,
+) -> AppEvent {
+    let db = match staff {
+        Ok(db) => db,
+        Err(t) => {
+            return AppEvent::ManagerPin {
+                request_id,
+                ok: false,
+                reason: Some(t.clone()),
+            };
+        }
+    };
+    let permission = permission.staff();
+    let result = db
+        .run(move |db| {
+            let session = db.login(pin.expose(), now)?;
+            let decision = db.authorize(&session, permission, None, None, now);
+            if let Err(e) = db.logout(session, now) {
+                tracing::warn!(error = %e, "manager PIN check: logout not journaled");
+            }
+            decision
+        })
+        .await;
+    match result {
+        Ok(()) => AppEvent::ManagerPin {
+            request_id,
+            ok: true,
+            reason: None,
+        },
+        Err(e) => {
+            tracing::info!(permission = permission.code(), error = %e, "manager PIN refused");
+            AppEvent::ManagerPin {
+                request_id,
+                ok: false,
+                reason: Some(e.message()),
+            }
+        }
+    }
+}
+
 /// Carry out one screen command against the engine (never on the UI task).
 pub async fn execute(
     engine: &Engine,
@@ -384,9 +450,24 @@ pub async fn execute(
     sim_base: Option<&str>,
     http: &reqwest::Client,
     paper: Option<&Paper>,
+    staff: &StaffAccess,
     cmd: Command,
 ) -> Option<AppEvent> {
     match cmd {
+        Command::VerifyManagerPin {
+            request_id,
+            pin,
+            permission,
+        } => Some(
+            verify_manager_pin(
+                staff,
+                request_id,
+                pin,
+                permission,
+                time::OffsetDateTime::now_utc(),
+            )
+            .await,
+        ),
         Command::StartPayment { basket, method } => {
             let method = match method {
                 tui::PayMethod::Qr => PayMethod::Qr,
@@ -494,13 +575,42 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
         .map_err(|e| msg(format!("Tastaturoppsett: {e}"), format!("Key map: {e}")))?;
     let theme = tui::theme::Theme::load(cfg.ui.theme.as_deref())
         .map_err(|e| msg(format!("Fargetema: {e}"), format!("Theme: {e}")))?;
+    // Manager PINs: the staff journal, opened once, off the UI task.
+    let (staff_cfg, staff_dir) = (cfg.clone(), till.data_dir.clone());
+    let (staff, has_manager): (Arc<StaffAccess>, bool) = tokio::task::spawn_blocking(move || {
+        let staff = open_staff(&staff_cfg, &staff_dir);
+        let has_manager = match &staff {
+            Ok(db) => match db.needs_first_manager() {
+                Ok(needs) => !needs,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot read the staff list");
+                    false
+                }
+            },
+            Err(t) => {
+                tracing::error!(error = %t.en, "cannot open the staff journal");
+                false
+            }
+        };
+        (Arc::new(staff), has_manager)
+    })
+    .await
+    .map_err(|e| msg(format!("Databasefeil: {e}"), format!("Database error: {e}")))?;
+    // Manager-only actions ask for a PIN once a manager exists, or when the journal cannot be
+    // read (then the check fails with the reason rather than letting the action through).
+    let manager_pins = has_manager || staff.is_err();
     let kiosk = if cfg.ui.kiosk {
-        let pin = cfg.ui.kiosk_pin.clone().ok_or_else(|| {
-            msg(
-                "Kioskmodus trenger en PIN for å avslutte: sett ui.kiosk_pin eller KASSE_KIOSK_PIN.",
-                "Kiosk mode needs a PIN to quit: set ui.kiosk_pin or KASSE_KIOSK_PIN.",
-            )
-        })?;
+        // A manager's PIN unlocks kiosk mode; the kiosk PIN is the fallback until one exists.
+        let pin = match (cfg.ui.kiosk_pin.clone(), has_manager) {
+            (Some(pin), _) => pin,
+            (None, true) => secrecy::SecretString::from(String::new()),
+            (None, false) => {
+                return Err(msg(
+                    "Kioskmodus trenger en PIN for å avslutte: opprett en leder (kasse create-manager) eller sett ui.kiosk_pin / KASSE_KIOSK_PIN.",
+                    "Kiosk mode needs a PIN to quit: create a manager (kasse create-manager) or set ui.kiosk_pin / KASSE_KIOSK_PIN.",
+                ));
+            }
+        };
         Some(tui::KioskSettings {
             pin,
             return_after: std::time::Duration::from_secs(8),
@@ -530,6 +640,7 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
         clock: Arc::new(SystemClock),
         utc_offset: time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC),
         tick: std::time::Duration::from_millis(250),
+        manager_pins,
     };
 
     // Paper receipts: started here so a printer problem never stops the till from opening.
@@ -599,6 +710,7 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
             let ev_tx = ev_tx.clone();
             let sim_base = sim_base.clone();
             let paper = paper.clone();
+            let staff = staff.clone();
             tokio::spawn(async move {
                 if let Some(ev) = execute(
                     &engine,
@@ -606,6 +718,7 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
                     sim_base.as_deref(),
                     &http,
                     paper.as_ref(),
+                    &staff,
                     cmd,
                 )
                 .await

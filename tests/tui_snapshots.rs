@@ -431,3 +431,15 @@ mod styles {
         );
     }
 }
+
+#[test]
+fn manager_pin_prompt_for_price_override() {
+    let mut c = ctx(kasse::lang::Lang::En);
+    c.manager_pins = true;
+    let mut app = with_items(App::new(&c), &[KVIKK, COLA]);
+    press(&mut app, KeyCode::F(4));
+    type_text(&mut app, "975");
+    let small = render_to_string(&app, 80, 24);
+    assert!(!small.contains("975"), "typed PIN digits on screen");
+    snap_both("manager_pin_prompt_for_price_override", &app);
+}

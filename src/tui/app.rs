@@ -68,6 +68,10 @@ pub struct RunContext {
     pub utc_offset: UtcOffset,
     /// How often a `Tick` arrives (countdowns, clock, kiosk timers).
     pub tick: Duration,
+    /// A manager exists in the staff journal (or it could not be read): manager-only actions
+    /// ask for a manager PIN, and a manager PIN also unlocks kiosk mode. `false` until the
+    /// first manager is created: actions work as before, kiosk mode takes the kiosk PIN.
+    pub manager_pins: bool,
 }
 
 impl std::fmt::Debug for RunContext {
@@ -78,6 +82,7 @@ impl std::fmt::Debug for RunContext {
             .field("lang", &self.lang)
             .field("kiosk", &self.kiosk)
             .field("demo", &self.demo)
+            .field("manager_pins", &self.manager_pins)
             .finish_non_exhaustive()
     }
 }
@@ -104,6 +109,40 @@ pub enum Prompt {
     Discount,
     OpenPrice,
     KioskPin,
+    /// A manager's PIN for a manager-only action (masked; see [`App::manager`]).
+    ManagerPin,
+}
+
+/// A manager-only action waiting for a manager PIN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ManagerAction {
+    /// Then open the price prompt for this basket line.
+    PriceOverride { line: usize },
+    /// Then void this payment (the customer approved during an abort).
+    VoidAfterCancel { reference: String },
+    /// Then quit kiosk mode.
+    LeaveKiosk,
+}
+
+impl ManagerAction {
+    pub const fn permission(&self) -> crate::tui::msg::ManagerPermission {
+        use crate::tui::msg::ManagerPermission as P;
+        match self {
+            ManagerAction::PriceOverride { .. } => P::PriceOverride,
+            ManagerAction::VoidAfterCancel { .. } => P::VoidAfterAuthorization,
+            ManagerAction::LeaveKiosk => P::LeaveKiosk,
+        }
+    }
+}
+
+/// Manager PIN state: the action being asked for, and the request in flight.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ManagerGate {
+    /// The action whose PIN is being typed (with [`Prompt::ManagerPin`]).
+    pub asking: Option<ManagerAction>,
+    /// Sent to the staff journal, waiting for `AppEvent::ManagerPin` with this id.
+    pub waiting: Option<(u64, ManagerAction)>,
+    pub next_request_id: u64,
 }
 
 /// Product search results (indices into the catalog).
@@ -135,8 +174,8 @@ pub struct Toast {
     pub until: OffsetDateTime,
 }
 
-/// The whole UI state.
-#[derive(Debug, Clone)]
+/// The whole UI state. `Debug` leaves out the input line while it holds a PIN.
+#[derive(Clone)]
 pub struct App {
     pub environment: EnvLabel,
     pub msn: String,
@@ -176,6 +215,48 @@ pub struct App {
     /// Wrong kiosk PINs in a row; after [`PIN_TRIES`] the PIN prompt locks for [`PIN_LOCKOUT`].
     pub pin_failures: u32,
     pub pin_locked_until: Option<OffsetDateTime>,
+    /// See [`RunContext::manager_pins`].
+    pub manager_pins: bool,
+    pub manager: ManagerGate,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let pin = matches!(self.prompt, Some(Prompt::KioskPin | Prompt::ManagerPin));
+        let input: &dyn std::fmt::Debug = if pin { &"[redacted]" } else { &self.input };
+        f.debug_struct("App")
+            .field("environment", &self.environment)
+            .field("msn", &self.msn)
+            .field("lang", &self.lang)
+            .field("kiosk", &self.kiosk)
+            .field("demo", &self.demo)
+            .field("screen", &self.screen)
+            .field("basket", &self.basket)
+            .field("selected", &self.selected)
+            .field("input", input)
+            .field("prompt", &self.prompt)
+            .field("pending", &self.pending)
+            .field("search", &self.search)
+            .field("parked", &self.parked)
+            .field("payment", &self.payment)
+            .field("pay_kind", &self.pay_kind)
+            .field("cancel_requested", &self.cancel_requested)
+            .field("network", &self.network)
+            .field("outbox_pending", &self.outbox_pending)
+            .field("outbox_dead", &self.outbox_dead)
+            .field("recovered", &self.recovered)
+            .field("toast", &self.toast)
+            .field("help", &self.help)
+            .field("now", &self.now)
+            .field("last_input", &self.last_input)
+            .field("result_at", &self.result_at)
+            .field("quitting", &self.quitting)
+            .field("pin_failures", &self.pin_failures)
+            .field("pin_locked_until", &self.pin_locked_until)
+            .field("manager_pins", &self.manager_pins)
+            .field("manager", &self.manager)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Wrong kiosk PIN attempts before a lockout.
@@ -219,6 +300,8 @@ impl App {
             quitting: false,
             pin_failures: 0,
             pin_locked_until: None,
+            manager_pins: ctx.manager_pins,
+            manager: ManagerGate::default(),
         }
     }
 

@@ -29,6 +29,7 @@
 //!     clock: Arc::new(kasse::clock::SystemClock),
 //!     utc_offset: time::UtcOffset::UTC, // main: current_local_offset() before the runtime
 //!     tick: std::time::Duration::from_millis(250),
+//!     manager_pins: false, // true once a manager exists in the staff journal
 //! };
 //! let (cmd_tx, mut cmd_rx) = tokio::sync::mpsc::unbounded_channel::<Command>();
 //! let (ev_tx, ev_rx) = tokio::sync::mpsc::unbounded_channel::<AppEvent>();
@@ -61,8 +62,8 @@ pub mod view;
 
 pub use app::{App, EnvLabel, KioskSettings, RunContext};
 pub use msg::{
-    AppEvent, Command, Msg, NetworkState, PayMethod, PaymentStatusView, PaymentView, RecoveredSale,
-    SimCustomerAction,
+    AppEvent, Command, ManagerPermission, ManagerPin, Msg, NetworkState, PayMethod,
+    PaymentStatusView, PaymentView, RecoveredSale, SimCustomerAction,
 };
 pub use shell::{TuiError, run};
 pub use update::update;

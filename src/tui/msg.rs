@@ -8,6 +8,7 @@ use crate::domain::money::{Currency, Money};
 use crate::domain::payment::{Payment, Phase};
 use crate::lang::Text;
 use ratatui::crossterm::event::KeyEvent;
+use secrecy::{ExposeSecret, SecretString};
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -47,8 +48,73 @@ pub enum Command {
     },
     /// Print the paper receipt of this paid sale again, marked COPY.
     ReprintReceipt { reference: String },
+    /// Check a typed manager PIN against the staff journal (login + permission + journal
+    /// entry), off the UI task. The answer comes back as [`AppEvent::ManagerPin`].
+    VerifyManagerPin {
+        request_id: u64,
+        pin: ManagerPin,
+        permission: ManagerPermission,
+    },
     /// Leave the app (the shell restores the terminal).
     Quit,
+}
+
+/// A PIN typed at the till. Never shown: `Debug` is redacted, equality is constant time.
+#[derive(Clone)]
+pub struct ManagerPin(SecretString);
+
+impl ManagerPin {
+    pub fn new(pin: impl Into<String>) -> ManagerPin {
+        ManagerPin(SecretString::from(pin.into()))
+    }
+
+    /// The PIN, for the staff module's login only.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl std::fmt::Debug for ManagerPin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ManagerPin([redacted])")
+    }
+}
+
+impl PartialEq for ManagerPin {
+    fn eq(&self, other: &ManagerPin) -> bool {
+        ct_eq(self.expose().as_bytes(), other.expose().as_bytes())
+    }
+}
+
+impl Eq for ManagerPin {}
+
+/// Compare without stopping at the first difference (the length is not secret: 4–8 digits).
+pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Manager-only actions the cashier's screen asks for (mirrors
+/// [`crate::staff::Permission`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManagerPermission {
+    PriceOverride,
+    VoidAfterAuthorization,
+    LeaveKiosk,
+}
+
+impl ManagerPermission {
+    pub const fn staff(self) -> crate::staff::Permission {
+        match self {
+            ManagerPermission::PriceOverride => crate::staff::Permission::PriceOverride,
+            ManagerPermission::VoidAfterAuthorization => {
+                crate::staff::Permission::VoidAfterAuthorization
+            }
+            ManagerPermission::LeaveKiosk => crate::staff::Permission::LeaveKiosk,
+        }
+    }
 }
 
 /// Network reachability of Vipps as the engine sees it.
@@ -180,10 +246,20 @@ pub struct RecoveredSale {
 pub enum AppEvent {
     Payment(PaymentView),
     Network(NetworkState),
-    Outbox { pending: usize, dead: usize },
+    Outbox {
+        pending: usize,
+        dead: usize,
+    },
     Recovered(Vec<RecoveredSale>),
     Error(Text),
     Tick(OffsetDateTime),
+    /// The answer to [`Command::VerifyManagerPin`]: `reason` says why not (wrong PIN, locked
+    /// out, not a manager) in both languages.
+    ManagerPin {
+        request_id: u64,
+        ok: bool,
+        reason: Option<Text>,
+    },
 }
 
 /// Everything `update` reacts to.

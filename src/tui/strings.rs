@@ -53,6 +53,10 @@ strings! {
     prompt_discount => "Rabatt (f.eks. 10% eller 5,00)", "Discount (e.g. 10% or 5,00)";
     prompt_open_price => "Åpen pris i kr, evt. /mva-sats (49,90/15)", "Open price in kr, optionally /VAT rate (49,90/15)";
     prompt_pin => "Personal-PIN for å avslutte", "Staff PIN to quit";
+    prompt_manager_price => "Leder-PIN for å endre pris", "Manager PIN to change the price";
+    prompt_manager_void => "Leder-PIN for å annullere", "Manager PIN to void";
+    prompt_manager_kiosk => "Leder-PIN for å avslutte", "Manager PIN to quit";
+    manager_pin_hint => "PIN-en vises ikke. Enter: bekreft · Esc: avbryt", "The PIN is not shown. Enter: confirm · Esc: cancel";
     search_title => "Søketreff", "Search results";
     search_none => "Ingen treff", "No matches";
     open_price_name => "Diverse (åpen pris)", "Miscellaneous (open price)";
@@ -98,6 +102,8 @@ strings! {
     err_empty_basket => "Kurven er tom", "The basket is empty";
     err_kiosk_staff => "Ikke tilgjengelig i selvbetjening – tilkall personalet", "Not available in self-service – call staff";
     err_wrong_pin => "Feil PIN", "Wrong PIN";
+    err_void_too_late => "Betalingen venter ikke lenger på et valg – ingenting annullert", "The payment is no longer waiting for a decision – nothing voided";
+    info_checking_pin => "Sjekker PIN …", "Checking PIN …";
     err_pin_locked => "For mange feil PIN – vent ett minutt", "Too many wrong PINs – wait a minute";
     err_offline_pay => "Vipps kan ikke nås nå. Prøv igjen når nettet er tilbake.", "Vipps cannot be reached. Try again when the network is back.";
     err_negative_total => "Totalen er null eller negativ: en retur betales tilbake som refusjon, ikke som ny betaling.", "The total is zero or negative: a return is paid back as a refund, not as a new payment.";

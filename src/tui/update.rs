@@ -5,11 +5,11 @@ use crate::domain::basket::{OrderLine, Quantity, QuantityUnit};
 use crate::domain::money::Money;
 use crate::domain::vat::VatRate;
 use crate::lang::Text;
-use crate::tui::app::{App, PayKind, Prompt, Screen, Search, Toast, ToastKind};
+use crate::tui::app::{App, ManagerAction, PayKind, Prompt, Screen, Search, Toast, ToastKind};
 use crate::tui::catalog::{Product, parse_price};
 use crate::tui::keymap::{Action, Mode};
 use crate::tui::msg::{
-    AppEvent, Command, NetworkState, PayMethod, PaymentStatusView, SimCustomerAction,
+    AppEvent, Command, ManagerPin, NetworkState, PayMethod, PaymentStatusView, SimCustomerAction,
 };
 use crate::tui::strings::{self, S};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -219,6 +219,10 @@ fn sale_action(app: &mut App, action: Action) -> Vec<Command> {
                 (Some(i), n) => Some((i + 1).min(n - 1)),
             };
         }
+        Action::Price if app.manager_pins => match app.selected {
+            Some(line) => ask_manager(app, ManagerAction::PriceOverride { line }),
+            None => fixed(app, S::err_no_line),
+        },
         Action::Quantity | Action::Price | Action::Discount => {
             if app.selected.is_some() {
                 app.input.reset();
@@ -470,6 +474,7 @@ fn prompt_action(app: &mut App, action: Action) -> Vec<Command> {
         Action::Cancel => {
             app.prompt = None;
             app.pending = None;
+            app.manager.asking = None;
             app.input.reset();
             Vec::new()
         }
@@ -480,6 +485,7 @@ fn prompt_action(app: &mut App, action: Action) -> Vec<Command> {
             let value = app.input.value().trim().to_string();
             let outcome = match prompt {
                 Prompt::KioskPin => return check_pin(app, &value),
+                Prompt::ManagerPin => return send_manager_pin(app, value),
                 Prompt::Quantity => set_quantity(app, &value),
                 Prompt::Weight => add_weighed(app, &value),
                 Prompt::Price => set_price(app, &value),
@@ -506,12 +512,17 @@ fn check_pin(app: &mut App, value: &str) -> Vec<Command> {
         fixed(app, S::err_pin_locked);
         return Vec::new();
     }
-    let ok = app
-        .kiosk
-        .as_ref()
-        .is_some_and(|k| !k.pin.expose_secret().is_empty() && k.pin.expose_secret() == value);
+    let ok = app.kiosk.as_ref().is_some_and(|k| {
+        !k.pin.expose_secret().is_empty()
+            && crate::tui::msg::ct_eq(k.pin.expose_secret().as_bytes(), value.as_bytes())
+    });
     app.input.reset();
     app.prompt = None;
+    if !ok && app.manager_pins && !value.is_empty() {
+        // Not the kiosk PIN: a manager's PIN also unlocks; the staff journal decides.
+        app.manager.asking = Some(ManagerAction::LeaveKiosk);
+        return send_manager_pin(app, value.to_string());
+    }
     if ok {
         app.pin_failures = 0;
         app.pin_locked_until = None;
@@ -527,6 +538,102 @@ fn check_pin(app: &mut App, value: &str) -> Vec<Command> {
             fixed(app, S::err_wrong_pin);
         }
         Vec::new()
+    }
+}
+
+/// Ask for a manager PIN before `action` (masked prompt on any screen).
+fn ask_manager(app: &mut App, action: ManagerAction) {
+    app.input.reset();
+    app.search = None;
+    app.manager.asking = Some(action);
+    app.prompt = Some(Prompt::ManagerPin);
+}
+
+/// Hand the typed PIN to the shell for checking; the screen keeps running meanwhile.
+fn send_manager_pin(app: &mut App, pin: String) -> Vec<Command> {
+    app.input.reset();
+    app.prompt = None;
+    let Some(action) = app.manager.asking.take() else {
+        return Vec::new();
+    };
+    if pin.is_empty() {
+        fixed(app, S::err_wrong_pin);
+        return Vec::new();
+    }
+    app.manager.next_request_id = app.manager.next_request_id.wrapping_add(1);
+    let request_id = app.manager.next_request_id;
+    let permission = action.permission();
+    app.manager.waiting = Some((request_id, action));
+    info(app, S::info_checking_pin);
+    vec![Command::VerifyManagerPin {
+        request_id,
+        pin: ManagerPin::new(pin),
+        permission,
+    }]
+}
+
+/// The staff journal answered a manager PIN check.
+fn on_manager_pin(app: &mut App, request_id: u64, ok: bool, reason: Option<Text>) -> Vec<Command> {
+    let Some((id, action)) = app.manager.waiting.take() else {
+        return Vec::new();
+    };
+    if id != request_id {
+        // An answer to an older request: keep waiting for the current one.
+        app.manager.waiting = Some((id, action));
+        return Vec::new();
+    }
+    if app
+        .toast
+        .as_ref()
+        .is_some_and(|t| t.kind == ToastKind::Info)
+    {
+        app.toast = None;
+    }
+    if !ok {
+        if action == ManagerAction::LeaveKiosk {
+            // The kiosk PIN's own lockout still counts tries typed at this prompt.
+            app.pin_failures += 1;
+            if app.pin_failures >= crate::tui::app::PIN_TRIES {
+                app.pin_failures = 0;
+                app.pin_locked_until = Some(app.now + crate::tui::app::PIN_LOCKOUT);
+            }
+        }
+        match reason {
+            Some(t) => error(app, t),
+            None => fixed(app, S::err_wrong_pin),
+        }
+        return Vec::new();
+    }
+    match action {
+        ManagerAction::PriceOverride { line } => {
+            if app.screen == Screen::Sale && app.basket.line(line).is_some() {
+                app.selected = Some(line);
+                app.input.reset();
+                app.search = None;
+                app.prompt = Some(Prompt::Price);
+            } else {
+                fixed(app, S::err_no_line);
+            }
+            Vec::new()
+        }
+        ManagerAction::VoidAfterCancel { reference } => {
+            let still_deciding = app.screen == Screen::Paying
+                && app.payment.as_ref().is_some_and(|p| {
+                    p.reference == reference && p.status == PaymentStatusView::AuthorizedAfterCancel
+                });
+            if still_deciding {
+                vec![Command::VoidAfterCancel { reference }]
+            } else {
+                fixed(app, S::err_void_too_late);
+                Vec::new()
+            }
+        }
+        ManagerAction::LeaveKiosk => {
+            app.pin_failures = 0;
+            app.pin_locked_until = None;
+            app.quitting = true;
+            vec![Command::Quit]
+        }
     }
 }
 
@@ -745,7 +852,12 @@ fn waiting_action(app: &mut App, action: Action) -> Vec<Command> {
             vec![Command::CompleteAfterCancel { reference }]
         }
         (Action::VoidSale, Some(reference)) if app.mode() == Mode::Decide => {
-            vec![Command::VoidAfterCancel { reference }]
+            if app.manager_pins {
+                ask_manager(app, ManagerAction::VoidAfterCancel { reference });
+                Vec::new()
+            } else {
+                vec![Command::VoidAfterCancel { reference }]
+            }
         }
         _ => Vec::new(),
     }
@@ -822,6 +934,11 @@ fn on_event(app: &mut App, ev: AppEvent) -> Vec<Command> {
             Vec::new()
         }
         AppEvent::Payment(view) => on_payment(app, view),
+        AppEvent::ManagerPin {
+            request_id,
+            ok,
+            reason,
+        } => on_manager_pin(app, request_id, ok, reason),
     }
 }
 

@@ -4,7 +4,9 @@
 use crate::domain::basket::{Basket, BasketTotals};
 use crate::domain::money::Money;
 use crate::lang::Lang;
-use crate::tui::app::{App, MIN_HEIGHT, MIN_WIDTH, PayKind, Prompt, Screen, ToastKind};
+use crate::tui::app::{
+    App, MIN_HEIGHT, MIN_WIDTH, ManagerAction, PayKind, Prompt, Screen, ToastKind,
+};
 use crate::tui::keymap::{Action, Mode};
 use crate::tui::msg::{NetworkState, PaymentStatusView, PaymentView};
 use crate::tui::qr::{QrMatrix, QrWidget};
@@ -94,6 +96,9 @@ pub fn render(app: &App, frame: &mut Frame) {
     }
     if !app.recovered.is_empty() {
         render_recovered(app, frame, main);
+    }
+    if app.prompt == Some(Prompt::ManagerPin) {
+        render_manager_pin(app, frame, main);
     }
     if app.help {
         render_help(app, frame, main);
@@ -435,6 +440,7 @@ fn render_sale(app: &App, frame: &mut Frame, area: Rect) {
         Some(Prompt::Discount) => S::prompt_discount(app.lang),
         Some(Prompt::OpenPrice) => S::prompt_open_price(app.lang),
         Some(Prompt::KioskPin) => S::prompt_pin(app.lang),
+        Some(Prompt::ManagerPin) => manager_prompt_label(app),
         None => S::input_scan(app.lang),
     };
     render_input(
@@ -442,7 +448,7 @@ fn render_sale(app: &App, frame: &mut Frame, area: Rect) {
         frame,
         input,
         label,
-        app.prompt == Some(Prompt::KioskPin),
+        matches!(app.prompt, Some(Prompt::KioskPin | Prompt::ManagerPin)),
     );
 }
 
@@ -875,6 +881,33 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
         w,
         h,
     )
+}
+
+fn manager_prompt_label(app: &App) -> &'static str {
+    match &app.manager.asking {
+        Some(ManagerAction::PriceOverride { .. }) => S::prompt_manager_price(app.lang),
+        Some(ManagerAction::VoidAfterCancel { .. }) => S::prompt_manager_void(app.lang),
+        Some(ManagerAction::LeaveKiosk) | None => S::prompt_manager_kiosk(app.lang),
+    }
+}
+
+/// The manager PIN prompt: a box over whatever screen asked for it; the PIN is masked.
+fn render_manager_pin(app: &App, frame: &mut Frame, area: Rect) {
+    let rect = centered(area, area.width.saturating_sub(8).min(56), 6);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(format!(" {} ", manager_prompt_label(app)))
+        .title_style(app.theme.title);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [input, hint] =
+        Layout::vertical([Constraint::Length(3), Constraint::Length(1)]).areas(inner);
+    render_input(app, frame, input, "PIN", true);
+    frame.render_widget(
+        Paragraph::new(S::manager_pin_hint(app.lang)).style(app.theme.muted),
+        hint,
+    );
 }
 
 fn render_help(app: &App, frame: &mut Frame, area: Rect) {

@@ -25,6 +25,7 @@ pub const BILLETT: &str = "7038010001109"; // Ruter enkeltbillett, kr 44,00, 12 
 pub const LADER: &str = "7038010001130"; // Ladekabel, kr 149,00, 25 %
 pub const QR_URL: &str = "https://qr.vipps.no/28/2/01/031/4791234567?v=1&token=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJK";
 pub const PIN: &str = "2468";
+pub const MANAGER_PIN: &str = "9753";
 
 pub fn ctx(lang: Lang) -> RunContext {
     RunContext {
@@ -40,6 +41,7 @@ pub fn ctx(lang: Lang) -> RunContext {
         clock: Arc::new(ManualClock::fixed()),
         utc_offset: time::UtcOffset::from_hms(1, 0, 0).unwrap(),
         tick: Duration::from_millis(250),
+        manager_pins: false,
     }
 }
 
@@ -53,6 +55,25 @@ pub fn app_en() -> App {
 
 pub fn kiosk_app() -> App {
     let mut c = ctx(Lang::Nb);
+    c.kiosk = Some(KioskSettings {
+        pin: PIN.to_string().into(),
+        return_after: Duration::from_secs(10),
+        idle_reset: Duration::from_secs(120),
+    });
+    App::new(&c)
+}
+
+/// A till where a manager exists: manager-only actions ask for a manager PIN.
+pub fn managed_app() -> App {
+    let mut c = ctx(Lang::En);
+    c.manager_pins = true;
+    App::new(&c)
+}
+
+/// Kiosk mode with a kiosk PIN and a manager in the staff journal.
+pub fn managed_kiosk_app() -> App {
+    let mut c = ctx(Lang::En);
+    c.manager_pins = true;
     c.kiosk = Some(KioskSettings {
         pin: PIN.to_string().into(),
         return_after: Duration::from_secs(10),
@@ -206,6 +227,18 @@ impl FakeEngine {
             }
             // Printing is the shell's job; the fake engine only logs the command.
             Command::ReprintReceipt { .. } => Vec::new(),
+            // The staff journal's answer, faked: only MANAGER_PIN is a manager.
+            Command::VerifyManagerPin {
+                request_id, pin, ..
+            } => {
+                let ok = pin == kasse::tui::ManagerPin::new(MANAGER_PIN);
+                vec![AppEvent::ManagerPin {
+                    request_id,
+                    ok,
+                    reason: (!ok)
+                        .then(|| kasse::lang::Text::new("PIN: feil PIN.", "PIN: wrong PIN.")),
+                }]
+            }
             Command::Quit => Vec::new(),
         }
     }
