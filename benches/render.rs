@@ -39,6 +39,7 @@ fn app_with_basket(lines: usize) -> App {
         clock: Arc::new(ManualClock::fixed()),
         utc_offset: time::UtcOffset::UTC,
         tick: Duration::from_millis(250),
+        manager_pins: false,
     };
     let mut app = App::new(&ctx);
     let rates = [

@@ -708,12 +708,8 @@ impl Config {
             return Err(invalid("ui.kiosk_pin", "[redacted]", "4–12 digits"));
         }
         let kiosk = u.kiosk.unwrap_or(false);
-        if kiosk && kiosk_pin.is_none() {
-            return Err(ConfigError::Missing {
-                key: "ui.kiosk_pin".to_owned(),
-                hint: format!("kiosk = true needs a PIN to leave kiosk mode; set {ENV_KIOSK_PIN}"),
-            });
-        }
+        // kiosk = true without a kiosk PIN is fine once a manager exists (a manager PIN then
+        // leaves kiosk mode); the screen refuses to start when neither exists.
         let ui = UiConfig {
             language: u.language.unwrap_or(shop.language),
             kiosk,

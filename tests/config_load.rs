@@ -111,7 +111,6 @@ fn bad_and_unknown_keys_are_quoted() {
         ("[shop]\nlanguage = \"sv\"\n", "language"),
         ("[shop]\nshop_id = \"shop 1\"\n", "shop.shop_id"),
         ("[receipt]\ncategory = \"RECIEPT\"\n", "receipt.category"),
-        ("[ui]\nkiosk = true\n", "ui.kiosk_pin"),
         (
             "[psp]\nmake_payment_listen = \"nowhere\"\n",
             "psp.make_payment_listen",
