@@ -147,6 +147,20 @@ async fn approve_calls_make_payment_and_ok_reserves() {
         ("CAPTURED".to_string(), true)
     );
     assert_eq!(s.ledger().await.payment("psp-tx-1").unwrap().captured, 1000);
+
+    // The same report again (its answer was lost): a retry, not a second capture.
+    let r = s
+        .post("/psp/v3/psppayments/updatestatus")
+        .header("PSP-ID", "psp-guid")
+        .json(&json!({"transactions": [{"pspTransactionId": "psp-tx-1", "status": "CAPTURED", "amount": 1000, "currency": "NOK", "operationStatus": "SUCCESS"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let p = s.ledger().await;
+    let p = p.payment("psp-tx-1").unwrap();
+    assert_eq!(p.captured, 1000);
+    assert_eq!(p.count("CAPTURED"), 1, "{p:?}");
 }
 
 #[tokio::test]

@@ -304,8 +304,20 @@ pub async fn update_status(
     for (id, status, amount, success) in parsed {
         let Some(i) = g.find_psp(&id) else { continue };
         let p = &mut g.payments[i];
+        // A PSP resends its report when the answer was lost; the report carries no key, so a
+        // report identical to the last one for this transaction counts as that retry and is
+        // not applied twice. (Two genuine partial operations of the same amount in a row
+        // would be merged: a limitation of the simulator, not of Vipps.)
+        let repeat = p.psp.as_ref().is_some_and(|info| {
+            info.updates
+                .last()
+                .is_some_and(|(s, a, ok, _)| *s == status && *a == amount && *ok == success)
+        });
         if let Some(info) = p.psp.as_mut() {
             info.updates.push((status.clone(), amount, success, now));
+        }
+        if repeat {
+            continue;
         }
         let kind = match status.as_str() {
             "CAPTURED" => OpKind::Capture,
