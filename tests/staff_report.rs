@@ -567,3 +567,83 @@ async fn headless_report_refusals_and_text() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Z REPORT no. 1"), "{out}");
 }
+
+/// A cash-only sale (no payment row) counts in the X report: sales, tender `cash`, VAT rates.
+#[tokio::test]
+async fn cash_sale_counts_in_the_x_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open_in_dir(dir.path()).unwrap();
+    sale(
+        &mut s,
+        T0,
+        vec![line("Kaffe", 2500, 4990, 1000)],
+        SaleStatus::Paid,
+        false,
+        Api::Epayment,
+    );
+    let lines = vec![line("Bolle", 1500, 3500, 2000), line("Avis", 0, 4000, 1000)];
+    let gross: i64 = lines.iter().map(|l| l.gross).sum();
+    let vat: i64 = lines.iter().map(|l| l.vat).sum();
+    let cash = s
+        .record_cash_sale(
+            &NewSale {
+                shop_id: "s1".into(),
+                till_id: "t1".into(),
+                staff_id: None,
+                currency: "NOK".into(),
+                gross_total: gross,
+                vat_total: vat,
+                net_total: gross - vat,
+                training: false,
+                tender: "cash".into(),
+                description: None,
+                lines,
+                payment: NewPayment {
+                    api: Api::Epayment,
+                    msn: "123456".into(),
+                    flow: Flow::Push,
+                    customer_phone: None,
+                },
+                created_at: T0 + time::Duration::minutes(5),
+            },
+            10_000,
+        )
+        .unwrap();
+    assert_eq!(cash.change, 10_000 - 7_500);
+    let rec = s.sale(cash.sale_id).unwrap().unwrap();
+    assert_eq!(rec.sale.status, SaleStatus::Paid);
+    assert_eq!(rec.sale.tender, "cash");
+    assert!(rec.payments.is_empty());
+    drop(s);
+    let db = StaffDb::open(&dir.path().join(DB_FILE_NAME), "s1", "t1")
+        .unwrap()
+        .with_hash_cost(HashCost::Fast);
+    let manager = db.create_first_manager("Mona", "1357", T0).unwrap();
+    let x = db
+        .x_report(
+            Some(&manager),
+            date!(2026 - 11 - 21),
+            UtcOffset::UTC,
+            None,
+            T0 + time::Duration::hours(1),
+        )
+        .unwrap();
+    assert_eq!(x.sections.len(), 1);
+    let n = &x.sections[0];
+    assert_eq!((n.sales.count, n.sales.gross), (2, 4_990 + 7_500));
+    let tender = |t: &str| {
+        n.tenders
+            .iter()
+            .find(|x| x.tender == t)
+            .map(|x| (x.count, x.gross))
+    };
+    assert_eq!(tender("cash"), Some((1, 7_500)));
+    assert_eq!(tender("vipps"), Some((1, 4_990)));
+    assert_eq!(
+        n.vat_rates.iter().map(|v| v.gross).sum::<i64>(),
+        n.sales.gross
+    );
+    assert_eq!(n.vat_rates.iter().map(|v| v.vat).sum::<i64>(), n.sales.vat);
+    let text = render(&x, Format::Text, Lang::En);
+    assert!(text.contains("cash"), "{text}");
+}

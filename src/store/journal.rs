@@ -86,10 +86,15 @@ fn phone_last_digits(phone: Option<&str>) -> Option<String> {
 }
 
 fn validate_sale(s: &NewSale) -> Result<(), StoreError> {
+    check_payment(&s.payment)?;
+    validate_sale_body(s)
+}
+
+/// Everything of [`validate_sale`] except the Vipps payment attempt.
+fn validate_sale_body(s: &NewSale) -> Result<(), StoreError> {
     check_code("shop_id", &s.shop_id)?;
     check_code("till_id", &s.till_id)?;
     check_currency(&s.currency)?;
-    check_payment(&s.payment)?;
     if s.tender.trim().is_empty() {
         return Err(invalid("tender", &s.tender, "must not be empty"));
     }
@@ -360,6 +365,100 @@ pub(crate) fn begin_sale(
     })
 }
 
+/// A cash-only sale: sale (status paid, tender `cash`), lines, a new receipt number and the
+/// journal entry with the cash handed over and the change due, in one transaction. No payment
+/// row (no Vipps call). `sale.payment` and `sale.tender` are ignored.
+pub(crate) fn record_cash_sale(
+    conn: &Connection,
+    s: &NewSale,
+    cash_given: i64,
+) -> Result<CashSaleIds, StoreError> {
+    validate_sale_body(s)?;
+    if cash_given < s.gross_total {
+        return Err(invalid(
+            "cash given",
+            cash_given,
+            "must be at least the sale total for a cash sale",
+        ));
+    }
+    let change = cash_given - s.gross_total;
+    let sequence = next_counter(conn, &s.shop_id, &s.till_id, SALE_COUNTER)?;
+    let receipt_number = make_receipt_number(&s.shop_id, &s.till_id, sequence);
+    conn.execute(
+        "INSERT INTO sales (created_at, updated_at, shop_id, till_id, sequence, receipt_number,
+             staff_id, currency, gross_total, vat_total, net_total, status, training, tender,
+             description)
+         VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        params![
+            Ts(s.created_at),
+            s.shop_id,
+            s.till_id,
+            sequence,
+            receipt_number,
+            s.staff_id,
+            s.currency,
+            s.gross_total,
+            s.vat_total,
+            s.net_total,
+            SaleStatus::Paid,
+            s.training,
+            CASH_TENDER,
+            s.description,
+        ],
+    )
+    .map_err(|e| map_unique(e, "receipt number", &receipt_number))?;
+    let sale_id = conn.last_insert_rowid();
+    {
+        let mut stmt = conn.prepare_cached(
+            "INSERT INTO sale_lines (sale_id, line_no, product_id, name, quantity, quantity_milli,
+                 unit, unit_price, discount, vat_rate, gross, net, vat, is_return)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        )?;
+        for (i, l) in s.lines.iter().enumerate() {
+            let line_no = i64::try_from(i + 1).unwrap_or(i64::MAX);
+            stmt.execute(params![
+                sale_id,
+                line_no,
+                l.product_id,
+                l.name,
+                l.quantity,
+                l.quantity_milli,
+                l.unit,
+                l.unit_price,
+                l.discount,
+                l.vat_rate,
+                l.gross,
+                l.net,
+                l.vat,
+                l.is_return,
+            ])?;
+        }
+    }
+    record_operation(
+        conn,
+        &NewOperation {
+            sale_id: Some(sale_id),
+            staff_id: s.staff_id.clone(),
+            detail: Some(format!(
+                "receipt {receipt_number}, {} lines, total {} {}, cash given {cash_given}, \
+                 change {change}{}",
+                s.lines.len(),
+                s.gross_total,
+                s.currency,
+                if s.training { ", training" } else { "" }
+            )),
+            ..NewOperation::new("cash_sale", OpOutcome::Ok, s.created_at)
+        },
+    )?;
+    Ok(CashSaleIds {
+        sale_id,
+        sequence,
+        receipt_number,
+        cash_given,
+        change,
+    })
+}
+
 pub(crate) fn new_attempt(
     conn: &Connection,
     ids: &dyn IdGen,
@@ -613,6 +712,17 @@ impl Store {
     /// network request. On any error nothing is written.
     pub fn begin_sale(&mut self, sale: &NewSale) -> Result<SaleIds, StoreError> {
         self.transaction(|tx| begin_sale(tx.tx, tx.ids, sale))
+    }
+
+    /// A cash-only sale, journaled as paid with tender `cash` (no payment row, no network
+    /// call) in one transaction with its receipt number. `sale.payment` and `sale.tender` are
+    /// ignored. Refused when `cash_given` is below the total.
+    pub fn record_cash_sale(
+        &mut self,
+        sale: &NewSale,
+        cash_given: i64,
+    ) -> Result<CashSaleIds, StoreError> {
+        self.transaction(|tx| record_cash_sale(tx.tx, sale, cash_given))
     }
 
     /// A new payment attempt (new reference, attempt + 1, new keys) for the same basket.

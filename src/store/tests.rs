@@ -254,3 +254,47 @@ fn the_journal_is_marked_as_kasse() {
     let store = Store::open_in_memory().unwrap();
     assert_eq!(store.meta_get("app").unwrap().as_deref(), Some("kasse"));
 }
+
+#[test]
+fn cash_sale_is_paid_with_tender_cash_and_no_payment_row() {
+    let mut store = Store::open_in_memory().unwrap();
+    let ids = store
+        .record_cash_sale(&sale("s1", "111111"), 20000)
+        .unwrap();
+    assert_eq!(ids.change, 7500);
+    assert_eq!(ids.cash_given, 20000);
+    assert_eq!(ids.sequence, 1);
+    let rec = store.sale(ids.sale_id).unwrap().unwrap();
+    assert_eq!(rec.sale.status, SaleStatus::Paid);
+    assert_eq!(rec.sale.tender, CASH_TENDER);
+    assert_eq!(rec.sale.receipt_number, ids.receipt_number);
+    assert_eq!(rec.lines.len(), 1);
+    assert!(rec.payments.is_empty());
+    assert_eq!(count(&store, "payments"), 0);
+    let detail: String = store
+        .conn
+        .query_row(
+            "SELECT detail FROM operations WHERE kind = 'cash_sale' AND sale_id = ?1",
+            [ids.sale_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        detail.contains("cash given 20000") && detail.contains("change 7500"),
+        "{detail}"
+    );
+    // The next Vipps sale gets the next sequence number.
+    let next = store.begin_sale(&sale("s1", "111111")).unwrap();
+    assert_eq!(next.sequence, 2);
+}
+
+#[test]
+fn cash_sale_below_total_writes_nothing() {
+    let mut store = Store::open_in_memory().unwrap();
+    let err = store
+        .record_cash_sale(&sale("s1", "111111"), 12499)
+        .unwrap_err();
+    assert!(err.to_string().contains("cash given"), "{err}");
+    assert_eq!(count(&store, "sales"), 0);
+    assert_eq!(count(&store, "operations"), 0);
+}

@@ -184,6 +184,21 @@ pub struct NewSale {
     pub created_at: OffsetDateTime,
 }
 
+/// The tender code of cash (`sales.tender`).
+pub const CASH_TENDER: &str = "cash";
+
+/// What `record_cash_sale` wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CashSaleIds {
+    pub sale_id: i64,
+    pub sequence: i64,
+    pub receipt_number: String,
+    /// Cash handed over (minor units).
+    pub cash_given: i64,
+    /// Change due back (minor units): `cash_given − gross_total`.
+    pub change: i64,
+}
+
 /// What `begin_sale` / `new_attempt` wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SaleIds {
