@@ -55,6 +55,29 @@ impl QrMatrix {
     /// The most robust encoding (highest error correction) that fits `cols`×`rows` cells,
     /// falling back towards `L`, the lowest level and the smallest code. `None` if even `L`
     /// does not fit.
+    /// [`QrMatrix::fit`], memoised for the last (payload, cols, rows): the view draws the same
+    /// QR on every frame while a payment waits, and encoding (up to four EC levels) is the
+    /// costly part of such a frame. The result is identical to `fit`; only the work is saved.
+    pub fn fit_cached(payload: &str, cols: u16, rows: u16) -> Option<QrMatrix> {
+        type Memo = Option<((String, u16, u16), Option<QrMatrix>)>;
+        thread_local! {
+            static LAST: std::cell::RefCell<Memo> = const { std::cell::RefCell::new(None) };
+        }
+        LAST.with(|last| {
+            let mut last = last.borrow_mut();
+            if let Some(((p, c, r), m)) = last.as_ref()
+                && p == payload
+                && *c == cols
+                && *r == rows
+            {
+                return m.clone();
+            }
+            let m = QrMatrix::fit(payload, cols, rows);
+            *last = Some(((payload.to_owned(), cols, rows), m.clone()));
+            m
+        })
+    }
+
     pub fn fit(payload: &str, cols: u16, rows: u16) -> Option<QrMatrix> {
         [EcLevel::H, EcLevel::Q, EcLevel::M, EcLevel::L]
             .into_iter()
@@ -126,6 +149,25 @@ mod tests {
         let m = QrMatrix::fit("https://qr.vipps.no/x", 80, 40).unwrap();
         assert_eq!(m.ec, EcLevel::H);
         assert!(QrMatrix::fit(URL_100, 10, 5).is_none());
+    }
+
+    #[test]
+    fn cached_fit_equals_fit_and_follows_every_argument() {
+        let other = "https://qr.vipps.no/another-payment";
+        for (p, c, r) in [
+            (URL_100, 48, 23),
+            (URL_100, 48, 23),
+            (other, 48, 23),
+            (URL_100, 80, 40),
+            (URL_100, 10, 5),
+            (URL_100, 48, 23),
+        ] {
+            assert_eq!(
+                QrMatrix::fit_cached(p, c, r),
+                QrMatrix::fit(p, c, r),
+                "{p} {c}x{r}"
+            );
+        }
     }
 
     #[test]

@@ -147,7 +147,7 @@ fn qr_for(app: &App, main: Rect) -> Option<QrMatrix> {
     }
     let payload = view.qr_payload.as_deref()?;
     let max_cols = main.width.saturating_sub(30);
-    QrMatrix::fit(payload, max_cols, main.height)
+    QrMatrix::fit_cached(payload, max_cols, main.height)
 }
 
 // ---------------------------------------------------------------- frame pieces
