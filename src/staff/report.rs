@@ -175,7 +175,84 @@ const SALES_WHERE: &str =
     "s.shop_id = ?1 AND s.till_id = ?2 AND s.created_at >= ?3 AND s.created_at < ?4";
 const COMPLETED: &str = "s.status IN ('paid', 'partially_refunded', 'refunded')";
 
-/// Compute the figures for `[from, to)` with SQL aggregates.
+/// Where the sale, line and capture totals come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// GROUP BY over the journaled sales, lines and payments (any bounds).
+    Live,
+    /// The hourly totals kept by triggers (migration 0005); bounds must be on the hour.
+    Hourly,
+}
+
+/// The fastest source that is exact for `[from, to)`: the hourly totals when both bounds are
+/// on a whole UTC hour (every business day at a whole-hour offset), else the live aggregates.
+pub fn source_for(from: OffsetDateTime, to: OffsetDateTime) -> Source {
+    let on_hour = |t: OffsetDateTime| {
+        let t = t.to_offset(UtcOffset::UTC);
+        t.minute() == 0 && t.second() == 0 && t.nanosecond() == 0
+    };
+    if on_hour(from) && on_hour(to) {
+        Source::Hourly
+    } else {
+        Source::Live
+    }
+}
+
+/// The three totals queries (sales per status and tender, captures per API, lines per VAT
+/// rate), in the shape both sources answer them.
+fn totals_sql(source: Source) -> [String; 3] {
+    match source {
+        Source::Live => [
+            format!(
+                "SELECT s.training, s.currency, s.status, s.tender, count(*),
+                        coalesce(sum(s.gross_total), 0), coalesce(sum(s.net_total), 0),
+                        coalesce(sum(s.vat_total), 0)
+                 FROM sales s WHERE {SALES_WHERE}
+                 GROUP BY s.training, s.currency, s.status, s.tender"
+            ),
+            format!(
+                "SELECT s.training, s.currency, p.api, count(*), coalesce(sum(p.captured_amount), 0)
+                 FROM sales s JOIN payments p ON p.sale_id = s.id
+                 WHERE {SALES_WHERE} AND p.captured_amount > 0
+                 GROUP BY s.training, s.currency, p.api ORDER BY p.api"
+            ),
+            format!(
+                "SELECT s.training, s.currency, l.vat_rate,
+                        coalesce(sum(CASE WHEN l.is_return = 1 THEN -l.gross ELSE l.gross END), 0),
+                        coalesce(sum(CASE WHEN l.is_return = 1 THEN -l.net ELSE l.net END), 0),
+                        coalesce(sum(CASE WHEN l.is_return = 1 THEN -l.vat ELSE l.vat END), 0)
+                 FROM sales s JOIN sale_lines l ON l.sale_id = s.id
+                 WHERE {SALES_WHERE} AND {COMPLETED}
+                 GROUP BY s.training, s.currency, l.vat_rate ORDER BY l.vat_rate DESC"
+            ),
+        ],
+        Source::Hourly => [
+            format!(
+                "SELECT training, currency, status, tender, sum(n), sum(gross), sum(net), sum(vat)
+                 FROM report_sales_hourly WHERE {HOURS_WHERE}
+                 GROUP BY training, currency, status, tender HAVING sum(n) <> 0"
+            ),
+            format!(
+                "SELECT training, currency, api, sum(n), sum(captured)
+                 FROM report_captures_hourly WHERE {HOURS_WHERE}
+                 GROUP BY training, currency, api HAVING sum(n) <> 0 ORDER BY api"
+            ),
+            format!(
+                "SELECT training, currency, vat_rate, sum(gross), sum(net), sum(vat)
+                 FROM report_lines_hourly
+                 WHERE {HOURS_WHERE} AND status IN ('paid', 'partially_refunded', 'refunded')
+                 GROUP BY training, currency, vat_rate HAVING sum(n) <> 0
+                 ORDER BY vat_rate DESC"
+            ),
+        ],
+    }
+}
+
+/// Hourly totals of this shop/till in the period (`?3`/`?4` are `YYYY-MM-DDTHH`).
+const HOURS_WHERE: &str = "shop_id = ?1 AND till_id = ?2 AND hour >= ?3 AND hour < ?4";
+
+/// Compute the figures for `[from, to)` with SQL aggregates, from the hourly totals when the
+/// bounds allow it.
 fn compute(
     conn: &Connection,
     shop: &str,
@@ -183,18 +260,35 @@ fn compute(
     from: OffsetDateTime,
     to: OffsetDateTime,
 ) -> Result<(Vec<Section>, i64, i64), StaffError> {
+    compute_from(conn, shop, till, from, to, source_for(from, to))
+}
+
+/// [`compute`] from a chosen source (the property test compares both).
+pub fn compute_from(
+    conn: &Connection,
+    shop: &str,
+    till: &str,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+    source: Source,
+) -> Result<(Vec<Section>, i64, i64), StaffError> {
+    let hour = |t: OffsetDateTime| {
+        let mut s = ts(t);
+        s.truncate(13);
+        s
+    };
+    let (lo, hi) = match source {
+        Source::Live => (ts(from), ts(to)),
+        Source::Hourly => (hour(from), hour(to)),
+    };
+    let totals = params![shop, till, lo, hi];
     let p = params![shop, till, ts(from), ts(to)];
+    let [sales_sql, captures_sql, lines_sql] = totals_sql(source);
     let mut secs: Vec<Section> = Vec::new();
 
-    // One pass over the covering index: status and tender together.
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT s.training, s.currency, s.status, s.tender, count(*),
-                coalesce(sum(s.gross_total), 0), coalesce(sum(s.net_total), 0),
-                coalesce(sum(s.vat_total), 0)
-         FROM sales s WHERE {SALES_WHERE}
-         GROUP BY s.training, s.currency, s.status, s.tender"
-    ))?;
-    let mut rows = stmt.query(p)?;
+    // One pass: status and tender together.
+    let mut stmt = conn.prepare_cached(&sales_sql)?;
+    let mut rows = stmt.query(totals)?;
     while let Some(r) = rows.next()? {
         let (training, cur, status, tender): (bool, String, String, String) =
             (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
@@ -237,13 +331,8 @@ fn compute(
     }
     drop(rows);
 
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT s.training, s.currency, p.api, count(*), coalesce(sum(p.captured_amount), 0)
-         FROM sales s JOIN payments p ON p.sale_id = s.id
-         WHERE {SALES_WHERE} AND p.captured_amount > 0
-         GROUP BY s.training, s.currency, p.api ORDER BY p.api"
-    ))?;
-    let mut rows = stmt.query(p)?;
+    let mut stmt = conn.prepare_cached(&captures_sql)?;
+    let mut rows = stmt.query(totals)?;
     while let Some(r) = rows.next()? {
         let (training, cur): (bool, String) = (r.get(0)?, r.get(1)?);
         section(&mut secs, training, &cur).vipps.push(ApiTotal {
@@ -254,16 +343,8 @@ fn compute(
     }
     drop(rows);
 
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT s.training, s.currency, l.vat_rate,
-                coalesce(sum(CASE WHEN l.is_return = 1 THEN -l.gross ELSE l.gross END), 0),
-                coalesce(sum(CASE WHEN l.is_return = 1 THEN -l.net ELSE l.net END), 0),
-                coalesce(sum(CASE WHEN l.is_return = 1 THEN -l.vat ELSE l.vat END), 0)
-         FROM sales s JOIN sale_lines l ON l.sale_id = s.id
-         WHERE {SALES_WHERE} AND {COMPLETED}
-         GROUP BY s.training, s.currency, l.vat_rate ORDER BY l.vat_rate DESC"
-    ))?;
-    let mut rows = stmt.query(p)?;
+    let mut stmt = conn.prepare_cached(&lines_sql)?;
+    let mut rows = stmt.query(totals)?;
     while let Some(r) = rows.next()? {
         let (training, cur): (bool, String) = (r.get(0)?, r.get(1)?);
         section(&mut secs, training, &cur).vat_rates.push(VatTotal {
@@ -970,5 +1051,272 @@ mod tests {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("x\"y"), "\"x\"\"y\"");
         assert_eq!(csv_field("plain"), "plain");
+    }
+
+    /// The hourly totals kept by the triggers of migration 0005 give the same figures as the
+    /// live aggregates, for data written before the migration (backfill) and after it
+    /// (triggers), through inserts and every kind of update the journal makes.
+    mod hourly_totals {
+        use super::super::*;
+        use crate::store::MIGRATIONS;
+        use proptest::prelude::*;
+        use rusqlite::Connection;
+        use time::macros::{date, datetime};
+
+        #[derive(Debug, Clone)]
+        enum Op {
+            Sale {
+                till: u8,
+                hour: i64,
+                minute: i64,
+                training: bool,
+                eur: bool,
+                status: usize,
+                tender: usize,
+                lines: Vec<(usize, i64, bool)>,
+            },
+            Status {
+                sale: usize,
+                status: usize,
+            },
+            Tender {
+                sale: usize,
+                tender: usize,
+            },
+            Pay {
+                sale: usize,
+                api: usize,
+                captured: i64,
+            },
+            Capture {
+                payment: usize,
+                captured: i64,
+            },
+            LineReturn {
+                line: usize,
+            },
+            DeleteLine {
+                line: usize,
+            },
+        }
+
+        const STATUSES: [&str; 7] = [
+            "open",
+            "paid",
+            "failed",
+            "cancelled",
+            "voided",
+            "partially_refunded",
+            "refunded",
+        ];
+        const TENDERS: [&str; 3] = ["vipps", "cash", "split"];
+        const RATES: [i64; 4] = [2500, 1500, 1200, 0];
+        const APIS: [&str; 3] = ["epayment", "ecom", "psp"];
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                4 => (0u8..3, 0i64..50, 0i64..60, any::<bool>(), any::<bool>(), 0usize..7,
+                      0usize..3, proptest::collection::vec((0usize..4, 0i64..20_000, any::<bool>()), 0..4))
+                    .prop_map(|(till, hour, minute, training, eur, status, tender, lines)| Op::Sale {
+                        till, hour, minute, training, eur, status, tender, lines,
+                    }),
+                3 => (any::<usize>(), 0usize..7).prop_map(|(sale, status)| Op::Status { sale, status }),
+                1 => (any::<usize>(), 0usize..3).prop_map(|(sale, tender)| Op::Tender { sale, tender }),
+                2 => (any::<usize>(), 0usize..3, 0i64..20_000)
+                    .prop_map(|(sale, api, captured)| Op::Pay { sale, api, captured }),
+                2 => (any::<usize>(), 0i64..20_000)
+                    .prop_map(|(payment, captured)| Op::Capture { payment, captured }),
+                1 => any::<usize>().prop_map(|line| Op::LineReturn { line }),
+                1 => any::<usize>().prop_map(|line| Op::DeleteLine { line }),
+            ]
+        }
+
+        fn apply(conn: &Connection, ops: &[Op], seq: &mut i64) {
+            let day = datetime!(2026-11-20 00:00 UTC);
+            for o in ops {
+                let ids = |table: &str| -> Vec<i64> {
+                    let mut st = conn
+                        .prepare(&format!("SELECT id FROM {table} ORDER BY id"))
+                        .unwrap();
+                    st.query_map([], |r| r.get(0))
+                        .unwrap()
+                        .map(|r| r.unwrap())
+                        .collect()
+                };
+                let pick = |table: &str, i: usize| -> Option<i64> {
+                    let v = ids(table);
+                    (!v.is_empty()).then(|| v[i % v.len()])
+                };
+                match o {
+                    Op::Sale {
+                        till,
+                        hour,
+                        minute,
+                        training,
+                        eur,
+                        status,
+                        tender,
+                        lines,
+                    } => {
+                        *seq += 1;
+                        let at = ts(day + time::Duration::minutes(hour * 60 + minute));
+                        let lines: Vec<(i64, i64, i64, bool)> = lines
+                            .iter()
+                            .map(|&(r, gross, ret)| {
+                                let vat = crate::staff::refund::vat_of_gross(gross, RATES[r]);
+                                (RATES[r], gross, vat, ret)
+                            })
+                            .collect();
+                        let gross: i64 = lines.iter().map(|l| if l.3 { -l.1 } else { l.1 }).sum();
+                        let vat: i64 = lines.iter().map(|l| if l.3 { -l.2 } else { l.2 }).sum();
+                        conn.execute(
+                            "INSERT INTO sales (created_at, updated_at, shop_id, till_id, sequence,
+                                 receipt_number, currency, gross_total, vat_total, net_total,
+                                 status, training, tender)
+                             VALUES (?1, ?1, 's1', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                            params![
+                                at,
+                                format!("t{till}"),
+                                *seq,
+                                format!("r{seq}"),
+                                if *eur { "EUR" } else { "NOK" },
+                                gross,
+                                vat,
+                                gross - vat,
+                                STATUSES[*status],
+                                *training,
+                                TENDERS[*tender]
+                            ],
+                        )
+                        .unwrap();
+                        let sale = conn.last_insert_rowid();
+                        for (n, (rate, g, v, ret)) in lines.iter().enumerate() {
+                            conn.execute(
+                                "INSERT INTO sale_lines (sale_id, line_no, name, quantity,
+                                     quantity_milli, unit, unit_price, vat_rate, gross, net, vat,
+                                     is_return)
+                                 VALUES (?1, ?2, 'x', '1', 1000, 'pcs', ?3, ?4, ?3, ?5, ?6, ?7)",
+                                params![sale, n as i64 + 1, g, rate, g - v, v, ret],
+                            )
+                            .unwrap();
+                        }
+                    }
+                    Op::Status { sale, status } => {
+                        if let Some(id) = pick("sales", *sale) {
+                            conn.execute(
+                                "UPDATE sales SET status = ?1, updated_at = 'x' WHERE id = ?2",
+                                params![STATUSES[*status], id],
+                            )
+                            .unwrap();
+                        }
+                    }
+                    Op::Tender { sale, tender } => {
+                        if let Some(id) = pick("sales", *sale) {
+                            conn.execute(
+                                "UPDATE sales SET tender = ?1 WHERE id = ?2",
+                                params![TENDERS[*tender], id],
+                            )
+                            .unwrap();
+                        }
+                    }
+                    Op::Pay {
+                        sale,
+                        api,
+                        captured,
+                    } => {
+                        if let Some(id) = pick("sales", *sale) {
+                            *seq += 1;
+                            conn.execute(
+                                "INSERT INTO payments (sale_id, api, msn, reference, attempt, flow,
+                                     currency, amount, state, create_key, capture_key, cancel_key,
+                                     created_at, updated_at, captured_amount)
+                                 VALUES (?1, ?2, '123456', ?3, ?4, 'push', 'NOK', 20000, 'x',
+                                     ?5, ?6, ?7, 'x', 'x', ?8)",
+                                params![
+                                    id,
+                                    APIS[*api],
+                                    format!("ref{seq}"),
+                                    *seq,
+                                    format!("c{seq}"),
+                                    format!("k{seq}"),
+                                    format!("x{seq}"),
+                                    captured
+                                ],
+                            )
+                            .unwrap();
+                        }
+                    }
+                    Op::Capture { payment, captured } => {
+                        if let Some(id) = pick("payments", *payment) {
+                            conn.execute(
+                                "UPDATE payments SET captured_amount = ?1 WHERE id = ?2",
+                                params![captured, id],
+                            )
+                            .unwrap();
+                        }
+                    }
+                    Op::LineReturn { line } => {
+                        if let Some(id) = pick("sale_lines", *line) {
+                            conn.execute(
+                                "UPDATE sale_lines SET is_return = 1 - is_return WHERE id = ?1",
+                                params![id],
+                            )
+                            .unwrap();
+                        }
+                    }
+                    Op::DeleteLine { line } => {
+                        if let Some(id) = pick("sale_lines", *line) {
+                            conn.execute("DELETE FROM sale_lines WHERE id = ?1", params![id])
+                                .unwrap();
+                        }
+                    }
+                }
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+            #[test]
+            fn hourly_totals_equal_live_aggregates(
+                before in proptest::collection::vec(op(), 0..25),
+                after in proptest::collection::vec(op(), 0..40),
+            ) {
+                let mut conn = Connection::open_in_memory().unwrap();
+                MIGRATIONS.to_version(&mut conn, 2).unwrap();
+                let mut seq = 0;
+                apply(&conn, &before, &mut seq);
+                MIGRATIONS.to_latest(&mut conn).unwrap();
+                apply(&conn, &after, &mut seq);
+                let offset = UtcOffset::from_hms(1, 0, 0).unwrap();
+                let mut periods = vec![
+                    day_bounds(date!(2026-11-20), offset),
+                    day_bounds(date!(2026-11-21), offset),
+                    day_bounds(date!(2026-11-21), UtcOffset::UTC),
+                    (datetime!(2026-11-20 05:00 UTC), datetime!(2026-11-21 17:00 UTC)),
+                ];
+                periods.push((datetime!(2026-11-19 00:00 UTC), datetime!(2026-11-23 00:00 UTC)));
+                for (from, to) in periods {
+                    prop_assert_eq!(source_for(from, to), Source::Hourly);
+                    for till in ["t0", "t1"] {
+                        let live = compute_from(&conn, "s1", till, from, to, Source::Live).unwrap();
+                        let hourly = compute_from(&conn, "s1", till, from, to, Source::Hourly).unwrap();
+                        prop_assert_eq!(live, hourly);
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn bounds_off_the_hour_use_the_live_aggregates() {
+            let from = datetime!(2026-11-20 23:30 UTC);
+            assert_eq!(source_for(from, from + time::Duration::DAY), Source::Live);
+            let at_offset = day_bounds(
+                date!(2026 - 11 - 21),
+                UtcOffset::from_hms(5, 30, 0).unwrap(),
+            );
+            assert_eq!(source_for(at_offset.0, at_offset.1), Source::Live);
+            let whole = day_bounds(date!(2026 - 11 - 21), UtcOffset::from_hms(2, 0, 0).unwrap());
+            assert_eq!(source_for(whole.0, whole.1), Source::Hourly);
+        }
     }
 }

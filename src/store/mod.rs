@@ -43,6 +43,7 @@ pub const BUSY_TIMEOUT_MS: i64 = 5000;
 const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("migrations/0001_init.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0002_staff.sql")).foreign_key_check(),
+    M::up(include_str!("migrations/0005_report_totals.sql")).foreign_key_check(),
 ];
 
 /// The schema migrations, in order. Never edit a shipped migration; add a new one.
