@@ -19,6 +19,7 @@ use kasse::engine::{ApiKind, EngineEvent, NewSaleRequest, PayMethod, PaymentStat
 use kasse::sim::SimConfig;
 use kasse::staff::batch::{BatchOp, BatchRunner};
 use kasse::staff::refund::{RefundMode, RefundRequest, RefundStatus};
+use kasse::staff::report::{Source, compute_from};
 use kasse::staff::{HashCost, StaffDb};
 use kasse::store::{
     Api, DB_FILE_NAME, Flow, NewPayment, NewSale, NewSaleLine, PayState, PaymentAmounts,
@@ -48,74 +49,92 @@ fn line(name: &str, rate: i64, gross: i64) -> NewSaleLine {
     }
 }
 
+const APIS: [Api; 3] = [Api::Epayment, Api::Ecom, Api::Psp];
+
+/// One sale of the seeded day: three lines, a payment; 9 in 10 paid, the rest cancelled.
+fn write_sale(
+    tx: &kasse::store::Tx<'_>,
+    i: usize,
+    at: OffsetDateTime,
+) -> Result<(), kasse::store::StoreError> {
+    let apis = APIS;
+    let lines = vec![
+        line("Kaffe", 2500, 4990 + (i as i64 % 100)),
+        line("Bolle", 1500, 3500),
+        line("Avis", 0, 4000),
+    ];
+    let gross: i64 = lines.iter().map(|l| l.gross).sum();
+    let vat: i64 = lines.iter().map(|l| l.vat).sum();
+    let ids = tx.begin_sale(&NewSale {
+        shop_id: "s1".into(),
+        till_id: "t1".into(),
+        staff_id: None,
+        currency: "NOK".into(),
+        gross_total: gross,
+        vat_total: vat,
+        net_total: gross - vat,
+        training: i.is_multiple_of(50),
+        tender: "vipps".into(),
+        description: None,
+        lines,
+        payment: NewPayment {
+            api: apis[i % 3],
+            msn: "123456".into(),
+            flow: Flow::Push,
+            customer_phone: Some("4791234567".into()),
+        },
+        created_at: at,
+    })?;
+    let paid = !i.is_multiple_of(10);
+    let (state, amounts, status) = if paid {
+        (
+            PayState::Captured,
+            PaymentAmounts {
+                authorized: gross,
+                captured: gross,
+                refunded: 0,
+                cancelled: 0,
+            },
+            SaleStatus::Paid,
+        )
+    } else {
+        (
+            PayState::Cancelled,
+            PaymentAmounts {
+                authorized: 0,
+                captured: 0,
+                refunded: 0,
+                cancelled: gross,
+            },
+            SaleStatus::Cancelled,
+        )
+    };
+    tx.update_payment_state(ids.payment_id, state, None, Some(amounts), at)?;
+    tx.set_sale_status(ids.sale_id, status, None, at)?;
+    Ok(())
+}
+
 fn seed(store: &mut Store, n: usize, day_start: OffsetDateTime) -> f64 {
     let t = Instant::now();
-    let apis = [Api::Epayment, Api::Ecom, Api::Psp];
     let step_ms = (12 * 3600 * 1000) / n.max(1) as i64;
     for chunk in (0..n).collect::<Vec<_>>().chunks(5000) {
         store
             .transaction(|tx| {
                 for &i in chunk {
                     let at = day_start + time::Duration::milliseconds(step_ms * i as i64);
-                    let lines = vec![
-                        line("Kaffe", 2500, 4990 + (i as i64 % 100)),
-                        line("Bolle", 1500, 3500),
-                        line("Avis", 0, 4000),
-                    ];
-                    let gross: i64 = lines.iter().map(|l| l.gross).sum();
-                    let vat: i64 = lines.iter().map(|l| l.vat).sum();
-                    let ids = tx.begin_sale(&NewSale {
-                        shop_id: "s1".into(),
-                        till_id: "t1".into(),
-                        staff_id: None,
-                        currency: "NOK".into(),
-                        gross_total: gross,
-                        vat_total: vat,
-                        net_total: gross - vat,
-                        training: i % 50 == 0,
-                        tender: "vipps".into(),
-                        description: None,
-                        lines,
-                        payment: NewPayment {
-                            api: apis[i % 3],
-                            msn: "123456".into(),
-                            flow: Flow::Push,
-                            customer_phone: Some("4791234567".into()),
-                        },
-                        created_at: at,
-                    })?;
-                    let paid = i % 10 != 0;
-                    let (state, amounts, status) = if paid {
-                        (
-                            PayState::Captured,
-                            PaymentAmounts {
-                                authorized: gross,
-                                captured: gross,
-                                refunded: 0,
-                                cancelled: 0,
-                            },
-                            SaleStatus::Paid,
-                        )
-                    } else {
-                        (
-                            PayState::Cancelled,
-                            PaymentAmounts {
-                                authorized: 0,
-                                captured: 0,
-                                refunded: 0,
-                                cancelled: gross,
-                            },
-                            SaleStatus::Cancelled,
-                        )
-                    };
-                    tx.update_payment_state(ids.payment_id, state, None, Some(amounts), at)?;
-                    tx.set_sale_status(ids.sale_id, status, None, at)?;
+                    write_sale(tx, i, at)?;
                 }
                 Ok(())
             })
             .unwrap();
     }
     t.elapsed().as_secs_f64()
+}
+
+/// One sale in its own transaction, as the engine writes a sale before the network call.
+fn seed_one(store: &mut Store, i: usize, day_start: OffsetDateTime) {
+    let at = day_start + time::Duration::seconds(i as i64);
+    store.transaction(|tx| write_sale(tx, i, at)).unwrap();
 }
 
 fn reports(n: usize) -> f64 {
@@ -173,7 +192,69 @@ fn reports(n: usize) -> f64 {
         z.number,
         json.contains(&paid.to_string())
     );
+    // Before/after in the same run: the same figures from the live aggregates (GROUP BY over
+    // every sale, line and payment of the day, as before migration 0005) and from the hourly
+    // totals; they must be equal.
+    let conn = rusqlite::Connection::open(dir.path().join(DB_FILE_NAME)).unwrap();
+    let (from, to) = kasse::staff::report::day_bounds(day, UtcOffset::UTC);
+    let mut live = Vec::new();
+    let mut hourly = Vec::new();
+    let mut same = true;
+    for _ in 0..5 {
+        let t = Instant::now();
+        let a = compute_from(&conn, "s1", "t1", from, to, Source::Live).unwrap();
+        live.push(ms(t.elapsed()));
+        let t = Instant::now();
+        let b = compute_from(&conn, "s1", "t1", from, to, Source::Hourly).unwrap();
+        hourly.push(ms(t.elapsed()));
+        same &= a == b;
+    }
+    let (live, hourly) = (sorted(live), sorted(hourly));
+    println!(
+        "totals only, median of 5: live aggregates {:.1} ms, hourly totals {:.2} ms ({:.0}x); equal: {same}",
+        pct(&live, 50.0),
+        pct(&hourly, 50.0),
+        pct(&live, 50.0) / pct(&hourly, 50.0)
+    );
+    assert!(same, "hourly totals differ from the live aggregates");
     pct(&xs_sorted, 50.0).max(z_ms)
+}
+
+/// What the hourly totals cost at write time: sales written one transaction each (as the
+/// engine does), on a file database, with the triggers and with them dropped.
+fn write_cost(n: usize) {
+    let mut per_sale = Vec::new();
+    for with_triggers in [true, false] {
+        let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+        let mut store = Store::open_in_dir(dir.path()).unwrap();
+        if !with_triggers {
+            let conn = rusqlite::Connection::open(dir.path().join(DB_FILE_NAME)).unwrap();
+            let names: Vec<String> = conn
+                .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'report_%'")
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect();
+            for t in names {
+                conn.execute_batch(&format!("DROP TRIGGER {t}")).unwrap();
+            }
+        }
+        let start = datetime!(2026-11-22 08:00:00 UTC);
+        let mut times = Vec::new();
+        for i in 0..n {
+            let t = Instant::now();
+            seed_one(&mut store, i, start);
+            times.push(ms(t.elapsed()));
+        }
+        let times = sorted(times);
+        per_sale.push((pct(&times, 50.0), pct(&times, 99.0)));
+    }
+    println!(
+        "write one sale (3 lines + payment, own transaction, synchronous=FULL), {n} sales: \
+         with hourly totals p50 {:.3} ms p99 {:.3} ms; without p50 {:.3} ms p99 {:.3} ms",
+        per_sale[0].0, per_sale[0].1, per_sale[1].0, per_sale[1].1
+    );
 }
 
 async fn batch_refund(n: usize) -> (f64, usize) {
@@ -311,6 +392,7 @@ fn main() {
     let n_sales = env_usize("KASSE_BENCH_REPORT_SALES", 100_000);
     let n_refunds = env_usize("KASSE_BENCH_REFUNDS", 500);
     let report_ms = reports(n_sales);
+    write_cost(env_usize("KASSE_BENCH_WRITES", 2000));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -252,6 +252,24 @@ impl Store {
     pub fn meta_set(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
         sql::meta_set(&self.conn, key, value)
     }
+
+    /// Let this connection's commits checkpoint the WAL once it holds `pages` pages (SQLite's
+    /// default is 1000); 0 leaves checkpoints to [`Store::checkpoint`] on another connection.
+    pub fn set_wal_autocheckpoint(&self, pages: u32) -> Result<(), StoreError> {
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", i64::from(pages))?;
+        Ok(())
+    }
+
+    /// Copy what the WAL holds into the database file without waiting for readers or writers
+    /// (`PRAGMA wal_checkpoint(PASSIVE)`). Returns (frames in the WAL, frames checkpointed).
+    pub fn checkpoint(&self) -> Result<(i64, i64), StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                Ok((r.get(1)?, r.get(2)?))
+            })?)
+    }
 }
 
 /// Writes inside one transaction; see [`Store::transaction`].
