@@ -402,7 +402,11 @@ enum Mutation {
     Remove,
 }
 
-fn mutate(base: &Value, pick: prop::sample::Index, m: &Mutation) -> (Value, Option<String>) {
+fn mutate(
+    base: &Value,
+    pick: prop::sample::Index,
+    m: &Mutation,
+) -> (Value, Option<String>, Option<Vec<PathStep>>) {
     let mut all = Vec::new();
     paths(base, &mut Vec::new(), &mut all);
     let path = &all[pick.index(all.len())];
@@ -427,7 +431,8 @@ fn mutate(base: &Value, pick: prop::sample::Index, m: &Mutation) -> (Value, Opti
             None
         }
     };
-    (v, removed)
+    let replaced = matches!(m, Mutation::Replace(_)).then(|| path.clone());
+    (v, removed, replaced)
 }
 
 fn mutation() -> impl Strategy<Value = Mutation> {
@@ -437,22 +442,69 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     ]
 }
 
-/// Decode `text` as `T`; feed successes through `map`. On a missing required field the error
-/// must name it.
+/// `path` the way the decoder names it: `a.b[2].c`.
+fn path_name(path: &[PathStep]) -> String {
+    let mut s = String::new();
+    for step in path {
+        match step {
+            PathStep::Key(k) => {
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                s.push_str(k);
+            }
+            PathStep::Index(i) => s.push_str(&format!("[{i}]")),
+        }
+    }
+    s
+}
+
+/// `a` is `b` or contains it (`a.b` / `a[0]` under `a`).
+fn within(inner: &str, outer: &str) -> bool {
+    inner == outer
+        || (inner.starts_with(outer)
+            && matches!(inner.as_bytes().get(outer.len()), Some(b'.' | b'[')))
+}
+
+/// Decode `text` as `T` the way the API layer does ([`kasse::api::wire::decode_json`]); feed
+/// successes through `map`. On a missing required field the error must name it; on a
+/// replaced value that does not decode, the error must name the field where it stopped, on
+/// the path to (or inside) the replaced value.
 fn check_decode<T: serde::de::DeserializeOwned>(
     text: &str,
     removed: Option<&str>,
+    replaced: Option<&[PathStep]>,
     map: impl Fn(&T),
 ) -> Result<(), TestCaseError> {
-    match serde_json::from_str::<T>(text) {
+    match kasse::api::wire::decode_json::<T>(text.as_bytes()) {
         Ok(v) => map(&v),
-        Err(e) => {
-            let shown = e.to_string();
+        Err(shown) => {
             prop_assert!(!shown.is_empty());
             if let Some(k) = removed
-                && shown.starts_with("missing field")
+                && shown.contains("missing field")
             {
                 prop_assert!(shown.contains(k), "removed {k}, error: {shown}");
+            }
+            if let Some(path) = replaced {
+                let want = path_name(path);
+                let named = shown
+                    .strip_prefix("field `")
+                    .and_then(|r| r.split_once('`'))
+                    .map(|(p, _)| p.to_owned())
+                    .or_else(|| {
+                        shown
+                            .split_once(": missing field")
+                            .map(|(p, _)| p.to_owned())
+                    });
+                prop_assert!(
+                    named.is_some(),
+                    "replaced {want}, error names no field: {shown}"
+                );
+                let named = named.unwrap_or_default();
+                prop_assert!(
+                    within(&named, &want) || within(&want, &named),
+                    "replaced {want}, error names {named}: {shown}"
+                );
             }
         }
     }
@@ -485,20 +537,20 @@ proptest! {
 
     #[test]
     fn mutated_epayment_answers_never_panic(pick in any::<prop::sample::Index>(), m in mutation()) {
-        let (v, removed) = mutate(&epayment_sample(), pick, &m);
-        check_decode(&v.to_string(), removed.as_deref(), epayment_map)?;
+        let (v, removed, replaced) = mutate(&epayment_sample(), pick, &m);
+        check_decode(&v.to_string(), removed.as_deref(), replaced.as_deref(), epayment_map)?;
     }
 
     #[test]
     fn mutated_ecom_answers_never_panic(pick in any::<prop::sample::Index>(), m in mutation()) {
-        let (v, removed) = mutate(&ecom_sample(), pick, &m);
-        check_decode(&v.to_string(), removed.as_deref(), ecom_map)?;
+        let (v, removed, replaced) = mutate(&ecom_sample(), pick, &m);
+        check_decode(&v.to_string(), removed.as_deref(), replaced.as_deref(), ecom_map)?;
     }
 
     #[test]
     fn mutated_psp_answers_never_panic(pick in any::<prop::sample::Index>(), m in mutation()) {
-        let (v, removed) = mutate(&psp_sample(), pick, &m);
-        check_decode(&v.to_string(), removed.as_deref(), psp_map)?;
+        let (v, removed, replaced) = mutate(&psp_sample(), pick, &m);
+        check_decode(&v.to_string(), removed.as_deref(), replaced.as_deref(), psp_map)?;
     }
 
     #[test]
@@ -517,9 +569,9 @@ proptest! {
     #[test]
     fn random_json_into_the_answer_types_never_panics(v in json_value()) {
         let text = v.to_string();
-        check_decode(&text, None, epayment_map)?;
-        check_decode(&text, None, ecom_map)?;
-        check_decode(&text, None, psp_map)?;
+        check_decode(&text, None, None, epayment_map)?;
+        check_decode(&text, None, None, ecom_map)?;
+        check_decode(&text, None, None, psp_map)?;
     }
 
     #[test]

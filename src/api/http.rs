@@ -384,19 +384,15 @@ impl Core {
         let keyed = call.keyed();
         let api = call.api;
         let raw = self.execute(call).await?;
-        serde_json::from_slice(&raw.body).map_err(|e| {
-            ApiError::decode(api, raw.status, format!("{e}")).with_context(
-                money_moving,
-                keyed,
-                true,
-            )
+        crate::api::wire::decode_json(&raw.body).map_err(|e| {
+            ApiError::decode(api, raw.status, e).with_context(money_moving, keyed, true)
         })
     }
 }
 
 fn decode<T: DeserializeOwned>(call: &Call<'_>, raw: Raw) -> Result<T, ApiError> {
-    serde_json::from_slice(&raw.body).map_err(|e| {
-        ApiError::decode(call.api, raw.status, format!("{e}")).with_context(
+    crate::api::wire::decode_json(&raw.body).map_err(|e| {
+        ApiError::decode(call.api, raw.status, e).with_context(
             call.money_moving,
             call.keyed(),
             true,

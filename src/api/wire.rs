@@ -1,7 +1,31 @@
 //! Small serde helpers shared by the wire types of every API.
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
+
+/// Decode a JSON answer. The error names the field it stopped at, as a path from the top of
+/// the document (`aggregate.capturedAmount.value: invalid type: string "x", expected i64 at
+/// line 1 column 42`), so a wrong-typed field is as easy to find as a missing one.
+pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| describe(&e))?;
+    de.end().map_err(|e| e.to_string())?;
+    Ok(value)
+}
+
+fn describe(e: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    let path = e.path().to_string();
+    let inner = e.inner();
+    if path == "." || path.is_empty() {
+        inner.to_string()
+    } else if inner.to_string().starts_with("missing field") {
+        // serde names the missing field itself; the path says where it is missing from.
+        format!("{path}: {inner}")
+    } else {
+        format!("field `{path}`: {inner}")
+    }
+}
 
 /// Declare a wire enum: known variants with their exact wire strings, plus `Unknown(String)`
 /// so a response carrying a value this version does not know still parses (and round-trips
@@ -192,5 +216,37 @@ mod tests {
             1500
         );
         assert!(serde_json::from_str::<Amt>(r#"{"amount":"15.0"}"#).is_err());
+    }
+
+    #[test]
+    fn decode_errors_name_the_field() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Inner {
+            value: i64,
+        }
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        #[serde(rename_all = "camelCase")]
+        struct Outer {
+            captured_amount: Inner,
+            list: Vec<Inner>,
+        }
+        let e = decode_json::<Outer>(br#"{"capturedAmount":{"value":"x"},"list":[]}"#).unwrap_err();
+        assert!(
+            e.starts_with("field `capturedAmount.value`: invalid type"),
+            "{e}"
+        );
+        let e = decode_json::<Outer>(
+            br#"{"capturedAmount":{"value":1},"list":[{"value":1},{"value":true}]}"#,
+        )
+        .unwrap_err();
+        assert!(e.starts_with("field `list[1].value`:"), "{e}");
+        let e = decode_json::<Outer>(br#"{"capturedAmount":{},"list":[]}"#).unwrap_err();
+        assert!(e.contains("missing field `value`"), "{e}");
+        assert!(e.starts_with("capturedAmount"), "{e}");
+        let e = decode_json::<Outer>(br#"{"capturedAmount":{"value":1},"list":[]} x"#).unwrap_err();
+        assert!(e.contains("trailing"), "{e}");
+        assert!(decode_json::<Outer>(br#"{"capturedAmount":{"value":1},"list":[]}"#).is_ok());
     }
 }
