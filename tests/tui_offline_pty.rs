@@ -26,8 +26,13 @@ fn tmux(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Every screen this test looked at, checked for secrets at the end.
+static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
 fn screen(sock: &str) -> String {
-    tmux(&["-L", sock, "capture-pane", "-p", "-t", "kasse"])
+    let s = tmux(&["-L", sock, "capture-pane", "-p", "-t", "kasse"]);
+    SEEN.lock().unwrap().push(s.clone());
+    s
 }
 
 fn wait_for(sock: &str, needle: &str, limit: Duration) -> String {
@@ -185,6 +190,16 @@ fn screen_answers_keys_while_vipps_hangs_and_then_shows_offline() {
     keys(&sock, &["F1"]);
     wait_for(&sock, "Hjelp – taster", Duration::from_secs(3));
     tmux(&["-L", &sock, "kill-server"]);
+
+    // No secret was ever on the screen (the default config carries the simulator's).
+    let seen = SEEN.lock().unwrap();
+    assert!(seen.len() > 10, "only {} screens captured", seen.len());
+    for s in seen.iter() {
+        for secret in ["kasse-sim-secret", "kasse-sim-subscription-key"] {
+            assert!(!s.contains(secret), "{secret} on screen:\n{s}");
+        }
+    }
+    drop(seen);
 
     // Nothing was given up: the payment is still unfinished in the journal, to be read back.
     let store = kasse::store::Store::open_in_dir(dir.path()).unwrap();
