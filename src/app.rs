@@ -352,6 +352,8 @@ fn network_view(n: NetworkState) -> tui::NetworkState {
     match n {
         NetworkState::Online => tui::NetworkState::Online,
         NetworkState::Offline => tui::NetworkState::Offline,
+        NetworkState::NotAnswering => tui::NetworkState::NotAnswering,
+        NetworkState::Unknown => tui::NetworkState::Unknown,
     }
 }
 

@@ -6,7 +6,8 @@
 //! While the payment's create hangs on it, the cashier's screen must keep drawing the clock,
 //! open and close help, and refuse to quit mid-payment with a message. Then the black hole goes
 //! away (connections refused): the status bar must turn to OFFLINE while the screen still
-//! answers keys. Nothing here asserts a time of the app's own beyond generous bounds.
+//! answers keys. Before that, once the create's read timeout passes, it must say that Vipps is
+//! not answering (neither "online" nor "offline"). Nothing here asserts a time of the app's own beyond generous bounds.
 
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
@@ -54,6 +55,15 @@ fn keys(sock: &str, keys: &[&str]) {
     for k in keys {
         tmux(&["-L", sock, "send-keys", "-t", "kasse", k]);
         std::thread::sleep(Duration::from_millis(60));
+    }
+}
+
+/// Ends the tmux server (and the app in it) however the test ends.
+struct Server(String);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        tmux(&["-L", &self.0, "kill-server"]);
     }
 }
 
@@ -129,10 +139,24 @@ fn screen_answers_keys_while_vipps_hangs_and_then_shows_offline() {
     let mut hole = BlackHole::start();
     let dir = tempfile::tempdir().unwrap();
     let sock = format!("kasse-offline-{}", std::process::id());
+    let _server = Server(sock.clone());
+    // The simulator's default credentials, Vipps' shortest read timeout, and a free port for
+    // the PSP endpoint (other tests run the binary at the same time).
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[vipps]\nenvironment = \"sim\"\nbase_url = \"http://127.0.0.1:{}\"\n\
+             connect_timeout_ms = 1000\nread_timeout_ms = 5000\n\
+             [psp]\nmake_payment_listen = \"127.0.0.1:0\"\n",
+            hole.port
+        ),
+    )
+    .unwrap();
     let cmd = format!(
-        "KASSE_BASE_URL=http://127.0.0.1:{} {BIN} --data-dir {}; sleep 30",
-        hole.port,
-        dir.path().display()
+        "{BIN} --config {} --data-dir {}; sleep 30",
+        config.display(),
+        dir.path().join("data").display()
     );
     tmux(&[
         "-L",
@@ -183,6 +207,17 @@ fn screen_answers_keys_while_vipps_hangs_and_then_shows_offline() {
     let s = screen(&sock);
     assert!(s.contains("MSN 123456"), "the app quit mid-payment:\n{s}");
 
+    // The create's read timeout (5 s here) passes without an answer: the status bar
+    // and the warning line say Vipps is not answering (not "online", not yet "offline"), and
+    // the payment is still waiting, not failed.
+    let s = wait_for(&sock, "Vipps: SVARER IKKE", Duration::from_secs(40));
+    assert!(s.contains("kasse-s1-t1-000001-a1"), "{s}");
+    // (The quit refusal above is shown until the next key; then the warning line is back.)
+    keys(&sock, &["F1"]);
+    wait_for(&sock, "Hjelp – taster", Duration::from_secs(3));
+    keys(&sock, &["Escape"]);
+    wait_for(&sock, "Ikke ta betalt på nytt", Duration::from_secs(3));
+
     // Vipps is now unreachable (connections refused): the status bar says so.
     hole.close();
     let s = wait_for(&sock, "Vipps: FRAKOBLET", Duration::from_secs(60));
@@ -202,7 +237,7 @@ fn screen_answers_keys_while_vipps_hangs_and_then_shows_offline() {
     drop(seen);
 
     // Nothing was given up: the payment is still unfinished in the journal, to be read back.
-    let store = kasse::store::Store::open_in_dir(dir.path()).unwrap();
+    let store = kasse::store::Store::open_in_dir(&dir.path().join("data")).unwrap();
     let p = store
         .payment_by_reference("kasse-s1-t1-000001-a1")
         .unwrap()

@@ -286,6 +286,16 @@ fn offline_with_queued_and_dead_rows() {
     snap_both("offline_with_queued_and_dead_rows", &app);
 }
 
+/// A create sent, no answer yet: the status bar says Vipps is not answering (not "online",
+/// not "offline"), and the warning line tells the cashier not to charge again.
+#[test]
+fn creating_while_vipps_is_not_answering() {
+    let v = view(PaymentStatusView::Creating, 2490);
+    let mut app = waiting(with_items(app(), &[KVIKK]), false, v);
+    event(&mut app, AppEvent::Network(NetworkState::NotAnswering));
+    snap_both("creating_while_vipps_is_not_answering", &app);
+}
+
 #[test]
 fn help_overlay_for_sale() {
     let mut app = app();

@@ -7,7 +7,7 @@ use crate::engine::acquirer::Acquirer;
 use crate::engine::backoff::RetryPolicy;
 use crate::engine::driver::{self, DriverMsg, Resume};
 use crate::engine::events::{ApiKind, EngineEvent, NetworkState, PaymentSnapshot, RecoveredSale};
-use crate::engine::provider::{CustomerId, ErrorClass, FlowSpec, Provider, ProviderError};
+use crate::engine::provider::{CustomerId, FlowSpec, Provider, ProviderError};
 use crate::engine::provider::{ReceiptLineSpec, ReceiptSender, ReceiptSpec};
 use crate::lang::Text;
 use crate::store::{AsyncStore, NewPayment, NewSale, NewSaleLine, StoreError};
@@ -254,14 +254,9 @@ impl Inner {
         *self.network.borrow() == NetworkState::Offline
     }
 
-    /// Note the result of any Vipps call: offline errors flip the state at once.
+    /// Note the result of any Vipps call: the state flips at once (see [`NetworkState::after`]).
     pub fn observe(&self, r: Result<(), &ProviderError>) {
-        let offline = matches!(r, Err(e) if e.class == ErrorClass::Offline);
-        let next = if offline {
-            NetworkState::Offline
-        } else {
-            NetworkState::Online
-        };
+        let next = NetworkState::after(r);
         let changed = self.network.send_if_modified(|s| {
             if *s != next {
                 *s = next;
@@ -345,7 +340,7 @@ impl Engine {
         clock: Arc<dyn Clock>,
     ) -> Result<(Engine, Vec<RecoveredSale>), EngineError> {
         let (events, _) = broadcast::channel(1024);
-        let (network, _) = watch::channel(NetworkState::Online);
+        let (network, _) = watch::channel(NetworkState::Unknown);
         let (shutdown, _) = watch::channel(false);
         let engine = Engine {
             inner: Arc::new(Inner {

@@ -154,12 +154,36 @@ pub struct PaymentSnapshot {
     pub at: OffsetDateTime,
 }
 
-/// Whether Vipps can be reached.
+/// Whether Vipps can be reached, as the last call (or probe) found it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum NetworkState {
+    /// Nothing has been asked of Vipps since start: neither "online" nor "offline" is known.
+    Unknown,
+    /// The last call got an answer (any HTTP status: Vipps is there).
     Online,
+    /// The last call reached Vipps' address but got no answer in time (timeout, connection
+    /// dropped): a hung proxy or an overloaded Vipps. Payments sent wait for a read; new ones
+    /// may still be started (they are written first and read back like any other).
+    NotAnswering,
+    /// No connection (DNS, refused, TLS): new Vipps payments are refused at once.
     Offline,
+}
+
+impl NetworkState {
+    /// The state a call's result shows: offline on no connection, not answering on a request
+    /// that got no answer, online on any answer (a 4xx or 5xx is Vipps answering).
+    pub fn after(r: Result<(), &crate::engine::provider::ProviderError>) -> NetworkState {
+        use crate::engine::provider::ErrorClass;
+        match r {
+            Ok(()) => NetworkState::Online,
+            Err(e) if e.class == ErrorClass::Offline => NetworkState::Offline,
+            Err(e) if e.class == ErrorClass::OutcomeUnknown && e.http_status.is_none() => {
+                NetworkState::NotAnswering
+            }
+            Err(_) => NetworkState::Online,
+        }
+    }
 }
 
 /// One sale brought back to its true state on start.
@@ -185,4 +209,40 @@ pub enum EngineEvent {
     },
     /// Published once after recovery on start (possibly empty).
     Recovered(Vec<RecoveredSale>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NetworkState;
+    use crate::engine::provider::{ErrorClass, ProviderError};
+    use crate::lang::Text;
+
+    fn err(class: ErrorClass, status: Option<u16>) -> ProviderError {
+        let mut e = ProviderError::new(class, Text::new("x", "x"), "x");
+        e.http_status = status;
+        e
+    }
+
+    #[test]
+    fn the_network_state_follows_what_the_last_call_got() {
+        use ErrorClass::*;
+        assert_eq!(NetworkState::after(Ok(())), NetworkState::Online);
+        let cases = [
+            (Offline, None, NetworkState::Offline),
+            (OutcomeUnknown, None, NetworkState::NotAnswering),
+            // A 5xx is an answer: Vipps is there, the call is retried with the same key.
+            (OutcomeUnknown, Some(503), NetworkState::Online),
+            (Throttled, Some(429), NetworkState::Online),
+            (NotFound, Some(404), NetworkState::Online),
+            (Config, Some(401), NetworkState::Online),
+            (Rejected, Some(400), NetworkState::Online),
+        ];
+        for (class, status, want) in cases {
+            assert_eq!(
+                NetworkState::after(Err(&err(class, status))),
+                want,
+                "{class:?} {status:?}"
+            );
+        }
+    }
 }

@@ -217,6 +217,11 @@ pub async fn pay_with_abort<W: Write>(
                     NetworkState::Online => {
                         Text::new("Vipps er tilgjengelig igjen.", "Vipps is reachable again.")
                     }
+                    NetworkState::NotAnswering => Text::new(
+                        "Vipps svarer ikke – venter på svar (ikke ta betalt på nytt)…",
+                        "Vipps is not answering – waiting for an answer (do not charge again)…",
+                    ),
+                    NetworkState::Unknown => continue,
                 };
                 writeln!(out, "network: {}", t.get(args.lang))?;
             }

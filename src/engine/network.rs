@@ -1,9 +1,11 @@
-//! Offline detection: any transport error flips the engine offline at once (see
-//! `Inner::observe`); this probe asks Vipps periodically while offline and flips it back, which
-//! also wakes the outbox worker to drain what queued up.
+//! Offline detection: any transport error flips the engine offline at once, a request without
+//! an answer flips it to "not answering" (see `Inner::observe`); this probe asks Vipps
+//! periodically whenever the last state is not "online" (also right after start, when nothing
+//! is known yet) and records what it finds, which also wakes the outbox worker to drain what
+//! queued up once Vipps answers again.
 
 use crate::engine::core::Inner;
-use crate::engine::provider::ErrorClass;
+use crate::engine::events::NetworkState;
 use std::sync::Arc;
 
 /// A reference that never exists: a read of it answers 404 when Vipps is reachable.
@@ -20,17 +22,16 @@ pub(crate) fn spawn_probe(inner: Arc<Inner>) {
             if *shutdown.borrow() {
                 break;
             }
-            if !inner.is_offline() {
+            if *inner.network.borrow() == NetworkState::Online {
                 continue;
             }
             let r = inner.backends.epayment.read(PROBE_REFERENCE).await;
-            match r {
-                Err(e) if e.class == ErrorClass::Offline => {
-                    tracing::debug!("network probe: still offline");
-                }
-                // Any answer from Vipps (even 404 or 401) means the network is back.
-                _ => inner.observe(Ok(())),
+            // Any answer from Vipps (even 404 or 401) means it is there.
+            let seen = r.as_ref().map(|_| ());
+            if NetworkState::after(seen) != NetworkState::Online {
+                tracing::debug!("network probe: Vipps still not answering or unreachable");
             }
+            inner.observe(seen);
         }
     });
 }

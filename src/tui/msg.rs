@@ -121,6 +121,8 @@ impl ManagerPermission {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum NetworkState {
     Online,
+    /// Calls reach Vipps but get no answer in time (see the engine's `NetworkState`).
+    NotAnswering,
     Offline,
     #[default]
     Unknown,

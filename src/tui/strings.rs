@@ -88,6 +88,8 @@ strings! {
     net_online => "Vipps: tilkoblet", "Vipps: online";
     net_offline => "Vipps: FRAKOBLET", "Vipps: OFFLINE";
     net_unknown => "Vipps: ?", "Vipps: ?";
+    net_not_answering => "Vipps: SVARER IKKE", "Vipps: NOT ANSWERING";
+    not_answering_warning => "Vipps svarer ikke – vent, betalingen sjekkes. Ikke ta betalt på nytt.", "Vipps is not answering – wait, the payment is checked. Do not charge again.";
     outbox_word => "Kø", "Queue";
     dead_word => "feilet", "dead";
     offline_warning => "Vipps kan ikke nås – ingen nye betalinger. Køen sendes senere.", "Vipps unreachable – no new payments. The queue is sent later.";

@@ -208,6 +208,7 @@ fn render_status_bar(app: &App, frame: &mut Frame, area: Rect) {
     let (net_text, net_style) = match app.network {
         NetworkState::Online => (S::net_online(app.lang), bar),
         NetworkState::Offline => (S::net_offline(app.lang), bar.patch(th.error)),
+        NetworkState::NotAnswering => (S::net_not_answering(app.lang), bar.patch(th.warning)),
         NetworkState::Unknown => (S::net_unknown(app.lang), bar),
     };
     let queue = if app.outbox_dead > 0 {
@@ -261,6 +262,10 @@ fn render_toast(app: &App, frame: &mut Frame, area: Rect) {
         None if app.network == NetworkState::Offline => {
             (S::offline_warning(app.lang).to_string(), app.theme.warning)
         }
+        None if app.network == NetworkState::NotAnswering => (
+            S::not_answering_warning(app.lang).to_string(),
+            app.theme.warning,
+        ),
         None => return,
     };
     frame.render_widget(Paragraph::new(format!(" {text}")).style(style), area);
