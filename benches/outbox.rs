@@ -127,7 +127,10 @@ fn enqueue_latency_with(n: usize, checkpoints: Checkpoints) -> (f64, f64) {
     );
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     if let Some(t) = checkpointer {
-        println!("background checkpoints that copied frames: {}", t.join().unwrap());
+        println!(
+            "background checkpoints that copied frames: {}",
+            t.join().unwrap()
+        );
     }
     (pct(&s, 50.0), pct(&s, 99.0))
 }

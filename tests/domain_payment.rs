@@ -375,6 +375,21 @@ fn resumed_pending_payment_keeps_its_original_deadline() {
 }
 
 #[test]
+fn resumed_payment_reads_with_the_tills_own_poll_policy() {
+    let policy = PollPolicy {
+        interval: time::Duration::seconds(3),
+        first_delay: time::Duration::seconds(3),
+        ..PollPolicy::default()
+    };
+    let (mut p, e) = Payment::resume_with_policy(AMOUNT, t0(), Some(t0()), at(200), policy);
+    assert_eq!(read_at(&e), at(200));
+    let e = p.handle(at(200), created(None));
+    assert_eq!(p.code(), "waiting_for_customer");
+    // The default policy reads again after 1 s (see the test above); this one after 3 s.
+    assert_eq!(read_at(&e), at(203));
+}
+
+#[test]
 fn customer_rejection_is_rejected_with_a_reason() {
     let mut p = waiting();
     p.handle(at(30), Event::Read(ProviderStatus::Aborted));

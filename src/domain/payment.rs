@@ -408,7 +408,18 @@ impl Payment {
         created_at: Option<OffsetDateTime>,
         now: OffsetDateTime,
     ) -> (Payment, Vec<Effect>) {
-        let mut p = Payment::new(amount, started_at);
+        Payment::resume_with_policy(amount, started_at, created_at, now, PollPolicy::default())
+    }
+
+    /// [`Payment::resume`] with the till's own poll policy (the same one new payments use).
+    pub fn resume_with_policy(
+        amount: i64,
+        started_at: OffsetDateTime,
+        created_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+        policy: PollPolicy,
+    ) -> (Payment, Vec<Effect>) {
+        let mut p = Payment::with_policy(amount, started_at, policy);
         p.created_at = created_at;
         p.phase = Phase::CreateUncertain;
         let e = p.schedule_read(now, Duration::ZERO);

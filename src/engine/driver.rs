@@ -149,7 +149,13 @@ pub(crate) fn spawn(inner: Arc<Inner>, r: Resume) {
     };
     let now = inner.now();
     let (fsm, effects) = if r.recovering {
-        let (mut p, mut e) = Payment::resume(r.amount.minor(), r.started_at, r.created_at, now);
+        let (mut p, mut e) = Payment::resume_with_policy(
+            r.amount.minor(),
+            r.started_at,
+            r.created_at,
+            now,
+            inner.cfg.poll,
+        );
         if r.cancel_requested {
             e.extend(p.handle(now, Event::CancelRequested));
         }
