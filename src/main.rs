@@ -118,7 +118,21 @@ async fn staff_command(
     };
     let mut out = std::io::stdout();
     let code = match cmd {
-        StaffCmd::Refund(a) => kasse::staff::headless::refund(&ctx, &a, &mut out).await,
+        StaffCmd::Refund(a) => {
+            let (code, rec) = kasse::staff::headless::refund_with_record(&ctx, &a, &mut out).await;
+            // The refund receipt, when a printer is configured (in --demo: receipts.txt).
+            if let Some(rec) = rec {
+                match app::Paper::start(&till.config, &till.data_dir, opts.demo) {
+                    Ok(Some(paper)) => match paper.print_refund(&ctx.db, rec.id).await {
+                        Ok(number) => println!("receipt: printed {number}"),
+                        Err(t) => say(lang, &t),
+                    },
+                    Ok(None) => {}
+                    Err(t) => say(lang, &t),
+                }
+            }
+            code
+        }
         StaffCmd::Report(a) => kasse::staff::headless::report(&ctx, &a, &mut out).await,
     };
     till.shutdown().await;

@@ -108,7 +108,7 @@ fn manager_session(ctx: &HeadlessCtx) -> Result<super::Session, StaffError> {
 
 /// Refresh the journal's amounts from Vipps before deciding (a refund made elsewhere, e.g. in
 /// the portal, must count). Best effort: if Vipps cannot be read, the journal decides.
-async fn refresh(ctx: &HeadlessCtx, reference: &str) {
+pub async fn refresh(ctx: &HeadlessCtx, reference: &str) {
     let Some(reader) = &ctx.reader else { return };
     let Ok(c) = ctx.db.refund_context(reference) else {
         return;
@@ -158,6 +158,15 @@ async fn refresh(ctx: &HeadlessCtx, reference: &str) {
 /// `kasse refund`. Prints `result: refunded reference=REF amount=AMOUNT` (exit 0) or
 /// `result: <refused|failed|pending> reference=REF reason=…` (exit 1).
 pub async fn refund<W: Write>(ctx: &HeadlessCtx, args: &RefundArgs, out: &mut W) -> i32 {
+    refund_with_record(ctx, args, out).await.0
+}
+
+/// [`refund`], also returning the record when Vipps confirmed it (to print the refund receipt).
+pub async fn refund_with_record<W: Write>(
+    ctx: &HeadlessCtx,
+    args: &RefundArgs,
+    out: &mut W,
+) -> (i32, Option<super::refund::RefundRecord>) {
     let lang = ctx.lang;
     let fail = |out: &mut W, what: &str, reason: &Text| {
         let _ = writeln!(
@@ -166,7 +175,7 @@ pub async fn refund<W: Write>(ctx: &HeadlessCtx, args: &RefundArgs, out: &mut W)
             args.reference.trim(),
             one_line(reason.get(lang))
         );
-        1
+        (1, None)
     };
     let mode = match &args.amount {
         None => RefundMode::Full,
@@ -234,7 +243,7 @@ pub async fn refund<W: Write>(ctx: &HeadlessCtx, args: &RefundArgs, out: &mut W)
                 rec.reference,
                 amount.to_plain()
             );
-            0
+            (0, Some(rec))
         }
         RefundStatus::Failed(why) => fail(
             out,
