@@ -1,0 +1,307 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! End to end: a refund started on the cashier's screen (F10 → refund → search → pick →
+//! amount → reason → confirm → manager PIN) is run by `app::execute_with_progress` against the
+//! in-process simulator. The simulator's ledger (`GET /sim/v1/ledger`) shows it refunded
+//! exactly once with the amount and the till's key, and a refund receipt was printed (demo
+//! paper: `<data_dir>/receipts.txt`). Also: the X report with reconciliation, a Z refused
+//! while the outbox is busy is not the case here (empty queue) so the Z closes, and a batch
+//! capture run from the screen moves the gauge to done.
+
+#[path = "staff_support/mod.rs"]
+mod staff_support;
+#[path = "tui_support/mod.rs"]
+mod tui_support;
+
+use kasse::app::{Paper, StaffAccess, execute_with_progress};
+use kasse::config::Config;
+use kasse::engine::ApiKind;
+use kasse::lang::Lang;
+use kasse::sim::Ledger;
+use kasse::tui::msg::{ReceiptNote, StaffRefundProgress};
+use kasse::tui::staff::RefundStep;
+use kasse::tui::{App, AppEvent, Command, update};
+use ratatui::crossterm::event::KeyCode;
+use staff_support::{MANAGER_PIN, paid_sale, till};
+use tokio::sync::mpsc;
+use tui_support::{ctx, enter_text, press, type_text};
+
+/// Run the commands like the shell does; feed every event (progress and answer) back into
+/// `update`; repeat for follow-up commands.
+async fn run(
+    t: &staff_support::Till,
+    app: &mut App,
+    paper: Option<&Paper>,
+    staff: &StaffAccess,
+    cmds: Vec<Command>,
+) -> Vec<AppEvent> {
+    let http = reqwest::Client::new();
+    let mut seen = Vec::new();
+    let mut queue = cmds;
+    while !queue.is_empty() {
+        let cmd = queue.remove(0);
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let last = execute_with_progress(
+            &t.run.engine,
+            ApiKind::Epayment,
+            None,
+            &http,
+            paper,
+            staff,
+            cmd,
+            Some(&tx),
+        )
+        .await;
+        drop(tx);
+        let mut evs = Vec::new();
+        while let Some(ev) = rx.recv().await {
+            evs.push(ev);
+        }
+        evs.extend(last);
+        for ev in evs {
+            seen.push(ev.clone());
+            queue.extend(update(app, kasse::tui::Msg::App(ev)));
+        }
+    }
+    seen
+}
+
+async fn ledger(t: &staff_support::Till) -> Ledger {
+    reqwest::get(format!("{}/sim/v1/ledger", t.sim.base_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+fn managed() -> App {
+    let mut c = ctx(Lang::En);
+    c.manager_pins = true;
+    // The screen's clock: real time, so "today" and the 365-day rule match the journal.
+    c.clock = std::sync::Arc::new(kasse::clock::SystemClock);
+    App::new(&c)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refund_from_the_screen_is_refunded_once_and_printed() {
+    let t = till().await;
+    let now = time::OffsetDateTime::now_utc();
+    t.db.create_first_manager("Mona", MANAGER_PIN, now).unwrap();
+    let reference = paid_sale(&t, 10_000, ApiKind::Epayment).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = Config::from_toml_str("[shop]\nname = \"Bakeri Øst AS\"\n", &|_| None).unwrap();
+    let paper = Paper::start(&cfg, dir.path(), true).unwrap().unwrap();
+    let staff: StaffAccess = Ok(t.db.clone());
+    let mut app = managed();
+
+    // F10 → staff menu → "Refund a sale".
+    assert!(press(&mut app, KeyCode::F(10)).is_empty());
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    // Search by the number part of the reference.
+    let part = &reference[reference.len() - 9..];
+    let cmds = enter_text(&mut app, part);
+    assert!(
+        matches!(cmds.as_slice(), [Command::FindSales { .. }]),
+        "{cmds:?}"
+    );
+    run(&t, &mut app, Some(&paper), &staff, cmds).await;
+    assert_eq!(
+        app.staff.refund.hits.len(),
+        1,
+        "{:?}",
+        app.staff.refund.hits
+    );
+    // Enter on an empty line picks the marked sale.
+    let cmds = press(&mut app, KeyCode::Enter);
+    run(&t, &mut app, Some(&paper), &staff, cmds).await;
+    assert_eq!(app.staff.refund.step, RefundStep::Form);
+    let ctx = app.staff.refund.ctx.clone().unwrap();
+    assert_eq!((ctx.captured, ctx.refunded), (10_000, 0));
+
+    // An amount of 30,00 with a reason; review; confirm; manager PIN.
+    press(&mut app, KeyCode::F(3));
+    type_text(&mut app, "30,00");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "damaged");
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    assert_eq!(app.staff.refund.step, RefundStep::Confirm);
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    let cmds = enter_text(&mut app, MANAGER_PIN);
+    assert!(
+        matches!(cmds.as_slice(), [Command::Refund { .. }]),
+        "{cmds:?}"
+    );
+    let seen = run(&t, &mut app, Some(&paper), &staff, cmds).await;
+
+    // Progress: queued first, then refunded with the receipt printed.
+    assert!(
+        matches!(
+            seen.first(),
+            Some(AppEvent::StaffRefund {
+                progress: StaffRefundProgress::Queued { .. },
+                ..
+            })
+        ),
+        "{seen:?}"
+    );
+    assert_eq!(app.staff.refund.step, RefundStep::Done);
+    let Some(StaffRefundProgress::Refunded {
+        amount,
+        refund_number,
+        receipt,
+    }) = app.staff.refund.progress.clone()
+    else {
+        panic!("not refunded: {:?}", app.staff.refund.progress);
+    };
+    assert_eq!(amount.minor(), 3_000);
+    assert_eq!(receipt, ReceiptNote::Printed);
+
+    // The simulator: refunded exactly once, the amount, with the till's key.
+    let l = ledger(&t).await;
+    assert_eq!(
+        l.payments
+            .iter()
+            .filter(|p| p.reference == reference)
+            .count(),
+        1
+    );
+    let p = l
+        .payments
+        .iter()
+        .find(|p| p.reference == reference)
+        .unwrap();
+    assert_eq!((p.captured, p.refunded), (10_000, 3_000));
+    let refunds: Vec<_> = p
+        .operations
+        .iter()
+        .filter(|o| o.name == "REFUNDED" && o.success)
+        .collect();
+    assert_eq!(refunds.len(), 1, "{:?}", p.operations);
+    assert_eq!(refunds[0].amount, 3_000);
+    assert_eq!(
+        refunds[0].idempotency_key.as_deref(),
+        Some(format!("{reference}-refund-1").as_str())
+    );
+
+    // The refund receipt: marked REFUND, its number, the amount paid back.
+    let text = std::fs::read_to_string(dir.path().join("receipts.txt")).unwrap();
+    assert!(text.contains("RETUR / REFUND"), "{text}");
+    assert!(text.contains(&refund_number), "{refund_number}: {text}");
+    assert!(text.contains("30,00"), "{text}");
+    assert!(text.contains(&reference), "{text}");
+
+    // Back to the menu; a second refund of more than what is left is refused by the rules
+    // on the screen (the library's message) and nothing is sent.
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    let cmds = enter_text(&mut app, part);
+    run(&t, &mut app, Some(&paper), &staff, cmds).await;
+    let cmds = press(&mut app, KeyCode::Enter);
+    run(&t, &mut app, Some(&paper), &staff, cmds).await;
+    assert_eq!(app.staff.refund.ctx.as_ref().unwrap().refunded, 3_000);
+    press(&mut app, KeyCode::F(3));
+    type_text(&mut app, "80");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "too much");
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    assert_eq!(app.staff.refund.step, RefundStep::Form);
+    let toast = app.toast.clone().unwrap().text.en;
+    assert!(toast.contains("at most kr 70,00"), "{toast}");
+    let p = ledger(&t).await;
+    let p = p
+        .payments
+        .iter()
+        .find(|p| p.reference == reference)
+        .unwrap();
+    assert_eq!(p.refunded, 3_000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_pin_refunds_nothing_and_x_and_z_reports_run_off_the_screen() {
+    let t = till().await;
+    let now = time::OffsetDateTime::now_utc();
+    t.db.create_first_manager("Mona", MANAGER_PIN, now).unwrap();
+    let reference = paid_sale(&t, 5_000, ApiKind::Epayment).await;
+    let staff: StaffAccess = Ok(t.db.clone());
+    let mut app = managed();
+
+    // A refund confirmed with a wrong PIN: refused, back on the summary, nothing at Vipps.
+    press(&mut app, KeyCode::F(10));
+    press(&mut app, KeyCode::Enter);
+    let cmds = enter_text(&mut app, &reference);
+    run(&t, &mut app, None, &staff, cmds).await;
+    let cmds = press(&mut app, KeyCode::Enter);
+    run(&t, &mut app, None, &staff, cmds).await;
+    type_text(&mut app, "customer changed mind");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    let cmds = enter_text(&mut app, "0000");
+    run(&t, &mut app, None, &staff, cmds).await;
+    assert_eq!(app.staff.refund.step, RefundStep::Confirm);
+    assert!(
+        app.toast.clone().unwrap().text.en.contains("wrong PIN"),
+        "{:?}",
+        app.toast
+    );
+    let l = ledger(&t).await;
+    assert_eq!(
+        l.payments
+            .iter()
+            .find(|p| p.reference == reference)
+            .unwrap()
+            .refunded,
+        0
+    );
+
+    // X report: first the journal's figures while Vipps is checked, then reconciled.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, kasse::tui::app::Screen::Sale);
+    press(&mut app, KeyCode::F(10));
+    press(&mut app, KeyCode::Down);
+    let cmds = press(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(cmds.as_slice(), [Command::XReport { .. }]),
+        "{cmds:?}"
+    );
+    let seen = run(&t, &mut app, None, &staff, cmds).await;
+    assert!(
+        matches!(
+            seen.first(),
+            Some(AppEvent::StaffReport { checking: true, .. })
+        ),
+        "{seen:?}"
+    );
+    let r = app.staff.report.report.clone().unwrap();
+    assert!(!app.staff.report.checking);
+    assert_eq!(r.sections[0].sales.gross, 5_000);
+    let rec = r.reconciliation.clone().expect("reconciled against Vipps");
+    assert_eq!((rec.checked, rec.matched), (1, 1), "{rec:?}");
+
+    // Z report with the manager PIN: the day closes with number 1.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Down);
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    let cmds = enter_text(&mut app, MANAGER_PIN);
+    assert!(
+        matches!(cmds.as_slice(), [Command::CloseDay { .. }]),
+        "{cmds:?}"
+    );
+    run(&t, &mut app, None, &staff, cmds).await;
+    assert!(app.staff.report.refusal.is_none(), "{:?}", app.staff.report);
+    assert_eq!(app.staff.report.report.as_ref().unwrap().number, Some(1));
+
+    // A second Z for the same day is refused with the library's reason.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Enter);
+    let cmds = enter_text(&mut app, MANAGER_PIN);
+    run(&t, &mut app, None, &staff, cmds).await;
+    let z = app.staff.report.refusal.clone().unwrap();
+    assert!(
+        z.reason.en.contains("already closed with Z no. 1"),
+        "{}",
+        z.reason.en
+    );
+}
