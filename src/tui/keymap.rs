@@ -37,12 +37,14 @@ pub enum Mode {
     StaffResult,
     /// X / Z report.
     Report,
+    /// The Z report was refused (retry, acknowledge failed rows).
+    ZRefused,
     /// Batch corrections.
     Batch,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 17] = [
+    pub const ALL: [Mode; 18] = [
         Mode::Global,
         Mode::Sale,
         Mode::Search,
@@ -59,6 +61,7 @@ impl Mode {
         Mode::RefundConfirm,
         Mode::StaffResult,
         Mode::Report,
+        Mode::ZRefused,
         Mode::Batch,
     ];
 
@@ -80,6 +83,7 @@ impl Mode {
             Mode::RefundConfirm => "refund_confirm",
             Mode::StaffResult => "staff_result",
             Mode::Report => "report",
+            Mode::ZRefused => "z_refused",
             Mode::Batch => "batch",
         }
     }

@@ -208,7 +208,14 @@ pub fn mode(app: &App) -> Option<Mode> {
             RefundStep::Confirm => Mode::RefundConfirm,
             RefundStep::Sending | RefundStep::Done => Mode::StaffResult,
         },
-        Screen::Report => Mode::Report,
+        Screen::Report => {
+            let r = &app.staff.report;
+            if r.kind == ReportKind::Z && r.refusal.is_some() {
+                Mode::ZRefused
+            } else {
+                Mode::Report
+            }
+        }
         Screen::Batch => Mode::Batch,
         _ => return None,
     })
@@ -242,7 +249,7 @@ pub fn on_action(app: &mut App, mode: Mode, action: Action) -> Vec<Command> {
             }
             Vec::new()
         }
-        Mode::Report => report_action(app, action),
+        Mode::Report | Mode::ZRefused => report_action(app, action),
         Mode::Batch => batch_action(app, action),
         _ => Vec::new(),
     }

@@ -135,6 +135,14 @@ pub fn refunded_amount(lang: Lang, amount: Money, number: &str) -> String {
     }
 }
 
+/// A refund by amount, spread over the sale's VAT rates: one share per rate.
+pub fn vat_share(lang: Lang, rate: &str) -> String {
+    match lang {
+        Lang::Nb => format!("Andel med {rate} mva"),
+        Lang::En => format!("Share at {rate} VAT"),
+    }
+}
+
 /// "3 of 5".
 pub fn done_of(lang: Lang, done: usize, total: usize) -> String {
     match lang {

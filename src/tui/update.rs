@@ -173,6 +173,7 @@ fn on_action(app: &mut App, mode: Mode, action: Action) -> Vec<Command> {
             | Mode::RefundConfirm
             | Mode::StaffResult
             | Mode::Report
+            | Mode::ZRefused
             | Mode::Batch => crate::tui::staff::on_action(app, mode, action),
             Mode::Search => search_action(app, action),
             Mode::Sale => sale_action(app, action),

@@ -79,6 +79,21 @@ fn milli(q: i64) -> String {
     }
 }
 
+/// A journal state (sale or payment) in the cashier's language.
+fn state_word<'a>(lang: Lang, state: &'a str) -> &'a str {
+    match state {
+        "paid" | "captured" => lang.pick("betalt", "paid"),
+        "partially_refunded" => lang.pick("delvis refundert", "partly refunded"),
+        "refunded" => lang.pick("refundert", "refunded"),
+        "cancelled" | "voided" => lang.pick("kansellert", "cancelled"),
+        "authorized" => lang.pick("godkjent, ikke trukket", "authorized, not captured"),
+        "capturing" => lang.pick("trekkes", "capturing"),
+        "failed" => lang.pick("feilet", "failed"),
+        "open" | "pending" => lang.pick("åpen", "open"),
+        other => other,
+    }
+}
+
 fn local_time(app: &App, t: time::OffsetDateTime) -> String {
     let t = t.to_offset(app.utc_offset);
     format!(
@@ -187,11 +202,11 @@ fn render_search(app: &App, frame: &mut Frame, area: Rect) {
                 Cell::from(if h.training {
                     format!(
                         "{} ({})",
-                        h.status,
+                        state_word(lang, &h.status),
                         crate::tui::strings::S::training_short(lang)
                     )
                 } else {
-                    h.status.clone()
+                    state_word(lang, &h.status).to_owned()
                 }),
                 Cell::from(
                     h.phone_last_digits
@@ -408,20 +423,23 @@ fn render_confirm(app: &App, frame: &mut Frame, area: Rect) {
             .quantity_milli
             .map(|q| format!("{} × ", milli(q)))
             .unwrap_or_default();
-        lines.push(Line::raw(format!(
-            "  {q}{}  {}  ({} {})",
-            l.name,
-            m(l.gross),
-            crate::tui::strings::S::vat_word(lang),
-            crate::staff::refund::format_rate(l.vat_rate)
-        )));
+        let rate = crate::staff::refund::format_rate(l.vat_rate);
+        lines.push(Line::raw(match l.line_no {
+            Some(n) => format!(
+                "  {q}{n}. {}  {}  ({} {rate})",
+                l.name,
+                m(l.gross),
+                crate::tui::strings::S::vat_word(lang),
+            ),
+            None => format!("  {}  {}", ss::vat_share(lang, &rate), m(l.gross)),
+        }));
     }
     if let Some(req) = &r.request {
         lines.push(Line::raw(format!("{}: {}", St::reason(lang), req.reason)));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(St::confirm_hint(lang), app.theme.hint));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
 fn render_refund_result(app: &App, frame: &mut Frame, area: Rect) {
@@ -535,11 +553,16 @@ fn render_report(app: &App, frame: &mut Frame, area: Rect) {
             app.theme.success,
         ));
     }
+    let Some(r) = &rep.report else {
+        // No report (loading, refused, failed): the message gets the whole box.
+        frame.render_widget(Paragraph::new(head).wrap(Wrap { trim: true }), inner);
+        return;
+    };
     let head_height = u16::try_from(head.len()).unwrap_or(0);
     let [top, body] =
         Layout::vertical([Constraint::Length(head_height), Constraint::Fill(1)]).areas(inner);
-    frame.render_widget(Paragraph::new(head).wrap(Wrap { trim: true }), top);
-    if let Some(r) = &rep.report {
+    frame.render_widget(Paragraph::new(head), top);
+    {
         let text = crate::staff::report::render_text(r, lang);
         frame.render_widget(
             Paragraph::new(text)
@@ -582,7 +605,7 @@ fn render_batch(app: &App, frame: &mut Frame, area: Rect) {
                     Some(t) => short(t.get(lang), 40),
                     None => outcome_word(lang, &o.status).to_owned(),
                 },
-                None => c.state.clone(),
+                None => state_word(lang, &c.state).to_owned(),
             };
             Row::new(vec![
                 Cell::from(c.receipt_number.clone()),
