@@ -56,6 +56,9 @@ enum Cmd {
     Refund(kasse::staff::headless::RefundArgs),
     /// X report (any time) or Z report (--z, closes the day; manager PIN from KASSE_PIN).
     Report(kasse::staff::headless::ReportArgs),
+    /// Capture every authorized-but-uncaptured payment of the day (manager PIN from
+    /// KASSE_PIN); progress on stderr.
+    BatchCapture(kasse::staff::headless::BatchCaptureArgs),
     /// First run: create the first manager (PIN from KASSE_PIN, 4–8 digits).
     CreateManager {
         /// The manager's name as shown in the journal and on receipts.
@@ -92,6 +95,7 @@ struct PayCli {
 enum StaffCmd {
     Refund(kasse::staff::headless::RefundArgs),
     Report(kasse::staff::headless::ReportArgs),
+    BatchCapture(kasse::staff::headless::BatchCaptureArgs),
 }
 
 async fn staff_command(
@@ -134,6 +138,10 @@ async fn staff_command(
             code
         }
         StaffCmd::Report(a) => kasse::staff::headless::report(&ctx, &a, &mut out).await,
+        StaffCmd::BatchCapture(a) => {
+            let mut err = std::io::stderr();
+            kasse::staff::headless::batch_capture(&ctx, &a, &mut out, &mut err).await
+        }
     };
     till.shutdown().await;
     code
@@ -313,6 +321,9 @@ async fn run(cli: Cli) -> i32 {
         }
         Some(Cmd::Report(args)) => {
             staff_command(&opts, config, dir, lang, StaffCmd::Report(args)).await
+        }
+        Some(Cmd::BatchCapture(args)) => {
+            staff_command(&opts, config, dir, lang, StaffCmd::BatchCapture(args)).await
         }
         Some(Cmd::CreateManager { name }) => {
             let pin = match kasse::staff::headless::pin_from_env() {

@@ -305,3 +305,194 @@ async fn wrong_pin_refunds_nothing_and_x_and_z_reports_run_off_the_screen() {
         z.reason.en
     );
 }
+
+mod fail_capture {
+    use kasse::domain::money::Money;
+    use kasse::engine::ApiKind;
+    use kasse::engine::acquirer::BoxFuture;
+    use kasse::engine::provider::{
+        CreateSpec, Created, ErrorClass, ModificationResult, Provider, ProviderError, ReadResult,
+    };
+    use kasse::lang::Text;
+    use std::sync::Arc;
+    use std::sync::Mutex;
+
+    /// Refuses the first capture of each payment for good (as Vipps would for a bad request);
+    /// a correction capture of the same payment passes.
+    pub struct FailCaptures {
+        pub inner: Arc<dyn Provider>,
+        pub seen: Mutex<Vec<String>>,
+    }
+
+    impl Provider for FailCaptures {
+        fn kind(&self) -> ApiKind {
+            self.inner.kind()
+        }
+        fn create<'a>(
+            &'a self,
+            spec: &'a CreateSpec,
+        ) -> BoxFuture<'a, Result<Created, ProviderError>> {
+            self.inner.create(spec)
+        }
+        fn read<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
+            self.inner.read(id)
+        }
+        fn capture<'a>(
+            &'a self,
+            id: &'a str,
+            amount: Money,
+            key: &'a str,
+        ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+            let fail = {
+                let mut seen = self.seen.lock().unwrap();
+                let first = !seen.iter().any(|s| s == id);
+                seen.push(id.to_owned());
+                first
+            };
+            if !fail {
+                return self.inner.capture(id, amount, key);
+            }
+            Box::pin(async {
+                Err(ProviderError::new(
+                    ErrorClass::Rejected,
+                    Text::new("test: trekk avvist", "test: capture refused"),
+                    "injected by the test",
+                ))
+            })
+        }
+        fn cancel<'a>(
+            &'a self,
+            id: &'a str,
+            amount: Money,
+            transaction_only: bool,
+            key: &'a str,
+        ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+            self.inner.cancel(id, amount, transaction_only, key)
+        }
+        fn refund<'a>(
+            &'a self,
+            id: &'a str,
+            amount: Money,
+            key: &'a str,
+        ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+            self.inner.refund(id, amount, key)
+        }
+    }
+}
+
+/// Two payments whose capture failed for good stay reserved. The screen's batch captures the
+/// first (gauge to 1 of 1, ledger captured once); `kasse batch-capture` captures the second
+/// with a progress line on stderr.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_capture_from_the_screen_and_headless() {
+    use kasse::store::PayState;
+    let t = staff_support::till_with(|mut b| {
+        b.epayment = std::sync::Arc::new(fail_capture::FailCaptures {
+            inner: b.epayment.clone(),
+            seen: std::sync::Mutex::new(Vec::new()),
+        });
+        b
+    })
+    .await;
+    let now = time::OffsetDateTime::now_utc();
+    t.db.create_first_manager("Mona", MANAGER_PIN, now).unwrap();
+    let (pid, first) = staff_support::approved_sale(&t, 7_000, ApiKind::Epayment).await;
+    staff_support::journal_state(&t.store, pid, PayState::Failed).await;
+    assert_eq!(t.sim.ledger().payment(&first).unwrap().captured, 0);
+    let staff: StaffAccess = Ok(t.db.clone());
+    let mut app = managed();
+
+    // F10 → 4th entry: the day's uncaptured payments.
+    press(&mut app, KeyCode::F(10));
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Down);
+    }
+    let cmds = press(&mut app, KeyCode::Enter);
+    run(&t, &mut app, None, &staff, cmds).await;
+    let refs: Vec<_> = app
+        .staff
+        .batch
+        .candidates
+        .iter()
+        .map(|c| c.reference.clone())
+        .collect();
+    assert_eq!(refs, vec![first.clone()]);
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    let cmds = enter_text(&mut app, MANAGER_PIN);
+    assert!(
+        matches!(cmds.as_slice(), [Command::RunBatch { .. }]),
+        "{cmds:?}"
+    );
+    let seen = run(&t, &mut app, None, &staff, cmds).await;
+    assert!(
+        seen.iter().any(|e| matches!(
+            e,
+            AppEvent::StaffBatchProgress { progress, .. } if progress.done == 1 && progress.total == 1 && progress.ok
+        )),
+        "{seen:?}"
+    );
+    assert!(!app.staff.batch.running);
+    assert_eq!((app.staff.batch.done, app.staff.batch.total), (1, 1));
+    let out = app.staff.batch.outcomes.clone().unwrap();
+    assert_eq!(
+        out[0].status,
+        kasse::staff::refund::RefundStatus::Done,
+        "{out:?}"
+    );
+    let l = ledger(&t).await;
+    let p = l.payments.iter().find(|p| p.reference == first).unwrap();
+    assert_eq!(p.captured, 7_000);
+    assert_eq!(
+        p.operations
+            .iter()
+            .filter(|o| o.name == "CAPTURED" && o.success)
+            .count(),
+        1,
+        "{:?}",
+        p.operations
+    );
+
+    // The second failed capture: headless, progress on "stderr".
+    let (pid, second) = staff_support::approved_sale(&t, 3_000, ApiKind::Epayment).await;
+    staff_support::journal_state(&t.store, pid, PayState::Failed).await;
+    let ctx = kasse::staff::headless::HeadlessCtx {
+        db: t.db.clone(),
+        store: t.store.clone(),
+        engine: Some(t.run.engine.clone()),
+        reader: None,
+        clock: std::sync::Arc::new(kasse::clock::SystemClock),
+        lang: Lang::En,
+        utc_offset: time::UtcOffset::UTC,
+        currency: kasse::domain::money::Currency::Nok,
+        pin: Some(secrecy::SecretString::from(MANAGER_PIN)),
+    };
+    let args = kasse::staff::headless::BatchCaptureArgs {
+        date: Some(now.date().to_string()),
+        wait_secs: 20,
+    };
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = kasse::staff::headless::batch_capture(&ctx, &args, &mut out, &mut err).await;
+    let (out, err) = (
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_eq!(err, format!("progress: 1/1 {second} ok\n"));
+    assert!(
+        out.contains(&format!("captured reference={second} amount=30.00")),
+        "{out}"
+    );
+    assert!(out.ends_with("result: captured 1 of 1\n"), "{out}");
+    assert_eq!(t.sim.ledger().payment(&second).unwrap().captured, 3_000);
+    // Run again: nothing left.
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    assert_eq!(
+        kasse::staff::headless::batch_capture(&ctx, &args, &mut out, &mut err).await,
+        0
+    );
+    assert!(
+        String::from_utf8(out)
+            .unwrap()
+            .starts_with("result: nothing to capture")
+    );
+}

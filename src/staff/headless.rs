@@ -55,6 +55,18 @@ pub struct ReportArgs {
     pub no_reconcile: bool,
 }
 
+/// `kasse batch-capture [--date YYYY-MM-DD]`: capture every authorized-but-uncaptured Vipps
+/// payment of the day (end-of-day correction; manager PIN).
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct BatchCaptureArgs {
+    /// Business day (default: today at the till's UTC offset).
+    #[arg(long)]
+    pub date: Option<String>,
+    /// Seconds to wait for Vipps per payment before reporting it as still queued.
+    #[arg(long, default_value_t = 60)]
+    pub wait_secs: u64,
+}
+
 /// What the headless commands need (built by `main.rs`).
 #[derive(Clone)]
 pub struct HeadlessCtx {
@@ -317,4 +329,101 @@ pub async fn report<W: Write>(ctx: &HeadlessCtx, args: &ReportArgs, out: &mut W)
         }
         Err(e) => fail(out, &e),
     }
+}
+
+/// `kasse batch-capture`: one `progress: DONE/TOTAL REFERENCE ok|failed` line on `progress`
+/// (stderr) per payment as it finishes, then one line per payment and a `result:` line on
+/// `out`. Exit 0 when every capture was confirmed, 1 otherwise (with the reason).
+pub async fn batch_capture<W: Write, P: Write + Send>(
+    ctx: &HeadlessCtx,
+    args: &BatchCaptureArgs,
+    out: &mut W,
+    progress: &mut P,
+) -> i32 {
+    use super::batch::{BatchOp, BatchRunner};
+    let lang = ctx.lang;
+    let fail = |out: &mut W, e: &StaffError| {
+        let _ = writeln!(
+            out,
+            "result: refused reason={}",
+            one_line(e.message().get(lang))
+        );
+        1
+    };
+    let now = ctx.clock.now();
+    let date = match &args.date {
+        Some(d) => match parse_date(d) {
+            Ok(d) => d,
+            Err(e) => return fail(out, &e),
+        },
+        None => now.to_offset(ctx.utc_offset).date(),
+    };
+    let session = match manager_session(ctx) {
+        Ok(s) => s,
+        Err(e) => return fail(out, &e),
+    };
+    let (from, to) = day_bounds(date, ctx.utc_offset);
+    let candidates = match ctx.db.uncaptured_between(from, to) {
+        Ok(c) => c,
+        Err(e) => return fail(out, &e),
+    };
+    if candidates.is_empty() {
+        let _ = writeln!(out, "result: nothing to capture date={date}");
+        return 0;
+    }
+    let mut runner = BatchRunner::new(ctx.db.clone(), ctx.store.clone(), ctx.clock.clone());
+    if let Some(engine) = &ctx.engine {
+        let engine = engine.clone();
+        runner.kick = Some(Arc::new(move || engine.kick_worker()));
+    }
+    runner.wait = Duration::from_secs(args.wait_secs);
+    let ops = candidates
+        .iter()
+        .map(|c| BatchOp::Capture {
+            reference: c.reference.clone(),
+        })
+        .collect();
+    let result = runner
+        .run(&session, ops, |p| {
+            let _ = writeln!(
+                progress,
+                "progress: {}/{} {} {}",
+                p.done,
+                p.total,
+                p.reference,
+                if p.ok { "ok" } else { "failed" }
+            );
+            let _ = progress.flush();
+        })
+        .await;
+    let outcomes = match result {
+        Ok(o) => o,
+        Err(e) => return fail(out, &e),
+    };
+    let mut ok = 0;
+    for o in &outcomes {
+        let amount = Money::new(o.amount, ctx.currency).to_plain();
+        let (word, why) = match (&o.refused, &o.status) {
+            (Some(t), _) => ("refused", one_line(t.get(lang))),
+            (None, RefundStatus::Done) => {
+                ok += 1;
+                ("captured", String::new())
+            }
+            (None, RefundStatus::Failed(w)) => ("failed", one_line(w)),
+            (None, _) => ("pending", String::new()),
+        };
+        let _ = writeln!(
+            out,
+            "{word} reference={} amount={amount}{}",
+            o.reference,
+            if why.is_empty() {
+                String::new()
+            } else {
+                format!(" reason={why}")
+            }
+        );
+    }
+    let total = outcomes.len();
+    let _ = writeln!(out, "result: captured {ok} of {total}");
+    i32::from(ok != total)
 }

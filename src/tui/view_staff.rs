@@ -80,7 +80,7 @@ fn milli(q: i64) -> String {
 }
 
 /// A journal state (sale or payment) in the cashier's language.
-fn state_word<'a>(lang: Lang, state: &'a str) -> &'a str {
+fn state_word(lang: Lang, state: &str) -> &str {
     match state {
         "paid" | "captured" => lang.pick("betalt", "paid"),
         "partially_refunded" => lang.pick("delvis refundert", "partly refunded"),
