@@ -496,3 +496,156 @@ async fn batch_capture_from_the_screen_and_headless() {
             .starts_with("result: nothing to capture")
     );
 }
+
+mod offline {
+    use kasse::domain::money::Money;
+    use kasse::engine::ApiKind;
+    use kasse::engine::acquirer::BoxFuture;
+    use kasse::engine::provider::{
+        CreateSpec, Created, ErrorClass, ModificationResult, Provider, ProviderError, ReadResult,
+    };
+    use kasse::lang::Text;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    /// While `down` is set, every read and refund fails as a transport error (offline);
+    /// counts the refund calls that got through.
+    pub struct Cable {
+        pub inner: Arc<dyn Provider>,
+        pub down: Arc<AtomicBool>,
+        pub refunds_sent: Arc<AtomicUsize>,
+    }
+
+    fn offline() -> ProviderError {
+        ProviderError::new(
+            ErrorClass::Offline,
+            Text::new("test: nettet er nede", "test: the network is down"),
+            "injected by the test",
+        )
+    }
+
+    impl Provider for Cable {
+        fn kind(&self) -> ApiKind {
+            self.inner.kind()
+        }
+        fn create<'a>(
+            &'a self,
+            spec: &'a CreateSpec,
+        ) -> BoxFuture<'a, Result<Created, ProviderError>> {
+            self.inner.create(spec)
+        }
+        fn read<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
+            if self.down.load(Ordering::SeqCst) {
+                return Box::pin(async { Err(offline()) });
+            }
+            self.inner.read(id)
+        }
+        fn capture<'a>(
+            &'a self,
+            id: &'a str,
+            amount: Money,
+            key: &'a str,
+        ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+            self.inner.capture(id, amount, key)
+        }
+        fn cancel<'a>(
+            &'a self,
+            id: &'a str,
+            amount: Money,
+            transaction_only: bool,
+            key: &'a str,
+        ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+            self.inner.cancel(id, amount, transaction_only, key)
+        }
+        fn refund<'a>(
+            &'a self,
+            id: &'a str,
+            amount: Money,
+            key: &'a str,
+        ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+            if self.down.load(Ordering::SeqCst) {
+                return Box::pin(async { Err(offline()) });
+            }
+            self.refunds_sent.fetch_add(1, Ordering::SeqCst);
+            self.inner.refund(id, amount, key)
+        }
+    }
+}
+
+/// Offline at confirm: the screen shows the refund as queued (the key was written first);
+/// when the network is back the worker sends it with the same key, and Vipps refunds once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refund_while_offline_is_queued_then_sent_once_with_the_same_key() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let down = Arc::new(AtomicBool::new(false));
+    let sent = Arc::new(AtomicUsize::new(0));
+    let (d2, s2) = (down.clone(), sent.clone());
+    let t = staff_support::till_with(move |mut b| {
+        b.epayment = Arc::new(offline::Cable {
+            inner: b.epayment.clone(),
+            down: d2,
+            refunds_sent: s2,
+        });
+        b
+    })
+    .await;
+    let now = time::OffsetDateTime::now_utc();
+    t.db.create_first_manager("Mona", MANAGER_PIN, now).unwrap();
+    let reference = paid_sale(&t, 8_000, ApiKind::Epayment).await;
+    let staff: StaffAccess = Ok(t.db.clone());
+    let mut app = managed();
+    press(&mut app, KeyCode::F(10));
+    press(&mut app, KeyCode::Enter);
+    let cmds = enter_text(&mut app, &reference);
+    run(&t, &mut app, None, &staff, cmds).await;
+    let cmds = press(&mut app, KeyCode::Enter);
+    run(&t, &mut app, None, &staff, cmds).await;
+    type_text(&mut app, "returned unopened");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    let cmds = enter_text(&mut app, MANAGER_PIN);
+
+    down.store(true, Ordering::SeqCst);
+    let started = std::time::Instant::now();
+    run(&t, &mut app, None, &staff, cmds).await;
+    let Some(StaffRefundProgress::Pending { amount, .. }) = app.staff.refund.progress.clone()
+    else {
+        panic!("expected queued: {:?}", app.staff.refund.progress);
+    };
+    assert_eq!(amount.minor(), 8_000);
+    assert!(
+        started.elapsed() < kasse::app::REFUND_WAIT,
+        "offline is reported early, not after the full wait ({:?})",
+        started.elapsed()
+    );
+    assert_eq!(
+        sent.load(Ordering::SeqCst),
+        0,
+        "nothing went out while offline"
+    );
+    assert_eq!(ledger(&t).await.payments[0].refunded, 0);
+
+    // The network comes back: the worker sends the queued row, once, with the same key.
+    down.store(false, Ordering::SeqCst);
+    t.run.engine.kick_worker();
+    let key = format!("{reference}-refund-1");
+    let st = kasse::staff::refund::wait_for(&t.db, &key, staff_support::WAIT)
+        .await
+        .unwrap();
+    assert_eq!(st, kasse::staff::refund::RefundStatus::Done);
+    let l = ledger(&t).await;
+    let p = l
+        .payments
+        .iter()
+        .find(|p| p.reference == reference)
+        .unwrap();
+    assert_eq!((p.captured, p.refunded), (8_000, 8_000));
+    let ops: Vec<_> = p
+        .operations
+        .iter()
+        .filter(|o| o.name == "REFUNDED" && o.success)
+        .collect();
+    assert_eq!(ops.len(), 1, "{:?}", p.operations);
+    assert_eq!(ops[0].idempotency_key.as_deref(), Some(key.as_str()));
+}
