@@ -644,9 +644,13 @@ fn refund_progress_queued_then_refunded() {
     );
     assert_eq!(app.staff.refund.step, RefundStep::Sending);
     snap_both("refund_queued_waiting_for_vipps", &app);
-    // Keys do nothing while it is sent.
+    // Esc while it is sent: back to the menu; the refund goes on and the menu entry leads
+    // back to it.
     press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Staff);
+    press(&mut app, KeyCode::Enter);
     assert_eq!(app.screen, Screen::Refund);
+    assert_eq!(app.staff.refund.step, RefundStep::Sending);
     event(
         &mut app,
         AppEvent::StaffRefund {
@@ -667,6 +671,31 @@ fn refund_progress_queued_then_refunded() {
         RefundStep::Search,
         "reset for the next one"
     );
+}
+
+#[test]
+fn a_refund_that_finishes_elsewhere_is_told_in_a_message() {
+    let (mut app, id) = sent();
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Sale);
+    event(
+        &mut app,
+        AppEvent::StaffRefund {
+            request_id: id,
+            progress: StaffRefundProgress::Refunded {
+                amount: Money::nok(3_000),
+                refund_number: "R-s1-t1-000007-2".into(),
+                receipt: ReceiptNote::Printed,
+            },
+        },
+    );
+    let t = app.toast.clone().unwrap();
+    assert_eq!(t.kind, kasse::tui::app::ToastKind::Info);
+    assert!(t.text.en.contains("R-s1-t1-000007-2") && t.text.en.contains("paid back"));
+    // The finished refund is still on its screen until the cashier leaves it.
+    press(&mut app, KeyCode::F(10));
+    assert_eq!(app.screen, Screen::Staff);
 }
 
 #[test]

@@ -242,9 +242,12 @@ pub fn on_action(app: &mut App, mode: Mode, action: Action) -> Vec<Command> {
         Mode::RefundForm => form_action(app, action),
         Mode::RefundConfirm => confirm_action(app, action),
         Mode::StaffResult => {
-            let sending = app.staff.refund.step == RefundStep::Sending;
-            if matches!(action, Action::Submit | Action::Cancel) && !sending {
-                app.staff.refund = RefundUi::default();
+            if matches!(action, Action::Submit | Action::Cancel) {
+                // While it is sent the refund goes on; its result comes back as a message
+                // and on this screen (the menu entry leads back here until it is over).
+                if app.staff.refund.step != RefundStep::Sending {
+                    app.staff.refund = RefundUi::default();
+                }
                 back_to_menu(app);
             }
             Vec::new()
@@ -305,7 +308,9 @@ pub fn open_entry(app: &mut App, entry: StaffEntry) -> Vec<Command> {
     }
     match entry {
         StaffEntry::Refund => {
-            app.staff.refund = RefundUi::default();
+            if app.staff.refund.step != RefundStep::Sending {
+                app.staff.refund = RefundUi::default();
+            }
             app.input.reset();
             app.screen = Screen::Refund;
             Vec::new()
@@ -817,7 +822,13 @@ pub fn on_event(app: &mut App, ev: AppEvent) -> Vec<Command> {
                 other => {
                     r.waiting = None;
                     r.step = RefundStep::Done;
-                    r.progress = Some(other);
+                    if app.screen != Screen::Refund {
+                        let (kind, text) = ss::refund_note(&other);
+                        r.progress = Some(other);
+                        toast(app, kind, text);
+                    } else {
+                        r.progress = Some(other);
+                    }
                 }
             }
         }

@@ -143,6 +143,51 @@ pub fn vat_share(lang: Lang, rate: &str) -> String {
     }
 }
 
+/// The result of a refund that finished while the cashier was on another screen.
+pub fn refund_note(p: &crate::tui::msg::StaffRefundProgress) -> (crate::tui::app::ToastKind, Text) {
+    use crate::tui::app::ToastKind;
+    use crate::tui::msg::StaffRefundProgress as P;
+    match p {
+        P::Refunded {
+            amount,
+            refund_number,
+            ..
+        } => (
+            ToastKind::Info,
+            Text::new(
+                format!("Refusjon {refund_number}: {amount} tilbakebetalt."),
+                format!("Refund {refund_number}: {amount} paid back."),
+            ),
+        ),
+        P::Pending {
+            amount,
+            refund_number,
+        } => (
+            ToastKind::Info,
+            Text::new(
+                format!(
+                    "Refusjon {refund_number} ({amount}) ligger i køen og sendes når Vipps svarer."
+                ),
+                format!("Refund {refund_number} ({amount}) is queued and goes when Vipps answers."),
+            ),
+        ),
+        P::Failed { reason } | P::Refused { reason } => (
+            ToastKind::Error,
+            Text::new(
+                format!("Refusjonen feilet: {}", reason.nb),
+                format!("The refund failed: {}", reason.en),
+            ),
+        ),
+        P::Queued { amount, .. } => (
+            ToastKind::Info,
+            Text::new(
+                format!("Refusjon på {amount} er i køen."),
+                format!("Refund of {amount} is queued."),
+            ),
+        ),
+    }
+}
+
 /// "3 of 5".
 pub fn done_of(lang: Lang, done: usize, total: usize) -> String {
     match lang {
