@@ -1035,3 +1035,106 @@ fn an_empty_batch_is_not_started() {
     assert_eq!(app.prompt, None);
     assert!(app.toast.clone().unwrap().text.en.contains("No payments"));
 }
+
+// ================================================================ robustness
+
+/// The answer a shell would give to a staff command (fixtures), so random key sequences walk
+/// through every staff screen.
+fn answer(cmd: &Command) -> Vec<AppEvent> {
+    match cmd {
+        Command::FindSales { request_id, .. } => vec![AppEvent::StaffSales {
+            request_id: *request_id,
+            result: Ok(hits()),
+        }],
+        Command::LoadRefund { request_id, .. } => vec![AppEvent::StaffRefundContext {
+            request_id: *request_id,
+            result: Ok(Box::new(context())),
+        }],
+        Command::Refund { request_id, .. } => vec![
+            AppEvent::StaffRefund {
+                request_id: *request_id,
+                progress: StaffRefundProgress::Queued {
+                    amount: Money::nok(100),
+                    key: "k".into(),
+                },
+            },
+            AppEvent::StaffRefund {
+                request_id: *request_id,
+                progress: StaffRefundProgress::Pending {
+                    amount: Money::nok(100),
+                    refund_number: "R-1".into(),
+                },
+            },
+        ],
+        Command::XReport { request_id, .. } => vec![AppEvent::StaffReport {
+            request_id: *request_id,
+            result: Ok(Box::new(report(ReportKind::X, None, true))),
+            checking: false,
+        }],
+        Command::CloseDay { request_id, .. } => vec![AppEvent::StaffZ {
+            request_id: *request_id,
+            result: Err(refusal(1)),
+        }],
+        Command::AcknowledgeOutbox { request_id, .. } => vec![AppEvent::StaffAcknowledged {
+            request_id: *request_id,
+            result: Err(Text::new("nei", "no")),
+        }],
+        Command::LoadBatch { request_id, .. } => vec![AppEvent::StaffBatchCandidates {
+            request_id: *request_id,
+            result: Ok(uncaptured()),
+        }],
+        Command::RunBatch { request_id, .. } => vec![
+            AppEvent::StaffBatchProgress {
+                request_id: *request_id,
+                progress: BatchProgress {
+                    done: 1,
+                    total: 4,
+                    reference: "r".into(),
+                    ok: false,
+                },
+            },
+            AppEvent::StaffBatchDone {
+                request_id: *request_id,
+                result: Err(Text::new("nei", "no")),
+            },
+        ],
+        _ => Vec::new(),
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Any key sequence on the staff screens (answered by the fixtures, or left unanswered)
+    /// never panics and always renders within the terminal.
+    #[test]
+    fn random_keys_on_the_staff_screens_never_break_the_screen(
+        keys in proptest::collection::vec((0usize..20, proptest::bool::ANY), 1..60)
+    ) {
+        let codes = [
+            KeyCode::F(10), KeyCode::Enter, KeyCode::Esc, KeyCode::Tab, KeyCode::Up,
+            KeyCode::Down, KeyCode::PageUp, KeyCode::PageDown, KeyCode::F(2), KeyCode::F(3),
+            KeyCode::F(4), KeyCode::F(8), KeyCode::Backspace, KeyCode::Char('1'),
+            KeyCode::Char('9'), KeyCode::Char(','), KeyCode::Char('a'), KeyCode::Char(' '),
+            KeyCode::Char('3'), KeyCode::Char('7'),
+        ];
+        let mut app = staff_app();
+        for (k, answered) in keys {
+            let cmds = press(&mut app, codes[k]);
+            if answered {
+                for c in &cmds {
+                    for ev in answer(c) {
+                        event(&mut app, ev);
+                    }
+                }
+            }
+            for (w, h) in [(80u16, 24u16), (120, 40)] {
+                let screen = render_to_string(&app, w, h);
+                proptest::prop_assert_eq!(screen.lines().count(), usize::from(h));
+                for line in screen.lines() {
+                    proptest::prop_assert!(line.chars().count() <= usize::from(w), "too wide: {}", line);
+                }
+            }
+        }
+    }
+}
