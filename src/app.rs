@@ -1159,6 +1159,68 @@ mod tests {
     }
 
     #[test]
+    fn a_refund_receipt_has_returned_lines_summing_to_the_refund() {
+        use crate::staff::refund::{PlannedLine, RefundReceipt, RefundStatus};
+        let line = |no: Option<i64>, name: &str, q: Option<i64>, rate: i64, gross: i64| {
+            let vat = crate::staff::refund::vat_of_gross(gross, rate);
+            PlannedLine {
+                line_no: no,
+                name: name.into(),
+                quantity_milli: q,
+                vat_rate: rate,
+                gross,
+                net: gross - vat,
+                vat,
+            }
+        };
+        let r = RefundReceipt {
+            shop_id: "s1".into(),
+            till_id: "t1".into(),
+            refund_number: "R-s1-t1-000007-1".into(),
+            original_receipt_number: "s1-t1-000007".into(),
+            reference: "kasse-s1-t1-000007-a1".into(),
+            api: ApiKind::Epayment,
+            at: time::OffsetDateTime::UNIX_EPOCH,
+            staff_id: "m1".into(),
+            staff_name: Some("Mona".into()),
+            reason: "damaged".into(),
+            currency: "NOK".into(),
+            lines: vec![
+                // Two whole pieces: "2 x 25,00".
+                line(Some(1), "Kaffe", Some(2000), 1500, 5_000),
+                // Half a kilo: one line with the amount paid back.
+                line(Some(2), "Epler", Some(500), 1500, 1_995),
+                // A share of a refund by amount.
+                line(None, "Refusjon MVA 25 %", None, 2500, 1_001),
+            ],
+            vat_breakdown: Vec::new(),
+            total: 7_996,
+            total_net: 0,
+            total_vat: 0,
+            status: RefundStatus::Done,
+            training: false,
+        };
+        let sale = refund_sale(&r, time::OffsetDateTime::UNIX_EPOCH, false).unwrap();
+        assert!(sale.basket.lines().iter().all(|l| l.is_return));
+        assert_eq!(sale.basket.line(0).map(|l| l.quantity.milli()), Some(2000));
+        assert_eq!(
+            sale.basket.line(0).map(|l| l.unit_price.minor()),
+            Some(2_500)
+        );
+        assert_eq!(
+            sale.basket.line(1).map(|l| l.unit_price.minor()),
+            Some(1_995)
+        );
+        let cfg = Config::from_toml_str("", &|_| None).unwrap();
+        let shop = crate::receipt::ShopInfo::from_config(&cfg);
+        let printed = crate::receipt::model::build(&sale, &shop, Lang::En).unwrap();
+        assert!(printed.flags.refund);
+        assert_eq!(printed.total.minor(), -7_996);
+        assert_eq!(printed.receipt_number, "R-s1-t1-000007-1");
+        assert_eq!(printed.cashier, "Mona");
+    }
+
+    #[test]
     fn every_engine_state_has_a_screen_state() {
         assert_eq!(
             status_view(PaymentState::NeedsDecision),
