@@ -344,36 +344,32 @@ async fn x_report(
         Ok(db) => db,
         Err(t) => return fail(t),
     };
-    // The journal's figures first (fast), then the same with Vipps' answer.
+    // The journal's figures first (fast, journaled once), then the same report with Vipps'
+    // answer added.
     let first = db
         .run(move |db| db.x_report(None, date, utc_offset, None, now))
         .await;
-    match first {
-        Ok(r) => send(
-            progress,
-            AppEvent::StaffReport {
-                request_id,
-                result: Ok(Box::new(r)),
-                checking: true,
-            },
-        ),
+    let mut report = match first {
+        Ok(r) => r,
         Err(e) => return fail(e.message()),
-    }
+    };
+    send(
+        progress,
+        AppEvent::StaffReport {
+            request_id,
+            result: Ok(Box::new(report.clone())),
+            checking: true,
+        },
+    );
     let (from, to) = day_bounds(date, utc_offset);
     let reader: Arc<dyn PaymentReader> = Arc::new(EngineReader(engine.clone()));
-    let reconciliation = match crate::staff::reconcile::reconcile(db, reader, from, to).await {
-        Ok(r) => Some(r),
-        Err(e) => {
-            tracing::warn!(error = %e, "X report: reconciliation failed");
-            None
-        }
-    };
-    let report = db
-        .run(move |db| db.x_report(None, date, utc_offset, reconciliation, now))
-        .await;
+    match crate::staff::reconcile::reconcile(db, reader, from, to).await {
+        Ok(r) => report.reconciliation = Some(r),
+        Err(e) => tracing::warn!(error = %e, "X report: reconciliation failed"),
+    }
     AppEvent::StaffReport {
         request_id,
-        result: report.map(Box::new).map_err(|e| e.message()),
+        result: Ok(Box::new(report)),
         checking: false,
     }
 }

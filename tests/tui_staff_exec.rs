@@ -279,6 +279,15 @@ async fn wrong_pin_refunds_nothing_and_x_and_z_reports_run_off_the_screen() {
     assert_eq!(r.sections[0].sales.gross, 5_000);
     let rec = r.reconciliation.clone().expect("reconciled against Vipps");
     assert_eq!((rec.checked, rec.matched), (1, 1), "{rec:?}");
+    // One X report on screen is one journal entry (not one per update).
+    let day = time::Duration::DAY;
+    let xs =
+        t.db.actions_between(now - day, now + day)
+            .unwrap()
+            .into_iter()
+            .filter(|a| a.action == "x_report")
+            .count();
+    assert_eq!(xs, 1);
 
     // Z report with the manager PIN: the day closes with number 1.
     press(&mut app, KeyCode::Esc);
