@@ -59,6 +59,9 @@ enum Cmd {
     /// Capture every authorized-but-uncaptured payment of the day (manager PIN from
     /// KASSE_PIN); progress on stderr.
     BatchCapture(kasse::staff::headless::BatchCaptureArgs),
+    /// Refund a list of sales: REF[=AMOUNT]... --reason TEXT (manager PIN from KASSE_PIN);
+    /// progress on stderr.
+    BatchRefund(kasse::staff::headless::BatchRefundArgs),
     /// First run: create the first manager (PIN from KASSE_PIN, 4–8 digits).
     CreateManager {
         /// The manager's name as shown in the journal and on receipts.
@@ -96,6 +99,7 @@ enum StaffCmd {
     Refund(kasse::staff::headless::RefundArgs),
     Report(kasse::staff::headless::ReportArgs),
     BatchCapture(kasse::staff::headless::BatchCaptureArgs),
+    BatchRefund(kasse::staff::headless::BatchRefundArgs),
 }
 
 async fn staff_command(
@@ -141,6 +145,10 @@ async fn staff_command(
         StaffCmd::BatchCapture(a) => {
             let mut err = std::io::stderr();
             kasse::staff::headless::batch_capture(&ctx, &a, &mut out, &mut err).await
+        }
+        StaffCmd::BatchRefund(a) => {
+            let mut err = std::io::stderr();
+            kasse::staff::headless::batch_refund(&ctx, &a, &mut out, &mut err).await
         }
     };
     till.shutdown().await;
@@ -324,6 +332,9 @@ async fn run(cli: Cli) -> i32 {
         }
         Some(Cmd::BatchCapture(args)) => {
             staff_command(&opts, config, dir, lang, StaffCmd::BatchCapture(args)).await
+        }
+        Some(Cmd::BatchRefund(args)) => {
+            staff_command(&opts, config, dir, lang, StaffCmd::BatchRefund(args)).await
         }
         Some(Cmd::CreateManager { name }) => {
             let pin = match kasse::staff::headless::pin_from_env() {

@@ -658,3 +658,79 @@ async fn refund_while_offline_is_queued_then_sent_once_with_the_same_key() {
     assert_eq!(ops.len(), 1, "{:?}", p.operations);
     assert_eq!(ops[0].idempotency_key.as_deref(), Some(key.as_str()));
 }
+
+/// `kasse batch-refund`: a list of refunds with a progress line per refund on stderr; each
+/// refunded once at Vipps; an over-refund in the list is refused with the library's reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headless_batch_refund_of_a_list() {
+    let t = till().await;
+    let now = time::OffsetDateTime::now_utc();
+    t.db.create_first_manager("Mona", MANAGER_PIN, now).unwrap();
+    let first = paid_sale(&t, 10_000, ApiKind::Epayment).await;
+    let second = paid_sale(&t, 4_000, ApiKind::Epayment).await;
+    let third = paid_sale(&t, 2_000, ApiKind::Epayment).await;
+    let ctx = kasse::staff::headless::HeadlessCtx {
+        db: t.db.clone(),
+        store: t.store.clone(),
+        engine: Some(t.run.engine.clone()),
+        reader: None,
+        clock: std::sync::Arc::new(kasse::clock::SystemClock),
+        lang: Lang::En,
+        utc_offset: time::UtcOffset::UTC,
+        currency: kasse::domain::money::Currency::Nok,
+        pin: Some(secrecy::SecretString::from(MANAGER_PIN)),
+    };
+    let args = kasse::staff::headless::BatchRefundArgs {
+        refunds: vec![
+            format!("{first}=30"),
+            second.clone(),
+            format!("{third}=25,00"),
+        ],
+        reason: "event cancelled".into(),
+        wait_secs: 20,
+    };
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = kasse::staff::headless::batch_refund(&ctx, &args, &mut out, &mut err).await;
+    let (out, err) = (
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    );
+    assert_eq!(code, 1, "one of three was refused\n{out}\n{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    assert!(lines.iter().all(|l| l.starts_with("progress: ")), "{err}");
+    assert!(err.contains("progress: 3/3 "), "{err}");
+    assert!(
+        out.contains(&format!("refunded reference={first} amount=30.00")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("refunded reference={second} amount=40.00")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("refused reference={third}")) && out.contains("at most kr 20,00"),
+        "{out}"
+    );
+    assert!(out.ends_with("result: refunded 2 of 3\n"), "{out}");
+    let l = ledger(&t).await;
+    let refunded = |r: &str| {
+        l.payments
+            .iter()
+            .find(|p| p.reference == r)
+            .unwrap()
+            .refunded
+    };
+    assert_eq!(
+        (refunded(&first), refunded(&second), refunded(&third)),
+        (3_000, 4_000, 0)
+    );
+    for p in &l.payments {
+        let n = p
+            .operations
+            .iter()
+            .filter(|o| o.name == "REFUNDED" && o.success)
+            .count();
+        assert!(n <= 1, "refunded twice: {p:?}");
+    }
+}

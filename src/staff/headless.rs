@@ -67,6 +67,21 @@ pub struct BatchCaptureArgs {
     pub wait_secs: u64,
 }
 
+/// `kasse batch-refund --reason TEXT REF[=AMOUNT]...`: refund a list of sales (end-of-day
+/// correction; manager PIN). Without `=AMOUNT` everything still refundable.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct BatchRefundArgs {
+    /// Payment references or receipt numbers, each optionally `=AMOUNT` (e.g. `…-a1=49,90`).
+    #[arg(required = true)]
+    pub refunds: Vec<String>,
+    /// Why the money goes back (journaled, the same for every refund in the list).
+    #[arg(long)]
+    pub reason: String,
+    /// Seconds to wait for Vipps per refund before reporting it as still queued.
+    #[arg(long, default_value_t = 60)]
+    pub wait_secs: u64,
+}
+
 /// What the headless commands need (built by `main.rs`).
 #[derive(Clone)]
 pub struct HeadlessCtx {
@@ -384,30 +399,42 @@ pub async fn batch_capture<W: Write, P: Write + Send>(
         })
         .collect();
     let result = runner
-        .run(&session, ops, |p| {
-            let _ = writeln!(
-                progress,
-                "progress: {}/{} {} {}",
-                p.done,
-                p.total,
-                p.reference,
-                if p.ok { "ok" } else { "failed" }
-            );
-            let _ = progress.flush();
-        })
+        .run(&session, ops, |p| progress_line(progress, &p))
         .await;
-    let outcomes = match result {
-        Ok(o) => o,
-        Err(e) => return fail(out, &e),
-    };
+    match result {
+        Ok(o) => print_outcomes(ctx, &o, "captured", out),
+        Err(e) => fail(out, &e),
+    }
+}
+
+fn progress_line<P: Write>(progress: &mut P, p: &super::batch::BatchProgress) {
+    let _ = writeln!(
+        progress,
+        "progress: {}/{} {} {}",
+        p.done,
+        p.total,
+        p.reference,
+        if p.ok { "ok" } else { "failed" }
+    );
+    let _ = progress.flush();
+}
+
+/// One line per operation and a `result:` line; exit 0 only when every one was confirmed.
+fn print_outcomes<W: Write>(
+    ctx: &HeadlessCtx,
+    outcomes: &[super::batch::BatchOutcome],
+    done_word: &str,
+    out: &mut W,
+) -> i32 {
+    let lang = ctx.lang;
     let mut ok = 0;
-    for o in &outcomes {
+    for o in outcomes {
         let amount = Money::new(o.amount, ctx.currency).to_plain();
         let (word, why) = match (&o.refused, &o.status) {
             (Some(t), _) => ("refused", one_line(t.get(lang))),
             (None, RefundStatus::Done) => {
                 ok += 1;
-                ("captured", String::new())
+                (done_word, String::new())
             }
             (None, RefundStatus::Failed(w)) => ("failed", one_line(w)),
             (None, _) => ("pending", String::new()),
@@ -424,6 +451,67 @@ pub async fn batch_capture<W: Write, P: Write + Send>(
         );
     }
     let total = outcomes.len();
-    let _ = writeln!(out, "result: captured {ok} of {total}");
+    let _ = writeln!(out, "result: {done_word} {ok} of {total}");
     i32::from(ok != total)
+}
+
+/// `kasse batch-refund`: like [`batch_capture`] for a list of refunds (each checked by the
+/// same rules as `kasse refund`: never more than captured − refunded, reason required).
+pub async fn batch_refund<W: Write, P: Write + Send>(
+    ctx: &HeadlessCtx,
+    args: &BatchRefundArgs,
+    out: &mut W,
+    progress: &mut P,
+) -> i32 {
+    use super::batch::{BatchOp, BatchRunner};
+    let lang = ctx.lang;
+    let fail = |out: &mut W, t: &Text| {
+        let _ = writeln!(out, "result: refused reason={}", one_line(t.get(lang)));
+        1
+    };
+    let mut ops = Vec::new();
+    for item in &args.refunds {
+        let (reference, amount) = match item.split_once('=') {
+            Some((r, a)) => (r.trim(), Some(a.trim())),
+            None => (item.trim(), None),
+        };
+        let mode = match amount {
+            None => RefundMode::Full,
+            Some(a) => match Money::parse_input(a, ctx.currency) {
+                Ok(m) => RefundMode::Amount(m.minor()),
+                Err(e) => {
+                    let t = e.text();
+                    return fail(
+                        out,
+                        &Text::new(
+                            format!("{reference}: beløp: {}", t.nb),
+                            format!("{reference}: amount: {}", t.en),
+                        ),
+                    );
+                }
+            },
+        };
+        ops.push(BatchOp::Refund(RefundRequest {
+            reference: reference.to_owned(),
+            mode,
+            reason: args.reason.clone(),
+        }));
+    }
+    let session = match manager_session(ctx) {
+        Ok(s) => s,
+        Err(e) => return fail(out, &e.message()),
+    };
+    let mut runner = BatchRunner::new(ctx.db.clone(), ctx.store.clone(), ctx.clock.clone());
+    if let Some(engine) = &ctx.engine {
+        let engine = engine.clone();
+        runner.kick = Some(Arc::new(move || engine.kick_worker()));
+    }
+    runner.wait = Duration::from_secs(args.wait_secs);
+    match runner
+        .run(&session, ops, |p| progress_line(progress, &p))
+        .await
+    {
+        Ok(o) => print_outcomes(ctx, &o, "refunded", out),
+        Err(e) => fail(out, &e.message()),
+    }
 }
