@@ -42,6 +42,7 @@ strings! {
     col_phone => "Tlf", "Phone";
     col_refund => "Refunder", "Refund";
     col_refunded => "Refundert", "Refunded";
+    sale_lines => "Varelinjer", "Sale lines";
     captured => "Trukket", "Captured";
     refunded => "Allerede refundert", "Already refunded";
     refundable => "Kan refunderes", "Refundable";

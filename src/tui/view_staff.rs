@@ -381,7 +381,7 @@ fn render_form(app: &App, frame: &mut Frame, area: Rect) {
     .row_highlight_style(app.theme.selection)
     .highlight_symbol("›")
     .highlight_spacing(HighlightSpacing::Always)
-    .block(boxed(St::kind_lines(lang)));
+    .block(boxed(St::sale_lines(lang)));
     let mut state = TableState::default().with_selected(per_line.then_some(r.line));
     frame.render_stateful_widget(table, lines, &mut state);
 
