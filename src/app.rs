@@ -23,6 +23,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
+#[path = "app_staff.rs"]
+mod staff_exec;
+pub use staff_exec::{EngineReader, REFUND_WAIT, execute_staff};
+
 /// Options shared by every command.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -455,7 +459,31 @@ pub async fn execute(
     staff: &StaffAccess,
     cmd: Command,
 ) -> Option<AppEvent> {
+    execute_with_progress(engine, api, sim_base, http, paper, staff, cmd, None).await
+}
+
+/// [`execute`], with `progress` receiving the intermediate events of long staff commands
+/// (refund queued, X report before the reconciliation, batch progress for the gauge).
+#[allow(clippy::too_many_arguments)]
+pub async fn execute_with_progress(
+    engine: &Engine,
+    api: ApiKind,
+    sim_base: Option<&str>,
+    http: &reqwest::Client,
+    paper: Option<&Paper>,
+    staff: &StaffAccess,
+    cmd: Command,
+    progress: Option<&mpsc::UnboundedSender<AppEvent>>,
+) -> Option<AppEvent> {
     match cmd {
+        cmd @ (Command::FindSales { .. }
+        | Command::LoadRefund { .. }
+        | Command::Refund { .. }
+        | Command::XReport { .. }
+        | Command::CloseDay { .. }
+        | Command::AcknowledgeOutbox { .. }
+        | Command::LoadBatch { .. }
+        | Command::RunBatch { .. }) => execute_staff(engine, paper, staff, cmd, progress).await,
         Command::VerifyManagerPin {
             request_id,
             pin,
@@ -714,7 +742,7 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
             let paper = paper.clone();
             let staff = staff.clone();
             tokio::spawn(async move {
-                if let Some(ev) = execute(
+                if let Some(ev) = execute_with_progress(
                     &engine,
                     api,
                     sim_base.as_deref(),
@@ -722,6 +750,7 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
                     paper.as_ref(),
                     &staff,
                     cmd,
+                    Some(&ev_tx),
                 )
                 .await
                 {
@@ -897,6 +926,29 @@ impl Paper {
         }
     }
 
+    /// Print the refund receipt of refund `refund_id` (marked REFUND; lines as returned, the
+    /// Vipps reference as the tender paid back). Returns the refund number, or why not.
+    pub async fn print_refund(
+        &self,
+        db: &crate::staff::StaffDb,
+        refund_id: i64,
+    ) -> Result<String, Text> {
+        let r = db
+            .run(move |db| db.refund_receipt(refund_id))
+            .await
+            .map_err(|e| e.message())?;
+        let now = time::OffsetDateTime::now_utc().to_offset(self.utc_offset);
+        let sale = refund_sale(&r, now, self.training)?;
+        let receipt =
+            crate::receipt::model::build(&sale, &self.shop, self.lang).map_err(|e| e.text())?;
+        let number = r.refund_number.clone();
+        match self.send(receipt, false).await {
+            None => Ok(number),
+            Some(AppEvent::Error(t)) => Err(t),
+            Some(_) => Ok(number),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, PrintedReceipts> {
         self.printed.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -1011,6 +1063,76 @@ pub fn sale_of(
     })
 }
 
+/// The receipt model's sale for a refund receipt: each refunded line (or VAT share of a
+/// refund by amount) as a returned line, the Vipps reference as the tender paid back.
+pub fn refund_sale(
+    r: &crate::staff::refund::RefundReceipt,
+    time: time::OffsetDateTime,
+    training: bool,
+) -> Result<crate::receipt::model::Sale, Text> {
+    use crate::domain::basket::{Basket, OrderLine, Quantity};
+    use crate::domain::money::Currency;
+    let currency = Currency::parse(&r.currency).ok_or_else(|| {
+        Text::new(
+            format!("Ukjent valuta «{}» i refusjonen.", r.currency),
+            format!("Unknown currency \"{}\" in the refund.", r.currency),
+        )
+    })?;
+    let mut basket = Basket::new(currency);
+    for (i, l) in r.lines.iter().enumerate() {
+        let vat = u32::try_from(l.vat_rate)
+            .ok()
+            .and_then(|v| crate::domain::vat::VatRate::new(v).ok())
+            .ok_or_else(|| {
+                Text::new(
+                    format!("Linje {}: ugyldig mva-sats {}.", i + 1, l.vat_rate),
+                    format!("Line {}: invalid VAT rate {}.", i + 1, l.vat_rate),
+                )
+            })?;
+        // Whole pieces that divide the amount evenly print as "2 x 12,50"; anything else as
+        // one line with the refunded amount (the amount is what was paid back).
+        let pieces = l
+            .quantity_milli
+            .filter(|q| *q > 0 && q % 1000 == 0)
+            .map(|q| q / 1000)
+            .filter(|n| l.gross % n == 0);
+        let (quantity, unit_price) = match pieces {
+            Some(n) => (
+                Quantity::new(n * 1000, crate::domain::basket::QuantityUnit::Pcs),
+                l.gross / n,
+            ),
+            None => (Quantity::pieces(1), l.gross),
+        };
+        basket
+            .add(OrderLine {
+                product_id: l
+                    .line_no
+                    .map_or_else(|| format!("refund-{}", i + 1), |n| format!("line-{n}")),
+                name: l.name.clone(),
+                quantity: quantity.map_err(|e| e.text())?,
+                unit_price: Money::new(unit_price, currency),
+                discount: Money::zero(currency),
+                vat,
+                is_return: false,
+            })
+            .map_err(|e| e.text())?;
+    }
+    let basket = crate::receipt::model::refund_basket(&basket).map_err(|e| e.text())?;
+    Ok(crate::receipt::model::Sale {
+        basket,
+        tenders: vec![crate::receipt::model::Tender::vipps(
+            r.reference.clone(),
+            Money::new(r.total, currency),
+        )],
+        tip: Money::zero(currency),
+        receipt_number: r.refund_number.clone(),
+        time,
+        till: r.till_id.clone(),
+        cashier: r.staff_name.clone().unwrap_or_else(|| r.staff_id.clone()),
+        training: training || r.training,
+    })
+}
+
 /// Money in the shop's currency parsed from cashier input (`49,90`, `kr 49`).
 pub fn parse_amount(input: &str, cfg: &Config) -> Result<Money, Text> {
     Money::parse_input(input, cfg.shop.currency).map_err(|e| e.text())
@@ -1036,6 +1158,68 @@ mod tests {
             Ok(CustomerId::PersonalQr(qr.into()))
         );
         assert!(customer_of(ApiKind::Ecom, qr).is_err());
+    }
+
+    #[test]
+    fn a_refund_receipt_has_returned_lines_summing_to_the_refund() {
+        use crate::staff::refund::{PlannedLine, RefundReceipt, RefundStatus};
+        let line = |no: Option<i64>, name: &str, q: Option<i64>, rate: i64, gross: i64| {
+            let vat = crate::staff::refund::vat_of_gross(gross, rate);
+            PlannedLine {
+                line_no: no,
+                name: name.into(),
+                quantity_milli: q,
+                vat_rate: rate,
+                gross,
+                net: gross - vat,
+                vat,
+            }
+        };
+        let r = RefundReceipt {
+            shop_id: "s1".into(),
+            till_id: "t1".into(),
+            refund_number: "R-s1-t1-000007-1".into(),
+            original_receipt_number: "s1-t1-000007".into(),
+            reference: "kasse-s1-t1-000007-a1".into(),
+            api: ApiKind::Epayment,
+            at: time::OffsetDateTime::UNIX_EPOCH,
+            staff_id: "m1".into(),
+            staff_name: Some("Mona".into()),
+            reason: "damaged".into(),
+            currency: "NOK".into(),
+            lines: vec![
+                // Two whole pieces: "2 x 25,00".
+                line(Some(1), "Kaffe", Some(2000), 1500, 5_000),
+                // Half a kilo: one line with the amount paid back.
+                line(Some(2), "Epler", Some(500), 1500, 1_995),
+                // A share of a refund by amount.
+                line(None, "Refusjon MVA 25 %", None, 2500, 1_001),
+            ],
+            vat_breakdown: Vec::new(),
+            total: 7_996,
+            total_net: 0,
+            total_vat: 0,
+            status: RefundStatus::Done,
+            training: false,
+        };
+        let sale = refund_sale(&r, time::OffsetDateTime::UNIX_EPOCH, false).unwrap();
+        assert!(sale.basket.lines().iter().all(|l| l.is_return));
+        assert_eq!(sale.basket.line(0).map(|l| l.quantity.milli()), Some(2000));
+        assert_eq!(
+            sale.basket.line(0).map(|l| l.unit_price.minor()),
+            Some(2_500)
+        );
+        assert_eq!(
+            sale.basket.line(1).map(|l| l.unit_price.minor()),
+            Some(1_995)
+        );
+        let cfg = Config::from_toml_str("", &|_| None).unwrap();
+        let shop = crate::receipt::ShopInfo::from_config(&cfg);
+        let printed = crate::receipt::model::build(&sale, &shop, Lang::En).unwrap();
+        assert!(printed.flags.refund);
+        assert_eq!(printed.total.minor(), -7_996);
+        assert_eq!(printed.receipt_number, "R-s1-t1-000007-1");
+        assert_eq!(printed.cashier, "Mona");
     }
 
     #[test]

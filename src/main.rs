@@ -56,6 +56,12 @@ enum Cmd {
     Refund(kasse::staff::headless::RefundArgs),
     /// X report (any time) or Z report (--z, closes the day; manager PIN from KASSE_PIN).
     Report(kasse::staff::headless::ReportArgs),
+    /// Capture every authorized-but-uncaptured payment of the day (manager PIN from
+    /// KASSE_PIN); progress on stderr.
+    BatchCapture(kasse::staff::headless::BatchCaptureArgs),
+    /// Refund a list of sales: REF[=AMOUNT]... --reason TEXT (manager PIN from KASSE_PIN);
+    /// progress on stderr.
+    BatchRefund(kasse::staff::headless::BatchRefundArgs),
     /// First run: create the first manager (PIN from KASSE_PIN, 4–8 digits).
     CreateManager {
         /// The manager's name as shown in the journal and on receipts.
@@ -92,6 +98,8 @@ struct PayCli {
 enum StaffCmd {
     Refund(kasse::staff::headless::RefundArgs),
     Report(kasse::staff::headless::ReportArgs),
+    BatchCapture(kasse::staff::headless::BatchCaptureArgs),
+    BatchRefund(kasse::staff::headless::BatchRefundArgs),
 }
 
 async fn staff_command(
@@ -118,8 +126,30 @@ async fn staff_command(
     };
     let mut out = std::io::stdout();
     let code = match cmd {
-        StaffCmd::Refund(a) => kasse::staff::headless::refund(&ctx, &a, &mut out).await,
+        StaffCmd::Refund(a) => {
+            let (code, rec) = kasse::staff::headless::refund_with_record(&ctx, &a, &mut out).await;
+            // The refund receipt, when a printer is configured (in --demo: receipts.txt).
+            if let Some(rec) = rec {
+                match app::Paper::start(&till.config, &till.data_dir, opts.demo) {
+                    Ok(Some(paper)) => match paper.print_refund(&ctx.db, rec.id).await {
+                        Ok(number) => println!("receipt: printed {number}"),
+                        Err(t) => say(lang, &t),
+                    },
+                    Ok(None) => {}
+                    Err(t) => say(lang, &t),
+                }
+            }
+            code
+        }
         StaffCmd::Report(a) => kasse::staff::headless::report(&ctx, &a, &mut out).await,
+        StaffCmd::BatchCapture(a) => {
+            let mut err = std::io::stderr();
+            kasse::staff::headless::batch_capture(&ctx, &a, &mut out, &mut err).await
+        }
+        StaffCmd::BatchRefund(a) => {
+            let mut err = std::io::stderr();
+            kasse::staff::headless::batch_refund(&ctx, &a, &mut out, &mut err).await
+        }
     };
     till.shutdown().await;
     code
@@ -299,6 +329,12 @@ async fn run(cli: Cli) -> i32 {
         }
         Some(Cmd::Report(args)) => {
             staff_command(&opts, config, dir, lang, StaffCmd::Report(args)).await
+        }
+        Some(Cmd::BatchCapture(args)) => {
+            staff_command(&opts, config, dir, lang, StaffCmd::BatchCapture(args)).await
+        }
+        Some(Cmd::BatchRefund(args)) => {
+            staff_command(&opts, config, dir, lang, StaffCmd::BatchRefund(args)).await
         }
         Some(Cmd::CreateManager { name }) => {
             let pin = match kasse::staff::headless::pin_from_env() {

@@ -589,6 +589,16 @@ impl Engine {
     ) -> Result<i64, EngineError> {
         crate::engine::worker::enqueue_refund(&self.inner, payment_id, amount, staff_id).await
     }
+
+    /// Read one payment back from Vipps through this engine's provider for `api` (`id` is
+    /// the reference, or the pspTransactionId for PSP). For staff reads (reconciliation).
+    pub async fn read_payment(
+        &self,
+        api: ApiKind,
+        id: &str,
+    ) -> Result<crate::engine::provider::ReadResult, ProviderError> {
+        self.inner.backends.provider(api).read(id).await
+    }
 }
 
 fn validate_customer(api: ApiKind, c: &CustomerId) -> Result<(), EngineError> {

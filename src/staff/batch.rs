@@ -308,6 +308,29 @@ impl BatchRunner {
     }
 }
 
+/// A Vipps payment whose reservation is not (fully) captured: a correction capture candidate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Uncaptured {
+    pub reference: String,
+    pub receipt_number: String,
+    pub api: ApiKind,
+    pub currency: String,
+    /// Reserved (authorized) amount.
+    pub amount: i64,
+    pub captured: i64,
+    /// Journal state of the payment (`authorized`, `capturing`, `failed`).
+    pub state: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
+}
+
+impl Uncaptured {
+    /// What a correction capture would take.
+    pub fn remaining(&self) -> i64 {
+        (self.amount - self.captured).max(0)
+    }
+}
+
 /// (payment id, sale id, api, currency, capture key, amount, captured, state, psp id)
 type CaptureSource = (
     i64,
@@ -322,6 +345,61 @@ type CaptureSource = (
 );
 
 impl StaffDb {
+    /// This till's authorized-but-uncaptured Vipps payments of `[from, to)` (not training):
+    /// the candidates for a batch correction capture, oldest first.
+    pub fn uncaptured_between(
+        &self,
+        from: time::OffsetDateTime,
+        to: time::OffsetDateTime,
+    ) -> Result<Vec<Uncaptured>, StaffError> {
+        let conn = self.lock()?;
+        let mut stmt = conn.prepare(
+            "SELECT p.reference, s.receipt_number, p.api, p.currency, p.amount,
+                    p.captured_amount, p.state, p.created_at
+             FROM payments p JOIN sales s ON s.id = p.sale_id
+             WHERE s.shop_id = ?1 AND s.till_id = ?2 AND p.created_at >= ?3
+               AND p.created_at < ?4 AND s.training = 0
+               AND p.state IN ('authorized', 'capturing', 'failed')
+               AND p.authorized_amount > p.captured_amount
+             ORDER BY p.created_at, p.id",
+        )?;
+        let rows = stmt.query_map(
+            params![
+                self.shop_id(),
+                self.till_id(),
+                super::ts(from),
+                super::ts(to)
+            ],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, i64>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, String>(7)?,
+                ))
+            },
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (reference, receipt_number, api, currency, amount, captured, state, at) = row?;
+            out.push(Uncaptured {
+                reference,
+                receipt_number,
+                api: ApiKind::parse(&api).unwrap_or(ApiKind::Epayment),
+                currency,
+                amount,
+                captured,
+                state,
+                created_at: super::parse_ts(&at)?,
+            });
+        }
+        Ok(out)
+    }
+
     /// The outbox row for a correction capture of what is still reserved. Uses the payment's
     /// own capture key unless a row with it already failed for good; then
     /// `{reference}-capture-{k}` for the next k. Refused while a capture is queued or done.

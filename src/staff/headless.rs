@@ -55,6 +55,33 @@ pub struct ReportArgs {
     pub no_reconcile: bool,
 }
 
+/// `kasse batch-capture [--date YYYY-MM-DD]`: capture every authorized-but-uncaptured Vipps
+/// payment of the day (end-of-day correction; manager PIN).
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct BatchCaptureArgs {
+    /// Business day (default: today at the till's UTC offset).
+    #[arg(long)]
+    pub date: Option<String>,
+    /// Seconds to wait for Vipps per payment before reporting it as still queued.
+    #[arg(long, default_value_t = 60)]
+    pub wait_secs: u64,
+}
+
+/// `kasse batch-refund --reason TEXT REF[=AMOUNT]...`: refund a list of sales (end-of-day
+/// correction; manager PIN). Without `=AMOUNT` everything still refundable.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct BatchRefundArgs {
+    /// Payment references or receipt numbers, each optionally `=AMOUNT` (e.g. `…-a1=49,90`).
+    #[arg(required = true)]
+    pub refunds: Vec<String>,
+    /// Why the money goes back (journaled, the same for every refund in the list).
+    #[arg(long)]
+    pub reason: String,
+    /// Seconds to wait for Vipps per refund before reporting it as still queued.
+    #[arg(long, default_value_t = 60)]
+    pub wait_secs: u64,
+}
+
 /// What the headless commands need (built by `main.rs`).
 #[derive(Clone)]
 pub struct HeadlessCtx {
@@ -108,7 +135,7 @@ fn manager_session(ctx: &HeadlessCtx) -> Result<super::Session, StaffError> {
 
 /// Refresh the journal's amounts from Vipps before deciding (a refund made elsewhere, e.g. in
 /// the portal, must count). Best effort: if Vipps cannot be read, the journal decides.
-async fn refresh(ctx: &HeadlessCtx, reference: &str) {
+pub async fn refresh(ctx: &HeadlessCtx, reference: &str) {
     let Some(reader) = &ctx.reader else { return };
     let Ok(c) = ctx.db.refund_context(reference) else {
         return;
@@ -158,6 +185,15 @@ async fn refresh(ctx: &HeadlessCtx, reference: &str) {
 /// `kasse refund`. Prints `result: refunded reference=REF amount=AMOUNT` (exit 0) or
 /// `result: <refused|failed|pending> reference=REF reason=…` (exit 1).
 pub async fn refund<W: Write>(ctx: &HeadlessCtx, args: &RefundArgs, out: &mut W) -> i32 {
+    refund_with_record(ctx, args, out).await.0
+}
+
+/// [`refund`], also returning the record when Vipps confirmed it (to print the refund receipt).
+pub async fn refund_with_record<W: Write>(
+    ctx: &HeadlessCtx,
+    args: &RefundArgs,
+    out: &mut W,
+) -> (i32, Option<super::refund::RefundRecord>) {
     let lang = ctx.lang;
     let fail = |out: &mut W, what: &str, reason: &Text| {
         let _ = writeln!(
@@ -166,7 +202,7 @@ pub async fn refund<W: Write>(ctx: &HeadlessCtx, args: &RefundArgs, out: &mut W)
             args.reference.trim(),
             one_line(reason.get(lang))
         );
-        1
+        (1, None)
     };
     let mode = match &args.amount {
         None => RefundMode::Full,
@@ -234,7 +270,7 @@ pub async fn refund<W: Write>(ctx: &HeadlessCtx, args: &RefundArgs, out: &mut W)
                 rec.reference,
                 amount.to_plain()
             );
-            0
+            (0, Some(rec))
         }
         RefundStatus::Failed(why) => fail(
             out,
@@ -307,5 +343,175 @@ pub async fn report<W: Write>(ctx: &HeadlessCtx, args: &ReportArgs, out: &mut W)
             0
         }
         Err(e) => fail(out, &e),
+    }
+}
+
+/// `kasse batch-capture`: one `progress: DONE/TOTAL REFERENCE ok|failed` line on `progress`
+/// (stderr) per payment as it finishes, then one line per payment and a `result:` line on
+/// `out`. Exit 0 when every capture was confirmed, 1 otherwise (with the reason).
+pub async fn batch_capture<W: Write, P: Write + Send>(
+    ctx: &HeadlessCtx,
+    args: &BatchCaptureArgs,
+    out: &mut W,
+    progress: &mut P,
+) -> i32 {
+    use super::batch::{BatchOp, BatchRunner};
+    let lang = ctx.lang;
+    let fail = |out: &mut W, e: &StaffError| {
+        let _ = writeln!(
+            out,
+            "result: refused reason={}",
+            one_line(e.message().get(lang))
+        );
+        1
+    };
+    let now = ctx.clock.now();
+    let date = match &args.date {
+        Some(d) => match parse_date(d) {
+            Ok(d) => d,
+            Err(e) => return fail(out, &e),
+        },
+        None => now.to_offset(ctx.utc_offset).date(),
+    };
+    let session = match manager_session(ctx) {
+        Ok(s) => s,
+        Err(e) => return fail(out, &e),
+    };
+    let (from, to) = day_bounds(date, ctx.utc_offset);
+    let candidates = match ctx.db.uncaptured_between(from, to) {
+        Ok(c) => c,
+        Err(e) => return fail(out, &e),
+    };
+    if candidates.is_empty() {
+        let _ = writeln!(out, "result: nothing to capture date={date}");
+        return 0;
+    }
+    let mut runner = BatchRunner::new(ctx.db.clone(), ctx.store.clone(), ctx.clock.clone());
+    if let Some(engine) = &ctx.engine {
+        let engine = engine.clone();
+        runner.kick = Some(Arc::new(move || engine.kick_worker()));
+    }
+    runner.wait = Duration::from_secs(args.wait_secs);
+    let ops = candidates
+        .iter()
+        .map(|c| BatchOp::Capture {
+            reference: c.reference.clone(),
+        })
+        .collect();
+    let result = runner
+        .run(&session, ops, |p| progress_line(progress, &p))
+        .await;
+    match result {
+        Ok(o) => print_outcomes(ctx, &o, "captured", out),
+        Err(e) => fail(out, &e),
+    }
+}
+
+fn progress_line<P: Write>(progress: &mut P, p: &super::batch::BatchProgress) {
+    let _ = writeln!(
+        progress,
+        "progress: {}/{} {} {}",
+        p.done,
+        p.total,
+        p.reference,
+        if p.ok { "ok" } else { "failed" }
+    );
+    let _ = progress.flush();
+}
+
+/// One line per operation and a `result:` line; exit 0 only when every one was confirmed.
+fn print_outcomes<W: Write>(
+    ctx: &HeadlessCtx,
+    outcomes: &[super::batch::BatchOutcome],
+    done_word: &str,
+    out: &mut W,
+) -> i32 {
+    let lang = ctx.lang;
+    let mut ok = 0;
+    for o in outcomes {
+        let amount = Money::new(o.amount, ctx.currency).to_plain();
+        let (word, why) = match (&o.refused, &o.status) {
+            (Some(t), _) => ("refused", one_line(t.get(lang))),
+            (None, RefundStatus::Done) => {
+                ok += 1;
+                (done_word, String::new())
+            }
+            (None, RefundStatus::Failed(w)) => ("failed", one_line(w)),
+            (None, _) => ("pending", String::new()),
+        };
+        let _ = writeln!(
+            out,
+            "{word} reference={} amount={amount}{}",
+            o.reference,
+            if why.is_empty() {
+                String::new()
+            } else {
+                format!(" reason={why}")
+            }
+        );
+    }
+    let total = outcomes.len();
+    let _ = writeln!(out, "result: {done_word} {ok} of {total}");
+    i32::from(ok != total)
+}
+
+/// `kasse batch-refund`: like [`batch_capture`] for a list of refunds (each checked by the
+/// same rules as `kasse refund`: never more than captured − refunded, reason required).
+pub async fn batch_refund<W: Write, P: Write + Send>(
+    ctx: &HeadlessCtx,
+    args: &BatchRefundArgs,
+    out: &mut W,
+    progress: &mut P,
+) -> i32 {
+    use super::batch::{BatchOp, BatchRunner};
+    let lang = ctx.lang;
+    let fail = |out: &mut W, t: &Text| {
+        let _ = writeln!(out, "result: refused reason={}", one_line(t.get(lang)));
+        1
+    };
+    let mut ops = Vec::new();
+    for item in &args.refunds {
+        let (reference, amount) = match item.split_once('=') {
+            Some((r, a)) => (r.trim(), Some(a.trim())),
+            None => (item.trim(), None),
+        };
+        let mode = match amount {
+            None => RefundMode::Full,
+            Some(a) => match Money::parse_input(a, ctx.currency) {
+                Ok(m) => RefundMode::Amount(m.minor()),
+                Err(e) => {
+                    let t = e.text();
+                    return fail(
+                        out,
+                        &Text::new(
+                            format!("{reference}: beløp: {}", t.nb),
+                            format!("{reference}: amount: {}", t.en),
+                        ),
+                    );
+                }
+            },
+        };
+        ops.push(BatchOp::Refund(RefundRequest {
+            reference: reference.to_owned(),
+            mode,
+            reason: args.reason.clone(),
+        }));
+    }
+    let session = match manager_session(ctx) {
+        Ok(s) => s,
+        Err(e) => return fail(out, &e.message()),
+    };
+    let mut runner = BatchRunner::new(ctx.db.clone(), ctx.store.clone(), ctx.clock.clone());
+    if let Some(engine) = &ctx.engine {
+        let engine = engine.clone();
+        runner.kick = Some(Arc::new(move || engine.kick_worker()));
+    }
+    runner.wait = Duration::from_secs(args.wait_secs);
+    match runner
+        .run(&session, ops, |p| progress_line(progress, &p))
+        .await
+    {
+        Ok(o) => print_outcomes(ctx, &o, "refunded", out),
+        Err(e) => fail(out, &e.message()),
     }
 }

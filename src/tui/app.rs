@@ -97,6 +97,14 @@ pub enum Screen {
     Paying,
     /// Paid / rejected / expired / cancelled / failed.
     Result,
+    /// The staff menu (F10).
+    Staff,
+    /// Refund a sale: search, pick, choose, confirm, result.
+    Refund,
+    /// X / Z report.
+    Report,
+    /// Batch corrections with a progress gauge.
+    Batch,
 }
 
 /// What the input line is currently asking for (none = scanner / search line).
@@ -122,6 +130,14 @@ pub enum ManagerAction {
     VoidAfterCancel { reference: String },
     /// Then quit kiosk mode.
     LeaveKiosk,
+    /// Then record and send the refund on the refund screen (the PIN goes with it).
+    Refund,
+    /// Then take the Z report.
+    ZReport,
+    /// Then run the batch correction on the batch screen.
+    Batch,
+    /// Then acknowledge the dead outbox rows that block the Z report.
+    AcknowledgeOutbox,
 }
 
 impl ManagerAction {
@@ -131,6 +147,10 @@ impl ManagerAction {
             ManagerAction::PriceOverride { .. } => P::PriceOverride,
             ManagerAction::VoidAfterCancel { .. } => P::VoidAfterAuthorization,
             ManagerAction::LeaveKiosk => P::LeaveKiosk,
+            ManagerAction::Refund => P::Refund,
+            ManagerAction::ZReport => P::ZReport,
+            ManagerAction::Batch => P::BatchCorrections,
+            ManagerAction::AcknowledgeOutbox => P::AcknowledgeOutbox,
         }
     }
 }
@@ -218,6 +238,8 @@ pub struct App {
     /// See [`RunContext::manager_pins`].
     pub manager_pins: bool,
     pub manager: ManagerGate,
+    /// The staff screens (menu, refund, report, batch).
+    pub staff: crate::tui::staff::StaffUi,
 }
 
 impl std::fmt::Debug for App {
@@ -255,6 +277,7 @@ impl std::fmt::Debug for App {
             .field("pin_locked_until", &self.pin_locked_until)
             .field("manager_pins", &self.manager_pins)
             .field("manager", &self.manager)
+            .field("staff", &self.staff)
             .finish_non_exhaustive()
     }
 }
@@ -302,6 +325,7 @@ impl App {
             pin_locked_until: None,
             manager_pins: ctx.manager_pins,
             manager: ManagerGate::default(),
+            staff: crate::tui::staff::StaffUi::default(),
         }
     }
 
@@ -340,6 +364,9 @@ impl App {
                     }
                 }
                 Screen::Result => Mode::Result,
+                Screen::Staff | Screen::Refund | Screen::Report | Screen::Batch => {
+                    crate::tui::staff::mode(self).unwrap_or(Mode::Staff)
+                }
             }
         }
     }

@@ -25,10 +25,26 @@ pub enum Mode {
     Result,
     Notice,
     Help,
+    /// The staff menu.
+    Staff,
+    /// Refund: searching for the sale.
+    RefundSearch,
+    /// Refund: full / amount / lines and the reason.
+    RefundForm,
+    /// Refund: the planned refund, waiting for Enter.
+    RefundConfirm,
+    /// Refund sent or finished.
+    StaffResult,
+    /// X / Z report.
+    Report,
+    /// The Z report was refused (retry, acknowledge failed rows).
+    ZRefused,
+    /// Batch corrections.
+    Batch,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 10] = [
+    pub const ALL: [Mode; 18] = [
         Mode::Global,
         Mode::Sale,
         Mode::Search,
@@ -39,6 +55,14 @@ impl Mode {
         Mode::Result,
         Mode::Notice,
         Mode::Help,
+        Mode::Staff,
+        Mode::RefundSearch,
+        Mode::RefundForm,
+        Mode::RefundConfirm,
+        Mode::StaffResult,
+        Mode::Report,
+        Mode::ZRefused,
+        Mode::Batch,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -53,6 +77,14 @@ impl Mode {
             Mode::Result => "result",
             Mode::Notice => "notice",
             Mode::Help => "help",
+            Mode::Staff => "staff",
+            Mode::RefundSearch => "refund_search",
+            Mode::RefundForm => "refund_form",
+            Mode::RefundConfirm => "refund_confirm",
+            Mode::StaffResult => "staff_result",
+            Mode::Report => "report",
+            Mode::ZRefused => "z_refused",
+            Mode::Batch => "batch",
         }
     }
 
@@ -89,10 +121,24 @@ pub enum Action {
     NextSale,
     /// Print the last paper receipt again, marked COPY.
     Reprint,
+    /// Open the staff menu (refunds, X/Z report, batch corrections).
+    Staff,
+    /// Refund form: everything still refundable.
+    RefundFull,
+    /// Refund form: an amount.
+    RefundAmount,
+    /// Refund form: per line.
+    RefundLines,
+    /// Move to the next field of a form.
+    NextField,
+    PageUp,
+    PageDown,
+    /// Acknowledge failed (dead) outbox rows that block the Z report.
+    AcknowledgeOutbox,
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 32] = [
         Action::Help,
         Action::Quit,
         Action::Submit,
@@ -117,6 +163,14 @@ impl Action {
         Action::VoidSale,
         Action::NextSale,
         Action::Reprint,
+        Action::Staff,
+        Action::RefundFull,
+        Action::RefundAmount,
+        Action::RefundLines,
+        Action::NextField,
+        Action::PageUp,
+        Action::PageDown,
+        Action::AcknowledgeOutbox,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -145,6 +199,14 @@ impl Action {
             Action::VoidSale => "void_sale",
             Action::NextSale => "next_sale",
             Action::Reprint => "reprint",
+            Action::Staff => "staff",
+            Action::RefundFull => "refund_full",
+            Action::RefundAmount => "refund_amount",
+            Action::RefundLines => "refund_lines",
+            Action::NextField => "next_field",
+            Action::PageUp => "page_up",
+            Action::PageDown => "page_down",
+            Action::AcknowledgeOutbox => "acknowledge_outbox",
         }
     }
 
@@ -164,6 +226,11 @@ impl Action {
                 | Action::Recall
                 | Action::VoidSale
                 | Action::Reprint
+                | Action::Staff
+                | Action::RefundFull
+                | Action::RefundAmount
+                | Action::RefundLines
+                | Action::AcknowledgeOutbox
         )
     }
 

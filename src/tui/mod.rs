@@ -54,16 +54,19 @@ pub mod keymap;
 pub mod msg;
 pub mod qr;
 pub mod shell;
+pub mod staff;
 pub mod strings;
+pub mod strings_staff;
 pub mod terminal;
 pub mod theme;
 pub mod update;
 pub mod view;
+pub mod view_staff;
 
 pub use app::{App, EnvLabel, KioskSettings, RunContext};
 pub use msg::{
     AppEvent, Command, ManagerPermission, ManagerPin, Msg, NetworkState, PayMethod,
-    PaymentStatusView, PaymentView, RecoveredSale, SimCustomerAction,
+    PaymentStatusView, PaymentView, RecoveredSale, SimCustomerAction, StaffRefundProgress,
 };
 pub use shell::{TuiError, run};
 pub use update::update;

@@ -55,6 +55,54 @@ pub enum Command {
         pin: ManagerPin,
         permission: ManagerPermission,
     },
+    /// Staff: search the journal for sales to refund. Answer: [`AppEvent::StaffSales`].
+    FindSales {
+        request_id: u64,
+        query: crate::store::SaleQuery,
+    },
+    /// Staff: load what was captured / refunded and the lines of one sale (by reference or
+    /// receipt number). Answer: [`AppEvent::StaffRefundContext`].
+    LoadRefund { request_id: u64, reference: String },
+    /// Staff: log the manager in with `pin`, record the refund (key written before any call),
+    /// queue it through the outbox, wait for Vipps, print the refund receipt. Answers:
+    /// [`AppEvent::StaffRefund`] (queued, then the result).
+    Refund {
+        request_id: u64,
+        pin: ManagerPin,
+        request: crate::staff::refund::RefundRequest,
+    },
+    /// Staff: the X report of `date` (business day at `utc_offset`), then the same report with
+    /// the reconciliation against Vipps. Answers: [`AppEvent::StaffReport`].
+    XReport {
+        request_id: u64,
+        date: time::Date,
+        utc_offset: time::UtcOffset,
+    },
+    /// Staff: take the Z report of `date` (manager PIN). Answer: [`AppEvent::StaffZ`].
+    CloseDay {
+        request_id: u64,
+        pin: ManagerPin,
+        date: time::Date,
+        utc_offset: time::UtcOffset,
+    },
+    /// Staff: acknowledge every dead, unacknowledged outbox row (manager PIN) and wake the
+    /// outbox worker for the rest. Answer: [`AppEvent::StaffAcknowledged`].
+    AcknowledgeOutbox { request_id: u64, pin: ManagerPin },
+    /// Staff: the day's authorized-but-uncaptured Vipps payments. Answer:
+    /// [`AppEvent::StaffBatchCandidates`].
+    LoadBatch {
+        request_id: u64,
+        date: time::Date,
+        utc_offset: time::UtcOffset,
+    },
+    /// Staff: capture what is still reserved on these payments (manager PIN), within Vipps'
+    /// rate limits. Answers: [`AppEvent::StaffBatchProgress`] per payment, then
+    /// [`AppEvent::StaffBatchDone`].
+    RunBatch {
+        request_id: u64,
+        pin: ManagerPin,
+        references: Vec<String>,
+    },
     /// Leave the app (the shell restores the terminal).
     Quit,
 }
@@ -103,6 +151,10 @@ pub enum ManagerPermission {
     PriceOverride,
     VoidAfterAuthorization,
     LeaveKiosk,
+    Refund,
+    ZReport,
+    BatchCorrections,
+    AcknowledgeOutbox,
 }
 
 impl ManagerPermission {
@@ -113,6 +165,10 @@ impl ManagerPermission {
                 crate::staff::Permission::VoidAfterAuthorization
             }
             ManagerPermission::LeaveKiosk => crate::staff::Permission::LeaveKiosk,
+            ManagerPermission::Refund => crate::staff::Permission::Refund,
+            ManagerPermission::ZReport => crate::staff::Permission::ZReport,
+            ManagerPermission::BatchCorrections => crate::staff::Permission::BatchCorrections,
+            ManagerPermission::AcknowledgeOutbox => crate::staff::Permission::AcknowledgeOutbox,
         }
     }
 }
@@ -262,6 +318,100 @@ pub enum AppEvent {
         ok: bool,
         reason: Option<Text>,
     },
+    /// The answer to [`Command::FindSales`].
+    StaffSales {
+        request_id: u64,
+        result: Result<Vec<crate::staff::refund::SaleHit>, Text>,
+    },
+    /// The answer to [`Command::LoadRefund`].
+    StaffRefundContext {
+        request_id: u64,
+        result: Result<Box<crate::staff::refund::RefundContext>, Text>,
+    },
+    /// Progress and result of [`Command::Refund`].
+    StaffRefund {
+        request_id: u64,
+        progress: StaffRefundProgress,
+    },
+    /// An X report; `checking` while the reconciliation against Vipps still runs (a second
+    /// event follows with it).
+    StaffReport {
+        request_id: u64,
+        result: Result<Box<crate::staff::report::Report>, Text>,
+        checking: bool,
+    },
+    /// The answer to [`Command::CloseDay`].
+    StaffZ {
+        request_id: u64,
+        result: Result<Box<crate::staff::report::Report>, ZRefusal>,
+    },
+    /// The answer to [`Command::AcknowledgeOutbox`]: rows acknowledged, and what still blocks.
+    StaffAcknowledged {
+        request_id: u64,
+        result: Result<OutboxCleared, Text>,
+    },
+    /// The answer to [`Command::LoadBatch`].
+    StaffBatchCandidates {
+        request_id: u64,
+        result: Result<Vec<crate::staff::batch::Uncaptured>, Text>,
+    },
+    /// One batch operation finished (drives the gauge).
+    StaffBatchProgress {
+        request_id: u64,
+        progress: crate::staff::batch::BatchProgress,
+    },
+    /// The batch is over: every outcome, or why it did not run.
+    StaffBatchDone {
+        request_id: u64,
+        result: Result<Vec<crate::staff::batch::BatchOutcome>, Text>,
+    },
+}
+
+/// Where a refund started at the till stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaffRefundProgress {
+    /// Recorded with its key and queued in the outbox; waiting for Vipps.
+    Queued { amount: Money, key: String },
+    /// Vipps confirmed it. `receipt` says whether the refund receipt went to the printer.
+    Refunded {
+        amount: Money,
+        refund_number: String,
+        receipt: ReceiptNote,
+    },
+    /// Still queued (offline or Vipps slow): it is sent with the same key when Vipps answers.
+    Pending {
+        amount: Money,
+        refund_number: String,
+    },
+    /// Vipps refused it for good.
+    Failed { reason: Text },
+    /// Refused before anything was queued (PIN, rules, over-refund, missing reason...).
+    Refused { reason: Text },
+}
+
+/// What happened to a paper receipt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReceiptNote {
+    Printed,
+    NoPrinter,
+    Problem(Text),
+}
+
+/// Why a Z report was refused, and how many outbox rows block it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZRefusal {
+    pub reason: Text,
+    /// Rows still to send plus dead rows nobody acknowledged.
+    pub outbox_unresolved: i64,
+    /// Of which dead and unacknowledged (a manager may acknowledge these).
+    pub dead_unacknowledged: i64,
+}
+
+/// After acknowledging: how many were acknowledged, and what still blocks the Z report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxCleared {
+    pub acknowledged: usize,
+    pub still_unresolved: i64,
 }
 
 /// Everything `update` reacts to.

@@ -63,7 +63,12 @@ fn info(app: &mut App, f: fn(crate::lang::Lang) -> &'static str) {
 fn has_input_line(mode: Mode) -> bool {
     matches!(
         mode,
-        Mode::Sale | Mode::Search | Mode::Prompt | Mode::Payment
+        Mode::Sale
+            | Mode::Search
+            | Mode::Prompt
+            | Mode::Payment
+            | Mode::RefundSearch
+            | Mode::RefundForm
     )
 }
 
@@ -110,6 +115,7 @@ fn edit_input(app: &mut App, mode: Mode, key: KeyEvent) {
     if mode == Mode::Search {
         refresh_search(app);
     }
+    crate::tui::staff::on_edit(app, mode);
 }
 
 fn on_paste(app: &mut App, text: &str) -> Vec<Command> {
@@ -125,6 +131,7 @@ fn on_paste(app: &mut App, text: &str) -> Vec<Command> {
     if mode == Mode::Search {
         refresh_search(app);
     }
+    crate::tui::staff::on_edit(app, mode);
     if submit {
         on_action(app, mode, Action::Submit)
     } else {
@@ -160,6 +167,14 @@ fn on_action(app: &mut App, mode: Mode, action: Action) -> Vec<Command> {
                 Vec::new()
             }
             Mode::Prompt => prompt_action(app, action),
+            Mode::Staff
+            | Mode::RefundSearch
+            | Mode::RefundForm
+            | Mode::RefundConfirm
+            | Mode::StaffResult
+            | Mode::Report
+            | Mode::ZRefused
+            | Mode::Batch => crate::tui::staff::on_action(app, mode, action),
             Mode::Search => search_action(app, action),
             Mode::Sale => sale_action(app, action),
             Mode::Payment => payment_action(app, action),
@@ -188,7 +203,12 @@ fn quit(app: &mut App) -> Vec<Command> {
         match app.screen {
             Screen::Result => next_sale(app),
             Screen::Payment => app.screen = Screen::Sale,
-            Screen::Sale | Screen::Paying => {}
+            Screen::Sale
+            | Screen::Paying
+            | Screen::Staff
+            | Screen::Refund
+            | Screen::Report
+            | Screen::Batch => {}
         }
         app.input.reset();
         app.search = None;
@@ -292,6 +312,7 @@ fn sale_action(app: &mut App, action: Action) -> Vec<Command> {
             }
         }
         Action::Pay => return go_to_payment(app),
+        Action::Staff => return crate::tui::staff::open_menu(app),
         _ => {}
     }
     Vec::new()
@@ -560,6 +581,10 @@ fn send_manager_pin(app: &mut App, pin: String) -> Vec<Command> {
         fixed(app, S::err_wrong_pin);
         return Vec::new();
     }
+    // Staff actions log in with the PIN themselves (login, permission and action in one step).
+    if let Some(cmds) = crate::tui::staff::with_pin(app, &action, &pin) {
+        return cmds;
+    }
     app.manager.next_request_id = app.manager.next_request_id.wrapping_add(1);
     let request_id = app.manager.next_request_id;
     let permission = action.permission();
@@ -634,6 +659,11 @@ fn on_manager_pin(app: &mut App, request_id: u64, ok: bool, reason: Option<Text>
             app.quitting = true;
             vec![Command::Quit]
         }
+        // Never checked through `VerifyManagerPin`: their commands carry the PIN.
+        ManagerAction::Refund
+        | ManagerAction::ZReport
+        | ManagerAction::Batch
+        | ManagerAction::AcknowledgeOutbox => Vec::new(),
     }
 }
 
@@ -939,6 +969,15 @@ fn on_event(app: &mut App, ev: AppEvent) -> Vec<Command> {
             ok,
             reason,
         } => on_manager_pin(app, request_id, ok, reason),
+        ev @ (AppEvent::StaffSales { .. }
+        | AppEvent::StaffRefundContext { .. }
+        | AppEvent::StaffRefund { .. }
+        | AppEvent::StaffReport { .. }
+        | AppEvent::StaffZ { .. }
+        | AppEvent::StaffAcknowledged { .. }
+        | AppEvent::StaffBatchCandidates { .. }
+        | AppEvent::StaffBatchProgress { .. }
+        | AppEvent::StaffBatchDone { .. }) => crate::tui::staff::on_event(app, ev),
     }
 }
 

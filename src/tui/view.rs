@@ -92,6 +92,9 @@ pub fn render(app: &App, frame: &mut Frame) {
                 render_result(app, frame, left);
                 render_receipt(app, frame, side);
             }
+            Screen::Staff | Screen::Refund | Screen::Report | Screen::Batch => {
+                crate::tui::view_staff::render(app, frame, body);
+            }
         }
     }
     if !app.recovered.is_empty() {
@@ -179,6 +182,9 @@ fn render_banner(app: &App, frame: &mut Frame, area: Rect) {
         Screen::Payment => S::screen_payment(app.lang),
         Screen::Paying => S::screen_paying(app.lang),
         Screen::Result => S::screen_result(app.lang),
+        Screen::Staff | Screen::Refund | Screen::Report | Screen::Batch => {
+            crate::tui::view_staff::screen_title(app).unwrap_or_default()
+        }
     };
     let mut title = format!(" {} · {screen}", S::app_title(app.lang));
     if app.is_kiosk() {
@@ -889,10 +895,19 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 }
 
 fn manager_prompt_label(app: &App) -> &'static str {
+    if let Some(label) = crate::tui::view_staff::manager_label(app) {
+        return label;
+    }
     match &app.manager.asking {
         Some(ManagerAction::PriceOverride { .. }) => S::prompt_manager_price(app.lang),
         Some(ManagerAction::VoidAfterCancel { .. }) => S::prompt_manager_void(app.lang),
         Some(ManagerAction::LeaveKiosk) | None => S::prompt_manager_kiosk(app.lang),
+        Some(
+            ManagerAction::Refund
+            | ManagerAction::ZReport
+            | ManagerAction::Batch
+            | ManagerAction::AcknowledgeOutbox,
+        ) => S::prompt_manager_kiosk(app.lang),
     }
 }
 

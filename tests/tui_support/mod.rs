@@ -239,6 +239,15 @@ impl FakeEngine {
                         .then(|| kasse::lang::Text::new("PIN: feil PIN.", "PIN: wrong PIN.")),
                 }]
             }
+            // Staff commands (refunds, reports, batches) are not faked; see tui_staff_exec.
+            Command::FindSales { .. }
+            | Command::LoadRefund { .. }
+            | Command::Refund { .. }
+            | Command::XReport { .. }
+            | Command::CloseDay { .. }
+            | Command::AcknowledgeOutbox { .. }
+            | Command::LoadBatch { .. }
+            | Command::RunBatch { .. } => Vec::new(),
             Command::Quit => Vec::new(),
         }
     }

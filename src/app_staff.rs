@@ -1,0 +1,501 @@
+//! The shell side of the staff screens (refunds, X/Z reports, batch corrections): every
+//! staff [`Command`] runs here, off the UI task, and answers with `AppEvent::Staff*`.
+//!
+//! Money-moving commands log the manager in with the PIN typed at the till (the same check as
+//! the manager gate), act through the staff library (refund record with its key first, then
+//! the outbox row; the engine's worker sends it), and log out. The PIN is never logged.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::{Paper, StaffAccess};
+use crate::clock::{Clock, SystemClock};
+use crate::domain::money::{Currency, Money};
+use crate::engine::acquirer::BoxFuture;
+use crate::engine::provider::{ProviderError, ReadResult};
+use crate::engine::{ApiKind, Engine, NetworkState};
+use crate::lang::Text;
+use crate::staff::reconcile::PaymentReader;
+use crate::staff::refund::{RefundRecord, RefundStatus};
+use crate::staff::report::day_bounds;
+use crate::staff::{Session, StaffDb, StaffError};
+use crate::tui::msg::{OutboxCleared, ReceiptNote, StaffRefundProgress, ZRefusal};
+use crate::tui::{AppEvent, Command, ManagerPin};
+
+/// How long the till waits for Vipps to confirm a refund before showing it as queued.
+pub const REFUND_WAIT: Duration = Duration::from_secs(20);
+/// Offline: show a refund as queued after this long instead of waiting the full time.
+const OFFLINE_GRACE: Duration = Duration::from_secs(2);
+
+/// Reads payments back from Vipps through the running engine's providers.
+#[derive(Clone)]
+pub struct EngineReader(pub Engine);
+
+impl PaymentReader for EngineReader {
+    fn read<'a>(
+        &'a self,
+        api: ApiKind,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
+        Box::pin(async move { self.0.read_payment(api, id).await })
+    }
+}
+
+fn db_of(staff: &StaffAccess) -> Result<&StaffDb, Text> {
+    staff.as_ref().map_err(Text::clone)
+}
+
+fn headless_ctx(
+    engine: &Engine,
+    db: &StaffDb,
+    currency: Currency,
+) -> crate::staff::headless::HeadlessCtx {
+    crate::staff::headless::HeadlessCtx {
+        db: db.clone(),
+        store: engine.store(),
+        engine: Some(engine.clone()),
+        reader: Some(Arc::new(EngineReader(engine.clone()))),
+        clock: Arc::new(SystemClock),
+        lang: crate::lang::Lang::Nb,
+        utc_offset: time::UtcOffset::UTC,
+        currency,
+        pin: None,
+    }
+}
+
+/// Log the manager in with the PIN typed at the till and check the permission (journaled).
+async fn manager_session(
+    db: &StaffDb,
+    pin: ManagerPin,
+    permission: crate::staff::Permission,
+    now: time::OffsetDateTime,
+) -> Result<Session, StaffError> {
+    db.run(move |db| {
+        let session = db.login(pin.expose(), now)?;
+        if let Err(e) = crate::staff::require(&session, permission) {
+            let _ = db.authorize(&session, permission, None, None, now);
+            let _ = db.logout(session, now);
+            return Err(e);
+        }
+        Ok(session)
+    })
+    .await
+}
+
+async fn logout(db: &StaffDb, session: Session) {
+    let now = time::OffsetDateTime::now_utc();
+    if let Err(e) = db.run(move |db| db.logout(session, now)).await {
+        tracing::warn!(error = %e, "staff logout not journaled");
+    }
+}
+
+fn send(progress: Option<&UnboundedSender<AppEvent>>, ev: AppEvent) {
+    if let Some(tx) = progress {
+        let _ = tx.send(ev);
+    }
+}
+
+/// Run one staff command. `progress` receives the intermediate events (refund queued, X
+/// report before the reconciliation, batch progress); the final answer is returned.
+/// `None` for commands that are not staff commands.
+pub async fn execute_staff(
+    engine: &Engine,
+    paper: Option<&Paper>,
+    staff: &StaffAccess,
+    cmd: Command,
+    progress: Option<&UnboundedSender<AppEvent>>,
+) -> Option<AppEvent> {
+    let now = time::OffsetDateTime::now_utc();
+    match cmd {
+        Command::FindSales { request_id, query } => {
+            let result = match db_of(staff) {
+                Ok(db) => db
+                    .run(move |db| db.find_sales(&query))
+                    .await
+                    .map_err(|e| e.message()),
+                Err(t) => Err(t),
+            };
+            Some(AppEvent::StaffSales { request_id, result })
+        }
+        Command::LoadRefund {
+            request_id,
+            reference,
+        } => {
+            let result = match db_of(staff) {
+                Ok(db) => {
+                    // Vipps' own figures count (a refund made in the portal): best effort.
+                    let hctx = headless_ctx(engine, db, Currency::Nok);
+                    crate::staff::headless::refresh(&hctx, &reference).await;
+                    db.run(move |db| db.refund_context(&reference))
+                        .await
+                        .map(Box::new)
+                        .map_err(|e| e.message())
+                }
+                Err(t) => Err(t),
+            };
+            Some(AppEvent::StaffRefundContext { request_id, result })
+        }
+        Command::Refund {
+            request_id,
+            pin,
+            request,
+        } => {
+            let progress_out = refund(
+                engine, paper, staff, pin, request, progress, request_id, now,
+            )
+            .await;
+            Some(AppEvent::StaffRefund {
+                request_id,
+                progress: progress_out,
+            })
+        }
+        Command::XReport {
+            request_id,
+            date,
+            utc_offset,
+        } => Some(x_report(engine, staff, request_id, date, utc_offset, progress, now).await),
+        Command::CloseDay {
+            request_id,
+            pin,
+            date,
+            utc_offset,
+        } => Some(AppEvent::StaffZ {
+            request_id,
+            result: close_day(engine, staff, pin, date, utc_offset, now).await,
+        }),
+        Command::AcknowledgeOutbox { request_id, pin } => Some(AppEvent::StaffAcknowledged {
+            request_id,
+            result: acknowledge(engine, staff, pin, now).await,
+        }),
+        Command::LoadBatch {
+            request_id,
+            date,
+            utc_offset,
+        } => {
+            let result = match db_of(staff) {
+                Ok(db) => {
+                    let (from, to) = day_bounds(date, utc_offset);
+                    db.run(move |db| db.uncaptured_between(from, to))
+                        .await
+                        .map_err(|e| e.message())
+                }
+                Err(t) => Err(t),
+            };
+            Some(AppEvent::StaffBatchCandidates { request_id, result })
+        }
+        Command::RunBatch {
+            request_id,
+            pin,
+            references,
+        } => Some(AppEvent::StaffBatchDone {
+            request_id,
+            result: batch(engine, staff, pin, references, progress, request_id, now).await,
+        }),
+        _ => None,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn refund(
+    engine: &Engine,
+    paper: Option<&Paper>,
+    staff: &StaffAccess,
+    pin: ManagerPin,
+    request: crate::staff::refund::RefundRequest,
+    progress: Option<&UnboundedSender<AppEvent>>,
+    request_id: u64,
+    now: time::OffsetDateTime,
+) -> StaffRefundProgress {
+    let refused = |t: Text| StaffRefundProgress::Refused { reason: t };
+    let db = match db_of(staff) {
+        Ok(db) => db,
+        Err(t) => return refused(t),
+    };
+    let session = match manager_session(db, pin, crate::staff::Permission::Refund, now).await {
+        Ok(s) => s,
+        Err(e) => return refused(e.message()),
+    };
+    // Count a refund made elsewhere before deciding (best effort, as `kasse refund`).
+    let hctx = headless_ctx(engine, db, Currency::Nok);
+    crate::staff::headless::refresh(&hctx, &request.reference).await;
+    // The record with its key is committed before anything is queued or sent.
+    let s2 = session.clone();
+    let recorded = db.run(move |db| db.record_refund(&s2, &request, now)).await;
+    logout(db, session).await;
+    let rec = match recorded {
+        Ok(r) => r,
+        Err(e) => return refused(e.message()),
+    };
+    let store = engine.store();
+    if let Err(e) = crate::staff::refund::enqueue(&store, &rec, now).await {
+        // The record stands; `requeue_unsent` queues it with the same key on the next start.
+        tracing::error!(error = %e, reference = %rec.reference, "refund recorded but not queued");
+        return StaffRefundProgress::Pending {
+            amount: money_of(&rec),
+            refund_number: refund_number(db, &rec).await,
+        };
+    }
+    engine.kick_worker();
+    tracing::info!(reference = %rec.reference, n = rec.n, amount = rec.amount, "refund queued from the till");
+    send(
+        progress,
+        AppEvent::StaffRefund {
+            request_id,
+            progress: StaffRefundProgress::Queued {
+                amount: money_of(&rec),
+                key: rec.idempotency_key.clone(),
+            },
+        },
+    );
+    let status = wait_refund(engine, db, &rec.idempotency_key, REFUND_WAIT).await;
+    match status {
+        Ok(RefundStatus::Done) => {
+            if let Err(e) = crate::staff::refund::settle_sale_status(
+                db,
+                &store,
+                &rec,
+                time::OffsetDateTime::now_utc(),
+            )
+            .await
+            {
+                tracing::warn!(error = %e, "refund done but the sale status was not updated");
+            }
+            let (number, receipt) = match paper {
+                Some(p) => match p.print_refund(db, rec.id).await {
+                    Ok(n) => (n, ReceiptNote::Printed),
+                    Err(t) => (refund_number(db, &rec).await, ReceiptNote::Problem(t)),
+                },
+                None => (refund_number(db, &rec).await, ReceiptNote::NoPrinter),
+            };
+            StaffRefundProgress::Refunded {
+                amount: money_of(&rec),
+                refund_number: number,
+                receipt,
+            }
+        }
+        Ok(RefundStatus::Failed(why)) => StaffRefundProgress::Failed {
+            reason: Text::new(
+                format!("Vipps avviste refusjonen: {why}"),
+                format!("Vipps refused the refund: {why}"),
+            ),
+        },
+        Ok(RefundStatus::Pending | RefundStatus::Recorded) => StaffRefundProgress::Pending {
+            amount: money_of(&rec),
+            refund_number: refund_number(db, &rec).await,
+        },
+        Err(e) => StaffRefundProgress::Failed {
+            reason: e.message(),
+        },
+    }
+}
+
+fn money_of(rec: &RefundRecord) -> Money {
+    Money::new(
+        rec.amount,
+        Currency::parse(&rec.currency).unwrap_or(Currency::Nok),
+    )
+}
+
+async fn refund_number(db: &StaffDb, rec: &RefundRecord) -> String {
+    let id = rec.id;
+    match db.run(move |db| db.refund_receipt(id)).await {
+        Ok(r) => r.refund_number,
+        Err(_) => format!("{}-refund-{}", rec.reference, rec.n),
+    }
+}
+
+/// Wait for the refund's outbox row to be done or dead; give up early while offline.
+async fn wait_refund(
+    engine: &Engine,
+    db: &StaffDb,
+    key: &str,
+    timeout: Duration,
+) -> Result<RefundStatus, StaffError> {
+    let start = tokio::time::Instant::now();
+    loop {
+        let k = key.to_owned();
+        let s = db.run(move |db| db.refund_status(&k)).await?;
+        let done = matches!(s, RefundStatus::Done | RefundStatus::Failed(_));
+        let offline = engine.network() == NetworkState::Offline && start.elapsed() >= OFFLINE_GRACE;
+        if done || offline || start.elapsed() >= timeout {
+            return Ok(s);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn x_report(
+    engine: &Engine,
+    staff: &StaffAccess,
+    request_id: u64,
+    date: time::Date,
+    utc_offset: time::UtcOffset,
+    progress: Option<&UnboundedSender<AppEvent>>,
+    now: time::OffsetDateTime,
+) -> AppEvent {
+    let fail = |t: Text| AppEvent::StaffReport {
+        request_id,
+        result: Err(t),
+        checking: false,
+    };
+    let db = match db_of(staff) {
+        Ok(db) => db,
+        Err(t) => return fail(t),
+    };
+    // The journal's figures first (fast, journaled once), then the same report with Vipps'
+    // answer added.
+    let first = db
+        .run(move |db| db.x_report(None, date, utc_offset, None, now))
+        .await;
+    let mut report = match first {
+        Ok(r) => r,
+        Err(e) => return fail(e.message()),
+    };
+    send(
+        progress,
+        AppEvent::StaffReport {
+            request_id,
+            result: Ok(Box::new(report.clone())),
+            checking: true,
+        },
+    );
+    let (from, to) = day_bounds(date, utc_offset);
+    let reader: Arc<dyn PaymentReader> = Arc::new(EngineReader(engine.clone()));
+    match crate::staff::reconcile::reconcile(db, reader, from, to).await {
+        Ok(r) => report.reconciliation = Some(r),
+        Err(e) => tracing::warn!(error = %e, "X report: reconciliation failed"),
+    }
+    AppEvent::StaffReport {
+        request_id,
+        result: Ok(Box::new(report)),
+        checking: false,
+    }
+}
+
+async fn unresolved(engine: &Engine) -> (i64, i64) {
+    engine
+        .store()
+        .run(|s| {
+            let all = s.unresolved_count()?;
+            let dead = s
+                .list(crate::store::OutboxFilter::DeadUnacknowledged)?
+                .len();
+            Ok((all, i64::try_from(dead).unwrap_or(i64::MAX)))
+        })
+        .await
+        .unwrap_or((0, 0))
+}
+
+async fn close_day(
+    engine: &Engine,
+    staff: &StaffAccess,
+    pin: ManagerPin,
+    date: time::Date,
+    utc_offset: time::UtcOffset,
+    now: time::OffsetDateTime,
+) -> Result<Box<crate::staff::report::Report>, ZRefusal> {
+    let plain = |t: Text| ZRefusal {
+        reason: t,
+        outbox_unresolved: 0,
+        dead_unacknowledged: 0,
+    };
+    let db = db_of(staff).map_err(plain)?;
+    let session = manager_session(db, pin, crate::staff::Permission::ZReport, now)
+        .await
+        .map_err(|e| plain(e.message()))?;
+    let (from, to) = day_bounds(date, utc_offset);
+    let reader: Arc<dyn PaymentReader> = Arc::new(EngineReader(engine.clone()));
+    let reconciliation = crate::staff::reconcile::reconcile(db, reader, from, to)
+        .await
+        .ok();
+    let s2 = session.clone();
+    let result = db
+        .run(move |db| db.close_day(&s2, date, utc_offset, reconciliation, now))
+        .await;
+    logout(db, session).await;
+    match result {
+        Ok(r) => Ok(Box::new(r)),
+        Err(e) => {
+            let (all, dead) = unresolved(engine).await;
+            Err(ZRefusal {
+                reason: e.message(),
+                outbox_unresolved: all,
+                dead_unacknowledged: dead,
+            })
+        }
+    }
+}
+
+async fn acknowledge(
+    engine: &Engine,
+    staff: &StaffAccess,
+    pin: ManagerPin,
+    now: time::OffsetDateTime,
+) -> Result<OutboxCleared, Text> {
+    let db = db_of(staff)?;
+    let session = manager_session(db, pin, crate::staff::Permission::AcknowledgeOutbox, now)
+        .await
+        .map_err(|e| e.message())?;
+    let staff_id = session.staff_id().to_owned();
+    let acknowledged = engine
+        .store()
+        .run(move |s| {
+            let dead = s.list(crate::store::OutboxFilter::DeadUnacknowledged)?;
+            for row in &dead {
+                s.acknowledge_dead(row.id, &staff_id, now)?;
+            }
+            Ok(dead.len())
+        })
+        .await
+        .map_err(|e| e.message());
+    logout(db, session).await;
+    let acknowledged = acknowledged?;
+    // Rows still to send: wake the worker so they go now if Vipps answers.
+    engine.kick_worker();
+    let (all, _) = unresolved(engine).await;
+    Ok(OutboxCleared {
+        acknowledged,
+        still_unresolved: all,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn batch(
+    engine: &Engine,
+    staff: &StaffAccess,
+    pin: ManagerPin,
+    references: Vec<String>,
+    progress: Option<&UnboundedSender<AppEvent>>,
+    request_id: u64,
+    now: time::OffsetDateTime,
+) -> Result<Vec<crate::staff::batch::BatchOutcome>, Text> {
+    let db = db_of(staff)?;
+    let session = manager_session(db, pin, crate::staff::Permission::BatchCorrections, now)
+        .await
+        .map_err(|e| e.message())?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let mut runner = crate::staff::batch::BatchRunner::new(db.clone(), engine.store(), clock);
+    let kick = engine.clone();
+    runner.kick = Some(Arc::new(move || kick.kick_worker()));
+    runner.wait = REFUND_WAIT;
+    let ops = references
+        .into_iter()
+        .map(|reference| crate::staff::batch::BatchOp::Capture { reference })
+        .collect();
+    let tx = progress.cloned();
+    let result = runner
+        .run(&session, ops, move |p| {
+            if let Some(tx) = &tx {
+                let _ = tx.send(AppEvent::StaffBatchProgress {
+                    request_id,
+                    progress: p,
+                });
+            }
+        })
+        .await
+        .map_err(|e| e.message());
+    logout(db, session).await;
+    result
+}

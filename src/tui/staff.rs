@@ -1,0 +1,935 @@
+//! The staff screens' model and their pure transitions: the staff menu (F10), refunds, X/Z
+//! reports and batch corrections. Called from [`crate::tui::update`]; no IO here — every
+//! read and every money-moving step is a [`Command`] the shell runs off the UI task, and the
+//! answers come back as `AppEvent::Staff*`.
+
+use crate::domain::basket::{Quantity, QuantityUnit};
+use crate::domain::money::{Currency, Money};
+use crate::lang::{Lang, Text};
+use crate::staff::batch::{BatchOutcome, BatchProgress, Uncaptured};
+use crate::staff::refund::{
+    LineRefund, RefundContext, RefundMode, RefundPlan, RefundRequest, SaleHit, plan_refund,
+};
+use crate::staff::report::Report;
+use crate::store::SaleQuery;
+use crate::tui::app::{App, ManagerAction, Screen, Toast, ToastKind};
+use crate::tui::keymap::{Action, Mode};
+use crate::tui::msg::{
+    AppEvent, Command, ManagerPin, OutboxCleared, StaffRefundProgress, ZRefusal,
+};
+use crate::tui::strings_staff::{self as ss, St};
+use tui_input::Input;
+
+/// The staff menu's entries, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffEntry {
+    Refund,
+    XReport,
+    ZReport,
+    BatchCapture,
+}
+
+impl StaffEntry {
+    pub const ALL: [StaffEntry; 4] = [
+        StaffEntry::Refund,
+        StaffEntry::XReport,
+        StaffEntry::ZReport,
+        StaffEntry::BatchCapture,
+    ];
+
+    pub const fn label(self, lang: Lang) -> &'static str {
+        match self {
+            StaffEntry::Refund => St::menu_refund(lang),
+            StaffEntry::XReport => St::menu_x(lang),
+            StaffEntry::ZReport => St::menu_z(lang),
+            StaffEntry::BatchCapture => St::menu_batch(lang),
+        }
+    }
+
+    /// Manager-only entries ask for the manager PIN before acting.
+    pub const fn needs_manager(self) -> bool {
+        !matches!(self, StaffEntry::XReport)
+    }
+}
+
+/// Where the refund screen is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RefundStep {
+    /// Typing a search; hits listed below.
+    #[default]
+    Search,
+    /// The chosen sale is being loaded.
+    Loading,
+    /// Choosing full / amount / lines and typing the reason.
+    Form,
+    /// The planned refund is shown; Enter asks for the manager PIN.
+    Confirm,
+    /// Sent to the shell; waiting for the record, the queue and Vipps.
+    Sending,
+    /// Refunded / queued / failed / refused.
+    Done,
+}
+
+/// Full, by amount, or per line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RefundKind {
+    #[default]
+    Full,
+    Amount,
+    Lines,
+}
+
+/// Which field the input line edits on the refund form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RefundField {
+    /// The amount (kind Amount) or the marked line's quantity (kind Lines).
+    Value,
+    #[default]
+    Reason,
+}
+
+/// The refund screen.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RefundUi {
+    pub step: RefundStep,
+    /// The request whose answer is awaited (search, load or refund).
+    pub waiting: Option<u64>,
+    /// The last search sent.
+    pub query: String,
+    pub hits: Vec<SaleHit>,
+    pub selected: usize,
+    pub ctx: Option<Box<RefundContext>>,
+    pub kind: RefundKind,
+    pub field: RefundField,
+    pub amount: String,
+    /// Quantity typed per sale line (same order as `ctx.lines`).
+    pub line_qty: Vec<String>,
+    /// The marked sale line (kind Lines).
+    pub line: usize,
+    pub reason: String,
+    pub plan: Option<RefundPlan>,
+    pub request: Option<RefundRequest>,
+    pub progress: Option<StaffRefundProgress>,
+}
+
+/// X or Z on the report screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReportKind {
+    #[default]
+    X,
+    Z,
+}
+
+/// The report screen.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportUi {
+    pub kind: ReportKind,
+    pub waiting: Option<u64>,
+    pub report: Option<Box<Report>>,
+    /// The reconciliation against Vipps is still running.
+    pub checking: bool,
+    pub refusal: Option<ZRefusal>,
+    pub error: Option<Text>,
+    pub acknowledged: Option<OutboxCleared>,
+    /// First line shown (scrolling).
+    pub scroll: u16,
+}
+
+/// The batch correction screen.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BatchUi {
+    pub waiting: Option<u64>,
+    pub loading: bool,
+    pub candidates: Vec<Uncaptured>,
+    pub selected: usize,
+    pub running: bool,
+    pub done: usize,
+    pub total: usize,
+    pub last: Option<BatchProgress>,
+    pub outcomes: Option<Vec<BatchOutcome>>,
+    pub error: Option<Text>,
+}
+
+/// Everything the staff screens show.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StaffUi {
+    /// Marked menu entry.
+    pub menu: usize,
+    pub next_id: u64,
+    pub refund: RefundUi,
+    pub report: ReportUi,
+    pub batch: BatchUi,
+}
+
+impl StaffUi {
+    fn id(&mut self) -> u64 {
+        self.next_id = self.next_id.wrapping_add(1);
+        self.next_id
+    }
+}
+
+// ---------------------------------------------------------------- small helpers
+
+fn toast(app: &mut App, kind: ToastKind, text: Text) {
+    let ttl = match kind {
+        ToastKind::Info => time::Duration::seconds(4),
+        ToastKind::Error => time::Duration::seconds(30),
+    };
+    app.toast = Some(Toast {
+        kind,
+        text,
+        until: app.now + ttl,
+    });
+}
+
+fn error(app: &mut App, text: Text) {
+    toast(app, ToastKind::Error, text);
+}
+
+fn fixed(app: &mut App, f: fn(Lang) -> &'static str) {
+    error(app, Text::new(f(Lang::Nb), f(Lang::En)));
+}
+
+fn set_input(app: &mut App, value: &str) {
+    app.input = Input::new(value.to_owned());
+}
+
+fn currency_of(ctx: &RefundContext) -> Currency {
+    Currency::parse(&ctx.currency).unwrap_or(Currency::Nok)
+}
+
+/// The key mode of a staff screen (`None` on the other screens).
+pub fn mode(app: &App) -> Option<Mode> {
+    Some(match app.screen {
+        Screen::Staff => Mode::Staff,
+        Screen::Refund => match app.staff.refund.step {
+            RefundStep::Search | RefundStep::Loading => Mode::RefundSearch,
+            RefundStep::Form => Mode::RefundForm,
+            RefundStep::Confirm => Mode::RefundConfirm,
+            RefundStep::Sending | RefundStep::Done => Mode::StaffResult,
+        },
+        Screen::Report => {
+            let r = &app.staff.report;
+            if r.kind == ReportKind::Z && r.refusal.is_some() {
+                Mode::ZRefused
+            } else {
+                Mode::Report
+            }
+        }
+        Screen::Batch => Mode::Batch,
+        _ => return None,
+    })
+}
+
+/// Open the staff menu from the sale screen (F10).
+pub fn open_menu(app: &mut App) -> Vec<Command> {
+    app.input.reset();
+    app.search = None;
+    app.screen = Screen::Staff;
+    Vec::new()
+}
+
+fn back_to_menu(app: &mut App) {
+    app.input.reset();
+    app.screen = Screen::Staff;
+}
+
+/// Keys on any staff screen.
+pub fn on_action(app: &mut App, mode: Mode, action: Action) -> Vec<Command> {
+    match mode {
+        Mode::Staff => menu_action(app, action),
+        Mode::RefundSearch => search_action(app, action),
+        Mode::RefundForm => form_action(app, action),
+        Mode::RefundConfirm => confirm_action(app, action),
+        Mode::StaffResult => {
+            if matches!(action, Action::Submit | Action::Cancel) {
+                // While it is sent the refund goes on; its result comes back as a message
+                // and on this screen (the menu entry leads back here until it is over).
+                if app.staff.refund.step != RefundStep::Sending {
+                    app.staff.refund = RefundUi::default();
+                }
+                back_to_menu(app);
+            }
+            Vec::new()
+        }
+        Mode::Report | Mode::ZRefused => report_action(app, action),
+        Mode::Batch => batch_action(app, action),
+        _ => Vec::new(),
+    }
+}
+
+/// The input line changed on a staff screen: keep the focused form field in step.
+pub fn on_edit(app: &mut App, mode: Mode) {
+    if mode != Mode::RefundForm {
+        return;
+    }
+    let value = app.input.value().to_owned();
+    let r = &mut app.staff.refund;
+    match (r.field, r.kind) {
+        (RefundField::Reason, _) => r.reason = value,
+        (RefundField::Value, RefundKind::Amount) => r.amount = value,
+        (RefundField::Value, RefundKind::Lines) => {
+            if let Some(q) = r.line_qty.get_mut(r.line) {
+                *q = value;
+            }
+        }
+        (RefundField::Value, RefundKind::Full) => r.reason = value,
+    }
+}
+
+// ---------------------------------------------------------------- menu
+
+fn menu_action(app: &mut App, action: Action) -> Vec<Command> {
+    let n = StaffEntry::ALL.len();
+    match action {
+        Action::Up => app.staff.menu = app.staff.menu.saturating_sub(1),
+        Action::Down => app.staff.menu = (app.staff.menu + 1).min(n - 1),
+        Action::Cancel => {
+            app.input.reset();
+            app.screen = Screen::Sale;
+        }
+        Action::Submit => {
+            let entry = StaffEntry::ALL
+                .get(app.staff.menu)
+                .copied()
+                .unwrap_or(StaffEntry::Refund);
+            return open_entry(app, entry);
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Open a menu entry (manager-only entries need a manager in the staff journal).
+pub fn open_entry(app: &mut App, entry: StaffEntry) -> Vec<Command> {
+    if entry.needs_manager() && !app.manager_pins {
+        fixed(app, St::err_needs_manager);
+        return Vec::new();
+    }
+    match entry {
+        StaffEntry::Refund => {
+            if app.staff.refund.step != RefundStep::Sending {
+                app.staff.refund = RefundUi::default();
+            }
+            app.input.reset();
+            app.screen = Screen::Refund;
+            Vec::new()
+        }
+        StaffEntry::XReport => {
+            let id = app.staff.id();
+            app.staff.report = ReportUi {
+                kind: ReportKind::X,
+                waiting: Some(id),
+                ..ReportUi::default()
+            };
+            app.screen = Screen::Report;
+            let (date, utc_offset) = business_day(app);
+            vec![Command::XReport {
+                request_id: id,
+                date,
+                utc_offset,
+            }]
+        }
+        StaffEntry::ZReport => {
+            ask_manager(app, ManagerAction::ZReport);
+            Vec::new()
+        }
+        StaffEntry::BatchCapture => {
+            let id = app.staff.id();
+            app.staff.batch = BatchUi {
+                waiting: Some(id),
+                loading: true,
+                ..BatchUi::default()
+            };
+            app.screen = Screen::Batch;
+            let (date, utc_offset) = business_day(app);
+            vec![Command::LoadBatch {
+                request_id: id,
+                date,
+                utc_offset,
+            }]
+        }
+    }
+}
+
+fn business_day(app: &App) -> (time::Date, time::UtcOffset) {
+    (app.now.to_offset(app.utc_offset).date(), app.utc_offset)
+}
+
+fn ask_manager(app: &mut App, action: ManagerAction) {
+    app.input.reset();
+    app.search = None;
+    app.manager.asking = Some(action);
+    app.prompt = Some(crate::tui::app::Prompt::ManagerPin);
+}
+
+/// The manager typed a PIN for a staff action: the action's own command carries it (login,
+/// permission and the action in one step in the shell). `None` for other actions.
+pub fn with_pin(app: &mut App, action: &ManagerAction, pin: &str) -> Option<Vec<Command>> {
+    let pin = ManagerPin::new(pin);
+    match action {
+        ManagerAction::Refund => {
+            let request = app.staff.refund.request.clone()?;
+            let id = app.staff.id();
+            let r = &mut app.staff.refund;
+            r.step = RefundStep::Sending;
+            r.waiting = Some(id);
+            r.progress = None;
+            app.screen = Screen::Refund;
+            Some(vec![Command::Refund {
+                request_id: id,
+                pin,
+                request,
+            }])
+        }
+        ManagerAction::ZReport => {
+            let id = app.staff.id();
+            app.staff.report = ReportUi {
+                kind: ReportKind::Z,
+                waiting: Some(id),
+                ..ReportUi::default()
+            };
+            app.screen = Screen::Report;
+            let (date, utc_offset) = business_day(app);
+            Some(vec![Command::CloseDay {
+                request_id: id,
+                pin,
+                date,
+                utc_offset,
+            }])
+        }
+        ManagerAction::AcknowledgeOutbox => {
+            let id = app.staff.id();
+            app.staff.report.waiting = Some(id);
+            Some(vec![Command::AcknowledgeOutbox {
+                request_id: id,
+                pin,
+            }])
+        }
+        ManagerAction::Batch => {
+            let references: Vec<String> = app
+                .staff
+                .batch
+                .candidates
+                .iter()
+                .map(|c| c.reference.clone())
+                .collect();
+            if references.is_empty() {
+                fixed(app, St::err_batch_empty);
+                return Some(Vec::new());
+            }
+            let id = app.staff.id();
+            let b = &mut app.staff.batch;
+            b.waiting = Some(id);
+            b.running = true;
+            b.done = 0;
+            b.total = references.len();
+            b.last = None;
+            b.outcomes = None;
+            b.error = None;
+            Some(vec![Command::RunBatch {
+                request_id: id,
+                pin,
+                references,
+            }])
+        }
+        ManagerAction::PriceOverride { .. }
+        | ManagerAction::VoidAfterCancel { .. }
+        | ManagerAction::LeaveKiosk => None,
+    }
+}
+
+// ---------------------------------------------------------------- refund: search
+
+/// Understand the search line: a time (`14:30`, that hour from then), an amount with decimals
+/// or `kr` (`49,90`), 1–4 digits (the end of the phone number), anything else a reference or
+/// receipt number (or a part of it, e.g. `000123`).
+pub fn parse_sale_query(
+    input: &str,
+    now: time::OffsetDateTime,
+    offset: time::UtcOffset,
+    currency: Currency,
+) -> Result<SaleQuery, Text> {
+    let t = input.trim();
+    if t.is_empty() {
+        return Err(ss::bad_search(input));
+    }
+    let mut q = SaleQuery {
+        limit: Some(50),
+        ..SaleQuery::default()
+    };
+    if let Some((h, m)) = t.split_once(':')
+        && let (Ok(h), Ok(m)) = (h.trim().parse::<u8>(), m.trim().parse::<u8>())
+    {
+        let time = time::Time::from_hms(h, m, 0).map_err(|_| ss::bad_search(input))?;
+        let from = now
+            .to_offset(offset)
+            .date()
+            .with_time(time)
+            .assume_offset(offset)
+            .to_offset(time::UtcOffset::UTC);
+        q.from = Some(from);
+        q.to = Some(from + time::Duration::HOUR);
+        return Ok(q);
+    }
+    let lower = t.to_ascii_lowercase();
+    let looks_like_amount = t.contains(',') || t.contains('.') || lower.starts_with("kr");
+    if looks_like_amount && t.chars().any(|c| c.is_ascii_digit()) && !t.contains('-') {
+        let m = Money::parse_input(t, currency).map_err(|_| ss::bad_search(input))?;
+        q.gross_total = Some(m.minor());
+        return Ok(q);
+    }
+    if (1..=4).contains(&t.len()) && t.chars().all(|c| c.is_ascii_digit()) {
+        q.phone_last_digits = Some(t.to_owned());
+        return Ok(q);
+    }
+    if t.chars().any(char::is_whitespace) {
+        return Err(ss::bad_search(input));
+    }
+    q.reference = Some(t.to_owned());
+    Ok(q)
+}
+
+fn search_action(app: &mut App, action: Action) -> Vec<Command> {
+    let r = &mut app.staff.refund;
+    match action {
+        Action::Up => r.selected = r.selected.saturating_sub(1),
+        Action::Down => r.selected = (r.selected + 1).min(r.hits.len().saturating_sub(1)),
+        Action::Cancel => {
+            app.staff.refund = RefundUi::default();
+            back_to_menu(app);
+        }
+        Action::Submit => {
+            if r.waiting.is_some() {
+                fixed(app, St::err_busy);
+                return Vec::new();
+            }
+            let text = app.input.value().trim().to_owned();
+            if text.is_empty() {
+                return pick(app);
+            }
+            let currency = app.basket.currency();
+            match parse_sale_query(&text, app.now, app.utc_offset, currency) {
+                Ok(query) => {
+                    let id = app.staff.id();
+                    let r = &mut app.staff.refund;
+                    r.waiting = Some(id);
+                    r.query = text;
+                    r.hits.clear();
+                    r.selected = 0;
+                    app.input.reset();
+                    return vec![Command::FindSales {
+                        request_id: id,
+                        query,
+                    }];
+                }
+                Err(t) => error(app, t),
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn pick(app: &mut App) -> Vec<Command> {
+    let Some(hit) = app.staff.refund.hits.get(app.staff.refund.selected) else {
+        fixed(app, St::err_no_sale_picked);
+        return Vec::new();
+    };
+    // The latest payment attempt is the one that was paid; the library picks the captured one.
+    let reference = hit
+        .references
+        .last()
+        .cloned()
+        .unwrap_or_else(|| hit.receipt_number.clone());
+    let id = app.staff.id();
+    let r = &mut app.staff.refund;
+    r.waiting = Some(id);
+    r.step = RefundStep::Loading;
+    vec![Command::LoadRefund {
+        request_id: id,
+        reference,
+    }]
+}
+
+// ---------------------------------------------------------------- refund: form
+
+fn focus(app: &mut App, field: RefundField) {
+    app.staff.refund.field = field;
+    let r = &app.staff.refund;
+    let value = match (field, r.kind) {
+        (RefundField::Reason, _) | (RefundField::Value, RefundKind::Full) => r.reason.clone(),
+        (RefundField::Value, RefundKind::Amount) => r.amount.clone(),
+        (RefundField::Value, RefundKind::Lines) => {
+            r.line_qty.get(r.line).cloned().unwrap_or_default()
+        }
+    };
+    if field == RefundField::Value && r.kind == RefundKind::Full {
+        app.staff.refund.field = RefundField::Reason;
+    }
+    set_input(app, &value);
+}
+
+fn form_action(app: &mut App, action: Action) -> Vec<Command> {
+    match action {
+        Action::RefundFull => {
+            app.staff.refund.kind = RefundKind::Full;
+            focus(app, RefundField::Reason);
+        }
+        Action::RefundAmount => {
+            app.staff.refund.kind = RefundKind::Amount;
+            focus(app, RefundField::Value);
+        }
+        Action::RefundLines => {
+            app.staff.refund.kind = RefundKind::Lines;
+            focus(app, RefundField::Value);
+        }
+        Action::NextField => {
+            let next = match app.staff.refund.field {
+                RefundField::Value => RefundField::Reason,
+                RefundField::Reason => RefundField::Value,
+            };
+            focus(app, next);
+        }
+        Action::Up | Action::Down => {
+            if app.staff.refund.kind != RefundKind::Lines {
+                fixed(app, St::err_not_lines);
+                return Vec::new();
+            }
+            let n = app.staff.refund.line_qty.len();
+            let r = &mut app.staff.refund;
+            r.line = if action == Action::Up {
+                r.line.saturating_sub(1)
+            } else {
+                (r.line + 1).min(n.saturating_sub(1))
+            };
+            focus(app, RefundField::Value);
+        }
+        Action::Cancel => {
+            let r = &mut app.staff.refund;
+            r.step = RefundStep::Search;
+            r.ctx = None;
+            app.input.reset();
+        }
+        Action::Submit => review(app),
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// What the form asks for, as the library's refund mode (field errors name the field).
+pub fn refund_mode(r: &RefundUi) -> Result<RefundMode, Text> {
+    let Some(ctx) = &r.ctx else {
+        return Err(Text::new(
+            St::err_no_sale_picked(Lang::Nb),
+            St::err_no_sale_picked(Lang::En),
+        ));
+    };
+    match r.kind {
+        RefundKind::Full => Ok(RefundMode::Full),
+        RefundKind::Amount => Money::parse_input(&r.amount, currency_of(ctx))
+            .map(|m| RefundMode::Amount(m.minor()))
+            .map_err(|_| ss::bad_amount(&r.amount)),
+        RefundKind::Lines => {
+            let mut items = Vec::new();
+            for (line, typed) in ctx.lines.iter().zip(&r.line_qty) {
+                let typed = typed.trim();
+                if typed.is_empty() || typed == "0" {
+                    continue;
+                }
+                let unit = QuantityUnit::parse(&line.unit).unwrap_or(QuantityUnit::Pcs);
+                let q = Quantity::parse_input(typed, unit)
+                    .map_err(|_| ss::bad_line_qty(line.line_no, typed))?;
+                items.push(LineRefund {
+                    line_no: line.line_no,
+                    quantity_milli: q.milli(),
+                });
+            }
+            Ok(RefundMode::Lines(items))
+        }
+    }
+}
+
+/// Enter on the form: check the reason, plan the refund with the library's rules (never more
+/// than captured − refunded) and show it for confirmation, or show the library's message.
+fn review(app: &mut App) {
+    let mode = match refund_mode(&app.staff.refund) {
+        Ok(m) => m,
+        Err(t) => {
+            error(app, t);
+            return;
+        }
+    };
+    let reason = app.staff.refund.reason.trim().to_owned();
+    let Some(ctx) = app.staff.refund.ctx.clone() else {
+        fixed(app, St::err_no_sale_picked);
+        return;
+    };
+    match plan_refund(&ctx, &mode, app.now) {
+        Err(e) => error(app, e.message()),
+        Ok(_) if reason.is_empty() || reason.chars().count() > 200 => {
+            fixed(app, St::err_reason_missing);
+            focus(app, RefundField::Reason);
+        }
+        Ok(plan) => {
+            let r = &mut app.staff.refund;
+            r.plan = Some(plan);
+            r.request = Some(RefundRequest {
+                reference: ctx.reference.clone(),
+                mode,
+                reason,
+            });
+            r.step = RefundStep::Confirm;
+            app.input.reset();
+        }
+    }
+}
+
+fn confirm_action(app: &mut App, action: Action) -> Vec<Command> {
+    match action {
+        Action::Submit => {
+            if !app.manager_pins {
+                fixed(app, St::err_needs_manager);
+            } else {
+                ask_manager(app, ManagerAction::Refund);
+            }
+        }
+        Action::Cancel => {
+            app.staff.refund.step = RefundStep::Form;
+            let field = app.staff.refund.field;
+            focus(app, field);
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+// ---------------------------------------------------------------- report
+
+fn report_action(app: &mut App, action: Action) -> Vec<Command> {
+    let rep = &mut app.staff.report;
+    match action {
+        Action::Up => rep.scroll = rep.scroll.saturating_sub(1),
+        Action::Down => rep.scroll = rep.scroll.saturating_add(1),
+        Action::PageUp => rep.scroll = rep.scroll.saturating_sub(10),
+        Action::PageDown => rep.scroll = rep.scroll.saturating_add(10),
+        Action::Cancel => back_to_menu(app),
+        Action::AcknowledgeOutbox => {
+            let dead = rep.refusal.as_ref().map_or(0, |z| z.dead_unacknowledged);
+            if rep.kind == ReportKind::Z && dead > 0 && rep.waiting.is_none() {
+                ask_manager(app, ManagerAction::AcknowledgeOutbox);
+            }
+        }
+        Action::Submit
+            if rep.kind == ReportKind::Z && rep.refusal.is_some() && rep.waiting.is_none() =>
+        {
+            ask_manager(app, ManagerAction::ZReport);
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+// ---------------------------------------------------------------- batch
+
+fn batch_action(app: &mut App, action: Action) -> Vec<Command> {
+    let b = &mut app.staff.batch;
+    match action {
+        Action::Up => b.selected = b.selected.saturating_sub(1),
+        Action::Down => b.selected = (b.selected + 1).min(b.candidates.len().saturating_sub(1)),
+        Action::Cancel => back_to_menu(app),
+        Action::Submit => {
+            if b.running || b.loading {
+                fixed(app, St::err_busy);
+            } else if b.candidates.is_empty() || b.outcomes.is_some() {
+                fixed(app, St::err_batch_empty);
+            } else if !app.manager_pins {
+                fixed(app, St::err_needs_manager);
+            } else {
+                ask_manager(app, ManagerAction::Batch);
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+// ---------------------------------------------------------------- events
+
+/// Answers from the shell for the staff screens. Answers to an older request are ignored.
+pub fn on_event(app: &mut App, ev: AppEvent) -> Vec<Command> {
+    match ev {
+        AppEvent::StaffSales { request_id, result } => {
+            let r = &mut app.staff.refund;
+            if r.waiting != Some(request_id) {
+                return Vec::new();
+            }
+            r.waiting = None;
+            match result {
+                Ok(hits) => {
+                    r.hits = hits;
+                    r.selected = 0;
+                    if r.hits.is_empty() {
+                        fixed(app, St::search_none);
+                    }
+                }
+                Err(t) => error(app, t),
+            }
+        }
+        AppEvent::StaffRefundContext { request_id, result } => {
+            let r = &mut app.staff.refund;
+            if r.waiting != Some(request_id) {
+                return Vec::new();
+            }
+            r.waiting = None;
+            match result {
+                Ok(ctx) => {
+                    r.line_qty = vec![String::new(); ctx.lines.len()];
+                    r.line = 0;
+                    r.kind = RefundKind::Full;
+                    r.amount.clear();
+                    r.reason.clear();
+                    r.plan = None;
+                    r.request = None;
+                    r.ctx = Some(ctx);
+                    r.step = RefundStep::Form;
+                    focus(app, RefundField::Reason);
+                }
+                Err(t) => {
+                    r.step = RefundStep::Search;
+                    error(app, t);
+                }
+            }
+        }
+        AppEvent::StaffRefund {
+            request_id,
+            progress,
+        } => {
+            let r = &mut app.staff.refund;
+            if r.waiting != Some(request_id) {
+                return Vec::new();
+            }
+            match progress {
+                StaffRefundProgress::Queued { .. } => r.progress = Some(progress),
+                StaffRefundProgress::Refused { reason } => {
+                    // Nothing was queued (wrong PIN, rules): back to the summary to retry
+                    // or change it.
+                    r.waiting = None;
+                    r.progress = None;
+                    r.step = RefundStep::Confirm;
+                    error(app, reason);
+                }
+                other => {
+                    r.waiting = None;
+                    r.step = RefundStep::Done;
+                    if app.screen != Screen::Refund {
+                        let (kind, text) = ss::refund_note(&other);
+                        r.progress = Some(other);
+                        toast(app, kind, text);
+                    } else {
+                        r.progress = Some(other);
+                    }
+                }
+            }
+        }
+        AppEvent::StaffReport {
+            request_id,
+            result,
+            checking,
+        } => {
+            let rep = &mut app.staff.report;
+            if rep.waiting != Some(request_id) {
+                return Vec::new();
+            }
+            if !checking {
+                rep.waiting = None;
+            }
+            rep.checking = checking;
+            match result {
+                Ok(report) => rep.report = Some(report),
+                Err(t) => rep.error = Some(t),
+            }
+        }
+        AppEvent::StaffZ { request_id, result } => {
+            let rep = &mut app.staff.report;
+            if rep.waiting != Some(request_id) {
+                return Vec::new();
+            }
+            rep.waiting = None;
+            rep.acknowledged = None;
+            match result {
+                Ok(report) => {
+                    rep.refusal = None;
+                    rep.report = Some(report);
+                }
+                Err(z) => rep.refusal = Some(z),
+            }
+        }
+        AppEvent::StaffAcknowledged { request_id, result } => {
+            let rep = &mut app.staff.report;
+            if rep.waiting != Some(request_id) {
+                return Vec::new();
+            }
+            rep.waiting = None;
+            match result {
+                Ok(c) => {
+                    if let Some(z) = rep.refusal.as_mut() {
+                        z.outbox_unresolved = c.still_unresolved;
+                        z.dead_unacknowledged = 0;
+                    }
+                    let t = ss::acknowledged(c.acknowledged, c.still_unresolved);
+                    rep.acknowledged = Some(c);
+                    toast(app, ToastKind::Info, t);
+                }
+                Err(t) => error(app, t),
+            }
+        }
+        AppEvent::StaffBatchCandidates { request_id, result } => {
+            let b = &mut app.staff.batch;
+            if b.waiting != Some(request_id) {
+                return Vec::new();
+            }
+            b.waiting = None;
+            b.loading = false;
+            match result {
+                Ok(c) => b.candidates = c,
+                Err(t) => b.error = Some(t),
+            }
+        }
+        AppEvent::StaffBatchProgress {
+            request_id,
+            progress,
+        } => {
+            let b = &mut app.staff.batch;
+            if b.waiting != Some(request_id) {
+                return Vec::new();
+            }
+            b.done = progress.done;
+            b.total = progress.total;
+            b.last = Some(progress);
+        }
+        AppEvent::StaffBatchDone { request_id, result } => {
+            let b = &mut app.staff.batch;
+            if b.waiting != Some(request_id) {
+                return Vec::new();
+            }
+            b.waiting = None;
+            b.running = false;
+            match result {
+                Ok(o) => {
+                    b.done = o.len();
+                    b.total = b.total.max(o.len());
+                    b.outcomes = Some(o);
+                }
+                Err(t) => b.error = Some(t),
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Amount helpers for the views.
+pub fn money(minor: i64, currency: &str) -> Money {
+    Money::new(minor, Currency::parse(currency).unwrap_or(Currency::Nok))
+}
