@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use kasse::staff::{StaffDb, refund::RefundMode};
-use kasse::store::{DB_FILE_NAME, OutboxFilter, PayState, SaleStatus, Store};
+use kasse::store::{DB_FILE_NAME, OutboxFilter, PayState, SCHEMA_VERSION, SaleStatus, Store};
 
 const V1: &str = include_str!("fixtures/schema_v1.sql");
 
@@ -34,7 +34,7 @@ fn upgrade_v1_to_v2_keeps_everything() {
     let dir = v1_file();
     let path = dir.path().join(DB_FILE_NAME);
     let store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     let rec = store.sale(1).unwrap().unwrap();
     assert_eq!(rec.sale.receipt_number, "s1-t1-000001");
     assert_eq!(rec.sale.status, SaleStatus::Paid);
@@ -54,9 +54,23 @@ fn upgrade_v1_to_v2_keeps_everything() {
     ] {
         assert!(schema.contains(&format!("CREATE TABLE {t} ")), "{t}");
     }
+    // The report totals (migration 0005) were filled from the rows already there.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let (n, gross): (i64, i64) = conn
+        .query_row(
+            "SELECT sum(n), sum(gross) FROM report_sales_hourly WHERE status = 'paid'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((n, gross), (1, 4990));
+    drop(conn);
     drop(store);
     // Reopening does not re-run anything.
-    assert_eq!(Store::open(&path).unwrap().schema_version().unwrap(), 2);
+    assert_eq!(
+        Store::open(&path).unwrap().schema_version().unwrap(),
+        SCHEMA_VERSION
+    );
 
     // The staff module works on the upgraded file, on the old sale.
     let db = StaffDb::open(&path, "s1", "t1").unwrap();

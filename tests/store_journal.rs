@@ -67,12 +67,18 @@ fn pragmas_are_read_back_after_open() {
     assert_eq!(store.pragma("synchronous").unwrap(), "2");
     assert_eq!(store.pragma("foreign_keys").unwrap(), "1");
     assert_eq!(store.pragma("busy_timeout").unwrap(), "5000");
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(
+        store.schema_version().unwrap(),
+        kasse::store::SCHEMA_VERSION
+    );
     drop(store);
     // A fresh open of the same file is WAL and at the same schema (migrations not re-run).
     let store = Store::open(&dir.path().join("k.sqlite3")).unwrap();
     assert_eq!(store.pragma("journal_mode").unwrap(), "wal");
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(
+        store.schema_version().unwrap(),
+        kasse::store::SCHEMA_VERSION
+    );
 }
 
 #[test]

@@ -46,6 +46,9 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("migrations/0005_report_totals.sql")).foreign_key_check(),
 ];
 
+/// The schema version a store has once opened (the number of migrations).
+pub const SCHEMA_VERSION: i64 = MIGRATION_LIST.len() as i64;
+
 /// The schema migrations, in order. Never edit a shipped migration; add a new one.
 pub static MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
 
