@@ -412,6 +412,10 @@ impl PrintQueue {
                 &self.options.footer,
             );
             t.push('\n');
+            if self.options.drawer_kick && receipt.has_cash() && !receipt.flags.copy {
+                // A text file has no drawer: say where the pulse would have gone.
+                t.push_str(TEXT_DRAWER_LINE);
+            }
             t.into_bytes()
         } else {
             render(receipt, &self.options)?

@@ -89,10 +89,14 @@ pub enum Action {
     NextSale,
     /// Print the last paper receipt again, marked COPY.
     Reprint,
+    /// Payment screen: take cash (all of it, or part and Vipps for the rest).
+    PayCash,
+    /// Sale screen: open the cash drawer without a sale (manager PIN).
+    OpenDrawer,
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 26] = [
         Action::Help,
         Action::Quit,
         Action::Submit,
@@ -117,6 +121,8 @@ impl Action {
         Action::VoidSale,
         Action::NextSale,
         Action::Reprint,
+        Action::PayCash,
+        Action::OpenDrawer,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -145,6 +151,8 @@ impl Action {
             Action::VoidSale => "void_sale",
             Action::NextSale => "next_sale",
             Action::Reprint => "reprint",
+            Action::PayCash => "pay_cash",
+            Action::OpenDrawer => "open_drawer",
         }
     }
 
@@ -164,6 +172,8 @@ impl Action {
                 | Action::Recall
                 | Action::VoidSale
                 | Action::Reprint
+                | Action::PayCash
+                | Action::OpenDrawer
         )
     }
 
