@@ -716,12 +716,13 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
     let paper = match started {
         Ok(Some((p, requeued))) => {
             if requeued > 0 {
-                tracing::warn!(jobs = requeued, "printing receipts left in the queue by an earlier run");
+                tracing::warn!(
+                    jobs = requeued,
+                    "printing receipts left in the queue by an earlier run"
+                );
             }
             let p = p.with_events(ev_tx.clone());
-            let _ = ev_tx.send(AppEvent::PrintQueue {
-                queued: p.queued(),
-            });
+            let _ = ev_tx.send(AppEvent::PrintQueue { queued: p.queued() });
             Some(p)
         }
         Ok(None) => None,
@@ -936,17 +937,20 @@ impl Paper {
             }
             _ => std::time::Duration::from_secs(2),
         };
-        Ok(Some((Paper {
-            queue,
-            shop: crate::receipt::ShopInfo::from_config(config),
-            lang: settings.lang,
-            training: demo,
-            settle,
-            utc_offset: time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC),
-            printed: Arc::new(Mutex::new(PrintedReceipts::default())),
-            journal,
-            events: None,
-        }, requeued)))
+        Ok(Some((
+            Paper {
+                queue,
+                shop: crate::receipt::ShopInfo::from_config(config),
+                lang: settings.lang,
+                training: demo,
+                settle,
+                utc_offset: time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC),
+                printed: Arc::new(Mutex::new(PrintedReceipts::default())),
+                journal,
+                events: None,
+            },
+            requeued,
+        )))
     }
 
     /// The printable receipt of a paid payment, rebuilt from the journal (lines, receipt
@@ -1023,10 +1027,7 @@ impl Paper {
         }
         if let Some(journal) = &self.journal {
             let number = receipt.receipt_number.clone();
-            match journal
-                .run(move |s| s.has_receipt_print_job(&number))
-                .await
-            {
+            match journal.run(move |s| s.has_receipt_print_job(&number)).await {
                 // Printed (or queued) by an earlier run: kept for F4, not printed again.
                 Ok(true) => return None,
                 Ok(false) => {}
@@ -1271,7 +1272,13 @@ pub fn cash_sale_of(
 /// The basket of a journaled sale, rebuilt from its stored lines (for receipts).
 pub fn basket_of(
     record: &crate::store::SaleRecord,
-) -> Result<(crate::domain::basket::Basket, crate::domain::money::Currency), Text> {
+) -> Result<
+    (
+        crate::domain::basket::Basket,
+        crate::domain::money::Currency,
+    ),
+    Text,
+> {
     use crate::domain::basket::{Basket, OrderLine, Quantity, QuantityUnit};
     use crate::domain::money::Currency;
     let currency = Currency::parse(&record.sale.currency).ok_or_else(|| {

@@ -292,7 +292,9 @@ pub enum AppEvent {
     /// The drawer pulse went to the printer queue.
     DrawerOpened,
     /// Paper jobs waiting for the printer (0 when everything is printed).
-    PrintQueue { queued: usize },
+    PrintQueue {
+        queued: usize,
+    },
 }
 
 /// Everything `update` reacts to.

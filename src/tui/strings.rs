@@ -122,6 +122,7 @@ strings! {
     cash_received => "Mottatt kontant", "Cash received";
     vipps_word => "Vipps", "Vipps";
     remaining_by_vipps => "Rest å betale med Vipps", "Remaining by Vipps";
+    rest_vipps_short => "Rest Vipps", "Rest by Vipps";
     split_choose_hint => "Send resten til kundens telefon (Enter) eller vis QR-kode (F2). Esc angrer kontantdelen.", "Send the rest to the customer's phone (Enter) or show a QR code (F2). Esc undoes the cash part.";
     status_paid_cash => "BETALT KONTANT", "PAID IN CASH";
     change_word => "Vekslepenger", "Change";

@@ -917,13 +917,8 @@ fn on_cash_sale(
             app.pay_kind = None;
             app.screen = Screen::Result;
             app.result_at = Some(app.now);
-            if app
-                .toast
-                .as_ref()
-                .is_some_and(|t| t.kind == ToastKind::Info)
-            {
-                app.toast = None;
-            }
+            // "Recording …" (or "wait a moment") is answered by the result itself.
+            app.toast = None;
         }
         Err(t) => {
             app.cash = None;

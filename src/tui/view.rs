@@ -593,7 +593,11 @@ fn render_total_panel(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(Line::raw(""));
         for (label, m, style) in [
             (S::cash_word(app.lang), c.received, app.theme.base),
-            (S::remaining_by_vipps(app.lang), c.remainder(), app.theme.total),
+            (
+                S::rest_vipps_short(app.lang),
+                c.remainder(),
+                app.theme.total,
+            ),
         ] {
             let m = m.to_string();
             lines.push(Line::styled(
@@ -849,8 +853,7 @@ fn render_paying(app: &App, frame: &mut Frame, area: Rect, beside_qr: bool) {
 fn render_cash_result(app: &App, frame: &mut Frame, inner: Rect, c: &crate::tui::app::CashTender) {
     let mut lines = vec![
         Line::raw(""),
-        Line::styled(S::status_paid_cash(app.lang), app.theme.success)
-            .alignment(Alignment::Center),
+        Line::styled(S::status_paid_cash(app.lang), app.theme.success).alignment(Alignment::Center),
         Line::styled(c.total.to_string(), app.theme.total).alignment(Alignment::Center),
         Line::raw(""),
         Line::raw(format!("{}: {}", S::cash_received(app.lang), c.received)),
@@ -904,14 +907,20 @@ fn render_result(app: &App, frame: &mut Frame, area: Rect) {
             Line::styled(status_text(app.lang, p.status), style).alignment(Alignment::Center),
             Line::styled(S::split_failed_title(app.lang), style).alignment(Alignment::Center),
             Line::raw(""),
-            Line::styled(strings::give_back_cash(app.lang, c.received), app.theme.total)
-                .alignment(Alignment::Center),
+            Line::styled(
+                strings::give_back_cash(app.lang, c.received),
+                app.theme.total,
+            )
+            .alignment(Alignment::Center),
             Line::raw(""),
         ];
         if let Some(reason) = &p.reason {
             lines.push(Line::styled(reason.get(app.lang).to_string(), style));
         }
-        lines.push(Line::styled(S::split_not_counted(app.lang), app.theme.muted));
+        lines.push(Line::styled(
+            S::split_not_counted(app.lang),
+            app.theme.muted,
+        ));
         lines.push(Line::styled(
             format!("{}: {}", S::reference(app.lang), p.reference),
             app.theme.muted,
@@ -934,9 +943,7 @@ fn render_result(app: &App, frame: &mut Frame, area: Rect) {
     ];
     if let Some(c) = split {
         lines.push(Line::raw(strings::split_paid(
-            app.lang,
-            c.received,
-            p.amount,
+            app.lang, c.received, p.amount,
         )));
         lines.push(Line::raw(""));
     }
@@ -1006,7 +1013,11 @@ fn render_receipt(app: &App, frame: &mut Frame, area: Rect) {
             ));
         }
     }
-    if let Some(c) = &app.cash {
+    let paid = app
+        .payment
+        .as_ref()
+        .is_none_or(|p| p.status == PaymentStatusView::Paid);
+    if let Some(c) = app.cash.as_ref().filter(|_| paid) {
         let mut tenders: Vec<(&str, Money)> = vec![(S::cash_word(app.lang), c.cash_part())];
         if c.is_split() {
             let vipps = app.payment.as_ref().map_or(c.remainder(), |p| p.amount);
