@@ -30,11 +30,11 @@ fn staff_refuses_a_v1_file() {
 }
 
 #[test]
-fn upgrade_v1_to_v2_keeps_everything() {
+fn upgrade_v1_to_latest_keeps_everything() {
     let dir = v1_file();
     let path = dir.path().join(DB_FILE_NAME);
     let store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.schema_version().unwrap(), 3);
     let rec = store.sale(1).unwrap().unwrap();
     assert_eq!(rec.sale.receipt_number, "s1-t1-000001");
     assert_eq!(rec.sale.status, SaleStatus::Paid);
@@ -56,7 +56,7 @@ fn upgrade_v1_to_v2_keeps_everything() {
     }
     drop(store);
     // Reopening does not re-run anything.
-    assert_eq!(Store::open(&path).unwrap().schema_version().unwrap(), 2);
+    assert_eq!(Store::open(&path).unwrap().schema_version().unwrap(), 3);
 
     // The staff module works on the upgraded file, on the old sale.
     let db = StaffDb::open(&path, "s1", "t1").unwrap();

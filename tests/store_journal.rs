@@ -67,12 +67,12 @@ fn pragmas_are_read_back_after_open() {
     assert_eq!(store.pragma("synchronous").unwrap(), "2");
     assert_eq!(store.pragma("foreign_keys").unwrap(), "1");
     assert_eq!(store.pragma("busy_timeout").unwrap(), "5000");
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.schema_version().unwrap(), 3);
     drop(store);
     // A fresh open of the same file is WAL and at the same schema (migrations not re-run).
     let store = Store::open(&dir.path().join("k.sqlite3")).unwrap();
     assert_eq!(store.pragma("journal_mode").unwrap(), "wal");
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.schema_version().unwrap(), 3);
 }
 
 #[test]
@@ -172,7 +172,7 @@ fn another_programs_sqlite_database_is_refused() {
 #[test]
 fn schema_is_pinned() {
     let store = Store::open_in_memory().unwrap();
-    insta::assert_snapshot!("store_schema_v2", store.schema_sql().unwrap().join(";\n\n"));
+    insta::assert_snapshot!("store_schema_v3", store.schema_sql().unwrap().join(";\n\n"));
 }
 
 #[test]
