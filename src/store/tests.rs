@@ -298,3 +298,85 @@ fn cash_sale_below_total_writes_nothing() {
     assert_eq!(count(&store, "sales"), 0);
     assert_eq!(count(&store, "operations"), 0);
 }
+
+#[test]
+fn split_sale_keeps_the_total_and_asks_vipps_for_the_rest() {
+    let mut store = Store::open_in_memory().unwrap();
+    // The sample sale is 125,00; 20,00 was taken in cash.
+    let ids = store.begin_split_sale(&sale("s1", "111111"), 2000).unwrap();
+    let rec = store.sale(ids.sale_id).unwrap().unwrap();
+    assert_eq!(rec.sale.gross_total, 12500);
+    assert_eq!(rec.sale.tender, SPLIT_TENDER);
+    assert_eq!(rec.sale.status, SaleStatus::Open);
+    assert_eq!(rec.payments.len(), 1);
+    assert_eq!(rec.payments[0].amount, 10500, "Vipps only for the remainder");
+    assert_eq!(rec.cash_part(), 2000);
+    // The cash part is journaled with the sale, before any network call.
+    let detail: String = store
+        .conn
+        .query_row(
+            "SELECT detail FROM operations WHERE kind = 'cash_tender' AND sale_id = ?1",
+            [ids.sale_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(detail.contains("cash part 2000"), "{detail}");
+    // A new attempt asks Vipps for the same remainder, not the whole total.
+    store
+        .update_payment_state(
+            ids.payment_id,
+            PayState::Rejected,
+            None,
+            None,
+            time::macros::datetime!(2026-11-21 12:01 UTC),
+        )
+        .unwrap();
+    let again = store
+        .new_attempt(
+            ids.sale_id,
+            &sale("s1", "111111").payment,
+            time::macros::datetime!(2026-11-21 12:02 UTC),
+        )
+        .unwrap();
+    let p = store.payment(again.payment_id).unwrap().unwrap();
+    assert_eq!(p.amount, 10500);
+}
+
+#[test]
+fn split_sale_refuses_a_cash_part_of_zero_or_the_whole_total() {
+    let mut store = Store::open_in_memory().unwrap();
+    for cash in [0, -1, 12500, 20000] {
+        let err = store
+            .begin_split_sale(&sale("s1", "111111"), cash)
+            .unwrap_err();
+        assert!(err.to_string().contains("cash part"), "{cash}: {err}");
+    }
+    assert_eq!(count(&store, "sales"), 0);
+    assert_eq!(count(&store, "payments"), 0);
+}
+
+#[test]
+fn print_jobs_are_pending_until_marked_done() {
+    let mut store = Store::open_in_memory().unwrap();
+    let at = time::macros::datetime!(2026-11-21 12:00 UTC);
+    let a = store
+        .add_print_job(PrintJobKind::Receipt, "s1-t1-000001", b"AAA", at)
+        .unwrap();
+    let b = store
+        .add_print_job(PrintJobKind::Drawer, "", &[0x1b, 0x70], at)
+        .unwrap();
+    assert!(store.has_receipt_print_job("s1-t1-000001").unwrap());
+    assert!(!store.has_receipt_print_job("s1-t1-000002").unwrap());
+    assert_eq!(store.pending_print_job_count().unwrap(), 2);
+    let pending = store.pending_print_jobs().unwrap();
+    assert_eq!(pending.len(), 2);
+    assert_eq!(pending[0].id, a);
+    assert_eq!(pending[0].bytes, b"AAA");
+    assert_eq!(pending[1].kind, PrintJobKind::Drawer);
+    store.mark_print_job_done(a, at).unwrap();
+    store.mark_print_job_done(a, at).unwrap();
+    let pending = store.pending_print_jobs().unwrap();
+    assert_eq!(pending.iter().map(|j| j.id).collect::<Vec<_>>(), vec![b]);
+    // Done jobs still count as "this sale had its receipt".
+    assert!(store.has_receipt_print_job("s1-t1-000001").unwrap());
+}
