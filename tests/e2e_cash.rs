@@ -159,6 +159,19 @@ async fn split_sale_charges_vipps_the_remainder_and_reports_per_tender() {
         .await
         .unwrap();
     assert_eq!(failed.sale.status, SaleStatus::Failed);
+    let returned: Vec<String> = store
+        .run({
+            let sid = failed.sale.id;
+            move |s| s.operations_for_sale(sid)
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|o| o.op.kind == "cash_returned")
+        .filter_map(|o| o.op.detail)
+        .collect();
+    assert_eq!(returned.len(), 1, "{returned:?}");
+    assert!(returned[0].contains("cash part 2000"), "{returned:?}");
 
     // The X report: cash = 30,00 (split) + 84,90 (cash sale); Vipps = 54,90; the rejected
     // split's cash is not counted; the sales total is the two completed sales.

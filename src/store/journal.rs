@@ -532,11 +532,15 @@ pub(crate) fn new_attempt(
     let attempt = payments.iter().map(|p| p.attempt).max().unwrap_or(0) + 1;
     let reference = make_reference(&sale.shop_id, &sale.till_id, sale.sequence, attempt)?;
     let keys = mint_keys(ids)?;
-    // A split sale asks Vipps for the same remainder again (the cash part stays taken).
-    let amount = match payments.last() {
-        Some(last) if sale.tender == SPLIT_TENDER => last.amount,
-        _ => sale.gross_total,
-    };
+    // A split sale's cash part was handed back when its Vipps part ended unpaid: asking
+    // Vipps for the remainder again would leave that part unpaid. A new payment is a new sale.
+    if sale.tender == SPLIT_TENDER {
+        return Err(StoreError::SaleClosed {
+            sale_id,
+            status: format!("{} (split tender, cash handed back)", sale.status),
+        });
+    }
+    let amount = sale.gross_total;
     let payment_id = insert_payment(
         conn,
         sale_id,
@@ -701,6 +705,49 @@ pub(crate) fn set_sale_status(
             staff_id: staff_id.map(str::to_owned),
             detail: Some(format!("{old} -> {status}")),
             ..NewOperation::new("sale_status", OpOutcome::StateChange, at)
+        },
+    )?;
+    let ended_unpaid = matches!(
+        status,
+        SaleStatus::Failed | SaleStatus::Cancelled | SaleStatus::Voided
+    );
+    if ended_unpaid && old == SaleStatus::Open {
+        record_cash_returned(conn, sale_id, status, staff_id, at)?;
+    }
+    Ok(())
+}
+
+/// A split sale whose Vipps part ended unpaid: the cashier is told to give the cash part back
+/// (the result screen says so), and the journal says it was handed back. The sale is not
+/// completed, so X/Z reports never count that cash; a new payment is a new sale.
+fn record_cash_returned(
+    conn: &Connection,
+    sale_id: i64,
+    status: SaleStatus,
+    staff_id: Option<&str>,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let Some(sale) = sale_by_id(conn, sale_id)? else {
+        return Ok(());
+    };
+    if sale.tender != SPLIT_TENDER {
+        return Ok(());
+    }
+    let amount = payments_for_sale(conn, sale_id)?.first().map(|p| p.amount);
+    let cash = sale.cash_part(amount);
+    if cash <= 0 {
+        return Ok(());
+    }
+    record_operation(
+        conn,
+        &NewOperation {
+            sale_id: Some(sale_id),
+            staff_id: staff_id.map(str::to_owned),
+            detail: Some(format!(
+                "split sale {status}: cash part {cash} {} handed back to the customer; not counted",
+                sale.currency
+            )),
+            ..NewOperation::new("cash_returned", OpOutcome::Info, at)
         },
     )?;
     Ok(())

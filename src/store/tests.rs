@@ -321,25 +321,48 @@ fn split_sale_keeps_the_total_and_asks_vipps_for_the_rest() {
         )
         .unwrap();
     assert!(detail.contains("cash part 2000"), "{detail}");
-    // A new attempt asks Vipps for the same remainder, not the whole total.
+    // The Vipps part is rejected: the sale fails and the cash is journaled as handed back.
+    let at = time::macros::datetime!(2026-11-21 12:01 UTC);
     store
-        .update_payment_state(
-            ids.payment_id,
-            PayState::Rejected,
-            None,
-            None,
-            time::macros::datetime!(2026-11-21 12:01 UTC),
+        .update_payment_state(ids.payment_id, PayState::Rejected, None, None, at)
+        .unwrap();
+    store
+        .set_sale_status(ids.sale_id, SaleStatus::Failed, None, at)
+        .unwrap();
+    let returned: String = store
+        .conn
+        .query_row(
+            "SELECT detail FROM operations WHERE kind = 'cash_returned' AND sale_id = ?1",
+            [ids.sale_id],
+            |r| r.get(0),
         )
         .unwrap();
-    let again = store
+    assert!(returned.contains("cash part 2000"), "{returned}");
+    // No second attempt on the same split sale (its cash is gone): a new sale instead.
+    let err = store
         .new_attempt(
             ids.sale_id,
             &sale("s1", "111111").payment,
             time::macros::datetime!(2026-11-21 12:02 UTC),
         )
+        .unwrap_err();
+    assert!(matches!(err, StoreError::SaleClosed { .. }), "{err:?}");
+    // A Vipps-only sale that fails has no cash to hand back.
+    let plain = store.begin_sale(&sale("s1", "111111")).unwrap();
+    store
+        .set_sale_status(plain.sale_id, SaleStatus::Failed, None, at)
         .unwrap();
-    let p = store.payment(again.payment_id).unwrap().unwrap();
-    assert_eq!(p.amount, 10500);
+    assert_eq!(
+        store
+            .conn
+            .query_row(
+                "SELECT count(*) FROM operations WHERE kind = 'cash_returned'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .unwrap(),
+        1
+    );
 }
 
 #[test]
