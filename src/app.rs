@@ -731,23 +731,21 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
             None
         }
     };
-    // Sales recovery found paid get their paper receipt too, unless one was printed before.
-    if let Some(p) = &paper {
-        for r in &till.running.recovered {
-            if r.snapshot.state == PaymentState::Paid {
-                let (p, store) = (p.clone(), till.store());
-                let (id, reference) = (r.snapshot.id, r.snapshot.reference.clone());
-                tokio::spawn(async move {
-                    if let Some(ev) = p.print_paid(&store, id, &reference).await {
-                        p.notify(ev);
-                    }
-                });
-            }
-        }
-    }
 
     // Engine → screen.
     let mut sub = engine.subscribe();
+    // Sales recovery found paid get their paper receipt too, unless one was printed before.
+    // After subscribing: a recovered sale captured from now on is printed by the forward
+    // task below, one captured already is printed here (each sale's receipt prints once).
+    if let Some(p) = &paper {
+        let (p, store) = (p.clone(), till.store());
+        let recovered = till.running.recovered.clone();
+        tokio::spawn(async move {
+            for ev in print_recovered(&p, &store, &recovered).await {
+                p.notify(ev);
+            }
+        });
+    }
     let _ = ev_tx.send(AppEvent::Network(network_view(engine.network())));
     if let Some(ev) = app_event(EngineEvent::Recovered(till.running.recovered.clone())) {
         let _ = ev_tx.send(ev);
@@ -1245,6 +1243,31 @@ impl Paper {
             }
         }
     }
+}
+
+/// Print the paper receipt of every sale recovery brought to paid (the journal says captured)
+/// that never had one. Returns the messages for the cashier (printer problems).
+pub async fn print_recovered(
+    paper: &Paper,
+    store: &AsyncStore,
+    recovered: &[crate::engine::RecoveredSale],
+) -> Vec<AppEvent> {
+    let mut out = Vec::new();
+    for r in recovered {
+        let id = r.snapshot.id;
+        let captured = match store.run(move |s| s.payment(id)).await {
+            Ok(Some(p)) => p.state == crate::store::PayState::Captured,
+            Ok(None) => false,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read a recovered payment for its receipt");
+                false
+            }
+        };
+        if captured && let Some(ev) = paper.print_paid(store, id, &r.snapshot.reference).await {
+            out.push(ev);
+        }
+    }
+    out
 }
 
 /// The receipt model's sale of a cash-only sale: every line, tender cash (`received` handed

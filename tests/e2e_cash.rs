@@ -108,7 +108,10 @@ async fn split_sale_charges_vipps_the_remainder_and_reports_per_tender() {
     assert_eq!(ops(&p, "CAPTURED"), 1, "{:?}", p.operations);
 
     // The receipt lists every line of the whole basket and the cash part as a payment source.
-    let receipt = p.receipt.clone().expect("receipt inside the ePayment create");
+    let receipt = p
+        .receipt
+        .clone()
+        .expect("receipt inside the ePayment create");
     let lines = receipt["orderLines"].as_array().unwrap();
     assert_eq!(lines.len(), 2, "{receipt}");
     let sum: i64 = lines

@@ -37,7 +37,12 @@ fn golden_cash_receipt_starts_with_init_code_page_and_the_drawer_pulse() {
     assert_eq!(DRAWER_KICK, [0x1B, 0x70, 0x00, 0x19, 0xFA]);
     for sale in [cash_only_sale(), split_sale()] {
         let bytes = render(&printable(&sale), &EscPosOptions::default()).unwrap();
-        assert_eq!(&bytes[..CASH_HEAD.len()], &CASH_HEAD, "{:02x?}", &bytes[..12]);
+        assert_eq!(
+            &bytes[..CASH_HEAD.len()],
+            &CASH_HEAD,
+            "{:02x?}",
+            &bytes[..12]
+        );
         // Exactly one pulse, and the receipt ends with the full cut.
         let pulses = bytes.windows(5).filter(|w| *w == DRAWER_KICK).count();
         assert_eq!(pulses, 1);

@@ -309,7 +309,10 @@ fn split_sale_keeps_the_total_and_asks_vipps_for_the_rest() {
     assert_eq!(rec.sale.tender, SPLIT_TENDER);
     assert_eq!(rec.sale.status, SaleStatus::Open);
     assert_eq!(rec.payments.len(), 1);
-    assert_eq!(rec.payments[0].amount, 10500, "Vipps only for the remainder");
+    assert_eq!(
+        rec.payments[0].amount, 10500,
+        "Vipps only for the remainder"
+    );
     assert_eq!(rec.cash_part(), 2000);
     // The cash part is journaled with the sale, before any network call.
     let detail: String = store
