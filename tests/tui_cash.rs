@@ -424,3 +424,26 @@ fn cash_works_offline_vipps_does_not() {
         [Command::CashSale { .. }]
     ));
 }
+
+#[test]
+fn a_sale_below_the_vipps_minimum_can_still_be_paid_in_cash() {
+    let mut app = app_en();
+    enter_text(&mut app, "1016"); // Pose, kr 2,00 …
+    app.basket.set_price(0, Money::nok(50)).unwrap(); // … at 0,50
+    assert!(press(&mut app, KeyCode::F(12)).is_empty());
+    assert_eq!(app.screen, Screen::Payment);
+    // Vipps refuses 0,50 …
+    assert!(press(&mut app, KeyCode::F(2)).is_empty());
+    assert!(
+        toast_en(&app).contains("below the Vipps minimum"),
+        "{}",
+        toast_en(&app)
+    );
+    assert_eq!(app.screen, Screen::Payment);
+    // … cash does not.
+    cash_typed(&mut app, "1");
+    assert!(matches!(
+        press(&mut app, KeyCode::Enter).as_slice(),
+        [Command::CashSale { received, .. }] if *received == Money::nok(100)
+    ));
+}

@@ -767,14 +767,7 @@ fn go_to_payment(app: &mut App) -> Vec<Command> {
         fixed(app, S::err_negative_total);
         return Vec::new();
     }
-    let min = totals.gross.currency().epayment_minimum();
-    if totals.gross.minor() < min {
-        error(
-            app,
-            strings::below_minimum(Money::new(min, totals.gross.currency())),
-        );
-        return Vec::new();
-    }
+    // The Vipps minimum is checked when Vipps is chosen: a smaller sale can still be cash.
     app.input.reset();
     app.cash = None;
     app.screen = Screen::Payment;
@@ -932,6 +925,22 @@ fn start_payment(app: &mut App, method: PayMethod) -> Vec<Command> {
     if app.network == NetworkState::Offline {
         fixed(app, S::err_offline_pay);
         return Vec::new();
+    }
+    // What Vipps would be asked for: the total, or the rest after the cash part.
+    let vipps_amount = match (&app.cash, app.basket.totals()) {
+        (Some(c), _) if c.is_split() => Some(c.remainder()),
+        (_, Ok(t)) => Some(t.gross),
+        (_, Err(_)) => None,
+    };
+    if let Some(amount) = vipps_amount {
+        let min = amount.currency().epayment_minimum();
+        if amount.minor() < min {
+            error(
+                app,
+                strings::below_minimum(Money::new(min, amount.currency())),
+            );
+            return Vec::new();
+        }
     }
     app.pay_kind = Some(match &method {
         PayMethod::Push {
