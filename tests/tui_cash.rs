@@ -82,11 +82,17 @@ fn cash_covering_the_total_is_a_cash_sale_with_change() {
         }
         other => panic!("expected one CashSale, got {other:?}"),
     }
-    // Waiting for the journal: still on the payment screen, F3 again is refused.
+    // Waiting for the journal: still on the payment screen; F3, Esc, a QR or a push for the
+    // same basket are all refused (it must never be paid twice).
     assert_eq!(app.screen, Screen::Payment);
     assert!(app.cash.as_ref().unwrap().pending);
     assert!(press(&mut app, KeyCode::F(3)).is_empty());
     assert_eq!(app.prompt, None);
+    assert!(press(&mut app, KeyCode::F(2)).is_empty());
+    assert!(enter_text(&mut app, "91234567").is_empty());
+    assert!(press(&mut app, KeyCode::Esc).is_empty());
+    assert_eq!(app.screen, Screen::Payment);
+    assert!(toast_nb(&app).contains("registreres"), "{}", toast_nb(&app));
 
     let mut engine = FakeEngine::default();
     drive(&mut app, &mut engine, cmds);

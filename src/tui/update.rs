@@ -922,6 +922,11 @@ fn on_cash_sale(
 }
 
 fn start_payment(app: &mut App, method: PayMethod) -> Vec<Command> {
+    if app.cash.as_ref().is_some_and(|c| c.pending) {
+        // The basket is being journaled as a cash sale: never also ask Vipps for it.
+        fixed(app, S::err_cash_pending);
+        return Vec::new();
+    }
     if app.network == NetworkState::Offline {
         fixed(app, S::err_offline_pay);
         return Vec::new();
