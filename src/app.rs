@@ -1153,13 +1153,39 @@ impl crate::receipt::printer::JobLog for JournalJobLog {
     }
 }
 
+/// How often queued paper jobs are tried again while the printer is down.
+pub const PRINTER_RETRY: std::time::Duration = std::time::Duration::from_secs(5);
+
 // Cash tender and the drawer.
 impl Paper {
     /// Send printing problems and the queue length to the screen (for receipts printed on
     /// their own task).
+    ///
+    /// Also starts a watcher (needs a Tokio runtime): while jobs wait for the printer it tries
+    /// the printer again every [`PRINTER_RETRY`] and tells the screen when the queue length
+    /// changes, so "N receipts queued" goes away once the printer is back.
     #[must_use]
     pub fn with_events(mut self, tx: mpsc::UnboundedSender<AppEvent>) -> Paper {
-        self.events = Some(tx);
+        self.events = Some(tx.clone());
+        let queue = self.queue.clone();
+        tokio::spawn(async move {
+            let mut last = queue.status().queued;
+            loop {
+                tokio::time::sleep(PRINTER_RETRY).await;
+                let queued = queue.status().queued;
+                if queued > 0 {
+                    queue.retry();
+                }
+                if queued != last {
+                    last = queued;
+                    if tx.send(AppEvent::PrintQueue { queued }).is_err() {
+                        break;
+                    }
+                } else if tx.is_closed() {
+                    break;
+                }
+            }
+        });
         self
     }
 

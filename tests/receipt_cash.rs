@@ -279,3 +279,41 @@ async fn reprint_is_a_copy_without_the_drawer_pulse() {
     assert_eq!(bytes.windows(5).filter(|w| *w == DRAWER_KICK).count(), 1);
     assert!(contains(&bytes, b"KOPI"), "the reprint is marked as a copy");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_printer_that_comes_back_gets_the_queue_without_a_new_receipt() {
+    let dir = tempfile::tempdir().unwrap();
+    let printer_dir = dir.path().join("printer");
+    let printer = printer_dir.join("out.bin");
+    let cfg = file_printer_config(&printer);
+    let store = open(dir.path()).await;
+    let sale_id = store
+        .run(|s| s.record_cash_sale(&cash_new_sale(), 20_000))
+        .await
+        .unwrap()
+        .sale_id;
+    let (paper, _) = start_paper(&cfg, dir.path(), &store).await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let paper = paper.with_events(tx);
+    assert!(matches!(
+        paper.print_cash(&store, sale_id, Money::nok(20_000)).await,
+        Some(AppEvent::Error(_))
+    ));
+    assert_eq!(paper.queued(), 1);
+    // The printer comes back; nobody prints anything new.
+    std::fs::create_dir_all(&printer_dir).unwrap();
+    let deadline = kasse::app::PRINTER_RETRY * 3;
+    let drained = tokio::time::timeout(deadline, async {
+        while let Some(ev) = rx.recv().await {
+            if ev == (AppEvent::PrintQueue { queued: 0 }) {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .unwrap_or(false);
+    assert!(drained, "the screen is told the queue is empty");
+    assert_eq!(pending(&store).await, 0);
+    assert!(std::fs::read(&printer).unwrap().starts_with(&CASH_HEAD));
+}
