@@ -744,6 +744,9 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
             for ev in print_recovered(&p, &store, &recovered).await {
                 p.notify(ev);
             }
+            for ev in print_unprinted_cash(&p, &store).await {
+                p.notify(ev);
+            }
         });
     }
     let _ = ev_tx.send(AppEvent::Network(network_view(engine.network())));
@@ -1290,6 +1293,35 @@ pub async fn print_recovered(
             }
         };
         if captured && let Some(ev) = paper.print_paid(store, id, &r.snapshot.reference).await {
+            out.push(ev);
+        }
+    }
+    out
+}
+
+/// Print the receipt of every cash-only sale the journal has as paid but that never had a
+/// paper receipt queued (the till stopped between journaling the sale and queueing its
+/// receipt). Returns the messages for the cashier.
+pub async fn print_unprinted_cash(paper: &Paper, store: &AsyncStore) -> Vec<AppEvent> {
+    let sales = match store.run(|s| s.unprinted_cash_sales()).await {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot look for cash sales without a receipt");
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::new();
+    for (sale_id, given) in sales {
+        let record = store.run(move |s| s.sale(sale_id)).await;
+        let Ok(Some(record)) = record else { continue };
+        let Some(currency) = crate::domain::money::Currency::parse(&record.sale.currency) else {
+            continue;
+        };
+        tracing::warn!(receipt = %record.sale.receipt_number, "printing a cash receipt left unprinted by an earlier run");
+        if let Some(ev) = paper
+            .print_cash(store, sale_id, Money::new(given, currency))
+            .await
+        {
             out.push(ev);
         }
     }

@@ -8,7 +8,7 @@
 mod e2e_support;
 
 use e2e_support::*;
-use kasse::app::{Paper, StaffAccess, execute, print_recovered};
+use kasse::app::{Paper, StaffAccess, execute, print_recovered, print_unprinted_cash};
 use kasse::clock::SystemClock;
 use kasse::config::Config;
 use kasse::domain::basket::{Basket, OrderLine, Quantity};
@@ -239,4 +239,38 @@ async fn split_sale_recovered_as_paid_gets_its_receipt_once() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(receipts(dir.path(), &store2).await, text);
     run2.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cash_sale_whose_receipt_was_never_queued_prints_on_the_next_start() {
+    let sim = start_sim(sim_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = simple(&sim, dir.path()).await;
+    let store = run.engine_store();
+    // The till stops right after the journal write, before the receipt was queued.
+    let req = NewSaleRequest::from_basket(
+        &basket(),
+        kasse::engine::PayMethod::Qr,
+        ApiKind::Epayment,
+        None,
+    )
+    .unwrap();
+    let ids = run
+        .engine
+        .record_cash_sale(req, Money::nok(10_000))
+        .await
+        .unwrap();
+    // Next start: found and printed with the cash handed over and the change, once.
+    let paper = demo_paper(dir.path(), &store).await;
+    assert!(print_unprinted_cash(&paper, &store).await.is_empty());
+    let text = receipts(dir.path(), &store).await;
+    assert!(text.contains(&ids.receipt_number), "{text}");
+    assert_eq!(text.matches("  Mottatt").count(), 1, "printed once: {text}");
+    assert!(text.contains("100,00") && text.contains("0,20"), "{text}");
+    assert!(print_unprinted_cash(&paper, &store).await.is_empty());
+    let paper = demo_paper(dir.path(), &store).await;
+    assert!(print_unprinted_cash(&paper, &store).await.is_empty());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(receipts(dir.path(), &store).await, text);
+    run.shutdown().await;
 }

@@ -110,6 +110,33 @@ impl Store {
             .is_some())
     }
 
+    /// Cash-only sales (paid, tender cash) made since `print_jobs` exists that never had a
+    /// paper receipt queued (the till stopped between the journal and the printer), oldest
+    /// first, with the cash handed over from their `cash_sale` journal entry.
+    pub fn unprinted_cash_sales(&self) -> Result<Vec<(i64, i64)>, StoreError> {
+        let since = super::sql::meta_get(&self.conn, "print_jobs_since")?.unwrap_or_default();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT s.id, s.gross_total, o.detail FROM sales s
+             JOIN operations o ON o.sale_id = s.id AND o.kind = 'cash_sale'
+             WHERE s.tender = ?1 AND s.status = 'paid' AND s.created_at >= ?2
+               AND NOT EXISTS (SELECT 1 FROM print_jobs p
+                               WHERE p.receipt_number = s.receipt_number AND p.kind = 'receipt')
+             ORDER BY s.id",
+        )?;
+        let rows = stmt.query_map(rusqlite::params![super::CASH_TENDER, since], |r| {
+            let (id, gross, detail): (i64, i64, Option<String>) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            // "…, cash given 20000, change 7500" (written by `record_cash_sale`).
+            let given = detail
+                .as_deref()
+                .and_then(|d| d.split("cash given ").nth(1))
+                .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+                .and_then(|n| n.parse::<i64>().ok())
+                .unwrap_or(gross);
+            Ok((id, given))
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
     /// How many jobs are waiting for the printer.
     pub fn pending_print_job_count(&self) -> Result<i64, StoreError> {
         Ok(self.conn.query_row(

@@ -406,3 +406,42 @@ fn print_jobs_are_pending_until_marked_done() {
     // Done jobs still count as "this sale had its receipt".
     assert!(store.has_receipt_print_job("s1-t1-000001").unwrap());
 }
+
+#[test]
+fn cash_sales_without_a_paper_receipt_are_found() {
+    let mut store = Store::open_in_memory().unwrap();
+    // Sales made before print_jobs existed are not reprinted.
+    store
+        .conn
+        .execute(
+            "UPDATE meta SET value = '2026-11-21T11:00:00.000Z' WHERE key = 'print_jobs_since'",
+            [],
+        )
+        .unwrap();
+    let mut old = sale("s1", "111111");
+    old.created_at = time::macros::datetime!(2026-11-21 10:00 UTC);
+    store.record_cash_sale(&old, 13000).unwrap();
+    let a = store
+        .record_cash_sale(&sale("s1", "111111"), 20000)
+        .unwrap();
+    let b = store
+        .record_cash_sale(&sale("s1", "111111"), 12500)
+        .unwrap();
+    // A Vipps sale is never in the list.
+    store.begin_sale(&sale("s1", "111111")).unwrap();
+    assert_eq!(
+        store.unprinted_cash_sales().unwrap(),
+        vec![(a.sale_id, 20000), (b.sale_id, 12500)]
+    );
+    store
+        .add_print_job(PrintJobKind::Receipt, &a.receipt_number, b"x", T0)
+        .unwrap();
+    // A copy does not count as the receipt; the first print does (done or not).
+    store
+        .add_print_job(PrintJobKind::Copy, &b.receipt_number, b"x", T0)
+        .unwrap();
+    assert_eq!(
+        store.unprinted_cash_sales().unwrap(),
+        vec![(b.sale_id, 12500)]
+    );
+}

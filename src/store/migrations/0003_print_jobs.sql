@@ -18,3 +18,7 @@ CREATE TABLE print_jobs (
 
 CREATE INDEX print_jobs_pending ON print_jobs (status, id);
 CREATE INDEX print_jobs_receipt ON print_jobs (receipt_number, kind);
+
+-- Sales from before this table existed never had a print job; only sales made from now on are
+-- checked for a missing paper receipt on start.
+INSERT INTO meta (key, value) VALUES ('print_jobs_since', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
