@@ -243,6 +243,7 @@ fn less_cash_than_the_total_asks_vipps_for_the_rest() {
         screen.contains("Kontant kr 20,00 + Vipps kr 37,80"),
         "{screen}"
     );
+    snap_both("split_paid_both_tenders", &app);
     press(&mut app, KeyCode::Enter);
     assert!(app.basket.is_empty());
     assert!(app.cash.is_none());

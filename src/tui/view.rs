@@ -935,10 +935,12 @@ fn render_result(app: &App, frame: &mut Frame, area: Rect) {
         PaymentStatusView::Cancelled | PaymentStatusView::Expired => app.theme.warning,
         _ => app.theme.error,
     };
+    // A paid split shows the whole sale; the line below says how it was paid.
+    let shown = split.map_or(p.amount, |c| c.total);
     let mut lines = vec![
         Line::raw(""),
         Line::styled(status_text(app.lang, p.status), style).alignment(Alignment::Center),
-        Line::styled(p.amount.to_string(), app.theme.total).alignment(Alignment::Center),
+        Line::styled(shown.to_string(), app.theme.total).alignment(Alignment::Center),
         Line::raw(""),
     ];
     if let Some(c) = split {
