@@ -570,6 +570,63 @@ pub async fn execute_with_progress(
                 crate::receipt::printer::PrintError::NoPrinter.text(),
             )),
         },
+        Command::CashSale { basket, received } => {
+            let req = match NewSaleRequest::from_basket(&basket, PayMethod::Qr, api, None) {
+                Ok(r) => r,
+                Err(e) => return Some(AppEvent::CashSale(Err(e.message()))),
+            };
+            match engine.record_cash_sale(req, received).await {
+                Ok(ids) => {
+                    let currency = received.currency();
+                    if let Some(p) = paper {
+                        // The receipt (with the drawer pulse) prints on its own task.
+                        let (p, store) = (p.clone(), engine.store());
+                        let sale_id = ids.sale_id;
+                        tokio::spawn(async move {
+                            if let Some(ev) = p.print_cash(&store, sale_id, received).await {
+                                p.notify(ev);
+                            }
+                        });
+                    }
+                    Some(AppEvent::CashSale(Ok(crate::tui::msg::CashSaleDone {
+                        receipt_number: ids.receipt_number,
+                        total: Money::new(ids.cash_given - ids.change, currency),
+                        received: Money::new(ids.cash_given, currency),
+                        change: Money::new(ids.change, currency),
+                    })))
+                }
+                Err(e) => Some(AppEvent::CashSale(Err(e.message()))),
+            }
+        }
+        Command::StartSplitPayment {
+            basket,
+            method,
+            cash,
+        } => {
+            let method = match method {
+                tui::PayMethod::Qr => PayMethod::Qr,
+                tui::PayMethod::Push {
+                    phone_or_personal_qr,
+                } => match customer_of(api, &phone_or_personal_qr) {
+                    Ok(customer) => PayMethod::Push { customer },
+                    Err(t) => return Some(AppEvent::Error(t)),
+                },
+            };
+            let req = match NewSaleRequest::from_basket(&basket, method, api, None) {
+                Ok(r) => r,
+                Err(e) => return Some(AppEvent::Error(e.message())),
+            };
+            match engine.start_split_payment(req, cash).await {
+                Ok(_) => None,
+                Err(e) => Some(AppEvent::Error(e.message())),
+            }
+        }
+        Command::OpenDrawer => match paper {
+            Some(p) => p.open_drawer().await,
+            None => Some(AppEvent::Error(
+                crate::receipt::printer::PrintError::NoPrinter.text(),
+            )),
+        },
         Command::Quit => None,
     }
 }
@@ -673,21 +730,55 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
         manager_pins,
     };
 
+    let (cmd_tx, mut cmd_rx) = mpsc::unbounded_channel::<Command>();
+    let (ev_tx, ev_rx) = mpsc::unbounded_channel::<AppEvent>();
+    let engine = till.engine().clone();
+
     // Paper receipts: started here so a printer problem never stops the till from opening.
-    let paper = match Paper::start(cfg, &till.data_dir, opts.demo) {
-        Ok(p) => p,
+    // The queue is durable (journal `print_jobs`): jobs an earlier run left unprinted go first.
+    let (paper_cfg, paper_dir, demo, journal) =
+        (cfg.clone(), till.data_dir.clone(), opts.demo, till.store());
+    let started = tokio::task::spawn_blocking(move || {
+        Paper::start_durable(&paper_cfg, &paper_dir, demo, journal)
+    })
+    .await
+    .unwrap_or_else(|e| Err(Text::new(format!("{e}"), format!("{e}"))));
+    let paper = match started {
+        Ok(Some((p, requeued))) => {
+            if requeued > 0 {
+                tracing::warn!(
+                    jobs = requeued,
+                    "printing receipts left in the queue by an earlier run"
+                );
+            }
+            let p = p.with_events(ev_tx.clone());
+            let _ = ev_tx.send(AppEvent::PrintQueue { queued: p.queued() });
+            Some(p)
+        }
+        Ok(None) => None,
         Err(t) => {
             tracing::error!(error = %t.en, "paper receipts are off");
             None
         }
     };
 
-    let (cmd_tx, mut cmd_rx) = mpsc::unbounded_channel::<Command>();
-    let (ev_tx, ev_rx) = mpsc::unbounded_channel::<AppEvent>();
-    let engine = till.engine().clone();
-
     // Engine → screen.
     let mut sub = engine.subscribe();
+    // Sales recovery found paid get their paper receipt too, unless one was printed before.
+    // After subscribing: a recovered sale captured from now on is printed by the forward
+    // task below, one captured already is printed here (each sale's receipt prints once).
+    if let Some(p) = &paper {
+        let (p, store) = (p.clone(), till.store());
+        let recovered = till.running.recovered.clone();
+        tokio::spawn(async move {
+            for ev in print_recovered(&p, &store, &recovered).await {
+                p.notify(ev);
+            }
+            for ev in print_unprinted_cash(&p, &store).await {
+                p.notify(ev);
+            }
+        });
+    }
     let _ = ev_tx.send(AppEvent::Network(network_view(engine.network())));
     if let Some(ev) = app_event(EngineEvent::Recovered(till.running.recovered.clone())) {
         let _ = ev_tx.send(ev);
@@ -787,6 +878,12 @@ pub struct Paper {
     settle: std::time::Duration,
     utc_offset: time::UtcOffset,
     printed: Arc<Mutex<PrintedReceipts>>,
+    /// The journal's `print_jobs` (durable queue): a receipt is printed once per sale, also
+    /// across restarts. `None` for a memory-only queue ([`Paper::start`]).
+    journal: Option<AsyncStore>,
+    /// Where printing problems and the queue length go when no command is waiting for them
+    /// (receipts printed on their own task). Set by [`Paper::with_events`].
+    events: Option<mpsc::UnboundedSender<AppEvent>>,
 }
 
 #[derive(Default)]
@@ -810,37 +907,82 @@ impl Paper {
     /// The queue for `[receipt.printer]`: `None` when no printer is configured — except in
     /// `--demo`, where training receipts go as text to `<data_dir>/receipts.txt`.
     pub fn start(config: &Config, data_dir: &Path, demo: bool) -> Result<Option<Paper>, Text> {
+        Ok(Paper::start_inner(config, data_dir, demo, None)?.map(|(p, _)| p))
+    }
+
+    /// Like [`Paper::start`], with the print jobs kept in the journal (`print_jobs`): each job
+    /// is written before it is printed and marked done after; jobs left pending by an earlier
+    /// run are printed now. Returns the paper and how many old jobs were queued again.
+    /// Blocking (reads the journal): call it off the UI task.
+    pub fn start_durable(
+        config: &Config,
+        data_dir: &Path,
+        demo: bool,
+        journal: AsyncStore,
+    ) -> Result<Option<(Paper, usize)>, Text> {
+        Paper::start_inner(config, data_dir, demo, Some(journal))
+    }
+
+    fn start_inner(
+        config: &Config,
+        data_dir: &Path,
+        demo: bool,
+        journal: Option<AsyncStore>,
+    ) -> Result<Option<(Paper, usize)>, Text> {
         let settings = crate::receipt::ReceiptSettings::from_config(config);
         let options = crate::receipt::escpos::EscPosOptions::from_config(&settings);
-        let started = match (PrinterTarget::from_config(&settings.printer), demo) {
-            (Some(target), _) => PrintQueue::start(Arc::new(target), options),
-            (None, true) => PrintQueue::start_text(
-                Arc::new(PrinterTarget::File(data_dir.join("receipts.txt"))),
-                options,
-            ),
-            (None, false) => return Ok(None),
-        };
-        let queue = started.map_err(|e| {
+        let (sink, text): (Arc<dyn crate::receipt::printer::PrintSink>, bool) =
+            match (PrinterTarget::from_config(&settings.printer), demo) {
+                (Some(target), _) => (Arc::new(target), false),
+                (None, true) => (
+                    Arc::new(PrinterTarget::File(data_dir.join("receipts.txt"))),
+                    true,
+                ),
+                (None, false) => return Ok(None),
+            };
+        let fail = |e: String| {
             Text::new(
                 format!("Kan ikke starte kvitteringsutskriften: {e}"),
                 format!("Cannot start receipt printing: {e}"),
             )
-        })?;
+        };
+        let (queue, requeued) = match &journal {
+            Some(store) => PrintQueue::start_durable(
+                sink,
+                options,
+                text,
+                Arc::new(JournalJobLog(store.clone())),
+            )
+            .map_err(|e| fail(e.to_string()))?,
+            None => {
+                let q = if text {
+                    PrintQueue::start_text(sink, options)
+                } else {
+                    PrintQueue::start(sink, options)
+                };
+                (q.map_err(|e| fail(e.to_string()))?, 0)
+            }
+        };
         let settle = match &settings.printer {
             crate::receipt::PrinterConfig::Network { timeout_ms, .. } => {
                 std::time::Duration::from_millis(timeout_ms.saturating_mul(2).saturating_add(2000))
             }
             _ => std::time::Duration::from_secs(2),
         };
-        Ok(Some(Paper {
-            queue,
-            shop: crate::receipt::ShopInfo::from_config(config),
-            lang: settings.lang,
-            training: demo,
-            settle,
-            utc_offset: time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC),
-            printed: Arc::new(Mutex::new(PrintedReceipts::default())),
-        }))
+        Ok(Some((
+            Paper {
+                queue,
+                shop: crate::receipt::ShopInfo::from_config(config),
+                lang: settings.lang,
+                training: demo,
+                settle,
+                utc_offset: time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC),
+                printed: Arc::new(Mutex::new(PrintedReceipts::default())),
+                journal,
+                events: None,
+            },
+            requeued,
+        )))
     }
 
     /// The printable receipt of a paid payment, rebuilt from the journal (lines, receipt
@@ -896,19 +1038,32 @@ impl Paper {
                 )));
             }
         };
+        self.print_once(reference, receipt).await
+    }
+
+    /// Print `receipt` unless this sale's receipt was printed (or queued) before — in this run
+    /// (kept by `key` for reprints) or, with the durable queue, in any earlier run.
+    async fn print_once(&self, key: &str, receipt: PrintableReceipt) -> Option<AppEvent> {
         {
             let mut printed = self.lock();
-            if printed.by_reference.contains_key(reference) {
+            if printed.by_reference.contains_key(key) {
                 return None;
             }
-            printed
-                .by_reference
-                .insert(reference.to_owned(), receipt.clone());
-            printed.order.push_back(reference.to_owned());
+            printed.by_reference.insert(key.to_owned(), receipt.clone());
+            printed.order.push_back(key.to_owned());
             while printed.order.len() > KEEP_PRINTED {
                 if let Some(old) = printed.order.pop_front() {
                     printed.by_reference.remove(&old);
                 }
+            }
+        }
+        if let Some(journal) = &self.journal {
+            let number = receipt.receipt_number.clone();
+            match journal.run(move |s| s.has_receipt_print_job(&number)).await {
+                // Printed (or queued) by an earlier run: kept for F4, not printed again.
+                Ok(true) => return None,
+                Ok(false) => {}
+                Err(e) => tracing::error!(error = %e, "cannot read print_jobs; printing anyway"),
             }
         }
         self.send(receipt, false).await
@@ -972,6 +1127,7 @@ impl Paper {
             Ok::<_, crate::receipt::printer::PrintError>((status, waiting))
         })
         .await;
+        self.report_queue(&result);
         match result {
             Ok(Ok((status, waiting))) => match status.last_error {
                 Some(e) if waiting => Some(AppEvent::Error(Text::new(
@@ -995,14 +1151,269 @@ impl Paper {
     }
 }
 
-/// The receipt model's sale from the journal: the basket rebuilt from the stored lines, the
-/// Vipps reference as the only tender (the amount Vipps charged), no tip.
-pub fn sale_of(
-    payment: &crate::store::PaymentRow,
+/// Print jobs in the journal (`print_jobs`) for the durable [`PrintQueue`]. Blocking calls on
+/// the store thread; made from the printing thread or a blocking task, never the UI task.
+struct JournalJobLog(AsyncStore);
+
+impl crate::receipt::printer::JobLog for JournalJobLog {
+    fn write(
+        &self,
+        kind: crate::receipt::printer::JobKind,
+        receipt_number: &str,
+        bytes: &[u8],
+    ) -> Result<i64, crate::receipt::printer::PrintError> {
+        use crate::receipt::printer::JobKind;
+        use crate::store::PrintJobKind;
+        let kind = match kind {
+            JobKind::Receipt => PrintJobKind::Receipt,
+            JobKind::Copy => PrintJobKind::Copy,
+            JobKind::Drawer => PrintJobKind::Drawer,
+        };
+        let (number, bytes) = (receipt_number.to_owned(), bytes.to_vec());
+        self.0
+            .run_blocking(move |s| {
+                s.add_print_job(kind, &number, &bytes, time::OffsetDateTime::now_utc())
+            })
+            .map_err(|e| crate::receipt::printer::PrintError::Log(e.to_string()))
+    }
+
+    fn done(&self, durable_id: i64) -> Result<(), crate::receipt::printer::PrintError> {
+        self.0
+            .run_blocking(move |s| {
+                s.mark_print_job_done(durable_id, time::OffsetDateTime::now_utc())
+            })
+            .map_err(|e| crate::receipt::printer::PrintError::Log(e.to_string()))
+    }
+
+    fn pending(
+        &self,
+    ) -> Result<Vec<crate::receipt::printer::LoggedJob>, crate::receipt::printer::PrintError> {
+        use crate::receipt::printer::{JobKind, LoggedJob};
+        use crate::store::PrintJobKind;
+        let rows = self
+            .0
+            .run_blocking(|s| s.pending_print_jobs())
+            .map_err(|e| crate::receipt::printer::PrintError::Log(e.to_string()))?;
+        Ok(rows
+            .into_iter()
+            .map(|r| LoggedJob {
+                durable_id: r.id,
+                kind: match r.kind {
+                    PrintJobKind::Receipt => JobKind::Receipt,
+                    PrintJobKind::Copy => JobKind::Copy,
+                    PrintJobKind::Drawer => JobKind::Drawer,
+                },
+                receipt_number: r.receipt_number,
+                bytes: r.bytes,
+            })
+            .collect())
+    }
+}
+
+/// How often queued paper jobs are tried again while the printer is down.
+pub const PRINTER_RETRY: std::time::Duration = std::time::Duration::from_secs(5);
+
+// Cash tender and the drawer.
+impl Paper {
+    /// Send printing problems and the queue length to the screen (for receipts printed on
+    /// their own task).
+    ///
+    /// Also starts a watcher (needs a Tokio runtime): while jobs wait for the printer it tries
+    /// the printer again every [`PRINTER_RETRY`] and tells the screen when the queue length
+    /// changes, so "N receipts queued" goes away once the printer is back.
+    #[must_use]
+    pub fn with_events(mut self, tx: mpsc::UnboundedSender<AppEvent>) -> Paper {
+        self.events = Some(tx.clone());
+        let queue = self.queue.clone();
+        tokio::spawn(async move {
+            let mut last = queue.status().queued;
+            loop {
+                tokio::time::sleep(PRINTER_RETRY).await;
+                let queued = queue.status().queued;
+                if queued > 0 {
+                    queue.retry();
+                }
+                if queued != last {
+                    last = queued;
+                    if tx.send(AppEvent::PrintQueue { queued }).is_err() {
+                        break;
+                    }
+                } else if tx.is_closed() {
+                    break;
+                }
+            }
+        });
+        self
+    }
+
+    /// Jobs waiting for the printer.
+    pub fn queued(&self) -> usize {
+        self.queue.status().queued
+    }
+
+    fn notify(&self, ev: AppEvent) {
+        if let Some(tx) = &self.events {
+            let _ = tx.send(ev);
+        }
+    }
+
+    fn report_queue<T>(&self, _after: &T) {
+        self.notify(AppEvent::PrintQueue {
+            queued: self.queued(),
+        });
+    }
+
+    /// Print the receipt of a cash-only sale (tender cash with what was handed over and the
+    /// change; the receipt job kicks the drawer), once per sale. Kept by receipt number for
+    /// reprints (F4).
+    pub async fn print_cash(
+        &self,
+        store: &AsyncStore,
+        sale_id: i64,
+        received: Money,
+    ) -> Option<AppEvent> {
+        let record = match store.run(move |s| s.sale(sale_id)).await {
+            Ok(Some(r)) => r,
+            Ok(None) => {
+                return Some(AppEvent::Error(Text::new(
+                    format!("Kvitteringen kan ikke skrives ut: salg {sale_id} finnes ikke."),
+                    format!("The receipt cannot be printed: sale {sale_id} does not exist."),
+                )));
+            }
+            Err(e) => return Some(AppEvent::Error(e.message())),
+        };
+        let now = time::OffsetDateTime::now_utc().to_offset(self.utc_offset);
+        let built = cash_sale_of(&record, received, now, self.training).and_then(|sale| {
+            crate::receipt::model::build(&sale, &self.shop, self.lang).map_err(|e| e.text())
+        });
+        match built {
+            Ok(receipt) => {
+                let key = record.sale.receipt_number.clone();
+                self.print_once(&key, receipt).await
+            }
+            Err(t) => Some(AppEvent::Error(Text::new(
+                format!("Kvitteringen kan ikke skrives ut: {}", t.nb),
+                format!("The receipt cannot be printed: {}", t.en),
+            ))),
+        }
+    }
+
+    /// Open the cash drawer without a sale: just the pulse (a text printer writes a line).
+    pub async fn open_drawer(&self) -> Option<AppEvent> {
+        let queue = self.queue.clone();
+        let settle = self.settle;
+        let result = tokio::task::spawn_blocking(move || {
+            queue.retry();
+            let id = queue.open_drawer()?;
+            let status = queue.wait_idle(settle);
+            let waiting = queue.jobs().iter().any(|j| j.id == id);
+            Ok::<_, crate::receipt::printer::PrintError>((status, waiting))
+        })
+        .await;
+        self.report_queue(&result);
+        match result {
+            Ok(Ok((status, waiting))) => match status.last_error {
+                Some(e) if waiting => Some(AppEvent::Error(Text::new(
+                    format!("Skuffen åpnes når skriveren svarer: {}", e.nb),
+                    format!("The drawer opens when the printer answers: {}", e.en),
+                ))),
+                _ => Some(AppEvent::DrawerOpened),
+            },
+            Ok(Err(e)) => Some(AppEvent::Error(e.text())),
+            Err(e) => {
+                tracing::error!(error = %e, "drawer task failed");
+                None
+            }
+        }
+    }
+}
+
+/// Print the paper receipt of every sale recovery brought to paid (the journal says captured)
+/// that never had one. Returns the messages for the cashier (printer problems).
+pub async fn print_recovered(
+    paper: &Paper,
+    store: &AsyncStore,
+    recovered: &[crate::engine::RecoveredSale],
+) -> Vec<AppEvent> {
+    let mut out = Vec::new();
+    for r in recovered {
+        let id = r.snapshot.id;
+        let captured = match store.run(move |s| s.payment(id)).await {
+            Ok(Some(p)) => p.state == crate::store::PayState::Captured,
+            Ok(None) => false,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read a recovered payment for its receipt");
+                false
+            }
+        };
+        if captured && let Some(ev) = paper.print_paid(store, id, &r.snapshot.reference).await {
+            out.push(ev);
+        }
+    }
+    out
+}
+
+/// Print the receipt of every cash-only sale the journal has as paid but that never had a
+/// paper receipt queued (the till stopped between journaling the sale and queueing its
+/// receipt). Returns the messages for the cashier.
+pub async fn print_unprinted_cash(paper: &Paper, store: &AsyncStore) -> Vec<AppEvent> {
+    let sales = match store.run(|s| s.unprinted_cash_sales()).await {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot look for cash sales without a receipt");
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::new();
+    for (sale_id, given) in sales {
+        let record = store.run(move |s| s.sale(sale_id)).await;
+        let Ok(Some(record)) = record else { continue };
+        let Some(currency) = crate::domain::money::Currency::parse(&record.sale.currency) else {
+            continue;
+        };
+        tracing::warn!(receipt = %record.sale.receipt_number, "printing a cash receipt left unprinted by an earlier run");
+        if let Some(ev) = paper
+            .print_cash(store, sale_id, Money::new(given, currency))
+            .await
+        {
+            out.push(ev);
+        }
+    }
+    out
+}
+
+/// The receipt model's sale of a cash-only sale: every line, tender cash (`received` handed
+/// over, the change is the difference).
+pub fn cash_sale_of(
     record: &crate::store::SaleRecord,
+    received: Money,
     time: time::OffsetDateTime,
     training: bool,
 ) -> Result<crate::receipt::model::Sale, Text> {
+    let (basket, currency) = basket_of(record)?;
+    let total = Money::new(record.sale.gross_total, currency);
+    Ok(crate::receipt::model::Sale {
+        basket,
+        tenders: vec![crate::receipt::model::Tender::cash(total, received)],
+        tip: Money::zero(currency),
+        receipt_number: record.sale.receipt_number.clone(),
+        time,
+        till: record.sale.till_id.clone(),
+        cashier: record.sale.staff_id.clone().unwrap_or_default(),
+        training: training || record.sale.training,
+    })
+}
+
+/// The basket of a journaled sale, rebuilt from its stored lines (for receipts).
+pub fn basket_of(
+    record: &crate::store::SaleRecord,
+) -> Result<
+    (
+        crate::domain::basket::Basket,
+        crate::domain::money::Currency,
+    ),
+    Text,
+> {
     use crate::domain::basket::{Basket, OrderLine, Quantity, QuantityUnit};
     use crate::domain::money::Currency;
     let currency = Currency::parse(&record.sale.currency).ok_or_else(|| {
@@ -1048,12 +1459,33 @@ pub fn sale_of(
             })
             .map_err(|e| e.text())?;
     }
+    Ok((basket, currency))
+}
+
+/// The receipt model's sale from the journal: the basket rebuilt from the stored lines, the
+/// Vipps reference as tender (the amount Vipps charged) — after the cash part for a split
+/// sale — and no tip.
+pub fn sale_of(
+    payment: &crate::store::PaymentRow,
+    record: &crate::store::SaleRecord,
+    time: time::OffsetDateTime,
+    training: bool,
+) -> Result<crate::receipt::model::Sale, Text> {
+    let (basket, currency) = basket_of(record)?;
+    // A split sale: the cash part first, then Vipps for the rest (what Vipps charged).
+    let cash = record.sale.cash_part(Some(payment.amount));
+    let mut tenders = Vec::with_capacity(2);
+    if cash > 0 && record.sale.tender == crate::store::SPLIT_TENDER {
+        let c = Money::new(cash, currency);
+        tenders.push(crate::receipt::model::Tender::cash(c, c));
+    }
+    tenders.push(crate::receipt::model::Tender::vipps(
+        payment.reference.clone(),
+        Money::new(payment.amount, currency),
+    ));
     Ok(crate::receipt::model::Sale {
         basket,
-        tenders: vec![crate::receipt::model::Tender::vipps(
-            payment.reference.clone(),
-            Money::new(payment.amount, currency),
-        )],
+        tenders,
         tip: Money::zero(currency),
         receipt_number: record.sale.receipt_number.clone(),
         time,

@@ -30,7 +30,7 @@ fn staff_refuses_a_v1_file() {
 }
 
 #[test]
-fn upgrade_v1_to_v2_keeps_everything() {
+fn upgrade_v1_to_latest_keeps_everything() {
     let dir = v1_file();
     let path = dir.path().join(DB_FILE_NAME);
     let store = Store::open(&path).unwrap();

@@ -178,7 +178,7 @@ fn another_programs_sqlite_database_is_refused() {
 #[test]
 fn schema_is_pinned() {
     let store = Store::open_in_memory().unwrap();
-    insta::assert_snapshot!("store_schema_v2", store.schema_sql().unwrap().join(";\n\n"));
+    insta::assert_snapshot!("store_schema", store.schema_sql().unwrap().join(";\n\n"));
 }
 
 #[test]

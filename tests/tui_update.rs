@@ -288,9 +288,22 @@ fn offline_refuses_new_payments() {
     let mut app = app();
     event(&mut app, AppEvent::Network(NetworkState::Offline));
     enter_text(&mut app, KVIKK);
+    // The payment screen opens (cash still works offline) with the warning…
     let cmds = press(&mut app, KeyCode::F(12));
     assert!(cmds.is_empty());
-    assert_eq!(app.screen, Screen::Sale);
+    assert_eq!(app.screen, Screen::Payment);
+    assert!(
+        app.toast
+            .as_ref()
+            .unwrap()
+            .text
+            .en
+            .contains("cannot be reached")
+    );
+    // …but no Vipps payment starts: neither QR nor push.
+    assert!(press(&mut app, KeyCode::F(2)).is_empty());
+    assert!(enter_text(&mut app, "91234567").is_empty());
+    assert_eq!(app.screen, Screen::Payment);
     assert!(
         app.toast
             .as_ref()

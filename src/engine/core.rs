@@ -412,6 +412,33 @@ impl Engine {
     /// in one transaction, then returns; a driver task does the network work and publishes
     /// [`EngineEvent::Payment`] snapshots.
     pub async fn start_payment(&self, req: NewSaleRequest) -> Result<i64, EngineError> {
+        self.start_payment_with_cash(req, 0).await
+    }
+
+    /// A split tender: `cash` (more than 0, less than the basket total) was taken in cash; Vipps
+    /// is asked for the rest. Like [`Engine::start_payment`], the sale (every line, the full
+    /// total, tender `cash+vipps`), the cash part, the payment for the remainder and its keys
+    /// are written in one transaction before any network call. The Vipps receipt lists every
+    /// line with `bottomLine.paymentSources.cash` = the cash part.
+    pub async fn start_split_payment(
+        &self,
+        req: NewSaleRequest,
+        cash: Money,
+    ) -> Result<i64, EngineError> {
+        if cash.minor() <= 0 || cash.currency() != req.currency {
+            return Err(EngineError::Invalid(Text::new(
+                format!("Kontantdelen {cash} må være mer enn 0 i salgets valuta."),
+                format!("The cash part {cash} must be more than 0 in the sale's currency."),
+            )));
+        }
+        self.start_payment_with_cash(req, cash.minor()).await
+    }
+
+    async fn start_payment_with_cash(
+        &self,
+        req: NewSaleRequest,
+        cash: i64,
+    ) -> Result<i64, EngineError> {
         if self.inner.is_offline() {
             return Err(EngineError::Offline(offline_text()));
         }
@@ -443,16 +470,32 @@ impl Engine {
             net = net.saturating_add(if l.is_return { -l.net } else { l.net });
         }
         let min = req.currency.epayment_minimum();
-        if gross < min {
+        // What Vipps is asked for: the total, or what is left after the cash part.
+        let vipps_amount = gross.saturating_sub(cash);
+        if cash > 0 && cash >= gross {
+            return Err(EngineError::Invalid(Text::new(
+                format!(
+                    "Kontantdelen {} dekker hele beløpet {}; ta det som kontantsalg.",
+                    Money::new(cash, req.currency),
+                    Money::new(gross, req.currency)
+                ),
+                format!(
+                    "The cash part {} covers the whole amount {}; take it as a cash sale.",
+                    Money::new(cash, req.currency),
+                    Money::new(gross, req.currency)
+                ),
+            )));
+        }
+        if vipps_amount < min {
             return Err(EngineError::Invalid(Text::new(
                 format!(
                     "Beløpet {} er for lite for Vipps (minst {}).",
-                    Money::new(gross, req.currency),
+                    Money::new(vipps_amount, req.currency),
                     Money::new(min, req.currency)
                 ),
                 format!(
                     "The amount {} is too small for Vipps (at least {}).",
-                    Money::new(gross, req.currency),
+                    Money::new(vipps_amount, req.currency),
                     Money::new(min, req.currency)
                 ),
             )));
@@ -511,7 +554,11 @@ impl Engine {
         let ids = inner
             .store
             .run(move |s| {
-                let ids = s.begin_sale(&new_sale)?;
+                let ids = if cash > 0 {
+                    s.begin_split_sale(&new_sale, cash)?
+                } else {
+                    s.begin_sale(&new_sale)?
+                };
                 s.set_payment_deadlines(ids.payment_id, Some(open_deadline), Some(total_deadline))?;
                 if api == ApiKind::Psp {
                     s.set_psp_transaction_id(ids.payment_id, &psp_transaction_id(&ids.reference))?;
@@ -525,13 +572,14 @@ impl Engine {
             &ids.receipt_number,
             &inner.cfg.shop_id,
             &inner.cfg.till_id,
+            Money::new(cash, req.currency),
         );
         let resume = Resume {
             payment_id: ids.payment_id,
             sale_id: ids.sale_id,
             reference: ids.reference.clone(),
             api,
-            amount: Money::new(gross, req.currency),
+            amount: Money::new(vipps_amount, req.currency),
             keys: ids.keys.clone(),
             receipt_number: ids.receipt_number.clone(),
             receipt,
@@ -679,21 +727,29 @@ pub fn psp_transaction_id(reference: &str) -> String {
 }
 
 /// The Vipps receipt of a sale (ePayment create, eCom Order Management, recovery): lines from
-/// the journal, `receiptNumber`, `posId` = `<shop>-<till>`, barcode as configured. The engine
-/// takes Vipps-only payments without tips, so `tipAmount` / `paymentSources` stay unset here.
+/// the journal (every line of the basket, also for a split tender), `receiptNumber`, `posId` =
+/// `<shop>-<till>`, barcode as configured, and `paymentSources.cash` = `cash` when part of the
+/// sale was paid in cash (a split tender; zero = Vipps only). No tips, so no `tipAmount`.
+/// Recovery and the outbox rebuild it from the journal with the same cash part
+/// ([`crate::store::SaleRecord::cash_part`]), so a re-sent create has the same body.
 pub(crate) fn receipt_spec(
     cfg: &EngineConfig,
     lines: &[NewSaleLine],
     receipt_number: &str,
     shop_id: &str,
     till_id: &str,
+    cash: Money,
 ) -> ReceiptSpec {
-    ReceiptSpec::new(
+    let mut spec = ReceiptSpec::new(
         receipt_lines(lines),
         receipt_number,
         format!("{shop_id}-{till_id}"),
         cfg.receipt_barcode,
-    )
+    );
+    if cash.minor() > 0 {
+        spec.other_tenders = vec![crate::receipt::model::Tender::cash(cash, cash)];
+    }
+    spec
 }
 
 /// Receipt lines from journal lines: amounts non-negative, returns flagged with `is_return`

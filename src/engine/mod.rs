@@ -47,6 +47,7 @@
 pub mod acquirer;
 pub mod backoff;
 pub mod build;
+mod cash;
 mod core;
 pub mod doctor;
 mod driver;

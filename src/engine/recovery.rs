@@ -90,6 +90,7 @@ impl Engine {
                     &sale.sale.receipt_number,
                     &sale.sale.shop_id,
                     &sale.sale.till_id,
+                    Money::new(sale.cash_part(), currency),
                 ),
                 flow,
                 description: sale

@@ -408,6 +408,10 @@ pub(crate) async fn enqueue_after_capture(inner: &Arc<Inner>, payment_id: i64) {
                 &sale.sale.receipt_number,
                 &sale.sale.shop_id,
                 &sale.sale.till_id,
+                Money::new(
+                    sale.cash_part(),
+                    Currency::parse(&p.currency).unwrap_or(Currency::Nok),
+                ),
             );
             let payload = Payload::Receipt {
                 api,

@@ -25,6 +25,14 @@ use std::sync::{Arc, Mutex};
 /// Cash drawer kick: `ESC p m t1 t2` — pin 2 (m = 0), on 25 × 2 ms, off 250 × 2 ms.
 pub const DRAWER_KICK: [u8; 5] = [0x1B, 0x70, 0x00, 0x19, 0xFA];
 
+/// The stream for "open the drawer without a sale": `ESC @` then [`DRAWER_KICK`], nothing
+/// printed, no cut.
+pub fn drawer_pulse_only() -> Vec<u8> {
+    let mut v = vec![0x1B, b'@'];
+    v.extend_from_slice(&DRAWER_KICK);
+    v
+}
+
 /// Options for the byte stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EscPosOptions {

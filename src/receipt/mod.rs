@@ -8,8 +8,8 @@
 //!   the paper and the screen always say the same thing.
 //! - [`text`]: plain-text rendering for terminals without a printer.
 //! - [`escpos`]: the ESC/POS byte stream (escpos crate 0.17, code page PC865 Nordic by default).
-//! - [`printer`]: printer targets (network, device file, plain file) and the in-memory print
-//!   queue with retry and reprint.
+//! - [`printer`]: printer targets (network, device file, plain file) and the print queue with
+//!   retry, reprint, the drawer-only job and (with a [`printer::JobLog`]) durable jobs.
 
 pub mod escpos;
 pub mod layout;

@@ -6,9 +6,13 @@
 //! is kept in [`PrintStatus::last_error`] for the cashier's screen, and the thread waits for
 //! [`PrintQueue::retry`]. A reprint is the same receipt marked COPY ([`PrintQueue::reprint`]).
 //!
-//! The queue lives in memory only: the durable record of the sale is the journal, and the
-//! till shell (`app::Paper`) rebuilds each paid sale's receipt from it and submits it here.
-//! Jobs still queued when the process stops are not printed after a restart.
+//! Durability: started with a [`JobLog`] ([`PrintQueue::start_durable`]), every job is written
+//! to the log (the journal's `print_jobs` table) *before* it is queued, and marked done right
+//! after the printer took the bytes. On start the jobs the log still has pending are queued
+//! first, so a receipt queued while the printer was down is printed after a restart — once: a
+//! job is only printed twice if the till stops in the instant between the printer taking it
+//! and the log marking it done (at least once, never lost). Without a log (tests, tools) the
+//! queue is memory only.
 
 use crate::lang::Text;
 use crate::receipt::PrinterConfig;
@@ -41,6 +45,10 @@ pub enum PrintError {
     NoPrinter,
     #[error(transparent)]
     Render(#[from] EscPosError),
+    #[error(
+        "Print queue: cannot save the print job in the journal ({0}); check the disk, then print again (F4)"
+    )]
+    Log(String),
 }
 
 impl PrintError {
@@ -57,6 +65,9 @@ impl PrintError {
             ),
             PrintError::NoPrinter => "Skriver: ingen er satt opp; sett [receipt.printer] i oppsettet eller bruk tekstkvitteringen".to_owned(),
             PrintError::Render(e) => return e.text(),
+            PrintError::Log(reason) => format!(
+                "Utskriftskø: kan ikke lagre utskriften i journalen ({reason}); sjekk disken og skriv ut på nytt (F4)"
+            ),
         };
         Text::new(nb, self.to_string())
     }
@@ -186,6 +197,39 @@ pub struct PrintJob {
     pub receipt_number: String,
     pub copy: bool,
     pub bytes: Vec<u8>,
+    /// The job's id in the [`JobLog`], if the queue is durable.
+    pub durable_id: Option<i64>,
+}
+
+/// What a logged job is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    /// The first paper receipt of a sale.
+    Receipt,
+    /// A reprint marked COPY.
+    Copy,
+    /// The cash drawer pulse alone (open drawer without a sale).
+    Drawer,
+}
+
+/// A job the log still has pending (printed on start).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedJob {
+    pub durable_id: i64,
+    pub kind: JobKind,
+    pub receipt_number: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Durable storage for print jobs (the journal). Blocking; called from the thread that submits
+/// (never the UI task) and from the printing thread.
+pub trait JobLog: Send + Sync {
+    /// Write a pending job before it is queued; its durable id.
+    fn write(&self, kind: JobKind, receipt_number: &str, bytes: &[u8]) -> Result<i64, PrintError>;
+    /// The printer took the job.
+    fn done(&self, durable_id: i64) -> Result<(), PrintError>;
+    /// Jobs written but never marked done, oldest first.
+    fn pending(&self) -> Result<Vec<LoggedJob>, PrintError>;
 }
 
 #[derive(Default)]
@@ -237,7 +281,11 @@ pub struct PrintQueue {
     /// Send the plain-text rendering instead of ESC/POS (a text file for terminals without a
     /// printer, e.g. training receipts in `--demo`).
     text: bool,
+    log: Option<Arc<dyn JobLog>>,
 }
+
+/// What a text printer gets for a drawer pulse (it has no drawer).
+pub const TEXT_DRAWER_LINE: &str = "[skuff åpnet / drawer opened]\n\n";
 
 impl PrintQueue {
     /// Start the printing thread for `sink`.
@@ -254,26 +302,103 @@ impl PrintQueue {
         PrintQueue::start_with(sink, options, true)
     }
 
+    /// A durable queue: every job is written to `log` before it is queued and marked done
+    /// after printing; the jobs `log` still has pending are queued first (printed on start).
+    /// `text` as in [`PrintQueue::start_text`]. Returns the queue and how many old jobs were
+    /// queued again.
+    pub fn start_durable(
+        sink: Arc<dyn PrintSink>,
+        options: EscPosOptions,
+        text: bool,
+        log: Arc<dyn JobLog>,
+    ) -> Result<(PrintQueue, usize), PrintError> {
+        let pending = log.pending()?;
+        let n = pending.len();
+        let q = PrintQueue::start_inner(sink, options, text, Some(log), pending)
+            .map_err(|e| PrintError::Log(format!("printing thread: {e}")))?;
+        Ok((q, n))
+    }
+
     fn start_with(
         sink: Arc<dyn PrintSink>,
         options: EscPosOptions,
         text: bool,
     ) -> std::io::Result<PrintQueue> {
+        PrintQueue::start_inner(sink, options, text, None, Vec::new())
+    }
+
+    fn start_inner(
+        sink: Arc<dyn PrintSink>,
+        options: EscPosOptions,
+        text: bool,
+        log: Option<Arc<dyn JobLog>>,
+        pending: Vec<LoggedJob>,
+    ) -> std::io::Result<PrintQueue> {
+        let mut state = State::default();
+        for j in pending {
+            state.next_id += 1;
+            state.jobs.push_back(PrintJob {
+                id: state.next_id,
+                receipt_number: j.receipt_number,
+                copy: j.kind == JobKind::Copy,
+                bytes: j.bytes,
+                durable_id: Some(j.durable_id),
+            });
+        }
         let shared = Arc::new(Shared {
-            state: Mutex::new(State::default()),
+            state: Mutex::new(state),
             work: Condvar::new(),
             idle: Condvar::new(),
         });
         let worker = Arc::clone(&shared);
+        let worker_log = log.clone();
         std::thread::Builder::new()
             .name("kasse-print".to_owned())
-            .spawn(move || run(&worker, sink.as_ref()))?;
+            .spawn(move || run(&worker, sink.as_ref(), worker_log.as_deref()))?;
         Ok(PrintQueue {
             _handle: Arc::new(Handle(Arc::clone(&shared))),
             shared,
             options,
             text,
+            log,
         })
+    }
+
+    /// Queue one job: written to the log first (if durable), then handed to the thread.
+    fn push(
+        &self,
+        kind: JobKind,
+        receipt_number: String,
+        bytes: Vec<u8>,
+    ) -> Result<u64, PrintError> {
+        let durable_id = match &self.log {
+            Some(log) => Some(log.write(kind, &receipt_number, &bytes)?),
+            None => None,
+        };
+        let mut s = self.shared.lock();
+        s.next_id += 1;
+        let id = s.next_id;
+        s.jobs.push_back(PrintJob {
+            id,
+            receipt_number,
+            copy: kind == JobKind::Copy,
+            bytes,
+            durable_id,
+        });
+        drop(s);
+        self.shared.work.notify_all();
+        Ok(id)
+    }
+
+    /// Open the cash drawer without a receipt: just the ESC/POS pulse (a text printer gets
+    /// the line [`TEXT_DRAWER_LINE`]). Queued like a receipt (durable if the queue is).
+    pub fn open_drawer(&self) -> Result<u64, PrintError> {
+        let bytes = if self.text {
+            TEXT_DRAWER_LINE.as_bytes().to_vec()
+        } else {
+            crate::receipt::escpos::drawer_pulse_only()
+        };
+        self.push(JobKind::Drawer, String::new(), bytes)
     }
 
     /// Render `receipt` and queue it. Never blocks on the printer; fails only when the
@@ -287,22 +412,20 @@ impl PrintQueue {
                 &self.options.footer,
             );
             t.push('\n');
+            if self.options.drawer_kick && receipt.has_cash() && !receipt.flags.copy {
+                // A text file has no drawer: say where the pulse would have gone.
+                t.push_str(TEXT_DRAWER_LINE);
+            }
             t.into_bytes()
         } else {
             render(receipt, &self.options)?
         };
-        let mut s = self.shared.lock();
-        s.next_id += 1;
-        let id = s.next_id;
-        s.jobs.push_back(PrintJob {
-            id,
-            receipt_number: receipt.receipt_number.to_string(),
-            copy: receipt.flags.copy,
-            bytes,
-        });
-        drop(s);
-        self.shared.work.notify_all();
-        Ok(id)
+        let kind = if receipt.flags.copy {
+            JobKind::Copy
+        } else {
+            JobKind::Receipt
+        };
+        self.push(kind, receipt.receipt_number.to_string(), bytes)
     }
 
     /// Print `receipt` again, marked COPY (and without kicking the drawer again).
@@ -316,6 +439,7 @@ impl PrintQueue {
                 ..self.options.clone()
             },
             text: self.text,
+            log: self.log.clone(),
         };
         q.submit(&receipt.as_copy())
     }
@@ -334,11 +458,20 @@ impl PrintQueue {
         let busy = usize::from(s.busy);
         let n = s.jobs.len().saturating_sub(busy);
         // The job being sent (if any) stays; the thread removes it when done.
-        let keep: VecDeque<PrintJob> = s.jobs.drain(..).take(busy).collect();
-        s.jobs = keep;
+        let mut all: VecDeque<PrintJob> = s.jobs.drain(..).collect();
+        let dropped: Vec<PrintJob> = all.split_off(busy.min(all.len())).into_iter().collect();
+        s.jobs = all;
         s.paused = false;
         s.last_error = None;
         drop(s);
+        if let Some(log) = &self.log {
+            // Discarded on purpose: not printed again after a restart either.
+            for j in dropped.iter().filter_map(|j| j.durable_id) {
+                if let Err(e) = log.done(j) {
+                    tracing::error!(error = %e, "discarded print job not marked done");
+                }
+            }
+        }
         self.shared.idle.notify_all();
         n
     }
@@ -388,7 +521,7 @@ impl PrintQueue {
     }
 }
 
-fn run(shared: &Shared, sink: &dyn PrintSink) {
+fn run(shared: &Shared, sink: &dyn PrintSink, log: Option<&dyn JobLog>) {
     loop {
         let job = {
             let mut s = shared.lock();
@@ -411,6 +544,14 @@ fn run(shared: &Shared, sink: &dyn PrintSink) {
             }
         };
         let result = sink.send(&job.bytes);
+        if result.is_ok()
+            && let (Some(log), Some(durable)) = (log, job.durable_id)
+            && let Err(e) = log.done(durable)
+        {
+            // Marked done before the job counts as printed, so a restart never prints a job
+            // the printer already took — unless this mark fails.
+            tracing::error!(receipt = %job.receipt_number, error = %e, "printed job not marked done; it may print again after a restart");
+        }
         let mut s = shared.lock();
         s.busy = false;
         match result {

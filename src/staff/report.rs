@@ -301,16 +301,9 @@ pub fn compute_from(
         let s = section(&mut secs, training, &cur);
         let target = match status.as_str() {
             "paid" | "partially_refunded" | "refunded" => {
-                match s.tenders.iter_mut().find(|t| t.tender == tender) {
-                    Some(t) => {
-                        t.count += a.count;
-                        t.gross += a.gross;
-                    }
-                    None => s.tenders.push(TenderTotal {
-                        tender,
-                        count: a.count,
-                        gross: a.gross,
-                    }),
+                // Split sales are counted per tender below (cash part and Vipps part).
+                if tender != crate::store::SPLIT_TENDER {
+                    add_tender(s, &tender, a.count, a.gross);
                 }
                 &mut s.sales
             }
@@ -328,6 +321,30 @@ pub fn compute_from(
         target.gross += a.gross;
         target.net += a.net;
         target.vat += a.vat;
+    }
+    drop(rows);
+
+    // Split tender (cash part + Vipps remainder): the cash part is the sale total minus what
+    // Vipps was asked for; only completed sales count, so the cash of a split sale whose Vipps
+    // part failed (the cashier gave it back) is never in the drawer figures. The tender is a
+    // literal so the partial index `sales_split` (migration 0005) serves it: only split sales
+    // are read, whichever source the other totals come from.
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT s.training, s.currency, count(*), coalesce(sum(s.gross_total - p.amount), 0),
+                coalesce(sum(p.amount), 0)
+         FROM sales s INDEXED BY sales_split JOIN payments p ON p.sale_id = s.id
+         WHERE {SALES_WHERE} AND {COMPLETED} AND s.tender = '{split}'
+           AND p.captured_amount > 0
+         GROUP BY s.training, s.currency",
+        split = crate::store::SPLIT_TENDER
+    ))?;
+    let mut rows = stmt.query(p)?;
+    while let Some(r) = rows.next()? {
+        let (training, cur, count, cash, vipps): (bool, String, i64, i64, i64) =
+            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+        let s = section(&mut secs, training, &cur);
+        add_tender(s, crate::store::CASH_TENDER, count, cash);
+        add_tender(s, "vipps", count, vipps);
     }
     drop(rows);
 
@@ -423,6 +440,23 @@ pub fn compute_from(
     )?;
     let unresolved = outbox_unresolved(conn)?;
     Ok((secs, drawer, unresolved))
+}
+
+/// Add a sale (or the part of one) to a tender row. A split sale counts once in each of its
+/// tenders, so tender counts can add up to more than the number of sales; the amounts add up
+/// to the sales total.
+fn add_tender(s: &mut Section, tender: &str, count: i64, gross: i64) {
+    match s.tenders.iter_mut().find(|t| t.tender == tender) {
+        Some(t) => {
+            t.count += count;
+            t.gross += gross;
+        }
+        None => s.tenders.push(TenderTotal {
+            tender: tender.to_owned(),
+            count,
+            gross,
+        }),
+    }
 }
 
 /// Same rule as `Store::unresolved_count`: unsent rows, or dead rows nobody acknowledged.
@@ -1109,7 +1143,7 @@ mod tests {
             "partially_refunded",
             "refunded",
         ];
-        const TENDERS: [&str; 3] = ["vipps", "cash", "split"];
+        const TENDERS: [&str; 3] = ["vipps", "cash", "cash+vipps"];
         const RATES: [i64; 4] = [2500, 1500, 1200, 0];
         const APIS: [&str; 3] = ["epayment", "ecom", "psp"];
 

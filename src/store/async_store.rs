@@ -66,6 +66,21 @@ impl AsyncStore {
         done_rx.await.map_err(|_| StoreError::JobPanicked)
     }
 
+    /// Like [`AsyncStore::run`], but waits on the calling thread. Only for plain threads that
+    /// are not async tasks (the printing thread); never call it on the UI task or a runtime.
+    pub fn run_blocking<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<R, StoreError> + Send + 'static,
+    {
+        let (done_tx, done_rx) = mpsc::channel();
+        let job: Job = Box::new(move |store: &mut Store| {
+            let _ = done_tx.send(f(store));
+        });
+        self.tx.send(job).map_err(|_| StoreError::Closed)?;
+        done_rx.recv().map_err(|_| StoreError::JobPanicked)?
+    }
+
     /// Like [`AsyncStore::call`] for closures that return a store result (flattens the error).
     pub async fn run<R, F>(&self, f: F) -> Result<R, StoreError>
     where

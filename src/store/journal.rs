@@ -273,7 +273,33 @@ pub(crate) fn begin_sale(
     ids: &dyn IdGen,
     s: &NewSale,
 ) -> Result<SaleIds, StoreError> {
+    begin_sale_with_cash(conn, ids, s, 0)
+}
+
+/// `begin_sale`, with `cash_part` (minor units, ≥ 0, < the total) already taken in cash: the
+/// sale keeps its full total and lines, its tender becomes [`SPLIT_TENDER`] and the Vipps
+/// payment row is for the remainder only. The cash part is journaled (`cash_tender`) in the
+/// same transaction, before any network call.
+fn begin_sale_with_cash(
+    conn: &Connection,
+    ids: &dyn IdGen,
+    s: &NewSale,
+    cash_part: i64,
+) -> Result<SaleIds, StoreError> {
     validate_sale(s)?;
+    if cash_part < 0 || cash_part >= s.gross_total {
+        return Err(invalid(
+            "cash part",
+            cash_part,
+            "must be at least 0 and less than the sale total (the rest goes to Vipps)",
+        ));
+    }
+    let tender = if cash_part > 0 {
+        SPLIT_TENDER
+    } else {
+        s.tender.as_str()
+    };
+    let vipps_amount = s.gross_total - cash_part;
     let keys = mint_keys(ids)?;
     let sequence = next_counter(conn, &s.shop_id, &s.till_id, SALE_COUNTER)?;
     let receipt_number = make_receipt_number(&s.shop_id, &s.till_id, sequence);
@@ -296,7 +322,7 @@ pub(crate) fn begin_sale(
             s.net_total,
             SaleStatus::Open,
             s.training,
-            s.tender,
+            tender,
             s.description,
         ],
     )
@@ -343,6 +369,20 @@ pub(crate) fn begin_sale(
             ..NewOperation::new("sale_opened", OpOutcome::Info, s.created_at)
         },
     )?;
+    if cash_part > 0 {
+        record_operation(
+            conn,
+            &NewOperation {
+                sale_id: Some(sale_id),
+                staff_id: s.staff_id.clone(),
+                detail: Some(format!(
+                    "cash part {cash_part} {cur} taken; Vipps asked for the rest {vipps_amount} {cur}",
+                    cur = s.currency
+                )),
+                ..NewOperation::new("cash_tender", OpOutcome::Ok, s.created_at)
+            },
+        )?;
+    }
     let payment_id = insert_payment(
         conn,
         sale_id,
@@ -350,7 +390,7 @@ pub(crate) fn begin_sale(
         &reference,
         1,
         &s.currency,
-        s.gross_total,
+        vipps_amount,
         &keys,
         s.created_at,
     )?;
@@ -492,6 +532,15 @@ pub(crate) fn new_attempt(
     let attempt = payments.iter().map(|p| p.attempt).max().unwrap_or(0) + 1;
     let reference = make_reference(&sale.shop_id, &sale.till_id, sale.sequence, attempt)?;
     let keys = mint_keys(ids)?;
+    // A split sale's cash part was handed back when its Vipps part ended unpaid: asking
+    // Vipps for the remainder again would leave that part unpaid. A new payment is a new sale.
+    if sale.tender == SPLIT_TENDER {
+        return Err(StoreError::SaleClosed {
+            sale_id,
+            status: format!("{} (split tender, cash handed back)", sale.status),
+        });
+    }
+    let amount = sale.gross_total;
     let payment_id = insert_payment(
         conn,
         sale_id,
@@ -499,7 +548,7 @@ pub(crate) fn new_attempt(
         &reference,
         attempt,
         &sale.currency,
-        sale.gross_total,
+        amount,
         &keys,
         at,
     )?;
@@ -658,6 +707,49 @@ pub(crate) fn set_sale_status(
             ..NewOperation::new("sale_status", OpOutcome::StateChange, at)
         },
     )?;
+    let ended_unpaid = matches!(
+        status,
+        SaleStatus::Failed | SaleStatus::Cancelled | SaleStatus::Voided
+    );
+    if ended_unpaid && old == SaleStatus::Open {
+        record_cash_returned(conn, sale_id, status, staff_id, at)?;
+    }
+    Ok(())
+}
+
+/// A split sale whose Vipps part ended unpaid: the cashier is told to give the cash part back
+/// (the result screen says so), and the journal says it was handed back. The sale is not
+/// completed, so X/Z reports never count that cash; a new payment is a new sale.
+fn record_cash_returned(
+    conn: &Connection,
+    sale_id: i64,
+    status: SaleStatus,
+    staff_id: Option<&str>,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let Some(sale) = sale_by_id(conn, sale_id)? else {
+        return Ok(());
+    };
+    if sale.tender != SPLIT_TENDER {
+        return Ok(());
+    }
+    let amount = payments_for_sale(conn, sale_id)?.first().map(|p| p.amount);
+    let cash = sale.cash_part(amount);
+    if cash <= 0 {
+        return Ok(());
+    }
+    record_operation(
+        conn,
+        &NewOperation {
+            sale_id: Some(sale_id),
+            staff_id: staff_id.map(str::to_owned),
+            detail: Some(format!(
+                "split sale {status}: cash part {cash} {} handed back to the customer; not counted",
+                sale.currency
+            )),
+            ..NewOperation::new("cash_returned", OpOutcome::Info, at)
+        },
+    )?;
     Ok(())
 }
 
@@ -712,6 +804,25 @@ impl Store {
     /// network request. On any error nothing is written.
     pub fn begin_sale(&mut self, sale: &NewSale) -> Result<SaleIds, StoreError> {
         self.transaction(|tx| begin_sale(tx.tx, tx.ids, sale))
+    }
+
+    /// [`Store::begin_sale`] for a split tender: `cash_part` (0 < cash_part < total) was taken
+    /// in cash, the payment row asks Vipps for the rest. The sale keeps every line and its
+    /// full total; its tender is [`SPLIT_TENDER`]; the cash part is journaled (`cash_tender`)
+    /// in the same transaction. [`SaleRecord::cash_part`] reads it back.
+    pub fn begin_split_sale(
+        &mut self,
+        sale: &NewSale,
+        cash_part: i64,
+    ) -> Result<SaleIds, StoreError> {
+        if cash_part <= 0 {
+            return Err(invalid(
+                "cash part",
+                cash_part,
+                "must be more than 0 for a split sale",
+            ));
+        }
+        self.transaction(|tx| begin_sale_with_cash(tx.tx, tx.ids, sale, cash_part))
     }
 
     /// A cash-only sale, journaled as paid with tender `cash` (no payment row, no network

@@ -14,6 +14,7 @@ mod async_store;
 mod error;
 mod journal;
 mod outbox;
+mod print_jobs;
 mod sql;
 mod types;
 
@@ -32,6 +33,7 @@ pub use async_store::AsyncStore;
 pub use error::StoreError;
 pub use journal::{MAX_REFERENCE_LEN, SALE_COUNTER, make_receipt_number, make_reference};
 pub use outbox::MAX_KEY_LEN;
+pub use print_jobs::{PrintJobKind, PrintJobRow};
 pub use types::*;
 
 /// File name of the database inside the data directory.
@@ -43,6 +45,7 @@ pub const BUSY_TIMEOUT_MS: i64 = 5000;
 const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("migrations/0001_init.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0002_staff.sql")).foreign_key_check(),
+    M::up(include_str!("migrations/0003_print_jobs.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0005_report_totals.sql")).foreign_key_check(),
 ];
 

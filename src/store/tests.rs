@@ -298,3 +298,150 @@ fn cash_sale_below_total_writes_nothing() {
     assert_eq!(count(&store, "sales"), 0);
     assert_eq!(count(&store, "operations"), 0);
 }
+
+#[test]
+fn split_sale_keeps_the_total_and_asks_vipps_for_the_rest() {
+    let mut store = Store::open_in_memory().unwrap();
+    // The sample sale is 125,00; 20,00 was taken in cash.
+    let ids = store.begin_split_sale(&sale("s1", "111111"), 2000).unwrap();
+    let rec = store.sale(ids.sale_id).unwrap().unwrap();
+    assert_eq!(rec.sale.gross_total, 12500);
+    assert_eq!(rec.sale.tender, SPLIT_TENDER);
+    assert_eq!(rec.sale.status, SaleStatus::Open);
+    assert_eq!(rec.payments.len(), 1);
+    assert_eq!(
+        rec.payments[0].amount, 10500,
+        "Vipps only for the remainder"
+    );
+    assert_eq!(rec.cash_part(), 2000);
+    // The cash part is journaled with the sale, before any network call.
+    let detail: String = store
+        .conn
+        .query_row(
+            "SELECT detail FROM operations WHERE kind = 'cash_tender' AND sale_id = ?1",
+            [ids.sale_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(detail.contains("cash part 2000"), "{detail}");
+    // The Vipps part is rejected: the sale fails and the cash is journaled as handed back.
+    let at = time::macros::datetime!(2026-11-21 12:01 UTC);
+    store
+        .update_payment_state(ids.payment_id, PayState::Rejected, None, None, at)
+        .unwrap();
+    store
+        .set_sale_status(ids.sale_id, SaleStatus::Failed, None, at)
+        .unwrap();
+    let returned: String = store
+        .conn
+        .query_row(
+            "SELECT detail FROM operations WHERE kind = 'cash_returned' AND sale_id = ?1",
+            [ids.sale_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(returned.contains("cash part 2000"), "{returned}");
+    // No second attempt on the same split sale (its cash is gone): a new sale instead.
+    let err = store
+        .new_attempt(
+            ids.sale_id,
+            &sale("s1", "111111").payment,
+            time::macros::datetime!(2026-11-21 12:02 UTC),
+        )
+        .unwrap_err();
+    assert!(matches!(err, StoreError::SaleClosed { .. }), "{err:?}");
+    // A Vipps-only sale that fails has no cash to hand back.
+    let plain = store.begin_sale(&sale("s1", "111111")).unwrap();
+    store
+        .set_sale_status(plain.sale_id, SaleStatus::Failed, None, at)
+        .unwrap();
+    assert_eq!(
+        store
+            .conn
+            .query_row(
+                "SELECT count(*) FROM operations WHERE kind = 'cash_returned'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .unwrap(),
+        1
+    );
+}
+
+#[test]
+fn split_sale_refuses_a_cash_part_of_zero_or_the_whole_total() {
+    let mut store = Store::open_in_memory().unwrap();
+    for cash in [0, -1, 12500, 20000] {
+        let err = store
+            .begin_split_sale(&sale("s1", "111111"), cash)
+            .unwrap_err();
+        assert!(err.to_string().contains("cash part"), "{cash}: {err}");
+    }
+    assert_eq!(count(&store, "sales"), 0);
+    assert_eq!(count(&store, "payments"), 0);
+}
+
+#[test]
+fn print_jobs_are_pending_until_marked_done() {
+    let mut store = Store::open_in_memory().unwrap();
+    let at = time::macros::datetime!(2026-11-21 12:00 UTC);
+    let a = store
+        .add_print_job(PrintJobKind::Receipt, "s1-t1-000001", b"AAA", at)
+        .unwrap();
+    let b = store
+        .add_print_job(PrintJobKind::Drawer, "", &[0x1b, 0x70], at)
+        .unwrap();
+    assert!(store.has_receipt_print_job("s1-t1-000001").unwrap());
+    assert!(!store.has_receipt_print_job("s1-t1-000002").unwrap());
+    assert_eq!(store.pending_print_job_count().unwrap(), 2);
+    let pending = store.pending_print_jobs().unwrap();
+    assert_eq!(pending.len(), 2);
+    assert_eq!(pending[0].id, a);
+    assert_eq!(pending[0].bytes, b"AAA");
+    assert_eq!(pending[1].kind, PrintJobKind::Drawer);
+    store.mark_print_job_done(a, at).unwrap();
+    store.mark_print_job_done(a, at).unwrap();
+    let pending = store.pending_print_jobs().unwrap();
+    assert_eq!(pending.iter().map(|j| j.id).collect::<Vec<_>>(), vec![b]);
+    // Done jobs still count as "this sale had its receipt".
+    assert!(store.has_receipt_print_job("s1-t1-000001").unwrap());
+}
+
+#[test]
+fn cash_sales_without_a_paper_receipt_are_found() {
+    let mut store = Store::open_in_memory().unwrap();
+    // Sales made before print_jobs existed are not reprinted.
+    store
+        .conn
+        .execute(
+            "UPDATE meta SET value = '2026-11-21T11:00:00.000Z' WHERE key = 'print_jobs_since'",
+            [],
+        )
+        .unwrap();
+    let mut old = sale("s1", "111111");
+    old.created_at = time::macros::datetime!(2026-11-21 10:00 UTC);
+    store.record_cash_sale(&old, 13000).unwrap();
+    let a = store
+        .record_cash_sale(&sale("s1", "111111"), 20000)
+        .unwrap();
+    let b = store
+        .record_cash_sale(&sale("s1", "111111"), 12500)
+        .unwrap();
+    // A Vipps sale is never in the list.
+    store.begin_sale(&sale("s1", "111111")).unwrap();
+    assert_eq!(
+        store.unprinted_cash_sales().unwrap(),
+        vec![(a.sale_id, 20000), (b.sale_id, 12500)]
+    );
+    store
+        .add_print_job(PrintJobKind::Receipt, &a.receipt_number, b"x", T0)
+        .unwrap();
+    // A copy does not count as the receipt; the first print does (done or not).
+    store
+        .add_print_job(PrintJobKind::Copy, &b.receipt_number, b"x", T0)
+        .unwrap();
+    assert_eq!(
+        store.unprinted_cash_sales().unwrap(),
+        vec![(b.sale_id, 12500)]
+    );
+}

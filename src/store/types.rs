@@ -187,6 +187,11 @@ pub struct NewSale {
 /// The tender code of cash (`sales.tender`).
 pub const CASH_TENDER: &str = "cash";
 
+/// The tender code of a split sale (`sales.tender`): part cash, the rest by Vipps. The cash
+/// part is `gross_total − payments.amount` (every attempt of the sale asks Vipps for the same
+/// remainder); see [`SaleRecord::cash_part`].
+pub const SPLIT_TENDER: &str = "cash+vipps";
+
 /// What `record_cash_sale` wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CashSaleIds {
@@ -289,6 +294,25 @@ pub struct SaleRecord {
     pub sale: SaleRow,
     pub lines: Vec<SaleLineRow>,
     pub payments: Vec<PaymentRow>,
+}
+
+impl SaleRecord {
+    /// The part of a split sale taken in cash (minor units): the total minus what Vipps was
+    /// asked for. 0 for a Vipps-only sale; the whole total for a cash-only sale.
+    pub fn cash_part(&self) -> i64 {
+        self.sale.cash_part(self.payments.first().map(|p| p.amount))
+    }
+}
+
+impl SaleRow {
+    /// See [`SaleRecord::cash_part`]; `vipps_amount` is the amount of (any) payment attempt.
+    pub fn cash_part(&self, vipps_amount: Option<i64>) -> i64 {
+        match (self.tender.as_str(), vipps_amount) {
+            (CASH_TENDER, _) => self.gross_total,
+            (SPLIT_TENDER, Some(v)) => self.gross_total.saturating_sub(v).max(0),
+            _ => 0,
+        }
+    }
 }
 
 /// One journal entry to write. Never put secrets (tokens, keys of the merchant) in any field.

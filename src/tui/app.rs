@@ -3,7 +3,7 @@
 
 use crate::clock::Clock;
 use crate::domain::basket::Basket;
-use crate::domain::money::Currency;
+use crate::domain::money::{Currency, Money};
 use crate::lang::{Lang, Text};
 use crate::tui::catalog::Catalog;
 use crate::tui::keymap::{Keymap, Mode};
@@ -119,6 +119,8 @@ pub enum Prompt {
     KioskPin,
     /// A manager's PIN for a manager-only action (masked; see [`App::manager`]).
     ManagerPin,
+    /// Cash the customer handed over (payment screen, F3).
+    CashReceived,
 }
 
 /// A manager-only action waiting for a manager PIN.
@@ -138,6 +140,8 @@ pub enum ManagerAction {
     Batch,
     /// Then acknowledge the dead outbox rows that block the Z report.
     AcknowledgeOutbox,
+    /// Then open the cash drawer without a sale.
+    OpenDrawer,
 }
 
 impl ManagerAction {
@@ -151,6 +155,7 @@ impl ManagerAction {
             ManagerAction::ZReport => P::ZReport,
             ManagerAction::Batch => P::BatchCorrections,
             ManagerAction::AcknowledgeOutbox => P::AcknowledgeOutbox,
+            ManagerAction::OpenDrawer => P::OpenDrawer,
         }
     }
 }
@@ -163,6 +168,53 @@ pub struct ManagerGate {
     /// Sent to the staff journal, waiting for `AppEvent::ManagerPin` with this id.
     pub waiting: Option<(u64, ManagerAction)>,
     pub next_request_id: u64,
+}
+
+/// Cash taken on the payment screen for the basket.
+///
+/// `received < total`: a split tender — nothing is journaled until the Vipps part starts
+/// (then the sale, both tenders and the payment for the remainder are written together).
+/// `received ≥ total`: a cash-only sale; `receipt_number` is set once the journal has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CashTender {
+    /// What the customer handed over.
+    pub received: Money,
+    /// The basket total when the cash was taken.
+    pub total: Money,
+    /// Sent to the journal; waiting for `AppEvent::CashSale`.
+    pub pending: bool,
+    /// The cash-only sale is journaled as paid.
+    pub receipt_number: Option<String>,
+}
+
+impl CashTender {
+    /// A split tender (Vipps pays the rest).
+    pub fn is_split(&self) -> bool {
+        self.received.minor() < self.total.minor()
+    }
+
+    /// The cash part of the total: all of it (cash-only) or what the customer gave (split).
+    pub fn cash_part(&self) -> Money {
+        if self.is_split() {
+            self.received
+        } else {
+            self.total
+        }
+    }
+
+    /// What Vipps is asked for (zero for a cash-only sale).
+    pub fn remainder(&self) -> Money {
+        self.total
+            .checked_sub(self.cash_part())
+            .unwrap_or(Money::zero(self.total.currency()))
+    }
+
+    /// Change to hand back (zero for a split).
+    pub fn change(&self) -> Money {
+        self.received
+            .checked_sub(self.cash_part())
+            .unwrap_or(Money::zero(self.total.currency()))
+    }
 }
 
 /// Product search results (indices into the catalog).
@@ -240,6 +292,10 @@ pub struct App {
     pub manager: ManagerGate,
     /// The staff screens (menu, refund, report, batch).
     pub staff: crate::tui::staff::StaffUi,
+    /// Cash taken for the current basket (split or cash-only), see [`CashTender`].
+    pub cash: Option<CashTender>,
+    /// Paper jobs waiting for the printer (shown while > 0).
+    pub print_queued: usize,
 }
 
 impl std::fmt::Debug for App {
@@ -278,6 +334,8 @@ impl std::fmt::Debug for App {
             .field("manager_pins", &self.manager_pins)
             .field("manager", &self.manager)
             .field("staff", &self.staff)
+            .field("cash", &self.cash)
+            .field("print_queued", &self.print_queued)
             .finish_non_exhaustive()
     }
 }
@@ -326,6 +384,8 @@ impl App {
             manager_pins: ctx.manager_pins,
             manager: ManagerGate::default(),
             staff: crate::tui::staff::StaffUi::default(),
+            cash: None,
+            print_queued: 0,
         }
     }
 

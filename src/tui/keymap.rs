@@ -135,10 +135,14 @@ pub enum Action {
     PageDown,
     /// Acknowledge failed (dead) outbox rows that block the Z report.
     AcknowledgeOutbox,
+    /// Payment screen: take cash (all of it, or part and Vipps for the rest).
+    PayCash,
+    /// Sale screen: open the cash drawer without a sale (manager PIN).
+    OpenDrawer,
 }
 
 impl Action {
-    pub const ALL: [Action; 32] = [
+    pub const ALL: [Action; 34] = [
         Action::Help,
         Action::Quit,
         Action::Submit,
@@ -171,6 +175,8 @@ impl Action {
         Action::PageUp,
         Action::PageDown,
         Action::AcknowledgeOutbox,
+        Action::PayCash,
+        Action::OpenDrawer,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -207,6 +213,8 @@ impl Action {
             Action::PageUp => "page_up",
             Action::PageDown => "page_down",
             Action::AcknowledgeOutbox => "acknowledge_outbox",
+            Action::PayCash => "pay_cash",
+            Action::OpenDrawer => "open_drawer",
         }
     }
 
@@ -231,6 +239,8 @@ impl Action {
                 | Action::RefundAmount
                 | Action::RefundLines
                 | Action::AcknowledgeOutbox
+                | Action::PayCash
+                | Action::OpenDrawer
         )
     }
 

@@ -103,8 +103,32 @@ pub enum Command {
         pin: ManagerPin,
         references: Vec<String>,
     },
+    /// A cash-only sale: journal it as paid (tender cash, `received` ≥ the total, change
+    /// journaled), print the receipt with the cash tender and kick the drawer. The answer
+    /// comes back as [`AppEvent::CashSale`].
+    CashSale { basket: Basket, received: Money },
+    /// A split tender: `cash` (less than the total) was taken in cash; journal the sale with
+    /// both tenders, then ask Vipps for the remainder only (push or QR, as
+    /// [`Command::StartPayment`]).
+    StartSplitPayment {
+        basket: Basket,
+        method: PayMethod,
+        cash: Money,
+    },
+    /// Send the cash drawer pulse to the printer (after a manager PIN, journaled by the PIN
+    /// check as `open_drawer_no_sale`). Answered by [`AppEvent::DrawerOpened`] or an error.
+    OpenDrawer,
     /// Leave the app (the shell restores the terminal).
     Quit,
+}
+
+/// A cash-only sale the journal recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CashSaleDone {
+    pub receipt_number: String,
+    pub total: Money,
+    pub received: Money,
+    pub change: Money,
 }
 
 /// A PIN typed at the till. Never shown: `Debug` is redacted, equality is constant time.
@@ -155,6 +179,8 @@ pub enum ManagerPermission {
     ZReport,
     BatchCorrections,
     AcknowledgeOutbox,
+    /// Open the cash drawer without a sale.
+    OpenDrawer,
 }
 
 impl ManagerPermission {
@@ -169,6 +195,7 @@ impl ManagerPermission {
             ManagerPermission::ZReport => crate::staff::Permission::ZReport,
             ManagerPermission::BatchCorrections => crate::staff::Permission::BatchCorrections,
             ManagerPermission::AcknowledgeOutbox => crate::staff::Permission::AcknowledgeOutbox,
+            ManagerPermission::OpenDrawer => crate::staff::Permission::OpenDrawerNoSale,
         }
     }
 }
@@ -317,6 +344,14 @@ pub enum AppEvent {
         request_id: u64,
         ok: bool,
         reason: Option<Text>,
+    },
+    /// The answer to [`Command::CashSale`]: journaled (and sent to the printer), or why not.
+    CashSale(Result<CashSaleDone, Text>),
+    /// The drawer pulse went to the printer queue.
+    DrawerOpened,
+    /// Paper jobs waiting for the printer (0 when everything is printed).
+    PrintQueue {
+        queued: usize,
     },
     /// The answer to [`Command::FindSales`].
     StaffSales {

@@ -435,7 +435,8 @@ pub fn with_pin(app: &mut App, action: &ManagerAction, pin: &str) -> Option<Vec<
         }
         ManagerAction::PriceOverride { .. }
         | ManagerAction::VoidAfterCancel { .. }
-        | ManagerAction::LeaveKiosk => None,
+        | ManagerAction::LeaveKiosk
+        | ManagerAction::OpenDrawer => None,
     }
 }
 

@@ -117,6 +117,25 @@ strings! {
     info_parked => "Kurven er parkert", "Basket parked";
     info_recalled => "Parkert kurv hentet", "Parked basket recalled";
     info_idle_reset => "Kurven ble tømt etter inaktivitet", "The basket was cleared after inactivity";
+    prompt_cash => "Mottatt kontant (kr)", "Cash received (kr)";
+    prompt_manager_drawer => "Leder-PIN for å åpne skuffen", "Manager PIN to open the drawer";
+    pay_cash_hint => "Kontant: hele beløpet, eller en del og resten med Vipps.", "Cash: the whole amount, or part of it and the rest by Vipps.";
+    cash_word => "Kontant", "Cash";
+    cash_received => "Mottatt kontant", "Cash received";
+    vipps_word => "Vipps", "Vipps";
+    remaining_by_vipps => "Rest å betale med Vipps", "Remaining by Vipps";
+    rest_vipps_short => "Rest Vipps", "Rest by Vipps";
+    split_choose_hint => "Send resten til kundens telefon (Enter) eller vis QR-kode (F2). Esc angrer kontantdelen.", "Send the rest to the customer's phone (Enter) or show a QR code (F2). Esc undoes the cash part.";
+    status_paid_cash => "BETALT KONTANT", "PAID IN CASH";
+    change_word => "Vekslepenger", "Change";
+    no_change => "Ingen vekslepenger", "No change";
+    recording_cash => "Registrerer kontantsalget …", "Recording the cash sale …";
+    split_failed_title => "Vipps-delen ble ikke betalt", "The Vipps part was not paid";
+    split_failed_hint => "Kurven står. Enter: tilbake til kurven, ta betalt på nytt (F12), f.eks. hele beløpet kontant (F3).", "The basket is kept. Enter: back to the basket, take payment again (F12), e.g. all of it in cash (F3).";
+    split_not_counted => "Kontantdelen er ikke bokført (salget feilet).", "The cash part is not booked (the sale failed).";
+    info_drawer_opened => "Kassaskuffen er åpnet", "The cash drawer is open";
+    err_drawer_needs_manager => "Å åpne skuffen uten salg krever en leder: opprett en leder (kasse create-manager)", "Opening the drawer without a sale needs a manager: create one (kasse create-manager)";
+    err_cash_pending => "Kontantsalget registreres – vent litt", "The cash sale is being recorded – wait a moment";
 }
 
 /// Messages with values.
@@ -192,4 +211,83 @@ pub fn search_for(lang: Lang, q: &str) -> String {
         Lang::Nb => format!("Søk: «{q}»"),
         Lang::En => format!("Search: \"{q}\""),
     }
+}
+
+/// A cash amount the cashier typed that is not an amount: names the field.
+pub fn bad_cash(input: &str, why: &Text) -> Text {
+    let strip = |s: &str, p: &str| s.strip_prefix(p).unwrap_or(s).to_owned();
+    Text::new(
+        format!(
+            "Mottatt kontant «{input}»: {} Skriv beløpet kunden ga, f.eks. 200 eller 199,50.",
+            strip(&why.nb, "Beløp: ")
+        ),
+        format!(
+            "Cash received \"{input}\": {} Type what the customer gave, e.g. 200 or 199,50.",
+            strip(&why.en, "Amount: ")
+        ),
+    )
+}
+
+pub fn cash_zero() -> Text {
+    Text::new(
+        "Mottatt kontant: beløpet må være mer enn 0. Skriv beløpet kunden ga, f.eks. 200.",
+        "Cash received: the amount must be more than 0. Type what the customer gave, e.g. 200.",
+    )
+}
+
+/// The Vipps part of a split would be below what Vipps accepts.
+pub fn remainder_below_minimum(rest: Money, min: Money) -> Text {
+    Text::new(
+        format!(
+            "Resten {rest} er under minstebeløpet for Vipps ({min}). Ta hele beløpet kontant, eller ta mindre kontant."
+        ),
+        format!(
+            "The rest {rest} is below the Vipps minimum ({min}). Take all of it in cash, or take less cash."
+        ),
+    )
+}
+
+/// What to do with the cash of a split whose Vipps part did not go through.
+pub fn give_back_cash(lang: Lang, cash: Money) -> String {
+    match lang {
+        Lang::Nb => format!("Gi tilbake {cash} kontant til kunden"),
+        Lang::En => format!("Give back {cash} cash to the customer"),
+    }
+}
+
+/// The cashier undid the cash part of a split before Vipps was asked.
+pub fn cash_part_undone(cash: Money) -> Text {
+    Text::new(
+        format!("Kontantdelen er angret: gi tilbake {cash} kontant til kunden."),
+        format!("The cash part is undone: give back {cash} cash to the customer."),
+    )
+}
+
+/// A split sale that was paid: both tenders.
+pub fn split_paid(lang: Lang, cash: Money, vipps: Money) -> String {
+    match lang {
+        Lang::Nb => format!("Kontant {cash} + Vipps {vipps}"),
+        Lang::En => format!("Cash {cash} + Vipps {vipps}"),
+    }
+}
+
+/// Paper jobs waiting for the printer.
+pub fn print_queued(lang: Lang, n: usize) -> String {
+    match lang {
+        Lang::Nb => format!(
+            "{n} {} i utskriftskø – sjekk skriveren",
+            if n == 1 { "kvittering" } else { "kvitteringer" }
+        ),
+        Lang::En => format!(
+            "{n} {} queued for printing – check the printer",
+            if n == 1 { "receipt" } else { "receipts" }
+        ),
+    }
+}
+
+pub fn cash_already_taken(cash: Money) -> Text {
+    Text::new(
+        format!("Kontant er allerede tatt ({cash}). Esc angrer kontantdelen."),
+        format!("Cash is already taken ({cash}). Esc undoes the cash part."),
+    )
 }

@@ -5,7 +5,9 @@ use crate::domain::basket::{OrderLine, Quantity, QuantityUnit};
 use crate::domain::money::Money;
 use crate::domain::vat::VatRate;
 use crate::lang::Text;
-use crate::tui::app::{App, ManagerAction, PayKind, Prompt, Screen, Search, Toast, ToastKind};
+use crate::tui::app::{
+    App, CashTender, ManagerAction, PayKind, Prompt, Screen, Search, Toast, ToastKind,
+};
 use crate::tui::catalog::{Product, parse_price};
 use crate::tui::keymap::{Action, Mode};
 use crate::tui::msg::{
@@ -313,6 +315,14 @@ fn sale_action(app: &mut App, action: Action) -> Vec<Command> {
         }
         Action::Pay => return go_to_payment(app),
         Action::Staff => return crate::tui::staff::open_menu(app),
+        Action::OpenDrawer => {
+            if app.manager_pins {
+                ask_manager(app, ManagerAction::OpenDrawer);
+            } else {
+                // Journaled as the manager who opened it: without a manager there is nobody.
+                fixed(app, S::err_drawer_needs_manager);
+            }
+        }
         _ => {}
     }
     Vec::new()
@@ -507,6 +517,7 @@ fn prompt_action(app: &mut App, action: Action) -> Vec<Command> {
             let outcome = match prompt {
                 Prompt::KioskPin => return check_pin(app, &value),
                 Prompt::ManagerPin => return send_manager_pin(app, value),
+                Prompt::CashReceived => return submit_cash(app, &value),
                 Prompt::Quantity => set_quantity(app, &value),
                 Prompt::Weight => add_weighed(app, &value),
                 Prompt::Price => set_price(app, &value),
@@ -653,6 +664,7 @@ fn on_manager_pin(app: &mut App, request_id: u64, ok: bool, reason: Option<Text>
                 Vec::new()
             }
         }
+        ManagerAction::OpenDrawer => vec![Command::OpenDrawer],
         ManagerAction::LeaveKiosk => {
             app.pin_failures = 0;
             app.pin_locked_until = None;
@@ -785,20 +797,14 @@ fn go_to_payment(app: &mut App) -> Vec<Command> {
         fixed(app, S::err_negative_total);
         return Vec::new();
     }
-    let min = totals.gross.currency().epayment_minimum();
-    if totals.gross.minor() < min {
-        error(
-            app,
-            strings::below_minimum(Money::new(min, totals.gross.currency())),
-        );
-        return Vec::new();
-    }
-    if app.network == NetworkState::Offline {
-        fixed(app, S::err_offline_pay);
-        return Vec::new();
-    }
+    // The Vipps minimum is checked when Vipps is chosen: a smaller sale can still be cash.
     app.input.reset();
+    app.cash = None;
     app.screen = Screen::Payment;
+    if app.network == NetworkState::Offline {
+        // Cash still works offline; Vipps (Enter / F2) is refused with this message.
+        fixed(app, S::err_offline_pay);
+    }
     Vec::new()
 }
 
@@ -826,7 +832,33 @@ fn payment_action(app: &mut App, action: Action) -> Vec<Command> {
             }
         }
         Action::PayQr => start_payment(app, PayMethod::Qr),
+        Action::PayCash => {
+            match &app.cash {
+                Some(c) if c.pending => fixed(app, S::err_cash_pending),
+                Some(c) => {
+                    let t = strings::cash_already_taken(c.received);
+                    error(app, t);
+                }
+                None => {
+                    app.input.reset();
+                    app.prompt = Some(Prompt::CashReceived);
+                }
+            }
+            Vec::new()
+        }
         Action::Cancel => {
+            if let Some(c) = &app.cash {
+                if c.pending {
+                    fixed(app, S::err_cash_pending);
+                    return Vec::new();
+                }
+                // Nothing was journaled yet: the cash goes back to the customer.
+                let t = strings::cash_part_undone(c.received);
+                app.cash = None;
+                error(app, t);
+                app.input.reset();
+                return Vec::new();
+            }
             app.input.reset();
             app.screen = Screen::Sale;
             Vec::new()
@@ -835,10 +867,115 @@ fn payment_action(app: &mut App, action: Action) -> Vec<Command> {
     }
 }
 
+/// The cashier typed the cash received: a cash-only sale (≥ total) or the cash part of a split
+/// (< total; Vipps is asked for the rest next).
+fn submit_cash(app: &mut App, value: &str) -> Vec<Command> {
+    let currency = app.basket.currency();
+    let received = match Money::parse_input(value, currency) {
+        Ok(m) => m,
+        Err(e) => {
+            let t = strings::bad_cash(value, &e.text());
+            error(app, t);
+            return Vec::new();
+        }
+    };
+    if received.minor() <= 0 {
+        error(app, strings::cash_zero());
+        return Vec::new();
+    }
+    let total = match app.basket.totals() {
+        Ok(t) => t.gross,
+        Err(e) => {
+            error(app, e.text());
+            return Vec::new();
+        }
+    };
+    let mut tender = CashTender {
+        received,
+        total,
+        pending: false,
+        receipt_number: None,
+    };
+    if tender.is_split() {
+        let rest = tender.remainder();
+        let min = currency.epayment_minimum();
+        if rest.minor() < min {
+            error(
+                app,
+                strings::remainder_below_minimum(rest, Money::new(min, currency)),
+            );
+            return Vec::new();
+        }
+        app.prompt = None;
+        app.input.reset();
+        app.cash = Some(tender);
+        return Vec::new();
+    }
+    tender.pending = true;
+    app.prompt = None;
+    app.input.reset();
+    app.cash = Some(tender);
+    info(app, S::recording_cash);
+    vec![Command::CashSale {
+        basket: app.basket.clone(),
+        received,
+    }]
+}
+
+/// The journal answered a cash-only sale.
+fn on_cash_sale(
+    app: &mut App,
+    result: Result<crate::tui::msg::CashSaleDone, Text>,
+) -> Vec<Command> {
+    let Some(c) = app.cash.as_mut().filter(|c| c.pending) else {
+        return Vec::new();
+    };
+    c.pending = false;
+    match result {
+        Ok(done) => {
+            c.receipt_number = Some(done.receipt_number);
+            c.received = done.received;
+            c.total = done.total;
+            app.payment = None;
+            app.pay_kind = None;
+            app.screen = Screen::Result;
+            app.result_at = Some(app.now);
+            // "Recording …" (or "wait a moment") is answered by the result itself.
+            app.toast = None;
+        }
+        Err(t) => {
+            app.cash = None;
+            error(app, t);
+        }
+    }
+    Vec::new()
+}
+
 fn start_payment(app: &mut App, method: PayMethod) -> Vec<Command> {
+    if app.cash.as_ref().is_some_and(|c| c.pending) {
+        // The basket is being journaled as a cash sale: never also ask Vipps for it.
+        fixed(app, S::err_cash_pending);
+        return Vec::new();
+    }
     if app.network == NetworkState::Offline {
         fixed(app, S::err_offline_pay);
         return Vec::new();
+    }
+    // What Vipps would be asked for: the total, or the rest after the cash part.
+    let vipps_amount = match (&app.cash, app.basket.totals()) {
+        (Some(c), _) if c.is_split() => Some(c.remainder()),
+        (_, Ok(t)) => Some(t.gross),
+        (_, Err(_)) => None,
+    };
+    if let Some(amount) = vipps_amount {
+        let min = amount.currency().epayment_minimum();
+        if amount.minor() < min {
+            error(
+                app,
+                strings::below_minimum(Money::new(min, amount.currency())),
+            );
+            return Vec::new();
+        }
     }
     app.pay_kind = Some(match &method {
         PayMethod::Push {
@@ -852,10 +989,17 @@ fn start_payment(app: &mut App, method: PayMethod) -> Vec<Command> {
     app.payment = None;
     app.cancel_requested = false;
     app.screen = Screen::Paying;
-    vec![Command::StartPayment {
-        basket: app.basket.clone(),
-        method,
-    }]
+    match app.cash.as_ref().filter(|c| c.is_split()) {
+        Some(c) => vec![Command::StartSplitPayment {
+            basket: app.basket.clone(),
+            method,
+            cash: c.received,
+        }],
+        None => vec![Command::StartPayment {
+            basket: app.basket.clone(),
+            method,
+        }],
+    }
 }
 
 fn waiting_action(app: &mut App, action: Action) -> Vec<Command> {
@@ -899,6 +1043,12 @@ fn customer(reference: String, action: SimCustomerAction) -> Vec<Command> {
 
 /// Reprint the paid sale's receipt (COPY); nothing to print for an unpaid result.
 fn reprint(app: &mut App) -> Vec<Command> {
+    if app.payment.is_none()
+        && let Some(no) = app.cash.as_ref().and_then(|c| c.receipt_number.clone())
+    {
+        // A cash-only sale's receipt is kept by its receipt number.
+        return vec![Command::ReprintReceipt { reference: no }];
+    }
     match &app.payment {
         Some(p) if p.status == PaymentStatusView::Paid => vec![Command::ReprintReceipt {
             reference: p.reference.clone(),
@@ -914,11 +1064,17 @@ fn next_sale(app: &mut App) {
     let paid = app
         .payment
         .as_ref()
-        .is_some_and(|p| p.status == PaymentStatusView::Paid);
+        .is_some_and(|p| p.status == PaymentStatusView::Paid)
+        || app
+            .cash
+            .as_ref()
+            .is_some_and(|c| c.receipt_number.is_some());
     if paid {
         app.basket.clear();
         app.selected = None;
     }
+    // A split whose Vipps part failed: the cashier gave the cash back (the result said so).
+    app.cash = None;
     app.payment = None;
     app.pay_kind = None;
     app.cancel_requested = false;
@@ -964,6 +1120,15 @@ fn on_event(app: &mut App, ev: AppEvent) -> Vec<Command> {
             Vec::new()
         }
         AppEvent::Payment(view) => on_payment(app, view),
+        AppEvent::CashSale(result) => on_cash_sale(app, result),
+        AppEvent::DrawerOpened => {
+            info(app, S::info_drawer_opened);
+            Vec::new()
+        }
+        AppEvent::PrintQueue { queued } => {
+            app.print_queued = queued;
+            Vec::new()
+        }
         AppEvent::ManagerPin {
             request_id,
             ok,

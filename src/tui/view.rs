@@ -272,6 +272,10 @@ fn render_toast(app: &App, frame: &mut Frame, area: Rect) {
             S::not_answering_warning(app.lang).to_string(),
             app.theme.warning,
         ),
+        None if app.print_queued > 0 => (
+            strings::print_queued(app.lang, app.print_queued),
+            app.theme.warning,
+        ),
         None => return,
     };
     frame.render_widget(Paragraph::new(format!(" {text}")).style(style), area);
@@ -452,6 +456,7 @@ fn render_sale(app: &App, frame: &mut Frame, area: Rect) {
         Some(Prompt::OpenPrice) => S::prompt_open_price(app.lang),
         Some(Prompt::KioskPin) => S::prompt_pin(app.lang),
         Some(Prompt::ManagerPin) => manager_prompt_label(app),
+        Some(Prompt::CashReceived) => S::prompt_cash(app.lang),
         None => S::input_scan(app.lang),
     };
     render_input(
@@ -594,6 +599,27 @@ fn render_total_panel(app: &App, frame: &mut Frame, area: Rect) {
             app.theme.base,
         ));
     }
+    if let Some(c) = app.cash.as_ref().filter(|c| c.is_split()) {
+        let w = usize::from(inner.width);
+        lines.push(Line::raw(""));
+        for (label, m, style) in [
+            (S::cash_word(app.lang), c.received, app.theme.base),
+            (
+                S::rest_vipps_short(app.lang),
+                c.remainder(),
+                app.theme.total,
+            ),
+        ] {
+            let m = m.to_string();
+            lines.push(Line::styled(
+                format!(
+                    "{label}{m:>width$}",
+                    width = w.saturating_sub(label.chars().count())
+                ),
+                style,
+            ));
+        }
+    }
     if !app.parked.is_empty() {
         lines.push(Line::raw(""));
         lines.push(Line::styled(
@@ -613,23 +639,53 @@ fn render_choose_payment(app: &App, frame: &mut Frame, area: Rect) {
         .key_for(Mode::Payment, Action::PayQr)
         .map(|k| k.to_string())
         .unwrap_or_default();
-    let lines = vec![
+    let cash_key = app
+        .keymap
+        .key_for(Mode::Payment, Action::PayCash)
+        .map(|k| k.to_string())
+        .unwrap_or_default();
+    let split = app.cash.as_ref().filter(|c| c.is_split());
+    let mut lines = vec![
         Line::styled(S::pay_title(app.lang), app.theme.title),
         Line::raw(""),
-        Line::raw(S::pay_push_hint(app.lang)),
-        Line::raw(""),
-        Line::from(vec![
+    ];
+    if let Some(c) = split {
+        lines.push(Line::raw(format!(
+            "{}: {}",
+            S::cash_received(app.lang),
+            c.received
+        )));
+        lines.push(Line::styled(
+            format!("{}: {}", S::remaining_by_vipps(app.lang), c.remainder()),
+            app.theme.total,
+        ));
+        lines.push(Line::raw(""));
+        lines.push(Line::raw(S::split_choose_hint(app.lang)));
+    } else {
+        lines.push(Line::raw(S::pay_push_hint(app.lang)));
+        lines.push(Line::raw(""));
+        lines.push(Line::from(vec![
             Span::styled(format!("{qr_key}: "), app.theme.hint),
             Span::raw(S::pay_qr_hint(app.lang)),
-        ]),
-    ];
+        ]));
+        if !app.is_kiosk() {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{cash_key}: "), app.theme.hint),
+                Span::raw(S::pay_cash_hint(app.lang)),
+            ]));
+        }
+    }
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: true })
             .block(Block::default().borders(Borders::ALL)),
         text,
     );
-    render_input(app, frame, input, S::input_phone(app.lang), false);
+    let (label, masked) = match app.prompt {
+        Some(Prompt::CashReceived) => (S::prompt_cash(app.lang), false),
+        _ => (S::input_phone(app.lang), false),
+    };
+    render_input(app, frame, input, label, masked);
 }
 
 fn mmss(d: Duration) -> String {
@@ -733,6 +789,15 @@ fn render_paying(app: &App, frame: &mut Frame, area: Rect, beside_qr: bool) {
         }
         Some(PayKind::Qr) | None => {}
     }
+    if let Some(c) = app.cash.as_ref().filter(|c| c.is_split()) {
+        lines.push(Line::raw(format!(
+            "{}: {} · {}: {}",
+            S::cash_received(app.lang),
+            c.received,
+            S::remaining_by_vipps(app.lang),
+            c.remainder()
+        )));
+    }
     if let Some(p) = &app.payment {
         lines.push(Line::styled(
             format!("{}: {}", S::reference(app.lang), p.reference),
@@ -794,24 +859,107 @@ fn render_paying(app: &App, frame: &mut Frame, area: Rect, beside_qr: bool) {
 
 // ---------------------------------------------------------------- result
 
+/// The result of a cash-only sale: PAID IN CASH, the total, what was received and the change
+/// in big digits (the cashier counts it out).
+fn render_cash_result(app: &App, frame: &mut Frame, inner: Rect, c: &crate::tui::app::CashTender) {
+    let mut lines = vec![
+        Line::raw(""),
+        Line::styled(S::status_paid_cash(app.lang), app.theme.success).alignment(Alignment::Center),
+        Line::styled(c.total.to_string(), app.theme.total).alignment(Alignment::Center),
+        Line::raw(""),
+        Line::raw(format!("{}: {}", S::cash_received(app.lang), c.received)),
+    ];
+    let change = c.change();
+    if change.is_zero() {
+        lines.push(Line::styled(S::no_change(app.lang), app.theme.title));
+    } else {
+        lines.push(Line::styled(
+            format!("{} {}", S::change_word(app.lang), change),
+            app.theme.title,
+        ));
+        match big_amount(change, inner.width) {
+            Some(rows) => {
+                for r in rows {
+                    lines.push(Line::styled(r, app.theme.total).alignment(Alignment::Center));
+                }
+            }
+            None => lines.push(Line::styled(change.to_string(), app.theme.total)),
+        }
+    }
+    lines.push(Line::raw(""));
+    if let Some(no) = &c.receipt_number {
+        lines.push(Line::raw(format!("{}: {no}", S::receipt_no(app.lang))));
+    }
+    lines.push(Line::styled(S::next_sale_hint(app.lang), app.theme.hint));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+}
+
 fn render_result(app: &App, frame: &mut Frame, area: Rect) {
     let block = Block::default().borders(Borders::ALL);
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    if app.payment.is_none()
+        && let Some(c) = app.cash.as_ref().filter(|c| c.receipt_number.is_some())
+    {
+        render_cash_result(app, frame, inner, c);
+        return;
+    }
     let Some(p) = &app.payment else {
         return;
     };
+    let split = app.cash.as_ref().filter(|c| c.is_split());
+    if let Some(c) = split
+        && p.status != PaymentStatusView::Paid
+    {
+        // The Vipps part failed: say exactly what to do with the cash already taken.
+        let style = app.theme.error;
+        let mut lines = vec![
+            Line::raw(""),
+            Line::styled(status_text(app.lang, p.status), style).alignment(Alignment::Center),
+            Line::styled(S::split_failed_title(app.lang), style).alignment(Alignment::Center),
+            Line::raw(""),
+            Line::styled(
+                strings::give_back_cash(app.lang, c.received),
+                app.theme.total,
+            )
+            .alignment(Alignment::Center),
+            Line::raw(""),
+        ];
+        if let Some(reason) = &p.reason {
+            lines.push(Line::styled(reason.get(app.lang).to_string(), style));
+        }
+        lines.push(Line::styled(
+            S::split_not_counted(app.lang),
+            app.theme.muted,
+        ));
+        lines.push(Line::styled(
+            format!("{}: {}", S::reference(app.lang), p.reference),
+            app.theme.muted,
+        ));
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(S::split_failed_hint(app.lang), app.theme.hint));
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+        return;
+    }
     let style = match p.status {
         PaymentStatusView::Paid => app.theme.success,
         PaymentStatusView::Cancelled | PaymentStatusView::Expired => app.theme.warning,
         _ => app.theme.error,
     };
+    // A paid split shows the whole sale; the line below says how it was paid.
+    let shown = split.map_or(p.amount, |c| c.total);
     let mut lines = vec![
         Line::raw(""),
         Line::styled(status_text(app.lang, p.status), style).alignment(Alignment::Center),
-        Line::styled(p.amount.to_string(), app.theme.total).alignment(Alignment::Center),
+        Line::styled(shown.to_string(), app.theme.total).alignment(Alignment::Center),
         Line::raw(""),
     ];
+    if let Some(c) = split {
+        lines.push(Line::raw(strings::split_paid(
+            app.lang, c.received, p.amount,
+        )));
+        lines.push(Line::raw(""));
+    }
     if let Some(reason) = &p.reason {
         lines.push(Line::styled(reason.get(app.lang).to_string(), style));
         lines.push(Line::raw(""));
@@ -878,6 +1026,26 @@ fn render_receipt(app: &App, frame: &mut Frame, area: Rect) {
             ));
         }
     }
+    let paid = app
+        .payment
+        .as_ref()
+        .is_none_or(|p| p.status == PaymentStatusView::Paid);
+    if let Some(c) = app.cash.as_ref().filter(|_| paid) {
+        let mut tenders: Vec<(&str, Money)> = vec![(S::cash_word(app.lang), c.cash_part())];
+        if c.is_split() {
+            let vipps = app.payment.as_ref().map_or(c.remainder(), |p| p.amount);
+            tenders.push((S::vipps_word(app.lang), vipps));
+        } else if !c.change().is_zero() {
+            tenders.push((S::change_word(app.lang), c.change()));
+        }
+        for (label, m) in tenders {
+            let m = m.to_string();
+            lines.push(Line::raw(format!(
+                "{label}{m:>width$}",
+                width = w.saturating_sub(label.chars().count())
+            )));
+        }
+    }
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
@@ -901,6 +1069,7 @@ fn manager_prompt_label(app: &App) -> &'static str {
     match &app.manager.asking {
         Some(ManagerAction::PriceOverride { .. }) => S::prompt_manager_price(app.lang),
         Some(ManagerAction::VoidAfterCancel { .. }) => S::prompt_manager_void(app.lang),
+        Some(ManagerAction::OpenDrawer) => S::prompt_manager_drawer(app.lang),
         Some(ManagerAction::LeaveKiosk) | None => S::prompt_manager_kiosk(app.lang),
         Some(
             ManagerAction::Refund

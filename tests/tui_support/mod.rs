@@ -248,6 +248,30 @@ impl FakeEngine {
             | Command::AcknowledgeOutbox { .. }
             | Command::LoadBatch { .. }
             | Command::RunBatch { .. } => Vec::new(),
+            // A cash-only sale: the journal's answer, faked (change = received − total).
+            Command::CashSale { basket, received } => {
+                let total = basket.totals().unwrap().gross;
+                vec![AppEvent::CashSale(Ok(kasse::tui::msg::CashSaleDone {
+                    receipt_number: "s1-t1-000001".to_string(),
+                    total,
+                    received,
+                    change: received.checked_sub(total).unwrap(),
+                }))]
+            }
+            // Split: Vipps is asked for the remainder only.
+            Command::StartSplitPayment {
+                basket,
+                method,
+                cash,
+            } => {
+                let amount = basket.totals().unwrap().gross.minor() - cash.minor();
+                self.payment = Some(Payment::new(amount, now));
+                self.qr = (method == PayMethod::Qr).then(|| QR_URL.to_string());
+                let first = self.view(now);
+                self.feed(now, Event::Created { at: now });
+                vec![first, self.view(now)]
+            }
+            Command::OpenDrawer => vec![AppEvent::DrawerOpened],
             Command::Quit => Vec::new(),
         }
     }
