@@ -253,10 +253,15 @@ fn sim_prints_where_it_listens_first() {
 #[test]
 fn unreachable_vipps_fails_the_sale_at_once_with_no_money_taken() {
     let dir = tempfile::tempdir().unwrap();
+    // The PSP endpoint on a free port: the default one may be taken on a shared machine.
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, "[psp]\nmake_payment_listen = \"127.0.0.1:0\"\n").unwrap();
     // Port 9 (discard) on loopback: nothing listens, every connect is refused.
     let started = Instant::now();
     let out = Command::new(BIN)
         .env("KASSE_BASE_URL", "http://127.0.0.1:9")
+        .arg("--config")
+        .arg(&cfg)
         .arg("--data-dir")
         .arg(dir.path())
         .args(["pay", "--amount", "50", "--qr"])
