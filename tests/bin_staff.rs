@@ -50,7 +50,8 @@ async fn headless_refund_prints_the_refund_receipt() {
     std::fs::write(
         &cfg,
         format!(
-            "[vipps]\nbase_url = \"{}\"\n[receipt.printer]\nkind = \"file\"\npath = \"{}\"\n",
+            "[vipps]\nbase_url = \"{}\"\n[psp]\nmake_payment_listen = \"127.0.0.1:0\"\n\
+             [receipt.printer]\nkind = \"file\"\npath = \"{}\"\n",
             sim.base_url(),
             printer.display()
         ),
