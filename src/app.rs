@@ -349,6 +349,18 @@ pub fn app_event(ev: EngineEvent) -> Option<AppEvent> {
                 })
                 .collect(),
         ),
+        // Printed by `spawn_refund_receipts`; the outbox counts update the screen.
+        EngineEvent::RefundConfirmed { .. } => return None,
+        EngineEvent::RefundFailed { reason, .. } => AppEvent::Error(Text::new(
+            format!(
+                "Vipps avviste en refusjon: {}. Ingen refusjonskvittering ble skrevet ut; pengene er ikke betalt tilbake.",
+                reason.nb
+            ),
+            format!(
+                "Vipps refused a refund: {}. No refund receipt was printed; the money was not paid back.",
+                reason.en
+            ),
+        )),
     })
 }
 
@@ -779,6 +791,12 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
             }
         });
     }
+    // Refund receipts: printed when the outbox worker gets a refund confirmed, and caught up
+    // for refunds confirmed while no till ran.
+    let refund_receipts = match (&paper, staff.as_ref()) {
+        (Some(p), Ok(db)) => Some(spawn_refund_receipts(p.clone(), db.clone(), &engine)),
+        _ => None,
+    };
     let _ = ev_tx.send(AppEvent::Network(network_view(engine.network())));
     if let Some(ev) = app_event(EngineEvent::Recovered(till.running.recovered.clone())) {
         let _ = ev_tx.send(ev);
@@ -852,6 +870,9 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
     });
 
     let result = tui::run(ctx, cmd_tx, ev_rx).await;
+    if let Some(t) = refund_receipts {
+        t.abort();
+    }
     forward.abort();
     commands.abort();
     result.map_err(|e| msg(format!("Skjermfeil: {e}"), format!("Terminal error: {e}")))
@@ -1081,13 +1102,13 @@ impl Paper {
         }
     }
 
-    /// Print the refund receipt of refund `refund_id` (marked REFUND; lines as returned, the
-    /// Vipps reference as the tender paid back). Returns the refund number, or why not.
-    pub async fn print_refund(
+    /// The printable refund receipt of refund `refund_id` (marked REFUND; lines as returned,
+    /// the Vipps reference as the tender paid back), with its refund number and status.
+    pub async fn refund_receipt_of(
         &self,
         db: &crate::staff::StaffDb,
         refund_id: i64,
-    ) -> Result<String, Text> {
+    ) -> Result<(PrintableReceipt, crate::staff::refund::RefundReceipt), Text> {
         let r = db
             .run(move |db| db.refund_receipt(refund_id))
             .await
@@ -1096,11 +1117,68 @@ impl Paper {
         let sale = refund_sale(&r, now, self.training)?;
         let receipt =
             crate::receipt::model::build(&sale, &self.shop, self.lang).map_err(|e| e.text())?;
+        Ok((receipt, r))
+    }
+
+    /// Print the refund receipt of refund `refund_id` once: only when Vipps confirmed it
+    /// (outbox row done), and never a second time — in this run (kept by refund number for
+    /// F4) or, with the durable queue, in any earlier run (`print_jobs` has the refund
+    /// number). Returns the refund number, or why not.
+    pub async fn print_refund(
+        &self,
+        db: &crate::staff::StaffDb,
+        refund_id: i64,
+    ) -> Result<String, Text> {
+        let (receipt, r) = self.refund_receipt_of(db, refund_id).await?;
         let number = r.refund_number.clone();
-        match self.send(receipt, false).await {
+        match &r.status {
+            crate::staff::refund::RefundStatus::Done => {}
+            crate::staff::refund::RefundStatus::Failed(why) => {
+                return Err(Text::new(
+                    format!("Ingen refusjonskvittering: Vipps avviste refusjonen {number}: {why}"),
+                    format!("No refund receipt: Vipps refused refund {number}: {why}"),
+                ));
+            }
+            _ => {
+                return Err(Text::new(
+                    format!(
+                        "Ingen refusjonskvittering ennå: Vipps har ikke bekreftet {number}. Den skrives ut når Vipps bekrefter."
+                    ),
+                    format!(
+                        "No refund receipt yet: Vipps has not confirmed {number}. It prints when Vipps confirms."
+                    ),
+                ));
+            }
+        }
+        match self.print_once(&number, receipt).await {
             None => Ok(number),
             Some(AppEvent::Error(t)) => Err(t),
             Some(_) => Ok(number),
+        }
+    }
+
+    /// Print the refund receipt of refund `refund_id` again, marked COPY (only a refund Vipps
+    /// confirmed has a receipt). Returns the refund number.
+    pub async fn reprint_refund(
+        &self,
+        db: &crate::staff::StaffDb,
+        refund_id: i64,
+    ) -> Result<String, Text> {
+        let (receipt, r) = self.refund_receipt_of(db, refund_id).await?;
+        let number = r.refund_number.clone();
+        if r.status != crate::staff::refund::RefundStatus::Done {
+            return Err(Text::new(
+                format!(
+                    "Refusjon {number} er ikke bekreftet av Vipps, så den har ingen kvittering å skrive ut igjen."
+                ),
+                format!(
+                    "Refund {number} is not confirmed by Vipps, so it has no receipt to print again."
+                ),
+            ));
+        }
+        match self.send(receipt, true).await {
+            Some(AppEvent::Error(t)) => Err(t),
+            _ => Ok(number),
         }
     }
 
@@ -1380,6 +1458,122 @@ pub async fn print_unprinted_cash(paper: &Paper, store: &AsyncStore) -> Vec<AppE
         }
     }
     out
+}
+
+/// The refund receipt of the refund with outbox key `idempotency_key`, once Vipps confirmed
+/// it (an [`EngineEvent::RefundConfirmed`] from the outbox worker): the sale's status is
+/// updated (partially refunded / refunded) and the receipt printed once
+/// ([`Paper::print_refund`] skips a refund printed before, e.g. by the till that waited for
+/// it). `None` when the key is not a staff refund (an engine-internal void) or all went well.
+pub async fn print_confirmed_refund(
+    paper: &Paper,
+    db: &crate::staff::StaffDb,
+    store: &AsyncStore,
+    idempotency_key: &str,
+) -> Option<AppEvent> {
+    let key = idempotency_key.to_owned();
+    let id = match db.run(move |db| db.refund_id_by_key(&key)).await {
+        Ok(Some(id)) => id,
+        Ok(None) => return None,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot find the confirmed refund for its receipt");
+            return Some(AppEvent::Error(e.message()));
+        }
+    };
+    if let Ok(rec) = db.run(move |db| db.refund_record(id)).await
+        && let Err(e) = crate::staff::refund::settle_sale_status(
+            db,
+            store,
+            &rec,
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+    {
+        tracing::warn!(error = %e, "refund confirmed but the sale status was not updated");
+    }
+    match paper.print_refund(db, id).await {
+        Ok(number) => {
+            tracing::info!(refund = %number, "refund receipt printed after Vipps confirmed");
+            None
+        }
+        Err(t) => Some(AppEvent::Error(t)),
+    }
+}
+
+/// Start-up catch-up: the refund receipt of every refund Vipps confirmed that never had one
+/// queued (confirmed while no till was running — `kasse refund` gave up waiting, or the till
+/// stopped between the confirmation and the printer). Returns the messages for the cashier.
+pub async fn print_unprinted_refunds(
+    paper: &Paper,
+    db: &crate::staff::StaffDb,
+    store: &AsyncStore,
+) -> Vec<AppEvent> {
+    let ids = match db.run(|db| db.unprinted_confirmed_refunds()).await {
+        Ok(ids) => ids,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot look for refunds without a receipt");
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::new();
+    for id in ids {
+        if let Ok(rec) = db.run(move |db| db.refund_record(id)).await {
+            let _ = crate::staff::refund::settle_sale_status(
+                db,
+                store,
+                &rec,
+                time::OffsetDateTime::now_utc(),
+            )
+            .await;
+        }
+        match paper.print_refund(db, id).await {
+            Ok(number) => {
+                tracing::warn!(refund = %number, "printing a refund receipt left unprinted by an earlier run");
+            }
+            Err(t) => out.push(AppEvent::Error(t)),
+        }
+    }
+    out
+}
+
+/// Refund receipts for a running till: prints the receipt of each refund the outbox worker
+/// gets confirmed ([`EngineEvent::RefundConfirmed`]), then catches up on confirmed refunds
+/// without a receipt. Subscribes before the catch-up, so a refund confirmed meanwhile is
+/// printed by one of the two (the other finds it printed). Messages go to `paper`'s events.
+pub fn spawn_refund_receipts(
+    paper: Paper,
+    db: crate::staff::StaffDb,
+    engine: &Engine,
+) -> tokio::task::JoinHandle<()> {
+    let mut sub = engine.subscribe();
+    let store = engine.store();
+    tokio::spawn(async move {
+        for ev in print_unprinted_refunds(&paper, &db, &store).await {
+            paper.notify(ev);
+        }
+        loop {
+            match sub.recv().await {
+                Ok(EngineEvent::RefundConfirmed {
+                    idempotency_key, ..
+                }) => {
+                    if let Some(ev) =
+                        print_confirmed_refund(&paper, &db, &store, &idempotency_key).await
+                    {
+                        paper.notify(ev);
+                    }
+                }
+                Ok(_) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    // Missed confirmations are in the journal: catch up from there.
+                    tracing::warn!(skipped = n, "refund printer lagged behind engine events");
+                    for ev in print_unprinted_refunds(&paper, &db, &store).await {
+                        paper.notify(ev);
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    })
 }
 
 /// The receipt model's sale of a cash-only sale: every line, tender cash (`received` handed
