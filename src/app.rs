@@ -1182,6 +1182,174 @@ impl Paper {
         }
     }
 
+    /// Print an X or Z report on the receipt printer (text lines through the same queue;
+    /// marked TRAINING in `--demo`, COPY when `copy` — a stored Z report printed again).
+    /// Returns the document id (`X-2026-12-01`, `Z-3`), or why not.
+    pub async fn print_report(
+        &self,
+        report: &crate::staff::report::Report,
+        copy: bool,
+    ) -> Result<String, Text> {
+        let doc = report_document(report, self.lang, copy, self.training);
+        let id = doc.id.clone();
+        let queue = self.queue.clone();
+        let settle = self.settle;
+        let result = tokio::task::spawn_blocking(move || {
+            queue.retry();
+            let job = queue.submit_document(&doc)?;
+            let status = queue.wait_idle(settle);
+            let waiting = queue.jobs().iter().any(|j| j.id == job);
+            Ok::<_, crate::receipt::printer::PrintError>((status, waiting))
+        })
+        .await;
+        self.report_queue(&result);
+        match result {
+            Ok(Ok((status, waiting))) => match status.last_error {
+                Some(e) if waiting => Err(Text::new(
+                    format!("Rapporten {id} er i kø: skriverfeil – {}", e.nb),
+                    format!("Report {id} is queued: printer error – {}", e.en),
+                )),
+                _ => Ok(id),
+            },
+            Ok(Err(e)) => {
+                let t = e.text();
+                Err(Text::new(
+                    format!("Rapporten {id} ble ikke skrevet ut: {}", t.nb),
+                    format!("Report {id} was not printed: {}", t.en),
+                ))
+            }
+            Err(e) => Err(Text::new(
+                format!("Utskriften feilet: {e}"),
+                format!("Printing failed: {e}"),
+            )),
+        }
+    }
+
+    /// Print a receipt again from the journal, marked COPY: `key` is a refund number
+    /// (`R-…`, a refund Vipps confirmed), a receipt number or a Vipps reference of a paid
+    /// sale. Returns what was printed (`receipt 00000042` / `refund R-00000042-1`), or why
+    /// not. For `kasse reprint`; works without the in-memory list of this run's receipts.
+    pub async fn reprint_from_journal(
+        &self,
+        store: &AsyncStore,
+        db: Option<&crate::staff::StaffDb>,
+        key: &str,
+    ) -> Result<String, Text> {
+        let key = key.trim().to_owned();
+        if key.is_empty() {
+            return Err(Text::new(
+                "Kvitteringsnummer eller referanse mangler: skriv kvitteringsnummeret, refusjonsnummeret (R-…) eller Vipps-referansen.",
+                "Receipt number or reference missing: give the receipt number, the refund number (R-…) or the Vipps reference.",
+            ));
+        }
+        if let Some(db) = db {
+            let k = key.clone();
+            let refund = db
+                .run(move |db| db.refund_id_by_number(&k))
+                .await
+                .map_err(|e| e.message())?;
+            if let Some(id) = refund {
+                return self
+                    .reprint_refund(db, id)
+                    .await
+                    .map(|n| format!("refund {n}"));
+            }
+        }
+        let k = key.clone();
+        let found = store
+            .run(move |s| {
+                if let Some(p) = s.payment_by_reference(&k)? {
+                    return Ok(s.sale(p.sale_id)?.map(|r| (r, Some(p))));
+                }
+                let q = crate::store::SaleQuery {
+                    receipt_number: Some(k.clone()),
+                    limit: Some(1),
+                    ..Default::default()
+                };
+                let Some(row) = s.find_sales(&q)?.into_iter().next() else {
+                    return Ok(None);
+                };
+                Ok(s.sale(row.id)?.map(|r| (r, None)))
+            })
+            .await
+            .map_err(|e| e.message())?;
+        let Some((record, by_ref)) = found else {
+            return Err(Text::new(
+                format!(
+                    "Fant ingen kvittering, refusjon eller betaling {key}: sjekk nummeret (kvitteringsnummer, R-… eller Vipps-referanse)."
+                ),
+                format!(
+                    "No receipt, refund or payment {key} found: check the number (receipt number, R-… or Vipps reference)."
+                ),
+            ));
+        };
+        use crate::store::{PayState, SaleStatus};
+        let paid = matches!(
+            record.sale.status,
+            SaleStatus::Paid | SaleStatus::PartiallyRefunded | SaleStatus::Refunded
+        );
+        let number = record.sale.receipt_number.clone();
+        if !paid {
+            return Err(Text::new(
+                format!(
+                    "Salg {number} er ikke betalt ({}), så det har ingen kvittering.",
+                    record.sale.status.as_str()
+                ),
+                format!(
+                    "Sale {number} is not paid ({}), so it has no receipt.",
+                    record.sale.status.as_str()
+                ),
+            ));
+        }
+        let time = record.sale.created_at.to_offset(self.utc_offset);
+        let sale = if record.sale.tender == crate::store::CASH_TENDER {
+            let currency = crate::domain::money::Currency::parse(&record.sale.currency)
+                .unwrap_or(crate::domain::money::Currency::Nok);
+            let sale_id = record.sale.id;
+            let given = store
+                .run(move |s| s.operations_for_sale(sale_id))
+                .await
+                .ok()
+                .and_then(|ops| {
+                    ops.into_iter()
+                        .find(|o| o.op.kind == "cash_sale")
+                        .and_then(|o| o.op.detail)
+                })
+                .and_then(|d| {
+                    d.split("cash given ")
+                        .nth(1)
+                        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+                        .and_then(|n| n.parse::<i64>().ok())
+                })
+                .unwrap_or(record.sale.gross_total);
+            cash_sale_of(&record, Money::new(given, currency), time, self.training)?
+        } else {
+            let payment = by_ref
+                .filter(|p| p.state == PayState::Captured)
+                .or_else(|| {
+                    record
+                        .payments
+                        .iter()
+                        .rev()
+                        .find(|p| p.state == PayState::Captured)
+                        .cloned()
+                });
+            let Some(payment) = payment else {
+                return Err(Text::new(
+                    format!("Salg {number} har ingen betaling Vipps har trukket."),
+                    format!("Sale {number} has no payment Vipps captured."),
+                ));
+            };
+            sale_of(&payment, &record, time, self.training)?
+        };
+        let receipt =
+            crate::receipt::model::build(&sale, &self.shop, self.lang).map_err(|e| e.text())?;
+        match self.send(receipt, true).await {
+            Some(AppEvent::Error(t)) => Err(t),
+            _ => Ok(format!("receipt {number}")),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, PrintedReceipts> {
         self.printed.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -1574,6 +1742,24 @@ pub fn spawn_refund_receipts(
             }
         }
     })
+}
+
+/// An X or Z report as a paper document: the report's text (in the receipt language) with
+/// the id `X-{date}` or `Z-{number}` (`Z-{date}` before it has a number).
+pub fn report_document(
+    report: &crate::staff::report::Report,
+    lang: Lang,
+    copy: bool,
+    training: bool,
+) -> crate::receipt::document::PaperDocument {
+    use crate::staff::report::ReportKind;
+    let id = match (report.kind, report.number) {
+        (ReportKind::Z, Some(n)) => format!("Z-{n}"),
+        (ReportKind::Z, None) => format!("Z-{}", report.business_date),
+        (ReportKind::X, _) => format!("X-{}", report.business_date),
+    };
+    let text = crate::staff::report::render_text(report, lang);
+    crate::receipt::document::PaperDocument::from_text(id, &text, copy, training)
 }
 
 /// The receipt model's sale of a cash-only sale: every line, tender cash (`received` handed
