@@ -158,8 +158,7 @@ async fn staff_command(
                             Err(t) => say(lang, &t),
                         }
                         // Refunds an earlier run left without a receipt.
-                        for ev in
-                            app::print_unprinted_refunds(&paper, &ctx.db, &till.store()).await
+                        for ev in app::print_unprinted_refunds(&paper, &ctx.db, &till.store()).await
                         {
                             if let kasse::tui::AppEvent::Error(t) = ev {
                                 say(lang, &t);
