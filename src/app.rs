@@ -495,7 +495,9 @@ pub async fn execute_with_progress(
         | Command::CloseDay { .. }
         | Command::AcknowledgeOutbox { .. }
         | Command::LoadBatch { .. }
-        | Command::RunBatch { .. }) => execute_staff(engine, paper, staff, cmd, progress).await,
+        | Command::RunBatch { .. }
+        | Command::ReprintRefund { .. }
+        | Command::PrintReport { .. }) => execute_staff(engine, paper, staff, cmd, progress).await,
         Command::VerifyManagerPin {
             request_id,
             pin,
