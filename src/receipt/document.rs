@@ -81,6 +81,13 @@ impl PaperDocument {
                 continue;
             }
             let indent: String = trimmed.chars().take_while(|c| *c == ' ').collect();
+            if let Some(line) = squeeze(trimmed, &indent, width) {
+                out.push(Block::Line {
+                    text: line,
+                    style: Style::default(),
+                });
+                continue;
+            }
             let mut first = true;
             for part in wrap(trimmed, width.saturating_sub(indent.len() + 2).max(8)) {
                 let lead = if first {
@@ -116,6 +123,31 @@ impl PaperDocument {
     }
 }
 
+/// A column line too wide for the paper (`label      2      kr 174,80`, columns apart by two
+/// or more spaces) with its columns moved closer: the label on the left, the rest
+/// right-aligned. `None` when it does not fit even so (then it is wrapped).
+fn squeeze(line: &str, indent: &str, width: usize) -> Option<String> {
+    let cols: Vec<&str> = line
+        .trim()
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    if cols.len() < 2 {
+        return None;
+    }
+    let label = format!("{indent}{}", cols[0]);
+    let rest = |sep: &str| cols[1..].join(sep);
+    for sep in ["  ", " "] {
+        let right = rest(sep);
+        let used = width_of(&label) + width_of(&right);
+        if used < width {
+            return Some(format!("{label}{}{right}", " ".repeat(width - used)));
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +170,24 @@ mod tests {
         assert!(lines.last().is_some_and(|l| l.contains("COPY")), "{t}");
         assert!(t.contains("kr 174,80"), "{t}");
         assert!(t.contains(&"-".repeat(32)), "{t}");
+    }
+
+    #[test]
+    fn column_lines_are_squeezed_before_they_are_wrapped() {
+        let d = PaperDocument::from_text(
+            "X-1",
+            "Sales                           2      kr 174,80\n  of which VAT                          kr 24,53",
+            false,
+            false,
+        );
+        let t = d.render_text(32);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines[0], format!("Sales{}2  kr 174,80", " ".repeat(15)));
+        assert_eq!(
+            lines[1],
+            format!("  of which VAT{}kr 24,53", " ".repeat(10))
+        );
+        assert!(lines.iter().all(|l| l.chars().count() == 32), "{t}");
     }
 
     #[test]
