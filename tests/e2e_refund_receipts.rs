@@ -467,3 +467,70 @@ async fn a_refund_vipps_refuses_prints_no_receipt_and_says_why() {
     printer.abort();
     run.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_catch_up_skips_refunds_from_before_the_durable_print_queue() {
+    let sim = start_sim(sim_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("paper.bin");
+    let store = open_store(dir.path()).await;
+    let run = run_engine(
+        settings(&sim.base_url()),
+        store.clone(),
+        Arc::new(SystemClock),
+        |b| b,
+    )
+    .await;
+    let db = staff_db(dir.path());
+    let session = manager(&db);
+    let (_id, reference) = paid(&run, &sim, 4_000).await;
+    // Confirmed while no printer listens.
+    let rec = refund::refund(
+        &db,
+        &store,
+        &session,
+        &req(&reference, 1_000),
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
+    run.engine.kick_worker();
+    outbox_drained(&store).await;
+    assert_eq!(
+        db.refund_status(&rec.idempotency_key).unwrap(),
+        RefundStatus::Done
+    );
+    let set_since = |when: &str| {
+        let conn = rusqlite::Connection::open(dir.path().join(DB_FILE_NAME)).unwrap();
+        conn.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'print_jobs_since'",
+            [when],
+        )
+        .unwrap();
+    };
+    let paper = start_paper(&paper_config(&file), dir.path(), &store).await;
+    // As if the refund was made before this version: not printed on the upgrade.
+    set_since("2999-01-01T00:00:00.000Z");
+    assert!(
+        print_unprinted_refunds(&paper, &db, &store)
+            .await
+            .is_empty()
+    );
+    assert_eq!(printed_jobs(&file), 0);
+    // Made since: printed by the catch-up, once.
+    set_since("2000-01-01T00:00:00.000Z");
+    assert!(
+        print_unprinted_refunds(&paper, &db, &store)
+            .await
+            .is_empty()
+    );
+    assert!(
+        print_unprinted_refunds(&paper, &db, &store)
+            .await
+            .is_empty()
+    );
+    wait_printed(&file, 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(printed_jobs(&file), 1);
+    run.shutdown().await;
+}
