@@ -1634,7 +1634,8 @@ pub async fn print_unprinted_cash(paper: &Paper, store: &AsyncStore) -> Vec<AppE
 /// it (an [`EngineEvent::RefundConfirmed`] from the outbox worker): the sale's status is
 /// updated (partially refunded / refunded) and the receipt printed once
 /// ([`Paper::print_refund`] skips a refund printed before, e.g. by the till that waited for
-/// it). `None` when the key is not a staff refund (an engine-internal void) or all went well.
+/// it). Answers [`AppEvent::RefundConfirmed`] (with a printer problem, if any) for the screen;
+/// `None` when the key is not a staff refund (an engine-internal void).
 pub async fn print_confirmed_refund(
     paper: &Paper,
     db: &crate::staff::StaffDb,
@@ -1664,9 +1665,26 @@ pub async fn print_confirmed_refund(
     match paper.print_refund(db, id).await {
         Ok(number) => {
             tracing::info!(refund = %number, "refund receipt printed after Vipps confirmed");
-            None
+            Some(AppEvent::RefundConfirmed {
+                refund_number: number,
+                receipt: crate::tui::msg::ReceiptNote::Printed,
+            })
         }
-        Err(t) => Some(AppEvent::Error(t)),
+        Err(t) => {
+            // The receipt job is queued (printer down) or could not be built: say so, with
+            // the refund confirmed all the same.
+            let number = db
+                .run(move |db| db.refund_receipt(id))
+                .await
+                .map(|r| r.refund_number);
+            match number {
+                Ok(refund_number) => Some(AppEvent::RefundConfirmed {
+                    refund_number,
+                    receipt: crate::tui::msg::ReceiptNote::Problem(t),
+                }),
+                Err(_) => Some(AppEvent::Error(t)),
+            }
+        }
     }
 }
 

@@ -158,7 +158,10 @@ async fn refund_queued_offline_prints_one_receipt_when_vipps_confirms() {
     let session = manager(&db);
     let (_id, reference) = paid(&run, &sim, 10_000).await;
 
-    let paper = start_paper(&paper_config(&file), dir.path(), &store).await;
+    let (tx, mut screen) = tokio::sync::mpsc::unbounded_channel();
+    let paper = start_paper(&paper_config(&file), dir.path(), &store)
+        .await
+        .with_events(tx);
     let printer = spawn_refund_receipts(paper.clone(), db.clone(), &run.engine);
 
     // The network goes; the refund is recorded and queued, Vipps cannot confirm it.
@@ -191,6 +194,23 @@ async fn refund_queued_offline_prints_one_receipt_when_vipps_confirms() {
         printed_text(&file).contains(&number),
         "refund number on paper"
     );
+    // The screen is told (a refund screen showing it queued turns to REFUNDED).
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match tokio::time::timeout(left, screen.recv()).await {
+            Ok(Some(kasse::tui::AppEvent::RefundConfirmed {
+                refund_number,
+                receipt,
+            })) => {
+                assert_eq!(refund_number, number);
+                assert_eq!(receipt, kasse::tui::msg::ReceiptNote::Printed);
+                break;
+            }
+            Ok(Some(_)) => {}
+            other => panic!("no RefundConfirmed for the screen: {other:?}"),
+        }
+    }
     // A till that also waited for it (or a late duplicate) does not print it again.
     assert_eq!(paper.print_refund(&db, rec.id).await.unwrap(), number);
     let again = print_unprinted_refunds(&paper, &db, &store).await;

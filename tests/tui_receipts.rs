@@ -199,3 +199,88 @@ fn a_printer_problem_with_the_report_is_shown() {
     );
     assert!(toast_text(&app).en.contains("out of paper"));
 }
+
+#[test]
+fn a_queued_refund_confirmed_later_turns_to_refunded_with_its_receipt() {
+    let mut app = refund_result(StaffRefundProgress::Pending {
+        amount: Money::nok(3_000),
+        refund_number: REFUND_NUMBER.into(),
+    });
+    // Another refund's confirmation does not change this screen.
+    event(
+        &mut app,
+        AppEvent::RefundConfirmed {
+            refund_number: "R-s1-t1-000003-1".into(),
+            receipt: ReceiptNote::Printed,
+        },
+    );
+    assert!(matches!(
+        app.staff.refund.progress,
+        Some(StaffRefundProgress::Pending { .. })
+    ));
+    event(
+        &mut app,
+        AppEvent::RefundConfirmed {
+            refund_number: REFUND_NUMBER.into(),
+            receipt: ReceiptNote::Printed,
+        },
+    );
+    assert_eq!(
+        app.staff.refund.progress,
+        Some(StaffRefundProgress::Refunded {
+            amount: Money::nok(3_000),
+            refund_number: REFUND_NUMBER.into(),
+            receipt: ReceiptNote::Printed,
+        })
+    );
+    let t = toast_text(&app);
+    assert!(
+        t.en.contains("Vipps confirmed refund R-s1-t1-000007-2"),
+        "{t:?}"
+    );
+    snap_both("queued_refund_confirmed_later", &app);
+    // Now F4 gives a copy.
+    assert_eq!(
+        press(&mut app, KeyCode::F(4)),
+        vec![Command::ReprintRefund {
+            refund_number: REFUND_NUMBER.into()
+        }]
+    );
+}
+
+#[test]
+fn a_confirmation_the_screen_already_shows_is_not_told_twice() {
+    let mut app = refund_result(refunded());
+    event(
+        &mut app,
+        AppEvent::RefundConfirmed {
+            refund_number: REFUND_NUMBER.into(),
+            receipt: ReceiptNote::Printed,
+        },
+    );
+    assert!(app.toast.is_none(), "{:?}", app.toast);
+    assert_eq!(app.staff.refund.progress, Some(refunded()));
+}
+
+#[test]
+fn a_later_confirmation_with_the_printer_down_says_the_receipt_is_queued() {
+    let mut app = managed_app();
+    event(
+        &mut app,
+        AppEvent::RefundConfirmed {
+            refund_number: REFUND_NUMBER.into(),
+            receipt: ReceiptNote::Problem(Text::new(
+                "Kvittering R-s1-t1-000007-2 i kø: skriverfeil – papir tomt",
+                "Receipt R-s1-t1-000007-2 queued: printer error – out of paper",
+            )),
+        },
+    );
+    let t = toast_text(&app);
+    assert!(t.en.contains("Vipps confirmed refund"), "{t:?}");
+    assert!(t.en.contains("out of paper"), "{t:?}");
+    assert_eq!(
+        app.screen,
+        Screen::Sale,
+        "a message only, the sale screen stays"
+    );
+}

@@ -413,6 +413,13 @@ pub enum AppEvent {
     /// The answer to [`Command::ReprintRefund`]: the refund number sent to the printer as a
     /// COPY, or why not.
     RefundReprinted(Result<String, Text>),
+    /// Vipps confirmed a queued refund later (the outbox worker got it through) and its
+    /// refund receipt went to the printer (`receipt`). A refund screen still showing it as
+    /// queued turns to REFUNDED.
+    RefundConfirmed {
+        refund_number: String,
+        receipt: ReceiptNote,
+    },
     /// The answer to [`Command::PrintReport`]: the document sent to the printer (`X-…`,
     /// `Z-…`), or why not.
     ReportPrinted(Result<String, Text>),

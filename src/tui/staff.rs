@@ -15,7 +15,7 @@ use crate::store::SaleQuery;
 use crate::tui::app::{App, ManagerAction, Screen, Toast, ToastKind};
 use crate::tui::keymap::{Action, Mode};
 use crate::tui::msg::{
-    AppEvent, Command, ManagerPin, OutboxCleared, StaffRefundProgress, ZRefusal,
+    AppEvent, Command, ManagerPin, OutboxCleared, ReceiptNote, StaffRefundProgress, ZRefusal,
 };
 use crate::tui::strings_staff::{self as ss, St};
 use tui_input::Input;
@@ -826,6 +826,58 @@ pub fn on_event(app: &mut App, ev: AppEvent) -> Vec<Command> {
             ),
         ),
         AppEvent::RefundReprinted(Err(t)) | AppEvent::ReportPrinted(Err(t)) => error(app, t),
+        AppEvent::RefundConfirmed {
+            refund_number,
+            receipt,
+        } => {
+            let r = &mut app.staff.refund;
+            let pending = match &r.progress {
+                Some(StaffRefundProgress::Pending {
+                    amount,
+                    refund_number: n,
+                }) if *n == refund_number => Some(*amount),
+                _ => None,
+            };
+            let already = matches!(
+                &r.progress,
+                Some(StaffRefundProgress::Refunded { refund_number: n, .. }) if *n == refund_number
+            );
+            if let Some(amount) = pending {
+                r.progress = Some(StaffRefundProgress::Refunded {
+                    amount,
+                    refund_number: refund_number.clone(),
+                    receipt: receipt.clone(),
+                });
+            }
+            if !already {
+                let text = match &receipt {
+                    ReceiptNote::Problem(t) => Text::new(
+                        format!(
+                            "Vipps bekreftet refusjon {refund_number}. Kvitteringen: {}",
+                            t.nb
+                        ),
+                        format!(
+                            "Vipps confirmed refund {refund_number}. Its receipt: {}",
+                            t.en
+                        ),
+                    ),
+                    _ => Text::new(
+                        format!(
+                            "Vipps bekreftet refusjon {refund_number}; refusjonskvitteringen er skrevet ut."
+                        ),
+                        format!(
+                            "Vipps confirmed refund {refund_number}; the refund receipt is printed."
+                        ),
+                    ),
+                };
+                let kind = if matches!(receipt, ReceiptNote::Problem(_)) {
+                    ToastKind::Error
+                } else {
+                    ToastKind::Info
+                };
+                toast(app, kind, text);
+            }
+        }
         AppEvent::StaffSales { request_id, result } => {
             let r = &mut app.staff.refund;
             if r.waiting != Some(request_id) {

@@ -1144,6 +1144,7 @@ fn on_event(app: &mut App, ev: AppEvent) -> Vec<Command> {
         | AppEvent::StaffBatchProgress { .. }
         | AppEvent::StaffBatchDone { .. }
         | AppEvent::RefundReprinted(_)
+        | AppEvent::RefundConfirmed { .. }
         | AppEvent::ReportPrinted(_)) => crate::tui::staff::on_event(app, ev),
     }
 }
