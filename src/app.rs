@@ -497,7 +497,8 @@ pub async fn execute_with_progress(
         | Command::LoadBatch { .. }
         | Command::RunBatch { .. }
         | Command::ReprintRefund { .. }
-        | Command::PrintReport { .. }) => execute_staff(engine, paper, staff, cmd, progress).await,
+        | Command::PrintReport { .. }
+        | Command::PrintStoredZ { .. }) => execute_staff(engine, paper, staff, cmd, progress).await,
         Command::VerifyManagerPin {
             request_id,
             pin,

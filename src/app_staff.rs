@@ -199,8 +199,32 @@ pub async fn execute_staff(
         Command::PrintReport { report, copy } => Some(AppEvent::ReportPrinted(
             print_report(paper, staff, *report, copy).await,
         )),
+        Command::PrintStoredZ { date } => Some(AppEvent::ReportPrinted(
+            print_stored_z(paper, staff, date).await,
+        )),
         _ => None,
     }
+}
+
+/// F4 when the Z report was refused because the day is closed: its stored Z, as a COPY.
+async fn print_stored_z(
+    paper: Option<&Paper>,
+    staff: &StaffAccess,
+    date: time::Date,
+) -> Result<String, Text> {
+    let paper = paper.ok_or_else(no_printer)?;
+    let db = db_of(staff)?;
+    let report = db
+        .run(move |db| db.stored_z_report(date))
+        .await
+        .map_err(|e| e.message())?
+        .ok_or_else(|| {
+            Text::new(
+                format!("Ingen lagret Z-rapport for {date}: dagen er ikke avsluttet."),
+                format!("No stored Z report for {date}: the day is not closed."),
+            )
+        })?;
+    paper.print_report(&report, true).await
 }
 
 fn no_printer() -> Text {

@@ -284,3 +284,30 @@ fn a_later_confirmation_with_the_printer_down_says_the_receipt_is_queued() {
         "a message only, the sale screen stays"
     );
 }
+
+#[test]
+fn a_z_refused_for_a_closed_day_offers_its_stored_copy() {
+    let mut app = report_screen(ReportKind::Z, None);
+    app.staff.report.refusal = Some(kasse::tui::msg::ZRefusal {
+        reason: Text::new(
+            "Z-rapport: dagen 2026-11-21 er allerede avsluttet med Z nr. 1. En Z-rapport kan ikke tas to ganger; skriv ut den lagrede kopien, eller ta en X-rapport.",
+            "Z report: the day 2026-11-21 is already closed with Z no. 1. A Z report cannot be taken twice; print the stored copy, or take an X report.",
+        ),
+        outbox_unresolved: 0,
+        dead_unacknowledged: 0,
+    });
+    snap_both("z_refused_day_closed_offers_copy", &app);
+    let cmds = press(&mut app, KeyCode::F(4));
+    assert_eq!(
+        cmds,
+        vec![Command::PrintStoredZ {
+            date: time::macros::date!(2026 - 11 - 21)
+        }]
+    );
+    event(&mut app, AppEvent::ReportPrinted(Ok("Z-1".into())));
+    assert!(
+        toast_text(&app)
+            .en
+            .contains("Report Z-1 sent to the printer")
+    );
+}

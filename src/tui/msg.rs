@@ -128,6 +128,9 @@ pub enum Command {
         report: Box<crate::staff::report::Report>,
         copy: bool,
     },
+    /// Staff: print the stored Z report of `date` (a day already closed), marked COPY.
+    /// Answer: [`AppEvent::ReportPrinted`].
+    PrintStoredZ { date: time::Date },
     /// Leave the app (the shell restores the terminal).
     Quit,
 }

@@ -755,6 +755,16 @@ fn print_report(app: &mut App) -> Vec<Command> {
 
 fn report_action(app: &mut App, action: Action) -> Vec<Command> {
     if action == Action::Reprint {
+        if app.staff.report.kind == ReportKind::Z && app.staff.report.refusal.is_some() {
+            // Refused because the day is closed already: its stored Z, as a COPY.
+            let (date, _) = business_day(app);
+            toast(
+                app,
+                ToastKind::Info,
+                Text::new(St::printing_copy(Lang::Nb), St::printing_copy(Lang::En)),
+            );
+            return vec![Command::PrintStoredZ { date }];
+        }
         return print_report(app);
     }
     let rep = &mut app.staff.report;

@@ -228,7 +228,8 @@ impl FakeEngine {
             // Printing is the shell's job; the fake engine only logs the command.
             Command::ReprintReceipt { .. }
             | Command::ReprintRefund { .. }
-            | Command::PrintReport { .. } => Vec::new(),
+            | Command::PrintReport { .. }
+            | Command::PrintStoredZ { .. } => Vec::new(),
             // The staff journal's answer, faked: only MANAGER_PIN is a manager.
             Command::VerifyManagerPin {
                 request_id, pin, ..
