@@ -349,6 +349,18 @@ pub fn app_event(ev: EngineEvent) -> Option<AppEvent> {
                 })
                 .collect(),
         ),
+        // Printed by `spawn_refund_receipts`; the outbox counts update the screen.
+        EngineEvent::RefundConfirmed { .. } => return None,
+        EngineEvent::RefundFailed { reason, .. } => AppEvent::Error(Text::new(
+            format!(
+                "Vipps avviste en refusjon: {}. Ingen refusjonskvittering ble skrevet ut; pengene er ikke betalt tilbake.",
+                reason.nb
+            ),
+            format!(
+                "Vipps refused a refund: {}. No refund receipt was printed; the money was not paid back.",
+                reason.en
+            ),
+        )),
     })
 }
 
@@ -483,7 +495,10 @@ pub async fn execute_with_progress(
         | Command::CloseDay { .. }
         | Command::AcknowledgeOutbox { .. }
         | Command::LoadBatch { .. }
-        | Command::RunBatch { .. }) => execute_staff(engine, paper, staff, cmd, progress).await,
+        | Command::RunBatch { .. }
+        | Command::ReprintRefund { .. }
+        | Command::PrintReport { .. }
+        | Command::PrintStoredZ { .. }) => execute_staff(engine, paper, staff, cmd, progress).await,
         Command::VerifyManagerPin {
             request_id,
             pin,
@@ -779,6 +794,12 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
             }
         });
     }
+    // Refund receipts: printed when the outbox worker gets a refund confirmed, and caught up
+    // for refunds confirmed while no till ran.
+    let refund_receipts = match (&paper, staff.as_ref()) {
+        (Some(p), Ok(db)) => Some(spawn_refund_receipts(p.clone(), db.clone(), &engine)),
+        _ => None,
+    };
     let _ = ev_tx.send(AppEvent::Network(network_view(engine.network())));
     if let Some(ev) = app_event(EngineEvent::Recovered(till.running.recovered.clone())) {
         let _ = ev_tx.send(ev);
@@ -852,6 +873,9 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
     });
 
     let result = tui::run(ctx, cmd_tx, ev_rx).await;
+    if let Some(t) = refund_receipts {
+        t.abort();
+    }
     forward.abort();
     commands.abort();
     result.map_err(|e| msg(format!("Skjermfeil: {e}"), format!("Terminal error: {e}")))
@@ -1081,13 +1105,13 @@ impl Paper {
         }
     }
 
-    /// Print the refund receipt of refund `refund_id` (marked REFUND; lines as returned, the
-    /// Vipps reference as the tender paid back). Returns the refund number, or why not.
-    pub async fn print_refund(
+    /// The printable refund receipt of refund `refund_id` (marked REFUND; lines as returned,
+    /// the Vipps reference as the tender paid back), with its refund number and status.
+    pub async fn refund_receipt_of(
         &self,
         db: &crate::staff::StaffDb,
         refund_id: i64,
-    ) -> Result<String, Text> {
+    ) -> Result<(PrintableReceipt, crate::staff::refund::RefundReceipt), Text> {
         let r = db
             .run(move |db| db.refund_receipt(refund_id))
             .await
@@ -1096,11 +1120,236 @@ impl Paper {
         let sale = refund_sale(&r, now, self.training)?;
         let receipt =
             crate::receipt::model::build(&sale, &self.shop, self.lang).map_err(|e| e.text())?;
+        Ok((receipt, r))
+    }
+
+    /// Print the refund receipt of refund `refund_id` once: only when Vipps confirmed it
+    /// (outbox row done), and never a second time — in this run (kept by refund number for
+    /// F4) or, with the durable queue, in any earlier run (`print_jobs` has the refund
+    /// number). Returns the refund number, or why not.
+    pub async fn print_refund(
+        &self,
+        db: &crate::staff::StaffDb,
+        refund_id: i64,
+    ) -> Result<String, Text> {
+        let (receipt, r) = self.refund_receipt_of(db, refund_id).await?;
         let number = r.refund_number.clone();
-        match self.send(receipt, false).await {
+        match &r.status {
+            crate::staff::refund::RefundStatus::Done => {}
+            crate::staff::refund::RefundStatus::Failed(why) => {
+                return Err(Text::new(
+                    format!("Ingen refusjonskvittering: Vipps avviste refusjonen {number}: {why}"),
+                    format!("No refund receipt: Vipps refused refund {number}: {why}"),
+                ));
+            }
+            _ => {
+                return Err(Text::new(
+                    format!(
+                        "Ingen refusjonskvittering ennå: Vipps har ikke bekreftet {number}. Den skrives ut når Vipps bekrefter."
+                    ),
+                    format!(
+                        "No refund receipt yet: Vipps has not confirmed {number}. It prints when Vipps confirms."
+                    ),
+                ));
+            }
+        }
+        match self.print_once(&number, receipt).await {
             None => Ok(number),
             Some(AppEvent::Error(t)) => Err(t),
             Some(_) => Ok(number),
+        }
+    }
+
+    /// Print the refund receipt of refund `refund_id` again, marked COPY (only a refund Vipps
+    /// confirmed has a receipt). Returns the refund number.
+    pub async fn reprint_refund(
+        &self,
+        db: &crate::staff::StaffDb,
+        refund_id: i64,
+    ) -> Result<String, Text> {
+        let (receipt, r) = self.refund_receipt_of(db, refund_id).await?;
+        let number = r.refund_number.clone();
+        if r.status != crate::staff::refund::RefundStatus::Done {
+            return Err(Text::new(
+                format!(
+                    "Refusjon {number} er ikke bekreftet av Vipps, så den har ingen kvittering å skrive ut igjen."
+                ),
+                format!(
+                    "Refund {number} is not confirmed by Vipps, so it has no receipt to print again."
+                ),
+            ));
+        }
+        match self.send(receipt, true).await {
+            Some(AppEvent::Error(t)) => Err(t),
+            _ => Ok(number),
+        }
+    }
+
+    /// Print an X or Z report on the receipt printer (text lines through the same queue;
+    /// marked TRAINING in `--demo`, COPY when `copy` — a stored Z report printed again).
+    /// Returns the document id (`X-2026-12-01`, `Z-3`), or why not.
+    pub async fn print_report(
+        &self,
+        report: &crate::staff::report::Report,
+        copy: bool,
+    ) -> Result<String, Text> {
+        let doc = report_document(report, self.lang, copy, self.training);
+        let id = doc.id.clone();
+        let queue = self.queue.clone();
+        let settle = self.settle;
+        let result = tokio::task::spawn_blocking(move || {
+            queue.retry();
+            let job = queue.submit_document(&doc)?;
+            let status = queue.wait_idle(settle);
+            let waiting = queue.jobs().iter().any(|j| j.id == job);
+            Ok::<_, crate::receipt::printer::PrintError>((status, waiting))
+        })
+        .await;
+        self.report_queue(&result);
+        match result {
+            Ok(Ok((status, waiting))) => match status.last_error {
+                Some(e) if waiting => Err(Text::new(
+                    format!("Rapporten {id} er i kø: skriverfeil – {}", e.nb),
+                    format!("Report {id} is queued: printer error – {}", e.en),
+                )),
+                _ => Ok(id),
+            },
+            Ok(Err(e)) => {
+                let t = e.text();
+                Err(Text::new(
+                    format!("Rapporten {id} ble ikke skrevet ut: {}", t.nb),
+                    format!("Report {id} was not printed: {}", t.en),
+                ))
+            }
+            Err(e) => Err(Text::new(
+                format!("Utskriften feilet: {e}"),
+                format!("Printing failed: {e}"),
+            )),
+        }
+    }
+
+    /// Print a receipt again from the journal, marked COPY: `key` is a refund number
+    /// (`R-…`, a refund Vipps confirmed), a receipt number or a Vipps reference of a paid
+    /// sale. Returns what was printed (`receipt 00000042` / `refund R-00000042-1`), or why
+    /// not. For `kasse reprint`; works without the in-memory list of this run's receipts.
+    pub async fn reprint_from_journal(
+        &self,
+        store: &AsyncStore,
+        db: Option<&crate::staff::StaffDb>,
+        key: &str,
+    ) -> Result<String, Text> {
+        let key = key.trim().to_owned();
+        if key.is_empty() {
+            return Err(Text::new(
+                "Kvitteringsnummer eller referanse mangler: skriv kvitteringsnummeret, refusjonsnummeret (R-…) eller Vipps-referansen.",
+                "Receipt number or reference missing: give the receipt number, the refund number (R-…) or the Vipps reference.",
+            ));
+        }
+        if let Some(db) = db {
+            let k = key.clone();
+            let refund = db
+                .run(move |db| db.refund_id_by_number(&k))
+                .await
+                .map_err(|e| e.message())?;
+            if let Some(id) = refund {
+                return self
+                    .reprint_refund(db, id)
+                    .await
+                    .map(|n| format!("refund {n}"));
+            }
+        }
+        let k = key.clone();
+        let found = store
+            .run(move |s| {
+                if let Some(p) = s.payment_by_reference(&k)? {
+                    return Ok(s.sale(p.sale_id)?.map(|r| (r, Some(p))));
+                }
+                let q = crate::store::SaleQuery {
+                    receipt_number: Some(k.clone()),
+                    limit: Some(1),
+                    ..Default::default()
+                };
+                let Some(row) = s.find_sales(&q)?.into_iter().next() else {
+                    return Ok(None);
+                };
+                Ok(s.sale(row.id)?.map(|r| (r, None)))
+            })
+            .await
+            .map_err(|e| e.message())?;
+        let Some((record, by_ref)) = found else {
+            return Err(Text::new(
+                format!(
+                    "Fant ingen kvittering, refusjon eller betaling {key}: sjekk nummeret (kvitteringsnummer, R-… eller Vipps-referanse)."
+                ),
+                format!(
+                    "No receipt, refund or payment {key} found: check the number (receipt number, R-… or Vipps reference)."
+                ),
+            ));
+        };
+        use crate::store::{PayState, SaleStatus};
+        let paid = matches!(
+            record.sale.status,
+            SaleStatus::Paid | SaleStatus::PartiallyRefunded | SaleStatus::Refunded
+        );
+        let number = record.sale.receipt_number.clone();
+        if !paid {
+            return Err(Text::new(
+                format!(
+                    "Salg {number} er ikke betalt ({}), så det har ingen kvittering.",
+                    record.sale.status.as_str()
+                ),
+                format!(
+                    "Sale {number} is not paid ({}), so it has no receipt.",
+                    record.sale.status.as_str()
+                ),
+            ));
+        }
+        let time = record.sale.created_at.to_offset(self.utc_offset);
+        let sale = if record.sale.tender == crate::store::CASH_TENDER {
+            let currency = crate::domain::money::Currency::parse(&record.sale.currency)
+                .unwrap_or(crate::domain::money::Currency::Nok);
+            let sale_id = record.sale.id;
+            let given = store
+                .run(move |s| s.operations_for_sale(sale_id))
+                .await
+                .ok()
+                .and_then(|ops| {
+                    ops.into_iter()
+                        .find(|o| o.op.kind == "cash_sale")
+                        .and_then(|o| o.op.detail)
+                })
+                .and_then(|d| {
+                    d.split("cash given ")
+                        .nth(1)
+                        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+                        .and_then(|n| n.parse::<i64>().ok())
+                })
+                .unwrap_or(record.sale.gross_total);
+            cash_sale_of(&record, Money::new(given, currency), time, self.training)?
+        } else {
+            let payment = by_ref
+                .filter(|p| p.state == PayState::Captured)
+                .or_else(|| {
+                    record
+                        .payments
+                        .iter()
+                        .rev()
+                        .find(|p| p.state == PayState::Captured)
+                        .cloned()
+                });
+            let Some(payment) = payment else {
+                return Err(Text::new(
+                    format!("Salg {number} har ingen betaling Vipps har trukket."),
+                    format!("Sale {number} has no payment Vipps captured."),
+                ));
+            };
+            sale_of(&payment, &record, time, self.training)?
+        };
+        let receipt =
+            crate::receipt::model::build(&sale, &self.shop, self.lang).map_err(|e| e.text())?;
+        match self.send(receipt, true).await {
+            Some(AppEvent::Error(t)) => Err(t),
+            _ => Ok(format!("receipt {number}")),
         }
     }
 
@@ -1380,6 +1629,158 @@ pub async fn print_unprinted_cash(paper: &Paper, store: &AsyncStore) -> Vec<AppE
         }
     }
     out
+}
+
+/// The refund receipt of the refund with outbox key `idempotency_key`, once Vipps confirmed
+/// it (an [`EngineEvent::RefundConfirmed`] from the outbox worker): the sale's status is
+/// updated (partially refunded / refunded) and the receipt printed once
+/// ([`Paper::print_refund`] skips a refund printed before, e.g. by the till that waited for
+/// it). Answers [`AppEvent::RefundConfirmed`] (with a printer problem, if any) for the screen;
+/// `None` when the key is not a staff refund (an engine-internal void).
+pub async fn print_confirmed_refund(
+    paper: &Paper,
+    db: &crate::staff::StaffDb,
+    store: &AsyncStore,
+    idempotency_key: &str,
+) -> Option<AppEvent> {
+    let key = idempotency_key.to_owned();
+    let id = match db.run(move |db| db.refund_id_by_key(&key)).await {
+        Ok(Some(id)) => id,
+        Ok(None) => return None,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot find the confirmed refund for its receipt");
+            return Some(AppEvent::Error(e.message()));
+        }
+    };
+    if let Ok(rec) = db.run(move |db| db.refund_record(id)).await
+        && let Err(e) = crate::staff::refund::settle_sale_status(
+            db,
+            store,
+            &rec,
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+    {
+        tracing::warn!(error = %e, "refund confirmed but the sale status was not updated");
+    }
+    match paper.print_refund(db, id).await {
+        Ok(number) => {
+            tracing::info!(refund = %number, "refund receipt printed after Vipps confirmed");
+            Some(AppEvent::RefundConfirmed {
+                refund_number: number,
+                receipt: crate::tui::msg::ReceiptNote::Printed,
+            })
+        }
+        Err(t) => {
+            // The receipt job is queued (printer down) or could not be built: say so, with
+            // the refund confirmed all the same.
+            let number = db
+                .run(move |db| db.refund_receipt(id))
+                .await
+                .map(|r| r.refund_number);
+            match number {
+                Ok(refund_number) => Some(AppEvent::RefundConfirmed {
+                    refund_number,
+                    receipt: crate::tui::msg::ReceiptNote::Problem(t),
+                }),
+                Err(_) => Some(AppEvent::Error(t)),
+            }
+        }
+    }
+}
+
+/// Start-up catch-up: the refund receipt of every refund Vipps confirmed that never had one
+/// queued (confirmed while no till was running — `kasse refund` gave up waiting, or the till
+/// stopped between the confirmation and the printer). Returns the messages for the cashier.
+pub async fn print_unprinted_refunds(
+    paper: &Paper,
+    db: &crate::staff::StaffDb,
+    store: &AsyncStore,
+) -> Vec<AppEvent> {
+    let ids = match db.run(|db| db.unprinted_confirmed_refunds()).await {
+        Ok(ids) => ids,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot look for refunds without a receipt");
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::new();
+    for id in ids {
+        if let Ok(rec) = db.run(move |db| db.refund_record(id)).await {
+            let _ = crate::staff::refund::settle_sale_status(
+                db,
+                store,
+                &rec,
+                time::OffsetDateTime::now_utc(),
+            )
+            .await;
+        }
+        match paper.print_refund(db, id).await {
+            Ok(number) => {
+                tracing::warn!(refund = %number, "printing a refund receipt left unprinted by an earlier run");
+            }
+            Err(t) => out.push(AppEvent::Error(t)),
+        }
+    }
+    out
+}
+
+/// Refund receipts for a running till: prints the receipt of each refund the outbox worker
+/// gets confirmed ([`EngineEvent::RefundConfirmed`]), then catches up on confirmed refunds
+/// without a receipt. Subscribes before the catch-up, so a refund confirmed meanwhile is
+/// printed by one of the two (the other finds it printed). Messages go to `paper`'s events.
+pub fn spawn_refund_receipts(
+    paper: Paper,
+    db: crate::staff::StaffDb,
+    engine: &Engine,
+) -> tokio::task::JoinHandle<()> {
+    let mut sub = engine.subscribe();
+    let store = engine.store();
+    tokio::spawn(async move {
+        for ev in print_unprinted_refunds(&paper, &db, &store).await {
+            paper.notify(ev);
+        }
+        loop {
+            match sub.recv().await {
+                Ok(EngineEvent::RefundConfirmed {
+                    idempotency_key, ..
+                }) => {
+                    if let Some(ev) =
+                        print_confirmed_refund(&paper, &db, &store, &idempotency_key).await
+                    {
+                        paper.notify(ev);
+                    }
+                }
+                Ok(_) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    // Missed confirmations are in the journal: catch up from there.
+                    tracing::warn!(skipped = n, "refund printer lagged behind engine events");
+                    for ev in print_unprinted_refunds(&paper, &db, &store).await {
+                        paper.notify(ev);
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    })
+}
+
+/// An X or Z report as a paper document: the report's text (in the receipt language) with
+/// the id `X-{date}` or `Z-{number}` (`Z-{date}` before it has a number).
+pub fn report_document(
+    report: &crate::staff::report::Report,
+    lang: Lang,
+    copy: bool,
+    training: bool,
+) -> crate::receipt::document::PaperDocument {
+    use crate::staff::report::ReportKind;
+    let id = match (report.kind, report.number) {
+        (ReportKind::Z, Some(n)) => format!("Z-{n}"),
+        (ReportKind::Z, None) => format!("Z-{}", report.business_date),
+        (ReportKind::X, _) => format!("X-{}", report.business_date),
+    };
+    let text = crate::staff::report::render_text(report, lang);
+    crate::receipt::document::PaperDocument::from_text(id, &text, copy, training)
 }
 
 /// The receipt model's sale of a cash-only sale: every line, tender cash (`received` handed

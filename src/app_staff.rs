@@ -193,8 +193,100 @@ pub async fn execute_staff(
             request_id,
             result: batch(engine, staff, pin, references, progress, request_id, now).await,
         }),
+        Command::ReprintRefund { refund_number } => Some(AppEvent::RefundReprinted(
+            reprint_refund(paper, staff, &refund_number).await,
+        )),
+        Command::PrintReport { report, copy } => Some(AppEvent::ReportPrinted(
+            print_report(paper, staff, *report, copy).await,
+        )),
+        Command::PrintStoredZ { date } => Some(AppEvent::ReportPrinted(
+            print_stored_z(paper, staff, date).await,
+        )),
         _ => None,
     }
+}
+
+/// F4 when the Z report was refused because the day is closed: its stored Z, as a COPY.
+async fn print_stored_z(
+    paper: Option<&Paper>,
+    staff: &StaffAccess,
+    date: time::Date,
+) -> Result<String, Text> {
+    let paper = paper.ok_or_else(no_printer)?;
+    let db = db_of(staff)?;
+    let report = db
+        .run(move |db| db.stored_z_report(date))
+        .await
+        .map_err(|e| e.message())?
+        .ok_or_else(|| {
+            Text::new(
+                format!("Ingen lagret Z-rapport for {date}: dagen er ikke avsluttet."),
+                format!("No stored Z report for {date}: the day is not closed."),
+            )
+        })?;
+    paper.print_report(&report, true).await
+}
+
+fn no_printer() -> Text {
+    crate::receipt::printer::PrintError::NoPrinter.text()
+}
+
+/// F4 on the refund result: the refund receipt again, marked COPY.
+async fn reprint_refund(
+    paper: Option<&Paper>,
+    staff: &StaffAccess,
+    refund_number: &str,
+) -> Result<String, Text> {
+    let paper = paper.ok_or_else(no_printer)?;
+    let db = db_of(staff)?;
+    let number = refund_number.to_owned();
+    let id = db
+        .run(move |db| db.refund_id_by_number(&number))
+        .await
+        .map_err(|e| e.message())?
+        .ok_or_else(|| {
+            Text::new(
+                format!("Fant ikke refusjon {refund_number}."),
+                format!("Refund {refund_number} not found."),
+            )
+        })?;
+    paper.reprint_refund(db, id).await
+}
+
+/// F4 on the report screen: the report on paper. A Z copy is the stored snapshot of its day
+/// (what was closed), not what the screen holds.
+async fn print_report(
+    paper: Option<&Paper>,
+    staff: &StaffAccess,
+    report: crate::staff::report::Report,
+    copy: bool,
+) -> Result<String, Text> {
+    let paper = paper.ok_or_else(no_printer)?;
+    let report = if copy && report.kind == crate::staff::report::ReportKind::Z {
+        let db = db_of(staff)?;
+        let date = time::Date::parse(
+            &report.business_date,
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .map_err(|e| {
+            Text::new(
+                format!("Ugyldig dato i rapporten: {e}"),
+                format!("Invalid date in the report: {e}"),
+            )
+        })?;
+        db.run(move |db| db.stored_z_report(date))
+            .await
+            .map_err(|e| e.message())?
+            .ok_or_else(|| {
+                Text::new(
+                    "Ingen lagret Z-rapport for denne dagen.",
+                    "No stored Z report for this day.",
+                )
+            })?
+    } else {
+        report
+    };
+    paper.print_report(&report, copy).await
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -62,6 +62,12 @@ enum Cmd {
     /// Refund a list of sales: REF[=AMOUNT]... --reason TEXT (manager PIN from KASSE_PIN);
     /// progress on stderr.
     BatchRefund(kasse::staff::headless::BatchRefundArgs),
+    /// Print a receipt again, marked COPY: a receipt number, a Vipps reference, or a refund
+    /// number (R-…, a refund Vipps confirmed).
+    Reprint {
+        /// Receipt number, refund number (R-…) or Vipps reference.
+        receipt: String,
+    },
     /// First run: create the first manager (PIN from KASSE_PIN, 4–8 digits).
     CreateManager {
         /// The manager's name as shown in the journal and on receipts.
@@ -100,6 +106,20 @@ enum StaffCmd {
     Report(kasse::staff::headless::ReportArgs),
     BatchCapture(kasse::staff::headless::BatchCaptureArgs),
     BatchRefund(kasse::staff::headless::BatchRefundArgs),
+    Reprint(String),
+}
+
+/// The durable paper queue for a headless command (its jobs in the journal's `print_jobs`,
+/// so a receipt printed here is not printed again by the till's catch-up).
+async fn headless_paper(
+    till: &app::Till,
+    demo: bool,
+) -> Result<Option<app::Paper>, kasse::lang::Text> {
+    let (cfg, dir, store) = (till.config.clone(), till.data_dir.clone(), till.store());
+    tokio::task::spawn_blocking(move || app::Paper::start_durable(&cfg, &dir, demo, store))
+        .await
+        .unwrap_or_else(|e| Err(kasse::lang::Text::new(format!("{e}"), format!("{e}"))))
+        .map(|p| p.map(|(p, _)| p))
 }
 
 async fn staff_command(
@@ -128,20 +148,83 @@ async fn staff_command(
     let code = match cmd {
         StaffCmd::Refund(a) => {
             let (code, rec) = kasse::staff::headless::refund_with_record(&ctx, &a, &mut out).await;
-            // The refund receipt, when a printer is configured (in --demo: receipts.txt).
+            // The refund receipt, when a printer is configured (in --demo: receipts.txt), once
+            // Vipps confirmed it; one still queued prints when a till gets it confirmed.
             if let Some(rec) = rec {
-                match app::Paper::start(&till.config, &till.data_dir, opts.demo) {
-                    Ok(Some(paper)) => match paper.print_refund(&ctx.db, rec.id).await {
-                        Ok(number) => println!("receipt: printed {number}"),
-                        Err(t) => say(lang, &t),
-                    },
+                match headless_paper(&till, opts.demo).await {
+                    Ok(Some(paper)) => {
+                        match paper.print_refund(&ctx.db, rec.id).await {
+                            Ok(number) => println!("receipt: printed {number}"),
+                            Err(t) => say(lang, &t),
+                        }
+                        // Refunds an earlier run left without a receipt.
+                        for ev in app::print_unprinted_refunds(&paper, &ctx.db, &till.store()).await
+                        {
+                            if let kasse::tui::AppEvent::Error(t) = ev {
+                                say(lang, &t);
+                            }
+                        }
+                    }
                     Ok(None) => {}
                     Err(t) => say(lang, &t),
                 }
             }
             code
         }
-        StaffCmd::Report(a) => kasse::staff::headless::report(&ctx, &a, &mut out).await,
+        StaffCmd::Report(a) => {
+            let (code, report) = kasse::staff::headless::report_with(&ctx, &a, &mut out).await;
+            match (a.print, report) {
+                (true, Some((report, copy))) => match headless_paper(&till, opts.demo).await {
+                    Ok(Some(paper)) => match paper.print_report(&report, copy).await {
+                        Ok(id) => {
+                            let copy = if copy { " copy" } else { "" };
+                            println!("result: printed {id}{copy}");
+                            code
+                        }
+                        Err(t) => {
+                            println!("result: not printed reason={}", t.get(lang));
+                            1
+                        }
+                    },
+                    Ok(None) => {
+                        let t = kasse::receipt::printer::PrintError::NoPrinter.text();
+                        println!("result: not printed reason={}", t.get(lang));
+                        1
+                    }
+                    Err(t) => {
+                        println!("result: not printed reason={}", t.get(lang));
+                        1
+                    }
+                },
+                _ => code,
+            }
+        }
+        StaffCmd::Reprint(key) => match headless_paper(&till, opts.demo).await {
+            Ok(Some(paper)) => {
+                match paper
+                    .reprint_from_journal(&till.store(), Some(&ctx.db), &key)
+                    .await
+                {
+                    Ok(what) => {
+                        println!("result: printed {what} copy");
+                        0
+                    }
+                    Err(t) => {
+                        println!("result: not printed reason={}", t.get(lang));
+                        1
+                    }
+                }
+            }
+            Ok(None) => {
+                let t = kasse::receipt::printer::PrintError::NoPrinter.text();
+                println!("result: not printed reason={}", t.get(lang));
+                1
+            }
+            Err(t) => {
+                println!("result: not printed reason={}", t.get(lang));
+                1
+            }
+        },
         StaffCmd::BatchCapture(a) => {
             let mut err = std::io::stderr();
             kasse::staff::headless::batch_capture(&ctx, &a, &mut out, &mut err).await
@@ -335,6 +418,9 @@ async fn run(cli: Cli) -> i32 {
         }
         Some(Cmd::BatchRefund(args)) => {
             staff_command(&opts, config, dir, lang, StaffCmd::BatchRefund(args)).await
+        }
+        Some(Cmd::Reprint { receipt }) => {
+            staff_command(&opts, config, dir, lang, StaffCmd::Reprint(receipt)).await
         }
         Some(Cmd::CreateManager { name }) => {
             let pin = match kasse::staff::headless::pin_from_env() {

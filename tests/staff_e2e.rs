@@ -385,6 +385,7 @@ async fn ecom_headless_refund_and_report_and_batch() {
             z: false,
             format: Format::Csv,
             no_reconcile: false,
+            print: false,
         },
         &mut out,
     )
@@ -403,6 +404,7 @@ async fn ecom_headless_refund_and_report_and_batch() {
         z: true,
         format: Format::Json,
         no_reconcile: false,
+        print: false,
     };
     let mut out = Vec::new();
     assert_eq!(headless::report(&ctx, &z, &mut out).await, 0);

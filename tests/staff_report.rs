@@ -537,6 +537,7 @@ async fn headless_report_refusals_and_text() {
         z,
         format: Format::Text,
         no_reconcile: false,
+        print: false,
     };
     let run = |ctx: HeadlessCtx, a: ReportArgs| async move {
         let mut out = Vec::new();

@@ -209,6 +209,18 @@ pub enum EngineEvent {
     },
     /// Published once after recovery on start (possibly empty).
     Recovered(Vec<RecoveredSale>),
+    /// Vipps confirmed a refund the outbox worker sent (its row is done): the shell prints
+    /// the refund receipt (once; see `app::print_confirmed_refund`).
+    RefundConfirmed {
+        payment_id: i64,
+        idempotency_key: String,
+    },
+    /// Vipps refused a refund for good (its row is dead): no refund receipt; staff see why.
+    RefundFailed {
+        payment_id: i64,
+        idempotency_key: String,
+        reason: Text,
+    },
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 use crate::domain::money::{Currency, Money};
 use crate::engine::core::{EngineError, Inner};
 use crate::engine::driver::DriverMsg;
-use crate::engine::events::ApiKind;
+use crate::engine::events::{ApiKind, EngineEvent};
 use crate::engine::outbox_payload::{Payload, StoredReceipt, derived_key};
 use crate::engine::provider::{ErrorClass, ProviderError, ReceiptSpec};
 use crate::store::{NewOperation, NewOutbox, OpOutcome, OutboxKind, OutboxRow, PayState};
@@ -351,6 +351,11 @@ async fn on_done(
                 enqueue_psp_status_amount(inner, pid, "REFUNDED", *amount, &row.idempotency_key)
                     .await;
             }
+            // After the row is done in the journal: a listener that reads it sees `done`.
+            inner.publish(EngineEvent::RefundConfirmed {
+                payment_id: pid,
+                idempotency_key: row.idempotency_key.clone(),
+            });
         }
         Payload::Receipt { .. } | Payload::Category { .. } | Payload::PspStatus { .. } => {}
     }
@@ -375,6 +380,13 @@ async fn on_dead(inner: &Arc<Inner>, row: &OutboxRow, payload: &Payload, e: &Pro
                     reason: e.message.clone(),
                 },
             );
+        }
+        Payload::Refund { .. } => {
+            inner.publish(EngineEvent::RefundFailed {
+                payment_id: pid,
+                idempotency_key: row.idempotency_key.clone(),
+                reason: e.message.clone(),
+            });
         }
         _ => {}
     }

@@ -175,6 +175,18 @@ fn code128(data: &str) -> Vec<u8> {
 
 /// Render `receipt` to the ESC/POS byte stream.
 pub fn render(receipt: &PrintableReceipt, opts: &EscPosOptions) -> Result<Vec<u8>, EscPosError> {
+    let width = opts.width.max(16);
+    let kick = opts.drawer_kick && receipt.has_cash();
+    render_blocks(layout(receipt, width, opts.code, &opts.footer), opts, kick)
+}
+
+/// ESC/POS bytes for laid-out blocks (a receipt, or a report as a [`crate::receipt::document`]),
+/// with the drawer pulse first when `kick`.
+pub fn render_blocks(
+    blocks: Vec<Block>,
+    opts: &EscPosOptions,
+    kick: bool,
+) -> Result<Vec<u8>, EscPosError> {
     let capture = Capture::default();
     let pc = page_code(opts.code_page);
     let width = opts.width.max(16);
@@ -188,10 +200,10 @@ pub fn render(receipt: &PrintableReceipt, opts: &EscPosOptions) -> Result<Vec<u8
         )),
     );
     p.init()?;
-    if opts.drawer_kick && receipt.has_cash() {
+    if kick {
         p.custom(&DRAWER_KICK)?;
     }
-    for block in layout(receipt, width, opts.code, &opts.footer) {
+    for block in blocks {
         match block {
             Block::Line { text, style } => {
                 if style.center {

@@ -11,6 +11,7 @@
 //! - [`printer`]: printer targets (network, device file, plain file) and the print queue with
 //!   retry, reprint, the drawer-only job and (with a [`printer::JobLog`]) durable jobs.
 
+pub mod document;
 pub mod escpos;
 pub mod layout;
 pub mod model;

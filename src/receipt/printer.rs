@@ -428,6 +428,23 @@ impl PrintQueue {
         self.push(kind, receipt.receipt_number.to_string(), bytes)
     }
 
+    /// Queue a plain document (an X/Z report) in the paper's format (ESC/POS, or text for a
+    /// text printer). Logged as a `copy` job under the document's id, so it is never taken
+    /// for a sale's receipt (which is printed once) and never kicks the drawer.
+    pub fn submit_document(
+        &self,
+        doc: &crate::receipt::document::PaperDocument,
+    ) -> Result<u64, PrintError> {
+        let bytes = if self.text {
+            let mut t = doc.render_text(self.options.width);
+            t.push('\n');
+            t.into_bytes()
+        } else {
+            doc.render_escpos(&self.options)?
+        };
+        self.push(JobKind::Copy, doc.id.clone(), bytes)
+    }
+
     /// Print `receipt` again, marked COPY (and without kicking the drawer again).
     pub fn reprint(&self, receipt: &PrintableReceipt) -> Result<u64, PrintError> {
         // The drawer opened with the original; a copy must not open it again.

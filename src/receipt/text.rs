@@ -18,7 +18,11 @@ pub fn render_with(
     code: PaperCode,
     footer: &[String],
 ) -> String {
-    let blocks = layout(receipt, width, code, footer);
+    render_blocks(layout(receipt, width, code, footer), width)
+}
+
+/// Text for laid-out blocks (a receipt, or a report as a [`crate::receipt::document`]).
+pub fn render_blocks(blocks: Vec<Block>, width: usize) -> String {
     let width = width.max(16);
     let mut out = String::new();
     for b in blocks {

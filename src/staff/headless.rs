@@ -53,6 +53,10 @@ pub struct ReportArgs {
     /// Skip reading the day's payments back from Vipps.
     #[arg(long)]
     pub no_reconcile: bool,
+    /// Also print the report on the receipt printer (in --demo: receipts.txt). With --z for
+    /// a day already closed: prints the stored Z report again, marked COPY.
+    #[arg(long)]
+    pub print: bool,
 }
 
 /// `kasse batch-capture [--date YYYY-MM-DD]`: capture every authorized-but-uncaptured Vipps
@@ -294,6 +298,50 @@ pub async fn refund_with_record<W: Write>(
 /// `kasse report`. X report by default; `--z` closes the day (manager PIN). Exit 1 with the
 /// reason if refused.
 pub async fn report<W: Write>(ctx: &HeadlessCtx, args: &ReportArgs, out: &mut W) -> i32 {
+    report_with(ctx, args, out).await.0
+}
+
+/// [`report`], also returning the report taken and whether it is a copy (with `--z --print`
+/// for a day already closed: the stored Z report, which is written to `out` again instead of
+/// closing the day twice). The caller prints it.
+pub async fn report_with<W: Write>(
+    ctx: &HeadlessCtx,
+    args: &ReportArgs,
+    out: &mut W,
+) -> (i32, Option<(super::report::Report, bool)>) {
+    let lang = ctx.lang;
+    if args.z && args.print {
+        let date = match &args.date {
+            Some(d) => parse_date(d).ok(),
+            None => Some(ctx.clock.now().to_offset(ctx.utc_offset).date()),
+        };
+        if let Some(date) = date {
+            match ctx.db.stored_z_report(date) {
+                Ok(Some(r)) => {
+                    let _ = out.write_all(render(&r, args.format, lang).as_bytes());
+                    return (0, Some((r, true)));
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    let _ = writeln!(
+                        out,
+                        "result: refused reason={}",
+                        one_line(e.message().get(lang))
+                    );
+                    return (1, None);
+                }
+            }
+        }
+    }
+    let (code, report) = report_inner(ctx, args, out).await;
+    (code, report.map(|r| (r, false)))
+}
+
+async fn report_inner<W: Write>(
+    ctx: &HeadlessCtx,
+    args: &ReportArgs,
+    out: &mut W,
+) -> (i32, Option<super::report::Report>) {
     let lang = ctx.lang;
     let fail = |out: &mut W, e: &StaffError| {
         let _ = writeln!(
@@ -301,7 +349,7 @@ pub async fn report<W: Write>(ctx: &HeadlessCtx, args: &ReportArgs, out: &mut W)
             "result: refused reason={}",
             one_line(e.message().get(lang))
         );
-        1
+        (1, None)
     };
     let now = ctx.clock.now();
     let date = match &args.date {
@@ -340,7 +388,7 @@ pub async fn report<W: Write>(ctx: &HeadlessCtx, args: &ReportArgs, out: &mut W)
     match report {
         Ok(r) => {
             let _ = out.write_all(render(&r, args.format, lang).as_bytes());
-            0
+            (0, Some(r))
         }
         Err(e) => fail(out, &e),
     }

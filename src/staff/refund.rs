@@ -902,6 +902,61 @@ impl StaffDb {
         ids.into_iter().map(|id| load_record(&conn, id)).collect()
     }
 
+    /// The refund with this idempotency key (its outbox row's key), if any.
+    pub fn refund_id_by_key(&self, idempotency_key: &str) -> Result<Option<i64>, StaffError> {
+        let conn = self.lock()?;
+        Ok(conn
+            .query_row(
+                "SELECT id FROM refunds WHERE idempotency_key = ?1",
+                [idempotency_key],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Refunds Vipps confirmed (outbox row done) that never had a refund receipt queued
+    /// (`print_jobs` has no receipt job `R-{receipt}-{n}`), oldest first. Only refunds made
+    /// since the durable print queue exists (`meta.print_jobs_since`), so an upgrade does not
+    /// print a stack of old refunds. The start-up catch-up prints these.
+    pub fn unprinted_confirmed_refunds(&self) -> Result<Vec<i64>, StaffError> {
+        let conn = self.lock()?;
+        let since: String = conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'print_jobs_since'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or_default();
+        let mut stmt = conn.prepare(
+            "SELECT r.id FROM refunds r
+             JOIN outbox o ON o.idempotency_key = r.idempotency_key AND o.status = 'done'
+             JOIN sales s ON s.id = r.sale_id
+             WHERE r.created_at >= ?1
+               AND NOT EXISTS (SELECT 1 FROM print_jobs p
+                               WHERE p.kind = 'receipt'
+                                 AND p.receipt_number = 'R-' || s.receipt_number || '-' || r.n)
+             ORDER BY r.id",
+        )?;
+        let ids = stmt
+            .query_map([since], |r| r.get(0))?
+            .collect::<Result<Vec<i64>, _>>()?;
+        Ok(ids)
+    }
+
+    /// The refund whose refund number (`R-{receipt}-{n}`) is `number`, if any.
+    pub fn refund_id_by_number(&self, number: &str) -> Result<Option<i64>, StaffError> {
+        let conn = self.lock()?;
+        Ok(conn
+            .query_row(
+                "SELECT r.id FROM refunds r JOIN sales s ON s.id = r.sale_id
+                 WHERE 'R-' || s.receipt_number || '-' || r.n = ?1",
+                [number.trim()],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// The data for a refund receipt.
     pub fn refund_receipt(&self, refund_id: i64) -> Result<RefundReceipt, StaffError> {
         let rec = self.refund_record(refund_id)?;

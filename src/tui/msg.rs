@@ -118,6 +118,19 @@ pub enum Command {
     /// Send the cash drawer pulse to the printer (after a manager PIN, journaled by the PIN
     /// check as `open_drawer_no_sale`). Answered by [`AppEvent::DrawerOpened`] or an error.
     OpenDrawer,
+    /// Staff: print the refund receipt of this (confirmed) refund again, marked COPY.
+    /// Answer: [`AppEvent::RefundReprinted`].
+    ReprintRefund { refund_number: String },
+    /// Staff: print this X or Z report on the receipt printer (TRAINING in demo). `copy`: a Z
+    /// report printed again — the shell prints the stored snapshot, marked COPY. Answer:
+    /// [`AppEvent::ReportPrinted`].
+    PrintReport {
+        report: Box<crate::staff::report::Report>,
+        copy: bool,
+    },
+    /// Staff: print the stored Z report of `date` (a day already closed), marked COPY.
+    /// Answer: [`AppEvent::ReportPrinted`].
+    PrintStoredZ { date: time::Date },
     /// Leave the app (the shell restores the terminal).
     Quit,
 }
@@ -400,6 +413,19 @@ pub enum AppEvent {
         request_id: u64,
         result: Result<Vec<crate::staff::batch::BatchOutcome>, Text>,
     },
+    /// The answer to [`Command::ReprintRefund`]: the refund number sent to the printer as a
+    /// COPY, or why not.
+    RefundReprinted(Result<String, Text>),
+    /// Vipps confirmed a queued refund later (the outbox worker got it through) and its
+    /// refund receipt went to the printer (`receipt`). A refund screen still showing it as
+    /// queued turns to REFUNDED.
+    RefundConfirmed {
+        refund_number: String,
+        receipt: ReceiptNote,
+    },
+    /// The answer to [`Command::PrintReport`]: the document sent to the printer (`X-…`,
+    /// `Z-…`), or why not.
+    ReportPrinted(Result<String, Text>),
 }
 
 /// Where a refund started at the till stands.

@@ -15,7 +15,7 @@ use crate::store::SaleQuery;
 use crate::tui::app::{App, ManagerAction, Screen, Toast, ToastKind};
 use crate::tui::keymap::{Action, Mode};
 use crate::tui::msg::{
-    AppEvent, Command, ManagerPin, OutboxCleared, StaffRefundProgress, ZRefusal,
+    AppEvent, Command, ManagerPin, OutboxCleared, ReceiptNote, StaffRefundProgress, ZRefusal,
 };
 use crate::tui::strings_staff::{self as ss, St};
 use tui_input::Input;
@@ -133,6 +133,8 @@ pub struct ReportUi {
     pub acknowledged: Option<OutboxCleared>,
     /// First line shown (scrolling).
     pub scroll: u16,
+    /// Sent to the printer at least once (a Z report printed again is a COPY).
+    pub printed: bool,
 }
 
 /// The batch correction screen.
@@ -241,6 +243,7 @@ pub fn on_action(app: &mut App, mode: Mode, action: Action) -> Vec<Command> {
         Mode::RefundSearch => search_action(app, action),
         Mode::RefundForm => form_action(app, action),
         Mode::RefundConfirm => confirm_action(app, action),
+        Mode::StaffResult if action == Action::Reprint => reprint_refund(app),
         Mode::StaffResult => {
             if matches!(action, Action::Submit | Action::Cancel) {
                 // While it is sent the refund goes on; its result comes back as a message
@@ -707,7 +710,63 @@ fn confirm_action(app: &mut App, action: Action) -> Vec<Command> {
 
 // ---------------------------------------------------------------- report
 
+/// F4 on the refund result: the refund receipt again, marked COPY (only a refund Vipps
+/// confirmed has one; a queued refund's receipt prints by itself on confirmation).
+fn reprint_refund(app: &mut App) -> Vec<Command> {
+    match &app.staff.refund.progress {
+        Some(StaffRefundProgress::Refunded { refund_number, .. }) => {
+            let refund_number = refund_number.clone();
+            toast(
+                app,
+                ToastKind::Info,
+                Text::new(St::printing_copy(Lang::Nb), St::printing_copy(Lang::En)),
+            );
+            vec![Command::ReprintRefund { refund_number }]
+        }
+        Some(StaffRefundProgress::Queued { .. } | StaffRefundProgress::Pending { .. }) => {
+            fixed(app, St::err_reprint_not_confirmed);
+            Vec::new()
+        }
+        _ => {
+            fixed(app, St::err_reprint_no_refund);
+            Vec::new()
+        }
+    }
+}
+
+/// F4 on the report screen: the report shown goes to the receipt printer. A Z report printed
+/// a second time is the stored snapshot, marked COPY.
+fn print_report(app: &mut App) -> Vec<Command> {
+    let rep = &mut app.staff.report;
+    let Some(report) = rep.report.clone() else {
+        fixed(app, St::err_print_no_report);
+        return Vec::new();
+    };
+    let copy = rep.kind == ReportKind::Z && rep.printed;
+    rep.printed = true;
+    let f = if copy {
+        St::printing_copy
+    } else {
+        St::printing_report
+    };
+    toast(app, ToastKind::Info, Text::new(f(Lang::Nb), f(Lang::En)));
+    vec![Command::PrintReport { report, copy }]
+}
+
 fn report_action(app: &mut App, action: Action) -> Vec<Command> {
+    if action == Action::Reprint {
+        if app.staff.report.kind == ReportKind::Z && app.staff.report.refusal.is_some() {
+            // Refused because the day is closed already: its stored Z, as a COPY.
+            let (date, _) = business_day(app);
+            toast(
+                app,
+                ToastKind::Info,
+                Text::new(St::printing_copy(Lang::Nb), St::printing_copy(Lang::En)),
+            );
+            return vec![Command::PrintStoredZ { date }];
+        }
+        return print_report(app);
+    }
     let rep = &mut app.staff.report;
     match action {
         Action::Up => rep.scroll = rep.scroll.saturating_sub(1),
@@ -760,6 +819,75 @@ fn batch_action(app: &mut App, action: Action) -> Vec<Command> {
 /// Answers from the shell for the staff screens. Answers to an older request are ignored.
 pub fn on_event(app: &mut App, ev: AppEvent) -> Vec<Command> {
     match ev {
+        AppEvent::RefundReprinted(Ok(number)) => toast(
+            app,
+            ToastKind::Info,
+            Text::new(
+                format!("Kopi av refusjonskvittering {number} sendt til skriveren."),
+                format!("Copy of refund receipt {number} sent to the printer."),
+            ),
+        ),
+        AppEvent::ReportPrinted(Ok(id)) => toast(
+            app,
+            ToastKind::Info,
+            Text::new(
+                format!("Rapport {id} sendt til skriveren."),
+                format!("Report {id} sent to the printer."),
+            ),
+        ),
+        AppEvent::RefundReprinted(Err(t)) | AppEvent::ReportPrinted(Err(t)) => error(app, t),
+        AppEvent::RefundConfirmed {
+            refund_number,
+            receipt,
+        } => {
+            let r = &mut app.staff.refund;
+            let pending = match &r.progress {
+                Some(StaffRefundProgress::Pending {
+                    amount,
+                    refund_number: n,
+                }) if *n == refund_number => Some(*amount),
+                _ => None,
+            };
+            let already = matches!(
+                &r.progress,
+                Some(StaffRefundProgress::Refunded { refund_number: n, .. }) if *n == refund_number
+            );
+            if let Some(amount) = pending {
+                r.progress = Some(StaffRefundProgress::Refunded {
+                    amount,
+                    refund_number: refund_number.clone(),
+                    receipt: receipt.clone(),
+                });
+            }
+            if !already {
+                let text = match &receipt {
+                    ReceiptNote::Problem(t) => Text::new(
+                        format!(
+                            "Vipps bekreftet refusjon {refund_number}. Kvitteringen: {}",
+                            t.nb
+                        ),
+                        format!(
+                            "Vipps confirmed refund {refund_number}. Its receipt: {}",
+                            t.en
+                        ),
+                    ),
+                    _ => Text::new(
+                        format!(
+                            "Vipps bekreftet refusjon {refund_number}; refusjonskvitteringen er skrevet ut."
+                        ),
+                        format!(
+                            "Vipps confirmed refund {refund_number}; the refund receipt is printed."
+                        ),
+                    ),
+                };
+                let kind = if matches!(receipt, ReceiptNote::Problem(_)) {
+                    ToastKind::Error
+                } else {
+                    ToastKind::Info
+                };
+                toast(app, kind, text);
+            }
+        }
         AppEvent::StaffSales { request_id, result } => {
             let r = &mut app.staff.refund;
             if r.waiting != Some(request_id) {

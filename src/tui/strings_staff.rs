@@ -92,6 +92,11 @@ strings! {
     err_not_lines => "Trykk F4 (per linje) for å velge linjer.", "Press F4 (per line) to choose lines.";
     err_batch_empty => "Ingen betalinger å trekke.", "No payments to capture.";
     err_busy => "Vent – forrige handling pågår fortsatt.", "Wait – the previous action is still running.";
+    err_reprint_not_confirmed => "Ingen refusjonskvittering ennå: den skrives ut av seg selv når Vipps bekrefter refusjonen.", "No refund receipt yet: it prints by itself when Vipps confirms the refund.";
+    err_reprint_no_refund => "Denne refusjonen har ingen kvittering å skrive ut igjen.", "This refund has no receipt to print again.";
+    err_print_no_report => "Ingen rapport å skrive ut ennå.", "No report to print yet.";
+    printing_report => "Skriver ut rapporten…", "Printing the report…";
+    printing_copy => "Skriver ut en kopi…", "Printing a copy…";
     prompt_manager_refund => "Leder-PIN for å refundere", "Manager PIN to refund";
     prompt_manager_z => "Leder-PIN for Z-rapport", "Manager PIN for the Z report";
     prompt_manager_batch => "Leder-PIN for samlekorrigering", "Manager PIN for the batch correction";

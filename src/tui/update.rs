@@ -1142,7 +1142,10 @@ fn on_event(app: &mut App, ev: AppEvent) -> Vec<Command> {
         | AppEvent::StaffAcknowledged { .. }
         | AppEvent::StaffBatchCandidates { .. }
         | AppEvent::StaffBatchProgress { .. }
-        | AppEvent::StaffBatchDone { .. }) => crate::tui::staff::on_event(app, ev),
+        | AppEvent::StaffBatchDone { .. }
+        | AppEvent::RefundReprinted(_)
+        | AppEvent::RefundConfirmed { .. }
+        | AppEvent::ReportPrinted(_)) => crate::tui::staff::on_event(app, ev),
     }
 }
 

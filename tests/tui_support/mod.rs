@@ -226,7 +226,10 @@ impl FakeEngine {
                 vec![self.view(now)]
             }
             // Printing is the shell's job; the fake engine only logs the command.
-            Command::ReprintReceipt { .. } => Vec::new(),
+            Command::ReprintReceipt { .. }
+            | Command::ReprintRefund { .. }
+            | Command::PrintReport { .. }
+            | Command::PrintStoredZ { .. } => Vec::new(),
             // The staff journal's answer, faked: only MANAGER_PIN is a manager.
             Command::VerifyManagerPin {
                 request_id, pin, ..
