@@ -203,8 +203,10 @@ pub async fn start_till(
         }
         _ => Arc::new(SimulatedAcquirer::new()),
     };
-    let settings: ConnectSettings =
+    let mut settings: ConnectSettings =
         settings_from_config(&config, &RandomIds).map_err(|e| AppError::Message(e.message()))?;
+    // Training sales (Vipps, cash and split) never mix with real ones in the journal.
+    settings.engine.training = opts.demo;
     let store_dir = dir.clone();
     let store = tokio::task::spawn_blocking(move || crate::store::Store::open_in_dir(&store_dir))
         .await
@@ -449,6 +451,65 @@ pub async fn verify_manager_pin(
     }
 }
 
+/// Log a staff member in at the till on the blocking pool (the staff module's lockout and
+/// journal: every attempt is journaled, never the PIN). The answer for the screen.
+pub async fn login_at_till(
+    staff: &StaffAccess,
+    request_id: u64,
+    pin: tui::ManagerPin,
+    now: time::OffsetDateTime,
+) -> AppEvent {
+    let db = match staff {
+        Ok(db) => db,
+        Err(t) => {
+            return AppEvent::LoggedIn {
+                request_id,
+                result: Err(t.clone()),
+            };
+        }
+    };
+    let result = db
+        .run(move |db| db.login(pin.expose(), now))
+        .await
+        .map(|session| tui::Cashier {
+            staff_id: session.staff_id().to_owned(),
+            name: session.name().to_owned(),
+            role: session.role(),
+        })
+        .map_err(|e| {
+            tracing::info!(error = %e, "login at the till refused");
+            e.message()
+        });
+    AppEvent::LoggedIn { request_id, result }
+}
+
+/// `--demo`: make sure the training manager exists (first start of a demo database without
+/// staff) and log them in, so the quick start needs no PIN. `None` when the demo database has
+/// other staff whose PINs are not the training PIN (then the login screen shows).
+pub fn demo_login(db: &crate::staff::StaffDb) -> Option<tui::Cashier> {
+    use crate::tui::login::{TRAINING_MANAGER, TRAINING_PIN};
+    let now = time::OffsetDateTime::now_utc();
+    match db.ensure_training_manager(TRAINING_MANAGER, TRAINING_PIN, now) {
+        Ok(Some(_)) => tracing::info!("demo: training manager created"),
+        Ok(None) => {}
+        Err(e) => {
+            tracing::error!(error = %e, "demo: cannot create the training manager");
+            return None;
+        }
+    }
+    match db.login(TRAINING_PIN, now) {
+        Ok(session) => Some(tui::Cashier {
+            staff_id: session.staff_id().to_owned(),
+            name: session.name().to_owned(),
+            role: session.role(),
+        }),
+        Err(e) => {
+            tracing::warn!(error = %e, "demo: automatic login of the training manager refused");
+            None
+        }
+    }
+}
+
 /// Carry out one screen command against the engine (never on the UI task).
 pub async fn execute(
     engine: &Engine,
@@ -498,7 +559,25 @@ pub async fn execute_with_progress(
             )
             .await,
         ),
-        Command::StartPayment { basket, method } => {
+        Command::Login { request_id, pin } => {
+            Some(login_at_till(staff, request_id, pin, time::OffsetDateTime::now_utc()).await)
+        }
+        Command::Logout { staff_id } => {
+            let db = match staff {
+                Ok(db) => db,
+                Err(t) => return Some(AppEvent::Error(t.clone())),
+            };
+            let now = time::OffsetDateTime::now_utc();
+            match db.run(move |db| db.logout_staff(&staff_id, now)).await {
+                Ok(()) => None,
+                Err(e) => Some(AppEvent::Error(e.message())),
+            }
+        }
+        Command::StartPayment {
+            basket,
+            method,
+            staff_id,
+        } => {
             let method = match method {
                 tui::PayMethod::Qr => PayMethod::Qr,
                 tui::PayMethod::Push {
@@ -509,7 +588,7 @@ pub async fn execute_with_progress(
                 },
             };
             let req = match NewSaleRequest::from_basket(&basket, method, api, None) {
-                Ok(r) => r,
+                Ok(r) => r.sold_by(staff_id),
                 Err(e) => return Some(AppEvent::Error(e.message())),
             };
             match engine.start_payment(req).await {
@@ -570,9 +649,13 @@ pub async fn execute_with_progress(
                 crate::receipt::printer::PrintError::NoPrinter.text(),
             )),
         },
-        Command::CashSale { basket, received } => {
+        Command::CashSale {
+            basket,
+            received,
+            staff_id,
+        } => {
             let req = match NewSaleRequest::from_basket(&basket, PayMethod::Qr, api, None) {
-                Ok(r) => r,
+                Ok(r) => r.sold_by(staff_id),
                 Err(e) => return Some(AppEvent::CashSale(Err(e.message()))),
             };
             match engine.record_cash_sale(req, received).await {
@@ -602,6 +685,7 @@ pub async fn execute_with_progress(
             basket,
             method,
             cash,
+            staff_id,
         } => {
             let method = match method {
                 tui::PayMethod::Qr => PayMethod::Qr,
@@ -613,7 +697,7 @@ pub async fn execute_with_progress(
                 },
             };
             let req = match NewSaleRequest::from_basket(&basket, method, api, None) {
-                Ok(r) => r,
+                Ok(r) => r.sold_by(staff_id),
                 Err(e) => return Some(AppEvent::Error(e.message())),
             };
             match engine.start_split_payment(req, cash).await {
@@ -664,8 +748,23 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
         .map_err(|e| msg(format!("Fargetema: {e}"), format!("Theme: {e}")))?;
     // Manager PINs: the staff journal, opened once, off the UI task.
     let (staff_cfg, staff_dir) = (cfg.clone(), till.data_dir.clone());
-    let (staff, has_manager): (Arc<StaffAccess>, bool) = tokio::task::spawn_blocking(move || {
+    let demo = opts.demo;
+    let kiosk_mode = cfg.ui.kiosk;
+    type Opened = (Arc<StaffAccess>, bool, bool, Option<tui::Cashier>);
+    let (staff, has_manager, has_staff, cashier): Opened = tokio::task::spawn_blocking(move || {
         let staff = open_staff(&staff_cfg, &staff_dir);
+        // --demo: a training manager, logged in automatically (never in kiosk mode).
+        let cashier = match (&staff, demo && !kiosk_mode) {
+            (Ok(db), true) => demo_login(db),
+            _ => None,
+        };
+        let has_staff = match &staff {
+            Ok(db) => db.has_active_staff().unwrap_or_else(|e| {
+                tracing::error!(error = %e, "cannot read the staff list");
+                false
+            }),
+            Err(_) => false,
+        };
         let has_manager = match &staff {
             Ok(db) => match db.needs_first_manager() {
                 Ok(needs) => !needs,
@@ -679,7 +778,7 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
                 false
             }
         };
-        (Arc::new(staff), has_manager)
+        (Arc::new(staff), has_manager, has_staff, cashier)
     })
     .await
     .map_err(|e| msg(format!("Databasefeil: {e}"), format!("Database error: {e}")))?;
@@ -728,6 +827,9 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
         utc_offset: time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC),
         tick: std::time::Duration::from_millis(250),
         manager_pins,
+        // Staff exist: log in before selling (kiosk mode never asks; App::new knows).
+        login_required: has_staff,
+        cashier,
     };
 
     let (cmd_tx, mut cmd_rx) = mpsc::unbounded_channel::<Command>();
@@ -1013,7 +1115,8 @@ impl Paper {
             ));
         };
         let now = time::OffsetDateTime::now_utc().to_offset(self.utc_offset);
-        let sale = sale_of(&payment, &record, now, self.training)?;
+        let mut sale = sale_of(&payment, &record, now, self.training)?;
+        sale.cashier = cashier_of(store, &record).await;
         let receipt =
             crate::receipt::model::build(&sale, &self.shop, self.lang).map_err(|e| e.text())?;
         Ok(Some(receipt))
@@ -1283,7 +1386,9 @@ impl Paper {
             Err(e) => return Some(AppEvent::Error(e.message())),
         };
         let now = time::OffsetDateTime::now_utc().to_offset(self.utc_offset);
-        let built = cash_sale_of(&record, received, now, self.training).and_then(|sale| {
+        let cashier = cashier_of(store, &record).await;
+        let built = cash_sale_of(&record, received, now, self.training).and_then(|mut sale| {
+            sale.cashier = cashier;
             crate::receipt::model::build(&sale, &self.shop, self.lang).map_err(|e| e.text())
         });
         match built {
@@ -1380,6 +1485,23 @@ pub async fn print_unprinted_cash(paper: &Paper, store: &AsyncStore) -> Vec<AppE
         }
     }
     out
+}
+
+/// The receipt's cashier line for a journaled sale: the name of the staff member who sold it
+/// (from the staff journal), else the staff id as journaled, else empty (unattributed).
+pub async fn cashier_of(store: &AsyncStore, record: &crate::store::SaleRecord) -> String {
+    let Some(id) = record.sale.staff_id.clone() else {
+        return String::new();
+    };
+    let lookup = id.clone();
+    match store.run(move |s| s.staff_name(&lookup)).await {
+        Ok(Some(name)) => name,
+        Ok(None) => id,
+        Err(e) => {
+            tracing::warn!(error = %e, "cashier name for the receipt not found");
+            id
+        }
+    }
 }
 
 /// The receipt model's sale of a cash-only sale: every line, tender cash (`received` handed

@@ -1,0 +1,166 @@
+//! Staff login at the till: the login screen's PIN prompt, the answer from the staff journal,
+//! logout from the sale screen. Pure like [`crate::tui::update()`]: the PIN check runs in the
+//! shell ([`Command::Login`]) and comes back as [`AppEvent::LoggedIn`].
+
+use crate::lang::{Lang, Text};
+use crate::tui::app::{App, Prompt, Screen, Toast, ToastKind};
+use crate::tui::msg::{Cashier, Command, ManagerPin};
+
+macro_rules! strings {
+    ($($name:ident => $nb:literal, $en:literal;)*) => {
+        /// Fixed login-screen strings; `L::name(lang)`.
+        pub struct L;
+        impl L {
+            $(
+                pub const fn $name(lang: Lang) -> &'static str {
+                    lang.pick($nb, $en)
+                }
+            )*
+        }
+    };
+}
+
+strings! {
+    screen_login => "Innlogging", "Log in";
+    title => "Logg inn med PIN", "Log in with your PIN";
+    intro => "Skriv PIN-koden din og trykk Enter.", "Type your PIN and press Enter.";
+    hint => "Enter: logg inn · Esc: tøm · F1: hjelp", "Enter: log in · Esc: clear · F1: help";
+    training_pin => "Øving: leder-PIN 1234", "Training: manager PIN 1234";
+    checking => "Sjekker PIN …", "Checking PIN …";
+    err_empty => "PIN: skriv PIN-koden din (4–8 sifre) og trykk Enter.", "PIN: type your PIN (4–8 digits) and press Enter.";
+    err_busy => "PIN: vent, forrige PIN sjekkes fortsatt.", "PIN: wait, the previous PIN is still being checked.";
+    err_logout_basket => "Logg ut: kurven har varer. Ta betalt, parker (F8) eller tøm kurven først.", "Log out: the basket has items. Take payment, park it (F8) or empty it first.";
+    err_logout_paying => "Logg ut: en betaling pågår. Vent til den er ferdig.", "Log out: a payment is in progress. Wait until it has finished.";
+    err_logout_nobody => "Logg ut: ingen er logget inn (det finnes ingen ansatte ennå).", "Log out: nobody is logged in (there are no staff yet).";
+    logged_out => "Logget ut.", "Logged out.";
+}
+
+/// The training manager of `--demo` (name and PIN are printed on the screen in demo only).
+pub const TRAINING_MANAGER: &str = "Øvingsleder";
+/// The training manager's PIN (`--demo` only).
+pub const TRAINING_PIN: &str = "1234";
+
+fn toast(app: &mut App, kind: ToastKind, text: Text, secs: i64) {
+    app.toast = Some(Toast {
+        kind,
+        text,
+        until: app.now + time::Duration::seconds(secs),
+    });
+}
+
+fn fixed(app: &mut App, f: fn(Lang) -> &'static str) {
+    toast(
+        app,
+        ToastKind::Error,
+        Text::new(f(Lang::Nb), f(Lang::En)),
+        30,
+    );
+}
+
+/// Show the login screen (empty masked PIN line).
+pub fn show_login(app: &mut App) {
+    app.screen = Screen::Login;
+    app.prompt = Some(Prompt::LoginPin);
+    app.search = None;
+    app.pending = None;
+    app.manager.asking = None;
+    app.input.reset();
+}
+
+/// Enter on the login screen: send the PIN to the staff journal.
+pub fn submit(app: &mut App) -> Vec<Command> {
+    let pin = app.input.value().trim().to_string();
+    app.input.reset();
+    if app.login.waiting.is_some() {
+        fixed(app, L::err_busy);
+        return Vec::new();
+    }
+    if pin.is_empty() {
+        fixed(app, L::err_empty);
+        return Vec::new();
+    }
+    app.login.next_request_id = app.login.next_request_id.wrapping_add(1);
+    let request_id = app.login.next_request_id;
+    app.login.waiting = Some(request_id);
+    toast(
+        app,
+        ToastKind::Info,
+        Text::new(L::checking(Lang::Nb), L::checking(Lang::En)),
+        30,
+    );
+    vec![Command::Login {
+        request_id,
+        pin: ManagerPin::new(pin),
+    }]
+}
+
+/// The staff journal answered a login.
+pub fn on_logged_in(app: &mut App, request_id: u64, result: Result<Cashier, Text>) -> Vec<Command> {
+    if app.login.waiting != Some(request_id) {
+        return Vec::new();
+    }
+    app.login.waiting = None;
+    match result {
+        Ok(cashier) => {
+            let text = Text::new(
+                format!(
+                    "Logget inn: {} ({}).",
+                    cashier.name,
+                    cashier.role.label().nb
+                ),
+                format!("Logged in: {} ({}).", cashier.name, cashier.role.label().en),
+            );
+            app.login.cashier = Some(cashier);
+            if app.screen == Screen::Login {
+                app.screen = Screen::Sale;
+                app.prompt = None;
+                app.input.reset();
+            }
+            toast(app, ToastKind::Info, text, 4);
+        }
+        Err(reason) => toast(app, ToastKind::Error, reason, 30),
+    }
+    Vec::new()
+}
+
+/// Ctrl-L on the sale screen: journal the logout and go back to the login screen. Refused while
+/// the basket has lines or a payment runs (the sale belongs to whoever started it).
+pub fn logout(app: &mut App) -> Vec<Command> {
+    if app.payment.is_some() || app.cash.is_some() || app.screen == Screen::Paying {
+        fixed(app, L::err_logout_paying);
+        return Vec::new();
+    }
+    if !app.basket.is_empty() {
+        fixed(app, L::err_logout_basket);
+        return Vec::new();
+    }
+    let Some(cashier) = app.login.cashier.take() else {
+        fixed(app, L::err_logout_nobody);
+        return Vec::new();
+    };
+    app.selected = None;
+    app.login.required = true;
+    show_login(app);
+    toast(
+        app,
+        ToastKind::Info,
+        Text::new(L::logged_out(Lang::Nb), L::logged_out(Lang::En)),
+        4,
+    );
+    vec![Command::Logout {
+        staff_id: cashier.staff_id,
+    }]
+}
+
+/// The status bar's "who is logged in" text, if anyone is.
+pub fn status_text(app: &App) -> Option<String> {
+    let c = app.login.cashier.as_ref()?;
+    let name: String = if c.name.chars().count() > 22 {
+        let mut s: String = c.name.chars().take(21).collect();
+        s.push('…');
+        s
+    } else {
+        c.name.clone()
+    };
+    Some(format!("{name} ({})", c.role.label().get(app.lang)))
+}
