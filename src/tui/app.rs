@@ -103,6 +103,9 @@ pub struct LoginGate {
     pub cashier: Option<crate::tui::msg::Cashier>,
     /// Sent to the staff journal, waiting for `AppEvent::LoggedIn` with this id.
     pub waiting: Option<u64>,
+    /// Why the last PIN was refused (wrong PIN with the tries left, locked for N s), shown
+    /// in the login box until the next PIN is sent.
+    pub error: Option<Text>,
     pub next_request_id: u64,
 }
 
@@ -323,6 +326,21 @@ pub struct App {
     pub login: LoginGate,
     /// First help row shown when the help overlay does not fit (↑/↓, PgUp/PgDn).
     pub help_scroll: usize,
+    /// Terminal rows as last reported (`Msg::Resize`); the minimum until then.
+    pub rows: u16,
+}
+
+/// How many help rows the overlay shows when `total` rows do not fit a screen of `rows`
+/// terminal rows (`None`: they all fit). The overlay keeps the hint line and the status bar
+/// visible and adds a "more" line when scrolling.
+pub fn help_window(total: usize, rows: u16) -> Option<usize> {
+    // The overlay sits over the screen above the status bar, leaving the hint line free.
+    let max_h = usize::from(rows.saturating_sub(3));
+    if total + 4 <= max_h {
+        None
+    } else {
+        Some(max_h.saturating_sub(4).max(1))
+    }
 }
 
 impl std::fmt::Debug for App {
@@ -368,6 +386,7 @@ impl std::fmt::Debug for App {
             .field("print_queued", &self.print_queued)
             .field("login", &self.login)
             .field("help_scroll", &self.help_scroll)
+            .field("rows", &self.rows)
             .finish_non_exhaustive()
     }
 }
@@ -434,14 +453,26 @@ impl App {
                 required,
                 cashier,
                 waiting: None,
+                error: None,
                 next_request_id: 0,
             },
             help_scroll: 0,
+            rows: MIN_HEIGHT,
         }
     }
 
     pub fn is_kiosk(&self) -> bool {
         self.kiosk.is_some()
+    }
+
+    /// The help overlay's first row can go no further than this (last page at the current
+    /// terminal height).
+    pub fn help_max_scroll(&self) -> usize {
+        let total = self
+            .keymap
+            .help_rows(self.help_mode(), self.lang, self.is_kiosk(), self.demo)
+            .len();
+        help_window(total, self.rows).map_or(0, |visible| total.saturating_sub(visible))
     }
 
     /// The logged-in staff member's id, carried by every sale command.

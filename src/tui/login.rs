@@ -57,6 +57,12 @@ fn fixed(app: &mut App, f: fn(Lang) -> &'static str) {
     );
 }
 
+/// A login problem: shown in the login box (wrapped, it can be long), not in the toast line.
+fn refused(app: &mut App, text: Text) {
+    app.login.error = Some(text);
+    app.toast = None;
+}
+
 /// Show the login screen (empty masked PIN line).
 pub fn show_login(app: &mut App) {
     app.screen = Screen::Login;
@@ -72,13 +78,17 @@ pub fn submit(app: &mut App) -> Vec<Command> {
     let pin = app.input.value().trim().to_string();
     app.input.reset();
     if app.login.waiting.is_some() {
-        fixed(app, L::err_busy);
+        refused(app, Text::new(L::err_busy(Lang::Nb), L::err_busy(Lang::En)));
         return Vec::new();
     }
     if pin.is_empty() {
-        fixed(app, L::err_empty);
+        refused(
+            app,
+            Text::new(L::err_empty(Lang::Nb), L::err_empty(Lang::En)),
+        );
         return Vec::new();
     }
+    app.login.error = None;
     app.login.next_request_id = app.login.next_request_id.wrapping_add(1);
     let request_id = app.login.next_request_id;
     app.login.waiting = Some(request_id);
@@ -100,6 +110,7 @@ pub fn on_logged_in(app: &mut App, request_id: u64, result: Result<Cashier, Text
         return Vec::new();
     }
     app.login.waiting = None;
+    app.toast = None;
     match result {
         Ok(cashier) => {
             let text = Text::new(
@@ -111,6 +122,7 @@ pub fn on_logged_in(app: &mut App, request_id: u64, result: Result<Cashier, Text
                 format!("Logged in: {} ({}).", cashier.name, cashier.role.label().en),
             );
             app.login.cashier = Some(cashier);
+            app.login.error = None;
             if app.screen == Screen::Login {
                 app.screen = Screen::Sale;
                 app.prompt = None;
@@ -118,7 +130,7 @@ pub fn on_logged_in(app: &mut App, request_id: u64, result: Result<Cashier, Text
             }
             toast(app, ToastKind::Info, text, 4);
         }
-        Err(reason) => toast(app, ToastKind::Error, reason, 30),
+        Err(reason) => refused(app, reason),
     }
     Vec::new()
 }
@@ -152,15 +164,18 @@ pub fn logout(app: &mut App) -> Vec<Command> {
     }]
 }
 
-/// The status bar's "who is logged in" text, if anyone is.
-pub fn status_text(app: &App) -> Option<String> {
+/// The status bar's "who is logged in" text in at most `room` characters: "name (role)",
+/// else the name, else the name cut with "…". `None` when nobody is logged in.
+pub fn status_text(app: &App, room: usize) -> Option<String> {
     let c = app.login.cashier.as_ref()?;
-    let name: String = if c.name.chars().count() > 22 {
-        let mut s: String = c.name.chars().take(21).collect();
-        s.push('…');
-        s
-    } else {
-        c.name.clone()
-    };
-    Some(format!("{name} ({})", c.role.label().get(app.lang)))
+    let full = format!("{} ({})", c.name, c.role.label().get(app.lang));
+    if full.chars().count() <= room {
+        return Some(full);
+    }
+    if c.name.chars().count() <= room {
+        return Some(c.name.clone());
+    }
+    let mut s: String = c.name.chars().take(room.saturating_sub(1).max(1)).collect();
+    s.push('…');
+    Some(s)
 }

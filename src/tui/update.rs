@@ -34,7 +34,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
     match msg {
         Msg::Key(key) => on_key(app, key),
         Msg::Paste(text) => on_paste(app, &text),
-        Msg::Resize(_, _) => Vec::new(),
+        Msg::Resize(_, rows) => {
+            app.rows = rows;
+            app.help_scroll = app.help_scroll.min(app.help_max_scroll());
+            Vec::new()
+        }
         Msg::App(ev) => on_event(app, ev),
     }
 }
@@ -174,6 +178,7 @@ fn on_action(app: &mut App, mode: Mode, action: Action) -> Vec<Command> {
                     Action::PageUp => app.help_scroll = app.help_scroll.saturating_sub(HELP_PAGE),
                     _ => {}
                 }
+                app.help_scroll = app.help_scroll.min(app.help_max_scroll());
                 Vec::new()
             }
             Mode::Notice => {

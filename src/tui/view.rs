@@ -248,7 +248,11 @@ fn render_status_bar(app: &App, frame: &mut Frame, area: Rect) {
         Span::styled(queue, queue_style),
     ]);
     let mut left = left;
-    if let Some(who) = crate::tui::login::status_text(app) {
+    // Who is logged in, as much of it as fits before the clock (name and role, else the name).
+    let room = usize::from(area.width.saturating_sub(9))
+        .saturating_sub(left.width())
+        .saturating_sub(3);
+    if let Some(who) = crate::tui::login::status_text(app, room) {
         left.spans.push(sep);
         left.spans.push(Span::styled(who, bar.patch(th.total)));
     }
@@ -1122,13 +1126,9 @@ fn render_help(app: &App, frame: &mut Frame, area: Rect) {
     let total = rows.len();
     // Leave the hint line (it shows the scroll keys) and the status bar uncovered: when the
     // rows do not fit, the overlay shows a window of them and says where it is.
-    let max_h = usize::from(area.height.saturating_sub(2));
-    let fits = total + 4 <= max_h;
-    let visible = if fits {
-        total
-    } else {
-        max_h.saturating_sub(4).max(1)
-    };
+    let window = crate::tui::app::help_window(total, area.height.saturating_add(1));
+    let fits = window.is_none();
+    let visible = window.unwrap_or(total);
     let first = app.help_scroll.min(total.saturating_sub(visible));
     let mut lines: Vec<Line> = rows
         .into_iter()

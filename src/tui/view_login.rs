@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 /// Draw the login screen into the body area.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let h = 8;
+    let h = 11;
     let rect = centered(area, area.width.saturating_sub(8).min(60), h);
     let block = Block::default()
         .borders(Borders::ALL)
@@ -19,8 +19,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .title_style(app.theme.title);
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
-    let [intro, input, hint, demo] = Layout::vertical([
+    let [intro, input, problem, hint, demo] = Layout::vertical([
         Constraint::Length(1),
+        Constraint::Length(3),
         Constraint::Length(3),
         Constraint::Length(1),
         Constraint::Length(1),
@@ -31,6 +32,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         intro,
     );
     render_input(app, frame, input, "PIN", true);
+    if let Some(reason) = &app.login.error {
+        frame.render_widget(
+            Paragraph::new(reason.get(app.lang).to_string())
+                .style(app.theme.error)
+                .wrap(Wrap { trim: true }),
+            problem,
+        );
+    }
     frame.render_widget(
         Paragraph::new(L::hint(app.lang)).style(app.theme.muted),
         hint,
