@@ -293,6 +293,60 @@ pub async fn create_first_manager(
         .map_err(|e| e.message())
 }
 
+/// Open this till's staff journal for a headless staff command (migrating the file first).
+async fn staff_db_for(config: &Config, dir: &Path) -> Result<crate::staff::StaffDb, Text> {
+    let store_dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || crate::store::Store::open_in_dir(&store_dir).map(|_| ()))
+        .await
+        .map_err(|e| Text::new(format!("Databasefeil: {e}"), format!("Database error: {e}")))?
+        .map_err(|e| e.message())?;
+    crate::staff::StaffDb::open(
+        &dir.join(crate::store::DB_FILE_NAME),
+        &config.shop.shop_id,
+        &config.shop.till_id,
+    )
+    .map_err(|e| e.message())
+}
+
+/// `kasse add-staff`: a manager (logged in with `manager_pin`, journaled) adds a cashier or a
+/// manager with their own PIN. Never logs or returns a PIN.
+pub async fn add_staff(
+    config: &Config,
+    dir: &Path,
+    name: &str,
+    role: crate::staff::Role,
+    pin: &secrecy::SecretString,
+    manager_pin: &secrecy::SecretString,
+) -> Result<crate::staff::StaffMember, Text> {
+    use secrecy::ExposeSecret;
+    let db = staff_db_for(config, dir).await?;
+    let (name, pin, manager_pin) = (
+        name.to_owned(),
+        pin.expose_secret().to_owned(),
+        manager_pin.expose_secret().to_owned(),
+    );
+    db.run(move |db| {
+        let now = time::OffsetDateTime::now_utc();
+        let by = db.login(&manager_pin, now)?;
+        let added = db.create_staff(&by, &name, &pin, role, now);
+        if let Err(e) = db.logout(by, now) {
+            tracing::warn!(error = %e, "add-staff: logout not journaled");
+        }
+        added
+    })
+    .await
+    .map_err(|e| e.message())
+}
+
+/// `kasse list-staff`: every staff member (names and roles; never PINs or hashes).
+pub async fn list_staff(
+    config: &Config,
+    dir: &Path,
+) -> Result<Vec<crate::staff::StaffMember>, Text> {
+    let db = staff_db_for(config, dir).await?;
+    db.run(|db| db.list_staff()).await.map_err(|e| e.message())
+}
+
 /// Map the engine's state to what the screen shows.
 pub fn status_view(s: PaymentState) -> PaymentStatusView {
     match s {
