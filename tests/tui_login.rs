@@ -251,6 +251,49 @@ fn logout_is_refused_while_a_cash_sale_is_being_recorded() {
 }
 
 #[test]
+fn logout_is_refused_with_a_reason_on_the_payment_waiting_and_result_screens() {
+    let mut app = logged_in(Lang::En);
+    enter_text(&mut app, KVIKK);
+    press(&mut app, KeyCode::F(12));
+    assert_eq!(app.screen, Screen::Payment);
+    assert!(update_ctrl(&mut app, 'l').is_empty());
+    assert!(
+        toast_en(&app).contains("basket has items"),
+        "{}",
+        toast_en(&app)
+    );
+    assert_eq!(app.input.value(), "", "Ctrl-L typed nothing");
+    press(&mut app, KeyCode::F(2));
+    assert_eq!(app.screen, Screen::Paying);
+    assert!(update_ctrl(&mut app, 'l').is_empty());
+    assert!(
+        toast_en(&app).contains("payment is in progress"),
+        "{}",
+        toast_en(&app)
+    );
+    event(
+        &mut app,
+        AppEvent::Payment(view(kasse::tui::PaymentStatusView::Paid, 2490)),
+    );
+    assert_eq!(app.screen, Screen::Result);
+    assert!(update_ctrl(&mut app, 'l').is_empty());
+    assert!(
+        toast_en(&app).contains("next sale first"),
+        "{}",
+        toast_en(&app)
+    );
+    assert_eq!(app.login.cashier, Some(kari()));
+    // Next sale, empty basket: now it logs out.
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        update_ctrl(&mut app, 'l'),
+        vec![Command::Logout {
+            staff_id: "st002".into()
+        }]
+    );
+}
+
+#[test]
 fn logout_journals_and_returns_to_the_login_screen() {
     let mut app = logged_in(Lang::En);
     let cmds = update_ctrl(&mut app, 'l');

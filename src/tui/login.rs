@@ -32,6 +32,7 @@ strings! {
     err_logout_basket => "Logg ut: kurven har varer. Ta betalt, parker (F8) eller tøm kurven først.", "Log out: the basket has items. Take payment, park it (F8) or empty it first.";
     err_logout_paying => "Logg ut: en betaling pågår. Vent til den er ferdig.", "Log out: a payment is in progress. Wait until it has finished.";
     err_logout_nobody => "Logg ut: ingen er logget inn (det finnes ingen ansatte ennå).", "Log out: nobody is logged in (there are no staff yet).";
+    err_logout_result => "Logg ut: trykk Enter for neste salg først.", "Log out: press Enter for the next sale first.";
     logged_out => "Logget ut.", "Logged out.";
 }
 
@@ -138,11 +139,16 @@ pub fn on_logged_in(app: &mut App, request_id: u64, result: Result<Cashier, Text
 /// Ctrl-L on the sale screen: journal the logout and go back to the login screen. Refused while
 /// the basket has lines or a payment runs (the sale belongs to whoever started it).
 pub fn logout(app: &mut App) -> Vec<Command> {
-    if app.payment.is_some() || app.cash.is_some() || app.screen == Screen::Paying {
+    let paying = app.screen == Screen::Paying || app.cash.as_ref().is_some_and(|c| c.pending);
+    if paying {
         fixed(app, L::err_logout_paying);
         return Vec::new();
     }
-    if !app.basket.is_empty() {
+    if app.screen == Screen::Result {
+        fixed(app, L::err_logout_result);
+        return Vec::new();
+    }
+    if !app.basket.is_empty() || app.screen != Screen::Sale {
         fixed(app, L::err_logout_basket);
         return Vec::new();
     }
@@ -162,6 +168,27 @@ pub fn logout(app: &mut App) -> Vec<Command> {
     vec![Command::Logout {
         staff_id: cashier.staff_id,
     }]
+}
+
+/// Ctrl-L (the sale screen's logout key) pressed on the payment, waiting or result screen,
+/// where it is not bound: say why logging out has to wait instead of ignoring it.
+pub fn logout_elsewhere(app: &mut App, key: &ratatui::crossterm::event::KeyEvent) -> bool {
+    let elsewhere = matches!(
+        app.screen,
+        Screen::Payment | Screen::Paying | Screen::Result
+    );
+    if !elsewhere
+        || app.is_kiosk()
+        || app.help
+        || app.prompt.is_some()
+        || app.keymap.lookup(crate::tui::keymap::Mode::Sale, key)
+            != Some(crate::tui::keymap::Action::Logout)
+    {
+        return false;
+    }
+    let cmds = logout(app);
+    debug_assert!(cmds.is_empty());
+    true
 }
 
 /// The status bar's "who is logged in" text in at most `room` characters: "name (role)",
