@@ -56,3 +56,62 @@ impl StaffDb {
         db.create_first_manager(name, pin, now).map(Some)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn db() -> (tempfile::TempDir, StaffDb) {
+        let dir = tempfile::tempdir().unwrap();
+        crate::store::Store::open_in_dir(dir.path()).unwrap();
+        let db = StaffDb::open(&dir.path().join(crate::store::DB_FILE_NAME), "s1", "t1")
+            .unwrap()
+            .with_hash_cost(HashCost::Fast);
+        (dir, db)
+    }
+
+    #[test]
+    fn training_manager_only_in_an_empty_journal_and_logs_in_with_its_pin() {
+        let (_dir, db) = db();
+        let now = OffsetDateTime::now_utc();
+        assert!(!db.has_active_staff().unwrap());
+        let s = db
+            .ensure_training_manager("Øvingsleder", "1234", now)
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.role(), super::super::Role::Manager);
+        assert!(db.has_active_staff().unwrap());
+        // A second start finds staff and creates nobody.
+        assert!(
+            db.ensure_training_manager("Øvingsleder", "1234", now)
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(db.list_staff().unwrap().len(), 1);
+        let again = db.login("1234", now).unwrap();
+        assert_eq!(again.staff_id(), s.staff_id());
+    }
+
+    #[test]
+    fn logout_by_id_is_journaled_and_an_unknown_id_is_refused() {
+        let (_dir, db) = db();
+        let now = OffsetDateTime::now_utc();
+        let m = db.create_first_manager("Mona", "9753", now).unwrap();
+        db.logout_staff(m.staff_id(), now).unwrap();
+        let err = db.logout_staff("st999", now).unwrap_err();
+        assert!(err.message().en.contains("st999"));
+        let actions = db
+            .actions_between(
+                now - time::Duration::seconds(1),
+                now + time::Duration::seconds(1),
+            )
+            .unwrap();
+        assert!(
+            actions
+                .iter()
+                .any(|a| a.action == "logout" && a.staff_id.as_deref() == Some(m.staff_id()))
+        );
+        assert_eq!(actions.iter().filter(|a| a.action == "logout").count(), 1);
+    }
+}

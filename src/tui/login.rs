@@ -172,7 +172,10 @@ pub fn logout(app: &mut App) -> Vec<Command> {
 
 /// Ctrl-L (the sale screen's logout key) pressed on the payment, waiting or result screen,
 /// where it is not bound: say why logging out has to wait instead of ignoring it.
-pub fn logout_elsewhere(app: &mut App, key: &ratatui::crossterm::event::KeyEvent) -> bool {
+pub fn logout_elsewhere(
+    app: &mut App,
+    key: &ratatui::crossterm::event::KeyEvent,
+) -> Option<Vec<Command>> {
     let elsewhere = matches!(
         app.screen,
         Screen::Payment | Screen::Paying | Screen::Result
@@ -184,11 +187,9 @@ pub fn logout_elsewhere(app: &mut App, key: &ratatui::crossterm::event::KeyEvent
         || app.keymap.lookup(crate::tui::keymap::Mode::Sale, key)
             != Some(crate::tui::keymap::Action::Logout)
     {
-        return false;
+        return None;
     }
-    let cmds = logout(app);
-    debug_assert!(cmds.is_empty());
-    true
+    Some(logout(app))
 }
 
 /// The status bar's "who is logged in" text in at most `room` characters: "name (role)",
@@ -205,4 +206,49 @@ pub fn status_text(app: &App, room: usize) -> Option<String> {
     let mut s: String = c.name.chars().take(room.saturating_sub(1).max(1)).collect();
     s.push('…');
     Some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn app_with(name: &str) -> App {
+        let ctx = crate::tui::RunContext {
+            environment: crate::tui::EnvLabel::Test,
+            msn: "123456".into(),
+            lang: Lang::En,
+            currency: crate::domain::money::Currency::Nok,
+            kiosk: None,
+            catalog: crate::tui::catalog::Catalog::demo().unwrap(),
+            keymap: crate::tui::keymap::Keymap::default_keymap().unwrap(),
+            theme: crate::tui::theme::Theme::default_theme().unwrap(),
+            demo: false,
+            clock: std::sync::Arc::new(crate::clock::ManualClock::fixed()),
+            utc_offset: time::UtcOffset::UTC,
+            tick: std::time::Duration::from_millis(250),
+            manager_pins: true,
+            login_required: true,
+            cashier: Some(Cashier {
+                staff_id: "st002".into(),
+                name: name.into(),
+                role: crate::staff::Role::Cashier,
+            }),
+        };
+        App::new(&ctx)
+    }
+
+    #[test]
+    fn status_text_drops_the_role_then_cuts_the_name_to_fit() {
+        let app = app_with("Kari Nordmann");
+        assert_eq!(
+            status_text(&app, 40).as_deref(),
+            Some("Kari Nordmann (cashier)")
+        );
+        assert_eq!(status_text(&app, 15).as_deref(), Some("Kari Nordmann"));
+        assert_eq!(status_text(&app, 6).as_deref(), Some("Kari …"));
+        let mut nobody = app_with("x");
+        nobody.login.cashier = None;
+        assert_eq!(status_text(&nobody, 40), None);
+    }
 }

@@ -97,8 +97,8 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     match app.keymap.lookup(mode, &key) {
         Some(action) => on_action(app, mode, action),
         None => {
-            if crate::tui::login::logout_elsewhere(app, &key) {
-                return Vec::new();
+            if let Some(cmds) = crate::tui::login::logout_elsewhere(app, &key) {
+                return cmds;
             }
             if has_input_line(mode) {
                 edit_input(app, mode, key);
