@@ -40,6 +40,8 @@ fn app_with_basket(lines: usize) -> App {
         utc_offset: time::UtcOffset::UTC,
         tick: Duration::from_millis(250),
         manager_pins: false,
+        login_required: false,
+        cashier: None,
     };
     let mut app = App::new(&ctx);
     let rates = [

@@ -203,8 +203,10 @@ pub async fn start_till(
         }
         _ => Arc::new(SimulatedAcquirer::new()),
     };
-    let settings: ConnectSettings =
+    let mut settings: ConnectSettings =
         settings_from_config(&config, &RandomIds).map_err(|e| AppError::Message(e.message()))?;
+    // Training sales (Vipps, cash and split) never mix with real ones in the journal.
+    settings.engine.training = opts.demo;
     let store_dir = dir.clone();
     let store = tokio::task::spawn_blocking(move || crate::store::Store::open_in_dir(&store_dir))
         .await
@@ -289,6 +291,60 @@ pub async fn create_first_manager(
         .await
         .map(|_| ())
         .map_err(|e| e.message())
+}
+
+/// Open this till's staff journal for a headless staff command (migrating the file first).
+async fn staff_db_for(config: &Config, dir: &Path) -> Result<crate::staff::StaffDb, Text> {
+    let store_dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || crate::store::Store::open_in_dir(&store_dir).map(|_| ()))
+        .await
+        .map_err(|e| Text::new(format!("Databasefeil: {e}"), format!("Database error: {e}")))?
+        .map_err(|e| e.message())?;
+    crate::staff::StaffDb::open(
+        &dir.join(crate::store::DB_FILE_NAME),
+        &config.shop.shop_id,
+        &config.shop.till_id,
+    )
+    .map_err(|e| e.message())
+}
+
+/// `kasse add-staff`: a manager (logged in with `manager_pin`, journaled) adds a cashier or a
+/// manager with their own PIN. Never logs or returns a PIN.
+pub async fn add_staff(
+    config: &Config,
+    dir: &Path,
+    name: &str,
+    role: crate::staff::Role,
+    pin: &secrecy::SecretString,
+    manager_pin: &secrecy::SecretString,
+) -> Result<crate::staff::StaffMember, Text> {
+    use secrecy::ExposeSecret;
+    let db = staff_db_for(config, dir).await?;
+    let (name, pin, manager_pin) = (
+        name.to_owned(),
+        pin.expose_secret().to_owned(),
+        manager_pin.expose_secret().to_owned(),
+    );
+    db.run(move |db| {
+        let now = time::OffsetDateTime::now_utc();
+        let by = db.login(&manager_pin, now)?;
+        let added = db.create_staff(&by, &name, &pin, role, now);
+        if let Err(e) = db.logout(by, now) {
+            tracing::warn!(error = %e, "add-staff: logout not journaled");
+        }
+        added
+    })
+    .await
+    .map_err(|e| e.message())
+}
+
+/// `kasse list-staff`: every staff member (names and roles; never PINs or hashes).
+pub async fn list_staff(
+    config: &Config,
+    dir: &Path,
+) -> Result<Vec<crate::staff::StaffMember>, Text> {
+    let db = staff_db_for(config, dir).await?;
+    db.run(|db| db.list_staff()).await.map_err(|e| e.message())
 }
 
 /// Map the engine's state to what the screen shows.
@@ -461,6 +517,65 @@ pub async fn verify_manager_pin(
     }
 }
 
+/// Log a staff member in at the till on the blocking pool (the staff module's lockout and
+/// journal: every attempt is journaled, never the PIN). The answer for the screen.
+pub async fn login_at_till(
+    staff: &StaffAccess,
+    request_id: u64,
+    pin: tui::ManagerPin,
+    now: time::OffsetDateTime,
+) -> AppEvent {
+    let db = match staff {
+        Ok(db) => db,
+        Err(t) => {
+            return AppEvent::LoggedIn {
+                request_id,
+                result: Err(t.clone()),
+            };
+        }
+    };
+    let result = db
+        .run(move |db| db.login(pin.expose(), now))
+        .await
+        .map(|session| tui::Cashier {
+            staff_id: session.staff_id().to_owned(),
+            name: session.name().to_owned(),
+            role: session.role(),
+        })
+        .map_err(|e| {
+            tracing::info!(error = %e, "login at the till refused");
+            e.message()
+        });
+    AppEvent::LoggedIn { request_id, result }
+}
+
+/// `--demo`: make sure the training manager exists (first start of a demo database without
+/// staff) and log them in, so the quick start needs no PIN. `None` when the demo database has
+/// other staff whose PINs are not the training PIN (then the login screen shows).
+pub fn demo_login(db: &crate::staff::StaffDb) -> Option<tui::Cashier> {
+    use crate::tui::login::{TRAINING_MANAGER, TRAINING_PIN};
+    let now = time::OffsetDateTime::now_utc();
+    match db.ensure_training_manager(TRAINING_MANAGER, TRAINING_PIN, now) {
+        Ok(Some(_)) => tracing::info!("demo: training manager created"),
+        Ok(None) => {}
+        Err(e) => {
+            tracing::error!(error = %e, "demo: cannot create the training manager");
+            return None;
+        }
+    }
+    match db.login(TRAINING_PIN, now) {
+        Ok(session) => Some(tui::Cashier {
+            staff_id: session.staff_id().to_owned(),
+            name: session.name().to_owned(),
+            role: session.role(),
+        }),
+        Err(e) => {
+            tracing::warn!(error = %e, "demo: automatic login of the training manager refused");
+            None
+        }
+    }
+}
+
 /// Carry out one screen command against the engine (never on the UI task).
 pub async fn execute(
     engine: &Engine,
@@ -513,7 +628,25 @@ pub async fn execute_with_progress(
             )
             .await,
         ),
-        Command::StartPayment { basket, method } => {
+        Command::Login { request_id, pin } => {
+            Some(login_at_till(staff, request_id, pin, time::OffsetDateTime::now_utc()).await)
+        }
+        Command::Logout { staff_id } => {
+            let db = match staff {
+                Ok(db) => db,
+                Err(t) => return Some(AppEvent::Error(t.clone())),
+            };
+            let now = time::OffsetDateTime::now_utc();
+            match db.run(move |db| db.logout_staff(&staff_id, now)).await {
+                Ok(()) => None,
+                Err(e) => Some(AppEvent::Error(e.message())),
+            }
+        }
+        Command::StartPayment {
+            basket,
+            method,
+            staff_id,
+        } => {
             let method = match method {
                 tui::PayMethod::Qr => PayMethod::Qr,
                 tui::PayMethod::Push {
@@ -524,7 +657,7 @@ pub async fn execute_with_progress(
                 },
             };
             let req = match NewSaleRequest::from_basket(&basket, method, api, None) {
-                Ok(r) => r,
+                Ok(r) => r.sold_by(staff_id),
                 Err(e) => return Some(AppEvent::Error(e.message())),
             };
             match engine.start_payment(req).await {
@@ -585,9 +718,13 @@ pub async fn execute_with_progress(
                 crate::receipt::printer::PrintError::NoPrinter.text(),
             )),
         },
-        Command::CashSale { basket, received } => {
+        Command::CashSale {
+            basket,
+            received,
+            staff_id,
+        } => {
             let req = match NewSaleRequest::from_basket(&basket, PayMethod::Qr, api, None) {
-                Ok(r) => r,
+                Ok(r) => r.sold_by(staff_id),
                 Err(e) => return Some(AppEvent::CashSale(Err(e.message()))),
             };
             match engine.record_cash_sale(req, received).await {
@@ -617,6 +754,7 @@ pub async fn execute_with_progress(
             basket,
             method,
             cash,
+            staff_id,
         } => {
             let method = match method {
                 tui::PayMethod::Qr => PayMethod::Qr,
@@ -628,7 +766,7 @@ pub async fn execute_with_progress(
                 },
             };
             let req = match NewSaleRequest::from_basket(&basket, method, api, None) {
-                Ok(r) => r,
+                Ok(r) => r.sold_by(staff_id),
                 Err(e) => return Some(AppEvent::Error(e.message())),
             };
             match engine.start_split_payment(req, cash).await {
@@ -679,8 +817,23 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
         .map_err(|e| msg(format!("Fargetema: {e}"), format!("Theme: {e}")))?;
     // Manager PINs: the staff journal, opened once, off the UI task.
     let (staff_cfg, staff_dir) = (cfg.clone(), till.data_dir.clone());
-    let (staff, has_manager): (Arc<StaffAccess>, bool) = tokio::task::spawn_blocking(move || {
+    let demo = opts.demo;
+    let kiosk_mode = cfg.ui.kiosk;
+    type Opened = (Arc<StaffAccess>, bool, bool, Option<tui::Cashier>);
+    let (staff, has_manager, has_staff, cashier): Opened = tokio::task::spawn_blocking(move || {
         let staff = open_staff(&staff_cfg, &staff_dir);
+        // --demo: a training manager, logged in automatically (never in kiosk mode).
+        let cashier = match (&staff, demo && !kiosk_mode) {
+            (Ok(db), true) => demo_login(db),
+            _ => None,
+        };
+        let has_staff = match &staff {
+            Ok(db) => db.has_active_staff().unwrap_or_else(|e| {
+                tracing::error!(error = %e, "cannot read the staff list");
+                false
+            }),
+            Err(_) => false,
+        };
         let has_manager = match &staff {
             Ok(db) => match db.needs_first_manager() {
                 Ok(needs) => !needs,
@@ -694,7 +847,7 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
                 false
             }
         };
-        (Arc::new(staff), has_manager)
+        (Arc::new(staff), has_manager, has_staff, cashier)
     })
     .await
     .map_err(|e| msg(format!("Databasefeil: {e}"), format!("Database error: {e}")))?;
@@ -743,6 +896,9 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
         utc_offset: time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC),
         tick: std::time::Duration::from_millis(250),
         manager_pins,
+        // Staff exist: log in before selling (kiosk mode never asks; App::new knows).
+        login_required: has_staff,
+        cashier,
     };
 
     let (cmd_tx, mut cmd_rx) = mpsc::unbounded_channel::<Command>();
@@ -1037,7 +1193,8 @@ impl Paper {
             ));
         };
         let now = time::OffsetDateTime::now_utc().to_offset(self.utc_offset);
-        let sale = sale_of(&payment, &record, now, self.training)?;
+        let mut sale = sale_of(&payment, &record, now, self.training)?;
+        sale.cashier = cashier_of(store, &record).await;
         let receipt =
             crate::receipt::model::build(&sale, &self.shop, self.lang).map_err(|e| e.text())?;
         Ok(Some(receipt))
@@ -1532,7 +1689,9 @@ impl Paper {
             Err(e) => return Some(AppEvent::Error(e.message())),
         };
         let now = time::OffsetDateTime::now_utc().to_offset(self.utc_offset);
-        let built = cash_sale_of(&record, received, now, self.training).and_then(|sale| {
+        let cashier = cashier_of(store, &record).await;
+        let built = cash_sale_of(&record, received, now, self.training).and_then(|mut sale| {
+            sale.cashier = cashier;
             crate::receipt::model::build(&sale, &self.shop, self.lang).map_err(|e| e.text())
         });
         match built {
@@ -1685,6 +1844,23 @@ pub async fn print_confirmed_refund(
                 }),
                 Err(_) => Some(AppEvent::Error(t)),
             }
+        }
+    }
+}
+
+/// The receipt's cashier line for a journaled sale: the name of the staff member who sold it
+/// (from the staff journal), else the staff id as journaled, else empty (unattributed).
+pub async fn cashier_of(store: &AsyncStore, record: &crate::store::SaleRecord) -> String {
+    let Some(id) = record.sale.staff_id.clone() else {
+        return String::new();
+    };
+    let lookup = id.clone();
+    match store.run(move |s| s.staff_name(&lookup)).await {
+        Ok(Some(name)) => name,
+        Ok(None) => id,
+        Err(e) => {
+            tracing::warn!(error = %e, "cashier name for the receipt not found");
+            id
         }
     }
 }

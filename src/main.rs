@@ -68,6 +68,18 @@ enum Cmd {
         /// Receipt number, refund number (R-…) or Vipps reference.
         receipt: String,
     },
+    /// A manager adds a staff member: the new member's PIN from KASSE_PIN, the authorizing
+    /// manager's PIN from KASSE_MANAGER_PIN.
+    AddStaff {
+        /// The staff member's name as shown at the till and on receipts.
+        #[arg(long)]
+        name: String,
+        /// cashier or manager.
+        #[arg(long)]
+        role: String,
+    },
+    /// List staff members with their roles (never PINs).
+    ListStaff,
     /// First run: create the first manager (PIN from KASSE_PIN, 4–8 digits).
     CreateManager {
         /// The manager's name as shown in the journal and on receipts.
@@ -441,6 +453,82 @@ async fn run(cli: Cli) -> i32 {
                 }
             }
         }
+        Some(Cmd::AddStaff { name, role }) => {
+            let role = match role.trim() {
+                "cashier" => kasse::staff::Role::Cashier,
+                "manager" => kasse::staff::Role::Manager,
+                other => {
+                    say(
+                        lang,
+                        &kasse::lang::Text::new(
+                            format!("--role «{other}»: skriv cashier eller manager."),
+                            format!("--role \"{other}\": write cashier or manager."),
+                        ),
+                    );
+                    return 1;
+                }
+            };
+            let Some(pin) = kasse::staff::headless::pin_from_env() else {
+                say(
+                    lang,
+                    &kasse::lang::Text::new(
+                        "PIN: sett KASSE_PIN til den nye ansattes PIN (4–8 sifre).",
+                        "PIN: set KASSE_PIN to the new staff member's PIN (4–8 digits).",
+                    ),
+                );
+                return 1;
+            };
+            let Some(manager_pin) = std::env::var("KASSE_MANAGER_PIN")
+                .ok()
+                .filter(|s| !s.is_empty())
+                .map(secrecy::SecretString::from)
+            else {
+                say(
+                    lang,
+                    &kasse::lang::Text::new(
+                        "Leder-PIN: sett KASSE_MANAGER_PIN til PIN-en til lederen som legger til den ansatte.",
+                        "Manager PIN: set KASSE_MANAGER_PIN to the PIN of the manager adding the staff member.",
+                    ),
+                );
+                return 1;
+            };
+            match app::add_staff(&config, &dir, &name, role, &pin, &manager_pin).await {
+                Ok(m) => {
+                    println!(
+                        "result: staff added name={} role={}",
+                        m.name,
+                        m.role.as_str()
+                    );
+                    0
+                }
+                Err(t) => {
+                    say(lang, &t);
+                    1
+                }
+            }
+        }
+        Some(Cmd::ListStaff) => match app::list_staff(&config, &dir).await {
+            Ok(list) if list.is_empty() => {
+                println!("result: no staff (create the first manager with kasse create-manager)");
+                0
+            }
+            Ok(list) => {
+                for m in list {
+                    println!(
+                        "staff: id={} role={} active={} name={}",
+                        m.id,
+                        m.role.as_str(),
+                        if m.active { "yes" } else { "no" },
+                        m.name
+                    );
+                }
+                0
+            }
+            Err(t) => {
+                say(lang, &t);
+                1
+            }
+        },
         Some(Cmd::Sim(_)) => 0,
         None => {
             let till = match app::start_till(&opts, config, dir, None).await {

@@ -89,6 +89,7 @@ async fn cash_sale_prints_with_the_drawer_and_the_drawer_opens_without_a_sale() 
     let ev = exec(Command::CashSale {
         basket: basket(),
         received: Money::nok(20_000),
+        staff_id: None,
     })
     .await;
     let done = match ev {
@@ -146,6 +147,7 @@ async fn cash_sale_prints_with_the_drawer_and_the_drawer_opens_without_a_sale() 
     match exec(Command::CashSale {
         basket: basket(),
         received: Money::nok(5_000),
+        staff_id: None,
     })
     .await
     {

@@ -76,7 +76,11 @@ fn cash_covering_the_total_is_a_cash_sale_with_change() {
     cash_typed(&mut app, "100");
     let cmds = press(&mut app, KeyCode::Enter);
     match cmds.as_slice() {
-        [Command::CashSale { basket, received }] => {
+        [
+            Command::CashSale {
+                basket, received, ..
+            },
+        ] => {
             assert_eq!(*received, Money::nok(10_000));
             assert_eq!(basket.totals().unwrap().gross, Money::nok(5_780));
         }
@@ -212,6 +216,7 @@ fn less_cash_than_the_total_asks_vipps_for_the_rest() {
                 basket,
                 method,
                 cash,
+                ..
             },
         ] => {
             assert_eq!(*method, PayMethod::Qr);

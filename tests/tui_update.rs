@@ -217,7 +217,8 @@ fn push_with_phone_number_sends_start_payment() {
             basket: app.basket.clone(),
             method: PayMethod::Push {
                 phone_or_personal_qr: "4791234567".to_string()
-            }
+            },
+            staff_id: None,
         }]
     );
     assert_eq!(app.screen, Screen::Paying);

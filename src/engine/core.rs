@@ -22,7 +22,11 @@ pub struct EngineConfig {
     pub shop_id: String,
     pub till_id: String,
     pub msn: String,
+    /// Who sells when a sale request names nobody (headless use); the till's logged-in
+    /// cashier goes with each [`NewSaleRequest`] instead.
     pub staff_id: Option<String>,
+    /// `--demo`: every sale (Vipps, cash, split) is journaled with `training = 1`.
+    pub training: bool,
     /// Read schedule of the payment state machine (≈ 1 s, ≤ 60 reads/min, back-off on
     /// 429/423). The 5 + 5 minute windows are fixed in `domain::payment`.
     pub poll: PollPolicy,
@@ -44,6 +48,7 @@ impl EngineConfig {
             till_id: till_id.to_owned(),
             msn: msn.to_owned(),
             staff_id: None,
+            training: false,
             poll: PollPolicy::default(),
             retry: RetryPolicy::default(),
             probe_interval: Duration::from_secs(5),
@@ -113,6 +118,9 @@ pub struct NewSaleRequest {
     pub api: ApiKind,
     /// Shown in the app (3–100 characters); defaults to "Kjøp i butikk <shop>".
     pub description: Option<String>,
+    /// The staff member who sells (the till's logged-in cashier); `None` falls back to
+    /// [`EngineConfig::staff_id`].
+    pub staff_id: Option<String>,
 }
 
 impl NewSaleRequest {
@@ -150,7 +158,15 @@ impl NewSaleRequest {
             method,
             api,
             description,
+            staff_id: None,
         })
+    }
+
+    /// The same sale, sold by `staff_id` (journaled as `sales.staff_id`).
+    #[must_use]
+    pub fn sold_by(mut self, staff_id: Option<String>) -> NewSaleRequest {
+        self.staff_id = staff_id;
+        self
     }
 
     /// One line of `amount` at 25 % VAT (headless `kasse pay --amount`).
@@ -182,6 +198,7 @@ impl NewSaleRequest {
             method,
             api,
             description,
+            staff_id: None,
         }
     }
 }
@@ -528,12 +545,12 @@ impl Engine {
         let new_sale = NewSale {
             shop_id: inner.cfg.shop_id.clone(),
             till_id: inner.cfg.till_id.clone(),
-            staff_id: inner.cfg.staff_id.clone(),
+            staff_id: req.staff_id.clone().or_else(|| inner.cfg.staff_id.clone()),
             currency: req.currency.code().to_owned(),
             gross_total: gross,
             vat_total: vat,
             net_total: net,
-            training: false,
+            training: inner.cfg.training,
             tender: "vipps".into(),
             description: Some(description.clone()),
             lines: req.lines.clone(),

@@ -16,6 +16,7 @@ pub mod pin;
 pub mod reconcile;
 pub mod refund;
 pub mod report;
+pub mod till;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};

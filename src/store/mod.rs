@@ -11,6 +11,7 @@
 //! Nothing secret is ever stored.
 
 mod async_store;
+mod cashier;
 mod error;
 mod journal;
 mod outbox;

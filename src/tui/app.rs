@@ -72,6 +72,11 @@ pub struct RunContext {
     /// ask for a manager PIN, and a manager PIN also unlocks kiosk mode. `false` until the
     /// first manager is created: actions work as before, kiosk mode takes the kiosk PIN.
     pub manager_pins: bool,
+    /// Active staff exist in the staff journal: the cashier's screen starts on the login
+    /// screen (never in kiosk mode). `false` on a fresh install (no staff yet).
+    pub login_required: bool,
+    /// Already logged in when the screen opens (`--demo`: the training manager).
+    pub cashier: Option<crate::tui::msg::Cashier>,
 }
 
 impl std::fmt::Debug for RunContext {
@@ -83,13 +88,32 @@ impl std::fmt::Debug for RunContext {
             .field("kiosk", &self.kiosk)
             .field("demo", &self.demo)
             .field("manager_pins", &self.manager_pins)
+            .field("login_required", &self.login_required)
+            .field("cashier", &self.cashier)
             .finish_non_exhaustive()
     }
+}
+
+/// Who is logged in at the till, and the login request in flight.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoginGate {
+    /// Staff log in before selling (see [`RunContext::login_required`]).
+    pub required: bool,
+    /// The logged-in staff member; every sale carries their id.
+    pub cashier: Option<crate::tui::msg::Cashier>,
+    /// Sent to the staff journal, waiting for `AppEvent::LoggedIn` with this id.
+    pub waiting: Option<u64>,
+    /// Why the last PIN was refused (wrong PIN with the tries left, locked for N s), shown
+    /// in the login box until the next PIN is sent.
+    pub error: Option<Text>,
+    pub next_request_id: u64,
 }
 
 /// The main screens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
+    /// Staff log in with their PIN before selling (when staff exist; not in kiosk mode).
+    Login,
     Sale,
     /// Choosing push (phone / personal QR) or QR.
     Payment,
@@ -121,6 +145,8 @@ pub enum Prompt {
     ManagerPin,
     /// Cash the customer handed over (payment screen, F3).
     CashReceived,
+    /// A staff member's PIN on the login screen (masked).
+    LoginPin,
 }
 
 /// A manager-only action waiting for a manager PIN.
@@ -296,11 +322,33 @@ pub struct App {
     pub cash: Option<CashTender>,
     /// Paper jobs waiting for the printer (shown while > 0).
     pub print_queued: usize,
+    /// Who is logged in (see [`LoginGate`]).
+    pub login: LoginGate,
+    /// First help row shown when the help overlay does not fit (↑/↓, PgUp/PgDn).
+    pub help_scroll: usize,
+    /// Terminal rows as last reported (`Msg::Resize`); the minimum until then.
+    pub rows: u16,
+}
+
+/// How many help rows the overlay shows when `total` rows do not fit a screen of `rows`
+/// terminal rows (`None`: they all fit). The overlay keeps the hint line and the status bar
+/// visible and adds a "more" line when scrolling.
+pub fn help_window(total: usize, rows: u16) -> Option<usize> {
+    // The overlay sits over the screen above the status bar, leaving the hint line free.
+    let max_h = usize::from(rows.saturating_sub(3));
+    if total + 4 <= max_h {
+        None
+    } else {
+        Some(max_h.saturating_sub(4).max(1))
+    }
 }
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let pin = matches!(self.prompt, Some(Prompt::KioskPin | Prompt::ManagerPin));
+        let pin = matches!(
+            self.prompt,
+            Some(Prompt::KioskPin | Prompt::ManagerPin | Prompt::LoginPin)
+        );
         let input: &dyn std::fmt::Debug = if pin { &"[redacted]" } else { &self.input };
         f.debug_struct("App")
             .field("environment", &self.environment)
@@ -336,6 +384,9 @@ impl std::fmt::Debug for App {
             .field("staff", &self.staff)
             .field("cash", &self.cash)
             .field("print_queued", &self.print_queued)
+            .field("login", &self.login)
+            .field("help_scroll", &self.help_scroll)
+            .field("rows", &self.rows)
             .finish_non_exhaustive()
     }
 }
@@ -348,6 +399,14 @@ pub const PIN_LOCKOUT: time::Duration = time::Duration::seconds(60);
 impl App {
     pub fn new(ctx: &RunContext) -> App {
         let now = ctx.clock.now();
+        // Customers operate a kiosk: nobody logs in there.
+        let required = ctx.login_required && ctx.kiosk.is_none();
+        let cashier = if ctx.kiosk.is_none() {
+            ctx.cashier.clone()
+        } else {
+            None
+        };
+        let login_first = required && cashier.is_none();
         App {
             environment: ctx.environment,
             msn: ctx.msn.clone(),
@@ -358,11 +417,15 @@ impl App {
             keymap: ctx.keymap.clone(),
             theme: ctx.theme.clone(),
             utc_offset: ctx.utc_offset,
-            screen: Screen::Sale,
+            screen: if login_first {
+                Screen::Login
+            } else {
+                Screen::Sale
+            },
             basket: Basket::new(ctx.currency),
             selected: None,
             input: Input::default(),
-            prompt: None,
+            prompt: login_first.then_some(Prompt::LoginPin),
             pending: None,
             search: None,
             parked: Vec::new(),
@@ -386,11 +449,35 @@ impl App {
             staff: crate::tui::staff::StaffUi::default(),
             cash: None,
             print_queued: 0,
+            login: LoginGate {
+                required,
+                cashier,
+                waiting: None,
+                error: None,
+                next_request_id: 0,
+            },
+            help_scroll: 0,
+            rows: MIN_HEIGHT,
         }
     }
 
     pub fn is_kiosk(&self) -> bool {
         self.kiosk.is_some()
+    }
+
+    /// The help overlay's first row can go no further than this (last page at the current
+    /// terminal height).
+    pub fn help_max_scroll(&self) -> usize {
+        let total = self
+            .keymap
+            .help_rows(self.help_mode(), self.lang, self.is_kiosk(), self.demo)
+            .len();
+        help_window(total, self.rows).map_or(0, |visible| total.saturating_sub(visible))
+    }
+
+    /// The logged-in staff member's id, carried by every sale command.
+    pub fn cashier_id(&self) -> Option<String> {
+        self.login.cashier.as_ref().map(|c| c.staff_id.clone())
     }
 
     /// The key mode for the current state (help and notices win).
@@ -406,12 +493,13 @@ impl App {
     pub fn help_mode(&self) -> Mode {
         if !self.recovered.is_empty() {
             Mode::Notice
-        } else if self.prompt.is_some() {
+        } else if self.screen == Screen::Login || self.prompt.is_some() {
             Mode::Prompt
         } else if self.search.is_some() {
             Mode::Search
         } else {
             match self.screen {
+                Screen::Login => Mode::Prompt,
                 Screen::Sale => Mode::Sale,
                 Screen::Payment => Mode::Payment,
                 Screen::Paying => {

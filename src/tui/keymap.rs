@@ -139,10 +139,12 @@ pub enum Action {
     PayCash,
     /// Sale screen: open the cash drawer without a sale (manager PIN).
     OpenDrawer,
+    /// Sale screen: log the cashier out (back to the login screen).
+    Logout,
 }
 
 impl Action {
-    pub const ALL: [Action; 34] = [
+    pub const ALL: [Action; 35] = [
         Action::Help,
         Action::Quit,
         Action::Submit,
@@ -177,6 +179,7 @@ impl Action {
         Action::AcknowledgeOutbox,
         Action::PayCash,
         Action::OpenDrawer,
+        Action::Logout,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -215,6 +218,7 @@ impl Action {
             Action::AcknowledgeOutbox => "acknowledge_outbox",
             Action::PayCash => "pay_cash",
             Action::OpenDrawer => "open_drawer",
+            Action::Logout => "logout",
         }
     }
 
@@ -241,6 +245,7 @@ impl Action {
                 | Action::AcknowledgeOutbox
                 | Action::PayCash
                 | Action::OpenDrawer
+                | Action::Logout
         )
     }
 

@@ -30,6 +30,8 @@
 //!     utc_offset: time::UtcOffset::UTC, // main: current_local_offset() before the runtime
 //!     tick: std::time::Duration::from_millis(250),
 //!     manager_pins: false, // true once a manager exists in the staff journal
+//!     login_required: false, // true once staff exist: the screen starts on the login screen
+//!     cashier: None,         // Some(..) to open already logged in (--demo)
 //! };
 //! let (cmd_tx, mut cmd_rx) = tokio::sync::mpsc::unbounded_channel::<Command>();
 //! let (ev_tx, ev_rx) = tokio::sync::mpsc::unbounded_channel::<AppEvent>();
@@ -51,6 +53,7 @@
 pub mod app;
 pub mod catalog;
 pub mod keymap;
+pub mod login;
 pub mod msg;
 pub mod qr;
 pub mod shell;
@@ -61,11 +64,12 @@ pub mod terminal;
 pub mod theme;
 pub mod update;
 pub mod view;
+pub mod view_login;
 pub mod view_staff;
 
 pub use app::{App, EnvLabel, KioskSettings, RunContext};
 pub use msg::{
-    AppEvent, Command, ManagerPermission, ManagerPin, Msg, NetworkState, PayMethod,
+    AppEvent, Cashier, Command, ManagerPermission, ManagerPin, Msg, NetworkState, PayMethod,
     PaymentStatusView, PaymentView, RecoveredSale, SimCustomerAction, StaffRefundProgress,
 };
 pub use shell::{TuiError, run};

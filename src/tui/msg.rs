@@ -34,7 +34,12 @@ pub enum SimCustomerAction {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// Start a Vipps payment for this basket (the engine mints the reference and keys).
-    StartPayment { basket: Basket, method: PayMethod },
+    StartPayment {
+        basket: Basket,
+        method: PayMethod,
+        /// The logged-in cashier (journaled as the sale's staff), `None` when nobody logs in.
+        staff_id: Option<String>,
+    },
     /// The cashier aborted the payment in progress.
     CancelPayment { reference: String },
     /// The customer approved while the cashier aborted: complete the sale (capture).
@@ -106,7 +111,12 @@ pub enum Command {
     /// A cash-only sale: journal it as paid (tender cash, `received` ≥ the total, change
     /// journaled), print the receipt with the cash tender and kick the drawer. The answer
     /// comes back as [`AppEvent::CashSale`].
-    CashSale { basket: Basket, received: Money },
+    CashSale {
+        basket: Basket,
+        received: Money,
+        /// The logged-in cashier (journaled as the sale's staff), `None` when nobody logs in.
+        staff_id: Option<String>,
+    },
     /// A split tender: `cash` (less than the total) was taken in cash; journal the sale with
     /// both tenders, then ask Vipps for the remainder only (push or QR, as
     /// [`Command::StartPayment`]).
@@ -114,7 +124,15 @@ pub enum Command {
         basket: Basket,
         method: PayMethod,
         cash: Money,
+        /// The logged-in cashier (journaled as the sale's staff).
+        staff_id: Option<String>,
     },
+    /// Log a staff member in at the till with their PIN (lockout and journal in the staff
+    /// module), off the UI task. Answer: [`AppEvent::LoggedIn`].
+    Login { request_id: u64, pin: ManagerPin },
+    /// Journal that this staff member logged out at the till (the screen already shows the
+    /// login screen). Answered only by an [`AppEvent::Error`] if the journal refused it.
+    Logout { staff_id: String },
     /// Send the cash drawer pulse to the printer (after a manager PIN, journaled by the PIN
     /// check as `open_drawer_no_sale`). Answered by [`AppEvent::DrawerOpened`] or an error.
     OpenDrawer,
@@ -133,6 +151,14 @@ pub enum Command {
     PrintStoredZ { date: time::Date },
     /// Leave the app (the shell restores the terminal).
     Quit,
+}
+
+/// The staff member logged in at the till (no PIN, no hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cashier {
+    pub staff_id: String,
+    pub name: String,
+    pub role: crate::staff::Role,
 }
 
 /// A cash-only sale the journal recorded.
@@ -357,6 +383,12 @@ pub enum AppEvent {
         request_id: u64,
         ok: bool,
         reason: Option<Text>,
+    },
+    /// The answer to [`Command::Login`]: who logged in, or why not (wrong PIN with the tries
+    /// left, locked for N seconds, journal unreadable) in both languages.
+    LoggedIn {
+        request_id: u64,
+        result: Result<Cashier, Text>,
     },
     /// The answer to [`Command::CashSale`]: journaled (and sent to the printer), or why not.
     CashSale(Result<CashSaleDone, Text>),

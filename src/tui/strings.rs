@@ -291,3 +291,11 @@ pub fn cash_already_taken(cash: Money) -> Text {
         format!("Cash is already taken ({cash}). Esc undoes the cash part."),
     )
 }
+
+/// The help overlay's scroll line when not every binding fits ("rows 1–15 of 19").
+pub fn help_more(lang: Lang, from: usize, to: usize, total: usize) -> String {
+    match lang {
+        Lang::Nb => format!("↑/↓ PgUp/PgDn: mer (linje {from}–{to} av {total})"),
+        Lang::En => format!("↑/↓ PgUp/PgDn: more (rows {from}–{to} of {total})"),
+    }
+}

@@ -21,6 +21,9 @@ use tui_input::InputRequest;
 
 use super::msg::Msg;
 
+/// Help rows one PgUp/PgDn moves (the view clamps the scroll to what is there).
+const HELP_PAGE: usize = 8;
+
 /// How long info toasts stay.
 const INFO_TOAST: Duration = Duration::seconds(4);
 /// Error toasts stay until the next key press (or this long).
@@ -31,7 +34,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
     match msg {
         Msg::Key(key) => on_key(app, key),
         Msg::Paste(text) => on_paste(app, &text),
-        Msg::Resize(_, _) => Vec::new(),
+        Msg::Resize(_, rows) => {
+            app.rows = rows;
+            app.help_scroll = app.help_scroll.min(app.help_max_scroll());
+            Vec::new()
+        }
         Msg::App(ev) => on_event(app, ev),
     }
 }
@@ -90,6 +97,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     match app.keymap.lookup(mode, &key) {
         Some(action) => on_action(app, mode, action),
         None => {
+            if let Some(cmds) = crate::tui::login::logout_elsewhere(app, &key) {
+                return cmds;
+            }
             if has_input_line(mode) {
                 edit_input(app, mode, key);
             }
@@ -152,14 +162,26 @@ fn on_action(app: &mut App, mode: Mode, action: Action) -> Vec<Command> {
     match action {
         Action::Help => {
             app.help = !app.help;
+            app.help_scroll = 0;
             Vec::new()
         }
         Action::Quit => quit(app),
         _ => match mode {
             Mode::Help => {
-                if action == Action::Cancel {
-                    app.help = false;
+                match action {
+                    Action::Cancel => {
+                        app.help = false;
+                        app.help_scroll = 0;
+                    }
+                    Action::Down => app.help_scroll = app.help_scroll.saturating_add(1),
+                    Action::Up => app.help_scroll = app.help_scroll.saturating_sub(1),
+                    Action::PageDown => {
+                        app.help_scroll = app.help_scroll.saturating_add(HELP_PAGE);
+                    }
+                    Action::PageUp => app.help_scroll = app.help_scroll.saturating_sub(HELP_PAGE),
+                    _ => {}
                 }
+                app.help_scroll = app.help_scroll.min(app.help_max_scroll());
                 Vec::new()
             }
             Mode::Notice => {
@@ -205,7 +227,8 @@ fn quit(app: &mut App) -> Vec<Command> {
         match app.screen {
             Screen::Result => next_sale(app),
             Screen::Payment => app.screen = Screen::Sale,
-            Screen::Sale
+            Screen::Login
+            | Screen::Sale
             | Screen::Paying
             | Screen::Staff
             | Screen::Refund
@@ -314,6 +337,7 @@ fn sale_action(app: &mut App, action: Action) -> Vec<Command> {
             }
         }
         Action::Pay => return go_to_payment(app),
+        Action::Logout => return crate::tui::login::logout(app),
         Action::Staff => return crate::tui::staff::open_menu(app),
         Action::OpenDrawer => {
             if app.manager_pins {
@@ -502,6 +526,11 @@ fn search_action(app: &mut App, action: Action) -> Vec<Command> {
 
 fn prompt_action(app: &mut App, action: Action) -> Vec<Command> {
     match action {
+        Action::Cancel if app.prompt == Some(Prompt::LoginPin) => {
+            // The login screen stays; Esc only clears the PIN typed so far.
+            app.input.reset();
+            Vec::new()
+        }
         Action::Cancel => {
             app.prompt = None;
             app.pending = None;
@@ -518,6 +547,7 @@ fn prompt_action(app: &mut App, action: Action) -> Vec<Command> {
                 Prompt::KioskPin => return check_pin(app, &value),
                 Prompt::ManagerPin => return send_manager_pin(app, value),
                 Prompt::CashReceived => return submit_cash(app, &value),
+                Prompt::LoginPin => return crate::tui::login::submit(app),
                 Prompt::Quantity => set_quantity(app, &value),
                 Prompt::Weight => add_weighed(app, &value),
                 Prompt::Price => set_price(app, &value),
@@ -919,6 +949,7 @@ fn submit_cash(app: &mut App, value: &str) -> Vec<Command> {
     vec![Command::CashSale {
         basket: app.basket.clone(),
         received,
+        staff_id: app.cashier_id(),
     }]
 }
 
@@ -994,10 +1025,12 @@ fn start_payment(app: &mut App, method: PayMethod) -> Vec<Command> {
             basket: app.basket.clone(),
             method,
             cash: c.received,
+            staff_id: app.cashier_id(),
         }],
         None => vec![Command::StartPayment {
             basket: app.basket.clone(),
             method,
+            staff_id: app.cashier_id(),
         }],
     }
 }
@@ -1121,6 +1154,9 @@ fn on_event(app: &mut App, ev: AppEvent) -> Vec<Command> {
         }
         AppEvent::Payment(view) => on_payment(app, view),
         AppEvent::CashSale(result) => on_cash_sale(app, result),
+        AppEvent::LoggedIn { request_id, result } => {
+            crate::tui::login::on_logged_in(app, request_id, result)
+        }
         AppEvent::DrawerOpened => {
             info(app, S::info_drawer_opened);
             Vec::new()

@@ -95,6 +95,7 @@ pub fn render(app: &App, frame: &mut Frame) {
             Screen::Staff | Screen::Refund | Screen::Report | Screen::Batch => {
                 crate::tui::view_staff::render(app, frame, body);
             }
+            Screen::Login => crate::tui::view_login::render(app, frame, body),
         }
     }
     if !app.recovered.is_empty() {
@@ -178,6 +179,7 @@ fn render_too_small(app: &App, frame: &mut Frame, area: Rect) {
 
 fn render_banner(app: &App, frame: &mut Frame, area: Rect) {
     let screen = match app.screen {
+        Screen::Login => crate::tui::login::L::screen_login(app.lang),
         Screen::Sale => S::screen_sale(app.lang),
         Screen::Payment => S::screen_payment(app.lang),
         Screen::Paying => S::screen_paying(app.lang),
@@ -242,9 +244,18 @@ fn render_status_bar(app: &App, frame: &mut Frame, area: Rect) {
         Span::styled(format!("MSN {}", app.msn), bar),
         sep.clone(),
         Span::styled(net_text, net_style),
-        sep,
+        sep.clone(),
         Span::styled(queue, queue_style),
     ]);
+    let mut left = left;
+    // Who is logged in, as much of it as fits before the clock (name and role, else the name).
+    let room = usize::from(area.width.saturating_sub(9))
+        .saturating_sub(left.width())
+        .saturating_sub(3);
+    if let Some(who) = crate::tui::login::status_text(app, room) {
+        left.spans.push(sep);
+        left.spans.push(Span::styled(who, bar.patch(th.total)));
+    }
     let [left_area, clock_area] =
         Layout::horizontal([Constraint::Fill(1), Constraint::Length(9)]).areas(area);
     frame.render_widget(Paragraph::new(left).style(bar), left_area);
@@ -457,6 +468,7 @@ fn render_sale(app: &App, frame: &mut Frame, area: Rect) {
         Some(Prompt::KioskPin) => S::prompt_pin(app.lang),
         Some(Prompt::ManagerPin) => manager_prompt_label(app),
         Some(Prompt::CashReceived) => S::prompt_cash(app.lang),
+        Some(Prompt::LoginPin) => "PIN",
         None => S::input_scan(app.lang),
     };
     render_input(
@@ -464,11 +476,14 @@ fn render_sale(app: &App, frame: &mut Frame, area: Rect) {
         frame,
         input,
         label,
-        matches!(app.prompt, Some(Prompt::KioskPin | Prompt::ManagerPin)),
+        matches!(
+            app.prompt,
+            Some(Prompt::KioskPin | Prompt::ManagerPin | Prompt::LoginPin)
+        ),
     );
 }
 
-fn render_input(app: &App, frame: &mut Frame, area: Rect, label: &str, masked: bool) {
+pub(crate) fn render_input(app: &App, frame: &mut Frame, area: Rect, label: &str, masked: bool) {
     let block = Block::default()
         .borders(Borders::ALL)
         .title(format!(" {label} "))
@@ -1051,7 +1066,7 @@ fn render_receipt(app: &App, frame: &mut Frame, area: Rect) {
 
 // ---------------------------------------------------------------- overlays
 
-fn centered(area: Rect, w: u16, h: u16) -> Rect {
+pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
     Rect::new(
@@ -1108,8 +1123,17 @@ fn render_help(app: &App, frame: &mut Frame, area: Rect) {
         .map(|(k, _)| k.chars().count())
         .max()
         .unwrap_or(0);
+    let total = rows.len();
+    // Leave the hint line (it shows the scroll keys) and the status bar uncovered: when the
+    // rows do not fit, the overlay shows a window of them and says where it is.
+    let window = crate::tui::app::help_window(total, area.height.saturating_add(1));
+    let fits = window.is_none();
+    let visible = window.unwrap_or(total);
+    let first = app.help_scroll.min(total.saturating_sub(visible));
     let mut lines: Vec<Line> = rows
         .into_iter()
+        .skip(first)
+        .take(visible)
         .map(|(k, d)| {
             Line::from(vec![
                 Span::styled(format!(" {k:>key_w$}  "), app.theme.hint),
@@ -1117,7 +1141,17 @@ fn render_help(app: &App, frame: &mut Frame, area: Rect) {
             ])
         })
         .collect();
-    lines.push(Line::raw(""));
+    if fits {
+        lines.push(Line::raw(""));
+    } else {
+        lines.push(Line::styled(
+            format!(
+                " {}",
+                strings::help_more(app.lang, first + 1, first + visible, total)
+            ),
+            app.theme.hint,
+        ));
+    }
     lines.push(Line::styled(
         format!(" {}", S::help_footer(app.lang)),
         app.theme.muted,

@@ -155,6 +155,13 @@ fn render_menu(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(Line::raw(""));
         lines.push(Line::styled(St::err_needs_manager(lang), app.theme.warning));
     }
+    if app.demo {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            crate::tui::login::L::training_pin(lang),
+            app.theme.training,
+        ));
+    }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 

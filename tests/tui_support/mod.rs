@@ -42,6 +42,8 @@ pub fn ctx(lang: Lang) -> RunContext {
         utc_offset: time::UtcOffset::from_hms(1, 0, 0).unwrap(),
         tick: Duration::from_millis(250),
         manager_pins: false,
+        login_required: false,
+        cashier: None,
     }
 }
 
@@ -174,7 +176,7 @@ impl FakeEngine {
     pub fn handle(&mut self, now: OffsetDateTime, cmd: Command) -> Vec<AppEvent> {
         self.log.push(cmd.clone());
         match cmd {
-            Command::StartPayment { basket, method } => {
+            Command::StartPayment { basket, method, .. } => {
                 let amount = basket.totals().unwrap().gross.minor();
                 self.payment = Some(Payment::new(amount, now));
                 self.qr = (method == PayMethod::Qr).then(|| QR_URL.to_string());
@@ -242,6 +244,8 @@ impl FakeEngine {
                         .then(|| kasse::lang::Text::new("PIN: feil PIN.", "PIN: wrong PIN.")),
                 }]
             }
+            // Login at the till is not faked here; see tui_login / app_login_e2e.
+            Command::Login { .. } | Command::Logout { .. } => Vec::new(),
             // Staff commands (refunds, reports, batches) are not faked; see tui_staff_exec.
             Command::FindSales { .. }
             | Command::LoadRefund { .. }
@@ -252,7 +256,9 @@ impl FakeEngine {
             | Command::LoadBatch { .. }
             | Command::RunBatch { .. } => Vec::new(),
             // A cash-only sale: the journal's answer, faked (change = received − total).
-            Command::CashSale { basket, received } => {
+            Command::CashSale {
+                basket, received, ..
+            } => {
                 let total = basket.totals().unwrap().gross;
                 vec![AppEvent::CashSale(Ok(kasse::tui::msg::CashSaleDone {
                     receipt_number: "s1-t1-000001".to_string(),
@@ -266,6 +272,7 @@ impl FakeEngine {
                 basket,
                 method,
                 cash,
+                ..
             } => {
                 let amount = basket.totals().unwrap().gross.minor() - cash.minor();
                 self.payment = Some(Payment::new(amount, now));

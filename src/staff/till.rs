@@ -1,0 +1,117 @@
+//! Staff at the till: is anybody able to log in, logging out by id (the screen keeps only the
+//! staff id, never a [`super::Session`]), and the `--demo` training manager.
+
+use rusqlite::OptionalExtension;
+use time::OffsetDateTime;
+
+use super::{HashCost, Session, StaffDb, StaffError, journal_action};
+use crate::lang::Text;
+
+impl StaffDb {
+    /// True when at least one active staff member exists (the till then asks for a login).
+    pub fn has_active_staff(&self) -> Result<bool, StaffError> {
+        let conn = self.lock()?;
+        let n: i64 = conn.query_row("SELECT count(*) FROM staff WHERE active = 1", [], |r| {
+            r.get(0)
+        })?;
+        Ok(n > 0)
+    }
+
+    /// Journal that `staff_id` logged out at the till (refused for an unknown id).
+    pub fn logout_staff(&self, staff_id: &str, now: OffsetDateTime) -> Result<(), StaffError> {
+        let conn = self.lock()?;
+        let known: Option<String> = conn
+            .query_row("SELECT id FROM staff WHERE id = ?1", [staff_id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if known.is_none() {
+            return Err(StaffError::NotFound(Text::new(
+                format!("Logg ut: ansatt {staff_id} finnes ikke i journalen."),
+                format!("Log out: staff member {staff_id} is not in the journal."),
+            )));
+        }
+        journal_action(&conn, now, Some(staff_id), "logout", true, None, None)?;
+        Ok(())
+    }
+
+    /// `--demo` only: create the training manager (`name`, `pin`) when the journal has no staff
+    /// at all. Returns the session when it was created, `None` when staff already existed.
+    pub fn ensure_training_manager(
+        &self,
+        name: &str,
+        pin: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<Session>, StaffError> {
+        let none = {
+            let conn = self.lock()?;
+            let n: i64 = conn.query_row("SELECT count(*) FROM staff", [], |r| r.get(0))?;
+            n == 0
+        };
+        if !none {
+            return Ok(None);
+        }
+        // The training PIN is printed on the demo screen: cheap hashing is enough.
+        let db = self.clone().with_hash_cost(HashCost::Fast);
+        db.create_first_manager(name, pin, now).map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn db() -> (tempfile::TempDir, StaffDb) {
+        let dir = tempfile::tempdir().unwrap();
+        crate::store::Store::open_in_dir(dir.path()).unwrap();
+        let db = StaffDb::open(&dir.path().join(crate::store::DB_FILE_NAME), "s1", "t1")
+            .unwrap()
+            .with_hash_cost(HashCost::Fast);
+        (dir, db)
+    }
+
+    #[test]
+    fn training_manager_only_in_an_empty_journal_and_logs_in_with_its_pin() {
+        let (_dir, db) = db();
+        let now = OffsetDateTime::now_utc();
+        assert!(!db.has_active_staff().unwrap());
+        let s = db
+            .ensure_training_manager("Øvingsleder", "1234", now)
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.role(), super::super::Role::Manager);
+        assert!(db.has_active_staff().unwrap());
+        // A second start finds staff and creates nobody.
+        assert!(
+            db.ensure_training_manager("Øvingsleder", "1234", now)
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(db.list_staff().unwrap().len(), 1);
+        let again = db.login("1234", now).unwrap();
+        assert_eq!(again.staff_id(), s.staff_id());
+    }
+
+    #[test]
+    fn logout_by_id_is_journaled_and_an_unknown_id_is_refused() {
+        let (_dir, db) = db();
+        let now = OffsetDateTime::now_utc();
+        let m = db.create_first_manager("Mona", "9753", now).unwrap();
+        db.logout_staff(m.staff_id(), now).unwrap();
+        let err = db.logout_staff("st999", now).unwrap_err();
+        assert!(err.message().en.contains("st999"));
+        let actions = db
+            .actions_between(
+                now - time::Duration::seconds(1),
+                now + time::Duration::seconds(1),
+            )
+            .unwrap();
+        assert!(
+            actions
+                .iter()
+                .any(|a| a.action == "logout" && a.staff_id.as_deref() == Some(m.staff_id()))
+        );
+        assert_eq!(actions.iter().filter(|a| a.action == "logout").count(), 1);
+    }
+}
