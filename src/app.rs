@@ -605,7 +605,11 @@ pub async fn execute_with_progress(
                     }
                     Some(AppEvent::CashSale(Ok(crate::tui::msg::CashSaleDone {
                         receipt_number: ids.receipt_number,
-                        total: Money::new(ids.cash_given - ids.change, currency),
+                        // The exact total (the journal rounded it for the cash).
+                        total: Money::new(
+                            ids.cash_given - ids.change - ids.cash_rounding,
+                            currency,
+                        ),
                         received: Money::new(ids.cash_given, currency),
                         change: Money::new(ids.change, currency),
                     })))
