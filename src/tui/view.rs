@@ -1064,6 +1064,15 @@ fn render_receipt(app: &App, frame: &mut Frame, area: Rect) {
         .as_ref()
         .is_none_or(|p| p.status == PaymentStatusView::Paid);
     if let Some(c) = app.cash.as_ref().filter(|_| paid) {
+        let rounding = c.rounding();
+        if !rounding.is_zero() {
+            let label = S::cash_rounding(app.lang);
+            let m = strings::signed_rounding(rounding);
+            lines.push(Line::raw(format!(
+                "{label}{m:>width$}",
+                width = w.saturating_sub(label.chars().count())
+            )));
+        }
         let mut tenders: Vec<(&str, Money)> = vec![(S::cash_word(app.lang), c.cash_part())];
         if c.is_split() {
             let vipps = app.payment.as_ref().map_or(c.remainder(), |p| p.amount);
