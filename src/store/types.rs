@@ -255,6 +255,8 @@ pub struct SaleRow {
     pub training: bool,
     pub tender: String,
     pub description: Option<String>,
+    /// Øreavrunding of a cash-only sale (minor units, rounded − exact); 0 otherwise.
+    pub cash_rounding: i64,
 }
 
 /// A stored sale line.
