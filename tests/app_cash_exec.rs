@@ -120,7 +120,10 @@ async fn cash_sale_prints_with_the_drawer_and_the_drawer_opens_without_a_sale() 
     assert!(text.contains(&done.receipt_number), "{text}");
     assert!(text.contains("Kontant"), "{text}");
     assert!(text.contains("Tilbake"), "the change is on paper: {text}");
-    assert!(text.contains("Øreavrunding"), "the rounding is on paper: {text}");
+    assert!(
+        text.contains("Øreavrunding"),
+        "the rounding is on paper: {text}"
+    );
     assert_eq!(text.matches(TEXT_DRAWER_LINE.trim()).count(), 1, "{text}");
 
     // F4: a copy, no second drawer line.

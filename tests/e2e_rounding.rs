@@ -127,7 +127,11 @@ async fn a_rounded_cash_sale_is_journaled_printed_and_reported() {
         .run(|s| s.find_sales(&kasse::store::SaleQuery::default()))
         .await
         .unwrap();
-    assert_eq!(sales.len(), 2, "the refused sale was not journaled: {sales:?}");
+    assert_eq!(
+        sales.len(),
+        2,
+        "the refused sale was not journaled: {sales:?}"
+    );
     let up = sales
         .iter()
         .find(|s| s.receipt_number == done.receipt_number)

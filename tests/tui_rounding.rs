@@ -111,7 +111,11 @@ fn a_24_90_basket_with_24_50_in_cash_is_a_split() {
     let cmds = press(&mut app, KeyCode::Enter);
     assert!(cmds.is_empty(), "{cmds:?}");
     assert!(app.cash.is_none());
-    let toast = app.toast.as_ref().map(|t| t.text.en.clone()).unwrap_or_default();
+    let toast = app
+        .toast
+        .as_ref()
+        .map(|t| t.text.en.clone())
+        .unwrap_or_default();
     assert!(toast.contains("0,40"), "{toast}");
 }
 

@@ -35,7 +35,9 @@ impl Engine {
                 format!(
                     "Mottatt kontant {cash_given} er mindre enn kontantsummen {to_pay} (avrundet)."
                 ),
-                format!("Cash received {cash_given} is less than the cash total {to_pay} (rounded)."),
+                format!(
+                    "Cash received {cash_given} is less than the cash total {to_pay} (rounded)."
+                ),
             )));
         }
         let sale = NewSale {

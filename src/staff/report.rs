@@ -1382,7 +1382,11 @@ mod tests {
                             .cash_rounding()
                             .minor();
                         let vat = crate::staff::refund::vat_of_gross(*gross, 1500);
-                        let cols = if rounding_column { ", cash_rounding" } else { "" };
+                        let cols = if rounding_column {
+                            ", cash_rounding"
+                        } else {
+                            ""
+                        };
                         let val = if rounding_column { ", ?11" } else { "" };
                         let sql = format!(
                             "INSERT INTO sales (created_at, updated_at, shop_id, till_id, sequence,
