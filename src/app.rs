@@ -742,7 +742,11 @@ pub async fn execute_with_progress(
                     }
                     Some(AppEvent::CashSale(Ok(crate::tui::msg::CashSaleDone {
                         receipt_number: ids.receipt_number,
-                        total: Money::new(ids.cash_given - ids.change, currency),
+                        // The exact total (the journal rounded it for the cash).
+                        total: Money::new(
+                            ids.cash_given - ids.change - ids.cash_rounding,
+                            currency,
+                        ),
                         received: Money::new(ids.cash_given, currency),
                         change: Money::new(ids.change, currency),
                     })))
@@ -1968,16 +1972,25 @@ pub fn cash_sale_of(
     training: bool,
 ) -> Result<crate::receipt::model::Sale, Text> {
     let (basket, currency) = basket_of(record)?;
-    let total = Money::new(record.sale.gross_total, currency);
+    // Øreavrunding: the cash tender is the total rounded to the cash step, as journaled.
+    let rounding = Money::new(record.sale.cash_rounding, currency);
+    let cash = Money::new(
+        record
+            .sale
+            .gross_total
+            .saturating_add(record.sale.cash_rounding),
+        currency,
+    );
     Ok(crate::receipt::model::Sale {
         basket,
-        tenders: vec![crate::receipt::model::Tender::cash(total, received)],
+        tenders: vec![crate::receipt::model::Tender::cash(cash, received)],
         tip: Money::zero(currency),
         receipt_number: record.sale.receipt_number.clone(),
         time,
         till: record.sale.till_id.clone(),
         cashier: record.sale.staff_id.clone().unwrap_or_default(),
         training: training || record.sale.training,
+        cash_rounding: rounding,
     })
 }
 
@@ -2069,6 +2082,7 @@ pub fn sale_of(
         till: record.sale.till_id.clone(),
         cashier: record.sale.staff_id.clone().unwrap_or_default(),
         training: training || record.sale.training,
+        cash_rounding: Money::zero(currency),
     })
 }
 
@@ -2139,6 +2153,7 @@ pub fn refund_sale(
         till: r.till_id.clone(),
         cashier: r.staff_name.clone().unwrap_or_else(|| r.staff_id.clone()),
         training: training || r.training,
+        cash_rounding: Money::zero(currency),
     })
 }
 

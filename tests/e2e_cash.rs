@@ -152,7 +152,9 @@ async fn split_sale_charges_vipps_the_remainder_and_reports_per_tender() {
         .record_cash_sale(request(ApiKind::Epayment), Money::nok(10_000))
         .await
         .unwrap();
-    assert_eq!(cash.change, 10_000 - 8_490);
+    // Øreavrunding: 84,90 is paid as 85,00 in cash.
+    assert_eq!(cash.change, 10_000 - 8_500);
+    assert_eq!(cash.cash_rounding, 10);
 
     let failed = store
         .run(move |s| {
@@ -176,7 +178,7 @@ async fn split_sale_charges_vipps_the_remainder_and_reports_per_tender() {
     assert_eq!(returned.len(), 1, "{returned:?}");
     assert!(returned[0].contains("cash part 2000"), "{returned:?}");
 
-    // The X report: cash = 30,00 (split) + 84,90 (cash sale); Vipps = 54,90; the rejected
+    // The X report: cash = 30,00 (split) + 85,00 (cash sale 84,90, rounded); Vipps = 54,90; the rejected
     // split's cash is not counted; the sales total is the two completed sales.
     let db = StaffDb::open(&dir.path().join(DB_FILE_NAME), "s1", "t1")
         .unwrap()
@@ -198,11 +200,17 @@ async fn split_sale_charges_vipps_the_remainder_and_reports_per_tender() {
             .find(|x| x.tender == t)
             .map(|x| (x.count, x.gross))
     };
-    assert_eq!(tender("cash"), Some((2, 3_000 + 8_490)));
+    // The drawer holds the rounded cash (the split's cash part is never rounded).
+    assert_eq!(tender("cash"), Some((2, 3_000 + 8_500)));
+    assert_eq!(n.cash_rounding, 10);
     assert_eq!(tender("vipps"), Some((1, 5_490)));
     assert_eq!(tender(SPLIT_TENDER), None);
     let tender_sum: i64 = n.tenders.iter().map(|t| t.gross).sum();
-    assert_eq!(tender_sum, n.sales.gross, "tenders add up to the sales");
+    assert_eq!(
+        tender_sum,
+        n.sales.gross + n.cash_rounding,
+        "tenders add up to the sales plus the øreavrunding"
+    );
     assert_eq!(n.failed, 1);
     let captured: i64 = n.vipps.iter().map(|a| a.captured).sum();
     assert_eq!(captured, 5_490);

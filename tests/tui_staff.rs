@@ -214,6 +214,7 @@ fn section(training: bool) -> Section {
         failed: 0,
         open: 0,
         net_turnover: if training { gross } else { gross - 2_500 },
+        cash_rounding: 0,
     }
 }
 

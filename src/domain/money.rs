@@ -41,6 +41,16 @@ impl Currency {
         }
     }
 
+    /// The smallest cash step in minor units: cash is paid to the nearest step since
+    /// there are no smaller coins (NOK: whole krone, DKK: 50 øre, EUR (Finland): 5 cent).
+    pub const fn cash_step(self) -> i64 {
+        match self {
+            Currency::Nok => 100,
+            Currency::Dkk => 50,
+            Currency::Eur => 5,
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Currency> {
         match s.trim().to_ascii_uppercase().as_str() {
             "NOK" => Some(Currency::Nok),
@@ -132,6 +142,27 @@ impl Money {
             .checked_neg()
             .map(|m| Money::new(m, self.currency))
             .ok_or(MoneyError::Overflow)
+    }
+
+    /// The amount to pay in cash: rounded to the nearest [`Currency::cash_step`], half away
+    /// from zero (NOK 24,49 → 24,00; 24,50 → 25,00; -24,50 → -25,00). Never overflows:
+    /// near the `i64` limits it rounds towards zero instead of away.
+    pub fn round_cash(self) -> Money {
+        let step = self.currency.cash_step();
+        let rem = self.minor % step; // same sign as minor
+        let down = self.minor - rem; // towards zero, cannot overflow
+        let rounded = if rem.abs() * 2 >= step {
+            let away = if self.minor < 0 { -step } else { step };
+            down.checked_add(away).unwrap_or(down)
+        } else {
+            down
+        };
+        Money::new(rounded, self.currency)
+    }
+
+    /// `round_cash() - self`: the øreavrunding (e.g. +10 or -40 øre), |x| ≤ half a step.
+    pub fn cash_rounding(self) -> Money {
+        Money::new(self.round_cash().minor - self.minor, self.currency)
     }
 
     /// Plain decimal form without symbol or grouping, e.g. `1234.50` (for CLI output and CSV).
@@ -526,6 +557,59 @@ mod tests {
         assert_eq!(Money::nok(-500).to_string(), "-kr 5,00");
         assert_eq!(Money::nok(100_000_000).to_string(), "kr 1 000 000,00");
         assert_eq!(Money::new(310, Currency::Eur).to_string(), "€ 3,10");
+    }
+
+    #[test]
+    fn cash_rounding_rule() {
+        let nok = |m| Money::nok(m).round_cash().minor();
+        assert_eq!(nok(2449), 2400);
+        assert_eq!(nok(2450), 2500);
+        assert_eq!(nok(2490), 2500);
+        assert_eq!(nok(2440), 2400);
+        assert_eq!(nok(2400), 2400);
+        assert_eq!(nok(-2449), -2400);
+        assert_eq!(nok(-2450), -2500);
+        assert_eq!(nok(0), 0);
+        let dkk = |m| Money::new(m, Currency::Dkk).round_cash().minor();
+        assert_eq!(dkk(2424), 2400);
+        assert_eq!(dkk(2425), 2450);
+        assert_eq!(dkk(2474), 2450);
+        assert_eq!(dkk(2475), 2500);
+        let eur = |m| Money::new(m, Currency::Eur).round_cash().minor();
+        assert_eq!(eur(3), 5);
+        assert_eq!(eur(2), 0);
+        assert_eq!(eur(-3), -5);
+        assert_eq!(Money::nok(2490).cash_rounding(), Money::nok(10));
+        assert_eq!(Money::nok(2440).cash_rounding(), Money::nok(-40));
+        assert_eq!(Money::nok(i64::MAX).round_cash().minor() % 100, 0);
+        assert_eq!(Money::nok(i64::MIN).round_cash().minor() % 100, 0);
+        assert_eq!(Currency::Nok.cash_step(), 100);
+        assert_eq!(Currency::Dkk.cash_step(), 50);
+        assert_eq!(Currency::Eur.cash_step(), 5);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn round_cash_is_nearest_step_and_symmetric(
+            m in -1_000_000_000i64..1_000_000_000,
+            c in proptest::sample::select(vec![Currency::Nok, Currency::Dkk, Currency::Eur]),
+        ) {
+            let step = c.cash_step();
+            let r = Money::new(m, c).round_cash();
+            proptest::prop_assert_eq!(r.currency(), c);
+            proptest::prop_assert_eq!(r.minor() % step, 0);
+            let d = r.minor() - m;
+            // Within half a step; exactly half only rounds away from zero.
+            proptest::prop_assert!(2 * d.abs() <= step);
+            if 2 * d.abs() == step {
+                proptest::prop_assert_eq!(d.signum(), m.signum());
+            }
+            // Symmetric for negative totals.
+            proptest::prop_assert_eq!(Money::new(-m, c).round_cash().minor(), -r.minor());
+            // Idempotent.
+            proptest::prop_assert_eq!(r.round_cash(), r);
+            proptest::prop_assert_eq!(Money::new(m, c).cash_rounding().minor(), d);
+        }
     }
 
     #[test]

@@ -8,8 +8,8 @@ use crate::lang::Text;
 use crate::store::{CashSaleIds, NewPayment, NewSale};
 
 impl Engine {
-    /// Journal a cash-only sale: every line, the full total, `cash_given` (≥ the total) and
-    /// the change, in one transaction with a new receipt number. Nothing goes to Vipps.
+    /// Journal a cash-only sale: every line, the full exact total, the øreavrunding,
+    /// `cash_given` (≥ the total rounded to the cash step) and the change, in one transaction with a new receipt number. Nothing goes to Vipps.
     pub async fn record_cash_sale(
         &self,
         req: NewSaleRequest,
@@ -28,15 +28,15 @@ impl Engine {
                 format!("Cash received {cash_given} is not in the sale's currency."),
             )));
         }
-        if cash_given.minor() < gross {
+        // Øreavrunding: cash is owed rounded to the currency's cash step.
+        let to_pay = Money::new(gross, req.currency).round_cash();
+        if cash_given.minor() < to_pay.minor() {
             return Err(EngineError::Invalid(Text::new(
                 format!(
-                    "Mottatt kontant {cash_given} er mindre enn summen {}.",
-                    Money::new(gross, req.currency)
+                    "Mottatt kontant {cash_given} er mindre enn kontantsummen {to_pay} (avrundet)."
                 ),
                 format!(
-                    "Cash received {cash_given} is less than the total {}.",
-                    Money::new(gross, req.currency)
+                    "Cash received {cash_given} is less than the cash total {to_pay} (rounded)."
                 ),
             )));
         }

@@ -311,6 +311,24 @@ pub fn layout(
         l.t("Totalt", "Total")
     };
     o.lr(&format!("{total_label} {cur}"), &amount(r.total), bold);
+    if !r.cash_rounding.is_zero() {
+        // Øreavrunding: the cash tender below is the total rounded to the cash step.
+        let shown = amount(r.cash_rounding);
+        let shown = if r.cash_rounding.is_negative() {
+            shown
+        } else {
+            format!("+{shown}")
+        };
+        o.lr(l.t("Øreavrunding", "Rounding"), &shown, Style::default());
+        o.lr(
+            &format!("{} {cur}", l.t("Å betale kontant", "Cash to pay")),
+            &amount(Money::new(
+                r.total.minor().saturating_add(r.cash_rounding.minor()),
+                r.currency,
+            )),
+            bold,
+        );
+    }
     o.blocks.push(Block::Rule);
 
     // VAT table.

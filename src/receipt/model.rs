@@ -106,6 +106,16 @@ pub struct Sale {
     pub cashier: String,
     /// Training mode: nothing real happened; printed as TRAINING.
     pub training: bool,
+    /// Øreavrunding of a cash-only sale: the cash tender is `total + cash_rounding` (rounded
+    /// to the currency's cash step). Zero for every other sale; |x| ≤ half a cash step.
+    #[serde(default = "zero_rounding")]
+    pub cash_rounding: Money,
+}
+
+/// Default for receipts stored before cash rounding existed (zero; its currency is not
+/// checked while it is zero).
+fn zero_rounding() -> Money {
+    Money::nok(0)
 }
 
 /// Flags printed as big marks.
@@ -178,6 +188,9 @@ pub struct PrintableReceipt {
     pub tip: Money,
     /// subtotal + tip: what was paid (or, negative, paid back).
     pub total: Money,
+    /// Øreavrunding (cash-only sales): Σ tenders = total + cash_rounding. Zero otherwise.
+    #[serde(default = "zero_rounding")]
+    pub cash_rounding: Money,
     pub tenders: Vec<PrintTender>,
     /// Σ change.
     pub change: Money,
@@ -240,6 +253,10 @@ pub enum ReceiptError {
     EmptyReference,
     #[error("Lines: the sale has no lines; add at least one line")]
     NoLines,
+    #[error(
+        "Tender: cash rounding {rounding} is only allowed on a cash-only sale and within half a cash step; pass zero otherwise"
+    )]
+    BadRounding { rounding: Money },
 }
 
 impl From<MoneyError> for ReceiptError {
@@ -283,6 +300,9 @@ impl ReceiptError {
             ReceiptError::NoLines => {
                 "Varelinjer: salget har ingen linjer; legg til minst én linje".to_owned()
             }
+            ReceiptError::BadRounding { rounding } => format!(
+                "Betaling: øreavrunding {rounding} er bare lov på rene kontantsalg og høyst et halvt kontanttrinn; bruk null ellers"
+            ),
         };
         Text::new(nb, self.to_string())
     }
@@ -370,6 +390,31 @@ pub fn check_tenders(sale: &Sale) -> Result<(Money, Money), ReceiptError> {
     } else {
         total
     };
+    // Øreavrunding: only a cash tender may differ from the total, by at most half a cash step.
+    let rounding = if sale.cash_rounding.is_zero() {
+        Money::zero(currency)
+    } else {
+        check_currency("cash_rounding", sale.cash_rounding, currency)?;
+        let only_cash = !sale.tenders.is_empty()
+            && sale
+                .tenders
+                .iter()
+                .all(|t| matches!(t.kind, TenderKind::Cash { .. }));
+        let half = currency.cash_step() / 2;
+        if !only_cash || sale.cash_rounding.minor().abs() > half {
+            return Err(ReceiptError::BadRounding {
+                rounding: sale.cash_rounding,
+            });
+        }
+        sale.cash_rounding
+    };
+    // A paid-back total is compared by its size, so its rounding flips sign with it.
+    let rounding = if total.is_negative() {
+        rounding.checked_neg()?
+    } else {
+        rounding
+    };
+    let expected = expected.checked_add(rounding)?;
     if paid != expected {
         return Err(ReceiptError::TenderMismatch {
             paid,
@@ -443,6 +488,11 @@ pub fn build(sale: &Sale, shop: &ShopInfo, lang: Lang) -> Result<PrintableReceip
         discount_total: totals.discount.checked_neg()?,
         tip: sale.tip,
         total,
+        cash_rounding: if sale.cash_rounding.is_zero() {
+            Money::zero(currency)
+        } else {
+            sale.cash_rounding
+        },
         tenders,
         change,
         receipt_number: sale.receipt_number.clone(),

@@ -92,6 +92,15 @@ pub struct Section {
     pub open: i64,
     /// Sales gross − refunds gross.
     pub net_turnover: i64,
+    /// Øreavrunding of the completed cash-only sales (Σ rounded − exact, minor units). Already
+    /// in the cash tender (what went into the drawer), not in `sales` or VAT.
+    /// Left out of JSON when zero (no rounded cash sale in the section).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cash_rounding: i64,
+}
+
+fn is_zero(v: &i64) -> bool {
+    *v == 0
 }
 
 /// An X or Z report.
@@ -163,6 +172,7 @@ fn section<'a>(v: &'a mut Vec<Section>, training: bool, currency: &str) -> &'a m
                 failed: 0,
                 open: 0,
                 net_turnover: 0,
+                cash_rounding: 0,
             });
             v.len() - 1
         }
@@ -345,6 +355,26 @@ pub fn compute_from(
         let s = section(&mut secs, training, &cur);
         add_tender(s, crate::store::CASH_TENDER, count, cash);
         add_tender(s, "vipps", count, vipps);
+    }
+    drop(rows);
+
+    // Øreavrunding of cash-only sales: read live over the partial index `sales_rounded`
+    // (migration 0008), which holds only rounded sales, so the hourly and live sources give
+    // the same figures. The cash tender is what went into the drawer: gross + rounding.
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT s.training, s.currency, coalesce(sum(s.cash_rounding), 0)
+         FROM sales s INDEXED BY sales_rounded
+         WHERE {SALES_WHERE} AND {COMPLETED} AND s.cash_rounding <> 0
+           AND s.tender = '{cash}'
+         GROUP BY s.training, s.currency",
+        cash = crate::store::CASH_TENDER
+    ))?;
+    let mut rows = stmt.query(p)?;
+    while let Some(r) = rows.next()? {
+        let (training, cur, rounding): (bool, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        let s = section(&mut secs, training, &cur);
+        s.cash_rounding += rounding;
+        add_tender(s, crate::store::CASH_TENDER, 0, rounding);
     }
     drop(rows);
 
@@ -760,6 +790,15 @@ pub fn render_text(r: &Report, lang: Lang) -> String {
                 tt.gross,
             );
         }
+        if s.cash_rounding != 0 {
+            // Already in the cash tender above (what went into the drawer).
+            row(
+                &mut o,
+                t("  Øreavrunding", "  Cash rounding"),
+                None,
+                s.cash_rounding,
+            );
+        }
         if !s.vipps.is_empty() {
             o.push_str(&format!(
                 "{}\n",
@@ -957,6 +996,9 @@ pub fn render_csv(r: &Report) -> String {
         for tt in &s.tenders {
             push("tender", t, c, &tt.tender, tt.count, tt.gross, "", "");
         }
+        if s.cash_rounding != 0 {
+            push("cash_rounding", t, c, "", 0, s.cash_rounding, "", "");
+        }
         for a in &s.vipps {
             push("vipps_captured", t, c, &a.api, a.count, a.captured, "", "");
         }
@@ -1132,6 +1174,16 @@ mod tests {
             DeleteLine {
                 line: usize,
             },
+            /// A cash-only sale paid rounded to the cash step (øreavrunding), one line.
+            RoundedCash {
+                till: u8,
+                hour: i64,
+                minute: i64,
+                training: bool,
+                eur: bool,
+                status: usize,
+                gross: i64,
+            },
         }
 
         const STATUSES: [&str; 7] = [
@@ -1162,10 +1214,16 @@ mod tests {
                     .prop_map(|(payment, captured)| Op::Capture { payment, captured }),
                 1 => any::<usize>().prop_map(|line| Op::LineReturn { line }),
                 1 => any::<usize>().prop_map(|line| Op::DeleteLine { line }),
+                2 => (0u8..3, 0i64..50, 0i64..60, any::<bool>(), any::<bool>(), 0usize..7, -5_000i64..20_000)
+                    .prop_map(|(till, hour, minute, training, eur, status, gross)| Op::RoundedCash {
+                        till, hour, minute, training, eur, status, gross,
+                    }),
             ]
         }
 
-        fn apply(conn: &Connection, ops: &[Op], seq: &mut i64) {
+        /// `rounding_column`: migration 0008 ran (before it, a rounded sale is journaled
+        /// without its rounding, as an older kasse would have).
+        fn apply(conn: &Connection, ops: &[Op], seq: &mut i64, rounding_column: bool) {
             let day = datetime!(2026-11-20 00:00 UTC);
             for o in ops {
                 let ids = |table: &str| -> Vec<i64> {
@@ -1304,6 +1362,65 @@ mod tests {
                                 .unwrap();
                         }
                     }
+                    Op::RoundedCash {
+                        till,
+                        hour,
+                        minute,
+                        training,
+                        eur,
+                        status,
+                        gross,
+                    } => {
+                        *seq += 1;
+                        let at = ts(day + time::Duration::minutes(hour * 60 + minute));
+                        let currency = if *eur {
+                            crate::domain::money::Currency::Eur
+                        } else {
+                            crate::domain::money::Currency::Nok
+                        };
+                        let rounding = crate::domain::money::Money::new(*gross, currency)
+                            .cash_rounding()
+                            .minor();
+                        let vat = crate::staff::refund::vat_of_gross(*gross, 1500);
+                        let cols = if rounding_column {
+                            ", cash_rounding"
+                        } else {
+                            ""
+                        };
+                        let val = if rounding_column { ", ?11" } else { "" };
+                        let sql = format!(
+                            "INSERT INTO sales (created_at, updated_at, shop_id, till_id, sequence,
+                                 receipt_number, currency, gross_total, vat_total, net_total,
+                                 status, training, tender{cols})
+                             VALUES (?1, ?1, 's1', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'cash'{val})"
+                        );
+                        let mut args: Vec<Box<dyn rusqlite::ToSql>> = vec![
+                            Box::new(at),
+                            Box::new(format!("t{till}")),
+                            Box::new(*seq),
+                            Box::new(format!("r{seq}")),
+                            Box::new(currency.code()),
+                            Box::new(*gross),
+                            Box::new(vat),
+                            Box::new(gross - vat),
+                            Box::new(STATUSES[*status]),
+                            Box::new(*training),
+                        ];
+                        if rounding_column {
+                            args.push(Box::new(rounding));
+                        }
+                        conn.execute(&sql, rusqlite::params_from_iter(args.iter()))
+                            .unwrap();
+                        let sale = conn.last_insert_rowid();
+                        conn.execute(
+                            "INSERT INTO sale_lines (sale_id, line_no, name, quantity,
+                                 quantity_milli, unit, unit_price, vat_rate, gross, net, vat,
+                                 is_return)
+                             VALUES (?1, 1, 'x', '1', 1000, 'pcs', ?2, 1500, ?2, ?3, ?4, 0)",
+                            params![sale, gross, gross - vat, vat],
+                        )
+                        .unwrap();
+                    }
                 }
             }
         }
@@ -1318,9 +1435,9 @@ mod tests {
                 let mut conn = Connection::open_in_memory().unwrap();
                 MIGRATIONS.to_version(&mut conn, 2).unwrap();
                 let mut seq = 0;
-                apply(&conn, &before, &mut seq);
+                apply(&conn, &before, &mut seq, false);
                 MIGRATIONS.to_latest(&mut conn).unwrap();
-                apply(&conn, &after, &mut seq);
+                apply(&conn, &after, &mut seq, true);
                 let offset = UtcOffset::from_hms(1, 0, 0).unwrap();
                 let mut periods = vec![
                     day_bounds(date!(2026-11-20), offset),
@@ -1334,6 +1451,54 @@ mod tests {
                     for till in ["t0", "t1"] {
                         let live = compute_from(&conn, "s1", till, from, to, Source::Live).unwrap();
                         let hourly = compute_from(&conn, "s1", till, from, to, Source::Hourly).unwrap();
+                        // The rounding sums agree with a plain scan (no index, no hourly rows),
+                        // and the cash tender holds them.
+                        for sec in &live.0 {
+                            let scan: i64 = conn
+                                .query_row(
+                                    "SELECT coalesce(sum(cash_rounding), 0) FROM sales NOT INDEXED
+                                     WHERE shop_id = 's1' AND till_id = ?1 AND created_at >= ?2
+                                       AND created_at < ?3 AND training = ?4 AND currency = ?5
+                                       AND tender = 'cash'
+                                       AND status IN ('paid', 'partially_refunded', 'refunded')",
+                                    params![till, ts(from), ts(to), sec.training, sec.currency],
+                                    |r| r.get(0),
+                                )
+                                .unwrap();
+                            prop_assert_eq!(sec.cash_rounding, scan);
+                            let cash_sales: i64 = conn
+                                .query_row(
+                                    "SELECT coalesce(sum(gross_total + cash_rounding), 0)
+                                     FROM sales NOT INDEXED
+                                     WHERE shop_id = 's1' AND till_id = ?1 AND created_at >= ?2
+                                       AND created_at < ?3 AND training = ?4 AND currency = ?5
+                                       AND tender = 'cash'
+                                       AND status IN ('paid', 'partially_refunded', 'refunded')",
+                                    params![till, ts(from), ts(to), sec.training, sec.currency],
+                                    |r| r.get(0),
+                                )
+                                .unwrap();
+                            let cash_tender = sec
+                                .tenders
+                                .iter()
+                                .filter(|t| t.tender == "cash")
+                                .map(|t| t.gross)
+                                .sum::<i64>();
+                            let split_cash: i64 = conn
+                                .query_row(
+                                    "SELECT coalesce(sum(s.gross_total - p.amount), 0)
+                                     FROM sales s JOIN payments p ON p.sale_id = s.id
+                                     WHERE s.shop_id = 's1' AND s.till_id = ?1
+                                       AND s.created_at >= ?2 AND s.created_at < ?3
+                                       AND s.training = ?4 AND s.currency = ?5
+                                       AND s.tender = 'cash+vipps' AND p.captured_amount > 0
+                                       AND s.status IN ('paid', 'partially_refunded', 'refunded')",
+                                    params![till, ts(from), ts(to), sec.training, sec.currency],
+                                    |r| r.get(0),
+                                )
+                                .unwrap();
+                            prop_assert_eq!(cash_tender, cash_sales + split_cash);
+                        }
                         prop_assert_eq!(live, hourly);
                     }
                 }

@@ -414,21 +414,29 @@ pub(crate) fn record_cash_sale(
     cash_given: i64,
 ) -> Result<CashSaleIds, StoreError> {
     validate_sale_body(s)?;
-    if cash_given < s.gross_total {
+    // Cash is paid to the nearest cash step (øreavrunding); the exact total stays the sale's
+    // gross (VAT basis) and the rounding is journaled beside it.
+    let currency = crate::domain::money::Currency::parse(&s.currency)
+        .ok_or_else(|| invalid("currency", &s.currency, "must be NOK, DKK or EUR"))?;
+    let cash_rounding = crate::domain::money::Money::new(s.gross_total, currency)
+        .cash_rounding()
+        .minor();
+    let to_pay = s.gross_total.saturating_add(cash_rounding);
+    if cash_given < to_pay {
         return Err(invalid(
             "cash given",
             cash_given,
-            "must be at least the sale total for a cash sale",
+            "must be at least the sale total rounded to the cash step for a cash sale",
         ));
     }
-    let change = cash_given - s.gross_total;
+    let change = cash_given - to_pay;
     let sequence = next_counter(conn, &s.shop_id, &s.till_id, SALE_COUNTER)?;
     let receipt_number = make_receipt_number(&s.shop_id, &s.till_id, sequence);
     conn.execute(
         "INSERT INTO sales (created_at, updated_at, shop_id, till_id, sequence, receipt_number,
              staff_id, currency, gross_total, vat_total, net_total, status, training, tender,
-             description)
-         VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             description, cash_rounding)
+         VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         params![
             Ts(s.created_at),
             s.shop_id,
@@ -444,6 +452,7 @@ pub(crate) fn record_cash_sale(
             s.training,
             CASH_TENDER,
             s.description,
+            cash_rounding,
         ],
     )
     .map_err(|e| map_unique(e, "receipt number", &receipt_number))?;
@@ -480,8 +489,8 @@ pub(crate) fn record_cash_sale(
             sale_id: Some(sale_id),
             staff_id: s.staff_id.clone(),
             detail: Some(format!(
-                "receipt {receipt_number}, {} lines, total {} {}, cash given {cash_given}, \
-                 change {change}{}",
+                "receipt {receipt_number}, {} lines, total {} {}, cash rounding {cash_rounding}, \
+                 cash given {cash_given}, change {change}{}",
                 s.lines.len(),
                 s.gross_total,
                 s.currency,
@@ -496,6 +505,7 @@ pub(crate) fn record_cash_sale(
         receipt_number,
         cash_given,
         change,
+        cash_rounding,
     })
 }
 

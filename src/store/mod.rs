@@ -48,6 +48,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("migrations/0002_staff.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0003_print_jobs.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0005_report_totals.sql")).foreign_key_check(),
+    M::up(include_str!("migrations/0008_cash_rounding.sql")).foreign_key_check(),
 ];
 
 /// The schema version a store has once opened (the number of migrations).

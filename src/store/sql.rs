@@ -59,7 +59,7 @@ sql_code!(
 
 pub(crate) const SALE_COLS: &str = "id, created_at, updated_at, shop_id, till_id, sequence, \
     receipt_number, staff_id, currency, gross_total, vat_total, net_total, status, training, \
-    tender, description";
+    tender, description, cash_rounding";
 
 pub(crate) fn sale_row(r: &Row<'_>) -> rusqlite::Result<SaleRow> {
     Ok(SaleRow {
@@ -79,6 +79,7 @@ pub(crate) fn sale_row(r: &Row<'_>) -> rusqlite::Result<SaleRow> {
         training: r.get(13)?,
         tender: r.get(14)?,
         description: r.get(15)?,
+        cash_rounding: r.get(16)?,
     })
 }
 

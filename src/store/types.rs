@@ -200,8 +200,11 @@ pub struct CashSaleIds {
     pub receipt_number: String,
     /// Cash handed over (minor units).
     pub cash_given: i64,
-    /// Change due back (minor units): `cash_given − gross_total`.
+    /// Change due back (minor units): `cash_given − (gross_total + cash_rounding)`.
     pub change: i64,
+    /// Øreavrunding journaled with the sale (minor units): the total rounded to the
+    /// currency's cash step minus the exact total, e.g. +10 or -40.
+    pub cash_rounding: i64,
 }
 
 /// What `begin_sale` / `new_attempt` wrote.
@@ -252,6 +255,8 @@ pub struct SaleRow {
     pub training: bool,
     pub tender: String,
     pub description: Option<String>,
+    /// Øreavrunding of a cash-only sale (minor units, rounded − exact); 0 otherwise.
+    pub cash_rounding: i64,
 }
 
 /// A stored sale line.

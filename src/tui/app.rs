@@ -200,7 +200,7 @@ pub struct ManagerGate {
 ///
 /// `received < total`: a split tender — nothing is journaled until the Vipps part starts
 /// (then the sale, both tenders and the payment for the remainder are written together).
-/// `received ≥ total`: a cash-only sale; `receipt_number` is set once the journal has it.
+/// `received ≥ total rounded to the cash step`: a cash-only sale; `receipt_number` is set once the journal has it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CashTender {
     /// What the customer handed over.
@@ -214,28 +214,46 @@ pub struct CashTender {
 }
 
 impl CashTender {
-    /// A split tender (Vipps pays the rest).
-    pub fn is_split(&self) -> bool {
-        self.received.minor() < self.total.minor()
+    /// What the customer owes in cash: the total rounded to the cash step (øreavrunding).
+    pub fn rounded_total(&self) -> Money {
+        self.total.round_cash()
     }
 
-    /// The cash part of the total: all of it (cash-only) or what the customer gave (split).
+    /// The øreavrunding of a cash-only sale (rounded − exact, e.g. +10 or -40 øre); zero for
+    /// a split (Vipps pays the exact rest).
+    pub fn rounding(&self) -> Money {
+        if self.is_split() {
+            Money::zero(self.total.currency())
+        } else {
+            self.total.cash_rounding()
+        }
+    }
+
+    /// A split tender (Vipps pays the rest): less cash than the rounded total.
+    pub fn is_split(&self) -> bool {
+        self.received.minor() < self.rounded_total().minor()
+    }
+
+    /// The cash part: the rounded total (cash-only) or what the customer gave (split).
     pub fn cash_part(&self) -> Money {
         if self.is_split() {
             self.received
         } else {
-            self.total
+            self.rounded_total()
         }
     }
 
-    /// What Vipps is asked for (zero for a cash-only sale).
+    /// What Vipps is asked for: the exact rest of a split, zero for a cash-only sale.
     pub fn remainder(&self) -> Money {
+        if !self.is_split() {
+            return Money::zero(self.total.currency());
+        }
         self.total
-            .checked_sub(self.cash_part())
+            .checked_sub(self.received)
             .unwrap_or(Money::zero(self.total.currency()))
     }
 
-    /// Change to hand back (zero for a split).
+    /// Change to hand back (zero for a split): received − rounded total.
     pub fn change(&self) -> Money {
         self.received
             .checked_sub(self.cash_part())

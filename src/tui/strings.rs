@@ -129,6 +129,8 @@ strings! {
     status_paid_cash => "BETALT KONTANT", "PAID IN CASH";
     change_word => "Vekslepenger", "Change";
     no_change => "Ingen vekslepenger", "No change";
+    cash_rounding => "Øreavrunding", "Rounding";
+    cash_to_pay => "Å betale kontant", "Cash to pay";
     recording_cash => "Registrerer kontantsalget …", "Recording the cash sale …";
     split_failed_title => "Vipps-delen ble ikke betalt", "The Vipps part was not paid";
     split_failed_hint => "Kurven står. Enter: tilbake til kurven, ta betalt på nytt (F12), f.eks. hele beløpet kontant (F3).", "The basket is kept. Enter: back to the basket, take payment again (F12), e.g. all of it in cash (F3).";
@@ -297,5 +299,14 @@ pub fn help_more(lang: Lang, from: usize, to: usize, total: usize) -> String {
     match lang {
         Lang::Nb => format!("↑/↓ PgUp/PgDn: mer (linje {from}–{to} av {total})"),
         Lang::En => format!("↑/↓ PgUp/PgDn: more (rows {from}–{to} of {total})"),
+    }
+}
+
+/// A cash rounding with its sign, e.g. `+kr 0,10` or `-kr 0,40`.
+pub fn signed_rounding(m: Money) -> String {
+    if m.minor() > 0 {
+        format!("+{m}")
+    } else {
+        m.to_string()
     }
 }

@@ -677,6 +677,22 @@ fn render_choose_payment(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(Line::raw(""));
         lines.push(Line::raw(S::split_choose_hint(app.lang)));
     } else {
+        // Øreavrunding: what a cash-only sale of this basket owes.
+        if app.prompt == Some(Prompt::CashReceived)
+            && let Ok(t) = app.basket.totals()
+            && !t.gross.cash_rounding().is_zero()
+        {
+            lines.push(Line::raw(format!(
+                "{}: {}",
+                S::cash_rounding(app.lang),
+                strings::signed_rounding(t.gross.cash_rounding())
+            )));
+            lines.push(Line::styled(
+                format!("{}: {}", S::cash_to_pay(app.lang), t.gross.round_cash()),
+                app.theme.total,
+            ));
+            lines.push(Line::raw(""));
+        }
         lines.push(Line::raw(S::pay_push_hint(app.lang)));
         lines.push(Line::raw(""));
         lines.push(Line::from(vec![
@@ -882,8 +898,25 @@ fn render_cash_result(app: &App, frame: &mut Frame, inner: Rect, c: &crate::tui:
         Line::styled(S::status_paid_cash(app.lang), app.theme.success).alignment(Alignment::Center),
         Line::styled(c.total.to_string(), app.theme.total).alignment(Alignment::Center),
         Line::raw(""),
-        Line::raw(format!("{}: {}", S::cash_received(app.lang), c.received)),
     ];
+    let rounding = c.rounding();
+    if !rounding.is_zero() {
+        lines.push(Line::raw(format!(
+            "{}: {}",
+            S::cash_rounding(app.lang),
+            strings::signed_rounding(rounding)
+        )));
+        lines.push(Line::raw(format!(
+            "{}: {}",
+            S::cash_to_pay(app.lang),
+            c.cash_part()
+        )));
+    }
+    lines.push(Line::raw(format!(
+        "{}: {}",
+        S::cash_received(app.lang),
+        c.received
+    )));
     let change = c.change();
     if change.is_zero() {
         lines.push(Line::styled(S::no_change(app.lang), app.theme.title));
@@ -1046,6 +1079,15 @@ fn render_receipt(app: &App, frame: &mut Frame, area: Rect) {
         .as_ref()
         .is_none_or(|p| p.status == PaymentStatusView::Paid);
     if let Some(c) = app.cash.as_ref().filter(|_| paid) {
+        let rounding = c.rounding();
+        if !rounding.is_zero() {
+            let label = S::cash_rounding(app.lang);
+            let m = strings::signed_rounding(rounding);
+            lines.push(Line::raw(format!(
+                "{label}{m:>width$}",
+                width = w.saturating_sub(label.chars().count())
+            )));
+        }
         let mut tenders: Vec<(&str, Money)> = vec![(S::cash_word(app.lang), c.cash_part())];
         if c.is_split() {
             let vipps = app.payment.as_ref().map_or(c.remainder(), |p| p.amount);

@@ -89,6 +89,7 @@ fn sale(basket: Basket, tenders: Vec<Tender>, tip: i64) -> Sale {
         till: "t1".into(),
         cashier: "Kari".into(),
         training: false,
+        cash_rounding: Money::nok(0),
     }
 }
 

@@ -264,7 +264,7 @@ impl FakeEngine {
                     receipt_number: "s1-t1-000001".to_string(),
                     total,
                     received,
-                    change: received.checked_sub(total).unwrap(),
+                    change: received.checked_sub(total.round_cash()).unwrap(),
                 }))]
             }
             // Split: Vipps is asked for the remainder only.
