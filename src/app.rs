@@ -429,6 +429,27 @@ fn network_view(n: NetworkState) -> tui::NetworkState {
     }
 }
 
+/// The engine's request for a Vipps payment of `basket` (push or QR), sold by `staff_id`:
+/// shared by the plain and the split-tender start.
+fn vipps_sale_request(
+    api: ApiKind,
+    basket: &crate::domain::basket::Basket,
+    method: tui::PayMethod,
+    staff_id: Option<String>,
+) -> Result<NewSaleRequest, Text> {
+    let method = match method {
+        tui::PayMethod::Qr => PayMethod::Qr,
+        tui::PayMethod::Push {
+            phone_or_personal_qr,
+        } => PayMethod::Push {
+            customer: customer_of(api, &phone_or_personal_qr)?,
+        },
+    };
+    NewSaleRequest::from_basket(basket, method, api, None)
+        .map(|r| r.sold_by(staff_id))
+        .map_err(|e| e.message())
+}
+
 /// Who to push to: digits are a phone number (normalised for the API), anything else is a
 /// scanned personal QR, passed on unmodified.
 pub fn customer_of(api: ApiKind, input: &str) -> Result<CustomerId, Text> {
@@ -647,18 +668,9 @@ pub async fn execute_with_progress(
             method,
             staff_id,
         } => {
-            let method = match method {
-                tui::PayMethod::Qr => PayMethod::Qr,
-                tui::PayMethod::Push {
-                    phone_or_personal_qr,
-                } => match customer_of(api, &phone_or_personal_qr) {
-                    Ok(customer) => PayMethod::Push { customer },
-                    Err(t) => return Some(AppEvent::Error(t)),
-                },
-            };
-            let req = match NewSaleRequest::from_basket(&basket, method, api, None) {
-                Ok(r) => r.sold_by(staff_id),
-                Err(e) => return Some(AppEvent::Error(e.message())),
+            let req = match vipps_sale_request(api, &basket, method, staff_id) {
+                Ok(r) => r,
+                Err(t) => return Some(AppEvent::Error(t)),
             };
             match engine.start_payment(req).await {
                 Ok(_) => None,
@@ -760,18 +772,9 @@ pub async fn execute_with_progress(
             cash,
             staff_id,
         } => {
-            let method = match method {
-                tui::PayMethod::Qr => PayMethod::Qr,
-                tui::PayMethod::Push {
-                    phone_or_personal_qr,
-                } => match customer_of(api, &phone_or_personal_qr) {
-                    Ok(customer) => PayMethod::Push { customer },
-                    Err(t) => return Some(AppEvent::Error(t)),
-                },
-            };
-            let req = match NewSaleRequest::from_basket(&basket, method, api, None) {
-                Ok(r) => r.sold_by(staff_id),
-                Err(e) => return Some(AppEvent::Error(e.message())),
+            let req = match vipps_sale_request(api, &basket, method, staff_id) {
+                Ok(r) => r,
+                Err(t) => return Some(AppEvent::Error(t)),
             };
             match engine.start_split_payment(req, cash).await {
                 Ok(_) => None,
