@@ -12,12 +12,13 @@ use crate::staff::refund::{
 };
 use crate::staff::report::Report;
 use crate::store::SaleQuery;
-use crate::tui::app::{App, ManagerAction, Screen, Toast, ToastKind};
+use crate::tui::app::{App, ManagerAction, Screen, ToastKind};
 use crate::tui::keymap::{Action, Mode};
 use crate::tui::msg::{
     AppEvent, Command, ManagerPin, OutboxCleared, ReceiptNote, StaffRefundProgress, ZRefusal,
 };
 use crate::tui::strings_staff::{self as ss, St};
+use crate::tui::update::{error, fixed, toast};
 use tui_input::Input;
 
 /// The staff menu's entries, in order.
@@ -171,26 +172,6 @@ impl StaffUi {
 }
 
 // ---------------------------------------------------------------- small helpers
-
-fn toast(app: &mut App, kind: ToastKind, text: Text) {
-    let ttl = match kind {
-        ToastKind::Info => time::Duration::seconds(4),
-        ToastKind::Error => time::Duration::seconds(30),
-    };
-    app.toast = Some(Toast {
-        kind,
-        text,
-        until: app.now + ttl,
-    });
-}
-
-fn error(app: &mut App, text: Text) {
-    toast(app, ToastKind::Error, text);
-}
-
-fn fixed(app: &mut App, f: fn(Lang) -> &'static str) {
-    error(app, Text::new(f(Lang::Nb), f(Lang::En)));
-}
 
 fn set_input(app: &mut App, value: &str) {
     app.input = Input::new(value.to_owned());

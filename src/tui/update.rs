@@ -43,7 +43,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
     }
 }
 
-fn toast(app: &mut App, kind: ToastKind, text: Text) {
+pub(crate) fn toast(app: &mut App, kind: ToastKind, text: Text) {
     let ttl = match kind {
         ToastKind::Info => INFO_TOAST,
         ToastKind::Error => ERROR_TOAST,
@@ -55,16 +55,16 @@ fn toast(app: &mut App, kind: ToastKind, text: Text) {
     });
 }
 
-fn error(app: &mut App, text: Text) {
+pub(crate) fn error(app: &mut App, text: Text) {
     toast(app, ToastKind::Error, text);
 }
 
-fn fixed(app: &mut App, f: fn(crate::lang::Lang) -> &'static str) {
+pub(crate) fn fixed(app: &mut App, f: fn(crate::lang::Lang) -> &'static str) {
     let text = Text::new(f(crate::lang::Lang::Nb), f(crate::lang::Lang::En));
     error(app, text);
 }
 
-fn info(app: &mut App, f: fn(crate::lang::Lang) -> &'static str) {
+pub(crate) fn info(app: &mut App, f: fn(crate::lang::Lang) -> &'static str) {
     let text = Text::new(f(crate::lang::Lang::Nb), f(crate::lang::Lang::En));
     toast(app, ToastKind::Info, text);
 }
