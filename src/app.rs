@@ -1359,17 +1359,9 @@ impl Paper {
     ) -> Result<String, Text> {
         let doc = report_document(report, self.lang, copy, self.training);
         let id = doc.id.clone();
-        let queue = self.queue.clone();
-        let settle = self.settle;
-        let result = tokio::task::spawn_blocking(move || {
-            queue.retry();
-            let job = queue.submit_document(&doc)?;
-            let status = queue.wait_idle(settle);
-            let waiting = queue.jobs().iter().any(|j| j.id == job);
-            Ok::<_, crate::receipt::printer::PrintError>((status, waiting))
-        })
-        .await;
-        self.report_queue(&result);
+        let result = self
+            .submit_and_settle(move |q| q.submit_document(&doc))
+            .await;
         match result {
             Ok(Ok((status, waiting))) => match status.last_error {
                 Some(e) if waiting => Err(Text::new(
@@ -1524,23 +1516,16 @@ impl Paper {
     /// Queue the receipt, then wait (on a blocking thread, never the UI task) for the printer;
     /// report a failure to the cashier.
     async fn send(&self, receipt: PrintableReceipt, copy: bool) -> Option<AppEvent> {
-        let queue = self.queue.clone();
-        let settle = self.settle;
         let number = receipt.receipt_number.clone();
-        let result = tokio::task::spawn_blocking(move || {
-            // A new job is a good moment to try a printer that failed earlier again.
-            queue.retry();
-            let id = if copy {
-                queue.reprint(&receipt)
-            } else {
-                queue.submit(&receipt)
-            }?;
-            let status = queue.wait_idle(settle);
-            let waiting = queue.jobs().iter().any(|j| j.id == id);
-            Ok::<_, crate::receipt::printer::PrintError>((status, waiting))
-        })
-        .await;
-        self.report_queue(&result);
+        let result = self
+            .submit_and_settle(move |q| {
+                if copy {
+                    q.reprint(&receipt)
+                } else {
+                    q.submit(&receipt)
+                }
+            })
+            .await;
         match result {
             Ok(Ok((status, waiting))) => match status.last_error {
                 Some(e) if waiting => Some(AppEvent::Error(Text::new(
@@ -1670,6 +1655,33 @@ impl Paper {
         }
     }
 
+    /// Queue one job with `submit`, then wait (on a blocking thread, never the UI task) up to
+    /// the settle time for the printer. Answers the queue status and whether the job is still
+    /// waiting; the screen is told the new queue length.
+    async fn submit_and_settle(
+        &self,
+        submit: impl FnOnce(&PrintQueue) -> Result<u64, crate::receipt::printer::PrintError>
+        + Send
+        + 'static,
+    ) -> Result<
+        Result<(crate::receipt::printer::PrintStatus, bool), crate::receipt::printer::PrintError>,
+        tokio::task::JoinError,
+    > {
+        let queue = self.queue.clone();
+        let settle = self.settle;
+        let result = tokio::task::spawn_blocking(move || {
+            // A new job is a good moment to try a printer that failed earlier again.
+            queue.retry();
+            let id = submit(&queue)?;
+            let status = queue.wait_idle(settle);
+            let waiting = queue.jobs().iter().any(|j| j.id == id);
+            Ok((status, waiting))
+        })
+        .await;
+        self.report_queue(&result);
+        result
+    }
+
     fn report_queue<T>(&self, _after: &T) {
         self.notify(AppEvent::PrintQueue {
             queued: self.queued(),
@@ -1715,17 +1727,7 @@ impl Paper {
 
     /// Open the cash drawer without a sale: just the pulse (a text printer writes a line).
     pub async fn open_drawer(&self) -> Option<AppEvent> {
-        let queue = self.queue.clone();
-        let settle = self.settle;
-        let result = tokio::task::spawn_blocking(move || {
-            queue.retry();
-            let id = queue.open_drawer()?;
-            let status = queue.wait_idle(settle);
-            let waiting = queue.jobs().iter().any(|j| j.id == id);
-            Ok::<_, crate::receipt::printer::PrintError>((status, waiting))
-        })
-        .await;
-        self.report_queue(&result);
+        let result = self.submit_and_settle(|q| q.open_drawer()).await;
         match result {
             Ok(Ok((status, waiting))) => match status.last_error {
                 Some(e) if waiting => Some(AppEvent::Error(Text::new(
