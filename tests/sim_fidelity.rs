@@ -667,11 +667,12 @@ async fn webhook_delivery_is_retried_until_the_receiver_answers() {
     s.create("whr", &create_body("webhook-retry1", 10000, "QR"))
         .await;
     wait_for(&got, 1).await;
-    let g = got.lock().unwrap();
-    assert_eq!(g.failed, 2, "the fault fired twice");
-    assert_eq!(g.calls.len(), 1);
-    verify(&secret, &g.calls[0].0, &g.calls[0].1, &g.calls[0].2);
-    drop(g);
+    {
+        let g = got.lock().unwrap();
+        assert_eq!(g.failed, 2, "the fault fired twice");
+        assert_eq!(g.calls.len(), 1);
+        verify(&secret, &g.calls[0].0, &g.calls[0].1, &g.calls[0].2);
+    }
     let log: Value = s
         .http
         .get(s.url("/sim/v1/webhooks"))
