@@ -19,12 +19,16 @@ fn skip_or_fail(why: &str) {
         "CI=true: the external-client test cannot run: {why}. Install node and npm (Debian packages: nodejs npm) and let it reach the npm registry."
     );
     eprintln!();
-    eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+    eprintln!(
+        "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+    );
     eprintln!("!! SKIPPED: the official Vipps SDK and newman did NOT run against the simulator.");
     eprintln!("!! Reason: {why}");
     eprintln!("!! Needs node + npm (Debian: nodejs npm), the npm registry and ../shared/postman;");
     eprintln!("!! under CI=true this is a failure.");
-    eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+    eprintln!(
+        "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+    );
     eprintln!();
 }
 
@@ -67,7 +71,10 @@ fn official_sdk_and_postman_collections_under_newman() {
     match out.status.code() {
         Some(0) => {
             // Both clients reported, and no call failed.
-            assert!(stdout.contains("sdk: ") && stdout.contains(", 0 failed"), "{stdout}");
+            assert!(
+                stdout.contains("sdk: ") && stdout.contains(", 0 failed"),
+                "{stdout}"
+            );
             assert!(stdout.contains("newman: "), "{stdout}");
             assert!(!stdout.contains(" FAIL "), "{stdout}");
         }

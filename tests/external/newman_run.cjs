@@ -20,7 +20,7 @@ if (!nodeModules || !postmanDir || !base) {
   console.error("usage: node newman_run.cjs <node_modules dir> <postman dir> <simulator base URL>");
   process.exit(2);
 }
-const req = createRequire(path.join(nodeModules, "noop.js"));
+const req = createRequire(path.join(path.resolve(nodeModules), "noop.js"));
 const newman = req("newman");
 
 const SIMULATED = ["/accesstoken/get", "/epayment/", "/ecomm/v2/", "/psp/v3/", "/order-management/", "/webhooks/v1/"];

@@ -14,7 +14,7 @@ if (!nodeModules || !base) {
   console.error("usage: node sdk_driver.cjs <node_modules dir> <simulator base URL>");
   process.exit(2);
 }
-const req = createRequire(path.join(nodeModules, "noop.js"));
+const req = createRequire(path.join(path.resolve(nodeModules), "noop.js"));
 const { Client } = req("@vippsmobilepay/sdk");
 const sdkVersion = JSON.parse(
   require("node:fs").readFileSync(path.join(nodeModules, "@vippsmobilepay/sdk/package.json"), "utf8")
