@@ -265,14 +265,15 @@ async fn replays_count_and_429_carries_an_honest_retry_after() {
 }
 
 #[tokio::test]
-async fn capture_replays_count_against_the_reference() {
+async fn capture_replays_count_against_the_operation_on_the_reference() {
     let s = start().await;
     s.create("c-create", &create_body("ratelimit-0002", 10000, "QR"))
         .await;
     s.customer("ratelimit-0002", "approve").await;
     let cap = json!({"modificationAmount": {"currency": "NOK", "value": 10000}});
-    // create counted once; four captures with one key pass, the fifth capture call is the sixth
-    for _ in 0..4 {
+    // each operation has its own 5/min: five capture calls with one key pass (one capture, four
+    // replays), the sixth is limited; a refund still has its own budget
+    for _ in 0..5 {
         let r = s
             .ep_modify("ratelimit-0002", "capture", "c1", cap.clone())
             .await;
@@ -283,8 +284,13 @@ async fn capture_replays_count_against_the_reference() {
         .await;
     assert_eq!(r.status(), 429);
     assert!(r.headers().contains_key("retry-after"));
+    let r = s
+        .ep_modify("ratelimit-0002", "refund", "r1", cap.clone())
+        .await;
+    assert_eq!(r.status(), 200);
     let l = s.ledger().await;
-    assert_eq!(l.payment("ratelimit-0002").unwrap().count("CAPTURED"), 1);
+    let p = l.payment("ratelimit-0002").unwrap();
+    assert_eq!((p.count("CAPTURED"), p.count("REFUNDED")), (1, 1));
 }
 
 #[tokio::test]

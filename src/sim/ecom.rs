@@ -437,10 +437,17 @@ async fn action(
         .unwrap_or(false);
     let now = state.now();
     let mut g = state.lock();
+    let limit_key = match a {
+        Action::Capture => "capture",
+        Action::Cancel => "cancel",
+        Action::Refund => "refund",
+    };
     if g.cfg.rate_limits
-        && let Err(wait) =
-            g.rate
-                .check(format!("ecom-mut:{msn}:{order_id}"), MUTATIONS_PER_MIN, now)
+        && let Err(wait) = g.rate.check(
+            format!("ecom-{limit_key}:{msn}:{order_id}"),
+            MUTATIONS_PER_MIN,
+            now,
+        )
     {
         return errors::too_many(wait);
     }

@@ -667,9 +667,11 @@ pub async fn create(
         .unwrap_or("")
         .to_string();
     if g.cfg.rate_limits
-        && let Err(wait) = g
-            .rate
-            .check(format!("ep-mut:{msn}:{reference}"), MUTATIONS_PER_MIN, now)
+        && let Err(wait) = g.rate.check(
+            format!("ep-create:{msn}:{reference}"),
+            MUTATIONS_PER_MIN,
+            now,
+        )
     {
         return errors::too_many(wait);
     }
@@ -1018,7 +1020,7 @@ async fn modify(
     if g.cfg.rate_limits
         && let Err(wait) = g
             .rate
-            .check(format!("ep-mut:{msn}:{reference}"), MUTATIONS_PER_MIN, now)
+            .check(format!("ep-{op}:{msn}"), MUTATIONS_PER_MIN, now)
     {
         return errors::too_many(wait);
     }

@@ -6,7 +6,7 @@ use std::collections::{HashMap, VecDeque};
 
 use time::OffsetDateTime;
 
-/// Create/capture/cancel/refund per reference + MSN.
+/// Create, capture, cancel and refund: each operation 5/min per reference + MSN.
 pub const MUTATIONS_PER_MIN: usize = 5;
 /// eCom initiate per orderId + MSN.
 pub const ECOM_INITIATE_PER_MIN: usize = 2;
