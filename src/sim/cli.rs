@@ -205,7 +205,7 @@ pub async fn run_cli(args: SimArgs) -> Result<(), SimError> {
     }
     let _ = writeln!(
         out,
-        "control: POST /sim/v1/customer/{{reference}}/approve, GET /sim/v1/ledger, POST /sim/v1/clock/advance, POST /sim/v1/faults"
+        "control: POST /sim/v1/customer/{{reference}}/approve, GET /sim/v1/ledger, POST /sim/v1/clock/advance, POST /sim/v1/faults, GET /sim/v1/webhooks"
     );
     let _ = out.flush();
     drop(out);
