@@ -283,3 +283,42 @@ async fn ecom_psp_om_responses_match_the_spec() {
         .unwrap();
     check("order-management.yaml", "ErrorResponse", &err);
 }
+
+#[tokio::test]
+async fn webhooks_responses_match_the_spec() {
+    if specs().is_none() {
+        return;
+    }
+    let s = start().await;
+    let req = json!({"url": "https://example.com/vipps/webhooks", "events": ["epayments.payment.captured.v1"]});
+    check("webhooks-v1.yaml", "RegisterRequest", &req);
+    let r = s
+        .post("/webhooks/v1/webhooks")
+        .json(&req)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let reg: Value = r.json().await.unwrap();
+    check("webhooks-v1.yaml", "RegisterResponse", &reg);
+    let list: Value = s
+        .get("/webhooks/v1/webhooks")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    check("webhooks-v1.yaml", "QueryResponse", &list);
+    assert_eq!(list["webhooks"].as_array().unwrap().len(), 1);
+    let r = s
+        .post("/webhooks/v1/webhooks")
+        .json(&json!({"url": "ftp://example.com", "events": ["epayments.payment.captured.v1"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let problem: Value = r.json().await.unwrap();
+    check("webhooks-v1.yaml", "ProblemDetails", &problem);
+}
