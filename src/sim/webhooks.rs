@@ -45,6 +45,8 @@ pub const EPAYMENT_EVENTS: &[&str] = &[
 pub const MAX_PER_EVENT: usize = 5;
 /// Delivery attempts per event before the simulator gives up (Vipps retries for 7 days).
 pub const MAX_ATTEMPTS: u32 = 8;
+/// Delivery attempts kept for `GET /sim/v1/webhooks` (the older half is dropped beyond this).
+pub const MAX_LOG: usize = 10_000;
 /// Vipps waits 10 s for the receiver's answer.
 pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -223,6 +225,17 @@ async fn deliver_once(
     Ok(resp.status().as_u16())
 }
 
+fn record(log: &Mutex<Vec<Delivery>>, entry: Delivery) {
+    let mut l = match log.lock() {
+        Ok(l) => l,
+        Err(p) => p.into_inner(),
+    };
+    if l.len() >= MAX_LOG {
+        l.drain(..MAX_LOG / 2);
+    }
+    l.push(entry);
+}
+
 fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(250u64.saturating_mul(1 << attempt.min(5)))
 }
@@ -256,10 +269,7 @@ async fn worker(
                 error: result.err(),
                 delivered,
             };
-            match log.lock() {
-                Ok(mut l) => l.push(entry),
-                Err(p) => p.into_inner().push(entry),
-            }
+            record(&log, entry);
             if delivered {
                 break;
             }
