@@ -1,9 +1,13 @@
 //! The stateful Vipps simulator: `kasse sim`, `--demo` and the end-to-end tests.
 //!
-//! One axum [`router`] serves the Access Token, ePayment v1, eCom v2, PSP v3 and Order
-//! Management paths with Vipps' own headers, bodies, error formats, idempotency rules, rate
-//! limits and the 5 + 5 minute customer timeouts, plus `/sim/v1/*` control endpoints (customer
-//! actions, clock, faults, ledger). All state lives behind one `Arc<Mutex<_>>` that is never held
+//! One axum [`router`] serves the Access Token, ePayment v1, eCom v2, PSP v3, Order
+//! Management and Webhooks v1 paths with Vipps' own headers, bodies, error formats, idempotency
+//! rules (scoped per MSN + operation + reference), rate limits (every call counts, as at the
+//! gateway) and the 5 + 5 minute customer timeouts, plus `/sim/v1/*` control endpoints
+//! (customer actions, clock, faults, ledger, webhook deliveries). Merchant and customer
+//! conditions real Vipps refuses — push not enabled (5080 / 38), another currency than the sales
+//! unit's (5040), a phone that cannot pay businesses (7010 / 81) — come from [`SimConfig`] and
+//! the faults endpoint; ePayment events are POSTed, HMAC-signed, to registered webhooks. All state lives behind one `Arc<Mutex<_>>` that is never held
 //! across an `.await`.
 // Handlers return early with a ready-made `Response` in the API's own error format; boxing it
 // everywhere would only add noise.
