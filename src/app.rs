@@ -407,6 +407,10 @@ pub fn app_event(ev: EngineEvent) -> Option<AppEvent> {
         ),
         // Printed by `spawn_refund_receipts`; the outbox counts update the screen.
         EngineEvent::RefundConfirmed { .. } => return None,
+        EngineEvent::Alert { kind, active } => AppEvent::Alert {
+            code: kind.code(),
+            text: active.then(|| kind.text()),
+        },
         EngineEvent::RefundFailed { reason, .. } => AppEvent::Error(Text::new(
             format!(
                 "Vipps avviste en refusjon: {}. Ingen refusjonskvittering ble skrevet ut; pengene er ikke betalt tilbake.",

@@ -231,8 +231,8 @@ fn opened_signal_moves_to_waiting_for_approval() {
     assert_eq!(p.code(), "waiting_for_approval");
     assert_eq!(p.opened_at(), Some(at(15)));
     assert_eq!(read_at(&e), at(21));
-    // Final deadline is opened + 5 min (earlier than created + 10 min).
-    assert_eq!(p.deadlines().unwrap().final_at, at(15 + 300));
+    // Opening changes what the screen says, not the deadline: still created + 10 min.
+    assert_eq!(p.deadlines().unwrap().final_at, at(600));
 }
 
 #[test]
@@ -499,12 +499,25 @@ fn approval_racing_the_deadline_cancel_is_captured() {
 }
 
 #[test]
-fn opened_plus_five_minutes_is_the_deadline_when_earlier() {
+fn opened_never_cuts_the_ten_minute_window_short() {
     let mut p = waiting();
     p.handle(at(10), created(Some(at(10))));
-    let e = p.handle(at(309), created(None));
-    assert_eq!(read_at(&e), at(310));
-    let e = p.handle(at(310), created(None));
+    assert_eq!(p.code(), "waiting_for_approval");
+    // Opened + 5 min has passed, but created + 10 min has not: keep reading, never cancel.
+    for s in [310, 400, 599] {
+        let e = p.handle(at(s), created(None));
+        assert_eq!(read_at(&e), at(s + 1), "at {s}");
+        assert!(p.handle(at(s), Event::Tick).is_empty(), "tick at {s}");
+        assert_eq!(p.code(), "waiting_for_approval");
+    }
+    // The customer approves at 9:59: captured, not cancelled.
+    let mut q = p.clone();
+    assert_eq!(
+        q.handle(at(599), authorized(0)),
+        vec![Effect::Capture { amount: AMOUNT }]
+    );
+    // Only at created + 10 min does a CREATED read lead to the cancel.
+    let e = p.handle(at(600), created(None));
     assert_eq!(
         e,
         vec![Effect::Cancel {

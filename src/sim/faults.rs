@@ -18,6 +18,10 @@ pub struct FaultConfig {
     /// Extra latency, uniformly drawn from `[min, max]` milliseconds (real time).
     #[serde(default)]
     pub latency_ms: Option<[u64; 2]>,
+    /// Refuse the credentials: every Vipps API call (access token included) answers 401, as
+    /// after a key rotation or a wrong config. Nothing is performed.
+    #[serde(default)]
+    pub reject_auth: bool,
 }
 
 impl FaultConfig {

@@ -164,6 +164,12 @@ async fn faults(State(s): State<SimState>, req: Request, next: Next) -> Response
     let (latency, rate_limited, error, drop) = {
         let mut g = s.lock();
         let f = g.faults.clone();
+        if f.reject_auth {
+            return errors::gateway(
+                StatusCode::UNAUTHORIZED,
+                "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.",
+            );
+        }
         let latency = match f.latency_ms {
             Some([lo, hi]) if hi > 0 => g.rng.random_range(lo..=hi),
             _ => 0,

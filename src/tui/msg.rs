@@ -375,6 +375,11 @@ pub enum AppEvent {
         dead: usize,
     },
     Recovered(Vec<RecoveredSale>),
+    /// An engine alert raised (`text` = what to show) or cleared (`None`), by its code.
+    Alert {
+        code: &'static str,
+        text: Option<Text>,
+    },
     Error(Text),
     Tick(OffsetDateTime),
     /// The answer to [`Command::VerifyManagerPin`]: `reason` says why not (wrong PIN, locked

@@ -1148,6 +1148,13 @@ fn on_event(app: &mut App, ev: AppEvent) -> Vec<Command> {
             app.recovered.extend(sales);
             Vec::new()
         }
+        AppEvent::Alert { code, text } => {
+            app.alerts.retain(|(c, _)| *c != code);
+            if let Some(t) = text {
+                app.alerts.push((code, t));
+            }
+            Vec::new()
+        }
         AppEvent::Error(text) => {
             error(app, text);
             Vec::new()

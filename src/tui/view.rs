@@ -268,6 +268,13 @@ fn render_status_bar(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 fn render_toast(app: &App, frame: &mut Frame, area: Rect) {
+    // An alert a person must fix (keys refused, journal cannot write) stays on top until the
+    // engine clears it.
+    if let Some((_, alert)) = app.alerts.first() {
+        let text = format!(" {}", alert.get(app.lang));
+        frame.render_widget(Paragraph::new(text).style(app.theme.error), area);
+        return;
+    }
     let (text, style) = match &app.toast {
         Some(t) => (
             t.text.get(app.lang).to_string(),
