@@ -460,7 +460,10 @@ async fn keys_refused_at_capture_keep_the_row_and_capture_once_when_fixed() {
     let p = ledger_payment(&sim.ledger(), &w.reference);
     assert_eq!(p.refunded, 2_500);
     assert_eq!(ops(&p, "REFUNDED"), 1);
-    let dead = store.run(|s| s.list(OutboxFilter::Status(OutboxStatus::Dead))).await.unwrap();
+    let dead = store
+        .run(|s| s.list(OutboxFilter::Status(OutboxStatus::Dead)))
+        .await
+        .unwrap();
     assert!(dead.is_empty(), "{dead:?}");
     run.shutdown().await;
 }
