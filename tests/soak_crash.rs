@@ -162,14 +162,14 @@ async fn sigkill_at_random_moments_loses_nothing_and_leaks_no_secret() {
         captured.extend_from_slice(&out.stdout);
         captured.extend_from_slice(&out.stderr);
     }
-    // Restarts during push creation: every Vipps call now waits 400–900 ms at the simulator,
-    // and each run is killed as soon as its payment is journaled (+ 0–300 ms), so the push
+    // Restarts during push creation: every Vipps call now waits 300–600 ms at the simulator,
+    // and each run is killed as soon as its payment is journaled (+ 0–250 ms), so the push
     // create is in flight (not yet arrived, or arrived and unanswered). The next run must
     // re-send the same create (same reference and key, the full phone number from the journal)
     // and the customer's approval must end paid — never "failed" while the window is open.
-    let push_kills_wanted = env_usize("KASSE_SOAK_PUSH_KILLS", 4);
+    let push_kills_wanted = env_usize("KASSE_SOAK_PUSH_KILLS", 3);
     let (mut push_kills, mut mid_create) = (0usize, 0usize);
-    set_latency(&sim.base_url(), Some([400, 900])).await;
+    set_latency(&sim.base_url(), Some([300, 600])).await;
     let mut attempts = 0;
     while push_kills < push_kills_wanted && attempts < push_kills_wanted * 4 {
         attempts += 1;
@@ -186,7 +186,7 @@ async fn sigkill_at_random_moments_loses_nothing_and_leaks_no_secret() {
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
         if !exited {
-            tokio::time::sleep(Duration::from_millis(rng.random_range(0..300))).await;
+            tokio::time::sleep(Duration::from_millis(rng.random_range(0..250))).await;
             if child.try_wait().unwrap().is_none() {
                 child.kill().unwrap();
                 kills += 1;

@@ -182,6 +182,7 @@ pub(crate) fn spawn(inner: Arc<Inner>, r: Resume) {
         cancel_key: None,
         last_publish: None,
         unsaved: false,
+        creates: 0,
         rx,
         r,
     };
@@ -211,6 +212,8 @@ struct Driver {
     /// The last state change could not be journaled (the journal cannot write): it is
     /// written again on every step until it is, and the driver does not stop before.
     unsaved: bool,
+    /// Create calls sent by this driver.
+    creates: u32,
     rx: mpsc::UnboundedReceiver<DriverMsg>,
 }
 
@@ -485,6 +488,7 @@ impl Driver {
             return;
         }
         let started = self.now();
+        self.creates += 1;
         let res = self.provider.create(&spec).await;
         self.inner.observe(res.as_ref().map(|_| ()));
         match res {
@@ -533,7 +537,12 @@ impl Driver {
                     });
                     return;
                 }
-                let definite = !(e.is_transient() || exists);
+                // Refused keys prove nothing was created by *this* call, but a create sent
+                // before (an earlier attempt, or before a restart) may still show up: only the
+                // very first create of a payment fails on them.
+                let first = self.creates == 1 && !self.r.recovering;
+                let keys = matches!(e.http_status, Some(401 | 403));
+                let definite = !(e.is_transient() || exists || (keys && !first));
                 self.feed(Event::CreateFailed {
                     definite,
                     reason: e.message.clone(),

@@ -616,3 +616,61 @@ pub(crate) async fn enqueue_refund(
     inner.publish_outbox_counts().await;
     Ok(id)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::Text;
+
+    fn err(class: ErrorClass, status: Option<u16>) -> ProviderError {
+        let mut e = ProviderError::new(class, Text::new("x", "x"), "x");
+        e.http_status = status;
+        e
+    }
+
+    #[test]
+    fn only_a_refusal_of_the_operation_itself_gives_a_row_up() {
+        let capture = Payload::Capture {
+            api: ApiKind::Epayment,
+            id: "r".into(),
+            amount: 100,
+            currency: "NOK".into(),
+        };
+        let refund = Payload::Refund {
+            api: ApiKind::Epayment,
+            id: "r".into(),
+            amount: 100,
+            currency: "NOK".into(),
+        };
+        let receipt = Payload::Category {
+            reference: "r".into(),
+            category: "RECEIPT".into(),
+            order_details_url: "https://x".into(),
+            image_id: None,
+        };
+        use ErrorClass::*;
+        for p in [&capture, &refund, &receipt] {
+            for (class, status) in [
+                (Offline, None),
+                (OutcomeUnknown, None),
+                (OutcomeUnknown, Some(503)),
+                (Throttled, Some(429)),
+                (Config, Some(401)),
+                (Config, Some(403)),
+                (Rejected, Some(401)),
+            ] {
+                assert!(
+                    !gives_up(&err(class, status), p, 99, 3),
+                    "{class:?} {status:?} {p:?}"
+                );
+            }
+            assert!(gives_up(&err(Rejected, Some(400)), p, 1, 3), "{p:?}");
+        }
+        // Not found: money rows wait (keys / merchant may be wrong), receipts give up in time.
+        for p in [&capture, &refund] {
+            assert!(!gives_up(&err(NotFound, Some(404)), p, 99, 3));
+        }
+        assert!(!gives_up(&err(NotFound, Some(404)), &receipt, 2, 3));
+        assert!(gives_up(&err(NotFound, Some(404)), &receipt, 3, 3));
+    }
+}
