@@ -375,6 +375,30 @@ fn resumed_pending_payment_keeps_its_original_deadline() {
 }
 
 #[test]
+fn not_found_right_after_a_restart_resends_the_same_create_while_the_window_is_open() {
+    // Journal: sale written at t0, the create never answered; restart at 9 min.
+    let (mut p, _) = Payment::resume(AMOUNT, t0(), None, at(540));
+    let e = p.handle(at(540), Event::Read(ProviderStatus::NotFound));
+    assert_eq!(
+        e,
+        vec![Effect::RetryCreate],
+        "not there yet: same create again"
+    );
+    assert!(!p.is_terminal());
+    // The create was answered at 3 min (journal deadline: 13 min): a 404 at 11 min after a
+    // restart is still "not there yet".
+    let (mut p, _) = Payment::resume(AMOUNT, t0(), Some(at(180)), at(660));
+    let e = p.handle(at(660), Event::Read(ProviderStatus::NotFound));
+    assert_eq!(e, vec![Effect::RetryCreate]);
+    // Past the journal's window: failed, with a reason, and nothing sent.
+    let (mut p, _) = Payment::resume(AMOUNT, t0(), None, at(601));
+    let e = p.handle(at(601), Event::Read(ProviderStatus::NotFound));
+    assert!(e.is_empty(), "{e:?}");
+    assert_eq!(p.code(), "failed");
+    assert!(p.reason().is_some());
+}
+
+#[test]
 fn resumed_payment_reads_with_the_tills_own_poll_policy() {
     let policy = PollPolicy {
         interval: time::Duration::seconds(3),

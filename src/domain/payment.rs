@@ -564,6 +564,11 @@ impl Payment {
         self.phase = phase;
     }
 
+    /// Vipps created it (the journal says when) less than the whole window ago.
+    fn within_created_window(&self, now: OffsetDateTime) -> bool {
+        self.deadlines().is_some_and(|d| now < d.final_at)
+    }
+
     fn past_final(&self, now: OffsetDateTime) -> bool {
         self.deadlines().is_some_and(|d| now >= d.final_at)
     }
@@ -717,7 +722,8 @@ impl Payment {
                     ));
                     self.enter(Phase::Cancelled);
                     vec![]
-                } else if now - self.started_at >= TOTAL_WINDOW {
+                } else if now - self.started_at >= TOTAL_WINDOW && !self.within_created_window(now)
+                {
                     self.enter(Phase::Failed {
                         reason: t(
                             "Betalingen kom aldri fram til Vipps. Ingen penger er trukket; start en ny betaling.",
