@@ -409,7 +409,10 @@ pub fn app_event(ev: EngineEvent) -> Option<AppEvent> {
         EngineEvent::RefundConfirmed { .. } => return None,
         EngineEvent::Alert { kind, active } => AppEvent::Alert {
             code: kind.code(),
-            text: active.then(|| kind.text()),
+            alert: active.then(|| tui::AlertView {
+                short: kind.short_text(),
+                text: kind.text(),
+            }),
         },
         EngineEvent::RefundFailed { reason, .. } => AppEvent::Error(Text::new(
             format!(

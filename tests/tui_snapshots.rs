@@ -501,3 +501,19 @@ fn an_alert_goes_away_when_the_engine_clears_it() {
     let screen = render_to_string(&app, 120, 40);
     assert!(!screen.contains("journalen"), "{screen}");
 }
+
+#[test]
+fn a_toast_shows_over_an_alert_and_the_status_bar_keeps_its_label() {
+    let mut app = with_alert(kasse::engine::AlertKind::KeysRefused);
+    event(
+        &mut app,
+        AppEvent::Error(Text::new(
+            "Noe annet gikk galt.",
+            "Something else went wrong.",
+        )),
+    );
+    let screen = render_to_string(&app, 120, 40);
+    assert!(screen.contains("Noe annet gikk galt."), "{screen}");
+    assert!(screen.contains("NØKLER AVVIST"), "{screen}");
+    assert!(!screen.contains("sjekk konfigurasjonen"), "{screen}");
+}

@@ -206,6 +206,16 @@ impl AlertKind {
         }
     }
 
+    /// A few words for the status bar.
+    pub fn short_text(self) -> Text {
+        match self {
+            AlertKind::KeysRefused => Text::new("NØKLER AVVIST", "KEYS REFUSED"),
+            AlertKind::JournalUnwritable => {
+                Text::new("JOURNAL: KAN IKKE SKRIVE", "JOURNAL: CANNOT WRITE")
+            }
+        }
+    }
+
     /// What the cashier sees, both languages.
     pub fn text(self) -> Text {
         match self {

@@ -322,7 +322,7 @@ pub struct App {
     pub outbox_dead: usize,
     /// Alerts from the engine that a person must fix (keys refused, journal cannot write),
     /// by code; shown on the message line until the engine clears them.
-    pub alerts: Vec<(&'static str, Text)>,
+    pub alerts: Vec<(&'static str, crate::tui::msg::AlertView)>,
     /// Shown as a notice until dismissed.
     pub recovered: Vec<RecoveredSale>,
     pub toast: Option<Toast>,

@@ -1148,10 +1148,10 @@ fn on_event(app: &mut App, ev: AppEvent) -> Vec<Command> {
             app.recovered.extend(sales);
             Vec::new()
         }
-        AppEvent::Alert { code, text } => {
+        AppEvent::Alert { code, alert } => {
             app.alerts.retain(|(c, _)| *c != code);
-            if let Some(t) = text {
-                app.alerts.push((code, t));
+            if let Some(a) = alert {
+                app.alerts.push((code, a));
             }
             Vec::new()
         }
