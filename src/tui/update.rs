@@ -1148,6 +1148,13 @@ fn on_event(app: &mut App, ev: AppEvent) -> Vec<Command> {
             app.recovered.extend(sales);
             Vec::new()
         }
+        AppEvent::Alert { code, alert } => {
+            app.alerts.retain(|(c, _)| *c != code);
+            if let Some(a) = alert {
+                app.alerts.push((code, a));
+            }
+            Vec::new()
+        }
         AppEvent::Error(text) => {
             error(app, text);
             Vec::new()
