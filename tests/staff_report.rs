@@ -435,6 +435,7 @@ mod fake {
                     Some(a) => Ok(ReadResult {
                         state: ReadState::Authorized,
                         amounts: *a,
+                        facts: Default::default(),
                     }),
                     None => Err(ProviderError::new(
                         ErrorClass::Offline,

@@ -34,7 +34,9 @@ use crate::clock::{IdGen, RandomIds};
 pub use async_store::AsyncStore;
 pub use error::StoreError;
 pub use install::{INSTALL_ID_LEN, InstallRow, install_id_from};
-pub use journal::{MAX_REFERENCE_LEN, SALE_COUNTER, make_receipt_number, make_reference};
+pub use journal::{
+    MAX_REFERENCE_LEN, MIN_REFERENCE_LEN, SALE_COUNTER, make_receipt_number, make_reference,
+};
 pub use outbox::MAX_KEY_LEN;
 pub use print_jobs::{PrintJobKind, PrintJobRow};
 pub use types::*;
