@@ -218,6 +218,73 @@ fn class_outcome(e: &ProviderError) -> OpOutcome {
     }
 }
 
+/// How far Vipps' clock may be from ours when comparing creation times.
+const CLOCK_SKEW: time::Duration = time::Duration::minutes(5);
+
+/// eCom 34 (orderId used), ePayment 409 / 4150 (reference exists), PSP 44 / 99.
+fn is_already_exists(e: &ProviderError) -> bool {
+    match e.code.as_deref() {
+        Some("34" | "44" | "99") => true,
+        Some("4150") => e.http_status == Some(409),
+        _ => false,
+    }
+}
+
+/// The payment Vipps holds under our reference matches this attempt: same amount and currency,
+/// created no earlier than the attempt started and no later than now (± [`CLOCK_SKEW`]).
+/// Anything unknown is not a match.
+fn facts_match(
+    facts: &crate::engine::provider::PaymentFacts,
+    amount: Money,
+    started_at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<(), String> {
+    match facts.amount {
+        Some(a) if a == amount.minor() => {}
+        Some(a) => return Err(format!("amount {a} is not ours ({})", amount.minor())),
+        None => return Err("Vipps does not say its amount".into()),
+    }
+    match facts.currency {
+        Some(c) if c == amount.currency() => {}
+        Some(c) => {
+            return Err(format!(
+                "currency {} is not ours ({})",
+                c.code(),
+                amount.currency().code()
+            ));
+        }
+        None => return Err("Vipps does not say its currency".into()),
+    }
+    match facts.created_at {
+        Some(t) if t >= started_at - CLOCK_SKEW && t <= now + CLOCK_SKEW => Ok(()),
+        Some(t) => Err(format!(
+            "created {} is outside this attempt ({} .. {})",
+            crate::clock::rfc3339_millis(t),
+            crate::clock::rfc3339_millis(started_at),
+            crate::clock::rfc3339_millis(now)
+        )),
+        None => Err("Vipps does not say when it was created".into()),
+    }
+}
+
+/// The read names an amount or currency that is not this attempt's (unknown facts do not
+/// contradict).
+fn facts_contradict(facts: &crate::engine::provider::PaymentFacts, amount: Money) -> bool {
+    facts.amount.is_some_and(|a| a != amount.minor())
+        || facts.currency.is_some_and(|c| c != amount.currency())
+}
+
+fn not_ours_text(reference: &str) -> Text {
+    Text::new(
+        format!(
+            "Vipps har allerede en annen betaling med referansen {reference}, og den er ikke dette salgets. Salget er ikke betalt, og ingen penger er trukket for det. Start betalingen på nytt – den får en ny referanse."
+        ),
+        format!(
+            "Vipps already holds another payment with reference {reference}, and it is not this sale's. The sale is not paid and no money was taken for it. Start the payment again – it gets a new reference."
+        ),
+    )
+}
+
 fn to_std(d: time::Duration) -> Duration {
     if d.is_negative() {
         Duration::ZERO
@@ -483,6 +550,15 @@ impl Driver {
                 self.feed(Event::Created { at });
             }
             Err(e) => {
+                // "Already exists" (eCom 34 orderId used, ePayment 409 reference exists, PSP
+                // 44/99) is our own earlier create only when proven; see `prove_ours`. The
+                // journal is read before this answer is added to it.
+                let exists = is_already_exists(&e);
+                let earlier = if exists {
+                    self.earlier_create_may_have_reached().await
+                } else {
+                    false
+                };
                 self.journal(NewOperation {
                     idempotency_key: Some(spec.key.clone()),
                     http_status: e.http_status.map(i64::from),
@@ -491,9 +567,29 @@ impl Driver {
                     ..NewOperation::new("create", class_outcome(&e), started)
                 })
                 .await;
-                // "Already exists" (eCom 34 orderId used, PSP 44/99) after an uncertain
-                // attempt means our earlier create went through: a read decides.
-                let exists = matches!(e.code.as_deref(), Some("34" | "44" | "99"));
+                if exists {
+                    match self.prove_ours(earlier).await {
+                        Ok(()) => {
+                            // Ours: a read decides where it stands.
+                            self.feed(Event::CreateFailed {
+                                definite: false,
+                                reason: e.message.clone(),
+                            });
+                        }
+                        Err(why) => {
+                            self.journal(NewOperation {
+                                detail: Some(format!("reference exists, not ours: {why}")),
+                                ..NewOperation::new("not_ours", OpOutcome::Info, self.now())
+                            })
+                            .await;
+                            self.feed(Event::CreateFailed {
+                                definite: true,
+                                reason: not_ours_text(&self.r.reference),
+                            });
+                        }
+                    }
+                    return;
+                }
                 if e.never_sent
                     && e.class == ErrorClass::Offline
                     && matches!(self.fsm.phase(), Phase::Creating)
@@ -509,13 +605,59 @@ impl Driver {
                     });
                     return;
                 }
-                let definite = !(e.is_transient() || exists);
+                let definite = !e.is_transient();
                 self.feed(Event::CreateFailed {
                     definite,
                     reason: e.message.clone(),
                 });
             }
         }
+    }
+
+    /// The journal shows an earlier create of this very payment that may have reached Vipps:
+    /// sent with no definite answer (timeout, dropped connection, 5xx), or the till stopped
+    /// while the create was out (recovered in state "creating").
+    async fn earlier_create_may_have_reached(&self) -> bool {
+        let pid = self.r.payment_id;
+        let ops = match self
+            .inner
+            .store
+            .run(move |s| s.operations_for_payment(pid))
+            .await
+        {
+            Ok(ops) => ops,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the journal; the payment is not proven ours");
+                return false;
+            }
+        };
+        let uncertain = ops.iter().any(|o| {
+            o.op.kind == "create"
+                && match o.op.outcome {
+                    OpOutcome::Timeout | OpOutcome::Transport => true,
+                    OpOutcome::HttpError => o.op.http_status.is_none_or(|s| s >= 500),
+                    _ => false,
+                }
+        });
+        let stopped_while_creating = self.r.recovering && self.r.created_at.is_none();
+        uncertain || stopped_while_creating
+    }
+
+    /// "Already exists" is ours only when the journal shows an earlier attempt that may have
+    /// reached Vipps (`earlier`) AND the payment read back has our amount and currency and was
+    /// created after this attempt started (within [`CLOCK_SKEW`]). Err = why not (journaled).
+    async fn prove_ours(&mut self, earlier: bool) -> Result<(), String> {
+        if !earlier {
+            return Err("no earlier create of this payment can have reached Vipps".into());
+        }
+        let read = self.provider.identify(&self.id).await;
+        self.inner.observe(read.as_ref().map(|_| ()));
+        let r = read.map_err(|e| format!("cannot read it back: {e}"))?;
+        facts_match(&r.facts, self.r.amount, self.r.started_at, self.now())
+    }
+
+    fn create_unconfirmed(&self) -> bool {
+        matches!(self.fsm.phase(), Phase::Creating | Phase::CreateUncertain)
     }
 
     fn status_of(&self, r: ReadResult) -> ProviderStatus {
@@ -577,6 +719,23 @@ impl Driver {
             Err(e) => Err(e),
         });
         let ev = match res {
+            // Before a create is confirmed, a payment under our reference with another amount
+            // or currency is someone else's: never adopt (capture, cancel) it.
+            Ok(r) if self.create_unconfirmed() && facts_contradict(&r.facts, self.r.amount) => {
+                self.journal(NewOperation {
+                    detail: Some(format!(
+                        "reference exists with amount {:?} {:?}, not ours",
+                        r.facts.amount,
+                        r.facts.currency.map(|c| c.code())
+                    )),
+                    ..NewOperation::new("not_ours", OpOutcome::Info, self.now())
+                })
+                .await;
+                Event::CreateFailed {
+                    definite: true,
+                    reason: not_ours_text(&self.r.reference),
+                }
+            }
             Ok(r) => {
                 self.amounts = r.amounts;
                 Event::Read(self.status_of(r))

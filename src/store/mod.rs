@@ -254,12 +254,6 @@ impl Store {
         Ok(out)
     }
 
-    /// A fresh idempotency key from the store's id generator (e.g. for a refund row). Persist
-    /// it (in an outbox row) before using it on the network.
-    pub fn mint_key(&self) -> String {
-        self.ids.uuid().to_string()
-    }
-
     /// Value of a meta key.
     pub fn meta_get(&self, key: &str) -> Result<Option<String>, StoreError> {
         sql::meta_get(&self.conn, key)
@@ -328,11 +322,6 @@ impl Tx<'_> {
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
         journal::set_sale_status(self.tx, sale_id, status, staff_id, at)
-    }
-
-    /// A fresh idempotency key from the store's id generator (e.g. for a refund row).
-    pub fn mint_key(&self) -> String {
-        self.ids.uuid().to_string()
     }
 }
 
