@@ -5,37 +5,21 @@
 mod e2e_support;
 
 use e2e_support::*;
-use kasse::clock::{IdGen, SystemClock};
+use kasse::clock::{FixedFirstIds, SystemClock};
 use kasse::engine::build::Running;
 use kasse::engine::{ApiKind, PaymentState};
 use kasse::sim::SimHandle;
 use kasse::store::{AsyncStore, PayState, SaleStatus, Store, StoreError};
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-/// A database whose first id (its install id) is forced to `00000001`, as a reinstall or a
-/// restored copy that kept its install id would have; every later id (idempotency keys) is
-/// random, like two real tills.
-#[derive(Default)]
-struct ForcedInstall {
-    used: AtomicBool,
-}
-
-impl IdGen for ForcedInstall {
-    fn uuid(&self) -> uuid::Uuid {
-        if self.used.swap(true, Ordering::SeqCst) {
-            uuid::Uuid::new_v4()
-        } else {
-            uuid::Uuid::from_u128(1)
-        }
-    }
-}
-
+/// A database whose first id (its install id) is pinned to `00000001`, as a reinstall or a
+/// restored copy that kept its install id would have; later ids (keys) are random, like two
+/// real tills.
 fn forced_store(dir: &std::path::Path) -> AsyncStore {
     let s = Store::open_in_dir(dir)
         .unwrap()
-        .with_id_gen(Arc::new(ForcedInstall::default()));
+        .with_id_gen(Arc::new(FixedFirstIds::pinned(1)));
     AsyncStore::new(s).unwrap()
 }
 

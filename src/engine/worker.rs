@@ -323,10 +323,7 @@ async fn on_done(
                         }
                         let mut a = p.amounts;
                         a.captured = a.captured.max(p.amount);
-                        s.transaction(|tx| {
-                            tx.update_payment_state(pid, PayState::Captured, None, Some(a), now)?;
-                            tx.set_sale_status(p.sale_id, crate::store::SaleStatus::Paid, None, now)
-                        })
+                        s.transaction(|tx| tx.record_confirmed_capture(pid, a, now).map(|_| ()))
                     })
                     .await;
                 if let Err(e) = r {

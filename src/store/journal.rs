@@ -699,13 +699,73 @@ pub(crate) fn update_payment_state(
     amounts: Option<PaymentAmounts>,
     at: OffsetDateTime,
 ) -> Result<PaymentRow, StoreError> {
+    change_payment_state(conn, payment_id, state, reason, amounts, at, false)
+}
+
+/// Vipps confirmed a capture we sent (a staff correction of a payment that had ended, e.g. a
+/// batch capture after the automatic capture failed): the payment becomes captured and its sale
+/// paid even from a final state, journaled as a correction. Nothing else leaves a final state.
+pub(crate) fn record_confirmed_capture(
+    conn: &Connection,
+    payment_id: i64,
+    amounts: PaymentAmounts,
+    at: OffsetDateTime,
+) -> Result<PaymentRow, StoreError> {
+    let old = payment_by_id(conn, payment_id)?.ok_or_else(|| StoreError::NotFound {
+        what: "payment",
+        id: payment_id.to_string(),
+    })?;
+    let row = change_payment_state(
+        conn,
+        payment_id,
+        PayState::Captured,
+        None,
+        Some(amounts),
+        at,
+        true,
+    )?;
+    let sale_status: SaleStatus = conn.query_row(
+        "SELECT status FROM sales WHERE id = ?1",
+        [old.sale_id],
+        |r| r.get(0),
+    )?;
+    if matches!(sale_status, SaleStatus::Open | SaleStatus::Failed) {
+        change_sale_status(conn, old.sale_id, SaleStatus::Paid, None, at, true)?;
+    }
+    if old.state.is_terminal() && old.state != PayState::Captured {
+        record_operation(
+            conn,
+            &NewOperation {
+                sale_id: Some(old.sale_id),
+                payment_id: Some(payment_id),
+                detail: Some(format!(
+                    "correction: Vipps confirmed a capture of {} on a payment that was {}",
+                    amounts.captured, old.state
+                )),
+                ..NewOperation::new("correction", OpOutcome::Info, at)
+            },
+        )?;
+    }
+    Ok(row)
+}
+
+fn change_payment_state(
+    conn: &Connection,
+    payment_id: i64,
+    state: PayState,
+    reason: Option<&str>,
+    amounts: Option<PaymentAmounts>,
+    at: OffsetDateTime,
+    confirmed_capture: bool,
+) -> Result<PaymentRow, StoreError> {
     let old = payment_by_id(conn, payment_id)?.ok_or_else(|| StoreError::NotFound {
         what: "payment",
         id: payment_id.to_string(),
     })?;
     // Final states are final: a late writer (a stale driver, a replayed answer) cannot turn a
     // captured payment into a failed one or back. The same state may be written again (amounts).
-    if old.state.is_terminal() && state != old.state {
+    // The one exception is `record_confirmed_capture`: Vipps confirmed a capture we sent.
+    if old.state.is_terminal() && state != old.state && !confirmed_capture {
         return Err(StoreError::FinalState {
             what: "payment",
             id: payment_id,
@@ -771,7 +831,8 @@ pub(crate) fn set_sale_status(
 }
 
 /// `reopen`: only [`new_attempt`] may take a failed sale back to open (a new attempt with a
-/// fresh reference); every other writer is refused.
+/// fresh reference), and only [`record_confirmed_capture`] to paid; every other writer is
+/// refused.
 fn change_sale_status(
     conn: &Connection,
     sale_id: i64,
@@ -791,7 +852,9 @@ fn change_sale_status(
             id: sale_id.to_string(),
         });
     };
-    let reopening = reopen && old == SaleStatus::Failed && status == SaleStatus::Open;
+    let reopening = reopen
+        && old == SaleStatus::Failed
+        && matches!(status, SaleStatus::Open | SaleStatus::Paid);
     if !reopening && !sale_transition_allowed(old, status) {
         return Err(StoreError::FinalState {
             what: "sale",

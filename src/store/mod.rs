@@ -313,6 +313,17 @@ impl Tx<'_> {
         journal::update_payment_state(self.tx, payment_id, state, reason, amounts, at)
     }
 
+    /// Vipps confirmed a capture we sent: captured (and the sale paid) even from a final
+    /// state, journaled as a correction. Only for a capture answer from Vipps.
+    pub fn record_confirmed_capture(
+        &self,
+        payment_id: i64,
+        amounts: PaymentAmounts,
+        at: OffsetDateTime,
+    ) -> Result<PaymentRow, StoreError> {
+        journal::record_confirmed_capture(self.tx, payment_id, amounts, at)
+    }
+
     /// See [`Store::set_sale_status`].
     pub fn set_sale_status(
         &self,
