@@ -911,6 +911,80 @@ mod tests {
     use crate::domain::payment::CancelOrigin;
 
     #[test]
+    fn already_exists_is_recognised_per_api() {
+        let err = |status: u16, code: &str| ProviderError {
+            http_status: Some(status),
+            code: Some(code.into()),
+            ..ProviderError::new(ErrorClass::Rejected, Text::new("x", "x"), "x")
+        };
+        assert!(is_already_exists(&err(402, "34")));
+        assert!(is_already_exists(&err(409, "4150")));
+        assert!(is_already_exists(&err(400, "99")));
+        // 4150 is also the refund idempotency conflict; only a 409 on create counts.
+        assert!(!is_already_exists(&err(400, "4150")));
+        assert!(!is_already_exists(&err(400, "35")));
+    }
+
+    #[test]
+    fn only_matching_amount_currency_and_time_prove_a_payment_ours() {
+        use crate::domain::money::Currency;
+        use crate::engine::provider::PaymentFacts;
+        let t0 = time::macros::datetime!(2026-11-21 12:00:00 UTC);
+        let now = t0 + time::Duration::seconds(40);
+        let amount = Money::nok(4990);
+        let ours = PaymentFacts {
+            amount: Some(4990),
+            currency: Some(Currency::Nok),
+            created_at: Some(t0 + time::Duration::seconds(1)),
+        };
+        assert_eq!(facts_match(&ours, amount, t0, now), Ok(()));
+        let bad = [
+            PaymentFacts {
+                amount: Some(4991),
+                ..ours
+            },
+            PaymentFacts {
+                currency: Some(Currency::Dkk),
+                ..ours
+            },
+            // Created long before this attempt began: an older payment under the same reference.
+            PaymentFacts {
+                created_at: Some(t0 - time::Duration::hours(3)),
+                ..ours
+            },
+            PaymentFacts {
+                created_at: Some(now + time::Duration::hours(1)),
+                ..ours
+            },
+            // Unknown is not proof.
+            PaymentFacts {
+                amount: None,
+                ..ours
+            },
+            PaymentFacts {
+                currency: None,
+                ..ours
+            },
+            PaymentFacts {
+                created_at: None,
+                ..ours
+            },
+        ];
+        for f in bad {
+            assert!(facts_match(&f, amount, t0, now).is_err(), "{f:?}");
+        }
+        assert!(!facts_contradict(&ours, amount));
+        assert!(!facts_contradict(&PaymentFacts::default(), amount));
+        assert!(facts_contradict(
+            &PaymentFacts {
+                amount: Some(1),
+                ..ours
+            },
+            amount
+        ));
+    }
+
+    #[test]
     fn phase_maps_to_screen_and_journal_states() {
         let t = Text::new("x", "x");
         let table = [
