@@ -181,9 +181,16 @@ async fn foreign_payment_is_not_claimed(api: ApiKind, exists_code: &str) {
         "no capture/cancel/refund for an unproven payment: {rows:?}"
     );
 
-    // The next sale gets a fresh reference and is paid normally.
+    // The shared install id was replaced (journaled), so the next sale gets a fresh reference
+    // (not merely the next sequence number, which the old database may also have used) and is
+    // paid normally.
+    let installs = store.run(|s| s.installs()).await.unwrap();
+    assert_eq!(installs.len(), 2, "{installs:?}");
+    assert_eq!(installs[0].install_id, "00000001");
+    assert_eq!(installs[1].reason, "collision");
     let (next_ref, state) = one_sale(&sim, &run, api, 4990, true).await;
     assert_ne!(next_ref, old_ref);
+    assert!(next_ref.contains(&installs[1].install_id), "{next_ref}");
     assert_eq!(state, PaymentState::Paid);
     assert_eq!(ledger_payment(&sim.ledger(), &next_ref).captured, 4990);
     run.shutdown().await;

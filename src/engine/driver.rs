@@ -582,6 +582,7 @@ impl Driver {
                                 ..NewOperation::new("not_ours", OpOutcome::Info, self.now())
                             })
                             .await;
+                            self.renew_install_after_collision().await;
                             self.feed(Event::CreateFailed {
                                 definite: true,
                                 reason: not_ours_text(&self.r.reference),
@@ -611,6 +612,25 @@ impl Driver {
                     reason: e.message.clone(),
                 });
             }
+        }
+    }
+
+    /// A reference we minted is taken by someone else's payment: this database's install id is
+    /// shared (a copy or a backup restored by hand). A new one (journaled, reason "collision")
+    /// makes the next attempt and every later sale unique again.
+    async fn renew_install_after_collision(&self) {
+        let at = self.now();
+        match self
+            .inner
+            .store
+            .run(move |s| s.renew_install_id("collision", at))
+            .await
+        {
+            Ok(id) => tracing::warn!(
+                install_id = %id,
+                "a reference was taken by another payment; new install id for later references"
+            ),
+            Err(e) => tracing::error!(error = %e, "cannot renew the install id"),
         }
     }
 
