@@ -6,12 +6,19 @@ mod e2e_support;
 
 use e2e_support::*;
 use kasse::clock::{FixedFirstIds, SystemClock};
+use kasse::domain::money::Money;
+use kasse::engine::acquirer::BoxFuture;
 use kasse::engine::build::Running;
+use kasse::engine::provider::{
+    CreateSpec, Created, ErrorClass, ModificationResult, Provider, ProviderError, ReadResult,
+};
 use kasse::engine::{ApiKind, PaymentState};
+use kasse::lang::Text;
 use kasse::sim::SimHandle;
 use kasse::store::{AsyncStore, PayState, SaleStatus, Store, StoreError};
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A database whose first id (its install id) is pinned to `00000001`, as a reinstall or a
 /// restored copy that kept its install id would have; later ids (keys) are random, like two
@@ -123,6 +130,7 @@ async fn foreign_payment_is_not_claimed(api: ApiKind, exists_code: &str) {
     let old = engine(&sim, forced_store(old_dir.path())).await;
     let (old_ref, state) = one_sale(&sim, &old, api, 4990, true).await;
     assert_eq!(state, PaymentState::Paid);
+    outbox_drained(&old.engine_store()).await;
     old.shutdown().await;
     let before = ledger_payment(&sim.ledger(), &old_ref);
     assert_eq!(before.captured, 4990);
@@ -245,5 +253,131 @@ async fn a_late_writer_cannot_turn_paid_into_failed() {
     assert_eq!(lp.captured, 2500);
     assert_eq!(lp.cancelled, 0);
     assert_eq!(lp.refunded, 0);
+    run.shutdown().await;
+}
+
+/// Our own create reaches Vipps but its answer is lost, and the first read back does not find
+/// it yet (Vipps' reads lag behind): the retry of the create hears "orderId already used".
+struct LostCreateThenLaggingRead {
+    inner: Arc<dyn Provider>,
+    creates: AtomicUsize,
+    reads: AtomicUsize,
+}
+
+impl Provider for LostCreateThenLaggingRead {
+    fn kind(&self) -> ApiKind {
+        self.inner.kind()
+    }
+    fn create<'a>(&'a self, spec: &'a CreateSpec) -> BoxFuture<'a, Result<Created, ProviderError>> {
+        Box::pin(async move {
+            let r = self.inner.create(spec).await;
+            if self.creates.fetch_add(1, Ordering::SeqCst) == 0 {
+                assert!(r.is_ok(), "the first create reached the simulator: {r:?}");
+                return Err(ProviderError::new(
+                    ErrorClass::OutcomeUnknown,
+                    Text::new("Ingen svar", "No answer"),
+                    "test: answer lost",
+                ));
+            }
+            r
+        })
+    }
+    fn read<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
+        Box::pin(async move {
+            if self.reads.fetch_add(1, Ordering::SeqCst) == 0 {
+                return Err(ProviderError::new(
+                    ErrorClass::NotFound,
+                    Text::new("Ikke funnet", "Not found"),
+                    "test: read lags behind",
+                ));
+            }
+            self.inner.read(id).await
+        })
+    }
+    fn identify<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
+        self.inner.identify(id)
+    }
+    fn capture<'a>(
+        &'a self,
+        id: &'a str,
+        amount: Money,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+        self.inner.capture(id, amount, key)
+    }
+    fn cancel<'a>(
+        &'a self,
+        id: &'a str,
+        amount: Money,
+        transaction_only: bool,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+        self.inner.cancel(id, amount, transaction_only, key)
+    }
+    fn refund<'a>(
+        &'a self,
+        id: &'a str,
+        amount: Money,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+        self.inner.refund(id, amount, key)
+    }
+}
+
+/// The legitimate case: the journal shows the earlier create that may have reached Vipps and
+/// the payment read back is ours (amount, currency, time), so "already exists" is taken as our
+/// own create; the sale goes on and is paid once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ecom_34_after_our_own_lost_create_is_proven_ours_and_paid_once() {
+    let sim = start_sim(sim_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(dir.path()).await;
+    let base = sim.base_url();
+    let wrapper = Arc::new(std::sync::Mutex::new(None));
+    let keep = wrapper.clone();
+    let run = run_engine(
+        settings(&base),
+        store.clone(),
+        Arc::new(SystemClock),
+        move |mut b| {
+            let w = Arc::new(LostCreateThenLaggingRead {
+                inner: b.ecom.clone(),
+                creates: AtomicUsize::new(0),
+                reads: AtomicUsize::new(0),
+            });
+            *keep.lock().unwrap() = Some(w.clone());
+            b.ecom = w;
+            b
+        },
+    )
+    .await;
+    let mut rx = run.engine.subscribe();
+    let id = run
+        .engine
+        .start_payment(sale(4990, ApiKind::Ecom, push(ApiKind::Ecom)))
+        .await
+        .unwrap();
+    let w = wait_state(&mut rx, id, PaymentState::WaitingForCustomer).await;
+    customer(&sim, &w.reference, "approve").await;
+    wait_state(&mut rx, id, PaymentState::Paid).await;
+    // The faults fired: two creates, the first read "not found".
+    let fired = wrapper.lock().unwrap().clone().unwrap();
+    assert_eq!(fired.creates.load(Ordering::SeqCst), 2);
+    assert!(fired.reads.load(Ordering::SeqCst) >= 2);
+    let j = store
+        .run(move |s| s.operations_for_payment(id))
+        .await
+        .unwrap();
+    assert!(
+        j.iter()
+            .any(|o| o.op.kind == "create" && o.op.error_code.as_deref() == Some("34")),
+        "Vipps answered 34 to the retry: {j:?}"
+    );
+    assert!(j.iter().all(|o| o.op.kind != "not_ours"), "{j:?}");
+    let ledger = sim.ledger();
+    assert_eq!(ledger.payments.len(), 1);
+    let p = ledger_payment(&ledger, &w.reference);
+    assert_eq!(p.captured, 4990);
+    assert_eq!(ops(&p, "CAPTURE"), 1, "{p:?}");
     run.shutdown().await;
 }

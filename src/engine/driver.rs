@@ -554,6 +554,20 @@ impl Driver {
                 // 44/99) is our own earlier create only when proven; see `prove_ours`. The
                 // journal is read before this answer is added to it.
                 let exists = is_already_exists(&e);
+                // Without an idempotency key (eCom initiate) the client marks "already exists"
+                // after an attempt of this very call that may have gone through as outcome
+                // unknown; that attempt is journaled here before the proof is tried.
+                let in_call = exists && e.class == ErrorClass::OutcomeUnknown;
+                if in_call {
+                    self.journal(NewOperation {
+                        idempotency_key: Some(spec.key.clone()),
+                        detail: Some(
+                            "an earlier attempt of this create may have reached Vipps".into(),
+                        ),
+                        ..NewOperation::new("create", OpOutcome::Timeout, started)
+                    })
+                    .await;
+                }
                 let earlier = if exists {
                     self.earlier_create_may_have_reached().await
                 } else {
