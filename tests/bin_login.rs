@@ -211,6 +211,7 @@ fn demo_logs_in_the_training_manager_and_journals_training_sales() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
+    pin_install(dir.path());
     let sock = format!("kasse-login-{}", std::process::id());
     let status_file = dir.path().join("exit-status");
     let cmd = format!(
@@ -241,7 +242,7 @@ fn demo_logs_in_the_training_manager_and_journals_training_sales() {
     keys(&sock, &["7038010001000", "Enter"]);
     wait_for(&sock, "Kvikk Lunsj");
     keys(&sock, &["F12", "F2"]);
-    wait_for(&sock, "kasse-s1-t1-000001-a1");
+    wait_for(&sock, "kasse-s1-t1-00000001-000001-a1");
     keys(&sock, &["F6"]);
     wait_for(&sock, "BETALT");
     keys(&sock, &["Enter"]);
@@ -268,7 +269,7 @@ fn demo_logs_in_the_training_manager_and_journals_training_sales() {
 
     let store = kasse::store::Store::open_in_dir(&dir.path().join("demo")).unwrap();
     let p = store
-        .payment_by_reference("kasse-s1-t1-000001-a1")
+        .payment_by_reference("kasse-s1-t1-00000001-000001-a1")
         .unwrap()
         .expect("payment in journal");
     let sale = store.sale(p.sale_id).unwrap().unwrap();
@@ -281,4 +282,16 @@ fn demo_logs_in_the_training_manager_and_journals_training_sales() {
     // The demo receipt names the training manager.
     let receipts = std::fs::read_to_string(dir.path().join("demo/receipts.txt")).unwrap();
     assert!(receipts.contains("Øvingsleder"), "{receipts}");
+}
+
+/// Pin the install id of the database in `dir` (and of the demo database under it) to
+/// `00000001`, so the references this test expects are predictable.
+fn pin_install(dir: &std::path::Path) {
+    for d in [dir.to_path_buf(), dir.join("demo")] {
+        kasse::store::Store::open_in_dir(&d)
+            .unwrap()
+            .with_id_gen(std::sync::Arc::new(kasse::clock::FixedFirstIds::pinned(1)))
+            .install_id()
+            .unwrap();
+    }
 }

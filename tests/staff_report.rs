@@ -104,7 +104,9 @@ const T0: OffsetDateTime = datetime!(2026-11-21 09:00:00 UTC);
 
 async fn day() -> Day {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = Store::open_in_dir(dir.path()).unwrap();
+    let mut s = Store::open_in_dir(dir.path())
+        .unwrap()
+        .with_id_gen(std::sync::Arc::new(kasse::clock::FixedFirstIds::pinned(1)));
     let mins = |m: i64| T0 + time::Duration::minutes(m);
     let a = sale(
         &mut s,
@@ -435,6 +437,7 @@ mod fake {
                     Some(a) => Ok(ReadResult {
                         state: ReadState::Authorized,
                         amounts: *a,
+                        facts: Default::default(),
                     }),
                     None => Err(ProviderError::new(
                         ErrorClass::Offline,
@@ -573,7 +576,9 @@ async fn headless_report_refusals_and_text() {
 #[tokio::test]
 async fn cash_sale_counts_in_the_x_report() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = Store::open_in_dir(dir.path()).unwrap();
+    let mut s = Store::open_in_dir(dir.path())
+        .unwrap()
+        .with_id_gen(std::sync::Arc::new(kasse::clock::FixedFirstIds::pinned(1)));
     sale(
         &mut s,
         T0,

@@ -71,6 +71,15 @@ pub enum StoreError {
     #[error("sale {sale_id} is {status} and cannot take a new payment attempt")]
     SaleClosed { sale_id: i64, status: String },
 
+    /// A payment or sale is in a final state and cannot change to another (a late writer).
+    #[error("{what} {id} is already {from} (final) and cannot become {to}")]
+    FinalState {
+        what: &'static str,
+        id: i64,
+        from: String,
+        to: String,
+    },
+
     /// A value read from the database could not be understood.
     #[error("unexpected value in column {column}: \"{value}\"")]
     BadValue { column: &'static str, value: String },
@@ -126,6 +135,16 @@ impl StoreError {
                 ),
                 format!(
                     "Database setting \"{name}\" is \"{actual}\" but must be \"{expected}\". Check that the data directory is on a local disk and restart the till."
+                ),
+            ),
+            StoreError::FinalState { what, id, from, to } => Text::new(
+                format!(
+                    "{} {id} er allerede {from} (endelig) og kan ikke bli {to}. Ingenting er endret.",
+                    if *what == "sale" { "Salg" } else { "Betaling" }
+                ),
+                format!(
+                    "{} {id} is already {from} (final) and cannot become {to}. Nothing was changed.",
+                    if *what == "sale" { "Sale" } else { "Payment" }
                 ),
             ),
             StoreError::TooNew { detail } => Text::new(
