@@ -13,6 +13,7 @@
 mod async_store;
 mod cashier;
 mod error;
+mod install;
 mod journal;
 mod ops;
 mod outbox;
@@ -33,6 +34,7 @@ use crate::clock::{IdGen, RandomIds};
 
 pub use async_store::AsyncStore;
 pub use error::StoreError;
+pub use install::{INSTALL_ID_LEN, InstallRow, install_id_from};
 pub use journal::{MAX_REFERENCE_LEN, SALE_COUNTER, make_receipt_number, make_reference};
 pub use ops::{backup_file, journal_note, verify_file};
 pub use outbox::MAX_KEY_LEN;
@@ -51,6 +53,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("migrations/0003_print_jobs.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0005_report_totals.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0008_cash_rounding.sql")).foreign_key_check(),
+    M::up(include_str!("migrations/0009_install.sql")).foreign_key_check(),
 ];
 
 /// The schema version a store has once opened (the number of migrations).
@@ -69,6 +72,7 @@ pub struct Store {
     conn: Connection,
     path: Option<PathBuf>,
     ids: Arc<dyn IdGen>,
+    here: install::Here,
     recovered_in_flight: usize,
 }
 
@@ -186,10 +190,12 @@ impl Store {
             .to_latest(&mut conn)
             .map_err(|e| migration_error(&shown, e))?;
 
+        let here = install::Here::detect(path.as_deref());
         let mut store = Store {
             conn,
             path,
             ids: Arc::new(RandomIds),
+            here,
             recovered_in_flight: 0,
         };
         store.recovered_in_flight = store.recover_in_flight()?;
@@ -242,6 +248,7 @@ impl Store {
         let out = f(&Tx {
             tx: &tx,
             ids: self.ids.as_ref(),
+            here: &self.here,
         })?;
         tx.commit()?;
         Ok(out)
@@ -286,6 +293,7 @@ impl Store {
 pub struct Tx<'a> {
     tx: &'a rusqlite::Transaction<'a>,
     ids: &'a dyn IdGen,
+    here: &'a install::Here,
 }
 
 impl Tx<'_> {
