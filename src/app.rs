@@ -84,7 +84,8 @@ pub fn data_dir(opts: &Options) -> Result<PathBuf, AppError> {
         })?,
     };
     let dir = if opts.demo { base.join("demo") } else { base };
-    std::fs::create_dir_all(&dir).map_err(|e| {
+    // 0700: the journal holds staff and money data (fixed on every start if loosened).
+    crate::ops::perms::create_private_dir(&dir).map_err(|e| {
         msg(
             format!("Kan ikke lage datamappen {}: {e}", dir.display()),
             format!("Cannot create the data directory {}: {e}", dir.display()),
@@ -96,7 +97,7 @@ pub fn data_dir(opts: &Options) -> Result<PathBuf, AppError> {
 /// Log to `<data_dir>/logs/kasse.log`, never to the screen. The guard must live until exit.
 pub fn init_logging(dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let logs = dir.join("logs");
-    std::fs::create_dir_all(&logs).ok()?;
+    crate::ops::perms::create_private_dir(&logs).ok()?;
     let appender = tracing_appender::rolling::daily(logs, "kasse.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = tracing_subscriber::EnvFilter::try_from_env("KASSE_LOG")
@@ -213,6 +214,8 @@ pub async fn start_till(
         .map_err(|e| msg(format!("Databasefeil: {e}"), format!("Database error: {e}")))?
         .map_err(|e| AppError::Message(e.message()))?;
     let store = AsyncStore::new(store).map_err(|e| AppError::Message(e.message()))?;
+    // The journal's -wal/-shm exist now: check and fix every mode.
+    crate::ops::perms::secure_and_log(&dir);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let running = connect(settings, store.clone(), clock.clone(), acquirer)
         .await
@@ -343,7 +346,24 @@ pub async fn list_staff(
     config: &Config,
     dir: &Path,
 ) -> Result<Vec<crate::staff::StaffMember>, Text> {
-    let db = staff_db_for(config, dir).await?;
+    // Read-only beside a running till: check the journal without migrating it.
+    let store_dir = dir.to_path_buf();
+    let opened =
+        tokio::task::spawn_blocking(move || crate::store::Store::open_read_only(&store_dir))
+            .await
+            .map_err(|e| Text::new(format!("Databasefeil: {e}"), format!("Database error: {e}")))?;
+    match opened {
+        Ok(_) => {}
+        // A fresh install has no journal and so no staff.
+        Err(crate::store::StoreError::NoJournal { .. }) => return Ok(Vec::new()),
+        Err(e) => return Err(e.message()),
+    }
+    let db = crate::staff::StaffDb::open(
+        &dir.join(crate::store::DB_FILE_NAME),
+        &config.shop.shop_id,
+        &config.shop.till_id,
+    )
+    .map_err(|e| e.message())?;
     db.run(|db| db.list_staff()).await.map_err(|e| e.message())
 }
 
@@ -1005,6 +1025,9 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
     let api = till.api;
     let sim_base = till.sim.as_ref().map(|s| s.base_url());
     let http = reqwest::Client::new();
+    // Backups to `[backup] dir`: every N hours while the till runs, and after every Z.
+    let periodic_backups = crate::ops::cli::spawn_periodic_backups(cfg, &till.data_dir);
+    let (backup_cfg, backup_dir) = (cfg.clone(), till.data_dir.clone());
     let commands = tokio::spawn(async move {
         while let Some(cmd) = cmd_rx.recv().await {
             if cmd == Command::Quit {
@@ -1016,6 +1039,7 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
             let sim_base = sim_base.clone();
             let paper = paper.clone();
             let staff = staff.clone();
+            let (backup_cfg, backup_dir) = (backup_cfg.clone(), backup_dir.clone());
             tokio::spawn(async move {
                 if let Some(ev) = execute_with_progress(
                     &engine,
@@ -1029,6 +1053,9 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
                 )
                 .await
                 {
+                    if matches!(&ev, AppEvent::StaffZ { result: Ok(_), .. }) {
+                        crate::ops::cli::backup_after_z(&backup_cfg, &backup_dir);
+                    }
                     let _ = ev_tx.send(ev);
                 }
             });
@@ -1041,6 +1068,9 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
     }
     forward.abort();
     commands.abort();
+    if let Some(t) = periodic_backups {
+        t.abort();
+    }
     result.map_err(|e| msg(format!("Skjermfeil: {e}"), format!("Terminal error: {e}")))
 }
 

@@ -6,5 +6,6 @@
 //! [`crate::store`].
 
 pub mod backup;
+pub mod cli;
 pub mod lock;
 pub mod perms;

@@ -81,12 +81,20 @@ impl Store {
                 expected,
             });
         }
+        let here = super::install::Here::detect(Some(&path));
         Ok(Store {
             conn,
             path: Some(path),
             ids: Arc::new(RandomIds),
+            here,
             recovered_in_flight: 0,
         })
+    }
+
+    /// The current install id without minting one (works on a read-only store; None before the
+    /// first reference).
+    pub fn current_install_id(&self) -> Result<Option<String>, StoreError> {
+        Ok(self.installs()?.pop().map(|r| r.install_id))
     }
 
     /// The kiosk PIN lockout as last saved: wrong PINs in a row and the lock's end (if any).
