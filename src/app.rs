@@ -331,6 +331,9 @@ pub async fn add_staff(
     db.run(move |db| {
         let now = time::OffsetDateTime::now_utc();
         let by = db.login(&manager_pin, now)?;
+        if by.weak_pin() {
+            eprintln!("kasse: {}", crate::staff::auth::weak_pin_warning().en);
+        }
         let added = db.create_staff(&by, &name, &pin, role, now);
         if let Err(e) = db.logout(by, now) {
             tracing::warn!(error = %e, "add-staff: logout not journaled");
@@ -566,28 +569,48 @@ pub async fn login_at_till(
     pin: tui::ManagerPin,
     now: time::OffsetDateTime,
 ) -> AppEvent {
+    login_at_till_warned(staff, request_id, pin, now).await.0
+}
+
+/// [`login_at_till`], plus the warning to show when a manager logged in with a PIN shorter
+/// than 6 digits (set before the rule; it keeps working until changed).
+pub async fn login_at_till_warned(
+    staff: &StaffAccess,
+    request_id: u64,
+    pin: tui::ManagerPin,
+    now: time::OffsetDateTime,
+) -> (AppEvent, Option<Text>) {
     let db = match staff {
         Ok(db) => db,
         Err(t) => {
-            return AppEvent::LoggedIn {
-                request_id,
-                result: Err(t.clone()),
-            };
+            return (
+                AppEvent::LoggedIn {
+                    request_id,
+                    result: Err(t.clone()),
+                },
+                None,
+            );
         }
     };
+    let mut warning = None;
     let result = db
         .run(move |db| db.login(pin.expose(), now))
         .await
-        .map(|session| tui::Cashier {
-            staff_id: session.staff_id().to_owned(),
-            name: session.name().to_owned(),
-            role: session.role(),
+        .map(|session| {
+            if session.weak_pin() {
+                warning = Some(crate::staff::auth::weak_pin_warning());
+            }
+            tui::Cashier {
+                staff_id: session.staff_id().to_owned(),
+                name: session.name().to_owned(),
+                role: session.role(),
+            }
         })
         .map_err(|e| {
             tracing::info!(error = %e, "login at the till refused");
             e.message()
         });
-    AppEvent::LoggedIn { request_id, result }
+    (AppEvent::LoggedIn { request_id, result }, warning)
 }
 
 /// `--demo`: make sure the training manager exists (first start of a demo database without
@@ -670,7 +693,16 @@ pub async fn execute_with_progress(
             .await,
         ),
         Command::Login { request_id, pin } => {
-            Some(login_at_till(staff, request_id, pin, time::OffsetDateTime::now_utc()).await)
+            let (ev, warning) =
+                login_at_till_warned(staff, request_id, pin, time::OffsetDateTime::now_utc()).await;
+            // A short manager PIN: logged in first, then the warning on screen.
+            match (warning, progress) {
+                (Some(w), Some(tx)) => {
+                    let _ = tx.send(ev);
+                    Some(AppEvent::Error(w))
+                }
+                _ => Some(ev),
+            }
         }
         Command::Logout { staff_id } => {
             let db = match staff {

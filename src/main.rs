@@ -564,7 +564,7 @@ async fn run(cli: Cli) -> i32 {
             let pin = match kasse::staff::headless::pin_from_env() {
                 Some(p) => p,
                 None => {
-                    eprintln!("kasse: PIN: set KASSE_PIN to the new manager's PIN (4–8 digits).");
+                    eprintln!("kasse: PIN: set KASSE_PIN to the new manager's PIN (6–8 digits).");
                     return 2;
                 }
             };
@@ -598,8 +598,8 @@ async fn run(cli: Cli) -> i32 {
                 say(
                     lang,
                     &kasse::lang::Text::new(
-                        "PIN: sett KASSE_PIN til den nye ansattes PIN (4–8 sifre).",
-                        "PIN: set KASSE_PIN to the new staff member's PIN (4–8 digits).",
+                        "PIN: sett KASSE_PIN til den nye ansattes PIN (4–8 sifre; leder 6–8).",
+                        "PIN: set KASSE_PIN to the new staff member's PIN (4–8 digits; manager 6–8).",
                     ),
                 );
                 return 1;

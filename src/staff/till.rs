@@ -53,7 +53,7 @@ impl StaffDb {
         }
         // The training PIN is printed on the demo screen: cheap hashing is enough.
         let db = self.clone().with_hash_cost(HashCost::Fast);
-        db.create_first_manager(name, pin, now).map(Some)
+        db.create_training_manager(name, pin, now).map(Some)
     }
 }
 
