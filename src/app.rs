@@ -839,6 +839,19 @@ pub async fn execute_with_progress(
                 crate::receipt::printer::PrintError::NoPrinter.text(),
             )),
         },
+        Command::SaveKioskLockout {
+            failures,
+            locked_until,
+        } => {
+            let saved = engine
+                .store()
+                .run(move |s| s.set_kiosk_lockout(failures, locked_until))
+                .await;
+            if let Err(e) = saved {
+                tracing::error!(error = %e, "kiosk PIN lockout not saved");
+            }
+            None
+        }
         Command::Quit => None,
     }
 }
@@ -1020,6 +1033,19 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
         let _ = ev_tx.send(ev);
     }
     engine.kick_worker();
+    // Kiosk: the PIN lockout of the last run (a restart does not reset it).
+    if cfg.ui.kiosk {
+        match till.store().run(|s| s.kiosk_lockout()).await {
+            Ok((failures, locked_until)) if failures > 0 || locked_until.is_some() => {
+                let _ = ev_tx.send(AppEvent::KioskLockout {
+                    failures,
+                    locked_until,
+                });
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "kiosk PIN lockout not read"),
+        }
+    }
     let ev_forward = ev_tx.clone();
     let paper_forward = paper.clone();
     let store = till.store();

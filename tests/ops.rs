@@ -317,3 +317,122 @@ fn backup_and_restore_into_an_empty_dir_with_a_new_install_id() {
     #[cfg(unix)]
     assert_eq!(mode(&restored.join("kasse.sqlite3")), 0o600);
 }
+
+fn have_tmux() -> bool {
+    Command::new("tmux").arg("-V").output().is_ok()
+}
+
+fn tmux(args: &[&str]) -> String {
+    let out = Command::new("tmux").args(args).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn screen(sock: &str) -> String {
+    tmux(&["-L", sock, "capture-pane", "-p", "-t", "kasse"])
+}
+
+fn wait_for(sock: &str, needle: &str) -> String {
+    let start = Instant::now();
+    loop {
+        let s = screen(sock);
+        if s.contains(needle) {
+            return s;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            tmux(&["-L", sock, "kill-server"]);
+            panic!("timed out waiting for {needle:?}; screen:\n{s}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn keys(sock: &str, keys: &[&str]) {
+    for k in keys {
+        tmux(&["-L", sock, "send-keys", "-t", "kasse", k]);
+        std::thread::sleep(Duration::from_millis(80));
+    }
+}
+
+/// Start the kiosk in tmux; returns the socket name.
+fn start_kiosk(t: &Path, run: u32) -> String {
+    let cfg = t.join("kiosk.toml");
+    std::fs::write(
+        &cfg,
+        "[psp]\nmake_payment_listen = \"127.0.0.1:0\"\n[ui]\nlanguage = \"en\"\nkiosk_pin = \"2580\"\n",
+    )
+    .unwrap();
+    let sock = format!("kasse-ops-{}-{run}", std::process::id());
+    let cmd = format!(
+        "{BIN} --demo --kiosk --config {} --data-dir {}",
+        cfg.display(),
+        t.join("data").display()
+    );
+    tmux(&[
+        "-L",
+        &sock,
+        "-f",
+        "/dev/null",
+        "new-session",
+        "-d",
+        "-s",
+        "kasse",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &cmd,
+    ]);
+    wait_for(&sock, "MSN 123456");
+    sock
+}
+
+#[test]
+fn the_kiosk_pin_lockout_survives_a_restart() {
+    if !have_tmux() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tmux is needed for the pseudo-terminal test in CI"
+        );
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let sock = start_kiosk(t, 1);
+    // Three wrong PINs lock the prompt.
+    for _ in 0..3 {
+        keys(&sock, &["C-q", "1111", "Enter"]);
+    }
+    wait_for(&sock, "Too many wrong PINs");
+    // The lock was saved before the till went away (hard kill, no clean exit).
+    let demo = t.join("data").join("demo");
+    let start = Instant::now();
+    loop {
+        let s = kasse::store::Store::open_read_only(&demo).unwrap();
+        if s.kiosk_lockout().unwrap().1.is_some() {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "lockout never saved"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    tmux(&["-L", &sock, "kill-server"]);
+    // Wait for the process to be gone (its lock released).
+    let start = Instant::now();
+    while kasse::ops::lock::DirLock::holder(&demo).is_some() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the till did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // Restarted: the right PIN is still refused while the minute runs.
+    let sock = start_kiosk(t, 2);
+    keys(&sock, &["C-q", "2580", "Enter"]);
+    let s = wait_for(&sock, "Too many wrong PINs");
+    assert!(!s.contains("Wrong PIN"), "{s}");
+    tmux(&["-L", &sock, "kill-server"]);
+}
