@@ -15,6 +15,7 @@ mod cashier;
 mod error;
 mod install;
 mod journal;
+mod legacy;
 mod ops;
 mod outbox;
 mod print_jobs;
@@ -186,6 +187,7 @@ impl Store {
 
         apply_pragmas(&conn, path.is_some())?;
 
+        legacy::repair(&mut conn)?;
         MIGRATIONS
             .to_latest(&mut conn)
             .map_err(|e| migration_error(&shown, e))?;
