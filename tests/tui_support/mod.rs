@@ -246,6 +246,7 @@ impl FakeEngine {
             }
             // Login at the till is not faked here; see tui_login / app_login_e2e.
             Command::Login { .. } | Command::Logout { .. } => Vec::new(),
+            Command::SaveKioskLockout { .. } => Vec::new(),
             // Staff commands (refunds, reports, batches) are not faked; see tui_staff_exec.
             Command::FindSales { .. }
             | Command::LoadRefund { .. }
