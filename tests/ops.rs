@@ -436,3 +436,81 @@ fn the_kiosk_pin_lockout_survives_a_restart() {
     assert!(!s.contains("Wrong PIN"), "{s}");
     tmux(&["-L", &sock, "kill-server"]);
 }
+
+/// A backup taken while a payment waits for the customer: the restore reads it back from
+/// Vipps (here: the restore's own simulator, which never saw it, so it is settled as unknown
+/// there) and reports it; nothing is left unfinished.
+#[test]
+fn restore_reads_every_unfinished_payment_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let demo = t.join("data").join("demo");
+    let mut owner = cmd(
+        t,
+        &[
+            "--demo",
+            "pay",
+            "--amount",
+            "30",
+            "--phone",
+            "4791234567",
+            "--approve-after",
+            "60",
+        ],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    // Wait until the payment is journaled and waiting for the customer.
+    let start = Instant::now();
+    let reference = loop {
+        let found = kasse::store::Store::open_read_only(&demo)
+            .ok()
+            .and_then(|s| s.unfinished_payments().ok())
+            .and_then(|v| {
+                v.into_iter()
+                    .find(|p| p.state != kasse::store::PayState::Creating)
+                    .map(|p| p.reference)
+            });
+        if let Some(r) = found {
+            break r;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no waiting payment"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let backups = t.join("b");
+    let o = run(t, &["--demo", "backup", "--to", backups.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    owner.kill().unwrap();
+    owner.wait().unwrap();
+    let file = std::fs::read_dir(&backups)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let o = Command::new(BIN)
+        .arg("--config")
+        .arg(config(t))
+        .arg("--data-dir")
+        .arg(t.join("new"))
+        .args(["--demo", "restore", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        out.contains(&format!("recovered: reference={reference}")),
+        "{out}"
+    );
+    assert!(out.contains("unfinished_payments_read=1"), "{out}");
+    let s = kasse::store::Store::open_read_only(&t.join("new").join("demo")).unwrap();
+    assert!(
+        s.unfinished_payments().unwrap().is_empty(),
+        "left unfinished after the restore's recovery"
+    );
+}

@@ -32,13 +32,22 @@ pub fn money_hint(what_nb: &str, what_en: &str) -> Text {
     )
 }
 
-/// The journal opened read-only on its own thread (no migrations, no outbox reset).
+/// The journal opened read-only on its own thread (no migrations, no outbox reset). A fresh
+/// install (no journal yet) gets an empty one first, created under the data dir's lock, so an
+/// X report or the queue list works before the first sale.
 pub async fn read_only_store(dir: &Path) -> Result<AsyncStore, Text> {
     let d = dir.to_path_buf();
-    let store = tokio::task::spawn_blocking(move || Store::open_read_only(&d))
-        .await
-        .map_err(|e| Text::new(format!("Databasefeil: {e}"), format!("Database error: {e}")))?
-        .map_err(|e| e.message())?;
+    let store = tokio::task::spawn_blocking(move || match Store::open_read_only(&d) {
+        Err(crate::store::StoreError::NoJournal { .. }) => {
+            let lock = own_data_dir(&d, "kasse (first start)", None)?;
+            drop(Store::open_in_dir(&d).map_err(|e| e.message())?);
+            drop(lock);
+            Store::open_read_only(&d).map_err(|e| e.message())
+        }
+        other => other.map_err(|e| e.message()),
+    })
+    .await
+    .map_err(|e| Text::new(format!("Databasefeil: {e}"), format!("Database error: {e}")))??;
     AsyncStore::new(store).map_err(|e| e.message())
 }
 

@@ -97,7 +97,7 @@ mod tests {
     fn logout_by_id_is_journaled_and_an_unknown_id_is_refused() {
         let (_dir, db) = db();
         let now = OffsetDateTime::now_utc();
-        let m = db.create_first_manager("Mona", "9753", now).unwrap();
+        let m = db.create_first_manager("Mona", "975310", now).unwrap();
         db.logout_staff(m.staff_id(), now).unwrap();
         let err = db.logout_staff("st999", now).unwrap_err();
         assert!(err.message().en.contains("st999"));
