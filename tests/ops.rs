@@ -514,3 +514,54 @@ fn restore_reads_every_unfinished_payment_back() {
         "left unfinished after the restore's recovery"
     );
 }
+
+#[test]
+fn a_z_report_backs_up_to_the_configured_second_location() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let usb = t.join("usb");
+    let cfg = t.join("z.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[psp]\nmake_payment_listen = \"127.0.0.1:0\"\n[ui]\nlanguage = \"en\"\n[backup]\ndir = \"{}\"\n",
+            usb.display()
+        ),
+    )
+    .unwrap();
+    let kasse = |args: &[&str]| {
+        Command::new(BIN)
+            .env("KASSE_PIN", "135790")
+            .arg("--config")
+            .arg(&cfg)
+            .arg("--data-dir")
+            .arg(t.join("data"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = kasse(&["create-manager", "--name", "Mona"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!usb.exists());
+    let o = kasse(&["report", "--z", "--no-reconcile"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(out.contains("backup: "), "{out}");
+    let files: Vec<_> = std::fs::read_dir(&usb)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    kasse::store::verify_file(&files[0]).unwrap();
+    // The Z is in the copy.
+    let c = rusqlite::Connection::open(&files[0]).unwrap();
+    let z: i64 = c
+        .query_row("SELECT count(*) FROM z_reports", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(z, 1);
+    // A stored Z printed again is a copy, not a new Z: no second backup.
+    std::thread::sleep(Duration::from_millis(1100));
+    let o = kasse(&["report", "--z", "--print", "--no-reconcile"]);
+    let _ = o;
+    assert_eq!(std::fs::read_dir(&usb).unwrap().count(), 1);
+}

@@ -246,3 +246,89 @@ pub async fn restore_command(opts: &Options, config: Config, dir: PathBuf, file:
     );
     0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config_with_backup(dir: &Path, every_hours: u32) -> Config {
+        let toml = format!(
+            "[backup]\ndir = \"{}\"\nevery_hours = {every_hours}\n",
+            dir.display()
+        );
+        Config::from_toml_str(&toml, &|_| None).unwrap()
+    }
+
+    fn backups_in(dir: &Path) -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .map(|d| {
+                d.map(|e| e.unwrap().path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "sqlite3"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    async fn wait_for_backup(dir: &Path) -> Vec<PathBuf> {
+        for _ in 0..400 {
+            let found = backups_in(dir);
+            if !found.is_empty() {
+                return found;
+            }
+            tokio::task::yield_now().await;
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        backups_in(dir)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_z_triggers_a_backup_to_the_configured_dir_only() {
+        let tmp = tempfile::tempdir().unwrap();
+        let data = tmp.path().join("data");
+        drop(Store::open_in_dir(&data).unwrap());
+        // Without [backup] dir: nothing.
+        backup_after_z(&Config::from_toml_str("", &|_| None).unwrap(), &data);
+        let usb = tmp.path().join("usb");
+        backup_after_z(&config_with_backup(&usb, 0), &data);
+        let found = wait_for_backup(&usb).await;
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(crate::store::verify_file(&found[0]).is_ok());
+        assert!(
+            !data.join("backups").exists(),
+            "a backup went to the default dir"
+        );
+    }
+
+    #[test]
+    fn periodic_backups_run_every_n_hours_and_only_when_configured() {
+        let tmp = tempfile::tempdir().unwrap();
+        let data = tmp.path().join("data");
+        drop(Store::open_in_dir(&data).unwrap());
+        let usb = tmp.path().join("usb");
+        // A paused test clock: time moves only when the runtime would otherwise wait.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            assert!(spawn_periodic_backups(&config_with_backup(&usb, 0), &data).is_none());
+            let task = spawn_periodic_backups(&config_with_backup(&usb, 1), &data).unwrap();
+            // Not before the first interval.
+            tokio::time::sleep(std::time::Duration::from_secs(3599)).await;
+            assert!(backups_in(&usb).is_empty());
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            for _ in 0..400 {
+                if !backups_in(&usb).is_empty() {
+                    break;
+                }
+                tokio::task::yield_now().await;
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            task.abort();
+            let found = backups_in(&usb);
+            assert_eq!(found.len(), 1, "{found:?}");
+            assert!(crate::store::verify_file(&found[0]).is_ok());
+        });
+    }
+}
