@@ -98,6 +98,9 @@ pub fn data_dir(opts: &Options) -> Result<PathBuf, AppError> {
 pub fn init_logging(dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let logs = dir.join("logs");
     crate::ops::perms::create_private_dir(&logs).ok()?;
+    // The appender creates a file per UTC day with the default mode: create today's and
+    // tomorrow's first, 0600 (the 0700 folder covers any later day).
+    crate::ops::perms::precreate_daily_logs(&logs, "kasse.log", time::OffsetDateTime::now_utc());
     let appender = tracing_appender::rolling::daily(logs, "kasse.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = tracing_subscriber::EnvFilter::try_from_env("KASSE_LOG")

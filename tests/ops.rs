@@ -170,6 +170,11 @@ fn loosened_modes_are_fixed_on_start_and_logged() {
     let o = run(t, &["queue", "--drain", "--max-wait", "1"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let data = t.join("data");
+    // The first start's own files are private already.
+    for f in std::fs::read_dir(data.join("logs")).unwrap() {
+        let f = f.unwrap().path();
+        assert_eq!(mode(&f), 0o600, "{}", f.display());
+    }
     let db = data.join("kasse.sqlite3");
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
     std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();

@@ -94,6 +94,31 @@ pub fn secure_data_dir(dir: &Path) -> std::io::Result<Vec<Fixed>> {
     Ok(fixed)
 }
 
+/// Create `<prefix>.YYYY-MM-DD` for the UTC day of `now` and the next one (the daily log
+/// files' names) as empty 0600 files if they do not exist, so the log appender opens private
+/// files.
+pub fn precreate_daily_logs(logs: &Path, prefix: &str, now: time::OffsetDateTime) {
+    for day in [now, now + time::Duration::days(1)] {
+        let d = day.to_offset(time::UtcOffset::UTC).date();
+        let path = logs.join(format!(
+            "{prefix}.{:04}-{:02}-{:02}",
+            d.year(),
+            u8::from(d.month()),
+            d.day()
+        ));
+        let mut opts = std::fs::OpenOptions::new();
+        opts.append(true).create(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(FILE_MODE);
+        }
+        if let Err(e) = opts.open(&path) {
+            tracing::debug!(path = %path.display(), error = %e, "log file not pre-created");
+        }
+    }
+}
+
 /// [`secure_data_dir`], logging each fix (a warning: someone or something loosened them).
 pub fn secure_and_log(dir: &Path) {
     match secure_data_dir(dir) {
@@ -148,5 +173,15 @@ mod tests {
             secure_data_dir(&dir).unwrap().is_empty(),
             "second pass fixed again"
         );
+    }
+
+    #[test]
+    fn daily_logs_are_created_private() {
+        let tmp = tempfile::tempdir().unwrap();
+        let now = time::macros::datetime!(2026-12-31 23:30:00 +01:00);
+        precreate_daily_logs(tmp.path(), "kasse.log", now);
+        for name in ["kasse.log.2026-12-31", "kasse.log.2027-01-01"] {
+            assert_eq!(mode(&tmp.path().join(name)), 0o600, "{name}");
+        }
     }
 }
