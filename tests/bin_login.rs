@@ -69,19 +69,19 @@ fn add_staff_and_list_staff_through_the_real_binary() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(stdout(&o).contains("result: no staff"), "{}", text(&o));
     // No manager yet: nobody can authorize.
-    let o = add("Kari Nordmann", "cashier", Some("2468"), Some("9753"));
+    let o = add("Kari Nordmann", "cashier", Some("2468"), Some("975310"));
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("wrong PIN"), "{}", text(&o));
 
     let o = kasse(
         dir,
         &["create-manager", "--name", "Mona Leder"],
-        Some("9753"),
+        Some("975310"),
         None,
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 
-    let o = add("Kari Nordmann", "cashier", Some("2468"), Some("9753"));
+    let o = add("Kari Nordmann", "cashier", Some("2468"), Some("975310"));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert_eq!(
         stdout(&o).trim(),
@@ -92,23 +92,23 @@ fn add_staff_and_list_staff_through_the_real_binary() {
     let o = add("Per", "cashier", Some("1111"), Some("9999"));
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("wrong PIN"), "{}", text(&o));
-    let o = add("Per", "boss", Some("1111"), Some("9753"));
+    let o = add("Per", "boss", Some("1111"), Some("975310"));
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(
         text(&o).contains("--role \"boss\": write cashier or manager"),
         "{}",
         text(&o)
     );
-    let o = add("Per", "cashier", None, Some("9753"));
+    let o = add("Per", "cashier", None, Some("975310"));
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("set KASSE_PIN"), "{}", text(&o));
     let o = add("Per", "cashier", Some("1111"), None);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("set KASSE_MANAGER_PIN"), "{}", text(&o));
-    let o = add("Per", "cashier", Some("2468"), Some("9753"));
+    let o = add("Per", "cashier", Some("2468"), Some("975310"));
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("PIN: cannot be used"), "{}", text(&o));
-    let o = add("Per", "cashier", Some("12"), Some("9753"));
+    let o = add("Per", "cashier", Some("12"), Some("975310"));
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("PIN"), "{}", text(&o));
     // A cashier cannot add staff.
@@ -116,7 +116,7 @@ fn add_staff_and_list_staff_through_the_real_binary() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("needs a manager"), "{}", text(&o));
 
-    let o = add("Ola Leder", "manager", Some("1357"), Some("9753"));
+    let o = add("Ola Leder", "manager", Some("135790"), Some("975310"));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert_eq!(
         stdout(&o).trim(),
@@ -138,12 +138,12 @@ fn add_staff_and_list_staff_through_the_real_binary() {
         text(&o)
     );
     // Never a PIN or a hash, on screen or in the log.
-    for pin in ["9753", "2468", "1357", "$argon2"] {
+    for pin in ["975310", "2468", "135790", "$argon2"] {
         assert!(!out.contains(pin), "{pin} listed:\n{out}");
     }
     for entry in std::fs::read_dir(dir.join("data/logs")).unwrap() {
         let log = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        for pin in ["9753", "2468", "1357"] {
+        for pin in ["975310", "2468", "135790"] {
             assert!(!log.contains(&format!("={pin}")), "PIN in log");
         }
     }

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_kasse");
-const PIN: &str = "1357";
+const PIN: &str = "135790";
 
 fn run(args: &[&str], cfg: &std::path::Path, dir: &std::path::Path) -> std::process::Output {
     Command::new(BIN)

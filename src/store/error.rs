@@ -92,6 +92,19 @@ pub enum StoreError {
     #[error("an internal error stopped a database task; its changes were rolled back")]
     JobPanicked,
 
+    /// A read-only command found no journal in the data directory.
+    #[error("no kasse database in \"{path}\"", path = path.display())]
+    NoJournal { path: PathBuf },
+
+    /// A read-only open found a schema this binary does not have exactly (read-only commands
+    /// never migrate).
+    #[error("the database \"{path}\" has schema version {found}, this kasse has {expected}", path = path.display())]
+    SchemaMismatch {
+        path: PathBuf,
+        found: i64,
+        expected: i64,
+    },
+
     /// Any other SQLite error.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
@@ -227,6 +240,43 @@ impl StoreError {
                 "En intern feil stoppet en databaseoppgave; endringene ble rullet tilbake. Prøv igjen, og meld feilen til support.",
                 "An internal error stopped a database task; its changes were rolled back. Try again, and report the fault to support.",
             ),
+            StoreError::NoJournal { path } => Text::new(
+                format!(
+                    "Fant ingen kasse-database i «{}». Start kassen én gang (eller gi riktig mappe med --data-dir).",
+                    path.display()
+                ),
+                format!(
+                    "No kasse database in \"{}\". Start the till once (or give the right directory with --data-dir).",
+                    path.display()
+                ),
+            ),
+            StoreError::SchemaMismatch {
+                path,
+                found,
+                expected,
+            } => {
+                let (nb, en) = if found > expected {
+                    (
+                        "databasen er fra en nyere kasse; bruk den nyere versjonen",
+                        "the database is from a newer kasse; use that newer version",
+                    )
+                } else {
+                    (
+                        "databasen må oppgraderes: stopp kassen og start den igjen med denne versjonen (oppgraderingen skjer ved start)",
+                        "the database needs an upgrade: stop the till and start it again with this version (the upgrade runs at start)",
+                    )
+                };
+                Text::new(
+                    format!(
+                        "«{}» har skjemaversjon {found}, denne kasse-versjonen har {expected}: {nb}. Lesekommandoer endrer aldri databasen.",
+                        path.display()
+                    ),
+                    format!(
+                        "\"{}\" has schema version {found}, this kasse has {expected}: {en}. Read-only commands never change the database.",
+                        path.display()
+                    ),
+                )
+            }
             StoreError::Sqlite(e) => Text::new(
                 format!(
                     "Databasefeil: {e}. Prøv igjen; hvis det gjentar seg, start kassen på nytt."

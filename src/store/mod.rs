@@ -15,6 +15,8 @@ mod cashier;
 mod error;
 mod install;
 mod journal;
+mod legacy;
+mod ops;
 mod outbox;
 mod print_jobs;
 mod sql;
@@ -37,6 +39,7 @@ pub use install::{INSTALL_ID_LEN, InstallRow, install_id_from};
 pub use journal::{
     MAX_REFERENCE_LEN, MIN_REFERENCE_LEN, SALE_COUNTER, make_receipt_number, make_reference,
 };
+pub use ops::{backup_file, journal_note, verify_file};
 pub use outbox::MAX_KEY_LEN;
 pub use print_jobs::{PrintJobKind, PrintJobRow};
 pub use types::*;
@@ -187,6 +190,7 @@ impl Store {
 
         apply_pragmas(&conn, path.is_some())?;
 
+        legacy::repair(&mut conn)?;
         MIGRATIONS
             .to_latest(&mut conn)
             .map_err(|e| migration_error(&shown, e))?;
