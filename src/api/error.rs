@@ -268,6 +268,10 @@ pub struct ApiErrorDetail {
     /// The request carried an idempotency key (Idempotency-Key / X-Request-Id), so a later
     /// definite answer is authoritative for all earlier attempts.
     pub keyed: bool,
+    /// The server's `Retry-After` on the last answer (429, 423, 503 …), given in seconds or as
+    /// an HTTP-date and turned into a wait: the engine waits at least this long before its next
+    /// call for the same payment or outbox row.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl fmt::Display for ApiError {
@@ -321,6 +325,7 @@ impl ApiError {
             money_moving: false,
             maybe_delivered: false,
             keyed: false,
+            retry_after: None,
         }
     }
 

@@ -457,6 +457,7 @@ impl Driver {
                     "Betalingen nådde aldri Vipps før kassen stoppet. Ingen penger er trukket. Start betalingen på nytt.",
                     "The payment never reached Vipps before the till stopped. No money was taken. Start the payment again.",
                 ),
+                retry_after: None,
             });
             return;
         };
@@ -506,6 +507,7 @@ impl Driver {
                             "Vipps kan ikke nås, så betalingen ble ikke startet. Ingen penger er trukket. Ta imot kontant eller kort, eller prøv igjen når nettet er tilbake.",
                             "Vipps cannot be reached, so the payment was not started. No money was taken. Take cash or card, or try again when the network is back.",
                         ),
+                        retry_after: None,
                     });
                     return;
                 }
@@ -513,6 +515,7 @@ impl Driver {
                 self.feed(Event::CreateFailed {
                     definite,
                     reason: e.message.clone(),
+                    retry_after: e.retry_after.and_then(|d| time::Duration::try_from(d).ok()),
                 });
             }
         }
