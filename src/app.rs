@@ -892,6 +892,7 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
     let ctx = tui::RunContext {
         environment,
         msn: cfg.vipps.msn.clone(),
+        vipps_api: api_of(cfg.vipps.api).vipps_api(),
         lang: till.lang,
         currency: cfg.shop.currency,
         kiosk,

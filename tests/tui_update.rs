@@ -205,6 +205,22 @@ fn pay_needs_a_positive_total_above_the_minimum() {
 }
 
 #[test]
+fn pay_refuses_more_than_vipps_takes_in_one_payment() {
+    let mut app = app();
+    enter_text(&mut app, KVIKK);
+    app.basket.set_price(0, Money::nok(65_000_001)).unwrap(); // kr 650 000,01
+    assert!(press(&mut app, KeyCode::F(12)).is_empty());
+    assert_eq!(app.screen, Screen::Payment);
+    // Neither a QR nor a push is started: the limit is checked before any sale exists.
+    assert!(press(&mut app, KeyCode::F(2)).is_empty());
+    let t = &app.toast.as_ref().unwrap().text;
+    assert!(t.en.contains("above the most Vipps takes"), "{}", t.en);
+    assert!(t.en.contains("650 000,00"), "{}", t.en);
+    assert!(enter_text(&mut app, "912 34 567").is_empty());
+    assert_eq!(app.screen, Screen::Payment);
+}
+
+#[test]
 fn push_with_phone_number_sends_start_payment() {
     let mut app = app();
     enter_text(&mut app, KVIKK);

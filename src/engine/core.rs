@@ -251,6 +251,9 @@ pub(crate) struct Inner {
     pub drivers: Mutex<HashMap<i64, mpsc::UnboundedSender<DriverMsg>>>,
     pub snapshots: Mutex<HashMap<i64, PaymentSnapshot>>,
     pub shutdown: watch::Sender<bool>,
+    /// Currencies Vipps refused for this MSN (ePayment 5040 on a create): later sales in them
+    /// are refused before anything is journaled or sent. Kept for this run of the engine.
+    pub refused_currencies: Mutex<Vec<Currency>>,
 }
 
 impl Inner {
@@ -269,6 +272,25 @@ impl Inner {
 
     pub fn is_offline(&self) -> bool {
         *self.network.borrow() == NetworkState::Offline
+    }
+
+    /// Vipps answered 5040 (currency not supported by the sales unit) to a create in `currency`.
+    pub fn note_currency_refused(&self, currency: Currency) {
+        if let Ok(mut v) = self.refused_currencies.lock()
+            && !v.contains(&currency)
+        {
+            v.push(currency);
+        }
+    }
+
+    /// The cashier's message when Vipps already refused `currency` for this MSN.
+    pub fn currency_refused(&self, currency: Currency) -> Option<Text> {
+        let refused = self
+            .refused_currencies
+            .lock()
+            .map(|v| v.contains(&currency))
+            .unwrap_or(false);
+        refused.then(|| currency_refused_text(&self.cfg.msn, currency))
     }
 
     /// Note the result of any Vipps call: the state flips at once (see [`NetworkState::after`]).
@@ -339,6 +361,19 @@ impl std::fmt::Debug for Engine {
     }
 }
 
+/// Vipps' sales unit `msn` does not take `currency` (ePayment 5040).
+pub(crate) fn currency_refused_text(msn: &str, currency: Currency) -> Text {
+    let c = currency.code();
+    Text::new(
+        format!(
+            "Vipps-salgsstedet {msn} tar ikke {c}. Sett shop.currency til salgsstedets valuta, eller bruk et salgssted (vipps.msn) for {c}."
+        ),
+        format!(
+            "The Vipps sales unit {msn} does not take {c}. Set shop.currency to the sales unit's currency, or use a sales unit (vipps.msn) for {c}."
+        ),
+    )
+}
+
 fn offline_text() -> Text {
     Text::new(
         "Vipps kan ikke nås akkurat nå. En Vipps-betaling kan ikke godkjennes uten nett – ta imot kontant eller kort, eller prøv igjen når nettet er tilbake.",
@@ -371,6 +406,7 @@ impl Engine {
                 drivers: Mutex::new(HashMap::new()),
                 snapshots: Mutex::new(HashMap::new()),
                 shutdown,
+                refused_currencies: Mutex::new(Vec::new()),
             }),
         };
         crate::engine::worker::spawn(engine.inner.clone());
@@ -486,7 +522,6 @@ impl Engine {
             vat = vat.saturating_add(if l.is_return { -l.vat } else { l.vat });
             net = net.saturating_add(if l.is_return { -l.net } else { l.net });
         }
-        let min = req.currency.epayment_minimum();
         // What Vipps is asked for: the total, or what is left after the cash part.
         let vipps_amount = gross.saturating_sub(cash);
         if cash > 0 && cash >= gross {
@@ -503,25 +538,14 @@ impl Engine {
                 ),
             )));
         }
-        if vipps_amount < min {
-            return Err(EngineError::Invalid(Text::new(
-                format!(
-                    "Beløpet {} er for lite for Vipps (minst {}).",
-                    Money::new(vipps_amount, req.currency),
-                    Money::new(min, req.currency)
-                ),
-                format!(
-                    "The amount {} is too small for Vipps (at least {}).",
-                    Money::new(vipps_amount, req.currency),
-                    Money::new(min, req.currency)
-                ),
-            )));
-        }
-        if req.api != ApiKind::Epayment && req.currency != Currency::Nok {
-            return Err(EngineError::Invalid(Text::new(
-                "eCom og PSP tar bare NOK. Velg ePayment for DKK/EUR.",
-                "eCom and PSP take NOK only. Use ePayment for DKK/EUR.",
-            )));
+        // Limits and currency are checked before any sale is journaled or sent.
+        crate::domain::money::check_vipps_amount(
+            req.api.vipps_api(),
+            Money::new(vipps_amount, req.currency),
+        )
+        .map_err(|r| EngineError::Invalid(r.text()))?;
+        if let Some(t) = inner.currency_refused(req.currency) {
+            return Err(EngineError::Invalid(t));
         }
         let flow = match &req.method {
             PayMethod::Push { customer } => {

@@ -492,6 +492,21 @@ impl Driver {
                     ..NewOperation::new("create", class_outcome(&e), started)
                 })
                 .await;
+                if e.code.as_deref() == Some("5040") {
+                    // The sales unit does not take this currency: say so, and refuse the next
+                    // sale in it before anything is journaled.
+                    let currency = self.r.amount.currency();
+                    self.inner.note_currency_refused(currency);
+                    self.feed(Event::CreateFailed {
+                        definite: true,
+                        reason: crate::engine::core::currency_refused_text(
+                            &self.inner.cfg.msn,
+                            currency,
+                        ),
+                        retry_after: None,
+                    });
+                    return;
+                }
                 // "Already exists" (eCom 34 orderId used, PSP 44/99) after an uncertain
                 // attempt means our earlier create went through: a read decides.
                 let exists = matches!(e.code.as_deref(), Some("34" | "44" | "99"));

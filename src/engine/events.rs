@@ -24,6 +24,15 @@ impl ApiKind {
         }
     }
 
+    /// The domain's view of the API (amount limits and currencies).
+    pub const fn vipps_api(self) -> crate::domain::money::VippsApi {
+        match self {
+            ApiKind::Epayment => crate::domain::money::VippsApi::Epayment,
+            ApiKind::Ecom => crate::domain::money::VippsApi::Ecom,
+            ApiKind::Psp => crate::domain::money::VippsApi::Psp,
+        }
+    }
+
     /// Parse `epayment|ecom|psp` (CLI, config).
     pub fn parse(s: &str) -> Option<ApiKind> {
         match s.trim().to_ascii_lowercase().as_str() {

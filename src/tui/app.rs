@@ -54,6 +54,9 @@ pub struct KioskSettings {
 pub struct RunContext {
     pub environment: EnvLabel,
     pub msn: String,
+    /// The Vipps API sales go through: its amount limits and currencies are checked when the
+    /// cashier presses pay.
+    pub vipps_api: crate::domain::money::VippsApi,
     pub lang: Lang,
     pub currency: Currency,
     /// `Some` in kiosk mode.
@@ -295,6 +298,7 @@ pub struct Toast {
 pub struct App {
     pub environment: EnvLabel,
     pub msn: String,
+    pub vipps_api: crate::domain::money::VippsApi,
     pub lang: Lang,
     pub kiosk: Option<KioskSettings>,
     pub demo: bool,
@@ -428,6 +432,7 @@ impl App {
         App {
             environment: ctx.environment,
             msn: ctx.msn.clone(),
+            vipps_api: ctx.vipps_api,
             lang: ctx.lang,
             kiosk: ctx.kiosk.clone(),
             demo: ctx.demo,

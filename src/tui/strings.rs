@@ -180,13 +180,6 @@ pub fn bad_vat(input: &str) -> Text {
     )
 }
 
-pub fn below_minimum(min: Money) -> Text {
-    Text::new(
-        format!("Beløpet er under minstebeløpet for Vipps ({min})."),
-        format!("The amount is below the Vipps minimum ({min})."),
-    )
-}
-
 pub fn kiosk_return_in(lang: Lang, secs: u64) -> String {
     match lang {
         Lang::Nb => format!("Tilbake til start om {secs} s"),

@@ -928,13 +928,16 @@ fn submit_cash(app: &mut App, value: &str) -> Vec<Command> {
     };
     if tender.is_split() {
         let rest = tender.remainder();
-        let min = currency.epayment_minimum();
-        if rest.minor() < min {
-            error(
-                app,
-                strings::remainder_below_minimum(rest, Money::new(min, currency)),
-            );
-            return Vec::new();
+        match crate::domain::money::check_vipps_amount(app.vipps_api, rest) {
+            Err(crate::domain::money::AmountRefusal::BelowMinimum { min }) => {
+                error(app, strings::remainder_below_minimum(rest, min));
+                return Vec::new();
+            }
+            Err(r) => {
+                error(app, r.text());
+                return Vec::new();
+            }
+            Ok(()) => {}
         }
         app.prompt = None;
         app.input.reset();
@@ -999,12 +1002,9 @@ fn start_payment(app: &mut App, method: PayMethod) -> Vec<Command> {
         (_, Err(_)) => None,
     };
     if let Some(amount) = vipps_amount {
-        let min = amount.currency().epayment_minimum();
-        if amount.minor() < min {
-            error(
-                app,
-                strings::below_minimum(Money::new(min, amount.currency())),
-            );
+        // Vipps' limits for this API and currency, before any sale is started.
+        if let Err(r) = crate::domain::money::check_vipps_amount(app.vipps_api, amount) {
+            error(app, r.text());
             return Vec::new();
         }
     }

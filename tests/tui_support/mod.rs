@@ -31,6 +31,7 @@ pub fn ctx(lang: Lang) -> RunContext {
     RunContext {
         environment: EnvLabel::Test,
         msn: "123456".to_string(),
+        vipps_api: kasse::domain::money::VippsApi::Epayment,
         lang,
         currency: Currency::Nok,
         kiosk: None,
