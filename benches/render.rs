@@ -81,6 +81,7 @@ fn paying_qr(mut app: App) -> App {
         qr_payload: Some(QR.into()),
         reason: None,
         receipt_number: None,
+        qr_fallback: false,
     });
     app
 }

@@ -383,6 +383,7 @@ pub fn payment_view(s: &PaymentSnapshot) -> PaymentView {
         qr_payload: s.qr_payload.clone(),
         reason,
         receipt_number: Some(s.receipt_number.clone()),
+        qr_fallback: s.qr_fallback,
     }
 }
 
@@ -677,6 +678,16 @@ pub async fn execute_with_progress(
                 Err(e) => Some(AppEvent::Error(e.message())),
             }
         }
+        Command::PayByQr { reference } => match engine.payment_id(&reference) {
+            Some(id) => match engine.retry_as_qr(id).await {
+                Ok(_) => None,
+                Err(e) => Some(AppEvent::Error(e.message())),
+            },
+            None => Some(AppEvent::Error(Text::new(
+                format!("Fant ikke betalingen {reference}."),
+                format!("Payment {reference} not found."),
+            ))),
+        },
         Command::CancelPayment { reference } => with_payment(engine, &reference, |id| {
             engine.cancel_payment(id).map_err(|e| e.message())
         }),

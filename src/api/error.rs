@@ -907,8 +907,8 @@ code_table!(
         ),
         (
             "7010",
-            "Betalingen kan ikke gjennomføres med Vipps for denne kunden. Be kunden sjekke appen, eller velg annen betaling.",
-            "This customer cannot pay with Vipps right now. Ask them to check the app, or choose another payment method."
+            "Nummeret kan ikke betale butikker med Vipps (ikke Vipps-bruker, eller ikke tillatt). Vis QR-kode i stedet, eller velg annen betaling.",
+            "The number cannot pay shops with Vipps (not a Vipps user, or not allowed). Show a QR code instead, or choose another payment method."
         ),
         ("10010", "Testgodkjenning feilet.", "Test approval failed."),
         (
@@ -1076,8 +1076,8 @@ code_table!(
     [
         (
             "81",
-            "Betalingen kan ikke gjennomføres med Vipps for denne kunden. Be kunden sjekke appen, eller velg annen betaling.",
-            "This customer cannot pay with Vipps right now. Ask them to check the app, or choose another payment method."
+            "Nummeret kan ikke betale butikker med Vipps (ikke Vipps-bruker, eller ikke tillatt). Vis QR-kode i stedet, eller velg annen betaling.",
+            "The number cannot pay shops with Vipps (not a Vipps user, or not allowed). Show a QR code instead, or choose another payment method."
         ),
         (
             "82",

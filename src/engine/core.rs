@@ -636,6 +636,86 @@ impl Engine {
         Ok(ids.payment_id)
     }
 
+    /// Pay the *same sale* by QR after its push attempt ended unpaid (typically Vipps refused
+    /// the push: 7010 / 81 not a Vipps user, 5080 / 38 push not enabled for the sales unit). A
+    /// new attempt — new reference and keys, written before any call — is made for the sale;
+    /// the old attempt stays as it ended (failed). Refused while an attempt is unfinished, when
+    /// the sale is paid, and for split sales (their cash was handed back). Returns the new
+    /// payment's id.
+    pub async fn retry_as_qr(&self, payment_id: i64) -> Result<i64, EngineError> {
+        if self.inner.is_offline() {
+            return Err(EngineError::Offline(offline_text()));
+        }
+        let inner = &self.inner;
+        let msn = inner.cfg.msn.clone();
+        let now = inner.now();
+        let open_deadline = now + crate::domain::payment::OPEN_WINDOW;
+        let total_deadline = now + crate::domain::payment::TOTAL_WINDOW;
+        let found = inner
+            .store
+            .run(move |s| {
+                let Some(old) = s.payment(payment_id)? else {
+                    return Ok(None);
+                };
+                let api = api_kind(old.api);
+                let ids = s.new_attempt(
+                    old.sale_id,
+                    &NewPayment {
+                        api: old.api,
+                        msn,
+                        flow: crate::store::Flow::Qr,
+                        customer_phone: None,
+                    },
+                    now,
+                )?;
+                s.set_payment_deadlines(ids.payment_id, Some(open_deadline), Some(total_deadline))?;
+                if api == ApiKind::Psp {
+                    s.set_psp_transaction_id(ids.payment_id, &psp_transaction_id(&ids.reference))?;
+                }
+                let sale = s.sale(old.sale_id)?;
+                Ok(sale.map(|sale| (ids, sale, api)))
+            })
+            .await?;
+        let Some((ids, sale, api)) = found else {
+            return Err(EngineError::UnknownPayment(payment_id));
+        };
+        let currency = Currency::parse(&sale.sale.currency).unwrap_or(Currency::Nok);
+        let lines: Vec<NewSaleLine> = sale.lines.iter().map(|l| l.line.clone()).collect();
+        let receipt = receipt_spec(
+            &inner.cfg,
+            &lines,
+            &ids.receipt_number,
+            &sale.sale.shop_id,
+            &sale.sale.till_id,
+            Money::new(0, currency),
+        );
+        let resume = Resume {
+            payment_id: ids.payment_id,
+            sale_id: ids.sale_id,
+            reference: ids.reference.clone(),
+            api,
+            amount: Money::new(sale.sale.gross_total, currency),
+            keys: ids.keys.clone(),
+            receipt_number: ids.receipt_number.clone(),
+            receipt,
+            flow: Some(FlowSpec::Qr),
+            description: clamp_description(
+                &sale
+                    .sale
+                    .description
+                    .clone()
+                    .unwrap_or_else(|| format!("Kjøp i butikk {}", inner.cfg.shop_id)),
+            ),
+            started_at: now,
+            created_at: None,
+            recovering: false,
+            cancel_requested: false,
+            recovered: None,
+        };
+        driver::spawn(inner.clone(), resume);
+        Ok(ids.payment_id)
+    }
+
     /// The cashier aborts: cancel (ePayment `cancelTransactionOnly`), then read back. If the
     /// customer approved meanwhile the payment goes to `needs_decision`.
     pub fn cancel_payment(&self, payment_id: i64) -> Result<(), EngineError> {

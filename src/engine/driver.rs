@@ -176,6 +176,7 @@ pub(crate) fn spawn(inner: Arc<Inner>, r: Resume) {
         last_reason: None,
         notice: None,
         qr: None,
+        qr_fallback: false,
         amounts: Amounts::default(),
         next_read: None,
         cancels: 0,
@@ -201,6 +202,8 @@ struct Driver {
     /// Latest `Effect::Notify` text (shown until the next state change).
     notice: Option<Text>,
     qr: Option<String>,
+    /// The create was refused for a reason a QR code avoids (see `PaymentSnapshot::qr_fallback`).
+    qr_fallback: bool,
     amounts: Amounts,
     next_read: Option<OffsetDateTime>,
     cancels: u32,
@@ -208,6 +211,17 @@ struct Driver {
     cancel_key: Option<String>,
     last_publish: Option<tokio::time::Instant>,
     rx: mpsc::UnboundedReceiver<DriverMsg>,
+}
+
+/// Vipps refused a push for a reason the customer's own scan of a QR code avoids: ePayment
+/// 7010 (the number cannot pay businesses) and 5080 (push not enabled for the sales unit); eCom
+/// 81 (not a Vipps user) and 38 (not allowed to skip the landing page, i.e. no push).
+pub(crate) fn push_refused(api: ApiKind, code: Option<&str>) -> bool {
+    match api {
+        ApiKind::Epayment => matches!(code, Some("7010" | "5080")),
+        ApiKind::Ecom => matches!(code, Some("81" | "38")),
+        ApiKind::Psp => false,
+    }
 }
 
 fn class_outcome(e: &ProviderError) -> OpOutcome {
@@ -248,6 +262,7 @@ impl Driver {
             open_left: secs(c.open_secs()),
             approve_left: secs(c.approve_secs()),
             qr_payload: self.qr.clone(),
+            qr_fallback: self.qr_fallback,
             receipt_number: self.r.receipt_number.clone(),
             at: now,
         }
@@ -492,6 +507,9 @@ impl Driver {
                     ..NewOperation::new("create", class_outcome(&e), started)
                 })
                 .await;
+                // Not a Vipps user / push not enabled: a QR for the same sale avoids both.
+                self.qr_fallback = matches!(self.r.flow, Some(FlowSpec::Push(_)))
+                    && push_refused(self.r.api, e.code.as_deref());
                 if e.code.as_deref() == Some("5040") {
                     // The sales unit does not take this currency: say so, and refuse the next
                     // sale in it before anything is journaled.

@@ -419,6 +419,16 @@ pub const PIN_TRIES: u32 = 3;
 pub const PIN_LOCKOUT: time::Duration = time::Duration::seconds(60);
 
 impl App {
+    /// The result screen may offer "QR for the same sale": Vipps refused the push for a reason
+    /// a QR code avoids, and no cash part was taken (a split's cash was handed back).
+    pub fn qr_fallback_offered(&self) -> bool {
+        self.screen == Screen::Result
+            && self.cash.as_ref().is_none_or(|c| !c.is_split())
+            && self.payment.as_ref().is_some_and(|p| {
+                p.qr_fallback && p.status == crate::tui::msg::PaymentStatusView::Failed
+            })
+    }
+
     pub fn new(ctx: &RunContext) -> App {
         let now = ctx.clock.now();
         // Customers operate a kiosk: nobody logs in there.

@@ -85,6 +85,7 @@ strings! {
     receipt_no => "Kvittering", "Receipt";
     receipt_summary => "Kvittering", "Receipt";
     next_sale_hint => "Enter: neste salg", "Enter: next sale";
+    qr_same_sale => "QR-kode for samme salg", "QR code for the same sale";
     net_online => "Vipps: tilkoblet", "Vipps: online";
     net_offline => "Vipps: FRAKOBLET", "Vipps: OFFLINE";
     net_unknown => "Vipps: ?", "Vipps: ?";

@@ -209,6 +209,7 @@ fn on_action(app: &mut App, mode: Mode, action: Action) -> Vec<Command> {
                     Vec::new()
                 }
                 Action::Reprint => reprint(app),
+                Action::PayQr => pay_same_sale_by_qr(app),
                 _ => Vec::new(),
             },
             Mode::Global => Vec::new(),
@@ -1093,6 +1094,24 @@ fn reprint(app: &mut App) -> Vec<Command> {
     }
 }
 
+/// Vipps refused the push (not a Vipps user, push not enabled): pay the same sale by QR. The
+/// engine makes a new attempt of the sale; the screen waits for it like any QR payment.
+fn pay_same_sale_by_qr(app: &mut App) -> Vec<Command> {
+    if !app.qr_fallback_offered() {
+        return Vec::new();
+    }
+    let Some(old) = app.payment.take() else {
+        return Vec::new();
+    };
+    app.pay_kind = Some(PayKind::Qr);
+    app.cancel_requested = false;
+    app.result_at = None;
+    app.screen = Screen::Paying;
+    vec![Command::PayByQr {
+        reference: old.reference,
+    }]
+}
+
 fn next_sale(app: &mut App) {
     let paid = app
         .payment
@@ -1149,6 +1168,11 @@ fn on_event(app: &mut App, ev: AppEvent) -> Vec<Command> {
             Vec::new()
         }
         AppEvent::Error(text) => {
+            // A payment that could not even be started: back to choosing how to pay.
+            if app.screen == Screen::Paying && app.payment.is_none() {
+                app.screen = Screen::Payment;
+                app.pay_kind = None;
+            }
             error(app, text);
             Vec::new()
         }
