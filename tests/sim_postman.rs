@@ -10,15 +10,16 @@ use std::collections::HashMap;
 use serde_json::Value;
 use sim_common::*;
 
+/// The collections folder (`KASSE_SHARED_DIR`/postman or ../shared/postman); `None`: skip
+/// (fails under CI).
+fn postman_dir() -> Option<std::path::PathBuf> {
+    shared_dir("postman", "KASSE_POSTMAN_DIR")
+}
+
 fn collection(file: &str) -> Value {
-    let candidates = [
-        format!("{}/../shared/postman/{file}", env!("CARGO_MANIFEST_DIR")),
-        format!("/work/shared/postman/{file}"),
-    ];
-    let text = candidates
-        .iter()
-        .find_map(|p| std::fs::read_to_string(p).ok())
-        .unwrap_or_else(|| panic!("collection {file} not found"));
+    let dir = postman_dir().unwrap_or_else(|| panic!("collection {file} not found"));
+    let text = std::fs::read_to_string(dir.join(file))
+        .unwrap_or_else(|e| panic!("collection {file} not readable: {e}"));
     serde_json::from_str(&text).unwrap()
 }
 
@@ -202,20 +203,32 @@ async fn replay(file: &str) -> usize {
 
 #[tokio::test]
 async fn epayment_collection() {
+    if postman_dir().is_none() {
+        return;
+    }
     assert!(replay("epayment-v1.postman_collection.json").await >= 10);
 }
 
 #[tokio::test]
 async fn ecom_collection() {
+    if postman_dir().is_none() {
+        return;
+    }
     assert!(replay("ecom-v2.postman_collection.json").await >= 6);
 }
 
 #[tokio::test]
 async fn psp_collection() {
+    if postman_dir().is_none() {
+        return;
+    }
     assert!(replay("psp-v3.postman_collection.json").await >= 3);
 }
 
 #[tokio::test]
 async fn order_management_collection() {
+    if postman_dir().is_none() {
+        return;
+    }
     assert!(replay("order-management.postman_collection.json").await >= 5);
 }

@@ -126,7 +126,7 @@ pub async fn faults_set(
             return errors::gateway(
                 StatusCode::BAD_REQUEST,
                 format!(
-                    "Invalid fault config: {e}. Fields: drop_after_commit, error_rate, rate_limit_rate (0..1), latency_ms [min, max]."
+                    "Invalid fault config: {e}. Fields: drop_after_commit, error_rate, rate_limit_rate (0..1), latency_ms [min, max], reject_auth, forbidden, no_push (true/false), not_a_user [\"4790000000\", ...]."
                 ),
             );
         }

@@ -199,6 +199,19 @@ pub async fn initiate(
             "This sales unit is not allowed to skip the landing page (skipLandingPage needs approval and customerInfo.mobileNumber).",
         );
     }
+    if skip
+        && let Some(m) = mobile.as_deref()
+        && g.not_a_user(m)
+    {
+        return errors::ecom(
+            StatusCode::BAD_REQUEST,
+            "User",
+            "81",
+            format!(
+                "User not registered with Vipps: {m} cannot pay businesses (not a user, too young or blocked). Ask for another payment method."
+            ),
+        );
+    }
     if g.reference_taken(msn, order_id) {
         return merchant(
             "34",
@@ -211,7 +224,9 @@ pub async fn initiate(
     let url = if is_app {
         format!("vippsMT://?token={token}&sim={}", g.base_url)
     } else {
-        format!("{}/sim/landing?token={token}", g.base_url)
+        // The real shape, `…/deeplink/vippsgateway?v=2&token=…`: Vipps' own collection takes the
+        // token with `url.split('=', 3)[2]`.
+        format!("{}/sim/landing?v=2&token={token}", g.base_url)
     };
     let mut p = Payment {
         api: Api::Ecom,
@@ -422,10 +437,17 @@ async fn action(
         .unwrap_or(false);
     let now = state.now();
     let mut g = state.lock();
+    let limit_key = match a {
+        Action::Capture => "capture",
+        Action::Cancel => "cancel",
+        Action::Refund => "refund",
+    };
     if g.cfg.rate_limits
-        && let Err(wait) =
-            g.rate
-                .check(format!("ecom-mut:{msn}:{order_id}"), MUTATIONS_PER_MIN, now)
+        && let Err(wait) = g.rate.check(
+            format!("ecom-{limit_key}:{msn}:{order_id}"),
+            MUTATIONS_PER_MIN,
+            now,
+        )
     {
         return errors::too_many(wait);
     }

@@ -22,6 +22,9 @@ use crate::domain::money::Currency;
 struct Reply {
     status: StatusCode,
     body: Option<Value>,
+    /// Sent as `application/problem+json`: every error, and a successful capture / refund /
+    /// cancel, whose `AdjustResponse` the spec declares with that content type
+    /// (epayment-v1.yaml, components/responses/AdjustResponse).
     problem: bool,
 }
 
@@ -31,6 +34,14 @@ impl Reply {
             status,
             body: Some(body),
             problem: false,
+        }
+    }
+    /// A successful capture / refund / cancel (`AdjustResponse`).
+    fn adjusted(body: Value) -> Reply {
+        Reply {
+            status: StatusCode::OK,
+            body: Some(body),
+            problem: true,
         }
     }
     fn err(status: StatusCode, code: &str, detail: impl Into<String>) -> Reply {
@@ -102,7 +113,8 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, Response> {
     }
 }
 
-/// Same key + same operation + same body → the stored reply; otherwise 409.
+/// Same key in the same scope (MSN + operation + reference) with the same body → the stored
+/// reply; with a different body → 409. The same key in another scope is a new request.
 fn replay(
     g: &Inner,
     msn: &str,
@@ -111,8 +123,10 @@ fn replay(
     body: &Value,
     conflict: &str,
 ) -> Option<Reply> {
-    let e = g.idem.get(&(msn.to_string(), key.to_string()))?;
-    if e.op == op && &e.body == body {
+    let e = g
+        .idem
+        .get(&(msn.to_string(), op.to_string(), key.to_string()))?;
+    if &e.body == body {
         return Some(Reply {
             status: StatusCode::from_u16(e.status).unwrap_or(StatusCode::OK),
             body: Some(e.response.clone()),
@@ -134,7 +148,7 @@ fn store(g: &mut Inner, msn: &str, key: &str, op: &str, body: &Value, reply: &Re
         return;
     }
     g.idem.insert(
-        (msn.to_string(), key.to_string()),
+        (msn.to_string(), op.to_string(), key.to_string()),
         IdemEntry {
             op: op.to_string(),
             body: body.clone(),
@@ -260,6 +274,15 @@ fn validate_create(
         ));
     };
     let (currency, value) = amount(obj.get("amount"), "amount")?;
+    let unit_currency = g.cfg.currency_of(msn);
+    if currency != unit_currency {
+        return Err(bad(
+            "5040",
+            format!(
+                "amount.currency {currency} is not supported by sales unit {msn}, which takes {unit_currency}. Use {unit_currency}, or a sales unit for {currency}."
+            ),
+        ));
+    }
     let min = if currency == "NOK" { 100 } else { 1 };
     if value < min {
         return Err(bad(
@@ -360,6 +383,17 @@ fn validate_create(
             "5080",
             format!(
                 "Sales unit {msn} is not allowed to use userFlow PUSH_MESSAGE (skip landing page). Use QR or WEB_REDIRECT."
+            ),
+        ));
+    }
+    if flow == "PUSH_MESSAGE"
+        && let Some(ph) = phone.as_deref()
+        && g.not_a_user(ph)
+    {
+        return Err(bad(
+            "7010",
+            format!(
+                "Customer not found: {ph} cannot pay businesses with Vipps MobilePay (not a user, too young or blocked). Ask for another payment method."
             ),
         ));
     }
@@ -625,20 +659,24 @@ pub async fn create(
     let body = numbers_as_strings(body);
     let now = state.now();
     let mut g = state.lock();
-    if let Some(r) = replay(&g, &msn, &key, "create", &body, "4020") {
-        return r.into_response();
-    }
+    // The gateway counts every call, replays included; a missing reference makes every such
+    // call count as the same payment (vipps-api.md §1.9).
     let reference = body
         .get("reference")
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
     if g.cfg.rate_limits
-        && let Err(wait) = g
-            .rate
-            .check(format!("ep-mut:{msn}:{reference}"), MUTATIONS_PER_MIN, now)
+        && let Err(wait) = g.rate.check(
+            format!("ep-create:{msn}:{reference}"),
+            MUTATIONS_PER_MIN,
+            now,
+        )
     {
         return errors::too_many(wait);
+    }
+    if let Some(r) = replay(&g, &msn, &key, "create", &body, "4020") {
+        return r.into_response();
     }
     let reply = match validate_create(&g, &msn, &body, now) {
         Ok(mut p) => {
@@ -796,7 +834,7 @@ impl Modify {
 }
 
 fn apply(p: &mut Payment, m: Modify, body: &Value, key: &str, now: time::OffsetDateTime) -> Reply {
-    let modification = |p: &Payment| Reply::ok(StatusCode::OK, modification_json(p));
+    let modification = |p: &Payment| Reply::adjusted(modification_json(p));
     match m {
         Modify::Cancel => {
             let tx_only = body
@@ -979,15 +1017,15 @@ async fn modify(
     let now = state.now();
     let mut g = state.lock();
     let op = format!("{}:{reference}", m.op());
-    if let Some(r) = replay(&g, &msn, &key, &op, &body, m.conflict_code()) {
-        return r.into_response();
-    }
     if g.cfg.rate_limits
         && let Err(wait) = g
             .rate
-            .check(format!("ep-mut:{msn}:{reference}"), MUTATIONS_PER_MIN, now)
+            .check(format!("ep-{op}:{msn}"), MUTATIONS_PER_MIN, now)
     {
         return errors::too_many(wait);
+    }
+    if let Some(r) = replay(&g, &msn, &key, &op, &body, m.conflict_code()) {
+        return r.into_response();
     }
     let reply = match find_ep(&g, &msn, &reference) {
         Some(i) => apply(&mut g.payments[i], m, &body, &key, now),

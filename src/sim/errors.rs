@@ -107,6 +107,29 @@ pub fn om(status: StatusCode, detail: impl Into<String>, invalid: &[(&str, Strin
     with_type(status, &to_value(&problem), "application/problem+json")
 }
 
+/// Webhooks API `ProblemDetails` (`application/problem+json`) with one `extraDetails` entry per
+/// bad field (webhooks-v1.yaml, `ProblemDetails` / `ExtraDetail`).
+pub fn webhooks(status: StatusCode, invalid: &[(&str, String)]) -> Response {
+    let detail = invalid
+        .iter()
+        .map(|(_, r)| r.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let body = serde_json::json!({
+        "type": format!("https://httpstatuses.io/{}", status.as_u16()),
+        "title": title_for(status),
+        "status": status.as_u16(),
+        "detail": detail,
+        "instance": "/v1/webhooks",
+        "traceId": uuid::Uuid::new_v4().simple().to_string(),
+        "extraDetails": invalid
+            .iter()
+            .map(|(n, r)| serde_json::json!({"name": n, "reason": r}))
+            .collect::<Vec<_>>(),
+    });
+    with_type(status, &body, "application/problem+json")
+}
+
 /// Azure API Management gateway error (401 / 403 / 404 / 429 before the API sees the call).
 pub fn gateway(status: StatusCode, message: impl Into<String>) -> Response {
     json_response(
@@ -137,6 +160,8 @@ pub enum Flavor {
     Ecom,
     Psp,
     OrderManagement,
+    /// Webhooks API v1: ProblemDetails with `extraDetails`.
+    Webhooks,
     Gateway,
 }
 
@@ -151,6 +176,8 @@ impl Flavor {
             Flavor::Psp
         } else if p.starts_with("/order-management/") {
             Flavor::OrderManagement
+        } else if p.starts_with("/webhooks/") {
+            Flavor::Webhooks
         } else {
             Flavor::Gateway
         }
@@ -169,6 +196,7 @@ impl Flavor {
             Flavor::Ecom => ecom(status, "InvalidRequest", field, message),
             Flavor::Psp => psp(status, "51", message),
             Flavor::OrderManagement => om(status, message.clone(), &[(field, message)]),
+            Flavor::Webhooks => webhooks(status, &[(field, message)]),
             Flavor::Gateway => gateway(status, message),
         }
     }
@@ -181,6 +209,7 @@ impl Flavor {
             Flavor::Ecom => ecom(status, "VippsError", "99", msg),
             Flavor::Psp => psp(status, "91", msg),
             Flavor::OrderManagement => om(status, msg, &[]),
+            Flavor::Webhooks => webhooks(status, &[("server", msg.to_string())]),
             Flavor::Gateway => gateway(status, msg),
         }
     }

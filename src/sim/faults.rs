@@ -1,5 +1,7 @@
 //! Fault injection (`POST /sim/v1/faults`): dropped responses after commit, injected 5xx and
-//! 429, latency. Probabilities are drawn from the seeded RNG in the state.
+//! 429, latency, 401/403 on every API call, and merchant/customer conditions switched on at run
+//! time (push not enabled, phone numbers that are not Vipps users). Probabilities are drawn from
+//! the seeded RNG in the state.
 
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +20,19 @@ pub struct FaultConfig {
     /// Extra latency, uniformly drawn from `[min, max]` milliseconds (real time).
     #[serde(default)]
     pub latency_ms: Option<[u64; 2]>,
+    /// Answer every Vipps API call (token endpoint included) with 401, as the gateway does for
+    /// revoked credentials or keys.
+    #[serde(default)]
+    pub reject_auth: bool,
+    /// Answer every Vipps API call with 403 (subscription not allowed for the API / MSN).
+    #[serde(default)]
+    pub forbidden: bool,
+    /// No sales unit may send push (ePayment 5080, eCom 38), like `kasse sim --no-push`.
+    #[serde(default)]
+    pub no_push: bool,
+    /// More phone numbers that are not Vipps users (ePayment 7010, eCom 81), as sent.
+    #[serde(default)]
+    pub not_a_user: Vec<String>,
 }
 
 impl FaultConfig {
@@ -41,6 +56,24 @@ impl FaultConfig {
             return Err((
                 "latency_ms",
                 format!("latency_ms must be [min, max] with min <= max <= 60000, got [{lo}, {hi}]"),
+            ));
+        }
+        if self.reject_auth && self.forbidden {
+            return Err((
+                "forbidden",
+                "reject_auth (401) and forbidden (403) cannot both be on".to_string(),
+            ));
+        }
+        if let Some(p) = self
+            .not_a_user
+            .iter()
+            .find(|p| !(8..=15).contains(&p.len()) || !p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err((
+                "not_a_user",
+                format!(
+                    "not_a_user takes numbers as sent: 8-15 digits, e.g. \"4790000000\"; got \"{p}\""
+                ),
             ));
         }
         Ok(())

@@ -1,9 +1,13 @@
 //! The stateful Vipps simulator: `kasse sim`, `--demo` and the end-to-end tests.
 //!
-//! One axum [`router`] serves the Access Token, ePayment v1, eCom v2, PSP v3 and Order
-//! Management paths with Vipps' own headers, bodies, error formats, idempotency rules, rate
-//! limits and the 5 + 5 minute customer timeouts, plus `/sim/v1/*` control endpoints (customer
-//! actions, clock, faults, ledger). All state lives behind one `Arc<Mutex<_>>` that is never held
+//! One axum [`router`] serves the Access Token, ePayment v1, eCom v2, PSP v3, Order
+//! Management and Webhooks v1 paths with Vipps' own headers, bodies, error formats, idempotency
+//! rules (scoped per MSN + operation + reference), rate limits (every call counts, as at the
+//! gateway) and the 5 + 5 minute customer timeouts, plus `/sim/v1/*` control endpoints
+//! (customer actions, clock, faults, ledger, webhook deliveries). Merchant and customer
+//! conditions real Vipps refuses — push not enabled (5080 / 38), another currency than the sales
+//! unit's (5040), a phone that cannot pay businesses (7010 / 81) — come from [`SimConfig`] and
+//! the faults endpoint; ePayment events are POSTed, HMAC-signed, to registered webhooks. All state lives behind one `Arc<Mutex<_>>` that is never held
 //! across an `.await`.
 // Handlers return early with a ready-made `Response` in the API's own error format; boxing it
 // everywhere would only add noise.
@@ -26,6 +30,7 @@ mod ratelimit;
 mod routes;
 mod state;
 mod token;
+mod webhooks;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -46,6 +51,23 @@ pub const DEFAULT_SUBSCRIPTION_KEY: &str = "kasse-sim-subscription-key";
 /// Default Merchant Serial Number (allowed to push).
 pub const DEFAULT_MSN: &str = "123456";
 
+/// The documented default "not a Vipps user" set: a phone number (ePayment MSISDN such as
+/// `4790000000`, or an eCom 8-digit number such as `90000000`) whose last six digits are all `0`.
+/// No real test number and none of kasse's demo numbers (`4791234567`, …) look like that.
+pub fn is_default_not_a_user(phone: &str) -> bool {
+    phone.len() >= 8 && phone.bytes().all(|b| b.is_ascii_digit()) && phone.ends_with("000000")
+}
+
+impl SimConfig {
+    /// The currency of a sales unit.
+    pub fn currency_of(&self, msn: &str) -> &str {
+        self.msn_currencies
+            .iter()
+            .find(|(m, _)| m == msn)
+            .map_or(self.currency.as_str(), |(_, c)| c.as_str())
+    }
+}
+
 /// Largest accepted `time_scale` (keeps simulated time far from overflow).
 pub const MAX_TIME_SCALE: f64 = 1_000_000.0;
 
@@ -59,6 +81,16 @@ pub struct SimConfig {
     pub msns: Vec<String>,
     /// MSNs that are not allowed to send push (`PUSH_MESSAGE` → 5080, `skipLandingPage` → 38).
     pub no_push_msns: Vec<String>,
+    /// Currency of every sales unit not named in `msn_currencies` (Vipps: one per sales unit).
+    pub currency: String,
+    /// Per-MSN currency overrides (`--currency 222222=DKK`). Other currencies get 5040.
+    pub msn_currencies: Vec<(String, String)>,
+    /// Phone numbers (as sent: ePayment MSISDN, eCom 8 digits) that are not Vipps users or
+    /// cannot pay businesses (ePayment 7010, eCom 81).
+    pub not_a_user: Vec<String>,
+    /// Also treat the documented default set as "not a user": every number whose last six
+    /// digits are `000000` (e.g. `4790000000`, `90000000`). See [`is_default_not_a_user`].
+    pub default_not_a_user: bool,
     /// Simulated seconds per real second (1.0 = real time).
     pub time_scale: f64,
     /// Per-payment rate limits (429 + Retry-After).
@@ -83,6 +115,10 @@ impl Default for SimConfig {
             subscription_key: DEFAULT_SUBSCRIPTION_KEY.to_string(),
             msns: vec![DEFAULT_MSN.to_string()],
             no_push_msns: Vec::new(),
+            currency: "NOK".to_string(),
+            msn_currencies: Vec::new(),
+            not_a_user: Vec::new(),
+            default_not_a_user: true,
             time_scale: 1.0,
             rate_limits: true,
             auto_approve_after: None,
@@ -103,6 +139,10 @@ impl std::fmt::Debug for SimConfig {
             .field("subscription_key", &"[redacted]")
             .field("msns", &self.msns)
             .field("no_push_msns", &self.no_push_msns)
+            .field("currency", &self.currency)
+            .field("msn_currencies", &self.msn_currencies)
+            .field("not_a_user", &self.not_a_user)
+            .field("default_not_a_user", &self.default_not_a_user)
             .field("time_scale", &self.time_scale)
             .field("rate_limits", &self.rate_limits)
             .field("auto_approve_after", &self.auto_approve_after)

@@ -12,7 +12,7 @@ use super::conn::ConnHandle;
 use super::errors::{self, Flavor};
 use super::http::MAX_BODY_BYTES;
 use super::state::SimState;
-use super::{customer, ecom, epayment, order_management as om, psp, token};
+use super::{customer, ecom, epayment, order_management as om, psp, token, webhooks};
 
 /// The full simulator router (state included). Used by [`super::serve`], `--demo` and tests.
 pub fn router(state: SimState) -> Router {
@@ -76,7 +76,17 @@ pub fn router(state: SimState) -> Router {
             "/order-management/v2/{payment_type}/{order_id}",
             get(om::get_order),
         )
+        // Webhooks v1
+        .route(
+            "/webhooks/v1/webhooks",
+            post(webhooks::register).get(webhooks::list),
+        )
+        .route(
+            "/webhooks/v1/webhooks/{id}",
+            axum::routing::delete(webhooks::delete),
+        )
         // Simulator control
+        .route("/sim/v1/webhooks", get(webhooks::deliveries))
         .route("/sim/v1/customer/{reference}/open", post(customer::open))
         .route(
             "/sim/v1/customer/{reference}/approve",
@@ -161,9 +171,16 @@ async fn faults(State(s): State<SimState>, req: Request, next: Next) -> Response
     if path.starts_with("/sim/") {
         return next.run(req).await;
     }
-    let (latency, rate_limited, error, drop) = {
+    let (latency, rate_limited, error, drop, auth) = {
         let mut g = s.lock();
         let f = g.faults.clone();
+        let auth = if f.reject_auth {
+            Some(StatusCode::UNAUTHORIZED)
+        } else if f.forbidden {
+            Some(StatusCode::FORBIDDEN)
+        } else {
+            None
+        };
         let latency = match f.latency_ms {
             Some([lo, hi]) if hi > 0 => g.rng.random_range(lo..=hi),
             _ => 0,
@@ -179,10 +196,25 @@ async fn faults(State(s): State<SimState>, req: Request, next: Next) -> Response
             None
         };
         let drop = f.drop_after_commit > 0.0 && g.rng.random::<f64>() < f.drop_after_commit;
-        (latency, rl, err, drop)
+        (latency, rl, err, drop, auth)
     };
     if latency > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
+    }
+    match auth {
+        Some(StatusCode::UNAUTHORIZED) => {
+            return errors::gateway(
+                StatusCode::UNAUTHORIZED,
+                "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription. (simulated fault)",
+            );
+        }
+        Some(status) => {
+            return errors::gateway(
+                status,
+                "Forbidden: the subscription is not allowed to use this API or sales unit. (simulated fault)",
+            );
+        }
+        None => {}
     }
     if rate_limited {
         return errors::too_many(1);

@@ -270,8 +270,11 @@ pub struct Inner {
     pub cfg: SimConfig,
     pub payments: Vec<Payment>,
     pub tokens: HashMap<String, TokenInfo>,
-    /// (msn, Idempotency-Key) → stored response.
-    pub idem: HashMap<(String, String), IdemEntry>,
+    /// (msn, operation scope, Idempotency-Key) → stored response. The scope is `create` for a
+    /// create (the body names the reference) and `{operation}:{reference}` for capture, refund
+    /// and cancel: Vipps' own ePayment collection reuses one key for create, capture and refund
+    /// of one payment and expects each to succeed.
+    pub idem: HashMap<(String, String, String), IdemEntry>,
     /// (msn, orderId, endpoint, X-Request-Id) → amount (eCom).
     pub request_ids: HashMap<(String, String, String, String), i64>,
     pub images: HashMap<String, usize>,
@@ -280,6 +283,8 @@ pub struct Inner {
     pub rng: StdRng,
     pub rate: RateLimiter,
     pub base_url: String,
+    /// Webhooks API registrations and their delivery queues.
+    pub webhooks: super::webhooks::Registry,
 }
 
 impl Inner {
@@ -315,7 +320,15 @@ impl Inner {
     }
 
     pub fn push_allowed(&self, msn: &str) -> bool {
-        !self.cfg.no_push_msns.iter().any(|m| m == msn)
+        !self.faults.no_push && !self.cfg.no_push_msns.iter().any(|m| m == msn)
+    }
+
+    /// The phone number (as sent) cannot pay businesses: not a Vipps user, too young, … —
+    /// `--not-a-user`, the faults endpoint's `not_a_user`, or the documented default set.
+    pub fn not_a_user(&self, phone: &str) -> bool {
+        (self.cfg.default_not_a_user && super::is_default_not_a_user(phone))
+            || self.cfg.not_a_user.iter().any(|p| p == phone)
+            || self.faults.not_a_user.iter().any(|p| p == phone)
     }
 
     pub fn msn_known(&self, msn: &str) -> bool {
@@ -529,6 +542,7 @@ impl SimState {
                 rng,
                 rate: RateLimiter::default(),
                 base_url: "http://127.0.0.1".to_string(),
+                webhooks: super::webhooks::Registry::default(),
             })),
             clock,
             http,
@@ -572,9 +586,10 @@ impl SimState {
         }
     }
 
-    /// Background ticker body.
+    /// Background ticker body: expiry, auto-approval, webhook events for new ePayment events.
     pub async fn tick(&self) {
         self.sweep();
+        self.lock().dispatch_webhooks();
     }
 
     /// Send a makePayment callback and apply the PSP's answer.

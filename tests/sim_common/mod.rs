@@ -7,6 +7,35 @@ use serde_json::{Value, json};
 
 pub const MSN: &str = sim::DEFAULT_MSN;
 
+/// A folder of the read-only reference material next to the checkout (`../shared/<sub>`):
+/// `$env_var` when set, else `$KASSE_SHARED_DIR/<sub>`, else `<checkout>/../shared/<sub>`.
+/// Missing: a failure under CI, a loud skip (`None`) elsewhere.
+pub fn shared_dir(sub: &str, env_var: &str) -> Option<std::path::PathBuf> {
+    let dir = std::env::var(env_var)
+        .map(std::path::PathBuf::from)
+        .or_else(|_| {
+            std::env::var("KASSE_SHARED_DIR").map(|d| std::path::PathBuf::from(d).join(sub))
+        })
+        .unwrap_or_else(|_| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../shared")
+                .join(sub)
+        });
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{} is missing (set {env_var}); required under CI",
+        dir.display()
+    );
+    eprintln!(
+        "!! SKIPPED: {} is missing (set {env_var} to run this test)",
+        dir.display()
+    );
+    None
+}
+
 pub struct Sim {
     pub handle: SimHandle,
     pub base: String,
