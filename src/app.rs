@@ -408,6 +408,13 @@ pub fn app_event(ev: EngineEvent) -> Option<AppEvent> {
         ),
         // Printed by `spawn_refund_receipts`; the outbox counts update the screen.
         EngineEvent::RefundConfirmed { .. } => return None,
+        EngineEvent::Alert { kind, active } => AppEvent::Alert {
+            code: kind.code(),
+            alert: active.then(|| tui::AlertView {
+                short: kind.short_text(),
+                text: kind.text(),
+            }),
+        },
         EngineEvent::RefundFailed { reason, .. } => AppEvent::Error(Text::new(
             format!(
                 "Vipps avviste en refusjon: {}. Ingen refusjonskvittering ble skrevet ut; pengene er ikke betalt tilbake.",

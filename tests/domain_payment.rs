@@ -255,8 +255,8 @@ fn opened_signal_moves_to_waiting_for_approval() {
     assert_eq!(p.code(), "waiting_for_approval");
     assert_eq!(p.opened_at(), Some(at(15)));
     assert_eq!(read_at(&e), at(21));
-    // Final deadline is opened + 5 min (earlier than created + 10 min).
-    assert_eq!(p.deadlines().unwrap().final_at, at(15 + 300));
+    // Opening changes what the screen says, not the deadline: still created + 10 min.
+    assert_eq!(p.deadlines().unwrap().final_at, at(600));
 }
 
 #[test]
@@ -399,6 +399,30 @@ fn resumed_pending_payment_keeps_its_original_deadline() {
 }
 
 #[test]
+fn not_found_right_after_a_restart_resends_the_same_create_while_the_window_is_open() {
+    // Journal: sale written at t0, the create never answered; restart at 9 min.
+    let (mut p, _) = Payment::resume(AMOUNT, t0(), None, at(540));
+    let e = p.handle(at(540), Event::Read(ProviderStatus::NotFound));
+    assert_eq!(
+        e,
+        vec![Effect::RetryCreate],
+        "not there yet: same create again"
+    );
+    assert!(!p.is_terminal());
+    // The create was answered at 3 min (journal deadline: 13 min): a 404 at 11 min after a
+    // restart is still "not there yet".
+    let (mut p, _) = Payment::resume(AMOUNT, t0(), Some(at(180)), at(660));
+    let e = p.handle(at(660), Event::Read(ProviderStatus::NotFound));
+    assert_eq!(e, vec![Effect::RetryCreate]);
+    // Past the journal's window: failed, with a reason, and nothing sent.
+    let (mut p, _) = Payment::resume(AMOUNT, t0(), None, at(601));
+    let e = p.handle(at(601), Event::Read(ProviderStatus::NotFound));
+    assert!(e.is_empty(), "{e:?}");
+    assert_eq!(p.code(), "failed");
+    assert!(p.reason().is_some());
+}
+
+#[test]
 fn resumed_payment_reads_with_the_tills_own_poll_policy() {
     let policy = PollPolicy {
         interval: time::Duration::seconds(3),
@@ -523,12 +547,25 @@ fn approval_racing_the_deadline_cancel_is_captured() {
 }
 
 #[test]
-fn opened_plus_five_minutes_is_the_deadline_when_earlier() {
+fn opened_never_cuts_the_ten_minute_window_short() {
     let mut p = waiting();
     p.handle(at(10), created(Some(at(10))));
-    let e = p.handle(at(309), created(None));
-    assert_eq!(read_at(&e), at(310));
-    let e = p.handle(at(310), created(None));
+    assert_eq!(p.code(), "waiting_for_approval");
+    // Opened + 5 min has passed, but created + 10 min has not: keep reading, never cancel.
+    for s in [310, 400, 599] {
+        let e = p.handle(at(s), created(None));
+        assert_eq!(read_at(&e), at(s + 1), "at {s}");
+        assert!(p.handle(at(s), Event::Tick).is_empty(), "tick at {s}");
+        assert_eq!(p.code(), "waiting_for_approval");
+    }
+    // The customer approves at 9:59: captured, not cancelled.
+    let mut q = p.clone();
+    assert_eq!(
+        q.handle(at(599), authorized(0)),
+        vec![Effect::Capture { amount: AMOUNT }]
+    );
+    // Only at created + 10 min does a CREATED read lead to the cancel.
+    let e = p.handle(at(600), created(None));
     assert_eq!(
         e,
         vec![Effect::Cancel {

@@ -58,6 +58,57 @@ fn kasse(config: &Path, data: &Path) -> Command {
     c
 }
 
+/// Payments in the journal (read-only; 0 before the database exists).
+fn payment_count(data: &Path) -> i64 {
+    read_only(data)
+        .and_then(|c| {
+            c.query_row("SELECT count(*) FROM payments", [], |r| r.get(0))
+                .ok()
+        })
+        .unwrap_or(0)
+}
+
+/// The state of the newest payment in the journal.
+fn newest_payment_state(data: &Path) -> Option<String> {
+    read_only(data)?
+        .query_row(
+            "SELECT state FROM payments ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .ok()
+}
+
+fn read_only(data: &Path) -> Option<rusqlite::Connection> {
+    let path = data.join(kasse::store::DB_FILE_NAME);
+    if !path.exists() {
+        return None;
+    }
+    let c = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .ok()?;
+    c.busy_timeout(Duration::from_millis(500)).ok()?;
+    Some(c)
+}
+
+/// Simulator latency on every Vipps call (`None` = faults off).
+async fn set_latency(base: &str, ms: Option<[u64; 2]>) {
+    let c = reqwest::Client::new();
+    let r = match ms {
+        Some(ms) => c
+            .post(format!("{base}/sim/v1/faults"))
+            .json(&serde_json::json!({ "latency_ms": ms }))
+            .send()
+            .await
+            .unwrap(),
+        None => c
+            .delete(format!("{base}/sim/v1/faults"))
+            .send()
+            .await
+            .unwrap(),
+    };
+    assert!(r.status().is_success(), "faults: {}", r.status());
+}
+
 fn pay(config: &Path, data: &Path, amount: &str) -> Command {
     let mut c = kasse(config, data);
     c.args(["pay", "--amount", amount, "--phone", "+47 912 34 567"]);
@@ -111,6 +162,50 @@ async fn sigkill_at_random_moments_loses_nothing_and_leaks_no_secret() {
         captured.extend_from_slice(&out.stdout);
         captured.extend_from_slice(&out.stderr);
     }
+    // Restarts during push creation: every Vipps call now waits 300–600 ms at the simulator,
+    // and each run is killed as soon as its payment is journaled (+ 0–250 ms), so the push
+    // create is in flight (not yet arrived, or arrived and unanswered). The next run must
+    // re-send the same create (same reference and key, the full phone number from the journal)
+    // and the customer's approval must end paid — never "failed" while the window is open.
+    let push_kills_wanted = env_usize("KASSE_SOAK_PUSH_KILLS", 3);
+    let (mut push_kills, mut mid_create) = (0usize, 0usize);
+    set_latency(&sim.base_url(), Some([300, 600])).await;
+    let mut attempts = 0;
+    while push_kills < push_kills_wanted && attempts < push_kills_wanted * 4 {
+        attempts += 1;
+        runs += 1;
+        let before = payment_count(&data);
+        let mut child = pay(&config, &data, "777,77").spawn().unwrap();
+        let until = Instant::now() + Duration::from_secs(20);
+        let mut exited = false;
+        while payment_count(&data) == before {
+            if child.try_wait().unwrap().is_some() || Instant::now() > until {
+                exited = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        if !exited {
+            tokio::time::sleep(Duration::from_millis(rng.random_range(0..250))).await;
+            if child.try_wait().unwrap().is_none() {
+                child.kill().unwrap();
+                kills += 1;
+                push_kills += 1;
+                if newest_payment_state(&data).as_deref() == Some("creating") {
+                    mid_create += 1;
+                }
+            }
+        }
+        let out = child.wait_with_output().unwrap();
+        captured.extend_from_slice(&out.stdout);
+        captured.extend_from_slice(&out.stderr);
+    }
+    set_latency(&sim.base_url(), None).await;
+    assert!(
+        mid_create > 0,
+        "no kill landed while a push create was in flight ({push_kills} push kills)"
+    );
+
     // Restart until the journal has nothing unfinished: one more sale (recovery runs first),
     // then `kasse queue --drain` for the outbox.
     let last = pay(&config, &data, "10,00").output().unwrap();
@@ -148,7 +243,8 @@ async fn sigkill_at_random_moments_loses_nothing_and_leaks_no_secret() {
     let journal = journal(&data);
     let (bad, t) = check_invariants(&ledger, &journal);
     println!(
-        "crash soak: {runs} runs, {kills} SIGKILLs, {paid_runs} runs paid before their kill, \
+        "crash soak: {runs} runs, {kills} SIGKILLs ({mid_create} of {push_kills} during push \
+         creation), {paid_runs} runs paid before their kill, \
          {} sales ({} paid, {} failed clearly), {} payments at the simulator, \
          {:.2} NOK captured, {:.1} s",
         t.sales,
@@ -160,6 +256,48 @@ async fn sigkill_at_random_moments_loses_nothing_and_leaks_no_secret() {
     );
     assert!(bad.is_empty(), "invariants broken:\n{}", bad.join("\n"));
     assert_eq!(t.paid + t.failed_clearly, t.sales);
+    // Every sale killed during push creation was re-sent and approved: none failed.
+    let push_failed: Vec<String> = journal
+        .iter()
+        .filter(|s| s.sale.gross_total == 77_777)
+        .filter(|s| {
+            !s.payments
+                .iter()
+                .any(|p| p.state == kasse::store::PayState::Captured)
+        })
+        .map(|s| {
+            format!(
+                "{}: {:?}",
+                s.sale.receipt_number,
+                s.payments
+                    .iter()
+                    .map(|p| (p.state.as_str(), p.reason.clone()))
+                    .collect::<Vec<_>>()
+            )
+        })
+        .collect();
+    assert!(
+        push_failed.is_empty(),
+        "sales killed during push creation did not end paid:\n{}",
+        push_failed.join("\n")
+    );
+    // The full phone number is gone once a payment is final.
+    let conn = rusqlite::Connection::open_with_flags(
+        data.join(kasse::store::DB_FILE_NAME),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let kept: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM payments WHERE customer_phone IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        kept, 0,
+        "full phone numbers left after every payment is final"
+    );
     assert!(t.paid > 0, "no sale was ever paid");
 
     // Secrets: logs, the database (and WAL), and all captured output.

@@ -473,3 +473,67 @@ fn manager_pin_prompt_for_price_override() {
     assert!(!small.contains("975"), "typed PIN digits on screen");
     snap_both("manager_pin_prompt_for_price_override", &app);
 }
+
+/// Engine alerts (through `app::app_event`, as the till gets them) stay on the message line
+/// until the engine clears them.
+fn with_alert(kind: kasse::engine::AlertKind) -> App {
+    let mut app = with_items(app(), &[KVIKK]);
+    event(&mut app, AppEvent::Network(NetworkState::Online));
+    let ev = kasse::app::app_event(kasse::engine::EngineEvent::Alert { kind, active: true })
+        .expect("alerts reach the screen");
+    event(&mut app, ev);
+    app
+}
+
+#[test]
+fn alert_keys_refused() {
+    let app = with_alert(kasse::engine::AlertKind::KeysRefused);
+    let screen = render_to_string(&app, 120, 40);
+    assert!(
+        screen.contains("Vipps avviste nøklene — sjekk konfigurasjonen"),
+        "{screen}"
+    );
+    snap_both("alert_keys_refused", &app);
+}
+
+#[test]
+fn alert_journal_unwritable() {
+    let app = with_alert(kasse::engine::AlertKind::JournalUnwritable);
+    let screen = render_to_string(&app, 120, 40);
+    assert!(
+        screen.contains("Kan ikke skrive til journalen — salg stoppet"),
+        "{screen}"
+    );
+    snap_both("alert_journal_unwritable", &app);
+}
+
+#[test]
+fn an_alert_goes_away_when_the_engine_clears_it() {
+    let kind = kasse::engine::AlertKind::JournalUnwritable;
+    let mut app = with_alert(kind);
+    let cleared = kasse::app::app_event(kasse::engine::EngineEvent::Alert {
+        kind,
+        active: false,
+    })
+    .expect("cleared alerts reach the screen");
+    event(&mut app, cleared);
+    assert!(app.alerts.is_empty());
+    let screen = render_to_string(&app, 120, 40);
+    assert!(!screen.contains("journalen"), "{screen}");
+}
+
+#[test]
+fn a_toast_shows_over_an_alert_and_the_status_bar_keeps_its_label() {
+    let mut app = with_alert(kasse::engine::AlertKind::KeysRefused);
+    event(
+        &mut app,
+        AppEvent::Error(Text::new(
+            "Noe annet gikk galt.",
+            "Something else went wrong.",
+        )),
+    );
+    let screen = render_to_string(&app, 120, 40);
+    assert!(screen.contains("Noe annet gikk galt."), "{screen}");
+    assert!(screen.contains("NØKLER AVVIST"), "{screen}");
+    assert!(!screen.contains("sjekk konfigurasjonen"), "{screen}");
+}

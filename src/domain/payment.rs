@@ -21,6 +21,8 @@
 //!   idempotency key and reference", never a new reference.
 //! - The full 10 minutes are honoured. At the final deadline the machine reads once more; if
 //!   Vipps still says CREATED it asks for `Cancel { transaction_only: true }` and reads back.
+//!   Nothing cancels locally before created + 10 min: the "opened" signal only moves the
+//!   screen to "waiting for approval".
 //! - A customer approval that races a cashier abort is never dropped: it becomes
 //!   [`Phase::AuthorizedAfterCancel`] and waits for the cashier to complete or void it.
 
@@ -330,7 +332,10 @@ pub fn format_mmss(d: Duration) -> String {
 pub struct Deadlines {
     /// created + 5 min.
     pub open_by: OffsetDateTime,
-    /// min(created + 10 min, opened + 5 min).
+    /// created + 10 min: the whole window, never cut short. The customer's "opened" signal
+    /// only changes what the screen says (waiting for approval), never this deadline: Vipps
+    /// may count its own approve window differently, and a local cancel before the full
+    /// window is over could release a payment the customer is about to approve.
     pub final_at: OffsetDateTime,
 }
 
@@ -478,12 +483,10 @@ impl Payment {
     /// The deadlines, once the create time is known.
     pub fn deadlines(&self) -> Option<Deadlines> {
         let created = self.created_at?;
-        let open_by = created + OPEN_WINDOW;
-        let mut final_at = created + TOTAL_WINDOW;
-        if let Some(o) = self.opened_at {
-            final_at = final_at.min(o + APPROVE_WINDOW);
-        }
-        Some(Deadlines { open_by, final_at })
+        Some(Deadlines {
+            open_by: created + OPEN_WINDOW,
+            final_at: created + TOTAL_WINDOW,
+        })
     }
 
     /// Cashier-readable explanation for a finished (or stuck) payment.
@@ -523,9 +526,15 @@ impl Payment {
     /// Countdowns for the UI gauges.
     pub fn countdowns(&self, now: OffsetDateTime) -> Countdowns {
         let left = |until: OffsetDateTime| Some((until - now).max(Duration::ZERO));
+        // Once the customer opened it, the screen counts the approve window Vipps shows the
+        // customer (opened + 5 min); the till itself keeps waiting until created + 10 min.
+        let shown_final = |d: Deadlines| match self.opened_at {
+            Some(o) => d.final_at.min(o + APPROVE_WINDOW),
+            None => d.final_at,
+        };
         let (open_left, approve_left) = match (&self.phase, self.deadlines()) {
-            (Phase::WaitingForCustomer, Some(d)) => (left(d.open_by), left(d.final_at)),
-            (Phase::WaitingForApproval, Some(d)) => (None, left(d.final_at)),
+            (Phase::WaitingForCustomer, Some(d)) => (left(d.open_by), left(shown_final(d))),
+            (Phase::WaitingForApproval, Some(d)) => (None, left(shown_final(d))),
             _ => (None, None),
         };
         Countdowns {
@@ -555,6 +564,11 @@ impl Payment {
             self.next_read = None;
         }
         self.phase = phase;
+    }
+
+    /// Vipps created it (the journal says when) less than the whole window ago.
+    fn within_created_window(&self, now: OffsetDateTime) -> bool {
+        self.deadlines().is_some_and(|d| now < d.final_at)
     }
 
     fn past_final(&self, now: OffsetDateTime) -> bool {
@@ -710,7 +724,8 @@ impl Payment {
                     ));
                     self.enter(Phase::Cancelled);
                     vec![]
-                } else if now - self.started_at >= TOTAL_WINDOW {
+                } else if now - self.started_at >= TOTAL_WINDOW && !self.within_created_window(now)
+                {
                     self.enter(Phase::Failed {
                         reason: t(
                             "Betalingen kom aldri fram til Vipps. Ingen penger er trukket; start en ny betaling.",

@@ -6,7 +6,9 @@ use crate::domain::payment::PollPolicy;
 use crate::engine::acquirer::Acquirer;
 use crate::engine::backoff::RetryPolicy;
 use crate::engine::driver::{self, DriverMsg, Resume};
-use crate::engine::events::{ApiKind, EngineEvent, NetworkState, PaymentSnapshot, RecoveredSale};
+use crate::engine::events::{
+    AlertKind, ApiKind, EngineEvent, NetworkState, PaymentSnapshot, RecoveredSale,
+};
 use crate::engine::provider::{CustomerId, FlowSpec, Provider, ProviderError};
 use crate::engine::provider::{ReceiptLineSpec, ReceiptSender, ReceiptSpec};
 use crate::lang::Text;
@@ -254,6 +256,11 @@ pub(crate) struct Inner {
     /// Currencies Vipps refused for this MSN (ePayment 5040 on a create): later sales in them
     /// are refused before anything is journaled or sent. Kept for this run of the engine.
     pub refused_currencies: Mutex<Vec<Currency>>,
+    /// Alerts raised and not yet cleared (published as [`EngineEvent::Alert`] on change).
+    pub alerts: Mutex<std::collections::HashSet<AlertKind>>,
+    /// Outbox rows may have been left `in_flight` by a write that failed; the worker puts
+    /// them back to pending (between batches) once the journal writes again.
+    pub outbox_reset: std::sync::atomic::AtomicBool,
 }
 
 impl Inner {
@@ -293,8 +300,50 @@ impl Inner {
         refused.then(|| currency_refused_text(&self.cfg.msn, currency))
     }
 
+    /// Raise or clear an alert; publishes only on change.
+    pub fn set_alert(&self, kind: AlertKind, active: bool) {
+        let changed = self.alerts.lock().is_ok_and(|mut a| {
+            if active {
+                a.insert(kind)
+            } else {
+                a.remove(&kind)
+            }
+        });
+        if changed {
+            if active {
+                tracing::error!(alert = kind.code(), "alert raised");
+            } else {
+                tracing::warn!(alert = kind.code(), "alert cleared");
+            }
+            self.publish(EngineEvent::Alert { kind, active });
+        }
+    }
+
+    /// The journal writes (see [`AsyncStore::is_writable`]). No call that moves money is made
+    /// while it does not.
+    pub fn journal_writable(&self) -> bool {
+        self.store.is_writable()
+    }
+
     /// Note the result of any Vipps call: the state flips at once (see [`NetworkState::after`]).
+    /// A 401/403 raises the "keys refused" alert; an answer from behind the gateway (success,
+    /// not found, a refusal of the request itself) clears it.
     pub fn observe(&self, r: Result<(), &ProviderError>) {
+        use crate::engine::provider::ErrorClass;
+        match r {
+            Ok(()) => self.set_alert(AlertKind::KeysRefused, false),
+            // The gateway's own 401/403 carries no Vipps error code; a 403 with one (e.g.
+            // 5080 "push not enabled") is Vipps refusing this request, not the keys.
+            Err(e) if matches!(e.http_status, Some(401 | 403)) && e.code.is_none() => {
+                self.set_alert(AlertKind::KeysRefused, true)
+            }
+            Err(e) if matches!(e.class, ErrorClass::NotFound | ErrorClass::Rejected) => {
+                if e.http_status.is_some() {
+                    self.set_alert(AlertKind::KeysRefused, false)
+                }
+            }
+            Err(_) => {}
+        }
         let next = NetworkState::after(r);
         let changed = self.network.send_if_modified(|s| {
             if *s != next {
@@ -374,6 +423,40 @@ pub(crate) fn currency_refused_text(msn: &str, currency: Currency) -> Text {
     )
 }
 
+/// Follow whether the journal writes: raise the alert the moment a write fails, try a write
+/// every `probe_interval` while it fails, clear the alert and wake the worker once it works.
+fn spawn_journal_watch(inner: Arc<Inner>) {
+    tokio::spawn(async move {
+        let mut shutdown = inner.shutdown.subscribe();
+        let mut writable = inner.store.watch_writable();
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            if inner.journal_writable() {
+                inner.set_alert(AlertKind::JournalUnwritable, false);
+                tokio::select! {
+                    r = writable.changed() => if r.is_err() { break },
+                    _ = shutdown.changed() => {}
+                }
+                continue;
+            }
+            inner.set_alert(AlertKind::JournalUnwritable, true);
+            inner
+                .outbox_reset
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+            tokio::select! {
+                _ = tokio::time::sleep(inner.cfg.probe_interval) => {}
+                _ = shutdown.changed() => {}
+            }
+            if inner.store.probe_write().await.is_ok() {
+                inner.set_alert(AlertKind::JournalUnwritable, false);
+                inner.worker_kick.notify_one();
+            }
+        }
+    });
+}
+
 fn offline_text() -> Text {
     Text::new(
         "Vipps kan ikke nås akkurat nå. En Vipps-betaling kan ikke godkjennes uten nett – ta imot kontant eller kort, eller prøv igjen når nettet er tilbake.",
@@ -407,9 +490,12 @@ impl Engine {
                 snapshots: Mutex::new(HashMap::new()),
                 shutdown,
                 refused_currencies: Mutex::new(Vec::new()),
+                alerts: Mutex::new(std::collections::HashSet::new()),
+                outbox_reset: std::sync::atomic::AtomicBool::new(false),
             }),
         };
         crate::engine::worker::spawn(engine.inner.clone());
+        spawn_journal_watch(engine.inner.clone());
         crate::engine::network::spawn_probe(engine.inner.clone());
         let recovered = engine.recover().await?;
         Ok((engine, recovered))
@@ -496,6 +582,12 @@ impl Engine {
             return Err(EngineError::Offline(offline_text()));
         }
         let inner = &self.inner;
+        // Nothing is sent to Vipps unless the sale and its keys are journaled first: while the
+        // journal cannot write, refuse at once (after one fresh try, in case it works again).
+        if !inner.journal_writable() && inner.store.probe_write().await.is_err() {
+            inner.set_alert(AlertKind::JournalUnwritable, true);
+            return Err(EngineError::Other(AlertKind::JournalUnwritable.text()));
+        }
         if req.lines.is_empty() {
             return Err(EngineError::Invalid(Text::new(
                 "Handlekurven er tom. Legg til en vare før betaling.",

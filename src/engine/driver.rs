@@ -182,6 +182,8 @@ pub(crate) fn spawn(inner: Arc<Inner>, r: Resume) {
         cancels: 0,
         cancel_key: None,
         last_publish: None,
+        unsaved: false,
+        creates: 0,
         rx,
         r,
     };
@@ -210,6 +212,11 @@ struct Driver {
     /// Key of the latest cancel row; answers for other keys are stale.
     cancel_key: Option<String>,
     last_publish: Option<tokio::time::Instant>,
+    /// The last state change could not be journaled (the journal cannot write): it is
+    /// written again on every step until it is, and the driver does not stop before.
+    unsaved: bool,
+    /// Create calls sent by this driver.
+    creates: u32,
     rx: mpsc::UnboundedReceiver<DriverMsg>,
 }
 
@@ -297,10 +304,14 @@ impl Driver {
                 crate::engine::worker::enqueue_after_capture(&self.inner, self.r.payment_id).await;
                 self.amounts.captured = self.amounts.captured.max(self.r.amount.minor());
             }
-            self.persist(&phase, reason).await;
+            self.unsaved = !self.persist(&phase, reason).await;
             tracing::info!(reference = %self.r.reference, phase = code, "payment state");
             self.publish(true);
         } else {
+            if self.unsaved {
+                let phase = self.fsm.phase().clone();
+                self.unsaved = !self.persist(&phase, reason).await;
+            }
             self.publish(false);
         }
     }
@@ -316,7 +327,8 @@ impl Driver {
         }
     }
 
-    async fn persist(&self, phase: &Phase, reason: Option<Text>) {
+    /// Journal the phase; false when the journal could not write it.
+    async fn persist(&self, phase: &Phase, reason: Option<Text>) -> bool {
         let pid = self.r.payment_id;
         let sid = self.r.sale_id;
         let ps = pay_state(phase);
@@ -357,7 +369,9 @@ impl Driver {
             .await;
         if let Err(e) = r {
             tracing::error!(error = %e, payment_id = pid, "cannot journal state change");
+            return false;
         }
+        true
     }
 
     async fn run(mut self) {
@@ -378,7 +392,8 @@ impl Driver {
             }
             // Journal any change (e.g. a create that failed for good) before stopping.
             self.sync().await;
-            if self.fsm.is_terminal() || *shutdown.borrow() {
+            // A final state is only left behind once the journal holds it.
+            if (self.fsm.is_terminal() && !self.unsaved) || *shutdown.borrow() {
                 break;
             }
             let now = self.now();
@@ -466,17 +481,31 @@ impl Driver {
     /// Send the create (the same body and key every time) and feed the outcome.
     async fn create(&mut self) {
         let Some(spec) = self.create_spec() else {
+            // The body cannot be rebuilt (a personal QR, a row from before the phone was
+            // kept): never a new create, but a create sent before the stop may still show up
+            // at Vipps, so keep reading until the window from the journal is over.
             self.feed(Event::CreateFailed {
-                definite: true,
+                definite: false,
                 reason: Text::new(
-                    "Betalingen nådde aldri Vipps før kassen stoppet. Ingen penger er trukket. Start betalingen på nytt.",
-                    "The payment never reached Vipps before the till stopped. No money was taken. Start the payment again.",
+                    "Betalingen er ikke funnet hos Vipps ennå; kassen sjekker til tiden er ute. Ikke ta betalt på nytt.",
+                    "Vipps does not show the payment yet; the till keeps checking until the time is up. Do not charge again.",
                 ),
                 retry_after: None,
             });
             return;
         };
+        if !self.inner.journal_writable() {
+            // No create while the journal cannot record what happens next; a read decides
+            // later and the same create goes out once writing works again.
+            self.feed(Event::CreateFailed {
+                definite: false,
+                reason: crate::engine::events::AlertKind::JournalUnwritable.text(),
+                retry_after: None,
+            });
+            return;
+        }
         let started = self.now();
+        self.creates += 1;
         let res = self.provider.create(&spec).await;
         self.inner.observe(res.as_ref().map(|_| ()));
         match res {
@@ -544,7 +573,12 @@ impl Driver {
                     });
                     return;
                 }
-                let definite = !(e.is_transient() || exists);
+                // Refused keys prove nothing was created by *this* call, but a create sent
+                // before (an earlier attempt, or before a restart) may still show up: only the
+                // very first create of a payment fails on them.
+                let first = self.creates == 1 && !self.r.recovering;
+                let keys = matches!(e.http_status, Some(401 | 403));
+                let definite = !(e.is_transient() || exists || (keys && !first));
                 self.feed(Event::CreateFailed {
                     definite,
                     reason: e.message.clone(),
@@ -667,6 +701,12 @@ impl Driver {
             payload_json: payload.to_json(),
         };
         match self.enqueue(row).await {
+            // The journal could not write the row: no capture was sent. Read again and ask
+            // for the capture once more (same key) when writing works.
+            None => self.feed(Event::CaptureFailed {
+                definite: false,
+                reason: crate::engine::events::AlertKind::JournalUnwritable.text(),
+            }),
             // The row already ran (recovery after a capture whose state change was lost).
             Some((OutboxStatus::Done, _)) => self.feed(Event::CaptureDone {
                 captured: self.amounts.captured.max(amount),
@@ -710,6 +750,11 @@ impl Driver {
             payload_json: payload.to_json(),
         };
         match self.enqueue(row).await {
+            // Not written, not sent: a read decides and the cancel is asked for again.
+            None => self.feed(Event::CancelFailed {
+                definite: false,
+                reason: crate::engine::events::AlertKind::JournalUnwritable.text(),
+            }),
             Some((OutboxStatus::Done, _)) => self.feed(Event::CancelDone),
             Some((OutboxStatus::Dead, err)) => self.feed(Event::CancelFailed {
                 definite: true,

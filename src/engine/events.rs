@@ -199,6 +199,51 @@ impl NetworkState {
     }
 }
 
+/// A condition a person must fix, shown on the till until it clears by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// Vipps answered 401/403: the keys (client id / secret / subscription key) are refused.
+    /// Outbox rows stay pending and go out once a call succeeds again.
+    KeysRefused,
+    /// The journal cannot write (disk full, read-only, I/O error): no call that moves money
+    /// is made and new sales are refused until a write works again.
+    JournalUnwritable,
+}
+
+impl AlertKind {
+    pub const fn code(self) -> &'static str {
+        match self {
+            AlertKind::KeysRefused => "keys_refused",
+            AlertKind::JournalUnwritable => "journal_unwritable",
+        }
+    }
+
+    /// A few words for the status bar.
+    pub fn short_text(self) -> Text {
+        match self {
+            AlertKind::KeysRefused => Text::new("NØKLER AVVIST", "KEYS REFUSED"),
+            AlertKind::JournalUnwritable => {
+                Text::new("JOURNAL: KAN IKKE SKRIVE", "JOURNAL: CANNOT WRITE")
+            }
+        }
+    }
+
+    /// What the cashier sees, both languages.
+    pub fn text(self) -> Text {
+        match self {
+            AlertKind::KeysRefused => Text::new(
+                "Vipps avviste nøklene — sjekk konfigurasjonen. Trekk og refusjoner venter i køen og sendes når nøklene virker.",
+                "Vipps refused the keys — check the config. Captures and refunds wait in the queue and go out once the keys work.",
+            ),
+            AlertKind::JournalUnwritable => Text::new(
+                "Kan ikke skrive til journalen — salg stoppet. Sjekk disken (full eller skrivebeskyttet); kassen fortsetter av seg selv når det virker igjen.",
+                "Cannot write the journal — sales stopped. Check the disk (full or read-only); the till carries on by itself once writing works again.",
+            ),
+        }
+    }
+}
+
 /// One sale brought back to its true state on start.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RecoveredSale {
@@ -233,6 +278,11 @@ pub enum EngineEvent {
         payment_id: i64,
         idempotency_key: String,
         reason: Text,
+    },
+    /// An alert was raised (`active`) or cleared by itself.
+    Alert {
+        kind: AlertKind,
+        active: bool,
     },
 }
 

@@ -68,5 +68,5 @@ pub use core::{
     psp_transaction_id,
 };
 pub use events::{
-    ApiKind, EngineEvent, NetworkState, PaymentSnapshot, PaymentState, RecoveredSale,
+    AlertKind, ApiKind, EngineEvent, NetworkState, PaymentSnapshot, PaymentState, RecoveredSale,
 };

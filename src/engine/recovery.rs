@@ -1,13 +1,16 @@
 //! Recovery on start: every unfinished payment is read back from Vipps and driven to its true
 //! state (authorized → captured, pending → keep polling until its 10 minutes are up, create
-//! outcome unknown → read, not found → create again with the same key). In-flight outbox rows
+//! outcome unknown → read, not found → create again with the same key, reference and body —
+//! push payments too: the journal keeps the full phone number until the payment is final).
+//! The windows count from the journal's times, never from the restart: a 404 right after a
+//! restart is "not there yet" while the window is open, not "failed". In-flight outbox rows
 //! were reset to pending by `Store::open`; the worker retries them with their keys.
 
 use crate::domain::money::{Currency, Money};
 use crate::engine::core::{Engine, EngineError, api_kind};
 use crate::engine::driver::{self, Resume, from_pay_state};
 use crate::engine::events::{EngineEvent, PaymentState, RecoveredSale};
-use crate::engine::provider::FlowSpec;
+use crate::engine::provider::{CustomerId, FlowSpec};
 use crate::lang::Text;
 use std::time::Duration;
 
@@ -68,13 +71,30 @@ impl Engine {
                 sale.lines.iter().map(|l| l.line.clone()).collect();
             let currency = Currency::parse(&p.currency).unwrap_or(Currency::Nok);
             let was = from_pay_state(p.state);
-            // The create body can be rebuilt for QR payments. Push payments store only the last
-            // digits of the phone (privacy), so a push create that never reached Vipps fails
-            // cleanly ("no money was taken") instead of being re-sent.
+            // The create body is rebuilt from the journal: QR as it was, push with the full
+            // phone number the journal keeps until the payment is final. So a create whose
+            // answer was lost (or that never arrived) is re-sent with the same reference, key
+            // and body. Without it (a personal QR, a row from before it was kept) the payment
+            // is read until its window is over, never re-created.
             let flow = match p.flow {
                 crate::store::Flow::Qr => Some(FlowSpec::Qr),
-                crate::store::Flow::Push => None,
+                crate::store::Flow::Push => {
+                    let pid = p.id;
+                    inner
+                        .store
+                        .run(move |s| s.create_phone(pid))
+                        .await?
+                        .map(|phone| FlowSpec::Push(CustomerId::Phone(phone)))
+                }
             };
+            // The journal's deadline (created + 10 min, written when the create answered) says
+            // when Vipps created it; the payment row's time is when the sale was written.
+            let created_at = (was != PaymentState::Creating).then(|| {
+                p.approval_deadline_at
+                    .map(|d| d - crate::domain::payment::TOTAL_WINDOW)
+                    .filter(|c| *c >= p.created_at)
+                    .unwrap_or(p.created_at)
+            });
             let (tx, rx) = tokio::sync::oneshot::channel();
             let resume = Resume {
                 payment_id: p.id,
@@ -100,7 +120,7 @@ impl Engine {
                     .unwrap_or_else(|| format!("Kjøp i butikk {}", sale.sale.shop_id)),
                 started_at: p.created_at,
                 // The create answered before the stop if the journal moved past "creating".
-                created_at: (was != PaymentState::Creating).then_some(p.created_at),
+                created_at,
                 recovering: true,
                 cancel_requested: was == PaymentState::Cancelling,
                 recovered: Some(tx),

@@ -11,6 +11,7 @@ use crate::engine::outbox_payload::{Payload, StoredReceipt, derived_key};
 use crate::engine::provider::{ErrorClass, ProviderError, ReceiptSpec};
 use crate::store::{NewOperation, NewOutbox, OpOutcome, OutboxKind, OutboxRow, PayState};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 /// Rows claimed per round.
@@ -41,6 +42,25 @@ pub(crate) async fn drain_once(inner: &Arc<Inner>) -> Duration {
     if inner.is_offline() {
         // The probe flips us back online and kicks the worker.
         return inner.cfg.probe_interval;
+    }
+    if !inner.journal_writable() {
+        // No call that moves money without a journal to record it; the journal watch kicks
+        // us once writing works again.
+        inner.outbox_reset.store(true, Ordering::SeqCst);
+        return inner.cfg.probe_interval;
+    }
+    if inner.outbox_reset.swap(false, Ordering::SeqCst) {
+        // Between batches nothing is in flight: rows a failed write left `in_flight` go back
+        // to pending (same keys) and are sent again.
+        match inner.store.run(|s| s.recover_in_flight()).await {
+            Ok(n) if n > 0 => tracing::warn!(rows = n, "outbox rows put back to pending"),
+            Ok(_) => {}
+            Err(e) => {
+                inner.outbox_reset.store(true, Ordering::SeqCst);
+                tracing::error!(error = %e, "outbox: cannot put rows back to pending");
+                return inner.cfg.probe_interval;
+            }
+        }
     }
     let now = inner.now();
     let rows = match inner.store.run(move |s| s.claim_due(now, BATCH)).await {
@@ -158,6 +178,12 @@ async fn handle(inner: &Arc<Inner>, row: OutboxRow) {
         }
     };
     let key = row.idempotency_key.clone();
+    if !inner.journal_writable() {
+        // The journal stopped writing after this row was claimed: do not send. The row stays
+        // in flight and is put back to pending once writing works (see `drain_once`).
+        inner.outbox_reset.store(true, Ordering::SeqCst);
+        return;
+    }
     let result: Result<Option<crate::engine::provider::Amounts>, ProviderError> = match &payload {
         Payload::Capture {
             api,
@@ -252,16 +278,14 @@ async fn handle(inner: &Arc<Inner>, row: OutboxRow) {
         Ok(amounts) => {
             let id = row.id;
             if let Err(e) = inner.store.run(move |s| s.complete(id, now)).await {
+                inner.outbox_reset.store(true, Ordering::SeqCst);
                 tracing::error!(error = %e, "outbox: cannot complete row");
             }
             on_done(inner, &row, &payload, amounts).await;
         }
         Err(e) => {
             let attempts = u32::try_from(row.attempts).unwrap_or(u32::MAX);
-            // Money-moving rows never die of transient errors: they keep their key and retry.
-            let retry_not_found =
-                e.class == ErrorClass::NotFound && attempts < inner.cfg.retry.max_attempts;
-            let dead = !e.is_transient() && !retry_not_found;
+            let dead = gives_up(&e, &payload, attempts, inner.cfg.retry.max_attempts);
             // A cancel Vipps refused for good (e.g. 6060: already authorized) is an answer, not
             // a stuck row: the row is done and the state machine reads back what happened.
             if dead && matches!(payload, Payload::Cancel { .. }) {
@@ -293,10 +317,33 @@ async fn handle(inner: &Arc<Inner>, row: OutboxRow) {
                     .run(move |s| s.reschedule(id, next, &err, now))
                     .await
                 {
+                    inner.outbox_reset.store(true, Ordering::SeqCst);
                     tracing::error!(error = %se, "outbox: cannot reschedule row");
                 }
             }
         }
+    }
+}
+
+/// Whether a failed row is given up (dead; a cancel: done, its answer fed back). Only an
+/// answer that proves Vipps refused *this* operation for good does that (a 4xx refusal of
+/// the request). Everything else keeps the row pending with its key and back-off:
+/// transport errors, timeouts, 5xx, 429/423, refused keys (401/403 — a person fixes the
+/// config, then the row goes out), and "not found" for capture, cancel and refund (a wrong
+/// merchant or keys, or a payment not visible yet: it proves nothing about the money). A
+/// receipt or status report that is still not found after `max_attempts` is given up.
+pub(crate) fn gives_up(e: &ProviderError, payload: &Payload, attempts: u32, max: u32) -> bool {
+    let money = matches!(
+        payload,
+        Payload::Capture { .. } | Payload::Cancel { .. } | Payload::Refund { .. }
+    );
+    match e.class {
+        ErrorClass::Offline
+        | ErrorClass::OutcomeUnknown
+        | ErrorClass::Throttled
+        | ErrorClass::Config => false,
+        ErrorClass::NotFound => !money && attempts >= max,
+        ErrorClass::Rejected => !matches!(e.http_status, Some(401 | 403)),
     }
 }
 
@@ -568,4 +615,62 @@ pub(crate) async fn enqueue_refund(
     inner.worker_kick.notify_one();
     inner.publish_outbox_counts().await;
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::Text;
+
+    fn err(class: ErrorClass, status: Option<u16>) -> ProviderError {
+        let mut e = ProviderError::new(class, Text::new("x", "x"), "x");
+        e.http_status = status;
+        e
+    }
+
+    #[test]
+    fn only_a_refusal_of_the_operation_itself_gives_a_row_up() {
+        let capture = Payload::Capture {
+            api: ApiKind::Epayment,
+            id: "r".into(),
+            amount: 100,
+            currency: "NOK".into(),
+        };
+        let refund = Payload::Refund {
+            api: ApiKind::Epayment,
+            id: "r".into(),
+            amount: 100,
+            currency: "NOK".into(),
+        };
+        let receipt = Payload::Category {
+            reference: "r".into(),
+            category: "RECEIPT".into(),
+            order_details_url: "https://x".into(),
+            image_id: None,
+        };
+        use ErrorClass::*;
+        for p in [&capture, &refund, &receipt] {
+            for (class, status) in [
+                (Offline, None),
+                (OutcomeUnknown, None),
+                (OutcomeUnknown, Some(503)),
+                (Throttled, Some(429)),
+                (Config, Some(401)),
+                (Config, Some(403)),
+                (Rejected, Some(401)),
+            ] {
+                assert!(
+                    !gives_up(&err(class, status), p, 99, 3),
+                    "{class:?} {status:?} {p:?}"
+                );
+            }
+            assert!(gives_up(&err(Rejected, Some(400)), p, 1, 3), "{p:?}");
+        }
+        // Not found: money rows wait (keys / merchant may be wrong), receipts give up in time.
+        for p in [&capture, &refund] {
+            assert!(!gives_up(&err(NotFound, Some(404)), p, 99, 3));
+        }
+        assert!(!gives_up(&err(NotFound, Some(404)), &receipt, 2, 3));
+        assert!(gives_up(&err(NotFound, Some(404)), &receipt, 3, 3));
+    }
 }

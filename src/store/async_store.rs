@@ -2,7 +2,7 @@
 //! awaits the answer, so the UI and engine never block on disk.
 
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 
 use super::Store;
 use super::error::StoreError;
@@ -10,9 +10,15 @@ use super::error::StoreError;
 type Job = Box<dyn FnOnce(&mut Store) + Send + 'static>;
 
 /// A cheap, cloneable handle to the store thread. The thread ends when the last handle drops.
+///
+/// It also tracks whether the journal can write: any job that fails with a write failure
+/// (disk full, read-only, I/O error; [`StoreError::is_write_failure`]) marks it unwritable at
+/// once; only a successful [`AsyncStore::probe_write`] marks it writable again. The engine
+/// makes no call that moves money while it is unwritable.
 #[derive(Debug, Clone)]
 pub struct AsyncStore {
     tx: mpsc::Sender<Job>,
+    writable: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl AsyncStore {
@@ -38,7 +44,49 @@ impl AsyncStore {
                 path: "kasse-store thread".into(),
                 source,
             })?;
-        Ok(AsyncStore { tx })
+        let (writable, _) = tokio::sync::watch::channel(true);
+        Ok(AsyncStore {
+            tx,
+            writable: Arc::new(writable),
+        })
+    }
+
+    /// False from the moment a write failed until [`AsyncStore::probe_write`] succeeds.
+    pub fn is_writable(&self) -> bool {
+        *self.writable.borrow()
+    }
+
+    /// Follow [`AsyncStore::is_writable`] (changes only).
+    pub fn watch_writable(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.writable.subscribe()
+    }
+
+    fn note<R>(&self, r: &Result<R, StoreError>) {
+        if let Err(e) = r
+            && e.is_write_failure()
+        {
+            let changed = self
+                .writable
+                .send_if_modified(|w| std::mem::replace(w, false));
+            if changed {
+                tracing::error!(error = %e, "the journal cannot write; money calls stop until it can");
+            }
+        }
+    }
+
+    /// Try a write ([`Store::write_probe`]); on success the journal is writable again.
+    pub async fn probe_write(&self) -> Result<(), StoreError> {
+        let r = self.call(|s| s.write_probe()).await?;
+        self.note(&r);
+        if r.is_ok() {
+            let changed = self
+                .writable
+                .send_if_modified(|w| !std::mem::replace(w, true));
+            if changed {
+                tracing::warn!("the journal can write again");
+            }
+        }
+        r
     }
 
     /// Open the database at `path` on the store thread (the open itself does not block the
@@ -78,7 +126,9 @@ impl AsyncStore {
             let _ = done_tx.send(f(store));
         });
         self.tx.send(job).map_err(|_| StoreError::Closed)?;
-        done_rx.recv().map_err(|_| StoreError::JobPanicked)?
+        let r = done_rx.recv().map_err(|_| StoreError::JobPanicked)?;
+        self.note(&r);
+        r
     }
 
     /// Like [`AsyncStore::call`] for closures that return a store result (flattens the error).
@@ -87,6 +137,8 @@ impl AsyncStore {
         R: Send + 'static,
         F: FnOnce(&mut Store) -> Result<R, StoreError> + Send + 'static,
     {
-        self.call(f).await?
+        let r = self.call(f).await?;
+        self.note(&r);
+        r
     }
 }

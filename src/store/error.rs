@@ -89,6 +89,20 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The journal could not write: disk full, read-only file or file system, I/O error. Not a
+    /// refused value or a bug: it clears by itself once the disk works again.
+    pub fn is_write_failure(&self) -> bool {
+        use rusqlite::ErrorCode as C;
+        match self {
+            StoreError::ReadOnly { .. } | StoreError::Io { .. } => true,
+            StoreError::Sqlite(e) => matches!(
+                e.sqlite_error_code(),
+                Some(C::DiskFull | C::ReadOnly | C::SystemIoFailure | C::CannotOpen)
+            ),
+            _ => false,
+        }
+    }
+
     /// A message for the cashier or operator, in Norwegian Bokmål and English.
     pub fn message(&self) -> Text {
         match self {

@@ -227,6 +227,13 @@ fn insert_payment(
         }
     })?;
     let payment_id = conn.last_insert_rowid();
+    if p.flow == Flow::Push && p.customer_phone.is_some() {
+        // Kept until the payment is final, to re-send the same create after a restart.
+        conn.execute(
+            "UPDATE payments SET customer_phone = ?2 WHERE id = ?1",
+            params![payment_id, p.customer_phone],
+        )?;
+    }
     record_operation(
         conn,
         &NewOperation {
@@ -661,6 +668,13 @@ pub(crate) fn update_payment_state(
             params![payment_id, state, reason, Ts(at)],
         )?,
     };
+    if state.is_terminal() {
+        // Final: the create is never sent again, so the full phone number goes.
+        conn.execute(
+            "UPDATE payments SET customer_phone = NULL WHERE id = ?1 AND customer_phone IS NOT NULL",
+            [payment_id],
+        )?;
+    }
     let mut detail = format!("{} -> {}", old.state, state);
     if let Some(a) = amounts {
         detail.push_str(&format!(
@@ -965,6 +979,21 @@ impl Store {
                 payment_row,
             )
             .optional()?)
+    }
+
+    /// The full phone number a push payment was created with, while the payment is unfinished
+    /// (to re-send the same create after a restart); `None` once it is final (redacted), for
+    /// QR payments and for payments written before it was kept.
+    pub fn create_phone(&self, payment_id: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT customer_phone FROM payments WHERE id = ?1",
+                [payment_id],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .optional()?
+            .flatten())
     }
 
     /// Every payment attempt not in a terminal state (to read back from Vipps on start).

@@ -49,6 +49,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("migrations/0003_print_jobs.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0005_report_totals.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0008_cash_rounding.sql")).foreign_key_check(),
+    M::up(include_str!("migrations/0010_create_phone.sql")).foreign_key_check(),
 ];
 
 /// The schema version a store has once opened (the number of migrations).
@@ -267,6 +268,43 @@ impl Store {
         self.conn
             .pragma_update(None, "wal_autocheckpoint", i64::from(pages))?;
         Ok(())
+    }
+
+    /// Check that the journal can write: a throw-away row big enough to need fresh pages is
+    /// written and removed in one committed transaction. Err when the disk is full, the file
+    /// or file system is read-only, or the disk fails (see [`StoreError::is_write_failure`]).
+    pub fn write_probe(&mut self) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('write_probe', hex(randomblob(8192)))",
+            [],
+        )?;
+        tx.execute("DELETE FROM meta WHERE key = 'write_probe'", [])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Fault injection for tests: `true` makes every write on this connection fail as on a
+    /// read-only file system (`PRAGMA query_only`); `false` lets writes through again.
+    #[doc(hidden)]
+    pub fn fault_read_only(&self, on: bool) -> Result<(), StoreError> {
+        self.conn.pragma_update(None, "query_only", on)?;
+        Ok(())
+    }
+
+    /// Fault injection for tests: cap the file at `pages` pages (`PRAGMA max_page_count`;
+    /// SQLite never sets it below the current size). Returns the cap now in force. A write
+    /// that needs a page beyond it fails as on a full disk.
+    #[doc(hidden)]
+    pub fn fault_max_page_count(&self, pages: u64) -> Result<u64, StoreError> {
+        let n: i64 = self.conn.query_row(
+            &format!("PRAGMA max_page_count = {}", pages.min(i64::MAX as u64)),
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     /// Copy what the WAL holds into the database file without waiting for readers or writers

@@ -445,3 +445,56 @@ fn cash_sales_without_a_paper_receipt_are_found() {
         vec![(b.sale_id, 12500)]
     );
 }
+
+#[test]
+fn the_full_phone_is_kept_until_the_payment_is_final_then_redacted() {
+    let mut store = Store::open_in_memory().unwrap();
+    let mut s = sale("s1", "123456");
+    s.payment.customer_phone = Some("4791234567".into());
+    let ids = store.begin_sale(&s).unwrap();
+    let pid = ids.payment_id;
+    assert_eq!(
+        store.create_phone(pid).unwrap().as_deref(),
+        Some("4791234567")
+    );
+    store
+        .update_payment_state(pid, PayState::WaitingUser, None, None, T0)
+        .unwrap();
+    assert!(
+        store.create_phone(pid).unwrap().is_some(),
+        "kept while open"
+    );
+    store
+        .update_payment_state(pid, PayState::Captured, None, None, T0)
+        .unwrap();
+    assert_eq!(
+        store.create_phone(pid).unwrap(),
+        None,
+        "redacted when final"
+    );
+    let row = store.payment(pid).unwrap().unwrap();
+    assert_eq!(row.phone_last_digits.as_deref(), Some("4567"));
+    // QR payments never keep one.
+    let mut q = sale("s1", "123456");
+    q.payment.flow = Flow::Qr;
+    let qr = store.begin_sale(&q).unwrap();
+    assert_eq!(store.create_phone(qr.payment_id).unwrap(), None);
+}
+
+#[test]
+fn a_read_only_journal_is_a_write_failure_until_writes_work_again() {
+    let mut store = Store::open_in_memory().unwrap();
+    store.write_probe().unwrap();
+    store.fault_read_only(true).unwrap();
+    let e = store.begin_sale(&sale("s1", "123456")).unwrap_err();
+    assert!(e.is_write_failure(), "{e:?}");
+    assert!(store.write_probe().unwrap_err().is_write_failure());
+    assert_eq!(count(&store, "sales"), 0, "nothing written");
+    store.fault_read_only(false).unwrap();
+    store.write_probe().unwrap();
+    store.begin_sale(&sale("s1", "123456")).unwrap();
+    // A refused value is not a write failure.
+    let mut bad = sale("s1", "123456");
+    bad.currency = "SEK".into();
+    assert!(!store.begin_sale(&bad).unwrap_err().is_write_failure());
+}

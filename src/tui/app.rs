@@ -324,6 +324,9 @@ pub struct App {
     pub network: NetworkState,
     pub outbox_pending: usize,
     pub outbox_dead: usize,
+    /// Alerts from the engine that a person must fix (keys refused, journal cannot write),
+    /// by code; shown on the message line until the engine clears them.
+    pub alerts: Vec<(&'static str, crate::tui::msg::AlertView)>,
     /// Shown as a notice until dismissed.
     pub recovered: Vec<RecoveredSale>,
     pub toast: Option<Toast>,
@@ -468,6 +471,7 @@ impl App {
             network: NetworkState::Unknown,
             outbox_pending: 0,
             outbox_dead: 0,
+            alerts: Vec::new(),
             recovered: Vec::new(),
             toast: None,
             help: false,

@@ -70,8 +70,9 @@ pub mod view_staff;
 
 pub use app::{App, EnvLabel, KioskSettings, RunContext};
 pub use msg::{
-    AppEvent, Cashier, Command, ManagerPermission, ManagerPin, Msg, NetworkState, PayMethod,
-    PaymentStatusView, PaymentView, RecoveredSale, SimCustomerAction, StaffRefundProgress,
+    AlertView, AppEvent, Cashier, Command, ManagerPermission, ManagerPin, Msg, NetworkState,
+    PayMethod, PaymentStatusView, PaymentView, RecoveredSale, SimCustomerAction,
+    StaffRefundProgress,
 };
 pub use shell::{TuiError, run};
 pub use update::update;

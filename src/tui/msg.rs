@@ -371,6 +371,14 @@ pub struct RecoveredSale {
     pub note: Option<Text>,
 }
 
+/// An alert a person must fix: a short label for the status bar and the full text for the
+/// message line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertView {
+    pub short: Text,
+    pub text: Text,
+}
+
 /// Results coming in from background tasks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AppEvent {
@@ -381,6 +389,11 @@ pub enum AppEvent {
         dead: usize,
     },
     Recovered(Vec<RecoveredSale>),
+    /// An engine alert raised (`Some`) or cleared (`None`), by its code.
+    Alert {
+        code: &'static str,
+        alert: Option<AlertView>,
+    },
     Error(Text),
     Tick(OffsetDateTime),
     /// The answer to [`Command::VerifyManagerPin`]: `reason` says why not (wrong PIN, locked

@@ -1167,6 +1167,13 @@ fn on_event(app: &mut App, ev: AppEvent) -> Vec<Command> {
             app.recovered.extend(sales);
             Vec::new()
         }
+        AppEvent::Alert { code, alert } => {
+            app.alerts.retain(|(c, _)| *c != code);
+            if let Some(a) = alert {
+                app.alerts.push((code, a));
+            }
+            Vec::new()
+        }
         AppEvent::Error(text) => {
             // A payment that could not even be started: back to choosing how to pay.
             if app.screen == Screen::Paying && app.payment.is_none() {

@@ -238,7 +238,7 @@ fn render_status_bar(app: &App, frame: &mut Frame, area: Rect) {
         bar
     };
     let sep = Span::styled(" │ ", bar);
-    let left = Line::from(vec![
+    let mut left = Line::from(vec![
         Span::styled(format!(" {} ", app.environment.label(app.lang)), env_style),
         sep.clone(),
         Span::styled(format!("MSN {}", app.msn), bar),
@@ -247,7 +247,13 @@ fn render_status_bar(app: &App, frame: &mut Frame, area: Rect) {
         sep.clone(),
         Span::styled(queue, queue_style),
     ]);
-    let mut left = left;
+    for (_, a) in &app.alerts {
+        left.spans.push(sep.clone());
+        left.spans.push(Span::styled(
+            a.short.get(app.lang).to_string(),
+            bar.patch(th.error),
+        ));
+    }
     // Who is logged in, as much of it as fits before the clock (name and role, else the name).
     let room = usize::from(area.width.saturating_sub(9))
         .saturating_sub(left.width())
@@ -275,6 +281,17 @@ fn render_toast(app: &App, frame: &mut Frame, area: Rect) {
                 ToastKind::Info => app.theme.success,
                 ToastKind::Error => app.theme.error,
             },
+        ),
+        // An alert a person must fix (keys refused, journal cannot write) stays until the
+        // engine clears it (a toast shows over it for its few seconds; the status bar keeps
+        // the alert's label meanwhile).
+        None if !app.alerts.is_empty() => (
+            app.alerts
+                .iter()
+                .map(|(_, a)| a.text.get(app.lang).to_string())
+                .collect::<Vec<_>>()
+                .join(" · "),
+            app.theme.error,
         ),
         None if app.network == NetworkState::Offline => {
             (S::offline_warning(app.lang).to_string(), app.theme.warning)
