@@ -80,17 +80,21 @@ async fn refused_push_then_qr(api: ApiKind, phone: &str, no_push: bool, code: &s
     let ledger = sim.ledger();
     let p = ledger_payment(&ledger, &paid.reference);
     assert_eq!(p.captured, 4990, "{p:?}");
-    let refused = ledger
-        .payments
+    // One refused create and one captured payment, both of the same sale.
+    let refused: Vec<_> = ledger
+        .refused
         .iter()
-        .find(|x| x.reference == failed.reference);
-    let r = refused.expect("the refused push is in the simulator's ledger");
-    assert_eq!(r.captured, 0, "{r:?}");
+        .filter(|r| sale_part(&r.reference) == sale_part(&paid.reference))
+        .collect();
+    assert_eq!(refused.len(), 1, "{:?}", ledger.refused);
+    assert_eq!(refused[0].reference, failed.reference);
+    assert_eq!(refused[0].code, code);
     assert!(
-        r.operations
+        ledger
+            .payments
             .iter()
-            .all(|o| !o.success || o.name.starts_with("INIT") || o.name == "CREATED"),
-        "nothing but the refused create: {r:?}"
+            .all(|x| x.reference != failed.reference),
+        "no payment exists for the refused push"
     );
     let captured_for_sale: i64 = ledger
         .payments
