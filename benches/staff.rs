@@ -148,7 +148,7 @@ fn reports(n: usize) -> f64 {
         .unwrap()
         .with_hash_cost(HashCost::Fast);
     let now = datetime!(2026-11-21 22:00:00 UTC);
-    let manager = db.create_first_manager("Mona", "1357", now).unwrap();
+    let manager = db.create_first_manager("Mona", "135790", now).unwrap();
     println!("seeded {n} sales of one day in {secs:.1} s");
     // X report: several runs (the first warms the page cache), median.
     let mut xs = Vec::new();
@@ -333,7 +333,7 @@ async fn batch_refund(n: usize) -> (f64, usize) {
         .unwrap()
         .with_hash_cost(HashCost::Fast);
     let manager = db
-        .create_first_manager("Mona", "1357", OffsetDateTime::now_utc())
+        .create_first_manager("Mona", "135790", OffsetDateTime::now_utc())
         .unwrap();
     let mut runner = BatchRunner::new(db, store.clone(), Arc::new(SystemClock));
     let e2 = engine.clone();

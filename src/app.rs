@@ -84,7 +84,8 @@ pub fn data_dir(opts: &Options) -> Result<PathBuf, AppError> {
         })?,
     };
     let dir = if opts.demo { base.join("demo") } else { base };
-    std::fs::create_dir_all(&dir).map_err(|e| {
+    // 0700: the journal holds staff and money data (fixed on every start if loosened).
+    crate::ops::perms::create_private_dir(&dir).map_err(|e| {
         msg(
             format!("Kan ikke lage datamappen {}: {e}", dir.display()),
             format!("Cannot create the data directory {}: {e}", dir.display()),
@@ -96,7 +97,10 @@ pub fn data_dir(opts: &Options) -> Result<PathBuf, AppError> {
 /// Log to `<data_dir>/logs/kasse.log`, never to the screen. The guard must live until exit.
 pub fn init_logging(dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let logs = dir.join("logs");
-    std::fs::create_dir_all(&logs).ok()?;
+    crate::ops::perms::create_private_dir(&logs).ok()?;
+    // The appender creates a file per UTC day with the default mode: create today's and
+    // tomorrow's first, 0600 (the 0700 folder covers any later day).
+    crate::ops::perms::precreate_daily_logs(&logs, "kasse.log", time::OffsetDateTime::now_utc());
     let appender = tracing_appender::rolling::daily(logs, "kasse.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = tracing_subscriber::EnvFilter::try_from_env("KASSE_LOG")
@@ -118,6 +122,9 @@ pub struct Till {
     pub lang: Lang,
     pub api: ApiKind,
     pub data_dir: PathBuf,
+    /// This database got a new install id since it last ran (moved, copied, restored): said
+    /// once, on stderr and on the till's screen.
+    pub install_notice: Option<Text>,
 }
 
 impl std::fmt::Debug for Till {
@@ -208,11 +215,24 @@ pub async fn start_till(
     // Training sales (Vipps, cash and split) never mix with real ones in the journal.
     settings.engine.training = opts.demo;
     let store_dir = dir.clone();
-    let store = tokio::task::spawn_blocking(move || crate::store::Store::open_in_dir(&store_dir))
-        .await
-        .map_err(|e| msg(format!("Databasefeil: {e}"), format!("Database error: {e}")))?
-        .map_err(|e| AppError::Message(e.message()))?;
+    let (store, notice) = tokio::task::spawn_blocking(move || {
+        let mut s = crate::store::Store::open_in_dir(&store_dir)?;
+        // A copied or moved journal gets its new install id now, before any reference.
+        s.install_id_at(time::OffsetDateTime::now_utc())?;
+        let notice = s.take_install_notice()?;
+        Ok::<_, crate::store::StoreError>((s, notice))
+    })
+    .await
+    .map_err(|e| msg(format!("Databasefeil: {e}"), format!("Database error: {e}")))?
+    .map_err(|e| AppError::Message(e.message()))?;
+    let install_notice = notice.map(|row| install_notice_text(&row));
+    if let Some(t) = &install_notice {
+        tracing::warn!(notice = %t.en, "install id renewed");
+        eprintln!("kasse: {}", t.get(lang));
+    }
     let store = AsyncStore::new(store).map_err(|e| AppError::Message(e.message()))?;
+    // The journal's -wal/-shm exist now: check and fix every mode.
+    crate::ops::perms::secure_and_log(&dir);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let running = connect(settings, store.clone(), clock.clone(), acquirer)
         .await
@@ -240,6 +260,7 @@ pub async fn start_till(
         lang,
         api,
         data_dir: dir,
+        install_notice,
     })
 }
 
@@ -328,6 +349,9 @@ pub async fn add_staff(
     db.run(move |db| {
         let now = time::OffsetDateTime::now_utc();
         let by = db.login(&manager_pin, now)?;
+        if by.weak_pin() {
+            eprintln!("kasse: {}", crate::staff::auth::weak_pin_warning().en);
+        }
         let added = db.create_staff(&by, &name, &pin, role, now);
         if let Err(e) = db.logout(by, now) {
             tracing::warn!(error = %e, "add-staff: logout not journaled");
@@ -343,7 +367,24 @@ pub async fn list_staff(
     config: &Config,
     dir: &Path,
 ) -> Result<Vec<crate::staff::StaffMember>, Text> {
-    let db = staff_db_for(config, dir).await?;
+    // Read-only beside a running till: check the journal without migrating it.
+    let store_dir = dir.to_path_buf();
+    let opened =
+        tokio::task::spawn_blocking(move || crate::store::Store::open_read_only(&store_dir))
+            .await
+            .map_err(|e| Text::new(format!("Databasefeil: {e}"), format!("Database error: {e}")))?;
+    match opened {
+        Ok(_) => {}
+        // A fresh install has no journal and so no staff.
+        Err(crate::store::StoreError::NoJournal { .. }) => return Ok(Vec::new()),
+        Err(e) => return Err(e.message()),
+    }
+    let db = crate::staff::StaffDb::open(
+        &dir.join(crate::store::DB_FILE_NAME),
+        &config.shop.shop_id,
+        &config.shop.till_id,
+    )
+    .map_err(|e| e.message())?;
     db.run(|db| db.list_staff()).await.map_err(|e| e.message())
 }
 
@@ -554,28 +595,48 @@ pub async fn login_at_till(
     pin: tui::ManagerPin,
     now: time::OffsetDateTime,
 ) -> AppEvent {
+    login_at_till_warned(staff, request_id, pin, now).await.0
+}
+
+/// [`login_at_till`], plus the warning to show when a manager logged in with a PIN shorter
+/// than 6 digits (set before the rule; it keeps working until changed).
+pub async fn login_at_till_warned(
+    staff: &StaffAccess,
+    request_id: u64,
+    pin: tui::ManagerPin,
+    now: time::OffsetDateTime,
+) -> (AppEvent, Option<Text>) {
     let db = match staff {
         Ok(db) => db,
         Err(t) => {
-            return AppEvent::LoggedIn {
-                request_id,
-                result: Err(t.clone()),
-            };
+            return (
+                AppEvent::LoggedIn {
+                    request_id,
+                    result: Err(t.clone()),
+                },
+                None,
+            );
         }
     };
+    let mut warning = None;
     let result = db
         .run(move |db| db.login(pin.expose(), now))
         .await
-        .map(|session| tui::Cashier {
-            staff_id: session.staff_id().to_owned(),
-            name: session.name().to_owned(),
-            role: session.role(),
+        .map(|session| {
+            if session.weak_pin() {
+                warning = Some(crate::staff::auth::weak_pin_warning());
+            }
+            tui::Cashier {
+                staff_id: session.staff_id().to_owned(),
+                name: session.name().to_owned(),
+                role: session.role(),
+            }
         })
         .map_err(|e| {
             tracing::info!(error = %e, "login at the till refused");
             e.message()
         });
-    AppEvent::LoggedIn { request_id, result }
+    (AppEvent::LoggedIn { request_id, result }, warning)
 }
 
 /// `--demo`: make sure the training manager exists (first start of a demo database without
@@ -658,7 +719,16 @@ pub async fn execute_with_progress(
             .await,
         ),
         Command::Login { request_id, pin } => {
-            Some(login_at_till(staff, request_id, pin, time::OffsetDateTime::now_utc()).await)
+            let (ev, warning) =
+                login_at_till_warned(staff, request_id, pin, time::OffsetDateTime::now_utc()).await;
+            // A short manager PIN: logged in first, then the warning on screen.
+            match (warning, progress) {
+                (Some(w), Some(tx)) => {
+                    let _ = tx.send(ev);
+                    Some(AppEvent::Error(w))
+                }
+                _ => Some(ev),
+            }
         }
         Command::Logout { staff_id } => {
             let db = match staff {
@@ -805,6 +875,19 @@ pub async fn execute_with_progress(
                 crate::receipt::printer::PrintError::NoPrinter.text(),
             )),
         },
+        Command::SaveKioskLockout {
+            failures,
+            locked_until,
+        } => {
+            let saved = engine
+                .store()
+                .run(move |s| s.set_kiosk_lockout(failures, locked_until))
+                .await;
+            if let Err(e) = saved {
+                tracing::error!(error = %e, "kiosk PIN lockout not saved");
+            }
+            None
+        }
         Command::Quit => None,
     }
 }
@@ -821,6 +904,21 @@ fn with_payment(
             format!("Payment {reference} not found."),
         ))),
     }
+}
+
+/// What the staff are told once when the journal got a new install id (moved, copied,
+/// restored): references stay unique at Vipps because every new one carries the new id.
+fn install_notice_text(row: &crate::store::InstallRow) -> Text {
+    Text::new(
+        format!(
+            "Denne databasen har fått ny installasjons-id {} ({}). Nye Vipps-referanser bruker den, så de kan aldri kollidere med den gamle kopien.",
+            row.install_id, row.reason
+        ),
+        format!(
+            "This database has a new install id {} ({}). New Vipps references use it, so they can never clash with the old copy.",
+            row.install_id, row.reason
+        ),
+    )
 }
 
 /// Run the cashier's screen until the cashier quits.
@@ -986,7 +1084,23 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
     if let Some(ev) = app_event(EngineEvent::Recovered(till.running.recovered.clone())) {
         let _ = ev_tx.send(ev);
     }
+    if let Some(t) = &till.install_notice {
+        let _ = ev_tx.send(AppEvent::Error(t.clone()));
+    }
     engine.kick_worker();
+    // Kiosk: the PIN lockout of the last run (a restart does not reset it).
+    if cfg.ui.kiosk {
+        match till.store().run(|s| s.kiosk_lockout()).await {
+            Ok((failures, locked_until)) if failures > 0 || locked_until.is_some() => {
+                let _ = ev_tx.send(AppEvent::KioskLockout {
+                    failures,
+                    locked_until,
+                });
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "kiosk PIN lockout not read"),
+        }
+    }
     let ev_forward = ev_tx.clone();
     let paper_forward = paper.clone();
     let store = till.store();
@@ -1024,6 +1138,9 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
     let api = till.api;
     let sim_base = till.sim.as_ref().map(|s| s.base_url());
     let http = reqwest::Client::new();
+    // Backups to `[backup] dir`: every N hours while the till runs, and after every Z.
+    let periodic_backups = crate::ops::cli::spawn_periodic_backups(cfg, &till.data_dir);
+    let (backup_cfg, backup_dir) = (cfg.clone(), till.data_dir.clone());
     let commands = tokio::spawn(async move {
         while let Some(cmd) = cmd_rx.recv().await {
             if cmd == Command::Quit {
@@ -1035,6 +1152,7 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
             let sim_base = sim_base.clone();
             let paper = paper.clone();
             let staff = staff.clone();
+            let (backup_cfg, backup_dir) = (backup_cfg.clone(), backup_dir.clone());
             tokio::spawn(async move {
                 if let Some(ev) = execute_with_progress(
                     &engine,
@@ -1048,6 +1166,9 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
                 )
                 .await
                 {
+                    if matches!(&ev, AppEvent::StaffZ { result: Ok(_), .. }) {
+                        crate::ops::cli::backup_after_z(&backup_cfg, &backup_dir);
+                    }
                     let _ = ev_tx.send(ev);
                 }
             });
@@ -1060,6 +1181,9 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
     }
     forward.abort();
     commands.abort();
+    if let Some(t) = periodic_backups {
+        t.abort();
+    }
     result.map_err(|e| msg(format!("Skjermfeil: {e}"), format!("Terminal error: {e}")))
 }
 

@@ -87,6 +87,35 @@ impl IdGen for SeqIds {
     }
 }
 
+/// The first id is `first` (a store's install id: tests pin it with [`FixedFirstIds::pinned`]),
+/// every later one a random v4 UUID (idempotency keys stay unique between databases).
+#[derive(Debug)]
+pub struct FixedFirstIds {
+    first: uuid::Uuid,
+    used: std::sync::atomic::AtomicBool,
+}
+
+impl FixedFirstIds {
+    /// First id `uuid::Uuid::from_u128(n)`; a store's install id then reads as `n` in base 36,
+    /// zero-padded to 8 characters (`1` ⇒ `00000001`).
+    pub fn pinned(n: u128) -> FixedFirstIds {
+        FixedFirstIds {
+            first: uuid::Uuid::from_u128(n),
+            used: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+}
+
+impl IdGen for FixedFirstIds {
+    fn uuid(&self) -> uuid::Uuid {
+        if self.used.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            uuid::Uuid::new_v4()
+        } else {
+            self.first
+        }
+    }
+}
+
 /// RFC 3339 with milliseconds, UTC (`2026-11-21T12:00:00.000Z`).
 pub fn rfc3339_millis(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);

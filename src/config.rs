@@ -101,6 +101,15 @@ struct RawConfig {
     receipt: RawReceipt,
     #[serde(default)]
     ui: RawUi,
+    #[serde(default)]
+    backup: RawBackup,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBackup {
+    dir: Option<PathBuf>,
+    every_hours: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -250,9 +259,21 @@ pub struct UiConfig {
     pub catalog: Option<PathBuf>,
 }
 
+/// `[backup]`: a second location for automatic backups (after every Z and every
+/// `every_hours` while the till runs).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BackupConfig {
+    /// Where automatic backups go (None: no automatic backups; `kasse backup` then writes to
+    /// `<data dir>/backups`).
+    pub dir: Option<PathBuf>,
+    /// Hours between automatic backups while the till runs (None or 0: only after a Z).
+    pub every_hours: Option<u32>,
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
+    pub backup: BackupConfig,
     pub vipps: VippsConfig,
     pub shop: ShopConfig,
     pub psp: PspConfig,
@@ -387,6 +408,80 @@ fn printer_config(p: RawPrinter) -> Result<crate::receipt::PrinterConfig, Config
     }
 }
 
+/// Keys whose values are secrets: never echoed in an error.
+const SECRET_KEYS: &[&str] = &[
+    "client_secret",
+    "subscription_key",
+    "client_id",
+    "make_payment_token",
+    "kiosk_pin",
+    "pin",
+    "password",
+    "token",
+    "secret",
+    "database",
+    "dsn",
+];
+
+/// Does this config line (`key = value`, maybe malformed) carry a secret?
+fn secret_line(line: &str) -> bool {
+    let key = line
+        .split(['=', ':'])
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_matches(['"', '\'', '[', ']'])
+        .to_ascii_lowercase();
+    !key.is_empty()
+        && SECRET_KEYS
+            .iter()
+            .any(|k| key == *k || key.ends_with(&format!(".{k}")) || key.contains(k))
+}
+
+/// A TOML parse error shows the offending lines of the file: replace every secret line's value
+/// (and any secret value anywhere in the message) with `[redacted]`. The key and the position
+/// stay so the operator can still find and fix the line.
+fn redact_secrets(message: &str, source: &str) -> String {
+    // Values of secret lines in the source (also malformed ones), longest first.
+    let mut values: Vec<String> = source
+        .lines()
+        .filter(|l| secret_line(l))
+        .filter_map(|l| l.split_once('=').map(|(_, v)| v.trim().to_owned()))
+        .flat_map(|v| {
+            let inner = v.trim_matches(['"', '\'']).trim().to_owned();
+            [v, inner]
+        })
+        .filter(|v| v.len() >= 3)
+        .collect();
+    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    let mut out = Vec::new();
+    for line in message.lines() {
+        // Snippet lines look like ` 3 | client_secret = "abc` (toml's report format).
+        let (gutter, body) = match line.split_once('|') {
+            Some((g, b)) if g.trim().chars().all(|c| c.is_ascii_digit()) => (Some(g), b),
+            _ => (None, line),
+        };
+        let mut body = if secret_line(body) {
+            match body.split_once('=') {
+                Some((k, _)) => format!("{k}= [redacted]"),
+                None => " [redacted]".to_owned(),
+            }
+        } else {
+            body.to_owned()
+        };
+        for v in &values {
+            if body.contains(v.as_str()) {
+                body = body.replace(v.as_str(), "[redacted]");
+            }
+        }
+        out.push(match gutter {
+            Some(g) => format!("{g}|{body}"),
+            None => body,
+        });
+    }
+    out.join("\n")
+}
+
 impl Config {
     /// The default file: `<platform config dir>/config.toml`.
     pub fn default_path() -> Option<PathBuf> {
@@ -435,7 +530,7 @@ impl Config {
     ) -> Result<Config, ConfigError> {
         let raw: RawConfig = toml::from_str(s).map_err(|e| ConfigError::Parse {
             path: shown.to_owned(),
-            message: e.to_string(),
+            message: redact_secrets(&e.to_string(), s),
         })?;
         Config::from_raw(raw, env)
     }
@@ -719,7 +814,23 @@ impl Config {
             catalog: u.catalog,
         };
 
+        let b = raw.backup;
+        if let Some(h) = b.every_hours
+            && h > 24 * 31
+        {
+            return Err(invalid(
+                "backup.every_hours",
+                h,
+                "0 (only after a Z) to 744 hours",
+            ));
+        }
+        let backup = BackupConfig {
+            dir: b.dir,
+            every_hours: b.every_hours.filter(|h| *h > 0),
+        };
+
         Ok(Config {
+            backup,
             vipps: VippsConfig {
                 environment,
                 base_url,
@@ -785,5 +896,46 @@ mod tests {
         assert!(e.to_string().contains("client_sekret"), "{e}");
         let e = Config::from_toml_str("[vipps]\nenvironment = \"prod\"\n", &no_env).unwrap_err();
         assert!(e.to_string().contains("environment"), "{e}");
+    }
+
+    #[test]
+    fn parse_error_never_echoes_a_secret() {
+        // An unterminated string on the secret's line: toml quotes the line in its snippet.
+        let text = "[vipps]\nmsn = \"123456\"\nclient_secret = \"Sup3rS3cretValue\nsubscription_key = 'k3y-V4lue-xyz\n";
+        let e = Config::from_toml_str(text, &no_env).unwrap_err();
+        let shown = e.to_string();
+        assert!(!shown.contains("Sup3rS3cretValue"), "{shown}");
+        assert!(!shown.contains("k3y-V4lue"), "{shown}");
+        assert!(
+            shown.contains("client_secret"),
+            "the key is still named: {shown}"
+        );
+        assert!(shown.contains("[redacted]"), "{shown}");
+        // A wrong type on a secret key: the value is not echoed either.
+        let e = Config::from_toml_str("[ui]\nkiosk_pin = 98765432x\n", &no_env).unwrap_err();
+        assert!(!e.to_string().contains("98765432"), "{e}");
+        // A non-secret line keeps its text (the operator sees what is wrong).
+        let e = Config::from_toml_str("[shop]\nname = \"Kiosk\n", &no_env).unwrap_err();
+        assert!(e.to_string().contains("Kiosk"), "{e}");
+    }
+
+    #[test]
+    fn backup_section() {
+        let c = Config::from_toml_str("[backup]\ndir = \"/mnt/usb\"\nevery_hours = 4\n", &no_env)
+            .unwrap();
+        assert_eq!(
+            c.backup.dir.as_deref(),
+            Some(std::path::Path::new("/mnt/usb"))
+        );
+        assert_eq!(c.backup.every_hours, Some(4));
+        let e = Config::from_toml_str("[backup]\nevery_hours = 10000\n", &no_env).unwrap_err();
+        assert!(e.to_string().contains("backup.every_hours"), "{e}");
+        assert_eq!(
+            Config::from_toml_str("", &no_env)
+                .unwrap()
+                .backup
+                .every_hours,
+            None
+        );
     }
 }

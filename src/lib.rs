@@ -8,6 +8,7 @@
 //! - [`store`]: the SQLite journal and durable outbox.
 //! - [`engine`]: checkout orchestration: provider interface, poller, outbox worker, recovery.
 //! - [`tui`]: the cashier's screen (model / update / view), pure update, IO in the shell.
+//! - [`ops`]: the data directory's lock, file modes, backups and restore (shell).
 //! - [`sim`]: the stateful Vipps simulator used by `--demo`, `kasse sim` and the tests.
 #![forbid(unsafe_code)]
 
@@ -18,6 +19,7 @@ pub mod config;
 pub mod domain;
 pub mod engine;
 pub mod lang;
+pub mod ops;
 pub mod receipt;
 pub mod sim;
 pub mod staff;

@@ -80,12 +80,69 @@ enum Cmd {
     },
     /// List staff members with their roles (never PINs).
     ListStaff,
-    /// First run: create the first manager (PIN from KASSE_PIN, 4–8 digits).
+    /// First run: create the first manager (PIN from KASSE_PIN, 6–8 digits).
     CreateManager {
         /// The manager's name as shown in the journal and on receipts.
         #[arg(long)]
         name: String,
     },
+    /// Consistent online copy of the journal (works while the till runs), verified with
+    /// integrity_check, 0600: kasse-YYYYMMDD-HHMMSS-<install id>.sqlite3.
+    Backup {
+        /// Folder for the copy (default: [backup] dir, else <data dir>/backups).
+        #[arg(long, value_name = "DIR")]
+        to: Option<PathBuf>,
+    },
+    /// Restore a backup into an EMPTY data dir: verified, new install id, then every
+    /// unfinished payment is read back from Vipps.
+    Restore {
+        /// The backup file (kasse-….sqlite3).
+        file: PathBuf,
+    },
+}
+
+/// How a command uses the data directory (see README, "One process per database").
+fn ownership(cmd: Option<&Cmd>) -> Option<(&'static str, Option<kasse::lang::Text>)> {
+    use kasse::ops::cli::money_hint;
+    match cmd {
+        None => Some(("kasse (till)", None)),
+        Some(Cmd::Pay(_)) => Some(("kasse pay", Some(money_hint("betalingen", "the payment")))),
+        Some(Cmd::Queue { drain: true, .. }) => Some((
+            "kasse queue --drain",
+            Some(kasse::lang::Text::new(
+                "Den kjørende kassen sender køen selv.",
+                "The running till sends the queue itself.",
+            )),
+        )),
+        Some(Cmd::Refund(_)) => {
+            Some(("kasse refund", Some(money_hint("refusjonen", "the refund"))))
+        }
+        Some(Cmd::Report(a)) if a.z => Some((
+            "kasse report --z",
+            Some(money_hint("Z-rapporten", "the Z report")),
+        )),
+        Some(Cmd::BatchCapture(_)) => Some((
+            "kasse batch-capture",
+            Some(money_hint("«capture alle»", "\"capture all\"")),
+        )),
+        Some(Cmd::BatchRefund(_)) => Some((
+            "kasse batch-refund",
+            Some(money_hint("refusjonene", "the refunds")),
+        )),
+        Some(Cmd::AddStaff { .. }) => Some(("kasse add-staff", None)),
+        Some(Cmd::CreateManager { .. }) => Some(("kasse create-manager", None)),
+        // Read-only beside the till; restore locks for itself; the simulator has no journal.
+        Some(
+            Cmd::Queue { .. }
+            | Cmd::Report(_)
+            | Cmd::Reprint { .. }
+            | Cmd::Doctor { .. }
+            | Cmd::ListStaff
+            | Cmd::Backup { .. }
+            | Cmd::Restore { .. }
+            | Cmd::Sim(_),
+        ) => None,
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -121,17 +178,24 @@ enum StaffCmd {
     Reprint(String),
 }
 
-/// The durable paper queue for a headless command (its jobs in the journal's `print_jobs`,
-/// so a receipt printed here is not printed again by the till's catch-up).
+/// The paper queue for a headless command: durable (its jobs in the journal's `print_jobs`, so
+/// a receipt printed here is not printed again by the till's catch-up) when the command owns
+/// the journal; plain for the read-only commands (`report` X, `reprint`: copies) beside a till.
 async fn headless_paper(
-    till: &app::Till,
+    config: &kasse::config::Config,
+    dir: &std::path::Path,
+    journal: Option<kasse::store::AsyncStore>,
     demo: bool,
 ) -> Result<Option<app::Paper>, kasse::lang::Text> {
-    let (cfg, dir, store) = (till.config.clone(), till.data_dir.clone(), till.store());
-    tokio::task::spawn_blocking(move || app::Paper::start_durable(&cfg, &dir, demo, store))
-        .await
-        .unwrap_or_else(|e| Err(kasse::lang::Text::new(format!("{e}"), format!("{e}"))))
-        .map(|p| p.map(|(p, _)| p))
+    let (cfg, dir) = (config.clone(), dir.to_path_buf());
+    tokio::task::spawn_blocking(move || match journal {
+        Some(store) => {
+            app::Paper::start_durable(&cfg, &dir, demo, store).map(|p| p.map(|(p, _)| p))
+        }
+        None => app::Paper::start(&cfg, &dir, demo),
+    })
+    .await
+    .unwrap_or_else(|e| Err(kasse::lang::Text::new(format!("{e}"), format!("{e}"))))
 }
 
 async fn staff_command(
@@ -141,21 +205,39 @@ async fn staff_command(
     lang: Lang,
     cmd: StaffCmd,
 ) -> i32 {
-    let till = match app::start_till(opts, config, dir, None).await {
-        Ok(t) => t,
-        Err(e) => {
-            say(lang, e.text());
-            return 1;
+    // X reports and reprints read the journal beside a running till: no engine, no lock.
+    let read_only = match &cmd {
+        StaffCmd::Reprint(_) => true,
+        StaffCmd::Report(a) => !a.z,
+        _ => false,
+    };
+    let (cfg, data) = (config.clone(), dir.clone());
+    let till = if read_only {
+        None
+    } else {
+        match app::start_till(opts, config, dir, None).await {
+            Ok(t) => Some(t),
+            Err(e) => {
+                say(lang, e.text());
+                return 1;
+            }
         }
     };
-    let ctx = match app::staff_ctx(&till) {
+    let ctx = match &till {
+        Some(t) => app::staff_ctx(t),
+        None => kasse::ops::cli::read_only_ctx(&cfg, &data, opts.demo).await,
+    };
+    let ctx = match ctx {
         Ok(c) => c,
         Err(t) => {
             say(lang, &t);
-            till.shutdown().await;
+            if let Some(t) = till {
+                t.shutdown().await;
+            }
             return 1;
         }
     };
+    let journal = till.as_ref().map(app::Till::store);
     let mut out = std::io::stdout();
     let code = match cmd {
         StaffCmd::Refund(a) => {
@@ -163,15 +245,14 @@ async fn staff_command(
             // The refund receipt, when a printer is configured (in --demo: receipts.txt), once
             // Vipps confirmed it; one still queued prints when a till gets it confirmed.
             if let Some(rec) = rec {
-                match headless_paper(&till, opts.demo).await {
+                match headless_paper(&cfg, &data, journal.clone(), opts.demo).await {
                     Ok(Some(paper)) => {
                         match paper.print_refund(&ctx.db, rec.id).await {
                             Ok(number) => println!("receipt: printed {number}"),
                             Err(t) => say(lang, &t),
                         }
                         // Refunds an earlier run left without a receipt.
-                        for ev in app::print_unprinted_refunds(&paper, &ctx.db, &till.store()).await
-                        {
+                        for ev in app::print_unprinted_refunds(&paper, &ctx.db, &ctx.store).await {
                             if let kasse::tui::AppEvent::Error(t) = ev {
                                 say(lang, &t);
                             }
@@ -185,58 +266,69 @@ async fn staff_command(
         }
         StaffCmd::Report(a) => {
             let (code, report) = kasse::staff::headless::report_with(&ctx, &a, &mut out).await;
+            // A new Z (not a stored copy): the automatic backup to `[backup] dir`.
+            if let (true, Some((_, false)), Some(to)) = (a.z, &report, &cfg.backup.dir) {
+                match kasse::ops::cli::backup(&data, to).await {
+                    Ok(d) => println!("backup: {}", d.path.display()),
+                    Err(t) => say(lang, &t),
+                }
+            }
             match (a.print, report) {
-                (true, Some((report, copy))) => match headless_paper(&till, opts.demo).await {
-                    Ok(Some(paper)) => match paper.print_report(&report, copy).await {
-                        Ok(id) => {
-                            let copy = if copy { " copy" } else { "" };
-                            println!("result: printed {id}{copy}");
-                            code
+                (true, Some((report, copy))) => {
+                    match headless_paper(&cfg, &data, journal.clone(), opts.demo).await {
+                        Ok(Some(paper)) => match paper.print_report(&report, copy).await {
+                            Ok(id) => {
+                                let copy = if copy { " copy" } else { "" };
+                                println!("result: printed {id}{copy}");
+                                code
+                            }
+                            Err(t) => {
+                                println!("result: not printed reason={}", t.get(lang));
+                                1
+                            }
+                        },
+                        Ok(None) => {
+                            let t = kasse::receipt::printer::PrintError::NoPrinter.text();
+                            println!("result: not printed reason={}", t.get(lang));
+                            1
                         }
                         Err(t) => {
                             println!("result: not printed reason={}", t.get(lang));
                             1
                         }
-                    },
-                    Ok(None) => {
-                        let t = kasse::receipt::printer::PrintError::NoPrinter.text();
-                        println!("result: not printed reason={}", t.get(lang));
-                        1
                     }
-                    Err(t) => {
-                        println!("result: not printed reason={}", t.get(lang));
-                        1
-                    }
-                },
+                }
                 _ => code,
             }
         }
-        StaffCmd::Reprint(key) => match headless_paper(&till, opts.demo).await {
-            Ok(Some(paper)) => {
-                match paper
-                    .reprint_from_journal(&till.store(), Some(&ctx.db), &key)
-                    .await
-                {
-                    Ok(what) => {
-                        println!("result: printed {what} copy");
-                        0
-                    }
-                    Err(t) => {
-                        println!("result: not printed reason={}", t.get(lang));
-                        1
+        StaffCmd::Reprint(key) => {
+            match headless_paper(&cfg, &data, journal.clone(), opts.demo).await {
+                Ok(Some(paper)) => {
+                    match paper
+                        .reprint_from_journal(&ctx.store, Some(&ctx.db), &key)
+                        .await
+                    {
+                        Ok(what) => {
+                            println!("result: printed {what} copy");
+                            0
+                        }
+                        Err(t) => {
+                            println!("result: not printed reason={}", t.get(lang));
+                            1
+                        }
                     }
                 }
+                Ok(None) => {
+                    let t = kasse::receipt::printer::PrintError::NoPrinter.text();
+                    println!("result: not printed reason={}", t.get(lang));
+                    1
+                }
+                Err(t) => {
+                    println!("result: not printed reason={}", t.get(lang));
+                    1
+                }
             }
-            Ok(None) => {
-                let t = kasse::receipt::printer::PrintError::NoPrinter.text();
-                println!("result: not printed reason={}", t.get(lang));
-                1
-            }
-            Err(t) => {
-                println!("result: not printed reason={}", t.get(lang));
-                1
-            }
-        },
+        }
         StaffCmd::BatchCapture(a) => {
             let mut err = std::io::stderr();
             kasse::staff::headless::batch_capture(&ctx, &a, &mut out, &mut err).await
@@ -246,7 +338,9 @@ async fn staff_command(
             kasse::staff::headless::batch_refund(&ctx, &a, &mut out, &mut err).await
         }
     };
-    till.shutdown().await;
+    if let Some(t) = till {
+        t.shutdown().await;
+    }
     code
 }
 
@@ -304,12 +398,28 @@ async fn run(cli: Cli) -> i32 {
             return 2;
         }
     };
+    if let Some(Cmd::Restore { file }) = &cli.command {
+        return kasse::ops::cli::restore_command(&opts, config, dir, file).await;
+    }
     let _log_guard = app::init_logging(&dir);
     tracing::info!(
         demo = opts.demo,
         "kasse {} starting",
         env!("CARGO_PKG_VERSION")
     );
+    kasse::ops::perms::secure_and_log(&dir);
+    // One process owns a database: the till and every command that runs recovery, the outbox
+    // worker or writes the journal hold the data dir's lock until they exit.
+    let _dir_lock = match ownership(cli.command.as_ref()) {
+        Some((name, hint)) => match kasse::ops::cli::own_data_dir(&dir, name, hint.as_ref()) {
+            Ok(l) => Some(l),
+            Err(t) => {
+                say(lang, &t);
+                return 3;
+            }
+        },
+        None => None,
+    };
 
     match cli.command {
         Some(Cmd::Doctor { phone }) => {
@@ -391,6 +501,22 @@ async fn run(cli: Cli) -> i32 {
             till.shutdown().await;
             code
         }
+        Some(Cmd::Queue { drain: false, .. }) => {
+            let store = match kasse::ops::cli::read_only_store(&dir).await {
+                Ok(s) => s,
+                Err(t) => {
+                    say(lang, &t);
+                    return 1;
+                }
+            };
+            match kasse::engine::headless::queue_list(&store, &mut std::io::stdout()).await {
+                Ok(c) => c,
+                Err(e) => {
+                    say(lang, &e.message());
+                    1
+                }
+            }
+        }
         Some(Cmd::Queue { drain, max_wait }) => {
             let till = match app::start_till(&opts, config, dir, None).await {
                 Ok(t) => t,
@@ -438,7 +564,7 @@ async fn run(cli: Cli) -> i32 {
             let pin = match kasse::staff::headless::pin_from_env() {
                 Some(p) => p,
                 None => {
-                    eprintln!("kasse: PIN: set KASSE_PIN to the new manager's PIN (4–8 digits).");
+                    eprintln!("kasse: PIN: set KASSE_PIN to the new manager's PIN (6–8 digits).");
                     return 2;
                 }
             };
@@ -472,8 +598,8 @@ async fn run(cli: Cli) -> i32 {
                 say(
                     lang,
                     &kasse::lang::Text::new(
-                        "PIN: sett KASSE_PIN til den nye ansattes PIN (4–8 sifre).",
-                        "PIN: set KASSE_PIN to the new staff member's PIN (4–8 digits).",
+                        "PIN: sett KASSE_PIN til den nye ansattes PIN (4–8 sifre; leder 6–8).",
+                        "PIN: set KASSE_PIN to the new staff member's PIN (4–8 digits; manager 6–8).",
                     ),
                 );
                 return 1;
@@ -529,7 +655,8 @@ async fn run(cli: Cli) -> i32 {
                 1
             }
         },
-        Some(Cmd::Sim(_)) => 0,
+        Some(Cmd::Backup { to }) => kasse::ops::cli::backup_command(&config, &dir, to, lang).await,
+        Some(Cmd::Sim(_) | Cmd::Restore { .. }) => 0,
         None => {
             let till = match app::start_till(&opts, config, dir, None).await {
                 Ok(t) => t,

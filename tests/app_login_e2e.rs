@@ -78,7 +78,9 @@ async fn a_cashier_logs_in_sells_and_is_on_the_journal_and_the_receipt() {
         .unwrap()
         .with_hash_cost(HashCost::Fast);
     let now = time::OffsetDateTime::now_utc();
-    let manager = db.create_first_manager("Mona Leder", "9753", now).unwrap();
+    let manager = db
+        .create_first_manager("Mona Leder", "975310", now)
+        .unwrap();
     let kari = db
         .create_staff(&manager, "Kari Nordmann", "2468", Role::Cashier, now)
         .unwrap();

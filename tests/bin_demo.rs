@@ -51,6 +51,7 @@ fn demo_sale_by_qr_in_a_real_terminal() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
+    pin_install(dir.path());
     let sock = format!("kasse-test-{}", std::process::id());
     let status_file = dir.path().join("exit-status");
     let cmd = format!(
@@ -88,7 +89,7 @@ fn demo_sale_by_qr_in_a_real_terminal() {
     wait_for(&sock, "Coca-Cola");
     keys(&sock, &["F12"]);
     keys(&sock, &["F2"]);
-    let screen = wait_for(&sock, "kasse-s1-t1-000001-a1");
+    let screen = wait_for(&sock, "kasse-s1-t1-00000001-000001-a1");
     assert!(screen.contains("kr 57,80"), "amount missing:\n{screen}");
     assert!(
         screen.contains('▀') || screen.contains('▄'),
@@ -122,7 +123,7 @@ fn demo_sale_by_qr_in_a_real_terminal() {
     // The journal has exactly this sale, paid.
     let store = kasse::store::Store::open_in_dir(&dir.path().join("demo")).unwrap();
     let p = store
-        .payment_by_reference("kasse-s1-t1-000001-a1")
+        .payment_by_reference("kasse-s1-t1-00000001-000001-a1")
         .unwrap()
         .expect("payment in journal");
     assert_eq!(p.amount, 5780);
@@ -143,6 +144,7 @@ fn demo_sale_by_qr_in_a_real_terminal() {
 #[test]
 fn headless_pay_on_the_demo_simulator_is_paid() {
     let dir = tempfile::tempdir().unwrap();
+    pin_install(dir.path());
     let out = Command::new(BIN)
         .args(["--demo", "--data-dir"])
         .arg(dir.path())
@@ -153,7 +155,7 @@ fn headless_pay_on_the_demo_simulator_is_paid() {
     let last = stdout.lines().last().unwrap_or_default();
     assert_eq!(
         last,
-        "result: paid reference=kasse-s1-t1-000001-a1 amount=49.90",
+        "result: paid reference=kasse-s1-t1-00000001-000001-a1 amount=49.90",
         "stdout:\n{stdout}\nstderr:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -163,6 +165,7 @@ fn headless_pay_on_the_demo_simulator_is_paid() {
 #[test]
 fn headless_pay_json_lines_carry_time_state_and_countdowns() {
     let dir = tempfile::tempdir().unwrap();
+    pin_install(dir.path());
     let out = Command::new(BIN)
         .args(["--demo", "--data-dir"])
         .arg(dir.path())
@@ -197,6 +200,7 @@ fn headless_pay_json_lines_carry_time_state_and_countdowns() {
 #[test]
 fn bad_amount_is_refused_with_a_message_naming_the_field() {
     let dir = tempfile::tempdir().unwrap();
+    pin_install(dir.path());
     let out = Command::new(BIN)
         .args(["--demo", "--data-dir"])
         .arg(dir.path())
@@ -216,6 +220,7 @@ fn bad_amount_is_refused_with_a_message_naming_the_field() {
 #[test]
 fn a_bad_config_key_is_named() {
     let dir = tempfile::tempdir().unwrap();
+    pin_install(dir.path());
     let cfg = dir.path().join("config.toml");
     std::fs::write(&cfg, "[vipps]\nmsm = \"123456\"\n").unwrap();
     let out = Command::new(BIN)
@@ -253,6 +258,7 @@ fn sim_prints_where_it_listens_first() {
 #[test]
 fn unreachable_vipps_fails_the_sale_at_once_with_no_money_taken() {
     let dir = tempfile::tempdir().unwrap();
+    pin_install(dir.path());
     // The PSP endpoint on a free port: the default one may be taken on a shared machine.
     let cfg = dir.path().join("config.toml");
     std::fs::write(&cfg, "[psp]\nmake_payment_listen = \"127.0.0.1:0\"\n").unwrap();
@@ -271,7 +277,7 @@ fn unreachable_vipps_fails_the_sale_at_once_with_no_money_taken() {
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     let last = stdout.lines().last().unwrap_or_default();
     assert!(
-        last.starts_with("result: failed reference=kasse-s1-t1-000001-a1 reason="),
+        last.starts_with("result: failed reference=kasse-s1-t1-00000001-000001-a1 reason="),
         "{stdout}"
     );
     assert!(last.contains("Ingen penger er trukket"), "{stdout}");
@@ -288,6 +294,7 @@ fn unreachable_vipps_fails_the_sale_at_once_with_no_money_taken() {
 #[test]
 fn a_corrupt_database_stops_the_app_and_is_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
+    pin_install(dir.path());
     let db = dir.path().join("kasse.sqlite3");
     std::fs::write(&db, b"this is not a database").unwrap();
     let out = Command::new(BIN)
@@ -301,4 +308,16 @@ fn a_corrupt_database_stops_the_app_and_is_left_untouched() {
     assert!(err.contains("kasse.sqlite3"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(std::fs::read(&db).unwrap(), b"this is not a database");
+}
+
+/// Pin the install id of the database in `dir` (and of the demo database under it) to
+/// `00000001`, so the references this test expects are predictable.
+fn pin_install(dir: &std::path::Path) {
+    for d in [dir.to_path_buf(), dir.join("demo")] {
+        kasse::store::Store::open_in_dir(&d)
+            .unwrap()
+            .with_id_gen(std::sync::Arc::new(kasse::clock::FixedFirstIds::pinned(1)))
+            .install_id()
+            .unwrap();
+    }
 }

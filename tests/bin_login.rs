@@ -69,19 +69,19 @@ fn add_staff_and_list_staff_through_the_real_binary() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(stdout(&o).contains("result: no staff"), "{}", text(&o));
     // No manager yet: nobody can authorize.
-    let o = add("Kari Nordmann", "cashier", Some("2468"), Some("9753"));
+    let o = add("Kari Nordmann", "cashier", Some("2468"), Some("975310"));
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("wrong PIN"), "{}", text(&o));
 
     let o = kasse(
         dir,
         &["create-manager", "--name", "Mona Leder"],
-        Some("9753"),
+        Some("975310"),
         None,
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 
-    let o = add("Kari Nordmann", "cashier", Some("2468"), Some("9753"));
+    let o = add("Kari Nordmann", "cashier", Some("2468"), Some("975310"));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert_eq!(
         stdout(&o).trim(),
@@ -92,23 +92,23 @@ fn add_staff_and_list_staff_through_the_real_binary() {
     let o = add("Per", "cashier", Some("1111"), Some("9999"));
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("wrong PIN"), "{}", text(&o));
-    let o = add("Per", "boss", Some("1111"), Some("9753"));
+    let o = add("Per", "boss", Some("1111"), Some("975310"));
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(
         text(&o).contains("--role \"boss\": write cashier or manager"),
         "{}",
         text(&o)
     );
-    let o = add("Per", "cashier", None, Some("9753"));
+    let o = add("Per", "cashier", None, Some("975310"));
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("set KASSE_PIN"), "{}", text(&o));
     let o = add("Per", "cashier", Some("1111"), None);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("set KASSE_MANAGER_PIN"), "{}", text(&o));
-    let o = add("Per", "cashier", Some("2468"), Some("9753"));
+    let o = add("Per", "cashier", Some("2468"), Some("975310"));
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("PIN: cannot be used"), "{}", text(&o));
-    let o = add("Per", "cashier", Some("12"), Some("9753"));
+    let o = add("Per", "cashier", Some("12"), Some("975310"));
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("PIN"), "{}", text(&o));
     // A cashier cannot add staff.
@@ -116,7 +116,7 @@ fn add_staff_and_list_staff_through_the_real_binary() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("needs a manager"), "{}", text(&o));
 
-    let o = add("Ola Leder", "manager", Some("1357"), Some("9753"));
+    let o = add("Ola Leder", "manager", Some("135790"), Some("975310"));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert_eq!(
         stdout(&o).trim(),
@@ -138,12 +138,12 @@ fn add_staff_and_list_staff_through_the_real_binary() {
         text(&o)
     );
     // Never a PIN or a hash, on screen or in the log.
-    for pin in ["9753", "2468", "1357", "$argon2"] {
+    for pin in ["975310", "2468", "135790", "$argon2"] {
         assert!(!out.contains(pin), "{pin} listed:\n{out}");
     }
     for entry in std::fs::read_dir(dir.join("data/logs")).unwrap() {
         let log = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        for pin in ["9753", "2468", "1357"] {
+        for pin in ["975310", "2468", "135790"] {
             assert!(!log.contains(&format!("={pin}")), "PIN in log");
         }
     }
@@ -211,6 +211,7 @@ fn demo_logs_in_the_training_manager_and_journals_training_sales() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
+    pin_install(dir.path());
     let sock = format!("kasse-login-{}", std::process::id());
     let status_file = dir.path().join("exit-status");
     let cmd = format!(
@@ -241,7 +242,7 @@ fn demo_logs_in_the_training_manager_and_journals_training_sales() {
     keys(&sock, &["7038010001000", "Enter"]);
     wait_for(&sock, "Kvikk Lunsj");
     keys(&sock, &["F12", "F2"]);
-    wait_for(&sock, "kasse-s1-t1-000001-a1");
+    wait_for(&sock, "kasse-s1-t1-00000001-000001-a1");
     keys(&sock, &["F6"]);
     wait_for(&sock, "BETALT");
     keys(&sock, &["Enter"]);
@@ -268,7 +269,7 @@ fn demo_logs_in_the_training_manager_and_journals_training_sales() {
 
     let store = kasse::store::Store::open_in_dir(&dir.path().join("demo")).unwrap();
     let p = store
-        .payment_by_reference("kasse-s1-t1-000001-a1")
+        .payment_by_reference("kasse-s1-t1-00000001-000001-a1")
         .unwrap()
         .expect("payment in journal");
     let sale = store.sale(p.sale_id).unwrap().unwrap();
@@ -281,4 +282,16 @@ fn demo_logs_in_the_training_manager_and_journals_training_sales() {
     // The demo receipt names the training manager.
     let receipts = std::fs::read_to_string(dir.path().join("demo/receipts.txt")).unwrap();
     assert!(receipts.contains("Øvingsleder"), "{receipts}");
+}
+
+/// Pin the install id of the database in `dir` (and of the demo database under it) to
+/// `00000001`, so the references this test expects are predictable.
+fn pin_install(dir: &std::path::Path) {
+    for d in [dir.to_path_buf(), dir.join("demo")] {
+        kasse::store::Store::open_in_dir(&d)
+            .unwrap()
+            .with_id_gen(std::sync::Arc::new(kasse::clock::FixedFirstIds::pinned(1)))
+            .install_id()
+            .unwrap();
+    }
 }

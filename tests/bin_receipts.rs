@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_kasse");
-const PIN: &str = "1357";
+const PIN: &str = "135790";
 
 fn run(args: &[&str], cfg: &std::path::Path, dir: &std::path::Path) -> std::process::Output {
     Command::new(BIN)
@@ -59,6 +59,7 @@ async fn reprint_and_printed_reports_through_the_binary() {
     .await
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
+    pin_install(dir.path());
     let printer = dir.path().join("printer.bin");
     let cfg = dir.path().join("config.toml");
     std::fs::write(
@@ -73,6 +74,7 @@ async fn reprint_and_printed_reports_through_the_binary() {
     )
     .unwrap();
     let data = dir.path().join("data");
+    pin_install(&data);
     let (c, d, p) = (cfg.clone(), data.clone(), printer.clone());
     tokio::task::spawn_blocking(move || {
         let pay = run(&["pay", "--amount", "100", "--phone", "4791234567"], &c, &d);
@@ -82,7 +84,7 @@ async fn reprint_and_printed_reports_through_the_binary() {
         let refund = run(
             &[
                 "refund",
-                "kasse-s1-t1-000001-a1",
+                "kasse-s1-t1-00000001-000001-a1",
                 "--amount",
                 "30",
                 "--reason",
@@ -117,7 +119,7 @@ async fn reprint_and_printed_reports_through_the_binary() {
         assert!(printed.contains("R-s1-t1-000001-1"), "{printed}");
 
         // The sale receipt, by receipt number and by Vipps reference.
-        for key in ["s1-t1-000001", "kasse-s1-t1-000001-a1"] {
+        for key in ["s1-t1-000001", "kasse-s1-t1-00000001-000001-a1"] {
             let before = std::fs::read(&p).unwrap().len();
             let sale = run(&["reprint", key], &c, &d);
             assert_eq!(sale.status.code(), Some(0), "{}", text(&sale));
@@ -198,7 +200,7 @@ async fn reprint_and_printed_reports_through_the_binary() {
     // Vipps moved the money once: one capture, one refund.
     let p = sim
         .ledger()
-        .payment("kasse-s1-t1-000001-a1")
+        .payment("kasse-s1-t1-00000001-000001-a1")
         .cloned()
         .unwrap();
     assert_eq!((p.captured, p.refunded), (10_000, 3_000));
@@ -214,6 +216,7 @@ async fn reprint_and_printed_reports_through_the_binary() {
 #[test]
 fn demo_report_print_goes_to_receipts_txt_marked_training() {
     let dir = tempfile::tempdir().unwrap();
+    pin_install(dir.path());
     let out = Command::new(BIN)
         .args(["--demo", "--data-dir"])
         .arg(dir.path())
@@ -241,6 +244,7 @@ fn demo_report_print_goes_to_receipts_txt_marked_training() {
 #[test]
 fn reprint_without_a_printer_says_so() {
     let dir = tempfile::tempdir().unwrap();
+    pin_install(dir.path());
     let cfg = dir.path().join("config.toml");
     std::fs::write(
         &cfg,
@@ -254,4 +258,16 @@ fn reprint_without_a_printer_says_so() {
         "{}",
         text(&out)
     );
+}
+
+/// Pin the install id of the database in `dir` (and of the demo database under it) to
+/// `00000001`, so the references this test expects are predictable.
+fn pin_install(dir: &std::path::Path) {
+    for d in [dir.to_path_buf(), dir.join("demo")] {
+        kasse::store::Store::open_in_dir(&d)
+            .unwrap()
+            .with_id_gen(std::sync::Arc::new(kasse::clock::FixedFirstIds::pinned(1)))
+            .install_id()
+            .unwrap();
+    }
 }

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_kasse");
-const PIN: &str = "1357";
+const PIN: &str = "135790";
 
 fn run(args: &[&str], cfg: &std::path::Path, dir: &std::path::Path) -> std::process::Output {
     Command::new(BIN)
@@ -45,6 +45,7 @@ async fn headless_refund_prints_the_refund_receipt() {
     .await
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
+    pin_install(dir.path());
     let printer = dir.path().join("printer.bin");
     let cfg = dir.path().join("config.toml");
     std::fs::write(
@@ -58,6 +59,7 @@ async fn headless_refund_prints_the_refund_receipt() {
     )
     .unwrap();
     let data = dir.path().join("data");
+    pin_install(&data);
     let (c, d) = (cfg.clone(), data.clone());
     let out = tokio::task::spawn_blocking(move || {
         let pay = run(&["pay", "--amount", "100", "--phone", "4791234567"], &c, &d);
@@ -65,7 +67,7 @@ async fn headless_refund_prints_the_refund_receipt() {
         let refund = run(
             &[
                 "refund",
-                "kasse-s1-t1-000001-a1",
+                "kasse-s1-t1-00000001-000001-a1",
                 "--amount",
                 "30",
                 "--reason",
@@ -85,7 +87,7 @@ async fn headless_refund_prints_the_refund_receipt() {
     assert!(refund.status.success(), "{}", text(&refund));
     let stdout = String::from_utf8_lossy(&refund.stdout);
     assert!(
-        stdout.contains("result: refunded reference=kasse-s1-t1-000001-a1 amount=30.00"),
+        stdout.contains("result: refunded reference=kasse-s1-t1-00000001-000001-a1 amount=30.00"),
         "{}",
         text(&refund)
     );
@@ -102,7 +104,7 @@ async fn headless_refund_prints_the_refund_receipt() {
 
     let p = sim
         .ledger()
-        .payment("kasse-s1-t1-000001-a1")
+        .payment("kasse-s1-t1-00000001-000001-a1")
         .cloned()
         .unwrap();
     assert_eq!((p.captured, p.refunded), (10_000, 3_000));
@@ -120,4 +122,16 @@ async fn headless_refund_prints_the_refund_receipt() {
         "{}",
         text(&batch)
     );
+}
+
+/// Pin the install id of the database in `dir` (and of the demo database under it) to
+/// `00000001`, so the references this test expects are predictable.
+fn pin_install(dir: &std::path::Path) {
+    for d in [dir.to_path_buf(), dir.join("demo")] {
+        kasse::store::Store::open_in_dir(&d)
+            .unwrap()
+            .with_id_gen(std::sync::Arc::new(kasse::clock::FixedFirstIds::pinned(1)))
+            .install_id()
+            .unwrap();
+    }
 }

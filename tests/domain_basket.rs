@@ -6,8 +6,9 @@ use kasse::domain::basket::{
 };
 use kasse::domain::money::{Currency, Money};
 use kasse::domain::receipt::receipt_total;
-use kasse::domain::reference::{Reference, op_key, sale_reference};
+use kasse::domain::reference::{Reference, op_key};
 use kasse::domain::vat::VatRate;
+use kasse::store::make_reference;
 use proptest::prelude::*;
 
 fn line(id: &str, price: i64, milli: i64, unit: QuantityUnit, vat: VatRate) -> OrderLine {
@@ -342,38 +343,37 @@ proptest! {
 
     #[test]
     fn op_keys_are_at_most_50_chars_and_deterministic(
-        shop in "\\PC{1,40}",
-        till in "[a-zA-Z0-9 _-]{1,40}",
-        seq in any::<u64>(),
-        attempt in any::<u32>(),
+        shop in "[A-Za-z0-9]{1,12}",
+        till in "[A-Za-z0-9]{1,12}",
+        inst in "[a-z0-9]{8}",
+        seq in 1_i64..=i64::MAX,
+        attempt in 1_i64..=99_999,
         op in "[a-z]{0,30}",
         n in any::<u32>(),
     ) {
-        match sale_reference(&shop, &till, seq, attempt) {
-            Ok(r) => {
-                prop_assert!(r.as_str().len() <= 50 && r.as_str().len() >= 8);
-                prop_assert!(r.as_str().starts_with("kasse-"));
-                let k = op_key(&r, &op, n);
-                prop_assert!(k.as_str().len() <= 50, "{}", k);
-                prop_assert!(k.as_str().bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
-                prop_assert_eq!(&k, &op_key(&r, &op, n));
-                prop_assert_ne!(&k, &op_key(&r, &op, n.wrapping_add(1)));
-                prop_assert_eq!(Reference::new(r.as_str()).unwrap(), r);
-            }
-            Err(_) => {
-                // Only ids without any letter/digit, or an astronomically long seq/attempt.
-                let has_alnum = |s: &str| s.chars().flat_map(char::to_lowercase).any(|c| c.is_ascii_alphanumeric());
-                prop_assert!(!has_alnum(&shop) || !has_alnum(&till) || seq > 999_999_999_999);
-            }
-        }
+        // The references the store mints (the only place references are made).
+        let r = make_reference(&shop, &till, &inst, seq, attempt).unwrap();
+        let r = Reference::new(r).unwrap();
+        prop_assert!(r.as_str().len() <= 50 && r.as_str().len() >= 8);
+        prop_assert!(r.as_str().starts_with("kasse-"));
+        let k = op_key(&r, &op, n);
+        prop_assert!(k.as_str().len() <= 50, "{}", k);
+        prop_assert!(k.as_str().bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+        prop_assert_eq!(&k, &op_key(&r, &op, n));
+        prop_assert_ne!(&k, &op_key(&r, &op, n.wrapping_add(1)));
     }
 
     #[test]
-    fn references_for_realistic_ids_always_succeed(
-        shop in "[a-z0-9]{1,30}", till in "[a-z0-9]{1,30}", seq in 0u64..10_000_000_000, attempt in 1u32..1000
+    fn references_differ_by_install_sequence_and_attempt(
+        shop in "[a-z0-9]{1,12}", till in "[a-z0-9]{1,12}", a in "[a-z0-9]{8}", b in "[a-z0-9]{8}",
+        seq in 1i64..10_000_000_000, attempt in 1i64..1000
     ) {
-        let r = sale_reference(&shop, &till, seq, attempt).unwrap();
-        prop_assert!(r.as_str().len() <= 50);
-        prop_assert_ne!(r.clone(), sale_reference(&shop, &till, seq, attempt + 1).unwrap());
+        let r = make_reference(&shop, &till, &a, seq, attempt).unwrap();
+        prop_assert!(r.len() <= 50);
+        prop_assert_ne!(&r, &make_reference(&shop, &till, &a, seq, attempt + 1).unwrap());
+        prop_assert_ne!(&r, &make_reference(&shop, &till, &a, seq + 1, attempt).unwrap());
+        if a != b {
+            prop_assert_ne!(&r, &make_reference(&shop, &till, &b, seq, attempt).unwrap());
+        }
     }
 }

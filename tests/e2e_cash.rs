@@ -184,7 +184,7 @@ async fn split_sale_charges_vipps_the_remainder_and_reports_per_tender() {
         .unwrap()
         .with_hash_cost(HashCost::Fast);
     let now = time::OffsetDateTime::now_utc();
-    let manager = db.create_first_manager("Mona", "1357", now).unwrap();
+    let manager = db.create_first_manager("Mona", "135790", now).unwrap();
     let x = db
         .x_report(Some(&manager), now.date(), time::UtcOffset::UTC, None, now)
         .unwrap();

@@ -127,10 +127,7 @@ async fn dropped_refund_response_refunded_once() {
     let w = wait_state(&mut rx, id, PaymentState::WaitingForCustomer).await;
     customer(&sim, &w.reference, "approve").await;
     wait_state(&mut rx, id, PaymentState::Paid).await;
-    run.engine
-        .refund(id, Money::nok(1000), "staff-1")
-        .await
-        .unwrap();
+    queue_refund(&run, id, Money::nok(1000)).await;
     outbox_drained(&run.engine_store()).await;
     let p = ledger_payment(&sim.ledger(), &w.reference);
     assert_eq!(p.refunded, 1000, "{p:?}");

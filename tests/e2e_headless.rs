@@ -54,6 +54,7 @@ fn approver(
 async fn pay_prints_states_and_paid_result() {
     let sim = start_sim(sim_config()).await;
     let dir = tempfile::tempdir().unwrap();
+    pin_install(dir.path());
     let run = simple(&sim, dir.path()).await;
     approver(sim.base_url(), run.engine.subscribe(), "approve");
     let mut out = Vec::new();
@@ -70,7 +71,7 @@ async fn pay_prints_states_and_paid_result() {
     let last = text.lines().last().unwrap();
     assert_eq!(
         last,
-        "result: paid reference=kasse-s1-t1-000001-a1 amount=49.90"
+        "result: paid reference=kasse-s1-t1-00000001-000001-a1 amount=49.90"
     );
     run.shutdown().await;
 }
@@ -79,6 +80,7 @@ async fn pay_prints_states_and_paid_result() {
 async fn pay_json_lines_and_qr() {
     let sim = start_sim(sim_config()).await;
     let dir = tempfile::tempdir().unwrap();
+    pin_install(dir.path());
     let run = simple(&sim, dir.path()).await;
     approver(sim.base_url(), run.engine.subscribe(), "reject");
     let mut out = Vec::new();
@@ -88,7 +90,7 @@ async fn pay_json_lines_and_qr() {
     let lines: Vec<&str> = text.lines().collect();
     let (last, json_lines) = lines.split_last().unwrap();
     assert!(
-        last.starts_with("result: rejected reference=kasse-s1-t1-000001-a1 reason="),
+        last.starts_with("result: rejected reference=kasse-s1-t1-00000001-000001-a1 reason="),
         "{last}"
     );
     let states: Vec<String> = json_lines
@@ -96,7 +98,7 @@ async fn pay_json_lines_and_qr() {
         .map(|l| {
             let v: serde_json::Value = serde_json::from_str(l).unwrap();
             assert!(v["time"].as_str().unwrap().ends_with('Z'));
-            assert_eq!(v["reference"], "kasse-s1-t1-000001-a1");
+            assert_eq!(v["reference"], "kasse-s1-t1-00000001-000001-a1");
             v["state"].as_str().unwrap().to_owned()
         })
         .collect();
@@ -113,6 +115,7 @@ async fn pay_json_lines_and_qr() {
 async fn pay_qr_text_draws_the_code() {
     let sim = start_sim(sim_config()).await;
     let dir = tempfile::tempdir().unwrap();
+    pin_install(dir.path());
     let run = simple(&sim, dir.path()).await;
     approver(sim.base_url(), run.engine.subscribe(), "approve");
     let mut out = Vec::new();
@@ -130,6 +133,7 @@ async fn pay_qr_text_draws_the_code() {
 async fn pay_refuses_bad_input_with_field_name() {
     let sim = start_sim(sim_config()).await;
     let dir = tempfile::tempdir().unwrap();
+    pin_install(dir.path());
     let run = simple(&sim, dir.path()).await;
     let mut a = args(false, false);
     a.amount = "49,9x".into();
@@ -150,6 +154,7 @@ async fn pay_refuses_bad_input_with_field_name() {
 async fn queue_lists_and_drains() {
     let sim = start_sim(sim_config()).await;
     let dir = tempfile::tempdir().unwrap();
+    pin_install(dir.path());
     let run = simple(&sim, dir.path()).await;
     approver(sim.base_url(), run.engine.subscribe(), "approve");
     let code = pay(&run.engine, &args(false, false), &mut Vec::new())
@@ -175,6 +180,7 @@ async fn queue_lists_and_drains() {
 async fn pay_abort_signal_cancels_the_payment() {
     let sim = start_sim(sim_config()).await;
     let dir = tempfile::tempdir().unwrap();
+    pin_install(dir.path());
     let run = simple(&sim, dir.path()).await;
     let mut rx = run.engine.subscribe();
     let abort = async move {
@@ -197,10 +203,22 @@ async fn pay_abort_signal_cancels_the_payment() {
         text.lines()
             .last()
             .unwrap()
-            .starts_with("result: cancelled reference=kasse-s1-t1-000001-a1 reason="),
+            .starts_with("result: cancelled reference=kasse-s1-t1-00000001-000001-a1 reason="),
         "{text}"
     );
-    let p = ledger_payment(&sim.ledger(), "kasse-s1-t1-000001-a1");
+    let p = ledger_payment(&sim.ledger(), "kasse-s1-t1-00000001-000001-a1");
     assert_eq!(p.state, "TERMINATED");
     run.shutdown().await;
+}
+
+/// Pin the install id of the database in `dir` (and of the demo database under it) to
+/// `00000001`, so the references this test expects are predictable.
+fn pin_install(dir: &std::path::Path) {
+    for d in [dir.to_path_buf(), dir.join("demo")] {
+        kasse::store::Store::open_in_dir(&d)
+            .unwrap()
+            .with_id_gen(std::sync::Arc::new(kasse::clock::FixedFirstIds::pinned(1)))
+            .install_id()
+            .unwrap();
+    }
 }

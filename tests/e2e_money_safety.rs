@@ -433,11 +433,7 @@ async fn keys_refused_at_capture_keep_the_row_and_capture_once_when_fixed() {
     // A refund refused the same way waits too, and goes out once.
     set_faults(&base, serde_json::json!({ "reject_auth": true })).await;
     let before = answered(&store, id, 401).await;
-    let row_id = run
-        .engine
-        .refund(id, Money::nok(2_500), "manager")
-        .await
-        .unwrap();
+    let row_id = queue_refund(&run, id, Money::nok(2_500)).await;
     wait_alert(&mut alerts, AlertKind::KeysRefused, true).await;
     let deadline = tokio::time::Instant::now() + WAIT;
     while answered(&store, id, 401).await < before + 2 {

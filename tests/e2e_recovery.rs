@@ -187,10 +187,7 @@ async fn offline_period_refuses_new_payments_and_drains_queued_receipts() {
     assert!(matches!(err, EngineError::Offline(_)), "{err:?}");
     assert!(err.message().nb.contains("Vipps"));
     // Staff can still queue work (a refund) while offline.
-    run.engine
-        .refund(id, Money::nok(1000), "staff-1")
-        .await
-        .unwrap();
+    queue_refund(&run, id, Money::nok(1000)).await;
     let open = run.engine_store().run(|s| s.pending_count()).await.unwrap();
     assert!(open >= 2, "receipt and refund queued: {open}");
     assert!(

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 
-const MANAGER_PIN: &str = "1357";
+const MANAGER_PIN: &str = "135790";
 
 fn paper_config(file: &Path) -> Config {
     Config::from_toml_str(

@@ -180,7 +180,7 @@ async fn a_rounded_cash_sale_is_journaled_printed_and_reported() {
         .unwrap()
         .with_hash_cost(HashCost::Fast);
     let now = time::OffsetDateTime::now_utc();
-    let manager = db.create_first_manager("Mona", "1357", now).unwrap();
+    let manager = db.create_first_manager("Mona", "135790", now).unwrap();
     let x = db
         .x_report(Some(&manager), now.date(), time::UtcOffset::UTC, None, now)
         .unwrap();

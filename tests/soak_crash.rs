@@ -4,8 +4,15 @@
 //! authorization left hanging, every sale paid or clearly failed. Then the logs, the database
 //! file and everything the processes printed are scanned for secrets.
 //!
-//! Short form (default): 10 kills. Long form: `KASSE_SOAK_KILLS=300 cargo test --release
-//! --test soak_crash -- --nocapture`.
+//! `KASSE_SOAK_REINSTALLS` times during the run the database is recreated (a new disk, a
+//! reinstall: a fresh data directory on the same MSN, shop and till) while the old one still
+//! holds whatever the last kill left unfinished; at the end every database is brought up to
+//! date and the ledger is checked against all of them together: 0 lost, 0 double, 0 false
+//! paid (no reference minted twice, nothing paid in a journal that the simulator did not
+//! capture for it), 0 authorized left uncaptured.
+//!
+//! Short form (default): 10 kills, 1 reinstall. Long form: `KASSE_SOAK_KILLS=300
+//! KASSE_SOAK_REINSTALLS=5 cargo test --release --test soak_crash -- --nocapture`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod soak_support;
@@ -118,6 +125,7 @@ fn pay(config: &Path, data: &Path, amount: &str) -> Command {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_at_random_moments_loses_nothing_and_leaks_no_secret() {
     let kills_wanted = env_usize("KASSE_SOAK_KILLS", 10);
+    let reinstalls_wanted = env_usize("KASSE_SOAK_REINSTALLS", 1);
     let sim = start_sim(SimConfig {
         rate_limits: false,
         auto_approve_after: Some(Duration::from_millis(300)),
@@ -126,7 +134,9 @@ async fn sigkill_at_random_moments_loses_nothing_and_leaks_no_secret() {
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
+    let mut data = dir.path().join("data-0");
+    let mut data_dirs = Vec::new();
+    let mut reinstalls = 0usize;
     let config = write_config(dir.path(), &sim.base_url());
     let mut captured: Vec<u8> = Vec::new();
     let mut rng = rand::rng();
@@ -161,6 +171,14 @@ async fn sigkill_at_random_moments_loses_nothing_and_leaks_no_secret() {
         }
         captured.extend_from_slice(&out.stdout);
         captured.extend_from_slice(&out.stderr);
+        // Recreate the database at evenly spread kills: the old one is left as the kill left it.
+        if reinstalls < reinstalls_wanted
+            && kills >= (reinstalls + 1) * kills_wanted / (reinstalls_wanted + 1)
+        {
+            data_dirs.push(data.clone());
+            reinstalls += 1;
+            data = dir.path().join(format!("data-{reinstalls}"));
+        }
     }
     // Restarts during push creation: every Vipps call now waits 300–600 ms at the simulator,
     // and each run is killed as soon as its payment is journaled (+ 0–250 ms), so the push
@@ -206,6 +224,7 @@ async fn sigkill_at_random_moments_loses_nothing_and_leaks_no_secret() {
         "no kill landed while a push create was in flight ({push_kills} push kills)"
     );
 
+    data_dirs.push(data.clone());
     // Restart until the journal has nothing unfinished: one more sale (recovery runs first),
     // then `kasse queue --drain` for the outbox.
     let last = pay(&config, &data, "10,00").output().unwrap();
@@ -216,35 +235,58 @@ async fn sigkill_at_random_moments_loses_nothing_and_leaks_no_secret() {
         last.status.success(),
         "a sale after {kills} kills did not pay: {last_out}"
     );
-    let mut drained = false;
-    for _ in 0..3 {
-        let d = kasse(&config, &data)
-            .args(["queue", "--drain", "--max-wait", "30"])
-            .output()
-            .unwrap();
-        captured.extend_from_slice(&d.stdout);
-        captured.extend_from_slice(&d.stderr);
-        let unfinished = kasse::store::Store::open_in_dir(&data)
-            .unwrap()
-            .unfinished_payments()
-            .unwrap()
-            .len();
-        if d.status.success() && unfinished == 0 {
-            drained = true;
-            break;
+    // Every database, the replaced ones too, settles: recovery on start, then the outbox.
+    for d_dir in &data_dirs {
+        let mut drained = false;
+        for _ in 0..3 {
+            let d = kasse(&config, d_dir)
+                .args(["queue", "--drain", "--max-wait", "30"])
+                .output()
+                .unwrap();
+            captured.extend_from_slice(&d.stdout);
+            captured.extend_from_slice(&d.stderr);
+            let unfinished = kasse::store::Store::open_in_dir(d_dir)
+                .unwrap()
+                .unfinished_payments()
+                .unwrap()
+                .len();
+            if d.status.success() && unfinished == 0 {
+                drained = true;
+                break;
+            }
         }
+        assert!(
+            drained,
+            "{}: the outbox or the journal did not settle after 3 restarts",
+            d_dir.display()
+        );
     }
-    assert!(
-        drained,
-        "the outbox or the journal did not settle after 3 restarts"
-    );
 
     let ledger = sim.ledger();
-    let journal = journal(&data);
-    let (bad, t) = check_invariants(&ledger, &journal);
+    let mut journal_all = Vec::new();
+    let mut install_ids = std::collections::HashSet::new();
+    for d_dir in &data_dirs {
+        let s = kasse::store::Store::open_in_dir(d_dir).unwrap();
+        assert!(
+            install_ids.insert(s.install_id().unwrap()),
+            "two databases share an install id"
+        );
+        journal_all.extend(journal(d_dir));
+    }
+    assert_eq!(install_ids.len(), reinstalls + 1);
+    // 0 false paid: no reference was ever minted twice, so no sale can claim another's payment.
+    let mut refs = std::collections::HashMap::new();
+    for s in &journal_all {
+        for p in &s.payments {
+            *refs.entry(p.reference.clone()).or_insert(0usize) += 1;
+        }
+    }
+    let twice: Vec<_> = refs.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "references minted twice: {twice:?}");
+    let (bad, t) = check_invariants(&ledger, &journal_all);
     println!(
         "crash soak: {runs} runs, {kills} SIGKILLs ({mid_create} of {push_kills} during push \
-         creation), {paid_runs} runs paid before their kill, \
+         creation), {reinstalls} reinstalls, {paid_runs} runs paid before their kill, \
          {} sales ({} paid, {} failed clearly), {} payments at the simulator, \
          {:.2} NOK captured, {:.1} s",
         t.sales,
@@ -257,7 +299,7 @@ async fn sigkill_at_random_moments_loses_nothing_and_leaks_no_secret() {
     assert!(bad.is_empty(), "invariants broken:\n{}", bad.join("\n"));
     assert_eq!(t.paid + t.failed_clearly, t.sales);
     // Every sale killed during push creation was re-sent and approved: none failed.
-    let push_failed: Vec<String> = journal
+    let push_failed: Vec<String> = journal_all
         .iter()
         .filter(|s| s.sale.gross_total == 77_777)
         .filter(|s| {
@@ -303,7 +345,7 @@ async fn sigkill_at_random_moments_loses_nothing_and_leaks_no_secret() {
     // Secrets: logs, the database (and WAL), and all captured output.
     let secrets = secrets(&sim);
     assert!(secrets.len() >= 3, "the simulator issued no token?");
-    let files = files_under(&data);
+    let files: Vec<_> = data_dirs.iter().flat_map(|d| files_under(d)).collect();
     assert!(
         files
             .iter()

@@ -35,9 +35,9 @@ fn first_run_login_roles_and_journal() {
     // PIN rules name the field.
     let e = db.create_first_manager("Mona", "12", t0).unwrap_err();
     assert!(e.message().en.starts_with("PIN: must be 4 to 8 digits"));
-    let e = db.create_first_manager("", "1357", t0).unwrap_err();
+    let e = db.create_first_manager("", "135790", t0).unwrap_err();
     assert!(e.message().en.starts_with("Name"));
-    let m = db.create_first_manager("Mona", "1357", t0).unwrap();
+    let m = db.create_first_manager("Mona", "135790", t0).unwrap();
     assert_eq!(m.role(), Role::Manager);
     // Only once.
     assert!(matches!(
@@ -46,7 +46,7 @@ fn first_run_login_roles_and_journal() {
     ));
     // Two staff cannot share a PIN (login is by PIN alone).
     let e = db
-        .create_staff(&m, "Kari", "1357", Role::Cashier, t0)
+        .create_staff(&m, "Kari", "135790", Role::Cashier, t0)
         .unwrap_err();
     assert!(e.message().en.contains("choose another PIN"));
     db.create_staff(&m, "Kari", "2468", Role::Cashier, t0)
@@ -88,7 +88,7 @@ fn first_run_login_roles_and_journal() {
     assert!(
         hashes
             .iter()
-            .all(|h| h.starts_with("$argon2id$") && !h.contains("1357") && !h.contains("2468"))
+            .all(|h| h.starts_with("$argon2id$") && !h.contains("135790") && !h.contains("2468"))
     );
     let dump: String = conn
         .prepare("SELECT coalesce(detail, '') || action FROM staff_actions")
@@ -97,7 +97,7 @@ fn first_run_login_roles_and_journal() {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    assert!(!dump.contains("1357") && !dump.contains("2468"), "{dump}");
+    assert!(!dump.contains("135790") && !dump.contains("2468"), "{dump}");
 
     // Journal: who and when, allowed or not.
     let acts = db
@@ -120,7 +120,7 @@ fn first_run_login_roles_and_journal() {
 fn wrong_pins_lock_the_till_with_backoff() {
     let (db, _dir) = db();
     let t0 = datetime!(2026-11-21 08:00:00 UTC);
-    db.create_first_manager("Mona", "1357", t0).unwrap();
+    db.create_first_manager("Mona", "135790", t0).unwrap();
     let mut now = t0;
     for i in 1..FREE_ATTEMPTS {
         match db.login("0000", now).unwrap_err() {
@@ -135,7 +135,7 @@ fn wrong_pins_lock_the_till_with_backoff() {
     // While locked even the right PIN is refused.
     now += time::Duration::seconds(10);
     assert!(matches!(
-        db.login("1357", now).unwrap_err(),
+        db.login("135790", now).unwrap_err(),
         StaffError::LockedOut { seconds: 20 }
     ));
     // After the lock, another wrong PIN doubles it.
@@ -147,7 +147,7 @@ fn wrong_pins_lock_the_till_with_backoff() {
     assert_eq!(lock_seconds(FREE_ATTEMPTS + 1), 60);
     // Then the right PIN works and resets the count.
     now += time::Duration::seconds(61);
-    db.login("1357", now).unwrap();
+    db.login("135790", now).unwrap();
     assert!(matches!(
         db.login("0000", now).unwrap_err(),
         StaffError::WrongPin { attempts_left: 2 }
@@ -157,4 +157,77 @@ fn wrong_pins_lock_the_till_with_backoff() {
         db.login("12ab", now).unwrap_err(),
         StaffError::WrongPin { attempts_left: 1 }
     ));
+}
+
+#[test]
+fn new_manager_pins_need_six_digits_and_old_short_ones_still_log_in_with_a_warning() {
+    let (db, dir) = db();
+    let t0 = datetime!(2026-12-04 08:00:00 UTC);
+    let e = db.create_first_manager("Mona", "1357", t0).unwrap_err();
+    assert!(
+        e.message()
+            .en
+            .starts_with("PIN: a manager's PIN must be 6 to 8 digits"),
+        "{e:?}"
+    );
+    assert!(
+        db.needs_first_manager().unwrap(),
+        "a refused manager was stored"
+    );
+    let m = db.create_first_manager("Mona", "135790", t0).unwrap();
+    // Cashiers keep 4 digits; a new manager needs 6.
+    db.create_staff(&m, "Kari", "2468", Role::Cashier, t0)
+        .unwrap();
+    let e = db
+        .create_staff(&m, "Ola", "4321", Role::Manager, t0)
+        .unwrap_err();
+    assert!(e.message().en.contains("6 to 8 digits"), "{e:?}");
+    db.create_staff(&m, "Ola", "432109", Role::Manager, t0)
+        .unwrap();
+    assert!(!db.login("432109", t0).unwrap().weak_pin());
+    assert!(
+        !db.login("2468", t0).unwrap().weak_pin(),
+        "cashiers are not warned"
+    );
+    // A manager whose 4-digit PIN was set before the rule (as an upgraded journal has it).
+    let old = hash_pin(&Pin::new("8642").unwrap(), HashCost::Fast).unwrap();
+    let c = rusqlite::Connection::open(dir.path().join(DB_FILE_NAME)).unwrap();
+    c.execute(
+        "INSERT INTO staff (id, name, role, pin_hash, active, created_at, created_by)
+         VALUES ('st099', 'Gammel', 'manager', ?1, 1, '2026-01-01T00:00:00.000Z', NULL)",
+        [old],
+    )
+    .unwrap();
+    let s = db.login("8642", t0).unwrap();
+    assert_eq!(s.role(), Role::Manager);
+    assert!(s.weak_pin());
+    let w = kasse::staff::auth::weak_pin_warning();
+    assert!(
+        w.en.contains("6–8 digits") && w.nb.contains("6–8 sifre"),
+        "{w:?}"
+    );
+}
+
+#[test]
+fn the_pin_lockout_survives_a_restart() {
+    let (db, dir) = db();
+    let t0 = datetime!(2026-12-04 08:00:00 UTC);
+    db.create_first_manager("Mona", "135790", t0).unwrap();
+    for _ in 0..FREE_ATTEMPTS {
+        let _ = db.login("0000", t0);
+    }
+    assert!(matches!(
+        db.login("135790", t0).unwrap_err(),
+        StaffError::LockedOut { .. }
+    ));
+    drop(db);
+    // A new process: the store and the staff journal opened again.
+    drop(Store::open_in_dir(dir.path()).unwrap());
+    let db = StaffDb::open(&dir.path().join(DB_FILE_NAME), "s1", "t1")
+        .unwrap()
+        .with_hash_cost(HashCost::Fast);
+    let e = db
+        .login("135790", t0 + time::Duration::seconds(5))
+        .unwrap_err();
+    assert!(matches!(e, StaffError::LockedOut { seconds: 25 }), "{e:?}");
 }

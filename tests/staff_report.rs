@@ -104,7 +104,9 @@ const T0: OffsetDateTime = datetime!(2026-11-21 09:00:00 UTC);
 
 async fn day() -> Day {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = Store::open_in_dir(dir.path()).unwrap();
+    let mut s = Store::open_in_dir(dir.path())
+        .unwrap()
+        .with_id_gen(std::sync::Arc::new(kasse::clock::FixedFirstIds::pinned(1)));
     let mins = |m: i64| T0 + time::Duration::minutes(m);
     let a = sale(
         &mut s,
@@ -155,7 +157,7 @@ async fn day() -> Day {
     let db = StaffDb::open(&dir.path().join(DB_FILE_NAME), "s1", "t1")
         .unwrap()
         .with_hash_cost(HashCost::Fast);
-    let manager = db.create_first_manager("Mona", "1357", T0).unwrap();
+    let manager = db.create_first_manager("Mona", "135790", T0).unwrap();
     db.create_staff(&manager, "Kari", "2468", kasse::staff::Role::Cashier, T0)
         .unwrap();
     let cashier = db.login("2468", T0).unwrap();
@@ -435,6 +437,7 @@ mod fake {
                     Some(a) => Ok(ReadResult {
                         state: ReadState::Authorized,
                         amounts: *a,
+                        facts: Default::default(),
                     }),
                     None => Err(ProviderError::new(
                         ErrorClass::Offline,
@@ -563,7 +566,7 @@ async fn headless_report_refusals_and_text() {
         "{out}"
     );
     assert!(out.contains("Reconciliation with Vipps: not run."));
-    ctx.pin = Some(secrecy::SecretString::from("1357"));
+    ctx.pin = Some(secrecy::SecretString::from("135790"));
     let (code, out) = run(ctx.clone(), args(Some("2026-11-21"), true)).await;
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Z REPORT no. 1"), "{out}");
@@ -573,7 +576,9 @@ async fn headless_report_refusals_and_text() {
 #[tokio::test]
 async fn cash_sale_counts_in_the_x_report() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = Store::open_in_dir(dir.path()).unwrap();
+    let mut s = Store::open_in_dir(dir.path())
+        .unwrap()
+        .with_id_gen(std::sync::Arc::new(kasse::clock::FixedFirstIds::pinned(1)));
     sale(
         &mut s,
         T0,
@@ -619,7 +624,7 @@ async fn cash_sale_counts_in_the_x_report() {
     let db = StaffDb::open(&dir.path().join(DB_FILE_NAME), "s1", "t1")
         .unwrap()
         .with_hash_cost(HashCost::Fast);
-    let manager = db.create_first_manager("Mona", "1357", T0).unwrap();
+    let manager = db.create_first_manager("Mona", "135790", T0).unwrap();
     let x = db
         .x_report(
             Some(&manager),

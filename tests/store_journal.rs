@@ -188,12 +188,14 @@ fn begin_sale_writes_everything_in_one_go() {
         .with_id_gen(Arc::new(SeqIds::default()));
     let ids = store.begin_sale(&sale("s1", "t2", T0)).unwrap();
     assert_eq!(ids.sequence, 1);
-    assert_eq!(ids.reference, "kasse-s1-t2-000001-a1");
+    // The first id is the install id (`00000001`), the next three the payment's keys.
+    assert_eq!(store.install_id().unwrap(), "00000001");
+    assert_eq!(ids.reference, "kasse-s1-t2-00000001-000001-a1");
     assert_eq!(ids.receipt_number, "s1-t2-000001");
     assert_eq!(ids.attempt, 1);
-    assert_eq!(ids.keys.create, "00000000-0000-0000-0000-000000000001");
-    assert_eq!(ids.keys.capture, "00000000-0000-0000-0000-000000000002");
-    assert_eq!(ids.keys.cancel, "00000000-0000-0000-0000-000000000003");
+    assert_eq!(ids.keys.create, "00000000-0000-0000-0000-000000000002");
+    assert_eq!(ids.keys.capture, "00000000-0000-0000-0000-000000000003");
+    assert_eq!(ids.keys.cancel, "00000000-0000-0000-0000-000000000004");
 
     let rec = store.sale(ids.sale_id).unwrap().unwrap();
     assert_eq!(rec.sale.status, SaleStatus::Open);
@@ -266,7 +268,10 @@ fn begin_sale_failing_midway_leaves_nothing() {
     assert_eq!(sale_count(&store), 1);
     assert!(
         store
-            .payment_by_reference("kasse-s1-t1-000002-a1")
+            .payment_by_reference(&format!(
+                "kasse-s1-t1-{}-000002-a1",
+                store.install_id().unwrap()
+            ))
             .unwrap()
             .is_none()
     );
@@ -398,7 +403,8 @@ fn new_attempt_gets_a_new_reference_and_keys_only_after_the_last_one_ended() {
         .unwrap();
     assert_eq!(second.sale_id, first.sale_id);
     assert_eq!(second.attempt, 2);
-    assert_eq!(second.reference, "kasse-s1-t2-000001-a2");
+    let inst = store.install_id().unwrap();
+    assert_eq!(second.reference, format!("kasse-s1-t2-{inst}-000001-a2"));
     assert_eq!(second.receipt_number, first.receipt_number);
     assert_ne!(second.keys.create, first.keys.create);
     assert_ne!(second.keys.capture, first.keys.capture);
@@ -725,7 +731,7 @@ fn reference_search_accepts_a_part_of_the_reference() {
             .collect()
     };
     assert_eq!(find("000002"), [b.sale_id]);
-    assert_eq!(find("kasse-s1-t1-000001-a1"), [a.sale_id]);
+    assert_eq!(find(&a.reference), [a.sale_id]);
     assert!(find("000003").is_empty());
     assert!(
         store
@@ -744,7 +750,8 @@ fn counters_can_be_raised_for_a_replaced_database_but_never_lowered() {
         .ensure_counter_at_least("s1", "t1", SALE_COUNTER, 500)
         .unwrap();
     let ids = store.begin_sale(&sale("s1", "t1", T0)).unwrap();
-    assert_eq!(ids.reference, "kasse-s1-t1-000501-a1");
+    let inst = store.install_id().unwrap();
+    assert_eq!(ids.reference, format!("kasse-s1-t1-{inst}-000501-a1"));
     store
         .ensure_counter_at_least("s1", "t1", SALE_COUNTER, 10)
         .unwrap();
@@ -752,7 +759,7 @@ fn counters_can_be_raised_for_a_replaced_database_but_never_lowered() {
 }
 
 #[test]
-fn operations_between_covers_the_day_and_mint_key_is_fresh() {
+fn operations_between_covers_the_day() {
     let mut store = Store::open_in_memory().unwrap();
     store.begin_sale(&sale("s1", "t1", T0)).unwrap();
     store
@@ -764,13 +771,16 @@ fn operations_between_covers_the_day_and_mint_key_is_fresh() {
     let today = store
         .operations_between(T0, T0 + Duration::days(1))
         .unwrap();
-    assert_eq!(today.len(), 2, "sale_opened + payment_written");
+    let kinds: Vec<&str> = today.iter().map(|o| o.op.kind.as_str()).collect();
+    assert_eq!(
+        kinds.len(),
+        3,
+        "install + sale_opened + payment_written: {kinds:?}"
+    );
+    assert_eq!(kinds[0], "install", "the first sale mints the install id");
     let tomorrow = store
         .operations_between(T0 + Duration::days(1), T0 + Duration::days(2))
         .unwrap();
     assert_eq!(tomorrow[0].op.kind, "drawer_open");
     assert_eq!(tomorrow[0].op.staff_id.as_deref(), Some("manager-1"));
-    let (k1, k2) = (store.mint_key(), store.mint_key());
-    assert_ne!(k1, k2);
-    assert!(k1.len() <= MAX_KEY_LEN);
 }

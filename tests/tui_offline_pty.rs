@@ -138,6 +138,7 @@ fn screen_answers_keys_while_vipps_hangs_and_then_shows_offline() {
     }
     let mut hole = BlackHole::start();
     let dir = tempfile::tempdir().unwrap();
+    pin_install(&dir.path().join("data"));
     let sock = format!("kasse-offline-{}", std::process::id());
     let _server = Server(sock.clone());
     // The simulator's default credentials, Vipps' shortest read timeout, and a free port for
@@ -180,7 +181,7 @@ fn screen_answers_keys_while_vipps_hangs_and_then_shows_offline() {
     wait_for(&sock, "Kvikk Lunsj", Duration::from_secs(10));
     keys(&sock, &["F12", "4791234567", "Enter"]);
     let s = wait_for(&sock, "Oppretter betaling", Duration::from_secs(10));
-    assert!(s.contains("kasse-s1-t1-000001-a1"), "{s}");
+    assert!(s.contains("kasse-s1-t1-00000001-000001-a1"), "{s}");
 
     // The create hangs on the black hole; the screen still draws and answers.
     let before = clock(&s);
@@ -211,7 +212,7 @@ fn screen_answers_keys_while_vipps_hangs_and_then_shows_offline() {
     // and the warning line say Vipps is not answering (not "online", not yet "offline"), and
     // the payment is still waiting, not failed.
     let s = wait_for(&sock, "Vipps: SVARER IKKE", Duration::from_secs(40));
-    assert!(s.contains("kasse-s1-t1-000001-a1"), "{s}");
+    assert!(s.contains("kasse-s1-t1-00000001-000001-a1"), "{s}");
     // (The quit refusal above is shown until the next key; then the warning line is back.)
     keys(&sock, &["F1"]);
     wait_for(&sock, "Hjelp – taster", Duration::from_secs(3));
@@ -221,7 +222,7 @@ fn screen_answers_keys_while_vipps_hangs_and_then_shows_offline() {
     // Vipps is now unreachable (connections refused): the status bar says so.
     hole.close();
     let s = wait_for(&sock, "Vipps: FRAKOBLET", Duration::from_secs(60));
-    assert!(s.contains("kasse-s1-t1-000001-a1"), "{s}");
+    assert!(s.contains("kasse-s1-t1-00000001-000001-a1"), "{s}");
     keys(&sock, &["F1"]);
     wait_for(&sock, "Hjelp – taster", Duration::from_secs(3));
     tmux(&["-L", &sock, "kill-server"]);
@@ -239,7 +240,7 @@ fn screen_answers_keys_while_vipps_hangs_and_then_shows_offline() {
     // Nothing was given up: the payment is still unfinished in the journal, to be read back.
     let store = kasse::store::Store::open_in_dir(&dir.path().join("data")).unwrap();
     let p = store
-        .payment_by_reference("kasse-s1-t1-000001-a1")
+        .payment_by_reference("kasse-s1-t1-00000001-000001-a1")
         .unwrap()
         .expect("payment journaled before the network call");
     assert_eq!(p.amount, 2490);
@@ -248,8 +249,18 @@ fn screen_answers_keys_while_vipps_hangs_and_then_shows_offline() {
             .unfinished_payments()
             .unwrap()
             .iter()
-            .any(|u| u.reference == "kasse-s1-t1-000001-a1"),
+            .any(|u| u.reference == "kasse-s1-t1-00000001-000001-a1"),
         "an unanswered create was given up (state {}): it must stay to be read back",
         p.state.as_str()
     );
+}
+
+/// Pin the install id of the database in `dir` to `00000001`, so the references this test
+/// expects are predictable.
+fn pin_install(dir: &std::path::Path) {
+    kasse::store::Store::open_in_dir(dir)
+        .unwrap()
+        .with_id_gen(std::sync::Arc::new(kasse::clock::FixedFirstIds::pinned(1)))
+        .install_id()
+        .unwrap();
 }

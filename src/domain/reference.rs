@@ -18,17 +18,13 @@ use std::fmt;
 pub const MAX_LEN: usize = 50;
 /// Shortest reference ePayment accepts.
 pub const MIN_REFERENCE_LEN: usize = 8;
-/// Sanitised shop/till ids longer than this are shortened with a hash suffix.
+/// The operation part of an idempotency key is at most this long.
 const MAX_ID_PART: usize = 12;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReferenceError {
     #[error("Reference: \"{0}\" must be 8 to 50 characters of a-z, A-Z, 0-9 and '-'")]
     Invalid(String),
-    #[error(
-        "Reference: the {field} id \"{value}\" has no letters or digits; set a shop/till id such as s1 or t2 in the config"
-    )]
-    EmptyId { field: &'static str, value: String },
 }
 
 impl ReferenceError {
@@ -37,10 +33,6 @@ impl ReferenceError {
             ReferenceError::Invalid(s) => {
                 format!("Referanse: «{s}» må være 8 til 50 tegn av a-z, A-Z, 0-9 og «-»")
             }
-            ReferenceError::EmptyId { field, value } => format!(
-                "Referanse: {}-id «{value}» har ingen bokstaver eller sifre; sett en id som s1 eller t2 i konfigurasjonen",
-                if *field == "shop" { "butikk" } else { "kasse" }
-            ),
         };
         Text::new(nb, self.to_string())
     }
@@ -153,44 +145,6 @@ fn base36(mut v: u64) -> String {
     out.iter().map(|&b| char::from(b)).collect()
 }
 
-/// Lowercase and keep only `[a-z0-9]`; shorten long ids to 12 chars with a hash suffix so two
-/// long ids never collapse into the same prefix.
-fn sanitise_id(field: &'static str, raw: &str) -> Result<String, ReferenceError> {
-    let clean: String = raw
-        .chars()
-        .flat_map(char::to_lowercase)
-        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        .collect();
-    if clean.is_empty() {
-        return Err(ReferenceError::EmptyId {
-            field,
-            value: raw.to_string(),
-        });
-    }
-    if clean.len() <= MAX_ID_PART {
-        Ok(clean)
-    } else {
-        let h = base36(stable_hash(&clean));
-        // 7 readable chars + 5 hash chars (the low-order base-36 digits).
-        Ok(format!("{}{}", &clean[..7], &h[8..]))
-    }
-}
-
-/// The reference for attempt `attempt` of sale `seq` at a shop's till:
-/// `kasse-{shop}-{till}-{seq:06}-a{attempt}`, e.g. `kasse-s1-t2-000123-a1`. Shop and till ids are
-/// lowercased and reduced to `[a-z0-9]` (long ones shortened deterministically). Fails only if an
-/// id has no letters/digits or the result would exceed 50 characters (astronomical seq/attempt).
-pub fn sale_reference(
-    shop_id: &str,
-    till_id: &str,
-    seq: u64,
-    attempt: u32,
-) -> Result<Reference, ReferenceError> {
-    let shop = sanitise_id("shop", shop_id)?;
-    let till = sanitise_id("till", till_id)?;
-    Reference::new(format!("kasse-{shop}-{till}-{seq:06}-a{attempt}"))
-}
-
 /// The idempotency key for operation `op` number `n` on a payment:
 /// `{reference}-{op}-{n}`, e.g. `kasse-s1-t2-000123-a1-capture-1`. `op` is reduced to
 /// `[a-z0-9]` (max 12 chars, `op` if empty). If the readable form exceeds 50 characters, the
@@ -244,31 +198,6 @@ impl fmt::Display for ReceiptNumber {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sale_reference_has_readable_form() {
-        let r = sale_reference("S1", "t2", 123, 1).unwrap();
-        assert_eq!(r.as_str(), "kasse-s1-t2-000123-a1");
-        let r = sale_reference("Bakeri Øst #3", "Till_02", 7, 2).unwrap();
-        assert_eq!(r.as_str(), "kasse-bakerist3-till02-000007-a2");
-    }
-
-    #[test]
-    fn long_ids_are_shortened_but_distinct() {
-        let a = sale_reference("verylongshopname-number-one", "t1", 1, 1).unwrap();
-        let b = sale_reference("verylongshopname-number-two", "t1", 1, 1).unwrap();
-        assert_ne!(a, b);
-        assert!(a.as_str().starts_with("kasse-verylon"));
-        assert!(a.as_str().len() <= MAX_LEN);
-    }
-
-    #[test]
-    fn empty_ids_are_rejected() {
-        assert!(matches!(
-            sale_reference("--", "t1", 1, 1),
-            Err(ReferenceError::EmptyId { field: "shop", .. })
-        ));
-    }
 
     #[test]
     fn op_key_is_readable_when_short() {

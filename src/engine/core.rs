@@ -841,16 +841,6 @@ impl Engine {
         }
     }
 
-    /// Refund (part of) a captured payment through the outbox. Returns the outbox row id.
-    pub async fn refund(
-        &self,
-        payment_id: i64,
-        amount: Money,
-        staff_id: &str,
-    ) -> Result<i64, EngineError> {
-        crate::engine::worker::enqueue_refund(&self.inner, payment_id, amount, staff_id).await
-    }
-
     /// Read one payment back from Vipps through this engine's provider for `api` (`id` is
     /// the reference, or the pspTransactionId for PSP). For staff reads (reconciliation).
     pub async fn read_payment(

@@ -166,7 +166,12 @@ pub async fn doctor<W: Write>(
     let dir = data_dir.to_path_buf();
     let db = tokio::task::spawn_blocking(
         move || -> Result<(String, String, i64, i64, usize), crate::store::StoreError> {
-            let s = Store::open_in_dir(&dir)?;
+            // Read-only beside a running till (no migrations, no outbox reset); a fresh
+            // install without a journal yet gets one created as before.
+            let s = match Store::open_read_only(&dir) {
+                Err(crate::store::StoreError::NoJournal { .. }) => Store::open_in_dir(&dir)?,
+                other => other?,
+            };
             let wal = s.pragma("journal_mode")?;
             let sync = s.pragma("synchronous")?;
             let version = s.schema_version()?;

@@ -239,6 +239,73 @@ fn class_outcome(e: &ProviderError) -> OpOutcome {
     }
 }
 
+/// How far Vipps' clock may be from ours when comparing creation times.
+const CLOCK_SKEW: time::Duration = time::Duration::minutes(5);
+
+/// eCom 34 (orderId used), ePayment 409 / 4150 (reference exists), PSP 44 / 99.
+fn is_already_exists(e: &ProviderError) -> bool {
+    match e.code.as_deref() {
+        Some("34" | "44" | "99") => true,
+        Some("4150") => e.http_status == Some(409),
+        _ => false,
+    }
+}
+
+/// The payment Vipps holds under our reference matches this attempt: same amount and currency,
+/// created no earlier than the attempt started and no later than now (± [`CLOCK_SKEW`]).
+/// Anything unknown is not a match.
+fn facts_match(
+    facts: &crate::engine::provider::PaymentFacts,
+    amount: Money,
+    started_at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<(), String> {
+    match facts.amount {
+        Some(a) if a == amount.minor() => {}
+        Some(a) => return Err(format!("amount {a} is not ours ({})", amount.minor())),
+        None => return Err("Vipps does not say its amount".into()),
+    }
+    match facts.currency {
+        Some(c) if c == amount.currency() => {}
+        Some(c) => {
+            return Err(format!(
+                "currency {} is not ours ({})",
+                c.code(),
+                amount.currency().code()
+            ));
+        }
+        None => return Err("Vipps does not say its currency".into()),
+    }
+    match facts.created_at {
+        Some(t) if t >= started_at - CLOCK_SKEW && t <= now + CLOCK_SKEW => Ok(()),
+        Some(t) => Err(format!(
+            "created {} is outside this attempt ({} .. {})",
+            crate::clock::rfc3339_millis(t),
+            crate::clock::rfc3339_millis(started_at),
+            crate::clock::rfc3339_millis(now)
+        )),
+        None => Err("Vipps does not say when it was created".into()),
+    }
+}
+
+/// The read names an amount or currency that is not this attempt's (unknown facts do not
+/// contradict).
+fn facts_contradict(facts: &crate::engine::provider::PaymentFacts, amount: Money) -> bool {
+    facts.amount.is_some_and(|a| a != amount.minor())
+        || facts.currency.is_some_and(|c| c != amount.currency())
+}
+
+fn not_ours_text(reference: &str) -> Text {
+    Text::new(
+        format!(
+            "Vipps har allerede en annen betaling med referansen {reference}, og den er ikke dette salgets. Salget er ikke betalt, og ingen penger er trukket for det. Start betalingen på nytt – den får en ny referanse."
+        ),
+        format!(
+            "Vipps already holds another payment with reference {reference}, and it is not this sale's. The sale is not paid and no money was taken for it. Start the payment again – it gets a new reference."
+        ),
+    )
+}
+
 fn to_std(d: time::Duration) -> Duration {
     if d.is_negative() {
         Duration::ZERO
@@ -528,6 +595,29 @@ impl Driver {
                 self.feed(Event::Created { at });
             }
             Err(e) => {
+                // "Already exists" (eCom 34 orderId used, ePayment 409 reference exists, PSP
+                // 44/99) is our own earlier create only when proven; see `prove_ours`. The
+                // journal is read before this answer is added to it.
+                let exists = is_already_exists(&e);
+                // Without an idempotency key (eCom initiate) the client marks "already exists"
+                // after an attempt of this very call that may have gone through as outcome
+                // unknown; that attempt is journaled here before the proof is tried.
+                let in_call = exists && e.class == ErrorClass::OutcomeUnknown;
+                if in_call {
+                    self.journal(NewOperation {
+                        idempotency_key: Some(spec.key.clone()),
+                        detail: Some(
+                            "an earlier attempt of this create may have reached Vipps".into(),
+                        ),
+                        ..NewOperation::new("create", OpOutcome::Timeout, started)
+                    })
+                    .await;
+                }
+                let earlier = if exists {
+                    self.earlier_create_may_have_reached().await
+                } else {
+                    false
+                };
                 self.journal(NewOperation {
                     idempotency_key: Some(spec.key.clone()),
                     http_status: e.http_status.map(i64::from),
@@ -554,9 +644,34 @@ impl Driver {
                     });
                     return;
                 }
-                // "Already exists" (eCom 34 orderId used, PSP 44/99) after an uncertain
-                // attempt means our earlier create went through: a read decides.
-                let exists = matches!(e.code.as_deref(), Some("34" | "44" | "99"));
+                if exists {
+                    match self.prove_ours(earlier).await {
+                        Ok(()) => {
+                            // Ours: a read decides where it stands.
+                            self.feed(Event::CreateFailed {
+                                definite: false,
+                                reason: e.message.clone(),
+                                retry_after: e
+                                    .retry_after
+                                    .and_then(|d| time::Duration::try_from(d).ok()),
+                            });
+                        }
+                        Err(why) => {
+                            self.journal(NewOperation {
+                                detail: Some(format!("reference exists, not ours: {why}")),
+                                ..NewOperation::new("not_ours", OpOutcome::Info, self.now())
+                            })
+                            .await;
+                            self.renew_install_after_collision().await;
+                            self.feed(Event::CreateFailed {
+                                definite: true,
+                                reason: not_ours_text(&self.r.reference),
+                                retry_after: None,
+                            });
+                        }
+                    }
+                    return;
+                }
                 if e.never_sent
                     && e.class == ErrorClass::Offline
                     && matches!(self.fsm.phase(), Phase::Creating)
@@ -573,12 +688,13 @@ impl Driver {
                     });
                     return;
                 }
-                // Refused keys prove nothing was created by *this* call, but a create sent
-                // before (an earlier attempt, or before a restart) may still show up: only the
-                // very first create of a payment fails on them.
+                // Refused keys (the gateway's own 401/403, no Vipps error code) prove nothing was
+                // created by *this* call, but a create sent before (an earlier attempt, or before
+                // a restart) may still show up: only the very first create of a payment fails on
+                // them.
                 let first = self.creates == 1 && !self.r.recovering;
-                let keys = matches!(e.http_status, Some(401 | 403));
-                let definite = !(e.is_transient() || exists || (keys && !first));
+                let keys = matches!(e.http_status, Some(401 | 403)) && e.code.is_none();
+                let definite = !(e.is_transient() || (keys && !first));
                 self.feed(Event::CreateFailed {
                     definite,
                     reason: e.message.clone(),
@@ -586,6 +702,71 @@ impl Driver {
                 });
             }
         }
+    }
+
+    /// A reference we minted is taken by someone else's payment: this database's install id is
+    /// shared (a copy or a backup restored by hand). A new one (journaled, reason "collision")
+    /// makes the next attempt and every later sale unique again.
+    async fn renew_install_after_collision(&self) {
+        let at = self.now();
+        match self
+            .inner
+            .store
+            .run(move |s| s.renew_install_id("collision", at))
+            .await
+        {
+            Ok(id) => tracing::warn!(
+                install_id = %id,
+                "a reference was taken by another payment; new install id for later references"
+            ),
+            Err(e) => tracing::error!(error = %e, "cannot renew the install id"),
+        }
+    }
+
+    /// The journal shows an earlier create of this very payment that may have reached Vipps:
+    /// sent with no definite answer (timeout, dropped connection, 5xx), or the till stopped
+    /// while the create was out (recovered in state "creating").
+    async fn earlier_create_may_have_reached(&self) -> bool {
+        let pid = self.r.payment_id;
+        let ops = match self
+            .inner
+            .store
+            .run(move |s| s.operations_for_payment(pid))
+            .await
+        {
+            Ok(ops) => ops,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the journal; the payment is not proven ours");
+                return false;
+            }
+        };
+        let uncertain = ops.iter().any(|o| {
+            o.op.kind == "create"
+                && match o.op.outcome {
+                    OpOutcome::Timeout | OpOutcome::Transport => true,
+                    OpOutcome::HttpError => o.op.http_status.is_none_or(|s| s >= 500),
+                    _ => false,
+                }
+        });
+        let stopped_while_creating = self.r.recovering && self.r.created_at.is_none();
+        uncertain || stopped_while_creating
+    }
+
+    /// "Already exists" is ours only when the journal shows an earlier attempt that may have
+    /// reached Vipps (`earlier`) AND the payment read back has our amount and currency and was
+    /// created after this attempt started (within [`CLOCK_SKEW`]). Err = why not (journaled).
+    async fn prove_ours(&mut self, earlier: bool) -> Result<(), String> {
+        if !earlier {
+            return Err("no earlier create of this payment can have reached Vipps".into());
+        }
+        let read = self.provider.identify(&self.id).await;
+        self.inner.observe(read.as_ref().map(|_| ()));
+        let r = read.map_err(|e| format!("cannot read it back: {e}"))?;
+        facts_match(&r.facts, self.r.amount, self.r.started_at, self.now())
+    }
+
+    fn create_unconfirmed(&self) -> bool {
+        matches!(self.fsm.phase(), Phase::Creating | Phase::CreateUncertain)
     }
 
     fn status_of(&self, r: ReadResult) -> ProviderStatus {
@@ -647,6 +828,24 @@ impl Driver {
             Err(e) => Err(e),
         });
         let ev = match res {
+            // Before a create is confirmed, a payment under our reference with another amount
+            // or currency is someone else's: never adopt (capture, cancel) it.
+            Ok(r) if self.create_unconfirmed() && facts_contradict(&r.facts, self.r.amount) => {
+                self.journal(NewOperation {
+                    detail: Some(format!(
+                        "reference exists with amount {:?} {:?}, not ours",
+                        r.facts.amount,
+                        r.facts.currency.map(|c| c.code())
+                    )),
+                    ..NewOperation::new("not_ours", OpOutcome::Info, self.now())
+                })
+                .await;
+                Event::CreateFailed {
+                    definite: true,
+                    reason: not_ours_text(&self.r.reference),
+                    retry_after: None,
+                }
+            }
             Ok(r) => {
                 self.amounts = r.amounts;
                 Event::Read(self.status_of(r))
@@ -831,6 +1030,80 @@ impl Driver {
 mod tests {
     use super::*;
     use crate::domain::payment::CancelOrigin;
+
+    #[test]
+    fn already_exists_is_recognised_per_api() {
+        let err = |status: u16, code: &str| ProviderError {
+            http_status: Some(status),
+            code: Some(code.into()),
+            ..ProviderError::new(ErrorClass::Rejected, Text::new("x", "x"), "x")
+        };
+        assert!(is_already_exists(&err(402, "34")));
+        assert!(is_already_exists(&err(409, "4150")));
+        assert!(is_already_exists(&err(400, "99")));
+        // 4150 is also the refund idempotency conflict; only a 409 on create counts.
+        assert!(!is_already_exists(&err(400, "4150")));
+        assert!(!is_already_exists(&err(400, "35")));
+    }
+
+    #[test]
+    fn only_matching_amount_currency_and_time_prove_a_payment_ours() {
+        use crate::domain::money::Currency;
+        use crate::engine::provider::PaymentFacts;
+        let t0 = time::macros::datetime!(2026-11-21 12:00:00 UTC);
+        let now = t0 + time::Duration::seconds(40);
+        let amount = Money::nok(4990);
+        let ours = PaymentFacts {
+            amount: Some(4990),
+            currency: Some(Currency::Nok),
+            created_at: Some(t0 + time::Duration::seconds(1)),
+        };
+        assert_eq!(facts_match(&ours, amount, t0, now), Ok(()));
+        let bad = [
+            PaymentFacts {
+                amount: Some(4991),
+                ..ours
+            },
+            PaymentFacts {
+                currency: Some(Currency::Dkk),
+                ..ours
+            },
+            // Created long before this attempt began: an older payment under the same reference.
+            PaymentFacts {
+                created_at: Some(t0 - time::Duration::hours(3)),
+                ..ours
+            },
+            PaymentFacts {
+                created_at: Some(now + time::Duration::hours(1)),
+                ..ours
+            },
+            // Unknown is not proof.
+            PaymentFacts {
+                amount: None,
+                ..ours
+            },
+            PaymentFacts {
+                currency: None,
+                ..ours
+            },
+            PaymentFacts {
+                created_at: None,
+                ..ours
+            },
+        ];
+        for f in bad {
+            assert!(facts_match(&f, amount, t0, now).is_err(), "{f:?}");
+        }
+        assert!(!facts_contradict(&ours, amount));
+        assert!(!facts_contradict(&PaymentFacts::default(), amount));
+        assert!(facts_contradict(
+            &PaymentFacts {
+                amount: Some(1),
+                ..ours
+            },
+            amount
+        ));
+    }
 
     #[test]
     fn phase_maps_to_screen_and_journal_states() {

@@ -137,6 +137,18 @@ pub struct Amounts {
 pub struct ReadResult {
     pub state: ReadState,
     pub amounts: Amounts,
+    /// What the read says about the payment itself, to tell ours from someone else's.
+    pub facts: PaymentFacts,
+}
+
+/// The payment's own amount, currency and creation time as Vipps reports them (None = the
+/// API does not say). Used to prove that a payment answering to our reference is ours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PaymentFacts {
+    /// The amount asked for at create, in minor units.
+    pub amount: Option<i64>,
+    pub currency: Option<crate::domain::money::Currency>,
+    pub created_at: Option<time::OffsetDateTime>,
 }
 
 /// Result of capture / cancel / refund.
@@ -209,6 +221,12 @@ pub trait Provider: Send + Sync + 'static {
     fn create<'a>(&'a self, spec: &'a CreateSpec) -> BoxFuture<'a, Result<Created, ProviderError>>;
     /// `id` is the reference (ePayment/eCom) or the pspTransactionId (PSP).
     fn read<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>>;
+    /// A read for telling our payment from someone else's ("already exists"): the read's
+    /// facts, completed where the API needs a second call (ePayment's creation time is in its
+    /// events). The default is the plain read.
+    fn identify<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
+        self.read(id)
+    }
     fn capture<'a>(
         &'a self,
         id: &'a str,

@@ -8,8 +8,8 @@ use crate::engine::acquirer::{Acquirer, BoxFuture};
 use crate::engine::events::ApiKind;
 use crate::engine::provider::{
     Amounts, CategorySpec, CreateSpec, Created, CustomerId, ErrorClass, FlowSpec,
-    ModificationResult, Provider, ProviderError, PspStatusSender, ReadResult, ReadState,
-    ReceiptSender, ReceiptSpec, wire_receipt,
+    ModificationResult, PaymentFacts, Provider, ProviderError, PspStatusSender, ReadResult,
+    ReadState, ReceiptSender, ReceiptSpec, wire_receipt,
 };
 use crate::lang::Text;
 use secrecy::{ExposeSecret, SecretString};
@@ -174,7 +174,31 @@ impl Provider for EpaymentProvider {
             Ok(ReadResult {
                 state: epayment_state(&r.state),
                 amounts: ep_amounts(&r.aggregate),
+                // GET has no creation time; `identify` reads it from the events.
+                facts: PaymentFacts {
+                    amount: Some(r.amount.value),
+                    currency: Some(r.amount.currency),
+                    created_at: None,
+                },
             })
+        })
+    }
+
+    fn identify<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
+        Box::pin(async move {
+            let mut r = self.read(id).await?;
+            let events = self
+                .vipps
+                .epayment()
+                .events(id)
+                .await
+                .map_err(|e| classify(&e))?;
+            r.facts.created_at = events
+                .iter()
+                .filter(|e| e.name == epayment::PaymentEventName::Created)
+                .filter_map(epayment::PaymentEvent::timestamp_parsed)
+                .min();
+            Ok(r)
         })
     }
 
@@ -297,7 +321,26 @@ pub fn ecom_read(d: &ecom::TransactionDetails) -> ReadResult {
             }
         }
     };
-    ReadResult { state, amounts }
+    // eCom v2 is NOK only; the INITIATE entry holds the amount asked for and when.
+    let initiate = d
+        .transaction_log_history
+        .iter()
+        .filter(|e| e.operation == ecom::Operation::Initiate)
+        .min_by_key(|e| e.time_stamp.as_deref().and_then(parse_time));
+    let facts = PaymentFacts {
+        amount: initiate.map(|e| e.amount),
+        currency: initiate.map(|_| Currency::Nok),
+        created_at: initiate.and_then(|e| e.time_stamp.as_deref().and_then(parse_time)),
+    };
+    ReadResult {
+        state,
+        amounts,
+        facts,
+    }
+}
+
+fn parse_time(s: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
 }
 
 fn ecom_summary_amounts(s: Option<ecom::TransactionSummary>) -> Option<Amounts> {
@@ -529,7 +572,21 @@ pub fn psp_read(d: &psp::PaymentDetails) -> ReadResult {
     } else {
         ReadState::Created
     };
-    ReadResult { state, amounts }
+    // The details carry no currency or initiate entry: only the earliest entry's time.
+    let facts = PaymentFacts {
+        amount: None,
+        currency: None,
+        created_at: d
+            .transaction_log_history
+            .iter()
+            .filter_map(|e| e.time_stamp.as_deref().and_then(parse_time))
+            .min(),
+    };
+    ReadResult {
+        state,
+        amounts,
+        facts,
+    }
 }
 
 fn acquirer_error(e: crate::engine::acquirer::AcquirerError) -> ProviderError {

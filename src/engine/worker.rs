@@ -4,7 +4,7 @@
 //! within one round trip.
 
 use crate::domain::money::{Currency, Money};
-use crate::engine::core::{EngineError, Inner};
+use crate::engine::core::Inner;
 use crate::engine::driver::DriverMsg;
 use crate::engine::events::{ApiKind, EngineEvent};
 use crate::engine::outbox_payload::{Payload, StoredReceipt, derived_key};
@@ -370,10 +370,7 @@ async fn on_done(
                         }
                         let mut a = p.amounts;
                         a.captured = a.captured.max(p.amount);
-                        s.transaction(|tx| {
-                            tx.update_payment_state(pid, PayState::Captured, None, Some(a), now)?;
-                            tx.set_sale_status(p.sale_id, crate::store::SaleStatus::Paid, None, now)
-                        })
+                        s.transaction(|tx| tx.record_confirmed_capture(pid, a, now).map(|_| ()))
                     })
                     .await;
                 if let Err(e) = r {
@@ -553,68 +550,6 @@ async fn enqueue_psp_status_amount(
         tracing::error!(error = %e, "cannot enqueue PSP status");
     }
     inner.worker_kick.notify_one();
-}
-
-/// Queue a refund (new key minted and stored with the row before any call).
-pub(crate) async fn enqueue_refund(
-    inner: &Arc<Inner>,
-    payment_id: i64,
-    amount: Money,
-    staff_id: &str,
-) -> Result<i64, EngineError> {
-    let staff = staff_id.to_owned();
-    let now = inner.now();
-    let id = inner
-        .store
-        .run(move |s| {
-            let p = s
-                .payment(payment_id)?
-                .ok_or(crate::store::StoreError::NotFound {
-                    what: "payment",
-                    id: payment_id.to_string(),
-                })?;
-            let api = crate::engine::core::api_kind(p.api);
-            let pid_at_vipps = if api == ApiKind::Psp {
-                p.psp_transaction_id
-                    .clone()
-                    .unwrap_or_else(|| crate::engine::core::psp_transaction_id(&p.reference))
-            } else {
-                p.reference.clone()
-            };
-            s.transaction(|tx| {
-                let key = tx.mint_key();
-                let payload = Payload::Refund {
-                    api,
-                    id: pid_at_vipps.clone(),
-                    amount: amount.minor(),
-                    currency: amount.currency().code().to_owned(),
-                };
-                let id = tx.enqueue(
-                    &NewOutbox {
-                        kind: OutboxKind::Refund,
-                        payment_id: Some(payment_id),
-                        reference: Some(p.reference.clone()),
-                        idempotency_key: key.clone(),
-                        payload_json: payload.to_json(),
-                    },
-                    now,
-                )?;
-                tx.record_operation(&NewOperation {
-                    sale_id: Some(p.sale_id),
-                    payment_id: Some(payment_id),
-                    outbox_id: Some(id),
-                    idempotency_key: Some(key),
-                    staff_id: Some(staff.clone()),
-                    detail: Some(format!("refund {} queued", amount.to_plain())),
-                    ..NewOperation::new("refund_requested", OpOutcome::Info, now)
-                })?;
-                Ok(id)
-            })
-        })
-        .await?;
-    inner.worker_kick.notify_one();
-    inner.publish_outbox_counts().await;
-    Ok(id)
 }
 
 #[cfg(test)]

@@ -128,6 +128,19 @@ impl Permission {
     }
 }
 
+/// New and changed manager PINs have at least this many digits (cashiers: 4). Managers whose
+/// PIN was set before this rule keep logging in, with [`weak_pin_warning`].
+pub const MIN_MANAGER_PIN_LEN: usize = 6;
+
+/// Shown (screen, stderr) when a manager logs in with a PIN shorter than
+/// [`MIN_MANAGER_PIN_LEN`].
+pub fn weak_pin_warning() -> Text {
+    Text::new(
+        "Leder-PIN-en din har færre enn 6 sifre. Den virker fortsatt, men nye leder-PIN-er må ha 6–8 sifre: få en ny PIN snart.",
+        "Your manager PIN has fewer than 6 digits. It still works, but new manager PINs need 6–8 digits: get a new PIN soon.",
+    )
+}
+
 /// A logged-in staff member. Only [`StaffDb::login`] and the first-run flow make one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
@@ -135,9 +148,15 @@ pub struct Session {
     name: String,
     role: Role,
     started_at: OffsetDateTime,
+    weak_pin: bool,
 }
 
 impl Session {
+    /// A manager who logged in with a PIN shorter than [`MIN_MANAGER_PIN_LEN`] (set before the
+    /// rule): it works; show [`weak_pin_warning`].
+    pub fn weak_pin(&self) -> bool {
+        self.weak_pin
+    }
     pub fn staff_id(&self) -> &str {
         &self.staff_id
     }
@@ -239,12 +258,31 @@ impl StaffDb {
                 "A manager already exists. Log in as a manager to add staff.",
             )));
         }
-        let member = self.insert_staff(name, pin, Role::Manager, None, now)?;
+        let member = self.insert_staff(name, pin, Role::Manager, None, now, true)?;
         Ok(Session {
             staff_id: member.id,
             name: member.name,
             role: Role::Manager,
             started_at: now,
+            weak_pin: false,
+        })
+    }
+
+    /// `--demo` only: the training manager, whose PIN is printed on the demo screen, may keep
+    /// the short training PIN.
+    pub(crate) fn create_training_manager(
+        &self,
+        name: &str,
+        pin: &str,
+        now: OffsetDateTime,
+    ) -> Result<Session, StaffError> {
+        let member = self.insert_staff(name, pin, Role::Manager, None, now, false)?;
+        Ok(Session {
+            staff_id: member.id,
+            name: member.name,
+            role: Role::Manager,
+            started_at: now,
+            weak_pin: false,
         })
     }
 
@@ -258,7 +296,7 @@ impl StaffDb {
         now: OffsetDateTime,
     ) -> Result<StaffMember, StaffError> {
         self.authorize(by, Permission::ManageStaff, None, Some(name), now)?;
-        self.insert_staff(name, pin, role, Some(by.staff_id()), now)
+        self.insert_staff(name, pin, role, Some(by.staff_id()), now, true)
     }
 
     fn insert_staff(
@@ -268,9 +306,17 @@ impl StaffDb {
         role: Role,
         by: Option<&str>,
         now: OffsetDateTime,
+        strict_manager_pin: bool,
     ) -> Result<StaffMember, StaffError> {
         let name = check_name(name)?;
+        let pin_len = pin.chars().count();
         let pin = Pin::new(pin)?;
+        if strict_manager_pin && role == Role::Manager && pin_len < MIN_MANAGER_PIN_LEN {
+            return Err(StaffError::Invalid(Text::new(
+                "PIN: en leder-PIN må ha 6 til 8 sifre (0–9). Velg en lengre PIN.",
+                "PIN: a manager's PIN must be 6 to 8 digits (0–9). Choose a longer PIN.",
+            )));
+        }
         // Login is by PIN alone: refuse a PIN another active member already has.
         let hashes = self.active_hashes()?;
         if hashes.iter().any(|(_, _, _, h)| verify_pin(&pin, h)) {
@@ -385,6 +431,10 @@ impl StaffDb {
             rusqlite::Transaction::new_unchecked(&conn, rusqlite::TransactionBehavior::Immediate)?;
         let out = match matched {
             Some((id, name, role, _)) => {
+                let weak_pin = role == Role::Manager && pin.chars().count() < MIN_MANAGER_PIN_LEN;
+                if weak_pin {
+                    tracing::warn!(staff_id = %id, "manager logged in with a PIN shorter than 6 digits");
+                }
                 tx.execute(
                     "UPDATE staff_login_guard SET failures = 0, locked_until = NULL WHERE id = 1",
                     [],
@@ -395,6 +445,7 @@ impl StaffDb {
                     name,
                     role,
                     started_at: now,
+                    weak_pin,
                 })
             }
             None => {
@@ -566,6 +617,7 @@ mod tests {
             name: "Kari".into(),
             role: Role::Cashier,
             started_at: OffsetDateTime::UNIX_EPOCH,
+            weak_pin: false,
         };
         let manager = Session {
             role: Role::Manager,

@@ -451,6 +451,23 @@ impl StaffDb {
                 ),
             )));
         }
+        // A payment Vipps holds under our reference that was shown not to be ours (another
+        // till's or an older install's) is never captured from here.
+        let not_ours: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM operations WHERE payment_id = ?1 AND kind = 'not_ours')",
+            params![pid],
+            |r| r.get(0),
+        )?;
+        if not_ours {
+            return Err(StaffError::Refused(Text::new(
+                format!(
+                    "Trekk: betalingen hos Vipps med referanse {reference} er ikke dette salgets (en annen kasse eller en eldre installasjon). Den trekkes aldri herfra."
+                ),
+                format!(
+                    "Capture: the payment Vipps holds under {reference} is not this sale's (another till or an older install). It is never captured from here."
+                ),
+            )));
+        }
         let mut stmt = conn.prepare(
             "SELECT idempotency_key, status FROM outbox WHERE payment_id = ?1 AND kind = 'capture'",
         )?;

@@ -134,7 +134,11 @@ fn manager_session(ctx: &HeadlessCtx) -> Result<super::Session, StaffError> {
             "PIN: a manager PIN is needed. Set KASSE_PIN or type it when asked.",
         )));
     };
-    ctx.db.login(pin.expose_secret(), ctx.clock.now())
+    let session = ctx.db.login(pin.expose_secret(), ctx.clock.now())?;
+    if session.weak_pin() {
+        eprintln!("kasse: {}", super::auth::weak_pin_warning().get(ctx.lang));
+    }
+    Ok(session)
 }
 
 /// Refresh the journal's amounts from Vipps before deciding (a refund made elsewhere, e.g. in

@@ -53,7 +53,7 @@ impl StaffDb {
         }
         // The training PIN is printed on the demo screen: cheap hashing is enough.
         let db = self.clone().with_hash_cost(HashCost::Fast);
-        db.create_first_manager(name, pin, now).map(Some)
+        db.create_training_manager(name, pin, now).map(Some)
     }
 }
 
@@ -97,7 +97,7 @@ mod tests {
     fn logout_by_id_is_journaled_and_an_unknown_id_is_refused() {
         let (_dir, db) = db();
         let now = OffsetDateTime::now_utc();
-        let m = db.create_first_manager("Mona", "9753", now).unwrap();
+        let m = db.create_first_manager("Mona", "975310", now).unwrap();
         db.logout_staff(m.staff_id(), now).unwrap();
         let err = db.logout_staff("st999", now).unwrap_err();
         assert!(err.message().en.contains("st999"));

@@ -71,6 +71,15 @@ pub enum StoreError {
     #[error("sale {sale_id} is {status} and cannot take a new payment attempt")]
     SaleClosed { sale_id: i64, status: String },
 
+    /// A payment or sale is in a final state and cannot change to another (a late writer).
+    #[error("{what} {id} is already {from} (final) and cannot become {to}")]
+    FinalState {
+        what: &'static str,
+        id: i64,
+        from: String,
+        to: String,
+    },
+
     /// A value read from the database could not be understood.
     #[error("unexpected value in column {column}: \"{value}\"")]
     BadValue { column: &'static str, value: String },
@@ -82,6 +91,19 @@ pub enum StoreError {
     /// A closure sent to the store thread panicked (a bug); its writes were rolled back.
     #[error("an internal error stopped a database task; its changes were rolled back")]
     JobPanicked,
+
+    /// A read-only command found no journal in the data directory.
+    #[error("no kasse database in \"{path}\"", path = path.display())]
+    NoJournal { path: PathBuf },
+
+    /// A read-only open found a schema this binary does not have exactly (read-only commands
+    /// never migrate).
+    #[error("the database \"{path}\" has schema version {found}, this kasse has {expected}", path = path.display())]
+    SchemaMismatch {
+        path: PathBuf,
+        found: i64,
+        expected: i64,
+    },
 
     /// Any other SQLite error.
     #[error("database error: {0}")]
@@ -126,6 +148,16 @@ impl StoreError {
                 ),
                 format!(
                     "Database setting \"{name}\" is \"{actual}\" but must be \"{expected}\". Check that the data directory is on a local disk and restart the till."
+                ),
+            ),
+            StoreError::FinalState { what, id, from, to } => Text::new(
+                format!(
+                    "{} {id} er allerede {from} (endelig) og kan ikke bli {to}. Ingenting er endret.",
+                    if *what == "sale" { "Salg" } else { "Betaling" }
+                ),
+                format!(
+                    "{} {id} is already {from} (final) and cannot become {to}. Nothing was changed.",
+                    if *what == "sale" { "Sale" } else { "Payment" }
                 ),
             ),
             StoreError::TooNew { detail } => Text::new(
@@ -208,6 +240,43 @@ impl StoreError {
                 "En intern feil stoppet en databaseoppgave; endringene ble rullet tilbake. Prøv igjen, og meld feilen til support.",
                 "An internal error stopped a database task; its changes were rolled back. Try again, and report the fault to support.",
             ),
+            StoreError::NoJournal { path } => Text::new(
+                format!(
+                    "Fant ingen kasse-database i «{}». Start kassen én gang (eller gi riktig mappe med --data-dir).",
+                    path.display()
+                ),
+                format!(
+                    "No kasse database in \"{}\". Start the till once (or give the right directory with --data-dir).",
+                    path.display()
+                ),
+            ),
+            StoreError::SchemaMismatch {
+                path,
+                found,
+                expected,
+            } => {
+                let (nb, en) = if found > expected {
+                    (
+                        "databasen er fra en nyere kasse; bruk den nyere versjonen",
+                        "the database is from a newer kasse; use that newer version",
+                    )
+                } else {
+                    (
+                        "databasen må oppgraderes: stopp kassen og start den igjen med denne versjonen (oppgraderingen skjer ved start)",
+                        "the database needs an upgrade: stop the till and start it again with this version (the upgrade runs at start)",
+                    )
+                };
+                Text::new(
+                    format!(
+                        "«{}» har skjemaversjon {found}, denne kasse-versjonen har {expected}: {nb}. Lesekommandoer endrer aldri databasen.",
+                        path.display()
+                    ),
+                    format!(
+                        "\"{}\" has schema version {found}, this kasse has {expected}: {en}. Read-only commands never change the database.",
+                        path.display()
+                    ),
+                )
+            }
             StoreError::Sqlite(e) => Text::new(
                 format!(
                     "Databasefeil: {e}. Prøv igjen; hvis det gjentar seg, start kassen på nytt."

@@ -4,6 +4,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use time::OffsetDateTime;
 
 use super::error::{StoreError, map_unique};
+use super::install::Here;
 use super::sql::*;
 use super::types::*;
 use super::{Store, Tx};
@@ -15,24 +16,75 @@ pub const SALE_COUNTER: &str = "sale";
 /// Maximum length of a reference (eCom orderId / PSP merchantOrderId: 50).
 pub const MAX_REFERENCE_LEN: usize = 50;
 
-/// `kasse-<shop>-<till>-<sequence, 6+ digits>-a<attempt>`, e.g. `kasse-s1-t2-000123-a1`.
+/// Minimum length of an ePayment reference.
+pub const MIN_REFERENCE_LEN: usize = 8;
+
+/// `kasse-<shop>-<till>-<install>-<sequence, 6+ digits>-a<attempt>`, e.g.
+/// `kasse-s1-t2-k3x9q0ab-000123-a1`: `[A-Za-z0-9-]`, 8 to 50 characters (eCom orderId and
+/// ePayment reference rules). The install id makes it unique per MSN for ever (two tills, a
+/// reinstall, a restored or copied database); shop and till keep it readable and unique between
+/// shop/till pairs of one database. When shop and till are too long to fit, they are replaced by
+/// `kasse-<install>-<6-char digest of shop/till>-<sequence>-a<attempt>` rather than failing (a
+/// digest clash inside one database is refused by the store's UNIQUE reference, before any call).
 pub fn make_reference(
     shop_id: &str,
     till_id: &str,
+    install_id: &str,
     sequence: i64,
     attempt: i64,
 ) -> Result<String, StoreError> {
     check_code("shop_id", shop_id)?;
     check_code("till_id", till_id)?;
-    let r = format!("kasse-{shop_id}-{till_id}-{sequence:06}-a{attempt}");
-    if r.len() > MAX_REFERENCE_LEN {
-        return Err(StoreError::Invalid {
-            field: "reference",
-            value: r,
-            reason: "longer than 50 characters; use shorter shop and till codes",
-        });
+    if install_id.len() != super::INSTALL_ID_LEN
+        || !install_id
+            .chars()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase())
+    {
+        return Err(invalid(
+            "install id",
+            install_id,
+            "must be 8 lowercase letters or digits (see the installs table)",
+        ));
     }
-    Ok(r)
+    if sequence < 1 || attempt < 1 {
+        return Err(invalid(
+            "reference",
+            format!("{sequence}/{attempt}"),
+            "sequence and attempt start at 1",
+        ));
+    }
+    let full = format!("kasse-{shop_id}-{till_id}-{install_id}-{sequence:06}-a{attempt}");
+    if full.len() <= MAX_REFERENCE_LEN {
+        return Ok(full);
+    }
+    let short = format!(
+        "kasse-{install_id}-{}-{sequence:06}-a{attempt}",
+        digest6(shop_id, till_id)
+    );
+    if short.len() <= MAX_REFERENCE_LEN {
+        return Ok(short);
+    }
+    Err(StoreError::Invalid {
+        field: "reference",
+        value: short,
+        reason: "longer than 50 characters (sequence or attempt number out of range)",
+    })
+}
+
+/// Six base-36 characters of an FNV-1a digest of `shop/till` (stable across versions).
+fn digest6(shop_id: &str, till_id: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in shop_id.bytes().chain([b'/']).chain(till_id.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut out = [b'0'; 6];
+    for slot in out.iter_mut().rev() {
+        *slot = DIGITS[usize::try_from(h % 36).unwrap_or(0)];
+        h /= 36;
+    }
+    out.iter().map(|&b| char::from(b)).collect()
 }
 
 /// `<shop>-<till>-<sequence, 6+ digits>`, e.g. `s1-t2-000123`.
@@ -278,9 +330,10 @@ fn duplicate_detail(
 pub(crate) fn begin_sale(
     conn: &Connection,
     ids: &dyn IdGen,
+    here: &Here,
     s: &NewSale,
 ) -> Result<SaleIds, StoreError> {
-    begin_sale_with_cash(conn, ids, s, 0)
+    begin_sale_with_cash(conn, ids, here, s, 0)
 }
 
 /// `begin_sale`, with `cash_part` (minor units, ≥ 0, < the total) already taken in cash: the
@@ -290,6 +343,7 @@ pub(crate) fn begin_sale(
 fn begin_sale_with_cash(
     conn: &Connection,
     ids: &dyn IdGen,
+    here: &Here,
     s: &NewSale,
     cash_part: i64,
 ) -> Result<SaleIds, StoreError> {
@@ -307,10 +361,12 @@ fn begin_sale_with_cash(
         s.tender.as_str()
     };
     let vipps_amount = s.gross_total - cash_part;
+    // The install id first: a store with a predictable id generator gets a predictable one.
+    let install_id = super::install::ensure_install(conn, ids, here, s.created_at)?;
     let keys = mint_keys(ids)?;
     let sequence = next_counter(conn, &s.shop_id, &s.till_id, SALE_COUNTER)?;
     let receipt_number = make_receipt_number(&s.shop_id, &s.till_id, sequence);
-    let reference = make_reference(&s.shop_id, &s.till_id, sequence, 1)?;
+    let reference = make_reference(&s.shop_id, &s.till_id, &install_id, sequence, 1)?;
     conn.execute(
         "INSERT INTO sales (created_at, updated_at, shop_id, till_id, sequence, receipt_number,
              staff_id, currency, gross_total, vat_total, net_total, status, training, tender,
@@ -519,6 +575,7 @@ pub(crate) fn record_cash_sale(
 pub(crate) fn new_attempt(
     conn: &Connection,
     ids: &dyn IdGen,
+    here: &Here,
     sale_id: i64,
     p: &NewPayment,
     at: OffsetDateTime,
@@ -547,7 +604,14 @@ pub(crate) fn new_attempt(
         });
     }
     let attempt = payments.iter().map(|p| p.attempt).max().unwrap_or(0) + 1;
-    let reference = make_reference(&sale.shop_id, &sale.till_id, sale.sequence, attempt)?;
+    let install_id = super::install::ensure_install(conn, ids, here, at)?;
+    let reference = make_reference(
+        &sale.shop_id,
+        &sale.till_id,
+        &install_id,
+        sale.sequence,
+        attempt,
+    )?;
     let keys = mint_keys(ids)?;
     // A split sale's cash part was handed back when its Vipps part ended unpaid: asking
     // Vipps for the remainder again would leave that part unpaid. A new payment is a new sale.
@@ -570,7 +634,7 @@ pub(crate) fn new_attempt(
         at,
     )?;
     if sale.status != SaleStatus::Open {
-        set_sale_status(conn, sale_id, SaleStatus::Open, None, at)?;
+        change_sale_status(conn, sale_id, SaleStatus::Open, None, at, true)?;
     }
     Ok(SaleIds {
         sale_id,
@@ -642,10 +706,80 @@ pub(crate) fn update_payment_state(
     amounts: Option<PaymentAmounts>,
     at: OffsetDateTime,
 ) -> Result<PaymentRow, StoreError> {
+    change_payment_state(conn, payment_id, state, reason, amounts, at, false)
+}
+
+/// Vipps confirmed a capture we sent (a staff correction of a payment that had ended, e.g. a
+/// batch capture after the automatic capture failed): the payment becomes captured and its sale
+/// paid even from a final state, journaled as a correction. Nothing else leaves a final state.
+pub(crate) fn record_confirmed_capture(
+    conn: &Connection,
+    payment_id: i64,
+    amounts: PaymentAmounts,
+    at: OffsetDateTime,
+) -> Result<PaymentRow, StoreError> {
     let old = payment_by_id(conn, payment_id)?.ok_or_else(|| StoreError::NotFound {
         what: "payment",
         id: payment_id.to_string(),
     })?;
+    let row = change_payment_state(
+        conn,
+        payment_id,
+        PayState::Captured,
+        None,
+        Some(amounts),
+        at,
+        true,
+    )?;
+    let sale_status: SaleStatus = conn.query_row(
+        "SELECT status FROM sales WHERE id = ?1",
+        [old.sale_id],
+        |r| r.get(0),
+    )?;
+    if matches!(sale_status, SaleStatus::Open | SaleStatus::Failed) {
+        change_sale_status(conn, old.sale_id, SaleStatus::Paid, None, at, true)?;
+    }
+    if old.state.is_terminal() && old.state != PayState::Captured {
+        record_operation(
+            conn,
+            &NewOperation {
+                sale_id: Some(old.sale_id),
+                payment_id: Some(payment_id),
+                detail: Some(format!(
+                    "correction: Vipps confirmed a capture of {} on a payment that was {}",
+                    amounts.captured, old.state
+                )),
+                ..NewOperation::new("correction", OpOutcome::Info, at)
+            },
+        )?;
+    }
+    Ok(row)
+}
+
+fn change_payment_state(
+    conn: &Connection,
+    payment_id: i64,
+    state: PayState,
+    reason: Option<&str>,
+    amounts: Option<PaymentAmounts>,
+    at: OffsetDateTime,
+    confirmed_capture: bool,
+) -> Result<PaymentRow, StoreError> {
+    let old = payment_by_id(conn, payment_id)?.ok_or_else(|| StoreError::NotFound {
+        what: "payment",
+        id: payment_id.to_string(),
+    })?;
+    // Final states are final: a late writer (a stale driver, a replayed answer) cannot turn a
+    // captured payment into a failed one or back. The same state may be written again (amounts).
+    // The one exception is `record_confirmed_capture`: Vipps confirmed a capture we sent.
+    if old.state.is_terminal() && state != old.state && !confirmed_capture {
+        return Err(StoreError::FinalState {
+            what: "payment",
+            id: payment_id,
+            from: old.state.to_string(),
+            to: state.to_string(),
+        });
+    }
     match amounts {
         Some(a) => conn.execute(
             "UPDATE payments SET state = ?2, reason = ?3, updated_at = ?4, last_read_at = ?4,
@@ -707,6 +841,20 @@ pub(crate) fn set_sale_status(
     staff_id: Option<&str>,
     at: OffsetDateTime,
 ) -> Result<(), StoreError> {
+    change_sale_status(conn, sale_id, status, staff_id, at, false)
+}
+
+/// `reopen`: only [`new_attempt`] may take a failed sale back to open (a new attempt with a
+/// fresh reference), and only [`record_confirmed_capture`] to paid; every other writer is
+/// refused.
+fn change_sale_status(
+    conn: &Connection,
+    sale_id: i64,
+    status: SaleStatus,
+    staff_id: Option<&str>,
+    at: OffsetDateTime,
+    reopen: bool,
+) -> Result<(), StoreError> {
     let old: Option<SaleStatus> = conn
         .query_row("SELECT status FROM sales WHERE id = ?1", [sale_id], |r| {
             r.get(0)
@@ -718,6 +866,17 @@ pub(crate) fn set_sale_status(
             id: sale_id.to_string(),
         });
     };
+    let reopening = reopen
+        && old == SaleStatus::Failed
+        && matches!(status, SaleStatus::Open | SaleStatus::Paid);
+    if !reopening && !sale_transition_allowed(old, status) {
+        return Err(StoreError::FinalState {
+            what: "sale",
+            id: sale_id,
+            from: old.to_string(),
+            to: status.to_string(),
+        });
+    }
     conn.execute(
         "UPDATE sales SET status = ?2, updated_at = ?3 WHERE id = ?1",
         params![sale_id, status, Ts(at)],
@@ -739,6 +898,20 @@ pub(crate) fn set_sale_status(
         record_cash_returned(conn, sale_id, status, staff_id, at)?;
     }
     Ok(())
+}
+
+/// Final sale states are final. Open goes anywhere; a paid sale only on to (partially)
+/// refunded; the same status may be written again. The one way out of `failed` is back to
+/// `open` by `new_attempt` (a new payment attempt with a fresh reference), never to paid.
+fn sale_transition_allowed(from: SaleStatus, to: SaleStatus) -> bool {
+    use SaleStatus as S;
+    from == to
+        || match from {
+            S::Open => true,
+            S::Paid => matches!(to, S::PartiallyRefunded | S::Refunded),
+            S::PartiallyRefunded => matches!(to, S::Refunded),
+            S::Failed | S::Cancelled | S::Voided | S::Refunded => false,
+        }
 }
 
 /// A split sale whose Vipps part ended unpaid: the cashier is told to give the cash part back
@@ -827,7 +1000,7 @@ impl Store {
     /// idempotency keys, and a new sequence number, in one transaction. Call before any
     /// network request. On any error nothing is written.
     pub fn begin_sale(&mut self, sale: &NewSale) -> Result<SaleIds, StoreError> {
-        self.transaction(|tx| begin_sale(tx.tx, tx.ids, sale))
+        self.transaction(|tx| begin_sale(tx.tx, tx.ids, tx.here, sale))
     }
 
     /// [`Store::begin_sale`] for a split tender: `cash_part` (0 < cash_part < total) was taken
@@ -846,7 +1019,7 @@ impl Store {
                 "must be more than 0 for a split sale",
             ));
         }
-        self.transaction(|tx| begin_sale_with_cash(tx.tx, tx.ids, sale, cash_part))
+        self.transaction(|tx| begin_sale_with_cash(tx.tx, tx.ids, tx.here, sale, cash_part))
     }
 
     /// A cash-only sale, journaled as paid with tender `cash` (no payment row, no network
@@ -868,7 +1041,7 @@ impl Store {
         payment: &NewPayment,
         at: OffsetDateTime,
     ) -> Result<SaleIds, StoreError> {
-        self.transaction(|tx| new_attempt(tx.tx, tx.ids, sale_id, payment, at))
+        self.transaction(|tx| new_attempt(tx.tx, tx.ids, tx.here, sale_id, payment, at))
     }
 
     /// Record a state change (and amounts as last read from Vipps, which also sets
@@ -1115,7 +1288,7 @@ fn not_found_if_zero(n: usize, what: &'static str, id: i64) -> Result<(), StoreE
 impl Tx<'_> {
     /// Journaled write-ahead of a sale inside a caller's transaction; see [`Store::begin_sale`].
     pub fn begin_sale(&self, sale: &NewSale) -> Result<SaleIds, StoreError> {
-        begin_sale(self.tx, self.ids, sale)
+        begin_sale(self.tx, self.ids, self.here, sale)
     }
 
     /// See [`Store::new_attempt`].
@@ -1125,7 +1298,7 @@ impl Tx<'_> {
         payment: &NewPayment,
         at: OffsetDateTime,
     ) -> Result<SaleIds, StoreError> {
-        new_attempt(self.tx, self.ids, sale_id, payment, at)
+        new_attempt(self.tx, self.ids, self.here, sale_id, payment, at)
     }
 
     /// Read a payment inside the transaction (read-modify-write).

@@ -13,7 +13,10 @@
 mod async_store;
 mod cashier;
 mod error;
+mod install;
 mod journal;
+mod legacy;
+mod ops;
 mod outbox;
 mod print_jobs;
 mod sql;
@@ -32,7 +35,11 @@ use crate::clock::{IdGen, RandomIds};
 
 pub use async_store::AsyncStore;
 pub use error::StoreError;
-pub use journal::{MAX_REFERENCE_LEN, SALE_COUNTER, make_receipt_number, make_reference};
+pub use install::{INSTALL_ID_LEN, InstallRow, install_id_from};
+pub use journal::{
+    MAX_REFERENCE_LEN, MIN_REFERENCE_LEN, SALE_COUNTER, make_receipt_number, make_reference,
+};
+pub use ops::{backup_file, journal_note, verify_file};
 pub use outbox::MAX_KEY_LEN;
 pub use print_jobs::{PrintJobKind, PrintJobRow};
 pub use types::*;
@@ -49,6 +56,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("migrations/0003_print_jobs.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0005_report_totals.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0008_cash_rounding.sql")).foreign_key_check(),
+    M::up(include_str!("migrations/0009_install.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0010_create_phone.sql")).foreign_key_check(),
 ];
 
@@ -68,6 +76,7 @@ pub struct Store {
     conn: Connection,
     path: Option<PathBuf>,
     ids: Arc<dyn IdGen>,
+    here: install::Here,
     recovered_in_flight: usize,
 }
 
@@ -181,14 +190,17 @@ impl Store {
 
         apply_pragmas(&conn, path.is_some())?;
 
+        legacy::repair(&mut conn)?;
         MIGRATIONS
             .to_latest(&mut conn)
             .map_err(|e| migration_error(&shown, e))?;
 
+        let here = install::Here::detect(path.as_deref());
         let mut store = Store {
             conn,
             path,
             ids: Arc::new(RandomIds),
+            here,
             recovered_in_flight: 0,
         };
         store.recovered_in_flight = store.recover_in_flight()?;
@@ -241,15 +253,10 @@ impl Store {
         let out = f(&Tx {
             tx: &tx,
             ids: self.ids.as_ref(),
+            here: &self.here,
         })?;
         tx.commit()?;
         Ok(out)
-    }
-
-    /// A fresh idempotency key from the store's id generator (e.g. for a refund row). Persist
-    /// it (in an outbox row) before using it on the network.
-    pub fn mint_key(&self) -> String {
-        self.ids.uuid().to_string()
     }
 
     /// Value of a meta key.
@@ -322,6 +329,7 @@ impl Store {
 pub struct Tx<'a> {
     tx: &'a rusqlite::Transaction<'a>,
     ids: &'a dyn IdGen,
+    here: &'a install::Here,
 }
 
 impl Tx<'_> {
@@ -347,6 +355,17 @@ impl Tx<'_> {
         journal::update_payment_state(self.tx, payment_id, state, reason, amounts, at)
     }
 
+    /// Vipps confirmed a capture we sent: captured (and the sale paid) even from a final
+    /// state, journaled as a correction. Only for a capture answer from Vipps.
+    pub fn record_confirmed_capture(
+        &self,
+        payment_id: i64,
+        amounts: PaymentAmounts,
+        at: OffsetDateTime,
+    ) -> Result<PaymentRow, StoreError> {
+        journal::record_confirmed_capture(self.tx, payment_id, amounts, at)
+    }
+
     /// See [`Store::set_sale_status`].
     pub fn set_sale_status(
         &self,
@@ -356,11 +375,6 @@ impl Tx<'_> {
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
         journal::set_sale_status(self.tx, sale_id, status, staff_id, at)
-    }
-
-    /// A fresh idempotency key from the store's id generator (e.g. for a refund row).
-    pub fn mint_key(&self) -> String {
-        self.ids.uuid().to_string()
     }
 }
 

@@ -89,21 +89,14 @@ fn begin_sale_with_a_taken_reference_writes_nothing() {
     let mut store = Store::open_in_memory().unwrap();
     let first = store.begin_sale(&sale("s1", "111111")).unwrap();
     // Someone already used the reference the next sale would get.
-    raw_payment(
-        &store,
-        first.sale_id,
-        "111111",
-        "kasse-s1-t1-000002-a1",
-        9,
-        "stray",
-    )
-    .unwrap();
+    let next = journal::make_reference("s1", "t1", &store.install_id().unwrap(), 2, 1).unwrap();
+    raw_payment(&store, first.sale_id, "111111", &next, 9, "stray").unwrap();
     let before =
         ["sales", "sale_lines", "payments", "operations", "counters"].map(|t| count(&store, t));
 
     let err = store.begin_sale(&sale("s1", "111111")).unwrap_err();
     assert!(
-        matches!(&err, StoreError::Duplicate { what: "payment reference", value } if value == "kasse-s1-t1-000002-a1"),
+        matches!(&err, StoreError::Duplicate { what: "payment reference", value } if *value == next),
         "{err:?}"
     );
     let after =
@@ -176,26 +169,58 @@ fn every_code_round_trips() {
 
 #[test]
 fn reference_format_and_limits() {
+    let inst = "k3x9q0ab";
     assert_eq!(
-        journal::make_reference("s1", "t2", 123, 1).unwrap(),
-        "kasse-s1-t2-000123-a1"
+        journal::make_reference("s1", "t2", inst, 123, 1).unwrap(),
+        "kasse-s1-t2-k3x9q0ab-000123-a1"
     );
     assert_eq!(
-        journal::make_reference("s1", "t2", 1_234_567, 12).unwrap(),
-        "kasse-s1-t2-1234567-a12"
+        journal::make_reference("s1", "t2", inst, 1_234_567, 12).unwrap(),
+        "kasse-s1-t2-k3x9q0ab-1234567-a12"
     );
-    let long = journal::make_reference("abcdefghijkl", "abcdefghijkl", i64::MAX, 99);
-    assert!(matches!(
-        long,
-        Err(StoreError::Invalid {
-            field: "reference",
-            ..
-        })
-    ));
-    assert!(journal::make_reference("s-1", "t2", 1, 1).is_err());
-    let r = journal::make_reference("abcdefghijkl", "abcdefghijkl", 999_999_999, 999).unwrap();
-    assert!(r.len() <= 50 && r.len() >= 8);
-    assert!(r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    // Too long with shop and till: they give way to a digest instead of failing.
+    let long =
+        journal::make_reference("abcdefghijkl", "abcdefghijkl", inst, 999_999_999, 999).unwrap();
+    assert!(long.starts_with("kasse-k3x9q0ab-"), "{long}");
+    assert!(long.ends_with("-999999999-a999"), "{long}");
+    assert!(long.len() <= 50 && long.len() >= 8);
+    let other =
+        journal::make_reference("abcdefghijkl", "abcdefghijkm", inst, 999_999_999, 999).unwrap();
+    assert_ne!(long, other, "another shop/till pair gets another digest");
+    let max = journal::make_reference("abcdefghijkl", "abcdefghijkl", inst, i64::MAX, 99).unwrap();
+    assert!(max.len() <= 50, "{max}");
+    assert!(journal::make_reference("s-1", "t2", inst, 1, 1).is_err());
+    for bad in ["", "K3X9Q0AB", "k3x9q0a", "k3x9q0ab1", "k3x9-0ab"] {
+        assert!(
+            matches!(
+                journal::make_reference("s1", "t2", bad, 1, 1),
+                Err(StoreError::Invalid {
+                    field: "install id",
+                    ..
+                })
+            ),
+            "{bad}"
+        );
+    }
+    assert!(journal::make_reference("s1", "t2", inst, 0, 1).is_err());
+    assert!(journal::make_reference("s1", "t2", inst, 1, 0).is_err());
+}
+
+#[test]
+fn two_databases_on_one_msn_never_mint_the_same_reference() {
+    let mut a = Store::open_in_memory().unwrap();
+    let mut b = Store::open_in_memory().unwrap();
+    let ra = a.begin_sale(&sale("s1", "111111")).unwrap().reference;
+    let rb = b.begin_sale(&sale("s1", "111111")).unwrap().reference;
+    assert_ne!(a.install_id().unwrap(), b.install_id().unwrap());
+    assert_ne!(ra, rb);
+    assert!(ra.contains(&a.install_id().unwrap()), "{ra}");
+    // A new install id (e.g. after a restore) changes every later reference of the same sequence.
+    let before = a.install_id().unwrap();
+    let after = a.renew_install_id("restored", T0).unwrap();
+    assert_ne!(before, after);
+    let r2 = a.begin_sale(&sale("s1", "111111")).unwrap().reference;
+    assert!(r2.contains(&after), "{r2}");
 }
 
 #[test]
@@ -208,27 +233,21 @@ fn a_directory_is_not_opened_as_a_database() {
 
 proptest::proptest! {
     #[test]
-    fn references_always_fit_vipps_rules_or_are_refused(
+    fn references_always_fit_vipps_rules(
         shop in "[A-Za-z0-9]{1,12}",
         till in "[A-Za-z0-9]{1,12}",
+        inst in "[a-z0-9]{8}",
         seq in 1_i64..=i64::MAX,
-        attempt in 1_i64..=999,
+        attempt in 1_i64..=99_999,
     ) {
-        match journal::make_reference(&shop, &till, seq, attempt) {
-            Ok(r) => {
-                proptest::prop_assert!((8..=50).contains(&r.len()), "{}", r);
-                proptest::prop_assert!(r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
-                let prefix = format!("kasse-{shop}-{till}-");
-                let suffix = format!("-a{attempt}");
-                proptest::prop_assert!(r.starts_with(&prefix));
-                proptest::prop_assert!(r.ends_with(&suffix));
-            }
-            Err(e) => {
-                let is_length = matches!(e, StoreError::Invalid { field: "reference", .. });
-                proptest::prop_assert!(is_length);
-                let len = format!("kasse-{shop}-{till}-{seq:06}-a{attempt}").len();
-                proptest::prop_assert!(len > 50);
-            }
+        let r = journal::make_reference(&shop, &till, &inst, seq, attempt).unwrap();
+        proptest::prop_assert!((8..=50).contains(&r.len()), "{}", r);
+        proptest::prop_assert!(r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+        proptest::prop_assert!(r.contains(&format!("-{inst}-")), "{}", r);
+        proptest::prop_assert!(r.ends_with(&format!("-{seq:06}-a{attempt}")), "{}", r);
+        if format!("kasse-{shop}-{till}-{inst}-{seq:06}-a{attempt}").len() <= 50 {
+            let prefix = format!("kasse-{shop}-{till}-{inst}-");
+            proptest::prop_assert!(r.starts_with(&prefix));
         }
     }
 }
@@ -497,4 +516,138 @@ fn a_read_only_journal_is_a_write_failure_until_writes_work_again() {
     let mut bad = sale("s1", "123456");
     bad.currency = "SEK".into();
     assert!(!store.begin_sale(&bad).unwrap_err().is_write_failure());
+}
+
+#[test]
+fn final_payment_states_are_final() {
+    let mut store = Store::open_in_memory().unwrap();
+    let ids = store.begin_sale(&sale("s1", "111111")).unwrap();
+    store
+        .update_payment_state(ids.payment_id, PayState::Captured, None, None, T0)
+        .unwrap();
+    for late in [
+        PayState::Failed,
+        PayState::Authorized,
+        PayState::Creating,
+        PayState::Expired,
+    ] {
+        let err = store
+            .update_payment_state(ids.payment_id, late, Some("late"), None, T0)
+            .unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                StoreError::FinalState {
+                    what: "payment",
+                    ..
+                }
+            ),
+            "{late}: {err:?}"
+        );
+        assert!(
+            err.message().en.contains("captured"),
+            "{}",
+            err.message().en
+        );
+    }
+    // The same final state may be written again (e.g. amounts after a refund).
+    let amounts = PaymentAmounts {
+        authorized: 12500,
+        captured: 12500,
+        refunded: 100,
+        cancelled: 0,
+    };
+    let row = store
+        .update_payment_state(ids.payment_id, PayState::Captured, None, Some(amounts), T0)
+        .unwrap();
+    assert_eq!(row.state, PayState::Captured);
+    assert_eq!(
+        store.payment(ids.payment_id).unwrap().unwrap().state,
+        PayState::Captured
+    );
+    // And a failed payment does not become captured.
+    let other = store.begin_sale(&sale("s1", "111111")).unwrap();
+    store
+        .update_payment_state(other.payment_id, PayState::Failed, Some("no"), None, T0)
+        .unwrap();
+    assert!(
+        store
+            .update_payment_state(other.payment_id, PayState::Captured, None, None, T0)
+            .is_err()
+    );
+}
+
+#[test]
+fn final_sale_states_are_final_and_a_retry_reopens_only_through_a_new_attempt() {
+    let mut store = Store::open_in_memory().unwrap();
+    let paid = store.begin_sale(&sale("s1", "111111")).unwrap();
+    store
+        .set_sale_status(paid.sale_id, SaleStatus::Paid, None, T0)
+        .unwrap();
+    for late in [
+        SaleStatus::Failed,
+        SaleStatus::Open,
+        SaleStatus::Cancelled,
+        SaleStatus::Voided,
+    ] {
+        let err = store
+            .set_sale_status(paid.sale_id, late, None, T0)
+            .unwrap_err();
+        assert!(
+            matches!(&err, StoreError::FinalState { what: "sale", .. }),
+            "{late}: {err:?}"
+        );
+    }
+    // Refunds move on from paid; refunded is final.
+    store
+        .set_sale_status(paid.sale_id, SaleStatus::PartiallyRefunded, None, T0)
+        .unwrap();
+    store
+        .set_sale_status(paid.sale_id, SaleStatus::Refunded, None, T0)
+        .unwrap();
+    assert!(
+        store
+            .set_sale_status(paid.sale_id, SaleStatus::Paid, None, T0)
+            .is_err()
+    );
+
+    let failed = store.begin_sale(&sale("s1", "111111")).unwrap();
+    store
+        .update_payment_state(failed.payment_id, PayState::Failed, None, None, T0)
+        .unwrap();
+    store
+        .set_sale_status(failed.sale_id, SaleStatus::Failed, None, T0)
+        .unwrap();
+    for late in [SaleStatus::Paid, SaleStatus::Open] {
+        assert!(
+            matches!(
+                store.set_sale_status(failed.sale_id, late, None, T0),
+                Err(StoreError::FinalState { .. })
+            ),
+            "{late}"
+        );
+    }
+    // A new attempt reopens it, with a fresh reference.
+    let again = store
+        .new_attempt(failed.sale_id, &sale("s1", "111111").payment, T0)
+        .unwrap();
+    assert_ne!(again.reference, failed.reference);
+    assert_eq!(
+        store.sale(failed.sale_id).unwrap().unwrap().sale.status,
+        SaleStatus::Open
+    );
+    for closed in [SaleStatus::Cancelled, SaleStatus::Voided] {
+        let s = store.begin_sale(&sale("s1", "111111")).unwrap();
+        store.set_sale_status(s.sale_id, closed, None, T0).unwrap();
+        assert!(
+            store
+                .set_sale_status(s.sale_id, SaleStatus::Paid, None, T0)
+                .is_err()
+        );
+        assert!(
+            store
+                .set_sale_status(s.sale_id, SaleStatus::Open, None, T0)
+                .is_err()
+        );
+    }
 }

@@ -151,6 +151,12 @@ pub enum Command {
     /// Staff: print the stored Z report of `date` (a day already closed), marked COPY.
     /// Answer: [`AppEvent::ReportPrinted`].
     PrintStoredZ { date: time::Date },
+    /// Kiosk: save the PIN prompt's lockout (wrong PINs in a row, locked until) so a restart
+    /// does not reset it. Sent by the shell whenever it changes. No answer.
+    SaveKioskLockout {
+        failures: u32,
+        locked_until: Option<OffsetDateTime>,
+    },
     /// Leave the app (the shell restores the terminal).
     Quit,
 }
@@ -477,6 +483,11 @@ pub enum AppEvent {
     /// The answer to [`Command::PrintReport`]: the document sent to the printer (`X-…`,
     /// `Z-…`), or why not.
     ReportPrinted(Result<String, Text>),
+    /// Kiosk: the PIN prompt's lockout as saved by an earlier run (sent once at start).
+    KioskLockout {
+        failures: u32,
+        locked_until: Option<OffsetDateTime>,
+    },
 }
 
 /// Where a refund started at the till stands.

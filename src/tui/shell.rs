@@ -75,6 +75,7 @@ pub async fn run(
     let mut tick = tokio::time::interval(ctx.tick);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut engine_open = true;
+    let mut lockout = (app.pin_failures, app.pin_locked_until);
     let result = loop {
         if let Err(e) = guard.terminal.draw(|f| view::render(&app, f)) {
             break Err(TuiError::Terminal(e));
@@ -120,6 +121,14 @@ pub async fn run(
                     );
                 }
             }
+        }
+        // The kiosk PIN lockout survives a restart: save it whenever it changed.
+        if ctx.kiosk.is_some() && (app.pin_failures, app.pin_locked_until) != lockout {
+            lockout = (app.pin_failures, app.pin_locked_until);
+            let _ = commands.send(Command::SaveKioskLockout {
+                failures: lockout.0,
+                locked_until: lockout.1,
+            });
         }
         if quit {
             break Ok(());

@@ -1192,6 +1192,15 @@ fn on_event(app: &mut App, ev: AppEvent) -> Vec<Command> {
             info(app, S::info_drawer_opened);
             Vec::new()
         }
+        AppEvent::KioskLockout {
+            failures,
+            locked_until,
+        } => {
+            // The saved lockout of an earlier run: a restart must not reset it.
+            app.pin_failures = failures;
+            app.pin_locked_until = locked_until;
+            Vec::new()
+        }
         AppEvent::PrintQueue { queued } => {
             app.print_queued = queued;
             Vec::new()

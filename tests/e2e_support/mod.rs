@@ -573,3 +573,43 @@ impl Provider for PausableReads {
         self.inner.refund(id, amount, key)
     }
 }
+
+/// Queue a refund of a captured ePayment/eCom payment the way staff refunds do it (the key is
+/// derived from the reference, written with the row before any call) and kick the worker.
+/// Returns the outbox row id.
+pub async fn queue_refund(run: &Running, payment_id: i64, amount: Money) -> i64 {
+    use kasse::engine::outbox_payload::Payload;
+    use kasse::store::{Api, NewOutbox, OutboxKind};
+    let now = time::OffsetDateTime::now_utc();
+    let id = run
+        .engine_store()
+        .run(move |s| {
+            let p = s.payment(payment_id)?.expect("payment row");
+            let api = match p.api {
+                Api::Epayment => ApiKind::Epayment,
+                Api::Ecom => ApiKind::Ecom,
+                Api::Psp => ApiKind::Psp,
+            };
+            let key = kasse::staff::refund::refund_key(&p.reference, api, 1).expect("refund key");
+            let payload = Payload::Refund {
+                api,
+                id: p.reference.clone(),
+                amount: amount.minor(),
+                currency: amount.currency().code().to_owned(),
+            };
+            s.enqueue(
+                &NewOutbox {
+                    kind: OutboxKind::Refund,
+                    payment_id: Some(payment_id),
+                    reference: Some(p.reference.clone()),
+                    idempotency_key: key,
+                    payload_json: payload.to_json(),
+                },
+                now,
+            )
+        })
+        .await
+        .unwrap();
+    run.engine.kick_worker();
+    id
+}

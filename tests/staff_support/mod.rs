@@ -21,7 +21,7 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 
 pub const WAIT: Duration = Duration::from_secs(20);
-pub const MANAGER_PIN: &str = "1357";
+pub const MANAGER_PIN: &str = "135790";
 pub const CASHIER_PIN: &str = "2468";
 
 pub async fn start_sim() -> SimHandle {

@@ -25,7 +25,7 @@ pub const BILLETT: &str = "7038010001109"; // Ruter enkeltbillett, kr 44,00, 12 
 pub const LADER: &str = "7038010001130"; // Ladekabel, kr 149,00, 25 %
 pub const QR_URL: &str = "https://qr.vipps.no/28/2/01/031/4791234567?v=1&token=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJK";
 pub const PIN: &str = "2468";
-pub const MANAGER_PIN: &str = "9753";
+pub const MANAGER_PIN: &str = "975310";
 
 pub fn ctx(lang: Lang) -> RunContext {
     RunContext {
@@ -248,6 +248,7 @@ impl FakeEngine {
             }
             // Login at the till is not faked here; see tui_login / app_login_e2e.
             Command::Login { .. } | Command::Logout { .. } => Vec::new(),
+            Command::SaveKioskLockout { .. } => Vec::new(),
             // Staff commands (refunds, reports, batches) are not faked; see tui_staff_exec.
             Command::FindSales { .. }
             | Command::LoadRefund { .. }

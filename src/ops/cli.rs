@@ -1,0 +1,334 @@
+//! The commands' side of [`super`]: which command owns the data directory, the read-only
+//! context for commands that run beside the till, `kasse backup`, `kasse restore` and the
+//! automatic backups. Wiring only (called from `main.rs` and `app::run_tui`).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::app::{AppError, Options};
+use crate::config::Config;
+use crate::lang::{Lang, Text};
+use crate::store::{AsyncStore, Store};
+
+use super::lock::DirLock;
+
+/// Take the data directory for a command that runs recovery, the outbox worker or writes the
+/// journal (the till, `pay`, `queue --drain`, `refund`, `report --z`, `batch-*`, staff
+/// changes, `restore`). `hint` tells a money-moving command what to do instead while the till
+/// runs. The lock is released when the returned value drops (or the process ends).
+pub fn own_data_dir(dir: &Path, command: &str, hint: Option<&Text>) -> Result<DirLock, Text> {
+    DirLock::acquire(dir, command, time::OffsetDateTime::now_utc()).map_err(|e| e.message(hint))
+}
+
+/// What to tell a money-moving command while another process owns the directory.
+pub fn money_hint(what_nb: &str, what_en: &str) -> Text {
+    Text::new(
+        format!(
+            "Gjør {what_nb} i den kjørende kassen (F10 Ansatt-meny), eller stopp kassen først og kjør kommandoen på nytt."
+        ),
+        format!(
+            "Do {what_en} in the running till (F10 staff menu), or stop the till first and run the command again."
+        ),
+    )
+}
+
+/// The journal opened read-only on its own thread (no migrations, no outbox reset). A fresh
+/// install (no journal yet) gets an empty one first, created under the data dir's lock, so an
+/// X report or the queue list works before the first sale.
+pub async fn read_only_store(dir: &Path) -> Result<AsyncStore, Text> {
+    let d = dir.to_path_buf();
+    let store = tokio::task::spawn_blocking(move || match Store::open_read_only(&d) {
+        Err(crate::store::StoreError::NoJournal { .. }) => {
+            let lock = own_data_dir(&d, "kasse (first start)", None)?;
+            drop(Store::open_in_dir(&d).map_err(|e| e.message())?);
+            drop(lock);
+            Store::open_read_only(&d).map_err(|e| e.message())
+        }
+        other => other.map_err(|e| e.message()),
+    })
+    .await
+    .map_err(|e| Text::new(format!("Databasefeil: {e}"), format!("Database error: {e}")))??;
+    AsyncStore::new(store).map_err(|e| e.message())
+}
+
+/// A context for `report` (X) and `reprint` beside a running till: the journal read-only, no
+/// engine; X reports reconcile through their own read-only Vipps client (not in `--demo`,
+/// where each command's simulator knows nothing of the till's payments). The staff journal's
+/// connection only appends the X report's audit row (`staff_actions`).
+pub async fn read_only_ctx(
+    config: &Config,
+    dir: &Path,
+    demo: bool,
+) -> Result<crate::staff::headless::HeadlessCtx, Text> {
+    let store = read_only_store(dir).await?;
+    let db = crate::staff::StaffDb::open(
+        &dir.join(crate::store::DB_FILE_NAME),
+        &config.shop.shop_id,
+        &config.shop.till_id,
+    )
+    .map_err(|e| e.message())?;
+    let reader: Option<Arc<dyn crate::staff::reconcile::PaymentReader>> = if demo {
+        None
+    } else {
+        crate::api::Vipps::new(config.api_settings())
+            .ok()
+            .map(|v| Arc::new(crate::staff::reconcile::VippsReader::new(v)) as _)
+    };
+    Ok(crate::staff::headless::HeadlessCtx {
+        db,
+        store,
+        engine: None,
+        reader,
+        clock: Arc::new(crate::clock::SystemClock),
+        lang: config.ui.language,
+        utc_offset: time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC),
+        currency: config.shop.currency,
+        pin: crate::staff::headless::pin_from_env(),
+    })
+}
+
+fn install_id_for_name(dir: &Path) -> String {
+    Store::open_read_only(dir)
+        .ok()
+        .and_then(|s| s.current_install_id().ok().flatten())
+        .unwrap_or_else(|| "noinstall".to_owned())
+}
+
+/// One backup of `dir` into `to` (blocking pool). Prints nothing.
+pub async fn backup(dir: &Path, to: &Path) -> Result<super::backup::BackupDone, Text> {
+    let (dir, to) = (dir.to_path_buf(), to.to_path_buf());
+    tokio::task::spawn_blocking(move || {
+        let id = install_id_for_name(&dir);
+        super::backup::backup_now(&dir, &to, &id, time::OffsetDateTime::now_utc())
+    })
+    .await
+    .map_err(|e| Text::new(format!("Sikkerhetskopi: {e}"), format!("Backup: {e}")))?
+}
+
+/// `kasse backup [--to DIR]`: works while the till runs (online copy). Exit 0 / 1.
+pub async fn backup_command(config: &Config, dir: &Path, to: Option<PathBuf>, lang: Lang) -> i32 {
+    let to = super::backup::target_dir(to.as_deref(), config, dir);
+    match backup(dir, &to).await {
+        Ok(d) => {
+            println!(
+                "result: backup written path={} bytes={} schema=v{} verified=integrity_check",
+                d.path.display(),
+                d.bytes,
+                d.schema_version
+            );
+            0
+        }
+        Err(t) => {
+            println!("result: backup failed reason={}", t.get(lang));
+            1
+        }
+    }
+}
+
+/// The automatic backup after a Z (only with `[backup] dir`), off the caller's task.
+pub fn backup_after_z(config: &Config, dir: &Path) {
+    let Some(to) = config.backup.dir.clone() else {
+        return;
+    };
+    let dir = dir.to_path_buf();
+    tokio::spawn(async move {
+        if let Err(t) = backup(&dir, &to).await {
+            tracing::error!(reason = %t.en, "automatic backup after the Z failed");
+        }
+    });
+}
+
+/// Every `[backup] every_hours` while the till runs, a backup to `[backup] dir` (on its own
+/// task; the first one after one interval). None when not configured.
+pub fn spawn_periodic_backups(config: &Config, dir: &Path) -> Option<tokio::task::JoinHandle<()>> {
+    let to = config.backup.dir.clone()?;
+    let hours = config.backup.every_hours?;
+    let every = std::time::Duration::from_secs(u64::from(hours) * 3600);
+    let dir = dir.to_path_buf();
+    Some(tokio::spawn(async move {
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(t) = backup(&dir, &to).await {
+                tracing::error!(reason = %t.en, "periodic backup failed");
+            }
+        }
+    }))
+}
+
+/// `kasse restore FILE`: into an empty data directory (locked meanwhile), verified, 0600, a
+/// new install id (references stay unique on the MSN), then recovery reads every unfinished
+/// payment back from Vipps. Prints each step; exit 0 / 1.
+pub async fn restore_command(opts: &Options, config: Config, dir: PathBuf, file: &Path) -> i32 {
+    let lang = config.ui.language;
+    let say = |t: &Text| eprintln!("kasse: {}", t.get(lang));
+    let lock = match own_data_dir(&dir, "kasse restore", None) {
+        Ok(l) => l,
+        Err(t) => {
+            say(&t);
+            return 1;
+        }
+    };
+    let (f, d) = (file.to_path_buf(), dir.clone());
+    let copied = tokio::task::spawn_blocking(move || super::backup::restore_copy(&f, &d)).await;
+    let version = match copied {
+        Ok(Ok(v)) => v,
+        Ok(Err(t)) => {
+            println!("result: not restored reason={}", t.get(lang));
+            return 1;
+        }
+        Err(e) => {
+            println!("result: not restored reason={e}");
+            return 1;
+        }
+    };
+    println!(
+        "restore: copied {} into {} (verified, schema v{version})",
+        file.display(),
+        dir.display()
+    );
+    let (d, reason) = (dir.clone(), format!("restored from {}", file.display()));
+    let renewed = tokio::task::spawn_blocking(move || {
+        let mut s = Store::open_in_dir(&d)?;
+        let old = s.current_install_id()?;
+        let new = s.renew_install_id(&reason, time::OffsetDateTime::now_utc())?;
+        Ok::<_, crate::store::StoreError>((old, new))
+    })
+    .await;
+    match renewed {
+        Ok(Ok((old, new))) => println!(
+            "restore: new install id {new} (was {}); references made from now on cannot collide with the original till's",
+            old.as_deref().unwrap_or("none")
+        ),
+        Ok(Err(e)) => {
+            println!("result: not restored reason={}", e.message().get(lang));
+            return 1;
+        }
+        Err(e) => {
+            println!("result: not restored reason={e}");
+            return 1;
+        }
+    }
+    super::perms::secure_and_log(&dir);
+    // Recovery: start the engine once (it reads every unfinished payment back from Vipps).
+    let till = match crate::app::start_till(opts, config, dir.clone(), None).await {
+        Ok(t) => t,
+        Err(AppError::Message(t)) => {
+            println!(
+                "result: restored, recovery not run reason={} (start the till to run it)",
+                t.get(lang)
+            );
+            return 1;
+        }
+    };
+    let recovered = till.running.recovered.clone();
+    for r in &recovered {
+        println!(
+            "recovered: reference={} was={} now={} amount={} — {}",
+            r.snapshot.reference,
+            r.was.code(),
+            r.snapshot.state.code(),
+            r.snapshot.amount,
+            r.outcome.get(lang)
+        );
+    }
+    let open = till
+        .store()
+        .run(|s| s.pending_count())
+        .await
+        .unwrap_or_default();
+    till.shutdown().await;
+    drop(lock);
+    println!(
+        "result: restored unfinished_payments_read={} outbox_open={open}",
+        recovered.len()
+    );
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config_with_backup(dir: &Path, every_hours: u32) -> Config {
+        let toml = format!(
+            "[backup]\ndir = \"{}\"\nevery_hours = {every_hours}\n",
+            dir.display()
+        );
+        Config::from_toml_str(&toml, &|_| None).unwrap()
+    }
+
+    fn backups_in(dir: &Path) -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .map(|d| {
+                d.map(|e| e.unwrap().path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "sqlite3"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    async fn wait_for_backup(dir: &Path) -> Vec<PathBuf> {
+        for _ in 0..400 {
+            let found = backups_in(dir);
+            if !found.is_empty() {
+                return found;
+            }
+            tokio::task::yield_now().await;
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        backups_in(dir)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_z_triggers_a_backup_to_the_configured_dir_only() {
+        let tmp = tempfile::tempdir().unwrap();
+        let data = tmp.path().join("data");
+        drop(Store::open_in_dir(&data).unwrap());
+        // Without [backup] dir: nothing.
+        backup_after_z(&Config::from_toml_str("", &|_| None).unwrap(), &data);
+        let usb = tmp.path().join("usb");
+        backup_after_z(&config_with_backup(&usb, 0), &data);
+        let found = wait_for_backup(&usb).await;
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(crate::store::verify_file(&found[0]).is_ok());
+        assert!(
+            !data.join("backups").exists(),
+            "a backup went to the default dir"
+        );
+    }
+
+    #[test]
+    fn periodic_backups_run_every_n_hours_and_only_when_configured() {
+        let tmp = tempfile::tempdir().unwrap();
+        let data = tmp.path().join("data");
+        drop(Store::open_in_dir(&data).unwrap());
+        let usb = tmp.path().join("usb");
+        // A paused test clock: time moves only when the runtime would otherwise wait.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            assert!(spawn_periodic_backups(&config_with_backup(&usb, 0), &data).is_none());
+            let task = spawn_periodic_backups(&config_with_backup(&usb, 1), &data).unwrap();
+            // Not before the first interval.
+            tokio::time::sleep(std::time::Duration::from_secs(3599)).await;
+            assert!(backups_in(&usb).is_empty());
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            for _ in 0..400 {
+                if !backups_in(&usb).is_empty() {
+                    break;
+                }
+                tokio::task::yield_now().await;
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            task.abort();
+            let found = backups_in(&usb);
+            assert_eq!(found.len(), 1, "{found:?}");
+            assert!(crate::store::verify_file(&found[0]).is_ok());
+        });
+    }
+}
