@@ -29,6 +29,7 @@ fn app_with_basket(lines: usize) -> App {
     let ctx = RunContext {
         environment: EnvLabel::Test,
         msn: "123456".into(),
+        vipps_api: kasse::domain::money::VippsApi::Epayment,
         lang: Lang::Nb,
         currency: Currency::Nok,
         kiosk: None,
@@ -80,6 +81,7 @@ fn paying_qr(mut app: App) -> App {
         qr_payload: Some(QR.into()),
         reason: None,
         receipt_number: None,
+        qr_fallback: false,
     });
     app
 }

@@ -122,6 +122,9 @@ pub struct Till {
     pub lang: Lang,
     pub api: ApiKind,
     pub data_dir: PathBuf,
+    /// This database got a new install id since it last ran (moved, copied, restored): said
+    /// once, on stderr and on the till's screen.
+    pub install_notice: Option<Text>,
 }
 
 impl std::fmt::Debug for Till {
@@ -212,10 +215,21 @@ pub async fn start_till(
     // Training sales (Vipps, cash and split) never mix with real ones in the journal.
     settings.engine.training = opts.demo;
     let store_dir = dir.clone();
-    let store = tokio::task::spawn_blocking(move || crate::store::Store::open_in_dir(&store_dir))
-        .await
-        .map_err(|e| msg(format!("Databasefeil: {e}"), format!("Database error: {e}")))?
-        .map_err(|e| AppError::Message(e.message()))?;
+    let (store, notice) = tokio::task::spawn_blocking(move || {
+        let mut s = crate::store::Store::open_in_dir(&store_dir)?;
+        // A copied or moved journal gets its new install id now, before any reference.
+        s.install_id_at(time::OffsetDateTime::now_utc())?;
+        let notice = s.take_install_notice()?;
+        Ok::<_, crate::store::StoreError>((s, notice))
+    })
+    .await
+    .map_err(|e| msg(format!("Databasefeil: {e}"), format!("Database error: {e}")))?
+    .map_err(|e| AppError::Message(e.message()))?;
+    let install_notice = notice.map(|row| install_notice_text(&row));
+    if let Some(t) = &install_notice {
+        tracing::warn!(notice = %t.en, "install id renewed");
+        eprintln!("kasse: {}", t.get(lang));
+    }
     let store = AsyncStore::new(store).map_err(|e| AppError::Message(e.message()))?;
     // The journal's -wal/-shm exist now: check and fix every mode.
     crate::ops::perms::secure_and_log(&dir);
@@ -246,6 +260,7 @@ pub async fn start_till(
         lang,
         api,
         data_dir: dir,
+        install_notice,
     })
 }
 
@@ -409,6 +424,7 @@ pub fn payment_view(s: &PaymentSnapshot) -> PaymentView {
         qr_payload: s.qr_payload.clone(),
         reason,
         receipt_number: Some(s.receipt_number.clone()),
+        qr_fallback: s.qr_fallback,
     }
 }
 
@@ -739,6 +755,16 @@ pub async fn execute_with_progress(
                 Err(e) => Some(AppEvent::Error(e.message())),
             }
         }
+        Command::PayByQr { reference } => match engine.payment_id(&reference) {
+            Some(id) => match engine.retry_as_qr(id).await {
+                Ok(_) => None,
+                Err(e) => Some(AppEvent::Error(e.message())),
+            },
+            None => Some(AppEvent::Error(Text::new(
+                format!("Fant ikke betalingen {reference}."),
+                format!("Payment {reference} not found."),
+            ))),
+        },
         Command::CancelPayment { reference } => with_payment(engine, &reference, |id| {
             engine.cancel_payment(id).map_err(|e| e.message())
         }),
@@ -880,6 +906,21 @@ fn with_payment(
     }
 }
 
+/// What the staff are told once when the journal got a new install id (moved, copied,
+/// restored): references stay unique at Vipps because every new one carries the new id.
+fn install_notice_text(row: &crate::store::InstallRow) -> Text {
+    Text::new(
+        format!(
+            "Denne databasen har fått ny installasjons-id {} ({}). Nye Vipps-referanser bruker den, så de kan aldri kollidere med den gamle kopien.",
+            row.install_id, row.reason
+        ),
+        format!(
+            "This database has a new install id {} ({}). New Vipps references use it, so they can never clash with the old copy.",
+            row.install_id, row.reason
+        ),
+    )
+}
+
 /// Run the cashier's screen until the cashier quits.
 pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
     let cfg = &till.config;
@@ -967,6 +1008,7 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
     let ctx = tui::RunContext {
         environment,
         msn: cfg.vipps.msn.clone(),
+        vipps_api: api_of(cfg.vipps.api).vipps_api(),
         lang: till.lang,
         currency: cfg.shop.currency,
         kiosk,
@@ -1041,6 +1083,9 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
     let _ = ev_tx.send(AppEvent::Network(network_view(engine.network())));
     if let Some(ev) = app_event(EngineEvent::Recovered(till.running.recovered.clone())) {
         let _ = ev_tx.send(ev);
+    }
+    if let Some(t) = &till.install_notice {
+        let _ = ev_tx.send(AppEvent::Error(t.clone()));
     }
     engine.kick_worker();
     // Kiosk: the PIN lockout of the last run (a restart does not reset it).

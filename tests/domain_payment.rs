@@ -90,6 +90,7 @@ fn definite_create_failure_fails_with_the_reason() {
         Event::CreateFailed {
             definite: true,
             reason: reason(),
+            retry_after: None,
         },
     );
     assert!(e.is_empty());
@@ -106,11 +107,29 @@ fn uncertain_create_reads_back_before_anything_else() {
         Event::CreateFailed {
             definite: false,
             reason: reason(),
+            retry_after: None,
         },
     );
     assert_eq!(p.code(), "create_uncertain");
     assert_eq!(read_at(&e), at(7));
     assert!(!p.is_terminal());
+}
+
+#[test]
+fn throttled_create_waits_for_retry_after_before_the_next_call() {
+    // 429 on create with Retry-After: 30 s — the read-back (and so any re-send of the create)
+    // comes no sooner than 30 s later, not after the usual 2 s back-off.
+    let mut p = Payment::new(AMOUNT, t0());
+    let e = p.handle(
+        at(5),
+        Event::CreateFailed {
+            definite: false,
+            reason: reason(),
+            retry_after: Some(Duration::seconds(30)),
+        },
+    );
+    assert_eq!(p.code(), "create_uncertain");
+    assert_eq!(read_at(&e), at(35));
 }
 
 #[test]
@@ -124,6 +143,7 @@ fn repeated_uncertain_creates_back_off_to_respect_the_create_rate_limit() {
             Event::CreateFailed {
                 definite: false,
                 reason: reason(),
+                retry_after: None,
             },
         );
         let read = read_at(&e);
@@ -145,6 +165,7 @@ fn uncertain_create_not_found_retries_create_with_the_same_key() {
         Event::CreateFailed {
             definite: false,
             reason: reason(),
+            retry_after: None,
         },
     );
     let e = p.handle(at(6), Event::Read(ProviderStatus::NotFound));
@@ -164,6 +185,7 @@ fn uncertain_create_not_found_after_ten_minutes_fails_instead_of_retrying() {
         Event::CreateFailed {
             definite: false,
             reason: reason(),
+            retry_after: None,
         },
     );
     let e = p.handle(at(601), Event::Read(ProviderStatus::NotFound));
@@ -180,6 +202,7 @@ fn uncertain_create_that_exists_waits_for_the_customer_counting_from_the_read() 
         Event::CreateFailed {
             definite: false,
             reason: reason(),
+            retry_after: None,
         },
     );
     let e = p.handle(at(6), created(None));
@@ -196,6 +219,7 @@ fn uncertain_create_found_authorized_captures() {
         Event::CreateFailed {
             definite: false,
             reason: reason(),
+            retry_after: None,
         },
     );
     let e = p.handle(at(6), authorized(0));
@@ -695,6 +719,7 @@ fn abort_during_uncertain_create_that_never_landed_is_cancelled() {
         Event::CreateFailed {
             definite: false,
             reason: reason(),
+            retry_after: None,
         },
     );
     p.handle(at(5), Event::CancelRequested);
@@ -712,6 +737,7 @@ fn abort_during_uncertain_create_that_was_approved_asks_the_cashier() {
         Event::CreateFailed {
             definite: false,
             reason: reason(),
+            retry_after: None,
         },
     );
     p.handle(at(5), Event::CancelRequested);
@@ -1019,9 +1045,12 @@ mod properties {
         ];
         prop_oneof![
             (0i64..700).prop_map(|s| Event::Created { at: at(s) }),
-            any::<bool>().prop_map(|definite| Event::CreateFailed {
-                definite,
-                reason: reason()
+            (any::<bool>(), proptest::option::of(0i64..300)).prop_map(|(definite, ra)| {
+                Event::CreateFailed {
+                    definite,
+                    reason: reason(),
+                    retry_after: ra.map(Duration::seconds),
+                }
             }),
             status.prop_map(Event::Read),
             (proptest::option::of(0i64..300), any::<bool>()).prop_map(|(ra, offline)| {

@@ -259,6 +259,26 @@ fn result_failed_with_error_reason() {
     );
 }
 
+/// Vipps refused the push (7010: the number cannot pay shops): the result offers a QR code
+/// for the same sale, on the screen and in the hint line.
+#[test]
+fn result_push_refused_offers_qr_for_the_same_sale() {
+    let mut app = waiting(
+        with_items(app(), &[KVIKK, COLA, AVIS]),
+        false,
+        view(PaymentStatusView::Creating, 10280),
+    );
+    let mut v = view(PaymentStatusView::Failed, 10280);
+    v.reason = Some(Text::new(
+        "Nummeret kan ikke betale butikker med Vipps (ikke Vipps-bruker, eller ikke tillatt). Vis QR-kode i stedet, eller velg annen betaling.",
+        "The number cannot pay shops with Vipps (not a Vipps user, or not allowed). Show a QR code instead, or choose another payment method.",
+    ));
+    v.qr_fallback = true;
+    event(&mut app, AppEvent::Payment(v));
+    assert!(app.qr_fallback_offered());
+    snap_both("result_push_refused_offers_qr_for_the_same_sale", &app);
+}
+
 #[test]
 fn engine_error_toast_on_sale() {
     let mut app = with_items(app(), &[KVIKK]);

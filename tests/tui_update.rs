@@ -205,6 +205,61 @@ fn pay_needs_a_positive_total_above_the_minimum() {
 }
 
 #[test]
+fn pay_refuses_more_than_vipps_takes_in_one_payment() {
+    let mut app = app();
+    enter_text(&mut app, KVIKK);
+    app.basket.set_price(0, Money::nok(65_000_001)).unwrap(); // kr 650 000,01
+    assert!(press(&mut app, KeyCode::F(12)).is_empty());
+    assert_eq!(app.screen, Screen::Payment);
+    // Neither a QR nor a push is started: the limit is checked before any sale exists.
+    assert!(press(&mut app, KeyCode::F(2)).is_empty());
+    let t = &app.toast.as_ref().unwrap().text;
+    assert!(t.en.contains("above the most Vipps takes"), "{}", t.en);
+    assert!(t.en.contains("650 000,00"), "{}", t.en);
+    assert!(enter_text(&mut app, "912 34 567").is_empty());
+    assert_eq!(app.screen, Screen::Payment);
+}
+
+#[test]
+fn a_refused_push_turns_into_a_qr_for_the_same_sale() {
+    let mut app = app();
+    enter_text(&mut app, KVIKK);
+    press(&mut app, KeyCode::F(12));
+    enter_text(&mut app, "912 34 567");
+    assert_eq!(app.screen, Screen::Paying);
+    // F2 on a result without a refused push does nothing.
+    let mut plain = view(PaymentStatusView::Failed, 2490);
+    plain.reference = REF.to_string();
+    update(&mut app, Msg::App(AppEvent::Payment(plain.clone())));
+    assert_eq!(app.screen, Screen::Result);
+    assert!(!app.qr_fallback_offered());
+    assert!(press(&mut app, KeyCode::F(2)).is_empty());
+    assert_eq!(app.screen, Screen::Result);
+    // Vipps refused the push for a reason a QR avoids: F2 asks for a QR for the same sale.
+    let mut refused = plain;
+    refused.qr_fallback = true;
+    update(&mut app, Msg::App(AppEvent::Payment(refused)));
+    assert!(app.qr_fallback_offered());
+    let cmds = press(&mut app, KeyCode::F(2));
+    assert_eq!(
+        cmds,
+        vec![Command::PayByQr {
+            reference: REF.to_string()
+        }]
+    );
+    assert_eq!(app.screen, Screen::Paying);
+    assert_eq!(app.pay_kind, Some(PayKind::Qr));
+    assert!(app.payment.is_none(), "waits for the new attempt");
+    assert_eq!(app.basket.lines().len(), 1, "the same basket");
+    // If the engine cannot start it, the cashier is back at choosing how to pay.
+    update(
+        &mut app,
+        Msg::App(AppEvent::Error(Text::new("Frakoblet", "Offline"))),
+    );
+    assert_eq!(app.screen, Screen::Payment);
+}
+
+#[test]
 fn push_with_phone_number_sends_start_payment() {
     let mut app = app();
     enter_text(&mut app, KVIKK);

@@ -268,6 +268,10 @@ pub struct ApiErrorDetail {
     /// The request carried an idempotency key (Idempotency-Key / X-Request-Id), so a later
     /// definite answer is authoritative for all earlier attempts.
     pub keyed: bool,
+    /// The server's `Retry-After` on the last answer (429, 423, 503 …), given in seconds or as
+    /// an HTTP-date and turned into a wait: the engine waits at least this long before its next
+    /// call for the same payment or outbox row.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl fmt::Display for ApiError {
@@ -321,6 +325,7 @@ impl ApiError {
             money_moving: false,
             maybe_delivered: false,
             keyed: false,
+            retry_after: None,
         }
     }
 
@@ -902,8 +907,8 @@ code_table!(
         ),
         (
             "7010",
-            "Betalingen kan ikke gjennomføres med Vipps for denne kunden. Be kunden sjekke appen, eller velg annen betaling.",
-            "This customer cannot pay with Vipps right now. Ask them to check the app, or choose another payment method."
+            "Nummeret kan ikke betale butikker med Vipps (ikke Vipps-bruker, eller ikke tillatt). Vis QR-kode i stedet, eller velg annen betaling.",
+            "The number cannot pay shops with Vipps (not a Vipps user, or not allowed). Show a QR code instead, or choose another payment method."
         ),
         ("10010", "Testgodkjenning feilet.", "Test approval failed."),
         (
@@ -1071,8 +1076,8 @@ code_table!(
     [
         (
             "81",
-            "Betalingen kan ikke gjennomføres med Vipps for denne kunden. Be kunden sjekke appen, eller velg annen betaling.",
-            "This customer cannot pay with Vipps right now. Ask them to check the app, or choose another payment method."
+            "Nummeret kan ikke betale butikker med Vipps (ikke Vipps-bruker, eller ikke tillatt). Vis QR-kode i stedet, eller velg annen betaling.",
+            "The number cannot pay shops with Vipps (not a Vipps user, or not allowed). Show a QR code instead, or choose another payment method."
         ),
         (
             "82",

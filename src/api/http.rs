@@ -236,7 +236,7 @@ impl Core {
                         .headers()
                         .get("retry-after")
                         .and_then(|v| v.to_str().ok())
-                        .and_then(retry::parse_retry_after);
+                        .and_then(|v| retry::parse_retry_after(v, self.clock.now()));
                     match resp.bytes().await {
                         Ok(body) => {
                             let body = body.to_vec();
@@ -266,10 +266,11 @@ impl Core {
                             tracing::debug!(api = %call.api, status, attempt, decision = ?d, "vipps response");
                             match (d, err) {
                                 (Decision::Done, _) | (_, None) => return Ok(Raw { status, body }),
-                                (d, Some(e)) => {
+                                (d, Some(mut e)) => {
                                     if status >= 500 {
                                         maybe_delivered = true;
                                     }
+                                    e.retry_after = retry_after;
                                     (e, d)
                                 }
                             }

@@ -179,10 +179,16 @@ pub fn decide(
     }
 }
 
-/// Parse a `Retry-After` header value (delta-seconds; HTTP dates are not used by Vipps and
-/// are ignored).
-pub fn parse_retry_after(v: &str) -> Option<Duration> {
-    v.trim().parse::<u64>().ok().map(Duration::from_secs)
+/// Parse a `Retry-After` header value (RFC 9110 § 10.2.3): delta-seconds (`120`) or an
+/// HTTP-date (`Fri, 04 Dec 2026 16:40:03 GMT`), which becomes the time from `now` until then
+/// (zero when it is already past). Anything else is ignored.
+pub fn parse_retry_after(v: &str, now: time::OffsetDateTime) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc2822).ok()?;
+    Some(Duration::try_from(at - now).unwrap_or(Duration::ZERO))
 }
 
 /// Client timeouts (Vipps: connect ≥ 1 s, read ≥ 5 s). `None` disables one (tests only).
@@ -380,7 +386,22 @@ mod tests {
             ),
             Decision::Done
         );
-        assert_eq!(parse_retry_after(" 5 "), Some(Duration::from_secs(5)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+    }
+
+    #[test]
+    fn retry_after_in_seconds_or_as_an_http_date() {
+        let now = time::macros::datetime!(2015-10-21 07:27:50 UTC);
+        assert_eq!(parse_retry_after(" 5 ", now), Some(Duration::from_secs(5)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now),
+            Some(Duration::from_secs(10))
+        );
+        // A date already past means "now"; garbage is ignored.
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-3", now), None);
     }
 }

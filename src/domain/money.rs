@@ -546,6 +546,96 @@ impl Money {
     }
 }
 
+/// The Vipps API a payment goes through, as far as amounts and currencies differ between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VippsApi {
+    Epayment,
+    Ecom,
+    Psp,
+}
+
+/// Why Vipps would refuse an amount, found before any sale is started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AmountRefusal {
+    /// Below the smallest amount (ePayment 6010; eCom/PSP `minimum: 100`).
+    BelowMinimum { min: Money },
+    /// Above the largest amount one payment may have (ePayment `maximum: 65000000`).
+    AboveMaximum { max: Money },
+    /// This API does not take this currency at all (eCom and PSP: NOK only).
+    CurrencyNotTaken { api: VippsApi, currency: Currency },
+}
+
+impl AmountRefusal {
+    /// The cashier's message, naming what to do.
+    pub fn text(&self) -> Text {
+        match self {
+            AmountRefusal::BelowMinimum { min } => Text::new(
+                format!("Beløpet er under minstebeløpet for Vipps ({min})."),
+                format!("The amount is below the Vipps minimum ({min})."),
+            ),
+            AmountRefusal::AboveMaximum { max } => Text::new(
+                format!(
+                    "Beløpet er over det største Vipps tar i én betaling ({max}). Del opp salget eller ta resten kontant."
+                ),
+                format!(
+                    "The amount is above the most Vipps takes in one payment ({max}). Split the sale or take the rest in cash."
+                ),
+            ),
+            AmountRefusal::CurrencyNotTaken { api, currency } => {
+                let api = match api {
+                    VippsApi::Epayment => "ePayment",
+                    VippsApi::Ecom => "eCom",
+                    VippsApi::Psp => "PSP",
+                };
+                Text::new(
+                    format!(
+                        "{api} tar bare NOK, men shop.currency er {}. Sett vipps.api = \"epayment\" for {} eller shop.currency = \"NOK\".",
+                        currency.code(),
+                        currency.code()
+                    ),
+                    format!(
+                        "{api} takes NOK only, but shop.currency is {}. Set vipps.api = \"epayment\" for {} or shop.currency = \"NOK\".",
+                        currency.code(),
+                        currency.code()
+                    ),
+                )
+            }
+        }
+    }
+}
+
+/// Largest amount of one ePayment payment (`Amount.value` `maximum: 65000000`).
+pub const EPAYMENT_MAXIMUM: i64 = 65_000_000;
+/// eCom and PSP amounts are `int32` on the wire.
+pub const ECOM_PSP_MAXIMUM: i64 = i32::MAX as i64;
+
+/// Check what Vipps would be asked for against the API's limits, before any sale is started:
+/// ePayment takes NOK/DKK/EUR from its per-currency minimum (6010) up to 650 000,00; eCom and PSP
+/// take NOK only, from 1,00 (`minimum: 100`).
+pub fn check_vipps_amount(api: VippsApi, amount: Money) -> Result<(), AmountRefusal> {
+    let currency = amount.currency();
+    let (min, max) = match api {
+        VippsApi::Epayment => (currency.epayment_minimum(), EPAYMENT_MAXIMUM),
+        VippsApi::Ecom | VippsApi::Psp => {
+            if currency != Currency::Nok {
+                return Err(AmountRefusal::CurrencyNotTaken { api, currency });
+            }
+            (100, ECOM_PSP_MAXIMUM)
+        }
+    };
+    if amount.minor() < min {
+        return Err(AmountRefusal::BelowMinimum {
+            min: Money::new(min, currency),
+        });
+    }
+    if amount.minor() > max {
+        return Err(AmountRefusal::AboveMaximum {
+            max: Money::new(max, currency),
+        });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -637,5 +727,37 @@ mod tests {
             Money::nok(i64::MIN).checked_neg(),
             Err(MoneyError::Overflow)
         );
+    }
+    #[test]
+    fn vipps_amount_limits_per_api_and_currency() {
+        use super::{AmountRefusal, VippsApi, check_vipps_amount};
+        assert!(check_vipps_amount(VippsApi::Epayment, Money::nok(100)).is_ok());
+        assert_eq!(
+            check_vipps_amount(VippsApi::Epayment, Money::nok(99)),
+            Err(AmountRefusal::BelowMinimum {
+                min: Money::nok(100)
+            })
+        );
+        assert!(check_vipps_amount(VippsApi::Epayment, Money::new(1, Currency::Dkk)).is_ok());
+        assert!(check_vipps_amount(VippsApi::Epayment, Money::nok(65_000_000)).is_ok());
+        assert_eq!(
+            check_vipps_amount(VippsApi::Epayment, Money::nok(65_000_001)),
+            Err(AmountRefusal::AboveMaximum {
+                max: Money::nok(65_000_000)
+            })
+        );
+        assert_eq!(
+            check_vipps_amount(VippsApi::Ecom, Money::new(5000, Currency::Dkk)),
+            Err(AmountRefusal::CurrencyNotTaken {
+                api: VippsApi::Ecom,
+                currency: Currency::Dkk
+            })
+        );
+        assert!(check_vipps_amount(VippsApi::Psp, Money::nok(100)).is_ok());
+        let t = check_vipps_amount(VippsApi::Psp, Money::new(100, Currency::Eur))
+            .unwrap_err()
+            .text();
+        assert!(t.en.contains("shop.currency is EUR"), "{}", t.en);
+        assert!(t.nb.contains("shop.currency er EUR"), "{}", t.nb);
     }
 }

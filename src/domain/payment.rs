@@ -74,6 +74,8 @@ pub enum Event {
     CreateFailed {
         definite: bool,
         reason: Text,
+        /// The server's `Retry-After` (429 / 423): the next attempt waits at least this long.
+        retry_after: Option<Duration>,
     },
     /// A read succeeded.
     Read(ProviderStatus),
@@ -853,7 +855,11 @@ impl Payment {
                 }
                 _ => vec![],
             },
-            Event::CreateFailed { definite, reason } => match self.phase {
+            Event::CreateFailed {
+                definite,
+                reason,
+                retry_after,
+            } => match self.phase {
                 Phase::Creating | Phase::CreateUncertain => {
                     if definite {
                         self.enter(Phase::Failed { reason });
@@ -862,7 +868,7 @@ impl Payment {
                         self.last_reason = Some(reason);
                         self.enter(Phase::CreateUncertain);
                         self.create_failures = self.create_failures.saturating_add(1);
-                        let d = self.policy.delay(self.create_failures, None);
+                        let d = self.policy.delay(self.create_failures, retry_after);
                         vec![self.schedule_read(now, d)]
                     }
                 }

@@ -253,6 +253,9 @@ pub(crate) struct Inner {
     pub drivers: Mutex<HashMap<i64, mpsc::UnboundedSender<DriverMsg>>>,
     pub snapshots: Mutex<HashMap<i64, PaymentSnapshot>>,
     pub shutdown: watch::Sender<bool>,
+    /// Currencies Vipps refused for this MSN (ePayment 5040 on a create): later sales in them
+    /// are refused before anything is journaled or sent. Kept for this run of the engine.
+    pub refused_currencies: Mutex<Vec<Currency>>,
     /// Alerts raised and not yet cleared (published as [`EngineEvent::Alert`] on change).
     pub alerts: Mutex<std::collections::HashSet<AlertKind>>,
     /// Outbox rows may have been left `in_flight` by a write that failed; the worker puts
@@ -276,6 +279,25 @@ impl Inner {
 
     pub fn is_offline(&self) -> bool {
         *self.network.borrow() == NetworkState::Offline
+    }
+
+    /// Vipps answered 5040 (currency not supported by the sales unit) to a create in `currency`.
+    pub fn note_currency_refused(&self, currency: Currency) {
+        if let Ok(mut v) = self.refused_currencies.lock()
+            && !v.contains(&currency)
+        {
+            v.push(currency);
+        }
+    }
+
+    /// The cashier's message when Vipps already refused `currency` for this MSN.
+    pub fn currency_refused(&self, currency: Currency) -> Option<Text> {
+        let refused = self
+            .refused_currencies
+            .lock()
+            .map(|v| v.contains(&currency))
+            .unwrap_or(false);
+        refused.then(|| currency_refused_text(&self.cfg.msn, currency))
     }
 
     /// Raise or clear an alert; publishes only on change.
@@ -310,7 +332,9 @@ impl Inner {
         use crate::engine::provider::ErrorClass;
         match r {
             Ok(()) => self.set_alert(AlertKind::KeysRefused, false),
-            Err(e) if matches!(e.http_status, Some(401 | 403)) => {
+            // The gateway's own 401/403 carries no Vipps error code; a 403 with one (e.g.
+            // 5080 "push not enabled") is Vipps refusing this request, not the keys.
+            Err(e) if matches!(e.http_status, Some(401 | 403)) && e.code.is_none() => {
                 self.set_alert(AlertKind::KeysRefused, true)
             }
             Err(e) if matches!(e.class, ErrorClass::NotFound | ErrorClass::Rejected) => {
@@ -386,6 +410,19 @@ impl std::fmt::Debug for Engine {
     }
 }
 
+/// Vipps' sales unit `msn` does not take `currency` (ePayment 5040).
+pub(crate) fn currency_refused_text(msn: &str, currency: Currency) -> Text {
+    let c = currency.code();
+    Text::new(
+        format!(
+            "Vipps-salgsstedet {msn} tar ikke {c}. Sett shop.currency til salgsstedets valuta, eller bruk et salgssted (vipps.msn) for {c}."
+        ),
+        format!(
+            "The Vipps sales unit {msn} does not take {c}. Set shop.currency to the sales unit's currency, or use a sales unit (vipps.msn) for {c}."
+        ),
+    )
+}
+
 /// Follow whether the journal writes: raise the alert the moment a write fails, try a write
 /// every `probe_interval` while it fails, clear the alert and wake the worker once it works.
 fn spawn_journal_watch(inner: Arc<Inner>) {
@@ -452,6 +489,7 @@ impl Engine {
                 drivers: Mutex::new(HashMap::new()),
                 snapshots: Mutex::new(HashMap::new()),
                 shutdown,
+                refused_currencies: Mutex::new(Vec::new()),
                 alerts: Mutex::new(std::collections::HashSet::new()),
                 outbox_reset: std::sync::atomic::AtomicBool::new(false),
             }),
@@ -576,7 +614,6 @@ impl Engine {
             vat = vat.saturating_add(if l.is_return { -l.vat } else { l.vat });
             net = net.saturating_add(if l.is_return { -l.net } else { l.net });
         }
-        let min = req.currency.epayment_minimum();
         // What Vipps is asked for: the total, or what is left after the cash part.
         let vipps_amount = gross.saturating_sub(cash);
         if cash > 0 && cash >= gross {
@@ -593,25 +630,14 @@ impl Engine {
                 ),
             )));
         }
-        if vipps_amount < min {
-            return Err(EngineError::Invalid(Text::new(
-                format!(
-                    "Beløpet {} er for lite for Vipps (minst {}).",
-                    Money::new(vipps_amount, req.currency),
-                    Money::new(min, req.currency)
-                ),
-                format!(
-                    "The amount {} is too small for Vipps (at least {}).",
-                    Money::new(vipps_amount, req.currency),
-                    Money::new(min, req.currency)
-                ),
-            )));
-        }
-        if req.api != ApiKind::Epayment && req.currency != Currency::Nok {
-            return Err(EngineError::Invalid(Text::new(
-                "eCom og PSP tar bare NOK. Velg ePayment for DKK/EUR.",
-                "eCom and PSP take NOK only. Use ePayment for DKK/EUR.",
-            )));
+        // Limits and currency are checked before any sale is journaled or sent.
+        crate::domain::money::check_vipps_amount(
+            req.api.vipps_api(),
+            Money::new(vipps_amount, req.currency),
+        )
+        .map_err(|r| EngineError::Invalid(r.text()))?;
+        if let Some(t) = inner.currency_refused(req.currency) {
+            return Err(EngineError::Invalid(t));
         }
         let flow = match &req.method {
             PayMethod::Push { customer } => {
@@ -692,6 +718,86 @@ impl Engine {
             receipt,
             flow: Some(flow),
             description,
+            started_at: now,
+            created_at: None,
+            recovering: false,
+            cancel_requested: false,
+            recovered: None,
+        };
+        driver::spawn(inner.clone(), resume);
+        Ok(ids.payment_id)
+    }
+
+    /// Pay the *same sale* by QR after its push attempt ended unpaid (typically Vipps refused
+    /// the push: 7010 / 81 not a Vipps user, 5080 / 38 push not enabled for the sales unit). A
+    /// new attempt — new reference and keys, written before any call — is made for the sale;
+    /// the old attempt stays as it ended (failed). Refused while an attempt is unfinished, when
+    /// the sale is paid, and for split sales (their cash was handed back). Returns the new
+    /// payment's id.
+    pub async fn retry_as_qr(&self, payment_id: i64) -> Result<i64, EngineError> {
+        if self.inner.is_offline() {
+            return Err(EngineError::Offline(offline_text()));
+        }
+        let inner = &self.inner;
+        let msn = inner.cfg.msn.clone();
+        let now = inner.now();
+        let open_deadline = now + crate::domain::payment::OPEN_WINDOW;
+        let total_deadline = now + crate::domain::payment::TOTAL_WINDOW;
+        let found = inner
+            .store
+            .run(move |s| {
+                let Some(old) = s.payment(payment_id)? else {
+                    return Ok(None);
+                };
+                let api = api_kind(old.api);
+                let ids = s.new_attempt(
+                    old.sale_id,
+                    &NewPayment {
+                        api: old.api,
+                        msn,
+                        flow: crate::store::Flow::Qr,
+                        customer_phone: None,
+                    },
+                    now,
+                )?;
+                s.set_payment_deadlines(ids.payment_id, Some(open_deadline), Some(total_deadline))?;
+                if api == ApiKind::Psp {
+                    s.set_psp_transaction_id(ids.payment_id, &psp_transaction_id(&ids.reference))?;
+                }
+                let sale = s.sale(old.sale_id)?;
+                Ok(sale.map(|sale| (ids, sale, api)))
+            })
+            .await?;
+        let Some((ids, sale, api)) = found else {
+            return Err(EngineError::UnknownPayment(payment_id));
+        };
+        let currency = Currency::parse(&sale.sale.currency).unwrap_or(Currency::Nok);
+        let lines: Vec<NewSaleLine> = sale.lines.iter().map(|l| l.line.clone()).collect();
+        let receipt = receipt_spec(
+            &inner.cfg,
+            &lines,
+            &ids.receipt_number,
+            &sale.sale.shop_id,
+            &sale.sale.till_id,
+            Money::new(0, currency),
+        );
+        let resume = Resume {
+            payment_id: ids.payment_id,
+            sale_id: ids.sale_id,
+            reference: ids.reference.clone(),
+            api,
+            amount: Money::new(sale.sale.gross_total, currency),
+            keys: ids.keys.clone(),
+            receipt_number: ids.receipt_number.clone(),
+            receipt,
+            flow: Some(FlowSpec::Qr),
+            description: clamp_description(
+                &sale
+                    .sale
+                    .description
+                    .clone()
+                    .unwrap_or_else(|| format!("Kjøp i butikk {}", inner.cfg.shop_id)),
+            ),
             started_at: now,
             created_at: None,
             recovering: false,

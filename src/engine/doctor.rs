@@ -289,7 +289,23 @@ pub async fn doctor<W: Write>(
             "not tested in production (it would push a real phone). Ask Vipps MobilePay whether PUSH_MESSAGE / skip landing page is enabled for this MSN; error 5080 at the till means it is not.",
         )?;
     } else {
-        match push_check(&vipps, ids.as_ref(), cfg.shop.currency, push_test_phone).await {
+        let check = match api_of(cfg.vipps.api) {
+            ApiKind::Ecom => {
+                ecom_push_check(&vipps, ids.as_ref(), &cfg.vipps.msn, push_test_phone).await
+            }
+            // PSP pushes go through the acquirer's own flow; ePayment is what kasse uses there.
+            ApiKind::Epayment | ApiKind::Psp => {
+                push_check(
+                    &vipps,
+                    ids.as_ref(),
+                    &cfg.vipps.msn,
+                    cfg.shop.currency,
+                    push_test_phone,
+                )
+                .await
+            }
+        };
+        match check {
             Ok(t) => line(out, Some(true), "push", &t)?,
             Err(t) => {
                 failed += 1;
@@ -309,6 +325,7 @@ pub async fn doctor<W: Write>(
 async fn push_check(
     vipps: &Vipps,
     ids: &dyn IdGen,
+    msn: &str,
     currency: crate::domain::money::Currency,
     phone: &str,
 ) -> Result<String, String> {
@@ -338,6 +355,79 @@ async fn push_check(
         }
         Err(e) if e.code.as_deref() == Some("5080") => Err(
             "PUSH_MESSAGE is not enabled for this MSN (error 5080): ask Vipps MobilePay to enable \"skip landing page\"; until then use --qr".into(),
+        ),
+        Err(e) if e.code.as_deref() == Some("5040") => Err(format!(
+            "the sales unit (MSN {msn}) does not take {} (error 5040): set shop.currency to the sales unit's currency, or use an MSN for {}",
+            currency.code(),
+            currency.code()
+        )),
+        Err(e) => Err(format!("push check failed: {e}")),
+    }
+}
+
+/// eCom: initiate a 1,00 kr payment with `skipLandingPage` (the eCom push) to the test user's
+/// 8-digit number, then cancel it. Error 38 means the sales unit may not skip the landing page.
+async fn ecom_push_check(
+    vipps: &Vipps,
+    ids: &dyn IdGen,
+    msn: &str,
+    phone: &str,
+) -> Result<String, String> {
+    use crate::api::ecom;
+    let order_id = format!("kasse-doctor-{}", &ids.uuid().simple().to_string()[..12]);
+    // eCom takes the Norwegian number without the country code.
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    let mobile = digits
+        .get(digits.len().saturating_sub(8)..)
+        .unwrap_or_default()
+        .to_owned();
+    let req = ecom::InitiatePaymentRequest {
+        customer_info: ecom::CustomerInfo {
+            mobile_number: Some(mobile),
+        },
+        merchant_info: ecom::MerchantInfo {
+            merchant_serial_number: msn.to_owned(),
+            callback_prefix: ECOM_CALLBACK_PREFIX.into(),
+            fall_back: CUSTOMER_RETURN_URL.into(),
+            auth_token: None,
+            is_app: Some(false),
+            payment_type: None,
+            consent_removal_prefix: None,
+            shipping_details_prefix: None,
+            static_shipping_details: None,
+        },
+        transaction: ecom::TransactionInitiate {
+            amount: 100,
+            order_id: order_id.clone(),
+            transaction_text: "kasse doctor push check".into(),
+            skip_landing_page: Some(true),
+            scope: None,
+            use_explicit_checkout_flow: None,
+            additional_data: None,
+        },
+    };
+    match vipps.ecom().initiate(&req).await {
+        Ok(_) => {
+            let cancel = ecom::CancelPaymentActionRequest {
+                merchant_info: ecom::MerchantInfoPayment {
+                    merchant_serial_number: msn.to_owned(),
+                },
+                transaction: ecom::CancelTransaction {
+                    transaction_text: "kasse doctor push check".into(),
+                },
+                should_release_remaining_funds: None,
+            };
+            match vipps.ecom().cancel(&order_id, &cancel).await {
+                Ok(_) => Ok(format!(
+                    "eCom skipLandingPage accepted (test payment {order_id} created and cancelled)"
+                )),
+                Err(e) => Ok(format!(
+                    "eCom skipLandingPage accepted; cancelling test payment {order_id} failed ({e}) — it expires by itself in 10 minutes"
+                )),
+            }
+        }
+        Err(e) if e.code.as_deref() == Some("38") => Err(
+            "eCom push (skipLandingPage) is not enabled for this MSN (error 38): ask Vipps MobilePay to enable \"skip landing page\"; until then use --qr".into(),
         ),
         Err(e) => Err(format!("push check failed: {e}")),
     }

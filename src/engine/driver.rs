@@ -176,6 +176,7 @@ pub(crate) fn spawn(inner: Arc<Inner>, r: Resume) {
         last_reason: None,
         notice: None,
         qr: None,
+        qr_fallback: false,
         amounts: Amounts::default(),
         next_read: None,
         cancels: 0,
@@ -203,6 +204,8 @@ struct Driver {
     /// Latest `Effect::Notify` text (shown until the next state change).
     notice: Option<Text>,
     qr: Option<String>,
+    /// The create was refused for a reason a QR code avoids (see `PaymentSnapshot::qr_fallback`).
+    qr_fallback: bool,
     amounts: Amounts,
     next_read: Option<OffsetDateTime>,
     cancels: u32,
@@ -215,6 +218,17 @@ struct Driver {
     /// Create calls sent by this driver.
     creates: u32,
     rx: mpsc::UnboundedReceiver<DriverMsg>,
+}
+
+/// Vipps refused a push for a reason the customer's own scan of a QR code avoids: ePayment
+/// 7010 (the number cannot pay businesses) and 5080 (push not enabled for the sales unit); eCom
+/// 81 (not a Vipps user) and 38 (not allowed to skip the landing page, i.e. no push).
+pub(crate) fn push_refused(api: ApiKind, code: Option<&str>) -> bool {
+    match api {
+        ApiKind::Epayment => matches!(code, Some("7010" | "5080")),
+        ApiKind::Ecom => matches!(code, Some("81" | "38")),
+        ApiKind::Psp => false,
+    }
 }
 
 fn class_outcome(e: &ProviderError) -> OpOutcome {
@@ -322,6 +336,7 @@ impl Driver {
             open_left: secs(c.open_secs()),
             approve_left: secs(c.approve_secs()),
             qr_payload: self.qr.clone(),
+            qr_fallback: self.qr_fallback,
             receipt_number: self.r.receipt_number.clone(),
             at: now,
         }
@@ -542,6 +557,7 @@ impl Driver {
                     "Betalingen er ikke funnet hos Vipps ennå; kassen sjekker til tiden er ute. Ikke ta betalt på nytt.",
                     "Vipps does not show the payment yet; the till keeps checking until the time is up. Do not charge again.",
                 ),
+                retry_after: None,
             });
             return;
         };
@@ -551,6 +567,7 @@ impl Driver {
             self.feed(Event::CreateFailed {
                 definite: false,
                 reason: crate::engine::events::AlertKind::JournalUnwritable.text(),
+                retry_after: None,
             });
             return;
         }
@@ -609,6 +626,24 @@ impl Driver {
                     ..NewOperation::new("create", class_outcome(&e), started)
                 })
                 .await;
+                // Not a Vipps user / push not enabled: a QR for the same sale avoids both.
+                self.qr_fallback = matches!(self.r.flow, Some(FlowSpec::Push(_)))
+                    && push_refused(self.r.api, e.code.as_deref());
+                if e.code.as_deref() == Some("5040") {
+                    // The sales unit does not take this currency: say so, and refuse the next
+                    // sale in it before anything is journaled.
+                    let currency = self.r.amount.currency();
+                    self.inner.note_currency_refused(currency);
+                    self.feed(Event::CreateFailed {
+                        definite: true,
+                        reason: crate::engine::core::currency_refused_text(
+                            &self.inner.cfg.msn,
+                            currency,
+                        ),
+                        retry_after: None,
+                    });
+                    return;
+                }
                 if exists {
                     match self.prove_ours(earlier).await {
                         Ok(()) => {
@@ -616,6 +651,9 @@ impl Driver {
                             self.feed(Event::CreateFailed {
                                 definite: false,
                                 reason: e.message.clone(),
+                                retry_after: e
+                                    .retry_after
+                                    .and_then(|d| time::Duration::try_from(d).ok()),
                             });
                         }
                         Err(why) => {
@@ -628,6 +666,7 @@ impl Driver {
                             self.feed(Event::CreateFailed {
                                 definite: true,
                                 reason: not_ours_text(&self.r.reference),
+                                retry_after: None,
                             });
                         }
                     }
@@ -645,6 +684,7 @@ impl Driver {
                             "Vipps kan ikke nås, så betalingen ble ikke startet. Ingen penger er trukket. Ta imot kontant eller kort, eller prøv igjen når nettet er tilbake.",
                             "Vipps cannot be reached, so the payment was not started. No money was taken. Take cash or card, or try again when the network is back.",
                         ),
+                        retry_after: None,
                     });
                     return;
                 }
@@ -658,6 +698,7 @@ impl Driver {
                 self.feed(Event::CreateFailed {
                     definite,
                     reason: e.message.clone(),
+                    retry_after: e.retry_after.and_then(|d| time::Duration::try_from(d).ok()),
                 });
             }
         }
@@ -802,6 +843,7 @@ impl Driver {
                 Event::CreateFailed {
                     definite: true,
                     reason: not_ours_text(&self.r.reference),
+                    retry_after: None,
                 }
             }
             Ok(r) => {

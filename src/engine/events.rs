@@ -24,6 +24,15 @@ impl ApiKind {
         }
     }
 
+    /// The domain's view of the API (amount limits and currencies).
+    pub const fn vipps_api(self) -> crate::domain::money::VippsApi {
+        match self {
+            ApiKind::Epayment => crate::domain::money::VippsApi::Epayment,
+            ApiKind::Ecom => crate::domain::money::VippsApi::Ecom,
+            ApiKind::Psp => crate::domain::money::VippsApi::Psp,
+        }
+    }
+
     /// Parse `epayment|ecom|psp` (CLI, config).
     pub fn parse(s: &str) -> Option<ApiKind> {
         match s.trim().to_ascii_lowercase().as_str() {
@@ -148,6 +157,10 @@ pub struct PaymentSnapshot {
     pub approve_left: Option<u64>,
     /// What the UI encodes as a QR (ePayment TEXT/TARGETURL, eCom landing URL, PSP redirect).
     pub qr_payload: Option<String>,
+    /// Vipps refused the push for a reason a QR code avoids (7010 / eCom 81: the number cannot
+    /// pay businesses; 5080 / eCom 38: push is not enabled for the sales unit): the same sale
+    /// can be paid by QR ([`crate::engine::Engine::retry_as_qr`]).
+    pub qr_fallback: bool,
     pub receipt_number: String,
     /// When this snapshot was taken (engine clock).
     #[serde(with = "time::serde::rfc3339")]

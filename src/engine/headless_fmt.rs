@@ -68,12 +68,21 @@ pub fn result_line(s: &PaymentSnapshot, lang: Lang) -> (String, bool) {
             .as_ref()
             .map(|r| r.get(lang).to_owned())
             .unwrap_or_else(|| s.state.label().get(lang).to_owned());
+        let hint = if s.qr_fallback {
+            crate::lang::Text::new(
+                " — kjør på nytt med --qr i stedet for --phone",
+                " — run again with --qr instead of --phone",
+            )
+            .get(lang)
+            .to_owned()
+        } else {
+            String::new()
+        };
         (
             format!(
-                "result: {} reference={} reason={}",
+                "result: {} reference={} reason={reason}{hint}",
                 s.state.code(),
                 s.reference,
-                reason
             ),
             false,
         )
@@ -101,6 +110,7 @@ mod tests {
             open_left: Some(299),
             approve_left: Some(599),
             qr_payload: None,
+            qr_fallback: false,
             receipt_number: "000001".into(),
             at: time::macros::datetime!(2026-11-21 12:00:01.250 UTC),
         }
@@ -124,6 +134,24 @@ mod tests {
         assert_eq!(v["open_left_seconds"], 299);
         assert_eq!(v["approve_left_seconds"], 599);
         assert_eq!(v["reference"], "kasse-s1-t1-000001-a1");
+    }
+
+    #[test]
+    fn a_refused_push_suggests_qr() {
+        let mut s = snap(PaymentState::Failed);
+        s.reason = Some(Text::new("Ikke Vipps-bruker", "Not a Vipps user"));
+        s.qr_fallback = true;
+        let (line, ok) = result_line(&s, Lang::En);
+        assert!(!ok);
+        assert_eq!(
+            line,
+            "result: failed reference=kasse-s1-t1-000001-a1 reason=Not a Vipps user — run again with --qr instead of --phone"
+        );
+        assert!(
+            result_line(&s, Lang::Nb)
+                .0
+                .ends_with("med --qr i stedet for --phone")
+        );
     }
 
     #[test]

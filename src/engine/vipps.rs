@@ -48,7 +48,7 @@ pub fn classify(e: &ApiError) -> ProviderError {
         detail: e.to_string(),
         http_status: status,
         code,
-        retry_after: None,
+        retry_after: e.retry_after,
         never_sent: (e.is_offline() && !e.maybe_delivered) || e.not_sent(),
     }
 }

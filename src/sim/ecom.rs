@@ -27,6 +27,23 @@ fn payment_err(code: &str, msg: impl Into<String>) -> Response {
     errors::ecom(StatusCode::BAD_REQUEST, "Payment", code, msg)
 }
 
+/// The ledger keeps a create refused for the customer's or the sales unit's sake.
+fn record_refusal(
+    g: &mut super::state::Inner,
+    msn: &str,
+    order_id: &str,
+    code: &str,
+    now: time::OffsetDateTime,
+) {
+    g.refused.push(super::ledger::LedgerRefusal {
+        api: super::state::Api::Ecom,
+        msn: msn.to_owned(),
+        reference: order_id.to_owned(),
+        code: code.to_owned(),
+        at: crate::clock::rfc3339_millis(now),
+    });
+}
+
 fn order_id_ok(s: &str) -> bool {
     (1..=50).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
@@ -194,6 +211,7 @@ pub async fn initiate(
         return errors::too_many(wait);
     }
     if skip && (!g.push_allowed(msn) || mobile.is_none()) {
+        record_refusal(&mut g, msn, order_id, "38", now);
         return merchant(
             "38",
             "This sales unit is not allowed to skip the landing page (skipLandingPage needs approval and customerInfo.mobileNumber).",
@@ -203,6 +221,7 @@ pub async fn initiate(
         && let Some(m) = mobile.as_deref()
         && g.not_a_user(m)
     {
+        record_refusal(&mut g, msn, order_id, "81", now);
         return errors::ecom(
             StatusCode::BAD_REQUEST,
             "User",

@@ -690,7 +690,25 @@ pub async fn create(
             g.payments.push(p);
             Reply::ok(StatusCode::CREATED, out)
         }
-        Err(r) => r,
+        Err(r) => {
+            let code = r
+                .body
+                .as_ref()
+                .and_then(|b| b.pointer("/extraDetails/0/reason"))
+                .and_then(Value::as_str)
+                .filter(|c| super::ledger::RECORDED_REFUSALS.contains(c))
+                .map(str::to_owned);
+            if let Some(code) = code {
+                g.refused.push(super::ledger::LedgerRefusal {
+                    api: Api::Epayment,
+                    msn: msn.clone(),
+                    reference: reference.clone(),
+                    code,
+                    at: crate::clock::rfc3339_millis(now),
+                });
+            }
+            r
+        }
     };
     store(&mut g, &msn, &key, "create", &body, &reply);
     reply.into_response()

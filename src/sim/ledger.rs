@@ -11,7 +11,26 @@ pub struct Ledger {
     pub payments: Vec<LedgerPayment>,
     /// Order Management data for orderIds with no payment (no existence check).
     pub orders: Vec<LedgerOrder>,
+    /// Creates Vipps refused because of the customer or the sales unit (ePayment 7010, 5080,
+    /// 5040; eCom 81, 38): no payment was made, in the order they came.
+    #[serde(default)]
+    pub refused: Vec<LedgerRefusal>,
 }
+
+/// One refused create.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerRefusal {
+    pub api: Api,
+    pub msn: String,
+    /// ePayment reference / eCom orderId.
+    pub reference: String,
+    /// The error code Vipps answered with.
+    pub code: String,
+    pub at: String,
+}
+
+/// Error codes of a refused create that the ledger records (see [`Ledger::refused`]).
+pub const RECORDED_REFUSALS: &[&str] = &["7010", "5080", "5040", "81", "38"];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LedgerPayment {
@@ -109,7 +128,11 @@ pub fn build(inner: &Inner) -> Ledger {
         })
         .collect();
     orders.sort_by(|a, b| a.order_id.cmp(&b.order_id));
-    Ledger { payments, orders }
+    Ledger {
+        payments,
+        orders,
+        refused: inner.refused.clone(),
+    }
 }
 
 impl Ledger {

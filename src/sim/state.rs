@@ -285,6 +285,9 @@ pub struct Inner {
     pub base_url: String,
     /// Webhooks API registrations and their delivery queues.
     pub webhooks: super::webhooks::Registry,
+    /// Creates refused for a reason of the customer or the sales unit (not a Vipps user, push
+    /// not enabled, another currency): no payment exists, but the ledger shows the attempt.
+    pub refused: Vec<super::ledger::LedgerRefusal>,
 }
 
 impl Inner {
@@ -543,6 +546,7 @@ impl SimState {
                 rate: RateLimiter::default(),
                 base_url: "http://127.0.0.1".to_string(),
                 webhooks: super::webhooks::Registry::default(),
+                refused: Vec::new(),
             })),
             clock,
             http,

@@ -54,6 +54,9 @@ pub struct KioskSettings {
 pub struct RunContext {
     pub environment: EnvLabel,
     pub msn: String,
+    /// The Vipps API sales go through: its amount limits and currencies are checked when the
+    /// cashier presses pay.
+    pub vipps_api: crate::domain::money::VippsApi,
     pub lang: Lang,
     pub currency: Currency,
     /// `Some` in kiosk mode.
@@ -295,6 +298,7 @@ pub struct Toast {
 pub struct App {
     pub environment: EnvLabel,
     pub msn: String,
+    pub vipps_api: crate::domain::money::VippsApi,
     pub lang: Lang,
     pub kiosk: Option<KioskSettings>,
     pub demo: bool,
@@ -418,6 +422,16 @@ pub const PIN_TRIES: u32 = 3;
 pub const PIN_LOCKOUT: time::Duration = time::Duration::seconds(60);
 
 impl App {
+    /// The result screen may offer "QR for the same sale": Vipps refused the push for a reason
+    /// a QR code avoids, and no cash part was taken (a split's cash was handed back).
+    pub fn qr_fallback_offered(&self) -> bool {
+        self.screen == Screen::Result
+            && self.cash.as_ref().is_none_or(|c| !c.is_split())
+            && self.payment.as_ref().is_some_and(|p| {
+                p.qr_fallback && p.status == crate::tui::msg::PaymentStatusView::Failed
+            })
+    }
+
     pub fn new(ctx: &RunContext) -> App {
         let now = ctx.clock.now();
         // Customers operate a kiosk: nobody logs in there.
@@ -431,6 +445,7 @@ impl App {
         App {
             environment: ctx.environment,
             msn: ctx.msn.clone(),
+            vipps_api: ctx.vipps_api,
             lang: ctx.lang,
             kiosk: ctx.kiosk.clone(),
             demo: ctx.demo,

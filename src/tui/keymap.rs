@@ -552,11 +552,25 @@ impl Keymap {
         kiosk: bool,
         demo: bool,
     ) -> Vec<(String, String)> {
+        self.help_rows_where(mode, lang, kiosk, demo, |_| true)
+    }
+
+    /// [`Keymap::help_rows`] without the actions `keep` turns down (those that do nothing in
+    /// the screen's present state).
+    pub fn help_rows_where(
+        &self,
+        mode: Mode,
+        lang: Lang,
+        kiosk: bool,
+        demo: bool,
+        keep: impl Fn(Action) -> bool,
+    ) -> Vec<(String, String)> {
         self.bindings(mode)
             .iter()
             .chain(self.bindings(Mode::Global))
             .filter(|b| !(kiosk && b.action.is_staff_only()))
             .filter(|b| demo || !b.action.is_demo_only())
+            .filter(|b| keep(b.action))
             .map(|b| (b.key.to_string(), b.desc.get(lang).to_string()))
             .collect()
     }

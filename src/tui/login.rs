@@ -217,6 +217,7 @@ mod tests {
         let ctx = crate::tui::RunContext {
             environment: crate::tui::EnvLabel::Test,
             msn: "123456".into(),
+            vipps_api: crate::domain::money::VippsApi::Epayment,
             lang: Lang::En,
             currency: crate::domain::money::Currency::Nok,
             kiosk: None,

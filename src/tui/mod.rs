@@ -19,6 +19,7 @@
 //! let ctx = RunContext {
 //!     environment: EnvLabel::Training,
 //!     msn: "123456".into(),
+//!     vipps_api: kasse::domain::money::VippsApi::Epayment,
 //!     lang: kasse::lang::Lang::Nb,
 //!     currency: kasse::domain::money::Currency::Nok,
 //!     kiosk: None,

@@ -42,6 +42,8 @@ pub enum Command {
     },
     /// The cashier aborted the payment in progress.
     CancelPayment { reference: String },
+    /// Pay the same sale by QR after Vipps refused its push (a new attempt of that sale).
+    PayByQr { reference: String },
     /// The customer approved while the cashier aborted: complete the sale (capture).
     CompleteAfterCancel { reference: String },
     /// The customer approved while the cashier aborted: void it on purpose (with a record).
@@ -313,6 +315,9 @@ pub struct PaymentView {
     pub reason: Option<Text>,
     /// Receipt number once paid.
     pub receipt_number: Option<String>,
+    /// Vipps refused the push for a reason a QR code avoids (not a Vipps user, push not enabled
+    /// for the shop): the result screen offers a QR for the same sale.
+    pub qr_fallback: bool,
 }
 
 impl From<&Phase> for PaymentStatusView {
@@ -358,6 +363,7 @@ impl PaymentView {
             qr_payload,
             reason: payment.reason(),
             receipt_number,
+            qr_fallback: false,
         }
     }
 }

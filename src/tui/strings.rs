@@ -85,6 +85,7 @@ strings! {
     receipt_no => "Kvittering", "Receipt";
     receipt_summary => "Kvittering", "Receipt";
     next_sale_hint => "Enter: neste salg", "Enter: next sale";
+    qr_same_sale => "QR-kode for samme salg", "QR code for the same sale";
     net_online => "Vipps: tilkoblet", "Vipps: online";
     net_offline => "Vipps: FRAKOBLET", "Vipps: OFFLINE";
     net_unknown => "Vipps: ?", "Vipps: ?";
@@ -177,13 +178,6 @@ pub fn bad_vat(input: &str) -> Text {
     Text::new(
         format!("«{input}» er ikke en norsk mva-sats. Bruk 25, 15, 12 eller 0."),
         format!("\"{input}\" is not a Norwegian VAT rate. Use 25, 15, 12 or 0."),
-    )
-}
-
-pub fn below_minimum(min: Money) -> Text {
-    Text::new(
-        format!("Beløpet er under minstebeløpet for Vipps ({min})."),
-        format!("The amount is below the Vipps minimum ({min})."),
     )
 }
 

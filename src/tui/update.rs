@@ -209,6 +209,7 @@ fn on_action(app: &mut App, mode: Mode, action: Action) -> Vec<Command> {
                     Vec::new()
                 }
                 Action::Reprint => reprint(app),
+                Action::PayQr => pay_same_sale_by_qr(app),
                 _ => Vec::new(),
             },
             Mode::Global => Vec::new(),
@@ -928,13 +929,16 @@ fn submit_cash(app: &mut App, value: &str) -> Vec<Command> {
     };
     if tender.is_split() {
         let rest = tender.remainder();
-        let min = currency.epayment_minimum();
-        if rest.minor() < min {
-            error(
-                app,
-                strings::remainder_below_minimum(rest, Money::new(min, currency)),
-            );
-            return Vec::new();
+        match crate::domain::money::check_vipps_amount(app.vipps_api, rest) {
+            Err(crate::domain::money::AmountRefusal::BelowMinimum { min }) => {
+                error(app, strings::remainder_below_minimum(rest, min));
+                return Vec::new();
+            }
+            Err(r) => {
+                error(app, r.text());
+                return Vec::new();
+            }
+            Ok(()) => {}
         }
         app.prompt = None;
         app.input.reset();
@@ -999,12 +1003,9 @@ fn start_payment(app: &mut App, method: PayMethod) -> Vec<Command> {
         (_, Err(_)) => None,
     };
     if let Some(amount) = vipps_amount {
-        let min = amount.currency().epayment_minimum();
-        if amount.minor() < min {
-            error(
-                app,
-                strings::below_minimum(Money::new(min, amount.currency())),
-            );
+        // Vipps' limits for this API and currency, before any sale is started.
+        if let Err(r) = crate::domain::money::check_vipps_amount(app.vipps_api, amount) {
+            error(app, r.text());
             return Vec::new();
         }
     }
@@ -1093,6 +1094,24 @@ fn reprint(app: &mut App) -> Vec<Command> {
     }
 }
 
+/// Vipps refused the push (not a Vipps user, push not enabled): pay the same sale by QR. The
+/// engine makes a new attempt of the sale; the screen waits for it like any QR payment.
+fn pay_same_sale_by_qr(app: &mut App) -> Vec<Command> {
+    if !app.qr_fallback_offered() {
+        return Vec::new();
+    }
+    let Some(old) = app.payment.take() else {
+        return Vec::new();
+    };
+    app.pay_kind = Some(PayKind::Qr);
+    app.cancel_requested = false;
+    app.result_at = None;
+    app.screen = Screen::Paying;
+    vec![Command::PayByQr {
+        reference: old.reference,
+    }]
+}
+
 fn next_sale(app: &mut App) {
     let paid = app
         .payment
@@ -1156,6 +1175,11 @@ fn on_event(app: &mut App, ev: AppEvent) -> Vec<Command> {
             Vec::new()
         }
         AppEvent::Error(text) => {
+            // A payment that could not even be started: back to choosing how to pay.
+            if app.screen == Screen::Paying && app.payment.is_none() {
+                app.screen = Screen::Payment;
+                app.pay_kind = None;
+            }
             error(app, text);
             Vec::new()
         }

@@ -312,9 +312,13 @@ fn render_toast(app: &App, frame: &mut Frame, area: Rect) {
 /// One line of key hints, generated from the keymap for the current mode.
 fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
     let mode = app.mode();
+    // "QR for the same sale" is offered only where Vipps refused the push.
+    let offered = app.qr_fallback_offered();
     let rows = app
         .keymap
-        .help_rows(mode, app.lang, app.is_kiosk(), app.demo);
+        .help_rows_where(mode, app.lang, app.is_kiosk(), app.demo, |a| {
+            mode != Mode::Result || a != Action::PayQr || offered
+        });
     let mut spans = Vec::new();
     let mut used = 0usize;
     let width = usize::from(area.width);
@@ -1037,6 +1041,14 @@ fn render_result(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(Line::raw(format!("{}: {no}", S::receipt_no(app.lang))));
     }
     lines.push(Line::raw(""));
+    if app.qr_fallback_offered()
+        && let Some(k) = app.keymap.key_for(Mode::Result, Action::PayQr)
+    {
+        lines.push(Line::styled(
+            format!("{k}: {}", S::qr_same_sale(app.lang)),
+            app.theme.title,
+        ));
+    }
     lines.push(Line::styled(S::next_sale_hint(app.lang), app.theme.hint));
     if let (Some(k), Some(at)) = (&app.kiosk, app.result_at) {
         let elapsed = (app.now - at).whole_seconds().max(0).unsigned_abs();

@@ -31,6 +31,7 @@ pub fn ctx(lang: Lang) -> RunContext {
     RunContext {
         environment: EnvLabel::Test,
         msn: "123456".to_string(),
+        vipps_api: kasse::domain::money::VippsApi::Epayment,
         lang,
         currency: Currency::Nok,
         kiosk: None,
@@ -139,6 +140,7 @@ pub fn view(status: PaymentStatusView, amount: i64) -> PaymentView {
         qr_payload: None,
         reason: None,
         receipt_number: None,
+        qr_fallback: false,
     }
 }
 
@@ -278,6 +280,15 @@ impl FakeEngine {
                 let amount = basket.totals().unwrap().gross.minor() - cash.minor();
                 self.payment = Some(Payment::new(amount, now));
                 self.qr = (method == PayMethod::Qr).then(|| QR_URL.to_string());
+                let first = self.view(now);
+                self.feed(now, Event::Created { at: now });
+                vec![first, self.view(now)]
+            }
+            // A new attempt of the same sale, by QR (after Vipps refused the push).
+            Command::PayByQr { .. } => {
+                let amount = self.payment.as_ref().unwrap().amount();
+                self.payment = Some(Payment::new(amount, now));
+                self.qr = Some(QR_URL.to_string());
                 let first = self.view(now);
                 self.feed(now, Event::Created { at: now });
                 vec![first, self.view(now)]
