@@ -17,6 +17,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod engine;
+pub mod fiscal;
 pub mod lang;
 pub mod receipt;
 pub mod sim;

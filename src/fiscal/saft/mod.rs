@@ -1,0 +1,1 @@
+//! SAF-T Cash Register export (in progress).
