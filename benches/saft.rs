@@ -136,7 +136,7 @@ fn fill(tx: &mut CashTransaction, i: usize, signature: &str) {
             total_in - cash,
             Some(format!("kasse-T1-{i}")),
         ));
-    } else if i % 2 == 0 {
+    } else if i.is_multiple_of(2) {
         tx.payments.push(payment(
             PaymentKind::Vipps,
             total_in,
@@ -147,7 +147,7 @@ fn fill(tx: &mut CashTransaction, i: usize, signature: &str) {
     }
     tx.signature.clear();
     tx.signature.push_str(signature);
-    tx.receipt_copy_num = Some(u16::from(i % 50 == 0));
+    tx.receipt_copy_num = Some(u16::from(i.is_multiple_of(50)));
 }
 
 fn payment(kind: PaymentKind, amount: i64, ref_id: Option<String>) -> Payment {

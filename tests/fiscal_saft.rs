@@ -724,7 +724,8 @@ fn chain_from_xml(path: &Path) -> Vec<ChainRecord> {
                 }
             }
             XmlEvent::End(_) => {
-                if stack.pop().as_deref() == Some("cashtransaction") {
+                let closed = stack.pop();
+                if closed.as_deref() == Some("cashtransaction") {
                     let f = cur.take().unwrap();
                     let date_fmt = time::macros::format_description!("[year]-[month]-[day]");
                     let time_fmt = time::macros::format_description!("[hour]:[minute]:[second]");
