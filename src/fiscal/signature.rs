@@ -420,6 +420,16 @@ pub fn read_private_key(path: &Path) -> Result<FiscalKey, SignatureError> {
     FiscalKey::from_pkcs1_pem(&pem)
 }
 
+/// Sign `text` with `key`: the base64 signature (same as [`FiscalKey::sign`]).
+pub fn sign(key: &FiscalKey, text: &str) -> Result<String, SignatureError> {
+    key.sign(text)
+}
+
+/// Does `signature_b64` sign `text` with `key`? (Same as [`FiscalPublicKey::verify`].)
+pub fn verify(key: &FiscalPublicKey, text: &str, signature_b64: &str) -> Result<(), VerifyError> {
+    key.verify(text, signature_b64)
+}
+
 /// One signed transaction as the journal holds it (plain data, for [`verify_chain`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainRecord {
@@ -601,11 +611,28 @@ pub fn verify_chain<I>(keys: &KeyRing, previous: &str, records: I) -> ChainRepor
 where
     I: IntoIterator<Item = ChainRecord>,
 {
+    match try_verify_chain(
+        keys,
+        previous,
+        records.into_iter().map(Ok::<_, std::convert::Infallible>),
+    ) {
+        Ok(report) => report,
+        Err(never) => match never {},
+    }
+}
+
+/// [`verify_chain`] over fallible records (rows read from the database): the first read error
+/// stops the check and is returned as is.
+pub fn try_verify_chain<I, E>(keys: &KeyRing, previous: &str, records: I) -> Result<ChainReport, E>
+where
+    I: IntoIterator<Item = Result<ChainRecord, E>>,
+{
     let mut records = records.into_iter();
     let mut prev_sig = previous.to_string();
     let mut prev_nr: Option<String> = None;
     let mut verified = 0u64;
     while let Some(rec) = records.next() {
+        let rec = rec?;
         let reason = match check(keys, &prev_sig, &rec) {
             Check::Ok => {
                 verified += 1;
@@ -614,11 +641,12 @@ where
                 continue;
             }
             Check::Fail(ChainBreak::DoesNotVerify) => {
-                diagnose(keys, &prev_sig, prev_nr.as_deref(), &rec, records.next())
+                let next = records.next().transpose()?;
+                diagnose(keys, &prev_sig, prev_nr.as_deref(), &rec, next)
             }
             Check::Fail(other) => other,
         };
-        return ChainReport {
+        return Ok(ChainReport {
             verified,
             first_failure: Some(ChainFailure {
                 index: verified,
@@ -627,12 +655,12 @@ where
                 time: rec.time,
                 reason,
             }),
-        };
+        });
     }
-    ChainReport {
+    Ok(ChainReport {
         verified,
         first_failure: None,
-    }
+    })
 }
 
 /// `rec` does not verify over `prev_sig`; look at the record after it to say why.
@@ -753,7 +781,8 @@ mod tests {
         let public = FiscalPublicKey::from_pem(&fixture("test-key-1024.pub.pem")).unwrap();
         assert_eq!(public, *fixture_key().public_key());
         let sig = fixture("example-0.sig");
-        assert_eq!(public.verify(EXAMPLE, &sig), Ok(()));
+        assert_eq!(verify(&public, EXAMPLE, &sig), Ok(()));
+        assert_eq!(sign(&fixture_key(), EXAMPLE).unwrap(), sig);
         assert_eq!(
             public.verify("0;2014-01-24;23:59:59;123456789;1250.01;1000.00", &sig),
             Err(VerifyError::Mismatch)
@@ -990,6 +1019,26 @@ mod tests {
         recs[1].signature = "not base64!".into();
         let f = verify_chain(&ring(&key), "0", recs).first_failure.unwrap();
         assert_eq!(f.reason, ChainBreak::MalformedSignature);
+    }
+
+    #[test]
+    fn a_read_error_stops_the_check_and_is_returned() {
+        let key = fixture_key();
+        let recs = chain(&key, 3);
+        let rows = vec![
+            Ok(recs[0].clone()),
+            Err("disk I/O error"),
+            Ok(recs[1].clone()),
+        ];
+        assert_eq!(
+            try_verify_chain(&ring(&key), "0", rows),
+            Err("disk I/O error")
+        );
+        let rows: Vec<Result<_, &str>> = recs.into_iter().map(Ok).collect();
+        assert_eq!(
+            try_verify_chain(&ring(&key), "0", rows).map(|r| r.verified),
+            Ok(3)
+        );
     }
 
     #[test]
