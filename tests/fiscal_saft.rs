@@ -32,7 +32,7 @@ fn skip(what: &str) {
 
 /// `../shared/compliance` relative to the checkout (a worktree one level deeper also works).
 fn compliance_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("KASSE_COMPLIANCE_DIR") {
+    if let Some(dir) = std::env::var_os("KASSE_COMPLIANCE_DIR").filter(|d| !d.is_empty()) {
         return Some(PathBuf::from(dir));
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
