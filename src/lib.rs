@@ -18,6 +18,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod engine;
+pub mod fiscal;
 pub mod lang;
 pub mod ops;
 pub mod receipt;
