@@ -82,6 +82,7 @@ fn paying_qr(mut app: App) -> App {
         reason: None,
         receipt_number: None,
         qr_fallback: false,
+        open_signal: true,
     });
     app
 }

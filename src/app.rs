@@ -425,6 +425,7 @@ pub fn payment_view(s: &PaymentSnapshot) -> PaymentView {
         reason,
         receipt_number: Some(s.receipt_number.clone()),
         qr_fallback: s.qr_fallback,
+        open_signal: s.open_signal,
     }
 }
 

@@ -1191,3 +1191,53 @@ fn partly_cancelled_reservation_is_a_mismatch_for_staff() {
     assert_eq!(p.code(), "amount_mismatch");
     assert!(p.needs_attention());
 }
+
+/// ePayment does not say when the customer opened the payment: an expiry is reported with the
+/// time it happened and the customer's two windows, never as "not approved within 10 minutes"
+/// for a payment that expired at 5 minutes.
+#[test]
+fn an_epayment_expiry_says_when_not_why() {
+    let mut p = waiting();
+    assert!(!p.open_signal());
+    p.handle(at(302), Event::Read(ProviderStatus::Expired));
+    assert_eq!(p.phase(), &Phase::Expired);
+    let r = p.reason().unwrap();
+    assert!(
+        r.en.starts_with("The payment expired after 5:02 without approval"),
+        "{}",
+        r.en
+    );
+    assert!(r.nb.contains("utløp etter 5:02"), "{}", r.nb);
+    assert!(!r.en.contains("10 minutes"), "{}", r.en);
+}
+
+/// eCom says when it was opened: the expiry names the window that ran out.
+#[test]
+fn an_ecom_expiry_names_the_window_that_ran_out() {
+    let mut unopened = Payment::new(AMOUNT, t0()).with_open_signal(true);
+    unopened.handle(t0(), Event::Created { at: t0() });
+    unopened.handle(at(301), Event::Read(ProviderStatus::Expired));
+    assert!(
+        unopened
+            .reason()
+            .unwrap()
+            .en
+            .starts_with("The customer did not open the payment within 5 minutes"),
+        "{:?}",
+        unopened.reason()
+    );
+    let mut opened = Payment::new(AMOUNT, t0()).with_open_signal(true);
+    opened.handle(t0(), Event::Created { at: t0() });
+    opened.handle(at(60), created(Some(at(60))));
+    assert_eq!(opened.code(), "waiting_for_approval");
+    opened.handle(at(361), Event::Read(ProviderStatus::Expired));
+    assert!(
+        opened
+            .reason()
+            .unwrap()
+            .en
+            .starts_with("The customer opened the payment but did not approve it within 5 minutes"),
+        "{:?}",
+        opened.reason()
+    );
+}

@@ -16,6 +16,8 @@ async fn paid_on(api: ApiKind, method: PayMethod) {
     let mut rx = engine.subscribe();
     let id = engine.start_payment(sale(4990, api, method)).await.unwrap();
     let waiting = wait_state(&mut rx, id, PaymentState::WaitingForCustomer).await;
+    // Only eCom reports when the customer opened it; the screen follows (see tui_snapshots).
+    assert_eq!(waiting.open_signal, api == ApiKind::Ecom);
     assert!(waiting.open_left.unwrap() > 290);
     assert!(waiting.approve_left.unwrap() > 590);
     customer(&sim, &waiting.reference, "approve").await;
@@ -40,8 +42,12 @@ async fn paid_on(api: ApiKind, method: PayMethod) {
     match api {
         // ePayment: the receipt went inside create.
         ApiKind::Epayment => assert!(p.receipt.is_some(), "ePayment receipt in create: {p:?}"),
-        // eCom: the receipt went to Order Management through the outbox.
-        ApiKind::Ecom => assert!(p.receipt.is_some(), "OM receipt: {p:?}"),
+        // eCom: the receipt went to Order Management through the outbox, exactly once (a
+        // second POST would get 409): create + reads + capture + one receipt.
+        ApiKind::Ecom => {
+            assert!(p.receipt.is_some(), "OM receipt: {p:?}");
+            assert_eq!(p.receipt_posts, 1, "one receipt POST per sale: {p:?}");
+        }
         ApiKind::Psp => {}
     }
     let j = journal(&run.engine_store(), id).await;

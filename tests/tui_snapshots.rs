@@ -132,6 +132,21 @@ fn push_waiting_for_customer_phase1() {
     snap_both("push_waiting_for_customer_phase1", &app);
 }
 
+/// ePayment: the till cannot see when the customer opens the push, so the second gauge is the
+/// latest possible end (created + 10 min), not an "approve" countdown.
+#[test]
+fn epayment_push_waiting_shows_time_to_open_and_latest_end() {
+    let mut v = view(PaymentStatusView::WaitingForCustomer, 5780);
+    v.open_signal = false;
+    v.open_left = Some(Duration::from_secs(272));
+    v.approve_left = Some(Duration::from_secs(572));
+    let app = waiting(with_items(app(), &[KVIKK, COLA]), false, v);
+    snap_both(
+        "epayment_push_waiting_shows_time_to_open_and_latest_end",
+        &app,
+    );
+}
+
 #[test]
 fn push_creating() {
     let mut app = with_items(app(), &[KVIKK]);

@@ -359,6 +359,10 @@ pub struct Payment {
     cancel_pending: bool,
     last_cancel_at: Option<OffsetDateTime>,
     last_reason: Option<Text>,
+    /// The API tells when the customer opened the payment (eCom); ePayment and PSP do not.
+    open_signal: bool,
+    /// When a read showed the payment finished (for saying why it expired).
+    ended_at: Option<OffsetDateTime>,
 }
 
 fn t(nb: &str, en: &str) -> Text {
@@ -403,7 +407,23 @@ impl Payment {
             cancel_pending: false,
             last_cancel_at: None,
             last_reason: None,
+            open_signal: false,
+            ended_at: None,
         }
+    }
+
+    /// The API reports when the customer opened the payment (eCom "opened"), so the screen may
+    /// show the two phases as they happen. Without it (ePayment, PSP) the till only knows the
+    /// time to open (from creation) and the latest possible end.
+    #[must_use]
+    pub fn with_open_signal(mut self, open_signal: bool) -> Payment {
+        self.open_signal = open_signal;
+        self
+    }
+
+    /// See [`Payment::with_open_signal`].
+    pub fn open_signal(&self) -> bool {
+        self.open_signal
     }
 
     /// Resume an unfinished payment after a restart: its state is unknown until a read, so it
@@ -489,6 +509,66 @@ impl Payment {
         })
     }
 
+    /// Why it expired, in the words the API's events support. eCom reports "opened", so it can
+    /// say which of the two windows ran out; ePayment does not, so the till says when it
+    /// expired and what the customer had, never a reason it cannot know.
+    fn expired_reason(&self) -> Text {
+        let again = (
+            "Start en ny betaling om kunden vil betale.",
+            "Start a new payment if they still want to pay.",
+        );
+        if self.opened_at.is_some() {
+            return Text::new(
+                format!(
+                    "Kunden åpnet betalingen, men godkjente den ikke innen 5 minutter. {}",
+                    again.0
+                ),
+                format!(
+                    "The customer opened the payment but did not approve it within 5 minutes. {}",
+                    again.1
+                ),
+            );
+        }
+        if self.open_signal {
+            return Text::new(
+                format!("Kunden åpnet ikke betalingen innen 5 minutter. {}", again.0),
+                format!(
+                    "The customer did not open the payment within 5 minutes. {}",
+                    again.1
+                ),
+            );
+        }
+        let after = match (self.created_at, self.ended_at) {
+            (Some(c), Some(e)) if e > c => {
+                let s = (e - c).whole_seconds().max(0);
+                Some(format!("{}:{:02}", s / 60, s % 60))
+            }
+            _ => None,
+        };
+        match after {
+            Some(mmss) => Text::new(
+                format!(
+                    "Betalingen utløp etter {mmss} uten godkjenning (kunden har 5 minutter til å åpne den og 5 til å godkjenne). {}",
+                    again.0
+                ),
+                format!(
+                    "The payment expired after {mmss} without approval (the customer has 5 minutes to open it and 5 to approve). {}",
+                    again.1
+                ),
+            ),
+            None => Text::new(
+                format!(
+                    "Betalingen utløp uten godkjenning (kunden har 5 minutter til å åpne den og 5 til å godkjenne). {}",
+                    again.0
+                ),
+                format!(
+                    "The payment expired without approval (the customer has 5 minutes to open it and 5 to approve). {}",
+                    again.1
+                ),
+            ),
+        }
+    }
+
     /// Cashier-readable explanation for a finished (or stuck) payment.
     pub fn reason(&self) -> Option<Text> {
         match &self.phase {
@@ -499,10 +579,7 @@ impl Payment {
                 "Kunden avviste betalingen i appen. Spør om en annen betalingsmåte.",
                 "The customer rejected the payment in the app. Ask for another way to pay.",
             )),
-            Phase::Expired => Some(t(
-                "Kunden godkjente ikke innen 10 minutter. Start en ny betaling om kunden vil betale.",
-                "The customer did not approve within 10 minutes. Start a new payment if they still want to pay.",
-            )),
+            Phase::Expired => Some(self.expired_reason()),
             Phase::Cancelled => Some(self.last_reason.clone().unwrap_or_else(|| {
                 t(
                     "Betalingen ble avbrutt. Ingen penger er trukket.",
@@ -698,6 +775,7 @@ impl Payment {
         self.read_failures = 0;
         self.offline = false;
         if self.on_final_status(&status) {
+            self.ended_at = Some(now);
             return vec![];
         }
         match status {

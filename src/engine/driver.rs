@@ -166,6 +166,8 @@ pub(crate) fn spawn(inner: Arc<Inner>, r: Resume) {
             Vec::new(),
         )
     };
+    // Only eCom tells the till when the customer opened the payment.
+    let fsm = fsm.with_open_signal(r.api == ApiKind::Ecom);
     let d = Driver {
         inner,
         provider,
@@ -337,6 +339,7 @@ impl Driver {
             approve_left: secs(c.approve_secs()),
             qr_payload: self.qr.clone(),
             qr_fallback: self.qr_fallback,
+            open_signal: self.fsm.open_signal(),
             receipt_number: self.r.receipt_number.clone(),
             at: now,
         }

@@ -161,6 +161,9 @@ pub struct PaymentSnapshot {
     /// pay businesses; 5080 / eCom 38: push is not enabled for the sales unit): the same sale
     /// can be paid by QR ([`crate::engine::Engine::retry_as_qr`]).
     pub qr_fallback: bool,
+    /// The API reports when the customer opened the payment (eCom): the screen shows the two
+    /// phases. Without it (ePayment, PSP) it shows the time to open and the latest possible end.
+    pub open_signal: bool,
     pub receipt_number: String,
     /// When this snapshot was taken (engine clock).
     #[serde(with = "time::serde::rfc3339")]

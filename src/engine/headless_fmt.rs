@@ -111,6 +111,7 @@ mod tests {
             approve_left: Some(599),
             qr_payload: None,
             qr_fallback: false,
+            open_signal: false,
             receipt_number: "000001".into(),
             at: time::macros::datetime!(2026-11-21 12:00:01.250 UTC),
         }

@@ -47,6 +47,9 @@ pub struct LedgerPayment {
     pub refunded: i64,
     pub cancelled: i64,
     pub receipt: Option<Value>,
+    /// Order Management receipt POSTs for this reference (a second one gets 409).
+    #[serde(default)]
+    pub receipt_posts: u32,
     pub category: Option<Value>,
     pub operations: Vec<LedgerOperation>,
 }
@@ -101,6 +104,7 @@ pub fn build(inner: &Inner) -> Ledger {
                 receipt: om
                     .and_then(|o| o.receipt.clone())
                     .or_else(|| p.receipt.clone()),
+                receipt_posts: om.map_or(0, |o| o.receipt_posts),
                 category: om.and_then(|o| o.category.clone()),
                 operations: p
                     .ops

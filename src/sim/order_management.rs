@@ -319,6 +319,7 @@ pub async fn post_receipt(
         payment_type: pt.clone(),
         ..OmOrder::default()
     });
+    o.receipt_posts = o.receipt_posts.saturating_add(1);
     if o.receipt.is_some() {
         return errors::om(
             StatusCode::CONFLICT,

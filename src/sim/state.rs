@@ -251,6 +251,8 @@ pub struct OmOrder {
     pub payment_type: String,
     pub category: Option<Value>,
     pub receipt: Option<Value>,
+    /// Every `POST …/receipts/{orderId}` that reached the simulator, 409s included.
+    pub receipt_posts: u32,
 }
 
 /// Work to do outside the lock (HTTP callbacks to a PSP).

@@ -318,6 +318,10 @@ pub struct PaymentView {
     /// Vipps refused the push for a reason a QR code avoids (not a Vipps user, push not enabled
     /// for the shop): the result screen offers a QR for the same sale.
     pub qr_fallback: bool,
+    /// The API reports when the customer opened the payment (eCom): two phases on screen.
+    /// Without it (ePayment, PSP): the time to open and the latest possible end, never an
+    /// "approve" countdown from a moment the till cannot see.
+    pub open_signal: bool,
 }
 
 impl From<&Phase> for PaymentStatusView {
@@ -364,6 +368,7 @@ impl PaymentView {
             reason: payment.reason(),
             receipt_number,
             qr_fallback: false,
+            open_signal: payment.open_signal(),
         }
     }
 }

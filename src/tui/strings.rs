@@ -78,6 +78,7 @@ strings! {
     cancel_requested => "Avbryter …", "Cancelling …";
     gauge_open => "Åpne", "Open";
     gauge_approve => "Godkjenne", "Approve";
+    gauge_latest_end => "Senest om", "At most";
     scan_qr => "Skann med Vipps-appen", "Scan with the Vipps app";
     qr_too_small => "Vinduet er for lite til QR-koden. Gjør terminalen større.", "The window is too small for the QR code. Make the terminal larger.";
     push_sent_to => "Sendt til", "Sent to";

@@ -748,9 +748,15 @@ fn mmss(d: Duration) -> String {
 /// Five minutes per phase (Vipps: 5 to open, 5 more to approve).
 const PHASE: Duration = Duration::from_secs(300);
 
-fn gauge<'a>(app: &App, label: &str, left: Option<Duration>, active: bool) -> LineGauge<'a> {
+fn gauge<'a>(
+    app: &App,
+    label: &str,
+    left: Option<Duration>,
+    full: Duration,
+    active: bool,
+) -> LineGauge<'a> {
     let ratio = left
-        .map(|d| (d.as_secs_f64() / PHASE.as_secs_f64()).clamp(0.0, 1.0))
+        .map(|d| (d.as_secs_f64() / full.as_secs_f64()).clamp(0.0, 1.0))
         .unwrap_or(0.0);
     let shown = left.map(mmss).unwrap_or_else(|| "–".to_string());
     let style = if active {
@@ -884,29 +890,49 @@ fn render_paying(app: &App, frame: &mut Frame, area: Rect, beside_qr: bool) {
     ])
     .areas(inner);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), text);
-    let (open_left, approve_left) = app
+    let (open_left, approve_left, open_signal) = app
         .payment
         .as_ref()
-        .map(|p: &PaymentView| (p.open_left, p.approve_left))
-        .unwrap_or((None, None));
+        .map(|p: &PaymentView| (p.open_left, p.approve_left, p.open_signal))
+        .unwrap_or((None, None, true));
     frame.render_widget(
         gauge(
             app,
             S::gauge_open(app.lang),
             open_left,
+            PHASE,
             status == PaymentStatusView::WaitingForCustomer,
         ),
         g1,
     );
-    frame.render_widget(
-        gauge(
-            app,
-            S::gauge_approve(app.lang),
-            approve_left,
-            status == PaymentStatusView::WaitingForApproval,
-        ),
-        g2,
-    );
+    if open_signal {
+        // eCom says when the customer opened it: the second phase runs as it happens.
+        frame.render_widget(
+            gauge(
+                app,
+                S::gauge_approve(app.lang),
+                approve_left,
+                PHASE,
+                status == PaymentStatusView::WaitingForApproval,
+            ),
+            g2,
+        );
+    } else {
+        // ePayment does not: only the latest possible end (created + 10 min) is known.
+        frame.render_widget(
+            gauge(
+                app,
+                S::gauge_latest_end(app.lang),
+                approve_left,
+                PHASE * 2,
+                matches!(
+                    status,
+                    PaymentStatusView::WaitingForCustomer | PaymentStatusView::WaitingForApproval
+                ),
+            ),
+            g2,
+        );
+    }
 }
 
 // ---------------------------------------------------------------- result

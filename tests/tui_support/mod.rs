@@ -141,6 +141,7 @@ pub fn view(status: PaymentStatusView, amount: i64) -> PaymentView {
         reason: None,
         receipt_number: None,
         qr_fallback: false,
+        open_signal: true,
     }
 }
 
@@ -180,7 +181,7 @@ impl FakeEngine {
         match cmd {
             Command::StartPayment { basket, method, .. } => {
                 let amount = basket.totals().unwrap().gross.minor();
-                self.payment = Some(Payment::new(amount, now));
+                self.payment = Some(Payment::new(amount, now).with_open_signal(true));
                 self.qr = (method == PayMethod::Qr).then(|| QR_URL.to_string());
                 let first = self.view(now);
                 self.feed(now, Event::Created { at: now });
@@ -278,7 +279,7 @@ impl FakeEngine {
                 ..
             } => {
                 let amount = basket.totals().unwrap().gross.minor() - cash.minor();
-                self.payment = Some(Payment::new(amount, now));
+                self.payment = Some(Payment::new(amount, now).with_open_signal(true));
                 self.qr = (method == PayMethod::Qr).then(|| QR_URL.to_string());
                 let first = self.view(now);
                 self.feed(now, Event::Created { at: now });
@@ -287,7 +288,7 @@ impl FakeEngine {
             // A new attempt of the same sale, by QR (after Vipps refused the push).
             Command::PayByQr { .. } => {
                 let amount = self.payment.as_ref().unwrap().amount();
-                self.payment = Some(Payment::new(amount, now));
+                self.payment = Some(Payment::new(amount, now).with_open_signal(true));
                 self.qr = Some(QR_URL.to_string());
                 let first = self.view(now);
                 self.feed(now, Event::Created { at: now });
