@@ -73,3 +73,64 @@ async fn doctor_reports_push_not_enabled() {
     assert!(text.contains("5080"), "{text}");
     assert!(text.contains("--qr"), "{text}");
 }
+
+fn ecom_config(base: &str) -> Config {
+    let toml = format!(
+        "[vipps]\nenvironment = \"test\"\nbase_url = \"{base}\"\nmsn = \"123456\"\napi = \"ecom\"\n\
+         client_id = \"kasse-sim-client\"\nclient_secret = \"kasse-sim-secret\"\n\
+         subscription_key = \"kasse-sim-subscription-key\"\n"
+    );
+    Config::from_toml_str(&toml, &|_| None).unwrap()
+}
+
+async fn run_doctor(cfg: &Config) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut out = Vec::new();
+    let code = doctor(
+        cfg,
+        dir.path(),
+        Arc::new(SystemClock),
+        Arc::new(SeqIds::default()),
+        "4791234567",
+        Lang::En,
+        &mut out,
+    )
+    .await
+    .unwrap();
+    (code, String::from_utf8(out).unwrap())
+}
+
+/// With `api = "ecom"` the push check is eCom's own: a `skipLandingPage` initiate to the
+/// 8-digit number, then a cancel; a sales unit that may not skip the landing page is error 38.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_checks_ecom_push() {
+    let sim = start_sim(sim_config()).await;
+    let (code, text) = run_doctor(&ecom_config(&sim.base_url())).await;
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("[ok  ] push"), "{text}");
+    assert!(text.contains("eCom skipLandingPage accepted"), "{text}");
+    let l = sim.ledger();
+    assert_eq!(l.payments.len(), 1);
+    assert_eq!(l.payments[0].captured, 0);
+
+    let mut cfg = sim_config();
+    cfg.no_push_msns = vec![kasse::sim::DEFAULT_MSN.into()];
+    let sim = start_sim(cfg).await;
+    let (code, text) = run_doctor(&ecom_config(&sim.base_url())).await;
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("error 38"), "{text}");
+    assert!(text.contains("--qr"), "{text}");
+}
+
+/// A sales unit in another currency than `shop.currency` (5040) is named with what to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_names_a_currency_mismatch() {
+    let mut cfg = sim_config();
+    cfg.currency = "DKK".into();
+    let sim = start_sim(cfg).await;
+    let (code, text) = run_doctor(&config(&sim.base_url())).await;
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("5040"), "{text}");
+    assert!(text.contains("shop.currency"), "{text}");
+    assert!(text.contains("123456"), "{text}");
+}
