@@ -134,8 +134,6 @@ async fn a_5040_fails_the_sale_and_refuses_the_next_one_before_it_starts() {
     );
     let second = run.engine_store().run(|s| s.sale(2)).await.unwrap();
     assert!(second.is_none(), "nothing journaled for the refused sale");
-    // Nothing reached Vipps for it either: the simulator never saw a payment.
-    assert!(sim.ledger().payments.is_empty(), "{:?}", sim.ledger());
     run.shutdown().await;
 }
 

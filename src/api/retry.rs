@@ -187,8 +187,19 @@ pub fn parse_retry_after(v: &str, now: time::OffsetDateTime) -> Option<Duration>
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    let at = time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc2822).ok()?;
+    let at = parse_http_date(v)?;
     Some(Duration::try_from(at - now).unwrap_or(Duration::ZERO))
+}
+
+/// An HTTP-date in the form HTTP/1.1 senders use (IMF-fixdate, RFC 9110 § 5.6.7):
+/// `Sat, 21 Nov 2026 12:00:01 GMT`. Used for `Retry-After` and for `Date` (doctor's clock check).
+pub fn parse_http_date(s: &str) -> Option<time::OffsetDateTime> {
+    let fmt = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    time::PrimitiveDateTime::parse(s.trim(), &fmt)
+        .ok()
+        .map(|p| p.assume_utc())
 }
 
 /// Client timeouts (Vipps: connect ≥ 1 s, read ≥ 5 s). `None` disables one (tests only).

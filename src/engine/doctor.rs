@@ -119,14 +119,7 @@ fn line<W: Write>(out: &mut W, ok: Option<bool>, what: &str, detail: &str) -> st
 }
 
 /// Parse an HTTP `Date` header (IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`).
-pub fn parse_http_date(s: &str) -> Option<time::OffsetDateTime> {
-    let fmt = time::macros::format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    time::PrimitiveDateTime::parse(s.trim(), &fmt)
-        .ok()
-        .map(|p| p.assume_utc())
-}
+pub use crate::api::retry::parse_http_date;
 
 /// Run every check; returns the exit code (0 = all good). `push_test_phone` is the MSISDN
 /// the push check sends to outside production (a Vipps test user).
