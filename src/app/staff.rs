@@ -1,0 +1,280 @@
+//! Staff at the till and on the command line: the staff journal for a running till, the first
+//! manager, adding and listing staff, PIN login and the manager gate (the shell side; the
+//! checks and the journal live in the staff library).
+
+use super::Till;
+use crate::clock::SystemClock;
+use crate::config::Config;
+use crate::lang::Text;
+use crate::tui::{self, AppEvent};
+use std::path::Path;
+use std::sync::Arc;
+
+/// The staff side of the journal (PINs, refunds, reports) for a running till.
+pub fn staff_ctx(till: &Till) -> Result<crate::staff::headless::HeadlessCtx, Text> {
+    let db = crate::staff::StaffDb::open(
+        &till.data_dir.join(crate::store::DB_FILE_NAME),
+        &till.config.shop.shop_id,
+        &till.config.shop.till_id,
+    )
+    .map_err(|e| e.message())?;
+    Ok(crate::staff::headless::HeadlessCtx {
+        db,
+        store: till.store(),
+        engine: Some(till.engine().clone()),
+        reader: Some(Arc::new(crate::staff::reconcile::VippsReader::new(
+            till.running.vipps.clone(),
+        ))),
+        clock: Arc::new(SystemClock),
+        lang: till.lang,
+        utc_offset: time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC),
+        currency: till.config.shop.currency,
+        pin: crate::staff::headless::pin_from_env(),
+    })
+}
+
+/// First run: create the first manager in this till's journal.
+pub async fn create_first_manager(
+    config: &Config,
+    dir: &Path,
+    name: &str,
+    pin: &secrecy::SecretString,
+) -> Result<(), Text> {
+    use secrecy::ExposeSecret;
+    let store_dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || crate::store::Store::open_in_dir(&store_dir).map(|_| ()))
+        .await
+        .map_err(|e| Text::new(format!("Databasefeil: {e}"), format!("Database error: {e}")))?
+        .map_err(|e| e.message())?;
+    let db = crate::staff::StaffDb::open(
+        &dir.join(crate::store::DB_FILE_NAME),
+        &config.shop.shop_id,
+        &config.shop.till_id,
+    )
+    .map_err(|e| e.message())?;
+    let name = name.to_owned();
+    let pin = pin.expose_secret().to_owned();
+    db.run(move |db| db.create_first_manager(&name, &pin, time::OffsetDateTime::now_utc()))
+        .await
+        .map(|_| ())
+        .map_err(|e| e.message())
+}
+
+/// Open this till's staff journal for a headless staff command (migrating the file first).
+async fn staff_db_for(config: &Config, dir: &Path) -> Result<crate::staff::StaffDb, Text> {
+    let store_dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || crate::store::Store::open_in_dir(&store_dir).map(|_| ()))
+        .await
+        .map_err(|e| Text::new(format!("Databasefeil: {e}"), format!("Database error: {e}")))?
+        .map_err(|e| e.message())?;
+    crate::staff::StaffDb::open(
+        &dir.join(crate::store::DB_FILE_NAME),
+        &config.shop.shop_id,
+        &config.shop.till_id,
+    )
+    .map_err(|e| e.message())
+}
+
+/// `kasse add-staff`: a manager (logged in with `manager_pin`, journaled) adds a cashier or a
+/// manager with their own PIN. Never logs or returns a PIN.
+pub async fn add_staff(
+    config: &Config,
+    dir: &Path,
+    name: &str,
+    role: crate::staff::Role,
+    pin: &secrecy::SecretString,
+    manager_pin: &secrecy::SecretString,
+) -> Result<crate::staff::StaffMember, Text> {
+    use secrecy::ExposeSecret;
+    let db = staff_db_for(config, dir).await?;
+    let (name, pin, manager_pin) = (
+        name.to_owned(),
+        pin.expose_secret().to_owned(),
+        manager_pin.expose_secret().to_owned(),
+    );
+    db.run(move |db| {
+        let now = time::OffsetDateTime::now_utc();
+        let by = db.login(&manager_pin, now)?;
+        if by.weak_pin() {
+            eprintln!("kasse: {}", crate::staff::auth::weak_pin_warning().en);
+        }
+        let added = db.create_staff(&by, &name, &pin, role, now);
+        if let Err(e) = db.logout(by, now) {
+            tracing::warn!(error = %e, "add-staff: logout not journaled");
+        }
+        added
+    })
+    .await
+    .map_err(|e| e.message())
+}
+
+/// `kasse list-staff`: every staff member (names and roles; never PINs or hashes).
+pub async fn list_staff(
+    config: &Config,
+    dir: &Path,
+) -> Result<Vec<crate::staff::StaffMember>, Text> {
+    // Read-only beside a running till: check the journal without migrating it.
+    let store_dir = dir.to_path_buf();
+    let opened =
+        tokio::task::spawn_blocking(move || crate::store::Store::open_read_only(&store_dir))
+            .await
+            .map_err(|e| Text::new(format!("Databasefeil: {e}"), format!("Database error: {e}")))?;
+    match opened {
+        Ok(_) => {}
+        // A fresh install has no journal and so no staff.
+        Err(crate::store::StoreError::NoJournal { .. }) => return Ok(Vec::new()),
+        Err(e) => return Err(e.message()),
+    }
+    let db = crate::staff::StaffDb::open(
+        &dir.join(crate::store::DB_FILE_NAME),
+        &config.shop.shop_id,
+        &config.shop.till_id,
+    )
+    .map_err(|e| e.message())?;
+    db.run(|db| db.list_staff()).await.map_err(|e| e.message())
+}
+
+/// The staff journal as the screen's commands see it: open, or why it could not be opened.
+pub type StaffAccess = Result<crate::staff::StaffDb, Text>;
+
+/// Open the staff side of the till's journal for the screen (blocking: call off the UI task).
+pub fn open_staff(config: &Config, data_dir: &Path) -> StaffAccess {
+    crate::staff::StaffDb::open(
+        &data_dir.join(crate::store::DB_FILE_NAME),
+        &config.shop.shop_id,
+        &config.shop.till_id,
+    )
+    .map_err(|e| {
+        let m = e.message();
+        Text::new(
+            format!("Kan ikke sjekke leder-PIN: {}", m.nb),
+            format!("Cannot check the manager PIN: {}", m.en),
+        )
+    })
+}
+
+/// Check a manager PIN on the blocking pool: log in, require the permission, journal the
+/// decision (who, what, when — never the PIN), log out. The answer for the screen.
+pub async fn verify_manager_pin(
+    staff: &StaffAccess,
+    request_id: u64,
+    pin: tui::ManagerPin,
+    permission: tui::ManagerPermission,
+    now: time::OffsetDateTime,
+) -> AppEvent {
+    let db = match staff {
+        Ok(db) => db,
+        Err(t) => {
+            return AppEvent::ManagerPin {
+                request_id,
+                ok: false,
+                reason: Some(t.clone()),
+            };
+        }
+    };
+    let permission = permission.staff();
+    let result = db
+        .run(move |db| {
+            let session = db.login(pin.expose(), now)?;
+            let decision = db.authorize(&session, permission, None, None, now);
+            if let Err(e) = db.logout(session, now) {
+                tracing::warn!(error = %e, "manager PIN check: logout not journaled");
+            }
+            decision
+        })
+        .await;
+    match result {
+        Ok(()) => AppEvent::ManagerPin {
+            request_id,
+            ok: true,
+            reason: None,
+        },
+        Err(e) => {
+            tracing::info!(permission = permission.code(), error = %e, "manager PIN refused");
+            AppEvent::ManagerPin {
+                request_id,
+                ok: false,
+                reason: Some(e.message()),
+            }
+        }
+    }
+}
+
+/// Log a staff member in at the till on the blocking pool (the staff module's lockout and
+/// journal: every attempt is journaled, never the PIN). The answer for the screen.
+pub async fn login_at_till(
+    staff: &StaffAccess,
+    request_id: u64,
+    pin: tui::ManagerPin,
+    now: time::OffsetDateTime,
+) -> AppEvent {
+    login_at_till_warned(staff, request_id, pin, now).await.0
+}
+
+/// [`login_at_till`], plus the warning to show when a manager logged in with a PIN shorter
+/// than 6 digits (set before the rule; it keeps working until changed).
+pub async fn login_at_till_warned(
+    staff: &StaffAccess,
+    request_id: u64,
+    pin: tui::ManagerPin,
+    now: time::OffsetDateTime,
+) -> (AppEvent, Option<Text>) {
+    let db = match staff {
+        Ok(db) => db,
+        Err(t) => {
+            return (
+                AppEvent::LoggedIn {
+                    request_id,
+                    result: Err(t.clone()),
+                },
+                None,
+            );
+        }
+    };
+    let mut warning = None;
+    let result = db
+        .run(move |db| db.login(pin.expose(), now))
+        .await
+        .map(|session| {
+            if session.weak_pin() {
+                warning = Some(crate::staff::auth::weak_pin_warning());
+            }
+            tui::Cashier {
+                staff_id: session.staff_id().to_owned(),
+                name: session.name().to_owned(),
+                role: session.role(),
+            }
+        })
+        .map_err(|e| {
+            tracing::info!(error = %e, "login at the till refused");
+            e.message()
+        });
+    (AppEvent::LoggedIn { request_id, result }, warning)
+}
+
+/// `--demo`: make sure the training manager exists (first start of a demo database without
+/// staff) and log them in, so the quick start needs no PIN. `None` when the demo database has
+/// other staff whose PINs are not the training PIN (then the login screen shows).
+pub fn demo_login(db: &crate::staff::StaffDb) -> Option<tui::Cashier> {
+    use crate::tui::login::{TRAINING_MANAGER, TRAINING_PIN};
+    let now = time::OffsetDateTime::now_utc();
+    match db.ensure_training_manager(TRAINING_MANAGER, TRAINING_PIN, now) {
+        Ok(Some(_)) => tracing::info!("demo: training manager created"),
+        Ok(None) => {}
+        Err(e) => {
+            tracing::error!(error = %e, "demo: cannot create the training manager");
+            return None;
+        }
+    }
+    match db.login(TRAINING_PIN, now) {
+        Ok(session) => Some(tui::Cashier {
+            staff_id: session.staff_id().to_owned(),
+            name: session.name().to_owned(),
+            role: session.role(),
+        }),
+        Err(e) => {
+            tracing::warn!(error = %e, "demo: automatic login of the training manager refused");
+            None
+        }
+    }
+}
