@@ -872,6 +872,38 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The receipt settings (`[receipt]`: category, order_details_url, logo, barcode,
+    /// paper_width, code_page, paper_code, drawer_kick, footer, printer) and the `[shop]`
+    /// language for the printed labels — handed to the receipt module, which knows no config.
+    pub fn receipt_settings(&self) -> crate::receipt::ReceiptSettings {
+        let r = &self.receipt;
+        crate::receipt::ReceiptSettings {
+            paper_width: r.paper_width,
+            code_page: r.code_page,
+            paper_code: r.paper_code,
+            lang: self.shop.language,
+            drawer_kick: r.drawer_kick,
+            footer: r.footer.clone(),
+            app_barcode: r.barcode,
+            category: r.category.as_str().to_owned(),
+            order_details_url: r.order_details_url.clone(),
+            logo: r.logo.clone(),
+            printer: r.printer.clone(),
+        }
+    }
+
+    /// The shop header for receipts (`[shop]` name, address, org_number, contact).
+    pub fn shop_info(&self) -> crate::receipt::ShopInfo {
+        crate::receipt::ShopInfo {
+            name: self.shop.name.clone(),
+            address: self.shop.address.clone(),
+            org_number: self.shop.org_number.clone().unwrap_or_default(),
+            contact: self.shop.contact.clone(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

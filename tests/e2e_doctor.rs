@@ -5,9 +5,9 @@
 mod e2e_support;
 
 use e2e_support::*;
+use kasse::cli::doctor::doctor;
 use kasse::clock::{SeqIds, SystemClock};
 use kasse::config::Config;
-use kasse::engine::doctor::doctor;
 use kasse::lang::Lang;
 use std::sync::Arc;
 

@@ -4,8 +4,8 @@
 mod e2e_support;
 
 use e2e_support::*;
+use kasse::cli::pay::{PayArgs, pay, queue_drain, queue_list};
 use kasse::domain::money::Currency;
-use kasse::engine::headless::{PayArgs, pay, queue_drain, queue_list};
 use kasse::engine::{ApiKind, EngineEvent, PaymentState};
 use kasse::lang::Lang;
 
@@ -193,10 +193,9 @@ async fn pay_abort_signal_cancels_the_payment() {
         }
     };
     let mut out = Vec::new();
-    let code =
-        kasse::engine::headless::pay_with_abort(&run.engine, &args(false, false), &mut out, abort)
-            .await
-            .unwrap();
+    let code = kasse::cli::pay::pay_with_abort(&run.engine, &args(false, false), &mut out, abort)
+        .await
+        .unwrap();
     let text = String::from_utf8(out).unwrap();
     assert_eq!(code, 1, "{text}");
     assert!(

@@ -241,8 +241,8 @@ async fn barcode_can_be_switched_off() {
 
 #[test]
 fn category_logo_from_config_is_checked_and_barcode_follows_config() {
+    use kasse::app::settings_from_config;
     use kasse::clock::RandomIds;
-    use kasse::engine::doctor::settings_from_config;
     let dir = tempfile::tempdir().unwrap();
     let cfg = |extra: &str| {
         kasse::config::Config::from_toml_str(

@@ -507,6 +507,11 @@ impl Engine {
     }
 
     /// The journal handle the engine writes to.
+    /// The engine's clock now (injected at start; the tests' clock in tests).
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.inner.now()
+    }
+
     pub fn store(&self) -> AsyncStore {
         self.inner.store.clone()
     }

@@ -96,6 +96,14 @@ pub(crate) async fn drain_once(inner: &Arc<Inner>) -> Duration {
 
 /// Run rows until none is due or `deadline` passes (headless `kasse queue --drain`).
 /// Returns (done-or-dead rows handled, rows still open).
+impl crate::engine::Engine {
+    /// Send the outbox until it is idle or `deadline` passed (`kasse queue --drain`):
+    /// answers the attempts handled and the rows still open.
+    pub async fn drain_queue(&self, deadline: Duration) -> (usize, i64) {
+        drain_until_idle(&self.inner, deadline).await
+    }
+}
+
 pub(crate) async fn drain_until_idle(inner: &Arc<Inner>, deadline: Duration) -> (usize, i64) {
     let start = tokio::time::Instant::now();
     let mut handled = 0;

@@ -6,6 +6,5 @@
 //! [`crate::store`].
 
 pub mod backup;
-pub mod cli;
 pub mod lock;
 pub mod perms;

@@ -153,43 +153,11 @@ impl Default for ReceiptSettings {
 }
 
 impl ReceiptSettings {
-    /// The receipt settings from the app config: `[receipt]` (category, order_details_url,
-    /// logo, barcode, paper_width, code_page, paper_code, drawer_kick, footer, printer) and
-    /// the `[shop]` language for the printed labels.
-    pub fn from_config(c: &crate::config::Config) -> ReceiptSettings {
-        let r = &c.receipt;
-        ReceiptSettings {
-            paper_width: r.paper_width,
-            code_page: r.code_page,
-            paper_code: r.paper_code,
-            lang: c.shop.language,
-            drawer_kick: r.drawer_kick,
-            footer: r.footer.clone(),
-            app_barcode: r.barcode,
-            category: r.category.as_str().to_owned(),
-            order_details_url: r.order_details_url.clone(),
-            logo: r.logo.clone(),
-            printer: r.printer.clone(),
-        }
-    }
-
     /// The logo file: `receipt.logo`, else `assets/logo.png`.
     pub fn logo_path(&self) -> PathBuf {
         self.logo
             .clone()
             .unwrap_or_else(|| PathBuf::from("assets/logo.png"))
-    }
-}
-
-impl ShopInfo {
-    /// The shop header from the app config (`[shop]` name, address, org_number, contact).
-    pub fn from_config(c: &crate::config::Config) -> ShopInfo {
-        ShopInfo {
-            name: c.shop.name.clone(),
-            address: c.shop.address.clone(),
-            org_number: c.shop.org_number.clone().unwrap_or_default(),
-            contact: c.shop.contact.clone(),
-        }
     }
 }
 
@@ -253,12 +221,12 @@ mod tests {
             &|_| None,
         )
         .unwrap();
-        let s = ReceiptSettings::from_config(&c);
+        let s = &c.receipt_settings();
         assert_eq!(s.category, "TICKET");
         assert!(!s.app_barcode);
         assert_eq!(s.order_details_url.as_deref(), Some("https://x.example/r"));
         assert_eq!(s.logo_path(), PathBuf::from("assets/logo.png"));
-        assert_eq!(ShopInfo::from_config(&c).name, "Bakeri");
+        assert_eq!(&c.shop_info().name, "Bakeri");
         assert_eq!(s.paper_width, PaperWidth::Mm80);
         assert_eq!(s.printer, PrinterConfig::None);
         let c = crate::config::Config::from_toml_str(
@@ -266,7 +234,7 @@ mod tests {
             &|_| None,
         )
         .unwrap();
-        let s = ReceiptSettings::from_config(&c);
+        let s = &c.receipt_settings();
         assert_eq!(s.paper_width, PaperWidth::Mm58);
         assert_eq!(s.code_page, CodePage::Wpc1252);
         assert_eq!(s.paper_code, PaperCode::Code128);
@@ -279,7 +247,7 @@ mod tests {
                 timeout_ms: 1500
             }
         );
-        let shop = ShopInfo::from_config(&c);
+        let shop = &c.shop_info();
         assert_eq!(
             shop.address,
             vec!["Gate 1".to_owned(), "0155 Oslo".to_owned()]

@@ -13,7 +13,6 @@
 // everywhere would only add noise.
 #![allow(clippy::result_large_err)]
 
-mod cli;
 mod clock;
 mod conn;
 mod customer;
@@ -35,7 +34,6 @@ mod webhooks;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-pub use cli::{SimArgs, run_cli};
 pub use clock::SimClock;
 pub use faults::FaultConfig;
 pub use ledger::{Ledger, LedgerOperation, LedgerOrder, LedgerPayment};

@@ -10,7 +10,8 @@ use crate::config::Config;
 use crate::lang::{Lang, Text};
 use crate::store::{AsyncStore, Store};
 
-use super::lock::DirLock;
+use crate::ops::backup::backup;
+use crate::ops::lock::DirLock;
 
 /// Take the data directory for a command that runs recovery, the outbox worker or writes the
 /// journal (the till, `pay`, `queue --drain`, `refund`, `report --z`, `batch-*`, staff
@@ -87,27 +88,9 @@ pub async fn read_only_ctx(
     })
 }
 
-fn install_id_for_name(dir: &Path) -> String {
-    Store::open_read_only(dir)
-        .ok()
-        .and_then(|s| s.current_install_id().ok().flatten())
-        .unwrap_or_else(|| "noinstall".to_owned())
-}
-
-/// One backup of `dir` into `to` (blocking pool). Prints nothing.
-pub async fn backup(dir: &Path, to: &Path) -> Result<super::backup::BackupDone, Text> {
-    let (dir, to) = (dir.to_path_buf(), to.to_path_buf());
-    tokio::task::spawn_blocking(move || {
-        let id = install_id_for_name(&dir);
-        super::backup::backup_now(&dir, &to, &id, time::OffsetDateTime::now_utc())
-    })
-    .await
-    .map_err(|e| Text::new(format!("Sikkerhetskopi: {e}"), format!("Backup: {e}")))?
-}
-
 /// `kasse backup [--to DIR]`: works while the till runs (online copy). Exit 0 / 1.
 pub async fn backup_command(config: &Config, dir: &Path, to: Option<PathBuf>, lang: Lang) -> i32 {
-    let to = super::backup::target_dir(to.as_deref(), config, dir);
+    let to = crate::ops::backup::target_dir(to.as_deref(), config, dir);
     match backup(dir, &to).await {
         Ok(d) => {
             println!(
@@ -125,38 +108,6 @@ pub async fn backup_command(config: &Config, dir: &Path, to: Option<PathBuf>, la
     }
 }
 
-/// The automatic backup after a Z (only with `[backup] dir`), off the caller's task.
-pub fn backup_after_z(config: &Config, dir: &Path) {
-    let Some(to) = config.backup.dir.clone() else {
-        return;
-    };
-    let dir = dir.to_path_buf();
-    tokio::spawn(async move {
-        if let Err(t) = backup(&dir, &to).await {
-            tracing::error!(reason = %t.en, "automatic backup after the Z failed");
-        }
-    });
-}
-
-/// Every `[backup] every_hours` while the till runs, a backup to `[backup] dir` (on its own
-/// task; the first one after one interval). None when not configured.
-pub fn spawn_periodic_backups(config: &Config, dir: &Path) -> Option<tokio::task::JoinHandle<()>> {
-    let to = config.backup.dir.clone()?;
-    let hours = config.backup.every_hours?;
-    let every = std::time::Duration::from_secs(u64::from(hours) * 3600);
-    let dir = dir.to_path_buf();
-    Some(tokio::spawn(async move {
-        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if let Err(t) = backup(&dir, &to).await {
-                tracing::error!(reason = %t.en, "periodic backup failed");
-            }
-        }
-    }))
-}
-
 /// `kasse restore FILE`: into an empty data directory (locked meanwhile), verified, 0600, a
 /// new install id (references stay unique on the MSN), then recovery reads every unfinished
 /// payment back from Vipps. Prints each step; exit 0 / 1.
@@ -171,7 +122,8 @@ pub async fn restore_command(opts: &Options, config: Config, dir: PathBuf, file:
         }
     };
     let (f, d) = (file.to_path_buf(), dir.clone());
-    let copied = tokio::task::spawn_blocking(move || super::backup::restore_copy(&f, &d)).await;
+    let copied =
+        tokio::task::spawn_blocking(move || crate::ops::backup::restore_copy(&f, &d)).await;
     let version = match copied {
         Ok(Ok(v)) => v,
         Ok(Err(t)) => {
@@ -210,7 +162,7 @@ pub async fn restore_command(opts: &Options, config: Config, dir: PathBuf, file:
             return 1;
         }
     }
-    super::perms::secure_and_log(&dir);
+    crate::ops::perms::secure_and_log(&dir);
     // Recovery: start the engine once (it reads every unfinished payment back from Vipps).
     let till = match crate::app::start_till(opts, config, dir.clone(), None).await {
         Ok(t) => t,
@@ -245,90 +197,4 @@ pub async fn restore_command(opts: &Options, config: Config, dir: PathBuf, file:
         recovered.len()
     );
     0
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn config_with_backup(dir: &Path, every_hours: u32) -> Config {
-        let toml = format!(
-            "[backup]\ndir = \"{}\"\nevery_hours = {every_hours}\n",
-            dir.display()
-        );
-        Config::from_toml_str(&toml, &|_| None).unwrap()
-    }
-
-    fn backups_in(dir: &Path) -> Vec<PathBuf> {
-        std::fs::read_dir(dir)
-            .map(|d| {
-                d.map(|e| e.unwrap().path())
-                    .filter(|p| p.extension().is_some_and(|e| e == "sqlite3"))
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    async fn wait_for_backup(dir: &Path) -> Vec<PathBuf> {
-        for _ in 0..400 {
-            let found = backups_in(dir);
-            if !found.is_empty() {
-                return found;
-            }
-            tokio::task::yield_now().await;
-            std::thread::sleep(std::time::Duration::from_millis(25));
-        }
-        backups_in(dir)
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_z_triggers_a_backup_to_the_configured_dir_only() {
-        let tmp = tempfile::tempdir().unwrap();
-        let data = tmp.path().join("data");
-        drop(Store::open_in_dir(&data).unwrap());
-        // Without [backup] dir: nothing.
-        backup_after_z(&Config::from_toml_str("", &|_| None).unwrap(), &data);
-        let usb = tmp.path().join("usb");
-        backup_after_z(&config_with_backup(&usb, 0), &data);
-        let found = wait_for_backup(&usb).await;
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert!(crate::store::verify_file(&found[0]).is_ok());
-        assert!(
-            !data.join("backups").exists(),
-            "a backup went to the default dir"
-        );
-    }
-
-    #[test]
-    fn periodic_backups_run_every_n_hours_and_only_when_configured() {
-        let tmp = tempfile::tempdir().unwrap();
-        let data = tmp.path().join("data");
-        drop(Store::open_in_dir(&data).unwrap());
-        let usb = tmp.path().join("usb");
-        // A paused test clock: time moves only when the runtime would otherwise wait.
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .start_paused(true)
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            assert!(spawn_periodic_backups(&config_with_backup(&usb, 0), &data).is_none());
-            let task = spawn_periodic_backups(&config_with_backup(&usb, 1), &data).unwrap();
-            // Not before the first interval.
-            tokio::time::sleep(std::time::Duration::from_secs(3599)).await;
-            assert!(backups_in(&usb).is_empty());
-            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-            for _ in 0..400 {
-                if !backups_in(&usb).is_empty() {
-                    break;
-                }
-                tokio::task::yield_now().await;
-                std::thread::sleep(std::time::Duration::from_millis(25));
-            }
-            task.abort();
-            let found = backups_in(&usb);
-            assert_eq!(found.len(), 1, "{found:?}");
-            assert!(crate::store::verify_file(&found[0]).is_ok());
-        });
-    }
 }

@@ -2,14 +2,18 @@
 //! `kasse doctor`. Output goes to the writer given (stdout in `main.rs`); the functions return
 //! the process exit code.
 
+use super::pay_fmt::{json_line, result_line, text_line};
+use super::say;
+use crate::app::{self, Options};
+use crate::config::Config;
 use crate::domain::money::{Currency, Money};
-use crate::engine::core::{Engine, NewSaleRequest, PayMethod};
 use crate::engine::events::{ApiKind, EngineEvent, NetworkState, PaymentState};
-use crate::engine::headless_fmt::{json_line, result_line, text_line};
 use crate::engine::provider::CustomerId;
+use crate::engine::{Engine, NewSaleRequest, PayMethod};
 use crate::lang::{Lang, Text};
 use crate::store::{AsyncStore, OutboxFilter};
 use std::io::Write;
+use std::path::PathBuf;
 use tokio::sync::broadcast::error::RecvError;
 
 /// `kasse pay` arguments (clap lives in `main.rs`).
@@ -35,7 +39,7 @@ pub enum HeadlessError {
     #[error("{}", .0.en)]
     Input(Text),
     #[error(transparent)]
-    Engine(#[from] crate::engine::core::EngineError),
+    Engine(#[from] crate::engine::EngineError),
     #[error("cannot write output: {0}")]
     Io(#[from] std::io::Error),
     #[error(transparent)]
@@ -56,19 +60,9 @@ impl HeadlessError {
     }
 }
 
-/// Parse the `--phone` value for an API (via `api::validate`): ePayment wants the MSISDN
-/// (`4791234567`), eCom/PSP the 8-digit Norwegian number.
+/// Parse the `--phone` value for an API (see [`app::parse_phone`]).
 pub fn parse_phone(api: ApiKind, input: &str) -> Result<String, HeadlessError> {
-    let r = match api {
-        ApiKind::Epayment => crate::api::validate::normalize_msisdn(input),
-        ApiKind::Ecom | ApiKind::Psp => crate::api::validate::norwegian_8_digits(input),
-    };
-    r.map_err(|e| {
-        HeadlessError::Input(Text::new(
-            format!("--phone: {}", e.text.nb),
-            format!("--phone: {}", e.text.en),
-        ))
-    })
+    app::parse_phone(api, input).map_err(HeadlessError::Input)
 }
 
 /// Build the sale request from `kasse pay` arguments.
@@ -276,10 +270,135 @@ pub async fn queue_drain<W: Write>(
     max_wait: std::time::Duration,
     out: &mut W,
 ) -> Result<i32, HeadlessError> {
-    let (handled, open) = crate::engine::worker::drain_until_idle(&engine.inner, max_wait).await;
+    let (handled, open) = engine.drain_queue(max_wait).await;
     writeln!(out, "drained: {handled} attempts, {open} rows still open")?;
-    let code = queue_list(&engine.inner.store, out).await?;
+    let code = queue_list(&engine.store(), out).await?;
     Ok(if open > 0 { 1 } else { code })
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PayCli {
+    /// Amount, as a cashier types it: 49,90 or 49.90 or "kr 49".
+    #[arg(long)]
+    pub amount: String,
+    /// Send a push to this phone number.
+    #[arg(long, conflicts_with = "qr")]
+    pub phone: Option<String>,
+    /// Show a QR code for the customer to scan.
+    #[arg(long)]
+    pub qr: bool,
+    /// Which Vipps API (default: from the config).
+    #[arg(long, value_parser = ["epayment", "ecom", "psp"])]
+    pub api: Option<String>,
+    /// Text shown in the customer's app.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// One JSON object per state change.
+    #[arg(long)]
+    pub json: bool,
+    /// With --demo: the simulated customer approves after this many seconds.
+    #[arg(long, default_value_t = 3)]
+    pub approve_after: u64,
+}
+
+/// `kasse pay`: one sale without the screen. Ctrl-C cancels safely.
+pub async fn command(opts: &Options, config: Config, dir: PathBuf, lang: Lang, p: PayCli) -> i32 {
+    let api = match p.api.as_deref() {
+        Some(s) => ApiKind::parse(s).unwrap_or_default(),
+        None => app::api_of(config.vipps.api),
+    };
+    let currency = config.shop.currency;
+    let auto = opts
+        .demo
+        .then(|| std::time::Duration::from_secs(p.approve_after));
+    let till = match app::start_till(opts, config, dir, auto).await {
+        Ok(t) => t,
+        Err(e) => {
+            say(lang, e.text());
+            return 1;
+        }
+    };
+    let args = PayArgs {
+        amount: p.amount,
+        phone: p.phone,
+        qr: p.qr,
+        api,
+        description: p.description,
+        json: p.json,
+        currency,
+        lang,
+    };
+    let mut out = std::io::stdout();
+    // Ctrl-C aborts safely: cancel, then read back (an approval in the meantime is
+    // reported, never lost).
+    let abort = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let code = match pay_with_abort(till.engine(), &args, &mut out, abort).await {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = writeln!(out, "result: error reason={}", e.message().get(lang));
+            1
+        }
+    };
+    till.shutdown().await;
+    code
+}
+
+/// `kasse queue [--drain]`: list the durable outbox (read-only beside a running till), or send
+/// it and wait up to `max_wait` seconds.
+pub async fn queue_command(
+    opts: &Options,
+    config: Config,
+    dir: PathBuf,
+    lang: Lang,
+    drain: bool,
+    max_wait: u64,
+) -> i32 {
+    if !drain {
+        let store = match super::ops::read_only_store(&dir).await {
+            Ok(s) => s,
+            Err(t) => {
+                say(lang, &t);
+                return 1;
+            }
+        };
+        return match queue_list(&store, &mut std::io::stdout()).await {
+            Ok(c) => c,
+            Err(e) => {
+                say(lang, &e.message());
+                1
+            }
+        };
+    }
+    let till = match app::start_till(opts, config, dir, None).await {
+        Ok(t) => t,
+        Err(e) => {
+            say(lang, e.text());
+            return 1;
+        }
+    };
+    let mut out = std::io::stdout();
+    let r = if drain {
+        queue_drain(
+            till.engine(),
+            std::time::Duration::from_secs(max_wait),
+            &mut out,
+        )
+        .await
+    } else {
+        queue_list(&till.store(), &mut out).await
+    };
+    till.shutdown().await;
+    match r {
+        Ok(c) => c,
+        Err(e) => {
+            say(lang, &e.message());
+            1
+        }
+    }
 }
 
 #[cfg(test)]

@@ -9,105 +9,16 @@
 
 use crate::api::{IdempotencyKey, Vipps};
 use crate::clock::{Clock, IdGen};
-use crate::config::{ApiChoice, Config, Environment};
-use crate::engine::build::ConnectSettings;
-use crate::engine::core::{EngineConfig, EngineError};
+use crate::config::{Config, Environment};
 use crate::engine::events::ApiKind;
-use crate::engine::psp_server::PspServerConfig;
-use crate::lang::{Lang, Text};
+use crate::lang::Lang;
 use crate::store::{OutboxFilter, Store};
-use secrecy::SecretString;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
-/// The API the config chose.
-pub fn api_of(c: ApiChoice) -> ApiKind {
-    match c {
-        ApiChoice::Epayment => ApiKind::Epayment,
-        ApiChoice::Ecom => ApiKind::Ecom,
-        ApiChoice::Psp => ApiKind::Psp,
-    }
-}
-
-/// eCom `callbackPrefix` used when nothing better is known. kasse never relies on callbacks
-/// (it polls, as Vipps requires); a till has no public HTTPS endpoint.
-pub const ECOM_CALLBACK_PREFIX: &str = "https://kasse.invalid/vipps";
-/// eCom `fallBack` / PSP `pspRedirectUrl` default: where the customer's browser lands after a
-/// landing-page flow (unused for push and app flows at a till).
-pub const CUSTOMER_RETURN_URL: &str = "https://vipps.no";
-
-/// Engine settings from the app config. `ids` mints the makePaymentToken when none is set.
-pub fn settings_from_config(cfg: &Config, ids: &dyn IdGen) -> Result<ConnectSettings, EngineError> {
-    let listen = cfg.psp.make_payment_listen.parse().map_err(|_| {
-        EngineError::Invalid(Text::new(
-            format!(
-                "psp.make_payment_listen = «{}» er ikke en adresse; skriv f.eks. 127.0.0.1:8099",
-                cfg.psp.make_payment_listen
-            ),
-            format!(
-                "psp.make_payment_listen = \"{}\" is not an address; write e.g. 127.0.0.1:8099",
-                cfg.psp.make_payment_listen
-            ),
-        ))
-    })?;
-    let token = cfg.psp.make_payment_token.clone().unwrap_or_else(|| {
-        SecretString::from(format!("{}{}", ids.uuid().simple(), ids.uuid().simple()))
-    });
-    let mut engine = EngineConfig::new(&cfg.shop.shop_id, &cfg.shop.till_id, &cfg.vipps.msn);
-    engine.staff_id = None;
-    engine.receipt_barcode = cfg.receipt.barcode;
-    // The category image is only shown with a category, which needs order_details_url. The
-    // logo is checked (PNG/JPEG, ≥ 167 px high, ≤ 2 MB); its id is derived from the bytes,
-    // so the same logo is uploaded once (a 409 on upload counts as done).
-    let category_image = match (&cfg.receipt.order_details_url, &cfg.receipt.logo) {
-        (None, _) => None,
-        (Some(_), Some(path)) => {
-            let logo =
-                crate::receipt::om::load_logo(path).map_err(|e| EngineError::Invalid(e.text()))?;
-            for w in &logo.warnings {
-                tracing::warn!("{}", w.en);
-            }
-            Some((logo.image_id.clone(), logo.payload().src))
-        }
-        // No logo configured: the shipped assets/logo.png when it is there, else no image.
-        (Some(_), None) => {
-            let path = crate::receipt::ReceiptSettings::default().logo_path();
-            match crate::receipt::om::load_logo(&path) {
-                Ok(logo) => Some((logo.image_id.clone(), logo.payload().src)),
-                Err(e) => {
-                    tracing::info!(error = %e, "no category image");
-                    None
-                }
-            }
-        }
-    };
-    engine.order_category =
-        cfg.receipt
-            .order_details_url
-            .as_ref()
-            .map(|url| crate::engine::provider::CategorySpec {
-                category: serde_json::to_value(&cfg.receipt.category)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_else(|| "RECEIPT".to_owned()),
-                order_details_url: url.clone(),
-                image_id: category_image.as_ref().map(|(id, _)| id.clone()),
-            });
-    Ok(ConnectSettings {
-        api: cfg.api_settings(),
-        engine,
-        ecom_callback_prefix: ECOM_CALLBACK_PREFIX.into(),
-        ecom_fallback_url: CUSTOMER_RETURN_URL.into(),
-        psp_redirect_url: CUSTOMER_RETURN_URL.into(),
-        psp_server: PspServerConfig {
-            listen,
-            public_url: cfg.psp.make_payment_public_url.clone(),
-            token,
-        },
-        category_image,
-    })
-}
+use super::say;
+use crate::app::{CUSTOMER_RETURN_URL, ECOM_CALLBACK_PREFIX, api_of, settings_from_config};
 
 fn line<W: Write>(out: &mut W, ok: Option<bool>, what: &str, detail: &str) -> std::io::Result<()> {
     let mark = match ok {
@@ -424,6 +335,42 @@ async fn ecom_push_check(
         ),
         Err(e) => Err(format!("push check failed: {e}")),
     }
+}
+
+/// `kasse doctor [--phone N]`: check the config, the journal and Vipps end to end (in `--demo`
+/// against the embedded simulator). Exit 0 when every check passed.
+pub async fn command(
+    opts: &crate::app::Options,
+    config: Config,
+    dir: &Path,
+    lang: Lang,
+    phone: &str,
+) -> i32 {
+    let mut out = std::io::stdout();
+    let clock = std::sync::Arc::new(crate::clock::SystemClock);
+    let ids = std::sync::Arc::new(crate::clock::RandomIds);
+    let mut cfg = config;
+    let sim = if opts.demo {
+        match crate::app::start_sim(None).await {
+            Ok(sim) => {
+                cfg.vipps.base_url = sim.base_url();
+                Some(sim)
+            }
+            Err(e) => {
+                say(lang, e.text());
+                return 1;
+            }
+        }
+    } else {
+        None
+    };
+    let code = doctor(&cfg, dir, clock, ids, phone, lang, &mut out)
+        .await
+        .unwrap_or(1);
+    if let Some(sim) = sim {
+        let _ = sim.shutdown().await;
+    }
+    code
 }
 
 #[cfg(test)]

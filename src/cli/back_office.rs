@@ -1,0 +1,293 @@
+//! The back office on the command line: refunds, X/Z reports, batch capture/refund, reprints,
+//! and staff administration (first manager, add, list).
+
+use crate::app::{self, Options};
+use crate::config::Config;
+use crate::lang::Lang;
+use std::path::{Path, PathBuf};
+
+use super::say;
+
+pub(super) enum StaffCmd {
+    Refund(crate::staff::headless::RefundArgs),
+    Report(crate::staff::headless::ReportArgs),
+    BatchCapture(crate::staff::headless::BatchCaptureArgs),
+    BatchRefund(crate::staff::headless::BatchRefundArgs),
+    Reprint(String),
+}
+
+/// The paper queue for a headless command: durable (its jobs in the journal's `print_jobs`, so
+/// a receipt printed here is not printed again by the till's catch-up) when the command owns
+/// the journal; plain for the read-only commands (`report` X, `reprint`: copies) beside a till.
+async fn headless_paper(
+    config: &crate::config::Config,
+    dir: &std::path::Path,
+    journal: Option<crate::store::AsyncStore>,
+    demo: bool,
+) -> Result<Option<app::Paper>, crate::lang::Text> {
+    let (cfg, dir) = (config.clone(), dir.to_path_buf());
+    tokio::task::spawn_blocking(move || match journal {
+        Some(store) => {
+            app::Paper::start_durable(&cfg, &dir, demo, store).map(|p| p.map(|(p, _)| p))
+        }
+        None => app::Paper::start(&cfg, &dir, demo),
+    })
+    .await
+    .unwrap_or_else(|e| Err(crate::lang::Text::new(format!("{e}"), format!("{e}"))))
+}
+
+pub(super) async fn staff_command(
+    opts: &Options,
+    config: crate::config::Config,
+    dir: PathBuf,
+    lang: Lang,
+    cmd: StaffCmd,
+) -> i32 {
+    // X reports and reprints read the journal beside a running till: no engine, no lock.
+    let read_only = match &cmd {
+        StaffCmd::Reprint(_) => true,
+        StaffCmd::Report(a) => !a.z,
+        _ => false,
+    };
+    let (cfg, data) = (config.clone(), dir.clone());
+    let till = if read_only {
+        None
+    } else {
+        match app::start_till(opts, config, dir, None).await {
+            Ok(t) => Some(t),
+            Err(e) => {
+                say(lang, e.text());
+                return 1;
+            }
+        }
+    };
+    let ctx = match &till {
+        Some(t) => app::staff_ctx(t),
+        None => super::ops::read_only_ctx(&cfg, &data, opts.demo).await,
+    };
+    let ctx = match ctx {
+        Ok(c) => c,
+        Err(t) => {
+            say(lang, &t);
+            if let Some(t) = till {
+                t.shutdown().await;
+            }
+            return 1;
+        }
+    };
+    let journal = till.as_ref().map(app::Till::store);
+    let mut out = std::io::stdout();
+    let code = match cmd {
+        StaffCmd::Refund(a) => {
+            let (code, rec) = crate::staff::headless::refund_with_record(&ctx, &a, &mut out).await;
+            // The refund receipt, when a printer is configured (in --demo: receipts.txt), once
+            // Vipps confirmed it; one still queued prints when a till gets it confirmed.
+            if let Some(rec) = rec {
+                match headless_paper(&cfg, &data, journal.clone(), opts.demo).await {
+                    Ok(Some(paper)) => {
+                        match paper.print_refund(&ctx.db, rec.id).await {
+                            Ok(number) => println!("receipt: printed {number}"),
+                            Err(t) => say(lang, &t),
+                        }
+                        // Refunds an earlier run left without a receipt.
+                        for ev in app::print_unprinted_refunds(&paper, &ctx.db, &ctx.store).await {
+                            if let crate::tui::AppEvent::Error(t) = ev {
+                                say(lang, &t);
+                            }
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(t) => say(lang, &t),
+                }
+            }
+            code
+        }
+        StaffCmd::Report(a) => {
+            let (code, report) = crate::staff::headless::report_with(&ctx, &a, &mut out).await;
+            // A new Z (not a stored copy): the automatic backup to `[backup] dir`.
+            if let (true, Some((_, false)), Some(to)) = (a.z, &report, &cfg.backup.dir) {
+                match crate::ops::backup::backup(&data, to).await {
+                    Ok(d) => println!("backup: {}", d.path.display()),
+                    Err(t) => say(lang, &t),
+                }
+            }
+            match (a.print, report) {
+                (true, Some((report, copy))) => {
+                    match headless_paper(&cfg, &data, journal.clone(), opts.demo).await {
+                        Ok(Some(paper)) => match paper.print_report(&report, copy).await {
+                            Ok(id) => {
+                                let copy = if copy { " copy" } else { "" };
+                                println!("result: printed {id}{copy}");
+                                code
+                            }
+                            Err(t) => {
+                                println!("result: not printed reason={}", t.get(lang));
+                                1
+                            }
+                        },
+                        Ok(None) => {
+                            let t = crate::receipt::printer::PrintError::NoPrinter.text();
+                            println!("result: not printed reason={}", t.get(lang));
+                            1
+                        }
+                        Err(t) => {
+                            println!("result: not printed reason={}", t.get(lang));
+                            1
+                        }
+                    }
+                }
+                _ => code,
+            }
+        }
+        StaffCmd::Reprint(key) => {
+            match headless_paper(&cfg, &data, journal.clone(), opts.demo).await {
+                Ok(Some(paper)) => {
+                    match paper
+                        .reprint_from_journal(&ctx.store, Some(&ctx.db), &key)
+                        .await
+                    {
+                        Ok(what) => {
+                            println!("result: printed {what} copy");
+                            0
+                        }
+                        Err(t) => {
+                            println!("result: not printed reason={}", t.get(lang));
+                            1
+                        }
+                    }
+                }
+                Ok(None) => {
+                    let t = crate::receipt::printer::PrintError::NoPrinter.text();
+                    println!("result: not printed reason={}", t.get(lang));
+                    1
+                }
+                Err(t) => {
+                    println!("result: not printed reason={}", t.get(lang));
+                    1
+                }
+            }
+        }
+        StaffCmd::BatchCapture(a) => {
+            let mut err = std::io::stderr();
+            crate::staff::headless::batch_capture(&ctx, &a, &mut out, &mut err).await
+        }
+        StaffCmd::BatchRefund(a) => {
+            let mut err = std::io::stderr();
+            crate::staff::headless::batch_refund(&ctx, &a, &mut out, &mut err).await
+        }
+    };
+    if let Some(t) = till {
+        t.shutdown().await;
+    }
+    code
+}
+
+/// `kasse create-manager NAME` (PIN from `KASSE_PIN`): the first manager of this till.
+pub(super) async fn create_manager(config: &Config, dir: &Path, lang: Lang, name: &str) -> i32 {
+    let pin = match crate::staff::headless::pin_from_env() {
+        Some(p) => p,
+        None => {
+            eprintln!("kasse: PIN: set KASSE_PIN to the new manager's PIN (6–8 digits).");
+            return 2;
+        }
+    };
+    match app::create_first_manager(config, dir, name, &pin).await {
+        Ok(()) => {
+            println!("result: manager created name={name}");
+            0
+        }
+        Err(t) => {
+            say(lang, &t);
+            1
+        }
+    }
+}
+
+/// `kasse add-staff NAME --role cashier|manager` (PINs from `KASSE_PIN` and
+/// `KASSE_MANAGER_PIN`): a manager adds a staff member.
+pub(super) async fn add_staff(
+    config: &Config,
+    dir: &Path,
+    lang: Lang,
+    name: &str,
+    role: &str,
+) -> i32 {
+    let role = match role.trim() {
+        "cashier" => crate::staff::Role::Cashier,
+        "manager" => crate::staff::Role::Manager,
+        other => {
+            say(
+                lang,
+                &crate::lang::Text::new(
+                    format!("--role «{other}»: skriv cashier eller manager."),
+                    format!("--role \"{other}\": write cashier or manager."),
+                ),
+            );
+            return 1;
+        }
+    };
+    let Some(pin) = crate::staff::headless::pin_from_env() else {
+        say(
+            lang,
+            &crate::lang::Text::new(
+                "PIN: sett KASSE_PIN til den nye ansattes PIN (4–8 sifre; leder 6–8).",
+                "PIN: set KASSE_PIN to the new staff member's PIN (4–8 digits; manager 6–8).",
+            ),
+        );
+        return 1;
+    };
+    let Some(manager_pin) = std::env::var("KASSE_MANAGER_PIN")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .map(secrecy::SecretString::from)
+    else {
+        say(
+            lang,
+            &crate::lang::Text::new(
+                "Leder-PIN: sett KASSE_MANAGER_PIN til PIN-en til lederen som legger til den ansatte.",
+                "Manager PIN: set KASSE_MANAGER_PIN to the PIN of the manager adding the staff member.",
+            ),
+        );
+        return 1;
+    };
+    match app::add_staff(config, dir, name, role, &pin, &manager_pin).await {
+        Ok(m) => {
+            println!(
+                "result: staff added name={} role={}",
+                m.name,
+                m.role.as_str()
+            );
+            0
+        }
+        Err(t) => {
+            say(lang, &t);
+            1
+        }
+    }
+}
+
+/// `kasse list-staff`: names and roles (never PINs).
+pub(super) async fn list_staff(config: &Config, dir: &Path, lang: Lang) -> i32 {
+    match app::list_staff(config, dir).await {
+        Ok(list) if list.is_empty() => {
+            println!("result: no staff (create the first manager with kasse create-manager)");
+            0
+        }
+        Ok(list) => {
+            for m in list {
+                println!(
+                    "staff: id={} role={} active={} name={}",
+                    m.id,
+                    m.role.as_str(),
+                    if m.active { "yes" } else { "no" },
+                    m.name
+                );
+            }
+            0
+        }
+        Err(t) => {
+            say(lang, &t);
+            1
+        }
+    }
+}
