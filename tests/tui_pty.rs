@@ -1,5 +1,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-//! The real shell (`tui::run`: terminal guard, input thread, tick, channels, draw loop) in a
+//! The real shell (`app::screen::run`: terminal guard, input thread, tick, channels, draw loop) in a
 //! pseudo-terminal: this test binary starts itself inside tmux (80×24) as the child
 //! `pty_child`, which runs the screen in demo mode against the fake engine. The parent types
 //! like a barcode scanner and a cashier: scan two products, pay by QR, approve as the customer,
@@ -7,8 +7,9 @@
 
 mod tui_support;
 
+use kasse::app::screen::run;
 use kasse::lang::Lang;
-use kasse::tui::{EnvLabel, run};
+use kasse::tui::EnvLabel;
 use std::process::Command as Proc;
 use std::time::{Duration, Instant};
 use tui_support::*;

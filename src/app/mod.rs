@@ -49,7 +49,9 @@ mod exec;
 mod paper;
 mod receipts;
 mod run;
+pub mod screen;
 mod settings;
+mod ui_files;
 
 pub use bootstrap::{Till, data_dir, init_logging, load_config, start_sim, start_till};
 pub use events::{app_event, payment_view, status_view};
@@ -60,4 +62,6 @@ pub use paper::{
 };
 pub use receipts::{basket_of, cash_sale_of, refund_sale, report_document, sale_of};
 pub use run::run_tui;
+pub use screen::TuiError;
 pub use settings::{CUSTOMER_RETURN_URL, ECOM_CALLBACK_PREFIX, api_of, settings_from_config};
+pub use ui_files::{load_keymap, load_theme};

@@ -27,9 +27,9 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
             format!("Product catalog: {e}"),
         )
     })?;
-    let keymap = tui::keymap::Keymap::load(cfg.ui.keymap.as_deref())
+    let keymap = super::load_keymap(cfg.ui.keymap.as_deref())
         .map_err(|e| msg(format!("Tastaturoppsett: {e}"), format!("Key map: {e}")))?;
-    let theme = tui::theme::Theme::load(cfg.ui.theme.as_deref())
+    let theme = super::load_theme(cfg.ui.theme.as_deref())
         .map_err(|e| msg(format!("Fargetema: {e}"), format!("Theme: {e}")))?;
     // Manager PINs: the staff journal, opened once, off the UI task.
     let (staff_cfg, staff_dir) = (cfg.clone(), till.data_dir.clone());
@@ -269,7 +269,7 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
         }
     });
 
-    let result = tui::run(ctx, cmd_tx, ev_rx).await;
+    let result = super::screen::run(ctx, cmd_tx, ev_rx).await;
     if let Some(t) = refund_receipts {
         t.abort();
     }

@@ -49,7 +49,7 @@ pub struct KioskSettings {
     pub idle_reset: Duration,
 }
 
-/// Configuration the shell hands to [`crate::tui::run`].
+/// Configuration the shell hands to the screen loop (`app::screen::run`).
 #[derive(Clone)]
 pub struct RunContext {
     pub environment: EnvLabel,

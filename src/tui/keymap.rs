@@ -503,20 +503,6 @@ impl Keymap {
         Ok(Keymap { modes })
     }
 
-    /// Defaults merged with the user keymap file, if one is configured.
-    pub fn load(user_file: Option<&std::path::Path>) -> Result<Keymap, KeymapError> {
-        match user_file {
-            None => Keymap::default_keymap(),
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| KeymapError::Read {
-                    path: path.display().to_string(),
-                    reason: e.to_string(),
-                })?;
-                Keymap::with_override(Some(&text))
-            }
-        }
-    }
-
     /// The action for a key in a mode (mode bindings first, then global).
     pub fn lookup(&self, mode: Mode, key: &KeyEvent) -> Option<Action> {
         let key = Key::from_event(key);
@@ -672,29 +658,6 @@ en = "Pay"
         let err = Keymap::with_override(Some(user)).unwrap_err();
         assert!(matches!(err, KeymapError::DuplicateKey { .. }), "{err}");
         assert!(err.to_string().contains("\"F2\""), "{err}");
-    }
-
-    #[test]
-    fn load_reads_the_user_file_or_names_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("keys.toml");
-        std::fs::write(
-            &path,
-            "[[sale]]\nkey = \"f11\"\naction = \"pay\"\nnb = \"Betal\"\nen = \"Pay\"\n",
-        )
-        .unwrap();
-        let km = Keymap::load(Some(&path)).unwrap();
-        assert_eq!(
-            km.lookup(Mode::Sale, &ev(KeyCode::F(11), KeyModifiers::NONE)),
-            Some(Action::Pay)
-        );
-        let missing = dir.path().join("nope.toml");
-        assert!(
-            Keymap::load(Some(&missing))
-                .unwrap_err()
-                .to_string()
-                .contains("nope.toml")
-        );
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! The cashier's screen: a ratatui app in the Elm shape (model / pure update / view), with all
-//! IO in the shell ([`run`]).
+//! IO in the shell (`app::screen::run`: terminal, input thread, tick, channels).
 //!
 //! - [`msg`]: the boundary to the checkout engine (`Command` out, `AppEvent` in).
 //! - [`app`]: the model and [`RunContext`]; [`update()`]: pure transitions;
-//!   [`view::render`]: pure drawing; [`shell`]: terminal, input thread, tick, channels.
+//!   [`view::render`]: pure drawing.
 //! - [`keymap`], [`theme`], [`strings`]: data-driven keys, colours and bilingual text.
 //! - [`catalog`]: TOML/CSV product catalog loader.
 //! - [`qr`]: terminal QR widget (Unicode half blocks).
@@ -24,8 +24,8 @@
 //!     currency: kasse::domain::money::Currency::Nok,
 //!     kiosk: None,
 //!     catalog: tui::catalog::Catalog::demo()?, // or tui::catalog::load(path)?
-//!     keymap: tui::keymap::Keymap::load(None)?, // Some(path) merges a user file
-//!     theme: tui::theme::Theme::load(None)?,
+//!     keymap: tui::keymap::Keymap::default_keymap()?, // app::load_keymap reads a user file
+//!     theme: tui::theme::Theme::default_theme()?,
 //!     demo: true,
 //!     clock: Arc::new(kasse::clock::SystemClock),
 //!     utc_offset: time::UtcOffset::UTC, // main: current_local_offset() before the runtime
@@ -46,7 +46,7 @@
 //!         }
 //!     }
 //! });
-//! tui::run(ctx, cmd_tx, ev_rx).await?;
+//! kasse::app::screen::run(ctx, cmd_tx, ev_rx).await?;
 //! # Ok(())
 //! # }
 //! ```
@@ -57,7 +57,6 @@ pub mod keymap;
 pub mod login;
 pub mod msg;
 pub mod qr;
-pub mod shell;
 pub mod staff;
 pub mod strings;
 pub mod strings_staff;
@@ -74,6 +73,5 @@ pub use msg::{
     PayMethod, PaymentStatusView, PaymentView, RecoveredSale, SimCustomerAction,
     StaffRefundProgress,
 };
-pub use shell::{TuiError, run};
 pub use update::update;
 pub use view::render;

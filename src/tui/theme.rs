@@ -120,20 +120,6 @@ impl Theme {
         Theme::with_override(None)
     }
 
-    /// Defaults merged with the user theme file, if one is configured.
-    pub fn load(user_file: Option<&std::path::Path>) -> Result<Theme, ThemeError> {
-        match user_file {
-            None => Theme::default_theme(),
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| ThemeError::Read {
-                    path: path.display().to_string(),
-                    reason: e.to_string(),
-                })?;
-                Theme::with_override(Some(&text))
-            }
-        }
-    }
-
     /// The default theme with a user theme file's entries merged over it (entry by entry).
     pub fn with_override(user: Option<&str>) -> Result<Theme, ThemeError> {
         let mut map = parse_raw(DEFAULT_THEME)?;
@@ -194,25 +180,6 @@ mod tests {
         let err = Theme::with_override(Some("[error]\nfg = \"rouge\"\n")).unwrap_err();
         assert!(err.to_string().contains("\"rouge\""), "{err}");
         assert!(err.to_string().contains("error.fg"), "{err}");
-    }
-
-    #[test]
-    fn load_reads_the_user_file_or_names_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("theme.toml");
-        std::fs::write(&path, "[success]\nfg = \"blue\"\n").unwrap();
-        assert_eq!(
-            Theme::load(Some(&path)).unwrap().success.fg,
-            Some(Color::Blue)
-        );
-        assert_eq!(Theme::load(None).unwrap(), Theme::default_theme().unwrap());
-        let missing = dir.path().join("nope.toml");
-        assert!(
-            Theme::load(Some(&missing))
-                .unwrap_err()
-                .to_string()
-                .contains("nope.toml")
-        );
     }
 
     #[test]
