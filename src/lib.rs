@@ -27,3 +27,4 @@ pub mod sim;
 pub mod staff;
 pub mod store;
 pub mod tui;
+pub mod wire;

@@ -466,7 +466,7 @@ fn within(inner: &str, outer: &str) -> bool {
             && matches!(inner.as_bytes().get(outer.len()), Some(b'.' | b'[')))
 }
 
-/// Decode `text` as `T` the way the API layer does ([`kasse::api::wire::decode_json`]); feed
+/// Decode `text` as `T` the way the API layer does ([`kasse::wire::decode_json`]); feed
 /// successes through `map`. On a missing required field the error must name it; on a
 /// replaced value that does not decode, the error must name the field where it stopped, on
 /// the path to (or inside) the replaced value.
@@ -476,7 +476,7 @@ fn check_decode<T: serde::de::DeserializeOwned>(
     replaced: Option<&[PathStep]>,
     map: impl Fn(&T),
 ) -> Result<(), TestCaseError> {
-    match kasse::api::wire::decode_json::<T>(text.as_bytes()) {
+    match kasse::wire::decode_json::<T>(text.as_bytes()) {
         Ok(v) => map(&v),
         Err(shown) => {
             prop_assert!(!shown.is_empty());

@@ -1,6 +1,6 @@
 //! Access Token API: `POST /accesstoken/get`, and a token cache.
 
-use crate::api::wire::WireSecret;
+use crate::wire::WireSecret;
 use serde::{Deserialize, Serialize};
 
 /// `AuthorizationTokenResponse`: every value is a string on the wire, even the numbers.

@@ -385,14 +385,14 @@ impl Core {
         let keyed = call.keyed();
         let api = call.api;
         let raw = self.execute(call).await?;
-        crate::api::wire::decode_json(&raw.body).map_err(|e| {
+        crate::wire::decode_json(&raw.body).map_err(|e| {
             ApiError::decode(api, raw.status, e).with_context(money_moving, keyed, true)
         })
     }
 }
 
 fn decode<T: DeserializeOwned>(call: &Call<'_>, raw: Raw) -> Result<T, ApiError> {
-    crate::api::wire::decode_json(&raw.body).map_err(|e| {
+    crate::wire::decode_json(&raw.body).map_err(|e| {
         ApiError::decode(call.api, raw.status, e).with_context(
             call.money_moving,
             call.keyed(),

@@ -9,8 +9,6 @@
 //!   the payment back before deciding.
 //! - Callers mint idempotency keys ([`IdempotencyKey`], [`RequestId`]); the client never does.
 
-pub mod wire;
-
 pub mod access_token;
 pub mod ecom;
 pub mod epayment;
@@ -21,9 +19,9 @@ pub mod psp;
 pub mod retry;
 pub mod validate;
 
+pub use crate::wire::{NumOrString, WireSecret};
 pub use error::{Api, ApiError, ErrorKind};
 pub use retry::{Decision, RetryPolicy, Timeouts};
-pub use wire::{NumOrString, WireSecret};
 
 use crate::clock::{Clock, SystemClock};
 use access_token::TokenCache;

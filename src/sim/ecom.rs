@@ -86,7 +86,8 @@ pub async fn initiate(
         Ok(None) => return invalid("body", "An InitiatePaymentCommand body is required."),
         Err(r) => return r,
     };
-    let typed = serde_json::from_value::<crate::api::ecom::InitiatePaymentRequest>(b.clone()).err();
+    let typed =
+        serde_json::from_value::<crate::wire::ecom::InitiatePaymentRequest>(b.clone()).err();
     let Some(customer) = b.get("customerInfo").and_then(Value::as_object) else {
         return invalid("customerInfo", "customerInfo is required (may be {}).");
     };
@@ -295,7 +296,7 @@ pub async fn initiate(
     );
     p.psp_reference = p.ops[0].psp_reference.clone();
     g.payments.push(p);
-    let out = crate::api::ecom::InitiatePaymentResponse {
+    let out = crate::wire::ecom::InitiatePaymentResponse {
         order_id: order_id.to_string(),
         url,
     };
@@ -440,9 +441,9 @@ async fn action(
         },
     };
     let typed = if a == Action::Cancel {
-        serde_json::from_value::<crate::api::ecom::CancelPaymentActionRequest>(b.clone()).err()
+        serde_json::from_value::<crate::wire::ecom::CancelPaymentActionRequest>(b.clone()).err()
     } else {
-        serde_json::from_value::<crate::api::ecom::PaymentActionsRequest>(b.clone()).err()
+        serde_json::from_value::<crate::wire::ecom::PaymentActionsRequest>(b.clone()).err()
     };
     if let Some(e) = typed {
         return invalid(
@@ -686,7 +687,7 @@ pub async fn force_approve(
             "customerPhoneNumber must be 8 digits.",
         );
     }
-    if let Err(e) = serde_json::from_value::<crate::api::ecom::ForceApproveRequest>(b.clone()) {
+    if let Err(e) = serde_json::from_value::<crate::wire::ecom::ForceApproveRequest>(b.clone()) {
         return invalid(
             "body",
             format!("The body does not match the force-approve request: {e}."),

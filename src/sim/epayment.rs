@@ -14,9 +14,9 @@ use super::ratelimit::{MUTATIONS_PER_MIN, READS_PER_MIN};
 use super::state::{
     Api, ApproveError, IdemEntry, Inner, OpKind, PState, Payment, SimState, approve,
 };
-use crate::api::epayment as ep;
 use crate::clock::rfc3339_millis;
 use crate::domain::money::Currency;
+use crate::wire::epayment as ep;
 
 /// A reply that can be stored for idempotent replay.
 struct Reply {

@@ -4,7 +4,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use crate::api::error as wire;
+use crate::wire::error as wire;
 
 pub fn with_type(status: StatusCode, body: &Value, ctype: &'static str) -> Response {
     let mut r = (status, body.to_string()).into_response();

@@ -176,7 +176,7 @@ pub async fn post_image(
         Err(r) => return r,
     };
     let id = b.get("imageId").and_then(Value::as_str).unwrap_or("");
-    if let Err(e) = serde_json::from_value::<crate::api::order_management::Image>(b.clone()) {
+    if let Err(e) = serde_json::from_value::<crate::wire::order_management::Image>(b.clone()) {
         return invalid("body", format!("The body does not match Image: {e}"));
     }
     if !id_ok(id, 128) {
@@ -246,7 +246,7 @@ pub async fn put_category(
         }
         Err(r) => return r,
     };
-    if let Err(e) = serde_json::from_value::<crate::api::order_management::Order>(b.clone()) {
+    if let Err(e) = serde_json::from_value::<crate::wire::order_management::Order>(b.clone()) {
         return invalid("body", format!("The body does not match Order: {e}"));
     }
     let cat = b.get("category").and_then(Value::as_str).unwrap_or("");
@@ -311,7 +311,7 @@ pub async fn post_receipt(
     if let Err((field, reason)) = validate_receipt(&b) {
         return invalid(&field, reason);
     }
-    if let Err(e) = serde_json::from_value::<crate::api::order_management::Receipt>(b.clone()) {
+    if let Err(e) = serde_json::from_value::<crate::wire::order_management::Receipt>(b.clone()) {
         return invalid("body", format!("The body does not match Receipt: {e}"));
     }
     let mut g = state.lock();

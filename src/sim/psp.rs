@@ -56,7 +56,7 @@ pub async fn init(
         Ok(None) => return bad("51", "An InitiatePaymentRequest body is required."),
         Err(r) => return r,
     };
-    if let Err(e) = serde_json::from_value::<crate::api::psp::InitiatePaymentRequest>(b.clone()) {
+    if let Err(e) = serde_json::from_value::<crate::wire::psp::InitiatePaymentRequest>(b.clone()) {
         return bad(
             "51",
             format!("The body does not match InitiatePaymentRequest: {e}."),
@@ -251,7 +251,7 @@ pub async fn update_status(
         Ok(None) => return bad("51", "A body {transactions: [...]} is required."),
         Err(r) => return r,
     };
-    if let Err(e) = serde_json::from_value::<crate::api::psp::UpdateStatusRequest>(b.clone()) {
+    if let Err(e) = serde_json::from_value::<crate::wire::psp::UpdateStatusRequest>(b.clone()) {
         return bad(
             "51",
             format!("The body does not match UpdateStatusRequest: {e}."),

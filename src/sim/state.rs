@@ -613,10 +613,10 @@ impl SimState {
         }
         let ok = match req.send().await {
             Ok(resp) if resp.status().is_success() => {
-                match resp.json::<crate::api::psp::MakePaymentResponse>().await {
+                match resp.json::<crate::wire::psp::MakePaymentResponse>().await {
                     Ok(v) => v
                         .payment_info
-                        .is_some_and(|i| i.status == crate::api::psp::MakePaymentStatus::Ok),
+                        .is_some_and(|i| i.status == crate::wire::psp::MakePaymentStatus::Ok),
                     Err(_) => false,
                 }
             }
@@ -753,7 +753,7 @@ mod tests {
         else {
             panic!("PSP approval must produce a makePayment job");
         };
-        let typed: crate::api::psp::MakePaymentRequest = serde_json::from_value(body).unwrap();
+        let typed: crate::wire::psp::MakePaymentRequest = serde_json::from_value(body).unwrap();
         assert_eq!(typed.psp_transaction_id, "psp-1");
         assert_eq!(typed.merchant_serial_number, "123456");
     }

@@ -1,4 +1,12 @@
-//! Small serde helpers shared by the wire types of every API.
+//! The wire contract with Vipps: the request, response and error bodies of every API (one
+//! module per spec), and the small serde helpers they share. Used by the clients in `api` and
+//! by the simulator in `sim`; imports nothing but `domain` and `lang`.
+
+pub mod ecom;
+pub mod epayment;
+pub mod error;
+pub mod order_management;
+pub mod psp;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
