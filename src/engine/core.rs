@@ -689,20 +689,10 @@ impl Engine {
         let open_deadline = now + crate::domain::payment::OPEN_WINDOW;
         let total_deadline = now + crate::domain::payment::TOTAL_WINDOW;
         let api = req.api;
+        let start = attempt_start(api, open_deadline, total_deadline);
         let ids = inner
             .store
-            .run(move |s| {
-                let ids = if cash > 0 {
-                    s.begin_split_sale(&new_sale, cash)?
-                } else {
-                    s.begin_sale(&new_sale)?
-                };
-                s.set_payment_deadlines(ids.payment_id, Some(open_deadline), Some(total_deadline))?;
-                if api == ApiKind::Psp {
-                    s.set_psp_transaction_id(ids.payment_id, &psp_transaction_id(&ids.reference))?;
-                }
-                Ok(ids)
-            })
+            .run(move |s| s.begin_sale_started(&new_sale, cash, &start))
             .await?;
         let receipt = receipt_spec(
             &inner.cfg,
@@ -755,7 +745,7 @@ impl Engine {
                     return Ok(None);
                 };
                 let api = api_kind(old.api);
-                let ids = s.new_attempt(
+                let ids = s.new_attempt_started(
                     old.sale_id,
                     &NewPayment {
                         api: old.api,
@@ -764,11 +754,8 @@ impl Engine {
                         customer_phone: None,
                     },
                     now,
+                    &attempt_start(api, open_deadline, total_deadline),
                 )?;
-                s.set_payment_deadlines(ids.payment_id, Some(open_deadline), Some(total_deadline))?;
-                if api == ApiKind::Psp {
-                    s.set_psp_transaction_id(ids.payment_id, &psp_transaction_id(&ids.reference))?;
-                }
                 let sale = s.sale(old.sale_id)?;
                 Ok(sale.map(|sale| (ids, sale, api)))
             })
@@ -983,4 +970,18 @@ pub(crate) fn receipt_lines(lines: &[NewSaleLine]) -> Vec<ReceiptLineSpec> {
             is_return: l.is_return,
         })
         .collect()
+}
+
+/// The deadlines and (PSP) transaction id a new attempt is written with.
+fn attempt_start(
+    api: ApiKind,
+    open_deadline: time::OffsetDateTime,
+    total_deadline: time::OffsetDateTime,
+) -> crate::store::AttemptStart {
+    crate::store::AttemptStart {
+        user_deadline_at: Some(open_deadline),
+        approval_deadline_at: Some(total_deadline),
+        psp_transaction_id: (api == ApiKind::Psp)
+            .then_some(psp_transaction_id as fn(&str) -> String),
+    }
 }

@@ -647,6 +647,36 @@ pub(crate) fn new_attempt(
     })
 }
 
+/// What a payment attempt starts with besides its row: the two countdown deadlines and, for
+/// PSP, the transaction id derived from the reference.
+#[derive(Debug, Clone, Copy)]
+pub struct AttemptStart {
+    pub user_deadline_at: Option<OffsetDateTime>,
+    pub approval_deadline_at: Option<OffsetDateTime>,
+    /// PSP: how the transaction id follows from the reference (`None` for other APIs).
+    pub psp_transaction_id: Option<fn(&str) -> String>,
+}
+
+fn write_attempt_start(
+    conn: &Connection,
+    ids: &SaleIds,
+    start: &AttemptStart,
+) -> Result<(), StoreError> {
+    let psp = start.psp_transaction_id.map(|f| f(&ids.reference));
+    let n = conn.execute(
+        "UPDATE payments SET user_deadline_at = ?2, approval_deadline_at = ?3,
+             psp_transaction_id = COALESCE(?4, psp_transaction_id)
+         WHERE id = ?1",
+        params![
+            ids.payment_id,
+            start.user_deadline_at.map(Ts),
+            start.approval_deadline_at.map(Ts),
+            psp
+        ],
+    )?;
+    not_found_if_zero(n, "payment", ids.payment_id)
+}
+
 pub(crate) fn record_operation(conn: &Connection, op: &NewOperation) -> Result<i64, StoreError> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO operations (at, sale_id, payment_id, outbox_id, kind, idempotency_key,
@@ -1055,6 +1085,42 @@ impl Store {
         at: OffsetDateTime,
     ) -> Result<PaymentRow, StoreError> {
         self.transaction(|tx| tx.update_payment_state(payment_id, state, reason, amounts, at))
+    }
+
+    /// [`Store::begin_sale`] (or [`Store::begin_split_sale`] when `cash_part > 0`) with the
+    /// attempt's countdown deadlines and PSP transaction id written in the SAME transaction:
+    /// a crash can never leave a started payment without its deadlines.
+    pub fn begin_sale_started(
+        &mut self,
+        sale: &NewSale,
+        cash_part: i64,
+        start: &AttemptStart,
+    ) -> Result<SaleIds, StoreError> {
+        self.transaction(|tx| {
+            let ids = if cash_part > 0 {
+                begin_sale_with_cash(tx.tx, tx.ids, tx.here, sale, cash_part)?
+            } else {
+                begin_sale(tx.tx, tx.ids, tx.here, sale)?
+            };
+            write_attempt_start(tx.tx, &ids, start)?;
+            Ok(ids)
+        })
+    }
+
+    /// [`Store::new_attempt`] with the attempt's deadlines and PSP transaction id in the same
+    /// transaction.
+    pub fn new_attempt_started(
+        &mut self,
+        sale_id: i64,
+        payment: &NewPayment,
+        at: OffsetDateTime,
+        start: &AttemptStart,
+    ) -> Result<SaleIds, StoreError> {
+        self.transaction(|tx| {
+            let ids = new_attempt(tx.tx, tx.ids, tx.here, sale_id, payment, at)?;
+            write_attempt_start(tx.tx, &ids, start)?;
+            Ok(ids)
+        })
     }
 
     /// Set the two countdown deadlines (customer to open; customer to approve).

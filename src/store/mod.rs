@@ -37,7 +37,8 @@ pub use async_store::AsyncStore;
 pub use error::StoreError;
 pub use install::{INSTALL_ID_LEN, InstallRow, install_id_from};
 pub use journal::{
-    MAX_REFERENCE_LEN, MIN_REFERENCE_LEN, SALE_COUNTER, make_receipt_number, make_reference,
+    AttemptStart, MAX_REFERENCE_LEN, MIN_REFERENCE_LEN, SALE_COUNTER, make_receipt_number,
+    make_reference,
 };
 pub use ops::{backup_file, journal_note, verify_file};
 pub use outbox::MAX_KEY_LEN;

@@ -651,3 +651,61 @@ fn final_sale_states_are_final_and_a_retry_reopens_only_through_a_new_attempt() 
         );
     }
 }
+
+#[test]
+fn a_started_attempt_has_its_deadlines_and_psp_id_from_the_same_transaction() {
+    fn psp_id(reference: &str) -> String {
+        format!("psp-{reference}")
+    }
+    let start = AttemptStart {
+        user_deadline_at: Some(T0 + time::Duration::minutes(5)),
+        approval_deadline_at: Some(T0 + time::Duration::minutes(10)),
+        psp_transaction_id: Some(psp_id),
+    };
+    let mut store = Store::open_in_memory().unwrap();
+    let ids = store
+        .begin_sale_started(&sale("s1", "111111"), 0, &start)
+        .unwrap();
+    let row = store.payment(ids.payment_id).unwrap().unwrap();
+    assert_eq!(row.user_deadline_at, start.user_deadline_at);
+    assert_eq!(row.approval_deadline_at, start.approval_deadline_at);
+    assert_eq!(
+        row.psp_transaction_id,
+        Some(format!("psp-{}", ids.reference))
+    );
+
+    // A refused start writes nothing at all — no payment without its deadlines.
+    let next = journal::make_reference("s1", "t1", &store.install_id().unwrap(), 2, 1).unwrap();
+    raw_payment(&store, ids.sale_id, "111111", &next, 9, "stray").unwrap();
+    let before = ["sales", "payments", "operations"].map(|t| count(&store, t));
+    assert!(
+        store
+            .begin_sale_started(&sale("s1", "111111"), 0, &start)
+            .is_err()
+    );
+    assert_eq!(
+        before,
+        ["sales", "payments", "operations"].map(|t| count(&store, t))
+    );
+
+    // A new attempt (retry as QR) gets its own deadlines with it; no PSP id for ePayment.
+    store
+        .update_payment_state(ids.payment_id, PayState::Failed, Some("refused"), None, T0)
+        .unwrap();
+    let later = AttemptStart {
+        user_deadline_at: Some(T0 + time::Duration::minutes(20)),
+        approval_deadline_at: Some(T0 + time::Duration::minutes(25)),
+        psp_transaction_id: None,
+    };
+    let retry = store
+        .new_attempt_started(
+            ids.sale_id,
+            &sale("s1", "111111").payment,
+            T0 + time::Duration::minutes(15),
+            &later,
+        )
+        .unwrap();
+    let row = store.payment(retry.payment_id).unwrap().unwrap();
+    assert_eq!(row.approval_deadline_at, later.approval_deadline_at);
+    assert_eq!(row.psp_transaction_id, None);
+}
