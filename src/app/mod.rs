@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
+pub mod catalog;
 mod staff;
 mod staff_exec;
 pub use staff::{
@@ -661,8 +662,8 @@ fn install_notice_text(row: &crate::store::InstallRow) -> Text {
 pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
     let cfg = &till.config;
     let catalog = match (&cfg.ui.catalog, opts.demo) {
-        (Some(path), _) => tui::catalog::load(path),
-        (None, _) => tui::catalog::Catalog::demo(),
+        (Some(path), _) => catalog::load(path),
+        (None, _) => catalog::Catalog::demo(),
     }
     .map_err(|e| {
         msg(

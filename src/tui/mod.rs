@@ -5,7 +5,7 @@
 //! - [`app`]: the model and [`RunContext`]; [`update()`]: pure transitions;
 //!   [`view::render`]: pure drawing; [`shell`]: terminal, input thread, tick, channels.
 //! - [`keymap`], [`theme`], [`strings`]: data-driven keys, colours and bilingual text.
-//! - [`catalog`]: TOML/CSV product catalog loader.
+//! - [`catalog`]: the already loaded product catalogue (plain data; files: `app::catalog`).
 //! - [`qr`]: terminal QR widget (Unicode half blocks).
 //! - [`terminal`]: terminal guard and panic hook.
 //!
@@ -23,7 +23,7 @@
 //!     lang: kasse::lang::Lang::Nb,
 //!     currency: kasse::domain::money::Currency::Nok,
 //!     kiosk: None,
-//!     catalog: tui::catalog::Catalog::demo()?, // or tui::catalog::load(path)?
+//!     catalog: tui::catalog::Catalog::demo()?, // or kasse::app::catalog::load(path)?
 //!     keymap: tui::keymap::Keymap::load(None)?, // Some(path) merges a user file
 //!     theme: tui::theme::Theme::load(None)?,
 //!     demo: true,
