@@ -26,8 +26,8 @@
 //!
 //! The index is one sorted list of (word, article) pairs: a query word is a binary search for
 //! its range; the rarest query word's range gives the candidates, which are checked against
-//! the other words. Single-character queries (the first keystroke, with the largest ranges)
-//! are answered from a table computed when the catalogue is built.
+//! the other words. One-word queries of one or two characters (the first keystrokes, with the
+//! largest ranges) are answered from a table computed when the catalogue is built.
 
 use std::collections::HashMap;
 
@@ -120,10 +120,14 @@ pub fn words(folded: &str) -> Vec<&str> {
 pub(crate) struct SearchIndex {
     /// (word, article), sorted.
     entries: Vec<(Box<str>, u32)>,
-    /// Per article: its folded words joined by one space.
-    names: Vec<Box<str>>,
-    /// Answers for one-character queries.
-    first_char: HashMap<char, Vec<u32>>,
+    /// Every article's folded words joined by one space, one after the other (one buffer, so
+    /// checking candidates stays in cache).
+    text: String,
+    /// Per article: its name's byte range in `text`.
+    spans: Vec<(u32, u32)>,
+    /// Answers for one-word queries of one or two characters (the first keystrokes, with the
+    /// largest ranges).
+    short: HashMap<Box<str>, Vec<u32>>,
 }
 
 type Score = (bool, u8, usize, u32);
@@ -131,7 +135,8 @@ type Score = (bool, u8, usize, u32);
 impl SearchIndex {
     pub(crate) fn build<'a>(names: impl Iterator<Item = &'a str>) -> SearchIndex {
         let mut entries = Vec::new();
-        let mut folded_names = Vec::new();
+        let mut text = String::new();
+        let mut spans = Vec::new();
         for (i, name) in names.enumerate() {
             let f = fold(name);
             let ws = words(&f);
@@ -139,26 +144,43 @@ impl SearchIndex {
             for w in &ws {
                 entries.push((Box::<str>::from(*w), id));
             }
-            folded_names.push(ws.join(" ").into_boxed_str());
+            let start = u32::try_from(text.len()).unwrap_or(u32::MAX);
+            for (k, w) in ws.iter().enumerate() {
+                if k > 0 {
+                    text.push(' ');
+                }
+                text.push_str(w);
+            }
+            spans.push((start, u32::try_from(text.len()).unwrap_or(u32::MAX)));
         }
         entries.sort_unstable();
         entries.dedup();
         let mut index = SearchIndex {
             entries,
-            names: folded_names,
-            first_char: HashMap::new(),
+            text,
+            spans,
+            short: HashMap::new(),
         };
-        let mut firsts: Vec<char> = index
-            .entries
-            .iter()
-            .filter_map(|(w, _)| w.chars().next())
-            .collect();
-        firsts.dedup();
-        for c in firsts {
-            let hits = index.scan(&[c.to_string()]);
-            index.first_char.insert(c, hits);
+        let mut prefixes: Vec<&str> = Vec::new();
+        for (w, _) in &index.entries {
+            let mut ends = w.char_indices().map(|(i, _)| i).skip(1).chain([w.len()]);
+            for end in [ends.next(), ends.next()].into_iter().flatten() {
+                prefixes.push(&w[..end]);
+            }
         }
+        prefixes.sort_unstable();
+        prefixes.dedup();
+        let short: HashMap<Box<str>, Vec<u32>> = prefixes
+            .iter()
+            .map(|p| (Box::<str>::from(*p), index.scan(&[p.to_string()])))
+            .collect();
+        index.short = short;
         index
+    }
+
+    fn name(&self, id: u32) -> Option<&str> {
+        let (s, e) = *self.spans.get(id as usize)?;
+        self.text.get(s as usize..e as usize)
     }
 
     /// The entries whose word starts with `prefix`.
@@ -170,7 +192,7 @@ impl SearchIndex {
     }
 
     fn score(&self, id: u32, query: &[String]) -> Option<Score> {
-        let name = self.names.get(id as usize)?;
+        let name = self.name(id)?;
         let mut inexact = 0u8;
         for q in query {
             let mut found = false;
@@ -197,7 +219,7 @@ impl SearchIndex {
         let Some(rarest) = query.iter().map(|q| self.range(q)).min_by_key(|r| r.len()) else {
             return Vec::new();
         };
-        let mut seen = vec![0u64; self.names.len().div_ceil(64)];
+        let mut seen = vec![0u64; self.spans.len().div_ceil(64)];
         let mut hits: Vec<Score> = Vec::new();
         for (_, id) in rarest {
             let (slot, bit) = ((*id / 64) as usize, 1u64 << (*id % 64));
@@ -221,17 +243,11 @@ impl SearchIndex {
     pub(crate) fn search(&self, query: &str) -> Vec<usize> {
         let folded = fold(query);
         let query: Vec<String> = words(&folded).into_iter().map(str::to_string).collect();
-        let single = match query.as_slice() {
-            [q] => {
-                let mut cs = q.chars();
-                match (cs.next(), cs.next()) {
-                    (Some(c), None) => Some(c),
-                    _ => None,
-                }
-            }
+        let short = match query.as_slice() {
+            [q] if q.chars().nth(2).is_none() => self.short.get(q.as_str()),
             _ => None,
         };
-        let ids = match single.and_then(|c| self.first_char.get(&c)) {
+        let ids = match short {
             Some(cached) => cached.clone(),
             None if query.is_empty() => Vec::new(),
             None => self.scan(&query),
@@ -327,7 +343,7 @@ mod tests {
     }
 
     #[test]
-    fn results_are_bounded_and_single_letters_use_the_table() {
+    fn results_are_bounded_and_short_queries_use_the_table() {
         let all: Vec<String> = (0..500).map(|i| format!("Vare {i}")).collect();
         let index = SearchIndex::build(all.iter().map(String::as_str));
         assert_eq!(index.search("vare").len(), SEARCH_LIMIT);
