@@ -6,6 +6,7 @@
 use crate::lang::Text;
 use std::path::PathBuf;
 
+pub mod catalog;
 mod staff;
 mod staff_exec;
 pub use staff::{

@@ -18,8 +18,8 @@ use tokio::sync::mpsc;
 pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
     let cfg = &till.config;
     let catalog = match (&cfg.ui.catalog, opts.demo) {
-        (Some(path), _) => tui::catalog::load(path),
-        (None, _) => tui::catalog::Catalog::demo(),
+        (Some(path), _) => super::catalog::load(path),
+        (None, _) => super::catalog::Catalog::demo(),
     }
     .map_err(|e| {
         msg(

@@ -2,6 +2,7 @@
 //! machine. Nothing here does IO, reads a clock or draws a random number.
 
 pub mod basket;
+pub mod catalog;
 pub mod money;
 pub mod payment;
 pub mod receipt;

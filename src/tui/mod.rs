@@ -23,7 +23,7 @@
 //!     lang: kasse::lang::Lang::Nb,
 //!     currency: kasse::domain::money::Currency::Nok,
 //!     kiosk: None,
-//!     catalog: tui::catalog::Catalog::demo()?, // or tui::catalog::load(path)?
+//!     catalog: tui::catalog::Catalog::demo()?, // or kasse::app::catalog::load(path)?
 //!     keymap: tui::keymap::Keymap::default_keymap()?, // app::load_keymap reads a user file
 //!     theme: tui::theme::Theme::default_theme()?,
 //!     demo: true,

@@ -416,13 +416,29 @@ fn submit_scan(app: &mut App) -> Vec<Command> {
         None => (1, text.as_str()),
     };
     if !code.is_empty() && code.chars().all(|c| c.is_ascii_digit()) {
-        let product = app.catalog.by_code(code).cloned();
-        match product {
-            Some(p) => {
-                app.input.reset();
-                add_product(app, &p, count);
-            }
-            None => error(app, strings::unknown_code(code)),
+        match app.catalog.scan(code) {
+            Ok(Some(hit)) => match hit.embedded_line(code, count) {
+                // An in-store label with the price or weight printed in the code.
+                Some(line) => {
+                    let added = line.and_then(|(product, q)| {
+                        app.basket.add_product(&product, q).map_err(|e| e.text())
+                    });
+                    match added {
+                        Ok(i) => {
+                            app.input.reset();
+                            app.selected = Some(i);
+                        }
+                        Err(t) => error(app, t),
+                    }
+                }
+                None => {
+                    let p = hit.product.clone();
+                    app.input.reset();
+                    add_product(app, &p, count);
+                }
+            },
+            Ok(None) => error(app, strings::unknown_code(code)),
+            Err(e) => error(app, e.text()),
         }
         return Vec::new();
     }
@@ -475,12 +491,7 @@ fn add_product(app: &mut App, p: &Product, count: u32) {
 
 fn refresh_search(app: &mut App) {
     let query = app.input.value().to_string();
-    let hits: Vec<usize> = app
-        .catalog
-        .search(&query)
-        .into_iter()
-        .filter_map(|p| app.catalog.products.iter().position(|q| std::ptr::eq(p, q)))
-        .collect();
+    let hits = app.catalog.search_indices(&query);
     if let Some(s) = app.search.as_mut() {
         s.selected = s.selected.min(hits.len().saturating_sub(1));
         s.query = query;
@@ -505,7 +516,7 @@ fn search_action(app: &mut App, action: Action) -> Vec<Command> {
                 .search
                 .as_ref()
                 .and_then(|s| s.hits.get(s.selected))
-                .and_then(|i| app.catalog.products.get(*i))
+                .and_then(|i| app.catalog.get(*i))
                 .cloned();
             if let Some(p) = chosen {
                 app.search = None;

@@ -421,7 +421,7 @@ fn render_sale(app: &App, frame: &mut Frame, area: Rect) {
         let items: Vec<Row> = search
             .hits
             .iter()
-            .filter_map(|i| app.catalog.products.get(*i))
+            .filter_map(|i| app.catalog.get(*i))
             .map(|p| {
                 Row::new(vec![
                     Cell::from(p.plu.clone()),

@@ -1,0 +1,401 @@
+//! Loading the product catalogue: TOML (`assets/catalog.toml` format) or CSV files, with errors
+//! that name the line or product and the field, and say what to write instead. The result is
+//! the pure [`Catalog`] (with its code and name indexes) the till's screen takes as plain data.
+//!
+//! CSV: a header line naming the columns `plu`, `ean`, `name`, `price`, `vat`, `unit` (any
+//! order; `ean` and `unit` optional), separated by `;` or `,` (the header decides). Use `;` when prices are
+//! written with a decimal comma, or quote the field.
+
+use crate::domain::basket::QuantityUnit;
+pub use crate::domain::catalog::{ALLOWED_VAT_BPS, Catalog, CatalogError, Product, parse_price};
+use crate::domain::money::{Currency, Money};
+use serde::Deserialize;
+use std::path::Path;
+
+/// The embedded demo catalog.
+pub const DEMO_CATALOG: &str = include_str!("../../assets/catalog.toml");
+
+impl Catalog {
+    /// The embedded demo catalog.
+    pub fn demo() -> Result<Catalog, CatalogError> {
+        parse_toml(DEMO_CATALOG)
+    }
+}
+
+/// Load a catalog from a `.toml` or `.csv` file.
+pub fn load(path: &Path) -> Result<Catalog, CatalogError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| CatalogError::Read {
+        path: shown.clone(),
+        reason: e.to_string(),
+    })?;
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("toml") => parse_toml(&text),
+        Some("csv") => parse_csv(&text),
+        _ => Err(CatalogError::UnknownFormat { path: shown }),
+    }
+}
+
+fn parse_vat(s: &str) -> Result<u32, String> {
+    let t = s.trim().trim_end_matches('%').trim();
+    let bps = t
+        .parse::<u32>()
+        .ok()
+        .and_then(|p| p.checked_mul(100))
+        .filter(|b| ALLOWED_VAT_BPS.contains(b));
+    bps.ok_or_else(|| format!("\"{s}\" is not a Norwegian VAT rate. Use 25, 15, 12 or 0"))
+}
+
+fn check_code(s: &str, field: &'static str) -> Result<(), String> {
+    let ok = !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    let len_ok = field != "ean" || s.len() == 8 || s.len() == 13;
+    if ok && len_ok {
+        Ok(())
+    } else if field == "ean" {
+        Err(format!(
+            "\"{s}\" is not an EAN. Write 8 or 13 digits, or leave it out"
+        ))
+    } else {
+        Err(format!(
+            "\"{s}\" is not a PLU. Write digits only, e.g. \"1001\""
+        ))
+    }
+}
+
+struct RawRow<'a> {
+    place: String,
+    plu: &'a str,
+    ean: Option<&'a str>,
+    name: &'a str,
+    price: &'a str,
+    vat: &'a str,
+    unit: Option<&'a str>,
+}
+
+fn build(rows: Vec<RawRow<'_>>, currency: Currency) -> Result<Catalog, CatalogError> {
+    let mut products: Vec<(String, Product)> = Vec::with_capacity(rows.len());
+    for r in rows {
+        let field = |field: &'static str, problem: String| CatalogError::Field {
+            place: r.place.clone(),
+            field,
+            problem,
+        };
+        check_code(r.plu.trim(), "plu").map_err(|p| field("plu", p))?;
+        let ean = match r.ean.map(str::trim).filter(|e| !e.is_empty()) {
+            Some(e) => {
+                check_code(e, "ean").map_err(|p| field("ean", p))?;
+                Some(e.to_string())
+            }
+            None => None,
+        };
+        let name = r.name.trim();
+        if name.is_empty() {
+            return Err(field(
+                "name",
+                "is empty. Write the product name".to_string(),
+            ));
+        }
+        let price = parse_price(r.price).map_err(|p| field("price", p))?;
+        let vat_bps = parse_vat(r.vat).map_err(|p| field("vat", p))?;
+        let unit = match r.unit.map(str::trim).filter(|u| !u.is_empty()) {
+            None => QuantityUnit::Pcs,
+            Some(u) => QuantityUnit::parse(u).ok_or_else(|| {
+                field(
+                    "unit",
+                    format!("\"{u}\" is not a unit. Use stk, kg, l, km, min or kwh"),
+                )
+            })?,
+        };
+        let p = Product {
+            plu: r.plu.trim().to_string(),
+            ean,
+            name: name.to_string(),
+            price: Money::new(price, currency),
+            vat_bps,
+            unit,
+        };
+        products.push((r.place, p));
+    }
+    Catalog::build(currency, products)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TomlCatalog {
+    currency: Option<String>,
+    #[serde(default)]
+    product: Vec<TomlProduct>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TomlProduct {
+    plu: String,
+    ean: Option<String>,
+    name: String,
+    price: toml::Value,
+    vat: toml::Value,
+    unit: Option<String>,
+}
+
+fn value_text(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Parse a catalog in TOML.
+pub fn parse_toml(text: &str) -> Result<Catalog, CatalogError> {
+    let raw: TomlCatalog = toml::from_str(text).map_err(|e| CatalogError::Toml(e.to_string()))?;
+    let currency = match raw.currency.as_deref() {
+        None => Currency::Nok,
+        Some(c) => Currency::parse(c).ok_or_else(|| CatalogError::Field {
+            place: "header".to_string(),
+            field: "currency",
+            problem: format!("\"{c}\" is not supported. Use NOK, DKK or EUR"),
+        })?,
+    };
+    let texts: Vec<(String, String)> = raw
+        .product
+        .iter()
+        .map(|p| (value_text(&p.price), value_text(&p.vat)))
+        .collect();
+    let rows = raw
+        .product
+        .iter()
+        .zip(texts.iter())
+        .enumerate()
+        .map(|(i, (p, (price, vat)))| RawRow {
+            place: format!("product {} (\"{}\")", i + 1, p.name),
+            plu: &p.plu,
+            ean: p.ean.as_deref(),
+            name: &p.name,
+            price,
+            vat,
+            unit: p.unit.as_deref(),
+        })
+        .collect();
+    build(rows, currency)
+}
+
+fn get(rec: &[String], i: usize) -> &str {
+    rec.get(i).map(String::as_str).unwrap_or("")
+}
+
+fn split_csv_line(line: &str, sep: char) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            c if c == sep && !quoted => out.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+/// Parse a catalog in CSV (NOK).
+pub fn parse_csv(text: &str) -> Result<Catalog, CatalogError> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+    let Some((_, header)) = lines.next() else {
+        return Err(CatalogError::Empty);
+    };
+    let sep = if header.contains(';') { ';' } else { ',' };
+    let cols: Vec<String> = split_csv_line(header, sep)
+        .into_iter()
+        .map(|c| c.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect();
+    let idx = |name: &'static str| cols.iter().position(|c| c == name);
+    let need = |name: &'static str| {
+        idx(name).ok_or(CatalogError::MissingColumn {
+            header: header.to_string(),
+            column: name,
+        })
+    };
+    let (i_plu, i_name, i_price, i_vat) =
+        (need("plu")?, need("name")?, need("price")?, need("vat")?);
+    let i_ean = idx("ean");
+    let i_unit = idx("unit");
+    let records: Vec<(usize, Vec<String>)> = lines
+        .map(|(n, l)| (n + 1, split_csv_line(l, sep)))
+        .collect();
+    for (n, rec) in &records {
+        if rec.len() != cols.len() {
+            return Err(CatalogError::Field {
+                place: format!("line {n}"),
+                field: "columns",
+                problem: format!(
+                    "has {} fields but the header has {}. Check the separator \"{sep}\" and quote fields that contain it",
+                    rec.len(),
+                    cols.len()
+                ),
+            });
+        }
+    }
+    let rows = records
+        .iter()
+        .map(|(n, rec)| RawRow {
+            place: format!("line {n}"),
+            plu: get(rec, i_plu),
+            ean: i_ean.map(|i| get(rec, i)),
+            name: get(rec, i_name),
+            price: get(rec, i_price),
+            vat: get(rec, i_vat),
+            unit: i_unit.map(|i| get(rec, i)),
+        })
+        .collect();
+    build(rows, Currency::Nok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_catalog_loads_with_every_vat_rate() {
+        let c = Catalog::demo().unwrap();
+        assert!(c.products().len() >= 15);
+        for rate in ALLOWED_VAT_BPS {
+            assert!(
+                c.products().iter().any(|p| p.vat_bps == rate),
+                "no product at {rate}"
+            );
+        }
+        let p = c.by_code("7038010001000").unwrap();
+        assert_eq!(p.name, "Kvikk Lunsj 47 g");
+        assert_eq!(p.price, Money::nok(2490));
+        assert_eq!(
+            c.by_code("1002").map(|p| p.name.as_str()),
+            Some("Coca-Cola 0,5 l")
+        );
+        assert!(c.by_code("999").is_none());
+    }
+
+    #[test]
+    fn demo_eans_have_valid_check_digits() {
+        for p in Catalog::demo().unwrap().products().to_vec() {
+            let ean = p.ean.unwrap();
+            let digits: Vec<u32> = ean.chars().filter_map(|c| c.to_digit(10)).collect();
+            let sum: u32 = digits[..12]
+                .iter()
+                .enumerate()
+                .map(|(i, d)| if i % 2 == 1 { d * 3 } else { *d })
+                .sum();
+            assert_eq!((10 - sum % 10) % 10, digits[12], "{ean}");
+        }
+    }
+
+    #[test]
+    fn units_parse_and_bad_units_are_quoted() {
+        let c = Catalog::demo().unwrap();
+        assert!(c.products().iter().any(|p| p.unit == QuantityUnit::Kg));
+        let csv = "plu;name;price;vat;unit\n1;Epler;39,90;15;kg\n2;Brus;20;15;\n";
+        let c = parse_csv(csv).unwrap();
+        assert_eq!(c.products()[0].unit, QuantityUnit::Kg);
+        assert_eq!(c.products()[1].unit, QuantityUnit::Pcs);
+        let err = parse_csv("plu;name;price;vat;unit\n1;Epler;39,90;15;pund\n").unwrap_err();
+        assert!(
+            err.to_string().contains("\"pund\"") && err.to_string().contains("\"unit\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn search_matches_all_words_case_insensitive() {
+        let c = Catalog::demo().unwrap();
+        let hits: Vec<&str> = c.search("cola").iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(hits, vec!["Coca-Cola 0,5 l"]);
+        assert_eq!(c.search("0,5 L").len(), 2);
+        assert!(c.search("   ").is_empty());
+    }
+
+    #[test]
+    fn csv_with_semicolons_and_decimal_commas() {
+        let csv = "plu;ean;name;price;vat\n1;7038010001000;Kvikk Lunsj;24,90;15\n\n2;;\"Avis; lørdag\";45;0\n";
+        let c = parse_csv(csv).unwrap();
+        assert_eq!(c.products().len(), 2);
+        assert_eq!(c.products()[1].name, "Avis; lørdag");
+        assert_eq!(c.products()[1].ean, None);
+        assert_eq!(c.products()[1].vat_bps, 0);
+    }
+
+    #[test]
+    fn csv_errors_name_line_and_field() {
+        let err = parse_csv("plu,name,price,vat\n1,Kaffe,35.00,15\n2,Te,abc,15\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("line 3") && msg.contains("\"price\"") && msg.contains("\"abc\""),
+            "{msg}"
+        );
+        let err = parse_csv("plu,name,price,vat\n1,Kaffe,35.00,14\n").unwrap_err();
+        assert!(err.to_string().contains("\"14\""), "{err}");
+        let err = parse_csv("plu,name,vat\n1,Kaffe,15\n").unwrap_err();
+        assert!(err.to_string().contains("\"price\""), "{err}");
+        let err = parse_csv("plu,name,price,vat\n1,Kaffe,35,15,extra\n").unwrap_err();
+        assert!(err.to_string().contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn toml_errors_name_product_and_field() {
+        let t = "[[product]]\nplu = \"1\"\nname = \"Kaffe\"\nprice = \"35\"\nvat = 15\n\n[[product]]\nplu = \"2\"\nean = \"123\"\nname = \"Te\"\nprice = 30\nvat = 15\n";
+        let msg = parse_toml(t).unwrap_err().to_string();
+        assert!(
+            msg.contains("product 2") && msg.contains("\"ean\"") && msg.contains("\"123\""),
+            "{msg}"
+        );
+        let dup = "[[product]]\nplu = \"1\"\nname = \"A\"\nprice = \"1\"\nvat = 25\n[[product]]\nplu = \"1\"\nname = \"B\"\nprice = \"1\"\nvat = 25\n";
+        let msg = parse_toml(dup).unwrap_err().to_string();
+        assert!(msg.contains("\"1\"") && msg.contains("\"A\""), "{msg}");
+        assert!(matches!(
+            parse_toml("currency = \"NOK\"\n"),
+            Err(CatalogError::Empty)
+        ));
+        assert!(
+            parse_toml("[[product]]\nplu = 1\n")
+                .unwrap_err()
+                .to_string()
+                .contains("TOML")
+        );
+    }
+
+    #[test]
+    fn load_reads_files_by_extension() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("c.csv");
+        std::fs::write(&csv, "plu;name;price;vat\n7;Is;20;15\n").unwrap();
+        assert_eq!(load(&csv).unwrap().products()[0].price, Money::nok(2000));
+        let toml = dir.path().join("c.toml");
+        std::fs::write(&toml, DEMO_CATALOG).unwrap();
+        assert!(load(&toml).is_ok());
+        let other = dir.path().join("c.json");
+        std::fs::write(&other, "{}").unwrap();
+        assert!(matches!(
+            load(&other),
+            Err(CatalogError::UnknownFormat { .. })
+        ));
+        let missing = dir.path().join("nope.toml");
+        assert!(
+            load(&missing)
+                .unwrap_err()
+                .to_string()
+                .contains("nope.toml")
+        );
+    }
+}
