@@ -99,6 +99,9 @@ enum Cmd {
         /// The backup file (kasse-….sqlite3).
         file: PathBuf,
     },
+    /// The address to open on the customer display ([display] listen), with the pairing
+    /// token for a non-loopback address.
+    DisplayUrl,
 }
 
 /// How a command uses the data directory (see README, "One process per database").
@@ -140,6 +143,7 @@ fn ownership(cmd: Option<&Cmd>) -> Option<(&'static str, Option<kasse::lang::Tex
             | Cmd::ListStaff
             | Cmd::Backup { .. }
             | Cmd::Restore { .. }
+            | Cmd::DisplayUrl
             | Cmd::Sim(_),
         ) => None,
     }
@@ -655,6 +659,14 @@ async fn run(cli: Cli) -> i32 {
                 1
             }
         },
+        Some(Cmd::DisplayUrl) => kasse::cli::display::run(
+            &config,
+            &dir,
+            opts.demo,
+            lang,
+            &mut std::io::stdout(),
+            &mut std::io::stderr(),
+        ),
         Some(Cmd::Backup { to }) => kasse::ops::cli::backup_command(&config, &dir, to, lang).await,
         Some(Cmd::Sim(_) | Cmd::Restore { .. }) => 0,
         None => {

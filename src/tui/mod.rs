@@ -74,6 +74,6 @@ pub use msg::{
     PayMethod, PaymentStatusView, PaymentView, RecoveredSale, SimCustomerAction,
     StaffRefundProgress,
 };
-pub use shell::{TuiError, run};
+pub use shell::{TuiError, run, run_observed};
 pub use update::update;
 pub use view::render;

@@ -1,0 +1,3 @@
+//! Bodies of small subcommands, one file each (`main.rs` only parses and dispatches).
+
+pub mod display;
