@@ -100,14 +100,23 @@ fn local_ip() -> Option<std::net::IpAddr> {
     (!ip.is_unspecified()).then_some(ip)
 }
 
-/// The customer display as the till runs it: the publisher and its server.
-#[derive(Debug)]
+/// The customer display as the till runs it: the publisher and its server. `Debug` leaves out
+/// the address (it carries the pairing token).
 pub struct Display {
     pub publisher: Publisher,
     pub info: DisplayInfo,
     pub server: DisplayServer,
     /// Where to open it (with the token for a non-loopback address): never logged.
     url: String,
+}
+
+impl std::fmt::Debug for Display {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Display")
+            .field("info", &self.info)
+            .field("server", &self.server)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Display {
