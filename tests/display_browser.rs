@@ -51,8 +51,11 @@ async fn the_page_shows_scanned_lines_the_total_and_a_qr_that_decodes_to_the_lin
     b.client.goto(&url).await.unwrap();
 
     // Idle: the shop's name.
-    b.wait_for("the idle screen", "return document.body.dataset.phase === 'idle';")
-        .await;
+    b.wait_for(
+        "the idle screen",
+        "return document.body.dataset.phase === 'idle';",
+    )
+    .await;
     assert_eq!(b.text("#idle-shop").await, SHOP);
     save(&b, "tablet-idle").await;
 
@@ -67,7 +70,10 @@ async fn the_page_shows_scanned_lines_the_total_and_a_qr_that_decodes_to_the_lin
     let lines = b.text("#lines").await;
     assert!(lines.contains("Kvikk Lunsj 47 g"), "{lines}");
     assert!(lines.contains("Coca-Cola 0,5 l"), "{lines}");
-    assert!(lines.contains("kr 24,90") && lines.contains("kr 32,90"), "{lines}");
+    assert!(
+        lines.contains("kr 24,90") && lines.contains("kr 32,90"),
+        "{lines}"
+    );
     assert_eq!(b.text("#total").await, "kr 57,80");
     save(&b, "tablet-basket").await;
 
@@ -109,18 +115,23 @@ async fn the_page_shows_scanned_lines_the_total_and_a_qr_that_decodes_to_the_lin
     save(&b, "phone-qr").await;
 
     // Paid: BETALT; a display that (re)loads shows it at once.
-    till.event(AppEvent::Payment(payment(PaymentStatusView::Paid, 5780, None)));
+    till.event(AppEvent::Payment(payment(
+        PaymentStatusView::Paid,
+        5780,
+        None,
+    )));
     b.wait_for(
         "the paid screen",
         "return document.body.dataset.result === 'paid';",
     )
     .await;
     assert_eq!(b.text("#headline").await, "BETALT");
-    assert!(b
-        .client
-        .find(fantoccini::Locator::Css("#qr svg"))
-        .await
-        .is_err());
+    assert!(
+        b.client
+            .find(fantoccini::Locator::Css("#qr svg"))
+            .await
+            .is_err()
+    );
     b.client.goto(&url).await.unwrap();
     b.wait_for(
         "the paid screen after a reload",
@@ -132,8 +143,11 @@ async fn the_page_shows_scanned_lines_the_total_and_a_qr_that_decodes_to_the_lin
 
     // Push, in a new sale: "Sjekk Vipps-appen" with the countdown.
     till.key(KeyCode::Enter);
-    b.wait_for("idle again", "return document.body.dataset.phase === 'idle';")
-        .await;
+    b.wait_for(
+        "idle again",
+        "return document.body.dataset.phase === 'idle';",
+    )
+    .await;
     till.scan(KVIKK);
     till.key(KeyCode::F(12));
     for c in "91234567".chars() {

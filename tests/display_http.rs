@@ -115,7 +115,12 @@ async fn the_pairing_token_guards_both_routes() {
     let base = format!("http://{}", srv.addr);
     let http = reqwest::Client::new();
     for path in ["/", "/events"] {
-        for bad in ["", "?t=", "?t=wrong", "?t=pairing-token-for-the-test-012345678"] {
+        for bad in [
+            "",
+            "?t=",
+            "?t=wrong",
+            "?t=pairing-token-for-the-test-012345678",
+        ] {
             let r = http.get(format!("{base}{path}{bad}")).send().await.unwrap();
             assert_eq!(r.status(), 403, "{path}{bad}");
             let body = r.text().await.unwrap();
@@ -145,7 +150,9 @@ async fn a_non_loopback_display_always_needs_the_token() {
 
     // The till's start: the token is made (0600) in the data dir and required.
     let dir = tempfile::tempdir().unwrap();
-    let d = display::start("0.0.0.0:0", info(), dir.path()).await.unwrap();
+    let d = display::start("0.0.0.0:0", info(), dir.path())
+        .await
+        .unwrap();
     let token = std::fs::read_to_string(dir.path().join(display::TOKEN_FILE)).unwrap();
     assert!(d.url().ends_with(&format!("?t={token}")), "{}", d.url());
     let port = d.server.addr.port();
@@ -168,7 +175,9 @@ async fn a_non_loopback_display_always_needs_the_token() {
 
     // A loopback display needs none and makes none.
     let dir = tempfile::tempdir().unwrap();
-    let d = display::start("127.0.0.1:0", info(), dir.path()).await.unwrap();
+    let d = display::start("127.0.0.1:0", info(), dir.path())
+        .await
+        .unwrap();
     assert!(!d.url().contains("?t="));
     assert!(!dir.path().join(display::TOKEN_FILE).exists());
     d.stop();

@@ -140,7 +140,9 @@ pub async fn start(listen: &str, info: DisplayInfo, data_dir: &Path) -> Result<D
     let addr: SocketAddr = listen.parse().map_err(|_| {
         Text::new(
             format!("display.listen = {listen:?}: skriv adresse og port, f.eks. \"0.0.0.0:8088\""),
-            format!("display.listen = {listen:?}: expected an address and port, e.g. \"0.0.0.0:8088\""),
+            format!(
+                "display.listen = {listen:?}: expected an address and port, e.g. \"0.0.0.0:8088\""
+            ),
         )
     })?;
     let token = if server::needs_token(addr) {

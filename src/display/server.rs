@@ -89,10 +89,10 @@ impl AppState {
     fn allowed(&self, q: &TokenQuery) -> bool {
         match &self.token {
             None => true,
-            Some(t) => q
-                .t
-                .as_deref()
-                .is_some_and(|given| same(given.as_bytes(), t.expose_secret().as_bytes())),
+            Some(t) => {
+                q.t.as_deref()
+                    .is_some_and(|given| same(given.as_bytes(), t.expose_secret().as_bytes()))
+            }
         }
     }
 }
@@ -110,8 +110,14 @@ fn forbidden() -> Response {
 /// The page with its stylesheet and script inlined (one request, no external assets).
 pub fn page() -> String {
     include_str!("../../assets/display/index.html")
-        .replace("/*KASSE_CSS*/", include_str!("../../assets/display/display.css"))
-        .replace("/*KASSE_JS*/", include_str!("../../assets/display/display.js"))
+        .replace(
+            "/*KASSE_CSS*/",
+            include_str!("../../assets/display/display.css"),
+        )
+        .replace(
+            "/*KASSE_JS*/",
+            include_str!("../../assets/display/display.js"),
+        )
 }
 
 async fn index(State(s): State<AppState>, Query(q): Query<TokenQuery>) -> Response {
@@ -136,7 +142,10 @@ async fn index(State(s): State<AppState>, Query(q): Query<TokenQuery>) -> Respon
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     r
 }
 

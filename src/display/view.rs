@@ -228,7 +228,10 @@ fn payment_phase(
             Phase::Processing,
             None,
             s("Et øyeblikk …", "One moment …"),
-            s("Kassen fullfører betalingen", "The till is finishing the payment"),
+            s(
+                "Kassen fullfører betalingen",
+                "The till is finishing the payment",
+            ),
         ),
         PaymentStatusView::Paid => (
             Phase::Result,
@@ -362,6 +365,23 @@ pub fn customer_view(app: &App, info: &DisplayInfo) -> CustomerView {
         });
     }
 
+    // Paying, but the engine has not reported the payment yet: the waiting words already.
+    if app.screen == Screen::Paying && app.payment.is_none() {
+        let (phase, headline) = match app.pay_kind {
+            Some(PayKind::Qr) => (
+                Phase::PayingQr,
+                lang.pick("Skann med Vipps", "Scan with Vipps"),
+            ),
+            _ => (
+                Phase::PayingPush,
+                lang.pick("Sjekk Vipps-appen", "Check the Vipps app"),
+            ),
+        };
+        view.phase = phase;
+        view.headline = headline.to_owned();
+        view.message = lang.pick("Et øyeblikk …", "One moment …").to_owned();
+        return view;
+    }
     if matches!(app.screen, Screen::Paying | Screen::Result)
         && let Some(p) = &app.payment
     {
@@ -456,7 +476,10 @@ mod tests {
             open_left: Some(Duration::from_secs(270)),
             approve_left: None,
             qr_payload: qr.map(str::to_owned),
-            reason: Some(crate::lang::Text::new("intern feil 42", "internal error 42")),
+            reason: Some(crate::lang::Text::new(
+                "intern feil 42",
+                "internal error 42",
+            )),
             receipt_number: None,
             qr_fallback: false,
             open_signal: false,
@@ -496,6 +519,9 @@ mod tests {
         key(&mut a, KeyCode::F(12));
         key(&mut a, KeyCode::F(2));
         assert_eq!(a.pay_kind, Some(PayKind::Qr));
+        let waiting = customer_view(&a, &info(Lang::En));
+        assert_eq!(waiting.phase, Phase::PayingQr);
+        assert!(waiting.qr.is_none() && waiting.qr_svg.is_none());
         update(
             &mut a,
             Msg::App(AppEvent::Payment(paying(
@@ -599,7 +625,16 @@ mod tests {
     fn the_json_has_the_documented_fields() {
         let v = customer_view(&app(Lang::Nb), &info(Lang::Nb));
         let j = serde_json::to_value(&v).unwrap();
-        for k in ["phase", "lines", "total_minor", "total", "qr", "qr_svg", "shop", "lang"] {
+        for k in [
+            "phase",
+            "lines",
+            "total_minor",
+            "total",
+            "qr",
+            "qr_svg",
+            "shop",
+            "lang",
+        ] {
             assert!(j.get(k).is_some(), "{k} missing in {j}");
         }
         assert_eq!(j["phase"], "idle");

@@ -59,7 +59,9 @@ pub fn tools() -> Option<Tools> {
                 "the customer display's browser test needs {missing} under CI \
                  (apt-get install chromium chromium-driver; .ci/run installs them)"
             );
-            eprintln!("skipped: {missing} not installed (apt-get install chromium chromium-driver)");
+            eprintln!(
+                "skipped: {missing} not installed (apt-get install chromium chromium-driver)"
+            );
             None
         }
     }
@@ -142,7 +144,10 @@ impl Browser {
             .execute("return [window.innerWidth, window.innerHeight];", vec![])
             .await
             .unwrap();
-        let (iw, ih) = (inner[0].as_u64().unwrap_or(0), inner[1].as_u64().unwrap_or(0));
+        let (iw, ih) = (
+            inner[0].as_u64().unwrap_or(0),
+            inner[1].as_u64().unwrap_or(0),
+        );
         if (iw, ih) != (u64::from(width), u64::from(height)) && iw > 0 && ih > 0 {
             let w = i64::from(width) * 2 - i64::try_from(iw).unwrap();
             let h = i64::from(height) * 2 - i64::try_from(ih).unwrap();
@@ -223,13 +228,19 @@ pub fn decode_qr(png_bytes: &[u8]) -> Result<String, String> {
         match samples {
             1 | 2 => buf[i],
             _ => {
-                let (r, g, b) = (u32::from(buf[i]), u32::from(buf[i + 1]), u32::from(buf[i + 2]));
+                let (r, g, b) = (
+                    u32::from(buf[i]),
+                    u32::from(buf[i + 1]),
+                    u32::from(buf[i + 2]),
+                );
                 u8::try_from((r * 299 + g * 587 + b * 114) / 1000).unwrap_or(255)
             }
         }
     });
     let grids = img.detect_grids();
-    let grid = grids.first().ok_or(format!("no QR code found in {w}×{h} image"))?;
+    let grid = grids
+        .first()
+        .ok_or(format!("no QR code found in {w}×{h} image"))?;
     let (_, content) = grid.decode().map_err(|e| e.to_string())?;
     Ok(content)
 }
@@ -305,7 +316,11 @@ impl Till {
 }
 
 /// A payment view as the engine reports it.
-pub fn payment(status: kasse::tui::PaymentStatusView, amount: i64, qr: Option<&str>) -> kasse::tui::PaymentView {
+pub fn payment(
+    status: kasse::tui::PaymentStatusView,
+    amount: i64,
+    qr: Option<&str>,
+) -> kasse::tui::PaymentView {
     kasse::tui::PaymentView {
         reference: "kasse-s1-t1-000042-a1".to_string(),
         amount: kasse::domain::money::Money::nok(amount),
