@@ -103,6 +103,15 @@ struct RawConfig {
     ui: RawUi,
     #[serde(default)]
     backup: RawBackup,
+    #[serde(default)]
+    display: RawDisplay,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDisplay {
+    listen: Option<String>,
+    language: Option<Lang>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -270,10 +279,22 @@ pub struct BackupConfig {
     pub every_hours: Option<u32>,
 }
 
+/// `[display]`: the customer display web page (off unless `listen` is set; `--demo` turns it
+/// on at a loopback port).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DisplayConfig {
+    /// `host:port` to serve the page on. A non-loopback address needs the pairing token
+    /// (`kasse display-url`).
+    pub listen: Option<std::net::SocketAddr>,
+    /// The display's language (default: `ui.language`).
+    pub language: Lang,
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub backup: BackupConfig,
+    pub display: DisplayConfig,
     pub vipps: VippsConfig,
     pub shop: ShopConfig,
     pub psp: PspConfig,
@@ -829,8 +850,24 @@ impl Config {
             every_hours: b.every_hours.filter(|h| *h > 0),
         };
 
+        let d = raw.display;
+        let display = DisplayConfig {
+            listen: match d.listen.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(l) => Some(l.parse::<std::net::SocketAddr>().map_err(|_| {
+                    invalid(
+                        "display.listen",
+                        format!("{l:?}"),
+                        "an address and port, e.g. \"127.0.0.1:8088\" (this machine only) or \"0.0.0.0:8088\" (a tablet on the shop's network)",
+                    )
+                })?),
+            },
+            language: d.language.unwrap_or(ui.language),
+        };
+
         Ok(Config {
             backup,
+            display,
             vipps: VippsConfig {
                 environment,
                 base_url,
@@ -949,6 +986,22 @@ mod tests {
         // A non-secret line keeps its text (the operator sees what is wrong).
         let e = Config::from_toml_str("[shop]\nname = \"Kiosk\n", &no_env).unwrap_err();
         assert!(e.to_string().contains("Kiosk"), "{e}");
+    }
+
+    #[test]
+    fn display_section_is_off_by_default_and_names_a_bad_address() {
+        let c = Config::from_toml_str("[ui]\nlanguage = \"en\"\n", &no_env).unwrap();
+        assert_eq!(c.display.listen, None);
+        assert_eq!(c.display.language, Lang::En);
+        let c = Config::from_toml_str(
+            "[display]\nlisten = \"0.0.0.0:8088\"\nlanguage = \"nb\"\n",
+            &no_env,
+        )
+        .unwrap();
+        assert_eq!(c.display.listen.unwrap().port(), 8088);
+        assert_eq!(c.display.language, Lang::Nb);
+        let e = Config::from_toml_str("[display]\nlisten = \"tablet\"\n", &no_env).unwrap_err();
+        assert!(e.to_string().contains("display.listen"), "{e}");
     }
 
     #[test]

@@ -9,6 +9,8 @@
 //! - [`engine`]: checkout orchestration: provider interface, poller, outbox worker, recovery.
 //! - [`tui`]: the cashier's screen (model / update / view), pure update, IO in the shell.
 //! - [`ops`]: the data directory's lock, file modes, backups and restore (shell).
+//! - [`display`]: the customer display web page (pure view + axum server with SSE).
+//! - [`cli`]: every subcommand (`main.rs` parses and dispatches only).
 //! - [`sim`]: the stateful Vipps simulator used by `--demo`, `kasse sim` and the tests.
 #![forbid(unsafe_code)]
 
@@ -17,6 +19,7 @@ pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod display;
 pub mod domain;
 pub mod engine;
 pub mod fiscal;

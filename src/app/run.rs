@@ -269,7 +269,17 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
         }
     });
 
-    let result = super::screen::run(ctx, cmd_tx, ev_rx).await;
+    // Customer display (src/display): publish the customer's view after every update.
+    let display = crate::display::start_for_till(cfg, &till.data_dir, opts.demo).await;
+    let observe = |app: &tui::App| {
+        if let Some(d) = &display {
+            d.publish(app);
+        }
+    };
+    let result = super::screen::run_observed(ctx, cmd_tx, ev_rx, observe).await;
+    if let Some(d) = display {
+        d.stop();
+    }
     if let Some(t) = refund_receipts {
         t.abort();
     }

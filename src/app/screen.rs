@@ -65,9 +65,21 @@ fn spawn_input_thread(tx: UnboundedSender<Msg>, stop: Arc<AtomicBool>) {
 pub async fn run(
     ctx: RunContext,
     commands: UnboundedSender<Command>,
+    events: UnboundedReceiver<AppEvent>,
+) -> Result<(), TuiError> {
+    run_observed(ctx, commands, events, |_| {}).await
+}
+
+/// [`run`], calling `observe` with the model once at the start and after every batch of
+/// updates (the customer display publishes its view from there). `observe` must not block.
+pub async fn run_observed(
+    ctx: RunContext,
+    commands: UnboundedSender<Command>,
     mut events: UnboundedReceiver<AppEvent>,
+    mut observe: impl FnMut(&App),
 ) -> Result<(), TuiError> {
     let mut app = App::new(&ctx);
+    observe(&app);
     let mut guard = TerminalGuard::enter()?;
     let (term_tx, mut term_rx) = unbounded_channel::<Msg>();
     let stop = Arc::new(AtomicBool::new(false));
@@ -130,6 +142,7 @@ pub async fn run(
                 locked_until: lockout.1,
             });
         }
+        observe(&app);
         if quit {
             break Ok(());
         }

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 mod back_office;
+pub mod display;
 pub mod doctor;
 pub mod ops;
 pub mod pay;
@@ -98,6 +99,9 @@ pub enum Cmd {
         #[arg(long, value_name = "DIR")]
         to: Option<PathBuf>,
     },
+    /// The address to open on the customer display ([display] listen), with the pairing
+    /// token for a non-loopback address.
+    DisplayUrl,
     /// Restore a backup into an EMPTY data dir: verified, new install id, then every
     /// unfinished payment is read back from Vipps.
     Restore {
@@ -145,6 +149,7 @@ fn ownership(cmd: Option<&Cmd>) -> Option<(&'static str, Option<crate::lang::Tex
             | Cmd::ListStaff
             | Cmd::Backup { .. }
             | Cmd::Restore { .. }
+            | Cmd::DisplayUrl
             | Cmd::Sim(_),
         ) => None,
     }
@@ -240,6 +245,14 @@ pub async fn run(cli: Cli) -> i32 {
         }
         Some(Cmd::ListStaff) => back_office::list_staff(&config, &dir, lang).await,
         Some(Cmd::Backup { to }) => ops::backup_command(&config, &dir, to, lang).await,
+        Some(Cmd::DisplayUrl) => display::run(
+            &config,
+            &dir,
+            opts.demo,
+            lang,
+            &mut std::io::stdout(),
+            &mut std::io::stderr(),
+        ),
         Some(Cmd::Sim(_) | Cmd::Restore { .. }) => 0,
         None => {
             let till = match app::start_till(&opts, config, dir, None).await {
