@@ -17,10 +17,13 @@ use kasse::engine::build::connect;
 use kasse::engine::provider::CustomerId;
 use kasse::engine::{ApiKind, EngineEvent, NewSaleRequest, PayMethod, PaymentState};
 use kasse::sim::SimConfig;
-use kasse::staff::batch::{BatchOp, BatchRunner};
-use kasse::staff::refund::{RefundMode, RefundRequest, RefundStatus};
-use kasse::staff::report::{Source, compute_from};
-use kasse::staff::{HashCost, StaffDb};
+use kasse::domain::batch::{BatchOp};
+use kasse::service::batch::{BatchRunner};
+use kasse::domain::refund::{RefundMode, RefundRequest, RefundStatus};
+use kasse::domain::report::{Source};
+use kasse::store::staff::{compute_from};
+use kasse::domain::staff::{HashCost};
+use kasse::service::{StaffDb};
 use kasse::store::{
     Api, DB_FILE_NAME, Flow, NewPayment, NewSale, NewSaleLine, PayState, PaymentAmounts,
     SaleStatus, Store,
@@ -32,7 +35,7 @@ use time::macros::{date, datetime};
 use time::{OffsetDateTime, UtcOffset};
 
 fn line(name: &str, rate: i64, gross: i64) -> NewSaleLine {
-    let vat = kasse::staff::refund::vat_of_gross(gross, rate);
+    let vat = kasse::domain::refund::vat_of_gross(gross, rate);
     NewSaleLine {
         product_id: Some(name.to_lowercase()),
         name: name.into(),
@@ -162,7 +165,7 @@ fn reports(n: usize) -> f64 {
         x = Some(r);
     }
     let x = x.unwrap();
-    let json = kasse::staff::report::render_json(&x);
+    let json = kasse::receipt::report::render_json(&x);
     let t = Instant::now();
     let z = db
         .close_day(&manager, day, UtcOffset::UTC, None, now)
@@ -196,7 +199,7 @@ fn reports(n: usize) -> f64 {
     // every sale, line and payment of the day, as before migration 0005) and from the hourly
     // totals; they must be equal.
     let conn = rusqlite::Connection::open(dir.path().join(DB_FILE_NAME)).unwrap();
-    let (from, to) = kasse::staff::report::day_bounds(day, UtcOffset::UTC);
+    let (from, to) = kasse::domain::report::day_bounds(day, UtcOffset::UTC);
     let mut live = Vec::new();
     let mut hourly = Vec::new();
     let mut same = true;

@@ -14,6 +14,7 @@
 
 pub mod api;
 pub mod app;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod domain;
@@ -22,7 +23,7 @@ pub mod fiscal;
 pub mod lang;
 pub mod ops;
 pub mod receipt;
+pub mod service;
 pub mod sim;
-pub mod staff;
 pub mod store;
 pub mod tui;

@@ -53,15 +53,15 @@ enum Cmd {
         phone: String,
     },
     /// Refund a sale (manager PIN from KASSE_PIN).
-    Refund(kasse::staff::headless::RefundArgs),
+    Refund(kasse::cli::staff::RefundArgs),
     /// X report (any time) or Z report (--z, closes the day; manager PIN from KASSE_PIN).
-    Report(kasse::staff::headless::ReportArgs),
+    Report(kasse::cli::staff::ReportArgs),
     /// Capture every authorized-but-uncaptured payment of the day (manager PIN from
     /// KASSE_PIN); progress on stderr.
-    BatchCapture(kasse::staff::headless::BatchCaptureArgs),
+    BatchCapture(kasse::cli::staff::BatchCaptureArgs),
     /// Refund a list of sales: REF[=AMOUNT]... --reason TEXT (manager PIN from KASSE_PIN);
     /// progress on stderr.
-    BatchRefund(kasse::staff::headless::BatchRefundArgs),
+    BatchRefund(kasse::cli::staff::BatchRefundArgs),
     /// Print a receipt again, marked COPY: a receipt number, a Vipps reference, or a refund
     /// number (R-…, a refund Vipps confirmed).
     Reprint {
@@ -171,10 +171,10 @@ struct PayCli {
 }
 
 enum StaffCmd {
-    Refund(kasse::staff::headless::RefundArgs),
-    Report(kasse::staff::headless::ReportArgs),
-    BatchCapture(kasse::staff::headless::BatchCaptureArgs),
-    BatchRefund(kasse::staff::headless::BatchRefundArgs),
+    Refund(kasse::cli::staff::RefundArgs),
+    Report(kasse::cli::staff::ReportArgs),
+    BatchCapture(kasse::cli::staff::BatchCaptureArgs),
+    BatchRefund(kasse::cli::staff::BatchRefundArgs),
     Reprint(String),
 }
 
@@ -241,7 +241,7 @@ async fn staff_command(
     let mut out = std::io::stdout();
     let code = match cmd {
         StaffCmd::Refund(a) => {
-            let (code, rec) = kasse::staff::headless::refund_with_record(&ctx, &a, &mut out).await;
+            let (code, rec) = kasse::cli::staff::refund_with_record(&ctx, &a, &mut out).await;
             // The refund receipt, when a printer is configured (in --demo: receipts.txt), once
             // Vipps confirmed it; one still queued prints when a till gets it confirmed.
             if let Some(rec) = rec {
@@ -252,7 +252,7 @@ async fn staff_command(
                             Err(t) => say(lang, &t),
                         }
                         // Refunds an earlier run left without a receipt.
-                        for ev in app::print_unprinted_refunds(&paper, &ctx.db, &ctx.store).await {
+                        for ev in app::print_unprinted_refunds(&paper, &ctx.db).await {
                             if let kasse::tui::AppEvent::Error(t) = ev {
                                 say(lang, &t);
                             }
@@ -265,7 +265,7 @@ async fn staff_command(
             code
         }
         StaffCmd::Report(a) => {
-            let (code, report) = kasse::staff::headless::report_with(&ctx, &a, &mut out).await;
+            let (code, report) = kasse::cli::staff::report_with(&ctx, &a, &mut out).await;
             // A new Z (not a stored copy): the automatic backup to `[backup] dir`.
             if let (true, Some((_, false)), Some(to)) = (a.z, &report, &cfg.backup.dir) {
                 match kasse::ops::cli::backup(&data, to).await {
@@ -331,11 +331,11 @@ async fn staff_command(
         }
         StaffCmd::BatchCapture(a) => {
             let mut err = std::io::stderr();
-            kasse::staff::headless::batch_capture(&ctx, &a, &mut out, &mut err).await
+            kasse::cli::staff::batch_capture(&ctx, &a, &mut out, &mut err).await
         }
         StaffCmd::BatchRefund(a) => {
             let mut err = std::io::stderr();
-            kasse::staff::headless::batch_refund(&ctx, &a, &mut out, &mut err).await
+            kasse::cli::staff::batch_refund(&ctx, &a, &mut out, &mut err).await
         }
     };
     if let Some(t) = till {
@@ -561,7 +561,7 @@ async fn run(cli: Cli) -> i32 {
             staff_command(&opts, config, dir, lang, StaffCmd::Reprint(receipt)).await
         }
         Some(Cmd::CreateManager { name }) => {
-            let pin = match kasse::staff::headless::pin_from_env() {
+            let pin = match kasse::cli::staff::pin_from_env() {
                 Some(p) => p,
                 None => {
                     eprintln!("kasse: PIN: set KASSE_PIN to the new manager's PIN (6–8 digits).");
@@ -581,8 +581,8 @@ async fn run(cli: Cli) -> i32 {
         }
         Some(Cmd::AddStaff { name, role }) => {
             let role = match role.trim() {
-                "cashier" => kasse::staff::Role::Cashier,
-                "manager" => kasse::staff::Role::Manager,
+                "cashier" => kasse::domain::staff::Role::Cashier,
+                "manager" => kasse::domain::staff::Role::Manager,
                 other => {
                     say(
                         lang,
@@ -594,7 +594,7 @@ async fn run(cli: Cli) -> i32 {
                     return 1;
                 }
             };
-            let Some(pin) = kasse::staff::headless::pin_from_env() else {
+            let Some(pin) = kasse::cli::staff::pin_from_env() else {
                 say(
                     lang,
                     &kasse::lang::Text::new(

@@ -15,8 +15,8 @@ use kasse::domain::money::{Currency, Money};
 use kasse::domain::vat::VatRate;
 use kasse::engine::{ApiKind, NewSaleRequest, PaymentState};
 use kasse::sim::Ledger;
-use kasse::staff::StaffDb;
-use kasse::staff::pin::HashCost;
+use kasse::service::StaffDb;
+use kasse::domain::staff::HashCost;
 use kasse::store::{DB_FILE_NAME, SPLIT_TENDER, SaleStatus};
 use serde_json::json;
 

@@ -15,8 +15,10 @@ use kasse::engine::provider::{
     CreateSpec, Created, ErrorClass, ModificationResult, Provider, ProviderError, ReadResult,
 };
 use kasse::engine::{ApiKind, NetworkState, PaymentState};
-use kasse::staff::refund::{self, RefundMode, RefundRequest, RefundStatus};
-use kasse::staff::{HashCost, Session, StaffDb};
+use kasse::service::refund::{self};
+use kasse::domain::refund::{RefundMode, RefundRequest, RefundStatus};
+use kasse::domain::staff::{HashCost, Session};
+use kasse::service::{StaffDb};
 use kasse::store::{AsyncStore, DB_FILE_NAME};
 use std::path::Path;
 use std::sync::Arc;
@@ -167,7 +169,7 @@ async fn refund_queued_offline_prints_one_receipt_when_vipps_confirms() {
     // The network goes; the refund is recorded and queued, Vipps cannot confirm it.
     proxy.down();
     let now = OffsetDateTime::now_utc();
-    let rec = refund::refund(&db, &store, &session, &req(&reference, 3_000), now)
+    let rec = refund::refund(&db, &session, &req(&reference, 3_000), now)
         .await
         .unwrap();
     run.engine.kick_worker();
@@ -213,7 +215,7 @@ async fn refund_queued_offline_prints_one_receipt_when_vipps_confirms() {
     }
     // A till that also waited for it (or a late duplicate) does not print it again.
     assert_eq!(paper.print_refund(&db, rec.id).await.unwrap(), number);
-    let again = print_unprinted_refunds(&paper, &db, &store).await;
+    let again = print_unprinted_refunds(&paper, &db).await;
     assert!(again.is_empty(), "{again:?}");
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(printed_jobs(&file), 1, "exactly one refund receipt");
@@ -269,7 +271,6 @@ async fn refund_confirmed_across_a_restart_prints_once_on_the_next_start() {
         proxy.down();
         rec = refund::refund(
             &db,
-            &store,
             &session,
             &req(&reference, 8_000),
             OffsetDateTime::now_utc(),
@@ -433,7 +434,6 @@ async fn a_refund_vipps_refuses_prints_no_receipt_and_says_why() {
     let printer = spawn_refund_receipts(paper.clone(), db.clone(), &run.engine);
     let rec = refund::refund(
         &db,
-        &store,
         &session,
         &req(&reference, 1_000),
         OffsetDateTime::now_utc(),
@@ -476,7 +476,7 @@ async fn a_refund_vipps_refuses_prints_no_receipt_and_says_why() {
     let refused = paper.print_refund(&db, rec.id).await.unwrap_err();
     assert!(refused.en.contains("refused"), "{refused:?}");
     assert!(
-        print_unprinted_refunds(&paper, &db, &store)
+        print_unprinted_refunds(&paper, &db)
             .await
             .is_empty()
     );
@@ -507,7 +507,6 @@ async fn the_catch_up_skips_refunds_from_before_the_durable_print_queue() {
     // Confirmed while no printer listens.
     let rec = refund::refund(
         &db,
-        &store,
         &session,
         &req(&reference, 1_000),
         OffsetDateTime::now_utc(),
@@ -532,7 +531,7 @@ async fn the_catch_up_skips_refunds_from_before_the_durable_print_queue() {
     // As if the refund was made before this version: not printed on the upgrade.
     set_since("2999-01-01T00:00:00.000Z");
     assert!(
-        print_unprinted_refunds(&paper, &db, &store)
+        print_unprinted_refunds(&paper, &db)
             .await
             .is_empty()
     );
@@ -540,12 +539,12 @@ async fn the_catch_up_skips_refunds_from_before_the_durable_print_queue() {
     // Made since: printed by the catch-up, once.
     set_since("2000-01-01T00:00:00.000Z");
     assert!(
-        print_unprinted_refunds(&paper, &db, &store)
+        print_unprinted_refunds(&paper, &db)
             .await
             .is_empty()
     );
     assert!(
-        print_unprinted_refunds(&paper, &db, &store)
+        print_unprinted_refunds(&paper, &db)
             .await
             .is_empty()
     );

@@ -7,7 +7,7 @@ use kasse::app::report_document;
 use kasse::lang::Lang;
 use kasse::receipt::escpos::{EscPosOptions, escaped};
 use kasse::receipt::{CodePage, PaperCode};
-use kasse::staff::report::{Report, ReportKind};
+use kasse::domain::report::{Report, ReportKind};
 
 fn z_report() -> Report {
     serde_json::from_str(include_str!("receipt_fixtures/z_report.json")).unwrap()

@@ -2,9 +2,11 @@
 //! back-off, manager-only actions refused for a cashier, and the action journal.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use kasse::staff::auth::{FREE_ATTEMPTS, lock_seconds};
-use kasse::staff::pin::{Pin, hash_pin, verify_pin};
-use kasse::staff::{HashCost, Permission, Role, StaffDb, StaffError};
+use kasse::domain::staff::{FREE_ATTEMPTS, lock_seconds};
+use kasse::domain::staff::{Pin};
+use kasse::store::staff::{hash_pin, verify_pin};
+use kasse::domain::staff::{HashCost, Permission, Role, StaffError};
+use kasse::service::{StaffDb};
 use kasse::store::{DB_FILE_NAME, Store};
 use time::macros::datetime;
 
@@ -201,7 +203,7 @@ fn new_manager_pins_need_six_digits_and_old_short_ones_still_log_in_with_a_warni
     let s = db.login("8642", t0).unwrap();
     assert_eq!(s.role(), Role::Manager);
     assert!(s.weak_pin());
-    let w = kasse::staff::auth::weak_pin_warning();
+    let w = kasse::domain::staff::weak_pin_warning();
     assert!(
         w.en.contains("6–8 digits") && w.nb.contains("6–8 sifre"),
         "{w:?}"

@@ -12,12 +12,15 @@ use kasse::clock::{Clock, SystemClock};
 use kasse::domain::money::Currency;
 use kasse::engine::ApiKind;
 use kasse::lang::Lang;
-use kasse::staff::batch::{BatchOp, BatchRunner};
-use kasse::staff::headless::{self, HeadlessCtx, RefundArgs, ReportArgs};
-use kasse::staff::reconcile::{PaymentReader, VippsReader, reconcile};
-use kasse::staff::refund::{self, RefundMode, RefundRequest, RefundStatus, refund_key};
-use kasse::staff::report::{Format, day_bounds};
-use kasse::staff::{Role, StaffError};
+use kasse::domain::batch::{BatchOp};
+use kasse::service::batch::{BatchRunner};
+use kasse::cli::staff::{self, HeadlessCtx, RefundArgs, ReportArgs};
+use kasse::service::reconcile::{PaymentReader, VippsReader, reconcile};
+use kasse::service::refund::{self};
+use kasse::domain::refund::{RefundMode, RefundRequest, RefundStatus, refund_key};
+use kasse::receipt::report::{Format};
+use kasse::domain::report::{day_bounds};
+use kasse::domain::staff::{Role, StaffError};
 use kasse::store::SaleStatus;
 use secrecy::SecretString;
 use staff_support::*;
@@ -48,7 +51,6 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
     // A cashier may not refund: refused, journaled, nothing queued.
     let e = refund::refund(
         &t.db,
-        &t.store,
         &cashier,
         &req(&reference, RefundMode::Amount(3_000)),
         now,
@@ -66,7 +68,6 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
     // Partial refund by a manager.
     let rec = refund::refund(
         &t.db,
-        &t.store,
         &manager,
         &req(&reference, RefundMode::Amount(3_000)),
         now,
@@ -85,7 +86,7 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
     let p = t.sim.ledger().payment(&reference).cloned().unwrap();
     assert_eq!((p.captured, p.refunded), (10_000, 3_000));
     assert_eq!(
-        refund::settle_sale_status(&t.db, &t.store, &rec, now)
+        refund::settle_sale_status(&t.db, &rec, now)
             .await
             .unwrap(),
         Some(SaleStatus::PartiallyRefunded)
@@ -99,7 +100,6 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
     // Over-refund: refused with the numbers and what to do; nothing reaches Vipps.
     let e = refund::refund(
         &t.db,
-        &t.store,
         &manager,
         &req(&reference, RefundMode::Amount(8_000)),
         now,
@@ -124,7 +124,6 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
     // Full refund of the rest.
     let rec2 = refund::refund(
         &t.db,
-        &t.store,
         &manager,
         &req(&reference, RefundMode::Full),
         now,
@@ -144,7 +143,7 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
     assert_eq!(p.refunded, 10_000);
     assert_eq!(p.count("REFUNDED"), 2, "{p:?}");
     assert_eq!(
-        refund::settle_sale_status(&t.db, &t.store, &rec2, now)
+        refund::settle_sale_status(&t.db, &rec2, now)
             .await
             .unwrap(),
         Some(SaleStatus::Refunded)
@@ -160,7 +159,6 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
     // Nothing left.
     let e = refund::refund(
         &t.db,
-        &t.store,
         &manager,
         &req(&reference, RefundMode::Full),
         now,
@@ -431,7 +429,6 @@ async fn psp_refund_and_async_login() {
     let reference = paid_sale(&t, 6_000, ApiKind::Psp).await;
     let rec = refund::refund(
         &t.db,
-        &t.store,
         &manager,
         &req(&reference, RefundMode::Amount(2_500)),
         now,
@@ -523,7 +520,7 @@ mod fail_capture {
 /// do, the dead row blocks the Z until acknowledged, and a batch correction captures it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_capture_found_and_corrected_in_batch() {
-    use kasse::staff::reconcile::FindingKind;
+    use kasse::domain::reconcile::FindingKind;
     let t = till_with(|mut b| {
         b.epayment = Arc::new(fail_capture::FailFirstCapture {
             inner: b.epayment.clone(),

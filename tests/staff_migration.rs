@@ -2,7 +2,8 @@
 //! keeps every row, and gains the staff tables; the staff module refuses a v1 file.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use kasse::staff::{StaffDb, refund::RefundMode};
+use kasse::service::{StaffDb};
+use kasse::domain::refund::{RefundMode};
 use kasse::store::{DB_FILE_NAME, OutboxFilter, PayState, SCHEMA_VERSION, SaleStatus, Store};
 
 const V1: &str = include_str!("fixtures/schema_v1.sql");
@@ -79,7 +80,7 @@ fn upgrade_v1_to_latest_keeps_everything() {
         (ctx.captured, ctx.refunded, ctx.refundable()),
         (4990, 0, 4990)
     );
-    let plan = kasse::staff::refund::plan_refund(
+    let plan = kasse::domain::refund::plan_refund(
         &ctx,
         &RefundMode::Full,
         time::macros::datetime!(2026-11-21 10:00:00 UTC),

@@ -4,9 +4,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use kasse::lang::Lang;
-use kasse::staff::refund::{self, LineRefund, RefundMode, RefundRequest};
-use kasse::staff::report::{Format, ReportKind, render};
-use kasse::staff::{HashCost, Session, StaffDb};
+use kasse::service::refund::{self};
+use kasse::domain::refund::{LineRefund, RefundMode, RefundRequest};
+use kasse::receipt::report::{Format, render};
+use kasse::domain::report::{ReportKind};
+use kasse::domain::staff::{HashCost, Session};
+use kasse::service::{StaffDb};
 use kasse::store::{
     Api, AsyncStore, DB_FILE_NAME, Flow, NewPayment, NewSale, NewSaleLine, PayState,
     PaymentAmounts, SaleStatus, Store,
@@ -15,7 +18,7 @@ use time::macros::{date, datetime};
 use time::{OffsetDateTime, UtcOffset};
 
 fn line(name: &str, rate: i64, gross: i64, qty: i64) -> NewSaleLine {
-    let vat = kasse::staff::refund::vat_of_gross(gross, rate);
+    let vat = kasse::domain::refund::vat_of_gross(gross, rate);
     NewSaleLine {
         product_id: Some(name.to_lowercase()),
         name: name.into(),
@@ -158,7 +161,7 @@ async fn day() -> Day {
         .unwrap()
         .with_hash_cost(HashCost::Fast);
     let manager = db.create_first_manager("Mona", "135790", T0).unwrap();
-    db.create_staff(&manager, "Kari", "2468", kasse::staff::Role::Cashier, T0)
+    db.create_staff(&manager, "Kari", "2468", kasse::domain::staff::Role::Cashier, T0)
         .unwrap();
     let cashier = db.login("2468", T0).unwrap();
     Day {
@@ -191,7 +194,6 @@ async fn x_and_z_reports() {
     // A line refund (1 of 2 buns) and an amount refund on the eCom sale.
     let r1 = refund::refund(
         &d.db,
-        &d.store,
         &d.manager,
         &RefundRequest {
             reference: d.refs[0].clone(),
@@ -208,7 +210,6 @@ async fn x_and_z_reports() {
     assert_eq!((r1.amount, r1.vat), (1750, 228));
     refund::refund(
         &d.db,
-        &d.store,
         &d.manager,
         &RefundRequest {
             reference: d.refs[1].clone(),
@@ -333,7 +334,6 @@ async fn refund_rules_in_the_journal() {
     // Not captured (cancelled sale): refused, says cancel instead.
     let e = refund::refund(
         &d.db,
-        &d.store,
         &d.manager,
         &RefundRequest {
             reference: d.refs[2].clone(),
@@ -352,7 +352,6 @@ async fn refund_rules_in_the_journal() {
     // A reason is required.
     let e = refund::refund(
         &d.db,
-        &d.store,
         &d.manager,
         &RefundRequest {
             reference: d.refs[0].clone(),
@@ -368,7 +367,6 @@ async fn refund_rules_in_the_journal() {
     let late = T0 + time::Duration::days(366);
     let e = refund::refund(
         &d.db,
-        &d.store,
         &d.manager,
         &RefundRequest {
             reference: d.refs[0].clone(),
@@ -397,11 +395,11 @@ async fn refund_rules_in_the_journal() {
         .unwrap();
     assert_eq!(d.db.unsent_refunds().unwrap().len(), 1);
     assert_eq!(
-        refund::requeue_unsent(&d.db, &d.store, at).await.unwrap(),
+        refund::requeue_unsent(&d.db, at).await.unwrap(),
         1
     );
     assert_eq!(
-        refund::requeue_unsent(&d.db, &d.store, at).await.unwrap(),
+        refund::requeue_unsent(&d.db, at).await.unwrap(),
         0
     );
     let rows = d
@@ -420,7 +418,7 @@ mod fake {
     use kasse::engine::acquirer::BoxFuture;
     use kasse::engine::provider::{Amounts, ErrorClass, ProviderError, ReadResult, ReadState};
     use kasse::lang::Text;
-    use kasse::staff::reconcile::PaymentReader;
+    use kasse::service::reconcile::PaymentReader;
     use std::collections::HashMap;
 
     /// Answers reads from a table; a missing id is "Vipps unreachable".
@@ -453,8 +451,9 @@ mod fake {
 #[tokio::test]
 async fn reconciliation_lists_what_to_do() {
     use kasse::engine::provider::Amounts;
-    use kasse::staff::reconcile::{FindingKind, reconcile};
-    use kasse::staff::report::day_bounds;
+    use kasse::domain::reconcile::{FindingKind};
+use kasse::service::reconcile::{reconcile};
+    use kasse::domain::report::day_bounds;
     let d = day().await;
     let at = T0 + time::Duration::hours(3);
     let mut table = std::collections::HashMap::new();
@@ -521,7 +520,7 @@ async fn reconciliation_lists_what_to_do() {
 
 #[tokio::test]
 async fn headless_report_refusals_and_text() {
-    use kasse::staff::headless::{HeadlessCtx, ReportArgs, report};
+    use kasse::cli::staff::{HeadlessCtx, ReportArgs, report};
     let d = day().await;
     let clock = kasse::clock::ManualClock::new(T0 + time::Duration::hours(5));
     let mut ctx = HeadlessCtx {

@@ -10,7 +10,8 @@
 
 use std::path::{Path, PathBuf};
 
-use kasse::staff::{HashCost, StaffDb};
+use kasse::domain::staff::{HashCost};
+use kasse::service::{StaffDb};
 use kasse::store::{DB_FILE_NAME, OutboxFilter, PayState, SCHEMA_VERSION, SaleStatus, Store};
 
 const V1: &str = include_str!("fixtures/schema_v1.sql");
@@ -100,7 +101,7 @@ fn build(set: Option<&str>) -> (tempfile::TempDir, i64) {
     };
     if has("staff") {
         let hash =
-            kasse::staff::pin::hash_pin(&kasse::staff::Pin::new("135790").unwrap(), HashCost::Fast)
+            kasse::store::staff::hash_pin(&kasse::domain::staff::Pin::new("135790").unwrap(), HashCost::Fast)
                 .unwrap();
         conn.execute(
             "INSERT INTO staff (id, name, role, pin_hash, active, created_at, created_by)

@@ -9,7 +9,7 @@ mod staff_support;
 use kasse::app::{StaffAccess, execute};
 use kasse::engine::ApiKind;
 use kasse::lang::Text;
-use kasse::staff::Role;
+use kasse::domain::staff::Role;
 use kasse::tui::{AppEvent, Command, ManagerPermission, ManagerPin};
 use staff_support::{CASHIER_PIN, MANAGER_PIN, till};
 use time::OffsetDateTime;

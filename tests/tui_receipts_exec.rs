@@ -13,7 +13,8 @@ use kasse::app::{Paper, StaffAccess, execute_with_progress};
 use kasse::config::Config;
 use kasse::engine::ApiKind;
 use kasse::lang::Lang;
-use kasse::staff::refund::{self, RefundMode, RefundRequest};
+use kasse::service::refund::{self};
+use kasse::domain::refund::{RefundMode, RefundRequest};
 use kasse::tui::app::Screen;
 use kasse::tui::msg::{ReceiptNote, StaffRefundProgress};
 use kasse::tui::staff::RefundStep;
@@ -94,7 +95,6 @@ async fn f4_copies_and_printed_reports_through_the_shell() {
     let reference = paid_sale(&t, 10_000, ApiKind::Epayment).await;
     let rec = refund::refund(
         &t.db,
-        &t.store,
         &manager,
         &RefundRequest {
             reference: reference.clone(),

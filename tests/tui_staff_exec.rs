@@ -445,7 +445,7 @@ async fn batch_capture_from_the_screen_and_headless() {
     let out = app.staff.batch.outcomes.clone().unwrap();
     assert_eq!(
         out[0].status,
-        kasse::staff::refund::RefundStatus::Done,
+        kasse::domain::refund::RefundStatus::Done,
         "{out:?}"
     );
     let l = ledger(&t).await;
@@ -464,7 +464,7 @@ async fn batch_capture_from_the_screen_and_headless() {
     // The second failed capture: headless, progress on "stderr".
     let (pid, second) = staff_support::approved_sale(&t, 3_000, ApiKind::Epayment).await;
     staff_support::journal_state(&t.store, pid, PayState::Failed).await;
-    let ctx = kasse::staff::headless::HeadlessCtx {
+    let ctx = kasse::cli::staff::HeadlessCtx {
         db: t.db.clone(),
         store: t.store.clone(),
         engine: Some(t.run.engine.clone()),
@@ -475,12 +475,12 @@ async fn batch_capture_from_the_screen_and_headless() {
         currency: kasse::domain::money::Currency::Nok,
         pin: Some(secrecy::SecretString::from(MANAGER_PIN)),
     };
-    let args = kasse::staff::headless::BatchCaptureArgs {
+    let args = kasse::cli::staff::BatchCaptureArgs {
         date: Some(now.date().to_string()),
         wait_secs: 20,
     };
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = kasse::staff::headless::batch_capture(&ctx, &args, &mut out, &mut err).await;
+    let code = kasse::cli::staff::batch_capture(&ctx, &args, &mut out, &mut err).await;
     let (out, err) = (
         String::from_utf8(out).unwrap(),
         String::from_utf8(err).unwrap(),
@@ -496,7 +496,7 @@ async fn batch_capture_from_the_screen_and_headless() {
     // Run again: nothing left.
     let (mut out, mut err) = (Vec::new(), Vec::new());
     assert_eq!(
-        kasse::staff::headless::batch_capture(&ctx, &args, &mut out, &mut err).await,
+        kasse::cli::staff::batch_capture(&ctx, &args, &mut out, &mut err).await,
         0
     );
     assert!(
@@ -639,10 +639,10 @@ async fn refund_while_offline_is_queued_then_sent_once_with_the_same_key() {
     down.store(false, Ordering::SeqCst);
     t.run.engine.kick_worker();
     let key = format!("{reference}-refund-1");
-    let st = kasse::staff::refund::wait_for(&t.db, &key, staff_support::WAIT)
+    let st = kasse::service::refund::wait_for(&t.db, &key, staff_support::WAIT)
         .await
         .unwrap();
-    assert_eq!(st, kasse::staff::refund::RefundStatus::Done);
+    assert_eq!(st, kasse::domain::refund::RefundStatus::Done);
     let l = ledger(&t).await;
     let p = l
         .payments
@@ -669,7 +669,7 @@ async fn headless_batch_refund_of_a_list() {
     let first = paid_sale(&t, 10_000, ApiKind::Epayment).await;
     let second = paid_sale(&t, 4_000, ApiKind::Epayment).await;
     let third = paid_sale(&t, 2_000, ApiKind::Epayment).await;
-    let ctx = kasse::staff::headless::HeadlessCtx {
+    let ctx = kasse::cli::staff::HeadlessCtx {
         db: t.db.clone(),
         store: t.store.clone(),
         engine: Some(t.run.engine.clone()),
@@ -680,7 +680,7 @@ async fn headless_batch_refund_of_a_list() {
         currency: kasse::domain::money::Currency::Nok,
         pin: Some(secrecy::SecretString::from(MANAGER_PIN)),
     };
-    let args = kasse::staff::headless::BatchRefundArgs {
+    let args = kasse::cli::staff::BatchRefundArgs {
         refunds: vec![
             format!("{first}=30"),
             second.clone(),
@@ -690,7 +690,7 @@ async fn headless_batch_refund_of_a_list() {
         wait_secs: 20,
     };
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = kasse::staff::headless::batch_refund(&ctx, &args, &mut out, &mut err).await;
+    let code = kasse::cli::staff::batch_refund(&ctx, &args, &mut out, &mut err).await;
     let (out, err) = (
         String::from_utf8(out).unwrap(),
         String::from_utf8(err).unwrap(),

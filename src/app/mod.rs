@@ -242,12 +242,8 @@ pub async fn start_till(
         .await
         .map_err(|e| AppError::Message(e.message()))?;
     // A refund recorded just before a crash but not yet queued goes out now, same key.
-    match crate::staff::StaffDb::open(
-        &dir.join(crate::store::DB_FILE_NAME),
-        &config.shop.shop_id,
-        &config.shop.till_id,
-    ) {
-        Ok(db) => match crate::staff::refund::requeue_unsent(&db, &store, clock.now()).await {
+    match crate::service::StaffDb::new(store.clone(), &config.shop.shop_id, &config.shop.till_id) {
+        Ok(db) => match crate::service::refund::requeue_unsent(&db, clock.now()).await {
             Ok(0) => {}
             Ok(n) => {
                 tracing::warn!(refunds = n, "re-queued refunds left unsent by a crash");
@@ -674,42 +670,36 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
         .map_err(|e| msg(format!("Tastaturoppsett: {e}"), format!("Key map: {e}")))?;
     let theme = tui::theme::Theme::load(cfg.ui.theme.as_deref())
         .map_err(|e| msg(format!("Fargetema: {e}"), format!("Theme: {e}")))?;
-    // Manager PINs: the staff journal, opened once, off the UI task.
-    let (staff_cfg, staff_dir) = (cfg.clone(), till.data_dir.clone());
+    // Manager PINs: the staff functions over the till's store (their work runs on its thread).
     let demo = opts.demo;
     let kiosk_mode = cfg.ui.kiosk;
-    type Opened = (Arc<StaffAccess>, bool, bool, Option<tui::Cashier>);
-    let (staff, has_manager, has_staff, cashier): Opened = tokio::task::spawn_blocking(move || {
-        let staff = open_staff(&staff_cfg, &staff_dir);
-        // --demo: a training manager, logged in automatically (never in kiosk mode).
-        let cashier = match (&staff, demo && !kiosk_mode) {
-            (Ok(db), true) => demo_login(db),
-            _ => None,
-        };
-        let has_staff = match &staff {
-            Ok(db) => db.has_active_staff().unwrap_or_else(|e| {
+    let staff = open_staff(cfg, till.store());
+    // --demo: a training manager, logged in automatically (never in kiosk mode).
+    let cashier = match (&staff, demo && !kiosk_mode) {
+        (Ok(db), true) => demo_login(db).await,
+        _ => None,
+    };
+    let has_staff = match &staff {
+        Ok(db) => db.has_active_staff().await.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot read the staff list");
+            false
+        }),
+        Err(_) => false,
+    };
+    let has_manager = match &staff {
+        Ok(db) => match db.needs_first_manager().await {
+            Ok(needs) => !needs,
+            Err(e) => {
                 tracing::error!(error = %e, "cannot read the staff list");
                 false
-            }),
-            Err(_) => false,
-        };
-        let has_manager = match &staff {
-            Ok(db) => match db.needs_first_manager() {
-                Ok(needs) => !needs,
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot read the staff list");
-                    false
-                }
-            },
-            Err(t) => {
-                tracing::error!(error = %t.en, "cannot open the staff journal");
-                false
             }
-        };
-        (Arc::new(staff), has_manager, has_staff, cashier)
-    })
-    .await
-    .map_err(|e| msg(format!("Databasefeil: {e}"), format!("Database error: {e}")))?;
+        },
+        Err(t) => {
+            tracing::error!(error = %t.en, "cannot open the staff journal");
+            false
+        }
+    };
+    let staff = Arc::new(staff);
     // Manager-only actions ask for a PIN once a manager exists, or when the journal cannot be
     // read (then the check fails with the reason rather than letting the action through).
     let manager_pins = has_manager || staff.is_err();
@@ -1152,9 +1142,9 @@ impl Paper {
     /// the Vipps reference as the tender paid back), with its refund number and status.
     pub async fn refund_receipt_of(
         &self,
-        db: &crate::staff::StaffDb,
+        db: &crate::service::StaffDb,
         refund_id: i64,
-    ) -> Result<(PrintableReceipt, crate::staff::refund::RefundReceipt), Text> {
+    ) -> Result<(PrintableReceipt, crate::domain::refund::RefundReceipt), Text> {
         let r = db
             .run(move |db| db.refund_receipt(refund_id))
             .await
@@ -1172,14 +1162,14 @@ impl Paper {
     /// number). Returns the refund number, or why not.
     pub async fn print_refund(
         &self,
-        db: &crate::staff::StaffDb,
+        db: &crate::service::StaffDb,
         refund_id: i64,
     ) -> Result<String, Text> {
         let (receipt, r) = self.refund_receipt_of(db, refund_id).await?;
         let number = r.refund_number.clone();
         match &r.status {
-            crate::staff::refund::RefundStatus::Done => {}
-            crate::staff::refund::RefundStatus::Failed(why) => {
+            crate::domain::refund::RefundStatus::Done => {}
+            crate::domain::refund::RefundStatus::Failed(why) => {
                 return Err(Text::new(
                     format!("Ingen refusjonskvittering: Vipps avviste refusjonen {number}: {why}"),
                     format!("No refund receipt: Vipps refused refund {number}: {why}"),
@@ -1207,12 +1197,12 @@ impl Paper {
     /// confirmed has a receipt). Returns the refund number.
     pub async fn reprint_refund(
         &self,
-        db: &crate::staff::StaffDb,
+        db: &crate::service::StaffDb,
         refund_id: i64,
     ) -> Result<String, Text> {
         let (receipt, r) = self.refund_receipt_of(db, refund_id).await?;
         let number = r.refund_number.clone();
-        if r.status != crate::staff::refund::RefundStatus::Done {
+        if r.status != crate::domain::refund::RefundStatus::Done {
             return Err(Text::new(
                 format!(
                     "Refusjon {number} er ikke bekreftet av Vipps, så den har ingen kvittering å skrive ut igjen."
@@ -1233,7 +1223,7 @@ impl Paper {
     /// Returns the document id (`X-2026-12-01`, `Z-3`), or why not.
     pub async fn print_report(
         &self,
-        report: &crate::staff::report::Report,
+        report: &crate::domain::report::Report,
         copy: bool,
     ) -> Result<String, Text> {
         let doc = report_document(report, self.lang, copy, self.training);
@@ -1270,7 +1260,7 @@ impl Paper {
     pub async fn reprint_from_journal(
         &self,
         store: &AsyncStore,
-        db: Option<&crate::staff::StaffDb>,
+        db: Option<&crate::service::StaffDb>,
         key: &str,
     ) -> Result<String, Text> {
         let key = key.trim().to_owned();
@@ -1686,8 +1676,7 @@ pub async fn print_unprinted_cash(paper: &Paper, store: &AsyncStore) -> Vec<AppE
 /// `None` when the key is not a staff refund (an engine-internal void).
 pub async fn print_confirmed_refund(
     paper: &Paper,
-    db: &crate::staff::StaffDb,
-    store: &AsyncStore,
+    db: &crate::service::StaffDb,
     idempotency_key: &str,
 ) -> Option<AppEvent> {
     let key = idempotency_key.to_owned();
@@ -1700,9 +1689,8 @@ pub async fn print_confirmed_refund(
         }
     };
     if let Ok(rec) = db.run(move |db| db.refund_record(id)).await
-        && let Err(e) = crate::staff::refund::settle_sale_status(
+        && let Err(e) = crate::service::refund::settle_sale_status(
             db,
-            store,
             &rec,
             time::OffsetDateTime::now_utc(),
         )
@@ -1758,8 +1746,7 @@ pub async fn cashier_of(store: &AsyncStore, record: &crate::store::SaleRecord) -
 /// stopped between the confirmation and the printer). Returns the messages for the cashier.
 pub async fn print_unprinted_refunds(
     paper: &Paper,
-    db: &crate::staff::StaffDb,
-    store: &AsyncStore,
+    db: &crate::service::StaffDb,
 ) -> Vec<AppEvent> {
     let ids = match db.run(|db| db.unprinted_confirmed_refunds()).await {
         Ok(ids) => ids,
@@ -1771,9 +1758,8 @@ pub async fn print_unprinted_refunds(
     let mut out = Vec::new();
     for id in ids {
         if let Ok(rec) = db.run(move |db| db.refund_record(id)).await {
-            let _ = crate::staff::refund::settle_sale_status(
+            let _ = crate::service::refund::settle_sale_status(
                 db,
-                store,
                 &rec,
                 time::OffsetDateTime::now_utc(),
             )
@@ -1795,13 +1781,12 @@ pub async fn print_unprinted_refunds(
 /// printed by one of the two (the other finds it printed). Messages go to `paper`'s events.
 pub fn spawn_refund_receipts(
     paper: Paper,
-    db: crate::staff::StaffDb,
+    db: crate::service::StaffDb,
     engine: &Engine,
 ) -> tokio::task::JoinHandle<()> {
     let mut sub = engine.subscribe();
-    let store = engine.store();
     tokio::spawn(async move {
-        for ev in print_unprinted_refunds(&paper, &db, &store).await {
+        for ev in print_unprinted_refunds(&paper, &db).await {
             paper.notify(ev);
         }
         loop {
@@ -1810,7 +1795,7 @@ pub fn spawn_refund_receipts(
                     idempotency_key, ..
                 }) => {
                     if let Some(ev) =
-                        print_confirmed_refund(&paper, &db, &store, &idempotency_key).await
+                        print_confirmed_refund(&paper, &db, &idempotency_key).await
                     {
                         paper.notify(ev);
                     }
@@ -1819,7 +1804,7 @@ pub fn spawn_refund_receipts(
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
                     // Missed confirmations are in the journal: catch up from there.
                     tracing::warn!(skipped = n, "refund printer lagged behind engine events");
-                    for ev in print_unprinted_refunds(&paper, &db, &store).await {
+                    for ev in print_unprinted_refunds(&paper, &db).await {
                         paper.notify(ev);
                     }
                 }
@@ -1832,18 +1817,18 @@ pub fn spawn_refund_receipts(
 /// An X or Z report as a paper document: the report's text (in the receipt language) with
 /// the id `X-{date}` or `Z-{number}` (`Z-{date}` before it has a number).
 pub fn report_document(
-    report: &crate::staff::report::Report,
+    report: &crate::domain::report::Report,
     lang: Lang,
     copy: bool,
     training: bool,
 ) -> crate::receipt::document::PaperDocument {
-    use crate::staff::report::ReportKind;
+    use crate::domain::report::ReportKind;
     let id = match (report.kind, report.number) {
         (ReportKind::Z, Some(n)) => format!("Z-{n}"),
         (ReportKind::Z, None) => format!("Z-{}", report.business_date),
         (ReportKind::X, _) => format!("X-{}", report.business_date),
     };
-    let text = crate::staff::report::render_text(report, lang);
+    let text = crate::receipt::report::render_text(report, lang);
     crate::receipt::document::PaperDocument::from_text(id, &text, copy, training)
 }
 
@@ -1973,7 +1958,7 @@ pub fn sale_of(
 /// The receipt model's sale for a refund receipt: each refunded line (or VAT share of a
 /// refund by amount) as a returned line, the Vipps reference as the tender paid back.
 pub fn refund_sale(
-    r: &crate::staff::refund::RefundReceipt,
+    r: &crate::domain::refund::RefundReceipt,
     time: time::OffsetDateTime,
     training: bool,
 ) -> Result<crate::receipt::model::Sale, Text> {
@@ -2070,9 +2055,9 @@ mod tests {
 
     #[test]
     fn a_refund_receipt_has_returned_lines_summing_to_the_refund() {
-        use crate::staff::refund::{PlannedLine, RefundReceipt, RefundStatus};
+        use crate::domain::refund::{PlannedLine, RefundReceipt, RefundStatus};
         let line = |no: Option<i64>, name: &str, q: Option<i64>, rate: i64, gross: i64| {
-            let vat = crate::staff::refund::vat_of_gross(gross, rate);
+            let vat = crate::domain::refund::vat_of_gross(gross, rate);
             PlannedLine {
                 line_no: no,
                 name: name.into(),

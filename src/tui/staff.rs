@@ -6,11 +6,9 @@
 use crate::domain::basket::{Quantity, QuantityUnit};
 use crate::domain::money::{Currency, Money};
 use crate::lang::{Lang, Text};
-use crate::staff::batch::{BatchOutcome, BatchProgress, Uncaptured};
-use crate::staff::refund::{
-    LineRefund, RefundContext, RefundMode, RefundPlan, RefundRequest, SaleHit, plan_refund,
-};
-use crate::staff::report::Report;
+use crate::domain::batch::{BatchOutcome, BatchProgress, Uncaptured};
+use crate::domain::refund::{LineRefund, RefundContext, RefundMode, RefundPlan, RefundRequest, SaleHit, plan_refund};
+use crate::domain::report::Report;
 use crate::store::SaleQuery;
 use crate::tui::app::{App, ManagerAction, Screen, ToastKind};
 use crate::tui::keymap::{Action, Mode};

@@ -13,7 +13,8 @@ use kasse::engine::{
     ApiKind, Backends, EngineConfig, EngineEvent, NewSaleRequest, PayMethod, PaymentState,
 };
 use kasse::sim::{SimConfig, SimHandle};
-use kasse::staff::{HashCost, StaffDb};
+use kasse::domain::staff::{HashCost};
+use kasse::service::{StaffDb};
 use kasse::store::{AsyncStore, DB_FILE_NAME, Store};
 use secrecy::SecretString;
 use std::sync::Arc;

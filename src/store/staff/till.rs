@@ -4,10 +4,11 @@
 use rusqlite::OptionalExtension;
 use time::OffsetDateTime;
 
-use super::{HashCost, Session, StaffDb, StaffError, journal_action};
+use super::{StaffConn, journal_action};
+use crate::domain::staff::{HashCost, Session, StaffError};
 use crate::lang::Text;
 
-impl StaffDb {
+impl StaffConn<'_> {
     /// True when at least one active staff member exists (the till then asks for a login).
     pub fn has_active_staff(&self) -> Result<bool, StaffError> {
         let conn = self.lock()?;

@@ -1,0 +1,3 @@
+//! The command-line subcommands (the integrator moves the others here).
+
+pub mod staff;

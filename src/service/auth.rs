@@ -1,0 +1,1 @@
+//! Login, lockout and the manager gate.
