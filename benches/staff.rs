@@ -10,20 +10,20 @@
 mod support;
 
 use kasse::clock::SystemClock;
+use kasse::domain::batch::BatchOp;
 use kasse::domain::money::Money;
 use kasse::domain::payment::PollPolicy;
+use kasse::domain::refund::{RefundMode, RefundRequest, RefundStatus};
+use kasse::domain::report::Source;
+use kasse::domain::staff::HashCost;
 use kasse::engine::acquirer::SimulatedAcquirer;
 use kasse::engine::build::connect;
 use kasse::engine::provider::CustomerId;
 use kasse::engine::{ApiKind, EngineEvent, NewSaleRequest, PayMethod, PaymentState};
+use kasse::service::StaffDb;
+use kasse::service::batch::BatchRunner;
 use kasse::sim::SimConfig;
-use kasse::domain::batch::{BatchOp};
-use kasse::service::batch::{BatchRunner};
-use kasse::domain::refund::{RefundMode, RefundRequest, RefundStatus};
-use kasse::domain::report::{Source};
-use kasse::store::staff::{compute_from};
-use kasse::domain::staff::{HashCost};
-use kasse::service::{StaffDb};
+use kasse::store::staff::compute_from;
 use kasse::store::{
     Api, DB_FILE_NAME, Flow, NewPayment, NewSale, NewSaleLine, PayState, PaymentAmounts,
     SaleStatus, Store,
@@ -146,10 +146,8 @@ fn reports(n: usize) -> f64 {
     let start = datetime!(2026-11-21 08:00:00 UTC);
     let mut store = Store::open_in_dir(dir.path()).unwrap();
     let secs = seed(&mut store, n, start);
-    drop(store);
-    let db = StaffDb::open(&dir.path().join(DB_FILE_NAME), "s1", "t1")
-        .unwrap()
-        .with_hash_cost(HashCost::Fast);
+    // The staff functions on the store's own connection (as on its thread in the till).
+    let db = store.staff("s1", "t1", HashCost::Fast);
     let now = datetime!(2026-11-21 22:00:00 UTC);
     let manager = db.create_first_manager("Mona", "135790", now).unwrap();
     println!("seeded {n} sales of one day in {secs:.1} s");
@@ -332,15 +330,14 @@ async fn batch_refund(n: usize) -> (f64, usize) {
         refs.len(),
         t.elapsed().as_secs_f64()
     );
-    let db = StaffDb::open(&dir.path().join(DB_FILE_NAME), "s1", "t1")
+    let db = StaffDb::new(store.clone(), "s1", "t1")
         .unwrap()
         .with_hash_cost(HashCost::Fast);
     let manager = db
         .create_first_manager("Mona", "135790", OffsetDateTime::now_utc())
+        .await
         .unwrap();
-    let mut runner = BatchRunner::new(db, store.clone(), Arc::new(SystemClock));
-    let e2 = engine.clone();
-    runner.kick = Some(Arc::new(move || e2.kick_worker()));
+    let runner = BatchRunner::new(db, engine.clone(), Arc::new(SystemClock));
     let ops: Vec<BatchOp> = refs
         .iter()
         .map(|r| {

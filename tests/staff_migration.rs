@@ -2,8 +2,7 @@
 //! keeps every row, and gains the staff tables; the staff module refuses a v1 file.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use kasse::service::{StaffDb};
-use kasse::domain::refund::{RefundMode};
+use kasse::domain::refund::RefundMode;
 use kasse::store::{DB_FILE_NAME, OutboxFilter, PayState, SCHEMA_VERSION, SaleStatus, Store};
 
 const V1: &str = include_str!("fixtures/schema_v1.sql");
@@ -22,7 +21,8 @@ fn v1_file() -> tempfile::TempDir {
 #[test]
 fn staff_refuses_a_v1_file() {
     let dir = v1_file();
-    let e = StaffDb::open(&dir.path().join(DB_FILE_NAME), "s1", "t1").unwrap_err();
+    // Staff commands beside a running till open the journal without migrating it.
+    let e = Store::open_beside(dir.path()).unwrap_err();
     assert!(
         e.message().en.contains("schema version 1"),
         "{}",
@@ -74,7 +74,8 @@ fn upgrade_v1_to_latest_keeps_everything() {
     );
 
     // The staff module works on the upgraded file, on the old sale.
-    let db = StaffDb::open(&path, "s1", "t1").unwrap();
+    let store = Store::open(&path).unwrap();
+    let db = store.staff("s1", "t1", kasse::domain::staff::HashCost::Standard);
     let ctx = db.refund_context("kasse-s1-t1-000001-a1").unwrap();
     assert_eq!(
         (ctx.captured, ctx.refunded, ctx.refundable()),

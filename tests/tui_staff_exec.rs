@@ -86,7 +86,9 @@ fn managed() -> App {
 async fn refund_from_the_screen_is_refunded_once_and_printed() {
     let t = till().await;
     let now = time::OffsetDateTime::now_utc();
-    t.db.create_first_manager("Mona", MANAGER_PIN, now).unwrap();
+    t.db.create_first_manager("Mona", MANAGER_PIN, now)
+        .await
+        .unwrap();
     let reference = paid_sale(&t, 10_000, ApiKind::Epayment).await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = Config::from_toml_str("[shop]\nname = \"Bakeri Øst AS\"\n", &|_| None).unwrap();
@@ -220,7 +222,9 @@ async fn refund_from_the_screen_is_refunded_once_and_printed() {
 async fn wrong_pin_refunds_nothing_and_x_and_z_reports_run_off_the_screen() {
     let t = till().await;
     let now = time::OffsetDateTime::now_utc();
-    t.db.create_first_manager("Mona", MANAGER_PIN, now).unwrap();
+    t.db.create_first_manager("Mona", MANAGER_PIN, now)
+        .await
+        .unwrap();
     let reference = paid_sale(&t, 5_000, ApiKind::Epayment).await;
     let staff: StaffAccess = Ok(t.db.clone());
     let mut app = managed();
@@ -283,6 +287,7 @@ async fn wrong_pin_refunds_nothing_and_x_and_z_reports_run_off_the_screen() {
     let day = time::Duration::DAY;
     let xs =
         t.db.actions_between(now - day, now + day)
+            .await
             .unwrap()
             .into_iter()
             .filter(|a| a.action == "x_report")
@@ -404,7 +409,9 @@ async fn batch_capture_from_the_screen_and_headless() {
     })
     .await;
     let now = time::OffsetDateTime::now_utc();
-    t.db.create_first_manager("Mona", MANAGER_PIN, now).unwrap();
+    t.db.create_first_manager("Mona", MANAGER_PIN, now)
+        .await
+        .unwrap();
     let (pid, first) = staff_support::approved_sale(&t, 7_000, ApiKind::Epayment).await;
     staff_support::journal_state(&t.store, pid, PayState::Failed).await;
     assert_eq!(t.sim.ledger().payment(&first).unwrap().captured, 0);
@@ -600,7 +607,9 @@ async fn refund_while_offline_is_queued_then_sent_once_with_the_same_key() {
     })
     .await;
     let now = time::OffsetDateTime::now_utc();
-    t.db.create_first_manager("Mona", MANAGER_PIN, now).unwrap();
+    t.db.create_first_manager("Mona", MANAGER_PIN, now)
+        .await
+        .unwrap();
     let reference = paid_sale(&t, 8_000, ApiKind::Epayment).await;
     let staff: StaffAccess = Ok(t.db.clone());
     let mut app = managed();
@@ -639,9 +648,14 @@ async fn refund_while_offline_is_queued_then_sent_once_with_the_same_key() {
     down.store(false, Ordering::SeqCst);
     t.run.engine.kick_worker();
     let key = format!("{reference}-refund-1");
-    let st = kasse::service::refund::wait_for(&t.db, &key, staff_support::WAIT)
-        .await
-        .unwrap();
+    let st = kasse::service::refund::wait_for(
+        &t.db,
+        &t.run.engine,
+        &key,
+        kasse::service::refund::WaitLimits::timeout(staff_support::WAIT),
+    )
+    .await
+    .unwrap();
     assert_eq!(st, kasse::domain::refund::RefundStatus::Done);
     let l = ledger(&t).await;
     let p = l
@@ -665,7 +679,9 @@ async fn refund_while_offline_is_queued_then_sent_once_with_the_same_key() {
 async fn headless_batch_refund_of_a_list() {
     let t = till().await;
     let now = time::OffsetDateTime::now_utc();
-    t.db.create_first_manager("Mona", MANAGER_PIN, now).unwrap();
+    t.db.create_first_manager("Mona", MANAGER_PIN, now)
+        .await
+        .unwrap();
     let first = paid_sale(&t, 10_000, ApiKind::Epayment).await;
     let second = paid_sale(&t, 4_000, ApiKind::Epayment).await;
     let third = paid_sale(&t, 2_000, ApiKind::Epayment).await;

@@ -1689,12 +1689,9 @@ pub async fn print_confirmed_refund(
         }
     };
     if let Ok(rec) = db.run(move |db| db.refund_record(id)).await
-        && let Err(e) = crate::service::refund::settle_sale_status(
-            db,
-            &rec,
-            time::OffsetDateTime::now_utc(),
-        )
-        .await
+        && let Err(e) =
+            crate::service::refund::settle_sale_status(db, &rec, time::OffsetDateTime::now_utc())
+                .await
     {
         tracing::warn!(error = %e, "refund confirmed but the sale status was not updated");
     }
@@ -1744,10 +1741,7 @@ pub async fn cashier_of(store: &AsyncStore, record: &crate::store::SaleRecord) -
 /// Start-up catch-up: the refund receipt of every refund Vipps confirmed that never had one
 /// queued (confirmed while no till was running — `kasse refund` gave up waiting, or the till
 /// stopped between the confirmation and the printer). Returns the messages for the cashier.
-pub async fn print_unprinted_refunds(
-    paper: &Paper,
-    db: &crate::service::StaffDb,
-) -> Vec<AppEvent> {
+pub async fn print_unprinted_refunds(paper: &Paper, db: &crate::service::StaffDb) -> Vec<AppEvent> {
     let ids = match db.run(|db| db.unprinted_confirmed_refunds()).await {
         Ok(ids) => ids,
         Err(e) => {
@@ -1794,9 +1788,7 @@ pub fn spawn_refund_receipts(
                 Ok(EngineEvent::RefundConfirmed {
                     idempotency_key, ..
                 }) => {
-                    if let Some(ev) =
-                        print_confirmed_refund(&paper, &db, &idempotency_key).await
-                    {
+                    if let Some(ev) = print_confirmed_refund(&paper, &db, &idempotency_key).await {
                         paper.notify(ev);
                     }
                 }

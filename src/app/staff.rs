@@ -125,8 +125,7 @@ pub type StaffAccess = Result<crate::service::StaffDb, Text>;
 
 /// The staff functions for the screen, over the till's store (no IO here).
 pub fn open_staff(config: &Config, store: crate::store::AsyncStore) -> StaffAccess {
-    crate::service::StaffDb::new(store, &config.shop.shop_id, &config.shop.till_id)
-    .map_err(|e| {
+    crate::service::StaffDb::new(store, &config.shop.shop_id, &config.shop.till_id).map_err(|e| {
         let m = e.message();
         Text::new(
             format!("Kan ikke sjekke leder-PIN: {}", m.nb),
@@ -240,7 +239,10 @@ pub async fn login_at_till_warned(
 pub async fn demo_login(db: &crate::service::StaffDb) -> Option<tui::Cashier> {
     use crate::tui::login::{TRAINING_MANAGER, TRAINING_PIN};
     let now = time::OffsetDateTime::now_utc();
-    match db.ensure_training_manager(TRAINING_MANAGER, TRAINING_PIN, now).await {
+    match db
+        .ensure_training_manager(TRAINING_MANAGER, TRAINING_PIN, now)
+        .await
+    {
         Ok(Some(_)) => tracing::info!("demo: training manager created"),
         Ok(None) => {}
         Err(e) => {

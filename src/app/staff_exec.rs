@@ -13,15 +13,15 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::{Paper, StaffAccess};
 use crate::clock::{Clock, SystemClock};
 use crate::domain::money::{Currency, Money};
+use crate::domain::refund::{RefundRecord, RefundStatus};
+use crate::domain::report::day_bounds;
+use crate::domain::staff::{Session, StaffError};
 use crate::engine::acquirer::BoxFuture;
 use crate::engine::provider::{ProviderError, ReadResult};
 use crate::engine::{ApiKind, Engine};
 use crate::lang::Text;
-use crate::service::reconcile::PaymentReader;
-use crate::domain::refund::{RefundRecord, RefundStatus};
-use crate::domain::report::day_bounds;
-use crate::domain::staff::{Session, StaffError};
 use crate::service::StaffDb;
+use crate::service::reconcile::PaymentReader;
 use crate::service::refund::WaitLimits;
 use crate::tui::msg::{OutboxCleared, ReceiptNote, StaffRefundProgress, ZRefusal};
 use crate::tui::{AppEvent, Command, ManagerPin};
@@ -307,10 +307,11 @@ async fn refund(
         Ok(db) => db,
         Err(t) => return refused(t),
     };
-    let session = match manager_session(db, pin, crate::domain::staff::Permission::Refund, now).await {
-        Ok(s) => s,
-        Err(e) => return refused(e.message()),
-    };
+    let session =
+        match manager_session(db, pin, crate::domain::staff::Permission::Refund, now).await {
+            Ok(s) => s,
+            Err(e) => return refused(e.message()),
+        };
     // Count a refund made elsewhere before deciding (best effort, as `kasse refund`).
     let hctx = headless_ctx(engine, db, Currency::Nok);
     crate::cli::staff::refresh(&hctx, &request.reference).await;
@@ -392,7 +393,6 @@ async fn refund_number(db: &StaffDb, rec: &RefundRecord) -> String {
         Err(_) => format!("{}-refund-{}", rec.reference, rec.n),
     }
 }
-
 
 async fn x_report(
     engine: &Engine,
@@ -503,9 +503,14 @@ async fn acknowledge(
     now: time::OffsetDateTime,
 ) -> Result<OutboxCleared, Text> {
     let db = db_of(staff)?;
-    let session = manager_session(db, pin, crate::domain::staff::Permission::AcknowledgeOutbox, now)
-        .await
-        .map_err(|e| e.message())?;
+    let session = manager_session(
+        db,
+        pin,
+        crate::domain::staff::Permission::AcknowledgeOutbox,
+        now,
+    )
+    .await
+    .map_err(|e| e.message())?;
     let staff_id = session.staff_id().to_owned();
     let acknowledged = engine
         .store()
@@ -540,9 +545,14 @@ async fn batch(
     now: time::OffsetDateTime,
 ) -> Result<Vec<crate::domain::batch::BatchOutcome>, Text> {
     let db = db_of(staff)?;
-    let session = manager_session(db, pin, crate::domain::staff::Permission::BatchCorrections, now)
-        .await
-        .map_err(|e| e.message())?;
+    let session = manager_session(
+        db,
+        pin,
+        crate::domain::staff::Permission::BatchCorrections,
+        now,
+    )
+    .await
+    .map_err(|e| e.message())?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let mut runner = crate::service::batch::BatchRunner::new(db.clone(), engine.clone(), clock);
     runner.wait = REFUND_WAIT;

@@ -13,19 +13,19 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use time::UtcOffset;
 
+use crate::clock::Clock;
 use crate::domain::batch::{BatchOp, BatchOutcome, BatchProgress};
+use crate::domain::money::{Currency, Money};
 use crate::domain::refund::{RefundMode, RefundRecord, RefundRequest, RefundStatus};
 use crate::domain::report::{Report, day_bounds, parse_date};
 use crate::domain::staff::{Session, StaffError, weak_pin_warning};
+use crate::engine::Engine;
+use crate::lang::{Lang, Text};
 use crate::receipt::report::{Format, render};
 use crate::service::StaffDb;
 use crate::service::batch::BatchRunner;
 use crate::service::reconcile::{PaymentReader, reconcile};
 use crate::service::refund::{WaitLimits, refund as do_refund, wait_for};
-use crate::clock::Clock;
-use crate::domain::money::{Currency, Money};
-use crate::engine::Engine;
-use crate::lang::{Lang, Text};
 use crate::store::{AsyncStore, PaymentAmounts};
 
 /// `kasse refund REFERENCE [--amount X] [--reason TEXT]`
@@ -402,14 +402,16 @@ async fn report_inner<W: Write>(
         _ => None,
     };
     let report = match &session {
-        Some(s) => ctx
-            .db
-            .close_day(s, date, ctx.utc_offset, reconciliation, now)
-            .await,
-        None => ctx
-            .db
-            .x_report(None, date, ctx.utc_offset, reconciliation, now)
-            .await,
+        Some(s) => {
+            ctx.db
+                .close_day(s, date, ctx.utc_offset, reconciliation, now)
+                .await
+        }
+        None => {
+            ctx.db
+                .x_report(None, date, ctx.utc_offset, reconciliation, now)
+                .await
+        }
     };
     match report {
         Ok(r) => {

@@ -59,4 +59,3 @@ impl Reconciliation {
         self.findings.is_empty()
     }
 }
-

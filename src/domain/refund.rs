@@ -8,8 +8,8 @@ use time::OffsetDateTime;
 use crate::domain::api::ApiKind;
 use crate::domain::money::{Currency, Money};
 use crate::domain::reference::{Reference, derived_key, op_key};
-pub use crate::domain::vat::vat_of_gross;
 use crate::domain::staff::StaffError;
+pub use crate::domain::vat::vat_of_gross;
 use crate::lang::Text;
 
 /// Vipps refunds are possible up to 365 days after the payment (ePayment 6220, eCom 95).
@@ -654,4 +654,3 @@ mod tests {
         assert_eq!(format_rate(1250), "12,5 %");
     }
 }
-

@@ -12,14 +12,12 @@
 //! Everything is computed with SQL aggregates (GROUP BY over an index on shop, till and time),
 //! never by loading every sale. Sections are kept apart by training flag and currency.
 
-
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime, UtcOffset};
 
 use crate::domain::reconcile::Reconciliation;
 use crate::domain::staff::StaffError;
 use crate::lang::Text;
-
 
 /// Counter name (store `counters` table) for Z numbers.
 pub const Z_COUNTER: &str = "z_report";
@@ -148,7 +146,11 @@ pub(crate) fn date_string(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
-pub(crate) fn section<'a>(v: &'a mut Vec<Section>, training: bool, currency: &str) -> &'a mut Section {
+pub(crate) fn section<'a>(
+    v: &'a mut Vec<Section>,
+    training: bool,
+    currency: &str,
+) -> &'a mut Section {
     let pos = v
         .iter()
         .position(|s| s.training == training && s.currency == currency);
@@ -177,7 +179,6 @@ pub(crate) fn section<'a>(v: &'a mut Vec<Section>, training: bool, currency: &st
     };
     &mut v[i]
 }
-
 
 /// Where the sale, line and capture totals come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,15 +224,13 @@ pub(crate) fn add_tender(s: &mut Section, tender: &str, count: i64, gross: i64) 
 mod tests {
     use super::*;
 
-
     #[test]
     fn day_bounds_at_offset() {
         let d = parse_date("2026-11-21").unwrap();
         let (f, t) = day_bounds(d, UtcOffset::from_hms(1, 0, 0).unwrap());
-        assert_eq!(ts(f), "2026-11-20T23:00:00.000Z");
-        assert_eq!(ts(t), "2026-11-21T23:00:00.000Z");
+        assert_eq!(crate::clock::rfc3339_millis(f), "2026-11-20T23:00:00.000Z");
+        assert_eq!(crate::clock::rfc3339_millis(t), "2026-11-21T23:00:00.000Z");
         let e = parse_date("21.11.2026").unwrap_err();
         assert!(e.message().en.starts_with("--date"));
     }
-
 }

@@ -71,7 +71,6 @@ impl StaffError {
     }
 }
 
-
 /// Wrong PINs allowed before the first lock.
 pub const FREE_ATTEMPTS: u32 = 3;
 /// First lock length; doubles with each further wrong PIN.
@@ -294,7 +293,6 @@ pub struct StaffAction {
     pub detail: Option<String>,
 }
 
-
 /// A staff PIN (validated: 4 to 8 digits). Never printed.
 pub struct Pin(SecretString);
 
@@ -321,7 +319,6 @@ impl Pin {
         self.0.expose_secret().as_bytes()
     }
 }
-
 
 /// How expensive hashing is. `Standard` is argon2id with the crate's OWASP defaults
 /// (19 MiB, 2 passes); `Fast` is for tests and the demo only.

@@ -446,7 +446,6 @@ pub fn render_csv(r: &Report) -> String {
 mod tests {
     use super::*;
 
-
     #[test]
     fn csv_quotes() {
         assert_eq!(csv_field("a,b"), "\"a,b\"");

@@ -7,15 +7,15 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::domain::staff::Permission;
+use super::StaffDb;
+use crate::clock::Clock;
 use crate::domain::batch::*;
 use crate::domain::refund::{RefundRecord, RefundRequest, RefundStatus};
-use super::StaffDb;
+use crate::domain::staff::Permission;
 use crate::domain::staff::{Session, StaffError, require};
-use crate::clock::Clock;
+use crate::engine::Engine;
 use crate::engine::outbox_payload::Payload;
 use crate::store::staff::StaffActionEntry;
-use crate::engine::Engine;
 use crate::store::{NewOperation, NewOutbox, OpOutcome, OutboxKind};
 
 /// Vipps: modifications per payment per minute.
@@ -118,14 +118,15 @@ impl BatchRunner {
         ops: Vec<BatchOp>,
         mut progress: impl FnMut(BatchProgress),
     ) -> Result<Vec<BatchOutcome>, StaffError> {
-        self.db.authorize(
-            session,
-            Permission::BatchCorrections,
-            None,
-            Some(&format!("{} operations", ops.len())),
-            self.clock.now(),
-        )
-        .await?;
+        self.db
+            .authorize(
+                session,
+                Permission::BatchCorrections,
+                None,
+                Some(&format!("{} operations", ops.len())),
+                self.clock.now(),
+            )
+            .await?;
         let total = ops.len();
         let sem = Arc::new(tokio::sync::Semaphore::new(self.concurrency.max(1)));
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<BatchOutcome>();
@@ -187,12 +188,8 @@ impl BatchRunner {
                     Err(e) => RefundStatus::Failed(e.message().en),
                 };
                 if let (RefundStatus::Done, Some(rec)) = (&status, &rec)
-                    && let Err(e) = super::refund::settle_sale_status(
-                        &self.db,
-                        rec,
-                        self.clock.now(),
-                    )
-                    .await
+                    && let Err(e) =
+                        super::refund::settle_sale_status(&self.db, rec, self.clock.now()).await
                 {
                     tracing::warn!(error = %e, "refund done but the sale status was not updated");
                 }
@@ -221,8 +218,7 @@ impl BatchRunner {
         session: &Session,
         req: &RefundRequest,
     ) -> Result<(i64, String, Option<RefundRecord>), StaffError> {
-        let rec =
-            super::refund::refund(&self.db, session, req, self.clock.now()).await?;
+        let rec = super::refund::refund(&self.db, session, req, self.clock.now()).await?;
         Ok((rec.amount, rec.idempotency_key.clone(), Some(rec)))
     }
 
@@ -234,10 +230,7 @@ impl BatchRunner {
         require(session, Permission::BatchCorrections)?;
         let now = self.clock.now();
         let reference = reference.to_owned();
-        let t = self
-            .db
-            .run(move |db| db.capture_target(&reference))
-            .await?;
+        let t = self.db.run(move |db| db.capture_target(&reference)).await?;
         let payload = Payload::Capture {
             api: t.api,
             id: t.vipps_id.clone(),
@@ -297,4 +290,3 @@ mod tests {
         assert!(start.elapsed() >= Duration::from_secs(60));
     }
 }
-

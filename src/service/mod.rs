@@ -100,18 +100,32 @@ impl StaffDb {
     }
 
     /// See [`StaffConn::create_first_manager`].
-    pub async fn create_first_manager(&self, name: &str, pin: &str, now: OffsetDateTime) -> Result<Session, StaffError> {
+    pub async fn create_first_manager(
+        &self,
+        name: &str,
+        pin: &str,
+        now: OffsetDateTime,
+    ) -> Result<Session, StaffError> {
         let name = name.to_owned();
         let pin = pin.to_owned();
-        self.run(move |db| db.create_first_manager(&name, &pin, now)).await
+        self.run(move |db| db.create_first_manager(&name, &pin, now))
+            .await
     }
 
     /// See [`StaffConn::create_staff`].
-    pub async fn create_staff(&self, by: &Session, name: &str, pin: &str, role: Role, now: OffsetDateTime) -> Result<StaffMember, StaffError> {
+    pub async fn create_staff(
+        &self,
+        by: &Session,
+        name: &str,
+        pin: &str,
+        role: Role,
+        now: OffsetDateTime,
+    ) -> Result<StaffMember, StaffError> {
         let by = by.clone();
         let name = name.to_owned();
         let pin = pin.to_owned();
-        self.run(move |db| db.create_staff(&by, &name, &pin, role, now)).await
+        self.run(move |db| db.create_staff(&by, &name, &pin, role, now))
+            .await
     }
 
     /// See [`StaffConn::list_staff`].
@@ -131,21 +145,39 @@ impl StaffDb {
     }
 
     /// See [`StaffConn::authorize`].
-    pub async fn authorize(&self, session: &Session, permission: Permission, sale_id: Option<i64>, detail: Option<&str>, now: OffsetDateTime) -> Result<(), StaffError> {
+    pub async fn authorize(
+        &self,
+        session: &Session,
+        permission: Permission,
+        sale_id: Option<i64>,
+        detail: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<(), StaffError> {
         let session = session.clone();
         let detail = detail.map(str::to_owned);
-        self.run(move |db| db.authorize(&session, permission, sale_id, detail.as_deref(), now)).await
+        self.run(move |db| db.authorize(&session, permission, sale_id, detail.as_deref(), now))
+            .await
     }
 
     /// See [`StaffConn::open_drawer_no_sale`].
-    pub async fn open_drawer_no_sale(&self, session: &Session, why: &str, now: OffsetDateTime) -> Result<(), StaffError> {
+    pub async fn open_drawer_no_sale(
+        &self,
+        session: &Session,
+        why: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StaffError> {
         let session = session.clone();
         let why = why.to_owned();
-        self.run(move |db| db.open_drawer_no_sale(&session, &why, now)).await
+        self.run(move |db| db.open_drawer_no_sale(&session, &why, now))
+            .await
     }
 
     /// See [`StaffConn::actions_between`].
-    pub async fn actions_between(&self, from: OffsetDateTime, to: OffsetDateTime) -> Result<Vec<StaffAction>, StaffError> {
+    pub async fn actions_between(
+        &self,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<Vec<StaffAction>, StaffError> {
         self.run(move |db| db.actions_between(from, to)).await
     }
 
@@ -161,16 +193,26 @@ impl StaffDb {
     }
 
     /// See [`StaffConn::logout_staff`].
-    pub async fn logout_staff(&self, staff_id: &str, now: OffsetDateTime) -> Result<(), StaffError> {
+    pub async fn logout_staff(
+        &self,
+        staff_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StaffError> {
         let staff_id = staff_id.to_owned();
         self.run(move |db| db.logout_staff(&staff_id, now)).await
     }
 
     /// See [`StaffConn::ensure_training_manager`].
-    pub async fn ensure_training_manager(&self, name: &str, pin: &str, now: OffsetDateTime) -> Result<Option<Session>, StaffError> {
+    pub async fn ensure_training_manager(
+        &self,
+        name: &str,
+        pin: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<Session>, StaffError> {
         let name = name.to_owned();
         let pin = pin.to_owned();
-        self.run(move |db| db.ensure_training_manager(&name, &pin, now)).await
+        self.run(move |db| db.ensure_training_manager(&name, &pin, now))
+            .await
     }
 
     /// See [`StaffConn::find_sales`].
@@ -180,9 +222,13 @@ impl StaffDb {
     }
 
     /// See [`StaffConn::refund_context`].
-    pub async fn refund_context(&self, reference_or_receipt: &str) -> Result<RefundContext, StaffError> {
+    pub async fn refund_context(
+        &self,
+        reference_or_receipt: &str,
+    ) -> Result<RefundContext, StaffError> {
         let reference_or_receipt = reference_or_receipt.to_owned();
-        self.run(move |db| db.refund_context(&reference_or_receipt)).await
+        self.run(move |db| db.refund_context(&reference_or_receipt))
+            .await
     }
 
     /// See [`StaffConn::refund_record`].
@@ -204,7 +250,8 @@ impl StaffDb {
     /// See [`StaffConn::refund_id_by_key`].
     pub async fn refund_id_by_key(&self, idempotency_key: &str) -> Result<Option<i64>, StaffError> {
         let idempotency_key = idempotency_key.to_owned();
-        self.run(move |db| db.refund_id_by_key(&idempotency_key)).await
+        self.run(move |db| db.refund_id_by_key(&idempotency_key))
+            .await
     }
 
     /// See [`StaffConn::unprinted_confirmed_refunds`].
@@ -224,15 +271,31 @@ impl StaffDb {
     }
 
     /// See [`StaffConn::x_report`].
-    pub async fn x_report(&self, session: Option<&Session>, date: Date, offset: UtcOffset, reconciliation: Option<Reconciliation>, now: OffsetDateTime) -> Result<Report, StaffError> {
+    pub async fn x_report(
+        &self,
+        session: Option<&Session>,
+        date: Date,
+        offset: UtcOffset,
+        reconciliation: Option<Reconciliation>,
+        now: OffsetDateTime,
+    ) -> Result<Report, StaffError> {
         let session = session.cloned();
-        self.run(move |db| db.x_report(session.as_ref(), date, offset, reconciliation, now)).await
+        self.run(move |db| db.x_report(session.as_ref(), date, offset, reconciliation, now))
+            .await
     }
 
     /// See [`StaffConn::close_day`].
-    pub async fn close_day(&self, session: &Session, date: Date, offset: UtcOffset, reconciliation: Option<Reconciliation>, now: OffsetDateTime) -> Result<Report, StaffError> {
+    pub async fn close_day(
+        &self,
+        session: &Session,
+        date: Date,
+        offset: UtcOffset,
+        reconciliation: Option<Reconciliation>,
+        now: OffsetDateTime,
+    ) -> Result<Report, StaffError> {
         let session = session.clone();
-        self.run(move |db| db.close_day(&session, date, offset, reconciliation, now)).await
+        self.run(move |db| db.close_day(&session, date, offset, reconciliation, now))
+            .await
     }
 
     /// See [`StaffConn::stored_z_report`].
@@ -241,7 +304,11 @@ impl StaffDb {
     }
 
     /// See [`StaffConn::uncaptured_between`].
-    pub async fn uncaptured_between(&self, from: OffsetDateTime, to: OffsetDateTime) -> Result<Vec<Uncaptured>, StaffError> {
+    pub async fn uncaptured_between(
+        &self,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<Vec<Uncaptured>, StaffError> {
         self.run(move |db| db.uncaptured_between(from, to)).await
     }
 }

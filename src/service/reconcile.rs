@@ -9,12 +9,11 @@
 
 use std::sync::Arc;
 
-
 use super::StaffDb;
-use crate::domain::reconcile::*;
-use crate::domain::staff::StaffError;
 use crate::api::Vipps;
 use crate::domain::money::{Currency, Money};
+use crate::domain::reconcile::*;
+use crate::domain::staff::StaffError;
 use crate::engine::acquirer::BoxFuture;
 use crate::engine::events::ApiKind;
 use crate::engine::provider::{Provider, ProviderError, ReadResult};
@@ -242,4 +241,3 @@ pub async fn reconcile(
     }
     Ok(rec)
 }
-

@@ -208,4 +208,3 @@ pub async fn wait_for(
         }
     }
 }
-

@@ -240,8 +240,12 @@ impl ManagerPermission {
             ManagerPermission::LeaveKiosk => crate::domain::staff::Permission::LeaveKiosk,
             ManagerPermission::Refund => crate::domain::staff::Permission::Refund,
             ManagerPermission::ZReport => crate::domain::staff::Permission::ZReport,
-            ManagerPermission::BatchCorrections => crate::domain::staff::Permission::BatchCorrections,
-            ManagerPermission::AcknowledgeOutbox => crate::domain::staff::Permission::AcknowledgeOutbox,
+            ManagerPermission::BatchCorrections => {
+                crate::domain::staff::Permission::BatchCorrections
+            }
+            ManagerPermission::AcknowledgeOutbox => {
+                crate::domain::staff::Permission::AcknowledgeOutbox
+            }
             ManagerPermission::OpenDrawer => crate::domain::staff::Permission::OpenDrawerNoSale,
         }
     }

@@ -1,8 +1,8 @@
 //! Drawing the staff screens (menu, refund, X/Z report, batch corrections). Pure: reads the
 //! model only.
 
-use crate::lang::Lang;
 use crate::domain::refund::RefundStatus;
+use crate::lang::Lang;
 use crate::tui::app::{App, ManagerAction, Screen};
 use crate::tui::msg::{ReceiptNote, StaffRefundProgress};
 use crate::tui::staff::{RefundField, RefundKind, RefundStep, ReportKind, StaffEntry, money};

@@ -209,7 +209,15 @@ impl StaffConn<'_> {
             },
         )?;
         if let Some(a) = action {
-            journal_action(&tx, now, Some(a.staff_id), a.action, true, a.sale_id, Some(a.detail))?;
+            journal_action(
+                &tx,
+                now,
+                Some(a.staff_id),
+                a.action,
+                true,
+                a.sale_id,
+                Some(a.detail),
+            )?;
         }
         tx.commit()?;
         Ok(id)

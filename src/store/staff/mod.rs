@@ -94,7 +94,12 @@ impl Store {
     }
 
     /// The staff view of this store's connection for shop/till.
-    pub fn staff<'a>(&'a self, shop_id: &'a str, till_id: &'a str, cost: HashCost) -> StaffConn<'a> {
+    pub fn staff<'a>(
+        &'a self,
+        shop_id: &'a str,
+        till_id: &'a str,
+        cost: HashCost,
+    ) -> StaffConn<'a> {
         StaffConn {
             conn: &self.conn,
             shop_id,

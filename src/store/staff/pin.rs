@@ -42,7 +42,6 @@ pub fn verify_pin(pin: &Pin, phc: &str) -> bool {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

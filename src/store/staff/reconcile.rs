@@ -82,4 +82,3 @@ impl StaffConn<'_> {
         Ok(out)
     }
 }
-

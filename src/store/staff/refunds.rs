@@ -645,7 +645,6 @@ fn load_record(conn: &Connection, id: i64) -> Result<RefundRecord, StaffError> {
     })
 }
 
-
 /// The operations-journal entry of a queued refund (with the staff member).
 fn refund_operation(rec: &RefundRecord, outbox_id: i64, now: OffsetDateTime) -> NewOperation {
     NewOperation {
