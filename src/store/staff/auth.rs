@@ -103,7 +103,7 @@ impl StaffConn<'_> {
         let hash = hash_pin(&pin, self.cost())?;
         let conn = self.lock()?;
         let tx =
-            rusqlite::Transaction::new_unchecked(&conn, rusqlite::TransactionBehavior::Immediate)?;
+            rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
         let n: i64 = tx.query_row("SELECT count(*) + 1 FROM staff", [], |r| r.get(0))?;
         let id = format!("st{n:03}");
         tx.execute(
@@ -189,7 +189,7 @@ impl StaffConn<'_> {
         {
             let seconds = (until - now).whole_seconds().max(1);
             let conn = self.lock()?;
-            journal_action(&conn, now, None, "login_locked", false, None, None)?;
+            journal_action(conn, now, None, "login_locked", false, None, None)?;
             return Err(StaffError::LockedOut { seconds });
         }
         let matched = match Pin::new(pin) {
@@ -203,7 +203,7 @@ impl StaffConn<'_> {
         };
         let conn = self.lock()?;
         let tx =
-            rusqlite::Transaction::new_unchecked(&conn, rusqlite::TransactionBehavior::Immediate)?;
+            rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
         let out = match matched {
             Some((id, name, role, _)) => {
                 let weak_pin = role == Role::Manager && pin.chars().count() < MIN_MANAGER_PIN_LEN;
@@ -269,7 +269,7 @@ impl StaffConn<'_> {
     pub fn logout(&self, session: Session, now: OffsetDateTime) -> Result<(), StaffError> {
         let conn = self.lock()?;
         journal_action(
-            &conn,
+            conn,
             now,
             Some(session.staff_id()),
             "logout",
@@ -292,7 +292,7 @@ impl StaffConn<'_> {
         let decision = require(session, permission);
         let conn = self.lock()?;
         journal_action(
-            &conn,
+            conn,
             now,
             Some(session.staff_id()),
             permission.code(),

@@ -241,7 +241,7 @@ impl StaffConn<'_> {
         let Some(sale_id) = sale_id else {
             return Err(not_found(key));
         };
-        load_context(&conn, sale_id)
+        load_context(conn, sale_id)
     }
 
     /// Write a refund record (manager only; the rules are checked again inside the
@@ -272,7 +272,7 @@ impl StaffConn<'_> {
         )?;
         let conn = self.lock()?;
         let tx =
-            rusqlite::Transaction::new_unchecked(&conn, rusqlite::TransactionBehavior::Immediate)?;
+            rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
         let ctx = load_context(&tx, ctx_probe.sale_id)?;
         let plan = plan_refund(&ctx, &req.mode, now)?;
         let n: i64 = tx.query_row(
@@ -393,13 +393,13 @@ impl StaffConn<'_> {
     /// A refund record by id.
     pub fn refund_record(&self, id: i64) -> Result<RefundRecord, StaffError> {
         let conn = self.lock()?;
-        load_record(&conn, id)
+        load_record(conn, id)
     }
 
     /// Where a refund stands (from its outbox row).
     pub fn refund_status(&self, idempotency_key: &str) -> Result<RefundStatus, StaffError> {
         let conn = self.lock()?;
-        status_of(&conn, idempotency_key)
+        status_of(conn, idempotency_key)
     }
 
     /// Refund records whose outbox row is missing (a crash between record and enqueue).
@@ -414,7 +414,7 @@ impl StaffConn<'_> {
             stmt.query_map([], |r| r.get(0))?
                 .collect::<Result<Vec<_>, _>>()?
         };
-        ids.into_iter().map(|id| load_record(&conn, id)).collect()
+        ids.into_iter().map(|id| load_record(conn, id)).collect()
     }
 
     /// The refund with this idempotency key (its outbox row's key), if any.

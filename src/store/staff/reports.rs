@@ -305,10 +305,10 @@ impl StaffConn<'_> {
         let (from, to) = day_bounds(date, offset);
         let conn = self.lock()?;
         let (sections, drawer, unresolved) =
-            compute(&conn, self.shop_id(), self.till_id(), from, to)?;
+            compute(conn, self.shop_id(), self.till_id(), from, to)?;
         if session.is_none() {
             journal_action(
-                &conn,
+                conn,
                 now,
                 None,
                 "x_report",
@@ -349,7 +349,7 @@ impl StaffConn<'_> {
         let (from, to) = day_bounds(date, offset);
         let conn = self.lock()?;
         let tx =
-            rusqlite::Transaction::new_unchecked(&conn, rusqlite::TransactionBehavior::Immediate)?;
+            rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
         let existing: Option<i64> = tx
             .query_row(
                 "SELECT number FROM z_reports WHERE shop_id = ?1 AND till_id = ?2

@@ -32,7 +32,7 @@ impl StaffConn<'_> {
                 format!("Log out: staff member {staff_id} is not in the journal."),
             )));
         }
-        journal_action(&conn, now, Some(staff_id), "logout", true, None, None)?;
+        journal_action(conn, now, Some(staff_id), "logout", true, None, None)?;
         Ok(())
     }
 
@@ -53,7 +53,7 @@ impl StaffConn<'_> {
             return Ok(None);
         }
         // The training PIN is printed on the demo screen: cheap hashing is enough.
-        let db = self.clone().with_hash_cost(HashCost::Fast);
+        let db = (*self).with_hash_cost(HashCost::Fast);
         db.create_training_manager(name, pin, now).map(Some)
     }
 }
