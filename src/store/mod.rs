@@ -19,6 +19,7 @@ mod legacy;
 mod ops;
 mod outbox;
 mod print_jobs;
+mod sale_query;
 mod sql;
 pub mod staff;
 mod types;

@@ -65,7 +65,7 @@ pub enum Command {
     /// Staff: search the journal for sales to refund. Answer: [`AppEvent::StaffSales`].
     FindSales {
         request_id: u64,
-        query: crate::store::SaleQuery,
+        query: crate::domain::refund::SaleQuery,
     },
     /// Staff: load what was captured / refunded and the lines of one sale (by reference or
     /// receipt number). Answer: [`AppEvent::StaffRefundContext`].

@@ -6,12 +6,12 @@
 use crate::domain::basket::{Quantity, QuantityUnit};
 use crate::domain::batch::{BatchOutcome, BatchProgress, Uncaptured};
 use crate::domain::money::{Currency, Money};
+use crate::domain::refund::SaleQuery;
 use crate::domain::refund::{
     LineRefund, RefundContext, RefundMode, RefundPlan, RefundRequest, SaleHit, plan_refund,
 };
 use crate::domain::report::Report;
 use crate::lang::{Lang, Text};
-use crate::store::SaleQuery;
 use crate::tui::app::{App, ManagerAction, Screen, ToastKind};
 use crate::tui::keymap::{Action, Mode};
 use crate::tui::msg::{

@@ -127,51 +127,18 @@ impl StaffConn<'_> {
     /// Search sales (newest first) by reference (or part of it), receipt number, amount, time,
     /// or the last 1–4 digits of the customer's phone number. All given criteria must match.
     pub fn find_sales(&self, q: &SaleQuery) -> Result<Vec<SaleHit>, StaffError> {
-        use rusqlite::types::Value;
-        let mut conds: Vec<&str> = Vec::new();
-        let mut args: Vec<Value> = Vec::new();
-        if let Some(r) = &q.reference {
-            if r.trim().is_empty() {
-                return Err(StaffError::Invalid(Text::new(
-                    "Referanse: skriv referansen eller en del av den.",
-                    "Reference: type the reference or a part of it.",
-                )));
-            }
-            conds.push("s.id IN (SELECT sale_id FROM payments WHERE instr(reference, ?) > 0)");
-            args.push(Value::Text(r.trim().to_owned()));
-        }
-        if let Some(n) = &q.receipt_number {
-            conds.push("s.receipt_number = ?");
-            args.push(Value::Text(n.trim().to_owned()));
-        }
-        if let Some(a) = q.gross_total {
-            conds.push("s.gross_total = ?");
-            args.push(Value::Integer(a));
-        }
-        if let Some(f) = q.from {
-            conds.push("s.created_at >= ?");
-            args.push(Value::Text(ts(f)));
-        }
-        if let Some(t) = q.to {
-            conds.push("s.created_at < ?");
-            args.push(Value::Text(ts(t)));
-        }
-        if let Some(d) = &q.phone_last_digits {
-            if d.is_empty() || d.len() > 4 || !d.chars().all(|c| c.is_ascii_digit()) {
-                return Err(StaffError::Invalid(Text::new(
-                    format!("Telefon: «{d}» — skriv 1 til 4 siffer (slutten av nummeret)."),
-                    format!("Phone: \"{d}\" — type 1 to 4 digits (the end of the number)."),
-                )));
-            }
-            conds.push("s.id IN (SELECT sale_id FROM payments WHERE phone_last_digits LIKE ?)");
-            args.push(Value::Text(format!("%{d}")));
-        }
-        let limit = q.limit.unwrap_or(100).clamp(1, 10_000);
-        let where_sql = if conds.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conds.join(" AND "))
-        };
+        use crate::store::sale_query::{SaleQueryError, sale_filter};
+        let f = sale_filter(q).map_err(|e| match e {
+            SaleQueryError::EmptyReference(_) => StaffError::Invalid(Text::new(
+                "Referanse: skriv referansen eller en del av den.",
+                "Reference: type the reference or a part of it.",
+            )),
+            SaleQueryError::BadPhoneDigits(d) => StaffError::Invalid(Text::new(
+                format!("Telefon: «{d}» — skriv 1 til 4 siffer (slutten av nummeret)."),
+                format!("Phone: \"{d}\" — type 1 to 4 digits (the end of the number)."),
+            )),
+        })?;
+        let (where_sql, limit) = (f.where_sql, f.limit);
         let conn = self.lock()?;
         let mut stmt = conn.prepare(&format!(
             "SELECT s.id, s.receipt_number, s.created_at, s.currency, s.gross_total, s.status,
@@ -182,7 +149,7 @@ impl StaffConn<'_> {
                         AND phone_last_digits IS NOT NULL ORDER BY attempt DESC LIMIT 1)
              FROM sales s {where_sql} ORDER BY s.created_at DESC, s.id DESC LIMIT {limit}"
         ))?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
+        let rows = stmt.query_map(rusqlite::params_from_iter(f.args), |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
