@@ -79,20 +79,16 @@ pub async fn add_staff(
         pin.expose_secret().to_owned(),
         manager_pin.expose_secret().to_owned(),
     );
-    db.run(move |db| {
-        let now = time::OffsetDateTime::now_utc();
-        let by = db.login(&manager_pin, now)?;
-        if by.weak_pin() {
-            eprintln!("kasse: {}", crate::domain::staff::weak_pin_warning().en);
-        }
-        let added = db.create_staff(&by, &name, &pin, role, now);
-        if let Err(e) = db.logout(by, now) {
-            tracing::warn!(error = %e, "add-staff: logout not journaled");
-        }
-        added
-    })
-    .await
-    .map_err(|e| e.message())
+    let now = time::OffsetDateTime::now_utc();
+    let by = db.login(&manager_pin, now).await.map_err(|e| e.message())?;
+    if by.weak_pin() {
+        eprintln!("kasse: {}", crate::domain::staff::weak_pin_warning().en);
+    }
+    let added = db.create_staff(&by, &name, &pin, role, now).await;
+    if let Err(e) = db.logout(by, now).await {
+        tracing::warn!(error = %e, "add-staff: logout not journaled");
+    }
+    added.map_err(|e| e.message())
 }
 
 /// `kasse list-staff`: every staff member (names and roles; never PINs or hashes).
@@ -154,16 +150,7 @@ pub async fn verify_manager_pin(
         }
     };
     let permission = permission.staff();
-    let result = db
-        .run(move |db| {
-            let session = db.login(pin.expose(), now)?;
-            let decision = db.authorize(&session, permission, None, None, now);
-            if let Err(e) = db.logout(session, now) {
-                tracing::warn!(error = %e, "manager PIN check: logout not journaled");
-            }
-            decision
-        })
-        .await;
+    let result = crate::service::auth::manager_gate(db, pin.expose(), permission, now).await;
     match result {
         Ok(()) => AppEvent::ManagerPin {
             request_id,
@@ -214,7 +201,7 @@ pub async fn login_at_till_warned(
     };
     let mut warning = None;
     let result = db
-        .run(move |db| db.login(pin.expose(), now))
+        .login(pin.expose(), now)
         .await
         .map(|session| {
             if session.weak_pin() {

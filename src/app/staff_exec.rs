@@ -74,16 +74,7 @@ async fn manager_session(
     permission: crate::domain::staff::Permission,
     now: time::OffsetDateTime,
 ) -> Result<Session, StaffError> {
-    db.run(move |db| {
-        let session = db.login(pin.expose(), now)?;
-        if let Err(e) = crate::domain::staff::require(&session, permission) {
-            let _ = db.authorize(&session, permission, None, None, now);
-            let _ = db.logout(session, now);
-            return Err(e);
-        }
-        Ok(session)
-    })
-    .await
+    crate::service::auth::manager_session(db, pin.expose(), permission, now).await
 }
 
 async fn logout(db: &StaffDb, session: Session) {
@@ -429,9 +420,8 @@ async fn x_report(
             checking: true,
         },
     );
-    let (from, to) = day_bounds(date, utc_offset);
     let reader: Arc<dyn PaymentReader> = Arc::new(EngineReader(engine.clone()));
-    match crate::service::reconcile::reconcile(db, reader, from, to).await {
+    match crate::service::report::reconcile_day(db, reader, date, utc_offset).await {
         Ok(r) => report.reconciliation = Some(r),
         Err(e) => tracing::warn!(error = %e, "X report: reconciliation failed"),
     }
@@ -473,9 +463,8 @@ async fn close_day(
     let session = manager_session(db, pin, crate::domain::staff::Permission::ZReport, now)
         .await
         .map_err(|e| plain(e.message()))?;
-    let (from, to) = day_bounds(date, utc_offset);
     let reader: Arc<dyn PaymentReader> = Arc::new(EngineReader(engine.clone()));
-    let reconciliation = crate::service::reconcile::reconcile(db, reader, from, to)
+    let reconciliation = crate::service::report::reconcile_day(db, reader, date, utc_offset)
         .await
         .ok();
     let s2 = session.clone();

@@ -24,7 +24,7 @@ use crate::lang::{Lang, Text};
 use crate::receipt::report::{Format, render};
 use crate::service::StaffDb;
 use crate::service::batch::BatchRunner;
-use crate::service::reconcile::{PaymentReader, reconcile};
+use crate::service::reconcile::PaymentReader;
 use crate::service::refund::{WaitLimits, refund as do_refund, wait_for};
 use crate::store::{AsyncStore, PaymentAmounts};
 
@@ -393,8 +393,14 @@ async fn report_inner<W: Write>(
     };
     let reconciliation = match (&ctx.reader, args.no_reconcile) {
         (Some(reader), false) => {
-            let (from, to) = day_bounds(date, ctx.utc_offset);
-            match reconcile(&ctx.db, reader.clone(), from, to).await {
+            match crate::service::report::reconcile_day(
+                &ctx.db,
+                reader.clone(),
+                date,
+                ctx.utc_offset,
+            )
+            .await
+            {
                 Ok(r) => Some(r),
                 Err(e) => return fail(out, &e),
             }

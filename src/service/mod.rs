@@ -133,10 +133,9 @@ impl StaffDb {
         self.run(move |db| db.list_staff()).await
     }
 
-    /// See [`StaffConn::login`].
+    /// Log in with a PIN ([`auth::login`]: the PIN check runs off the store thread).
     pub async fn login(&self, pin: &str, now: OffsetDateTime) -> Result<Session, StaffError> {
-        let pin = pin.to_owned();
-        self.run(move |db| db.login(&pin, now)).await
+        auth::login(self, pin, now).await
     }
 
     /// See [`StaffConn::logout`].

@@ -94,7 +94,7 @@ impl StaffConn<'_> {
         }
         // Login is by PIN alone: refuse a PIN another active member already has.
         let hashes = self.active_hashes()?;
-        if hashes.iter().any(|(_, _, _, h)| verify_pin(&pin, h)) {
+        if hashes.iter().any(|c| verify_pin(&pin, &c.3)) {
             return Err(StaffError::Invalid(Text::new(
                 "PIN: kan ikke brukes (velg en annen PIN; hver ansatt må ha sin egen).",
                 "PIN: cannot be used (choose another PIN; every staff member needs their own).",
@@ -131,7 +131,7 @@ impl StaffConn<'_> {
         })
     }
 
-    fn active_hashes(&self) -> Result<Vec<(String, String, Role, String)>, StaffError> {
+    fn active_hashes(&self) -> Result<Vec<PinCandidate>, StaffError> {
         let conn = self.lock()?;
         let mut stmt = conn
             .prepare("SELECT id, name, role, pin_hash FROM staff WHERE active = 1 ORDER BY id")?;
@@ -146,7 +146,7 @@ impl StaffConn<'_> {
         let mut out = Vec::new();
         for row in rows {
             let (id, name, role, hash) = row?;
-            out.push((id, name, Role::parse(&role)?, hash));
+            out.push(PinCandidate(id, name, Role::parse(&role)?, hash));
         }
         Ok(out)
     }
@@ -180,9 +180,18 @@ impl StaffConn<'_> {
     }
 
     /// Log in with a PIN. Wrong PINs count towards a lockout; every attempt is journaled
-    /// (never the PIN).
+    /// (never the PIN). The PIN check itself is CPU work: from async code use
+    /// `service::auth::login`, which runs it off the store thread between
+    /// [`StaffConn::login_start`] and [`StaffConn::login_finish`].
     pub fn login(&self, pin: &str, now: OffsetDateTime) -> Result<Session, StaffError> {
-        // Refuse while locked, before looking at the PIN at all.
+        let start = self.login_start(now)?;
+        let matched = match_pin(pin, &start.candidates);
+        self.login_finish(&start, matched, pin.chars().count(), now)
+    }
+
+    /// First half of a login: refuse while locked (journaled, before looking at the PIN at
+    /// all); otherwise the active staff to check the PIN against.
+    pub fn login_start(&self, now: OffsetDateTime) -> Result<LoginStart, StaffError> {
         let (failures, locked_until) = self.guard()?;
         if let Some(until) = locked_until
             && until > now
@@ -192,21 +201,32 @@ impl StaffConn<'_> {
             journal_action(conn, now, None, "login_locked", false, None, None)?;
             return Err(StaffError::LockedOut { seconds });
         }
-        let matched = match Pin::new(pin) {
-            Ok(p) => self
-                .active_hashes()?
-                .into_iter()
-                .find(|(_, _, _, h)| verify_pin(&p, h)),
-            // A malformed PIN is just a wrong PIN (do not reveal the format rules to guessers
-            // any more than the keypad already does).
-            Err(_) => None,
-        };
+        Ok(LoginStart {
+            failures,
+            candidates: self.active_hashes()?,
+        })
+    }
+
+    /// Second half of a login: record the outcome (reset or count the failure, lock, journal)
+    /// in one transaction. `matched` is the index into `start.candidates` of the member whose
+    /// PIN matched; `pin_len` only decides the weak-PIN warning.
+    pub fn login_finish(
+        &self,
+        start: &LoginStart,
+        matched: Option<usize>,
+        pin_len: usize,
+        now: OffsetDateTime,
+    ) -> Result<Session, StaffError> {
+        let failures = start.failures;
+        let matched = matched
+            .and_then(|i| start.candidates.get(i))
+            .map(|c| (c.0.clone(), c.1.clone(), c.2));
         let conn = self.lock()?;
         let tx =
             rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
         let out = match matched {
-            Some((id, name, role, _)) => {
-                let weak_pin = role == Role::Manager && pin.chars().count() < MIN_MANAGER_PIN_LEN;
+            Some((id, name, role)) => {
+                let weak_pin = role == Role::Manager && pin_len < MIN_MANAGER_PIN_LEN;
                 if weak_pin {
                     tracing::warn!(staff_id = %id, "manager logged in with a PIN shorter than 6 digits");
                 }
@@ -359,5 +379,41 @@ impl StaffConn<'_> {
                 r.get(0)
             })
             .optional()?)
+    }
+}
+
+/// An active staff member to check a PIN against: id, name, role and PIN hash (PHC string; the
+/// PIN itself is never stored). `Debug` leaves the hash out.
+#[derive(Clone)]
+pub struct PinCandidate(String, String, Role, String);
+
+impl std::fmt::Debug for PinCandidate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("PinCandidate")
+            .field(&self.0)
+            .field(&self.2)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a login needs after the lockout check: the failures so far and who to check.
+#[derive(Debug, Clone)]
+pub struct LoginStart {
+    failures: u32,
+    candidates: Vec<PinCandidate>,
+}
+
+/// The index of the candidate whose PIN hash matches `pin` (CPU work: argon2id per
+/// candidate). A malformed PIN is just a wrong PIN (the format rules are not revealed to
+/// guessers any more than the keypad already does).
+pub fn match_pin(pin: &str, start_candidates: &[PinCandidate]) -> Option<usize> {
+    let p = Pin::new(pin).ok()?;
+    start_candidates.iter().position(|c| verify_pin(&p, &c.3))
+}
+
+impl LoginStart {
+    /// The candidates to check the PIN against ([`match_pin`]).
+    pub fn candidates(&self) -> &[PinCandidate] {
+        &self.candidates
     }
 }

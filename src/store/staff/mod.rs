@@ -20,6 +20,7 @@ use super::{Store, StoreError};
 use crate::domain::staff::{HashCost, StaffError};
 use crate::lang::Text;
 
+pub use auth::{LoginStart, PinCandidate, match_pin};
 pub use batch::{CaptureTarget, StaffActionEntry};
 pub use pin::{hash_pin, verify_pin};
 pub use reconcile::DayPayment;
