@@ -1,6 +1,6 @@
 //! Staff at the till and on the command line: the staff journal for a running till, the first
 //! manager, adding and listing staff, PIN login and the manager gate (the shell side; the
-//! checks and the journal live in the staff library).
+//! checks are in `domain::staff`, the flows in `service::auth`, the SQL in `store::staff`).
 
 use super::Till;
 use crate::clock::SystemClock;
@@ -168,7 +168,7 @@ pub async fn verify_manager_pin(
     }
 }
 
-/// Log a staff member in at the till on the blocking pool (the staff module's lockout and
+/// Log a staff member in at the till (`service::auth::login`: the lockout and
 /// journal: every attempt is journaled, never the PIN). The answer for the screen.
 pub async fn login_at_till(
     staff: &StaffAccess,

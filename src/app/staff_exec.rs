@@ -1,9 +1,11 @@
 //! The shell side of the staff screens (refunds, X/Z reports, batch corrections): every
 //! staff [`Command`] runs here, off the UI task, and answers with `AppEvent::Staff*`.
 //!
-//! Money-moving commands log the manager in with the PIN typed at the till (the same check as
-//! the manager gate), act through the staff library (refund record with its key first, then
-//! the outbox row; the engine's worker sends it), and log out. The PIN is never logged.
+//! Thin shell code over `service`: money-moving commands log the manager in with the PIN
+//! typed at the till (`service::auth`, the same check as the manager gate), run the one refund
+//! flow (`service::refund::run_refund`: record, key and outbox row in one transaction; the
+//! engine's worker sends it; the answer arrives as an engine event), and log out. The PIN is
+//! never logged.
 
 use std::sync::Arc;
 use std::time::Duration;

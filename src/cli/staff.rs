@@ -1,6 +1,8 @@
-//! Headless `kasse refund` and `kasse report`. The lead wires [`RefundArgs`] / [`ReportArgs`]
-//! into `main.rs` and builds a [`HeadlessCtx`]; the functions print to `out` and return the
-//! process exit code (0 = done, 1 = refused or failed, with the reason).
+//! The staff subcommands: `kasse refund`, `kasse report`, `kasse batch-capture`,
+//! `kasse batch-refund`. `main.rs` parses [`RefundArgs`] / [`ReportArgs`] / … and builds a
+//! [`HeadlessCtx`]; the functions print to `out` and return the process exit code (0 = done,
+//! 1 = refused or failed, with the reason). The work is done by `service` (the same refund
+//! flow as the till's screen).
 //!
 //! A manager PIN is needed for refunds and Z reports. It never comes from the command line
 //! (shell history, process list): `main.rs` reads it from `KASSE_PIN` or prompts without echo,

@@ -5,6 +5,15 @@
 //! [`StaffDb`] is the staff functions' handle: the store's one writer ([`AsyncStore`]) plus
 //! shop/till and the PIN hashing cost. It opens no connection of its own: every statement runs
 //! on the store thread through [`StaffDb::run`].
+//!
+//! Rules of this room (checked by `tests/arch_rules.rs` where a test can check them):
+//! - no SQL here (`rusqlite` only under `store`); a change of several rows (a refund and its
+//!   outbox row) is one store transaction;
+//! - time comes from the caller (a `now` or a `Clock`), never `now_utc()`;
+//! - results of the engine's work arrive as engine events (`refund::wait_for`), never by a
+//!   sleep-polling loop;
+//! - pure rules (refund plan, report totals, roles) live in `domain`, renderers in
+//!   `receipt::report`, the subcommands in `cli::staff`, the screen in `tui`.
 
 pub mod auth;
 pub mod batch;

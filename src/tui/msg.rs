@@ -187,7 +187,7 @@ impl ManagerPin {
         ManagerPin(SecretString::from(pin.into()))
     }
 
-    /// The PIN, for the staff module's login only.
+    /// The PIN, for the staff login (`service::auth`) only.
     pub fn expose(&self) -> &str {
         self.0.expose_secret()
     }
