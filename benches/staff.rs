@@ -10,17 +10,20 @@
 mod support;
 
 use kasse::clock::SystemClock;
+use kasse::domain::batch::BatchOp;
 use kasse::domain::money::Money;
 use kasse::domain::payment::PollPolicy;
+use kasse::domain::refund::{RefundMode, RefundRequest, RefundStatus};
+use kasse::domain::report::Source;
+use kasse::domain::staff::HashCost;
 use kasse::engine::acquirer::SimulatedAcquirer;
 use kasse::engine::build::connect;
 use kasse::engine::provider::CustomerId;
 use kasse::engine::{ApiKind, EngineEvent, NewSaleRequest, PayMethod, PaymentState};
+use kasse::service::StaffDb;
+use kasse::service::batch::BatchRunner;
 use kasse::sim::SimConfig;
-use kasse::staff::batch::{BatchOp, BatchRunner};
-use kasse::staff::refund::{RefundMode, RefundRequest, RefundStatus};
-use kasse::staff::report::{Source, compute_from};
-use kasse::staff::{HashCost, StaffDb};
+use kasse::store::staff::compute_from;
 use kasse::store::{
     Api, DB_FILE_NAME, Flow, NewPayment, NewSale, NewSaleLine, PayState, PaymentAmounts,
     SaleStatus, Store,
@@ -32,7 +35,7 @@ use time::macros::{date, datetime};
 use time::{OffsetDateTime, UtcOffset};
 
 fn line(name: &str, rate: i64, gross: i64) -> NewSaleLine {
-    let vat = kasse::staff::refund::vat_of_gross(gross, rate);
+    let vat = kasse::domain::refund::vat_of_gross(gross, rate);
     NewSaleLine {
         product_id: Some(name.to_lowercase()),
         name: name.into(),
@@ -143,10 +146,8 @@ fn reports(n: usize) -> f64 {
     let start = datetime!(2026-11-21 08:00:00 UTC);
     let mut store = Store::open_in_dir(dir.path()).unwrap();
     let secs = seed(&mut store, n, start);
-    drop(store);
-    let db = StaffDb::open(&dir.path().join(DB_FILE_NAME), "s1", "t1")
-        .unwrap()
-        .with_hash_cost(HashCost::Fast);
+    // The staff functions on the store's own connection (as on its thread in the till).
+    let db = store.staff("s1", "t1", HashCost::Fast);
     let now = datetime!(2026-11-21 22:00:00 UTC);
     let manager = db.create_first_manager("Mona", "135790", now).unwrap();
     println!("seeded {n} sales of one day in {secs:.1} s");
@@ -162,7 +163,7 @@ fn reports(n: usize) -> f64 {
         x = Some(r);
     }
     let x = x.unwrap();
-    let json = kasse::staff::report::render_json(&x);
+    let json = kasse::receipt::report::render_json(&x);
     let t = Instant::now();
     let z = db
         .close_day(&manager, day, UtcOffset::UTC, None, now)
@@ -196,7 +197,7 @@ fn reports(n: usize) -> f64 {
     // every sale, line and payment of the day, as before migration 0005) and from the hourly
     // totals; they must be equal.
     let conn = rusqlite::Connection::open(dir.path().join(DB_FILE_NAME)).unwrap();
-    let (from, to) = kasse::staff::report::day_bounds(day, UtcOffset::UTC);
+    let (from, to) = kasse::domain::report::day_bounds(day, UtcOffset::UTC);
     let mut live = Vec::new();
     let mut hourly = Vec::new();
     let mut same = true;
@@ -329,15 +330,14 @@ async fn batch_refund(n: usize) -> (f64, usize) {
         refs.len(),
         t.elapsed().as_secs_f64()
     );
-    let db = StaffDb::open(&dir.path().join(DB_FILE_NAME), "s1", "t1")
+    let db = StaffDb::new(store.clone(), "s1", "t1")
         .unwrap()
         .with_hash_cost(HashCost::Fast);
     let manager = db
         .create_first_manager("Mona", "135790", OffsetDateTime::now_utc())
+        .await
         .unwrap();
-    let mut runner = BatchRunner::new(db, store.clone(), Arc::new(SystemClock));
-    let e2 = engine.clone();
-    runner.kick = Some(Arc::new(move || e2.kick_worker()));
+    let runner = BatchRunner::new(db, engine.clone(), Arc::new(SystemClock));
     let ops: Vec<BatchOp> = refs
         .iter()
         .map(|r| {

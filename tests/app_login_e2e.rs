@@ -12,9 +12,10 @@ use kasse::app::{Paper, StaffAccess, execute};
 use kasse::config::Config;
 use kasse::domain::basket::{Basket, OrderLine, Quantity};
 use kasse::domain::money::{Currency, Money};
+use kasse::domain::staff::{HashCost, Role};
 use kasse::domain::vat::VatRate;
 use kasse::engine::{ApiKind, EngineEvent, PaymentState};
-use kasse::staff::{HashCost, Role, StaffDb};
+use kasse::service::StaffDb;
 use kasse::store::AsyncStore;
 use kasse::tui::{AppEvent, Command, ManagerPin, PayMethod};
 use std::time::Duration;
@@ -74,17 +75,19 @@ async fn a_cashier_logs_in_sells_and_is_on_the_journal_and_the_receipt() {
     let paper = file_paper(dir.path(), &store, &printer).await;
 
     // The staff journal in the same file: a manager and a cashier.
-    let db = StaffDb::open(&dir.path().join(kasse::store::DB_FILE_NAME), "s1", "t1")
+    let db = StaffDb::new(store.clone(), "s1", "t1")
         .unwrap()
         .with_hash_cost(HashCost::Fast);
     let now = time::OffsetDateTime::now_utc();
     let manager = db
         .create_first_manager("Mona Leder", "975310", now)
+        .await
         .unwrap();
     let kari = db
         .create_staff(&manager, "Kari Nordmann", "2468", Role::Cashier, now)
+        .await
         .unwrap();
-    assert!(db.has_active_staff().unwrap());
+    assert!(db.has_active_staff().await.unwrap());
     let staff: StaffAccess = Ok(db.clone());
 
     let http = reqwest::Client::new();
@@ -233,6 +236,7 @@ async fn a_cashier_logs_in_sells_and_is_on_the_journal_and_the_receipt() {
             now - time::Duration::minutes(1),
             time::OffsetDateTime::now_utc() + time::Duration::minutes(1),
         )
+        .await
         .unwrap();
     let codes: Vec<(&str, Option<&str>, bool)> = actions
         .iter()

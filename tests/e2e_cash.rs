@@ -12,12 +12,12 @@ mod e2e_support;
 use e2e_support::*;
 use kasse::domain::basket::{Basket, OrderLine, Quantity};
 use kasse::domain::money::{Currency, Money};
+use kasse::domain::staff::HashCost;
 use kasse::domain::vat::VatRate;
 use kasse::engine::{ApiKind, NewSaleRequest, PaymentState};
+use kasse::service::StaffDb;
 use kasse::sim::Ledger;
-use kasse::staff::StaffDb;
-use kasse::staff::pin::HashCost;
-use kasse::store::{DB_FILE_NAME, SPLIT_TENDER, SaleStatus};
+use kasse::store::{SPLIT_TENDER, SaleStatus};
 use serde_json::json;
 
 /// Kaffe 49,90 (25 %) + 2 × Bolle 17,50 (15 %) = 84,90.
@@ -180,13 +180,17 @@ async fn split_sale_charges_vipps_the_remainder_and_reports_per_tender() {
 
     // The X report: cash = 30,00 (split) + 85,00 (cash sale 84,90, rounded); Vipps = 54,90; the rejected
     // split's cash is not counted; the sales total is the two completed sales.
-    let db = StaffDb::open(&dir.path().join(DB_FILE_NAME), "s1", "t1")
+    let db = StaffDb::new(store.clone(), "s1", "t1")
         .unwrap()
         .with_hash_cost(HashCost::Fast);
     let now = time::OffsetDateTime::now_utc();
-    let manager = db.create_first_manager("Mona", "135790", now).unwrap();
+    let manager = db
+        .create_first_manager("Mona", "135790", now)
+        .await
+        .unwrap();
     let x = db
         .x_report(Some(&manager), now.date(), time::UtcOffset::UTC, None, now)
+        .await
         .unwrap();
     let n = x
         .sections

@@ -10,13 +10,15 @@ use e2e_support::*;
 use kasse::app::{Paper, print_unprinted_refunds, spawn_refund_receipts};
 use kasse::clock::SystemClock;
 use kasse::config::Config;
+use kasse::domain::refund::{RefundMode, RefundRequest, RefundStatus};
+use kasse::domain::staff::{HashCost, Session};
 use kasse::engine::acquirer::BoxFuture;
 use kasse::engine::provider::{
     CreateSpec, Created, ErrorClass, ModificationResult, Provider, ProviderError, ReadResult,
 };
 use kasse::engine::{ApiKind, NetworkState, PaymentState};
-use kasse::staff::refund::{self, RefundMode, RefundRequest, RefundStatus};
-use kasse::staff::{HashCost, Session, StaffDb};
+use kasse::service::StaffDb;
+use kasse::service::refund;
 use kasse::store::{AsyncStore, DB_FILE_NAME};
 use std::path::Path;
 use std::sync::Arc;
@@ -36,18 +38,21 @@ fn paper_config(file: &Path) -> Config {
     .unwrap()
 }
 
-fn staff_db(dir: &Path) -> StaffDb {
-    StaffDb::open(&dir.join(DB_FILE_NAME), "s1", "t1")
+/// The staff functions over the till's store (its one writer).
+fn staff_db(store: &AsyncStore) -> StaffDb {
+    StaffDb::new(store.clone(), "s1", "t1")
         .unwrap()
         .with_hash_cost(HashCost::Fast)
 }
 
-fn manager(db: &StaffDb) -> Session {
+async fn manager(db: &StaffDb) -> Session {
     let now = OffsetDateTime::now_utc();
-    if db.needs_first_manager().unwrap() {
-        db.create_first_manager("Mona", MANAGER_PIN, now).unwrap()
+    if db.needs_first_manager().await.unwrap() {
+        db.create_first_manager("Mona", MANAGER_PIN, now)
+            .await
+            .unwrap()
     } else {
-        db.login(MANAGER_PIN, now).unwrap()
+        db.login(MANAGER_PIN, now).await.unwrap()
     }
 }
 
@@ -154,8 +159,8 @@ async fn refund_queued_offline_prints_one_receipt_when_vipps_confirms() {
         |b| b,
     )
     .await;
-    let db = staff_db(dir.path());
-    let session = manager(&db);
+    let db = staff_db(&store);
+    let session = manager(&db).await;
     let (_id, reference) = paid(&run, &sim, 10_000).await;
 
     let (tx, mut screen) = tokio::sync::mpsc::unbounded_channel();
@@ -167,14 +172,14 @@ async fn refund_queued_offline_prints_one_receipt_when_vipps_confirms() {
     // The network goes; the refund is recorded and queued, Vipps cannot confirm it.
     proxy.down();
     let now = OffsetDateTime::now_utc();
-    let rec = refund::refund(&db, &store, &session, &req(&reference, 3_000), now)
+    let rec = refund::refund(&db, &session, &req(&reference, 3_000), now)
         .await
         .unwrap();
     run.engine.kick_worker();
     wait_network(&run.engine, NetworkState::Offline).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
-        db.refund_status(&rec.idempotency_key).unwrap(),
+        db.refund_status(&rec.idempotency_key).await.unwrap(),
         RefundStatus::Pending
     );
     assert_eq!(printed_jobs(&file), 0, "no receipt before Vipps confirmed");
@@ -213,7 +218,7 @@ async fn refund_queued_offline_prints_one_receipt_when_vipps_confirms() {
     }
     // A till that also waited for it (or a late duplicate) does not print it again.
     assert_eq!(paper.print_refund(&db, rec.id).await.unwrap(), number);
-    let again = print_unprinted_refunds(&paper, &db, &store).await;
+    let again = print_unprinted_refunds(&paper, &db).await;
     assert!(again.is_empty(), "{again:?}");
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(printed_jobs(&file), 1, "exactly one refund receipt");
@@ -261,15 +266,14 @@ async fn refund_confirmed_across_a_restart_prints_once_on_the_next_start() {
             |b| b,
         )
         .await;
-        let db = staff_db(dir.path());
-        let session = manager(&db);
+        let db = staff_db(&store);
+        let session = manager(&db).await;
         reference = paid(&run, &sim, 8_000).await.1;
         let paper = start_paper(&cfg, dir.path(), &store).await;
         let printer = spawn_refund_receipts(paper, db.clone(), &run.engine);
         proxy.down();
         rec = refund::refund(
             &db,
-            &store,
             &session,
             &req(&reference, 8_000),
             OffsetDateTime::now_utc(),
@@ -296,9 +300,9 @@ async fn refund_confirmed_across_a_restart_prints_once_on_the_next_start() {
         .await;
         run.engine.kick_worker();
         outbox_drained(&store).await;
-        let db = staff_db(dir.path());
+        let db = staff_db(&store);
         assert_eq!(
-            db.refund_status(&rec.idempotency_key).unwrap(),
+            db.refund_status(&rec.idempotency_key).await.unwrap(),
             RefundStatus::Done
         );
         run.shutdown().await;
@@ -315,7 +319,7 @@ async fn refund_confirmed_across_a_restart_prints_once_on_the_next_start() {
             |b| b,
         )
         .await;
-        let db = staff_db(dir.path());
+        let db = staff_db(&store);
         let paper = start_paper(&cfg, dir.path(), &store).await;
         let printer = spawn_refund_receipts(paper, db.clone(), &run.engine);
         wait_printed(&file, 1).await;
@@ -346,7 +350,7 @@ async fn refund_confirmed_across_a_restart_prints_once_on_the_next_start() {
             |b| b,
         )
         .await;
-        let db = staff_db(dir.path());
+        let db = staff_db(&store);
         let paper = start_paper(&cfg, dir.path(), &store).await;
         let printer = spawn_refund_receipts(paper, db.clone(), &run.engine);
         tokio::time::sleep(Duration::from_millis(800)).await;
@@ -425,15 +429,14 @@ async fn a_refund_vipps_refuses_prints_no_receipt_and_says_why() {
         },
     )
     .await;
-    let db = staff_db(dir.path());
-    let session = manager(&db);
+    let db = staff_db(&store);
+    let session = manager(&db).await;
     let (_id, reference) = paid(&run, &sim, 5_000).await;
     let paper = start_paper(&paper_config(&file), dir.path(), &store).await;
     let mut events = run.engine.subscribe();
     let printer = spawn_refund_receipts(paper.clone(), db.clone(), &run.engine);
     let rec = refund::refund(
         &db,
-        &store,
         &session,
         &req(&reference, 1_000),
         OffsetDateTime::now_utc(),
@@ -470,16 +473,12 @@ async fn a_refund_vipps_refuses_prints_no_receipt_and_says_why() {
         other => panic!("{other:?}"),
     }
     assert!(matches!(
-        db.refund_status(&rec.idempotency_key).unwrap(),
+        db.refund_status(&rec.idempotency_key).await.unwrap(),
         RefundStatus::Failed(_)
     ));
     let refused = paper.print_refund(&db, rec.id).await.unwrap_err();
     assert!(refused.en.contains("refused"), "{refused:?}");
-    assert!(
-        print_unprinted_refunds(&paper, &db, &store)
-            .await
-            .is_empty()
-    );
+    assert!(print_unprinted_refunds(&paper, &db).await.is_empty());
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(printed_jobs(&file), 0, "no receipt for a refused refund");
     let p = ledger_payment(&sim.ledger(), &reference);
@@ -501,13 +500,12 @@ async fn the_catch_up_skips_refunds_from_before_the_durable_print_queue() {
         |b| b,
     )
     .await;
-    let db = staff_db(dir.path());
-    let session = manager(&db);
+    let db = staff_db(&store);
+    let session = manager(&db).await;
     let (_id, reference) = paid(&run, &sim, 4_000).await;
     // Confirmed while no printer listens.
     let rec = refund::refund(
         &db,
-        &store,
         &session,
         &req(&reference, 1_000),
         OffsetDateTime::now_utc(),
@@ -517,7 +515,7 @@ async fn the_catch_up_skips_refunds_from_before_the_durable_print_queue() {
     run.engine.kick_worker();
     outbox_drained(&store).await;
     assert_eq!(
-        db.refund_status(&rec.idempotency_key).unwrap(),
+        db.refund_status(&rec.idempotency_key).await.unwrap(),
         RefundStatus::Done
     );
     let set_since = |when: &str| {
@@ -531,24 +529,12 @@ async fn the_catch_up_skips_refunds_from_before_the_durable_print_queue() {
     let paper = start_paper(&paper_config(&file), dir.path(), &store).await;
     // As if the refund was made before this version: not printed on the upgrade.
     set_since("2999-01-01T00:00:00.000Z");
-    assert!(
-        print_unprinted_refunds(&paper, &db, &store)
-            .await
-            .is_empty()
-    );
+    assert!(print_unprinted_refunds(&paper, &db).await.is_empty());
     assert_eq!(printed_jobs(&file), 0);
     // Made since: printed by the catch-up, once.
     set_since("2000-01-01T00:00:00.000Z");
-    assert!(
-        print_unprinted_refunds(&paper, &db, &store)
-            .await
-            .is_empty()
-    );
-    assert!(
-        print_unprinted_refunds(&paper, &db, &store)
-            .await
-            .is_empty()
-    );
+    assert!(print_unprinted_refunds(&paper, &db).await.is_empty());
+    assert!(print_unprinted_refunds(&paper, &db).await.is_empty());
     wait_printed(&file, 1).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(printed_jobs(&file), 1);

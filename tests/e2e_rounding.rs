@@ -12,13 +12,13 @@ use kasse::app::{Paper, StaffAccess, execute};
 use kasse::config::Config;
 use kasse::domain::basket::{Basket, OrderLine, Quantity};
 use kasse::domain::money::{Currency, Money};
+use kasse::domain::staff::HashCost;
 use kasse::domain::vat::VatRate;
 use kasse::engine::ApiKind;
 use kasse::lang::{Lang, Text};
-use kasse::staff::StaffDb;
-use kasse::staff::pin::HashCost;
-use kasse::staff::report::{Format, render};
-use kasse::store::{AsyncStore, DB_FILE_NAME};
+use kasse::receipt::report::{Format, render};
+use kasse::service::StaffDb;
+use kasse::store::AsyncStore;
 use kasse::tui::{AppEvent, Command};
 use std::time::Duration;
 
@@ -176,13 +176,17 @@ async fn a_rounded_cash_sale_is_journaled_printed_and_reported() {
     assert!(cash_line.ends_with("25,00"), "{cash_line}");
 
     // X report: cash tender = 25,00 + 24,00 (what went into the drawer); rounding -0,30.
-    let db = StaffDb::open(&dir.path().join(DB_FILE_NAME), "s1", "t1")
+    let db = StaffDb::new(store.clone(), "s1", "t1")
         .unwrap()
         .with_hash_cost(HashCost::Fast);
     let now = time::OffsetDateTime::now_utc();
-    let manager = db.create_first_manager("Mona", "135790", now).unwrap();
+    let manager = db
+        .create_first_manager("Mona", "135790", now)
+        .await
+        .unwrap();
     let x = db
         .x_report(Some(&manager), now.date(), time::UtcOffset::UTC, None, now)
+        .await
         .unwrap();
     let n = x
         .sections

@@ -4,10 +4,10 @@
 //! path through the durable print queue to a file printer.
 
 use kasse::app::report_document;
+use kasse::domain::report::{Report, ReportKind};
 use kasse::lang::Lang;
 use kasse::receipt::escpos::{EscPosOptions, escaped};
 use kasse::receipt::{CodePage, PaperCode};
-use kasse::staff::report::{Report, ReportKind};
 
 fn z_report() -> Report {
     serde_json::from_str(include_str!("receipt_fixtures/z_report.json")).unwrap()

@@ -2,19 +2,18 @@
 //! back-off, manager-only actions refused for a cashier, and the action journal.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use kasse::staff::auth::{FREE_ATTEMPTS, lock_seconds};
-use kasse::staff::pin::{Pin, hash_pin, verify_pin};
-use kasse::staff::{HashCost, Permission, Role, StaffDb, StaffError};
+use kasse::domain::staff::Pin;
+use kasse::domain::staff::{FREE_ATTEMPTS, lock_seconds};
+use kasse::domain::staff::{HashCost, Permission, Role, StaffError};
+use kasse::store::staff::{hash_pin, verify_pin};
 use kasse::store::{DB_FILE_NAME, Store};
 use time::macros::datetime;
 
-fn db() -> (StaffDb, tempfile::TempDir) {
+/// The journal on disk; the staff functions run on its connection (`Store::staff`).
+fn db() -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    drop(Store::open_in_dir(dir.path()).unwrap());
-    let db = StaffDb::open(&dir.path().join(DB_FILE_NAME), "s1", "t1")
-        .unwrap()
-        .with_hash_cost(HashCost::Fast);
-    (db, dir)
+    let store = Store::open_in_dir(dir.path()).unwrap();
+    (store, dir)
 }
 
 #[test]
@@ -29,7 +28,8 @@ fn pin_hashing_with_production_cost() {
 
 #[test]
 fn first_run_login_roles_and_journal() {
-    let (db, dir) = db();
+    let (store, dir) = db();
+    let db = store.staff("s1", "t1", HashCost::Fast);
     let t0 = datetime!(2026-11-21 08:00:00 UTC);
     assert!(db.needs_first_manager().unwrap());
     // PIN rules name the field.
@@ -118,7 +118,8 @@ fn first_run_login_roles_and_journal() {
 
 #[test]
 fn wrong_pins_lock_the_till_with_backoff() {
-    let (db, _dir) = db();
+    let (store, _dir) = db();
+    let db = store.staff("s1", "t1", HashCost::Fast);
     let t0 = datetime!(2026-11-21 08:00:00 UTC);
     db.create_first_manager("Mona", "135790", t0).unwrap();
     let mut now = t0;
@@ -161,7 +162,8 @@ fn wrong_pins_lock_the_till_with_backoff() {
 
 #[test]
 fn new_manager_pins_need_six_digits_and_old_short_ones_still_log_in_with_a_warning() {
-    let (db, dir) = db();
+    let (store, dir) = db();
+    let db = store.staff("s1", "t1", HashCost::Fast);
     let t0 = datetime!(2026-12-04 08:00:00 UTC);
     let e = db.create_first_manager("Mona", "1357", t0).unwrap_err();
     assert!(
@@ -201,7 +203,7 @@ fn new_manager_pins_need_six_digits_and_old_short_ones_still_log_in_with_a_warni
     let s = db.login("8642", t0).unwrap();
     assert_eq!(s.role(), Role::Manager);
     assert!(s.weak_pin());
-    let w = kasse::staff::auth::weak_pin_warning();
+    let w = kasse::domain::staff::weak_pin_warning();
     assert!(
         w.en.contains("6–8 digits") && w.nb.contains("6–8 sifre"),
         "{w:?}"
@@ -210,7 +212,8 @@ fn new_manager_pins_need_six_digits_and_old_short_ones_still_log_in_with_a_warni
 
 #[test]
 fn the_pin_lockout_survives_a_restart() {
-    let (db, dir) = db();
+    let (store, dir) = db();
+    let db = store.staff("s1", "t1", HashCost::Fast);
     let t0 = datetime!(2026-12-04 08:00:00 UTC);
     db.create_first_manager("Mona", "135790", t0).unwrap();
     for _ in 0..FREE_ATTEMPTS {
@@ -220,12 +223,10 @@ fn the_pin_lockout_survives_a_restart() {
         db.login("135790", t0).unwrap_err(),
         StaffError::LockedOut { .. }
     ));
-    drop(db);
-    // A new process: the store and the staff journal opened again.
-    drop(Store::open_in_dir(dir.path()).unwrap());
-    let db = StaffDb::open(&dir.path().join(DB_FILE_NAME), "s1", "t1")
-        .unwrap()
-        .with_hash_cost(HashCost::Fast);
+    drop(store);
+    // A new process: the store (and so the staff functions) opened again.
+    let store = Store::open_in_dir(dir.path()).unwrap();
+    let db = store.staff("s1", "t1", HashCost::Fast);
     let e = db
         .login("135790", t0 + time::Duration::seconds(5))
         .unwrap_err();

@@ -8,16 +8,19 @@ mod staff_support;
 use std::sync::Arc;
 use std::time::Duration;
 
+use kasse::cli::staff::{self as headless, HeadlessCtx, RefundArgs, ReportArgs};
 use kasse::clock::{Clock, SystemClock};
+use kasse::domain::batch::BatchOp;
 use kasse::domain::money::Currency;
+use kasse::domain::refund::{RefundMode, RefundRequest, RefundStatus, refund_key};
+use kasse::domain::report::day_bounds;
+use kasse::domain::staff::{Role, StaffError};
 use kasse::engine::ApiKind;
 use kasse::lang::Lang;
-use kasse::staff::batch::{BatchOp, BatchRunner};
-use kasse::staff::headless::{self, HeadlessCtx, RefundArgs, ReportArgs};
-use kasse::staff::reconcile::{PaymentReader, VippsReader, reconcile};
-use kasse::staff::refund::{self, RefundMode, RefundRequest, RefundStatus, refund_key};
-use kasse::staff::report::{Format, day_bounds};
-use kasse::staff::{Role, StaffError};
+use kasse::receipt::report::Format;
+use kasse::service::batch::BatchRunner;
+use kasse::service::reconcile::{PaymentReader, VippsReader, reconcile};
+use kasse::service::refund;
 use kasse::store::SaleStatus;
 use secrecy::SecretString;
 use staff_support::*;
@@ -35,12 +38,16 @@ fn req(reference: &str, mode: RefundMode) -> RefundRequest {
 async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
     let t = till().await;
     let now = OffsetDateTime::now_utc();
-    assert!(t.db.needs_first_manager().unwrap());
-    let manager = t.db.create_first_manager("Mona", MANAGER_PIN, now).unwrap();
-    assert!(!t.db.needs_first_manager().unwrap());
+    assert!(t.db.needs_first_manager().await.unwrap());
+    let manager =
+        t.db.create_first_manager("Mona", MANAGER_PIN, now)
+            .await
+            .unwrap();
+    assert!(!t.db.needs_first_manager().await.unwrap());
     t.db.create_staff(&manager, "Kari", CASHIER_PIN, Role::Cashier, now)
+        .await
         .unwrap();
-    let cashier = t.db.login(CASHIER_PIN, now).unwrap();
+    let cashier = t.db.login(CASHIER_PIN, now).await.unwrap();
     assert_eq!(cashier.role(), Role::Cashier);
 
     let reference = paid_sale(&t, 10_000, ApiKind::Epayment).await;
@@ -48,7 +55,6 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
     // A cashier may not refund: refused, journaled, nothing queued.
     let e = refund::refund(
         &t.db,
-        &t.store,
         &cashier,
         &req(&reference, RefundMode::Amount(3_000)),
         now,
@@ -66,7 +72,6 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
     // Partial refund by a manager.
     let rec = refund::refund(
         &t.db,
-        &t.store,
         &manager,
         &req(&reference, RefundMode::Amount(3_000)),
         now,
@@ -78,16 +83,19 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
         refund_key(&reference, ApiKind::Epayment, 1).unwrap()
     );
     t.run.engine.kick_worker();
-    let st = refund::wait_for(&t.db, &rec.idempotency_key, WAIT)
-        .await
-        .unwrap();
+    let st = refund::wait_for(
+        &t.db,
+        &t.run.engine,
+        &rec.idempotency_key,
+        refund::WaitLimits::timeout(WAIT),
+    )
+    .await
+    .unwrap();
     assert_eq!(st, RefundStatus::Done);
     let p = t.sim.ledger().payment(&reference).cloned().unwrap();
     assert_eq!((p.captured, p.refunded), (10_000, 3_000));
     assert_eq!(
-        refund::settle_sale_status(&t.db, &t.store, &rec, now)
-            .await
-            .unwrap(),
+        refund::settle_sale_status(&t.db, &rec, now).await.unwrap(),
         Some(SaleStatus::PartiallyRefunded)
     );
     let op = p.operations.iter().find(|o| o.name == "REFUNDED").unwrap();
@@ -99,7 +107,6 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
     // Over-refund: refused with the numbers and what to do; nothing reaches Vipps.
     let e = refund::refund(
         &t.db,
-        &t.store,
         &manager,
         &req(&reference, RefundMode::Amount(8_000)),
         now,
@@ -122,31 +129,28 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
     );
 
     // Full refund of the rest.
-    let rec2 = refund::refund(
-        &t.db,
-        &t.store,
-        &manager,
-        &req(&reference, RefundMode::Full),
-        now,
-    )
-    .await
-    .unwrap();
+    let rec2 = refund::refund(&t.db, &manager, &req(&reference, RefundMode::Full), now)
+        .await
+        .unwrap();
     assert_eq!(rec2.amount, 7_000);
     assert_eq!(rec2.n, 2);
     t.run.engine.kick_worker();
     assert_eq!(
-        refund::wait_for(&t.db, &rec2.idempotency_key, WAIT)
-            .await
-            .unwrap(),
+        refund::wait_for(
+            &t.db,
+            &t.run.engine,
+            &rec2.idempotency_key,
+            refund::WaitLimits::timeout(WAIT)
+        )
+        .await
+        .unwrap(),
         RefundStatus::Done
     );
     let p = t.sim.ledger().payment(&reference).cloned().unwrap();
     assert_eq!(p.refunded, 10_000);
     assert_eq!(p.count("REFUNDED"), 2, "{p:?}");
     assert_eq!(
-        refund::settle_sale_status(&t.db, &t.store, &rec2, now)
-            .await
-            .unwrap(),
+        refund::settle_sale_status(&t.db, &rec2, now).await.unwrap(),
         Some(SaleStatus::Refunded)
     );
     let sale = t
@@ -158,15 +162,9 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
     assert_eq!(sale.sale.status, SaleStatus::Refunded);
 
     // Nothing left.
-    let e = refund::refund(
-        &t.db,
-        &t.store,
-        &manager,
-        &req(&reference, RefundMode::Full),
-        now,
-    )
-    .await
-    .unwrap_err();
+    let e = refund::refund(&t.db, &manager, &req(&reference, RefundMode::Full), now)
+        .await
+        .unwrap_err();
     assert!(
         e.message().en.contains("already fully refunded"),
         "{}",
@@ -174,7 +172,7 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
     );
 
     // Refund receipt data.
-    let receipt = t.db.refund_receipt(rec2.id).unwrap();
+    let receipt = t.db.refund_receipt(rec2.id).await.unwrap();
     assert_eq!(receipt.refund_number, "R-s1-t1-000001-2");
     assert_eq!(receipt.total, 7_000);
     assert_eq!(receipt.total_vat, 1_400);
@@ -194,10 +192,12 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
     assert!(rec.is_clean(), "{rec:?}");
     let e =
         t.db.close_day(&cashier, today, UtcOffset::UTC, Some(rec.clone()), now)
+            .await
             .unwrap_err();
     assert!(e.message().en.contains("needs a manager"));
     let z =
         t.db.close_day(&manager, today, UtcOffset::UTC, Some(rec), now)
+            .await
             .unwrap();
     assert_eq!(z.number, Some(1));
     let ledger = t.sim.ledger();
@@ -225,13 +225,14 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
     // One Z per day: the second is refused and names the first.
     let e =
         t.db.close_day(&manager, today, UtcOffset::UTC, None, now)
+            .await
             .unwrap_err();
     assert!(
         e.message().en.contains("already closed with Z no. 1"),
         "{}",
         e.message().en
     );
-    assert_eq!(t.db.stored_z_report(today).unwrap().unwrap(), z);
+    assert_eq!(t.db.stored_z_report(today).await.unwrap().unwrap(), z);
 
     // Every action journaled with who.
     let acts =
@@ -239,6 +240,7 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
             now - time::Duration::minutes(1),
             now + time::Duration::minutes(1),
         )
+        .await
         .unwrap();
     let has = |action: &str, who: &str, allowed: bool| {
         acts.iter().any(|a| {
@@ -257,7 +259,10 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
 async fn ecom_headless_refund_and_report_and_batch() {
     let t = till().await;
     let now = OffsetDateTime::now_utc();
-    let manager = t.db.create_first_manager("Mona", MANAGER_PIN, now).unwrap();
+    let manager =
+        t.db.create_first_manager("Mona", MANAGER_PIN, now)
+            .await
+            .unwrap();
     let reference = paid_sale(&t, 5_000, ApiKind::Ecom).await;
 
     let reader: Arc<dyn PaymentReader> = Arc::new(VippsReader::new(t.run.vipps.clone()));
@@ -311,6 +316,7 @@ async fn ecom_headless_refund_and_report_and_batch() {
             reference: Some(r2),
             ..Default::default()
         })
+        .await
         .unwrap();
     assert_eq!(hits[0].status, "partially_refunded");
 
@@ -332,9 +338,7 @@ async fn ecom_headless_refund_and_report_and_batch() {
 
     // Batch: refund the rest of this sale and all of a second one, with progress.
     let second = paid_sale(&t, 3_000, ApiKind::Epayment).await;
-    let mut runner = BatchRunner::new(t.db.clone(), t.store.clone(), Arc::new(SystemClock));
-    let engine = t.run.engine.clone();
-    runner.kick = Some(Arc::new(move || engine.kick_worker()));
+    let mut runner = BatchRunner::new(t.db.clone(), t.run.engine.clone(), Arc::new(SystemClock));
     runner.wait = WAIT;
     let mut seen = Vec::new();
     let outcomes = runner
@@ -422,7 +426,9 @@ async fn ecom_headless_refund_and_report_and_batch() {
 async fn psp_refund_and_async_login() {
     let t = till().await;
     let now = OffsetDateTime::now_utc();
-    t.db.create_first_manager("Mona", MANAGER_PIN, now).unwrap();
+    t.db.create_first_manager("Mona", MANAGER_PIN, now)
+        .await
+        .unwrap();
     // The UI path: PIN hashing and SQLite off the async threads.
     let manager =
         t.db.run(move |db| db.login(MANAGER_PIN, now))
@@ -431,7 +437,6 @@ async fn psp_refund_and_async_login() {
     let reference = paid_sale(&t, 6_000, ApiKind::Psp).await;
     let rec = refund::refund(
         &t.db,
-        &t.store,
         &manager,
         &req(&reference, RefundMode::Amount(2_500)),
         now,
@@ -441,9 +446,14 @@ async fn psp_refund_and_async_login() {
     assert_eq!(rec.api, ApiKind::Psp);
     t.run.engine.kick_worker();
     assert_eq!(
-        refund::wait_for(&t.db, &rec.idempotency_key, WAIT)
-            .await
-            .unwrap(),
+        refund::wait_for(
+            &t.db,
+            &t.run.engine,
+            &rec.idempotency_key,
+            refund::WaitLimits::timeout(WAIT)
+        )
+        .await
+        .unwrap(),
         RefundStatus::Done
     );
     outbox_drained(&t.store).await;
@@ -523,7 +533,7 @@ mod fail_capture {
 /// do, the dead row blocks the Z until acknowledged, and a batch correction captures it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_capture_found_and_corrected_in_batch() {
-    use kasse::staff::reconcile::FindingKind;
+    use kasse::domain::reconcile::FindingKind;
     let t = till_with(|mut b| {
         b.epayment = Arc::new(fail_capture::FailFirstCapture {
             inner: b.epayment.clone(),
@@ -533,7 +543,10 @@ async fn failed_capture_found_and_corrected_in_batch() {
     })
     .await;
     let now = OffsetDateTime::now_utc();
-    let manager = t.db.create_first_manager("Mona", MANAGER_PIN, now).unwrap();
+    let manager =
+        t.db.create_first_manager("Mona", MANAGER_PIN, now)
+            .await
+            .unwrap();
     let (pid, reference) = approved_sale(&t, 7_000, ApiKind::Epayment).await;
     journal_state(&t.store, pid, kasse::store::PayState::Failed).await;
     assert_eq!(t.sim.ledger().payment(&reference).unwrap().captured, 0);
@@ -553,6 +566,7 @@ async fn failed_capture_found_and_corrected_in_batch() {
     // The dead capture row blocks the Z until a manager acknowledges it.
     let e =
         t.db.close_day(&manager, now.date(), UtcOffset::UTC, None, now)
+            .await
             .unwrap_err();
     assert!(
         e.message().en.contains("1 queued Vipps actions"),
@@ -560,9 +574,7 @@ async fn failed_capture_found_and_corrected_in_batch() {
         e.message().en
     );
 
-    let mut runner = BatchRunner::new(t.db.clone(), t.store.clone(), Arc::new(SystemClock));
-    let engine = t.run.engine.clone();
-    runner.kick = Some(Arc::new(move || engine.kick_worker()));
+    let mut runner = BatchRunner::new(t.db.clone(), t.run.engine.clone(), Arc::new(SystemClock));
     runner.wait = WAIT;
     let mut progress = Vec::new();
     let out = runner
@@ -604,6 +616,7 @@ async fn failed_capture_found_and_corrected_in_batch() {
     assert!(rec.is_clean(), "{rec:?}");
     let z =
         t.db.close_day(&manager, now.date(), UtcOffset::UTC, Some(rec), now)
+            .await
             .unwrap();
     assert_eq!(z.number, Some(1));
     t.run.shutdown().await;

@@ -2,7 +2,7 @@
 //! keeps every row, and gains the staff tables; the staff module refuses a v1 file.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use kasse::staff::{StaffDb, refund::RefundMode};
+use kasse::domain::refund::RefundMode;
 use kasse::store::{DB_FILE_NAME, OutboxFilter, PayState, SCHEMA_VERSION, SaleStatus, Store};
 
 const V1: &str = include_str!("fixtures/schema_v1.sql");
@@ -21,7 +21,8 @@ fn v1_file() -> tempfile::TempDir {
 #[test]
 fn staff_refuses_a_v1_file() {
     let dir = v1_file();
-    let e = StaffDb::open(&dir.path().join(DB_FILE_NAME), "s1", "t1").unwrap_err();
+    // Staff commands beside a running till open the journal without migrating it.
+    let e = Store::open_beside(dir.path()).unwrap_err();
     assert!(
         e.message().en.contains("schema version 1"),
         "{}",
@@ -73,13 +74,14 @@ fn upgrade_v1_to_latest_keeps_everything() {
     );
 
     // The staff module works on the upgraded file, on the old sale.
-    let db = StaffDb::open(&path, "s1", "t1").unwrap();
+    let store = Store::open(&path).unwrap();
+    let db = store.staff("s1", "t1", kasse::domain::staff::HashCost::Standard);
     let ctx = db.refund_context("kasse-s1-t1-000001-a1").unwrap();
     assert_eq!(
         (ctx.captured, ctx.refunded, ctx.refundable()),
         (4990, 0, 4990)
     );
-    let plan = kasse::staff::refund::plan_refund(
+    let plan = kasse::domain::refund::plan_refund(
         &ctx,
         &RefundMode::Full,
         time::macros::datetime!(2026-11-21 10:00:00 UTC),

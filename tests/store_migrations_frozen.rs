@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use kasse::staff::{HashCost, StaffDb};
+use kasse::domain::staff::HashCost;
 use kasse::store::{DB_FILE_NAME, OutboxFilter, PayState, SCHEMA_VERSION, SaleStatus, Store};
 
 const V1: &str = include_str!("fixtures/schema_v1.sql");
@@ -99,9 +99,11 @@ fn build(set: Option<&str>) -> (tempfile::TempDir, i64) {
             > 0
     };
     if has("staff") {
-        let hash =
-            kasse::staff::pin::hash_pin(&kasse::staff::Pin::new("135790").unwrap(), HashCost::Fast)
-                .unwrap();
+        let hash = kasse::store::staff::hash_pin(
+            &kasse::domain::staff::Pin::new("135790").unwrap(),
+            HashCost::Fast,
+        )
+        .unwrap();
         conn.execute(
             "INSERT INTO staff (id, name, role, pin_hash, active, created_at, created_by)
              VALUES ('st001', 'Mona', 'manager', ?1, 1, '2026-11-20T08:00:00.000Z', NULL)",
@@ -169,9 +171,8 @@ fn check_upgraded(dir: &Path, from: i64, label: &str) {
     );
     drop(store);
     // Staff (from v2 on) can still log in; print jobs (from v4 on) are still there.
-    let db = StaffDb::open(&path, "s1", "t1")
-        .unwrap()
-        .with_hash_cost(HashCost::Fast);
+    let store = Store::open(&path).unwrap_or_else(|e| panic!("{label}: {e}"));
+    let db = store.staff("s1", "t1", HashCost::Fast);
     if from >= 2 {
         let s = db
             .login("135790", time::OffsetDateTime::now_utc())

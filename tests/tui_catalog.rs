@@ -6,13 +6,13 @@
 
 mod tui_support;
 
+use kasse::app::catalog::parse_toml;
 use kasse::domain::basket::QuantityUnit;
 use kasse::domain::catalog::ean::{encode_variable_measure, with_check_digit};
 use kasse::domain::money::Money;
 use kasse::lang::Lang;
 use kasse::tui::App;
 use kasse::tui::app::ToastKind;
-use kasse::tui::catalog::parse_toml;
 use kasse::tui::keymap::Mode;
 use tui_support::*;
 

@@ -6,8 +6,8 @@
 
 mod tui_support;
 
+use kasse::domain::staff::{Role, StaffError};
 use kasse::lang::Lang;
-use kasse::staff::{Role, StaffError};
 use kasse::tui::app::{KioskSettings, Prompt, Screen};
 use kasse::tui::view::render_to_string;
 use kasse::tui::{App, AppEvent, Cashier, Command, ManagerPin, NetworkState, PayMethod};

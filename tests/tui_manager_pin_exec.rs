@@ -7,9 +7,9 @@
 mod staff_support;
 
 use kasse::app::{StaffAccess, execute};
+use kasse::domain::staff::Role;
 use kasse::engine::ApiKind;
 use kasse::lang::Text;
-use kasse::staff::Role;
 use kasse::tui::{AppEvent, Command, ManagerPermission, ManagerPin};
 use staff_support::{CASHIER_PIN, MANAGER_PIN, till};
 use time::OffsetDateTime;
@@ -43,8 +43,12 @@ async fn check(
 async fn manager_pin_ok_wrong_pin_and_cashier_are_answered_and_journaled() {
     let t = till().await;
     let t0 = OffsetDateTime::now_utc() - time::Duration::seconds(1);
-    let boss = t.db.create_first_manager("Mona", MANAGER_PIN, t0).unwrap();
+    let boss =
+        t.db.create_first_manager("Mona", MANAGER_PIN, t0)
+            .await
+            .unwrap();
     t.db.create_staff(&boss, "Kari", CASHIER_PIN, Role::Cashier, t0)
+        .await
         .unwrap();
     let staff: StaffAccess = Ok(t.db.clone());
 
@@ -93,6 +97,7 @@ async fn manager_pin_ok_wrong_pin_and_cashier_are_answered_and_journaled() {
 
     let actions =
         t.db.actions_between(t0, OffsetDateTime::now_utc() + time::Duration::seconds(1))
+            .await
             .unwrap();
     let allowed: Vec<_> = actions
         .iter()

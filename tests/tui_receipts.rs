@@ -7,8 +7,8 @@
 mod tui_support;
 
 use kasse::domain::money::Money;
+use kasse::domain::report::{Report, ReportKind as Kind};
 use kasse::lang::Text;
-use kasse::staff::report::{Report, ReportKind as Kind};
 use kasse::tui::app::Screen;
 use kasse::tui::msg::{ReceiptNote, StaffRefundProgress};
 use kasse::tui::staff::{RefundStep, ReportKind, ReportUi};

@@ -11,9 +11,10 @@ mod tui_support;
 
 use kasse::app::{Paper, StaffAccess, execute_with_progress};
 use kasse::config::Config;
+use kasse::domain::refund::{RefundMode, RefundRequest};
 use kasse::engine::ApiKind;
 use kasse::lang::Lang;
-use kasse::staff::refund::{self, RefundMode, RefundRequest};
+use kasse::service::refund;
 use kasse::tui::app::Screen;
 use kasse::tui::msg::{ReceiptNote, StaffRefundProgress};
 use kasse::tui::staff::RefundStep;
@@ -90,11 +91,13 @@ fn printed_ok(seen: &[AppEvent]) -> String {
 async fn f4_copies_and_printed_reports_through_the_shell() {
     let t = till().await;
     let now = time::OffsetDateTime::now_utc();
-    let manager = t.db.create_first_manager("Mona", MANAGER_PIN, now).unwrap();
+    let manager =
+        t.db.create_first_manager("Mona", MANAGER_PIN, now)
+            .await
+            .unwrap();
     let reference = paid_sale(&t, 10_000, ApiKind::Epayment).await;
     let rec = refund::refund(
         &t.db,
-        &t.store,
         &manager,
         &RefundRequest {
             reference: reference.clone(),
@@ -107,7 +110,7 @@ async fn f4_copies_and_printed_reports_through_the_shell() {
     .unwrap();
     t.run.engine.kick_worker();
     outbox_drained(&t.store).await;
-    let number = t.db.refund_receipt(rec.id).unwrap().refund_number;
+    let number = t.db.refund_receipt(rec.id).await.unwrap().refund_number;
 
     let dir = tempfile::tempdir().unwrap();
     let cfg = Config::from_toml_str("", &|_| None).unwrap();

@@ -7,10 +7,10 @@
 
 mod tui_support;
 
+use kasse::app::catalog::parse_toml;
 use kasse::domain::money::Money;
 use kasse::lang::Lang;
 use kasse::tui::app::{Prompt, Screen};
-use kasse::tui::catalog::parse_toml;
 use kasse::tui::view::render_to_string;
 use kasse::tui::{App, Command, update};
 use ratatui::crossterm::event::KeyCode;

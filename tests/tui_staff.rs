@@ -7,15 +7,17 @@
 
 mod tui_support;
 
+use kasse::domain::batch::{BatchOutcome, BatchProgress, Uncaptured};
 use kasse::domain::money::Money;
-use kasse::engine::ApiKind;
-use kasse::lang::Text;
-use kasse::staff::batch::{BatchOutcome, BatchProgress, Uncaptured};
-use kasse::staff::reconcile::{Finding, FindingKind, Reconciliation};
-use kasse::staff::refund::{
+use kasse::domain::reconcile::{Finding, FindingKind, Reconciliation};
+use kasse::domain::refund::{
     LineRefund, RefundContext, RefundMode, RefundStatus, RefundableLine, SaleHit, vat_of_gross,
 };
-use kasse::staff::report::{Amounts, ApiTotal, Report, ReportKind, Section, TenderTotal, VatTotal};
+use kasse::domain::report::{
+    Amounts, ApiTotal, Report, ReportKind, Section, TenderTotal, VatTotal,
+};
+use kasse::engine::ApiKind;
+use kasse::lang::Text;
 use kasse::tui::app::{ManagerAction, Prompt, Screen};
 use kasse::tui::msg::{OutboxCleared, ReceiptNote, StaffRefundProgress, ZRefusal};
 use kasse::tui::staff::{RefundKind, RefundStep, parse_sale_query};

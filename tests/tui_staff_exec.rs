@@ -86,7 +86,9 @@ fn managed() -> App {
 async fn refund_from_the_screen_is_refunded_once_and_printed() {
     let t = till().await;
     let now = time::OffsetDateTime::now_utc();
-    t.db.create_first_manager("Mona", MANAGER_PIN, now).unwrap();
+    t.db.create_first_manager("Mona", MANAGER_PIN, now)
+        .await
+        .unwrap();
     let reference = paid_sale(&t, 10_000, ApiKind::Epayment).await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = Config::from_toml_str("[shop]\nname = \"Bakeri Øst AS\"\n", &|_| None).unwrap();
@@ -220,7 +222,9 @@ async fn refund_from_the_screen_is_refunded_once_and_printed() {
 async fn wrong_pin_refunds_nothing_and_x_and_z_reports_run_off_the_screen() {
     let t = till().await;
     let now = time::OffsetDateTime::now_utc();
-    t.db.create_first_manager("Mona", MANAGER_PIN, now).unwrap();
+    t.db.create_first_manager("Mona", MANAGER_PIN, now)
+        .await
+        .unwrap();
     let reference = paid_sale(&t, 5_000, ApiKind::Epayment).await;
     let staff: StaffAccess = Ok(t.db.clone());
     let mut app = managed();
@@ -283,6 +287,7 @@ async fn wrong_pin_refunds_nothing_and_x_and_z_reports_run_off_the_screen() {
     let day = time::Duration::DAY;
     let xs =
         t.db.actions_between(now - day, now + day)
+            .await
             .unwrap()
             .into_iter()
             .filter(|a| a.action == "x_report")
@@ -404,7 +409,9 @@ async fn batch_capture_from_the_screen_and_headless() {
     })
     .await;
     let now = time::OffsetDateTime::now_utc();
-    t.db.create_first_manager("Mona", MANAGER_PIN, now).unwrap();
+    t.db.create_first_manager("Mona", MANAGER_PIN, now)
+        .await
+        .unwrap();
     let (pid, first) = staff_support::approved_sale(&t, 7_000, ApiKind::Epayment).await;
     staff_support::journal_state(&t.store, pid, PayState::Failed).await;
     assert_eq!(t.sim.ledger().payment(&first).unwrap().captured, 0);
@@ -445,7 +452,7 @@ async fn batch_capture_from_the_screen_and_headless() {
     let out = app.staff.batch.outcomes.clone().unwrap();
     assert_eq!(
         out[0].status,
-        kasse::staff::refund::RefundStatus::Done,
+        kasse::domain::refund::RefundStatus::Done,
         "{out:?}"
     );
     let l = ledger(&t).await;
@@ -464,7 +471,7 @@ async fn batch_capture_from_the_screen_and_headless() {
     // The second failed capture: headless, progress on "stderr".
     let (pid, second) = staff_support::approved_sale(&t, 3_000, ApiKind::Epayment).await;
     staff_support::journal_state(&t.store, pid, PayState::Failed).await;
-    let ctx = kasse::staff::headless::HeadlessCtx {
+    let ctx = kasse::cli::staff::HeadlessCtx {
         db: t.db.clone(),
         store: t.store.clone(),
         engine: Some(t.run.engine.clone()),
@@ -475,12 +482,12 @@ async fn batch_capture_from_the_screen_and_headless() {
         currency: kasse::domain::money::Currency::Nok,
         pin: Some(secrecy::SecretString::from(MANAGER_PIN)),
     };
-    let args = kasse::staff::headless::BatchCaptureArgs {
+    let args = kasse::cli::staff::BatchCaptureArgs {
         date: Some(now.date().to_string()),
         wait_secs: 20,
     };
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = kasse::staff::headless::batch_capture(&ctx, &args, &mut out, &mut err).await;
+    let code = kasse::cli::staff::batch_capture(&ctx, &args, &mut out, &mut err).await;
     let (out, err) = (
         String::from_utf8(out).unwrap(),
         String::from_utf8(err).unwrap(),
@@ -496,7 +503,7 @@ async fn batch_capture_from_the_screen_and_headless() {
     // Run again: nothing left.
     let (mut out, mut err) = (Vec::new(), Vec::new());
     assert_eq!(
-        kasse::staff::headless::batch_capture(&ctx, &args, &mut out, &mut err).await,
+        kasse::cli::staff::batch_capture(&ctx, &args, &mut out, &mut err).await,
         0
     );
     assert!(
@@ -600,7 +607,9 @@ async fn refund_while_offline_is_queued_then_sent_once_with_the_same_key() {
     })
     .await;
     let now = time::OffsetDateTime::now_utc();
-    t.db.create_first_manager("Mona", MANAGER_PIN, now).unwrap();
+    t.db.create_first_manager("Mona", MANAGER_PIN, now)
+        .await
+        .unwrap();
     let reference = paid_sale(&t, 8_000, ApiKind::Epayment).await;
     let staff: StaffAccess = Ok(t.db.clone());
     let mut app = managed();
@@ -639,10 +648,15 @@ async fn refund_while_offline_is_queued_then_sent_once_with_the_same_key() {
     down.store(false, Ordering::SeqCst);
     t.run.engine.kick_worker();
     let key = format!("{reference}-refund-1");
-    let st = kasse::staff::refund::wait_for(&t.db, &key, staff_support::WAIT)
-        .await
-        .unwrap();
-    assert_eq!(st, kasse::staff::refund::RefundStatus::Done);
+    let st = kasse::service::refund::wait_for(
+        &t.db,
+        &t.run.engine,
+        &key,
+        kasse::service::refund::WaitLimits::timeout(staff_support::WAIT),
+    )
+    .await
+    .unwrap();
+    assert_eq!(st, kasse::domain::refund::RefundStatus::Done);
     let l = ledger(&t).await;
     let p = l
         .payments
@@ -665,11 +679,13 @@ async fn refund_while_offline_is_queued_then_sent_once_with_the_same_key() {
 async fn headless_batch_refund_of_a_list() {
     let t = till().await;
     let now = time::OffsetDateTime::now_utc();
-    t.db.create_first_manager("Mona", MANAGER_PIN, now).unwrap();
+    t.db.create_first_manager("Mona", MANAGER_PIN, now)
+        .await
+        .unwrap();
     let first = paid_sale(&t, 10_000, ApiKind::Epayment).await;
     let second = paid_sale(&t, 4_000, ApiKind::Epayment).await;
     let third = paid_sale(&t, 2_000, ApiKind::Epayment).await;
-    let ctx = kasse::staff::headless::HeadlessCtx {
+    let ctx = kasse::cli::staff::HeadlessCtx {
         db: t.db.clone(),
         store: t.store.clone(),
         engine: Some(t.run.engine.clone()),
@@ -680,7 +696,7 @@ async fn headless_batch_refund_of_a_list() {
         currency: kasse::domain::money::Currency::Nok,
         pin: Some(secrecy::SecretString::from(MANAGER_PIN)),
     };
-    let args = kasse::staff::headless::BatchRefundArgs {
+    let args = kasse::cli::staff::BatchRefundArgs {
         refunds: vec![
             format!("{first}=30"),
             second.clone(),
@@ -690,7 +706,7 @@ async fn headless_batch_refund_of_a_list() {
         wait_secs: 20,
     };
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = kasse::staff::headless::batch_refund(&ctx, &args, &mut out, &mut err).await;
+    let code = kasse::cli::staff::batch_refund(&ctx, &args, &mut out, &mut err).await;
     let (out, err) = (
         String::from_utf8(out).unwrap(),
         String::from_utf8(err).unwrap(),

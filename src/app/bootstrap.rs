@@ -199,12 +199,8 @@ pub async fn start_till(
         .await
         .map_err(|e| AppError::Message(e.message()))?;
     // A refund recorded just before a crash but not yet queued goes out now, same key.
-    match crate::staff::StaffDb::open(
-        &dir.join(crate::store::DB_FILE_NAME),
-        &config.shop.shop_id,
-        &config.shop.till_id,
-    ) {
-        Ok(db) => match crate::staff::refund::requeue_unsent(&db, &store, clock.now()).await {
+    match crate::service::StaffDb::new(store.clone(), &config.shop.shop_id, &config.shop.till_id) {
+        Ok(db) => match crate::service::refund::requeue_unsent(&db, clock.now()).await {
             Ok(0) => {}
             Ok(n) => {
                 tracing::warn!(refunds = n, "re-queued refunds left unsent by a crash");

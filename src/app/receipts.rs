@@ -6,18 +6,18 @@ use crate::lang::{Lang, Text};
 /// An X or Z report as a paper document: the report's text (in the receipt language) with
 /// the id `X-{date}` or `Z-{number}` (`Z-{date}` before it has a number).
 pub fn report_document(
-    report: &crate::staff::report::Report,
+    report: &crate::domain::report::Report,
     lang: Lang,
     copy: bool,
     training: bool,
 ) -> crate::receipt::document::PaperDocument {
-    use crate::staff::report::ReportKind;
+    use crate::domain::report::ReportKind;
     let id = match (report.kind, report.number) {
         (ReportKind::Z, Some(n)) => format!("Z-{n}"),
         (ReportKind::Z, None) => format!("Z-{}", report.business_date),
         (ReportKind::X, _) => format!("X-{}", report.business_date),
     };
-    let text = crate::staff::report::render_text(report, lang);
+    let text = crate::receipt::report::render_text(report, lang);
     crate::receipt::document::PaperDocument::from_text(id, &text, copy, training)
 }
 
@@ -147,7 +147,7 @@ pub fn sale_of(
 /// The receipt model's sale for a refund receipt: each refunded line (or VAT share of a
 /// refund by amount) as a returned line, the Vipps reference as the tender paid back.
 pub fn refund_sale(
-    r: &crate::staff::refund::RefundReceipt,
+    r: &crate::domain::refund::RefundReceipt,
     time: time::OffsetDateTime,
     training: bool,
 ) -> Result<crate::receipt::model::Sale, Text> {
@@ -223,9 +223,9 @@ mod tests {
 
     #[test]
     fn a_refund_receipt_has_returned_lines_summing_to_the_refund() {
-        use crate::staff::refund::{PlannedLine, RefundReceipt, RefundStatus};
+        use crate::domain::refund::{PlannedLine, RefundReceipt, RefundStatus};
         let line = |no: Option<i64>, name: &str, q: Option<i64>, rate: i64, gross: i64| {
-            let vat = crate::staff::refund::vat_of_gross(gross, rate);
+            let vat = crate::domain::refund::vat_of_gross(gross, rate);
             PlannedLine {
                 line_no: no,
                 name: name.into(),

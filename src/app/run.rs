@@ -3,8 +3,8 @@
 use super::api_of;
 use super::events::network_view;
 use super::{
-    AppError, Options, Paper, StaffAccess, Till, app_event, demo_login, execute_with_progress, msg,
-    open_staff, print_recovered, print_unprinted_cash, spawn_refund_receipts,
+    AppError, Options, Paper, Till, app_event, demo_login, execute_with_progress, msg, open_staff,
+    print_recovered, print_unprinted_cash, spawn_refund_receipts,
 };
 
 use crate::config::Environment;
@@ -31,42 +31,36 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
         .map_err(|e| msg(format!("Tastaturoppsett: {e}"), format!("Key map: {e}")))?;
     let theme = super::load_theme(cfg.ui.theme.as_deref())
         .map_err(|e| msg(format!("Fargetema: {e}"), format!("Theme: {e}")))?;
-    // Manager PINs: the staff journal, opened once, off the UI task.
-    let (staff_cfg, staff_dir) = (cfg.clone(), till.data_dir.clone());
+    // Manager PINs: the staff functions over the till's store (their work runs on its thread).
     let demo = opts.demo;
     let kiosk_mode = cfg.ui.kiosk;
-    type Opened = (Arc<StaffAccess>, bool, bool, Option<tui::Cashier>);
-    let (staff, has_manager, has_staff, cashier): Opened = tokio::task::spawn_blocking(move || {
-        let staff = open_staff(&staff_cfg, &staff_dir);
-        // --demo: a training manager, logged in automatically (never in kiosk mode).
-        let cashier = match (&staff, demo && !kiosk_mode) {
-            (Ok(db), true) => demo_login(db),
-            _ => None,
-        };
-        let has_staff = match &staff {
-            Ok(db) => db.has_active_staff().unwrap_or_else(|e| {
+    let staff = open_staff(cfg, till.store());
+    // --demo: a training manager, logged in automatically (never in kiosk mode).
+    let cashier = match (&staff, demo && !kiosk_mode) {
+        (Ok(db), true) => demo_login(db, till.clock.now()).await,
+        _ => None,
+    };
+    let has_staff = match &staff {
+        Ok(db) => db.has_active_staff().await.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot read the staff list");
+            false
+        }),
+        Err(_) => false,
+    };
+    let has_manager = match &staff {
+        Ok(db) => match db.needs_first_manager().await {
+            Ok(needs) => !needs,
+            Err(e) => {
                 tracing::error!(error = %e, "cannot read the staff list");
                 false
-            }),
-            Err(_) => false,
-        };
-        let has_manager = match &staff {
-            Ok(db) => match db.needs_first_manager() {
-                Ok(needs) => !needs,
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot read the staff list");
-                    false
-                }
-            },
-            Err(t) => {
-                tracing::error!(error = %t.en, "cannot open the staff journal");
-                false
             }
-        };
-        (Arc::new(staff), has_manager, has_staff, cashier)
-    })
-    .await
-    .map_err(|e| msg(format!("Databasefeil: {e}"), format!("Database error: {e}")))?;
+        },
+        Err(t) => {
+            tracing::error!(error = %t.en, "cannot open the staff journal");
+            false
+        }
+    };
+    let staff = Arc::new(staff);
     // Manager-only actions ask for a PIN once a manager exists, or when the journal cannot be
     // read (then the check fails with the reason rather than letting the action through).
     let manager_pins = has_manager || staff.is_err();

@@ -1,37 +1,11 @@
 //! Staff at the till and on the command line: the staff journal for a running till, the first
 //! manager, adding and listing staff, PIN login and the manager gate (the shell side; the
-//! checks and the journal live in the staff library).
+//! checks are in `domain::staff`, the flows in `service::auth`, the SQL in `store::staff`).
 
-use super::Till;
-use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::lang::Text;
 use crate::tui::{self, AppEvent};
 use std::path::Path;
-use std::sync::Arc;
-
-/// The staff side of the journal (PINs, refunds, reports) for a running till.
-pub fn staff_ctx(till: &Till) -> Result<crate::staff::headless::HeadlessCtx, Text> {
-    let db = crate::staff::StaffDb::open(
-        &till.data_dir.join(crate::store::DB_FILE_NAME),
-        &till.config.shop.shop_id,
-        &till.config.shop.till_id,
-    )
-    .map_err(|e| e.message())?;
-    Ok(crate::staff::headless::HeadlessCtx {
-        db,
-        store: till.store(),
-        engine: Some(till.engine().clone()),
-        reader: Some(Arc::new(crate::staff::reconcile::VippsReader::new(
-            till.running.vipps.clone(),
-        ))),
-        clock: Arc::new(SystemClock),
-        lang: till.lang,
-        utc_offset: time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC),
-        currency: till.config.shop.currency,
-        pin: crate::staff::headless::pin_from_env(),
-    })
-}
 
 /// First run: create the first manager in this till's journal.
 pub async fn create_first_manager(
@@ -39,40 +13,28 @@ pub async fn create_first_manager(
     dir: &Path,
     name: &str,
     pin: &secrecy::SecretString,
+    now: time::OffsetDateTime,
 ) -> Result<(), Text> {
     use secrecy::ExposeSecret;
-    let store_dir = dir.to_path_buf();
-    tokio::task::spawn_blocking(move || crate::store::Store::open_in_dir(&store_dir).map(|_| ()))
-        .await
-        .map_err(|e| Text::new(format!("Databasefeil: {e}"), format!("Database error: {e}")))?
-        .map_err(|e| e.message())?;
-    let db = crate::staff::StaffDb::open(
-        &dir.join(crate::store::DB_FILE_NAME),
-        &config.shop.shop_id,
-        &config.shop.till_id,
-    )
-    .map_err(|e| e.message())?;
+    let db = staff_db_for(config, dir).await?;
     let name = name.to_owned();
     let pin = pin.expose_secret().to_owned();
-    db.run(move |db| db.create_first_manager(&name, &pin, time::OffsetDateTime::now_utc()))
+    db.run(move |db| db.create_first_manager(&name, &pin, now))
         .await
         .map(|_| ())
         .map_err(|e| e.message())
 }
 
 /// Open this till's staff journal for a headless staff command (migrating the file first).
-async fn staff_db_for(config: &Config, dir: &Path) -> Result<crate::staff::StaffDb, Text> {
+async fn staff_db_for(config: &Config, dir: &Path) -> Result<crate::service::StaffDb, Text> {
     let store_dir = dir.to_path_buf();
-    tokio::task::spawn_blocking(move || crate::store::Store::open_in_dir(&store_dir).map(|_| ()))
+    let store = tokio::task::spawn_blocking(move || crate::store::Store::open_in_dir(&store_dir))
         .await
         .map_err(|e| Text::new(format!("Databasefeil: {e}"), format!("Database error: {e}")))?
         .map_err(|e| e.message())?;
-    crate::staff::StaffDb::open(
-        &dir.join(crate::store::DB_FILE_NAME),
-        &config.shop.shop_id,
-        &config.shop.till_id,
-    )
-    .map_err(|e| e.message())
+    let store = crate::store::AsyncStore::new(store).map_err(|e| e.message())?;
+    crate::service::StaffDb::new(store, &config.shop.shop_id, &config.shop.till_id)
+        .map_err(|e| e.message())
 }
 
 /// `kasse add-staff`: a manager (logged in with `manager_pin`, journaled) adds a cashier or a
@@ -81,10 +43,11 @@ pub async fn add_staff(
     config: &Config,
     dir: &Path,
     name: &str,
-    role: crate::staff::Role,
+    role: crate::domain::staff::Role,
     pin: &secrecy::SecretString,
     manager_pin: &secrecy::SecretString,
-) -> Result<crate::staff::StaffMember, Text> {
+    now: time::OffsetDateTime,
+) -> Result<crate::domain::staff::StaffMember, Text> {
     use secrecy::ExposeSecret;
     let db = staff_db_for(config, dir).await?;
     let (name, pin, manager_pin) = (
@@ -92,59 +55,48 @@ pub async fn add_staff(
         pin.expose_secret().to_owned(),
         manager_pin.expose_secret().to_owned(),
     );
-    db.run(move |db| {
-        let now = time::OffsetDateTime::now_utc();
-        let by = db.login(&manager_pin, now)?;
-        if by.weak_pin() {
-            eprintln!("kasse: {}", crate::staff::auth::weak_pin_warning().en);
-        }
-        let added = db.create_staff(&by, &name, &pin, role, now);
-        if let Err(e) = db.logout(by, now) {
-            tracing::warn!(error = %e, "add-staff: logout not journaled");
-        }
-        added
-    })
-    .await
-    .map_err(|e| e.message())
+    let by = db.login(&manager_pin, now).await.map_err(|e| e.message())?;
+    if by.weak_pin() {
+        eprintln!("kasse: {}", crate::domain::staff::weak_pin_warning().en);
+    }
+    let added = db.create_staff(&by, &name, &pin, role, now).await;
+    if let Err(e) = db.logout(by, now).await {
+        tracing::warn!(error = %e, "add-staff: logout not journaled");
+    }
+    added.map_err(|e| e.message())
 }
 
 /// `kasse list-staff`: every staff member (names and roles; never PINs or hashes).
 pub async fn list_staff(
     config: &Config,
     dir: &Path,
-) -> Result<Vec<crate::staff::StaffMember>, Text> {
+) -> Result<Vec<crate::domain::staff::StaffMember>, Text> {
     // Read-only beside a running till: check the journal without migrating it.
     let store_dir = dir.to_path_buf();
     let opened =
         tokio::task::spawn_blocking(move || crate::store::Store::open_read_only(&store_dir))
             .await
             .map_err(|e| Text::new(format!("Databasefeil: {e}"), format!("Database error: {e}")))?;
-    match opened {
-        Ok(_) => {}
+    let store = match opened {
+        Ok(s) => s,
         // A fresh install has no journal and so no staff.
         Err(crate::store::StoreError::NoJournal { .. }) => return Ok(Vec::new()),
         Err(e) => return Err(e.message()),
-    }
-    let db = crate::staff::StaffDb::open(
-        &dir.join(crate::store::DB_FILE_NAME),
-        &config.shop.shop_id,
-        &config.shop.till_id,
-    )
-    .map_err(|e| e.message())?;
-    db.run(|db| db.list_staff()).await.map_err(|e| e.message())
+    };
+    let store = crate::store::AsyncStore::new(store).map_err(|e| e.message())?;
+    crate::service::StaffDb::new(store, &config.shop.shop_id, &config.shop.till_id)
+        .map_err(|e| e.message())?
+        .list_staff()
+        .await
+        .map_err(|e| e.message())
 }
 
 /// The staff journal as the screen's commands see it: open, or why it could not be opened.
-pub type StaffAccess = Result<crate::staff::StaffDb, Text>;
+pub type StaffAccess = Result<crate::service::StaffDb, Text>;
 
-/// Open the staff side of the till's journal for the screen (blocking: call off the UI task).
-pub fn open_staff(config: &Config, data_dir: &Path) -> StaffAccess {
-    crate::staff::StaffDb::open(
-        &data_dir.join(crate::store::DB_FILE_NAME),
-        &config.shop.shop_id,
-        &config.shop.till_id,
-    )
-    .map_err(|e| {
+/// The staff functions for the screen, over the till's store (no IO here).
+pub fn open_staff(config: &Config, store: crate::store::AsyncStore) -> StaffAccess {
+    crate::service::StaffDb::new(store, &config.shop.shop_id, &config.shop.till_id).map_err(|e| {
         let m = e.message();
         Text::new(
             format!("Kan ikke sjekke leder-PIN: {}", m.nb),
@@ -173,16 +125,7 @@ pub async fn verify_manager_pin(
         }
     };
     let permission = permission.staff();
-    let result = db
-        .run(move |db| {
-            let session = db.login(pin.expose(), now)?;
-            let decision = db.authorize(&session, permission, None, None, now);
-            if let Err(e) = db.logout(session, now) {
-                tracing::warn!(error = %e, "manager PIN check: logout not journaled");
-            }
-            decision
-        })
-        .await;
+    let result = crate::service::auth::manager_gate(db, pin.expose(), permission, now).await;
     match result {
         Ok(()) => AppEvent::ManagerPin {
             request_id,
@@ -200,7 +143,7 @@ pub async fn verify_manager_pin(
     }
 }
 
-/// Log a staff member in at the till on the blocking pool (the staff module's lockout and
+/// Log a staff member in at the till (`service::auth::login`: the lockout and
 /// journal: every attempt is journaled, never the PIN). The answer for the screen.
 pub async fn login_at_till(
     staff: &StaffAccess,
@@ -233,11 +176,11 @@ pub async fn login_at_till_warned(
     };
     let mut warning = None;
     let result = db
-        .run(move |db| db.login(pin.expose(), now))
+        .login(pin.expose(), now)
         .await
         .map(|session| {
             if session.weak_pin() {
-                warning = Some(crate::staff::auth::weak_pin_warning());
+                warning = Some(crate::domain::staff::weak_pin_warning());
             }
             tui::Cashier {
                 staff_id: session.staff_id().to_owned(),
@@ -255,10 +198,15 @@ pub async fn login_at_till_warned(
 /// `--demo`: make sure the training manager exists (first start of a demo database without
 /// staff) and log them in, so the quick start needs no PIN. `None` when the demo database has
 /// other staff whose PINs are not the training PIN (then the login screen shows).
-pub fn demo_login(db: &crate::staff::StaffDb) -> Option<tui::Cashier> {
+pub async fn demo_login(
+    db: &crate::service::StaffDb,
+    now: time::OffsetDateTime,
+) -> Option<tui::Cashier> {
     use crate::tui::login::{TRAINING_MANAGER, TRAINING_PIN};
-    let now = time::OffsetDateTime::now_utc();
-    match db.ensure_training_manager(TRAINING_MANAGER, TRAINING_PIN, now) {
+    match db
+        .ensure_training_manager(TRAINING_MANAGER, TRAINING_PIN, now)
+        .await
+    {
         Ok(Some(_)) => tracing::info!("demo: training manager created"),
         Ok(None) => {}
         Err(e) => {
@@ -266,7 +214,7 @@ pub fn demo_login(db: &crate::staff::StaffDb) -> Option<tui::Cashier> {
             return None;
         }
     }
-    match db.login(TRAINING_PIN, now) {
+    match db.login(TRAINING_PIN, now).await {
         Ok(session) => Some(tui::Cashier {
             staff_id: session.staff_id().to_owned(),
             name: session.name().to_owned(),

@@ -1,9 +1,11 @@
 //! The shell side of the staff screens (refunds, X/Z reports, batch corrections): every
 //! staff [`Command`] runs here, off the UI task, and answers with `AppEvent::Staff*`.
 //!
-//! Money-moving commands log the manager in with the PIN typed at the till (the same check as
-//! the manager gate), act through the staff library (refund record with its key first, then
-//! the outbox row; the engine's worker sends it), and log out. The PIN is never logged.
+//! Thin shell code over `service`: money-moving commands log the manager in with the PIN
+//! typed at the till (`service::auth`, the same check as the manager gate), run the one refund
+//! flow (`service::refund::run_refund`: record, key and outbox row in one transaction; the
+//! engine's worker sends it; the answer arrives as an engine event), and log out. The PIN is
+//! never logged.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,14 +15,16 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::{Paper, StaffAccess};
 use crate::clock::{Clock, SystemClock};
 use crate::domain::money::{Currency, Money};
+use crate::domain::refund::{RefundRecord, RefundStatus};
+use crate::domain::report::day_bounds;
+use crate::domain::staff::{Session, StaffError};
 use crate::engine::acquirer::BoxFuture;
 use crate::engine::provider::{ProviderError, ReadResult};
-use crate::engine::{ApiKind, Engine, NetworkState};
+use crate::engine::{ApiKind, Engine};
 use crate::lang::Text;
-use crate::staff::reconcile::PaymentReader;
-use crate::staff::refund::{RefundRecord, RefundStatus};
-use crate::staff::report::day_bounds;
-use crate::staff::{Session, StaffDb, StaffError};
+use crate::service::StaffDb;
+use crate::service::reconcile::PaymentReader;
+use crate::service::refund::WaitLimits;
 use crate::tui::msg::{OutboxCleared, ReceiptNote, StaffRefundProgress, ZRefusal};
 use crate::tui::{AppEvent, Command, ManagerPin};
 
@@ -51,13 +55,13 @@ fn headless_ctx(
     engine: &Engine,
     db: &StaffDb,
     currency: Currency,
-) -> crate::staff::headless::HeadlessCtx {
-    crate::staff::headless::HeadlessCtx {
+) -> crate::service::context::HeadlessCtx {
+    crate::service::context::HeadlessCtx {
         db: db.clone(),
         store: engine.store(),
         engine: Some(engine.clone()),
         reader: Some(Arc::new(EngineReader(engine.clone()))),
-        clock: Arc::new(SystemClock),
+        clock: engine.clock(),
         lang: crate::lang::Lang::Nb,
         utc_offset: time::UtcOffset::UTC,
         currency,
@@ -69,23 +73,13 @@ fn headless_ctx(
 async fn manager_session(
     db: &StaffDb,
     pin: ManagerPin,
-    permission: crate::staff::Permission,
+    permission: crate::domain::staff::Permission,
     now: time::OffsetDateTime,
 ) -> Result<Session, StaffError> {
-    db.run(move |db| {
-        let session = db.login(pin.expose(), now)?;
-        if let Err(e) = crate::staff::require(&session, permission) {
-            let _ = db.authorize(&session, permission, None, None, now);
-            let _ = db.logout(session, now);
-            return Err(e);
-        }
-        Ok(session)
-    })
-    .await
+    crate::service::auth::manager_session(db, pin.expose(), permission, now).await
 }
 
-async fn logout(db: &StaffDb, session: Session) {
-    let now = time::OffsetDateTime::now_utc();
+async fn logout(db: &StaffDb, session: Session, now: time::OffsetDateTime) {
     if let Err(e) = db.run(move |db| db.logout(session, now)).await {
         tracing::warn!(error = %e, "staff logout not journaled");
     }
@@ -107,7 +101,7 @@ pub async fn execute_staff(
     cmd: Command,
     progress: Option<&UnboundedSender<AppEvent>>,
 ) -> Option<AppEvent> {
-    let now = time::OffsetDateTime::now_utc();
+    let now = engine.now();
     match cmd {
         Command::FindSales { request_id, query } => {
             let result = match db_of(staff) {
@@ -127,7 +121,7 @@ pub async fn execute_staff(
                 Ok(db) => {
                     // Vipps' own figures count (a refund made in the portal): best effort.
                     let hctx = headless_ctx(engine, db, Currency::Nok);
-                    crate::staff::headless::refresh(&hctx, &reference).await;
+                    crate::service::context::refresh(&hctx, &reference).await;
                     db.run(move |db| db.refund_context(&reference))
                         .await
                         .map(Box::new)
@@ -258,11 +252,11 @@ async fn reprint_refund(
 async fn print_report(
     paper: Option<&Paper>,
     staff: &StaffAccess,
-    report: crate::staff::report::Report,
+    report: crate::domain::report::Report,
     copy: bool,
 ) -> Result<String, Text> {
     let paper = paper.ok_or_else(no_printer)?;
-    let report = if copy && report.kind == crate::staff::report::ReportKind::Z {
+    let report = if copy && report.kind == crate::domain::report::ReportKind::Z {
         let db = db_of(staff)?;
         let date = time::Date::parse(
             &report.business_date,
@@ -295,7 +289,7 @@ async fn refund(
     paper: Option<&Paper>,
     staff: &StaffAccess,
     pin: ManagerPin,
-    request: crate::staff::refund::RefundRequest,
+    request: crate::domain::refund::RefundRequest,
     progress: Option<&UnboundedSender<AppEvent>>,
     request_id: u64,
     now: time::OffsetDateTime,
@@ -305,55 +299,49 @@ async fn refund(
         Ok(db) => db,
         Err(t) => return refused(t),
     };
-    let session = match manager_session(db, pin, crate::staff::Permission::Refund, now).await {
-        Ok(s) => s,
-        Err(e) => return refused(e.message()),
-    };
+    let session =
+        match manager_session(db, pin, crate::domain::staff::Permission::Refund, now).await {
+            Ok(s) => s,
+            Err(e) => return refused(e.message()),
+        };
     // Count a refund made elsewhere before deciding (best effort, as `kasse refund`).
     let hctx = headless_ctx(engine, db, Currency::Nok);
-    crate::staff::headless::refresh(&hctx, &request.reference).await;
-    // The record with its key is committed before anything is queued or sent.
-    let s2 = session.clone();
-    let recorded = db.run(move |db| db.record_refund(&s2, &request, now)).await;
-    logout(db, session).await;
-    let rec = match recorded {
+    crate::service::context::refresh(&hctx, &request.reference).await;
+    // One flow (as `kasse refund`): the record, its key and its outbox row are committed in
+    // one transaction before anything is sent; the answer arrives as an engine event.
+    let limits = WaitLimits {
+        timeout: REFUND_WAIT,
+        offline_grace: Some(OFFLINE_GRACE),
+    };
+    let ran = crate::service::refund::run_refund(
+        db,
+        engine,
+        &SystemClock,
+        &session,
+        &request,
+        limits,
+        |rec| {
+            tracing::info!(reference = %rec.reference, n = rec.n, amount = rec.amount, "refund queued from the till");
+            send(
+                progress,
+                AppEvent::StaffRefund {
+                    request_id,
+                    progress: StaffRefundProgress::Queued {
+                        amount: money_of(rec),
+                        key: rec.idempotency_key.clone(),
+                    },
+                },
+            );
+        },
+    )
+    .await;
+    logout(db, session, engine.now()).await;
+    let (rec, status) = match ran {
         Ok(r) => r,
         Err(e) => return refused(e.message()),
     };
-    let store = engine.store();
-    if let Err(e) = crate::staff::refund::enqueue(&store, &rec, now).await {
-        // The record stands; `requeue_unsent` queues it with the same key on the next start.
-        tracing::error!(error = %e, reference = %rec.reference, "refund recorded but not queued");
-        return StaffRefundProgress::Pending {
-            amount: money_of(&rec),
-            refund_number: refund_number(db, &rec).await,
-        };
-    }
-    engine.kick_worker();
-    tracing::info!(reference = %rec.reference, n = rec.n, amount = rec.amount, "refund queued from the till");
-    send(
-        progress,
-        AppEvent::StaffRefund {
-            request_id,
-            progress: StaffRefundProgress::Queued {
-                amount: money_of(&rec),
-                key: rec.idempotency_key.clone(),
-            },
-        },
-    );
-    let status = wait_refund(engine, db, &rec.idempotency_key, REFUND_WAIT).await;
     match status {
         Ok(RefundStatus::Done) => {
-            if let Err(e) = crate::staff::refund::settle_sale_status(
-                db,
-                &store,
-                &rec,
-                time::OffsetDateTime::now_utc(),
-            )
-            .await
-            {
-                tracing::warn!(error = %e, "refund done but the sale status was not updated");
-            }
             let (number, receipt) = match paper {
                 Some(p) => match p.print_refund(db, rec.id).await {
                     Ok(n) => (n, ReceiptNote::Printed),
@@ -398,26 +386,6 @@ async fn refund_number(db: &StaffDb, rec: &RefundRecord) -> String {
     }
 }
 
-/// Wait for the refund's outbox row to be done or dead; give up early while offline.
-async fn wait_refund(
-    engine: &Engine,
-    db: &StaffDb,
-    key: &str,
-    timeout: Duration,
-) -> Result<RefundStatus, StaffError> {
-    let start = tokio::time::Instant::now();
-    loop {
-        let k = key.to_owned();
-        let s = db.run(move |db| db.refund_status(&k)).await?;
-        let done = matches!(s, RefundStatus::Done | RefundStatus::Failed(_));
-        let offline = engine.network() == NetworkState::Offline && start.elapsed() >= OFFLINE_GRACE;
-        if done || offline || start.elapsed() >= timeout {
-            return Ok(s);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 async fn x_report(
     engine: &Engine,
     staff: &StaffAccess,
@@ -453,9 +421,8 @@ async fn x_report(
             checking: true,
         },
     );
-    let (from, to) = day_bounds(date, utc_offset);
     let reader: Arc<dyn PaymentReader> = Arc::new(EngineReader(engine.clone()));
-    match crate::staff::reconcile::reconcile(db, reader, from, to).await {
+    match crate::service::report::reconcile_day(db, reader, date, utc_offset).await {
         Ok(r) => report.reconciliation = Some(r),
         Err(e) => tracing::warn!(error = %e, "X report: reconciliation failed"),
     }
@@ -487,26 +454,25 @@ async fn close_day(
     date: time::Date,
     utc_offset: time::UtcOffset,
     now: time::OffsetDateTime,
-) -> Result<Box<crate::staff::report::Report>, ZRefusal> {
+) -> Result<Box<crate::domain::report::Report>, ZRefusal> {
     let plain = |t: Text| ZRefusal {
         reason: t,
         outbox_unresolved: 0,
         dead_unacknowledged: 0,
     };
     let db = db_of(staff).map_err(plain)?;
-    let session = manager_session(db, pin, crate::staff::Permission::ZReport, now)
+    let session = manager_session(db, pin, crate::domain::staff::Permission::ZReport, now)
         .await
         .map_err(|e| plain(e.message()))?;
-    let (from, to) = day_bounds(date, utc_offset);
     let reader: Arc<dyn PaymentReader> = Arc::new(EngineReader(engine.clone()));
-    let reconciliation = crate::staff::reconcile::reconcile(db, reader, from, to)
+    let reconciliation = crate::service::report::reconcile_day(db, reader, date, utc_offset)
         .await
         .ok();
     let s2 = session.clone();
     let result = db
         .run(move |db| db.close_day(&s2, date, utc_offset, reconciliation, now))
         .await;
-    logout(db, session).await;
+    logout(db, session, engine.now()).await;
     match result {
         Ok(r) => Ok(Box::new(r)),
         Err(e) => {
@@ -527,9 +493,14 @@ async fn acknowledge(
     now: time::OffsetDateTime,
 ) -> Result<OutboxCleared, Text> {
     let db = db_of(staff)?;
-    let session = manager_session(db, pin, crate::staff::Permission::AcknowledgeOutbox, now)
-        .await
-        .map_err(|e| e.message())?;
+    let session = manager_session(
+        db,
+        pin,
+        crate::domain::staff::Permission::AcknowledgeOutbox,
+        now,
+    )
+    .await
+    .map_err(|e| e.message())?;
     let staff_id = session.staff_id().to_owned();
     let acknowledged = engine
         .store()
@@ -542,7 +513,7 @@ async fn acknowledge(
         })
         .await
         .map_err(|e| e.message());
-    logout(db, session).await;
+    logout(db, session, engine.now()).await;
     let acknowledged = acknowledged?;
     // Rows still to send: wake the worker so they go now if Vipps answers.
     engine.kick_worker();
@@ -562,19 +533,22 @@ async fn batch(
     progress: Option<&UnboundedSender<AppEvent>>,
     request_id: u64,
     now: time::OffsetDateTime,
-) -> Result<Vec<crate::staff::batch::BatchOutcome>, Text> {
+) -> Result<Vec<crate::domain::batch::BatchOutcome>, Text> {
     let db = db_of(staff)?;
-    let session = manager_session(db, pin, crate::staff::Permission::BatchCorrections, now)
-        .await
-        .map_err(|e| e.message())?;
+    let session = manager_session(
+        db,
+        pin,
+        crate::domain::staff::Permission::BatchCorrections,
+        now,
+    )
+    .await
+    .map_err(|e| e.message())?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let mut runner = crate::staff::batch::BatchRunner::new(db.clone(), engine.store(), clock);
-    let kick = engine.clone();
-    runner.kick = Some(Arc::new(move || kick.kick_worker()));
+    let mut runner = crate::service::batch::BatchRunner::new(db.clone(), engine.clone(), clock);
     runner.wait = REFUND_WAIT;
     let ops = references
         .into_iter()
-        .map(|reference| crate::staff::batch::BatchOp::Capture { reference })
+        .map(|reference| crate::domain::batch::BatchOp::Capture { reference })
         .collect();
     let tx = progress.cloned();
     let result = runner
@@ -588,6 +562,6 @@ async fn batch(
         })
         .await
         .map_err(|e| e.message());
-    logout(db, session).await;
+    logout(db, session, engine.now()).await;
     result
 }

@@ -7,12 +7,14 @@ use crate::lang::Lang;
 use std::path::{Path, PathBuf};
 
 use super::say;
+use crate::lang::Text;
+use std::sync::Arc;
 
 pub(super) enum StaffCmd {
-    Refund(crate::staff::headless::RefundArgs),
-    Report(crate::staff::headless::ReportArgs),
-    BatchCapture(crate::staff::headless::BatchCaptureArgs),
-    BatchRefund(crate::staff::headless::BatchRefundArgs),
+    Refund(crate::cli::staff::RefundArgs),
+    Report(crate::cli::staff::ReportArgs),
+    BatchCapture(crate::cli::staff::BatchCaptureArgs),
+    BatchRefund(crate::cli::staff::BatchRefundArgs),
     Reprint(String),
 }
 
@@ -62,7 +64,7 @@ pub(super) async fn staff_command(
         }
     };
     let ctx = match &till {
-        Some(t) => app::staff_ctx(t),
+        Some(t) => staff_ctx(t),
         None => super::ops::read_only_ctx(&cfg, &data, opts.demo).await,
     };
     let ctx = match ctx {
@@ -79,7 +81,7 @@ pub(super) async fn staff_command(
     let mut out = std::io::stdout();
     let code = match cmd {
         StaffCmd::Refund(a) => {
-            let (code, rec) = crate::staff::headless::refund_with_record(&ctx, &a, &mut out).await;
+            let (code, rec) = crate::cli::staff::refund_with_record(&ctx, &a, &mut out).await;
             // The refund receipt, when a printer is configured (in --demo: receipts.txt), once
             // Vipps confirmed it; one still queued prints when a till gets it confirmed.
             if let Some(rec) = rec {
@@ -90,7 +92,7 @@ pub(super) async fn staff_command(
                             Err(t) => say(lang, &t),
                         }
                         // Refunds an earlier run left without a receipt.
-                        for ev in app::print_unprinted_refunds(&paper, &ctx.db, &ctx.store).await {
+                        for ev in app::print_unprinted_refunds(&paper, &ctx.db).await {
                             if let crate::tui::AppEvent::Error(t) = ev {
                                 say(lang, &t);
                             }
@@ -103,7 +105,7 @@ pub(super) async fn staff_command(
             code
         }
         StaffCmd::Report(a) => {
-            let (code, report) = crate::staff::headless::report_with(&ctx, &a, &mut out).await;
+            let (code, report) = crate::cli::staff::report_with(&ctx, &a, &mut out).await;
             // A new Z (not a stored copy): the automatic backup to `[backup] dir`.
             if let (true, Some((_, false)), Some(to)) = (a.z, &report, &cfg.backup.dir) {
                 match crate::ops::backup::backup(&data, to).await {
@@ -169,11 +171,11 @@ pub(super) async fn staff_command(
         }
         StaffCmd::BatchCapture(a) => {
             let mut err = std::io::stderr();
-            crate::staff::headless::batch_capture(&ctx, &a, &mut out, &mut err).await
+            crate::cli::staff::batch_capture(&ctx, &a, &mut out, &mut err).await
         }
         StaffCmd::BatchRefund(a) => {
             let mut err = std::io::stderr();
-            crate::staff::headless::batch_refund(&ctx, &a, &mut out, &mut err).await
+            crate::cli::staff::batch_refund(&ctx, &a, &mut out, &mut err).await
         }
     };
     if let Some(t) = till {
@@ -184,14 +186,15 @@ pub(super) async fn staff_command(
 
 /// `kasse create-manager NAME` (PIN from `KASSE_PIN`): the first manager of this till.
 pub(super) async fn create_manager(config: &Config, dir: &Path, lang: Lang, name: &str) -> i32 {
-    let pin = match crate::staff::headless::pin_from_env() {
+    let pin = match crate::cli::staff::pin_from_env() {
         Some(p) => p,
         None => {
             eprintln!("kasse: PIN: set KASSE_PIN to the new manager's PIN (6–8 digits).");
             return 2;
         }
     };
-    match app::create_first_manager(config, dir, name, &pin).await {
+    match app::create_first_manager(config, dir, name, &pin, time::OffsetDateTime::now_utc()).await
+    {
         Ok(()) => {
             println!("result: manager created name={name}");
             0
@@ -213,8 +216,8 @@ pub(super) async fn add_staff(
     role: &str,
 ) -> i32 {
     let role = match role.trim() {
-        "cashier" => crate::staff::Role::Cashier,
-        "manager" => crate::staff::Role::Manager,
+        "cashier" => crate::domain::staff::Role::Cashier,
+        "manager" => crate::domain::staff::Role::Manager,
         other => {
             say(
                 lang,
@@ -226,7 +229,7 @@ pub(super) async fn add_staff(
             return 1;
         }
     };
-    let Some(pin) = crate::staff::headless::pin_from_env() else {
+    let Some(pin) = crate::cli::staff::pin_from_env() else {
         say(
             lang,
             &crate::lang::Text::new(
@@ -250,7 +253,17 @@ pub(super) async fn add_staff(
         );
         return 1;
     };
-    match app::add_staff(config, dir, name, role, &pin, &manager_pin).await {
+    match app::add_staff(
+        config,
+        dir,
+        name,
+        role,
+        &pin,
+        &manager_pin,
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    {
         Ok(m) => {
             println!(
                 "result: staff added name={} role={}",
@@ -290,4 +303,31 @@ pub(super) async fn list_staff(config: &Config, dir: &Path, lang: Lang) -> i32 {
             1
         }
     }
+}
+
+/// The staff side of the journal (PINs, refunds, reports) for a running till.
+pub(super) fn staff_ctx(till: &app::Till) -> Result<crate::cli::staff::HeadlessCtx, Text> {
+    let db = crate::service::StaffDb::new(
+        till.store(),
+        &till.config.shop.shop_id,
+        &till.config.shop.till_id,
+    )
+    .map_err(|e| e.message())?;
+    Ok(crate::cli::staff::HeadlessCtx {
+        db,
+        store: till.store(),
+        engine: Some(till.engine().clone()),
+        reader: Some(Arc::new(crate::service::reconcile::VippsReader::new(
+            till.running.vipps.clone(),
+        ))),
+        clock: t_clock(till),
+        lang: till.lang,
+        utc_offset: time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC),
+        currency: till.config.shop.currency,
+        pin: super::staff::pin_from_env(),
+    })
+}
+
+fn t_clock(till: &app::Till) -> Arc<dyn crate::clock::Clock> {
+    till.clock.clone()
 }

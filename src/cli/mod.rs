@@ -14,6 +14,7 @@ pub mod ops;
 pub mod pay;
 mod pay_fmt;
 pub mod sim;
+pub mod staff;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -59,15 +60,15 @@ pub enum Cmd {
         phone: String,
     },
     /// Refund a sale (manager PIN from KASSE_PIN).
-    Refund(crate::staff::headless::RefundArgs),
+    Refund(crate::cli::staff::RefundArgs),
     /// X report (any time) or Z report (--z, closes the day; manager PIN from KASSE_PIN).
-    Report(crate::staff::headless::ReportArgs),
+    Report(crate::cli::staff::ReportArgs),
     /// Capture every authorized-but-uncaptured payment of the day (manager PIN from
     /// KASSE_PIN); progress on stderr.
-    BatchCapture(crate::staff::headless::BatchCaptureArgs),
+    BatchCapture(crate::cli::staff::BatchCaptureArgs),
     /// Refund a list of sales: REF[=AMOUNT]... --reason TEXT (manager PIN from KASSE_PIN);
     /// progress on stderr.
-    BatchRefund(crate::staff::headless::BatchRefundArgs),
+    BatchRefund(crate::cli::staff::BatchRefundArgs),
     /// Print a receipt again, marked COPY: a receipt number, a Vipps reference, or a refund
     /// number (R-…, a refund Vipps confirmed).
     Reprint {

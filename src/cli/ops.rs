@@ -60,22 +60,24 @@ pub async fn read_only_ctx(
     config: &Config,
     dir: &Path,
     demo: bool,
-) -> Result<crate::staff::headless::HeadlessCtx, Text> {
+) -> Result<crate::cli::staff::HeadlessCtx, Text> {
     let store = read_only_store(dir).await?;
-    let db = crate::staff::StaffDb::open(
-        &dir.join(crate::store::DB_FILE_NAME),
-        &config.shop.shop_id,
-        &config.shop.till_id,
-    )
-    .map_err(|e| e.message())?;
-    let reader: Option<Arc<dyn crate::staff::reconcile::PaymentReader>> = if demo {
+    let d = dir.to_path_buf();
+    let writer = tokio::task::spawn_blocking(move || Store::open_beside(&d))
+        .await
+        .map_err(|e| Text::new(format!("Databasefeil: {e}"), format!("Database error: {e}")))?
+        .map_err(|e| e.message())?;
+    let writer = AsyncStore::new(writer).map_err(|e| e.message())?;
+    let db = crate::service::StaffDb::new(writer, &config.shop.shop_id, &config.shop.till_id)
+        .map_err(|e| e.message())?;
+    let reader: Option<Arc<dyn crate::service::reconcile::PaymentReader>> = if demo {
         None
     } else {
         crate::api::Vipps::new(config.api_settings())
             .ok()
-            .map(|v| Arc::new(crate::staff::reconcile::VippsReader::new(v)) as _)
+            .map(|v| Arc::new(crate::service::reconcile::VippsReader::new(v)) as _)
     };
-    Ok(crate::staff::headless::HeadlessCtx {
+    Ok(crate::cli::staff::HeadlessCtx {
         db,
         store,
         engine: None,
@@ -84,7 +86,7 @@ pub async fn read_only_ctx(
         lang: config.ui.language,
         utc_offset: time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC),
         currency: config.shop.currency,
-        pin: crate::staff::headless::pin_from_env(),
+        pin: crate::cli::staff::pin_from_env(),
     })
 }
 

@@ -443,7 +443,7 @@ mod tests {
             cashier: Some(crate::tui::msg::Cashier {
                 staff_id: "st-1".into(),
                 name: "Kari Kasserer".into(),
-                role: crate::staff::Role::Manager,
+                role: crate::domain::staff::Role::Manager,
             }),
         };
         App::new(&ctx)

@@ -195,6 +195,27 @@ impl fmt::Display for ReceiptNumber {
     }
 }
 
+/// A short deterministic key for follow-up rows (`om-1f2e…`): FNV-1a 64 of the seed, so a
+/// re-enqueue after a restart hits the same row (enqueue is idempotent on the key).
+pub fn derived_key(prefix: &str, seed: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in seed.as_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{prefix}-{h:016x}")
+}
+
+/// PSP transaction id for a reference: lower-case, `[a-z0-9-]`, ≤ 36 characters.
+pub fn psp_transaction_id(reference: &str) -> String {
+    let lower = reference.to_ascii_lowercase();
+    if lower.len() <= 36 {
+        lower
+    } else {
+        derived_key("psp", &lower)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

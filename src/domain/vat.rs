@@ -70,13 +70,7 @@ impl VatRate {
     /// VAT contained in the VAT-inclusive `gross` (minor units), by the module's rounding rule.
     /// Never overflows: `|vat| ≤ |gross|`.
     pub fn vat_of_gross(self, gross: i64) -> i64 {
-        let rate = i128::from(self.0);
-        let den = 10_000 + rate;
-        let num = i128::from(gross) * rate;
-        let mag = (2 * num.abs() + den) / (2 * den);
-        let vat = if num < 0 { -mag } else { mag };
-        // |vat| ≤ |gross| because rate / (10000 + rate) < 1, so this conversion cannot fail.
-        i64::try_from(vat).unwrap_or(gross)
+        vat_of_gross(gross, i64::from(self.0))
     }
 
     /// Split a VAT-inclusive amount into net and VAT; `net + vat == gross` exactly.
@@ -89,6 +83,23 @@ impl VatRate {
             net: Money::new(gross.minor() - vat, gross.currency()),
         }
     }
+}
+
+/// VAT contained in the VAT-inclusive `gross` (minor units) at `rate` (hundredths of a
+/// percent), rounded half away from zero. The one VAT arithmetic of kasse: receipts, refunds
+/// and reports all use it. Exact in `i128`, so it never overflows; for a rate in
+/// `0..=10_000`, `|vat| ≤ |gross|`.
+pub fn vat_of_gross(gross: i64, rate: i64) -> i64 {
+    let rate = i128::from(rate);
+    let den = 10_000 + rate;
+    if den <= 0 {
+        return 0;
+    }
+    let num = i128::from(gross) * rate;
+    let mag = (2 * num.abs() + den) / (2 * den);
+    let vat = if num < 0 { -mag } else { mag };
+    // |vat| ≤ |gross| because rate / (10000 + rate) < 1, so this conversion cannot fail.
+    i64::try_from(vat).unwrap_or(gross)
 }
 
 /// A VAT-inclusive amount split by [`VatRate::split_gross`].

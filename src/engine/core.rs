@@ -512,6 +512,11 @@ impl Engine {
         self.inner.now()
     }
 
+    /// The engine's clock, for the flows that run beside it (refunds, reports, batches).
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.inner.clock.clone()
+    }
+
     pub fn store(&self) -> AsyncStore {
         self.inner.store.clone()
     }
@@ -911,15 +916,7 @@ pub(crate) fn api_kind(api: crate::store::Api) -> ApiKind {
     }
 }
 
-/// PSP transaction id for a reference: lower-case, `[a-z0-9-]`, ≤ 36 characters.
-pub fn psp_transaction_id(reference: &str) -> String {
-    let lower = reference.to_ascii_lowercase();
-    if lower.len() <= 36 {
-        lower
-    } else {
-        crate::engine::outbox_payload::derived_key("psp", &lower)
-    }
-}
+pub use crate::domain::reference::psp_transaction_id;
 
 /// The Vipps receipt of a sale (ePayment create, eCom Order Management, recovery): lines from
 /// the journal (every line of the basket, also for a split tender), `receiptNumber`, `posId` =

@@ -148,16 +148,7 @@ impl From<&StoredReceipt> for ReceiptSpec {
     }
 }
 
-/// A short deterministic key for follow-up rows (`om-1f2e…`): FNV-1a 64 of the seed, so a
-/// re-enqueue after a restart hits the same row (enqueue is idempotent on the key).
-pub fn derived_key(prefix: &str, seed: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in seed.as_bytes() {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{prefix}-{h:016x}")
-}
+pub use crate::domain::reference::derived_key;
 
 #[cfg(test)]
 mod tests {

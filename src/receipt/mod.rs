@@ -17,6 +17,7 @@ pub mod layout;
 pub mod model;
 pub mod om;
 pub mod printer;
+pub mod report;
 pub mod text;
 
 use crate::lang::Lang;

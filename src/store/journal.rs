@@ -1271,57 +1271,22 @@ impl Store {
 
     /// Sales matching every given criterion, newest first.
     pub fn find_sales(&self, q: &SaleQuery) -> Result<Vec<SaleRow>, StoreError> {
-        let mut conds: Vec<&str> = Vec::new();
-        let mut args: Vec<rusqlite::types::Value> = Vec::new();
-        use rusqlite::types::Value;
-        if let Some(r) = &q.reference {
-            if r.trim().is_empty() {
-                return Err(invalid(
-                    "reference",
-                    r,
-                    "give the reference or a part of it",
-                ));
+        use super::sale_query::{SaleQueryError, sale_filter};
+        let f = sale_filter(q).map_err(|e| match e {
+            SaleQueryError::EmptyReference(r) => {
+                invalid("reference", r, "give the reference or a part of it")
             }
-            conds.push("id IN (SELECT sale_id FROM payments WHERE instr(reference, ?) > 0)");
-            args.push(Value::Text(r.clone()));
-        }
-        if let Some(n) = &q.receipt_number {
-            conds.push("receipt_number = ?");
-            args.push(Value::Text(n.clone()));
-        }
-        if let Some(a) = q.gross_total {
-            conds.push("gross_total = ?");
-            args.push(Value::Integer(a));
-        }
-        if let Some(f) = q.from {
-            conds.push("created_at >= ?");
-            args.push(Value::Text(ts(f)));
-        }
-        if let Some(t) = q.to {
-            conds.push("created_at < ?");
-            args.push(Value::Text(ts(t)));
-        }
-        if let Some(d) = &q.phone_last_digits {
-            if d.is_empty() || d.len() > 4 || !d.chars().all(|c| c.is_ascii_digit()) {
-                return Err(invalid(
-                    "phone_last_digits",
-                    d,
-                    "give 1 to 4 digits (the end of the number)",
-                ));
-            }
-            conds.push("id IN (SELECT sale_id FROM payments WHERE phone_last_digits LIKE ?)");
-            args.push(Value::Text(format!("%{d}")));
-        }
-        let limit = q.limit.unwrap_or(100).clamp(1, 10_000);
-        let where_sql = if conds.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conds.join(" AND "))
-        };
+            SaleQueryError::BadPhoneDigits(d) => invalid(
+                "phone_last_digits",
+                d,
+                "give 1 to 4 digits (the end of the number)",
+            ),
+        })?;
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT {SALE_COLS} FROM sales {where_sql} ORDER BY created_at DESC, id DESC LIMIT {limit}"
+            "SELECT {SALE_COLS} FROM sales s {} ORDER BY s.created_at DESC, s.id DESC LIMIT {}",
+            f.where_sql, f.limit
         ))?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args), sale_row)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(f.args), sale_row)?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 

@@ -19,7 +19,9 @@ mod legacy;
 mod ops;
 mod outbox;
 mod print_jobs;
+mod sale_query;
 mod sql;
+pub mod staff;
 mod types;
 
 use std::io::Read;
@@ -43,6 +45,7 @@ pub use journal::{
 pub use ops::{backup_file, journal_note, verify_file};
 pub use outbox::MAX_KEY_LEN;
 pub use print_jobs::{PrintJobKind, PrintJobRow};
+pub use staff::StaffConn;
 pub use types::*;
 
 /// File name of the database inside the data directory.

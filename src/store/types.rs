@@ -408,21 +408,4 @@ pub enum OutboxFilter {
     DeadUnacknowledged,
 }
 
-/// Search for sales (refunds, support). All given criteria must match.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SaleQuery {
-    /// The reference of any attempt, or a part of it (e.g. "000123").
-    pub reference: Option<String>,
-    /// Exact receipt number.
-    pub receipt_number: Option<String>,
-    /// Exact gross total in minor units.
-    pub gross_total: Option<i64>,
-    /// created_at >= from.
-    pub from: Option<OffsetDateTime>,
-    /// created_at < to.
-    pub to: Option<OffsetDateTime>,
-    /// Last digits (1–4) of the customer's phone number on any attempt.
-    pub phone_last_digits: Option<String>,
-    /// Maximum rows (default 100).
-    pub limit: Option<i64>,
-}
+pub use crate::domain::refund::SaleQuery;

@@ -2,9 +2,8 @@
 //!
 //! The model and its indexes live in [`crate::domain::catalog`] (pure); reading TOML/CSV files
 //! lives in [`crate::app::catalog`] (the shell). These re-exports keep the paths the screen and
-//! its tests have always used; `parse_toml`/`parse_csv` parse text only (no IO).
+//! its tests have always used.
 
-pub use crate::app::catalog::{DEMO_CATALOG, parse_csv, parse_toml};
 pub use crate::domain::catalog::{
     ALLOWED_VAT_BPS, Catalog, CatalogError, Product, SEARCH_LIMIT, ScanHit, parse_price,
 };

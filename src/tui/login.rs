@@ -233,7 +233,7 @@ mod tests {
             cashier: Some(Cashier {
                 staff_id: "st002".into(),
                 name: name.into(),
-                role: crate::staff::Role::Cashier,
+                role: crate::domain::staff::Role::Cashier,
             }),
         };
         App::new(&ctx)

@@ -65,7 +65,7 @@ pub enum Command {
     /// Staff: search the journal for sales to refund. Answer: [`AppEvent::StaffSales`].
     FindSales {
         request_id: u64,
-        query: crate::store::SaleQuery,
+        query: crate::domain::refund::SaleQuery,
     },
     /// Staff: load what was captured / refunded and the lines of one sale (by reference or
     /// receipt number). Answer: [`AppEvent::StaffRefundContext`].
@@ -76,7 +76,7 @@ pub enum Command {
     Refund {
         request_id: u64,
         pin: ManagerPin,
-        request: crate::staff::refund::RefundRequest,
+        request: crate::domain::refund::RefundRequest,
     },
     /// Staff: the X report of `date` (business day at `utc_offset`), then the same report with
     /// the reconciliation against Vipps. Answers: [`AppEvent::StaffReport`].
@@ -145,7 +145,7 @@ pub enum Command {
     /// report printed again — the shell prints the stored snapshot, marked COPY. Answer:
     /// [`AppEvent::ReportPrinted`].
     PrintReport {
-        report: Box<crate::staff::report::Report>,
+        report: Box<crate::domain::report::Report>,
         copy: bool,
     },
     /// Staff: print the stored Z report of `date` (a day already closed), marked COPY.
@@ -166,7 +166,7 @@ pub enum Command {
 pub struct Cashier {
     pub staff_id: String,
     pub name: String,
-    pub role: crate::staff::Role,
+    pub role: crate::domain::staff::Role,
 }
 
 /// A cash-only sale the journal recorded.
@@ -187,7 +187,7 @@ impl ManagerPin {
         ManagerPin(SecretString::from(pin.into()))
     }
 
-    /// The PIN, for the staff module's login only.
+    /// The PIN, for the staff login (`service::auth`) only.
     pub fn expose(&self) -> &str {
         self.0.expose_secret()
     }
@@ -216,7 +216,7 @@ pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Manager-only actions the cashier's screen asks for (mirrors
-/// [`crate::staff::Permission`]).
+/// [`crate::domain::staff::Permission`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ManagerPermission {
     PriceOverride,
@@ -231,18 +231,22 @@ pub enum ManagerPermission {
 }
 
 impl ManagerPermission {
-    pub const fn staff(self) -> crate::staff::Permission {
+    pub const fn staff(self) -> crate::domain::staff::Permission {
         match self {
-            ManagerPermission::PriceOverride => crate::staff::Permission::PriceOverride,
+            ManagerPermission::PriceOverride => crate::domain::staff::Permission::PriceOverride,
             ManagerPermission::VoidAfterAuthorization => {
-                crate::staff::Permission::VoidAfterAuthorization
+                crate::domain::staff::Permission::VoidAfterAuthorization
             }
-            ManagerPermission::LeaveKiosk => crate::staff::Permission::LeaveKiosk,
-            ManagerPermission::Refund => crate::staff::Permission::Refund,
-            ManagerPermission::ZReport => crate::staff::Permission::ZReport,
-            ManagerPermission::BatchCorrections => crate::staff::Permission::BatchCorrections,
-            ManagerPermission::AcknowledgeOutbox => crate::staff::Permission::AcknowledgeOutbox,
-            ManagerPermission::OpenDrawer => crate::staff::Permission::OpenDrawerNoSale,
+            ManagerPermission::LeaveKiosk => crate::domain::staff::Permission::LeaveKiosk,
+            ManagerPermission::Refund => crate::domain::staff::Permission::Refund,
+            ManagerPermission::ZReport => crate::domain::staff::Permission::ZReport,
+            ManagerPermission::BatchCorrections => {
+                crate::domain::staff::Permission::BatchCorrections
+            }
+            ManagerPermission::AcknowledgeOutbox => {
+                crate::domain::staff::Permission::AcknowledgeOutbox
+            }
+            ManagerPermission::OpenDrawer => crate::domain::staff::Permission::OpenDrawerNoSale,
         }
     }
 }
@@ -431,12 +435,12 @@ pub enum AppEvent {
     /// The answer to [`Command::FindSales`].
     StaffSales {
         request_id: u64,
-        result: Result<Vec<crate::staff::refund::SaleHit>, Text>,
+        result: Result<Vec<crate::domain::refund::SaleHit>, Text>,
     },
     /// The answer to [`Command::LoadRefund`].
     StaffRefundContext {
         request_id: u64,
-        result: Result<Box<crate::staff::refund::RefundContext>, Text>,
+        result: Result<Box<crate::domain::refund::RefundContext>, Text>,
     },
     /// Progress and result of [`Command::Refund`].
     StaffRefund {
@@ -447,13 +451,13 @@ pub enum AppEvent {
     /// event follows with it).
     StaffReport {
         request_id: u64,
-        result: Result<Box<crate::staff::report::Report>, Text>,
+        result: Result<Box<crate::domain::report::Report>, Text>,
         checking: bool,
     },
     /// The answer to [`Command::CloseDay`].
     StaffZ {
         request_id: u64,
-        result: Result<Box<crate::staff::report::Report>, ZRefusal>,
+        result: Result<Box<crate::domain::report::Report>, ZRefusal>,
     },
     /// The answer to [`Command::AcknowledgeOutbox`]: rows acknowledged, and what still blocks.
     StaffAcknowledged {
@@ -463,17 +467,17 @@ pub enum AppEvent {
     /// The answer to [`Command::LoadBatch`].
     StaffBatchCandidates {
         request_id: u64,
-        result: Result<Vec<crate::staff::batch::Uncaptured>, Text>,
+        result: Result<Vec<crate::domain::batch::Uncaptured>, Text>,
     },
     /// One batch operation finished (drives the gauge).
     StaffBatchProgress {
         request_id: u64,
-        progress: crate::staff::batch::BatchProgress,
+        progress: crate::domain::batch::BatchProgress,
     },
     /// The batch is over: every outcome, or why it did not run.
     StaffBatchDone {
         request_id: u64,
-        result: Result<Vec<crate::staff::batch::BatchOutcome>, Text>,
+        result: Result<Vec<crate::domain::batch::BatchOutcome>, Text>,
     },
     /// The answer to [`Command::ReprintRefund`]: the refund number sent to the printer as a
     /// COPY, or why not.

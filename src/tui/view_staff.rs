@@ -1,8 +1,8 @@
 //! Drawing the staff screens (menu, refund, X/Z report, batch corrections). Pure: reads the
 //! model only.
 
+use crate::domain::refund::RefundStatus;
 use crate::lang::Lang;
-use crate::staff::refund::RefundStatus;
 use crate::tui::app::{App, ManagerAction, Screen};
 use crate::tui::msg::{ReceiptNote, StaffRefundProgress};
 use crate::tui::staff::{RefundField, RefundKind, RefundStep, ReportKind, StaffEntry, money};
@@ -430,7 +430,7 @@ fn render_confirm(app: &App, frame: &mut Frame, area: Rect) {
             .quantity_milli
             .map(|q| format!("{} × ", milli(q)))
             .unwrap_or_default();
-        let rate = crate::staff::refund::format_rate(l.vat_rate);
+        let rate = crate::domain::refund::format_rate(l.vat_rate);
         lines.push(Line::raw(match l.line_no {
             Some(n) => format!(
                 "  {q}{n}. {}  {}  ({} {rate})",
@@ -570,7 +570,7 @@ fn render_report(app: &App, frame: &mut Frame, area: Rect) {
         Layout::vertical([Constraint::Length(head_height), Constraint::Fill(1)]).areas(inner);
     frame.render_widget(Paragraph::new(head), top);
     {
-        let text = crate::staff::report::render_text(r, lang);
+        let text = crate::receipt::report::render_text(r, lang);
         frame.render_widget(
             Paragraph::new(text)
                 .wrap(Wrap { trim: false })

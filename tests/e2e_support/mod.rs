@@ -590,7 +590,7 @@ pub async fn queue_refund(run: &Running, payment_id: i64, amount: Money) -> i64 
                 Api::Ecom => ApiKind::Ecom,
                 Api::Psp => ApiKind::Psp,
             };
-            let key = kasse::staff::refund::refund_key(&p.reference, api, 1).expect("refund key");
+            let key = kasse::domain::refund::refund_key(&p.reference, api, 1).expect("refund key");
             let payload = Payload::Refund {
                 api,
                 id: p.reference.clone(),

@@ -5,6 +5,7 @@
 use kasse::api::ApiSettings;
 use kasse::clock::SystemClock;
 use kasse::domain::money::Money;
+use kasse::domain::staff::HashCost;
 use kasse::engine::acquirer::SimulatedAcquirer;
 use kasse::engine::build::{ConnectSettings, Running, connect_with};
 use kasse::engine::provider::CustomerId;
@@ -12,9 +13,9 @@ use kasse::engine::psp_server::PspServerConfig;
 use kasse::engine::{
     ApiKind, Backends, EngineConfig, EngineEvent, NewSaleRequest, PayMethod, PaymentState,
 };
+use kasse::service::StaffDb;
 use kasse::sim::{SimConfig, SimHandle};
-use kasse::staff::{HashCost, StaffDb};
-use kasse::store::{AsyncStore, DB_FILE_NAME, Store};
+use kasse::store::{AsyncStore, Store};
 use secrecy::SecretString;
 use std::sync::Arc;
 use std::time::Duration;
@@ -95,7 +96,7 @@ pub async fn till_with(wrap: impl FnOnce(Backends) -> Backends) -> Till {
     )
     .await
     .unwrap();
-    let db = StaffDb::open(&dir.path().join(DB_FILE_NAME), "s1", "t1")
+    let db = StaffDb::new(store.clone(), "s1", "t1")
         .unwrap()
         .with_hash_cost(HashCost::Fast);
     Till {

@@ -255,9 +255,9 @@ impl Paper {
     /// the Vipps reference as the tender paid back), with its refund number and status.
     pub async fn refund_receipt_of(
         &self,
-        db: &crate::staff::StaffDb,
+        db: &crate::service::StaffDb,
         refund_id: i64,
-    ) -> Result<(PrintableReceipt, crate::staff::refund::RefundReceipt), Text> {
+    ) -> Result<(PrintableReceipt, crate::domain::refund::RefundReceipt), Text> {
         let r = db
             .run(move |db| db.refund_receipt(refund_id))
             .await
@@ -275,14 +275,14 @@ impl Paper {
     /// number). Returns the refund number, or why not.
     pub async fn print_refund(
         &self,
-        db: &crate::staff::StaffDb,
+        db: &crate::service::StaffDb,
         refund_id: i64,
     ) -> Result<String, Text> {
         let (receipt, r) = self.refund_receipt_of(db, refund_id).await?;
         let number = r.refund_number.clone();
         match &r.status {
-            crate::staff::refund::RefundStatus::Done => {}
-            crate::staff::refund::RefundStatus::Failed(why) => {
+            crate::domain::refund::RefundStatus::Done => {}
+            crate::domain::refund::RefundStatus::Failed(why) => {
                 return Err(Text::new(
                     format!("Ingen refusjonskvittering: Vipps avviste refusjonen {number}: {why}"),
                     format!("No refund receipt: Vipps refused refund {number}: {why}"),
@@ -310,12 +310,12 @@ impl Paper {
     /// confirmed has a receipt). Returns the refund number.
     pub async fn reprint_refund(
         &self,
-        db: &crate::staff::StaffDb,
+        db: &crate::service::StaffDb,
         refund_id: i64,
     ) -> Result<String, Text> {
         let (receipt, r) = self.refund_receipt_of(db, refund_id).await?;
         let number = r.refund_number.clone();
-        if r.status != crate::staff::refund::RefundStatus::Done {
+        if r.status != crate::domain::refund::RefundStatus::Done {
             return Err(Text::new(
                 format!(
                     "Refusjon {number} er ikke bekreftet av Vipps, så den har ingen kvittering å skrive ut igjen."
@@ -336,7 +336,7 @@ impl Paper {
     /// Returns the document id (`X-2026-12-01`, `Z-3`), or why not.
     pub async fn print_report(
         &self,
-        report: &crate::staff::report::Report,
+        report: &crate::domain::report::Report,
         copy: bool,
     ) -> Result<String, Text> {
         let doc = report_document(report, self.lang, copy, self.training);
@@ -373,7 +373,7 @@ impl Paper {
     pub async fn reprint_from_journal(
         &self,
         store: &AsyncStore,
-        db: Option<&crate::staff::StaffDb>,
+        db: Option<&crate::service::StaffDb>,
         key: &str,
     ) -> Result<String, Text> {
         let key = key.trim().to_owned();

@@ -269,8 +269,7 @@ pub async fn print_unprinted_cash(paper: &Paper, store: &AsyncStore) -> Vec<AppE
 /// `None` when the key is not a staff refund (an engine-internal void).
 pub async fn print_confirmed_refund(
     paper: &Paper,
-    db: &crate::staff::StaffDb,
-    store: &AsyncStore,
+    db: &crate::service::StaffDb,
     idempotency_key: &str,
 ) -> Option<AppEvent> {
     let key = idempotency_key.to_owned();
@@ -284,7 +283,7 @@ pub async fn print_confirmed_refund(
     };
     if let Ok(rec) = db.run(move |db| db.refund_record(id)).await
         && let Err(e) =
-            crate::staff::refund::settle_sale_status(db, store, &rec, paper.clock.now()).await
+            crate::service::refund::settle_sale_status(db, &rec, paper.clock.now()).await
     {
         tracing::warn!(error = %e, "refund confirmed but the sale status was not updated");
     }
@@ -334,11 +333,7 @@ pub async fn cashier_of(store: &AsyncStore, record: &crate::store::SaleRecord) -
 /// Start-up catch-up: the refund receipt of every refund Vipps confirmed that never had one
 /// queued (confirmed while no till was running — `kasse refund` gave up waiting, or the till
 /// stopped between the confirmation and the printer). Returns the messages for the cashier.
-pub async fn print_unprinted_refunds(
-    paper: &Paper,
-    db: &crate::staff::StaffDb,
-    store: &AsyncStore,
-) -> Vec<AppEvent> {
+pub async fn print_unprinted_refunds(paper: &Paper, db: &crate::service::StaffDb) -> Vec<AppEvent> {
     let ids = match db.run(|db| db.unprinted_confirmed_refunds()).await {
         Ok(ids) => ids,
         Err(e) => {
@@ -349,8 +344,7 @@ pub async fn print_unprinted_refunds(
     let mut out = Vec::new();
     for id in ids {
         if let Ok(rec) = db.run(move |db| db.refund_record(id)).await {
-            let _ =
-                crate::staff::refund::settle_sale_status(db, store, &rec, paper.clock.now()).await;
+            let _ = crate::service::refund::settle_sale_status(db, &rec, paper.clock.now()).await;
         }
         match paper.print_refund(db, id).await {
             Ok(number) => {
@@ -368,13 +362,12 @@ pub async fn print_unprinted_refunds(
 /// printed by one of the two (the other finds it printed). Messages go to `paper`'s events.
 pub fn spawn_refund_receipts(
     paper: Paper,
-    db: crate::staff::StaffDb,
+    db: crate::service::StaffDb,
     engine: &Engine,
 ) -> tokio::task::JoinHandle<()> {
     let mut sub = engine.subscribe();
-    let store = engine.store();
     tokio::spawn(async move {
-        for ev in print_unprinted_refunds(&paper, &db, &store).await {
+        for ev in print_unprinted_refunds(&paper, &db).await {
             paper.notify(ev);
         }
         loop {
@@ -382,9 +375,7 @@ pub fn spawn_refund_receipts(
                 Ok(EngineEvent::RefundConfirmed {
                     idempotency_key, ..
                 }) => {
-                    if let Some(ev) =
-                        print_confirmed_refund(&paper, &db, &store, &idempotency_key).await
-                    {
+                    if let Some(ev) = print_confirmed_refund(&paper, &db, &idempotency_key).await {
                         paper.notify(ev);
                     }
                 }
@@ -392,7 +383,7 @@ pub fn spawn_refund_receipts(
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
                     // Missed confirmations are in the journal: catch up from there.
                     tracing::warn!(skipped = n, "refund printer lagged behind engine events");
-                    for ev in print_unprinted_refunds(&paper, &db, &store).await {
+                    for ev in print_unprinted_refunds(&paper, &db).await {
                         paper.notify(ev);
                     }
                 }

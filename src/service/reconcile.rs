@@ -9,12 +9,11 @@
 
 use std::sync::Arc;
 
-use rusqlite::params;
-use serde::{Deserialize, Serialize};
-
-use super::{StaffDb, StaffError, ts};
+use super::StaffDb;
 use crate::api::Vipps;
 use crate::domain::money::{Currency, Money};
+use crate::domain::reconcile::*;
+use crate::domain::staff::StaffError;
 use crate::engine::acquirer::BoxFuture;
 use crate::engine::events::ApiKind;
 use crate::engine::provider::{Provider, ProviderError, ReadResult};
@@ -80,138 +79,6 @@ impl PaymentReader for VippsReader {
     }
 }
 
-/// What kind of finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FindingKind {
-    /// Captured or refunded at Vipps differs from the journal.
-    Mismatch,
-    /// Money reserved at Vipps but neither captured nor released.
-    AuthorizedNotCaptured,
-    /// A refund is recorded but not yet confirmed by Vipps.
-    RefundPending,
-    /// Vipps could not be asked.
-    ReadFailed,
-}
-
-/// One payment that needs attention.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Finding {
-    pub kind: FindingKind,
-    pub reference: String,
-    pub api: ApiKind,
-    pub receipt_number: String,
-    pub currency: String,
-    pub journal_captured: i64,
-    pub journal_refunded: i64,
-    pub vipps_authorized: Option<i64>,
-    pub vipps_captured: Option<i64>,
-    pub vipps_refunded: Option<i64>,
-    pub vipps_cancelled: Option<i64>,
-    /// What to do, in Bokmål and English.
-    pub action: Text,
-}
-
-/// The result of reading the day's payments back from Vipps.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct Reconciliation {
-    /// Payments read back.
-    pub checked: usize,
-    /// Payments where Vipps and the journal agree.
-    pub matched: usize,
-    /// Journal totals of the payments that could be read (compare with the Vipps totals).
-    pub journal_captured: i64,
-    pub journal_refunded: i64,
-    /// Totals as Vipps reports them (payments that could be read).
-    pub vipps_captured: i64,
-    pub vipps_refunded: i64,
-    pub findings: Vec<Finding>,
-}
-
-impl Reconciliation {
-    /// True when every payment was read and matches, nothing is pending or uncaptured.
-    pub fn is_clean(&self) -> bool {
-        self.findings.is_empty()
-    }
-}
-
-/// A payment of the day as the journal has it.
-#[derive(Debug, Clone)]
-struct DayPayment {
-    api: ApiKind,
-    reference: String,
-    vipps_id: String,
-    receipt_number: String,
-    currency: String,
-    captured: i64,
-    refunded_done: i64,
-    refunded_pending: i64,
-}
-
-impl StaffDb {
-    fn day_payments(
-        &self,
-        from: time::OffsetDateTime,
-        to: time::OffsetDateTime,
-    ) -> Result<Vec<DayPayment>, StaffError> {
-        let conn = self.lock()?;
-        let mut stmt = conn.prepare(
-            "SELECT p.api, p.reference, p.psp_transaction_id, s.receipt_number, s.currency,
-                    p.captured_amount,
-                    coalesce((SELECT sum(r.amount) FROM refunds r JOIN outbox o
-                              ON o.idempotency_key = r.idempotency_key
-                              WHERE r.payment_id = p.id AND o.status = 'done'), 0),
-                    coalesce((SELECT sum(r.amount) FROM refunds r LEFT JOIN outbox o
-                              ON o.idempotency_key = r.idempotency_key
-                              WHERE r.payment_id = p.id
-                                AND coalesce(o.status, 'pending') IN ('pending', 'in_flight')), 0)
-             FROM payments p JOIN sales s ON s.id = p.sale_id
-             WHERE s.shop_id = ?1 AND s.till_id = ?2 AND s.created_at >= ?3 AND s.created_at < ?4
-               AND s.training = 0
-               AND p.state NOT IN ('rejected', 'expired')
-               -- A failed payment counts if money was reserved (e.g. its capture failed).
-               AND (p.state <> 'failed' OR p.authorized_amount > 0 OR p.captured_amount > 0)
-             ORDER BY p.id",
-        )?;
-        let rows = stmt.query_map(
-            params![self.shop_id(), self.till_id(), ts(from), ts(to)],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, i64>(5)?,
-                    r.get::<_, i64>(6)?,
-                    r.get::<_, i64>(7)?,
-                ))
-            },
-        )?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (api, reference, psp_id, receipt_number, currency, captured, done, pending) = row?;
-            let api = ApiKind::parse(&api).unwrap_or(ApiKind::Epayment);
-            let vipps_id = if api == ApiKind::Psp {
-                psp_id.unwrap_or_else(|| crate::engine::psp_transaction_id(&reference))
-            } else {
-                reference.clone()
-            };
-            out.push(DayPayment {
-                api,
-                reference,
-                vipps_id,
-                receipt_number,
-                currency,
-                captured,
-                refunded_done: done,
-                refunded_pending: pending,
-            });
-        }
-        Ok(out)
-    }
-}
-
 fn m(v: i64, c: &str) -> Money {
     Money::new(v, Currency::parse(c).unwrap_or(Currency::Nok))
 }
@@ -223,7 +90,7 @@ pub async fn reconcile(
     from: time::OffsetDateTime,
     to: time::OffsetDateTime,
 ) -> Result<Reconciliation, StaffError> {
-    let payments = db.day_payments(from, to)?;
+    let payments = db.run(move |db| db.day_payments(from, to)).await?;
     let sem = Arc::new(tokio::sync::Semaphore::new(READ_CONCURRENCY));
     let mut set = tokio::task::JoinSet::new();
     for (i, p) in payments.iter().enumerate() {

@@ -4,10 +4,11 @@
 use rusqlite::OptionalExtension;
 use time::OffsetDateTime;
 
-use super::{HashCost, Session, StaffDb, StaffError, journal_action};
+use super::{StaffConn, journal_action};
+use crate::domain::staff::{HashCost, Session, StaffError};
 use crate::lang::Text;
 
-impl StaffDb {
+impl StaffConn<'_> {
     /// True when at least one active staff member exists (the till then asks for a login).
     pub fn has_active_staff(&self) -> Result<bool, StaffError> {
         let conn = self.lock()?;
@@ -31,7 +32,7 @@ impl StaffDb {
                 format!("Log out: staff member {staff_id} is not in the journal."),
             )));
         }
-        journal_action(&conn, now, Some(staff_id), "logout", true, None, None)?;
+        journal_action(conn, now, Some(staff_id), "logout", true, None, None)?;
         Ok(())
     }
 
@@ -52,7 +53,7 @@ impl StaffDb {
             return Ok(None);
         }
         // The training PIN is printed on the demo screen: cheap hashing is enough.
-        let db = self.clone().with_hash_cost(HashCost::Fast);
+        let db = (*self).with_hash_cost(HashCost::Fast);
         db.create_training_manager(name, pin, now).map(Some)
     }
 }
@@ -62,25 +63,21 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    fn db() -> (tempfile::TempDir, StaffDb) {
-        let dir = tempfile::tempdir().unwrap();
-        crate::store::Store::open_in_dir(dir.path()).unwrap();
-        let db = StaffDb::open(&dir.path().join(crate::store::DB_FILE_NAME), "s1", "t1")
-            .unwrap()
-            .with_hash_cost(HashCost::Fast);
-        (dir, db)
+    fn store() -> crate::store::Store {
+        crate::store::Store::open_in_memory().unwrap()
     }
 
     #[test]
     fn training_manager_only_in_an_empty_journal_and_logs_in_with_its_pin() {
-        let (_dir, db) = db();
+        let store = store();
+        let db = store.staff("s1", "t1", HashCost::Fast);
         let now = OffsetDateTime::now_utc();
         assert!(!db.has_active_staff().unwrap());
         let s = db
             .ensure_training_manager("Øvingsleder", "1234", now)
             .unwrap()
             .unwrap();
-        assert_eq!(s.role(), super::super::Role::Manager);
+        assert_eq!(s.role(), crate::domain::staff::Role::Manager);
         assert!(db.has_active_staff().unwrap());
         // A second start finds staff and creates nobody.
         assert!(
@@ -95,7 +92,8 @@ mod tests {
 
     #[test]
     fn logout_by_id_is_journaled_and_an_unknown_id_is_refused() {
-        let (_dir, db) = db();
+        let store = store();
+        let db = store.staff("s1", "t1", HashCost::Fast);
         let now = OffsetDateTime::now_utc();
         let m = db.create_first_manager("Mona", "975310", now).unwrap();
         db.logout_staff(m.staff_id(), now).unwrap();

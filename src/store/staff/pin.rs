@@ -1,49 +1,11 @@
-//! PINs: 4–8 digits, hashed with argon2id (PHC string with its own salt and parameters). A PIN
-//! is never stored, logged or shown; [`Pin`] keeps it in a `SecretString` and its `Debug` is
-//! redacted.
+//! PIN hashing: argon2id (PHC string with its own salt and parameters). The PIN itself is a
+//! [`Pin`] (domain), never stored, logged or shown.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use secrecy::{ExposeSecret, SecretString};
 
-use super::StaffError;
+use crate::domain::staff::{HashCost, Pin, StaffError};
 use crate::lang::Text;
-
-/// A staff PIN (validated: 4 to 8 digits). Never printed.
-pub struct Pin(SecretString);
-
-impl std::fmt::Debug for Pin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Pin([redacted])")
-    }
-}
-
-impl Pin {
-    /// Validate a typed PIN. The error names the field and says what to do, never echoing it.
-    pub fn new(pin: &str) -> Result<Pin, StaffError> {
-        let n = pin.chars().count();
-        if !(4..=8).contains(&n) || !pin.chars().all(|c| c.is_ascii_digit()) {
-            return Err(StaffError::Invalid(Text::new(
-                "PIN: må være 4 til 8 sifre (0–9). Skriv en ny PIN.",
-                "PIN: must be 4 to 8 digits (0–9). Type a new PIN.",
-            )));
-        }
-        Ok(Pin(SecretString::from(pin.to_owned())))
-    }
-
-    fn bytes(&self) -> &[u8] {
-        self.0.expose_secret().as_bytes()
-    }
-}
-
-/// How expensive hashing is. `Standard` is argon2id with the crate's OWASP defaults
-/// (19 MiB, 2 passes); `Fast` is for tests and the demo only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum HashCost {
-    #[default]
-    Standard,
-    Fast,
-}
 
 fn argon(cost: HashCost) -> Result<Argon2<'static>, StaffError> {
     let params = match cost {
@@ -83,22 +45,6 @@ pub fn verify_pin(pin: &Pin, phc: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pin_rules() {
-        for bad in ["", "123", "123456789", "12a4", "12 34", "١٢٣٤"] {
-            let e = Pin::new(bad).unwrap_err();
-            assert!(e.message().en.contains("4 to 8 digits"), "{bad}");
-            assert!(!e.message().en.contains(bad) || bad.is_empty());
-        }
-        for ok in ["1234", "00000000", "987654"] {
-            assert!(Pin::new(ok).is_ok());
-        }
-        assert_eq!(
-            format!("{:?}", Pin::new("4321").unwrap()),
-            "Pin([redacted])"
-        );
-    }
 
     #[test]
     fn hash_is_not_the_pin_and_verifies() {

@@ -1,27 +1,28 @@
-//! Headless `kasse refund` and `kasse report`. The lead wires [`RefundArgs`] / [`ReportArgs`]
-//! into `main.rs` and builds a [`HeadlessCtx`]; the functions print to `out` and return the
-//! process exit code (0 = done, 1 = refused or failed, with the reason).
+//! The staff subcommands: `kasse refund`, `kasse report`, `kasse batch-capture`,
+//! `kasse batch-refund`. `main.rs` parses [`RefundArgs`] / [`ReportArgs`] / … and builds a
+//! [`HeadlessCtx`]; the functions print to `out` and return the process exit code (0 = done,
+//! 1 = refused or failed, with the reason). The work is done by `service` (the same refund
+//! flow as the till's screen).
 //!
 //! A manager PIN is needed for refunds and Z reports. It never comes from the command line
 //! (shell history, process list): `main.rs` reads it from `KASSE_PIN` or prompts without echo,
 //! and passes it in [`HeadlessCtx::pin`].
 
 use std::io::Write;
-use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
-use time::UtcOffset;
 
-use super::reconcile::{PaymentReader, reconcile};
-use super::refund::{RefundMode, RefundRequest, RefundStatus, refund as do_refund, wait_for};
-use super::report::{Format, day_bounds, parse_date, render};
-use super::{StaffDb, StaffError};
-use crate::clock::Clock;
+use crate::domain::batch::{BatchOp, BatchOutcome, BatchProgress};
 use crate::domain::money::{Currency, Money};
-use crate::engine::Engine;
-use crate::lang::{Lang, Text};
-use crate::store::{AsyncStore, PaymentAmounts};
+use crate::domain::refund::{RefundMode, RefundRecord, RefundRequest, RefundStatus};
+use crate::domain::report::{Report, day_bounds, parse_date};
+use crate::domain::staff::{Session, StaffError, weak_pin_warning};
+use crate::lang::Text;
+use crate::receipt::report::{Format, render};
+use crate::service::batch::BatchRunner;
+pub use crate::service::context::{HeadlessCtx, refresh};
+use crate::service::refund::{WaitLimits, refund as do_refund, wait_for};
 
 /// `kasse refund REFERENCE [--amount X] [--reason TEXT]`
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
@@ -86,35 +87,6 @@ pub struct BatchRefundArgs {
     pub wait_secs: u64,
 }
 
-/// What the headless commands need (built by `main.rs`).
-#[derive(Clone)]
-pub struct HeadlessCtx {
-    pub db: StaffDb,
-    pub store: AsyncStore,
-    /// The running engine: its outbox worker sends the refund (kicked after enqueue).
-    pub engine: Option<Engine>,
-    /// Reads payments back from Vipps (refresh before a refund; reconciliation).
-    pub reader: Option<Arc<dyn PaymentReader>>,
-    pub clock: Arc<dyn Clock>,
-    pub lang: Lang,
-    /// The till's offset from UTC (business days run midnight to midnight local time).
-    pub utc_offset: UtcOffset,
-    /// Shop currency (for parsing `--amount`).
-    pub currency: Currency,
-    /// Manager PIN (from `KASSE_PIN` or a no-echo prompt), never from argv.
-    pub pin: Option<SecretString>,
-}
-
-impl std::fmt::Debug for HeadlessCtx {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HeadlessCtx")
-            .field("db", &self.db)
-            .field("lang", &self.lang)
-            .field("pin", &self.pin.as_ref().map(|_| "[redacted]"))
-            .finish_non_exhaustive()
-    }
-}
-
 /// Read the PIN from the `KASSE_PIN` environment variable, if set.
 pub fn pin_from_env() -> Option<SecretString> {
     std::env::var("KASSE_PIN")
@@ -123,71 +95,30 @@ pub fn pin_from_env() -> Option<SecretString> {
         .map(SecretString::from)
 }
 
+/// A batch needs this process's engine to send its rows.
+fn no_engine() -> StaffError {
+    StaffError::Internal(Text::new(
+        "Batch: kassen må kjøre i denne prosessen for å sende korrigeringene.",
+        "Batch: the till must run in this process to send the corrections.",
+    ))
+}
+
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn manager_session(ctx: &HeadlessCtx) -> Result<super::Session, StaffError> {
+async fn manager_session(ctx: &HeadlessCtx) -> Result<Session, StaffError> {
     let Some(pin) = &ctx.pin else {
         return Err(StaffError::Forbidden(Text::new(
             "PIN: en leder-PIN trengs. Sett KASSE_PIN eller skriv den når kassen spør.",
             "PIN: a manager PIN is needed. Set KASSE_PIN or type it when asked.",
         )));
     };
-    let session = ctx.db.login(pin.expose_secret(), ctx.clock.now())?;
+    let session = ctx.db.login(pin.expose_secret(), ctx.clock.now()).await?;
     if session.weak_pin() {
-        eprintln!("kasse: {}", super::auth::weak_pin_warning().get(ctx.lang));
+        eprintln!("kasse: {}", weak_pin_warning().get(ctx.lang));
     }
     Ok(session)
-}
-
-/// Refresh the journal's amounts from Vipps before deciding (a refund made elsewhere, e.g. in
-/// the portal, must count). Best effort: if Vipps cannot be read, the journal decides.
-pub async fn refresh(ctx: &HeadlessCtx, reference: &str) {
-    let Some(reader) = &ctx.reader else { return };
-    let Ok(c) = ctx.db.refund_context(reference) else {
-        return;
-    };
-    let id = if c.api == crate::engine::events::ApiKind::Psp {
-        c.psp_transaction_id
-            .clone()
-            .unwrap_or_else(|| crate::engine::psp_transaction_id(&c.reference))
-    } else {
-        c.reference.clone()
-    };
-    let Ok(read) = reader.read(c.api, &id).await else {
-        return;
-    };
-    let now = ctx.clock.now();
-    let pid = c.payment_id;
-    let a = read.amounts;
-    let r = ctx
-        .store
-        .run(move |s| {
-            let Some(p) = s.payment(pid)? else {
-                return Ok(());
-            };
-            if p.amounts.captured == a.captured && p.amounts.refunded == a.refunded {
-                return Ok(());
-            }
-            s.update_payment_state(
-                pid,
-                p.state,
-                p.reason.as_deref(),
-                Some(PaymentAmounts {
-                    authorized: a.authorized,
-                    captured: a.captured,
-                    refunded: a.refunded,
-                    cancelled: a.cancelled,
-                }),
-                now,
-            )
-            .map(|_| ())
-        })
-        .await;
-    if let Err(e) = r {
-        tracing::warn!(error = %e, "could not store amounts read from Vipps");
-    }
 }
 
 /// `kasse refund`. Prints `result: refunded reference=REF amount=AMOUNT` (exit 0) or
@@ -201,7 +132,7 @@ pub async fn refund_with_record<W: Write>(
     ctx: &HeadlessCtx,
     args: &RefundArgs,
     out: &mut W,
-) -> (i32, Option<super::refund::RefundRecord>) {
+) -> (i32, Option<RefundRecord>) {
     let lang = ctx.lang;
     let fail = |out: &mut W, what: &str, reason: &Text| {
         let _ = writeln!(
@@ -223,7 +154,7 @@ pub async fn refund_with_record<W: Write>(
             }
         },
     };
-    let session = match manager_session(ctx) {
+    let session = match manager_session(ctx).await {
         Ok(s) => s,
         Err(e) => return fail(out, "refused", &e.message()),
     };
@@ -236,7 +167,7 @@ pub async fn refund_with_record<W: Write>(
             .clone()
             .unwrap_or_else(|| "refund at the till (kasse refund)".to_owned()),
     };
-    let rec = match do_refund(&ctx.db, &ctx.store, &session, &req, ctx.clock.now()).await {
+    let rec = match do_refund(&ctx.db, &session, &req, ctx.clock.now()).await {
         Ok(r) => r,
         Err(e) => return fail(out, "refused", &e.message()),
     };
@@ -255,20 +186,27 @@ pub async fn refund_with_record<W: Write>(
         amount.to_plain(),
         rec.idempotency_key
     );
-    let status = match wait_for(
-        &ctx.db,
-        &rec.idempotency_key,
-        Duration::from_secs(args.wait_secs),
-    )
-    .await
-    {
+    let status = match &ctx.engine {
+        Some(engine) => {
+            wait_for(
+                &ctx.db,
+                engine,
+                &rec.idempotency_key,
+                WaitLimits::timeout(Duration::from_secs(args.wait_secs)),
+            )
+            .await
+        }
+        // No engine in this process: the refund waits in the queue for the till.
+        None => ctx.db.refund_status(&rec.idempotency_key).await,
+    };
+    let status = match status {
         Ok(s) => s,
         Err(e) => return fail(out, "failed", &e.message()),
     };
     match status {
         RefundStatus::Done => {
             if let Err(e) =
-                super::refund::settle_sale_status(&ctx.db, &ctx.store, &rec, ctx.clock.now()).await
+                crate::service::refund::settle_sale_status(&ctx.db, &rec, ctx.clock.now()).await
             {
                 tracing::warn!(error = %e, "refund done but the sale status was not updated");
             }
@@ -312,7 +250,7 @@ pub async fn report_with<W: Write>(
     ctx: &HeadlessCtx,
     args: &ReportArgs,
     out: &mut W,
-) -> (i32, Option<(super::report::Report, bool)>) {
+) -> (i32, Option<(Report, bool)>) {
     let lang = ctx.lang;
     if args.z && args.print {
         let date = match &args.date {
@@ -320,7 +258,7 @@ pub async fn report_with<W: Write>(
             None => Some(ctx.clock.now().to_offset(ctx.utc_offset).date()),
         };
         if let Some(date) = date {
-            match ctx.db.stored_z_report(date) {
+            match ctx.db.stored_z_report(date).await {
                 Ok(Some(r)) => {
                     let _ = out.write_all(render(&r, args.format, lang).as_bytes());
                     return (0, Some((r, true)));
@@ -345,7 +283,7 @@ async fn report_inner<W: Write>(
     ctx: &HeadlessCtx,
     args: &ReportArgs,
     out: &mut W,
-) -> (i32, Option<super::report::Report>) {
+) -> (i32, Option<Report>) {
     let lang = ctx.lang;
     let fail = |out: &mut W, e: &StaffError| {
         let _ = writeln!(
@@ -364,7 +302,7 @@ async fn report_inner<W: Write>(
         None => now.to_offset(ctx.utc_offset).date(),
     };
     let session = if args.z {
-        match manager_session(ctx) {
+        match manager_session(ctx).await {
             Ok(s) => Some(s),
             Err(e) => return fail(out, &e),
         }
@@ -373,8 +311,14 @@ async fn report_inner<W: Write>(
     };
     let reconciliation = match (&ctx.reader, args.no_reconcile) {
         (Some(reader), false) => {
-            let (from, to) = day_bounds(date, ctx.utc_offset);
-            match reconcile(&ctx.db, reader.clone(), from, to).await {
+            match crate::service::report::reconcile_day(
+                &ctx.db,
+                reader.clone(),
+                date,
+                ctx.utc_offset,
+            )
+            .await
+            {
                 Ok(r) => Some(r),
                 Err(e) => return fail(out, &e),
             }
@@ -382,12 +326,16 @@ async fn report_inner<W: Write>(
         _ => None,
     };
     let report = match &session {
-        Some(s) => ctx
-            .db
-            .close_day(s, date, ctx.utc_offset, reconciliation, now),
-        None => ctx
-            .db
-            .x_report(None, date, ctx.utc_offset, reconciliation, now),
+        Some(s) => {
+            ctx.db
+                .close_day(s, date, ctx.utc_offset, reconciliation, now)
+                .await
+        }
+        None => {
+            ctx.db
+                .x_report(None, date, ctx.utc_offset, reconciliation, now)
+                .await
+        }
     };
     match report {
         Ok(r) => {
@@ -407,7 +355,6 @@ pub async fn batch_capture<W: Write, P: Write + Send>(
     out: &mut W,
     progress: &mut P,
 ) -> i32 {
-    use super::batch::{BatchOp, BatchRunner};
     let lang = ctx.lang;
     let fail = |out: &mut W, e: &StaffError| {
         let _ = writeln!(
@@ -425,12 +372,12 @@ pub async fn batch_capture<W: Write, P: Write + Send>(
         },
         None => now.to_offset(ctx.utc_offset).date(),
     };
-    let session = match manager_session(ctx) {
+    let session = match manager_session(ctx).await {
         Ok(s) => s,
         Err(e) => return fail(out, &e),
     };
     let (from, to) = day_bounds(date, ctx.utc_offset);
-    let candidates = match ctx.db.uncaptured_between(from, to) {
+    let candidates = match ctx.db.uncaptured_between(from, to).await {
         Ok(c) => c,
         Err(e) => return fail(out, &e),
     };
@@ -438,11 +385,10 @@ pub async fn batch_capture<W: Write, P: Write + Send>(
         let _ = writeln!(out, "result: nothing to capture date={date}");
         return 0;
     }
-    let mut runner = BatchRunner::new(ctx.db.clone(), ctx.store.clone(), ctx.clock.clone());
-    if let Some(engine) = &ctx.engine {
-        let engine = engine.clone();
-        runner.kick = Some(Arc::new(move || engine.kick_worker()));
-    }
+    let Some(engine) = ctx.engine.clone() else {
+        return fail(out, &no_engine());
+    };
+    let mut runner = BatchRunner::new(ctx.db.clone(), engine, ctx.clock.clone());
     runner.wait = Duration::from_secs(args.wait_secs);
     let ops = candidates
         .iter()
@@ -459,7 +405,7 @@ pub async fn batch_capture<W: Write, P: Write + Send>(
     }
 }
 
-fn progress_line<P: Write>(progress: &mut P, p: &super::batch::BatchProgress) {
+fn progress_line<P: Write>(progress: &mut P, p: &BatchProgress) {
     let _ = writeln!(
         progress,
         "progress: {}/{} {} {}",
@@ -474,7 +420,7 @@ fn progress_line<P: Write>(progress: &mut P, p: &super::batch::BatchProgress) {
 /// One line per operation and a `result:` line; exit 0 only when every one was confirmed.
 fn print_outcomes<W: Write>(
     ctx: &HeadlessCtx,
-    outcomes: &[super::batch::BatchOutcome],
+    outcomes: &[BatchOutcome],
     done_word: &str,
     out: &mut W,
 ) -> i32 {
@@ -515,7 +461,6 @@ pub async fn batch_refund<W: Write, P: Write + Send>(
     out: &mut W,
     progress: &mut P,
 ) -> i32 {
-    use super::batch::{BatchOp, BatchRunner};
     let lang = ctx.lang;
     let fail = |out: &mut W, t: &Text| {
         let _ = writeln!(out, "result: refused reason={}", one_line(t.get(lang)));
@@ -549,15 +494,14 @@ pub async fn batch_refund<W: Write, P: Write + Send>(
             reason: args.reason.clone(),
         }));
     }
-    let session = match manager_session(ctx) {
+    let session = match manager_session(ctx).await {
         Ok(s) => s,
         Err(e) => return fail(out, &e.message()),
     };
-    let mut runner = BatchRunner::new(ctx.db.clone(), ctx.store.clone(), ctx.clock.clone());
-    if let Some(engine) = &ctx.engine {
-        let engine = engine.clone();
-        runner.kick = Some(Arc::new(move || engine.kick_worker()));
-    }
+    let Some(engine) = ctx.engine.clone() else {
+        return fail(out, &no_engine().message());
+    };
+    let mut runner = BatchRunner::new(ctx.db.clone(), engine, ctx.clock.clone());
     runner.wait = Duration::from_secs(args.wait_secs);
     match runner
         .run(&session, ops, |p| progress_line(progress, &p))

@@ -1,239 +1,14 @@
-//! Staff, roles, PIN login with lockout, permissions, and the staff action journal.
-//!
-//! Login is by PIN alone (a till keypad), so two active staff never share a PIN. After
-//! [`FREE_ATTEMPTS`] consecutive wrong PINs the till locks for 30 s, doubling with each further
-//! wrong PIN up to 15 minutes; a correct PIN after the lock ends resets the count.
+//! Staff SQL: members, login guard and attempts, permissions journal.
 
 use rusqlite::{OptionalExtension, params};
 use time::OffsetDateTime;
 
-use super::pin::{Pin, hash_pin, verify_pin};
-use super::{StaffDb, StaffError, journal_action, parse_ts, ts};
+use super::pin::{hash_pin, verify_pin};
+use super::{StaffConn, journal_action, parse_ts, ts};
+use crate::domain::staff::*;
 use crate::lang::Text;
 
-/// Wrong PINs allowed before the first lock.
-pub const FREE_ATTEMPTS: u32 = 3;
-/// First lock length; doubles with each further wrong PIN.
-pub const FIRST_LOCK_SECS: i64 = 30;
-/// Longest lock.
-pub const MAX_LOCK_SECS: i64 = 15 * 60;
-
-/// A staff member's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Cashier,
-    Manager,
-}
-
-impl Role {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Role::Cashier => "cashier",
-            Role::Manager => "manager",
-        }
-    }
-
-    fn parse(s: &str) -> Result<Role, StaffError> {
-        match s {
-            "cashier" => Ok(Role::Cashier),
-            "manager" => Ok(Role::Manager),
-            other => Err(StaffError::Internal(Text::new(
-                format!("Ukjent rolle «{other}» i databasen. Kontakt support."),
-                format!("Unknown role \"{other}\" in the database. Contact support."),
-            ))),
-        }
-    }
-
-    pub fn label(self) -> Text {
-        match self {
-            Role::Cashier => Text::new("kasserer", "cashier"),
-            Role::Manager => Text::new("leder", "manager"),
-        }
-    }
-}
-
-/// Things staff do that are checked against the role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Permission {
-    /// Take a payment.
-    Sell,
-    /// Print an X report (any time, closes nothing).
-    XReport,
-    /// Refund a captured sale (full or partial).
-    Refund,
-    /// Cancel / void a payment after the customer authorized it.
-    VoidAfterAuthorization,
-    /// Change a price at the till.
-    PriceOverride,
-    /// Open the cash drawer without a sale.
-    OpenDrawerNoSale,
-    /// Take the Z report (closes the day).
-    ZReport,
-    /// Leave kiosk mode.
-    LeaveKiosk,
-    /// Add staff, change roles.
-    ManageStaff,
-    /// Batch refunds/captures for end-of-day corrections.
-    BatchCorrections,
-    /// Acknowledge dead outbox rows.
-    AcknowledgeOutbox,
-}
-
-impl Permission {
-    /// Does this need a manager?
-    pub const fn needs_manager(self) -> bool {
-        !matches!(self, Permission::Sell | Permission::XReport)
-    }
-
-    /// Stable code for the journal.
-    pub const fn code(self) -> &'static str {
-        match self {
-            Permission::Sell => "sell",
-            Permission::XReport => "x_report",
-            Permission::Refund => "refund",
-            Permission::VoidAfterAuthorization => "void_after_authorization",
-            Permission::PriceOverride => "price_override",
-            Permission::OpenDrawerNoSale => "open_drawer_no_sale",
-            Permission::ZReport => "z_report",
-            Permission::LeaveKiosk => "leave_kiosk",
-            Permission::ManageStaff => "manage_staff",
-            Permission::BatchCorrections => "batch_corrections",
-            Permission::AcknowledgeOutbox => "acknowledge_outbox",
-        }
-    }
-
-    pub fn label(self) -> Text {
-        let (nb, en) = match self {
-            Permission::Sell => ("ta betalt", "take payment"),
-            Permission::XReport => ("X-rapport", "X report"),
-            Permission::Refund => ("refusjon", "refund"),
-            Permission::VoidAfterAuthorization => {
-                ("annullere godkjent betaling", "void an authorized payment")
-            }
-            Permission::PriceOverride => ("endre pris", "price override"),
-            Permission::OpenDrawerNoSale => {
-                ("åpne skuffen uten salg", "open the drawer without a sale")
-            }
-            Permission::ZReport => ("Z-rapport (dagsavslutning)", "Z report (close the day)"),
-            Permission::LeaveKiosk => ("forlate kioskmodus", "leave kiosk mode"),
-            Permission::ManageStaff => ("administrere ansatte", "manage staff"),
-            Permission::BatchCorrections => ("samlekorrigeringer", "batch corrections"),
-            Permission::AcknowledgeOutbox => (
-                "kvittere ut feilede oppdrag",
-                "acknowledge failed queue rows",
-            ),
-        };
-        Text::new(nb, en)
-    }
-}
-
-/// New and changed manager PINs have at least this many digits (cashiers: 4). Managers whose
-/// PIN was set before this rule keep logging in, with [`weak_pin_warning`].
-pub const MIN_MANAGER_PIN_LEN: usize = 6;
-
-/// Shown (screen, stderr) when a manager logs in with a PIN shorter than
-/// [`MIN_MANAGER_PIN_LEN`].
-pub fn weak_pin_warning() -> Text {
-    Text::new(
-        "Leder-PIN-en din har færre enn 6 sifre. Den virker fortsatt, men nye leder-PIN-er må ha 6–8 sifre: få en ny PIN snart.",
-        "Your manager PIN has fewer than 6 digits. It still works, but new manager PINs need 6–8 digits: get a new PIN soon.",
-    )
-}
-
-/// A logged-in staff member. Only [`StaffDb::login`] and the first-run flow make one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Session {
-    staff_id: String,
-    name: String,
-    role: Role,
-    started_at: OffsetDateTime,
-    weak_pin: bool,
-}
-
-impl Session {
-    /// A manager who logged in with a PIN shorter than [`MIN_MANAGER_PIN_LEN`] (set before the
-    /// rule): it works; show [`weak_pin_warning`].
-    pub fn weak_pin(&self) -> bool {
-        self.weak_pin
-    }
-    pub fn staff_id(&self) -> &str {
-        &self.staff_id
-    }
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-    pub fn role(&self) -> Role {
-        self.role
-    }
-    pub fn started_at(&self) -> OffsetDateTime {
-        self.started_at
-    }
-}
-
-/// A staff member as listed (never with the PIN hash).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StaffMember {
-    pub id: String,
-    pub name: String,
-    pub role: Role,
-    pub active: bool,
-    pub created_at: OffsetDateTime,
-}
-
-/// May this session do this? Cashiers are refused anything that needs a manager, with a message
-/// that says what to do.
-pub fn require(session: &Session, permission: Permission) -> Result<(), StaffError> {
-    if permission.needs_manager() && session.role != Role::Manager {
-        let l = permission.label();
-        return Err(StaffError::Forbidden(Text::new(
-            format!(
-                "{} krever en leder. {} er kasserer — be en leder logge inn med sin PIN.",
-                capitalise(&l.nb),
-                session.name
-            ),
-            format!(
-                "{} needs a manager. {} is a cashier — ask a manager to log in with their PIN.",
-                capitalise(&l.en),
-                session.name
-            ),
-        )));
-    }
-    Ok(())
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
-}
-
-fn check_name(name: &str) -> Result<String, StaffError> {
-    let n = name.trim();
-    if n.is_empty() || n.chars().count() > 60 || n.chars().any(char::is_control) {
-        return Err(StaffError::Invalid(Text::new(
-            format!("Navn «{name}»: skriv 1 til 60 tegn (uten kontrolltegn)."),
-            format!("Name \"{name}\": type 1 to 60 characters (no control characters)."),
-        )));
-    }
-    Ok(n.to_owned())
-}
-
-/// One staff action as journaled.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StaffAction {
-    pub id: i64,
-    pub at: OffsetDateTime,
-    pub staff_id: Option<String>,
-    pub action: String,
-    pub allowed: bool,
-    pub sale_id: Option<i64>,
-    pub detail: Option<String>,
-}
-
-impl StaffDb {
+impl StaffConn<'_> {
     /// True until the first manager exists (first-run flow).
     pub fn needs_first_manager(&self) -> Result<bool, StaffError> {
         let conn = self.lock()?;
@@ -319,7 +94,7 @@ impl StaffDb {
         }
         // Login is by PIN alone: refuse a PIN another active member already has.
         let hashes = self.active_hashes()?;
-        if hashes.iter().any(|(_, _, _, h)| verify_pin(&pin, h)) {
+        if hashes.iter().any(|c| verify_pin(&pin, &c.3)) {
             return Err(StaffError::Invalid(Text::new(
                 "PIN: kan ikke brukes (velg en annen PIN; hver ansatt må ha sin egen).",
                 "PIN: cannot be used (choose another PIN; every staff member needs their own).",
@@ -328,7 +103,7 @@ impl StaffDb {
         let hash = hash_pin(&pin, self.cost())?;
         let conn = self.lock()?;
         let tx =
-            rusqlite::Transaction::new_unchecked(&conn, rusqlite::TransactionBehavior::Immediate)?;
+            rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
         let n: i64 = tx.query_row("SELECT count(*) + 1 FROM staff", [], |r| r.get(0))?;
         let id = format!("st{n:03}");
         tx.execute(
@@ -356,7 +131,7 @@ impl StaffDb {
         })
     }
 
-    fn active_hashes(&self) -> Result<Vec<(String, String, Role, String)>, StaffError> {
+    fn active_hashes(&self) -> Result<Vec<PinCandidate>, StaffError> {
         let conn = self.lock()?;
         let mut stmt = conn
             .prepare("SELECT id, name, role, pin_hash FROM staff WHERE active = 1 ORDER BY id")?;
@@ -371,7 +146,7 @@ impl StaffDb {
         let mut out = Vec::new();
         for row in rows {
             let (id, name, role, hash) = row?;
-            out.push((id, name, Role::parse(&role)?, hash));
+            out.push(PinCandidate(id, name, Role::parse(&role)?, hash));
         }
         Ok(out)
     }
@@ -405,33 +180,53 @@ impl StaffDb {
     }
 
     /// Log in with a PIN. Wrong PINs count towards a lockout; every attempt is journaled
-    /// (never the PIN).
+    /// (never the PIN). The PIN check itself is CPU work: from async code use
+    /// `service::auth::login`, which runs it off the store thread between
+    /// [`StaffConn::login_start`] and [`StaffConn::login_finish`].
     pub fn login(&self, pin: &str, now: OffsetDateTime) -> Result<Session, StaffError> {
-        // Refuse while locked, before looking at the PIN at all.
+        let start = self.login_start(now)?;
+        let matched = match_pin(pin, &start.candidates);
+        self.login_finish(&start, matched, pin.chars().count(), now)
+    }
+
+    /// First half of a login: refuse while locked (journaled, before looking at the PIN at
+    /// all); otherwise the active staff to check the PIN against.
+    pub fn login_start(&self, now: OffsetDateTime) -> Result<LoginStart, StaffError> {
         let (failures, locked_until) = self.guard()?;
         if let Some(until) = locked_until
             && until > now
         {
             let seconds = (until - now).whole_seconds().max(1);
             let conn = self.lock()?;
-            journal_action(&conn, now, None, "login_locked", false, None, None)?;
+            journal_action(conn, now, None, "login_locked", false, None, None)?;
             return Err(StaffError::LockedOut { seconds });
         }
-        let matched = match Pin::new(pin) {
-            Ok(p) => self
-                .active_hashes()?
-                .into_iter()
-                .find(|(_, _, _, h)| verify_pin(&p, h)),
-            // A malformed PIN is just a wrong PIN (do not reveal the format rules to guessers
-            // any more than the keypad already does).
-            Err(_) => None,
-        };
+        Ok(LoginStart {
+            failures,
+            candidates: self.active_hashes()?,
+        })
+    }
+
+    /// Second half of a login: record the outcome (reset or count the failure, lock, journal)
+    /// in one transaction. `matched` is the index into `start.candidates` of the member whose
+    /// PIN matched; `pin_len` only decides the weak-PIN warning.
+    pub fn login_finish(
+        &self,
+        start: &LoginStart,
+        matched: Option<usize>,
+        pin_len: usize,
+        now: OffsetDateTime,
+    ) -> Result<Session, StaffError> {
+        let failures = start.failures;
+        let matched = matched
+            .and_then(|i| start.candidates.get(i))
+            .map(|c| (c.0.clone(), c.1.clone(), c.2));
         let conn = self.lock()?;
         let tx =
-            rusqlite::Transaction::new_unchecked(&conn, rusqlite::TransactionBehavior::Immediate)?;
+            rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
         let out = match matched {
-            Some((id, name, role, _)) => {
-                let weak_pin = role == Role::Manager && pin.chars().count() < MIN_MANAGER_PIN_LEN;
+            Some((id, name, role)) => {
+                let weak_pin = role == Role::Manager && pin_len < MIN_MANAGER_PIN_LEN;
                 if weak_pin {
                     tracing::warn!(staff_id = %id, "manager logged in with a PIN shorter than 6 digits");
                 }
@@ -494,7 +289,7 @@ impl StaffDb {
     pub fn logout(&self, session: Session, now: OffsetDateTime) -> Result<(), StaffError> {
         let conn = self.lock()?;
         journal_action(
-            &conn,
+            conn,
             now,
             Some(session.staff_id()),
             "logout",
@@ -517,7 +312,7 @@ impl StaffDb {
         let decision = require(session, permission);
         let conn = self.lock()?;
         journal_action(
-            &conn,
+            conn,
             now,
             Some(session.staff_id()),
             permission.code(),
@@ -587,55 +382,38 @@ impl StaffDb {
     }
 }
 
-/// Lock length after `failures` consecutive wrong PINs (0 = not locked).
-pub fn lock_seconds(failures: u32) -> i64 {
-    if failures < FREE_ATTEMPTS {
-        return 0;
+/// An active staff member to check a PIN against: id, name, role and PIN hash (PHC string; the
+/// PIN itself is never stored). `Debug` leaves the hash out.
+#[derive(Clone)]
+pub struct PinCandidate(String, String, Role, String);
+
+impl std::fmt::Debug for PinCandidate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("PinCandidate")
+            .field(&self.0)
+            .field(&self.2)
+            .finish_non_exhaustive()
     }
-    let doublings = (failures - FREE_ATTEMPTS).min(10);
-    (FIRST_LOCK_SECS << doublings).min(MAX_LOCK_SECS)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// What a login needs after the lockout check: the failures so far and who to check.
+#[derive(Debug, Clone)]
+pub struct LoginStart {
+    failures: u32,
+    candidates: Vec<PinCandidate>,
+}
 
-    #[test]
-    fn lock_grows_and_caps() {
-        assert_eq!(lock_seconds(1), 0);
-        assert_eq!(lock_seconds(2), 0);
-        assert_eq!(lock_seconds(3), 30);
-        assert_eq!(lock_seconds(4), 60);
-        assert_eq!(lock_seconds(5), 120);
-        assert_eq!(lock_seconds(40), MAX_LOCK_SECS);
-    }
+/// The index of the candidate whose PIN hash matches `pin` (CPU work: argon2id per
+/// candidate). A malformed PIN is just a wrong PIN (the format rules are not revealed to
+/// guessers any more than the keypad already does).
+pub fn match_pin(pin: &str, start_candidates: &[PinCandidate]) -> Option<usize> {
+    let p = Pin::new(pin).ok()?;
+    start_candidates.iter().position(|c| verify_pin(&p, &c.3))
+}
 
-    #[test]
-    fn manager_only_permissions() {
-        let cashier = Session {
-            staff_id: "st002".into(),
-            name: "Kari".into(),
-            role: Role::Cashier,
-            started_at: OffsetDateTime::UNIX_EPOCH,
-            weak_pin: false,
-        };
-        let manager = Session {
-            role: Role::Manager,
-            ..cashier.clone()
-        };
-        for p in [
-            Permission::Refund,
-            Permission::VoidAfterAuthorization,
-            Permission::PriceOverride,
-            Permission::OpenDrawerNoSale,
-            Permission::ZReport,
-            Permission::LeaveKiosk,
-        ] {
-            let e = require(&cashier, p).unwrap_err();
-            assert!(e.message().en.contains("needs a manager"), "{p:?}");
-            assert!(require(&manager, p).is_ok());
-        }
-        assert!(require(&cashier, Permission::Sell).is_ok());
-        assert!(require(&cashier, Permission::XReport).is_ok());
+impl LoginStart {
+    /// The candidates to check the PIN against ([`match_pin`]).
+    pub fn candidates(&self) -> &[PinCandidate] {
+        &self.candidates
     }
 }

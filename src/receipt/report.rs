@@ -1,0 +1,455 @@
+//! Report renderers: one per format (text for screen and paper, CSV, JSON).
+
+use crate::domain::money::{Currency, Money};
+use crate::domain::reconcile::FindingKind;
+use crate::domain::refund::format_rate;
+use crate::domain::report::*;
+use crate::lang::Lang;
+
+/// Output format of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    #[default]
+    Text,
+    Csv,
+    Json,
+}
+
+fn money(v: i64, currency: &str) -> String {
+    Money::new(v, Currency::parse(currency).unwrap_or(Currency::Nok)).to_string()
+}
+
+/// Render a report in the given format.
+pub fn render(report: &Report, format: Format, lang: Lang) -> String {
+    match format {
+        Format::Text => render_text(report, lang),
+        Format::Csv => render_csv(report),
+        Format::Json => render_json(report),
+    }
+}
+
+/// Pretty JSON (the same structure as the stored Z snapshot).
+pub fn render_json(report: &Report) -> String {
+    let mut s = serde_json::to_string_pretty(report).unwrap_or_else(|_| "{}".to_owned());
+    s.push('\n');
+    s
+}
+
+/// The report for a person to read.
+pub fn render_text(r: &Report, lang: Lang) -> String {
+    let t = |nb: &'static str, en: &'static str| lang.pick(nb, en);
+    let mut o = String::new();
+    let title = match (r.kind, r.number) {
+        (ReportKind::Z, Some(n)) => format!("{} {n}", t("Z-RAPPORT nr.", "Z REPORT no.")),
+        (ReportKind::Z, None) => t("Z-RAPPORT", "Z REPORT").to_owned(),
+        (ReportKind::X, _) => t(
+            "X-RAPPORT (avslutter ikke dagen)",
+            "X REPORT (does not close the day)",
+        )
+        .to_owned(),
+    };
+    let line = "=".repeat(48);
+    o.push_str(&format!("{line}\n{title}\n{line}\n"));
+    o.push_str(&format!(
+        "{}: {}  {}: {}\n{}: {}\n{}: {} – {}\n{}: {}{}\n",
+        t("Butikk", "Shop"),
+        r.shop_id,
+        t("Kasse", "Till"),
+        r.till_id,
+        t("Dato", "Date"),
+        r.business_date,
+        t("Periode (UTC)", "Period (UTC)"),
+        r.period_from,
+        r.period_to,
+        t("Laget", "Generated"),
+        r.generated_at,
+        r.generated_by
+            .as_ref()
+            .map(|s| format!(" ({} {s})", t("av", "by")))
+            .unwrap_or_default()
+    ));
+    if r.sections.is_empty() {
+        o.push_str(&format!(
+            "\n{}\n",
+            t("Ingen salg i perioden.", "No sales in the period.")
+        ));
+    }
+    for s in &r.sections {
+        let c = &s.currency;
+        let head = if s.training {
+            format!(
+                "{} ({c})",
+                t("OPPLÆRING – ikke omsetning", "TRAINING – not turnover")
+            )
+        } else {
+            format!("{} ({c})", t("SALG", "SALES"))
+        };
+        o.push_str(&format!("\n-- {head} --\n"));
+        let row = |o: &mut String, label: &str, count: Option<i64>, amount: i64| {
+            let cnt = count
+                .map(|n| format!("{n:>5}"))
+                .unwrap_or_else(|| "     ".into());
+            o.push_str(&format!("{label:<28}{cnt} {:>14}\n", money(amount, c)));
+        };
+        row(
+            &mut o,
+            t("Salg", "Sales"),
+            Some(s.sales.count),
+            s.sales.gross,
+        );
+        row(
+            &mut o,
+            t("  herav MVA", "  of which VAT"),
+            None,
+            s.sales.vat,
+        );
+        row(
+            &mut o,
+            t("Refusjoner", "Refunds"),
+            Some(s.refunds.count),
+            -s.refunds.gross,
+        );
+        row(
+            &mut o,
+            t("Netto omsetning", "Net turnover"),
+            None,
+            s.net_turnover,
+        );
+        o.push_str(&format!("{}\n", t("Betalingsmidler:", "Tenders:")));
+        for tt in &s.tenders {
+            row(
+                &mut o,
+                &format!("  {}", tt.tender),
+                Some(tt.count),
+                tt.gross,
+            );
+        }
+        if s.cash_rounding != 0 {
+            // Already in the cash tender above (what went into the drawer).
+            row(
+                &mut o,
+                t("  Øreavrunding", "  Cash rounding"),
+                None,
+                s.cash_rounding,
+            );
+        }
+        if !s.vipps.is_empty() {
+            o.push_str(&format!(
+                "{}\n",
+                t("Vipps trukket per API:", "Vipps captured per API:")
+            ));
+        }
+        for a in &s.vipps {
+            row(&mut o, &format!("  {}", a.api), Some(a.count), a.captured);
+        }
+        o.push_str(&format!(
+            "{}\n",
+            t("MVA per sats (salg):", "VAT per rate (sales):")
+        ));
+        for v in &s.vat_rates {
+            o.push_str(&format!(
+                "  {:<8} {} {:>12}  {} {:>12}  {} {:>12}\n",
+                format_rate(v.rate),
+                t("brutto", "gross"),
+                money(v.gross, c),
+                t("netto", "net"),
+                money(v.net, c),
+                t("MVA", "VAT"),
+                money(v.vat, c)
+            ));
+        }
+        if !s.refund_vat_rates.is_empty() {
+            o.push_str(&format!(
+                "{}\n",
+                t("MVA per sats (refusjoner):", "VAT per rate (refunds):")
+            ));
+            for v in &s.refund_vat_rates {
+                o.push_str(&format!(
+                    "  {:<8} {} {:>12}  {} {:>12}  {} {:>12}\n",
+                    format_rate(v.rate),
+                    t("brutto", "gross"),
+                    money(-v.gross, c),
+                    t("netto", "net"),
+                    money(-v.net, c),
+                    t("MVA", "VAT"),
+                    money(-v.vat, c)
+                ));
+            }
+        }
+        row(
+            &mut o,
+            t("Kansellerte/annullerte", "Cancelled/voided"),
+            Some(s.cancellations.count),
+            s.cancellations.gross,
+        );
+        o.push_str(&format!(
+            "{:<28}{:>5}\n{:<28}{:>5}\n{:<28}{:>5}\n{:<28}{:>5}\n",
+            t("Mislykkede betalinger", "Failed payments"),
+            s.failed,
+            t("Åpne salg", "Open sales"),
+            s.open,
+            t("Refusjoner ikke bekreftet", "Refunds not confirmed"),
+            s.refunds_pending,
+            t("Refusjoner avvist", "Refunds refused"),
+            s.refunds_failed
+        ));
+    }
+    o.push_str(&format!(
+        "\n{:<33}{:>5}\n{:<33}{:>5}\n",
+        t("Skuff åpnet uten salg", "Drawer opened without a sale"),
+        r.drawer_opens_no_sale,
+        t("Uløste oppdrag i køen", "Unresolved queue rows"),
+        r.outbox_unresolved
+    ));
+    match &r.reconciliation {
+        None => o.push_str(&format!(
+            "\n{}\n",
+            t(
+                "Avstemming mot Vipps: ikke utført.",
+                "Reconciliation with Vipps: not run."
+            )
+        )),
+        Some(rec) => {
+            let cur = r
+                .sections
+                .first()
+                .map(|s| s.currency.as_str())
+                .unwrap_or("NOK");
+            o.push_str(&format!(
+                "\n-- {} --\n{}: {}  {}: {}\n{}: {} / {}\n{}: {} / {}\n",
+                t("AVSTEMMING MOT VIPPS", "RECONCILIATION WITH VIPPS"),
+                t("Lest", "Checked"),
+                rec.checked,
+                t("Stemmer", "Matched"),
+                rec.matched,
+                t("Trukket Vipps / journal", "Captured Vipps / journal"),
+                money(rec.vipps_captured, cur),
+                money(rec.journal_captured, cur),
+                t("Refundert Vipps / journal", "Refunded Vipps / journal"),
+                money(rec.vipps_refunded, cur),
+                money(rec.journal_refunded, cur),
+            ));
+            if rec.findings.is_empty() {
+                o.push_str(&format!("{}\n", t("Alt stemmer.", "Everything matches.")));
+            }
+            for f in &rec.findings {
+                let kind = match f.kind {
+                    FindingKind::Mismatch => t("AVVIK", "MISMATCH"),
+                    FindingKind::AuthorizedNotCaptured => t("IKKE TRUKKET", "NOT CAPTURED"),
+                    FindingKind::RefundPending => t("REFUSJON VENTER", "REFUND PENDING"),
+                    FindingKind::ReadFailed => t("IKKE LEST", "NOT READ"),
+                };
+                o.push_str(&format!(
+                    "! {kind} {} ({}, {})\n  {}\n",
+                    f.reference,
+                    f.api.code(),
+                    f.receipt_number,
+                    f.action.get(lang)
+                ));
+            }
+        }
+    }
+    o.push_str(&format!("{line}\n"));
+    o
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// One row per figure: `record,training,currency,key,count,gross,net,vat` (amounts in minor
+/// units, so spreadsheets need no decimal conventions).
+pub fn render_csv(r: &Report) -> String {
+    let mut o = String::from("record,training,currency,key,count,gross,net,vat\n");
+    let mut push =
+        |rec: &str, training: bool, cur: &str, key: &str, c: i64, g: i64, n: &str, v: &str| {
+            o.push_str(&format!(
+                "{},{},{},{},{c},{g},{n},{v}\n",
+                csv_field(rec),
+                u8::from(training),
+                csv_field(cur),
+                csv_field(key)
+            ));
+        };
+    let kind = match r.kind {
+        ReportKind::X => "x",
+        ReportKind::Z => "z",
+    };
+    push(
+        "report",
+        false,
+        "",
+        &format!(
+            "{kind}:{}:{}:{}:{}",
+            r.number.map(|n| n.to_string()).unwrap_or_default(),
+            r.shop_id,
+            r.till_id,
+            r.business_date
+        ),
+        0,
+        0,
+        "",
+        "",
+    );
+    for s in &r.sections {
+        let (t, c) = (s.training, s.currency.as_str());
+        let nv = |a: &Amounts| (a.net.to_string(), a.vat.to_string());
+        let (n, v) = nv(&s.sales);
+        push("sales", t, c, "", s.sales.count, s.sales.gross, &n, &v);
+        let (n, v) = nv(&s.refunds);
+        push(
+            "refunds",
+            t,
+            c,
+            "",
+            s.refunds.count,
+            s.refunds.gross,
+            &n,
+            &v,
+        );
+        push("refunds_pending", t, c, "", s.refunds_pending, 0, "", "");
+        push("refunds_failed", t, c, "", s.refunds_failed, 0, "", "");
+        let (n, v) = nv(&s.cancellations);
+        push(
+            "cancellations",
+            t,
+            c,
+            "",
+            s.cancellations.count,
+            s.cancellations.gross,
+            &n,
+            &v,
+        );
+        push("failed", t, c, "", s.failed, 0, "", "");
+        push("open", t, c, "", s.open, 0, "", "");
+        push("net_turnover", t, c, "", 0, s.net_turnover, "", "");
+        for tt in &s.tenders {
+            push("tender", t, c, &tt.tender, tt.count, tt.gross, "", "");
+        }
+        if s.cash_rounding != 0 {
+            push("cash_rounding", t, c, "", 0, s.cash_rounding, "", "");
+        }
+        for a in &s.vipps {
+            push("vipps_captured", t, c, &a.api, a.count, a.captured, "", "");
+        }
+        for vr in &s.vat_rates {
+            push(
+                "vat",
+                t,
+                c,
+                &vr.rate.to_string(),
+                0,
+                vr.gross,
+                &vr.net.to_string(),
+                &vr.vat.to_string(),
+            );
+        }
+        for vr in &s.refund_vat_rates {
+            push(
+                "refund_vat",
+                t,
+                c,
+                &vr.rate.to_string(),
+                0,
+                vr.gross,
+                &vr.net.to_string(),
+                &vr.vat.to_string(),
+            );
+        }
+    }
+    push(
+        "drawer_opens_no_sale",
+        false,
+        "",
+        "",
+        r.drawer_opens_no_sale,
+        0,
+        "",
+        "",
+    );
+    push(
+        "outbox_unresolved",
+        false,
+        "",
+        "",
+        r.outbox_unresolved,
+        0,
+        "",
+        "",
+    );
+    if let Some(rec) = &r.reconciliation {
+        push(
+            "reconciliation_checked",
+            false,
+            "",
+            "",
+            i64::try_from(rec.checked).unwrap_or(0),
+            0,
+            "",
+            "",
+        );
+        push(
+            "reconciliation_matched",
+            false,
+            "",
+            "",
+            i64::try_from(rec.matched).unwrap_or(0),
+            0,
+            "",
+            "",
+        );
+        push(
+            "vipps_captured_total",
+            false,
+            "",
+            "",
+            0,
+            rec.vipps_captured,
+            "",
+            "",
+        );
+        push(
+            "vipps_refunded_total",
+            false,
+            "",
+            "",
+            0,
+            rec.vipps_refunded,
+            "",
+            "",
+        );
+        for f in &rec.findings {
+            let kind = serde_json::to_value(f.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            push(
+                &format!("finding_{kind}"),
+                false,
+                &f.currency,
+                &f.reference,
+                0,
+                f.vipps_captured.unwrap_or(0) - f.journal_captured,
+                "",
+                "",
+            );
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes() {
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("x\"y"), "\"x\"\"y\"");
+        assert_eq!(csv_field("plain"), "plain");
+    }
+}

@@ -1,0 +1,169 @@
+//! Staff SQL, on the store's own connection (schema v2 tables: `staff`, `staff_login_guard`,
+//! `staff_actions`, `refunds`, `refund_lines`, `z_reports`, read with the v1 journal).
+//!
+//! A [`StaffConn`] is a view of the [`Store`]'s connection for one shop/till: every staff
+//! statement runs on the store's one writer (from async code through
+//! `service::StaffDb::run`, which sends the work to the `AsyncStore` thread). A refund record
+//! and its outbox row are written in one transaction ([`StaffConn::record_refund`]).
+
+mod auth;
+mod batch;
+mod pin;
+mod reconcile;
+mod refunds;
+mod reports;
+mod till;
+
+use rusqlite::Connection;
+
+use super::{Store, StoreError};
+use crate::domain::staff::{HashCost, StaffError};
+use crate::lang::Text;
+
+pub use auth::{LoginStart, PinCandidate, match_pin};
+pub use batch::{CaptureTarget, StaffActionEntry};
+pub use pin::{hash_pin, verify_pin};
+pub use reconcile::DayPayment;
+pub use reports::compute_from;
+
+impl From<rusqlite::Error> for StaffError {
+    fn from(e: rusqlite::Error) -> StaffError {
+        StaffError::Database(Text::new(
+            format!("Databasefeil: {e}. Prøv igjen; hvis det gjentar seg, start kassen på nytt."),
+            format!("Database error: {e}. Try again; if it keeps happening, restart the till."),
+        ))
+    }
+}
+
+impl From<StoreError> for StaffError {
+    fn from(e: StoreError) -> StaffError {
+        StaffError::Database(e.message())
+    }
+}
+
+/// The store's connection seen by the staff functions of one shop/till.
+#[derive(Clone, Copy)]
+pub struct StaffConn<'a> {
+    conn: &'a Connection,
+    shop_id: &'a str,
+    till_id: &'a str,
+    cost: HashCost,
+}
+
+impl std::fmt::Debug for StaffConn<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaffConn")
+            .field("shop_id", &self.shop_id)
+            .field("till_id", &self.till_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Open the journal in `dir` read-write beside a running till, for a staff command (the X
+    /// report's audit row): no migrations and no outbox recovery (the till owns those); refuses
+    /// a file at another schema version. Reads go through [`Store::open_read_only`].
+    pub fn open_beside(dir: &std::path::Path) -> Result<Store, StoreError> {
+        let path = dir.join(super::DB_FILE_NAME);
+        super::check_header(&path)?;
+        let conn = Connection::open_with_flags(
+            &path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| super::open_error(&path, e))?;
+        conn.busy_timeout(std::time::Duration::from_millis(
+            super::BUSY_TIMEOUT_MS.unsigned_abs(),
+        ))?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if found != super::SCHEMA_VERSION {
+            return Err(StoreError::SchemaMismatch {
+                path,
+                found,
+                expected: super::SCHEMA_VERSION,
+            });
+        }
+        let here = super::install::Here::detect(Some(&path));
+        Ok(Store {
+            conn,
+            path: Some(path),
+            ids: std::sync::Arc::new(crate::clock::RandomIds),
+            here,
+            recovered_in_flight: 0,
+        })
+    }
+
+    /// The staff view of this store's connection for shop/till.
+    pub fn staff<'a>(
+        &'a self,
+        shop_id: &'a str,
+        till_id: &'a str,
+        cost: HashCost,
+    ) -> StaffConn<'a> {
+        StaffConn {
+            conn: &self.conn,
+            shop_id,
+            till_id,
+            cost,
+        }
+    }
+}
+
+impl<'a> StaffConn<'a> {
+    /// Use other PIN hashing for what follows (the `--demo` training manager).
+    #[must_use]
+    pub fn with_hash_cost(mut self, cost: HashCost) -> StaffConn<'a> {
+        self.cost = cost;
+        self
+    }
+
+    pub fn shop_id(&self) -> &str {
+        self.shop_id
+    }
+
+    pub fn till_id(&self) -> &str {
+        self.till_id
+    }
+
+    pub(crate) fn cost(&self) -> HashCost {
+        self.cost
+    }
+
+    pub(crate) fn lock(&self) -> Result<&'a Connection, StaffError> {
+        Ok(self.conn)
+    }
+}
+
+/// Store-format timestamp (RFC 3339 UTC, milliseconds).
+pub(crate) fn ts(t: time::OffsetDateTime) -> String {
+    crate::clock::rfc3339_millis(t)
+}
+
+/// Parse a store-format timestamp.
+pub(crate) fn parse_ts(s: &str) -> Result<time::OffsetDateTime, StaffError> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).map_err(|e| {
+        StaffError::Internal(Text::new(
+            format!("Uventet tid i databasen «{s}»: {e}"),
+            format!("Unexpected time in the database \"{s}\": {e}"),
+        ))
+    })
+}
+
+/// Record a staff action (allowed or refused) inside the caller's connection/transaction.
+pub(crate) fn journal_action(
+    conn: &Connection,
+    at: time::OffsetDateTime,
+    staff_id: Option<&str>,
+    action: &str,
+    allowed: bool,
+    sale_id: Option<i64>,
+    detail: Option<&str>,
+) -> Result<i64, StaffError> {
+    conn.execute(
+        "INSERT INTO staff_actions (at, staff_id, action, allowed, sale_id, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        rusqlite::params![ts(at), staff_id, action, allowed, sale_id, detail],
+    )?;
+    Ok(conn.last_insert_rowid())
+}

@@ -1,0 +1,467 @@
+//! Report SQL: X/Z figures from the journal (live aggregates or the hourly totals), the Z
+//! counter and stored Z reports.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use time::{Date, OffsetDateTime, UtcOffset};
+
+use super::{StaffConn, journal_action, ts};
+use crate::domain::reconcile::Reconciliation;
+use crate::domain::report::*;
+use crate::domain::staff::{Permission, Session, StaffError};
+use crate::lang::Text;
+
+/// Sales of this shop/till in the period.
+const SALES_WHERE: &str =
+    "s.shop_id = ?1 AND s.till_id = ?2 AND s.created_at >= ?3 AND s.created_at < ?4";
+const COMPLETED: &str = "s.status IN ('paid', 'partially_refunded', 'refunded')";
+
+/// The three totals queries (sales per status and tender, captures per API, lines per VAT
+/// rate), in the shape both sources answer them.
+fn totals_sql(source: Source) -> [String; 3] {
+    match source {
+        Source::Live => [
+            format!(
+                "SELECT s.training, s.currency, s.status, s.tender, count(*),
+                        coalesce(sum(s.gross_total), 0), coalesce(sum(s.net_total), 0),
+                        coalesce(sum(s.vat_total), 0)
+                 FROM sales s WHERE {SALES_WHERE}
+                 GROUP BY s.training, s.currency, s.status, s.tender"
+            ),
+            format!(
+                "SELECT s.training, s.currency, p.api, count(*), coalesce(sum(p.captured_amount), 0)
+                 FROM sales s JOIN payments p ON p.sale_id = s.id
+                 WHERE {SALES_WHERE} AND p.captured_amount > 0
+                 GROUP BY s.training, s.currency, p.api ORDER BY p.api"
+            ),
+            format!(
+                "SELECT s.training, s.currency, l.vat_rate,
+                        coalesce(sum(CASE WHEN l.is_return = 1 THEN -l.gross ELSE l.gross END), 0),
+                        coalesce(sum(CASE WHEN l.is_return = 1 THEN -l.net ELSE l.net END), 0),
+                        coalesce(sum(CASE WHEN l.is_return = 1 THEN -l.vat ELSE l.vat END), 0)
+                 FROM sales s JOIN sale_lines l ON l.sale_id = s.id
+                 WHERE {SALES_WHERE} AND {COMPLETED}
+                 GROUP BY s.training, s.currency, l.vat_rate ORDER BY l.vat_rate DESC"
+            ),
+        ],
+        Source::Hourly => [
+            format!(
+                "SELECT training, currency, status, tender, sum(n), sum(gross), sum(net), sum(vat)
+                 FROM report_sales_hourly WHERE {HOURS_WHERE}
+                 GROUP BY training, currency, status, tender HAVING sum(n) <> 0"
+            ),
+            format!(
+                "SELECT training, currency, api, sum(n), sum(captured)
+                 FROM report_captures_hourly WHERE {HOURS_WHERE}
+                 GROUP BY training, currency, api HAVING sum(n) <> 0 ORDER BY api"
+            ),
+            format!(
+                "SELECT training, currency, vat_rate, sum(gross), sum(net), sum(vat)
+                 FROM report_lines_hourly
+                 WHERE {HOURS_WHERE} AND status IN ('paid', 'partially_refunded', 'refunded')
+                 GROUP BY training, currency, vat_rate HAVING sum(n) <> 0
+                 ORDER BY vat_rate DESC"
+            ),
+        ],
+    }
+}
+
+/// Hourly totals of this shop/till in the period (`?3`/`?4` are `YYYY-MM-DDTHH`).
+const HOURS_WHERE: &str = "shop_id = ?1 AND till_id = ?2 AND hour >= ?3 AND hour < ?4";
+
+/// Compute the figures for `[from, to)` with SQL aggregates, from the hourly totals when the
+/// bounds allow it.
+fn compute(
+    conn: &Connection,
+    shop: &str,
+    till: &str,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+) -> Result<(Vec<Section>, i64, i64), StaffError> {
+    compute_from(conn, shop, till, from, to, source_for(from, to))
+}
+
+/// [`compute`] from a chosen source (the property test compares both).
+pub fn compute_from(
+    conn: &Connection,
+    shop: &str,
+    till: &str,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+    source: Source,
+) -> Result<(Vec<Section>, i64, i64), StaffError> {
+    let hour = |t: OffsetDateTime| {
+        let mut s = ts(t);
+        s.truncate(13);
+        s
+    };
+    let (lo, hi) = match source {
+        Source::Live => (ts(from), ts(to)),
+        Source::Hourly => (hour(from), hour(to)),
+    };
+    let totals = params![shop, till, lo, hi];
+    let p = params![shop, till, ts(from), ts(to)];
+    let [sales_sql, captures_sql, lines_sql] = totals_sql(source);
+    let mut secs: Vec<Section> = Vec::new();
+
+    // One pass: status and tender together.
+    let mut stmt = conn.prepare_cached(&sales_sql)?;
+    let mut rows = stmt.query(totals)?;
+    while let Some(r) = rows.next()? {
+        let (training, cur, status, tender): (bool, String, String, String) =
+            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+        let a = Amounts {
+            count: r.get(4)?,
+            gross: r.get(5)?,
+            net: r.get(6)?,
+            vat: r.get(7)?,
+        };
+        let s = section(&mut secs, training, &cur);
+        let target = match status.as_str() {
+            "paid" | "partially_refunded" | "refunded" => {
+                // Split sales are counted per tender below (cash part and Vipps part).
+                if tender != crate::store::SPLIT_TENDER {
+                    add_tender(s, &tender, a.count, a.gross);
+                }
+                &mut s.sales
+            }
+            "cancelled" | "voided" => &mut s.cancellations,
+            "failed" => {
+                s.failed += a.count;
+                continue;
+            }
+            _ => {
+                s.open += a.count;
+                continue;
+            }
+        };
+        target.count += a.count;
+        target.gross += a.gross;
+        target.net += a.net;
+        target.vat += a.vat;
+    }
+    drop(rows);
+
+    // Split tender (cash part + Vipps remainder): the cash part is the sale total minus what
+    // Vipps was asked for; only completed sales count, so the cash of a split sale whose Vipps
+    // part failed (the cashier gave it back) is never in the drawer figures. The tender is a
+    // literal so the partial index `sales_split` (migration 0005) serves it: only split sales
+    // are read, whichever source the other totals come from.
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT s.training, s.currency, count(*), coalesce(sum(s.gross_total - p.amount), 0),
+                coalesce(sum(p.amount), 0)
+         FROM sales s INDEXED BY sales_split JOIN payments p ON p.sale_id = s.id
+         WHERE {SALES_WHERE} AND {COMPLETED} AND s.tender = '{split}'
+           AND p.captured_amount > 0
+         GROUP BY s.training, s.currency",
+        split = crate::store::SPLIT_TENDER
+    ))?;
+    let mut rows = stmt.query(p)?;
+    while let Some(r) = rows.next()? {
+        let (training, cur, count, cash, vipps): (bool, String, i64, i64, i64) =
+            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+        let s = section(&mut secs, training, &cur);
+        add_tender(s, crate::store::CASH_TENDER, count, cash);
+        add_tender(s, "vipps", count, vipps);
+    }
+    drop(rows);
+
+    // Øreavrunding of cash-only sales: read live over the partial index `sales_rounded`
+    // (migration 0008), which holds only rounded sales, so the hourly and live sources give
+    // the same figures. The cash tender is what went into the drawer: gross + rounding.
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT s.training, s.currency, coalesce(sum(s.cash_rounding), 0)
+         FROM sales s INDEXED BY sales_rounded
+         WHERE {SALES_WHERE} AND {COMPLETED} AND s.cash_rounding <> 0
+           AND s.tender = '{cash}'
+         GROUP BY s.training, s.currency",
+        cash = crate::store::CASH_TENDER
+    ))?;
+    let mut rows = stmt.query(p)?;
+    while let Some(r) = rows.next()? {
+        let (training, cur, rounding): (bool, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        let s = section(&mut secs, training, &cur);
+        s.cash_rounding += rounding;
+        add_tender(s, crate::store::CASH_TENDER, 0, rounding);
+    }
+    drop(rows);
+
+    let mut stmt = conn.prepare_cached(&captures_sql)?;
+    let mut rows = stmt.query(totals)?;
+    while let Some(r) = rows.next()? {
+        let (training, cur): (bool, String) = (r.get(0)?, r.get(1)?);
+        section(&mut secs, training, &cur).vipps.push(ApiTotal {
+            api: r.get(2)?,
+            count: r.get(3)?,
+            captured: r.get(4)?,
+        });
+    }
+    drop(rows);
+
+    let mut stmt = conn.prepare_cached(&lines_sql)?;
+    let mut rows = stmt.query(totals)?;
+    while let Some(r) = rows.next()? {
+        let (training, cur): (bool, String) = (r.get(0)?, r.get(1)?);
+        section(&mut secs, training, &cur).vat_rates.push(VatTotal {
+            rate: r.get(2)?,
+            gross: r.get(3)?,
+            net: r.get(4)?,
+            vat: r.get(5)?,
+        });
+    }
+    drop(rows);
+
+    // Refunds made in the period at this till (of any day's sale).
+    let refund_where = "s.shop_id = ?1 AND s.till_id = ?2 AND r.created_at >= ?3
+                        AND r.created_at < ?4";
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT r.training, r.currency, coalesce(o.status, 'pending'), count(*),
+                coalesce(sum(r.amount), 0), coalesce(sum(r.net), 0), coalesce(sum(r.vat), 0)
+         FROM refunds r JOIN sales s ON s.id = r.sale_id
+         LEFT JOIN outbox o ON o.idempotency_key = r.idempotency_key
+         WHERE {refund_where}
+         GROUP BY r.training, r.currency, coalesce(o.status, 'pending')"
+    ))?;
+    let mut rows = stmt.query(p)?;
+    while let Some(r) = rows.next()? {
+        let (training, cur, status): (bool, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        let count: i64 = r.get(3)?;
+        let s = section(&mut secs, training, &cur);
+        if status == "dead" {
+            s.refunds_failed += count;
+            continue;
+        }
+        if status != "done" {
+            s.refunds_pending += count;
+        }
+        s.refunds.count += count;
+        s.refunds.gross += r.get::<_, i64>(4)?;
+        s.refunds.net += r.get::<_, i64>(5)?;
+        s.refunds.vat += r.get::<_, i64>(6)?;
+    }
+    drop(rows);
+
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT r.training, r.currency, rl.vat_rate, coalesce(sum(rl.gross), 0),
+                coalesce(sum(rl.net), 0), coalesce(sum(rl.vat), 0)
+         FROM refunds r JOIN sales s ON s.id = r.sale_id
+         JOIN refund_lines rl ON rl.refund_id = r.id
+         LEFT JOIN outbox o ON o.idempotency_key = r.idempotency_key
+         WHERE {refund_where} AND coalesce(o.status, 'pending') <> 'dead'
+         GROUP BY r.training, r.currency, rl.vat_rate ORDER BY rl.vat_rate DESC"
+    ))?;
+    let mut rows = stmt.query(p)?;
+    while let Some(r) = rows.next()? {
+        let (training, cur): (bool, String) = (r.get(0)?, r.get(1)?);
+        section(&mut secs, training, &cur)
+            .refund_vat_rates
+            .push(VatTotal {
+                rate: r.get(2)?,
+                gross: r.get(3)?,
+                net: r.get(4)?,
+                vat: r.get(5)?,
+            });
+    }
+    drop(rows);
+
+    for s in &mut secs {
+        s.net_turnover = s.sales.gross - s.refunds.gross;
+        s.tenders.sort_by(|a, b| a.tender.cmp(&b.tender));
+    }
+    secs.sort_by(|a, b| (a.training, &a.currency).cmp(&(b.training, &b.currency)));
+
+    let drawer: i64 = conn.query_row(
+        "SELECT count(*) FROM staff_actions WHERE action = ?1 AND allowed = 1
+             AND at >= ?2 AND at < ?3",
+        params![Permission::OpenDrawerNoSale.code(), ts(from), ts(to)],
+        |r| r.get(0),
+    )?;
+    let unresolved = outbox_unresolved(conn)?;
+    Ok((secs, drawer, unresolved))
+}
+
+/// Same rule as `Store::unresolved_count`: unsent rows, or dead rows nobody acknowledged.
+fn outbox_unresolved(conn: &Connection) -> Result<i64, StaffError> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM outbox WHERE status IN ('pending', 'in_flight')
+             OR (status = 'dead' AND acknowledged_at IS NULL)",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+impl StaffConn<'_> {
+    /// X report for the business day `date` (at `offset`). Any logged-in staff; journaled.
+    pub fn x_report(
+        &self,
+        session: Option<&Session>,
+        date: Date,
+        offset: UtcOffset,
+        reconciliation: Option<Reconciliation>,
+        now: OffsetDateTime,
+    ) -> Result<Report, StaffError> {
+        if let Some(s) = session {
+            self.authorize(s, Permission::XReport, None, Some(&date_string(date)), now)?;
+        }
+        let (from, to) = day_bounds(date, offset);
+        let conn = self.lock()?;
+        let (sections, drawer, unresolved) =
+            compute(conn, self.shop_id(), self.till_id(), from, to)?;
+        if session.is_none() {
+            journal_action(
+                conn,
+                now,
+                None,
+                "x_report",
+                true,
+                None,
+                Some(&date_string(date)),
+            )?;
+        }
+        Ok(Report {
+            kind: ReportKind::X,
+            number: None,
+            shop_id: self.shop_id().to_owned(),
+            till_id: self.till_id().to_owned(),
+            business_date: date_string(date),
+            period_from: ts(from),
+            period_to: ts(to),
+            generated_at: ts(now),
+            generated_by: session.map(|s| s.staff_id().to_owned()),
+            sections,
+            drawer_opens_no_sale: drawer,
+            outbox_unresolved: unresolved,
+            reconciliation,
+        })
+    }
+
+    /// Take the Z report for `date`: manager only, outbox resolved, one per day and till.
+    /// Numbered and stored immutably in one transaction.
+    pub fn close_day(
+        &self,
+        session: &Session,
+        date: Date,
+        offset: UtcOffset,
+        reconciliation: Option<Reconciliation>,
+        now: OffsetDateTime,
+    ) -> Result<Report, StaffError> {
+        let day = date_string(date);
+        self.authorize(session, Permission::ZReport, None, Some(&day), now)?;
+        let (from, to) = day_bounds(date, offset);
+        let conn = self.lock()?;
+        let tx =
+            rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+        let existing: Option<i64> = tx
+            .query_row(
+                "SELECT number FROM z_reports WHERE shop_id = ?1 AND till_id = ?2
+                     AND business_date = ?3",
+                params![self.shop_id(), self.till_id(), day],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(n) = existing {
+            return Err(StaffError::Refused(Text::new(
+                format!(
+                    "Z-rapport: dagen {day} er allerede avsluttet med Z nr. {n}. En Z-rapport kan ikke tas to ganger; skriv ut den lagrede kopien, eller ta en X-rapport."
+                ),
+                format!(
+                    "Z report: the day {day} is already closed with Z no. {n}. A Z report cannot be taken twice; print the stored copy, or take an X report."
+                ),
+            )));
+        }
+        let unresolved = outbox_unresolved(&tx)?;
+        if unresolved > 0 {
+            return Err(StaffError::Refused(Text::new(
+                format!(
+                    "Z-rapport: {unresolved} oppdrag i køen er ikke sendt til Vipps eller har feilet uten å være kvittert ut. Send dem (`kasse queue --drain`) eller la en leder kvittere ut de feilede, og prøv igjen."
+                ),
+                format!(
+                    "Z report: {unresolved} queued Vipps actions are unsent, or failed and not acknowledged. Send them (`kasse queue --drain`) or have a manager acknowledge the failed ones, then try again."
+                ),
+            )));
+        }
+        let (sections, drawer, unresolved) =
+            compute(&tx, self.shop_id(), self.till_id(), from, to)?;
+        let number: i64 = tx.query_row(
+            "INSERT INTO counters (shop_id, till_id, name, value) VALUES (?1, ?2, ?3, 1)
+             ON CONFLICT (shop_id, till_id, name) DO UPDATE SET value = value + 1
+             RETURNING value",
+            params![self.shop_id(), self.till_id(), Z_COUNTER],
+            |r| r.get(0),
+        )?;
+        let report = Report {
+            kind: ReportKind::Z,
+            number: Some(number),
+            shop_id: self.shop_id().to_owned(),
+            till_id: self.till_id().to_owned(),
+            business_date: day.clone(),
+            period_from: ts(from),
+            period_to: ts(to),
+            generated_at: ts(now),
+            generated_by: Some(session.staff_id().to_owned()),
+            sections,
+            drawer_opens_no_sale: drawer,
+            outbox_unresolved: unresolved,
+            reconciliation,
+        };
+        let json = serde_json::to_string(&report).map_err(|e| {
+            StaffError::Internal(Text::new(
+                format!("Kunne ikke lagre Z-rapporten: {e}"),
+                format!("Could not store the Z report: {e}"),
+            ))
+        })?;
+        tx.execute(
+            "INSERT INTO z_reports (shop_id, till_id, number, business_date, period_from,
+                 period_to, created_at, staff_id, report_json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                self.shop_id(),
+                self.till_id(),
+                number,
+                day,
+                ts(from),
+                ts(to),
+                ts(now),
+                session.staff_id(),
+                json
+            ],
+        )?;
+        journal_action(
+            &tx,
+            now,
+            Some(session.staff_id()),
+            "z_report_closed",
+            true,
+            None,
+            Some(&format!("Z {number} for {day}")),
+        )?;
+        tx.commit()?;
+        tracing::info!(number, day = %day, "Z report taken");
+        Ok(report)
+    }
+
+    /// The stored Z report for a day, if the day was closed.
+    pub fn stored_z_report(&self, date: Date) -> Result<Option<Report>, StaffError> {
+        let conn = self.lock()?;
+        let json: Option<String> = conn
+            .query_row(
+                "SELECT report_json FROM z_reports WHERE shop_id = ?1 AND till_id = ?2
+                     AND business_date = ?3",
+                params![self.shop_id(), self.till_id(), date_string(date)],
+                |r| r.get(0),
+            )
+            .optional()?;
+        json.map(|j| {
+            serde_json::from_str(&j).map_err(|e| {
+                StaffError::Internal(Text::new(
+                    format!("Den lagrede Z-rapporten kan ikke leses: {e}"),
+                    format!("The stored Z report cannot be read: {e}"),
+                ))
+            })
+        })
+        .transpose()
+    }
+}
+
+#[cfg(test)]
+#[path = "reports_tests.rs"]
+mod tests;
