@@ -88,6 +88,7 @@ impl Store {
             ids: Arc::new(RandomIds),
             here,
             recovered_in_flight: 0,
+            signer: None,
         })
     }
 
