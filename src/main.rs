@@ -93,6 +93,10 @@ enum Cmd {
         #[arg(long, value_name = "DIR")]
         to: Option<PathBuf>,
     },
+    /// The signed electronic journal: public-key, verify [--from D --to D], rotate-key.
+    Journal(kasse::cli::fiscal::JournalArgs),
+    /// SAF-T Cash Register export: --from YYYY-MM-DD --to YYYY-MM-DD [--out PATH].
+    Saft(kasse::cli::fiscal::SaftArgs),
     /// Restore a backup into an EMPTY data dir: verified, new install id, then every
     /// unfinished payment is read back from Vipps.
     Restore {
@@ -131,6 +135,9 @@ fn ownership(cmd: Option<&Cmd>) -> Option<(&'static str, Option<kasse::lang::Tex
         )),
         Some(Cmd::AddStaff { .. }) => Some(("kasse add-staff", None)),
         Some(Cmd::CreateManager { .. }) => Some(("kasse create-manager", None)),
+        Some(Cmd::Journal(kasse::cli::fiscal::JournalArgs {
+            cmd: kasse::cli::fiscal::JournalCmd::RotateKey { .. },
+        })) => Some(("kasse journal rotate-key", None)),
         // Read-only beside the till; restore locks for itself; the simulator has no journal.
         Some(
             Cmd::Queue { .. }
@@ -140,6 +147,8 @@ fn ownership(cmd: Option<&Cmd>) -> Option<(&'static str, Option<kasse::lang::Tex
             | Cmd::ListStaff
             | Cmd::Backup { .. }
             | Cmd::Restore { .. }
+            | Cmd::Journal(_)
+            | Cmd::Saft(_)
             | Cmd::Sim(_),
         ) => None,
     }
@@ -422,6 +431,8 @@ async fn run(cli: Cli) -> i32 {
     };
 
     match cli.command {
+        Some(Cmd::Journal(a)) => kasse::cli::fiscal::journal_command(&dir, a, lang).await,
+        Some(Cmd::Saft(a)) => kasse::cli::fiscal::saft_command(&config, &dir, a, lang).await,
         Some(Cmd::Doctor { phone }) => {
             let mut out = std::io::stdout();
             let clock = std::sync::Arc::new(kasse::clock::SystemClock);

@@ -38,6 +38,7 @@
 //! the journal through [`saft::SaftWriter`] and journals the 13020 export event; the X/Z reports
 //! feed [`saft::EventReport`].
 
+pub mod export;
 pub mod saft;
 pub mod signature;
 

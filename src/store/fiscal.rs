@@ -660,28 +660,32 @@ impl Store {
         .map(|_| ())
     }
 
-    /// Events between two instants (oldest first).
+    /// All events (oldest first).
     pub fn fiscal_events(&self) -> Result<Vec<FiscalEventRow>, StoreError> {
         let mut out = Vec::new();
-        self.for_each_fiscal_event(None, None, |e| {
+        self.for_each_fiscal_event(None, None, None, |e| {
             out.push(e);
             Ok(())
         })?;
         Ok(out)
     }
 
-    /// Stream events whose local date is within `from..=to` (UTC dates; None = open end).
+    /// Stream the events of one till (None: all) at `from..to` (None = open end), oldest
+    /// first.
     pub fn for_each_fiscal_event(
         &self,
+        till: Option<(&str, &str)>,
         from: Option<OffsetDateTime>,
         to: Option<OffsetDateTime>,
         mut f: impl FnMut(FiscalEventRow) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT id, shop_id, till_id, code, at, staff_id, sale_id, detail FROM fiscal_events
-             WHERE (?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR at < ?2) ORDER BY id",
+             WHERE (?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR at < ?2)
+               AND (?3 IS NULL OR (shop_id = ?3 AND till_id = ?4)) ORDER BY id",
         )?;
-        let rows = stmt.query_map(params![from.map(Ts), to.map(Ts)], |r| {
+        let (shop, till) = (till.map(|t| t.0), till.map(|t| t.1));
+        let rows = stmt.query_map(params![from.map(Ts), to.map(Ts), shop, till], |r| {
             Ok(FiscalEventRow {
                 id: r.get(0)?,
                 shop_id: r.get(1)?,
@@ -715,14 +719,30 @@ impl Store {
         &self,
         from: Option<Date>,
         to: Option<Date>,
+        f: impl FnMut(SignedTransaction) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.for_each_signed_of(None, from, to, f)
+    }
+
+    /// [`Store::for_each_signed`] for one till (None: all).
+    pub fn for_each_signed_of(
+        &self,
+        till: Option<(&str, &str)>,
+        from: Option<Date>,
+        to: Option<Date>,
         mut f: impl FnMut(SignedTransaction) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {SIGNED_COLS} FROM fiscal_transactions
              WHERE (?1 IS NULL OR trans_date >= ?1) AND (?2 IS NULL OR trans_date <= ?2)
+               AND (?3 IS NULL OR (shop_id = ?3 AND till_id = ?4))
              ORDER BY shop_id, till_id, nr"
         ))?;
-        let rows = stmt.query_map(params![from.map(date_text), to.map(date_text)], signed_row)?;
+        let (shop, till) = (till.map(|t| t.0), till.map(|t| t.1));
+        let rows = stmt.query_map(
+            params![from.map(date_text), to.map(date_text), shop, till],
+            signed_row,
+        )?;
         for row in rows {
             f(row?)?;
         }
@@ -808,6 +828,76 @@ impl Store {
         Ok(JournalCheck {
             tills: out,
             unsigned_sales,
+        })
+    }
+}
+
+/// The master data of a SAF-T export (small: bounded by the catalogue and the staff).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SaftMasterData {
+    /// Distinct VAT rates of all sale lines (hundredths of a percent).
+    pub vat_rates: Vec<i64>,
+    /// `(product id, name)` of every article ever sold (the latest name).
+    pub articles: Vec<(String, String)>,
+    /// `(staff id, name, role, created_at)`: the staff table plus any staff id the journal
+    /// names that is not in it (name = id, role empty).
+    pub employees: Vec<(String, String, String, Option<OffsetDateTime>)>,
+    /// `(shop id, till id)` of every till with signed transactions or events.
+    pub tills: Vec<(String, String)>,
+}
+
+impl Store {
+    /// See [`SaftMasterData`].
+    pub fn saft_master_data(&self) -> Result<SaftMasterData, StoreError> {
+        let col = |sql: &str| -> Result<Vec<i64>, StoreError> {
+            let mut stmt = self.conn.prepare(sql)?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        };
+        let vat_rates = col("SELECT DISTINCT vat_rate FROM sale_lines ORDER BY 1")?;
+        let articles = {
+            let mut stmt = self.conn.prepare(
+                "SELECT product_id, name FROM sale_lines WHERE id IN
+                     (SELECT max(id) FROM sale_lines WHERE product_id IS NOT NULL
+                      AND product_id <> '' GROUP BY product_id)
+                 ORDER BY product_id",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<Result<Vec<_>, _>>()?
+        };
+        let employees = {
+            let mut stmt = self.conn.prepare(
+                "SELECT id, name, role, created_at FROM staff
+                 UNION ALL
+                 SELECT DISTINCT x.staff_id, x.staff_id, '', NULL FROM (
+                     SELECT staff_id FROM sales UNION SELECT staff_id FROM fiscal_transactions
+                     UNION SELECT staff_id FROM fiscal_events) x
+                 WHERE x.staff_id IS NOT NULL AND x.staff_id NOT IN (SELECT id FROM staff)
+                 ORDER BY 1",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get::<_, Option<Ts>>(3)?.map(|t| t.0),
+                ))
+            })?;
+            rows.collect::<Result<Vec<_>, _>>()?
+        };
+        let tills = {
+            let mut stmt = self.conn.prepare(
+                "SELECT shop_id, till_id FROM fiscal_transactions
+                 UNION SELECT shop_id, till_id FROM fiscal_events ORDER BY 1, 2",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<Result<Vec<_>, _>>()?
+        };
+        Ok(SaftMasterData {
+            vat_rates,
+            articles,
+            employees,
+            tills,
         })
     }
 }

@@ -1,0 +1,3 @@
+//! Command-line commands that are not the till itself (wiring from `main.rs`).
+
+pub mod fiscal;
