@@ -173,10 +173,8 @@ pub fn saft_transaction(
     let mut vat: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
     let mut payments = Vec::new();
     let mut rounding = None;
-    let mut currency = None;
     match (t.kind, sale) {
         (SignedKind::Sale | SignedKind::Void, Some(rec)) => {
-            currency = Some(rec.sale.currency.clone());
             for l in &rec.lines {
                 let nl = &l.line;
                 let kind = if nl.is_return {
@@ -284,7 +282,6 @@ pub fn saft_transaction(
             }
         }
     }
-    let _ = currency;
     Ok(CashTransaction {
         nr: t.nr.to_string(),
         trans_id: t
@@ -397,29 +394,25 @@ pub fn write_saft<W: Write>(
                 desc: None,
             })?;
             let mut extra_written = false;
-            let mut saft_err: Option<ExportError> = None;
-            store
-                .for_each_fiscal_event(Some((shop, till)), Some(from_at), Some(to_at), |e| {
-                    extra_written |= extra_event.is_some_and(|x| x.id == e.id);
-                    if let Err(err) = w.event(&saft_event(&e, req.offset)) {
-                        saft_err = Some(err.into());
-                        return Err(StoreError::Closed);
-                    }
-                    Ok(())
-                })
-                .or_else(|e| match saft_err.take() {
-                    Some(_) => Ok(()),
-                    None => Err(e),
-                })?;
-            if let Some(err) = saft_err.take() {
-                return Err(err);
-            }
-            if let Some(x) = extra_event.filter(|x| x.shop_id == shop && x.till_id == till) {
-                if !extra_written {
-                    w.event(&saft_event(x, req.offset))?;
-                }
-            }
+            // The callback's SAF-T error is kept here; the store only sees "stop".
             let mut failed: Option<ExportError> = None;
+            let r =
+                store.for_each_fiscal_event(Some((shop, till)), Some(from_at), Some(to_at), |e| {
+                    extra_written |= extra_event.is_some_and(|x| x.id == e.id);
+                    w.event(&saft_event(&e, req.offset)).map_err(|err| {
+                        failed = Some(err.into());
+                        StoreError::Closed
+                    })
+                });
+            if let Some(e) = failed.take() {
+                return Err(e);
+            }
+            r?;
+            if let Some(x) = extra_event.filter(|x| x.shop_id == shop && x.till_id == till)
+                && !extra_written
+            {
+                w.event(&saft_event(x, req.offset))?;
+            }
             let r =
                 store.for_each_signed_of(Some((shop, till)), Some(req.from), Some(req.to), |t| {
                     let sale = match t.sale_id {
