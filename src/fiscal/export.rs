@@ -157,9 +157,11 @@ pub fn saft_event(e: &FiscalEventRow, offset: UtcOffset) -> Event {
 }
 
 /// One signed row (with its sale, when it has one) as a SAF-T `<cashtransaction>`.
+/// `prints` = (receipts printed, copies printed), when known.
 pub fn saft_transaction(
     t: &SignedTransaction,
     sale: Option<&SaleRecord>,
+    prints: Option<(u16, u16)>,
 ) -> Result<CashTransaction, ExportError> {
     let date = parse_date(&t.trans_date)
         .ok_or_else(|| bad("fiscal_transactions.trans_date", t, &t.trans_date))?;
@@ -311,8 +313,8 @@ pub fn saft_transaction(
         payments,
         signature: t.signature.clone(),
         key_version: t.key_version.to_string(),
-        receipt_num: Some(1),
-        receipt_copy_num: None,
+        receipt_num: prints.map(|p| p.0),
+        receipt_copy_num: prints.map(|p| p.1),
         receipt_proforma_num: None,
         receipt_delivery_num: None,
         void: t.kind == SignedKind::Void,
@@ -419,7 +421,11 @@ pub fn write_saft<W: Write>(
                         Some(id) => store.sale(id)?,
                         None => None,
                     };
-                    let ct = saft_transaction(&t, sale.as_ref()).and_then(|ct| {
+                    let prints = match &t.receipt_number {
+                        Some(r) => Some(store.receipt_print_counts(r)?),
+                        None => None,
+                    };
+                    let ct = saft_transaction(&t, sale.as_ref(), prints).and_then(|ct| {
                         w.transaction(&ct)?;
                         Ok(())
                     });

@@ -902,6 +902,22 @@ impl Store {
     }
 }
 
+impl Store {
+    /// How often a receipt went to the printer: `(first prints, copies)` (print jobs of kind
+    /// `receipt` and `copy`), capped at the XSD's 999.
+    pub fn receipt_print_counts(&self, receipt_number: &str) -> Result<(u16, u16), StoreError> {
+        let (receipts, copies): (i64, i64) = self
+            .conn
+            .prepare_cached(
+                "SELECT coalesce(sum(kind = 'receipt'), 0), coalesce(sum(kind = 'copy'), 0)
+                 FROM print_jobs WHERE receipt_number = ?1 AND kind IN ('receipt', 'copy')",
+            )?
+            .query_row([receipt_number], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let cap = |n: i64| u16::try_from(n.clamp(0, 999)).unwrap_or(999);
+        Ok((cap(receipts), cap(copies)))
+    }
+}
+
 impl Tx<'_> {
     /// Sign one cash transaction in this transaction (see [`append_signed`]). The refund /
     /// return path calls this with `kind` [`SignedKind::Return`], negative amounts and its
