@@ -233,6 +233,10 @@ async fn cash_vipps_and_split_sales_are_signed_and_tampering_is_named() {
         "<paymentType>VIPPS</paymentType>",
         "<predefinedBasicID>12001</predefinedBasicID>",
         "<predefinedBasicID>12011</predefinedBasicID>",
+        // The split: 30,00 cash + 54,90 Vipps; the cash sale's øreavrunding.
+        "<paidAmnt>30.00</paidAmnt>",
+        "<paidAmnt>54.90</paidAmnt>",
+        "<roundingAmnt>",
         &format!("<signature>{}</signature>", signed[2].signature),
     ] {
         assert!(xml.contains(needle), "{needle} missing");
