@@ -252,6 +252,10 @@ const LONG_FILES: &[(&str, &str)] = &[
         "the sale journal's SQL: one table family",
     ),
     (
+        "store/fiscal.rs",
+        "the signed journal's SQL: keys, signed rows, 13xxx events, verify",
+    ),
+    (
         "tui/update.rs",
         "the pure update function of the sale screen",
     ),

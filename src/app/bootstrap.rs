@@ -106,6 +106,15 @@ impl Till {
 
     /// Stop background tasks and the simulator.
     pub async fn shutdown(self) {
+        let (shop, till) = (
+            self.config.shop.shop_id.clone(),
+            self.config.shop.till_id.clone(),
+        );
+        let now = self.clock.now();
+        let stop = move |s: &mut crate::store::Store| s.journal_app_stop(&shop, &till, now);
+        if let Err(e) = self.store().run(stop).await {
+            tracing::error!(error = %e, "cannot journal the application stop (13002)");
+        }
         self.running.shutdown().await;
         if let Some(sim) = self.sim {
             let _ = sim.shutdown().await;
@@ -177,8 +186,14 @@ pub async fn start_till(
     settings.engine.training = opts.demo;
     let store_dir = dir.clone();
     let opened_at = clock.now();
+    let (shop, till) = (config.shop.shop_id.clone(), config.shop.till_id.clone());
     let (store, notice) = tokio::task::spawn_blocking(move || {
         let mut s = crate::store::Store::open_in_dir(&store_dir)?;
+        // Fiscal journal: signed in local time; start (13001) and a version change (13007).
+        s.set_fiscal_offset(
+            time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC),
+        );
+        s.journal_app_start(&shop, &till, env!("CARGO_PKG_VERSION"), opened_at)?;
         // A copied or moved journal gets its new install id now, before any reference.
         s.install_id_at(opened_at)?;
         let notice = s.take_install_notice()?;

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 mod back_office;
 pub mod display;
 pub mod doctor;
+pub mod fiscal;
 pub mod ops;
 pub mod pay;
 mod pay_fmt;
@@ -100,6 +101,10 @@ pub enum Cmd {
         #[arg(long, value_name = "DIR")]
         to: Option<PathBuf>,
     },
+    /// The signed electronic journal: public-key, verify [--from D --to D], rotate-key.
+    Journal(fiscal::JournalArgs),
+    /// SAF-T Cash Register export: --from YYYY-MM-DD --to YYYY-MM-DD [--out PATH].
+    Saft(fiscal::SaftArgs),
     /// The address to open on the customer display ([display] listen), with the pairing
     /// token for a non-loopback address.
     DisplayUrl,
@@ -140,6 +145,9 @@ fn ownership(cmd: Option<&Cmd>) -> Option<(&'static str, Option<crate::lang::Tex
             Some(money_hint("refusjonene", "the refunds")),
         )),
         Some(Cmd::AddStaff { .. }) => Some(("kasse add-staff", None)),
+        Some(Cmd::Journal(fiscal::JournalArgs {
+            cmd: fiscal::JournalCmd::RotateKey { .. },
+        })) => Some(("kasse journal rotate-key", None)),
         Some(Cmd::CreateManager { .. }) => Some(("kasse create-manager", None)),
         // Read-only beside the till; restore locks for itself; the simulator has no journal.
         Some(
@@ -151,6 +159,8 @@ fn ownership(cmd: Option<&Cmd>) -> Option<(&'static str, Option<crate::lang::Tex
             | Cmd::Backup { .. }
             | Cmd::Restore { .. }
             | Cmd::DisplayUrl
+            | Cmd::Journal(_)
+            | Cmd::Saft(_)
             | Cmd::Sim(_),
         ) => None,
     }
@@ -246,6 +256,8 @@ pub async fn run(cli: Cli) -> i32 {
         }
         Some(Cmd::ListStaff) => back_office::list_staff(&config, &dir, lang).await,
         Some(Cmd::Backup { to }) => ops::backup_command(&config, &dir, to, lang).await,
+        Some(Cmd::Journal(a)) => fiscal::journal_command(&dir, a, lang).await,
+        Some(Cmd::Saft(a)) => fiscal::saft_command(&config, &dir, a, lang).await,
         Some(Cmd::DisplayUrl) => display::run(
             &config,
             &dir,

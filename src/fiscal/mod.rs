@@ -29,14 +29,17 @@
 //! - [`decimal2`]: amounts as Skatteetaten writes them (`1250.00`, `-16.40`) from integer minor
 //!   units; shared by the signed text and the export so the two can never disagree.
 //!
-//! # Wired later (not here)
+//! # Where it is wired
 //!
-//! The store signs in the same SQLite transaction that journals a sale (reading the previous
-//! signature of the till and writing the new one with its key version); `kasse journal
-//! public-key` prints [`signature::FiscalPublicKey::to_pem`] for each key version; `kasse journal
-//! verify` streams the till's signed rows into [`signature::verify_chain`]; `kasse saft` streams
-//! the journal through [`saft::SaftWriter`] and journals the 13020 export event; the X/Z reports
-//! feed [`saft::EventReport`].
+//! - `store::fiscal` (migration 0011): the key made at the first start beside the database
+//!   (`Store::open_in_dir`), the signed rows written by `store::fiscal::append_signed` inside the
+//!   transaction that journals a sale's final state (and, through `Tx::append_signed`, a
+//!   refund's), the 13xxx events, and `Store::verify_fiscal_chain` streaming each till's rows
+//!   into [`signature::try_verify_chain`].
+//! - `service::saft`: the SAF-T export streaming the journal through [`saft::SaftWriter`].
+//! - `cli::fiscal`: `kasse journal public-key | verify | rotate-key` and `kasse saft` (which
+//!   journals its 13020 event first, so the export is in the file).
+//! - Still to come: the X/Z reports feed [`saft::EventReport`].
 
 pub mod saft;
 pub mod signature;

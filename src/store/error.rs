@@ -105,6 +105,10 @@ pub enum StoreError {
         expected: i64,
     },
 
+    /// The fiscal signing key or a signature (kassasystemforskriften).
+    #[error("{0}")]
+    Fiscal(crate::fiscal::signature::SignatureError),
+
     /// Any other SQLite error.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
@@ -277,6 +281,7 @@ impl StoreError {
                     ),
                 )
             }
+            StoreError::Fiscal(e) => e.text(),
             StoreError::Sqlite(e) => Text::new(
                 format!(
                     "Databasefeil: {e}. Prøv igjen; hvis det gjentar seg, start kassen på nytt."

@@ -4,6 +4,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use time::OffsetDateTime;
 
 use super::error::{StoreError, map_unique};
+use super::fiscal::{SignedKind, TillSigner, sign_sale};
 use super::install::Here;
 use super::sql::*;
 use super::types::*;
@@ -473,6 +474,7 @@ fn begin_sale_with_cash(
 /// row (no Vipps call). `sale.payment` and `sale.tender` are ignored.
 pub(crate) fn record_cash_sale(
     conn: &Connection,
+    signer: Option<&TillSigner>,
     s: &NewSale,
     cash_given: i64,
 ) -> Result<CashSaleIds, StoreError> {
@@ -562,6 +564,8 @@ pub(crate) fn record_cash_sale(
             ..NewOperation::new("cash_sale", OpOutcome::Ok, s.created_at)
         },
     )?;
+    // Completed: signed in this same transaction (kassasystemforskriften § 2-7-6).
+    sign_sale(conn, signer, sale_id, SignedKind::Sale, s.created_at)?;
     Ok(CashSaleIds {
         sale_id,
         sequence,
@@ -634,7 +638,7 @@ pub(crate) fn new_attempt(
         at,
     )?;
     if sale.status != SaleStatus::Open {
-        change_sale_status(conn, sale_id, SaleStatus::Open, None, at, true)?;
+        change_sale_status(conn, None, sale_id, SaleStatus::Open, None, at, true)?;
     }
     Ok(SaleIds {
         sale_id,
@@ -744,6 +748,7 @@ pub(crate) fn update_payment_state(
 /// paid even from a final state, journaled as a correction. Nothing else leaves a final state.
 pub(crate) fn record_confirmed_capture(
     conn: &Connection,
+    signer: Option<&TillSigner>,
     payment_id: i64,
     amounts: PaymentAmounts,
     at: OffsetDateTime,
@@ -767,7 +772,7 @@ pub(crate) fn record_confirmed_capture(
         |r| r.get(0),
     )?;
     if matches!(sale_status, SaleStatus::Open | SaleStatus::Failed) {
-        change_sale_status(conn, old.sale_id, SaleStatus::Paid, None, at, true)?;
+        change_sale_status(conn, signer, old.sale_id, SaleStatus::Paid, None, at, true)?;
     }
     if old.state.is_terminal() && old.state != PayState::Captured {
         record_operation(
@@ -866,19 +871,22 @@ fn change_payment_state(
 
 pub(crate) fn set_sale_status(
     conn: &Connection,
+    signer: Option<&TillSigner>,
     sale_id: i64,
     status: SaleStatus,
     staff_id: Option<&str>,
     at: OffsetDateTime,
 ) -> Result<(), StoreError> {
-    change_sale_status(conn, sale_id, status, staff_id, at, false)
+    change_sale_status(conn, signer, sale_id, status, staff_id, at, false)
 }
 
 /// `reopen`: only [`new_attempt`] may take a failed sale back to open (a new attempt with a
 /// fresh reference), and only [`record_confirmed_capture`] to paid; every other writer is
 /// refused.
+#[allow(clippy::too_many_arguments)]
 fn change_sale_status(
     conn: &Connection,
+    signer: Option<&TillSigner>,
     sale_id: i64,
     status: SaleStatus,
     staff_id: Option<&str>,
@@ -920,6 +928,15 @@ fn change_sale_status(
             ..NewOperation::new("sale_status", OpOutcome::StateChange, at)
         },
     )?;
+    // The sale's final state and its signature commit together (§ 2-7-6): a completed sale
+    // (cash part, Vipps or split) is signed once when it becomes paid, a void when voided.
+    if old != status {
+        match status {
+            SaleStatus::Paid => sign_sale(conn, signer, sale_id, SignedKind::Sale, at)?,
+            SaleStatus::Voided => sign_sale(conn, signer, sale_id, SignedKind::Void, at)?,
+            _ => {}
+        }
+    }
     let ended_unpaid = matches!(
         status,
         SaleStatus::Failed | SaleStatus::Cancelled | SaleStatus::Voided
@@ -1060,7 +1077,7 @@ impl Store {
         sale: &NewSale,
         cash_given: i64,
     ) -> Result<CashSaleIds, StoreError> {
-        self.transaction(|tx| record_cash_sale(tx.tx, sale, cash_given))
+        self.transaction(|tx| record_cash_sale(tx.tx, tx.signer, sale, cash_given))
     }
 
     /// A new payment attempt (new reference, attempt + 1, new keys) for the same basket.

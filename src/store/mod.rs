@@ -13,6 +13,7 @@
 mod async_store;
 mod cashier;
 mod error;
+pub mod fiscal;
 mod install;
 mod journal;
 mod legacy;
@@ -33,7 +34,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 use time::OffsetDateTime;
 
-use crate::clock::{IdGen, RandomIds};
+use crate::clock::{Clock as _, IdGen, RandomIds};
 
 pub use async_store::AsyncStore;
 pub use error::StoreError;
@@ -62,6 +63,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("migrations/0008_cash_rounding.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0009_install.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0010_create_phone.sql")).foreign_key_check(),
+    M::up(include_str!("migrations/0011_fiscal_journal.sql")).foreign_key_check(),
 ];
 
 /// The schema version a store has once opened (the number of migrations).
@@ -82,6 +84,8 @@ pub struct Store {
     ids: Arc<dyn IdGen>,
     here: install::Here,
     recovered_in_flight: usize,
+    /// The fiscal signing key, loaded once ([`Store::ensure_fiscal_key`]); None signs nothing.
+    signer: Option<fiscal::TillSigner>,
 }
 
 impl std::fmt::Debug for Store {
@@ -110,13 +114,21 @@ impl Store {
         Store::init(conn, None)
     }
 
-    /// Open `<dir>/kasse.sqlite3`, creating `dir` if needed.
+    /// Open `<dir>/kasse.sqlite3`, creating `dir` if needed, and load (or at the first start
+    /// make) the till's fiscal signing key beside it ([`Store::ensure_fiscal_key`]).
     pub fn open_in_dir(dir: &Path) -> Result<Store, StoreError> {
+        Store::open_in_dir_at(dir, crate::clock::SystemClock.now())
+    }
+
+    /// [`Store::open_in_dir`] with the time a new key version is recorded at.
+    pub fn open_in_dir_at(dir: &Path, now: OffsetDateTime) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
             path: dir.to_path_buf(),
             source,
         })?;
-        Store::open(&dir.join(DB_FILE_NAME))
+        let mut store = Store::open(&dir.join(DB_FILE_NAME))?;
+        store.ensure_fiscal_key(dir, now)?;
+        Ok(store)
     }
 
     /// Use this id generator for idempotency keys (tests use a predictable one).
@@ -206,6 +218,7 @@ impl Store {
             ids: Arc::new(RandomIds),
             here,
             recovered_in_flight: 0,
+            signer: None,
         };
         store.recovered_in_flight = store.recover_in_flight()?;
         if store.recovered_in_flight > 0 {
@@ -258,6 +271,7 @@ impl Store {
             tx: &tx,
             ids: self.ids.as_ref(),
             here: &self.here,
+            signer: self.signer.as_ref(),
         })?;
         tx.commit()?;
         Ok(out)
@@ -334,6 +348,7 @@ pub struct Tx<'a> {
     tx: &'a rusqlite::Transaction<'a>,
     ids: &'a dyn IdGen,
     here: &'a install::Here,
+    signer: Option<&'a fiscal::TillSigner>,
 }
 
 impl Tx<'_> {
@@ -367,7 +382,7 @@ impl Tx<'_> {
         amounts: PaymentAmounts,
         at: OffsetDateTime,
     ) -> Result<PaymentRow, StoreError> {
-        journal::record_confirmed_capture(self.tx, payment_id, amounts, at)
+        journal::record_confirmed_capture(self.tx, self.signer, payment_id, amounts, at)
     }
 
     /// See [`Store::set_sale_status`].
@@ -378,7 +393,7 @@ impl Tx<'_> {
         staff_id: Option<&str>,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        journal::set_sale_status(self.tx, sale_id, status, staff_id, at)
+        journal::set_sale_status(self.tx, self.signer, sale_id, status, staff_id, at)
     }
 }
 

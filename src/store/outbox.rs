@@ -143,20 +143,24 @@ impl Store {
         Ok(rows)
     }
 
-    /// The call succeeded: the row is done.
+    /// The call succeeded: the row is done. When the row is a staff refund, the return is
+    /// signed into the fiscal journal in the same transaction (a return is a cash
+    /// transaction: negative amounts, kind `Return`, once per refund).
     pub fn complete(&mut self, id: i64, now: OffsetDateTime) -> Result<(), StoreError> {
-        let row = require(&self.conn, id)?;
-        match row.status {
-            OutboxStatus::Done => Ok(()),
-            OutboxStatus::Dead => Err(wrong_status(&row, "a dead row cannot be completed")),
-            OutboxStatus::Pending | OutboxStatus::InFlight => {
-                self.conn.execute(
-                    "UPDATE outbox SET status = 'done', updated_at = ?2 WHERE id = ?1",
-                    params![id, Ts(now)],
-                )?;
-                Ok(())
+        self.transaction(|tx| {
+            let row = require(tx.tx, id)?;
+            match row.status {
+                OutboxStatus::Done => Ok(()),
+                OutboxStatus::Dead => Err(wrong_status(&row, "a dead row cannot be completed")),
+                OutboxStatus::Pending | OutboxStatus::InFlight => {
+                    tx.tx.execute(
+                        "UPDATE outbox SET status = 'done', updated_at = ?2 WHERE id = ?1",
+                        params![id, Ts(now)],
+                    )?;
+                    sign_completed_refund(tx, &row.idempotency_key, now)
+                }
             }
-        }
+        })
     }
 
     /// A transient failure: back to pending, due again at `next_attempt_at`, same key.
@@ -327,4 +331,59 @@ impl Tx<'_> {
     pub fn outbox_row(&self, id: i64) -> Result<Option<OutboxRow>, StoreError> {
         outbox_by_id(self.tx, id)
     }
+}
+
+/// The return of a staff refund whose outbox row just completed, signed in the caller's
+/// transaction. Nothing for rows that are not staff refunds (captures, cancels, receipts) or
+/// when the store has no fiscal key.
+fn sign_completed_refund(
+    tx: &super::Tx<'_>,
+    idempotency_key: &str,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    use rusqlite::OptionalExtension;
+    type RefundRow = (i64, i64, i64, i64, i64, String, i64, String, String, String);
+    let found: Option<RefundRow> = tx
+        .tx
+        .query_row(
+            "SELECT r.id, r.sale_id, r.n, r.amount, r.net, r.staff_id, r.training,
+                    s.shop_id, s.till_id, s.receipt_number
+             FROM refunds r JOIN sales s ON s.id = r.sale_id
+             WHERE r.idempotency_key = ?1",
+            params![idempotency_key],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                    r.get::<_, Option<String>>(9)?.unwrap_or_default(),
+                ))
+            },
+        )
+        .optional()?;
+    let Some((refund_id, sale_id, n, amount, net, staff_id, training, shop, till, receipt)) = found
+    else {
+        return Ok(());
+    };
+    let number = format!("R-{receipt}-{n}");
+    tx.append_signed(&super::fiscal::NewSigned {
+        shop_id: &shop,
+        till_id: &till,
+        kind: super::fiscal::SignedKind::Return,
+        at,
+        amount_in: -amount,
+        amount_ex: -net,
+        sale_id: Some(sale_id),
+        refund_id: Some(refund_id),
+        receipt_number: Some(&number),
+        staff_id: Some(&staff_id),
+        training: training != 0,
+    })?;
+    Ok(())
 }

@@ -91,6 +91,8 @@ impl Store {
             ids: std::sync::Arc::new(crate::clock::RandomIds),
             here,
             recovered_in_flight: 0,
+            // Beside a running till: audit rows only, never a sale to sign.
+            signer: None,
         })
     }
 

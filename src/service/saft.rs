@@ -1,0 +1,455 @@
+//! The SAF-T Cash Register export service: reads the journal through the store (all SQL is in
+//! `store::fiscal`) and streams it through [`crate::fiscal::saft::SaftWriter`]: master data first
+//! (small), then per till its events and its signed cash transactions one at a time, so memory
+//! stays constant however long the period.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use time::{Date, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+
+use crate::fiscal::saft::codes::{self, EventKind, LineKind, PaymentKind, TransactionKind};
+use crate::fiscal::saft::{
+    Article, Basic, CashRegister, CashTransaction, Company, CtLine, Employee, Event, Header,
+    Location, Payment, SaftError, SaftWriter, VatAmount, VatCode,
+};
+use crate::lang::Text;
+use crate::store::fiscal::{FiscalEventRow, SignedKind, SignedTransaction};
+use crate::store::{CASH_TENDER, PayState, SPLIT_TENDER, SaleRecord, Store, StoreError};
+
+/// What to export and how to describe it.
+#[derive(Debug, Clone)]
+pub struct ExportRequest {
+    pub from: Date,
+    pub to: Date,
+    pub company: Company,
+    pub currency: String,
+    /// When the file was made, local time.
+    pub created: PrimitiveDateTime,
+    /// The till's UTC offset (event times are stored in UTC, written local).
+    pub offset: UtcOffset,
+    pub user_id: Option<String>,
+}
+
+/// What was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExportSummary {
+    pub events: u64,
+    pub transactions: u64,
+}
+
+/// Why an export failed.
+#[derive(Debug)]
+pub enum ExportError {
+    Store(StoreError),
+    Saft(SaftError),
+    /// A VAT rate with no standard code (Norway: 25, 15, 12, 0 %).
+    VatRate(i64),
+}
+
+impl ExportError {
+    pub fn text(&self) -> Text {
+        match self {
+            ExportError::Store(e) => e.message(),
+            ExportError::Saft(e) => e.text(),
+            ExportError::VatRate(r) => Text::new(
+                format!(
+                    "SAF-T: momssatsen {},{:02} % har ingen standard momskode. Kontroller varenes moms.",
+                    r / 100,
+                    r % 100
+                ),
+                format!(
+                    "SAF-T: VAT rate {}.{:02} % has no standard VAT code. Check the articles' VAT.",
+                    r / 100,
+                    r % 100
+                ),
+            ),
+        }
+    }
+}
+
+impl From<StoreError> for ExportError {
+    fn from(e: StoreError) -> Self {
+        ExportError::Store(e)
+    }
+}
+
+impl From<SaftError> for ExportError {
+    fn from(e: SaftError) -> Self {
+        ExportError::Saft(e)
+    }
+}
+
+impl From<std::io::Error> for ExportError {
+    fn from(e: std::io::Error) -> Self {
+        ExportError::Saft(SaftError::Io(e))
+    }
+}
+
+/// kasse's own VAT code of a rate (hundredths of a percent): `MVA2500`.
+pub fn vat_code(rate: i64) -> String {
+    format!("MVA{rate}")
+}
+
+fn standard_code(rate: i64) -> Result<&'static str, ExportError> {
+    if rate == 0 {
+        return Ok(codes::STANDARD_VAT_ZERO_EXEMPT);
+    }
+    u32::try_from(rate)
+        .ok()
+        .and_then(codes::standard_vat_code)
+        .ok_or(ExportError::VatRate(rate))
+}
+
+fn event_kind(code: &str) -> EventKind {
+    EventKind::ALL
+        .iter()
+        .copied()
+        .find(|k| k.code().predefined == Some(code))
+        .unwrap_or(EventKind::Other)
+}
+
+fn local(at: OffsetDateTime, offset: UtcOffset) -> (Date, Time) {
+    let l = at.to_offset(offset);
+    let t = l.time();
+    (
+        l.date(),
+        Time::from_hms(t.hour(), t.minute(), t.second()).unwrap_or(t),
+    )
+}
+
+fn parse_date(s: &str) -> Option<Date> {
+    let mut it = s.splitn(3, '-');
+    let y: i32 = it.next()?.parse().ok()?;
+    let m: u8 = it.next()?.parse().ok()?;
+    let d: u8 = it.next()?.parse().ok()?;
+    Date::from_calendar_date(y, time::Month::try_from(m).ok()?, d).ok()
+}
+
+fn parse_time(s: &str) -> Option<Time> {
+    let mut it = s.splitn(3, ':');
+    let h: u8 = it.next()?.parse().ok()?;
+    let m: u8 = it.next()?.parse().ok()?;
+    let sec: u8 = it.next()?.parse().ok()?;
+    Time::from_hms(h, m, sec).ok()
+}
+
+fn bad(column: &'static str, t: &SignedTransaction, v: &str) -> ExportError {
+    ExportError::Store(StoreError::BadValue {
+        column,
+        value: format!("nr {}: {v}", t.nr),
+    })
+}
+
+/// One event row as a SAF-T `<event>`.
+pub fn saft_event(e: &FiscalEventRow, offset: UtcOffset) -> Event {
+    let (date, time) = local(e.at, offset);
+    Event {
+        event_id: e.id.to_string(),
+        event_type: event_kind(&e.code).id().to_string(),
+        trans_id: None,
+        emp_id: e.staff_id.clone(),
+        date,
+        time,
+        text: Some(e.detail.clone()),
+        report: None,
+    }
+}
+
+/// One signed row (with its sale, when it has one) as a SAF-T `<cashtransaction>`.
+/// `prints` = (receipts printed, copies printed), when known.
+pub fn saft_transaction(
+    t: &SignedTransaction,
+    sale: Option<&SaleRecord>,
+    prints: Option<(u16, u16)>,
+) -> Result<CashTransaction, ExportError> {
+    let date = parse_date(&t.trans_date)
+        .ok_or_else(|| bad("fiscal_transactions.trans_date", t, &t.trans_date))?;
+    let time = parse_time(&t.trans_time)
+        .ok_or_else(|| bad("fiscal_transactions.trans_time", t, &t.trans_time))?;
+    let trans_type = match t.kind {
+        SignedKind::Return => TransactionKind::Return,
+        SignedKind::Sale | SignedKind::Void => TransactionKind::CashSale,
+    };
+    let mut lines = Vec::new();
+    let mut vat: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    let mut payments = Vec::new();
+    let mut rounding = None;
+    match (t.kind, sale) {
+        (SignedKind::Sale | SignedKind::Void, Some(rec)) => {
+            for l in &rec.lines {
+                let nl = &l.line;
+                let kind = if nl.is_return {
+                    LineKind::Return
+                } else {
+                    LineKind::Sale
+                };
+                let qnt = if nl.gross < 0 {
+                    -nl.quantity_milli.abs()
+                } else {
+                    nl.quantity_milli
+                };
+                let e = vat.entry(nl.vat_rate).or_default();
+                e.0 += nl.vat;
+                e.1 += nl.net;
+                lines.push(CtLine {
+                    line_id: l.line_no.to_string(),
+                    line_type: kind.id().to_string(),
+                    art_group_id: None,
+                    art_id: nl.product_id.clone().filter(|p| !p.is_empty()),
+                    qnt_milli: Some(qnt),
+                    amount_in: nl.gross,
+                    amount_ex: nl.net,
+                    ppu: Some(nl.unit_price),
+                    emp_id: t.staff_id.clone(),
+                    desc: Some(nl.name.clone()),
+                    date: Some(date),
+                    time: Some(time),
+                    vat: Some(VatAmount {
+                        vat_code: Some(vat_code(nl.vat_rate)),
+                        vat_perc: u32::try_from(nl.vat_rate).ok(),
+                        vat_amount: nl.vat,
+                        base_amount: Some(nl.net),
+                    }),
+                    discounts: vec![],
+                });
+            }
+            if t.kind == SignedKind::Sale {
+                let s = &rec.sale;
+                let vipps = rec.payments.iter().find(|p| p.state == PayState::Captured);
+                let cash = match s.tender.as_str() {
+                    CASH_TENDER => s.gross_total + s.cash_rounding,
+                    SPLIT_TENDER => rec.cash_part(),
+                    _ => 0,
+                };
+                if s.tender == CASH_TENDER {
+                    rounding = Some(s.cash_rounding);
+                }
+                if cash != 0 {
+                    payments.push(Payment {
+                        payment_type: PaymentKind::Cash.id().to_string(),
+                        paid_amount: cash,
+                        emp_id: t.staff_id.clone(),
+                        currency: Some(s.currency.clone()),
+                        ref_id: None,
+                    });
+                }
+                if let Some(p) = vipps {
+                    payments.push(Payment {
+                        payment_type: PaymentKind::Vipps.id().to_string(),
+                        paid_amount: p.amount,
+                        emp_id: t.staff_id.clone(),
+                        currency: Some(p.currency.clone()),
+                        ref_id: Some(p.reference.clone()),
+                    });
+                }
+            }
+        }
+        _ => {
+            // A return (or a row without its sale): one line with the signed amounts.
+            let kind = if t.kind == SignedKind::Return {
+                LineKind::Return
+            } else {
+                LineKind::Sale
+            };
+            lines.push(CtLine {
+                line_id: "1".into(),
+                line_type: kind.id().to_string(),
+                art_group_id: None,
+                art_id: None,
+                qnt_milli: None,
+                amount_in: t.amount_in,
+                amount_ex: t.amount_ex,
+                ppu: None,
+                emp_id: t.staff_id.clone(),
+                desc: t.receipt_number.clone(),
+                date: Some(date),
+                time: Some(time),
+                vat: None,
+                discounts: vec![],
+            });
+            if t.kind == SignedKind::Return {
+                let vipps = sale.and_then(|r| r.payments.iter().find(|p| p.amounts.captured > 0));
+                let (kind, ref_id) = match vipps {
+                    Some(p) => (PaymentKind::Vipps, Some(p.reference.clone())),
+                    None => (PaymentKind::Cash, None),
+                };
+                payments.push(Payment {
+                    payment_type: kind.id().to_string(),
+                    paid_amount: t.amount_in,
+                    emp_id: t.staff_id.clone(),
+                    currency: sale.map(|r| r.sale.currency.clone()),
+                    ref_id,
+                });
+            }
+        }
+    }
+    Ok(CashTransaction {
+        nr: t.nr.to_string(),
+        trans_id: t
+            .receipt_number
+            .clone()
+            .filter(|r| r.chars().count() <= 35)
+            .unwrap_or_else(|| format!("{}-{}", t.till_id, t.nr)),
+        trans_type: Some(trans_type.id().to_string()),
+        amount_in: t.amount_in,
+        amount_ex: t.amount_ex,
+        emp_id: t.staff_id.clone(),
+        period_number: None,
+        date,
+        time,
+        desc: None,
+        vat: vat
+            .into_iter()
+            .map(|(rate, (v, base))| VatAmount {
+                vat_code: Some(vat_code(rate)),
+                vat_perc: u32::try_from(rate).ok(),
+                vat_amount: v,
+                base_amount: Some(base),
+            })
+            .collect(),
+        lines,
+        rounding,
+        payments,
+        signature: t.signature.clone(),
+        key_version: t.key_version.to_string(),
+        receipt_num: prints.map(|p| p.0),
+        receipt_copy_num: prints.map(|p| p.1),
+        receipt_proforma_num: None,
+        receipt_delivery_num: None,
+        void: t.kind == SignedKind::Void,
+        training: t.training,
+    })
+}
+
+/// Write the SAF-T file of `req.from..=req.to` to `out`, streaming from `store`. `extra_event`
+/// (the 13020 export event just journaled) is written for its till even when it falls outside
+/// the period.
+pub fn write_saft<W: Write>(
+    store: &Store,
+    req: &ExportRequest,
+    extra_event: Option<&FiscalEventRow>,
+    out: W,
+) -> Result<(W, ExportSummary), ExportError> {
+    let header = Header {
+        fiscal_year: req.from.year().to_string(),
+        start_date: req.from,
+        end_date: req.to,
+        currency: req.currency.clone(),
+        created: req.created,
+        software_desc: "kasse".into(),
+        software_version: env!("CARGO_PKG_VERSION").into(),
+        software_company: "kasse".into(),
+        comment: Some(format!("Journal {} – {}", req.from, req.to)),
+        user_id: req.user_id.clone(),
+    };
+    let master = store.saft_master_data()?;
+    let mut w = SaftWriter::new(out, &header, &req.company)?;
+    let mut vat_codes = Vec::new();
+    for &rate in &master.vat_rates {
+        vat_codes.push(VatCode {
+            code: vat_code(rate),
+            date_of_entry: req.from,
+            desc: Some(format!("MVA {}.{:02} %", rate / 100, rate % 100)),
+            standard_code: standard_code(rate)?.to_string(),
+        });
+    }
+    w.vat_codes(vat_codes.iter())?;
+    w.employees(master.employees.iter().map(|(id, name, role, created)| {
+        let (date, time) = created.map_or((req.from, Time::MIDNIGHT), |c| local(c, req.offset));
+        Employee {
+            emp_id: id.clone(),
+            date_of_entry: date,
+            time_of_entry: time,
+            first_name: None,
+            sur_name: name.clone(),
+            roles: if role.is_empty() {
+                vec![]
+            } else {
+                vec![(role.clone(), None)]
+            },
+        }
+    }))?;
+    w.articles(master.articles.iter().map(|(id, name)| Article {
+        art_id: id.clone(),
+        date_of_entry: req.from,
+        art_group_id: None,
+        desc: name.clone(),
+    }))?;
+    w.basics(codes::kasse_basics().collect::<Vec<Basic>>())?;
+    // Events are stored in UTC: the period's local days as instants.
+    let from_at = PrimitiveDateTime::new(req.from, Time::MIDNIGHT).assume_offset(req.offset);
+    let to_at = PrimitiveDateTime::new(req.to.next_day().unwrap_or(req.to), Time::MIDNIGHT)
+        .assume_offset(req.offset);
+    let mut shops: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (shop, till) in &master.tills {
+        shops.entry(shop).or_default().push(till);
+    }
+    for (shop, tills) in shops {
+        w.begin_location(&Location {
+            name: Some(format!("{} ({shop})", req.company.name)),
+            street_address: None,
+        })?;
+        for till in tills {
+            w.begin_register(&CashRegister {
+                register_id: till.to_string(),
+                desc: None,
+            })?;
+            let mut extra_written = false;
+            // The callback's SAF-T error is kept here; the store only sees "stop".
+            let mut failed: Option<ExportError> = None;
+            let r =
+                store.for_each_fiscal_event(Some((shop, till)), Some(from_at), Some(to_at), |e| {
+                    extra_written |= extra_event.is_some_and(|x| x.id == e.id);
+                    w.event(&saft_event(&e, req.offset)).map_err(|err| {
+                        failed = Some(err.into());
+                        StoreError::Closed
+                    })
+                });
+            if let Some(e) = failed.take() {
+                return Err(e);
+            }
+            r?;
+            if let Some(x) = extra_event.filter(|x| x.shop_id == shop && x.till_id == till)
+                && !extra_written
+            {
+                w.event(&saft_event(x, req.offset))?;
+            }
+            let r =
+                store.for_each_signed_of(Some((shop, till)), Some(req.from), Some(req.to), |t| {
+                    let sale = match t.sale_id {
+                        Some(id) => store.sale(id)?,
+                        None => None,
+                    };
+                    let prints = match &t.receipt_number {
+                        Some(r) => Some(store.receipt_print_counts(r)?),
+                        None => None,
+                    };
+                    let ct = saft_transaction(&t, sale.as_ref(), prints).and_then(|ct| {
+                        w.transaction(&ct)?;
+                        Ok(())
+                    });
+                    if let Err(e) = ct {
+                        failed = Some(e);
+                        return Err(StoreError::Closed);
+                    }
+                    Ok(())
+                });
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            r?;
+            w.end_register()?;
+        }
+        w.end_location()?;
+    }
+    let (transactions, events) = w.counts();
+    let out = w.finish()?;
+    Ok((
+        out,
+        ExportSummary {
+            events,
+            transactions,
+        },
+    ))
+}
