@@ -12,9 +12,9 @@
 //! (`apt-get install chromium chromium-driver`); without them it says so and exits.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../tests/display_support/mod.rs"]
-mod display_support;
-
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::display as display_support;
 use display_support::*;
 use kasse::display::server;
 use kasse::lang::Lang;

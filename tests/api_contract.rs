@@ -2,9 +2,9 @@
 //! Contract tests for every endpoint: method, path, every header, JSON body — and the bodies
 //! validate against the official schemas in ../shared/specs.
 
-mod api_support;
-
+mod common;
 use api_support::*;
+use common::api as api_support;
 use kasse::api::epayment::{
     Amount, CreatePaymentRequest, Customer, CustomerInteraction, ForceApproveRequest,
     ModificationRequest, PaymentState, UserFlow,

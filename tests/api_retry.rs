@@ -2,9 +2,9 @@
 //! Retry behaviour under paused tokio time: same Idempotency-Key / X-Request-Id and
 //! byte-identical body on every attempt, Retry-After honoured, final 4xx not retried, caps.
 
-mod api_support;
-
+mod common;
 use api_support::*;
+use common::api as api_support;
 use kasse::api::epayment::{Amount, CreatePaymentRequest, ModificationRequest, UserFlow};
 use kasse::api::{IdempotencyKey, RequestId, ecom};
 use serde_json::json;

@@ -2,9 +2,9 @@
 //! Access token cache: reuse, refresh before expiry, one refresh on 401; secrets never in
 //! Debug output or errors.
 
-mod api_support;
-
+mod common;
 use api_support::*;
+use common::api as api_support;
 use kasse::api::access_token::AccessTokenResponse;
 use kasse::clock::ManualClock;
 use serde_json::json;

@@ -5,8 +5,8 @@
 //! as a copy; and a split sale recovered as paid after a crash gets its paper receipt — once,
 //! also across another restart.
 
-mod e2e_support;
-
+mod common;
+use common::e2e as e2e_support;
 use e2e_support::*;
 use kasse::app::{Paper, StaffAccess, execute, print_recovered, print_unprinted_cash};
 use kasse::clock::SystemClock;

@@ -5,8 +5,8 @@
 //! av <name>", the simulator's ledger has exactly one payment captured once, and the logout is
 //! journaled with who.
 
-mod e2e_support;
-
+mod common;
+use common::e2e as e2e_support;
 use e2e_support::*;
 use kasse::app::{Paper, StaffAccess, execute};
 use kasse::config::Config;

@@ -8,8 +8,8 @@
 //! 390×844, tablet 1024×768) there.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod display_support;
-
+mod common;
+use common::display as display_support;
 use display_support::*;
 use kasse::display::server;
 use kasse::lang::Lang;

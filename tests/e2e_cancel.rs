@@ -2,8 +2,8 @@
 //! customer's approval (the cashier must complete or void; both recorded, nothing lost).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod e2e_support;
-
+mod common;
+use common::e2e as e2e_support;
 use e2e_support::*;
 use kasse::clock::SystemClock;
 use kasse::engine::{ApiKind, PaymentState, Resolution};

@@ -6,9 +6,9 @@
 //! tenders, and the X report counts cash and Vipps per tender — without the cash of a split
 //! whose Vipps part was rejected (handed back).
 
-mod api_support;
-mod e2e_support;
-
+mod common;
+use common::api as api_support;
+use common::e2e as e2e_support;
 use e2e_support::*;
 use kasse::domain::basket::{Basket, OrderLine, Quantity};
 use kasse::domain::money::{Currency, Money};

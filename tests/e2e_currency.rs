@@ -6,8 +6,8 @@
 //! - eCom / PSP refuse anything but NOK, and every API its minimum and maximum, before any sale.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod e2e_support;
-
+mod common;
+use common::e2e as e2e_support;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 

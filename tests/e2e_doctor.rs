@@ -2,8 +2,8 @@
 //! unit without push (error 5080) is reported with what to do.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod e2e_support;
-
+mod common;
+use common::e2e as e2e_support;
 use e2e_support::*;
 use kasse::cli::doctor::doctor;
 use kasse::clock::{SeqIds, SystemClock};

@@ -3,8 +3,8 @@
 //! exactly one payment and exactly one of each money movement.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod e2e_support;
-
+mod common;
+use common::e2e as e2e_support;
 use e2e_support::*;
 use kasse::clock::SystemClock;
 use kasse::domain::money::Money;

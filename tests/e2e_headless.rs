@@ -1,8 +1,8 @@
 //! Headless `kasse pay` / `kasse queue` against the simulator.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod e2e_support;
-
+mod common;
+use common::e2e as e2e_support;
 use e2e_support::*;
 use kasse::cli::pay::{PayArgs, pay, queue_drain, queue_list};
 use kasse::domain::money::Currency;

@@ -11,8 +11,8 @@
 //!   the till carries on by itself once writing works again.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod e2e_support;
-
+mod common;
+use common::e2e as e2e_support;
 use e2e_support::*;
 use kasse::clock::{ManualClock, SystemClock};
 use kasse::domain::money::Money;

@@ -6,8 +6,8 @@
 //! the ledger holds one refused push and one captured QR payment, both of the same sale.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod e2e_support;
-
+mod common;
+use common::e2e as e2e_support;
 use e2e_support::*;
 use kasse::engine::provider::CustomerId;
 use kasse::engine::{ApiKind, PayMethod, PaymentState};

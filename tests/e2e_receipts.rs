@@ -4,8 +4,8 @@
 //! `receiptNumber` and a CODE 128 `barcode` of the receipt number; a second POST of the same
 //! receipt (409) counts as done, both directly and through the outbox worker.
 
-mod e2e_support;
-
+mod common;
+use common::e2e as e2e_support;
 use e2e_support::*;
 use kasse::engine::acquirer::BoxFuture;
 use kasse::engine::provider::{

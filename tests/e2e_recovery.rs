@@ -3,8 +3,8 @@
 //! new payments, keeps queuing and drains afterwards; expiry only after 5 + 5 minutes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod e2e_support;
-
+mod common;
+use common::e2e as e2e_support;
 use e2e_support::*;
 use kasse::clock::{ManualClock, SystemClock};
 use kasse::domain::money::Money;

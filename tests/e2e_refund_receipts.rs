@@ -4,8 +4,8 @@
 //! bytes appended to a file): every printed job ends with one paper cut (`GS V`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod e2e_support;
-
+mod common;
+use common::e2e as e2e_support;
 use e2e_support::*;
 use kasse::app::{Paper, print_unprinted_refunds, spawn_refund_receipts};
 use kasse::clock::SystemClock;

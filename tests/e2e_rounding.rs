@@ -5,8 +5,8 @@
 //! prints the rounding line and the rounded cash tender, and the X report's cash tender is the
 //! rounded amount with the rounding sum shown. Nothing goes to Vipps (sim ledger).
 
-mod e2e_support;
-
+mod common;
+use common::e2e as e2e_support;
 use e2e_support::*;
 use kasse::app::{Paper, StaffAccess, execute};
 use kasse::config::Config;

@@ -8,8 +8,8 @@
 //! (the fault fired), then measures the gap to the next call.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod e2e_support;
-
+mod common;
+use common::e2e as e2e_support;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 

@@ -5,8 +5,8 @@
 //! naming the first changed / deleted / inserted transaction, and `kasse saft` writing a file
 //! that validates against Skatteetaten's XSD.
 
-mod e2e_support;
-
+mod common;
+use common::e2e as e2e_support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

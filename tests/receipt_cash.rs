@@ -3,8 +3,8 @@
 //! else does), the drawer-only job, and the durable print queue — a job queued while the
 //! printer is down survives a restart and is printed once, not twice.
 
-mod receipt_fixtures;
-
+mod common;
+use common::receipts as receipt_fixtures;
 use kasse::app::Paper;
 use kasse::config::Config;
 use kasse::domain::money::Money;

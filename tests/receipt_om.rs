@@ -1,10 +1,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Order Management payload builders: spec validation, the receipt identity, the logo checks.
 
-mod receipt_fixtures;
+mod common;
+use common::api as api_support;
+use common::receipts as receipt_fixtures;
 // The api helper's spec validation (ePayment `receipt` resolves to the OM schemas there).
-#[path = "api_support/mod.rs"]
-mod api_support;
 
 use kasse::api::order_management::{OrderLine, Receipt};
 use kasse::domain::money::Money;

@@ -4,8 +4,8 @@
 //! TRAINING; a reprint is marked COPY; a dead printer never blocks anything and the cashier is
 //! told "receipt queued: printer error".
 
-mod e2e_support;
-
+mod common;
+use common::e2e as e2e_support;
 use e2e_support::*;
 use kasse::app::Paper;
 use kasse::config::Config;

@@ -2,8 +2,8 @@
 //! The print queue: exact bytes to a file, a dead network printer never fails the sale,
 //! retry on demand, reprint as COPY.
 
-mod receipt_fixtures;
-
+mod common;
+use common::receipts as receipt_fixtures;
 use kasse::receipt::escpos::{DRAWER_KICK, EscPosOptions, render};
 use kasse::receipt::printer::{PrintError, PrintQueue, PrintSink, PrinterTarget};
 use kasse::receipt::{PrinterConfig, ReceiptSettings};

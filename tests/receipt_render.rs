@@ -1,8 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Golden tests of the text rendering and the ESC/POS byte stream.
 
-mod receipt_fixtures;
-
+mod common;
+use common::receipts as receipt_fixtures;
 use kasse::domain::money::Money;
 use kasse::lang::Lang;
 use kasse::receipt::escpos::{DRAWER_KICK, EscPosOptions, escaped, render};

@@ -10,7 +10,7 @@ use kasse::receipt::escpos::{EscPosOptions, escaped};
 use kasse::receipt::{CodePage, PaperCode};
 
 fn z_report() -> Report {
-    serde_json::from_str(include_str!("receipt_fixtures/z_report.json")).unwrap()
+    serde_json::from_str(include_str!("common/z_report.json")).unwrap()
 }
 
 fn x_report() -> Report {

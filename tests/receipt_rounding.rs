@@ -5,8 +5,8 @@
 //!
 //! Regenerate with `INSTA_UPDATE=always cargo test --test receipt_rounding`, then read every `.snap`.
 
-mod receipt_fixtures;
-
+mod common;
+use common::receipts as receipt_fixtures;
 use kasse::domain::money::Money;
 use kasse::lang::Lang;
 use kasse::receipt::model::{ReceiptError, Sale, Tender, build, check_tenders};

@@ -2,8 +2,8 @@
 //! (tracker #12, items 1, 2 and 4), end to end against the in-process simulator's ledger.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod e2e_support;
-
+mod common;
+use common::e2e as e2e_support;
 use e2e_support::*;
 use kasse::clock::{FixedFirstIds, SystemClock};
 use kasse::domain::money::Money;

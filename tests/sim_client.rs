@@ -1,8 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! kasse's own Vipps client (crate::api) against the simulator: the two sides agree on the wire.
 
-mod sim_common;
-
+mod common;
+use common::sim as sim_common;
 use std::time::Duration;
 
 use kasse::api::epayment::{

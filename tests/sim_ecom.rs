@@ -1,8 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! eCom v2 behaviour of the simulator.
 
-mod sim_common;
-
+mod common;
+use common::sim as sim_common;
 use kasse::api::ecom::{
     InitiatePaymentResponse, RefundTransactionResponse, TransactionDetails, TransactionResponse,
 };

@@ -1,8 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! ePayment v1 and Access Token behaviour of the simulator.
 
-mod sim_common;
-
+mod common;
+use common::sim as sim_common;
 use kasse::sim::{self, SimConfig};
 use serde_json::{Value, json};
 use sim_common::*;

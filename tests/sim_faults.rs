@@ -1,8 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Fault injection and the ledger.
 
-mod sim_common;
-
+mod common;
+use common::sim as sim_common;
 use kasse::sim::SimConfig;
 use serde_json::{Value, json};
 use sim_common::*;

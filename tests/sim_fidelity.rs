@@ -5,8 +5,8 @@
 //! landing URL, the AdjustResponse content type, Webhooks API v1 with signed delivery, and
 //! 401/403 from the faults endpoint.
 
-mod sim_common;
-
+mod common;
+use common::sim as sim_common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

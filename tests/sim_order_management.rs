@@ -1,8 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Order Management behaviour of the simulator.
 
-mod sim_common;
-
+mod common;
+use common::sim as sim_common;
 use kasse::api::order_management::OrderV2Response;
 use serde_json::{Value, json};
 use sim_common::*;

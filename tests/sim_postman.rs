@@ -3,8 +3,8 @@
 //! request for an API the simulator implements must be understood (no unknown path, no 5xx),
 //! and the creating calls must succeed.
 
-mod sim_common;
-
+mod common;
+use common::sim as sim_common;
 use std::collections::HashMap;
 
 use serde_json::Value;

@@ -1,8 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! PSP v3 behaviour of the simulator, with a wiremock PSP answering makePaymentUrl.
 
-mod sim_common;
-
+mod common;
+use common::sim as sim_common;
 use kasse::api::psp::{InitiatePaymentResponse, MakePaymentRequest, PaymentDetails};
 use serde_json::{Value, json};
 use sim_common::*;

@@ -1,8 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The simulator's responses validated against the official OpenAPI schemas in shared/specs.
 
-mod sim_common;
-
+mod common;
+use common::sim as sim_common;
 use serde_json::{Value, json};
 use sim_common::*;
 

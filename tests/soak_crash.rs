@@ -15,8 +15,8 @@
 //! KASSE_SOAK_REINSTALLS=5 cargo test --release --test soak_crash -- --nocapture`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod soak_support;
-
+mod common;
+use common::soak as soak_support;
 use kasse::sim::SimConfig;
 use rand::Rng;
 use soak_support::*;

@@ -8,8 +8,8 @@
 //! KASSE_SOAK_OUTAGE_MS=30000 cargo test --test soak_offline -- --nocapture`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod soak_support;
-
+mod common;
+use common::soak as soak_support;
 use kasse::clock::SystemClock;
 use kasse::domain::money::Money;
 use kasse::engine::acquirer::SimulatedAcquirer;

@@ -3,8 +3,8 @@
 //! simulator's ledger, headless `kasse refund` / `kasse report`, batch refunds with progress.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod staff_support;
-
+mod common;
+use common::staff as staff_support;
 use std::sync::Arc;
 use std::time::Duration;
 

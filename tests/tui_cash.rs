@@ -6,8 +6,8 @@
 //!
 //! Regenerate with `INSTA_UPDATE=always cargo test --test tui_cash`, then read every `.snap`.
 
-mod tui_support;
-
+mod common;
+use common::tui as tui_support;
 use kasse::domain::money::Money;
 use kasse::tui::app::{Prompt, Screen, ToastKind};
 use kasse::tui::keymap::Mode;

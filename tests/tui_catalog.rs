@@ -4,8 +4,8 @@
 //! clear error, and name search ignores case and accents (`polse` finds "Pølse i brød").
 //! Pure `update()` tests.
 
-mod tui_support;
-
+mod common;
+use common::tui as tui_support;
 use kasse::app::catalog::parse_toml;
 use kasse::domain::basket::QuantityUnit;
 use kasse::domain::catalog::ean::{encode_variable_measure, with_check_digit};

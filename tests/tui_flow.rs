@@ -3,8 +3,8 @@
 //! payment state machine answering the `Command`s with `AppEvent`s — the same boundary the
 //! real engine plugs into. Ends with a snapshot of the final screen.
 
-mod tui_support;
-
+mod common;
+use common::tui as tui_support;
 use kasse::tui::app::Screen;
 use kasse::tui::view::render_to_string;
 use kasse::tui::{App, Command, Msg, PayMethod, PaymentStatusView, SimCustomerAction, update};

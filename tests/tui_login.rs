@@ -4,8 +4,8 @@
 //! scrolls at 80×24. Pure `update` tests plus snapshots at 80×24 and 120×40. Regenerate with
 //! `INSTA_UPDATE=always cargo test --test tui_login`, then read every changed `.snap`.
 
-mod tui_support;
-
+mod common;
+use common::tui as tui_support;
 use kasse::domain::staff::{Role, StaffError};
 use kasse::lang::Lang;
 use kasse::tui::app::{KioskSettings, Prompt, Screen};

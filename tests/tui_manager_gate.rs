@@ -2,8 +2,8 @@
 //! Manager-only actions on the cashier's screen: the PIN prompt, the `VerifyManagerPin`
 //! command, and what happens on the staff journal's answer. Pure `update()` tests.
 
-mod tui_support;
-
+mod common;
+use common::tui as tui_support;
 use kasse::lang::Text;
 use kasse::tui::app::{ManagerAction, Prompt, Screen, ToastKind};
 use kasse::tui::keymap::Mode;

@@ -2,8 +2,8 @@
 //! Property tests: any basket the cashier can build renders at both sizes without panicking,
 //! and no line of the screen is wider than the terminal.
 
-mod tui_support;
-
+mod common;
+use common::tui as tui_support;
 use kasse::domain::basket::{OrderLine, Quantity};
 use kasse::domain::money::Money;
 use kasse::domain::vat::VatRate;

@@ -5,8 +5,8 @@
 //! like a barcode scanner and a cashier: scan two products, pay by QR, approve as the customer,
 //! see the paid screen, quit — and checks the process ends cleanly with the terminal restored.
 
-mod tui_support;
-
+mod common;
+use common::tui as tui_support;
 use kasse::app::screen::run;
 use kasse::lang::Lang;
 use kasse::tui::EnvLabel;

@@ -4,8 +4,8 @@
 //! each new state at 80×24 and 120×40 with the fixed clock. Regenerate with
 //! `INSTA_UPDATE=always cargo test --test tui_receipts`, then read every changed `.snap`.
 
-mod tui_support;
-
+mod common;
+use common::tui as tui_support;
 use kasse::domain::money::Money;
 use kasse::domain::report::{Report, ReportKind as Kind};
 use kasse::lang::Text;
@@ -25,7 +25,7 @@ fn snap_both(name: &str, app: &App) {
 }
 
 fn z_report() -> Report {
-    serde_json::from_str(include_str!("receipt_fixtures/z_report.json")).unwrap()
+    serde_json::from_str(include_str!("common/z_report.json")).unwrap()
 }
 
 fn x_report() -> Report {

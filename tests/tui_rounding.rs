@@ -5,8 +5,8 @@
 //!
 //! Regenerate with `INSTA_UPDATE=always cargo test --test tui_rounding`, then read every `.snap`.
 
-mod tui_support;
-
+mod common;
+use common::tui as tui_support;
 use kasse::app::catalog::parse_toml;
 use kasse::domain::money::Money;
 use kasse::lang::Lang;

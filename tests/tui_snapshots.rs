@@ -3,8 +3,8 @@
 //! 13:00 local). Regenerate with `INSTA_UPDATE=always cargo test --test tui_snapshots`, then
 //! read every changed `.snap` before committing.
 
-mod tui_support;
-
+mod common;
+use common::tui as tui_support;
 use kasse::domain::basket::{OrderLine, Quantity};
 use kasse::domain::money::Money;
 use kasse::domain::vat::VatRate;

@@ -5,8 +5,8 @@
 //! local). Regenerate with `INSTA_UPDATE=always cargo test --test tui_staff`, then read every
 //! changed `.snap` before committing.
 
-mod tui_support;
-
+mod common;
+use common::tui as tui_support;
 use kasse::domain::batch::{BatchOutcome, BatchProgress, Uncaptured};
 use kasse::domain::money::Money;
 use kasse::domain::reconcile::{Finding, FindingKind, Reconciliation};

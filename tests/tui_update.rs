@@ -1,8 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! `update()` is pure: feed keys and events, assert the model and the returned commands.
 
-mod tui_support;
-
+mod common;
+use common::tui as tui_support;
 use kasse::domain::money::Money;
 use kasse::lang::Text;
 use kasse::tui::app::{PayKind, Prompt, Screen, ToastKind};

@@ -3,9 +3,8 @@
 //! cheap PIN hashing): a manager's PIN is accepted and journaled, a wrong PIN and a cashier's
 //! PIN are refused with the reason, and a journal that could not be opened says so.
 
-#[path = "staff_support/mod.rs"]
-mod staff_support;
-
+mod common;
+use common::staff as staff_support;
 use kasse::app::{StaffAccess, execute};
 use kasse::domain::staff::Role;
 use kasse::engine::ApiKind;

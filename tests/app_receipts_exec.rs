@@ -4,11 +4,9 @@
 //! (COPY), the X report on paper (TRAINING in demo), the Z report on paper, the same Z again
 //! as the stored snapshot (COPY), and the stored Z from the "day already closed" refusal.
 
-#[path = "staff_support/mod.rs"]
-mod staff_support;
-#[path = "tui_support/mod.rs"]
-mod tui_support;
-
+mod common;
+use common::staff as staff_support;
+use common::tui as tui_support;
 use kasse::app::{Paper, StaffAccess, execute_with_progress};
 use kasse::config::Config;
 use kasse::domain::refund::{RefundMode, RefundRequest};

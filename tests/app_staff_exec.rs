@@ -7,11 +7,9 @@
 //! while the outbox is busy is not the case here (empty queue) so the Z closes, and a batch
 //! capture run from the screen moves the gauge to done.
 
-#[path = "staff_support/mod.rs"]
-mod staff_support;
-#[path = "tui_support/mod.rs"]
-mod tui_support;
-
+mod common;
+use common::staff as staff_support;
+use common::tui as tui_support;
 use kasse::app::{Paper, StaffAccess, execute_with_progress};
 use kasse::config::Config;
 use kasse::engine::ApiKind;

@@ -1,0 +1,12 @@
+//! The one support tree of the integration tests: each test file says `mod common;` and uses
+//! the parts it needs (`use common::e2e::*;`). Not every test uses every helper.
+#![allow(dead_code, unused_imports)]
+
+pub mod api;
+pub mod display;
+pub mod e2e;
+pub mod receipts;
+pub mod sim;
+pub mod soak;
+pub mod staff;
+pub mod tui;
