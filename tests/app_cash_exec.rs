@@ -177,10 +177,10 @@ async fn split_sale_recovered_as_paid_gets_its_receipt_once() {
     // Run 1: the customer approves, the capture never answers, the till dies.
     let store1 = open_store(dir.path()).await;
     let run1 = run_engine(settings(&base), store1, Arc::new(SystemClock), |mut b| {
-        b.epayment = Arc::new(HangCapture {
+        b.epayment = Arc::new(Wrap(HangCapture {
             inner: b.epayment.clone(),
             calls: AtomicUsize::new(0),
-        });
+        }));
         b
     })
     .await;

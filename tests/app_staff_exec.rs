@@ -319,12 +319,11 @@ async fn wrong_pin_refunds_nothing_and_x_and_z_reports_run_off_the_screen() {
 }
 
 mod fail_capture {
+    use crate::common::e2e::Around;
     use kasse::domain::money::Money;
-    use kasse::engine::ApiKind;
+
     use kasse::engine::acquirer::BoxFuture;
-    use kasse::engine::provider::{
-        CreateSpec, Created, ErrorClass, ModificationResult, Provider, ProviderError, ReadResult,
-    };
+    use kasse::engine::provider::{ErrorClass, ModificationResult, Provider, ProviderError};
     use kasse::lang::Text;
     use std::sync::Arc;
     use std::sync::Mutex;
@@ -336,18 +335,9 @@ mod fail_capture {
         pub seen: Mutex<Vec<String>>,
     }
 
-    impl Provider for FailCaptures {
-        fn kind(&self) -> ApiKind {
-            self.inner.kind()
-        }
-        fn create<'a>(
-            &'a self,
-            spec: &'a CreateSpec,
-        ) -> BoxFuture<'a, Result<Created, ProviderError>> {
-            self.inner.create(spec)
-        }
-        fn read<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
-            self.inner.read(id)
+    impl Around for FailCaptures {
+        fn inner(&self) -> &dyn Provider {
+            &*self.inner
         }
         fn capture<'a>(
             &'a self,
@@ -372,23 +362,6 @@ mod fail_capture {
                 ))
             })
         }
-        fn cancel<'a>(
-            &'a self,
-            id: &'a str,
-            amount: Money,
-            transaction_only: bool,
-            key: &'a str,
-        ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
-            self.inner.cancel(id, amount, transaction_only, key)
-        }
-        fn refund<'a>(
-            &'a self,
-            id: &'a str,
-            amount: Money,
-            key: &'a str,
-        ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
-            self.inner.refund(id, amount, key)
-        }
     }
 }
 
@@ -399,10 +372,10 @@ mod fail_capture {
 async fn batch_capture_from_the_screen_and_headless() {
     use kasse::store::PayState;
     let t = staff_support::till_with(|mut b| {
-        b.epayment = std::sync::Arc::new(fail_capture::FailCaptures {
+        b.epayment = std::sync::Arc::new(crate::common::e2e::Wrap(fail_capture::FailCaptures {
             inner: b.epayment.clone(),
             seen: std::sync::Mutex::new(Vec::new()),
-        });
+        }));
         b
     })
     .await;
@@ -512,11 +485,12 @@ async fn batch_capture_from_the_screen_and_headless() {
 }
 
 mod offline {
+    use crate::common::e2e::Around;
     use kasse::domain::money::Money;
-    use kasse::engine::ApiKind;
+
     use kasse::engine::acquirer::BoxFuture;
     use kasse::engine::provider::{
-        CreateSpec, Created, ErrorClass, ModificationResult, Provider, ProviderError, ReadResult,
+        ErrorClass, ModificationResult, Provider, ProviderError, ReadResult,
     };
     use kasse::lang::Text;
     use std::sync::Arc;
@@ -538,38 +512,15 @@ mod offline {
         )
     }
 
-    impl Provider for Cable {
-        fn kind(&self) -> ApiKind {
-            self.inner.kind()
-        }
-        fn create<'a>(
-            &'a self,
-            spec: &'a CreateSpec,
-        ) -> BoxFuture<'a, Result<Created, ProviderError>> {
-            self.inner.create(spec)
+    impl Around for Cable {
+        fn inner(&self) -> &dyn Provider {
+            &*self.inner
         }
         fn read<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
             if self.down.load(Ordering::SeqCst) {
                 return Box::pin(async { Err(offline()) });
             }
             self.inner.read(id)
-        }
-        fn capture<'a>(
-            &'a self,
-            id: &'a str,
-            amount: Money,
-            key: &'a str,
-        ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
-            self.inner.capture(id, amount, key)
-        }
-        fn cancel<'a>(
-            &'a self,
-            id: &'a str,
-            amount: Money,
-            transaction_only: bool,
-            key: &'a str,
-        ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
-            self.inner.cancel(id, amount, transaction_only, key)
         }
         fn refund<'a>(
             &'a self,
@@ -596,11 +547,11 @@ async fn refund_while_offline_is_queued_then_sent_once_with_the_same_key() {
     let sent = Arc::new(AtomicUsize::new(0));
     let (d2, s2) = (down.clone(), sent.clone());
     let t = staff_support::till_with(move |mut b| {
-        b.epayment = Arc::new(offline::Cable {
+        b.epayment = Arc::new(crate::common::e2e::Wrap(offline::Cable {
             inner: b.epayment.clone(),
             down: d2,
             refunds_sent: s2,
-        });
+        }));
         b
     })
     .await;

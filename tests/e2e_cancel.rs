@@ -44,10 +44,10 @@ async fn raced(resolution: Resolution) -> (kasse::sim::LedgerPayment, Vec<(Strin
         open_store(dir.path()).await,
         Arc::new(SystemClock),
         move |mut b| {
-            b.epayment = Arc::new(PausableReads {
+            b.epayment = Arc::new(Wrap(PausableReads {
                 inner: b.epayment.clone(),
                 paused: p2,
-            });
+            }));
             b
         },
     )

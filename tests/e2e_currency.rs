@@ -15,9 +15,7 @@ use e2e_support::*;
 use kasse::clock::SystemClock;
 use kasse::domain::money::{Currency, Money};
 use kasse::engine::acquirer::BoxFuture;
-use kasse::engine::provider::{
-    CreateSpec, Created, ErrorClass, ModificationResult, Provider, ProviderError, ReadResult,
-};
+use kasse::engine::provider::{CreateSpec, Created, ErrorClass, Provider, ProviderError};
 use kasse::engine::{ApiKind, EngineError, NewSaleRequest, PayMethod, PaymentState};
 use kasse::lang::Text;
 
@@ -28,9 +26,9 @@ struct WrongMarket {
     creates: Arc<AtomicUsize>,
 }
 
-impl Provider for WrongMarket {
-    fn kind(&self) -> ApiKind {
-        self.inner.kind()
+impl Around for WrongMarket {
+    fn inner(&self) -> &dyn Provider {
+        &*self.inner
     }
     fn create<'a>(
         &'a self,
@@ -48,34 +46,6 @@ impl Provider for WrongMarket {
             Err(e)
         })
     }
-    fn read<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
-        self.inner.read(id)
-    }
-    fn capture<'a>(
-        &'a self,
-        id: &'a str,
-        amount: Money,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
-        self.inner.capture(id, amount, key)
-    }
-    fn cancel<'a>(
-        &'a self,
-        id: &'a str,
-        amount: Money,
-        transaction_only: bool,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
-        self.inner.cancel(id, amount, transaction_only, key)
-    }
-    fn refund<'a>(
-        &'a self,
-        id: &'a str,
-        amount: Money,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
-        self.inner.refund(id, amount, key)
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -89,10 +59,10 @@ async fn a_5040_fails_the_sale_and_refuses_the_next_one_before_it_starts() {
         open_store(dir.path()).await,
         Arc::new(SystemClock),
         move |mut b| {
-            b.epayment = Arc::new(WrongMarket {
+            b.epayment = Arc::new(Wrap(WrongMarket {
                 inner: b.epayment.clone(),
                 creates: counter,
-            });
+            }));
             b
         },
     )

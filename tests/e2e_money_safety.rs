@@ -17,9 +17,7 @@ use e2e_support::*;
 use kasse::clock::{ManualClock, SystemClock};
 use kasse::domain::money::Money;
 use kasse::engine::acquirer::BoxFuture;
-use kasse::engine::provider::{
-    CreateSpec, Created, ModificationResult, Provider, ProviderError, ReadResult,
-};
+use kasse::engine::provider::{CreateSpec, Created, ModificationResult, Provider, ProviderError};
 use kasse::engine::{AlertKind, ApiKind, EngineError, EngineEvent, PayMethod, PaymentState};
 use kasse::store::{AsyncStore, OutboxFilter, OutboxKind, OutboxStatus, PayState};
 use std::sync::Arc;
@@ -33,9 +31,9 @@ struct DeliverThenHang {
     delivered: AtomicUsize,
 }
 
-impl Provider for DeliverThenHang {
-    fn kind(&self) -> ApiKind {
-        self.inner.kind()
+impl Around for DeliverThenHang {
+    fn inner(&self) -> &dyn Provider {
+        &*self.inner
     }
     fn create<'a>(&'a self, spec: &'a CreateSpec) -> BoxFuture<'a, Result<Created, ProviderError>> {
         Box::pin(async move {
@@ -43,34 +41,6 @@ impl Provider for DeliverThenHang {
             self.delivered.fetch_add(1, Ordering::SeqCst);
             std::future::pending().await
         })
-    }
-    fn read<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
-        self.inner.read(id)
-    }
-    fn capture<'a>(
-        &'a self,
-        id: &'a str,
-        amount: Money,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
-        self.inner.capture(id, amount, key)
-    }
-    fn cancel<'a>(
-        &'a self,
-        id: &'a str,
-        amount: Money,
-        transaction_only: bool,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
-        self.inner.cancel(id, amount, transaction_only, key)
-    }
-    fn refund<'a>(
-        &'a self,
-        id: &'a str,
-        amount: Money,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
-        self.inner.refund(id, amount, key)
     }
 }
 
@@ -81,15 +51,9 @@ struct RefuseKeysAtCapture {
     captures: AtomicUsize,
 }
 
-impl Provider for RefuseKeysAtCapture {
-    fn kind(&self) -> ApiKind {
-        self.inner.kind()
-    }
-    fn create<'a>(&'a self, spec: &'a CreateSpec) -> BoxFuture<'a, Result<Created, ProviderError>> {
-        self.inner.create(spec)
-    }
-    fn read<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
-        self.inner.read(id)
+impl Around for RefuseKeysAtCapture {
+    fn inner(&self) -> &dyn Provider {
+        &*self.inner
     }
     fn capture<'a>(
         &'a self,
@@ -103,23 +67,6 @@ impl Provider for RefuseKeysAtCapture {
             }
             self.inner.capture(id, amount, key).await
         })
-    }
-    fn cancel<'a>(
-        &'a self,
-        id: &'a str,
-        amount: Money,
-        transaction_only: bool,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
-        self.inner.cancel(id, amount, transaction_only, key)
-    }
-    fn refund<'a>(
-        &'a self,
-        id: &'a str,
-        amount: Money,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
-        self.inner.refund(id, amount, key)
     }
 }
 
@@ -184,12 +131,12 @@ async fn restart_mid_push(api: ApiKind, delivered: bool) {
         move |mut b| {
             let inner = b.provider(api);
             let p: Arc<dyn Provider> = if delivered {
-                Arc::new(DeliverThenHang {
+                Arc::new(Wrap(DeliverThenHang {
                     inner,
                     delivered: AtomicUsize::new(0),
-                })
+                }))
             } else {
-                Arc::new(HangCreate { inner })
+                Arc::new(Wrap(HangCreate { inner }))
             };
             let _ = d2;
             match api {
@@ -322,9 +269,9 @@ async fn after_the_journals_window_a_404_fails_cleanly_without_a_new_create() {
         open_store(dir.path()).await,
         Arc::new(clock.clone()),
         |mut b| {
-            b.epayment = Arc::new(HangCreate {
+            b.epayment = Arc::new(Wrap(HangCreate {
                 inner: b.epayment.clone(),
-            });
+            }));
             b
         },
     )
@@ -378,11 +325,11 @@ async fn keys_refused_at_capture_keep_the_row_and_capture_once_when_fixed() {
         open_store(dir.path()).await,
         Arc::new(SystemClock),
         move |mut b| {
-            b.epayment = Arc::new(RefuseKeysAtCapture {
+            b.epayment = Arc::new(Wrap(RefuseKeysAtCapture {
                 inner: b.epayment.clone(),
                 sim_base: b2,
                 captures: AtomicUsize::new(0),
-            });
+            }));
             b
         },
     )

@@ -23,10 +23,10 @@ async fn stopped_between_authorization_and_capture_recovers_and_captures_once() 
     let store1 = open_store(dir.path()).await;
     let hang = Arc::new(AtomicUsize::new(0));
     let run1 = run_engine(settings(&base), store1, Arc::new(SystemClock), |mut b| {
-        b.epayment = Arc::new(HangCapture {
+        b.epayment = Arc::new(Wrap(HangCapture {
             inner: b.epayment.clone(),
             calls: AtomicUsize::new(0),
-        });
+        }));
         b
     })
     .await;
@@ -315,9 +315,9 @@ async fn stopped_before_create_recovery_creates_with_the_same_key() {
         open_store(dir.path()).await,
         Arc::new(SystemClock),
         |mut b| {
-            b.epayment = Arc::new(HangCreate {
+            b.epayment = Arc::new(Wrap(HangCreate {
                 inner: b.epayment.clone(),
-            });
+            }));
             b
         },
     )

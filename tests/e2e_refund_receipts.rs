@@ -13,9 +13,7 @@ use kasse::config::Config;
 use kasse::domain::refund::{RefundMode, RefundRequest, RefundStatus};
 use kasse::domain::staff::{HashCost, Session};
 use kasse::engine::acquirer::BoxFuture;
-use kasse::engine::provider::{
-    CreateSpec, Created, ErrorClass, ModificationResult, Provider, ProviderError, ReadResult,
-};
+use kasse::engine::provider::{ErrorClass, ModificationResult, Provider, ProviderError};
 use kasse::engine::{ApiKind, NetworkState, PaymentState};
 use kasse::service::StaffDb;
 use kasse::service::refund;
@@ -368,32 +366,9 @@ async fn refund_confirmed_across_a_restart_prints_once_on_the_next_start() {
 /// amount made elsewhere).
 struct RefusingRefunds(Arc<dyn Provider>);
 
-impl Provider for RefusingRefunds {
-    fn kind(&self) -> ApiKind {
-        self.0.kind()
-    }
-    fn create<'a>(&'a self, spec: &'a CreateSpec) -> BoxFuture<'a, Result<Created, ProviderError>> {
-        self.0.create(spec)
-    }
-    fn read<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
-        self.0.read(id)
-    }
-    fn capture<'a>(
-        &'a self,
-        id: &'a str,
-        amount: kasse::domain::money::Money,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
-        self.0.capture(id, amount, key)
-    }
-    fn cancel<'a>(
-        &'a self,
-        id: &'a str,
-        amount: kasse::domain::money::Money,
-        transaction_only: bool,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
-        self.0.cancel(id, amount, transaction_only, key)
+impl Around for RefusingRefunds {
+    fn inner(&self) -> &dyn Provider {
+        &*self.0
     }
     fn refund<'a>(
         &'a self,
@@ -424,7 +399,7 @@ async fn a_refund_vipps_refuses_prints_no_receipt_and_says_why() {
         store.clone(),
         Arc::new(SystemClock),
         |mut b| {
-            b.epayment = Arc::new(RefusingRefunds(b.epayment.clone()));
+            b.epayment = Arc::new(Wrap(RefusingRefunds(b.epayment.clone())));
             b
         },
     )

@@ -6,11 +6,10 @@ mod common;
 use common::e2e as e2e_support;
 use e2e_support::*;
 use kasse::clock::{FixedFirstIds, SystemClock};
-use kasse::domain::money::Money;
 use kasse::engine::acquirer::BoxFuture;
 use kasse::engine::build::Running;
 use kasse::engine::provider::{
-    CreateSpec, Created, ErrorClass, ModificationResult, Provider, ProviderError, ReadResult,
+    CreateSpec, Created, ErrorClass, Provider, ProviderError, ReadResult,
 };
 use kasse::engine::{ApiKind, PaymentState};
 use kasse::lang::Text;
@@ -264,9 +263,9 @@ struct LostCreateThenLaggingRead {
     reads: AtomicUsize,
 }
 
-impl Provider for LostCreateThenLaggingRead {
-    fn kind(&self) -> ApiKind {
-        self.inner.kind()
+impl Around for LostCreateThenLaggingRead {
+    fn inner(&self) -> &dyn Provider {
+        &*self.inner
     }
     fn create<'a>(&'a self, spec: &'a CreateSpec) -> BoxFuture<'a, Result<Created, ProviderError>> {
         Box::pin(async move {
@@ -294,34 +293,6 @@ impl Provider for LostCreateThenLaggingRead {
             self.inner.read(id).await
         })
     }
-    fn identify<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
-        self.inner.identify(id)
-    }
-    fn capture<'a>(
-        &'a self,
-        id: &'a str,
-        amount: Money,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
-        self.inner.capture(id, amount, key)
-    }
-    fn cancel<'a>(
-        &'a self,
-        id: &'a str,
-        amount: Money,
-        transaction_only: bool,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
-        self.inner.cancel(id, amount, transaction_only, key)
-    }
-    fn refund<'a>(
-        &'a self,
-        id: &'a str,
-        amount: Money,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
-        self.inner.refund(id, amount, key)
-    }
 }
 
 /// The legitimate case: the journal shows the earlier create that may have reached Vipps and
@@ -340,11 +311,11 @@ async fn ecom_34_after_our_own_lost_create_is_proven_ours_and_paid_once() {
         store.clone(),
         Arc::new(SystemClock),
         move |mut b| {
-            let w = Arc::new(LostCreateThenLaggingRead {
+            let w = Arc::new(Wrap(LostCreateThenLaggingRead {
                 inner: b.ecom.clone(),
                 creates: AtomicUsize::new(0),
                 reads: AtomicUsize::new(0),
-            });
+            }));
             *keep.lock().unwrap() = Some(w.clone());
             b.ecom = w;
             b

@@ -463,12 +463,11 @@ async fn psp_refund_and_async_login() {
 }
 
 mod fail_capture {
+    use crate::common::e2e::Around;
     use kasse::domain::money::Money;
-    use kasse::engine::ApiKind;
+
     use kasse::engine::acquirer::BoxFuture;
-    use kasse::engine::provider::{
-        CreateSpec, Created, ErrorClass, ModificationResult, Provider, ProviderError, ReadResult,
-    };
+    use kasse::engine::provider::{ErrorClass, ModificationResult, Provider, ProviderError};
     use kasse::lang::Text;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -479,18 +478,9 @@ mod fail_capture {
         pub fired: AtomicBool,
     }
 
-    impl Provider for FailFirstCapture {
-        fn kind(&self) -> ApiKind {
-            self.inner.kind()
-        }
-        fn create<'a>(
-            &'a self,
-            spec: &'a CreateSpec,
-        ) -> BoxFuture<'a, Result<Created, ProviderError>> {
-            self.inner.create(spec)
-        }
-        fn read<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
-            self.inner.read(id)
+    impl Around for FailFirstCapture {
+        fn inner(&self) -> &dyn Provider {
+            &*self.inner
         }
         fn capture<'a>(
             &'a self,
@@ -509,23 +499,6 @@ mod fail_capture {
                 ))
             })
         }
-        fn cancel<'a>(
-            &'a self,
-            id: &'a str,
-            amount: Money,
-            transaction_only: bool,
-            key: &'a str,
-        ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
-            self.inner.cancel(id, amount, transaction_only, key)
-        }
-        fn refund<'a>(
-            &'a self,
-            id: &'a str,
-            amount: Money,
-            key: &'a str,
-        ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
-            self.inner.refund(id, amount, key)
-        }
     }
 }
 
@@ -535,10 +508,10 @@ mod fail_capture {
 async fn failed_capture_found_and_corrected_in_batch() {
     use kasse::domain::reconcile::FindingKind;
     let t = till_with(|mut b| {
-        b.epayment = Arc::new(fail_capture::FailFirstCapture {
+        b.epayment = Arc::new(crate::common::e2e::Wrap(fail_capture::FailFirstCapture {
             inner: b.epayment.clone(),
             fired: std::sync::atomic::AtomicBool::new(false),
-        });
+        }));
         b
     })
     .await;

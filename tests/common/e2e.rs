@@ -248,6 +248,101 @@ use kasse::engine::provider::{
 };
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+/// A provider that passes every call to `inner()` except the ones a test changes: implement
+/// [`Around`] (only `inner` is required) and wrap the value in [`Wrap`] to get a `Provider`.
+/// One pass-through for every fault-injecting test provider.
+pub trait Around: Send + Sync + 'static {
+    fn inner(&self) -> &dyn Provider;
+    fn kind(&self) -> ApiKind {
+        self.inner().kind()
+    }
+    fn create<'a>(&'a self, spec: &'a CreateSpec) -> BoxFuture<'a, Result<Created, ProviderError>> {
+        self.inner().create(spec)
+    }
+    fn read<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
+        self.inner().read(id)
+    }
+    /// Like `Provider::identify`'s default: this provider's own `read`.
+    fn identify<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
+        self.read(id)
+    }
+    fn capture<'a>(
+        &'a self,
+        id: &'a str,
+        amount: Money,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+        self.inner().capture(id, amount, key)
+    }
+    fn cancel<'a>(
+        &'a self,
+        id: &'a str,
+        amount: Money,
+        transaction_only: bool,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+        self.inner().cancel(id, amount, transaction_only, key)
+    }
+    fn refund<'a>(
+        &'a self,
+        id: &'a str,
+        amount: Money,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+        self.inner().refund(id, amount, key)
+    }
+}
+
+/// An [`Around`] as a `Provider` (derefs to the wrapped value, for its counters).
+pub struct Wrap<T>(pub T);
+
+impl<T> std::ops::Deref for Wrap<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: Around> Provider for Wrap<T> {
+    fn kind(&self) -> ApiKind {
+        self.0.kind()
+    }
+    fn create<'a>(&'a self, spec: &'a CreateSpec) -> BoxFuture<'a, Result<Created, ProviderError>> {
+        self.0.create(spec)
+    }
+    fn read<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
+        self.0.read(id)
+    }
+    fn identify<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
+        self.0.identify(id)
+    }
+    fn capture<'a>(
+        &'a self,
+        id: &'a str,
+        amount: Money,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+        self.0.capture(id, amount, key)
+    }
+    fn cancel<'a>(
+        &'a self,
+        id: &'a str,
+        amount: Money,
+        transaction_only: bool,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+        self.0.cancel(id, amount, transaction_only, key)
+    }
+    fn refund<'a>(
+        &'a self,
+        id: &'a str,
+        amount: Money,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
+        self.0.refund(id, amount, key)
+    }
+}
+
 /// Which call a [`FaultOnce`] wraps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
@@ -272,13 +367,13 @@ impl FaultOnce {
         op: Op,
         faults: serde_json::Value,
     ) -> Arc<dyn Provider> {
-        Arc::new(FaultOnce {
+        Arc::new(Wrap(FaultOnce {
             inner,
             sim_base: sim_base.to_owned(),
             op,
             faults,
             fired: AtomicBool::new(false),
-        })
+        }))
     }
 
     async fn around<T>(
@@ -297,15 +392,12 @@ impl FaultOnce {
     }
 }
 
-impl Provider for FaultOnce {
-    fn kind(&self) -> ApiKind {
-        self.inner.kind()
+impl Around for FaultOnce {
+    fn inner(&self) -> &dyn Provider {
+        &*self.inner
     }
     fn create<'a>(&'a self, spec: &'a CreateSpec) -> BoxFuture<'a, Result<Created, ProviderError>> {
         Box::pin(self.around(Op::Create, self.inner.create(spec)))
-    }
-    fn read<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
-        self.inner.read(id)
     }
     fn capture<'a>(
         &'a self,
@@ -314,15 +406,6 @@ impl Provider for FaultOnce {
         key: &'a str,
     ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
         Box::pin(self.around(Op::Capture, self.inner.capture(id, amount, key)))
-    }
-    fn cancel<'a>(
-        &'a self,
-        id: &'a str,
-        amount: Money,
-        transaction_only: bool,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
-        self.inner.cancel(id, amount, transaction_only, key)
     }
     fn refund<'a>(
         &'a self,
@@ -345,9 +428,9 @@ pub struct HangCreate {
     pub inner: Arc<dyn Provider>,
 }
 
-impl Provider for HangCreate {
-    fn kind(&self) -> ApiKind {
-        self.inner.kind()
+impl Around for HangCreate {
+    fn inner(&self) -> &dyn Provider {
+        &*self.inner
     }
     fn create<'a>(
         &'a self,
@@ -355,45 +438,11 @@ impl Provider for HangCreate {
     ) -> BoxFuture<'a, Result<Created, ProviderError>> {
         Box::pin(std::future::pending())
     }
-    fn read<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
-        self.inner.read(id)
-    }
-    fn capture<'a>(
-        &'a self,
-        id: &'a str,
-        amount: Money,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
-        self.inner.capture(id, amount, key)
-    }
-    fn cancel<'a>(
-        &'a self,
-        id: &'a str,
-        amount: Money,
-        transaction_only: bool,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
-        self.inner.cancel(id, amount, transaction_only, key)
-    }
-    fn refund<'a>(
-        &'a self,
-        id: &'a str,
-        amount: Money,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
-        self.inner.refund(id, amount, key)
-    }
 }
 
-impl Provider for HangCapture {
-    fn kind(&self) -> ApiKind {
-        self.inner.kind()
-    }
-    fn create<'a>(&'a self, spec: &'a CreateSpec) -> BoxFuture<'a, Result<Created, ProviderError>> {
-        self.inner.create(spec)
-    }
-    fn read<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
-        self.inner.read(id)
+impl Around for HangCapture {
+    fn inner(&self) -> &dyn Provider {
+        &*self.inner
     }
     fn capture<'a>(
         &'a self,
@@ -403,23 +452,6 @@ impl Provider for HangCapture {
     ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         Box::pin(std::future::pending())
-    }
-    fn cancel<'a>(
-        &'a self,
-        id: &'a str,
-        amount: Money,
-        transaction_only: bool,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
-        self.inner.cancel(id, amount, transaction_only, key)
-    }
-    fn refund<'a>(
-        &'a self,
-        id: &'a str,
-        amount: Money,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
-        self.inner.refund(id, amount, key)
     }
 }
 
@@ -527,12 +559,9 @@ pub struct PausableReads {
     pub paused: Arc<AtomicBool>,
 }
 
-impl Provider for PausableReads {
-    fn kind(&self) -> ApiKind {
-        self.inner.kind()
-    }
-    fn create<'a>(&'a self, spec: &'a CreateSpec) -> BoxFuture<'a, Result<Created, ProviderError>> {
-        self.inner.create(spec)
+impl Around for PausableReads {
+    fn inner(&self) -> &dyn Provider {
+        &*self.inner
     }
     fn read<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<ReadResult, ProviderError>> {
         if self.paused.load(Ordering::SeqCst) {
@@ -546,31 +575,6 @@ impl Provider for PausableReads {
         } else {
             self.inner.read(id)
         }
-    }
-    fn capture<'a>(
-        &'a self,
-        id: &'a str,
-        amount: Money,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
-        self.inner.capture(id, amount, key)
-    }
-    fn cancel<'a>(
-        &'a self,
-        id: &'a str,
-        amount: Money,
-        transaction_only: bool,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
-        self.inner.cancel(id, amount, transaction_only, key)
-    }
-    fn refund<'a>(
-        &'a self,
-        id: &'a str,
-        amount: Money,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<ModificationResult, ProviderError>> {
-        self.inner.refund(id, amount, key)
     }
 }
 
