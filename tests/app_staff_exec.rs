@@ -10,21 +10,18 @@
 mod common;
 use common::staff as staff_support;
 use common::tui as tui_support;
-use kasse::app::{Paper, StaffAccess, execute_with_progress};
+use kasse::app::{Paper, StaffAccess};
 use kasse::config::Config;
 use kasse::engine::ApiKind;
 use kasse::lang::Lang;
 use kasse::sim::Ledger;
 use kasse::tui::msg::{ReceiptNote, StaffRefundProgress};
 use kasse::tui::staff::RefundStep;
-use kasse::tui::{App, AppEvent, Command, update};
+use kasse::tui::{App, AppEvent, Command};
 use ratatui::crossterm::event::KeyCode;
 use staff_support::{MANAGER_PIN, paid_sale, till};
-use tokio::sync::mpsc;
 use tui_support::{ctx, enter_text, press, type_text};
 
-/// Run the commands like the shell does; feed every event (progress and answer) back into
-/// `update`; repeat for follow-up commands.
 async fn run(
     t: &staff_support::Till,
     app: &mut App,
@@ -32,35 +29,7 @@ async fn run(
     staff: &StaffAccess,
     cmds: Vec<Command>,
 ) -> Vec<AppEvent> {
-    let http = reqwest::Client::new();
-    let mut seen = Vec::new();
-    let mut queue = cmds;
-    while !queue.is_empty() {
-        let cmd = queue.remove(0);
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let last = execute_with_progress(
-            &t.run.engine,
-            ApiKind::Epayment,
-            None,
-            &http,
-            paper,
-            staff,
-            cmd,
-            Some(&tx),
-        )
-        .await;
-        drop(tx);
-        let mut evs = Vec::new();
-        while let Some(ev) = rx.recv().await {
-            evs.push(ev);
-        }
-        evs.extend(last);
-        for ev in evs {
-            seen.push(ev.clone());
-            queue.extend(update(app, kasse::tui::Msg::App(ev)));
-        }
-    }
-    seen
+    staff_support::drive(&t.run.engine, app, paper, staff, cmds).await
 }
 
 async fn ledger(t: &staff_support::Till) -> Ledger {

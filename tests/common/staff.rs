@@ -230,3 +230,44 @@ pub async fn outbox_drained(store: &AsyncStore) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// Run screen commands as the shell does (`app::execute_with_progress`), feed every event —
+/// progress and answer — back into `update`, and repeat for the follow-up commands. Returns
+/// every event the screen saw.
+pub async fn drive(
+    engine: &kasse::engine::Engine,
+    app: &mut kasse::tui::App,
+    paper: Option<&kasse::app::Paper>,
+    staff: &kasse::app::StaffAccess,
+    cmds: Vec<kasse::tui::Command>,
+) -> Vec<kasse::tui::AppEvent> {
+    let http = reqwest::Client::new();
+    let mut seen = Vec::new();
+    let mut queue = cmds;
+    while !queue.is_empty() {
+        let cmd = queue.remove(0);
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let last = kasse::app::execute_with_progress(
+            engine,
+            ApiKind::Epayment,
+            None,
+            &http,
+            paper,
+            staff,
+            cmd,
+            Some(&tx),
+        )
+        .await;
+        drop(tx);
+        let mut evs = Vec::new();
+        while let Some(ev) = rx.recv().await {
+            evs.push(ev);
+        }
+        evs.extend(last);
+        for ev in evs {
+            seen.push(ev.clone());
+            queue.extend(kasse::tui::update(app, kasse::tui::Msg::App(ev)));
+        }
+    }
+    seen
+}
