@@ -165,6 +165,33 @@ async fn cash_sale_prints_with_the_drawer_and_the_drawer_opens_without_a_sale() 
         .unwrap()
         .len();
     assert_eq!(n, 1);
+
+    // Every print is in the fiscal journal once the printer took it: the sales receipt with
+    // its drawer opening, the copy, and the drawer opened without a sale.
+    let mut codes = Vec::new();
+    for _ in 0..200 {
+        codes = store
+            .run(|s| s.fiscal_events())
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.code != "13001")
+            .map(|e| (e.code, e.sale_id.is_some()))
+            .collect::<Vec<_>>();
+        if codes.len() >= 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(
+        codes,
+        [
+            ("13012".to_string(), true),
+            ("13005".to_string(), true),
+            ("13014".to_string(), true),
+            ("13005".to_string(), false),
+        ]
+    );
     run.shutdown().await;
 }
 

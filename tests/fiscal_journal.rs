@@ -573,7 +573,7 @@ fn fiscal_tables_are_append_only_and_nr_has_no_gaps() {
     let dir = tmp.path().join("data");
     let t0 = datetime!(2026-03-01 08:00:00 UTC);
     let mut s = Store::open_in_dir_at(&dir, t0).unwrap();
-    s.journal_app_start("s1", "t1", "0.1.0", t0).unwrap();
+    s.journal_app_start("s1", "t1", "0.1.0", false, t0).unwrap();
     s.transaction(|tx| {
         tx.append_signed(&NewSigned {
             shop_id: "s1",
@@ -624,11 +624,17 @@ fn start_stop_and_a_software_update_are_journaled_as_13xxx_events() {
     let tmp = tempfile::tempdir().unwrap();
     let t0 = datetime!(2026-03-01 08:00:00 UTC);
     let mut s = Store::open_in_dir_at(tmp.path(), t0).unwrap();
-    assert_eq!(s.journal_app_start("s1", "t1", "0.1.0", t0).unwrap(), None);
-    s.journal_app_stop("s1", "t1", t0).unwrap();
-    assert_eq!(s.journal_app_start("s1", "t1", "0.1.0", t0).unwrap(), None);
     assert_eq!(
-        s.journal_app_start("s1", "t1", "0.2.0", t0).unwrap(),
+        s.journal_app_start("s1", "t1", "0.1.0", false, t0).unwrap(),
+        None
+    );
+    s.journal_app_stop("s1", "t1", false, t0).unwrap();
+    assert_eq!(
+        s.journal_app_start("s1", "t1", "0.1.0", false, t0).unwrap(),
+        None
+    );
+    assert_eq!(
+        s.journal_app_start("s1", "t1", "0.2.0", false, t0).unwrap(),
         Some("0.1.0".into())
     );
     s.fiscal_event(&NewFiscalEvent {
@@ -653,6 +659,17 @@ fn start_stop_and_a_software_update_are_journaled_as_13xxx_events() {
     );
     let update = &s.fiscal_events().unwrap()[4];
     assert!(update.detail.contains("0.1.0") && update.detail.contains("0.2.0"));
+    // Training (`--demo`): on after the start, off before the stop.
+    s.journal_app_start("s1", "t1", "0.2.0", true, t0).unwrap();
+    s.journal_app_stop("s1", "t1", true, t0).unwrap();
+    let codes: Vec<String> = s
+        .fiscal_events()
+        .unwrap()
+        .into_iter()
+        .skip(6)
+        .map(|e| e.code)
+        .collect();
+    assert_eq!(codes, ["13001", "13023", "13024", "13002"]);
 }
 
 /// A refund is a cash transaction too: when Vipps confirms it (its outbox row completes), the

@@ -839,8 +839,28 @@ fn delete_while_typing_edits_the_input_not_the_basket() {
     assert_eq!(app.input.value(), "1");
     assert_eq!(app.basket.len(), 1);
     press(&mut app, KeyCode::Esc);
-    press(&mut app, KeyCode::Delete);
+    let cmds = press(&mut app, KeyCode::Delete);
     assert!(app.basket.is_empty());
+    // A line deleted before completion goes to the fiscal journal (§ 2-7-1).
+    match cmds.as_slice() {
+        [
+            Command::Journal {
+                event:
+                    kasse::tui::TillEvent::LineDeleted {
+                        name,
+                        quantity,
+                        total,
+                    },
+                ..
+            },
+        ] => {
+            assert_eq!(name, "Kvikk Lunsj 47 g");
+            assert_eq!(total.minor(), 2490);
+            assert!(quantity.starts_with('1'), "{quantity}");
+            assert!(total.minor() > 0);
+        }
+        other => panic!("expected one journal command, got {other:?}"),
+    }
 }
 
 #[test]

@@ -82,6 +82,8 @@ pub struct Till {
     /// This database got a new install id since it last ran (moved, copied, restored): said
     /// once, on stderr and on the till's screen.
     pub install_notice: Option<Text>,
+    /// Training mode (`--demo`): journaled on at start (13023) and off at stop (13024).
+    pub training: bool,
     /// The till's clock (the system clock; tests bring their own engine).
     pub clock: Arc<dyn Clock>,
 }
@@ -111,7 +113,9 @@ impl Till {
             self.config.shop.till_id.clone(),
         );
         let now = self.clock.now();
-        let stop = move |s: &mut crate::store::Store| s.journal_app_stop(&shop, &till, now);
+        let training = self.training;
+        let stop =
+            move |s: &mut crate::store::Store| s.journal_app_stop(&shop, &till, training, now);
         if let Err(e) = self.store().run(stop).await {
             tracing::error!(error = %e, "cannot journal the application stop (13002)");
         }
@@ -187,13 +191,14 @@ pub async fn start_till(
     let store_dir = dir.clone();
     let opened_at = clock.now();
     let (shop, till) = (config.shop.shop_id.clone(), config.shop.till_id.clone());
+    let training = opts.demo;
     let (store, notice) = tokio::task::spawn_blocking(move || {
         let mut s = crate::store::Store::open_in_dir(&store_dir)?;
         // Fiscal journal: signed in local time; start (13001) and a version change (13007).
         s.set_fiscal_offset(
             time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC),
         );
-        s.journal_app_start(&shop, &till, env!("CARGO_PKG_VERSION"), opened_at)?;
+        s.journal_app_start(&shop, &till, env!("CARGO_PKG_VERSION"), training, opened_at)?;
         // A copied or moved journal gets its new install id now, before any reference.
         s.install_id_at(opened_at)?;
         let notice = s.take_install_notice()?;
@@ -233,6 +238,7 @@ pub async fn start_till(
         api,
         data_dir: dir,
         install_notice,
+        training: opts.demo,
         clock,
     })
 }

@@ -278,6 +278,21 @@ pub async fn execute_with_progress(
             }
             None
         }
+        Command::Journal { event, staff_id } => {
+            let db = match staff {
+                Ok(db) => db,
+                Err(t) => return Some(AppEvent::Error(t.clone())),
+            };
+            let (kind, detail) = till_event_entry(&event);
+            let now = engine.now();
+            match db
+                .run(move |db| db.journal_event(kind, staff_id.as_deref(), &detail, now))
+                .await
+            {
+                Ok(()) => None,
+                Err(e) => Some(AppEvent::Error(e.message())),
+            }
+        }
         Command::Quit => None,
     }
 }
@@ -299,6 +314,23 @@ fn with_payment(
 /// Money in the shop's currency parsed from cashier input (`49,90`, `kr 49`).
 pub fn parse_amount(input: &str, cfg: &Config) -> Result<Money, Text> {
     Money::parse_input(input, cfg.shop.currency).map_err(|e| e.text())
+}
+
+/// The journal's code and text of a till event (English detail, as the rest of the journal).
+fn till_event_entry(
+    event: &crate::tui::TillEvent,
+) -> (crate::fiscal::saft::codes::EventKind, String) {
+    use crate::fiscal::saft::codes::EventKind;
+    match event {
+        crate::tui::TillEvent::LineDeleted {
+            name,
+            quantity,
+            total,
+        } => (
+            EventKind::Other,
+            format!("line deleted before completion: {name}, {quantity}, {total}"),
+        ),
+    }
 }
 
 #[cfg(test)]

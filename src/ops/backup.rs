@@ -85,6 +85,12 @@ pub fn backup_now(
     if let Err(e) = crate::store::journal_note(&db, "backup", outcome, &detail, now) {
         tracing::error!(error = %e, "backup not journaled");
     }
+    // The fiscal journal's own record: the journal was exported to external storage (13020).
+    if result.is_ok()
+        && let Err(e) = crate::store::journal_backup_event(&db, &format!("backup {detail}"), now)
+    {
+        tracing::error!(error = %e, "backup not journaled in the fiscal journal");
+    }
     match &result {
         Ok(d) => {
             tracing::info!(path = %d.path.display(), bytes = d.bytes, "backup written and verified")
@@ -311,6 +317,8 @@ mod tests {
         let mut s = crate::store::Store::open_in_dir(&data).unwrap();
         s.meta_set("marker", "7").unwrap();
         let now = time::macros::datetime!(2026-12-04 09:01:02 UTC);
+        s.journal_app_start("s1", "t1", "9.9.9", false, now)
+            .unwrap();
         let to = tmp.path().join("usb");
         let done = backup_now(&data, &to, "i1", now).unwrap();
         assert!(done.path.ends_with("kasse-20261204-090102-i1.sqlite3"));
@@ -332,6 +340,20 @@ mod tests {
             )
             .unwrap();
         assert_eq!(n, 1);
+        // And in the fiscal journal: the journal exported to external storage (13020), by
+        // the till that started here.
+        let (till, detail): (String, String) = c
+            .query_row(
+                "SELECT till_id, detail FROM fiscal_events WHERE code = '13020'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(till, "t1");
+        assert!(
+            detail.contains("kasse-20261204-090102-i1.sqlite3"),
+            "{detail}"
+        );
         drop(c);
         // The same second again is refused, not overwritten.
         assert!(backup_now(&data, &to, "i1", now).is_err());

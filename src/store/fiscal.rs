@@ -605,13 +605,15 @@ impl Store {
         self.transaction(|tx| tx.append_event(ev))
     }
 
-    /// Application start (13001), and a software update (13007) when the kasse version differs
-    /// from the last start's, in one transaction. Returns the previous version when it changed.
+    /// Application start (13001), a software update (13007) when the kasse version differs
+    /// from the last start's, and training mode on (13023) when the till starts in training, in
+    /// one transaction. Returns the previous version when it changed.
     pub fn journal_app_start(
         &mut self,
         shop_id: &str,
         till_id: &str,
         version: &str,
+        training: bool,
         at: OffsetDateTime,
     ) -> Result<Option<String>, StoreError> {
         self.transaction(|tx| {
@@ -637,27 +639,41 @@ impl Store {
                 )?;
             }
             meta_set(tx.tx, LAST_VERSION_KEY, version)?;
+            if training {
+                append_event(
+                    tx.tx,
+                    &ev(EventKind::TrainingOn, "training mode (--demo)".into()),
+                )?;
+            }
             Ok(changed)
         })
     }
 
-    /// Application stop (13002).
+    /// Application stop (13002), after training mode off (13024) when it ran in training; one
+    /// transaction.
     pub fn journal_app_stop(
         &mut self,
         shop_id: &str,
         till_id: &str,
+        training: bool,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        self.fiscal_event(&NewFiscalEvent {
-            shop_id,
-            till_id,
-            kind: EventKind::AppStop,
-            at,
-            staff_id: None,
-            sale_id: None,
-            detail: "kasse stopped".into(),
+        self.transaction(|tx| {
+            let ev = |kind, detail: &str| NewFiscalEvent {
+                shop_id,
+                till_id,
+                kind,
+                at,
+                staff_id: None,
+                sale_id: None,
+                detail: detail.into(),
+            };
+            if training {
+                append_event(tx.tx, &ev(EventKind::TrainingOff, "training mode ends"))?;
+            }
+            append_event(tx.tx, &ev(EventKind::AppStop, "kasse stopped"))?;
+            Ok(())
         })
-        .map(|_| ())
     }
 
     /// All events (oldest first).

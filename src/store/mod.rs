@@ -43,7 +43,7 @@ pub use journal::{
     AttemptStart, MAX_REFERENCE_LEN, MIN_REFERENCE_LEN, SALE_COUNTER, make_receipt_number,
     make_reference,
 };
-pub use ops::{backup_file, journal_note, verify_file};
+pub use ops::{backup_file, journal_backup_event, journal_note, verify_file};
 pub use outbox::MAX_KEY_LEN;
 pub use print_jobs::{PrintJobKind, PrintJobRow};
 pub use staff::StaffConn;

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use time::OffsetDateTime;
 
 use super::error::StoreError;
@@ -234,6 +234,52 @@ pub fn journal_note(
             staff_id: None,
         },
     )
+}
+
+/// Journal a finished backup (the journal exported to external storage, 13020) in the fiscal
+/// journal of the till that owns `db`: the till of its last application start, else of its last
+/// sale. A journal no till ever started or sold from has no till to name: nothing is written
+/// and `Ok(None)` is returned.
+pub fn journal_backup_event(
+    db: &Path,
+    detail: &str,
+    at: OffsetDateTime,
+) -> Result<Option<i64>, StoreError> {
+    check_header(db)?;
+    let conn = Connection::open_with_flags(
+        db,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| open_error(db, e))?;
+    conn.busy_timeout(Duration::from_millis(BUSY_TIMEOUT_MS.unsigned_abs()))?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    kasse_version(&conn, db)?;
+    let till: Option<(String, String)> = conn
+        .query_row(
+            "SELECT shop_id, till_id FROM (
+                 SELECT shop_id, till_id, 0 AS pri, id FROM fiscal_events WHERE code = '13001'
+                 UNION ALL SELECT shop_id, till_id, 1 AS pri, id FROM sales)
+             ORDER BY pri, id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((shop_id, till_id)) = till else {
+        return Ok(None);
+    };
+    super::fiscal::append_event(
+        &conn,
+        &super::fiscal::NewFiscalEvent {
+            shop_id: &shop_id,
+            till_id: &till_id,
+            kind: crate::fiscal::saft::codes::EventKind::Export,
+            at,
+            staff_id: None,
+            sale_id: None,
+            detail: detail.to_owned(),
+        },
+    )
+    .map(Some)
 }
 
 #[cfg(test)]

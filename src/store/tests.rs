@@ -418,12 +418,22 @@ fn print_jobs_are_pending_until_marked_done() {
     assert_eq!(pending[0].id, a);
     assert_eq!(pending[0].bytes, b"AAA");
     assert_eq!(pending[1].kind, PrintJobKind::Drawer);
-    store.mark_print_job_done(a, at).unwrap();
-    store.mark_print_job_done(a, at).unwrap();
+    store.mark_print_job_done(a, at, "s1", "t1").unwrap();
+    store.mark_print_job_done(a, at, "s1", "t1").unwrap();
     let pending = store.pending_print_jobs().unwrap();
     assert_eq!(pending.iter().map(|j| j.id).collect::<Vec<_>>(), vec![b]);
     // Done jobs still count as "this sale had its receipt".
     assert!(store.has_receipt_print_job("s1-t1-000001").unwrap());
+    // Each print is journaled once (13012), however often it is marked; the drawer-only job
+    // is a drawer opening without a sale (13005).
+    store.mark_print_job_done(b, at, "s1", "t1").unwrap();
+    let codes: Vec<String> = store
+        .fiscal_events()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.code)
+        .collect();
+    assert_eq!(codes, ["13012", "13005"]);
 }
 
 #[test]

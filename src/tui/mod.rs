@@ -71,7 +71,7 @@ pub use app::{App, EnvLabel, KioskSettings, RunContext};
 pub use msg::{
     AlertView, AppEvent, Cashier, Command, ManagerPermission, ManagerPin, Msg, NetworkState,
     PayMethod, PaymentStatusView, PaymentView, RecoveredSale, SimCustomerAction,
-    StaffRefundProgress,
+    StaffRefundProgress, TillEvent,
 };
 pub use update::update;
 pub use view::render;

@@ -157,8 +157,29 @@ pub enum Command {
         failures: u32,
         locked_until: Option<OffsetDateTime>,
     },
+    /// Journal something done at the till that moves no money (kassasystemforskriften
+    /// § 2-7-1: every use of the till). Answered only by an [`AppEvent::Error`] if the journal
+    /// refused it.
+    Journal {
+        event: TillEvent,
+        /// The logged-in cashier, `None` when nobody logs in.
+        staff_id: Option<String>,
+    },
     /// Leave the app (the shell restores the terminal).
     Quit,
+}
+
+/// A use of the till the fiscal journal records without a sale of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TillEvent {
+    /// A line removed from the basket before the sale was completed.
+    LineDeleted {
+        name: String,
+        /// As shown, e.g. "2 stk" / "0,352 kg".
+        quantity: String,
+        /// The line's amount (VAT-inclusive, after discount).
+        total: Money,
+    },
 }
 
 /// The staff member logged in at the till (no PIN, no hash).

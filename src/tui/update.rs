@@ -12,6 +12,7 @@ use crate::tui::catalog::{Product, parse_price};
 use crate::tui::keymap::{Action, Mode};
 use crate::tui::msg::{
     AppEvent, Command, ManagerPin, NetworkState, PayMethod, PaymentStatusView, SimCustomerAction,
+    TillEvent,
 };
 use crate::tui::strings::{self, S};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -302,11 +303,24 @@ fn sale_action(app: &mut App, action: Action) -> Vec<Command> {
         }
         Action::RemoveLine => match app.selected {
             Some(i) => match app.basket.remove(i) {
-                Ok(_) => {
+                Ok(line) => {
                     app.selected = match app.basket.len() {
                         0 => None,
                         n => Some(i.min(n - 1)),
-                    }
+                    };
+                    // A line deleted before completion is journaled (§ 2-7-1).
+                    let total = line
+                        .amounts()
+                        .map(|a| a.gross)
+                        .unwrap_or_else(|_| Money::zero(app.basket.currency()));
+                    return vec![Command::Journal {
+                        event: TillEvent::LineDeleted {
+                            name: line.name.clone(),
+                            quantity: line.quantity.to_string(),
+                            total,
+                        },
+                        staff_id: app.cashier_id(),
+                    }];
                 }
                 Err(e) => error(app, e.text()),
             },

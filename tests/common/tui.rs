@@ -250,6 +250,8 @@ impl FakeEngine {
             // Login at the till is not faked here; see tui_login / app_login_e2e.
             Command::Login { .. } | Command::Logout { .. } => Vec::new(),
             Command::SaveKioskLockout { .. } => Vec::new(),
+            // Journal-only events answer nothing (see app_journal_events for the real shell).
+            Command::Journal { .. } => Vec::new(),
             // Staff commands (refunds, reports, batches) are not faked; see tui_staff_exec.
             Command::FindSales { .. }
             | Command::LoadRefund { .. }

@@ -119,7 +119,12 @@ impl Paper {
                 sink,
                 options,
                 text,
-                Arc::new(JournalJobLog(store.clone(), clock.clone())),
+                Arc::new(JournalJobLog {
+                    store: store.clone(),
+                    clock: clock.clone(),
+                    shop_id: config.shop.shop_id.clone(),
+                    till_id: config.shop.till_id.clone(),
+                }),
             )
             .map_err(|e| fail(e.to_string()))?,
             None => {

@@ -15,7 +15,13 @@ use tokio::sync::mpsc;
 
 /// Print jobs in the journal (`print_jobs`) for the durable [`PrintQueue`]. Blocking calls on
 /// the store thread; made from the printing thread or a blocking task, never the UI task.
-pub(super) struct JournalJobLog(pub(super) AsyncStore, pub(super) Arc<dyn Clock>);
+pub(super) struct JournalJobLog {
+    pub(super) store: AsyncStore,
+    pub(super) clock: Arc<dyn Clock>,
+    /// The till whose journal gets the print events (receipt printed, copy, drawer opened).
+    pub(super) shop_id: String,
+    pub(super) till_id: String,
+}
 
 impl crate::receipt::printer::JobLog for JournalJobLog {
     fn write(
@@ -32,16 +38,17 @@ impl crate::receipt::printer::JobLog for JournalJobLog {
             JobKind::Drawer => PrintJobKind::Drawer,
         };
         let (number, bytes) = (receipt_number.to_owned(), bytes.to_vec());
-        let now = self.1.now();
-        self.0
+        let now = self.clock.now();
+        self.store
             .run_blocking(move |s| s.add_print_job(kind, &number, &bytes, now))
             .map_err(|e| crate::receipt::printer::PrintError::Log(e.to_string()))
     }
 
     fn done(&self, durable_id: i64) -> Result<(), crate::receipt::printer::PrintError> {
-        let now = self.1.now();
-        self.0
-            .run_blocking(move |s| s.mark_print_job_done(durable_id, now))
+        let now = self.clock.now();
+        let (shop, till) = (self.shop_id.clone(), self.till_id.clone());
+        self.store
+            .run_blocking(move |s| s.mark_print_job_done(durable_id, now, &shop, &till))
             .map_err(|e| crate::receipt::printer::PrintError::Log(e.to_string()))
     }
 
@@ -51,7 +58,7 @@ impl crate::receipt::printer::JobLog for JournalJobLog {
         use crate::receipt::printer::{JobKind, LoggedJob};
         use crate::store::PrintJobKind;
         let rows = self
-            .0
+            .store
             .run_blocking(|s| s.pending_print_jobs())
             .map_err(|e| crate::receipt::printer::PrintError::Log(e.to_string()))?;
         Ok(rows

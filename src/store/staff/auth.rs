@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 use super::pin::{hash_pin, verify_pin};
 use super::{StaffConn, journal_action, parse_ts, ts};
 use crate::domain::staff::*;
+use crate::fiscal::saft::codes::EventKind;
 use crate::lang::Text;
 
 impl StaffConn<'_> {
@@ -235,6 +236,7 @@ impl StaffConn<'_> {
                     [],
                 )?;
                 journal_action(&tx, now, Some(&id), "login", true, None, None)?;
+                self.journal_session_event(&tx, EventKind::LogIn, &id, now)?;
                 Ok(Session {
                     staff_id: id,
                     name,
@@ -288,8 +290,10 @@ impl StaffConn<'_> {
     /// Log out (journaled).
     pub fn logout(&self, session: Session, now: OffsetDateTime) -> Result<(), StaffError> {
         let conn = self.lock()?;
+        let tx =
+            rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
         journal_action(
-            conn,
+            &tx,
             now,
             Some(session.staff_id()),
             "logout",
@@ -297,6 +301,8 @@ impl StaffConn<'_> {
             None,
             None,
         )?;
+        self.journal_session_event(&tx, EventKind::LogOut, session.staff_id(), now)?;
+        tx.commit()?;
         Ok(())
     }
 

@@ -152,6 +152,57 @@ pub(crate) fn parse_ts(s: &str) -> Result<time::OffsetDateTime, StaffError> {
     })
 }
 
+impl StaffConn<'_> {
+    /// A log in (13003) or log out (13004) in the fiscal journal of this till, on the
+    /// caller's connection/transaction (beside the `staff_actions` row written with it).
+    pub(crate) fn journal_session_event(
+        &self,
+        conn: &Connection,
+        kind: crate::fiscal::saft::codes::EventKind,
+        staff_id: &str,
+        at: time::OffsetDateTime,
+    ) -> Result<(), StaffError> {
+        self.fiscal_event_on(conn, kind, Some(staff_id), "", at)
+    }
+
+    /// One 13xxx event of this till in the fiscal journal (its own statement): a use of the
+    /// till that moves no money (a line deleted before completion, …).
+    pub fn journal_event(
+        &self,
+        kind: crate::fiscal::saft::codes::EventKind,
+        staff_id: Option<&str>,
+        detail: &str,
+        at: time::OffsetDateTime,
+    ) -> Result<(), StaffError> {
+        let conn = self.lock()?;
+        self.fiscal_event_on(conn, kind, staff_id, detail, at)
+    }
+
+    fn fiscal_event_on(
+        &self,
+        conn: &Connection,
+        kind: crate::fiscal::saft::codes::EventKind,
+        staff_id: Option<&str>,
+        detail: &str,
+        at: time::OffsetDateTime,
+    ) -> Result<(), StaffError> {
+        crate::store::fiscal::append_event(
+            conn,
+            &crate::store::fiscal::NewFiscalEvent {
+                shop_id: self.shop_id,
+                till_id: self.till_id,
+                kind,
+                at,
+                staff_id,
+                sale_id: None,
+                detail: detail.to_owned(),
+            },
+        )
+        .map_err(|e| StaffError::Internal(e.message()))?;
+        Ok(())
+    }
+}
+
 /// Record a staff action (allowed or refused) inside the caller's connection/transaction.
 pub(crate) fn journal_action(
     conn: &Connection,

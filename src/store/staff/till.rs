@@ -32,7 +32,16 @@ impl StaffConn<'_> {
                 format!("Log out: staff member {staff_id} is not in the journal."),
             )));
         }
-        journal_action(conn, now, Some(staff_id), "logout", true, None, None)?;
+        let tx =
+            rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+        journal_action(&tx, now, Some(staff_id), "logout", true, None, None)?;
+        self.journal_session_event(
+            &tx,
+            crate::fiscal::saft::codes::EventKind::LogOut,
+            staff_id,
+            now,
+        )?;
+        tx.commit()?;
         Ok(())
     }
 
