@@ -293,10 +293,7 @@ fn render_fiscal(o: &mut String, r: &Report, lang: Lang) {
     };
     o.push_str(&format!(
         "\n-- {} ({c}) --\n",
-        t(
-            "KASSASYSTEMFORSKRIFTA § 2-8-2",
-            "CASH REGISTER RULES § 2-8-2"
-        )
+        t("FORSKRIFT § 2-8-2", "REGULATION § 2-8-2")
     ));
     counted(o, t("Kontantsalg", "Cash sales"), &f.cash_sales);
     o.push_str(&format!("{}\n", t("Per varegruppe:", "Per article group:")));
@@ -349,7 +346,7 @@ fn render_fiscal(o: &mut String, r: &Report, lang: Lang) {
     counted(o, t("Kopikvitteringer", "Receipt copies"), &f.copies);
     counted(
         o,
-        t("Foreløpige kvitteringer", "Provisional receipts"),
+        t("Foreløpig kvittering", "Provisional receipts"),
         &f.provisional,
     );
     counted(o, t("Returer", "Returns"), &f.returns);
@@ -374,7 +371,7 @@ fn render_fiscal(o: &mut String, r: &Report, lang: Lang) {
     );
     counted(
         o,
-        t("Utleveringskvitteringer", "Delivery receipts"),
+        t("Utleveringskvittering", "Delivery receipts"),
         &f.deliveries,
     );
     counted(
@@ -385,8 +382,8 @@ fn render_fiscal(o: &mut String, r: &Report, lang: Lang) {
     o.push_str(&format!(
         "{}\n",
         t(
-            "Grand total siden kassen ble tatt i bruk:",
-            "Grand total since the till was taken into use:"
+            "Grand total siden første bruk:",
+            "Grand total since first use:"
         )
     ));
     for g in &f.grand_totals {
