@@ -12,7 +12,7 @@
 
 mod common;
 use common::reports::{cash_sale, line, new_sale, refunded, vipps_sale};
-use kasse::domain::report::{Company, NO_GROUP, Report};
+use kasse::domain::report::{NO_GROUP, Report};
 use kasse::domain::staff::HashCost;
 use kasse::fiscal::saft::codes::EventKind;
 use kasse::lang::Lang;

@@ -116,15 +116,20 @@ fn line_totals(
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
-/// Refunds made at this till in `[from, to)` that Vipps did not refuse for good, per currency:
-/// `(currency, count, amount)`.
+/// `(currency, count, amount)` of refunds.
+type RefundTotal = (String, i64, i64);
+
+/// What a period adds to the grand totals, with the line and refund figures behind it.
+type PeriodFigures = (Vec<PeriodTotal>, Vec<LineTotals>, Vec<RefundTotal>);
+
+/// Refunds made at this till in `[from, to)` that Vipps did not refuse for good, per currency.
 fn refund_totals(
     conn: &Connection,
     shop: &str,
     till: &str,
     from: &str,
     to: &str,
-) -> Result<Vec<(String, i64, i64)>, StaffError> {
+) -> Result<Vec<RefundTotal>, StaffError> {
     let mut stmt = conn.prepare_cached(
         "SELECT r.currency, count(*), coalesce(sum(r.amount), 0)
          FROM refunds r JOIN sales s ON s.id = r.sale_id
@@ -146,7 +151,7 @@ fn period_totals_between(
     till: &str,
     from: &str,
     to: &str,
-) -> Result<(Vec<PeriodTotal>, Vec<LineTotals>, Vec<(String, i64, i64)>), StaffError> {
+) -> Result<PeriodFigures, StaffError> {
     let lines = line_totals(conn, shop, till, from, to)?;
     let refunds = refund_totals(conn, shop, till, from, to)?;
     let mut out: Vec<PeriodTotal> = lines
