@@ -4,11 +4,14 @@
 -- the next period starts where the previous one ended, so no sale, return or void can fall
 -- outside a Z. A second Z on the same calendar day is therefore allowed (it covers only what
 -- came after the first): the one-Z-per-business_date rule of migration 0002 goes. The table is
--- rebuilt without that UNIQUE constraint (SQLite cannot drop a constraint); every row is copied
--- as it is and the immutability triggers come back. DROP TABLE fires no DELETE triggers.
+-- rebuilt without that UNIQUE constraint (SQLite cannot drop a constraint): the old table is
+-- renamed, every row copied as it is, the old table dropped (with its triggers; DROP TABLE fires
+-- no DELETE triggers) and the immutability triggers made again.
 -- Z numbers stay consecutive per till (the `z_report` counter, UNIQUE (shop, till, number)).
 
-CREATE TABLE z_reports_0012 (
+ALTER TABLE z_reports RENAME TO z_reports_0002;
+
+CREATE TABLE z_reports (
     id            INTEGER PRIMARY KEY,
     shop_id       TEXT NOT NULL,
     till_id       TEXT NOT NULL,
@@ -22,14 +25,13 @@ CREATE TABLE z_reports_0012 (
     UNIQUE (shop_id, till_id, number)
 ) STRICT;
 
-INSERT INTO z_reports_0012 (id, shop_id, till_id, number, business_date, period_from, period_to,
-                            created_at, staff_id, report_json)
+INSERT INTO z_reports (id, shop_id, till_id, number, business_date, period_from, period_to,
+                       created_at, staff_id, report_json)
 SELECT id, shop_id, till_id, number, business_date, period_from, period_to, created_at, staff_id,
        report_json
-FROM z_reports;
+FROM z_reports_0002;
 
-DROP TABLE z_reports;
-ALTER TABLE z_reports_0012 RENAME TO z_reports;
+DROP TABLE z_reports_0002;
 
 CREATE INDEX z_reports_day ON z_reports (shop_id, till_id, business_date);
 
