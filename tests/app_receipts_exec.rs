@@ -2,7 +2,7 @@
 //! End to end through the shell: the staff screens' F4 keys run by `app::execute_with_progress`
 //! against the in-process simulator and a demo paper (`receipts.txt`): a refund receipt copy
 //! (COPY), the X report on paper (TRAINING in demo), the Z report on paper, the same Z again
-//! as the stored snapshot (COPY), and the stored Z from the "day already closed" refusal.
+//! as the stored snapshot (COPY), and a second Z the same day (the next period).
 
 mod common;
 use common::staff as staff_support;
@@ -157,19 +157,22 @@ async fn f4_copies_and_printed_reports_through_the_shell() {
     );
     press(&mut app, KeyCode::Esc);
 
-    // A second Z is refused (the day is closed); F4 there prints the stored Z, COPY.
+    // A second Z the same day is not refused: it closes the period since Z no. 1 (nothing
+    // here: a zero Z, no. 2) and prints like the first.
     assert!(press(&mut app, KeyCode::Enter).is_empty());
     let cmds = enter_text(&mut app, MANAGER_PIN);
     run(&t, &mut app, Some(&paper), &staff, cmds).await;
-    assert!(app.staff.report.refusal.is_some(), "{:?}", app.staff.report);
+    assert!(app.staff.report.refusal.is_none(), "{:?}", app.staff.report);
+    let z2 = app.staff.report.report.clone().expect("second Z taken");
+    assert_eq!(z2.number, Some(2));
+    assert_eq!(z2.period_from, z.period_to);
     let from = len(dir.path());
     let cmds = press(&mut app, KeyCode::F(4));
-    assert!(matches!(cmds.as_slice(), [Command::PrintStoredZ { .. }]));
     assert_eq!(
         printed_ok(&run(&t, &mut app, Some(&paper), &staff, cmds).await),
-        "Z-1"
+        "Z-2"
     );
     let again = printed_since(dir.path(), from);
-    assert!(again.contains("Z-RAPPORT nr. 1"), "{again}");
-    assert!(again.contains("KOPI / COPY"), "{again}");
+    assert!(again.contains("Z-RAPPORT nr. 2"), "{again}");
+    assert!(!again.contains("KOPI / COPY"), "{again}");
 }

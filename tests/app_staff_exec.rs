@@ -274,17 +274,25 @@ async fn wrong_pin_refunds_nothing_and_x_and_z_reports_run_off_the_screen() {
     assert!(app.staff.report.refusal.is_none(), "{:?}", app.staff.report);
     assert_eq!(app.staff.report.report.as_ref().unwrap().number, Some(1));
 
-    // A second Z for the same day is refused with the library's reason.
+    let z1 = app.staff.report.report.clone().unwrap();
+    assert_eq!(z1.sections[0].sales.count, 1);
+
+    // A sale after Z no. 1 lands in Z no. 2 (the same day: a period, not a calendar day).
+    paid_sale(&t, 2_500, ApiKind::Epayment).await;
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Enter);
     let cmds = enter_text(&mut app, MANAGER_PIN);
     run(&t, &mut app, None, &staff, cmds).await;
-    let z = app.staff.report.refusal.clone().unwrap();
-    assert!(
-        z.reason.en.contains("already closed with Z no. 1"),
-        "{}",
-        z.reason.en
+    assert!(app.staff.report.refusal.is_none(), "{:?}", app.staff.report);
+    let z2 = app.staff.report.report.clone().unwrap();
+    assert_eq!(z2.number, Some(2));
+    assert_eq!(z2.period_from, z1.period_to);
+    assert_eq!(
+        (z2.sections[0].sales.count, z2.sections[0].sales.gross),
+        (1, 2_500)
     );
+    let grand = |z: &kasse::domain::report::Report| z.fiscal.grand_totals[0].sales;
+    assert_eq!(grand(&z2), grand(&z1) + 2_500);
 }
 
 mod fail_capture {

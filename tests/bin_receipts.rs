@@ -164,7 +164,7 @@ async fn reprint_and_printed_reports_through_the_binary() {
         assert!(new.contains("X-RAPPORT (avslutter ikke dagen)"), "{new}");
         assert!(!new.contains("COPY") && !new.contains("TRAINING"), "{new}");
 
-        // Z report: taken and printed; printed again = the stored snapshot, COPY.
+        // Z report: taken and printed; printed again by number = the stored snapshot, COPY.
         let before = bytes.len();
         let z = run(&["report", "--z", "--print"], &c, &d);
         assert_eq!(z.status.code(), Some(0), "{}", text(&z));
@@ -174,7 +174,7 @@ async fn reprint_and_printed_reports_through_the_binary() {
             "{}",
             text(&z)
         );
-        let z2 = run(&["report", "--z", "--print"], &c, &d);
+        let z2 = run(&["report", "--number", "1", "--print"], &c, &d);
         assert_eq!(z2.status.code(), Some(0), "{}", text(&z2));
         assert_eq!(
             stdout(&z2).lines().last(),
@@ -190,9 +190,13 @@ async fn reprint_and_printed_reports_through_the_binary() {
             2,
             "the copy is marked top and bottom: {new}"
         );
-        // Without --print a closed day is still refused (no second Z).
+        // A second Z the same day closes the next period (nothing since no. 1: a zero Z).
         let z3 = run(&["report", "--z"], &c, &d);
-        assert_eq!(z3.status.code(), Some(1), "{}", text(&z3));
+        assert_eq!(z3.status.code(), Some(0), "{}", text(&z3));
+        assert!(stdout(&z3).contains("Z REPORT no. 2"), "{}", text(&z3));
+        // A stored Z that does not exist is named.
+        let z4 = run(&["report", "--number", "9"], &c, &d);
+        assert_eq!(z4.status.code(), Some(1), "{}", text(&z4));
     })
     .await
     .unwrap();

@@ -189,7 +189,13 @@ async fn split_sale_charges_vipps_the_remainder_and_reports_per_tender() {
         .await
         .unwrap();
     let x = db
-        .x_report(Some(&manager), now.date(), time::UtcOffset::UTC, None, now)
+        .x_report(
+            Some(&manager),
+            Some(now.date()),
+            time::UtcOffset::UTC,
+            None,
+            now,
+        )
         .await
         .unwrap();
     let n = x

@@ -185,7 +185,13 @@ async fn a_rounded_cash_sale_is_journaled_printed_and_reported() {
         .await
         .unwrap();
     let x = db
-        .x_report(Some(&manager), now.date(), time::UtcOffset::UTC, None, now)
+        .x_report(
+            Some(&manager),
+            Some(now.date()),
+            time::UtcOffset::UTC,
+            None,
+            now,
+        )
         .await
         .unwrap();
     let n = x

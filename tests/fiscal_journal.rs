@@ -182,6 +182,25 @@ async fn cash_vipps_and_split_sales_are_signed_and_tampering_is_named() {
     wait_state(&mut rx, id, PaymentState::Paid).await;
     outbox_drained(&store).await;
     let signed = store.run(|s| s.signed_transactions()).await.unwrap();
+    // An X and a Z (§ 2-8-2, journaled in full as 13008 / 13009) go into the export too.
+    let db = kasse::service::StaffDb::new(store.clone(), &signed[0].shop_id, &signed[0].till_id)
+        .unwrap()
+        .with_hash_cost(kasse::domain::staff::HashCost::Fast)
+        .with_company(Some("999999999"), Some("Kiosken AS"));
+    let now = time::OffsetDateTime::now_utc();
+    let manager = db
+        .create_first_manager("Mona", "135790", now)
+        .await
+        .unwrap();
+    db.x_report(None, None, time::UtcOffset::UTC, None, now)
+        .await
+        .unwrap();
+    let z = db
+        .close_period(&manager, time::UtcOffset::UTC, None, now)
+        .await
+        .unwrap();
+    assert_eq!(z.fiscal.cash_sales.count, 3);
+    drop(db);
     drop(store);
     run.shutdown().await;
 
@@ -238,6 +257,11 @@ async fn cash_vipps_and_split_sales_are_signed_and_tampering_is_named() {
         "<paidAmnt>54.90</paidAmnt>",
         "<roundingAmnt>",
         &format!("<signature>{}</signature>", signed[2].signature),
+        "<reportType>X report</reportType>",
+        "<reportID>Z-1</reportID>",
+        "<reportType>Z report</reportType>",
+        "<eventText>Z report no. 1</eventText>",
+        "<reportGrandTotalSales>254.70</reportGrandTotalSales>",
     ] {
         assert!(xml.contains(needle), "{needle} missing");
     }

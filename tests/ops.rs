@@ -576,7 +576,11 @@ fn a_z_report_backs_up_to_the_configured_second_location() {
     assert_eq!(z, 1);
     // A stored Z printed again is a copy, not a new Z: no second backup.
     std::thread::sleep(Duration::from_millis(1100));
-    let o = kasse(&["report", "--z", "--print", "--no-reconcile"]);
-    let _ = o;
+    let o = kasse(&["report", "--number", "1", "--no-reconcile"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert_eq!(std::fs::read_dir(&usb).unwrap().count(), 1);
+    // The next Z (the period since no. 1) is a new Z: backed up again.
+    let o = kasse(&["report", "--z", "--no-reconcile"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(std::fs::read_dir(&usb).unwrap().count(), 2);
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kasse::cli::staff::{self as headless, HeadlessCtx, RefundArgs, ReportArgs};
-use kasse::clock::{Clock, SystemClock};
+use kasse::clock::SystemClock;
 use kasse::domain::batch::BatchOp;
 use kasse::domain::money::Currency;
 use kasse::domain::refund::{RefundMode, RefundRequest, RefundStatus, refund_key};
@@ -191,14 +191,24 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
     assert_eq!(rec.checked, 2);
     assert!(rec.is_clean(), "{rec:?}");
     let e =
-        t.db.close_day(&cashier, today, UtcOffset::UTC, Some(rec.clone()), now)
-            .await
-            .unwrap_err();
+        t.db.close_period(
+            &cashier,
+            UtcOffset::UTC,
+            Some(rec.clone()),
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap_err();
     assert!(e.message().en.contains("needs a manager"));
     let z =
-        t.db.close_day(&manager, today, UtcOffset::UTC, Some(rec), now)
-            .await
-            .unwrap();
+        t.db.close_period(
+            &manager,
+            UtcOffset::UTC,
+            Some(rec),
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap();
     assert_eq!(z.number, Some(1));
     let ledger = t.sim.ledger();
     let ledger_captured: i64 = ledger.payments.iter().map(|p| p.captured).sum();
@@ -222,17 +232,18 @@ async fn epayment_partial_full_over_refund_and_z_equals_ledger() {
     );
     assert!(ledger.payment(&second).is_some());
 
-    // One Z per day: the second is refused and names the first.
-    let e =
-        t.db.close_day(&manager, today, UtcOffset::UTC, None, now)
+    // A second Z the same day closes only what came after the first: here nothing (a zero Z),
+    // numbered 2. The stored Z no. 1 reads back by number; by date the day is ambiguous now.
+    let z2 =
+        t.db.close_period(&manager, UtcOffset::UTC, None, OffsetDateTime::now_utc())
             .await
-            .unwrap_err();
-    assert!(
-        e.message().en.contains("already closed with Z no. 1"),
-        "{}",
-        e.message().en
-    );
-    assert_eq!(t.db.stored_z_report(today).await.unwrap().unwrap(), z);
+            .unwrap();
+    assert_eq!(z2.number, Some(2));
+    assert!(z2.sections.is_empty(), "{:?}", z2.sections);
+    assert_eq!(z2.fiscal.grand_totals, z.fiscal.grand_totals);
+    assert_eq!(t.db.stored_z_by_number(1).await.unwrap().unwrap(), z);
+    let e = t.db.stored_z_report(today).await.unwrap_err();
+    assert!(e.message().en.contains("no. 1, 2"), "{}", e.message().en);
 
     // Every action journaled with who.
     let acts =
@@ -387,6 +398,8 @@ async fn ecom_headless_refund_and_report_and_batch() {
         &ReportArgs {
             date: None,
             z: false,
+            number: None,
+            copy: false,
             format: Format::Csv,
             no_reconcile: false,
             print: false,
@@ -402,10 +415,13 @@ async fn ecom_headless_refund_and_report_and_batch() {
     assert!(csv.contains("vipps_refunded_total,0,,,0,8000,"), "{csv}");
     assert!(!csv.contains("finding_"), "{csv}");
 
-    // Z through the CLI (manager PIN in the context), then a second one is refused.
+    // Z through the CLI (manager PIN in the context). A sale after it lands in the next Z
+    // (the same day: a period, not a calendar day), and Z no. 1 prints again by number.
     let z = ReportArgs {
-        date: Some(SystemClock.now().date().to_string()),
+        date: None,
         z: true,
+        number: None,
+        copy: false,
         format: Format::Json,
         no_reconcile: false,
         print: false,
@@ -415,9 +431,44 @@ async fn ecom_headless_refund_and_report_and_batch() {
     let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(json["kind"], "z");
     assert_eq!(json["number"], 1);
+    let sales_before = json["sections"][0]["sales"]["count"].as_i64().unwrap();
+    assert_eq!(sales_before, 2);
+    let grand_before = json["fiscal"]["grand_totals"][0]["sales"].as_i64().unwrap();
+
+    let after = paid_sale(&t, 2_500, ApiKind::Epayment).await;
     let mut out = Vec::new();
-    assert_eq!(headless::report(&ctx, &z, &mut out).await, 1);
-    assert!(String::from_utf8(out).unwrap().contains("already closed"));
+    assert_eq!(headless::report(&ctx, &z, &mut out).await, 0);
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(json["number"], 2);
+    assert_eq!(json["sections"][0]["sales"]["count"], 1, "{json}");
+    assert_eq!(json["sections"][0]["sales"]["gross"], 2_500);
+    assert_eq!(
+        json["fiscal"]["grand_totals"][0]["sales"].as_i64().unwrap(),
+        grand_before + 2_500
+    );
+    assert!(t.sim.ledger().payment(&after).is_some());
+
+    let copy = ReportArgs {
+        number: Some(1),
+        z: false,
+        format: Format::Json,
+        ..z.clone()
+    };
+    let mut out = Vec::new();
+    assert_eq!(headless::report(&ctx, &copy, &mut out).await, 0);
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(json["number"], 1);
+    let mut out = Vec::new();
+    let missing = ReportArgs {
+        number: Some(9),
+        ..copy
+    };
+    assert_eq!(headless::report(&ctx, &missing, &mut out).await, 1);
+    assert!(
+        String::from_utf8(out)
+            .unwrap()
+            .contains("No stored Z report")
+    );
     let _ = Duration::ZERO;
     t.run.shutdown().await;
 }
@@ -538,7 +589,7 @@ async fn failed_capture_found_and_corrected_in_batch() {
 
     // The dead capture row blocks the Z until a manager acknowledges it.
     let e =
-        t.db.close_day(&manager, now.date(), UtcOffset::UTC, None, now)
+        t.db.close_period(&manager, UtcOffset::UTC, None, OffsetDateTime::now_utc())
             .await
             .unwrap_err();
     assert!(
@@ -588,9 +639,14 @@ async fn failed_capture_found_and_corrected_in_batch() {
     let rec = reconcile(&t.db, reader, from, to).await.unwrap();
     assert!(rec.is_clean(), "{rec:?}");
     let z =
-        t.db.close_day(&manager, now.date(), UtcOffset::UTC, Some(rec), now)
-            .await
-            .unwrap();
+        t.db.close_period(
+            &manager,
+            UtcOffset::UTC,
+            Some(rec),
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap();
     assert_eq!(z.number, Some(1));
     t.run.shutdown().await;
 }

@@ -239,7 +239,7 @@ async fn x_and_z_reports() {
 
     // Z refused while the refunds are unsent.
     let e =
-        d.db.close_day(&d.manager, date!(2026 - 11 - 21), UtcOffset::UTC, None, at)
+        d.db.close_period(&d.manager, UtcOffset::UTC, None, at)
             .await
             .unwrap_err();
     assert!(
@@ -251,7 +251,7 @@ async fn x_and_z_reports() {
     let x =
         d.db.x_report(
             Some(&d.cashier),
-            date!(2026 - 11 - 21),
+            Some(date!(2026 - 11 - 21)),
             UtcOffset::UTC,
             None,
             at,
@@ -285,12 +285,26 @@ async fn x_and_z_reports() {
     insta::assert_snapshot!("x_report_csv", render(&x, Format::Csv, Lang::En));
 
     complete_outbox(&d.store, at).await;
+    // The Z a minute later: its period ends (exclusive) at its own time.
     let z =
-        d.db.close_day(&d.manager, date!(2026 - 11 - 21), UtcOffset::UTC, None, at)
-            .await
-            .unwrap();
+        d.db.close_period(
+            &d.manager,
+            UtcOffset::UTC,
+            None,
+            at + time::Duration::minutes(1),
+        )
+        .await
+        .unwrap();
     assert_eq!(z.number, Some(1));
     assert_eq!(z.sections[0].refunds_pending, 0);
+    // The Z closes the period since the till was taken into use: yesterday's sale (no Z
+    // closed it) is in it, unlike in the X of one calendar day above.
+    assert_eq!(
+        (z.sections[0].sales.count, z.sections[0].sales.gross),
+        (3, 17_480 + 99_900)
+    );
+    assert_eq!(z.fiscal.grand_totals[0].sales, 17_480 + 99_900);
+    assert_eq!(z.fiscal.grand_totals[0].returns, 2_750, "{:#?}", z.fiscal);
     insta::assert_snapshot!("z_report_text_en", render(&z, Format::Text, Lang::En));
     insta::assert_snapshot!("z_report_json", render(&z, Format::Json, Lang::En));
 
@@ -302,13 +316,20 @@ async fn x_and_z_reports() {
     assert!(e.to_string().contains("immutable"), "{e}");
     assert!(conn.execute("DELETE FROM z_reports", []).is_err());
 
-    // The next day gets number 2.
+    // The next Z gets number 2; nothing happened since no. 1: a zero Z, same grand totals.
     let z2 =
-        d.db.close_day(&d.manager, date!(2026 - 11 - 22), UtcOffset::UTC, None, at)
-            .await
-            .unwrap();
+        d.db.close_period(
+            &d.manager,
+            UtcOffset::UTC,
+            None,
+            at + time::Duration::hours(20),
+        )
+        .await
+        .unwrap();
     assert_eq!(z2.number, Some(2));
     assert!(z2.sections.is_empty());
+    assert_eq!(z2.period_from, z.period_to);
+    assert_eq!(z2.fiscal.grand_totals, z.fiscal.grand_totals);
 }
 
 #[tokio::test]
@@ -551,9 +572,15 @@ async fn reconciliation_lists_what_to_do() {
             .contains("If the goods were handed over: capture")
     );
     let x =
-        d.db.x_report(None, date!(2026 - 11 - 21), UtcOffset::UTC, Some(rec), at)
-            .await
-            .unwrap();
+        d.db.x_report(
+            None,
+            Some(date!(2026 - 11 - 21)),
+            UtcOffset::UTC,
+            Some(rec),
+            at,
+        )
+        .await
+        .unwrap();
     insta::assert_snapshot!(
         "x_report_reconciliation_en",
         render(&x, Format::Text, Lang::En)
@@ -585,6 +612,8 @@ async fn headless_report_refusals_and_text() {
     let args = |date: Option<&str>, z: bool| ReportArgs {
         date: date.map(str::to_owned),
         z,
+        number: None,
+        copy: false,
         format: Format::Text,
         no_reconcile: false,
         print: false,
@@ -675,7 +704,7 @@ async fn cash_sale_counts_in_the_x_report() {
     let x = db
         .x_report(
             Some(&manager),
-            date!(2026 - 11 - 21),
+            Some(date!(2026 - 11 - 21)),
             UtcOffset::UTC,
             None,
             T0 + time::Duration::hours(1),

@@ -285,18 +285,31 @@ fn a_later_confirmation_with_the_printer_down_says_the_receipt_is_queued() {
     );
 }
 
+/// The § 2-8-2 figures (letters e–x) on the report screen, scrolled down to them.
 #[test]
-fn a_z_refused_for_a_closed_day_offers_its_stored_copy() {
+fn the_report_screen_shows_the_section_2_8_2_figures() {
+    let mut app = report_screen(ReportKind::Z, Some(z_report()));
+    let text = kasse::receipt::report::render_text(&z_report(), kasse::lang::Lang::En);
+    let at = text
+        .lines()
+        .position(|l| l.starts_with("-- REGULATION § 2-8-2"))
+        .unwrap();
+    app.staff.report.scroll = u16::try_from(at).unwrap();
+    snap_both("z_report_section_2_8_2", &app);
+}
+
+#[test]
+fn a_refused_z_offers_the_days_stored_copy() {
     let mut app = report_screen(ReportKind::Z, None);
     app.staff.report.refusal = Some(kasse::tui::msg::ZRefusal {
         reason: Text::new(
-            "Z-rapport: dagen 2026-11-21 er allerede avsluttet med Z nr. 1. En Z-rapport kan ikke tas to ganger; skriv ut den lagrede kopien, eller ta en X-rapport.",
-            "Z report: the day 2026-11-21 is already closed with Z no. 1. A Z report cannot be taken twice; print the stored copy, or take an X report.",
+            "Z-rapport: en betaling pågår fortsatt (kvittering s1-t1-000009). Vent til den er betalt eller avbrutt, og ta Z-rapporten igjen.",
+            "Z report: a payment is still in progress (receipt s1-t1-000009). Wait until it is paid or cancelled, then take the Z report again.",
         ),
         outbox_unresolved: 0,
         dead_unacknowledged: 0,
     });
-    snap_both("z_refused_day_closed_offers_copy", &app);
+    snap_both("z_refused_offers_the_days_stored_copy", &app);
     let cmds = press(&mut app, KeyCode::F(4));
     assert_eq!(
         cmds,

@@ -234,6 +234,7 @@ fn report(kind: ReportKind, number: Option<i64>, reconciled: bool) -> Report {
         sections: vec![section(false), section(true)],
         drawer_opens_no_sale: 2,
         outbox_unresolved: 0,
+        fiscal: Default::default(),
         reconciliation: reconciled.then(|| Reconciliation {
             checked: 4,
             matched: 3,

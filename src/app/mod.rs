@@ -11,7 +11,7 @@ mod staff;
 mod staff_exec;
 pub use staff::{
     StaffAccess, add_staff, create_first_manager, demo_login, list_staff, login_at_till,
-    login_at_till_warned, open_staff, verify_manager_pin,
+    login_at_till_warned, open_staff, verify_manager_pin, with_company,
 };
 pub use staff_exec::{EngineReader, REFUND_WAIT, execute_staff};
 

@@ -96,13 +96,20 @@ pub type StaffAccess = Result<crate::service::StaffDb, Text>;
 
 /// The staff functions for the screen, over the till's store (no IO here).
 pub fn open_staff(config: &Config, store: crate::store::AsyncStore) -> StaffAccess {
-    crate::service::StaffDb::new(store, &config.shop.shop_id, &config.shop.till_id).map_err(|e| {
-        let m = e.message();
-        Text::new(
-            format!("Kan ikke sjekke leder-PIN: {}", m.nb),
-            format!("Cannot check the manager PIN: {}", m.en),
-        )
-    })
+    crate::service::StaffDb::new(store, &config.shop.shop_id, &config.shop.till_id)
+        .map(|db| with_company(db, config))
+        .map_err(|e| {
+            let m = e.message();
+            Text::new(
+                format!("Kan ikke sjekke leder-PIN: {}", m.nb),
+                format!("Cannot check the manager PIN: {}", m.en),
+            )
+        })
+}
+
+/// The business the X/Z reports name (§ 2-8-2 a), from `[shop]`.
+pub fn with_company(db: crate::service::StaffDb, config: &Config) -> crate::service::StaffDb {
+    db.with_company(config.shop.org_number.as_deref(), Some(&config.shop.name))
 }
 
 /// Check a manager PIN on the blocking pool: log in, require the permission, journal the

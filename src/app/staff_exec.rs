@@ -153,11 +153,11 @@ pub async fn execute_staff(
         Command::CloseDay {
             request_id,
             pin,
-            date,
+            date: _,
             utc_offset,
         } => Some(AppEvent::StaffZ {
             request_id,
-            result: close_day(engine, staff, pin, date, utc_offset, now).await,
+            result: close_day(engine, staff, pin, utc_offset, now).await,
         }),
         Command::AcknowledgeOutbox { request_id, pin } => Some(AppEvent::StaffAcknowledged {
             request_id,
@@ -200,7 +200,7 @@ pub async fn execute_staff(
     }
 }
 
-/// F4 when the Z report was refused because the day is closed: its stored Z, as a COPY.
+/// F4 when the Z report was refused: the Z taken earlier that day (if exactly one), as a COPY.
 async fn print_stored_z(
     paper: Option<&Paper>,
     staff: &StaffAccess,
@@ -214,8 +214,8 @@ async fn print_stored_z(
         .map_err(|e| e.message())?
         .ok_or_else(|| {
             Text::new(
-                format!("Ingen lagret Z-rapport for {date}: dagen er ikke avsluttet."),
-                format!("No stored Z report for {date}: the day is not closed."),
+                format!("Ingen lagret Z-rapport for {date}."),
+                format!("No stored Z report for {date}."),
             )
         })?;
     paper.print_report(&report, true).await
@@ -247,8 +247,8 @@ async fn reprint_refund(
     paper.reprint_refund(db, id).await
 }
 
-/// F4 on the report screen: the report on paper. A Z copy is the stored snapshot of its day
-/// (what was closed), not what the screen holds.
+/// F4 on the report screen: the report on paper. A Z copy is the stored snapshot of its
+/// number (what was closed), not what the screen holds.
 async fn print_report(
     paper: Option<&Paper>,
     staff: &StaffAccess,
@@ -256,29 +256,20 @@ async fn print_report(
     copy: bool,
 ) -> Result<String, Text> {
     let paper = paper.ok_or_else(no_printer)?;
-    let report = if copy && report.kind == crate::domain::report::ReportKind::Z {
-        let db = db_of(staff)?;
-        let date = time::Date::parse(
-            &report.business_date,
-            time::macros::format_description!("[year]-[month]-[day]"),
-        )
-        .map_err(|e| {
-            Text::new(
-                format!("Ugyldig dato i rapporten: {e}"),
-                format!("Invalid date in the report: {e}"),
-            )
-        })?;
-        db.run(move |db| db.stored_z_report(date))
-            .await
-            .map_err(|e| e.message())?
-            .ok_or_else(|| {
-                Text::new(
-                    "Ingen lagret Z-rapport for denne dagen.",
-                    "No stored Z report for this day.",
-                )
-            })?
-    } else {
-        report
+    let report = match (copy, report.kind, report.number) {
+        (true, crate::domain::report::ReportKind::Z, Some(number)) => {
+            let db = db_of(staff)?;
+            db.stored_z_by_number(number)
+                .await
+                .map_err(|e| e.message())?
+                .ok_or_else(|| {
+                    Text::new(
+                        format!("Ingen lagret Z-rapport nr. {number}."),
+                        format!("No stored Z report no. {number}."),
+                    )
+                })?
+        }
+        _ => report,
     };
     paper.print_report(&report, copy).await
 }
@@ -405,10 +396,9 @@ async fn x_report(
         Err(t) => return fail(t),
     };
     // The journal's figures first (fast, journaled once), then the same report with Vipps'
-    // answer added.
-    let first = db
-        .run(move |db| db.x_report(None, date, utc_offset, None, now))
-        .await;
+    // answer added. The X shows the open period (since the last Z), labelled with `date`.
+    let _ = date;
+    let first = db.x_report(None, None, utc_offset, None, now).await;
     let mut report = match first {
         Ok(r) => r,
         Err(e) => return fail(e.message()),
@@ -422,7 +412,8 @@ async fn x_report(
         },
     );
     let reader: Arc<dyn PaymentReader> = Arc::new(EngineReader(engine.clone()));
-    match crate::service::report::reconcile_day(db, reader, date, utc_offset).await {
+    let period = parse_period(&report);
+    match crate::service::reconcile::reconcile(db, reader, period.0, period.1).await {
         Ok(r) => report.reconciliation = Some(r),
         Err(e) => tracing::warn!(error = %e, "X report: reconciliation failed"),
     }
@@ -447,11 +438,25 @@ async fn unresolved(engine: &Engine) -> (i64, i64) {
         .unwrap_or((0, 0))
 }
 
+/// The report's period as times (it was written by the store, so it parses).
+fn parse_period(r: &crate::domain::report::Report) -> (time::OffsetDateTime, time::OffsetDateTime) {
+    let parse = |s: &str| {
+        time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+    };
+    match (parse(&r.period_from), parse(&r.period_to)) {
+        (Some(f), Some(t)) => (f, t),
+        _ => (
+            time::OffsetDateTime::UNIX_EPOCH,
+            time::OffsetDateTime::UNIX_EPOCH,
+        ),
+    }
+}
+
+/// The Z report: closes the open period (`CloseDay`'s date is only the screen's label).
 async fn close_day(
     engine: &Engine,
     staff: &StaffAccess,
     pin: ManagerPin,
-    date: time::Date,
     utc_offset: time::UtcOffset,
     now: time::OffsetDateTime,
 ) -> Result<Box<crate::domain::report::Report>, ZRefusal> {
@@ -465,12 +470,14 @@ async fn close_day(
         .await
         .map_err(|e| plain(e.message()))?;
     let reader: Arc<dyn PaymentReader> = Arc::new(EngineReader(engine.clone()));
-    let reconciliation = crate::service::report::reconcile_day(db, reader, date, utc_offset)
-        .await
-        .ok();
-    let s2 = session.clone();
+    let reconciliation = match db.open_period(now).await {
+        Ok((from, to)) => crate::service::reconcile::reconcile(db, reader, from, to)
+            .await
+            .ok(),
+        Err(_) => None,
+    };
     let result = db
-        .run(move |db| db.close_day(&s2, date, utc_offset, reconciliation, now))
+        .close_period(&session, utc_offset, reconciliation, now)
         .await;
     logout(db, session, engine.now()).await;
     match result {

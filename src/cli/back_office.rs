@@ -312,6 +312,7 @@ pub(super) fn staff_ctx(till: &app::Till) -> Result<crate::cli::staff::HeadlessC
         &till.config.shop.shop_id,
         &till.config.shop.till_id,
     )
+    .map(|db| crate::app::with_company(db, &till.config))
     .map_err(|e| e.message())?;
     Ok(crate::cli::staff::HeadlessCtx {
         db,

@@ -62,7 +62,8 @@ pub enum Cmd {
     },
     /// Refund a sale (manager PIN from KASSE_PIN).
     Refund(crate::cli::staff::RefundArgs),
-    /// X report (any time) or Z report (--z, closes the day; manager PIN from KASSE_PIN).
+    /// X report (the open period) or Z report (--z: closes everything since the last Z; manager
+    /// PIN from KASSE_PIN); --number N shows a stored Z again.
     Report(crate::cli::staff::ReportArgs),
     /// Capture every authorized-but-uncaptured payment of the day (manager PIN from
     /// KASSE_PIN); progress on stderr.

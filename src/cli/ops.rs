@@ -69,6 +69,7 @@ pub async fn read_only_ctx(
         .map_err(|e| e.message())?;
     let writer = AsyncStore::new(writer).map_err(|e| e.message())?;
     let db = crate::service::StaffDb::new(writer, &config.shop.shop_id, &config.shop.till_id)
+        .map(|db| crate::app::with_company(db, config))
         .map_err(|e| e.message())?;
     let reader: Option<Arc<dyn crate::service::reconcile::PaymentReader>> = if demo {
         None

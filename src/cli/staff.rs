@@ -40,22 +40,30 @@ pub struct RefundArgs {
     pub wait_secs: u64,
 }
 
-/// `kasse report [--date YYYY-MM-DD] [--z] [--format text|csv|json]`
+/// `kasse report [--date YYYY-MM-DD] [--z] [--number N | --copy] [--format text|csv|json]`
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct ReportArgs {
-    /// Business day (default: today at the till's UTC offset).
+    /// X report of one calendar day instead of the open period (everything since the last Z);
+    /// with --copy: the stored Z report taken that day (when there is only one).
     #[arg(long)]
     pub date: Option<String>,
-    /// Take the Z report (closes the day; manager PIN; needs an empty queue).
-    #[arg(long)]
+    /// Take the Z report: closes everything since the till's last Z (manager PIN; needs an
+    /// empty queue and no payment in progress). The next period opens at once.
+    #[arg(long, conflicts_with_all = ["number", "copy"])]
     pub z: bool,
+    /// Show a stored Z report again by its number, marked COPY (with --print: on paper).
+    #[arg(long)]
+    pub number: Option<i64>,
+    /// Show the stored Z report of --date again, marked COPY.
+    #[arg(long, requires = "date")]
+    pub copy: bool,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Skip reading the day's payments back from Vipps.
     #[arg(long)]
     pub no_reconcile: bool,
-    /// Also print the report on the receipt printer (in --demo: receipts.txt). With --z for
-    /// a day already closed: prints the stored Z report again, marked COPY.
+    /// Also print the report on the receipt printer (in --demo: receipts.txt). With --number
+    /// or --copy: the stored Z report, marked COPY.
     #[arg(long)]
     pub print: bool,
 }
@@ -237,46 +245,67 @@ pub async fn refund_with_record<W: Write>(
     }
 }
 
-/// `kasse report`. X report by default; `--z` closes the day (manager PIN). Exit 1 with the
-/// reason if refused.
+/// `kasse report`. X report of the open period by default; `--z` closes the period (manager
+/// PIN); `--number N` / `--copy --date D` show a stored Z again. Exit 1 with the reason if
+/// refused.
 pub async fn report<W: Write>(ctx: &HeadlessCtx, args: &ReportArgs, out: &mut W) -> i32 {
     report_with(ctx, args, out).await.0
 }
 
-/// [`report`], also returning the report taken and whether it is a copy (with `--z --print`
-/// for a day already closed: the stored Z report, which is written to `out` again instead of
-/// closing the day twice). The caller prints it.
+/// [`report`], also returning the report and whether it is a copy (a stored Z report, by
+/// `--number N` or `--copy --date D`). The caller prints it.
 pub async fn report_with<W: Write>(
     ctx: &HeadlessCtx,
     args: &ReportArgs,
     out: &mut W,
 ) -> (i32, Option<(Report, bool)>) {
     let lang = ctx.lang;
-    if args.z && args.print {
-        let date = match &args.date {
-            Some(d) => parse_date(d).ok(),
-            None => Some(ctx.clock.now().to_offset(ctx.utc_offset).date()),
+    let fail = |out: &mut W, e: &StaffError| {
+        let _ = writeln!(
+            out,
+            "result: refused reason={}",
+            one_line(e.message().get(lang))
+        );
+        (1, None)
+    };
+    if args.number.is_some() || args.copy {
+        let stored = match (args.number, &args.date) {
+            (Some(n), _) => ctx
+                .db
+                .stored_z_by_number(n)
+                .await
+                .map(|r| (r, n.to_string())),
+            (None, Some(d)) => match parse_date(d) {
+                Ok(date) => ctx.db.stored_z_report(date).await.map(|r| (r, d.clone())),
+                Err(e) => return fail(out, &e),
+            },
+            (None, None) => return fail(out, &copy_needs_key()),
         };
-        if let Some(date) = date {
-            match ctx.db.stored_z_report(date).await {
-                Ok(Some(r)) => {
-                    let _ = out.write_all(render(&r, args.format, lang).as_bytes());
-                    return (0, Some((r, true)));
-                }
-                Ok(None) => {}
-                Err(e) => {
-                    let _ = writeln!(
-                        out,
-                        "result: refused reason={}",
-                        one_line(e.message().get(lang))
-                    );
-                    return (1, None);
-                }
+        return match stored {
+            Ok((Some(r), _)) => {
+                let _ = out.write_all(render(&r, args.format, lang).as_bytes());
+                (0, Some((r, true)))
             }
-        }
+            Ok((None, key)) => fail(out, &no_stored_z(&key)),
+            Err(e) => fail(out, &e),
+        };
     }
     let (code, report) = report_inner(ctx, args, out).await;
     (code, report.map(|r| (r, false)))
+}
+
+fn copy_needs_key() -> StaffError {
+    StaffError::Invalid(Text::new(
+        "--copy: si hvilken Z-rapport med --number N eller --date ÅÅÅÅ-MM-DD.",
+        "--copy: say which Z report with --number N or --date YYYY-MM-DD.",
+    ))
+}
+
+fn no_stored_z(key: &str) -> StaffError {
+    StaffError::Invalid(Text::new(
+        format!("Ingen lagret Z-rapport for «{key}». Se nummeret på den trykte Z-rapporten."),
+        format!("No stored Z report for \"{key}\". See the number on the printed Z report."),
+    ))
 }
 
 async fn report_inner<W: Write>(
@@ -294,12 +323,12 @@ async fn report_inner<W: Write>(
         (1, None)
     };
     let now = ctx.clock.now();
-    let date = match &args.date {
-        Some(d) => match parse_date(d) {
-            Ok(d) => d,
+    let day = match &args.date {
+        Some(d) if !args.z => match parse_date(d) {
+            Ok(d) => Some(d),
             Err(e) => return fail(out, &e),
         },
-        None => now.to_offset(ctx.utc_offset).date(),
+        _ => None,
     };
     let session = if args.z {
         match manager_session(ctx).await {
@@ -311,14 +340,17 @@ async fn report_inner<W: Write>(
     };
     let reconciliation = match (&ctx.reader, args.no_reconcile) {
         (Some(reader), false) => {
-            match crate::service::report::reconcile_day(
-                &ctx.db,
-                reader.clone(),
-                date,
-                ctx.utc_offset,
-            )
-            .await
-            {
+            let bounds = match day {
+                Some(d) => Ok(day_bounds(d, ctx.utc_offset)),
+                None => ctx.db.open_period(now).await,
+            };
+            let result = match bounds {
+                Ok((from, to)) => {
+                    crate::service::reconcile::reconcile(&ctx.db, reader.clone(), from, to).await
+                }
+                Err(e) => Err(e),
+            };
+            match result {
                 Ok(r) => Some(r),
                 Err(e) => return fail(out, &e),
             }
@@ -328,12 +360,12 @@ async fn report_inner<W: Write>(
     let report = match &session {
         Some(s) => {
             ctx.db
-                .close_day(s, date, ctx.utc_offset, reconciliation, now)
+                .close_period(s, ctx.utc_offset, reconciliation, now)
                 .await
         }
         None => {
             ctx.db
-                .x_report(None, date, ctx.utc_offset, reconciliation, now)
+                .x_report(None, day, ctx.utc_offset, reconciliation, now)
                 .await
         }
     };

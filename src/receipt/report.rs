@@ -68,6 +68,22 @@ pub fn render_text(r: &Report, lang: Lang) -> String {
             .map(|s| format!(" ({} {s})", t("av", "by")))
             .unwrap_or_default()
     ));
+    let company = &r.fiscal.company;
+    if company.org_number.is_some() || company.name.is_some() {
+        o.push_str(&format!(
+            "{}: {}{}\n",
+            t("Org.nr.", "Org. no."),
+            company
+                .org_number
+                .as_deref()
+                .unwrap_or(t("(mangler)", "(missing)")),
+            company
+                .name
+                .as_deref()
+                .map(|n| format!("  {n}"))
+                .unwrap_or_default()
+        ));
+    }
     if r.sections.is_empty() {
         o.push_str(&format!(
             "\n{}\n",
@@ -201,6 +217,7 @@ pub fn render_text(r: &Report, lang: Lang) -> String {
         t("Uløste oppdrag i køen", "Unresolved queue rows"),
         r.outbox_unresolved
     ));
+    render_fiscal(&mut o, r, lang);
     match &r.reconciliation {
         None => o.push_str(&format!(
             "\n{}\n",
@@ -251,6 +268,136 @@ pub fn render_text(r: &Report, lang: Lang) -> String {
     }
     o.push_str(&format!("{line}\n"));
     o
+}
+
+/// The § 2-8-2 figures beyond the sections (letters e–x), in the report's main currency.
+/// Z reports stored before these figures existed have none (no currency): nothing is shown.
+fn render_fiscal(o: &mut String, r: &Report, lang: Lang) {
+    let f = &r.fiscal;
+    if f.currency.is_empty() {
+        return;
+    }
+    let t = |nb: &'static str, en: &'static str| lang.pick(nb, en);
+    let c = f.currency.as_str();
+    let row = |o: &mut String, label: &str, count: Option<i64>, amount: Option<i64>| {
+        let cnt = count
+            .map(|n| format!("{n:>5}"))
+            .unwrap_or_else(|| "     ".into());
+        let amt = amount.map(|a| money(a, c)).unwrap_or_default();
+        let line = format!("{label:<28}{cnt} {amt:>14}");
+        o.push_str(line.trim_end());
+        o.push('\n');
+    };
+    let counted = |o: &mut String, label: &str, v: &Counted| {
+        row(o, label, Some(v.count), Some(v.amount));
+    };
+    o.push_str(&format!(
+        "\n-- {} ({c}) --\n",
+        t("FORSKRIFT § 2-8-2", "REGULATION § 2-8-2")
+    ));
+    counted(o, t("Kontantsalg", "Cash sales"), &f.cash_sales);
+    o.push_str(&format!("{}\n", t("Per varegruppe:", "Per article group:")));
+    if f.groups.is_empty() {
+        o.push_str(&format!("  {}\n", t("(ingen)", "(none)")));
+    }
+    for g in &f.groups {
+        let name = if g.group == NO_GROUP {
+            format!("  {} {}", g.group, t("Øvrige", "Other"))
+        } else {
+            format!("  {}", g.group)
+        };
+        row(o, &name, Some(g.count), Some(g.gross));
+    }
+    o.push_str(&format!(
+        "{}\n",
+        t(
+            "Per operatør og betalingsmiddel:",
+            "Per operator and tender:"
+        )
+    ));
+    if f.operators.is_empty() {
+        o.push_str(&format!("  {}\n", t("(ingen)", "(none)")));
+    }
+    for op in &f.operators {
+        let who = if op.name.is_empty() {
+            t("(uten operatør)", "(no operator)").to_owned()
+        } else {
+            op.name.clone()
+        };
+        let mut label = format!("  {who} {}", op.tender);
+        if label.chars().count() > 27 {
+            label = label.chars().take(27).collect();
+        }
+        row(o, &label, Some(op.count), Some(op.gross));
+    }
+    counted(o, t("Tips", "Tips"), &f.tips);
+    row(
+        o,
+        t("Vekselbeholdning", "Opening float"),
+        None,
+        Some(f.opening_float),
+    );
+    row(
+        o,
+        t("Salgskvitteringer", "Sales receipts"),
+        Some(f.receipts),
+        None,
+    );
+    counted(o, t("Kopikvitteringer", "Receipt copies"), &f.copies);
+    counted(
+        o,
+        t("Foreløpig kvittering", "Provisional receipts"),
+        &f.provisional,
+    );
+    counted(o, t("Returer", "Returns"), &f.returns);
+    counted(o, t("Rabatter", "Discounts"), &f.discounts);
+    counted(o, t("Annulleringer", "Voids"), &f.voids);
+    counted(
+        o,
+        t("Linjekorreksjoner", "Line corrections"),
+        &f.line_corrections,
+    );
+    row(
+        o,
+        t("Prisforespørsler", "Price look-ups"),
+        Some(f.price_lookups),
+        None,
+    );
+    row(
+        o,
+        t("Prisendringer", "Price changes"),
+        Some(f.price_changes),
+        None,
+    );
+    counted(
+        o,
+        t("Utleveringskvittering", "Delivery receipts"),
+        &f.deliveries,
+    );
+    counted(
+        o,
+        t("Treningskvitteringer", "Training receipts"),
+        &f.training,
+    );
+    o.push_str(&format!(
+        "{}\n",
+        t(
+            "Grand total siden første bruk:",
+            "Grand total since first use:"
+        )
+    ));
+    for g in &f.grand_totals {
+        let m = |v: i64| money(v, &g.currency);
+        o.push_str(&format!(
+            "  {:<26}{:>19}\n  {:<26}{:>19}\n  {:<26}{:>19}\n",
+            t("Salg", "Sales"),
+            m(g.sales),
+            t("Retur", "Returns"),
+            m(g.returns),
+            t("Netto", "Net"),
+            m(g.net)
+        ));
+    }
 }
 
 fn csv_field(s: &str) -> String {
@@ -381,6 +528,7 @@ pub fn render_csv(r: &Report) -> String {
         "",
         "",
     );
+    csv_fiscal(&mut push, &r.fiscal);
     if let Some(rec) = &r.reconciliation {
         push(
             "reconciliation_checked",
@@ -440,6 +588,69 @@ pub fn render_csv(r: &Report) -> String {
         }
     }
     o
+}
+
+/// The § 2-8-2 rows of the CSV: `record` names the figure, `key` the group, operator/tender
+/// or currency.
+fn csv_fiscal<F>(push: &mut F, f: &Fiscal)
+where
+    F: FnMut(&str, bool, &str, &str, i64, i64, &str, &str),
+{
+    if f.currency.is_empty() {
+        return;
+    }
+    let c = f.currency.as_str();
+    if let Some(org) = &f.company.org_number {
+        push("org_number", false, "", org, 0, 0, "", "");
+    }
+    let counted = |push: &mut F, rec: &str, v: &Counted| {
+        push(rec, false, c, "", v.count, v.amount, "", "");
+    };
+    counted(push, "cash_sales", &f.cash_sales);
+    for g in &f.groups {
+        push(
+            "article_group",
+            false,
+            c,
+            &g.group,
+            g.count,
+            g.gross,
+            "",
+            "",
+        );
+    }
+    for op in &f.operators {
+        let key = format!("{}:{}", op.staff_id, op.tender);
+        push(
+            "operator_tender",
+            false,
+            c,
+            &key,
+            op.count,
+            op.gross,
+            "",
+            "",
+        );
+    }
+    counted(push, "tips", &f.tips);
+    push("opening_float", false, c, "", 0, f.opening_float, "", "");
+    push("sales_receipts", false, c, "", f.receipts, 0, "", "");
+    counted(push, "receipt_copies", &f.copies);
+    counted(push, "provisional_receipts", &f.provisional);
+    counted(push, "returns", &f.returns);
+    counted(push, "discounts", &f.discounts);
+    counted(push, "voids", &f.voids);
+    counted(push, "line_corrections", &f.line_corrections);
+    push("price_lookups", false, c, "", f.price_lookups, 0, "", "");
+    push("price_changes", false, c, "", f.price_changes, 0, "", "");
+    counted(push, "delivery_receipts", &f.deliveries);
+    counted(push, "training_receipts", &f.training);
+    for g in &f.grand_totals {
+        let cur = g.currency.as_str();
+        push("grand_total_sales", false, cur, "", 0, g.sales, "", "");
+        push("grand_total_returns", false, cur, "", 0, g.returns, "", "");
+        push("grand_total_net", false, cur, "", 0, g.net, "", "");
+    }
 }
 
 #[cfg(test)]

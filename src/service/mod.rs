@@ -28,7 +28,7 @@ use time::{Date, OffsetDateTime, UtcOffset};
 use crate::domain::batch::Uncaptured;
 use crate::domain::reconcile::Reconciliation;
 use crate::domain::refund::{RefundContext, RefundReceipt, RefundRecord, RefundStatus, SaleHit};
-use crate::domain::report::Report;
+use crate::domain::report::{Company, Report};
 use crate::domain::staff::{
     HashCost, Permission, Role, Session, StaffAction, StaffError, StaffMember,
 };
@@ -42,6 +42,7 @@ pub struct StaffDb {
     shop_id: String,
     till_id: String,
     cost: HashCost,
+    company: Company,
 }
 
 impl std::fmt::Debug for StaffDb {
@@ -69,7 +70,28 @@ impl StaffDb {
             shop_id: shop_id.to_owned(),
             till_id: till_id.to_owned(),
             cost: HashCost::Standard,
+            company: Company::default(),
         })
+    }
+
+    /// The business the X/Z reports name (§ 2-8-2 a): `shop.org_number` and `shop.name`.
+    #[must_use]
+    pub fn with_company(mut self, org_number: Option<&str>, name: Option<&str>) -> StaffDb {
+        let keep = |v: Option<&str>| {
+            v.map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        self.company = Company {
+            org_number: keep(org_number),
+            name: keep(name),
+        };
+        self
+    }
+
+    /// The business the reports name.
+    pub fn company(&self) -> &Company {
+        &self.company
     }
 
     /// Use cheaper PIN hashing (tests and the demo only).
@@ -280,37 +302,53 @@ impl StaffDb {
         self.run(move |db| db.refund_receipt(refund_id)).await
     }
 
-    /// See [`StaffConn::x_report`].
+    /// See [`StaffConn::open_period`].
+    pub async fn open_period(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<(OffsetDateTime, OffsetDateTime), StaffError> {
+        self.run(move |db| db.open_period(now)).await
+    }
+
+    /// See [`StaffConn::x_report`] (with this handle's company).
     pub async fn x_report(
         &self,
         session: Option<&Session>,
-        date: Date,
+        day: Option<Date>,
         offset: UtcOffset,
         reconciliation: Option<Reconciliation>,
         now: OffsetDateTime,
     ) -> Result<Report, StaffError> {
         let session = session.cloned();
-        self.run(move |db| db.x_report(session.as_ref(), date, offset, reconciliation, now))
-            .await
+        let company = self.company.clone();
+        self.run(move |db| {
+            db.x_report(session.as_ref(), day, offset, &company, reconciliation, now)
+        })
+        .await
     }
 
-    /// See [`StaffConn::close_day`].
-    pub async fn close_day(
+    /// See [`StaffConn::close_period`] (with this handle's company).
+    pub async fn close_period(
         &self,
         session: &Session,
-        date: Date,
         offset: UtcOffset,
         reconciliation: Option<Reconciliation>,
         now: OffsetDateTime,
     ) -> Result<Report, StaffError> {
         let session = session.clone();
-        self.run(move |db| db.close_day(&session, date, offset, reconciliation, now))
+        let company = self.company.clone();
+        self.run(move |db| db.close_period(&session, offset, &company, reconciliation, now))
             .await
     }
 
     /// See [`StaffConn::stored_z_report`].
     pub async fn stored_z_report(&self, date: Date) -> Result<Option<Report>, StaffError> {
         self.run(move |db| db.stored_z_report(date)).await
+    }
+
+    /// See [`StaffConn::stored_z_by_number`].
+    pub async fn stored_z_by_number(&self, number: i64) -> Result<Option<Report>, StaffError> {
+        self.run(move |db| db.stored_z_by_number(number)).await
     }
 
     /// See [`StaffConn::uncaptured_between`].

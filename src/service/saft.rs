@@ -141,9 +141,37 @@ fn bad(column: &'static str, t: &SignedTransaction, v: &str) -> ExportError {
     })
 }
 
-/// One event row as a SAF-T `<event>`.
-pub fn saft_event(e: &FiscalEventRow, offset: UtcOffset) -> Event {
+/// One event row as a SAF-T `<event>`. An X (13008) or Z (13009) event carries its report in
+/// full (the stored JSON): written as `<eventReport>` with a short text, naming the export's
+/// `company`. `employee` says whether a staff id is in the export's employee list.
+pub fn saft_event(
+    e: &FiscalEventRow,
+    offset: UtcOffset,
+    company: &Company,
+    employee: impl Fn(&str) -> bool,
+) -> Event {
     let (date, time) = local(e.at, offset);
+    let report = match e.code.as_str() {
+        "13008" | "13009" => serde_json::from_str::<crate::domain::report::Report>(&e.detail).ok(),
+        _ => None,
+    };
+    let (text, report) = match report {
+        Some(r) => {
+            let (id, text) = match r.number {
+                Some(n) => (format!("Z-{n}"), format!("Z report no. {n}")),
+                None => (format!("X-{}", e.id), "X report".to_owned()),
+            };
+            let er = crate::fiscal::saft::report::event_report(&r, id, date, time, employee).map(
+                |mut er| {
+                    er.company_ident = company.org_number.as_str().to_owned();
+                    er.company_name.clone_from(&company.name);
+                    Box::new(er)
+                },
+            );
+            (text, er)
+        }
+        None => (e.detail.chars().take(9999).collect(), None),
+    };
     Event {
         event_id: e.id.to_string(),
         event_type: event_kind(&e.code).id().to_string(),
@@ -151,8 +179,8 @@ pub fn saft_event(e: &FiscalEventRow, offset: UtcOffset) -> Event {
         emp_id: e.staff_id.clone(),
         date,
         time,
-        text: Some(e.detail.clone()),
-        report: None,
+        text: Some(text),
+        report,
     }
 }
 
@@ -377,6 +405,12 @@ pub fn write_saft<W: Write>(
         desc: name.clone(),
     }))?;
     w.basics(codes::kasse_basics().collect::<Vec<Basic>>())?;
+    let employees: std::collections::HashSet<&str> = master
+        .employees
+        .iter()
+        .map(|(id, ..)| id.as_str())
+        .collect();
+    let is_employee = |id: &str| employees.contains(id);
     // Events are stored in UTC: the period's local days as instants.
     let from_at = PrimitiveDateTime::new(req.from, Time::MIDNIGHT).assume_offset(req.offset);
     let to_at = PrimitiveDateTime::new(req.to.next_day().unwrap_or(req.to), Time::MIDNIGHT)
@@ -401,10 +435,11 @@ pub fn write_saft<W: Write>(
             let r =
                 store.for_each_fiscal_event(Some((shop, till)), Some(from_at), Some(to_at), |e| {
                     extra_written |= extra_event.is_some_and(|x| x.id == e.id);
-                    w.event(&saft_event(&e, req.offset)).map_err(|err| {
-                        failed = Some(err.into());
-                        StoreError::Closed
-                    })
+                    w.event(&saft_event(&e, req.offset, &req.company, is_employee))
+                        .map_err(|err| {
+                            failed = Some(err.into());
+                            StoreError::Closed
+                        })
                 });
             if let Some(e) = failed.take() {
                 return Err(e);
@@ -413,7 +448,7 @@ pub fn write_saft<W: Write>(
             if let Some(x) = extra_event.filter(|x| x.shop_id == shop && x.till_id == till)
                 && !extra_written
             {
-                w.event(&saft_event(x, req.offset))?;
+                w.event(&saft_event(x, req.offset, &req.company, is_employee))?;
             }
             let r =
                 store.for_each_signed_of(Some((shop, till)), Some(req.from), Some(req.to), |t| {

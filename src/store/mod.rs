@@ -64,6 +64,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("migrations/0009_install.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0010_create_phone.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0011_fiscal_journal.sql")).foreign_key_check(),
+    M::up(include_str!("migrations/0012_z_periods.sql")).foreign_key_check(),
 ];
 
 /// The schema version a store has once opened (the number of migrations).

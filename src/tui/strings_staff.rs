@@ -106,8 +106,8 @@ strings! {
 /// "Z no. 12 taken for 2026-11-21."
 pub fn z_done(lang: Lang, number: i64, date: &str) -> String {
     match lang {
-        Lang::Nb => format!("Z nr. {number} er tatt for {date}. Dagen er avsluttet."),
-        Lang::En => format!("Z no. {number} taken for {date}. The day is closed."),
+        Lang::Nb => format!("Z nr. {number} er tatt {date}. Neste periode er åpnet."),
+        Lang::En => format!("Z no. {number} taken on {date}. The next period is open."),
     }
 }
 

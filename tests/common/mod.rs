@@ -6,6 +6,7 @@ pub mod api;
 pub mod display;
 pub mod e2e;
 pub mod receipts;
+pub mod reports;
 pub mod sim;
 pub mod soak;
 pub mod staff;

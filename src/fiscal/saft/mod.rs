@@ -27,6 +27,7 @@
 
 pub mod codes;
 pub mod model;
+pub mod report;
 mod writer;
 
 pub use model::*;

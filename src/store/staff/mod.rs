@@ -12,6 +12,7 @@ mod pin;
 mod reconcile;
 mod refunds;
 mod reports;
+mod reports_fiscal;
 mod till;
 
 use rusqlite::Connection;

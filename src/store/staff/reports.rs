@@ -1,14 +1,17 @@
 //! Report SQL: X/Z figures from the journal (live aggregates or the hourly totals), the Z
-//! counter and stored Z reports.
+//! counter, stored Z reports and the X/Z events. The § 2-8-2 content beyond the sections, the
+//! grand totals and the Z period are in `reports_fiscal`.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use time::{Date, OffsetDateTime, UtcOffset};
 
-use super::{StaffConn, journal_action, ts};
+use super::{StaffConn, journal_action, reports_fiscal, ts};
 use crate::domain::reconcile::Reconciliation;
 use crate::domain::report::*;
 use crate::domain::staff::{Permission, Session, StaffError};
+use crate::fiscal::saft::codes::EventKind;
 use crate::lang::Text;
+use crate::store::fiscal::NewFiscalEvent;
 
 /// Sales of this shop/till in the period.
 const SALES_WHERE: &str =
@@ -289,23 +292,100 @@ fn outbox_unresolved(conn: &Connection) -> Result<i64, StaffError> {
     )?)
 }
 
+fn to_json(report: &Report) -> Result<String, StaffError> {
+    serde_json::to_string(report).map_err(|e| {
+        StaffError::Internal(Text::new(
+            format!("Kunne ikke lagre rapporten: {e}"),
+            format!("Could not store the report: {e}"),
+        ))
+    })
+}
+
+fn from_json(json: &str) -> Result<Report, StaffError> {
+    serde_json::from_str(json).map_err(|e| {
+        StaffError::Internal(Text::new(
+            format!("Den lagrede Z-rapporten kan ikke leses: {e}"),
+            format!("The stored Z report cannot be read: {e}"),
+        ))
+    })
+}
+
+/// Journal an X (13008) or Z (13009) report in full: its JSON is the event's text.
+fn journal_report(
+    conn: &Connection,
+    report: &Report,
+    json: &str,
+    staff_id: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<(), StaffError> {
+    let kind = match report.kind {
+        ReportKind::X => EventKind::XReport,
+        ReportKind::Z => EventKind::ZReport,
+    };
+    crate::store::fiscal::append_event(
+        conn,
+        &NewFiscalEvent {
+            shop_id: &report.shop_id,
+            till_id: &report.till_id,
+            kind,
+            at: now,
+            staff_id,
+            sale_id: None,
+            detail: json.to_owned(),
+        },
+    )?;
+    Ok(())
+}
+
 impl StaffConn<'_> {
-    /// X report for the business day `date` (at `offset`). Any logged-in staff; journaled.
+    /// The open period of this till at `now`: from where its last Z ended (or from when the
+    /// till was taken into use) to `now`. What an X shows and the next Z closes.
+    pub fn open_period(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<(OffsetDateTime, OffsetDateTime), StaffError> {
+        let conn = self.lock()?;
+        Ok((
+            reports_fiscal::period_start(conn, self.shop_id(), self.till_id(), now)?,
+            now,
+        ))
+    }
+
+    /// X report: the open period (`day` None: everything since the last Z, the content the Z
+    /// would have now) or one calendar day `day` (at `offset`). Any logged-in staff; journaled
+    /// in full (13008).
+    #[allow(clippy::too_many_arguments)]
     pub fn x_report(
         &self,
         session: Option<&Session>,
-        date: Date,
+        day: Option<Date>,
         offset: UtcOffset,
+        company: &Company,
         reconciliation: Option<Reconciliation>,
         now: OffsetDateTime,
     ) -> Result<Report, StaffError> {
+        let business_date = date_string(day.unwrap_or_else(|| now.to_offset(offset).date()));
         if let Some(s) = session {
-            self.authorize(s, Permission::XReport, None, Some(&date_string(date)), now)?;
+            self.authorize(s, Permission::XReport, None, Some(&business_date), now)?;
         }
-        let (from, to) = day_bounds(date, offset);
+        let open = self.open_period(now)?;
+        let (from, to) = match day {
+            Some(d) => day_bounds(d, offset),
+            None => open,
+        };
         let conn = self.lock()?;
         let (sections, drawer, unresolved) =
             compute(conn, self.shop_id(), self.till_id(), from, to)?;
+        let fiscal = reports_fiscal::fiscal_content(
+            conn,
+            self.shop_id(),
+            self.till_id(),
+            from,
+            to,
+            open,
+            &sections,
+            company,
+        )?;
         if session.is_none() {
             journal_action(
                 conn,
@@ -314,15 +394,15 @@ impl StaffConn<'_> {
                 "x_report",
                 true,
                 None,
-                Some(&date_string(date)),
+                Some(&business_date),
             )?;
         }
-        Ok(Report {
+        let report = Report {
             kind: ReportKind::X,
             number: None,
             shop_id: self.shop_id().to_owned(),
             till_id: self.till_id().to_owned(),
-            business_date: date_string(date),
+            business_date,
             period_from: ts(from),
             period_to: ts(to),
             generated_at: ts(now),
@@ -331,43 +411,39 @@ impl StaffConn<'_> {
             drawer_opens_no_sale: drawer,
             outbox_unresolved: unresolved,
             reconciliation,
-        })
+            fiscal,
+        };
+        journal_report(
+            conn,
+            &report,
+            &to_json(&report)?,
+            session.map(|s| s.staff_id()),
+            now,
+        )?;
+        Ok(report)
     }
 
-    /// Take the Z report for `date`: manager only, outbox resolved, one per day and till.
-    /// Numbered and stored immutably in one transaction.
-    pub fn close_day(
+    /// Take the Z report: closes the open period (everything since this till's last Z) —
+    /// manager only, outbox resolved, no payment of the period in progress. Numbered, stored
+    /// immutably with its grand totals and journaled in full (13009), in one transaction. An
+    /// empty period gives a zero Z (a Z is never refused for having nothing to close). The
+    /// next period opens at once.
+    pub fn close_period(
         &self,
         session: &Session,
-        date: Date,
         offset: UtcOffset,
+        company: &Company,
         reconciliation: Option<Reconciliation>,
         now: OffsetDateTime,
     ) -> Result<Report, StaffError> {
-        let day = date_string(date);
+        let day = date_string(now.to_offset(offset).date());
         self.authorize(session, Permission::ZReport, None, Some(&day), now)?;
-        let (from, to) = day_bounds(date, offset);
         let conn = self.lock()?;
         let tx =
             rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
-        let existing: Option<i64> = tx
-            .query_row(
-                "SELECT number FROM z_reports WHERE shop_id = ?1 AND till_id = ?2
-                     AND business_date = ?3",
-                params![self.shop_id(), self.till_id(), day],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(n) = existing {
-            return Err(StaffError::Refused(Text::new(
-                format!(
-                    "Z-rapport: dagen {day} er allerede avsluttet med Z nr. {n}. En Z-rapport kan ikke tas to ganger; skriv ut den lagrede kopien, eller ta en X-rapport."
-                ),
-                format!(
-                    "Z report: the day {day} is already closed with Z no. {n}. A Z report cannot be taken twice; print the stored copy, or take an X report."
-                ),
-            )));
-        }
+        let (shop, till) = (self.shop_id(), self.till_id());
+        let from = reports_fiscal::period_start(&tx, shop, till, now)?;
+        let to = now;
         let unresolved = outbox_unresolved(&tx)?;
         if unresolved > 0 {
             return Err(StaffError::Refused(Text::new(
@@ -379,20 +455,41 @@ impl StaffConn<'_> {
                 ),
             )));
         }
-        let (sections, drawer, unresolved) =
-            compute(&tx, self.shop_id(), self.till_id(), from, to)?;
+        let open = reports_fiscal::open_sales(&tx, shop, till, from, to)?;
+        if !open.is_empty() {
+            let list = open.join(", ");
+            return Err(StaffError::Refused(Text::new(
+                format!(
+                    "Z-rapport: en betaling pågår fortsatt (kvittering {list}). Vent til den er betalt eller avbrutt, og ta Z-rapporten igjen."
+                ),
+                format!(
+                    "Z report: a payment is still in progress (receipt {list}). Wait until it is paid or cancelled, then take the Z report again."
+                ),
+            )));
+        }
+        let (sections, drawer, unresolved) = compute(&tx, shop, till, from, to)?;
+        let fiscal = reports_fiscal::fiscal_content(
+            &tx,
+            shop,
+            till,
+            from,
+            to,
+            (from, to),
+            &sections,
+            company,
+        )?;
         let number: i64 = tx.query_row(
             "INSERT INTO counters (shop_id, till_id, name, value) VALUES (?1, ?2, ?3, 1)
              ON CONFLICT (shop_id, till_id, name) DO UPDATE SET value = value + 1
              RETURNING value",
-            params![self.shop_id(), self.till_id(), Z_COUNTER],
+            params![shop, till, Z_COUNTER],
             |r| r.get(0),
         )?;
         let report = Report {
             kind: ReportKind::Z,
             number: Some(number),
-            shop_id: self.shop_id().to_owned(),
-            till_id: self.till_id().to_owned(),
+            shop_id: shop.to_owned(),
+            till_id: till.to_owned(),
             business_date: day.clone(),
             period_from: ts(from),
             period_to: ts(to),
@@ -402,20 +499,16 @@ impl StaffConn<'_> {
             drawer_opens_no_sale: drawer,
             outbox_unresolved: unresolved,
             reconciliation,
+            fiscal,
         };
-        let json = serde_json::to_string(&report).map_err(|e| {
-            StaffError::Internal(Text::new(
-                format!("Kunne ikke lagre Z-rapporten: {e}"),
-                format!("Could not store the Z report: {e}"),
-            ))
-        })?;
+        let json = to_json(&report)?;
         tx.execute(
             "INSERT INTO z_reports (shop_id, till_id, number, business_date, period_from,
                  period_to, created_at, staff_id, report_json)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
-                self.shop_id(),
-                self.till_id(),
+                shop,
+                till,
                 number,
                 day,
                 ts(from),
@@ -425,6 +518,8 @@ impl StaffConn<'_> {
                 json
             ],
         )?;
+        reports_fiscal::store_grand_totals(&tx, shop, till, number, &report.fiscal.grand_totals)?;
+        journal_report(&tx, &report, &json, Some(session.staff_id()), now)?;
         journal_action(
             &tx,
             now,
@@ -432,33 +527,60 @@ impl StaffConn<'_> {
             "z_report_closed",
             true,
             None,
-            Some(&format!("Z {number} for {day}")),
+            Some(&format!("Z {number} {} – {}", ts(from), ts(to))),
         )?;
         tx.commit()?;
         tracing::info!(number, day = %day, "Z report taken");
         Ok(report)
     }
 
-    /// The stored Z report for a day, if the day was closed.
-    pub fn stored_z_report(&self, date: Date) -> Result<Option<Report>, StaffError> {
+    /// The stored Z report number `number` of this till, if there is one.
+    pub fn stored_z_by_number(&self, number: i64) -> Result<Option<Report>, StaffError> {
         let conn = self.lock()?;
         let json: Option<String> = conn
             .query_row(
                 "SELECT report_json FROM z_reports WHERE shop_id = ?1 AND till_id = ?2
-                     AND business_date = ?3",
-                params![self.shop_id(), self.till_id(), date_string(date)],
+                     AND number = ?3",
+                params![self.shop_id(), self.till_id(), number],
                 |r| r.get(0),
             )
             .optional()?;
-        json.map(|j| {
-            serde_json::from_str(&j).map_err(|e| {
-                StaffError::Internal(Text::new(
-                    format!("Den lagrede Z-rapporten kan ikke leses: {e}"),
-                    format!("The stored Z report cannot be read: {e}"),
-                ))
-            })
-        })
-        .transpose()
+        json.map(|j| from_json(&j)).transpose()
+    }
+
+    /// The stored Z report taken on calendar day `date`, if there is exactly one; a day with
+    /// several Z reports is refused with their numbers (address one by number instead).
+    pub fn stored_z_report(&self, date: Date) -> Result<Option<Report>, StaffError> {
+        let conn = self.lock()?;
+        let day = date_string(date);
+        let mut stmt = conn.prepare_cached(
+            "SELECT number, report_json FROM z_reports WHERE shop_id = ?1 AND till_id = ?2
+                 AND business_date = ?3 ORDER BY number",
+        )?;
+        let rows = stmt
+            .query_map(params![self.shop_id(), self.till_id(), day], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        match rows.as_slice() {
+            [] => Ok(None),
+            [(_, json)] => from_json(json).map(Some),
+            many => {
+                let numbers = many
+                    .iter()
+                    .map(|(n, _)| n.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                Err(StaffError::Invalid(Text::new(
+                    format!(
+                        "--date {day}: den dagen har flere Z-rapporter (nr. {numbers}). Velg én med --number N."
+                    ),
+                    format!(
+                        "--date {day}: that day has several Z reports (no. {numbers}). Choose one with --number N."
+                    ),
+                )))
+            }
+        }
     }
 }
 
