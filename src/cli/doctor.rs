@@ -390,7 +390,13 @@ mod tests {
         let s = settings_from_config(&cfg, &crate::clock::SeqIds::default()).unwrap();
         assert_eq!(s.engine.shop_id, cfg.shop.shop_id);
         assert_eq!(s.api.msn, cfg.vipps.msn);
+        // ePayment (the default) never listens for PSP callbacks.
+        assert!(s.psp_server.is_none());
+        let psp =
+            Config::from_toml_str("[vipps]\napi = \"psp\"\npsp_id = \"p1\"\n", &|_| None).unwrap();
+        let s = settings_from_config(&psp, &crate::clock::SeqIds::default()).unwrap();
         use secrecy::ExposeSecret;
-        assert_eq!(s.psp_server.token.expose_secret().len(), 64);
+        let server = s.psp_server.expect("api = psp listens");
+        assert_eq!(server.token.expose_secret().len(), 64);
     }
 }

@@ -9,4 +9,5 @@ pub mod receipts;
 pub mod sim;
 pub mod soak;
 pub mod staff;
+pub mod tmux;
 pub mod tui;

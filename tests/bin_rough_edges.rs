@@ -1,0 +1,77 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The real binary in a terminal (tmux) for the rough edges of issue #16: a busy PSP callback
+//! port stops only a PSP till, the hint line and Ctrl-C, Ctrl-Q with a basket.
+
+mod common;
+
+use common::tmux::{BIN, Tmux, have_tmux, pin_install, wait_for_file};
+use std::net::TcpListener;
+use std::time::Duration;
+
+/// A config for a till against a Vipps that refuses every connection (the till starts
+/// offline), with the PSP callback listener on `busy` and the given API.
+fn config(dir: &std::path::Path, api: &str, busy: u16) -> std::path::PathBuf {
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[vipps]\nenvironment = \"sim\"\nbase_url = \"http://127.0.0.1:9\"\napi = \"{api}\"\n\
+             [psp]\nmake_payment_listen = \"127.0.0.1:{busy}\"\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// Item 1: the PSP callback port is taken by someone else. An ePayment till does not need
+/// it and starts; a PSP till stops with a message naming `psp.make_payment_listen`.
+#[test]
+fn a_busy_psp_port_stops_only_a_psp_till() {
+    if !have_tmux() {
+        return;
+    }
+    // Someone else holds the port (8099 on a real machine; a free one here, as other tests
+    // run at the same time).
+    let holder = TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy = holder.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    pin_install(&data);
+
+    let cfg = config(dir.path(), "epayment", busy);
+    let cmd = format!(
+        "{BIN} --config {} --data-dir {}; sleep 30",
+        cfg.display(),
+        data.display()
+    );
+    let till = Tmux::start("psp-port", 100, 30, &cmd);
+    let s = till.wait_for("MSN 123456", Duration::from_secs(60));
+    assert!(!s.contains("psp"), "{s}");
+    till.keys(&["C-q"]);
+    drop(till);
+
+    // The same port with api = "psp": the till refuses to start and names the key.
+    let cfg = config(dir.path(), "psp", busy);
+    let err = dir.path().join("stderr");
+    let status = dir.path().join("status");
+    let cmd = format!(
+        "{BIN} --config {} --data-dir {} 2> {}; echo $? > {}; sleep 30",
+        cfg.display(),
+        data.display(),
+        err.display(),
+        status.display()
+    );
+    let till = Tmux::start("psp-port-psp", 100, 30, &cmd);
+    let code = wait_for_file(&status, Duration::from_secs(60));
+    let screen = till.screen();
+    drop(till);
+    assert_ne!(code.trim(), "0", "{screen}");
+    let err = std::fs::read_to_string(&err).unwrap();
+    assert!(
+        err.contains("psp.make_payment_listen"),
+        "stderr:\n{err}\nscreen:\n{screen}"
+    );
+    assert!(err.contains(&busy.to_string()), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    drop(holder);
+}
