@@ -75,3 +75,31 @@ fn a_busy_psp_port_stops_only_a_psp_till() {
     assert!(!err.contains("panicked"), "{err}");
     drop(holder);
 }
+
+/// Item 2: in a real terminal at 120 columns the hint line starts with F12 (pay) and F1
+/// (help); Ctrl-C does not quit and says which key does.
+#[test]
+fn hint_line_and_ctrl_c_in_a_real_terminal() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    pin_install(&dir.path().join("demo"));
+    let status = dir.path().join("status");
+    let cmd = format!(
+        "{BIN} --demo --data-dir {}; echo $? > {}; sleep 30",
+        dir.path().display(),
+        status.display()
+    );
+    let till = Tmux::start("hints", 120, 40, &cmd);
+    let s = till.wait_for("MSN 123456", Duration::from_secs(60));
+    let lines: Vec<&str> = s.lines().filter(|l| !l.trim().is_empty()).collect();
+    let hints = lines[lines.len() - 2].trim_start();
+    assert!(hints.starts_with("F12 Til betaling  F1 Hjelp"), "{s}");
+    till.keys(&["7038010001000", "Enter"]);
+    till.wait_for("Kvikk Lunsj", Duration::from_secs(10));
+    till.keys(&["C-c"]);
+    let s = till.wait_for("Ctrl-Q avslutter", Duration::from_secs(10));
+    assert!(s.contains("Kvikk Lunsj"), "{s}");
+    assert!(!status.exists(), "Ctrl-C quit the till:\n{s}");
+}

@@ -79,7 +79,7 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
         Some(tui::KioskSettings {
             pin,
             return_after: std::time::Duration::from_secs(8),
-            idle_reset: std::time::Duration::from_secs(120),
+            idle_reset: cfg.ui.kiosk_idle_reset,
         })
     } else {
         None
@@ -110,6 +110,10 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
         // Staff exist: log in before selling (kiosk mode never asks; App::new knows).
         login_required: has_staff,
         cashier,
+        rules: tui::ScreenRules {
+            max_quantity: cfg.ui.max_quantity,
+            manager_pin_window: cfg.ui.manager_pin_window,
+        },
     };
 
     let (cmd_tx, mut cmd_rx) = mpsc::unbounded_channel::<Command>();

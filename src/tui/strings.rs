@@ -86,6 +86,8 @@ strings! {
     receipt_no => "Kvittering", "Receipt";
     receipt_summary => "Kvittering", "Receipt";
     next_sale_hint => "Enter: neste salg", "Enter: next sale";
+    back_to_basket_hint => "Enter: tilbake til kurven", "Enter: back to the basket";
+    back_to_basket => "Tilbake til kurven", "Back to the basket";
     qr_same_sale => "QR-kode for samme salg", "QR code for the same sale";
     net_online => "Vipps: tilkoblet", "Vipps: online";
     net_offline => "Vipps: FRAKOBLET", "Vipps: OFFLINE";
@@ -304,4 +306,27 @@ pub fn signed_rounding(m: Money) -> String {
     } else {
         m.to_string()
     }
+}
+
+/// Ctrl-C does not quit (a scanner or a habit may send it): say which key does.
+pub fn quit_key_is(quit_key: &str) -> Text {
+    Text::new(format!("{quit_key} avslutter"), format!("{quit_key} quits"))
+}
+
+/// A quantity over `ui.max_quantity` (or zero), naming the limit.
+pub fn quantity_out_of_range(input: &str, max: u32) -> Text {
+    Text::new(
+        format!("Antall «{input}»: skriv et antall fra 1 til {max}."),
+        format!("Quantity \"{input}\": type a quantity from 1 to {max}."),
+    )
+}
+
+/// A percentage discount over 100 %.
+pub fn discount_over_100(input: &str) -> Text {
+    Text::new(
+        format!("Rabatt «{input}»: høyst 100 %. Skriv en mindre prosent, eller kroner (5,00)."),
+        format!(
+            "Discount \"{input}\": at most 100 %. Type a smaller percentage, or kroner (5,00)."
+        ),
+    )
 }

@@ -31,7 +31,7 @@ const ERROR_TOAST: Duration = Duration::seconds(30);
 
 /// Handle one message; return the effects for the shell to run.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
-    match msg {
+    let mut cmds = match msg {
         Msg::Key(key) => on_key(app, key),
         Msg::Paste(text) => on_paste(app, &text),
         Msg::Resize(_, rows) => {
@@ -40,7 +40,35 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             Vec::new()
         }
         Msg::App(ev) => on_event(app, ev),
+    };
+    // A manager PIN was asked for while the logged-in manager's window is open: give it.
+    if let Some(pin) = pin_from_window(app) {
+        cmds.extend(send_manager_pin(app, pin));
     }
+    cmds
+}
+
+/// The logged-in manager's PIN when a manager PIN prompt just opened inside the window
+/// (`ui.manager_pin_window_secs`); the window then runs from now again.
+fn pin_from_window(app: &mut App) -> Option<String> {
+    if app.prompt != Some(Prompt::ManagerPin) || !app.input.value().is_empty() {
+        return None;
+    }
+    app.manager.asking.as_ref()?;
+    let manager = app
+        .login
+        .cashier
+        .as_ref()
+        .is_some_and(|c| c.role == crate::domain::staff::Role::Manager);
+    let (kiosk, now) = (app.is_kiosk(), app.now);
+    let window = time::Duration::try_from(app.rules.manager_pin_window).ok()?;
+    let (pin, until) = app.pin_window.open.as_mut()?;
+    if !manager || kiosk || now >= *until {
+        app.pin_window.open = None;
+        return None;
+    }
+    *until = now + window;
+    Some(pin.expose_secret().to_owned())
 }
 
 pub(crate) fn toast(app: &mut App, kind: ToastKind, text: Text) {
@@ -100,11 +128,35 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
             if let Some(cmds) = crate::tui::login::logout_elsewhere(app, &key) {
                 return cmds;
             }
+            if is_ctrl_c(&key) {
+                ctrl_c(app, mode);
+                return Vec::new();
+            }
+            if mode == Mode::Staff
+                && let Some(cmds) = crate::tui::staff::menu_digit(app, &key)
+            {
+                return cmds;
+            }
             if has_input_line(mode) {
                 edit_input(app, mode, key);
             }
             Vec::new()
         }
+    }
+}
+
+fn is_ctrl_c(key: &KeyEvent) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL) && matches!(key.code, KeyCode::Char('c' | 'C'))
+}
+
+/// Ctrl-C does nothing by itself; the status line says which key quits (not in a kiosk,
+/// where quitting is a staff matter).
+fn ctrl_c(app: &mut App, mode: Mode) {
+    if app.is_kiosk() {
+        return;
+    }
+    if let Some(k) = app.keymap.key_for(mode, Action::Quit) {
+        toast(app, ToastKind::Info, strings::quit_key_is(&k.to_string()));
     }
 }
 
@@ -407,13 +459,17 @@ fn submit_scan(app: &mut App) -> Vec<Command> {
         }
         return cmds;
     }
-    // "3*7038010001000" = three of that item.
+    // "3*7038010001000" = three of that item; "0*…" or more than ui.max_quantity is refused.
+    let max = app.rules.max_quantity;
     let (count, code) = match text.split_once('*') {
-        Some((n, code)) => match n.trim().parse::<u32>() {
-            Ok(n) if n > 0 => (n, code.trim()),
-            _ => (1, text.as_str()),
+        Some((n, code)) if is_count(n) => match n.trim().parse::<u32>() {
+            Ok(n) if (1..=max).contains(&n) => (n, code.trim()),
+            _ => {
+                error(app, strings::quantity_out_of_range(n.trim(), max));
+                return Vec::new();
+            }
         },
-        None => (1, text.as_str()),
+        _ => (1, text.as_str()),
     };
     if !code.is_empty() && code.chars().all(|c| c.is_ascii_digit()) {
         match app.catalog.scan(code) {
@@ -451,6 +507,22 @@ fn submit_scan(app: &mut App) -> Vec<Command> {
     Vec::new()
 }
 
+/// The part before `*` is a count: digits only (a name may contain `*`).
+fn is_count(n: &str) -> bool {
+    let n = n.trim();
+    !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())
+}
+
+/// A line's quantity within `ui.max_quantity` (in its unit), else the quantity error.
+fn within_max(app: &App, q: Quantity, input: &str) -> Result<Quantity, Text> {
+    let max = app.rules.max_quantity;
+    if q.milli() > i64::from(max) * 1000 {
+        Err(strings::quantity_out_of_range(input, max))
+    } else {
+        Ok(q)
+    }
+}
+
 fn add_product(app: &mut App, p: &Product, count: u32) {
     if p.unit != QuantityUnit::Pcs {
         // Sold by weight/volume: ask for the amount first.
@@ -474,6 +546,8 @@ fn add_product(app: &mut App, p: &Product, count: u32) {
                 let old = app.basket.line(i).map(|l| l.quantity.milli()).unwrap_or(0);
                 let q = Quantity::new(old + i64::from(count) * 1000, QuantityUnit::Pcs)
                     .map_err(|e| e.text())?;
+                let total = (q.milli() / 1000).to_string();
+                let q = within_max(app, q, &total)?;
                 app.basket.set_quantity(i, q).map_err(|e| e.text())?;
                 Ok(i)
             }
@@ -738,7 +812,9 @@ fn money(app: &App, minor: i64) -> Money {
 
 fn set_quantity(app: &mut App, value: &str) -> Result<(), Text> {
     let (i, line) = selected_line(app)?;
-    let q = Quantity::parse_input(value, line.quantity.unit()).map_err(|e| e.text())?;
+    let q = Quantity::parse_input(value, line.quantity.unit())
+        .map_err(|e| quantity_error(app, value, e))?;
+    let q = within_max(app, q, value.trim())?;
     app.basket.set_quantity(i, q).map_err(|e| e.text())
 }
 
@@ -747,11 +823,25 @@ fn add_weighed(app: &mut App, value: &str) -> Result<(), Text> {
         return Ok(());
     };
     let product = p.to_domain()?;
-    let q = Quantity::parse_input(value, product.unit).map_err(|e| e.text())?;
+    let q =
+        Quantity::parse_input(value, product.unit).map_err(|e| quantity_error(app, value, e))?;
+    let q = within_max(app, q, value.trim())?;
     let i = app.basket.add_product(&product, q).map_err(|e| e.text())?;
     app.selected = Some(i);
     app.pending = None;
     Ok(())
+}
+
+/// Zero or too large: the range error naming `ui.max_quantity`; other mistakes as the
+/// domain words them.
+fn quantity_error(app: &App, value: &str, e: crate::domain::basket::BasketError) -> Text {
+    use crate::domain::basket::BasketError as E;
+    match e {
+        E::QuantityNotPositive | E::QuantityTooLarge if !value.trim().starts_with('-') => {
+            strings::quantity_out_of_range(value.trim(), app.rules.max_quantity)
+        }
+        e => e.text(),
+    }
 }
 
 fn set_price(app: &mut App, value: &str) -> Result<(), Text> {
@@ -768,8 +858,11 @@ fn set_discount(app: &mut App, value: &str) -> Result<(), Text> {
             .trim()
             .parse()
             .ok()
-            .filter(|p| (0..=100).contains(p))
+            .filter(|p| *p >= 0)
             .ok_or_else(|| strings::bad_discount(value))?;
+        if pct > 100 {
+            return Err(strings::discount_over_100(value));
+        }
         let before = line
             .amounts()
             .map_err(|e| e.text())?
@@ -1124,15 +1217,7 @@ fn pay_same_sale_by_qr(app: &mut App) -> Vec<Command> {
 }
 
 fn next_sale(app: &mut App) {
-    let paid = app
-        .payment
-        .as_ref()
-        .is_some_and(|p| p.status == PaymentStatusView::Paid)
-        || app
-            .cash
-            .as_ref()
-            .is_some_and(|c| c.receipt_number.is_some());
-    if paid {
+    if app.result_paid() {
         app.basket.clear();
         app.selected = None;
     }

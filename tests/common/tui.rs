@@ -44,6 +44,7 @@ pub fn ctx(lang: Lang) -> RunContext {
         tick: Duration::from_millis(250),
         manager_pins: false,
         login_required: false,
+        rules: kasse::tui::ScreenRules::default(),
         cashier: None,
     }
 }

@@ -1,0 +1,389 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The rough edges of issue #16 on the cashier's screen, as pure `update()` / `view` tests:
+//! the hint line's order and Ctrl-C, quantity bounds, result screens of failed sales, the QR
+//! screen's header and hints, search without accents, staff menu digits, the manager PIN
+//! window.
+
+mod common;
+use common::tui as tui_support;
+use kasse::domain::staff::Role;
+use kasse::lang::Lang;
+use kasse::tui::app::{ManagerAction, PayKind, Prompt, Screen, ToastKind};
+use kasse::tui::view::render_to_string;
+use kasse::tui::{AppEvent, Cashier, Command, PaymentStatusView, ScreenRules, update};
+use ratatui::crossterm::event::KeyCode;
+use tui_support::*;
+
+/// The hint line: the row above the status bar.
+fn hint_line(screen: &str) -> String {
+    let lines: Vec<&str> = screen.lines().collect();
+    lines[lines.len() - 2].to_string()
+}
+
+fn error_text(app: &kasse::tui::App) -> String {
+    let t = app.toast.as_ref().expect("a message");
+    assert_eq!(t.kind, ToastKind::Error, "{t:?}");
+    t.text.get(app.lang).to_string()
+}
+
+// ---------------------------------------------------------------- item 2
+
+#[test]
+fn pay_and_help_come_first_in_the_hint_line_at_every_width() {
+    let app = app();
+    for (w, h) in [(80, 24), (100, 30), (120, 40)] {
+        let hints = hint_line(&render_to_string(&app, w, h));
+        let pay = hints.find("F12").expect(&hints);
+        let help = hints.find("F1 ").expect(&hints);
+        assert!(pay < help, "{hints}");
+        assert!(
+            hints.trim_start().starts_with("F12"),
+            "{w}×{h}: pay is not first: {hints}"
+        );
+    }
+}
+
+#[test]
+fn ctrl_c_says_which_key_quits() {
+    let mut app = app();
+    enter_text(&mut app, KVIKK);
+    assert!(update(&mut app, ctrl('c')).is_empty(), "Ctrl-C never quits");
+    let t = app.toast.as_ref().expect("a message");
+    assert_eq!(t.kind, ToastKind::Info);
+    assert_eq!(t.text.nb, "Ctrl-Q avslutter");
+    assert_eq!(t.text.en, "Ctrl-Q quits");
+    assert!(render_to_string(&app, 80, 24).contains("Ctrl-Q avslutter"));
+    // A kiosk's customer is not told how to quit.
+    let mut kiosk = kiosk_app();
+    update(&mut kiosk, ctrl('c'));
+    assert!(kiosk.toast.is_none());
+}
+
+// ---------------------------------------------------------------- item 3
+
+#[test]
+fn a_count_over_the_maximum_is_refused_naming_it() {
+    let mut app = app();
+    enter_text(&mut app, &format!("1000*{KVIKK}"));
+    assert!(app.basket.is_empty());
+    let e = error_text(&app);
+    assert!(e.contains("999"), "{e}");
+    assert!(e.contains("Antall"), "{e}");
+    // The input is kept to be corrected; Esc clears it.
+    assert_eq!(app.input.value(), format!("1000*{KVIKK}"));
+    press(&mut app, KeyCode::Esc);
+    // Within the maximum it is added, and shown whole.
+    enter_text(&mut app, &format!("999*{KVIKK}"));
+    assert_eq!(app.basket.lines()[0].quantity.milli(), 999_000);
+    let screen = render_to_string(&app, 80, 24);
+    assert!(screen.contains("999 stk"), "{screen}");
+    // One more on the same line would pass the maximum.
+    enter_text(&mut app, KVIKK);
+    assert_eq!(app.basket.lines()[0].quantity.milli(), 999_000);
+    assert!(error_text(&app).contains("999"));
+}
+
+#[test]
+fn the_maximum_is_configurable() {
+    let mut c = ctx(Lang::En);
+    c.rules = ScreenRules {
+        max_quantity: 20,
+        ..ScreenRules::default()
+    };
+    let mut app = kasse::tui::App::new(&c);
+    enter_text(&mut app, &format!("21*{KVIKK}"));
+    assert!(app.basket.is_empty());
+    assert!(error_text(&app).contains("1 to 20"));
+    press(&mut app, KeyCode::Esc);
+    enter_text(&mut app, &format!("20*{KVIKK}"));
+    assert_eq!(app.basket.lines()[0].quantity.milli(), 20_000);
+}
+
+#[test]
+fn a_typed_quantity_over_the_maximum_is_refused_not_cut() {
+    let mut app = app();
+    enter_text(&mut app, KVIKK);
+    press(&mut app, KeyCode::F(3));
+    assert_eq!(app.prompt, Some(Prompt::Quantity));
+    enter_text(&mut app, "12345");
+    assert_eq!(app.basket.lines()[0].quantity.milli(), 1000);
+    let e = error_text(&app);
+    assert!(e.contains("12345") && e.contains("999"), "{e}");
+    let screen = render_to_string(&app, 80, 24);
+    assert!(!screen.contains("345 stk"), "{screen}");
+    // Zero is the same quantity error.
+    enter_text(&mut app, "0");
+    assert!(error_text(&app).contains("fra 1 til 999"));
+}
+
+#[test]
+fn zero_times_is_a_quantity_error_not_a_search() {
+    let mut app = app();
+    enter_text(&mut app, &format!("0*{KVIKK}"));
+    assert!(app.search.is_none(), "became a name search");
+    assert!(app.basket.is_empty());
+    assert!(error_text(&app).contains("Antall «0»"));
+}
+
+#[test]
+fn a_discount_over_100_percent_says_at_most_100() {
+    let mut app = app_en();
+    enter_text(&mut app, KVIKK);
+    press(&mut app, KeyCode::F(5));
+    assert_eq!(app.prompt, Some(Prompt::Discount));
+    enter_text(&mut app, "150%");
+    assert!(error_text(&app).contains("at most 100 %"));
+    let mut app = tui_support::app();
+    enter_text(&mut app, KVIKK);
+    press(&mut app, KeyCode::F(5));
+    enter_text(&mut app, "150%");
+    assert!(error_text(&app).contains("høyst 100 %"));
+}
+
+// ---------------------------------------------------------------- item 5
+
+fn result_app(status: PaymentStatusView) -> kasse::tui::App {
+    let mut app = app();
+    enter_text(&mut app, KVIKK);
+    app.screen = Screen::Paying;
+    app.pay_kind = Some(PayKind::Push {
+        to: "91234567".into(),
+    });
+    event(
+        &mut app,
+        AppEvent::Payment(view(PaymentStatusView::WaitingForCustomer, 2490)),
+    );
+    let mut v = view(status, 2490);
+    v.receipt_number = Some("R-000777".into());
+    event(&mut app, AppEvent::Payment(v));
+    assert_eq!(app.screen, Screen::Result);
+    app
+}
+
+#[test]
+fn a_failed_sale_has_no_receipt_and_enter_goes_back_to_the_basket() {
+    for status in [
+        PaymentStatusView::Rejected,
+        PaymentStatusView::Failed,
+        PaymentStatusView::Expired,
+        PaymentStatusView::Cancelled,
+    ] {
+        let mut app = result_app(status);
+        for (w, h) in [(80, 24), (120, 40)] {
+            let s = render_to_string(&app, w, h);
+            assert!(!s.contains("R-000777"), "{status:?}: receipt number\n{s}");
+            assert!(
+                !s.contains("Kvitteringskopi"),
+                "{status:?}: no copy to print\n{s}"
+            );
+            assert!(!s.contains("Kvittering"), "{status:?}: receipt panel\n{s}");
+            assert!(s.contains("Enter: tilbake til kurven"), "{s}");
+            assert!(hint_line(&s).contains("Tilbake til kurven"), "{s}");
+            assert!(!s.contains("neste salg"), "{s}");
+        }
+        press(&mut app, KeyCode::Enter);
+        assert_eq!(app.screen, Screen::Sale);
+        assert_eq!(app.basket.len(), 1, "the basket is kept");
+    }
+}
+
+#[test]
+fn a_paid_sale_shows_its_receipt_and_enter_starts_the_next_sale() {
+    let mut app = result_app(PaymentStatusView::Paid);
+    let s = render_to_string(&app, 80, 24);
+    assert!(s.contains("R-000777"), "{s}");
+    assert!(s.contains("Kvittering"), "{s}");
+    assert!(s.contains("Enter: neste salg"), "{s}");
+    assert!(hint_line(&s).contains("Neste salg"), "{s}");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.basket.is_empty());
+}
+
+// ---------------------------------------------------------------- item 10
+
+#[test]
+fn the_qr_screen_header_and_every_key_fit() {
+    let mut app = demo_app();
+    enter_text(&mut app, KVIKK);
+    enter_text(&mut app, COLA);
+    app.screen = Screen::Paying;
+    app.pay_kind = Some(PayKind::Qr);
+    let mut v = view(PaymentStatusView::WaitingForCustomer, 5780);
+    v.qr_payload = Some(QR_URL.into());
+    event(&mut app, AppEvent::Payment(v));
+    for (w, h) in [(80, 24), (120, 40)] {
+        let s = render_to_string(&app, w, h);
+        assert!(s.contains('▀') || s.contains('▄'), "no QR at {w}×{h}:\n{s}");
+        assert!(!s.contains("ingen ekte beta\n"), "header cut:\n{s}");
+        assert!(s.contains("ØVING"), "{s}");
+        for k in ["Esc ", "F1 ", "F5 ", "F6 ", "F7 "] {
+            let in_hints = s
+                .lines()
+                .rev()
+                .skip(1)
+                .take(3)
+                .any(|l| l.contains(&format!(" {k}")));
+            assert!(in_hints, "{k} missing from the hints at {w}×{h}:\n{s}");
+        }
+    }
+}
+
+#[test]
+fn big_change_digits_keep_their_columns() {
+    let rows = kasse::tui::view::big_amount(
+        kasse::domain::money::Money::new(4200, kasse::domain::money::Currency::Nok),
+        80,
+    )
+    .unwrap();
+    let widths: Vec<usize> = rows.iter().map(|r| r.chars().count()).collect();
+    assert!(widths.iter().all(|w| *w == widths[0]), "{rows:?}");
+    // On screen: the rows start at the same column (a leading blank is kept).
+    let mut app = app();
+    enter_text(&mut app, KVIKK);
+    enter_text(&mut app, COLA);
+    press(&mut app, KeyCode::F(12));
+    press(&mut app, KeyCode::F(3));
+    enter_text(&mut app, "100");
+    event(
+        &mut app,
+        AppEvent::CashSale(Ok(kasse::tui::msg::CashSaleDone {
+            receipt_number: "s1-t1-000001".into(),
+            total: kasse::domain::money::Money::new(5780, kasse::domain::money::Currency::Nok),
+            received: kasse::domain::money::Money::new(10000, kasse::domain::money::Currency::Nok),
+            change: kasse::domain::money::Money::new(4200, kasse::domain::money::Currency::Nok),
+        })),
+    );
+    let s = render_to_string(&app, 80, 24);
+    let starts: Vec<usize> = s
+        .lines()
+        .filter(|l| l.contains('▀') || l.contains('█'))
+        .map(|l| {
+            let inner: String = l.chars().skip(1).take(46).collect();
+            let trimmed = inner.trim_end();
+            trimmed.chars().count()
+        })
+        .collect();
+    assert_eq!(starts.len(), 3, "{s}");
+    assert!(
+        starts.iter().all(|e| *e == starts[0]),
+        "big digits sheared: {starts:?}\n{s}"
+    );
+}
+
+// ---------------------------------------------------------------- item 8
+
+#[test]
+fn search_ignores_accents_and_case() {
+    for q in ["polse", "PØLSE", "pølse"] {
+        let mut app = app();
+        enter_text(&mut app, q);
+        let s = app.search.as_ref().expect("a search");
+        let names: Vec<&str> = s
+            .hits
+            .iter()
+            .filter_map(|i| app.catalog.get(*i))
+            .map(|p| p.name.as_str())
+            .collect();
+        assert!(
+            names.iter().any(|n| n.starts_with("Pølse")),
+            "{q}: {names:?}"
+        );
+    }
+    let mut app = app();
+    enter_text(&mut app, "smagodt");
+    assert!(!app.search.as_ref().unwrap().hits.is_empty());
+}
+
+#[test]
+fn the_staff_menu_takes_digits() {
+    let mut app = managed_app();
+    press(&mut app, KeyCode::F(10));
+    assert_eq!(app.screen, Screen::Staff);
+    let cmds = type_text(&mut app, "2");
+    assert_eq!(app.screen, Screen::Report, "2 = the X report");
+    assert!(
+        matches!(cmds.as_slice(), [Command::XReport { .. }]),
+        "{cmds:?}"
+    );
+    // A digit with no entry does nothing.
+    let mut app = managed_app();
+    press(&mut app, KeyCode::F(10));
+    type_text(&mut app, "9");
+    assert_eq!(app.screen, Screen::Staff);
+}
+
+/// A till with staff: the manager logs in with `pin`.
+fn manager_logged_in(window_secs: u64) -> kasse::tui::App {
+    let mut c = ctx(Lang::En);
+    c.manager_pins = true;
+    c.login_required = true;
+    c.rules = ScreenRules {
+        manager_pin_window: std::time::Duration::from_secs(window_secs),
+        ..ScreenRules::default()
+    };
+    let mut app = kasse::tui::App::new(&c);
+    assert_eq!(app.screen, Screen::Login);
+    let cmds = enter_text(&mut app, MANAGER_PIN);
+    let Some(Command::Login { request_id, .. }) = cmds.first() else {
+        panic!("{cmds:?}");
+    };
+    let request_id = *request_id;
+    event(
+        &mut app,
+        AppEvent::LoggedIn {
+            request_id,
+            result: Ok(Cashier {
+                staff_id: "st001".into(),
+                name: "Mona Leder".into(),
+                role: Role::Manager,
+            }),
+        },
+    );
+    assert_eq!(app.screen, Screen::Sale);
+    app
+}
+
+#[test]
+fn a_logged_in_manager_is_not_asked_again_within_the_window() {
+    let mut app = manager_logged_in(300);
+    enter_text(&mut app, KVIKK);
+    // F4 (price override) is manager-only: the PIN goes without a prompt.
+    let cmds = press(&mut app, KeyCode::F(4));
+    match cmds.as_slice() {
+        [Command::VerifyManagerPin { pin, .. }] => {
+            assert_eq!(pin.expose(), MANAGER_PIN);
+        }
+        other => panic!("expected the PIN to be given, got {other:?}"),
+    }
+    assert_ne!(app.prompt, Some(Prompt::ManagerPin));
+    // Debug never shows it.
+    assert!(!format!("{app:?}").contains(MANAGER_PIN));
+    let request_id = app.manager.next_request_id;
+    event(
+        &mut app,
+        AppEvent::ManagerPin {
+            request_id,
+            ok: true,
+            reason: None,
+        },
+    );
+    assert_eq!(app.prompt, Some(Prompt::Price));
+    press(&mut app, KeyCode::Esc);
+
+    // After the window (no use for 301 s) it asks again.
+    tick(&mut app, 301);
+    assert!(press(&mut app, KeyCode::F(4)).is_empty());
+    assert_eq!(app.prompt, Some(Prompt::ManagerPin));
+    assert_eq!(
+        app.manager.asking,
+        Some(ManagerAction::PriceOverride { line: 0 })
+    );
+}
+
+#[test]
+fn a_zero_window_always_asks() {
+    let mut app = manager_logged_in(0);
+    enter_text(&mut app, KVIKK);
+    assert!(press(&mut app, KeyCode::F(4)).is_empty());
+    assert_eq!(app.prompt, Some(Prompt::ManagerPin));
+}
