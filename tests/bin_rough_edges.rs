@@ -103,3 +103,64 @@ fn hint_line_and_ctrl_c_in_a_real_terminal() {
     assert!(s.contains("Kvikk Lunsj"), "{s}");
     assert!(!status.exists(), "Ctrl-C quit the till:\n{s}");
 }
+
+/// Item 4: Ctrl-Q with a basket asks; F8 parks it (journaled) and quits; after a restart the
+/// parked basket is listed and recalled; Ctrl-D voids the whole basket (journaled).
+#[test]
+fn ctrl_q_parks_the_basket_which_survives_a_restart() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    pin_install(&dir.path().join("demo"));
+    let run = |name: &str| {
+        let status = dir.path().join(format!("status-{name}"));
+        let cmd = format!(
+            "{BIN} --demo --data-dir {}; echo $? > {}; sleep 30",
+            dir.path().display(),
+            status.display()
+        );
+        (Tmux::start(name, 100, 30, &cmd), status)
+    };
+
+    let (till, status) = run("park-1");
+    till.wait_for("MSN 123456", Duration::from_secs(60));
+    till.keys(&["7038010001000", "Enter", "7038010001017", "Enter"]);
+    till.wait_for("Coca-Cola", Duration::from_secs(10));
+    till.keys(&["C-q"]);
+    let s = till.wait_for("Avslutte med varer i kurven?", Duration::from_secs(10));
+    assert!(s.contains("Kurven har 2 linjer, kr 57,80."), "{s}");
+    assert!(!status.exists(), "quit without asking");
+    till.keys(&["F8"]);
+    let code = wait_for_file(&status, Duration::from_secs(20));
+    assert_eq!(code.trim(), "0", "{}", till.screen());
+    drop(till);
+
+    let (till, status) = run("park-2");
+    let s = till.wait_for("Parkerte kurver: 1", Duration::from_secs(60));
+    assert!(!s.contains("Kvikk Lunsj"), "{s}");
+    till.keys(&["F9"]);
+    till.wait_for("2 linjer", Duration::from_secs(10));
+    till.keys(&["Enter"]);
+    let s = till.wait_for("Coca-Cola", Duration::from_secs(10));
+    assert!(s.contains("Kvikk Lunsj"), "{s}");
+    till.keys(&["C-d"]);
+    till.wait_for("Annullere hele kurven?", Duration::from_secs(10));
+    till.keys(&["DC"]);
+    till.wait_for("Kurven er annullert", Duration::from_secs(10));
+    till.keys(&["C-q"]);
+    let code = wait_for_file(&status, Duration::from_secs(20));
+    assert_eq!(code.trim(), "0", "an empty basket quits at once");
+    drop(till);
+
+    let store = kasse::store::Store::open_in_dir(&dir.path().join("demo")).unwrap();
+    assert!(store.parked_baskets().unwrap().is_empty());
+    let codes: Vec<String> = store
+        .fiscal_events()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.code)
+        .filter(|c| ["13010", "13011", "13028"].contains(&c.as_str()))
+        .collect();
+    assert_eq!(codes, ["13010", "13011", "13028"]);
+}

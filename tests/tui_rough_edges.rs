@@ -387,3 +387,154 @@ fn a_zero_window_always_asks() {
     assert!(press(&mut app, KeyCode::F(4)).is_empty());
     assert_eq!(app.prompt, Some(Prompt::ManagerPin));
 }
+
+// ---------------------------------------------------------------- item 4
+
+#[test]
+fn ctrl_q_with_a_basket_asks_and_esc_goes_on_selling() {
+    let mut app = app();
+    enter_text(&mut app, KVIKK);
+    assert!(
+        update(&mut app, ctrl('q')).is_empty(),
+        "quit without asking"
+    );
+    assert_eq!(app.mode(), kasse::tui::keymap::Mode::Ask);
+    let s = render_to_string(&app, 80, 24);
+    assert!(s.contains("Avslutte med varer i kurven?"), "{s}");
+    assert!(s.contains("F8: parker kurven og avslutt"), "{s}");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.mode(), kasse::tui::keymap::Mode::Sale);
+    assert_eq!(app.basket.len(), 1);
+    // An empty basket quits at once.
+    let mut empty = tui_support::app();
+    assert_eq!(update(&mut empty, ctrl('q')), vec![Command::Quit]);
+}
+
+#[test]
+fn ctrl_q_then_f8_parks_and_quits_once_the_journal_has_it() {
+    let mut app = app();
+    let mut engine = FakeEngine::default();
+    enter_text(&mut app, KVIKK);
+    enter_text(&mut app, COLA);
+    update(&mut app, ctrl('q'));
+    let cmds = press(&mut app, KeyCode::F(8));
+    assert!(
+        matches!(cmds.as_slice(), [Command::ParkBasket { name, .. }] if name == "Kurv 13:00"),
+        "{cmds:?}"
+    );
+    assert!(!app.quitting, "not before the journal answers");
+    let sent = drive(&mut app, &mut engine, cmds);
+    assert_eq!(sent.last(), Some(&Command::Quit));
+    assert_eq!(engine.parked.len(), 1);
+    assert_eq!(engine.parked[0].2.len(), 2);
+}
+
+#[test]
+fn ctrl_q_then_delete_voids_journaled_and_quits() {
+    let mut app = app();
+    let mut engine = FakeEngine::default();
+    enter_text(&mut app, KVIKK);
+    update(&mut app, ctrl('q'));
+    let cmds = press(&mut app, KeyCode::Delete);
+    assert!(
+        matches!(cmds.as_slice(), [Command::VoidBasket { basket, .. }] if basket.len() == 1),
+        "{cmds:?}"
+    );
+    let sent = drive(&mut app, &mut engine, cmds);
+    assert_eq!(sent.last(), Some(&Command::Quit));
+}
+
+#[test]
+fn a_failed_journal_write_does_not_quit_and_keeps_the_basket() {
+    let mut app = app();
+    enter_text(&mut app, KVIKK);
+    update(&mut app, ctrl('q'));
+    press(&mut app, KeyCode::Delete);
+    let cmds = event(
+        &mut app,
+        AppEvent::Voided(Err(kasse::lang::Text::new("disken er full", "disk full"))),
+    );
+    assert!(cmds.is_empty(), "{cmds:?}");
+    assert!(!app.quitting);
+    assert_eq!(app.basket.len(), 1);
+    assert!(error_text(&app).contains("disken er full"));
+}
+
+#[test]
+fn ctrl_d_voids_the_whole_basket_after_asking() {
+    let mut app = app();
+    let mut engine = FakeEngine::default();
+    enter_text(&mut app, KVIKK);
+    enter_text(&mut app, COLA);
+    assert!(update(&mut app, ctrl('d')).is_empty());
+    let s = render_to_string(&app, 120, 40);
+    assert!(s.contains("Annullere hele kurven?"), "{s}");
+    assert!(s.contains("Kurven har 2 linjer, kr 57,80."), "{s}");
+    let cmds = press(&mut app, KeyCode::Delete);
+    let sent = drive(&mut app, &mut engine, cmds);
+    assert!(!sent.contains(&Command::Quit));
+    assert!(app.basket.is_empty());
+    assert_eq!(app.toast.as_ref().unwrap().kind, ToastKind::Info);
+    // The kiosk's customer cannot void.
+    let mut kiosk = kiosk_app();
+    enter_text(&mut kiosk, KVIKK);
+    assert!(update(&mut kiosk, ctrl('d')).is_empty());
+    assert_eq!(kiosk.basket.len(), 1);
+}
+
+#[test]
+fn several_named_baskets_are_listed_and_any_can_be_recalled() {
+    let mut app = app();
+    let mut engine = FakeEngine::default();
+    for (code, name) in [(KVIKK, "Ola"), (COLA, ""), (AVIS, "Kari")] {
+        enter_text(&mut app, code);
+        press(&mut app, KeyCode::F(8));
+        let cmds = enter_text(&mut app, name);
+        drive(&mut app, &mut engine, cmds);
+        assert!(app.basket.is_empty());
+    }
+    let names: Vec<&str> = app.park.list.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["Ola", "Kurv 13:00", "Kari"]);
+    press(&mut app, KeyCode::F(9));
+    let s = render_to_string(&app, 80, 24);
+    assert!(s.contains("Parkerte kurver"), "{s}");
+    assert!(s.contains("Kari"), "{s}");
+    press(&mut app, KeyCode::Down);
+    let cmds = press(&mut app, KeyCode::Enter);
+    drive(&mut app, &mut engine, cmds);
+    assert_eq!(app.basket.lines()[0].name, "Coca-Cola 0,5 l");
+    assert_eq!(app.park.list.len(), 2);
+    assert!(render_to_string(&app, 80, 24).contains("Parkerte kurver: 2"));
+}
+
+#[test]
+fn park_screens_at_both_sizes() {
+    let mut app = app();
+    let mut engine = FakeEngine::default();
+    enter_text(&mut app, KVIKK);
+    press(&mut app, KeyCode::F(8));
+    let cmds = enter_text(&mut app, "Ola");
+    drive(&mut app, &mut engine, cmds);
+    enter_text(&mut app, COLA);
+    enter_text(&mut app, AVIS);
+    press(&mut app, KeyCode::F(8));
+    let cmds = enter_text(&mut app, "");
+    drive(&mut app, &mut engine, cmds);
+    app.toast = None;
+    press(&mut app, KeyCode::F(9));
+    insta::assert_snapshot!("parked_list_80x24", render_to_string(&app, 80, 24));
+    insta::assert_snapshot!("parked_list_120x40", render_to_string(&app, 120, 40));
+    press(&mut app, KeyCode::Enter);
+    let cmds = press(&mut app, KeyCode::Esc);
+    assert!(cmds.is_empty());
+    let mut app = tui_support::app();
+    enter_text(&mut app, KVIKK);
+    enter_text(&mut app, COLA);
+    update(&mut app, ctrl('q'));
+    insta::assert_snapshot!("ask_quit_80x24", render_to_string(&app, 80, 24));
+    insta::assert_snapshot!("ask_quit_120x40", render_to_string(&app, 120, 40));
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::F(8));
+    insta::assert_snapshot!("park_name_prompt_80x24", render_to_string(&app, 80, 24));
+    insta::assert_snapshot!("park_name_prompt_120x40", render_to_string(&app, 120, 40));
+}

@@ -193,6 +193,16 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
             Err(e) => tracing::error!(error = %e, "kiosk PIN lockout not read"),
         }
     }
+    // Parked baskets survive a restart: the screen gets the list at once.
+    match super::parked::list(&till.store()).await {
+        Ok(list) if !list.is_empty() => {
+            let _ = ev_tx.send(AppEvent::ParkedList(list));
+        }
+        Ok(_) => {}
+        Err(t) => {
+            let _ = ev_tx.send(AppEvent::Error(t));
+        }
+    }
     let ev_forward = ev_tx.clone();
     let paper_forward = paper.clone();
     let store = till.store();

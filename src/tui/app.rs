@@ -171,6 +171,8 @@ pub enum Prompt {
     CashReceived,
     /// A staff member's PIN on the login screen (masked).
     LoginPin,
+    /// The name of the basket being parked (F8).
+    ParkName,
 }
 
 /// A manager-only action waiting for a manager PIN.
@@ -357,7 +359,8 @@ pub struct App {
     /// The product waiting for its weight (with [`Prompt::Weight`]).
     pub pending: Option<crate::tui::catalog::Product>,
     pub search: Option<Search>,
-    pub parked: Vec<Basket>,
+    /// Parked baskets, the void / quit question (see [`crate::tui::park`]).
+    pub park: crate::tui::park::ParkUi,
     pub payment: Option<PaymentView>,
     pub pay_kind: Option<PayKind>,
     /// The cashier pressed cancel before the engine reported a reference.
@@ -431,7 +434,7 @@ impl std::fmt::Debug for App {
             .field("prompt", &self.prompt)
             .field("pending", &self.pending)
             .field("search", &self.search)
-            .field("parked", &self.parked)
+            .field("park", &self.park)
             .field("payment", &self.payment)
             .field("pay_kind", &self.pay_kind)
             .field("cancel_requested", &self.cancel_requested)
@@ -521,7 +524,7 @@ impl App {
             prompt: login_first.then_some(Prompt::LoginPin),
             pending: None,
             search: None,
-            parked: Vec::new(),
+            park: crate::tui::park::ParkUi::default(),
             payment: None,
             pay_kind: None,
             cancel_requested: false,
@@ -588,6 +591,8 @@ impl App {
     pub fn help_mode(&self) -> Mode {
         if !self.recovered.is_empty() {
             Mode::Notice
+        } else if let Some(m) = crate::tui::park::mode(self) {
+            m
         } else if self.screen == Screen::Login || self.prompt.is_some() {
             Mode::Prompt
         } else if self.search.is_some() {

@@ -41,10 +41,14 @@ pub enum Mode {
     ZRefused,
     /// Batch corrections.
     Batch,
+    /// A question over the sale screen: Ctrl-Q or void with a basket (park / void / cancel).
+    Ask,
+    /// The list of parked baskets (F9).
+    Parked,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 18] = [
+    pub const ALL: [Mode; 20] = [
         Mode::Global,
         Mode::Sale,
         Mode::Search,
@@ -63,6 +67,8 @@ impl Mode {
         Mode::Report,
         Mode::ZRefused,
         Mode::Batch,
+        Mode::Ask,
+        Mode::Parked,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -85,6 +91,8 @@ impl Mode {
             Mode::Report => "report",
             Mode::ZRefused => "z_refused",
             Mode::Batch => "batch",
+            Mode::Ask => "ask",
+            Mode::Parked => "parked",
         }
     }
 
@@ -141,10 +149,12 @@ pub enum Action {
     OpenDrawer,
     /// Sale screen: log the cashier out (back to the login screen).
     Logout,
+    /// Void the whole basket before payment (journaled as a fiscal event).
+    VoidBasket,
 }
 
 impl Action {
-    pub const ALL: [Action; 35] = [
+    pub const ALL: [Action; 36] = [
         Action::Help,
         Action::Quit,
         Action::Submit,
@@ -180,6 +190,7 @@ impl Action {
         Action::PayCash,
         Action::OpenDrawer,
         Action::Logout,
+        Action::VoidBasket,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -219,6 +230,7 @@ impl Action {
             Action::PayCash => "pay_cash",
             Action::OpenDrawer => "open_drawer",
             Action::Logout => "logout",
+            Action::VoidBasket => "void_basket",
         }
     }
 
@@ -231,6 +243,7 @@ impl Action {
         matches!(
             self,
             Action::Price
+                | Action::VoidBasket
                 | Action::Discount
                 | Action::ReturnLine
                 | Action::OpenPrice

@@ -57,6 +57,7 @@ pub mod catalog;
 pub mod keymap;
 pub mod login;
 pub mod msg;
+pub mod park;
 pub mod qr;
 pub mod staff;
 pub mod strings;
@@ -66,12 +67,13 @@ pub mod theme;
 pub mod update;
 pub mod view;
 pub mod view_login;
+pub mod view_park;
 pub mod view_staff;
 
 pub use app::{App, EnvLabel, KioskSettings, RunContext, ScreenRules};
 pub use msg::{
     AlertView, AppEvent, Cashier, Command, ManagerPermission, ManagerPin, Msg, NetworkState,
-    PayMethod, PaymentStatusView, PaymentView, RecoveredSale, SimCustomerAction,
+    ParkedBasket, PayMethod, PaymentStatusView, PaymentView, RecoveredSale, SimCustomerAction,
     StaffRefundProgress,
 };
 pub use update::update;

@@ -71,7 +71,7 @@ fn pin_from_window(app: &mut App) -> Option<String> {
     Some(pin.expose_secret().to_owned())
 }
 
-pub(crate) fn toast(app: &mut App, kind: ToastKind, text: Text) {
+pub fn toast(app: &mut App, kind: ToastKind, text: Text) {
     let ttl = match kind {
         ToastKind::Info => INFO_TOAST,
         ToastKind::Error => ERROR_TOAST,
@@ -83,16 +83,16 @@ pub(crate) fn toast(app: &mut App, kind: ToastKind, text: Text) {
     });
 }
 
-pub(crate) fn error(app: &mut App, text: Text) {
+pub fn error(app: &mut App, text: Text) {
     toast(app, ToastKind::Error, text);
 }
 
-pub(crate) fn fixed(app: &mut App, f: fn(crate::lang::Lang) -> &'static str) {
+pub fn fixed(app: &mut App, f: fn(crate::lang::Lang) -> &'static str) {
     let text = Text::new(f(crate::lang::Lang::Nb), f(crate::lang::Lang::En));
     error(app, text);
 }
 
-pub(crate) fn info(app: &mut App, f: fn(crate::lang::Lang) -> &'static str) {
+pub fn info(app: &mut App, f: fn(crate::lang::Lang) -> &'static str) {
     let text = Text::new(f(crate::lang::Lang::Nb), f(crate::lang::Lang::En));
     toast(app, ToastKind::Info, text);
 }
@@ -251,6 +251,8 @@ fn on_action(app: &mut App, mode: Mode, action: Action) -> Vec<Command> {
             | Mode::Report
             | Mode::ZRefused
             | Mode::Batch => crate::tui::staff::on_action(app, mode, action),
+            Mode::Ask => crate::tui::park::ask_action(app, action),
+            Mode::Parked => crate::tui::park::list_action(app, action),
             Mode::Search => search_action(app, action),
             Mode::Sale => sale_action(app, action),
             Mode::Payment => payment_action(app, action),
@@ -291,6 +293,11 @@ fn quit(app: &mut App) -> Vec<Command> {
         app.input.reset();
         app.search = None;
         app.prompt = Some(Prompt::KioskPin);
+        return Vec::new();
+    }
+    if crate::tui::park::basket_at_stake(app) {
+        // Never drop a basket silently: park it, void it (journaled) or go on.
+        crate::tui::park::ask_quit(app);
         return Vec::new();
     }
     app.quitting = true;
@@ -364,31 +371,9 @@ fn sale_action(app: &mut App, action: Action) -> Vec<Command> {
             },
             None => fixed(app, S::err_no_line),
         },
-        Action::Park => {
-            if app.basket.is_empty() {
-                fixed(app, S::err_park_empty);
-            } else {
-                let currency = app.basket.currency();
-                let basket = std::mem::replace(
-                    &mut app.basket,
-                    crate::domain::basket::Basket::new(currency),
-                );
-                app.parked.push(basket);
-                app.selected = None;
-                info(app, S::info_parked);
-            }
-        }
-        Action::Recall => {
-            if !app.basket.is_empty() {
-                fixed(app, S::err_recall_busy);
-            } else if let Some(b) = app.parked.pop() {
-                app.basket = b;
-                app.selected = app.basket.len().checked_sub(1);
-                info(app, S::info_recalled);
-            } else {
-                fixed(app, S::err_nothing_parked);
-            }
-        }
+        Action::Park => crate::tui::park::start_park(app),
+        Action::Recall => crate::tui::park::open_list(app),
+        Action::VoidBasket => crate::tui::park::ask_void(app),
         Action::Pay => return go_to_payment(app),
         Action::Logout => return crate::tui::login::logout(app),
         Action::Staff => return crate::tui::staff::open_menu(app),
@@ -639,6 +624,14 @@ fn prompt_action(app: &mut App, action: Action) -> Vec<Command> {
                 Prompt::Price => set_price(app, &value),
                 Prompt::Discount => set_discount(app, &value),
                 Prompt::OpenPrice => add_open_price(app, &value),
+                Prompt::ParkName => match crate::tui::park::submit_name(app, &value) {
+                    Ok(cmds) => {
+                        app.prompt = None;
+                        app.input.reset();
+                        return cmds;
+                    }
+                    Err(t) => Err(t),
+                },
             };
             match outcome {
                 Ok(()) => {
@@ -1250,6 +1243,13 @@ fn on_event(app: &mut App, ev: AppEvent) -> Vec<Command> {
             on_tick(app);
             Vec::new()
         }
+        AppEvent::ParkedList(list) => {
+            crate::tui::park::on_list(app, list);
+            Vec::new()
+        }
+        AppEvent::Parked(r) => crate::tui::park::on_parked(app, r),
+        AppEvent::Resumed(r) => crate::tui::park::on_resumed(app, r),
+        AppEvent::Voided(r) => crate::tui::park::on_voided(app, r),
         AppEvent::Network(state) => {
             app.network = state;
             Vec::new()

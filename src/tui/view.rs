@@ -103,6 +103,7 @@ pub fn render(app: &App, frame: &mut Frame) {
             }
             Screen::Login => crate::tui::view_login::render(app, frame, body),
         }
+        crate::tui::view_park::render_overlay(app, frame, body);
     }
     if !app.recovered.is_empty() {
         render_recovered(app, frame, main);
@@ -585,6 +586,7 @@ fn render_sale(app: &App, frame: &mut Frame, area: Rect) {
         Some(Prompt::ManagerPin) => manager_prompt_label(app),
         Some(Prompt::CashReceived) => S::prompt_cash(app.lang),
         Some(Prompt::LoginPin) => "PIN",
+        Some(Prompt::ParkName) => crate::tui::park::P::prompt_name(app.lang),
         None => S::input_scan(app.lang),
     };
     render_input(
@@ -753,10 +755,10 @@ fn render_total_panel(app: &App, frame: &mut Frame, area: Rect) {
             ));
         }
     }
-    if !app.parked.is_empty() {
+    if !app.park.list.is_empty() {
         lines.push(Line::raw(""));
         lines.push(Line::styled(
-            strings::parked_count(app.lang, app.parked.len()),
+            strings::parked_count(app.lang, app.park.list.len()),
             app.theme.hint,
         ));
     }
