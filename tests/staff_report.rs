@@ -699,5 +699,14 @@ async fn cash_sale_counts_in_the_x_report() {
     );
     assert_eq!(n.vat_rates.iter().map(|v| v.vat).sum::<i64>(), n.sales.vat);
     let text = render(&x, Format::Text, Lang::En);
-    assert!(text.contains("cash"), "{text}");
+    assert!(text.contains("  Cash "), "{text}");
+    // One language per report: no journal codes in the Norwegian text.
+    let nb = render(&x, Format::Text, Lang::Nb);
+    assert!(nb.contains("  Kontant "), "{nb}");
+    for code in ["cash", "vipps ", "epayment", "ecom"] {
+        assert!(
+            !nb.contains(code),
+            "{code:?} in the Norwegian report:\n{nb}"
+        );
+    }
 }

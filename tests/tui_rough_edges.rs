@@ -538,3 +538,28 @@ fn park_screens_at_both_sizes() {
     insta::assert_snapshot!("park_name_prompt_80x24", render_to_string(&app, 80, 24));
     insta::assert_snapshot!("park_name_prompt_120x40", render_to_string(&app, 120, 40));
 }
+
+// ---------------------------------------------------------------- item 9
+
+#[test]
+fn the_phone_hint_names_the_countries_the_api_takes() {
+    let mut app = app();
+    enter_text(&mut app, KVIKK);
+    press(&mut app, KeyCode::F(12));
+    enter_text(&mut app, "123");
+    let e = error_text(&app);
+    assert!(e.contains("8 siffer"), "{e}");
+    assert!(
+        e.contains("Danmark (+45") && e.contains("Finland (+358)"),
+        "{e}"
+    );
+    let mut c = ctx(Lang::Nb);
+    c.vipps_api = kasse::domain::money::VippsApi::Ecom;
+    let mut app = kasse::tui::App::new(&c);
+    enter_text(&mut app, KVIKK);
+    press(&mut app, KeyCode::F(12));
+    enter_text(&mut app, "123");
+    let e = error_text(&app);
+    assert!(e.contains("bare norske nummer"), "{e}");
+    assert!(!e.contains("Danmark"), "{e}");
+}

@@ -233,7 +233,7 @@ pub(super) async fn add_staff(
         say(
             lang,
             &crate::lang::Text::new(
-                "PIN: sett KASSE_PIN til den nye ansattes PIN (4–8 sifre; leder 6–8).",
+                "PIN: sett KASSE_PIN til den nye ansattes PIN (4–8 siffer; leder 6–8).",
                 "PIN: set KASSE_PIN to the new staff member's PIN (4–8 digits; manager 6–8).",
             ),
         );

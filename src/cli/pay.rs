@@ -217,7 +217,8 @@ pub async fn pay_with_abort<W: Write>(
                     ),
                     NetworkState::Unknown => continue,
                 };
-                writeln!(out, "network: {}", t.get(args.lang))?;
+                let label = args.lang.pick("nettverk", "network");
+                writeln!(out, "{label}: {}", t.get(args.lang))?;
             }
             _ => {}
         }

@@ -59,7 +59,7 @@ impl StaffDb {
         for (field, v) in [("shop_id", shop_id), ("till_id", till_id)] {
             if v.is_empty() || v.len() > 12 || !v.chars().all(|c| c.is_ascii_alphanumeric()) {
                 return Err(StaffError::Invalid(Text::new(
-                    format!("{field} «{v}»: må være 1 til 12 bokstaver eller sifre."),
+                    format!("{field} «{v}»: må være 1 til 12 bokstaver eller siffer."),
                     format!("{field} \"{v}\": must be 1 to 12 letters or digits."),
                 )));
             }

@@ -27,7 +27,7 @@ strings! {
     hint => "Enter: logg inn · Esc: tøm · F1: hjelp", "Enter: log in · Esc: clear · F1: help";
     training_pin => "Øving: leder-PIN 1234", "Training: manager PIN 1234";
     checking => "Sjekker PIN …", "Checking PIN …";
-    err_empty => "PIN: skriv PIN-koden din (4–8 sifre) og trykk Enter.", "PIN: type your PIN (4–8 digits) and press Enter.";
+    err_empty => "PIN: skriv PIN-koden din (4–8 siffer) og trykk Enter.", "PIN: type your PIN (4–8 digits) and press Enter.";
     err_busy => "PIN: vent, forrige PIN sjekkes fortsatt.", "PIN: wait, the previous PIN is still being checked.";
     err_logout_basket => "Logg ut: kurven har varer. Ta betalt, parker (F8) eller tøm kurven først.", "Log out: the basket has items. Take payment, park it (F8) or empty it first.";
     err_logout_paying => "Logg ut: en betaling pågår. Vent til den er ferdig.", "Log out: a payment is in progress. Wait until it has finished.";

@@ -152,15 +152,28 @@ pub fn unknown_code(code: &str) -> Text {
     )
 }
 
-pub fn bad_phone(input: &str) -> Text {
-    Text::new(
-        format!(
-            "«{input}» er ikke et mobilnummer eller en personlig Vipps-QR. Skriv 8 siffer (eller 47 + 8 siffer), eller skann kundens QR."
+/// A phone number the till cannot push to, naming the countries the API takes: ePayment
+/// pushes to Norway, Denmark and Finland; eCom and PSP only to Norwegian numbers.
+pub fn bad_phone(input: &str, api: crate::domain::money::VippsApi) -> Text {
+    use crate::domain::money::VippsApi;
+    match api {
+        VippsApi::Epayment => Text::new(
+            format!(
+                "«{input}» er ikke et mobilnummer eller en personlig Vipps-QR. Skriv 8 siffer for et norsk nummer, eller landkode og nummer for Danmark (+45 og 8 siffer) eller Finland (+358), eller skann kundens QR."
+            ),
+            format!(
+                "\"{input}\" is not a phone number or a Vipps personal QR. Type 8 digits for a Norwegian number, or the country code and number for Denmark (+45 and 8 digits) or Finland (+358), or scan the customer's QR."
+            ),
         ),
-        format!(
-            "\"{input}\" is not a phone number or a Vipps personal QR. Type 8 digits (or 47 + 8 digits), or scan the customer's QR."
+        VippsApi::Ecom | VippsApi::Psp => Text::new(
+            format!(
+                "«{input}» er ikke et norsk mobilnummer. Skriv 8 siffer (eller +47 og 8 siffer); denne betalingsmåten tar bare norske nummer."
+            ),
+            format!(
+                "\"{input}\" is not a Norwegian mobile number. Type 8 digits (or +47 and 8 digits); this payment method takes Norwegian numbers only."
+            ),
         ),
-    )
+    }
 }
 
 pub fn bad_price(input: &str) -> Text {

@@ -955,7 +955,7 @@ fn payment_action(app: &mut App, action: Action) -> Vec<Command> {
                     },
                 )
             } else {
-                error(app, strings::bad_phone(&text));
+                error(app, strings::bad_phone(&text, app.vipps_api));
                 Vec::new()
             }
         }
