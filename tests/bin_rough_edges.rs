@@ -164,3 +164,29 @@ fn ctrl_q_parks_the_basket_which_survives_a_restart() {
         .collect();
     assert_eq!(codes, ["13010", "13011", "13028"]);
 }
+
+/// Item 6: the demo's X report reads the training sale back from the (simulated) Vipps — it
+/// used to check nothing ("Lest: 0") and say all is well.
+#[test]
+fn demo_x_report_reconciles_the_training_sale() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    pin_install(&dir.path().join("demo"));
+    let cmd = format!("{BIN} --demo --data-dir {}; sleep 30", dir.path().display());
+    let till = Tmux::start("demo-x", 120, 40, &cmd);
+    till.wait_for("MSN 123456", Duration::from_secs(60));
+    till.keys(&["7038010001000", "Enter"]);
+    till.wait_for("Kvikk Lunsj", Duration::from_secs(10));
+    till.keys(&["F12", "F2"]);
+    till.wait_for("Skann med Vipps-appen", Duration::from_secs(20));
+    till.keys(&["F6"]);
+    till.wait_for("BETALT", Duration::from_secs(30));
+    till.keys(&["Enter", "F10"]);
+    till.wait_for("1. Refunder", Duration::from_secs(10));
+    till.keys(&["2"]);
+    let s = till.wait_for("Stemmer:", Duration::from_secs(30));
+    assert!(s.contains("Lest: 1"), "{s}");
+    assert!(s.contains("Stemmer: 1"), "{s}");
+}

@@ -34,7 +34,8 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
     // Manager PINs: the staff functions over the till's store (their work runs on its thread).
     let demo = opts.demo;
     let kiosk_mode = cfg.ui.kiosk;
-    let staff = open_staff(cfg, till.store());
+    // In --demo every sale is training: the reconciliation checks those.
+    let staff = open_staff(cfg, till.store()).map(|db| db.with_training(opts.demo));
     // --demo: a training manager, logged in automatically (never in kiosk mode).
     let cashier = match (&staff, demo && !kiosk_mode) {
         (Ok(db), true) => demo_login(db, till.clock.now()).await,

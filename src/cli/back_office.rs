@@ -312,7 +312,8 @@ pub(super) fn staff_ctx(till: &app::Till) -> Result<crate::cli::staff::HeadlessC
         &till.config.shop.shop_id,
         &till.config.shop.till_id,
     )
-    .map_err(|e| e.message())?;
+    .map_err(|e| e.message())?
+    .with_training(till.engine().identity().2);
     Ok(crate::cli::staff::HeadlessCtx {
         db,
         store: till.store(),

@@ -42,6 +42,8 @@ pub struct StaffDb {
     shop_id: String,
     till_id: String,
     cost: HashCost,
+    /// `--demo`: reconciliation reads the training sales (the only ones there are).
+    training: bool,
 }
 
 impl std::fmt::Debug for StaffDb {
@@ -69,6 +71,7 @@ impl StaffDb {
             shop_id: shop_id.to_owned(),
             till_id: till_id.to_owned(),
             cost: HashCost::Standard,
+            training: false,
         })
     }
 
@@ -77,6 +80,19 @@ impl StaffDb {
     pub fn with_hash_cost(mut self, cost: HashCost) -> StaffDb {
         self.cost = cost;
         self
+    }
+
+    /// In training (`--demo`) the reconciliation checks the training sales against the
+    /// (simulated) Vipps instead of the real ones, of which there are none.
+    #[must_use]
+    pub fn with_training(mut self, training: bool) -> StaffDb {
+        self.training = training;
+        self
+    }
+
+    /// See [`StaffDb::with_training`].
+    pub fn training(&self) -> bool {
+        self.training
     }
 
     pub fn shop_id(&self) -> &str {
