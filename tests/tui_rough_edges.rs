@@ -563,3 +563,76 @@ fn the_phone_hint_names_the_countries_the_api_takes() {
     assert!(e.contains("bare norske nummer"), "{e}");
     assert!(!e.contains("Danmark"), "{e}");
 }
+
+// ---------------------------------------------------------------- item 7
+
+#[test]
+fn the_kiosk_speaks_to_the_customer_and_shows_no_staff_keys() {
+    let mut app = kiosk_app();
+    enter_text(&mut app, KVIKK);
+    for (w, h) in [(80, 24), (120, 40)] {
+        let s = render_to_string(&app, w, h);
+        assert!(!s.contains("Ctrl-Q"), "{s}");
+        assert!(!s.contains("F8") && !s.contains("F10"), "{s}");
+    }
+    press(&mut app, KeyCode::F(12));
+    assert_eq!(app.screen, Screen::Payment);
+    let s = render_to_string(&app, 80, 24);
+    assert!(s.contains("Skriv inn mobilnummeret ditt"), "{s}");
+    assert!(s.contains("Mobilnummeret ditt"), "{s}");
+    assert!(!s.contains("kunde"), "cashier's words on a kiosk:\n{s}");
+    assert!(!s.contains("Kontant"), "{s}");
+    assert!(!s.contains("Ctrl-Q"), "{s}");
+    insta::assert_snapshot!("kiosk_payment_80x24", s);
+    insta::assert_snapshot!("kiosk_payment_120x40", render_to_string(&app, 120, 40));
+    enter_text(&mut app, "123");
+    let e = error_text(&app);
+    assert!(e.contains("mobilnummeret ditt"), "{e}");
+    assert!(!e.contains("kunde"), "{e}");
+}
+
+#[test]
+fn wrong_staff_pins_block_only_the_pin_and_say_so_the_same_way() {
+    let mut app = kiosk_app();
+    enter_text(&mut app, KVIKK);
+    for _ in 0..3 {
+        update(&mut app, ctrl('q'));
+        assert_eq!(app.prompt, Some(Prompt::KioskPin));
+        enter_text(&mut app, "0000");
+    }
+    let e = error_text(&app);
+    assert!(e.contains("sperret i 60 s"), "{e}");
+    assert!(e.contains("Salget går som vanlig"), "{e}");
+    // The customer keeps shopping: the basket and the sale screen are untouched.
+    assert_eq!(app.screen, Screen::Sale);
+    assert_eq!(app.basket.len(), 1);
+    enter_text(&mut app, COLA);
+    assert_eq!(app.basket.len(), 2);
+    // Ctrl-Q while blocked: no prompt, the same words with the time left.
+    tick(&mut app, 20);
+    update(&mut app, ctrl('q'));
+    assert_eq!(app.prompt, None);
+    let e = error_text(&app);
+    assert!(e.contains("sperret i 40 s"), "{e}");
+    // After the minute the staff PIN works again.
+    tick(&mut app, 41);
+    update(&mut app, ctrl('q'));
+    assert_eq!(app.prompt, Some(Prompt::KioskPin));
+    assert_eq!(enter_text(&mut app, PIN), vec![Command::Quit]);
+}
+
+#[test]
+fn the_kiosk_idle_reset_is_configurable() {
+    let mut c = ctx(Lang::Nb);
+    c.kiosk = Some(kasse::tui::KioskSettings {
+        pin: PIN.to_string().into(),
+        return_after: std::time::Duration::from_secs(10),
+        idle_reset: std::time::Duration::from_secs(30),
+    });
+    let mut app = kasse::tui::App::new(&c);
+    enter_text(&mut app, KVIKK);
+    tick(&mut app, 29);
+    assert_eq!(app.basket.len(), 1);
+    tick(&mut app, 2);
+    assert!(app.basket.is_empty(), "cleared after the configured 30 s");
+}

@@ -263,6 +263,11 @@ impl Action {
     }
 
     /// Demo-only actions (the cashier plays the customer's phone).
+    /// Not shown to a kiosk's customer: staff functions and the staff's quit key.
+    pub const fn is_hidden_in_kiosk(self) -> bool {
+        self.is_staff_only() || matches!(self, Action::Quit)
+    }
+
     /// Where the action comes in the one-line hint: paying and help first at every width,
     /// then the mode's own keys in keymap order, quitting last.
     pub const fn hint_rank(self) -> u8 {
@@ -599,7 +604,7 @@ impl Keymap {
         self.bindings(mode)
             .iter()
             .chain(self.bindings(Mode::Global))
-            .filter(|b| !(kiosk && b.action.is_staff_only()))
+            .filter(|b| !(kiosk && b.action.is_hidden_in_kiosk()))
             .filter(|b| demo || !b.action.is_demo_only())
             .filter(|b| keep(b.action))
             .map(|b| (b.key.to_string(), b.desc.get(lang).to_string()))
@@ -620,7 +625,7 @@ impl Keymap {
             .bindings(mode)
             .iter()
             .chain(self.bindings(Mode::Global))
-            .filter(|b| !(kiosk && b.action.is_staff_only()))
+            .filter(|b| !(kiosk && b.action.is_hidden_in_kiosk()))
             .filter(|b| demo || !b.action.is_demo_only())
             .filter(|b| keep(b.action))
             .map(|b| HintRow {

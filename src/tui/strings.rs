@@ -47,6 +47,12 @@ strings! {
     parked_word => "Parkert", "Parked";
     input_scan => "Strekkode / PLU / søk", "Barcode / PLU / search";
     input_phone => "Telefon eller personlig QR", "Phone or personal QR";
+    kiosk_input_phone => "Mobilnummeret ditt", "Your mobile number";
+    kiosk_pay_title => "Betal med Vipps", "Pay with Vipps";
+    kiosk_pay_push_hint => "Skriv inn mobilnummeret ditt og trykk Enter. Betalingen kommer i Vipps-appen din.", "Type your mobile number and press Enter. The payment appears in your Vipps app.";
+    kiosk_pay_qr_hint => "Vis en QR-kode og skann den med Vipps-appen din.", "Show a QR code and scan it with your Vipps app.";
+    kiosk_send => "Send til mobilen", "Send to your phone";
+    kiosk_pay_back => "Esc: tilbake til varene", "Esc: back to your items";
     prompt_quantity => "Nytt antall", "New quantity";
     prompt_weight => "Vekt / mengde (f.eks. 0,450)", "Weight / amount (e.g. 0,450)";
     prompt_price => "Ny enhetspris (kr)", "New unit price (kr)";
@@ -110,7 +116,6 @@ strings! {
     err_wrong_pin => "Feil PIN", "Wrong PIN";
     err_void_too_late => "Betalingen venter ikke lenger på et valg – ingenting annullert", "The payment is no longer waiting for a decision – nothing voided";
     info_checking_pin => "Sjekker PIN …", "Checking PIN …";
-    err_pin_locked => "For mange feil PIN – vent ett minutt", "Too many wrong PINs – wait a minute";
     err_offline_pay => "Vipps kan ikke nås nå. Prøv igjen når nettet er tilbake.", "Vipps cannot be reached. Try again when the network is back.";
     err_negative_total => "Totalen er null eller negativ: en retur betales tilbake som refusjon, ikke som ny betaling.", "The total is zero or negative: a return is paid back as a refund, not as a new payment.";
     err_quit_paying => "Fullfør eller avbryt betalingen før du avslutter", "Finish or cancel the payment before quitting";
@@ -340,6 +345,28 @@ pub fn discount_over_100(input: &str) -> Text {
         format!("Rabatt «{input}»: høyst 100 %. Skriv en mindre prosent, eller kroner (5,00)."),
         format!(
             "Discount \"{input}\": at most 100 %. Type a smaller percentage, or kroner (5,00)."
+        ),
+    )
+}
+
+/// The staff PIN prompt is locked after wrong PINs: how long, in the same words everywhere
+/// (the kiosk's quit PIN and the manager PIN that also unlocks it).
+pub fn pin_locked(secs: i64) -> Text {
+    let secs = secs.max(1);
+    Text::new(
+        format!("For mange feil PIN – PIN-en er sperret i {secs} s. Salget går som vanlig."),
+        format!("Too many wrong PINs – the PIN is blocked for {secs} s. Selling goes on as usual."),
+    )
+}
+
+/// A phone number the kiosk's customer typed that is not one: in the customer's words.
+pub fn kiosk_bad_phone(input: &str) -> Text {
+    Text::new(
+        format!(
+            "«{input}» er ikke et mobilnummer. Skriv de 8 sifrene i mobilnummeret ditt, eller landkode og nummer."
+        ),
+        format!(
+            "\"{input}\" is not a mobile number. Type the 8 digits of your mobile number, or the country code and number."
         ),
     )
 }

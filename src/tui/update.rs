@@ -278,7 +278,13 @@ fn quit(app: &mut App) -> Vec<Command> {
         return Vec::new();
     }
     if app.is_kiosk() {
-        // The PIN is typed in the sale screen's input line.
+        // The staff key is not shown to customers. A blocked PIN (wrong tries) keeps the
+        // prompt closed and changes nothing else: the lock guards quitting, never the sale.
+        if let Some(secs) = pin_locked_secs(app) {
+            error(app, strings::pin_locked(secs));
+            return Vec::new();
+        }
+        // The PIN is typed in the sale screen's input line (the basket stays).
         match app.screen {
             Screen::Result => next_sale(app),
             Screen::Payment => app.screen = Screen::Sale,
@@ -646,11 +652,34 @@ fn prompt_action(app: &mut App, action: Action) -> Vec<Command> {
     }
 }
 
+/// Seconds the kiosk's staff PIN stays blocked, if it is.
+fn pin_locked_secs(app: &App) -> Option<i64> {
+    app.pin_locked_until
+        .filter(|t| app.now < *t)
+        .map(|t| (t - app.now).whole_seconds().max(1))
+}
+
+/// Count a wrong staff PIN at the kiosk; the third in a row blocks the PIN (never the sale).
+fn wrong_kiosk_pin(app: &mut App) -> bool {
+    app.pin_failures += 1;
+    if app.pin_failures >= crate::tui::app::PIN_TRIES {
+        app.pin_failures = 0;
+        app.pin_locked_until = Some(app.now + crate::tui::app::PIN_LOCKOUT);
+        error(
+            app,
+            strings::pin_locked(crate::tui::app::PIN_LOCKOUT.whole_seconds()),
+        );
+        true
+    } else {
+        false
+    }
+}
+
 fn check_pin(app: &mut App, value: &str) -> Vec<Command> {
-    if app.pin_locked_until.is_some_and(|t| app.now < t) {
+    if let Some(secs) = pin_locked_secs(app) {
         app.input.reset();
         app.prompt = None;
-        fixed(app, S::err_pin_locked);
+        error(app, strings::pin_locked(secs));
         return Vec::new();
     }
     let ok = app.kiosk.as_ref().is_some_and(|k| {
@@ -670,12 +699,7 @@ fn check_pin(app: &mut App, value: &str) -> Vec<Command> {
         app.quitting = true;
         vec![Command::Quit]
     } else {
-        app.pin_failures += 1;
-        if app.pin_failures >= crate::tui::app::PIN_TRIES {
-            app.pin_failures = 0;
-            app.pin_locked_until = Some(app.now + crate::tui::app::PIN_LOCKOUT);
-            fixed(app, S::err_pin_locked);
-        } else {
+        if !wrong_kiosk_pin(app) {
             fixed(app, S::err_wrong_pin);
         }
         Vec::new()
@@ -735,13 +759,9 @@ fn on_manager_pin(app: &mut App, request_id: u64, ok: bool, reason: Option<Text>
         app.toast = None;
     }
     if !ok {
-        if action == ManagerAction::LeaveKiosk {
-            // The kiosk PIN's own lockout still counts tries typed at this prompt.
-            app.pin_failures += 1;
-            if app.pin_failures >= crate::tui::app::PIN_TRIES {
-                app.pin_failures = 0;
-                app.pin_locked_until = Some(app.now + crate::tui::app::PIN_LOCKOUT);
-            }
+        if action == ManagerAction::LeaveKiosk && wrong_kiosk_pin(app) {
+            // The kiosk PIN's own lockout counts tries typed here too, in the same words.
+            return Vec::new();
         }
         match reason {
             Some(t) => error(app, t),
@@ -955,7 +975,12 @@ fn payment_action(app: &mut App, action: Action) -> Vec<Command> {
                     },
                 )
             } else {
-                error(app, strings::bad_phone(&text, app.vipps_api));
+                let t = if app.is_kiosk() {
+                    strings::kiosk_bad_phone(&text)
+                } else {
+                    strings::bad_phone(&text, app.vipps_api)
+                };
+                error(app, t);
                 Vec::new()
             }
         }

@@ -351,6 +351,9 @@ fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
             if r.action == Action::NextSale && !paid {
                 let back = S::back_to_basket(app.lang).to_string();
                 (r.key, back, None)
+            } else if app.is_kiosk() && mode == Mode::Payment && r.action == Action::Submit {
+                // The customer's own words at a kiosk.
+                (r.key, S::kiosk_send(app.lang).to_string(), None)
             } else {
                 (r.key, r.desc, r.short)
             }
@@ -780,11 +783,29 @@ fn render_choose_payment(app: &App, frame: &mut Frame, area: Rect) {
         .map(|k| k.to_string())
         .unwrap_or_default();
     let split = app.cash.as_ref().filter(|c| c.is_split());
+    let kiosk = app.is_kiosk();
     let mut lines = vec![
-        Line::styled(S::pay_title(app.lang), app.theme.title),
+        Line::styled(
+            if kiosk {
+                S::kiosk_pay_title(app.lang)
+            } else {
+                S::pay_title(app.lang)
+            },
+            app.theme.title,
+        ),
         Line::raw(""),
     ];
-    if let Some(c) = split {
+    if kiosk && split.is_none() {
+        // The customer's own words: no "the customer", no staff keys.
+        lines.push(Line::raw(S::kiosk_pay_push_hint(app.lang)));
+        lines.push(Line::raw(""));
+        lines.push(Line::from(vec![
+            Span::styled(format!("{qr_key}: "), app.theme.hint),
+            Span::raw(S::kiosk_pay_qr_hint(app.lang)),
+        ]));
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(S::kiosk_pay_back(app.lang), app.theme.hint));
+    } else if let Some(c) = split {
         lines.push(Line::raw(format!(
             "{}: {}",
             S::cash_received(app.lang),
@@ -834,6 +855,7 @@ fn render_choose_payment(app: &App, frame: &mut Frame, area: Rect) {
     );
     let (label, masked) = match app.prompt {
         Some(Prompt::CashReceived) => (S::prompt_cash(app.lang), false),
+        _ if kiosk => (S::kiosk_input_phone(app.lang), false),
         _ => (S::input_phone(app.lang), false),
     };
     render_input(app, frame, input, label, masked);
