@@ -190,3 +190,39 @@ fn demo_x_report_reconciles_the_training_sale() {
     assert!(s.contains("Lest: 1"), "{s}");
     assert!(s.contains("Stemmer: 1"), "{s}");
 }
+
+/// Item 1, the other side: `kasse pay --api psp` (config says ePayment) starts the PSP
+/// callback listener for that run, so the PSP sale is paid.
+#[test]
+fn pay_with_api_psp_starts_the_psp_listener_for_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    pin_install(&dir.path().join("demo"));
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        "[vipps]\napi = \"epayment\"\npsp_id = \"00000000-0000-0000-0000-000000000000\"\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(BIN)
+        .arg("--demo")
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args([
+            "pay", "--api", "psp", "--amount", "20", "--phone", "91234567",
+        ])
+        .args(["--approve-after", "1"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .starts_with("result: paid reference="),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
