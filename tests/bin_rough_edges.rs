@@ -226,3 +226,75 @@ fn pay_with_api_psp_starts_the_psp_listener_for_the_run() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Item 1, recovery: a PSP payment an earlier `api = "psp"` run left unfinished still gets
+/// its callback listener after the config moved to ePayment — proven by the busy port, which
+/// now stops the start with the key named.
+#[test]
+fn an_unfinished_psp_payment_keeps_its_listener() {
+    use kasse::store::{Api, Flow, NewPayment, NewSale, NewSaleLine};
+    let holder = TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy = holder.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    pin_install(&data);
+    {
+        let mut s = kasse::store::Store::open_in_dir(&data).unwrap();
+        s.begin_sale(&NewSale {
+            shop_id: "s1".into(),
+            till_id: "t1".into(),
+            staff_id: None,
+            currency: "NOK".into(),
+            gross_total: 2000,
+            vat_total: 400,
+            net_total: 1600,
+            training: false,
+            tender: "vipps".into(),
+            description: None,
+            lines: vec![NewSaleLine {
+                product_id: None,
+                name: "Vare".into(),
+                quantity: "1".into(),
+                quantity_milli: 1000,
+                unit: "pcs".into(),
+                unit_price: 2000,
+                discount: 0,
+                vat_rate: 2500,
+                gross: 2000,
+                net: 1600,
+                vat: 400,
+                is_return: false,
+            }],
+            payment: NewPayment {
+                api: Api::Psp,
+                msn: "123456".into(),
+                flow: Flow::Push,
+                customer_phone: Some("91234567".into()),
+            },
+            created_at: time::OffsetDateTime::now_utc(),
+        })
+        .unwrap();
+        assert_eq!(s.unfinished_payments().unwrap().len(), 1);
+    }
+    let cfg = config(dir.path(), "epayment", busy);
+    if !have_tmux() {
+        return;
+    }
+    let status = dir.path().join("status");
+    let err = dir.path().join("stderr");
+    let cmd = format!(
+        "{BIN} --config {} --data-dir {} 2> {}; echo $? > {}; sleep 30",
+        cfg.display(),
+        data.display(),
+        err.display(),
+        status.display()
+    );
+    let till = Tmux::start("psp-recovery", 100, 30, &cmd);
+    let code = wait_for_file(&status, Duration::from_secs(60));
+    let screen = till.screen();
+    drop(till);
+    assert_ne!(code.trim(), "0", "{screen}");
+    let err = std::fs::read_to_string(&err).unwrap();
+    assert!(err.contains("psp.make_payment_listen"), "{err}\n{screen}");
+    drop(holder);
+}

@@ -85,8 +85,12 @@ pub fn settings_from_config(cfg: &Config, ids: &dyn IdGen) -> Result<ConnectSett
     })
 }
 
-/// `[psp]`: where the makePaymentUrl listener binds and the token sent with PSP init.
-fn psp_server_config(cfg: &Config, ids: &dyn IdGen) -> Result<PspServerConfig, EngineError> {
+/// `[psp]`: where the makePaymentUrl listener binds and the token sent with PSP init (also
+/// for a PSP payment an earlier run with `api = "psp"` left unfinished).
+pub(super) fn psp_server_config(
+    cfg: &Config,
+    ids: &dyn IdGen,
+) -> Result<PspServerConfig, EngineError> {
     let listen = cfg.psp.make_payment_listen.parse().map_err(|_| {
         EngineError::Invalid(Text::new(
             format!(
