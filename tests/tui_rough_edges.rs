@@ -636,3 +636,20 @@ fn the_kiosk_idle_reset_is_configurable() {
     tick(&mut app, 2);
     assert!(app.basket.is_empty(), "cleared after the configured 30 s");
 }
+
+#[test]
+fn the_manager_pin_window_covers_the_staff_menu_too() {
+    let mut app = manager_logged_in(300);
+    press(&mut app, KeyCode::F(10));
+    // 3 = Z report (manager): the close-day command carries the manager's PIN at once.
+    let cmds = type_text(&mut app, "3");
+    assert!(
+        matches!(cmds.as_slice(), [Command::CloseDay { pin, .. }] if pin.expose() == MANAGER_PIN),
+        "{cmds:?}"
+    );
+    assert_ne!(app.prompt, Some(Prompt::ManagerPin));
+    // Logging out forgets the PIN.
+    let mut app = manager_logged_in(300);
+    update(&mut app, ctrl('l'));
+    assert!(app.pin_window.open.is_none());
+}
