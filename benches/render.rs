@@ -43,6 +43,7 @@ fn app_with_basket(lines: usize) -> App {
         manager_pins: false,
         login_required: false,
         cashier: None,
+        rules: kasse::tui::ScreenRules::default(),
     };
     let mut app = App::new(&ctx);
     let rates = [

@@ -196,6 +196,9 @@ struct RawUi {
     keymap: Option<PathBuf>,
     theme: Option<PathBuf>,
     catalog: Option<PathBuf>,
+    max_quantity: Option<u32>,
+    manager_pin_window_secs: Option<u64>,
+    kiosk_idle_reset_secs: Option<u64>,
 }
 
 // ---- validated config ------------------------------------------------------------------------
@@ -266,6 +269,14 @@ pub struct UiConfig {
     pub keymap: Option<PathBuf>,
     pub theme: Option<PathBuf>,
     pub catalog: Option<PathBuf>,
+    /// `ui.max_quantity`: the largest quantity on one line (default 999).
+    pub max_quantity: u32,
+    /// `ui.manager_pin_window_secs`: a logged-in manager is not asked for the PIN again for
+    /// this long after giving it (default 300 s; 0: always asked).
+    pub manager_pin_window: std::time::Duration,
+    /// `ui.kiosk_idle_reset_secs`: a kiosk clears an untouched basket after this long
+    /// without input (default 120 s).
+    pub kiosk_idle_reset: std::time::Duration,
 }
 
 /// `[backup]`: a second location for automatic backups (after every Z and every
@@ -833,6 +844,29 @@ impl Config {
             keymap: u.keymap,
             theme: u.theme,
             catalog: u.catalog,
+            max_quantity: match u.max_quantity {
+                None => 999,
+                Some(n) if (1..=99_999).contains(&n) => n,
+                Some(n) => return Err(invalid("ui.max_quantity", n, "a whole number 1–99999")),
+            },
+            manager_pin_window: match u.manager_pin_window_secs {
+                None => std::time::Duration::from_secs(300),
+                Some(n) if n <= 8 * 3600 => std::time::Duration::from_secs(n),
+                Some(n) => {
+                    return Err(invalid(
+                        "ui.manager_pin_window_secs",
+                        n,
+                        "seconds, 0–28800 (0: ask every time)",
+                    ));
+                }
+            },
+            kiosk_idle_reset: match u.kiosk_idle_reset_secs {
+                None => std::time::Duration::from_secs(120),
+                Some(n) if (10..=3600).contains(&n) => std::time::Duration::from_secs(n),
+                Some(n) => {
+                    return Err(invalid("ui.kiosk_idle_reset_secs", n, "seconds, 10–3600"));
+                }
+            },
         };
 
         let b = raw.backup;
@@ -1022,5 +1056,35 @@ mod tests {
                 .every_hours,
             None
         );
+    }
+
+    #[test]
+    fn ui_limits_have_defaults_and_name_a_bad_value() {
+        let c = Config::from_toml_str("", &no_env).unwrap();
+        assert_eq!(c.ui.max_quantity, 999);
+        assert_eq!(c.ui.manager_pin_window, std::time::Duration::from_secs(300));
+        assert_eq!(c.ui.kiosk_idle_reset, std::time::Duration::from_secs(120));
+        let c = Config::from_toml_str(
+            "[ui]\nmax_quantity = 50\nmanager_pin_window_secs = 0\nkiosk_idle_reset_secs = 45\n",
+            &no_env,
+        )
+        .unwrap();
+        assert_eq!(c.ui.max_quantity, 50);
+        assert_eq!(c.ui.manager_pin_window, std::time::Duration::ZERO);
+        assert_eq!(c.ui.kiosk_idle_reset, std::time::Duration::from_secs(45));
+        for (text, key) in [
+            ("[ui]\nmax_quantity = 0\n", "ui.max_quantity"),
+            (
+                "[ui]\nmanager_pin_window_secs = 99999\n",
+                "ui.manager_pin_window_secs",
+            ),
+            (
+                "[ui]\nkiosk_idle_reset_secs = 2\n",
+                "ui.kiosk_idle_reset_secs",
+            ),
+        ] {
+            let e = Config::from_toml_str(text, &no_env).unwrap_err();
+            assert!(e.to_string().contains(key), "{e}");
+        }
     }
 }

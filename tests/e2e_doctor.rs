@@ -134,3 +134,46 @@ async fn doctor_names_a_currency_mismatch() {
     assert!(text.contains("shop.currency"), "{text}");
     assert!(text.contains("123456"), "{text}");
 }
+
+/// One language per screen: in Norwegian every check and the result are Norwegian.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_in_norwegian_has_no_english_words() {
+    let sim = start_sim(sim_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut out = Vec::new();
+    let code = doctor(
+        &config(&sim.base_url()),
+        dir.path(),
+        Arc::new(SystemClock),
+        Arc::new(SeqIds::default()),
+        "4791234567",
+        Lang::Nb,
+        &mut out,
+    )
+    .await
+    .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("[ok  ] oppsett: komplett"), "{text}");
+    assert!(
+        text.contains("[ok  ] tilgang: tilgangstoken mottatt"),
+        "{text}"
+    );
+    assert!(text.contains("PUSH_MESSAGE godtatt"), "{text}");
+    assert!(text.ends_with("resultat: ok\n"), "{text}");
+    for english in [
+        "\nresult:",
+        "complete",
+        "received",
+        "environment",
+        "shop ",
+        "till ",
+        "open,",
+        "local ",
+        "accepted",
+        "created",
+        "cancelled",
+    ] {
+        assert!(!text.contains(english), "{english:?} in:\n{text}");
+    }
+}

@@ -205,7 +205,7 @@ fn new_manager_pins_need_six_digits_and_old_short_ones_still_log_in_with_a_warni
     assert!(s.weak_pin());
     let w = kasse::domain::staff::weak_pin_warning();
     assert!(
-        w.en.contains("6–8 digits") && w.nb.contains("6–8 sifre"),
+        w.en.contains("6–8 digits") && w.nb.contains("6–8 siffer"),
         "{w:?}"
     );
 }

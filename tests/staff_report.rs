@@ -593,6 +593,52 @@ async fn reconciliation_lists_what_to_do() {
     assert!(csv.contains("finding_authorized_not_captured"), "{csv}");
 }
 
+/// In training (`--demo`) the reconciliation reads the training sales back — it used to read
+/// none and always say all is well.
+#[tokio::test]
+async fn training_reconciles_the_training_sales() {
+    use kasse::domain::reconcile::FindingKind;
+    use kasse::domain::report::day_bounds;
+    use kasse::engine::provider::Amounts;
+    use kasse::service::reconcile::reconcile;
+    let d = day().await;
+    // The training sale (kr 100) is still only reserved at (simulated) Vipps.
+    let mut table = std::collections::HashMap::new();
+    table.insert(
+        d.refs[3].clone(),
+        Amounts {
+            authorized: 10_000,
+            captured: 0,
+            refunded: 0,
+            cancelled: 0,
+        },
+    );
+    let (from, to) = day_bounds(date!(2026 - 11 - 21), UtcOffset::UTC);
+    let training = d.db.clone().with_training(true);
+    let rec = reconcile(
+        &training,
+        std::sync::Arc::new(fake::Reader(table)),
+        from,
+        to,
+    )
+    .await
+    .unwrap();
+    assert_eq!(rec.checked, 1, "only the training sale");
+    assert_eq!(rec.matched, 0);
+    let kinds: Vec<(FindingKind, &str)> = rec
+        .findings
+        .iter()
+        .map(|f| (f.kind, f.reference.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (FindingKind::Mismatch, d.refs[3].as_str()),
+            (FindingKind::AuthorizedNotCaptured, d.refs[3].as_str()),
+        ]
+    );
+}
+
 #[tokio::test]
 async fn headless_report_refusals_and_text() {
     use kasse::cli::staff::{HeadlessCtx, ReportArgs, report};
@@ -728,5 +774,14 @@ async fn cash_sale_counts_in_the_x_report() {
     );
     assert_eq!(n.vat_rates.iter().map(|v| v.vat).sum::<i64>(), n.sales.vat);
     let text = render(&x, Format::Text, Lang::En);
-    assert!(text.contains("cash"), "{text}");
+    assert!(text.contains("  Cash "), "{text}");
+    // One language per report: no journal codes in the Norwegian text.
+    let nb = render(&x, Format::Text, Lang::Nb);
+    assert!(nb.contains("  Kontant "), "{nb}");
+    for code in ["cash", "vipps ", "epayment", "ecom"] {
+        assert!(
+            !nb.contains(code),
+            "{code:?} in the Norwegian report:\n{nb}"
+        );
+    }
 }

@@ -30,16 +30,6 @@ fn at_payment(mut app: App) -> App {
     app
 }
 
-/// Run commands through the fake engine until it has nothing more to say.
-fn drive(app: &mut App, engine: &mut FakeEngine, cmds: Vec<Command>) {
-    let mut queue = cmds;
-    while let Some(cmd) = (!queue.is_empty()).then(|| queue.remove(0)) {
-        for ev in engine.handle(app.now, cmd) {
-            queue.extend(update(app, ev.into()));
-        }
-    }
-}
-
 fn toast_en(app: &App) -> String {
     app.toast
         .as_ref()

@@ -111,7 +111,7 @@ fn sale_prompt_and_error_toast() {
 #[test]
 fn sale_parked_basket_count() {
     let mut app = with_items(app(), &[KVIKK]);
-    press(&mut app, KeyCode::F(8));
+    park(&mut app, &mut FakeEngine::default(), "");
     let app = with_items(app, &[COLA]);
     snap_both("sale_parked_basket_count", &app);
 }

@@ -175,10 +175,15 @@ fn open_price_item_goes_in_at_25_percent() {
 #[test]
 fn park_and_recall_a_basket() {
     let mut app = app();
+    let mut engine = FakeEngine::default();
     enter_text(&mut app, KVIKK);
     press(&mut app, KeyCode::F(8));
+    assert_eq!(app.prompt, Some(Prompt::ParkName));
+    let cmds = enter_text(&mut app, "Ola");
+    drive(&mut app, &mut engine, cmds);
     assert!(app.basket.is_empty());
-    assert_eq!(app.parked.len(), 1);
+    assert_eq!(app.park.list.len(), 1);
+    assert_eq!(app.park.list[0].name, "Ola");
     enter_text(&mut app, COLA);
     press(&mut app, KeyCode::F(9));
     assert_eq!(
@@ -188,8 +193,11 @@ fn park_and_recall_a_basket() {
     );
     press(&mut app, KeyCode::Delete);
     press(&mut app, KeyCode::F(9));
+    assert!(app.park.open, "the list opens");
+    let cmds = press(&mut app, KeyCode::Enter);
+    drive(&mut app, &mut engine, cmds);
     assert_eq!(app.basket.lines()[0].name, "Kvikk Lunsj 47 g");
-    assert!(app.parked.is_empty());
+    assert!(app.park.list.is_empty());
 }
 
 #[test]
@@ -579,7 +587,8 @@ fn kiosk_refuses_staff_functions() {
     press(&mut app, KeyCode::F(4)); // price
     assert_eq!(app.prompt, None);
     press(&mut app, KeyCode::F(8)); // park
-    assert!(app.parked.is_empty());
+    assert_eq!(app.prompt, None);
+    assert!(app.park.list.is_empty());
     press(&mut app, KeyCode::F(6)); // return
     assert!(!app.basket.lines()[0].is_return);
     assert!(app.toast.as_ref().unwrap().text.en.contains("call staff"));
@@ -678,7 +687,7 @@ fn engine_errors_show_and_clear_on_next_key_or_time() {
 fn info_toast_expires_on_tick() {
     let mut app = app();
     enter_text(&mut app, KVIKK);
-    press(&mut app, KeyCode::F(8));
+    park(&mut app, &mut FakeEngine::default(), "");
     assert_eq!(app.toast.as_ref().unwrap().kind, ToastKind::Info);
     tick(&mut app, 5);
     assert!(app.toast.is_none());

@@ -104,7 +104,7 @@ pub fn msn(field: &str, s: &str, min: usize) -> Result<(), ValidationError> {
     } else {
         Err(err(
             field,
-            format!("Salgsstedsnummeret (MSN) «{s}» må være {min}–6 sifre."),
+            format!("Salgsstedsnummeret (MSN) «{s}» må være {min}–6 siffer."),
             format!("The merchant serial number (MSN) “{s}” must be {min}–6 digits."),
         ))
     }
@@ -187,7 +187,7 @@ fn phone_error(field: &str, input: &str) -> ValidationError {
     err(
         field,
         format!(
-            "«{input}» er ikke et gyldig mobilnummer. Skriv 8 sifre (norsk) eller med landkode, f.eks. +47 912 34 567, +45 …, +358 …"
+            "«{input}» er ikke et gyldig mobilnummer. Skriv 8 siffer (norsk) eller med landkode, f.eks. +47 912 34 567, +45 …, +358 …"
         ),
         format!(
             "“{input}” is not a valid mobile number. Enter 8 digits (Norwegian) or with country code, e.g. +47 912 34 567, +45 …, +358 …"
@@ -245,7 +245,7 @@ pub fn norwegian_8_digits(input: &str) -> Result<String, ValidationError> {
         _ => Err(err(
             FIELD,
             format!(
-                "«{input}» er ikke et norsk mobilnummer (8 sifre). Denne betalingsmåten støtter bare norske nummer."
+                "«{input}» er ikke et norsk mobilnummer (8 siffer). Denne betalingsmåten støtter bare norske nummer."
             ),
             format!(
                 "“{input}” is not a Norwegian mobile number (8 digits). This payment method only supports Norwegian numbers."

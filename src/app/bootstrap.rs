@@ -192,7 +192,7 @@ pub async fn start_till(
     let opened_at = clock.now();
     let (shop, till) = (config.shop.shop_id.clone(), config.shop.till_id.clone());
     let training = opts.demo;
-    let (store, notice) = tokio::task::spawn_blocking(move || {
+    let (store, notice, psp_open) = tokio::task::spawn_blocking(move || {
         let mut s = crate::store::Store::open_in_dir(&store_dir)?;
         // Fiscal journal: signed in local time; start (13001) and a version change (13007).
         s.set_fiscal_offset(
@@ -202,7 +202,12 @@ pub async fn start_till(
         // A copied or moved journal gets its new install id now, before any reference.
         s.install_id_at(opened_at)?;
         let notice = s.take_install_notice()?;
-        Ok::<_, crate::store::StoreError>((s, notice))
+        // A PSP payment left unfinished by a run with api = "psp" still needs its callback.
+        let psp_open = s
+            .unfinished_payments()?
+            .iter()
+            .any(|p| p.api == crate::store::Api::Psp);
+        Ok::<_, crate::store::StoreError>((s, notice, psp_open))
     })
     .await
     .map_err(|e| msg(format!("Databasefeil: {e}"), format!("Database error: {e}")))?
@@ -215,6 +220,12 @@ pub async fn start_till(
     let store = AsyncStore::new(store).map_err(|e| AppError::Message(e.message()))?;
     // The journal's -wal/-shm exist now: check and fix every mode.
     crate::ops::perms::secure_and_log(&dir);
+    if psp_open && settings.psp_server.is_none() {
+        settings.psp_server = Some(
+            super::settings::psp_server_config(&config, &RandomIds)
+                .map_err(|e| AppError::Message(e.message()))?,
+        );
+    }
     let running = connect(settings, store.clone(), clock.clone(), acquirer)
         .await
         .map_err(|e| AppError::Message(e.message()))?;

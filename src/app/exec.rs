@@ -92,6 +92,11 @@ pub async fn execute_with_progress(
     cmd: Command,
     progress: Option<&mpsc::UnboundedSender<AppEvent>>,
 ) -> Option<AppEvent> {
+    // Parked and voided baskets: the journal beside the engine.
+    let cmd = match super::parked::execute(engine, cmd).await {
+        Ok(ev) => return ev,
+        Err(cmd) => cmd,
+    };
     match cmd {
         cmd @ (Command::FindSales { .. }
         | Command::LoadRefund { .. }
@@ -294,6 +299,11 @@ pub async fn execute_with_progress(
             }
         }
         Command::Quit => None,
+        // Answered by `parked::execute` above.
+        Command::ParkBasket { .. }
+        | Command::ResumeParked { .. }
+        | Command::VoidBasket { .. }
+        | Command::ListParked => None,
     }
 }
 

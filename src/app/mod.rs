@@ -48,6 +48,7 @@ mod bootstrap;
 mod events;
 mod exec;
 mod paper;
+pub mod parked;
 mod receipts;
 mod run;
 pub mod screen;

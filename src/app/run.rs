@@ -34,7 +34,8 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
     // Manager PINs: the staff functions over the till's store (their work runs on its thread).
     let demo = opts.demo;
     let kiosk_mode = cfg.ui.kiosk;
-    let staff = open_staff(cfg, till.store());
+    // In --demo every sale is training: the reconciliation checks those.
+    let staff = open_staff(cfg, till.store()).map(|db| db.with_training(opts.demo));
     // --demo: a training manager, logged in automatically (never in kiosk mode).
     let cashier = match (&staff, demo && !kiosk_mode) {
         (Ok(db), true) => demo_login(db, till.clock.now()).await,
@@ -79,7 +80,7 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
         Some(tui::KioskSettings {
             pin,
             return_after: std::time::Duration::from_secs(8),
-            idle_reset: std::time::Duration::from_secs(120),
+            idle_reset: cfg.ui.kiosk_idle_reset,
         })
     } else {
         None
@@ -110,6 +111,10 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
         // Staff exist: log in before selling (kiosk mode never asks; App::new knows).
         login_required: has_staff,
         cashier,
+        rules: tui::ScreenRules {
+            max_quantity: cfg.ui.max_quantity,
+            manager_pin_window: cfg.ui.manager_pin_window,
+        },
     };
 
     let (cmd_tx, mut cmd_rx) = mpsc::unbounded_channel::<Command>();
@@ -187,6 +192,16 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
             }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "kiosk PIN lockout not read"),
+        }
+    }
+    // Parked baskets survive a restart: the screen gets the list at once.
+    match super::parked::list(&till.store()).await {
+        Ok(list) if !list.is_empty() => {
+            let _ = ev_tx.send(AppEvent::ParkedList(list));
+        }
+        Ok(_) => {}
+        Err(t) => {
+            let _ = ev_tx.send(AppEvent::Error(t));
         }
     }
     let ev_forward = ev_tx.clone();

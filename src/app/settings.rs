@@ -27,22 +27,13 @@ pub const ECOM_CALLBACK_PREFIX: &str = "https://kasse.invalid/vipps";
 pub const CUSTOMER_RETURN_URL: &str = "https://vipps.no";
 
 /// Engine settings from the app config. `ids` mints the makePaymentToken when none is set.
+/// The PSP callback listener is set up only for `api = "psp"`: the other APIs never use it.
 pub fn settings_from_config(cfg: &Config, ids: &dyn IdGen) -> Result<ConnectSettings, EngineError> {
-    let listen = cfg.psp.make_payment_listen.parse().map_err(|_| {
-        EngineError::Invalid(Text::new(
-            format!(
-                "psp.make_payment_listen = «{}» er ikke en adresse; skriv f.eks. 127.0.0.1:8099",
-                cfg.psp.make_payment_listen
-            ),
-            format!(
-                "psp.make_payment_listen = \"{}\" is not an address; write e.g. 127.0.0.1:8099",
-                cfg.psp.make_payment_listen
-            ),
-        ))
-    })?;
-    let token = cfg.psp.make_payment_token.clone().unwrap_or_else(|| {
-        SecretString::from(format!("{}{}", ids.uuid().simple(), ids.uuid().simple()))
-    });
+    let psp_server = if cfg.vipps.api == ApiChoice::Psp {
+        Some(psp_server_config(cfg, ids)?)
+    } else {
+        None
+    };
     let mut engine = EngineConfig::new(&cfg.shop.shop_id, &cfg.shop.till_id, &cfg.vipps.msn);
     engine.staff_id = None;
     engine.receipt_barcode = cfg.receipt.barcode;
@@ -89,11 +80,35 @@ pub fn settings_from_config(cfg: &Config, ids: &dyn IdGen) -> Result<ConnectSett
         ecom_callback_prefix: ECOM_CALLBACK_PREFIX.into(),
         ecom_fallback_url: CUSTOMER_RETURN_URL.into(),
         psp_redirect_url: CUSTOMER_RETURN_URL.into(),
-        psp_server: PspServerConfig {
-            listen,
-            public_url: cfg.psp.make_payment_public_url.clone(),
-            token,
-        },
+        psp_server,
         category_image,
+    })
+}
+
+/// `[psp]`: where the makePaymentUrl listener binds and the token sent with PSP init (also
+/// for a PSP payment an earlier run with `api = "psp"` left unfinished).
+pub(super) fn psp_server_config(
+    cfg: &Config,
+    ids: &dyn IdGen,
+) -> Result<PspServerConfig, EngineError> {
+    let listen = cfg.psp.make_payment_listen.parse().map_err(|_| {
+        EngineError::Invalid(Text::new(
+            format!(
+                "psp.make_payment_listen = «{}» er ikke en adresse; skriv f.eks. 127.0.0.1:8099",
+                cfg.psp.make_payment_listen
+            ),
+            format!(
+                "psp.make_payment_listen = \"{}\" is not an address; write e.g. 127.0.0.1:8099",
+                cfg.psp.make_payment_listen
+            ),
+        ))
+    })?;
+    let token = cfg.psp.make_payment_token.clone().unwrap_or_else(|| {
+        SecretString::from(format!("{}{}", ids.uuid().simple(), ids.uuid().simple()))
+    });
+    Ok(PspServerConfig {
+        listen,
+        public_url: cfg.psp.make_payment_public_url.clone(),
+        token,
     })
 }

@@ -233,7 +233,7 @@ pub(super) async fn add_staff(
         say(
             lang,
             &crate::lang::Text::new(
-                "PIN: sett KASSE_PIN til den nye ansattes PIN (4–8 sifre; leder 6–8).",
+                "PIN: sett KASSE_PIN til den nye ansattes PIN (4–8 siffer; leder 6–8).",
                 "PIN: set KASSE_PIN to the new staff member's PIN (4–8 digits; manager 6–8).",
             ),
         );
@@ -313,7 +313,8 @@ pub(super) fn staff_ctx(till: &app::Till) -> Result<crate::cli::staff::HeadlessC
         &till.config.shop.till_id,
     )
     .map(|db| crate::app::with_company(db, &till.config))
-    .map_err(|e| e.message())?;
+    .map_err(|e| e.message())?
+    .with_training(till.engine().identity().2);
     Ok(crate::cli::staff::HeadlessCtx {
         db,
         store: till.store(),

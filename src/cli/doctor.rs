@@ -11,7 +11,7 @@ use crate::api::{IdempotencyKey, Vipps};
 use crate::clock::{Clock, IdGen};
 use crate::config::{Config, Environment};
 use crate::engine::events::ApiKind;
-use crate::lang::Lang;
+use crate::lang::{Lang, Text};
 use crate::store::{OutboxFilter, Store};
 use std::io::Write;
 use std::path::Path;
@@ -29,6 +29,30 @@ fn line<W: Write>(out: &mut W, ok: Option<bool>, what: &str, detail: &str) -> st
     writeln!(out, "[{mark}] {what}: {detail}")
 }
 
+/// The check's name in the reader's language.
+fn name(lang: Lang, what: &'static str) -> &'static str {
+    match (lang, what) {
+        (Lang::En, w) => w,
+        (Lang::Nb, "config") => "oppsett",
+        (Lang::Nb, "database") => "database",
+        (Lang::Nb, "outbox") => "kø",
+        (Lang::Nb, "clock") => "klokke",
+        (Lang::Nb, "token") => "tilgang",
+        (Lang::Nb, "push") => "push",
+        (Lang::Nb, w) => w,
+    }
+}
+
+/// The last line: `result: ok` / `resultat: ok`, or how many problems.
+fn result_line(lang: Lang, failed: usize) -> String {
+    match (lang, failed) {
+        (Lang::Nb, 0) => "resultat: ok".into(),
+        (Lang::En, 0) => "result: ok".into(),
+        (Lang::Nb, n) => format!("resultat: {n} problem(er)"),
+        (Lang::En, n) => format!("result: {n} problem(s)"),
+    }
+}
+
 /// Parse an HTTP `Date` header (IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`).
 pub use crate::api::retry::parse_http_date;
 
@@ -44,26 +68,40 @@ pub async fn doctor<W: Write>(
     out: &mut W,
 ) -> std::io::Result<i32> {
     let mut failed = 0;
+    let tr = |nb: &'static str, en: &'static str| lang.pick(nb, en);
     // 1. Config
     line(
         out,
         None,
-        "config",
+        name(lang, "config"),
         &format!(
-            "environment {:?}, {} MSN {}, shop {} till {}, API {}",
+            "{} {:?}, {} MSN {}, {} {} {} {}, API {}",
+            tr("miljø", "environment"),
             cfg.vipps.environment,
             cfg.vipps.base_url,
             cfg.vipps.msn,
+            tr("butikk", "shop"),
             cfg.shop.shop_id,
+            tr("kasse", "till"),
             cfg.shop.till_id,
             api_of(cfg.vipps.api).code()
         ),
     )?;
     match settings_from_config(cfg, ids.as_ref()) {
-        Ok(_) => line(out, Some(true), "config", "complete")?,
+        Ok(_) => line(
+            out,
+            Some(true),
+            name(lang, "config"),
+            tr("komplett", "complete"),
+        )?,
         Err(e) => {
             failed += 1;
-            line(out, Some(false), "config", e.message().get(lang))?;
+            line(
+                out,
+                Some(false),
+                name(lang, "config"),
+                e.message().get(lang),
+            )?;
         }
     }
     // 2. Database
@@ -90,29 +128,43 @@ pub async fn doctor<W: Write>(
             line(
                 out,
                 Some(true),
-                "database",
-                &format!(
-                    "{} (journal_mode={wal}, synchronous={sync}, schema v{version}); outbox: {open} open, {dead} dead",
-                    data_dir.display()
-                ),
+                name(lang, "database"),
+                &match lang {
+                    Lang::Nb => format!(
+                        "{} (journal_mode={wal}, synchronous={sync}, skjema v{version}); kø: {open} åpne, {dead} mislykkede",
+                        data_dir.display()
+                    ),
+                    Lang::En => format!(
+                        "{} (journal_mode={wal}, synchronous={sync}, schema v{version}); outbox: {open} open, {dead} dead",
+                        data_dir.display()
+                    ),
+                },
             )?;
             if dead > 0 {
                 line(
                     out,
                     Some(false),
-                    "outbox",
-                    "dead rows need staff: run `kasse queue`",
+                    name(lang, "outbox"),
+                    tr(
+                        "mislykkede oppdrag trenger personalet: kjør `kasse queue`",
+                        "dead rows need staff: run `kasse queue`",
+                    ),
                 )?;
                 failed += 1;
             }
         }
         Ok(Err(e)) => {
             failed += 1;
-            line(out, Some(false), "database", e.message().get(lang))?;
+            line(
+                out,
+                Some(false),
+                name(lang, "database"),
+                e.message().get(lang),
+            )?;
         }
         Err(e) => {
             failed += 1;
-            line(out, Some(false), "database", &e.to_string())?;
+            line(out, Some(false), name(lang, "database"), &e.to_string())?;
         }
     }
     // 3. Clock: compare with the Vipps server's Date header.
@@ -139,16 +191,18 @@ pub async fn doctor<W: Write>(
             line(
                 out,
                 Some(ok),
-                "clock",
+                name(lang, "clock"),
                 &format!(
-                    "local {} vs Vipps {} (off by {} s{})",
+                    "{} {} vs Vipps {} ({} {} s{})",
+                    tr("lokal", "local"),
                     crate::clock::rfc3339_millis(now),
                     crate::clock::rfc3339_millis(server),
+                    tr("avvik", "off by"),
                     skew.whole_seconds(),
                     if ok {
                         ""
                     } else {
-                        "; fix the system clock (NTP)"
+                        tr("; rett systemklokken (NTP)", "; fix the system clock (NTP)")
                     }
                 ),
             )?;
@@ -156,10 +210,15 @@ pub async fn doctor<W: Write>(
         None => line(
             out,
             None,
-            "clock",
+            name(lang, "clock"),
             &format!(
-                "local {}; could not read the server's Date header to compare",
-                crate::clock::rfc3339_millis(now)
+                "{} {}; {}",
+                tr("lokal", "local"),
+                crate::clock::rfc3339_millis(now),
+                tr(
+                    "fikk ikke lest serverens Date-header å sammenligne med",
+                    "could not read the server's Date header to compare"
+                )
             ),
         )?,
     }
@@ -167,19 +226,29 @@ pub async fn doctor<W: Write>(
     let vipps = match Vipps::new(cfg.api_settings()) {
         Ok(v) => v,
         Err(e) => {
-            line(out, Some(false), "token", e.cashier_message().get(lang))?;
-            writeln!(out, "result: {} problem(s)", failed + 1)?;
+            line(
+                out,
+                Some(false),
+                name(lang, "token"),
+                e.cashier_message().get(lang),
+            )?;
+            writeln!(out, "{}", result_line(lang, failed + 1))?;
             return Ok(1);
         }
     };
     match vipps.check_credentials().await {
-        Ok(()) => line(out, Some(true), "token", "access token received")?,
+        Ok(()) => line(
+            out,
+            Some(true),
+            name(lang, "token"),
+            tr("tilgangstoken mottatt", "access token received"),
+        )?,
         Err(e) => {
             failed += 1;
             line(
                 out,
                 Some(false),
-                "token",
+                name(lang, "token"),
                 &format!("{} ({e})", e.cashier_message().get(lang)),
             )?;
         }
@@ -189,8 +258,11 @@ pub async fn doctor<W: Write>(
         line(
             out,
             None,
-            "push",
-            "not tested in production (it would push a real phone). Ask Vipps MobilePay whether PUSH_MESSAGE / skip landing page is enabled for this MSN; error 5080 at the till means it is not.",
+            name(lang, "push"),
+            tr(
+                "ikke testet i produksjon (det ville sendt til en ekte telefon). Spør Vipps MobilePay om PUSH_MESSAGE / «skip landing page» er slått på for dette MSN; feil 5080 i kassen betyr at den ikke er det.",
+                "not tested in production (it would push a real phone). Ask Vipps MobilePay whether PUSH_MESSAGE / skip landing page is enabled for this MSN; error 5080 at the till means it is not.",
+            ),
         )?;
     } else {
         let check = match api_of(cfg.vipps.api) {
@@ -210,20 +282,15 @@ pub async fn doctor<W: Write>(
             }
         };
         match check {
-            Ok(t) => line(out, Some(true), "push", &t)?,
+            Ok(t) => line(out, Some(true), name(lang, "push"), t.get(lang))?,
             Err(t) => {
                 failed += 1;
-                line(out, Some(false), "push", &t)?;
+                line(out, Some(false), name(lang, "push"), t.get(lang))?;
             }
         }
     }
-    if failed == 0 {
-        writeln!(out, "result: ok")?;
-        Ok(0)
-    } else {
-        writeln!(out, "result: {failed} problem(s)")?;
-        Ok(1)
-    }
+    writeln!(out, "{}", result_line(lang, failed))?;
+    Ok(if failed == 0 { 0 } else { 1 })
 }
 
 async fn push_check(
@@ -232,10 +299,10 @@ async fn push_check(
     msn: &str,
     currency: crate::domain::money::Currency,
     phone: &str,
-) -> Result<String, String> {
+) -> Result<Text, Text> {
     use crate::api::epayment;
     let reference = format!("kasse-doctor-{}", &ids.uuid().simple().to_string()[..12]);
-    let key = IdempotencyKey::new(ids.uuid().to_string()).map_err(|e| e.to_string())?;
+    let key = IdempotencyKey::new(ids.uuid().to_string()).map_err(|e| same(e.to_string()))?;
     let amount = crate::domain::money::Money::new(currency.epayment_minimum(), currency);
     let mut req = epayment::CreatePaymentRequest::new(
         reference.clone(),
@@ -247,26 +314,53 @@ async fn push_check(
     req.payment_description = Some("kasse doctor push check".into());
     match vipps.epayment().create(&req, &key).await {
         Ok(_) => {
-            let ck = IdempotencyKey::new(ids.uuid().to_string()).map_err(|e| e.to_string())?;
+            let ck =
+                IdempotencyKey::new(ids.uuid().to_string()).map_err(|e| same(e.to_string()))?;
             match vipps.epayment().cancel(&reference, true, &ck).await {
-                Ok(_) => Ok(format!(
-                    "PUSH_MESSAGE accepted (test payment {reference} created and cancelled)"
+                Ok(_) => Ok(Text::new(
+                    format!(
+                        "PUSH_MESSAGE godtatt (testbetaling {reference} opprettet og kansellert)"
+                    ),
+                    format!(
+                        "PUSH_MESSAGE accepted (test payment {reference} created and cancelled)"
+                    ),
                 )),
-                Err(e) => Ok(format!(
-                    "PUSH_MESSAGE accepted; cancelling test payment {reference} failed ({e}) — it expires by itself in 10 minutes"
+                Err(e) => Ok(Text::new(
+                    format!(
+                        "PUSH_MESSAGE godtatt; å kansellere testbetalingen {reference} feilet ({e}) – den utløper av seg selv om 10 minutter"
+                    ),
+                    format!(
+                        "PUSH_MESSAGE accepted; cancelling test payment {reference} failed ({e}) — it expires by itself in 10 minutes"
+                    ),
                 )),
             }
         }
-        Err(e) if e.code.as_deref() == Some("5080") => Err(
-            "PUSH_MESSAGE is not enabled for this MSN (error 5080): ask Vipps MobilePay to enable \"skip landing page\"; until then use --qr".into(),
-        ),
-        Err(e) if e.code.as_deref() == Some("5040") => Err(format!(
-            "the sales unit (MSN {msn}) does not take {} (error 5040): set shop.currency to the sales unit's currency, or use an MSN for {}",
-            currency.code(),
-            currency.code()
+        Err(e) if e.code.as_deref() == Some("5080") => Err(Text::new(
+            "PUSH_MESSAGE er ikke slått på for dette MSN (feil 5080): be Vipps MobilePay slå på «skip landing page»; bruk --qr til da",
+            "PUSH_MESSAGE is not enabled for this MSN (error 5080): ask Vipps MobilePay to enable \"skip landing page\"; until then use --qr",
         )),
-        Err(e) => Err(format!("push check failed: {e}")),
+        Err(e) if e.code.as_deref() == Some("5040") => Err(Text::new(
+            format!(
+                "salgsenheten (MSN {msn}) tar ikke {} (feil 5040): sett shop.currency til salgsenhetens valuta, eller bruk et MSN for {}",
+                currency.code(),
+                currency.code()
+            ),
+            format!(
+                "the sales unit (MSN {msn}) does not take {} (error 5040): set shop.currency to the sales unit's currency, or use an MSN for {}",
+                currency.code(),
+                currency.code()
+            ),
+        )),
+        Err(e) => Err(Text::new(
+            format!("push-sjekken feilet: {e}"),
+            format!("push check failed: {e}"),
+        )),
     }
+}
+
+/// A text that reads the same in both languages (codes, library messages).
+fn same(s: String) -> Text {
+    Text::new(s.clone(), s)
 }
 
 /// eCom: initiate a 1,00 kr payment with `skipLandingPage` (the eCom push) to the test user's
@@ -276,7 +370,7 @@ async fn ecom_push_check(
     ids: &dyn IdGen,
     msn: &str,
     phone: &str,
-) -> Result<String, String> {
+) -> Result<Text, Text> {
     use crate::api::ecom;
     let order_id = format!("kasse-doctor-{}", &ids.uuid().simple().to_string()[..12]);
     // eCom takes the Norwegian number without the country code.
@@ -322,18 +416,32 @@ async fn ecom_push_check(
                 should_release_remaining_funds: None,
             };
             match vipps.ecom().cancel(&order_id, &cancel).await {
-                Ok(_) => Ok(format!(
-                    "eCom skipLandingPage accepted (test payment {order_id} created and cancelled)"
+                Ok(_) => Ok(Text::new(
+                    format!(
+                        "eCom skipLandingPage godtatt (testbetaling {order_id} opprettet og kansellert)"
+                    ),
+                    format!(
+                        "eCom skipLandingPage accepted (test payment {order_id} created and cancelled)"
+                    ),
                 )),
-                Err(e) => Ok(format!(
-                    "eCom skipLandingPage accepted; cancelling test payment {order_id} failed ({e}) — it expires by itself in 10 minutes"
+                Err(e) => Ok(Text::new(
+                    format!(
+                        "eCom skipLandingPage godtatt; å kansellere testbetalingen {order_id} feilet ({e}) – den utløper av seg selv om 10 minutter"
+                    ),
+                    format!(
+                        "eCom skipLandingPage accepted; cancelling test payment {order_id} failed ({e}) — it expires by itself in 10 minutes"
+                    ),
                 )),
             }
         }
-        Err(e) if e.code.as_deref() == Some("38") => Err(
-            "eCom push (skipLandingPage) is not enabled for this MSN (error 38): ask Vipps MobilePay to enable \"skip landing page\"; until then use --qr".into(),
-        ),
-        Err(e) => Err(format!("push check failed: {e}")),
+        Err(e) if e.code.as_deref() == Some("38") => Err(Text::new(
+            "eCom-push (skipLandingPage) er ikke slått på for dette MSN (feil 38): be Vipps MobilePay slå på «skip landing page»; bruk --qr til da",
+            "eCom push (skipLandingPage) is not enabled for this MSN (error 38): ask Vipps MobilePay to enable \"skip landing page\"; until then use --qr",
+        )),
+        Err(e) => Err(Text::new(
+            format!("push-sjekken feilet: {e}"),
+            format!("push check failed: {e}"),
+        )),
     }
 }
 
@@ -390,7 +498,13 @@ mod tests {
         let s = settings_from_config(&cfg, &crate::clock::SeqIds::default()).unwrap();
         assert_eq!(s.engine.shop_id, cfg.shop.shop_id);
         assert_eq!(s.api.msn, cfg.vipps.msn);
+        // ePayment (the default) never listens for PSP callbacks.
+        assert!(s.psp_server.is_none());
+        let psp =
+            Config::from_toml_str("[vipps]\napi = \"psp\"\npsp_id = \"p1\"\n", &|_| None).unwrap();
+        let s = settings_from_config(&psp, &crate::clock::SeqIds::default()).unwrap();
         use secrecy::ExposeSecret;
-        assert_eq!(s.psp_server.token.expose_secret().len(), 64);
+        let server = s.psp_server.expect("api = psp listens");
+        assert_eq!(server.token.expose_secret().len(), 64);
     }
 }

@@ -217,7 +217,8 @@ pub async fn pay_with_abort<W: Write>(
                     ),
                     NetworkState::Unknown => continue,
                 };
-                writeln!(out, "network: {}", t.get(args.lang))?;
+                let label = args.lang.pick("nettverk", "network");
+                writeln!(out, "{label}: {}", t.get(args.lang))?;
             }
             _ => {}
         }
@@ -306,6 +307,14 @@ pub async fn command(opts: &Options, config: Config, dir: PathBuf, lang: Lang, p
     let api = match p.api.as_deref() {
         Some(s) => ApiKind::parse(s).unwrap_or_default(),
         None => app::api_of(config.vipps.api),
+    };
+    // `--api` chooses the API for this run: the till is started for it (a PSP run needs the
+    // makePaymentUrl listener, which only `api = "psp"` starts).
+    let mut config = config;
+    config.vipps.api = match api {
+        ApiKind::Epayment => crate::config::ApiChoice::Epayment,
+        ApiKind::Ecom => crate::config::ApiChoice::Ecom,
+        ApiKind::Psp => crate::config::ApiChoice::Psp,
     };
     let currency = config.shop.currency;
     let auto = opts

@@ -440,6 +440,7 @@ mod tests {
             tick: Duration::from_millis(250),
             manager_pins: false,
             login_required: false,
+            rules: crate::tui::ScreenRules::default(),
             cashier: Some(crate::tui::msg::Cashier {
                 staff_id: "st-1".into(),
                 name: "Kari Kasserer".into(),

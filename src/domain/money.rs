@@ -239,7 +239,7 @@ impl ParseMoneyError {
             ),
             ParseMoneyError::InvalidCharacter { input, ch } => Text::new(
                 format!(
-                    "Beløp: «{input}» inneholder «{ch}»; bruk bare sifre, komma for øre og mellomrom for tusen"
+                    "Beløp: «{input}» inneholder «{ch}»; bruk bare siffer, komma for øre og mellomrom for tusen"
                 ),
                 format!(
                     "Amount: \"{input}\" contains '{ch}'; use only digits, a comma for øre and spaces for thousands"
@@ -255,7 +255,7 @@ impl ParseMoneyError {
             ),
             ParseMoneyError::TooManyDecimals { input } => Text::new(
                 format!(
-                    "Beløp: «{input}» har mer enn 2 desimaler; skriv høyst 2 sifre etter komma"
+                    "Beløp: «{input}» har mer enn 2 desimaler; skriv høyst 2 siffer etter komma"
                 ),
                 format!(
                     "Amount: \"{input}\" has more than 2 decimals; enter at most 2 digits after the comma"

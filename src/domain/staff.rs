@@ -196,7 +196,7 @@ pub const MIN_MANAGER_PIN_LEN: usize = 6;
 /// [`MIN_MANAGER_PIN_LEN`].
 pub fn weak_pin_warning() -> Text {
     Text::new(
-        "Leder-PIN-en din har færre enn 6 sifre. Den virker fortsatt, men nye leder-PIN-er må ha 6–8 sifre: få en ny PIN snart.",
+        "Leder-PIN-en din har færre enn 6 siffer. Den virker fortsatt, men nye leder-PIN-er må ha 6–8 siffer: få en ny PIN snart.",
         "Your manager PIN has fewer than 6 digits. It still works, but new manager PINs need 6–8 digits: get a new PIN soon.",
     )
 }
@@ -308,7 +308,7 @@ impl Pin {
         let n = pin.chars().count();
         if !(4..=8).contains(&n) || !pin.chars().all(|c| c.is_ascii_digit()) {
             return Err(StaffError::Invalid(Text::new(
-                "PIN: må være 4 til 8 sifre (0–9). Skriv en ny PIN.",
+                "PIN: må være 4 til 8 siffer (0–9). Skriv en ny PIN.",
                 "PIN: must be 4 to 8 digits (0–9). Type a new PIN.",
             )));
         }

@@ -25,8 +25,9 @@ pub struct ConnectSettings {
     pub ecom_fallback_url: String,
     /// PSP `pspRedirectUrl`.
     pub psp_redirect_url: String,
-    /// The makePaymentUrl server (listen address, public URL, token).
-    pub psp_server: PspServerConfig,
+    /// The makePaymentUrl server (listen address, public URL, token). `None` (every API but
+    /// PSP): no listener is started, so a busy port cannot stop an ePayment or eCom till.
+    pub psp_server: Option<PspServerConfig>,
     /// Order Management category image: (`imageId`, base64 PNG/JPEG).
     pub category_image: Option<(String, String)>,
 }
@@ -36,7 +37,8 @@ pub struct ConnectSettings {
 pub struct Running {
     pub engine: Engine,
     pub recovered: Vec<RecoveredSale>,
-    pub psp_server: PspServer,
+    /// The PSP makePaymentUrl server, when the settings asked for one.
+    pub psp_server: Option<PspServer>,
     pub vipps: Vipps,
 }
 
@@ -48,7 +50,9 @@ impl Running {
 
     pub async fn shutdown(self) {
         self.engine.shutdown();
-        self.psp_server.shutdown().await;
+        if let Some(server) = self.psp_server {
+            server.shutdown().await;
+        }
     }
 }
 
@@ -155,25 +159,36 @@ pub async fn connect_with(
         store: store.clone(),
         clock: clock.clone(),
     });
-    let token = settings.psp_server.token.clone();
-    let server = psp_server::serve(
-        settings.psp_server.clone(),
-        settings.api.msn.clone(),
-        acquirer.clone(),
-        book,
-    )
-    .await
-    .map_err(|e| {
-        EngineError::Other(Text::new(
-            format!("Kan ikke starte PSP-endepunktet: {e}"),
-            format!("Cannot start the PSP endpoint: {e}"),
-        ))
-    })?;
+    let server = match settings.psp_server.clone() {
+        None => None,
+        Some(cfg) => Some(
+            psp_server::serve(cfg, settings.api.msn.clone(), acquirer.clone(), book)
+                .await
+                .map_err(|e| {
+                    EngineError::Other(Text::new(
+                        format!("Kan ikke starte PSP-endepunktet: {}", e.text().nb),
+                        format!("Cannot start the PSP endpoint: {}", e.text().en),
+                    ))
+                })?,
+        ),
+    };
+    // Without a server (not PSP) a PSP init has no makePaymentUrl; the provider is never
+    // chosen then, and an old PSP sale in recovery only reads and cancels.
+    let make_payment = server
+        .as_ref()
+        .zip(settings.psp_server.as_ref())
+        .map(|(srv, cfg)| (srv.public_url().to_owned(), cfg.token.clone()));
     let psp = Arc::new(PspProvider {
         vipps: vipps.clone(),
         acquirer: acquirer.clone(),
-        make_payment_url: server.public_url().to_owned(),
-        make_payment_token: token.clone(),
+        make_payment_url: make_payment
+            .as_ref()
+            .map(|(url, _)| url.clone())
+            .unwrap_or_default(),
+        make_payment_token: make_payment
+            .as_ref()
+            .map(|(_, token)| token.clone())
+            .unwrap_or_else(|| secrecy::SecretString::from(String::new())),
         redirect_url: settings.psp_redirect_url.clone(),
     });
     let backends = Backends {
@@ -192,7 +207,7 @@ pub async fn connect_with(
         }),
         psp_status: psp,
         acquirer,
-        psp_make_payment: Some((server.public_url().to_owned(), token)),
+        psp_make_payment: make_payment,
     };
     let backends = wrap(backends);
     let (engine, recovered) = Engine::start(settings.engine, store, backends, clock).await?;

@@ -521,6 +521,13 @@ impl Engine {
         self.inner.store.clone()
     }
 
+    /// The till's shop id, till id and whether it runs in training (`--demo`), for the
+    /// journal rows written beside the engine (parked and voided baskets).
+    pub fn identity(&self) -> (String, String, bool) {
+        let c = &self.inner.cfg;
+        (c.shop_id.clone(), c.till_id.clone(), c.training)
+    }
+
     /// Current network state.
     pub fn network(&self) -> NetworkState {
         *self.inner.network.borrow()

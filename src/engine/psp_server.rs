@@ -104,14 +104,36 @@ impl Drop for PspServer {
 #[derive(Debug, thiserror::Error)]
 pub enum PspServerError {
     #[error(
-        "cannot listen on {addr} for the PSP makePaymentUrl endpoint: {source}; set psp.listen to a free address"
+        "cannot listen on {addr} for the PSP makePaymentUrl endpoint: {source}; set psp.make_payment_listen to a free address"
     )]
     Bind {
         addr: SocketAddr,
         source: std::io::Error,
     },
-    #[error("psp.public_url {0:?} must start with http:// or https:// and contain a path")]
+    #[error(
+        "psp.make_payment_public_url {0:?} must start with http:// or https:// and contain a path"
+    )]
     BadUrl(String),
+}
+
+impl PspServerError {
+    /// The message in both languages, naming the config key to change.
+    pub fn text(&self) -> crate::lang::Text {
+        match self {
+            PspServerError::Bind { addr, source } => crate::lang::Text::new(
+                format!(
+                    "kan ikke lytte på {addr} for PSP-endepunktet makePaymentUrl: {source}; sett psp.make_payment_listen til en ledig adresse"
+                ),
+                self.to_string(),
+            ),
+            PspServerError::BadUrl(u) => crate::lang::Text::new(
+                format!(
+                    "psp.make_payment_public_url «{u}» må begynne med http:// eller https:// og ha en sti"
+                ),
+                self.to_string(),
+            ),
+        }
+    }
 }
 
 /// The path part of a URL (`https://h:1/a/b?x` → `/a/b`).

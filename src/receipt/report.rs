@@ -135,7 +135,7 @@ pub fn render_text(r: &Report, lang: Lang) -> String {
         for tt in &s.tenders {
             row(
                 &mut o,
-                &format!("  {}", tt.tender),
+                &format!("  {}", tender_name(&tt.tender).get(lang)),
                 Some(tt.count),
                 tt.gross,
             );
@@ -156,7 +156,12 @@ pub fn render_text(r: &Report, lang: Lang) -> String {
             ));
         }
         for a in &s.vipps {
-            row(&mut o, &format!("  {}", a.api), Some(a.count), a.captured);
+            row(
+                &mut o,
+                &format!("  {}", api_name(&a.api).get(lang)),
+                Some(a.count),
+                a.captured,
+            );
         }
         o.push_str(&format!(
             "{}\n",
@@ -650,6 +655,28 @@ where
         push("grand_total_sales", false, cur, "", 0, g.sales, "", "");
         push("grand_total_returns", false, cur, "", 0, g.returns, "", "");
         push("grand_total_net", false, cur, "", 0, g.net, "", "");
+    }
+}
+
+/// A tender code of the journal (`vipps`, `cash`, `split`) as the report's reader says it.
+pub fn tender_name(code: &str) -> crate::lang::Text {
+    use crate::lang::Text;
+    match code {
+        "vipps" => Text::new("Vipps", "Vipps"),
+        "cash" => Text::new("Kontant", "Cash"),
+        "split" => Text::new("Kontant + Vipps", "Cash + Vipps"),
+        other => Text::new(other, other),
+    }
+}
+
+/// A Vipps API code (`epayment`, `ecom`, `psp`) by its product name.
+pub fn api_name(code: &str) -> crate::lang::Text {
+    use crate::lang::Text;
+    match code {
+        "epayment" => Text::new("ePayment-API", "ePayment API"),
+        "ecom" => Text::new("eCom-API", "eCom API"),
+        "psp" => Text::new("PSP-API", "PSP API"),
+        other => Text::new(other, other),
     }
 }
 

@@ -43,6 +43,8 @@ pub struct StaffDb {
     till_id: String,
     cost: HashCost,
     company: Company,
+    /// `--demo`: reconciliation reads the training sales (the only ones there are).
+    training: bool,
 }
 
 impl std::fmt::Debug for StaffDb {
@@ -60,7 +62,7 @@ impl StaffDb {
         for (field, v) in [("shop_id", shop_id), ("till_id", till_id)] {
             if v.is_empty() || v.len() > 12 || !v.chars().all(|c| c.is_ascii_alphanumeric()) {
                 return Err(StaffError::Invalid(Text::new(
-                    format!("{field} «{v}»: må være 1 til 12 bokstaver eller sifre."),
+                    format!("{field} «{v}»: må være 1 til 12 bokstaver eller siffer."),
                     format!("{field} \"{v}\": must be 1 to 12 letters or digits."),
                 )));
             }
@@ -71,6 +73,7 @@ impl StaffDb {
             till_id: till_id.to_owned(),
             cost: HashCost::Standard,
             company: Company::default(),
+            training: false,
         })
     }
 
@@ -99,6 +102,19 @@ impl StaffDb {
     pub fn with_hash_cost(mut self, cost: HashCost) -> StaffDb {
         self.cost = cost;
         self
+    }
+
+    /// In training (`--demo`) the reconciliation checks the training sales against the
+    /// (simulated) Vipps instead of the real ones, of which there are none.
+    #[must_use]
+    pub fn with_training(mut self, training: bool) -> StaffDb {
+        self.training = training;
+        self
+    }
+
+    /// See [`StaffDb::with_training`].
+    pub fn training(&self) -> bool {
+        self.training
     }
 
     pub fn shop_id(&self) -> &str {

@@ -90,7 +90,10 @@ pub async fn reconcile(
     from: time::OffsetDateTime,
     to: time::OffsetDateTime,
 ) -> Result<Reconciliation, StaffError> {
-    let payments = db.run(move |db| db.day_payments(from, to)).await?;
+    let training = db.training();
+    let payments = db
+        .run(move |db| db.day_payments(from, to, training))
+        .await?;
     let sem = Arc::new(tokio::sync::Semaphore::new(READ_CONCURRENCY));
     let mut set = tokio::task::JoinSet::new();
     for (i, p) in payments.iter().enumerate() {

@@ -19,6 +19,7 @@ mod journal;
 mod legacy;
 mod ops;
 mod outbox;
+pub mod parked;
 mod print_jobs;
 mod sale_query;
 mod sql;
@@ -65,6 +66,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("migrations/0010_create_phone.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0011_fiscal_journal.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0012_z_periods.sql")).foreign_key_check(),
+    M::up(include_str!("migrations/0013_parked_baskets.sql")).foreign_key_check(),
 ];
 
 /// The schema version a store has once opened (the number of migrations).

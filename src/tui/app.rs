@@ -49,6 +49,25 @@ pub struct KioskSettings {
     pub idle_reset: Duration,
 }
 
+/// Shop rules the screen enforces (config `[ui]` / `[staff]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScreenRules {
+    /// The largest quantity one line may hold, in its unit (`ui.max_quantity`, default 999).
+    pub max_quantity: u32,
+    /// A manager logged in at the till is not asked for the PIN again for this long after a
+    /// manager PIN or login (`staff.manager_pin_window_secs`; zero: always asked).
+    pub manager_pin_window: Duration,
+}
+
+impl Default for ScreenRules {
+    fn default() -> Self {
+        ScreenRules {
+            max_quantity: 999,
+            manager_pin_window: Duration::from_secs(300),
+        }
+    }
+}
+
 /// Configuration the shell hands to the screen loop (`app::screen::run`).
 #[derive(Clone)]
 pub struct RunContext {
@@ -80,6 +99,8 @@ pub struct RunContext {
     pub login_required: bool,
     /// Already logged in when the screen opens (`--demo`: the training manager).
     pub cashier: Option<crate::tui::msg::Cashier>,
+    /// Quantity bound and manager PIN window.
+    pub rules: ScreenRules,
 }
 
 impl std::fmt::Debug for RunContext {
@@ -150,6 +171,8 @@ pub enum Prompt {
     CashReceived,
     /// A staff member's PIN on the login screen (masked).
     LoginPin,
+    /// The name of the basket being parked (F8).
+    ParkName,
 }
 
 /// A manager-only action waiting for a manager PIN.
@@ -197,6 +220,25 @@ pub struct ManagerGate {
     /// Sent to the staff journal, waiting for `AppEvent::ManagerPin` with this id.
     pub waiting: Option<(u64, ManagerAction)>,
     pub next_request_id: u64,
+}
+
+/// The logged-in manager's PIN, kept (secret, never shown or logged) so manager-only actions
+/// do not ask again until `until` (`ui.manager_pin_window_secs` after the last use).
+#[derive(Clone, Default)]
+pub struct PinWindow {
+    /// The PIN typed at the login prompt, until the staff journal answers.
+    pub pending: Option<SecretString>,
+    /// The manager's PIN and the end of the window.
+    pub open: Option<(SecretString, OffsetDateTime)>,
+}
+
+impl std::fmt::Debug for PinWindow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PinWindow")
+            .field("pending", &self.pending.as_ref().map(|_| "[redacted]"))
+            .field("until", &self.open.as_ref().map(|(_, t)| t))
+            .finish()
+    }
 }
 
 /// Cash taken on the payment screen for the basket.
@@ -306,6 +348,7 @@ pub struct App {
     pub keymap: Keymap,
     pub theme: Theme,
     pub utc_offset: UtcOffset,
+    pub rules: ScreenRules,
 
     pub screen: Screen,
     pub basket: Basket,
@@ -316,7 +359,8 @@ pub struct App {
     /// The product waiting for its weight (with [`Prompt::Weight`]).
     pub pending: Option<crate::tui::catalog::Product>,
     pub search: Option<Search>,
-    pub parked: Vec<Basket>,
+    /// Parked baskets, the void / quit question (see [`crate::tui::park`]).
+    pub park: crate::tui::park::ParkUi,
     pub payment: Option<PaymentView>,
     pub pay_kind: Option<PayKind>,
     /// The cashier pressed cancel before the engine reported a reference.
@@ -349,6 +393,8 @@ pub struct App {
     pub print_queued: usize,
     /// Who is logged in (see [`LoginGate`]).
     pub login: LoginGate,
+    /// See [`PinWindow`].
+    pub pin_window: PinWindow,
     /// First help row shown when the help overlay does not fit (↑/↓, PgUp/PgDn).
     pub help_scroll: usize,
     /// Terminal rows as last reported (`Msg::Resize`); the minimum until then.
@@ -388,7 +434,7 @@ impl std::fmt::Debug for App {
             .field("prompt", &self.prompt)
             .field("pending", &self.pending)
             .field("search", &self.search)
-            .field("parked", &self.parked)
+            .field("park", &self.park)
             .field("payment", &self.payment)
             .field("pay_kind", &self.pay_kind)
             .field("cancel_requested", &self.cancel_requested)
@@ -410,6 +456,7 @@ impl std::fmt::Debug for App {
             .field("cash", &self.cash)
             .field("print_queued", &self.print_queued)
             .field("login", &self.login)
+            .field("pin_window", &self.pin_window)
             .field("help_scroll", &self.help_scroll)
             .field("rows", &self.rows)
             .finish_non_exhaustive()
@@ -422,6 +469,18 @@ pub const PIN_TRIES: u32 = 3;
 pub const PIN_LOCKOUT: time::Duration = time::Duration::seconds(60);
 
 impl App {
+    /// The sale on the result screen is paid (Vipps, split or cash): Enter starts the next
+    /// sale. Otherwise (failed, refused, expired, cancelled) Enter goes back to the kept basket.
+    pub fn result_paid(&self) -> bool {
+        self.payment
+            .as_ref()
+            .is_some_and(|p| p.status == crate::tui::msg::PaymentStatusView::Paid)
+            || self
+                .cash
+                .as_ref()
+                .is_some_and(|c| c.receipt_number.is_some())
+    }
+
     /// The result screen may offer "QR for the same sale": Vipps refused the push for a reason
     /// a QR code avoids, and no cash part was taken (a split's cash was handed back).
     pub fn qr_fallback_offered(&self) -> bool {
@@ -453,6 +512,7 @@ impl App {
             keymap: ctx.keymap.clone(),
             theme: ctx.theme.clone(),
             utc_offset: ctx.utc_offset,
+            rules: ctx.rules,
             screen: if login_first {
                 Screen::Login
             } else {
@@ -464,7 +524,7 @@ impl App {
             prompt: login_first.then_some(Prompt::LoginPin),
             pending: None,
             search: None,
-            parked: Vec::new(),
+            park: crate::tui::park::ParkUi::default(),
             payment: None,
             pay_kind: None,
             cancel_requested: false,
@@ -495,6 +555,7 @@ impl App {
             },
             help_scroll: 0,
             rows: MIN_HEIGHT,
+            pin_window: PinWindow::default(),
         }
     }
 
@@ -530,6 +591,8 @@ impl App {
     pub fn help_mode(&self) -> Mode {
         if !self.recovered.is_empty() {
             Mode::Notice
+        } else if let Some(m) = crate::tui::park::mode(self) {
+            m
         } else if self.screen == Screen::Login || self.prompt.is_some() {
             Mode::Prompt
         } else if self.search.is_some() {

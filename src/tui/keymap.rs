@@ -41,10 +41,14 @@ pub enum Mode {
     ZRefused,
     /// Batch corrections.
     Batch,
+    /// A question over the sale screen: Ctrl-Q or void with a basket (park / void / cancel).
+    Ask,
+    /// The list of parked baskets (F9).
+    Parked,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 18] = [
+    pub const ALL: [Mode; 20] = [
         Mode::Global,
         Mode::Sale,
         Mode::Search,
@@ -63,6 +67,8 @@ impl Mode {
         Mode::Report,
         Mode::ZRefused,
         Mode::Batch,
+        Mode::Ask,
+        Mode::Parked,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -85,6 +91,8 @@ impl Mode {
             Mode::Report => "report",
             Mode::ZRefused => "z_refused",
             Mode::Batch => "batch",
+            Mode::Ask => "ask",
+            Mode::Parked => "parked",
         }
     }
 
@@ -141,10 +149,12 @@ pub enum Action {
     OpenDrawer,
     /// Sale screen: log the cashier out (back to the login screen).
     Logout,
+    /// Void the whole basket before payment (journaled as a fiscal event).
+    VoidBasket,
 }
 
 impl Action {
-    pub const ALL: [Action; 35] = [
+    pub const ALL: [Action; 36] = [
         Action::Help,
         Action::Quit,
         Action::Submit,
@@ -180,6 +190,7 @@ impl Action {
         Action::PayCash,
         Action::OpenDrawer,
         Action::Logout,
+        Action::VoidBasket,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -219,6 +230,7 @@ impl Action {
             Action::PayCash => "pay_cash",
             Action::OpenDrawer => "open_drawer",
             Action::Logout => "logout",
+            Action::VoidBasket => "void_basket",
         }
     }
 
@@ -231,6 +243,7 @@ impl Action {
         matches!(
             self,
             Action::Price
+                | Action::VoidBasket
                 | Action::Discount
                 | Action::ReturnLine
                 | Action::OpenPrice
@@ -250,6 +263,22 @@ impl Action {
     }
 
     /// Demo-only actions (the cashier plays the customer's phone).
+    /// Not shown to a kiosk's customer: staff functions and the staff's quit key.
+    pub const fn is_hidden_in_kiosk(self) -> bool {
+        self.is_staff_only() || matches!(self, Action::Quit)
+    }
+
+    /// Where the action comes in the one-line hint: paying and help first at every width,
+    /// then the mode's own keys in keymap order, quitting last.
+    pub const fn hint_rank(self) -> u8 {
+        match self {
+            Action::Pay => 0,
+            Action::Help => 1,
+            Action::Quit => 3,
+            _ => 2,
+        }
+    }
+
     pub const fn is_demo_only(self) -> bool {
         matches!(
             self,
@@ -375,6 +404,9 @@ pub struct Binding {
     pub key: Key,
     pub action: Action,
     pub desc: Text,
+    /// A shorter label for the one-line hint when the full ones do not all fit
+    /// (`short_nb` / `short_en` in the keymap file; the full text when absent).
+    pub short: Option<Text>,
 }
 
 /// A keymap problem, quoting the value and saying what to do.
@@ -427,6 +459,17 @@ struct RawBinding {
     action: String,
     nb: String,
     en: String,
+    short_nb: Option<String>,
+    short_en: Option<String>,
+}
+
+/// One entry of the hint line: the key, its description and the short label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HintRow {
+    pub action: Action,
+    pub key: String,
+    pub desc: String,
+    pub short: Option<String>,
 }
 
 /// Bindings per mode, in file order.
@@ -471,6 +514,13 @@ fn parse_file(text: &str, source_name: &str) -> Result<BTreeMap<Mode, Vec<Bindin
             list.push(Binding {
                 key,
                 action,
+                short: match (rb.short_nb, rb.short_en) {
+                    (None, None) => None,
+                    (nb, en) => Some(Text::new(
+                        nb.unwrap_or_else(|| rb.nb.clone()),
+                        en.unwrap_or_else(|| rb.en.clone()),
+                    )),
+                },
                 desc: Text::new(rb.nb, rb.en),
             });
         }
@@ -554,11 +604,39 @@ impl Keymap {
         self.bindings(mode)
             .iter()
             .chain(self.bindings(Mode::Global))
-            .filter(|b| !(kiosk && b.action.is_staff_only()))
+            .filter(|b| !(kiosk && b.action.is_hidden_in_kiosk()))
             .filter(|b| demo || !b.action.is_demo_only())
             .filter(|b| keep(b.action))
             .map(|b| (b.key.to_string(), b.desc.get(lang).to_string()))
             .collect()
+    }
+
+    /// The hint line's rows: [`Keymap::help_rows_where`] ordered by [`Action::hint_rank`]
+    /// (stable: keymap order within a rank), so a narrow line keeps F12 and F1.
+    pub fn hint_rows_where(
+        &self,
+        mode: Mode,
+        lang: Lang,
+        kiosk: bool,
+        demo: bool,
+        keep: impl Fn(Action) -> bool,
+    ) -> Vec<HintRow> {
+        let mut rows: Vec<HintRow> = self
+            .bindings(mode)
+            .iter()
+            .chain(self.bindings(Mode::Global))
+            .filter(|b| !(kiosk && b.action.is_hidden_in_kiosk()))
+            .filter(|b| demo || !b.action.is_demo_only())
+            .filter(|b| keep(b.action))
+            .map(|b| HintRow {
+                action: b.action,
+                key: b.key.to_string(),
+                desc: b.desc.get(lang).to_string(),
+                short: b.short.as_ref().map(|t| t.get(lang).to_string()),
+            })
+            .collect();
+        rows.sort_by_key(|r| r.action.hint_rank());
+        rows
     }
 }
 
@@ -678,6 +756,14 @@ en = "Pay"
     fn help_rows_hide_staff_actions_in_kiosk_and_demo_actions_outside_demo() {
         let km = Keymap::default_keymap().unwrap();
         let staff = km.help_rows(Mode::Sale, Lang::En, false, false);
+        let hints = km.hint_rows_where(Mode::Sale, Lang::Nb, false, false, |_| true);
+        assert_eq!(hints[0].key, "F12", "{hints:?}");
+        assert_eq!(hints[1].key, "F1", "{hints:?}");
+        assert_eq!(
+            hints.last().map(|h| h.key.as_str()),
+            Some("Ctrl-Q"),
+            "{hints:?}"
+        );
         let kiosk = km.help_rows(Mode::Sale, Lang::En, true, false);
         assert!(staff.iter().any(|(_, d)| d == "Park basket"));
         assert!(!kiosk.iter().any(|(_, d)| d == "Park basket"));

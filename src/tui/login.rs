@@ -27,7 +27,7 @@ strings! {
     hint => "Enter: logg inn · Esc: tøm · F1: hjelp", "Enter: log in · Esc: clear · F1: help";
     training_pin => "Øving: leder-PIN 1234", "Training: manager PIN 1234";
     checking => "Sjekker PIN …", "Checking PIN …";
-    err_empty => "PIN: skriv PIN-koden din (4–8 sifre) og trykk Enter.", "PIN: type your PIN (4–8 digits) and press Enter.";
+    err_empty => "PIN: skriv PIN-koden din (4–8 siffer) og trykk Enter.", "PIN: type your PIN (4–8 digits) and press Enter.";
     err_busy => "PIN: vent, forrige PIN sjekkes fortsatt.", "PIN: wait, the previous PIN is still being checked.";
     err_logout_basket => "Logg ut: kurven har varer. Ta betalt, parker (F8) eller tøm kurven først.", "Log out: the basket has items. Take payment, park it (F8) or empty it first.";
     err_logout_paying => "Logg ut: en betaling pågår. Vent til den er ferdig.", "Log out: a payment is in progress. Wait until it has finished.";
@@ -93,6 +93,7 @@ pub fn submit(app: &mut App) -> Vec<Command> {
     app.login.next_request_id = app.login.next_request_id.wrapping_add(1);
     let request_id = app.login.next_request_id;
     app.login.waiting = Some(request_id);
+    app.pin_window.pending = Some(secrecy::SecretString::from(pin.clone()));
     toast(
         app,
         ToastKind::Info,
@@ -112,8 +113,16 @@ pub fn on_logged_in(app: &mut App, request_id: u64, result: Result<Cashier, Text
     }
     app.login.waiting = None;
     app.toast = None;
+    let pin = app.pin_window.pending.take();
+    app.pin_window.open = None;
     match result {
         Ok(cashier) => {
+            // A manager is not asked for the PIN again within ui.manager_pin_window_secs.
+            let window = time::Duration::try_from(app.rules.manager_pin_window)
+                .unwrap_or(time::Duration::ZERO);
+            if cashier.role == crate::domain::staff::Role::Manager && window.is_positive() {
+                app.pin_window.open = pin.map(|p| (p, app.now + window));
+            }
             let text = Text::new(
                 format!(
                     "Logget inn: {} ({}).",
@@ -152,6 +161,7 @@ pub fn logout(app: &mut App) -> Vec<Command> {
         fixed(app, L::err_logout_basket);
         return Vec::new();
     }
+    app.pin_window = crate::tui::app::PinWindow::default();
     let Some(cashier) = app.login.cashier.take() else {
         fixed(app, L::err_logout_nobody);
         return Vec::new();
@@ -230,6 +240,7 @@ mod tests {
             tick: std::time::Duration::from_millis(250),
             manager_pins: true,
             login_required: true,
+            rules: crate::tui::ScreenRules::default(),
             cashier: Some(Cashier {
                 staff_id: "st002".into(),
                 name: name.into(),

@@ -32,6 +32,7 @@
 //!     tick: std::time::Duration::from_millis(250),
 //!     manager_pins: false, // true once a manager exists in the staff journal
 //!     login_required: false, // true once staff exist: the screen starts on the login screen
+//!     rules: tui::ScreenRules::default(), // ui.max_quantity, staff.manager_pin_window_secs
 //!     cashier: None,         // Some(..) to open already logged in (--demo)
 //! };
 //! let (cmd_tx, mut cmd_rx) = tokio::sync::mpsc::unbounded_channel::<Command>();
@@ -56,6 +57,7 @@ pub mod catalog;
 pub mod keymap;
 pub mod login;
 pub mod msg;
+pub mod park;
 pub mod qr;
 pub mod staff;
 pub mod strings;
@@ -65,12 +67,13 @@ pub mod theme;
 pub mod update;
 pub mod view;
 pub mod view_login;
+pub mod view_park;
 pub mod view_staff;
 
-pub use app::{App, EnvLabel, KioskSettings, RunContext};
+pub use app::{App, EnvLabel, KioskSettings, RunContext, ScreenRules};
 pub use msg::{
     AlertView, AppEvent, Cashier, Command, ManagerPermission, ManagerPin, Msg, NetworkState,
-    PayMethod, PaymentStatusView, PaymentView, RecoveredSale, SimCustomerAction,
+    ParkedBasket, PayMethod, PaymentStatusView, PaymentView, RecoveredSale, SimCustomerAction,
     StaffRefundProgress, TillEvent,
 };
 pub use update::update;

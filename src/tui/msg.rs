@@ -12,6 +12,16 @@ use secrecy::{ExposeSecret, SecretString};
 use std::time::Duration;
 use time::OffsetDateTime;
 
+/// A parked basket as the screen lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParkedBasket {
+    pub id: i64,
+    pub name: String,
+    pub parked_at: OffsetDateTime,
+    pub lines: usize,
+    pub total: Money,
+}
+
 /// How the customer pays.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PayMethod {
@@ -41,20 +51,30 @@ pub enum Command {
         staff_id: Option<String>,
     },
     /// The cashier aborted the payment in progress.
-    CancelPayment { reference: String },
+    CancelPayment {
+        reference: String,
+    },
     /// Pay the same sale by QR after Vipps refused its push (a new attempt of that sale).
-    PayByQr { reference: String },
+    PayByQr {
+        reference: String,
+    },
     /// The customer approved while the cashier aborted: complete the sale (capture).
-    CompleteAfterCancel { reference: String },
+    CompleteAfterCancel {
+        reference: String,
+    },
     /// The customer approved while the cashier aborted: void it on purpose (with a record).
-    VoidAfterCancel { reference: String },
+    VoidAfterCancel {
+        reference: String,
+    },
     /// Demo only: act as the customer's phone on the payment in progress.
     Customer {
         reference: String,
         action: SimCustomerAction,
     },
     /// Print the paper receipt of this paid sale again, marked COPY.
-    ReprintReceipt { reference: String },
+    ReprintReceipt {
+        reference: String,
+    },
     /// Check a typed manager PIN against the staff journal (login + permission + journal
     /// entry), off the UI task. The answer comes back as [`AppEvent::ManagerPin`].
     VerifyManagerPin {
@@ -69,7 +89,10 @@ pub enum Command {
     },
     /// Staff: load what was captured / refunded and the lines of one sale (by reference or
     /// receipt number). Answer: [`AppEvent::StaffRefundContext`].
-    LoadRefund { request_id: u64, reference: String },
+    LoadRefund {
+        request_id: u64,
+        reference: String,
+    },
     /// Staff: log the manager in with `pin`, record the refund (key written before any call),
     /// queue it through the outbox, wait for Vipps, print the refund receipt. Answers:
     /// [`AppEvent::StaffRefund`] (queued, then the result).
@@ -94,7 +117,10 @@ pub enum Command {
     },
     /// Staff: acknowledge every dead, unacknowledged outbox row (manager PIN) and wake the
     /// outbox worker for the rest. Answer: [`AppEvent::StaffAcknowledged`].
-    AcknowledgeOutbox { request_id: u64, pin: ManagerPin },
+    AcknowledgeOutbox {
+        request_id: u64,
+        pin: ManagerPin,
+    },
     /// Staff: the day's authorized-but-uncaptured Vipps payments. Answer:
     /// [`AppEvent::StaffBatchCandidates`].
     LoadBatch {
@@ -131,16 +157,23 @@ pub enum Command {
     },
     /// Log a staff member in at the till with their PIN (lockout and journal in the staff
     /// module), off the UI task. Answer: [`AppEvent::LoggedIn`].
-    Login { request_id: u64, pin: ManagerPin },
+    Login {
+        request_id: u64,
+        pin: ManagerPin,
+    },
     /// Journal that this staff member logged out at the till (the screen already shows the
     /// login screen). Answered only by an [`AppEvent::Error`] if the journal refused it.
-    Logout { staff_id: String },
+    Logout {
+        staff_id: String,
+    },
     /// Send the cash drawer pulse to the printer (after a manager PIN, journaled by the PIN
     /// check as `open_drawer_no_sale`). Answered by [`AppEvent::DrawerOpened`] or an error.
     OpenDrawer,
     /// Staff: print the refund receipt of this (confirmed) refund again, marked COPY.
     /// Answer: [`AppEvent::RefundReprinted`].
-    ReprintRefund { refund_number: String },
+    ReprintRefund {
+        refund_number: String,
+    },
     /// Staff: print this X or Z report on the receipt printer (TRAINING in demo). `copy`: a Z
     /// report printed again — the shell prints the stored snapshot, marked COPY. Answer:
     /// [`AppEvent::ReportPrinted`].
@@ -150,7 +183,9 @@ pub enum Command {
     },
     /// Staff: print the stored Z report of `date` (a day already closed), marked COPY.
     /// Answer: [`AppEvent::ReportPrinted`].
-    PrintStoredZ { date: time::Date },
+    PrintStoredZ {
+        date: time::Date,
+    },
     /// Kiosk: save the PIN prompt's lockout (wrong PINs in a row, locked until) so a restart
     /// does not reset it. Sent by the shell whenever it changes. No answer.
     SaveKioskLockout {
@@ -166,6 +201,25 @@ pub enum Command {
         staff_id: Option<String>,
     },
     /// Leave the app (the shell restores the terminal).
+    /// Park the basket under a name (stored, journaled 13010). Answer: [`AppEvent::Parked`].
+    ParkBasket {
+        name: String,
+        basket: Basket,
+        staff_id: Option<String>,
+    },
+    /// Take a parked basket back (journaled 13011). Answer: [`AppEvent::Resumed`].
+    ResumeParked {
+        id: i64,
+        staff_id: Option<String>,
+    },
+    /// The whole basket is voided before payment (journaled 13028). Answer:
+    /// [`AppEvent::Voided`].
+    VoidBasket {
+        basket: Basket,
+        staff_id: Option<String>,
+    },
+    /// Read the parked baskets (at start). Answer: [`AppEvent::ParkedList`].
+    ListParked,
     Quit,
 }
 
@@ -449,6 +503,14 @@ pub enum AppEvent {
     CashSale(Result<CashSaleDone, Text>),
     /// The drawer pulse went to the printer queue.
     DrawerOpened,
+    /// The parked baskets now waiting (oldest first).
+    ParkedList(Vec<ParkedBasket>),
+    /// The basket was parked (the list now), or why not (the basket comes back).
+    Parked(Result<Vec<ParkedBasket>, (Basket, Text)>),
+    /// A parked basket was taken back (with the list now), or why not.
+    Resumed(Result<(Basket, Vec<ParkedBasket>), Text>),
+    /// The voided basket was journaled, or why not.
+    Voided(Result<(), Text>),
     /// Paper jobs waiting for the printer (0 when everything is printed).
     PrintQueue {
         queued: usize,

@@ -47,6 +47,12 @@ strings! {
     parked_word => "Parkert", "Parked";
     input_scan => "Strekkode / PLU / søk", "Barcode / PLU / search";
     input_phone => "Telefon eller personlig QR", "Phone or personal QR";
+    kiosk_input_phone => "Mobilnummeret ditt", "Your mobile number";
+    kiosk_pay_title => "Betal med Vipps", "Pay with Vipps";
+    kiosk_pay_push_hint => "Skriv inn mobilnummeret ditt og trykk Enter. Betalingen kommer i Vipps-appen din.", "Type your mobile number and press Enter. The payment appears in your Vipps app.";
+    kiosk_pay_qr_hint => "Vis en QR-kode og skann den med Vipps-appen din.", "Show a QR code and scan it with your Vipps app.";
+    kiosk_send => "Send til mobilen", "Send to your phone";
+    kiosk_pay_back => "Esc: tilbake til varene", "Esc: back to your items";
     prompt_quantity => "Nytt antall", "New quantity";
     prompt_weight => "Vekt / mengde (f.eks. 0,450)", "Weight / amount (e.g. 0,450)";
     prompt_price => "Ny enhetspris (kr)", "New unit price (kr)";
@@ -86,6 +92,8 @@ strings! {
     receipt_no => "Kvittering", "Receipt";
     receipt_summary => "Kvittering", "Receipt";
     next_sale_hint => "Enter: neste salg", "Enter: next sale";
+    back_to_basket_hint => "Enter: tilbake til kurven", "Enter: back to the basket";
+    back_to_basket => "Tilbake til kurven", "Back to the basket";
     qr_same_sale => "QR-kode for samme salg", "QR code for the same sale";
     net_online => "Vipps: tilkoblet", "Vipps: online";
     net_offline => "Vipps: FRAKOBLET", "Vipps: OFFLINE";
@@ -108,7 +116,6 @@ strings! {
     err_wrong_pin => "Feil PIN", "Wrong PIN";
     err_void_too_late => "Betalingen venter ikke lenger på et valg – ingenting annullert", "The payment is no longer waiting for a decision – nothing voided";
     info_checking_pin => "Sjekker PIN …", "Checking PIN …";
-    err_pin_locked => "For mange feil PIN – vent ett minutt", "Too many wrong PINs – wait a minute";
     err_offline_pay => "Vipps kan ikke nås nå. Prøv igjen når nettet er tilbake.", "Vipps cannot be reached. Try again when the network is back.";
     err_negative_total => "Totalen er null eller negativ: en retur betales tilbake som refusjon, ikke som ny betaling.", "The total is zero or negative: a return is paid back as a refund, not as a new payment.";
     err_quit_paying => "Fullfør eller avbryt betalingen før du avslutter", "Finish or cancel the payment before quitting";
@@ -150,15 +157,28 @@ pub fn unknown_code(code: &str) -> Text {
     )
 }
 
-pub fn bad_phone(input: &str) -> Text {
-    Text::new(
-        format!(
-            "«{input}» er ikke et mobilnummer eller en personlig Vipps-QR. Skriv 8 siffer (eller 47 + 8 siffer), eller skann kundens QR."
+/// A phone number the till cannot push to, naming the countries the API takes: ePayment
+/// pushes to Norway, Denmark and Finland; eCom and PSP only to Norwegian numbers.
+pub fn bad_phone(input: &str, api: crate::domain::money::VippsApi) -> Text {
+    use crate::domain::money::VippsApi;
+    match api {
+        VippsApi::Epayment => Text::new(
+            format!(
+                "«{input}» er ikke et mobilnummer eller en personlig Vipps-QR. Skriv 8 siffer for et norsk nummer, eller landkode og nummer for Danmark (+45 og 8 siffer) eller Finland (+358), eller skann kundens QR."
+            ),
+            format!(
+                "\"{input}\" is not a phone number or a Vipps personal QR. Type 8 digits for a Norwegian number, or the country code and number for Denmark (+45 and 8 digits) or Finland (+358), or scan the customer's QR."
+            ),
         ),
-        format!(
-            "\"{input}\" is not a phone number or a Vipps personal QR. Type 8 digits (or 47 + 8 digits), or scan the customer's QR."
+        VippsApi::Ecom | VippsApi::Psp => Text::new(
+            format!(
+                "«{input}» er ikke et norsk mobilnummer. Skriv 8 siffer (eller +47 og 8 siffer); denne betalingsmåten tar bare norske nummer."
+            ),
+            format!(
+                "\"{input}\" is not a Norwegian mobile number. Type 8 digits (or +47 and 8 digits); this payment method takes Norwegian numbers only."
+            ),
         ),
-    )
+    }
 }
 
 pub fn bad_price(input: &str) -> Text {
@@ -304,4 +324,49 @@ pub fn signed_rounding(m: Money) -> String {
     } else {
         m.to_string()
     }
+}
+
+/// Ctrl-C does not quit (a scanner or a habit may send it): say which key does.
+pub fn quit_key_is(quit_key: &str) -> Text {
+    Text::new(format!("{quit_key} avslutter"), format!("{quit_key} quits"))
+}
+
+/// A quantity over `ui.max_quantity` (or zero), naming the limit.
+pub fn quantity_out_of_range(input: &str, max: u32) -> Text {
+    Text::new(
+        format!("Antall «{input}»: skriv et antall fra 1 til {max}."),
+        format!("Quantity \"{input}\": type a quantity from 1 to {max}."),
+    )
+}
+
+/// A percentage discount over 100 %.
+pub fn discount_over_100(input: &str) -> Text {
+    Text::new(
+        format!("Rabatt «{input}»: høyst 100 %. Skriv en mindre prosent, eller kroner (5,00)."),
+        format!(
+            "Discount \"{input}\": at most 100 %. Type a smaller percentage, or kroner (5,00)."
+        ),
+    )
+}
+
+/// The staff PIN prompt is locked after wrong PINs: how long, in the same words everywhere
+/// (the kiosk's quit PIN and the manager PIN that also unlocks it).
+pub fn pin_locked(secs: i64) -> Text {
+    let secs = secs.max(1);
+    Text::new(
+        format!("For mange feil PIN – PIN-en er sperret i {secs} s. Salget går som vanlig."),
+        format!("Too many wrong PINs – the PIN is blocked for {secs} s. Selling goes on as usual."),
+    )
+}
+
+/// A phone number the kiosk's customer typed that is not one: in the customer's words.
+pub fn kiosk_bad_phone(input: &str) -> Text {
+    Text::new(
+        format!(
+            "«{input}» er ikke et mobilnummer. Skriv de 8 sifrene i mobilnummeret ditt, eller landkode og nummer."
+        ),
+        format!(
+            "\"{input}\" is not a mobile number. Type the 8 digits of your mobile number, or the country code and number."
+        ),
+    )
 }

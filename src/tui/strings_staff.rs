@@ -23,7 +23,7 @@ strings! {
     screen_refund => "Refusjon", "Refund";
     screen_report => "Rapport", "Report";
     screen_batch => "Samlekorrigering", "Batch correction";
-    menu_title => "Personale – velg med ↑/↓ og Enter", "Staff – choose with ↑/↓ and Enter";
+    menu_title => "Personale – velg med tallet, eller ↑/↓ og Enter", "Staff – choose by number, or ↑/↓ and Enter";
     menu_refund => "Refunder et salg", "Refund a sale";
     menu_x => "X-rapport (dagens tall, avslutter ingenting)", "X report (today's figures, closes nothing)";
     menu_z => "Z-rapport (avslutt dagen)", "Z report (close the day)";

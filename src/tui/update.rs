@@ -32,7 +32,7 @@ const ERROR_TOAST: Duration = Duration::seconds(30);
 
 /// Handle one message; return the effects for the shell to run.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
-    match msg {
+    let mut cmds = match msg {
         Msg::Key(key) => on_key(app, key),
         Msg::Paste(text) => on_paste(app, &text),
         Msg::Resize(_, rows) => {
@@ -41,10 +41,38 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             Vec::new()
         }
         Msg::App(ev) => on_event(app, ev),
+    };
+    // A manager PIN was asked for while the logged-in manager's window is open: give it.
+    if let Some(pin) = pin_from_window(app) {
+        cmds.extend(send_manager_pin(app, pin));
     }
+    cmds
 }
 
-pub(crate) fn toast(app: &mut App, kind: ToastKind, text: Text) {
+/// The logged-in manager's PIN when a manager PIN prompt just opened inside the window
+/// (`ui.manager_pin_window_secs`); the window then runs from now again.
+fn pin_from_window(app: &mut App) -> Option<String> {
+    if app.prompt != Some(Prompt::ManagerPin) || !app.input.value().is_empty() {
+        return None;
+    }
+    app.manager.asking.as_ref()?;
+    let manager = app
+        .login
+        .cashier
+        .as_ref()
+        .is_some_and(|c| c.role == crate::domain::staff::Role::Manager);
+    let (kiosk, now) = (app.is_kiosk(), app.now);
+    let window = time::Duration::try_from(app.rules.manager_pin_window).ok()?;
+    let (pin, until) = app.pin_window.open.as_mut()?;
+    if !manager || kiosk || now >= *until {
+        app.pin_window.open = None;
+        return None;
+    }
+    *until = now + window;
+    Some(pin.expose_secret().to_owned())
+}
+
+pub fn toast(app: &mut App, kind: ToastKind, text: Text) {
     let ttl = match kind {
         ToastKind::Info => INFO_TOAST,
         ToastKind::Error => ERROR_TOAST,
@@ -56,16 +84,16 @@ pub(crate) fn toast(app: &mut App, kind: ToastKind, text: Text) {
     });
 }
 
-pub(crate) fn error(app: &mut App, text: Text) {
+pub fn error(app: &mut App, text: Text) {
     toast(app, ToastKind::Error, text);
 }
 
-pub(crate) fn fixed(app: &mut App, f: fn(crate::lang::Lang) -> &'static str) {
+pub fn fixed(app: &mut App, f: fn(crate::lang::Lang) -> &'static str) {
     let text = Text::new(f(crate::lang::Lang::Nb), f(crate::lang::Lang::En));
     error(app, text);
 }
 
-pub(crate) fn info(app: &mut App, f: fn(crate::lang::Lang) -> &'static str) {
+pub fn info(app: &mut App, f: fn(crate::lang::Lang) -> &'static str) {
     let text = Text::new(f(crate::lang::Lang::Nb), f(crate::lang::Lang::En));
     toast(app, ToastKind::Info, text);
 }
@@ -101,11 +129,35 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
             if let Some(cmds) = crate::tui::login::logout_elsewhere(app, &key) {
                 return cmds;
             }
+            if is_ctrl_c(&key) {
+                ctrl_c(app, mode);
+                return Vec::new();
+            }
+            if mode == Mode::Staff
+                && let Some(cmds) = crate::tui::staff::menu_digit(app, &key)
+            {
+                return cmds;
+            }
             if has_input_line(mode) {
                 edit_input(app, mode, key);
             }
             Vec::new()
         }
+    }
+}
+
+fn is_ctrl_c(key: &KeyEvent) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL) && matches!(key.code, KeyCode::Char('c' | 'C'))
+}
+
+/// Ctrl-C does nothing by itself; the status line says which key quits (not in a kiosk,
+/// where quitting is a staff matter).
+fn ctrl_c(app: &mut App, mode: Mode) {
+    if app.is_kiosk() {
+        return;
+    }
+    if let Some(k) = app.keymap.key_for(mode, Action::Quit) {
+        toast(app, ToastKind::Info, strings::quit_key_is(&k.to_string()));
     }
 }
 
@@ -200,6 +252,8 @@ fn on_action(app: &mut App, mode: Mode, action: Action) -> Vec<Command> {
             | Mode::Report
             | Mode::ZRefused
             | Mode::Batch => crate::tui::staff::on_action(app, mode, action),
+            Mode::Ask => crate::tui::park::ask_action(app, action),
+            Mode::Parked => crate::tui::park::list_action(app, action),
             Mode::Search => search_action(app, action),
             Mode::Sale => sale_action(app, action),
             Mode::Payment => payment_action(app, action),
@@ -225,7 +279,13 @@ fn quit(app: &mut App) -> Vec<Command> {
         return Vec::new();
     }
     if app.is_kiosk() {
-        // The PIN is typed in the sale screen's input line.
+        // The staff key is not shown to customers. A blocked PIN (wrong tries) keeps the
+        // prompt closed and changes nothing else: the lock guards quitting, never the sale.
+        if let Some(secs) = pin_locked_secs(app) {
+            error(app, strings::pin_locked(secs));
+            return Vec::new();
+        }
+        // The PIN is typed in the sale screen's input line (the basket stays).
         match app.screen {
             Screen::Result => next_sale(app),
             Screen::Payment => app.screen = Screen::Sale,
@@ -240,6 +300,11 @@ fn quit(app: &mut App) -> Vec<Command> {
         app.input.reset();
         app.search = None;
         app.prompt = Some(Prompt::KioskPin);
+        return Vec::new();
+    }
+    if crate::tui::park::basket_at_stake(app) {
+        // Never drop a basket silently: park it, void it (journaled) or go on.
+        crate::tui::park::ask_quit(app);
         return Vec::new();
     }
     app.quitting = true;
@@ -326,31 +391,9 @@ fn sale_action(app: &mut App, action: Action) -> Vec<Command> {
             },
             None => fixed(app, S::err_no_line),
         },
-        Action::Park => {
-            if app.basket.is_empty() {
-                fixed(app, S::err_park_empty);
-            } else {
-                let currency = app.basket.currency();
-                let basket = std::mem::replace(
-                    &mut app.basket,
-                    crate::domain::basket::Basket::new(currency),
-                );
-                app.parked.push(basket);
-                app.selected = None;
-                info(app, S::info_parked);
-            }
-        }
-        Action::Recall => {
-            if !app.basket.is_empty() {
-                fixed(app, S::err_recall_busy);
-            } else if let Some(b) = app.parked.pop() {
-                app.basket = b;
-                app.selected = app.basket.len().checked_sub(1);
-                info(app, S::info_recalled);
-            } else {
-                fixed(app, S::err_nothing_parked);
-            }
-        }
+        Action::Park => crate::tui::park::start_park(app),
+        Action::Recall => crate::tui::park::open_list(app),
+        Action::VoidBasket => crate::tui::park::ask_void(app),
         Action::Pay => return go_to_payment(app),
         Action::Logout => return crate::tui::login::logout(app),
         Action::Staff => return crate::tui::staff::open_menu(app),
@@ -421,13 +464,17 @@ fn submit_scan(app: &mut App) -> Vec<Command> {
         }
         return cmds;
     }
-    // "3*7038010001000" = three of that item.
+    // "3*7038010001000" = three of that item; "0*…" or more than ui.max_quantity is refused.
+    let max = app.rules.max_quantity;
     let (count, code) = match text.split_once('*') {
-        Some((n, code)) => match n.trim().parse::<u32>() {
-            Ok(n) if n > 0 => (n, code.trim()),
-            _ => (1, text.as_str()),
+        Some((n, code)) if is_count(n) => match n.trim().parse::<u32>() {
+            Ok(n) if (1..=max).contains(&n) => (n, code.trim()),
+            _ => {
+                error(app, strings::quantity_out_of_range(n.trim(), max));
+                return Vec::new();
+            }
         },
-        None => (1, text.as_str()),
+        _ => (1, text.as_str()),
     };
     if !code.is_empty() && code.chars().all(|c| c.is_ascii_digit()) {
         match app.catalog.scan(code) {
@@ -465,6 +512,22 @@ fn submit_scan(app: &mut App) -> Vec<Command> {
     Vec::new()
 }
 
+/// The part before `*` is a count: digits only (a name may contain `*`).
+fn is_count(n: &str) -> bool {
+    let n = n.trim();
+    !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())
+}
+
+/// A line's quantity within `ui.max_quantity` (in its unit), else the quantity error.
+fn within_max(app: &App, q: Quantity, input: &str) -> Result<Quantity, Text> {
+    let max = app.rules.max_quantity;
+    if q.milli() > i64::from(max) * 1000 {
+        Err(strings::quantity_out_of_range(input, max))
+    } else {
+        Ok(q)
+    }
+}
+
 fn add_product(app: &mut App, p: &Product, count: u32) {
     if p.unit != QuantityUnit::Pcs {
         // Sold by weight/volume: ask for the amount first.
@@ -488,6 +551,8 @@ fn add_product(app: &mut App, p: &Product, count: u32) {
                 let old = app.basket.line(i).map(|l| l.quantity.milli()).unwrap_or(0);
                 let q = Quantity::new(old + i64::from(count) * 1000, QuantityUnit::Pcs)
                     .map_err(|e| e.text())?;
+                let total = (q.milli() / 1000).to_string();
+                let q = within_max(app, q, &total)?;
                 app.basket.set_quantity(i, q).map_err(|e| e.text())?;
                 Ok(i)
             }
@@ -579,6 +644,14 @@ fn prompt_action(app: &mut App, action: Action) -> Vec<Command> {
                 Prompt::Price => set_price(app, &value),
                 Prompt::Discount => set_discount(app, &value),
                 Prompt::OpenPrice => add_open_price(app, &value),
+                Prompt::ParkName => match crate::tui::park::submit_name(app, &value) {
+                    Ok(cmds) => {
+                        app.prompt = None;
+                        app.input.reset();
+                        return cmds;
+                    }
+                    Err(t) => Err(t),
+                },
             };
             match outcome {
                 Ok(()) => {
@@ -593,11 +666,34 @@ fn prompt_action(app: &mut App, action: Action) -> Vec<Command> {
     }
 }
 
+/// Seconds the kiosk's staff PIN stays blocked, if it is.
+fn pin_locked_secs(app: &App) -> Option<i64> {
+    app.pin_locked_until
+        .filter(|t| app.now < *t)
+        .map(|t| (t - app.now).whole_seconds().max(1))
+}
+
+/// Count a wrong staff PIN at the kiosk; the third in a row blocks the PIN (never the sale).
+fn wrong_kiosk_pin(app: &mut App) -> bool {
+    app.pin_failures += 1;
+    if app.pin_failures >= crate::tui::app::PIN_TRIES {
+        app.pin_failures = 0;
+        app.pin_locked_until = Some(app.now + crate::tui::app::PIN_LOCKOUT);
+        error(
+            app,
+            strings::pin_locked(crate::tui::app::PIN_LOCKOUT.whole_seconds()),
+        );
+        true
+    } else {
+        false
+    }
+}
+
 fn check_pin(app: &mut App, value: &str) -> Vec<Command> {
-    if app.pin_locked_until.is_some_and(|t| app.now < t) {
+    if let Some(secs) = pin_locked_secs(app) {
         app.input.reset();
         app.prompt = None;
-        fixed(app, S::err_pin_locked);
+        error(app, strings::pin_locked(secs));
         return Vec::new();
     }
     let ok = app.kiosk.as_ref().is_some_and(|k| {
@@ -617,12 +713,7 @@ fn check_pin(app: &mut App, value: &str) -> Vec<Command> {
         app.quitting = true;
         vec![Command::Quit]
     } else {
-        app.pin_failures += 1;
-        if app.pin_failures >= crate::tui::app::PIN_TRIES {
-            app.pin_failures = 0;
-            app.pin_locked_until = Some(app.now + crate::tui::app::PIN_LOCKOUT);
-            fixed(app, S::err_pin_locked);
-        } else {
+        if !wrong_kiosk_pin(app) {
             fixed(app, S::err_wrong_pin);
         }
         Vec::new()
@@ -682,13 +773,9 @@ fn on_manager_pin(app: &mut App, request_id: u64, ok: bool, reason: Option<Text>
         app.toast = None;
     }
     if !ok {
-        if action == ManagerAction::LeaveKiosk {
-            // The kiosk PIN's own lockout still counts tries typed at this prompt.
-            app.pin_failures += 1;
-            if app.pin_failures >= crate::tui::app::PIN_TRIES {
-                app.pin_failures = 0;
-                app.pin_locked_until = Some(app.now + crate::tui::app::PIN_LOCKOUT);
-            }
+        if action == ManagerAction::LeaveKiosk && wrong_kiosk_pin(app) {
+            // The kiosk PIN's own lockout counts tries typed here too, in the same words.
+            return Vec::new();
         }
         match reason {
             Some(t) => error(app, t),
@@ -752,7 +839,9 @@ fn money(app: &App, minor: i64) -> Money {
 
 fn set_quantity(app: &mut App, value: &str) -> Result<(), Text> {
     let (i, line) = selected_line(app)?;
-    let q = Quantity::parse_input(value, line.quantity.unit()).map_err(|e| e.text())?;
+    let q = Quantity::parse_input(value, line.quantity.unit())
+        .map_err(|e| quantity_error(app, value, e))?;
+    let q = within_max(app, q, value.trim())?;
     app.basket.set_quantity(i, q).map_err(|e| e.text())
 }
 
@@ -761,11 +850,25 @@ fn add_weighed(app: &mut App, value: &str) -> Result<(), Text> {
         return Ok(());
     };
     let product = p.to_domain()?;
-    let q = Quantity::parse_input(value, product.unit).map_err(|e| e.text())?;
+    let q =
+        Quantity::parse_input(value, product.unit).map_err(|e| quantity_error(app, value, e))?;
+    let q = within_max(app, q, value.trim())?;
     let i = app.basket.add_product(&product, q).map_err(|e| e.text())?;
     app.selected = Some(i);
     app.pending = None;
     Ok(())
+}
+
+/// Zero or too large: the range error naming `ui.max_quantity`; other mistakes as the
+/// domain words them.
+fn quantity_error(app: &App, value: &str, e: crate::domain::basket::BasketError) -> Text {
+    use crate::domain::basket::BasketError as E;
+    match e {
+        E::QuantityNotPositive | E::QuantityTooLarge if !value.trim().starts_with('-') => {
+            strings::quantity_out_of_range(value.trim(), app.rules.max_quantity)
+        }
+        e => e.text(),
+    }
 }
 
 fn set_price(app: &mut App, value: &str) -> Result<(), Text> {
@@ -782,8 +885,11 @@ fn set_discount(app: &mut App, value: &str) -> Result<(), Text> {
             .trim()
             .parse()
             .ok()
-            .filter(|p| (0..=100).contains(p))
+            .filter(|p| *p >= 0)
             .ok_or_else(|| strings::bad_discount(value))?;
+        if pct > 100 {
+            return Err(strings::discount_over_100(value));
+        }
         let before = line
             .amounts()
             .map_err(|e| e.text())?
@@ -883,7 +989,12 @@ fn payment_action(app: &mut App, action: Action) -> Vec<Command> {
                     },
                 )
             } else {
-                error(app, strings::bad_phone(&text));
+                let t = if app.is_kiosk() {
+                    strings::kiosk_bad_phone(&text)
+                } else {
+                    strings::bad_phone(&text, app.vipps_api)
+                };
+                error(app, t);
                 Vec::new()
             }
         }
@@ -1138,15 +1249,7 @@ fn pay_same_sale_by_qr(app: &mut App) -> Vec<Command> {
 }
 
 fn next_sale(app: &mut App) {
-    let paid = app
-        .payment
-        .as_ref()
-        .is_some_and(|p| p.status == PaymentStatusView::Paid)
-        || app
-            .cash
-            .as_ref()
-            .is_some_and(|c| c.receipt_number.is_some());
-    if paid {
+    if app.result_paid() {
         app.basket.clear();
         app.selected = None;
     }
@@ -1179,6 +1282,13 @@ fn on_event(app: &mut App, ev: AppEvent) -> Vec<Command> {
             on_tick(app);
             Vec::new()
         }
+        AppEvent::ParkedList(list) => {
+            crate::tui::park::on_list(app, list);
+            Vec::new()
+        }
+        AppEvent::Parked(r) => crate::tui::park::on_parked(app, r),
+        AppEvent::Resumed(r) => crate::tui::park::on_resumed(app, r),
+        AppEvent::Voided(r) => crate::tui::park::on_voided(app, r),
         AppEvent::Network(state) => {
             app.network = state;
             Vec::new()

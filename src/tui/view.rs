@@ -50,11 +50,12 @@ pub fn render(app: &App, frame: &mut Frame) {
             },
             left,
         );
+        // The column beside the code is narrow: the hints wrap over up to three rows.
         let [banner, body, toast, hints] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Fill(1),
             Constraint::Length(1),
-            Constraint::Length(1),
+            Constraint::Length(3),
         ])
         .areas(right);
         render_banner(app, frame, banner);
@@ -90,13 +91,19 @@ pub fn render(app: &App, frame: &mut Frame) {
             }
             Screen::Result => {
                 render_result(app, frame, left);
-                render_receipt(app, frame, side);
+                // Only a paid sale has a receipt; a failed one keeps its basket.
+                if app.result_paid() {
+                    render_receipt(app, frame, side);
+                } else {
+                    render_total_panel(app, frame, side);
+                }
             }
             Screen::Staff | Screen::Refund | Screen::Report | Screen::Batch => {
                 crate::tui::view_staff::render(app, frame, body);
             }
             Screen::Login => crate::tui::view_login::render(app, frame, body),
         }
+        crate::tui::view_park::render_overlay(app, frame, body);
     }
     if !app.recovered.is_empty() {
         render_recovered(app, frame, main);
@@ -193,7 +200,21 @@ fn render_banner(app: &App, frame: &mut Frame, area: Rect) {
         title.push_str(&format!(" · {}", S::kiosk_banner(app.lang)));
     }
     if app.demo {
-        let text = format!("{title} · {} ", S::training_banner(app.lang));
+        // The long training banner where it fits, else the short one (the QR screen's
+        // right column is narrow).
+        let long = format!("{title} · {} ", S::training_banner(app.lang));
+        let fits = |t: &String| t.chars().count() <= usize::from(area.width);
+        let text = if fits(&long) {
+            long
+        } else {
+            let brief = format!("{title} · {} ", S::training_short(app.lang));
+            if fits(&brief) {
+                brief
+            } else {
+                // Narrower still: the screen's name and the training mark, without "kasse".
+                format!(" {screen} · {} ", S::training_short(app.lang))
+            }
+        };
         frame.render_widget(Paragraph::new(text).style(app.theme.training), area);
     } else {
         frame.render_widget(Paragraph::new(title).style(app.theme.title), area);
@@ -309,30 +330,99 @@ fn render_toast(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(format!(" {text}")).style(style), area);
 }
 
-/// One line of key hints, generated from the keymap for the current mode.
+/// One line of key hints, generated from the keymap for the current mode: the most
+/// important keys first; short labels when the full ones do not all fit; a key that still
+/// does not fit is left out (a shorter one after it may still show).
 fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
     let mode = app.mode();
     // "QR for the same sale" is offered only where Vipps refused the push.
     let offered = app.qr_fallback_offered();
-    let rows = app
+    let paid = app.result_paid();
+    let rows: Vec<(String, String, Option<String>)> = app
         .keymap
-        .help_rows_where(mode, app.lang, app.is_kiosk(), app.demo, |a| {
-            mode != Mode::Result || a != Action::PayQr || offered
-        });
-    let mut spans = Vec::new();
-    let mut used = 0usize;
+        .hint_rows_where(mode, app.lang, app.is_kiosk(), app.demo, |a| {
+            // A failed sale has no receipt to print again.
+            mode != Mode::Result
+                || ((a != Action::PayQr || offered) && (a != Action::Reprint || paid))
+        })
+        .into_iter()
+        .map(|r| {
+            // Enter on a failed sale's result goes back to the kept basket, not to a new sale.
+            if r.action == Action::NextSale && !paid {
+                let back = S::back_to_basket(app.lang).to_string();
+                (r.key, back, None)
+            } else if app.is_kiosk() && mode == Mode::Payment && r.action == Action::Submit {
+                // The customer's own words at a kiosk.
+                (r.key, S::kiosk_send(app.lang).to_string(), None)
+            } else {
+                (r.key, r.desc, r.short)
+            }
+        })
+        .collect();
     let width = usize::from(area.width);
-    for (key, desc) in rows {
-        let desc = short(&desc, 18);
-        let len = key.chars().count() + desc.chars().count() + 3;
-        if used + len > width {
-            break;
+    let height = usize::from(area.height);
+    let entry_len = |key: &str, desc: &str| key.chars().count() + desc.chars().count() + 3;
+    let all_full = fill_rows(
+        rows.iter().map(|(k, d, _)| entry_len(k, &short(d, 18))),
+        width,
+        height,
+    )
+    .1;
+    let entries: Vec<(String, String)> = rows
+        .into_iter()
+        .map(|(key, desc, brief)| {
+            // The short label when the full ones do not all fit, or this one would be cut.
+            let desc = match brief {
+                Some(b) if !all_full || desc.chars().count() > 18 => b,
+                _ => desc,
+            };
+            (key, short(&desc, 18))
+        })
+        .collect();
+    let (placed, _) = fill_rows(entries.iter().map(|(k, d)| entry_len(k, d)), width, height);
+    let mut lines: Vec<Vec<Span>> = vec![Vec::new(); height.max(1)];
+    for ((key, desc), row) in entries.into_iter().zip(placed) {
+        if let Some(spans) = row.and_then(|r| lines.get_mut(r)) {
+            spans.push(Span::styled(format!(" {key}"), app.theme.hint));
+            spans.push(Span::styled(format!(" {desc} "), app.theme.muted));
         }
-        used += len;
-        spans.push(Span::styled(format!(" {key}"), app.theme.hint));
-        spans.push(Span::styled(format!(" {desc} "), app.theme.muted));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .filter(|l| !l.is_empty())
+        .map(Line::from)
+        .collect();
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// Place entries of the given lengths on up to `rows` rows of `width`, in order (a row is
+/// never gone back to); an entry that fits nowhere is left out (`None`). The flag says
+/// whether every entry was placed.
+fn fill_rows(
+    lens: impl Iterator<Item = usize>,
+    width: usize,
+    rows: usize,
+) -> (Vec<Option<usize>>, bool) {
+    let mut used = vec![0usize; rows.max(1)];
+    let mut row = 0usize;
+    let mut all = true;
+    let mut out = Vec::new();
+    for len in lens {
+        while row + 1 < used.len() && used[row] > 0 && used[row] + len > width {
+            row += 1;
+        }
+        match used.get_mut(row) {
+            Some(u) if *u + len <= width => {
+                *u += len;
+                out.push(Some(row));
+            }
+            _ => {
+                all = false;
+                out.push(None);
+            }
+        }
+    }
+    (out, all)
 }
 
 /// Truncate to `max` characters with an ellipsis.
@@ -364,10 +454,19 @@ fn line_sum(line: &crate::domain::basket::OrderLine) -> Option<Money> {
 fn basket_table(app: &App, basket: &Basket, area: Rect, frame: &mut Frame, title: String) {
     let wide = area.width >= 70;
     let lang = app.lang;
+    // Quantities are shown whole: the column grows past 7 for "99999 stk" or "12,345 kg".
+    let qty_w = basket
+        .lines()
+        .iter()
+        .map(|l| l.quantity.display(lang).chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(7, 12);
+    let qty_cols = u16::try_from(qty_w).unwrap_or(7);
     let name_width = usize::from(area.width.saturating_sub(if wide {
-        2 + 7 + 13 + 13 + 4
+        2 + qty_cols + 13 + 13 + 4
     } else {
-        2 + 7 + 13 + 3
+        2 + qty_cols + 13 + 3
     }));
     let rows: Vec<Row> = basket
         .lines()
@@ -398,7 +497,7 @@ fn basket_table(app: &App, basket: &Basket, area: Rect, frame: &mut Frame, title
         })
         .collect();
     let mut header = vec![Cell::from(S::col_item(lang)), right(S::col_qty(lang))];
-    let mut widths = vec![Constraint::Fill(1), Constraint::Length(7)];
+    let mut widths = vec![Constraint::Fill(1), Constraint::Length(qty_cols)];
     if wide {
         header.push(right(S::col_price(lang)));
         widths.push(Constraint::Length(13));
@@ -490,6 +589,7 @@ fn render_sale(app: &App, frame: &mut Frame, area: Rect) {
         Some(Prompt::ManagerPin) => manager_prompt_label(app),
         Some(Prompt::CashReceived) => S::prompt_cash(app.lang),
         Some(Prompt::LoginPin) => "PIN",
+        Some(Prompt::ParkName) => crate::tui::park::P::prompt_name(app.lang),
         None => S::input_scan(app.lang),
     };
     render_input(
@@ -635,7 +735,9 @@ fn render_total_panel(app: &App, frame: &mut Frame, area: Rect) {
             app.theme.base,
         ));
     }
-    if let Some(c) = app.cash.as_ref().filter(|c| c.is_split()) {
+    // On a failed split's result the cash part is being handed back: no tender lines.
+    let handed_back = app.screen == Screen::Result;
+    if let Some(c) = app.cash.as_ref().filter(|c| c.is_split() && !handed_back) {
         let w = usize::from(inner.width);
         lines.push(Line::raw(""));
         for (label, m, style) in [
@@ -656,10 +758,10 @@ fn render_total_panel(app: &App, frame: &mut Frame, area: Rect) {
             ));
         }
     }
-    if !app.parked.is_empty() {
+    if !app.park.list.is_empty() {
         lines.push(Line::raw(""));
         lines.push(Line::styled(
-            strings::parked_count(app.lang, app.parked.len()),
+            strings::parked_count(app.lang, app.park.list.len()),
             app.theme.hint,
         ));
     }
@@ -681,11 +783,29 @@ fn render_choose_payment(app: &App, frame: &mut Frame, area: Rect) {
         .map(|k| k.to_string())
         .unwrap_or_default();
     let split = app.cash.as_ref().filter(|c| c.is_split());
+    let kiosk = app.is_kiosk();
     let mut lines = vec![
-        Line::styled(S::pay_title(app.lang), app.theme.title),
+        Line::styled(
+            if kiosk {
+                S::kiosk_pay_title(app.lang)
+            } else {
+                S::pay_title(app.lang)
+            },
+            app.theme.title,
+        ),
         Line::raw(""),
     ];
-    if let Some(c) = split {
+    if kiosk && split.is_none() {
+        // The customer's own words: no "the customer", no staff keys.
+        lines.push(Line::raw(S::kiosk_pay_push_hint(app.lang)));
+        lines.push(Line::raw(""));
+        lines.push(Line::from(vec![
+            Span::styled(format!("{qr_key}: "), app.theme.hint),
+            Span::raw(S::kiosk_pay_qr_hint(app.lang)),
+        ]));
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(S::kiosk_pay_back(app.lang), app.theme.hint));
+    } else if let Some(c) = split {
         lines.push(Line::raw(format!(
             "{}: {}",
             S::cash_received(app.lang),
@@ -735,6 +855,7 @@ fn render_choose_payment(app: &App, frame: &mut Frame, area: Rect) {
     );
     let (label, masked) = match app.prompt {
         Some(Prompt::CashReceived) => (S::prompt_cash(app.lang), false),
+        _ if kiosk => (S::kiosk_input_phone(app.lang), false),
         _ => (S::input_phone(app.lang), false),
     };
     render_input(app, frame, input, label, masked);
@@ -986,7 +1107,8 @@ fn render_cash_result(app: &App, frame: &mut Frame, inner: Rect, c: &crate::tui:
         lines.push(Line::raw(format!("{}: {no}", S::receipt_no(app.lang))));
     }
     lines.push(Line::styled(S::next_sale_hint(app.lang), app.theme.hint));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+    // No trimming: a glyph row starting with a blank must keep it, or the big digits shear.
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
 fn render_result(app: &App, frame: &mut Frame, area: Rect) {
@@ -1063,7 +1185,7 @@ fn render_result(app: &App, frame: &mut Frame, area: Rect) {
         format!("{}: {}", S::reference(app.lang), p.reference),
         app.theme.muted,
     ));
-    if let Some(no) = &p.receipt_number {
+    if let Some(no) = p.receipt_number.as_ref().filter(|_| app.result_paid()) {
         lines.push(Line::raw(format!("{}: {no}", S::receipt_no(app.lang))));
     }
     lines.push(Line::raw(""));
@@ -1075,7 +1197,12 @@ fn render_result(app: &App, frame: &mut Frame, area: Rect) {
             app.theme.title,
         ));
     }
-    lines.push(Line::styled(S::next_sale_hint(app.lang), app.theme.hint));
+    let enter = if app.result_paid() {
+        S::next_sale_hint(app.lang)
+    } else {
+        S::back_to_basket_hint(app.lang)
+    };
+    lines.push(Line::styled(enter, app.theme.hint));
     if let (Some(k), Some(at)) = (&app.kiosk, app.result_at) {
         let elapsed = (app.now - at).whole_seconds().max(0).unsigned_abs();
         let left = k.return_after.as_secs().saturating_sub(elapsed);

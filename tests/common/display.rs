@@ -270,6 +270,7 @@ pub fn ctx(lang: Lang) -> kasse::tui::RunContext {
         tick: Duration::from_millis(250),
         manager_pins: false,
         login_required: false,
+        rules: kasse::tui::ScreenRules::default(),
         cashier: None,
     }
 }

@@ -10,4 +10,5 @@ pub mod reports;
 pub mod sim;
 pub mod soak;
 pub mod staff;
+pub mod tmux;
 pub mod tui;

@@ -53,11 +53,11 @@ pub fn settings(base_url: &str) -> ConnectSettings {
         ecom_callback_prefix: "https://kasse.example/vipps".into(),
         ecom_fallback_url: "https://kasse.example/fallback".into(),
         psp_redirect_url: "https://kasse.example/psp-return".into(),
-        psp_server: PspServerConfig {
+        psp_server: Some(PspServerConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
             public_url: None,
             token: SecretString::from("make-payment-token-for-soak"),
-        },
+        }),
         category_image: None,
     }
 }

@@ -44,6 +44,7 @@ pub fn ctx(lang: Lang) -> RunContext {
         tick: Duration::from_millis(250),
         manager_pins: false,
         login_required: false,
+        rules: kasse::tui::ScreenRules::default(),
         cashier: None,
     }
 }
@@ -125,6 +126,28 @@ pub fn event(app: &mut App, ev: AppEvent) -> Vec<Command> {
     update(app, Msg::App(ev))
 }
 
+/// Run commands through the fake engine until it has nothing more to say; returns every
+/// command the screen sent (the first ones included).
+pub fn drive(app: &mut App, engine: &mut FakeEngine, cmds: Vec<Command>) -> Vec<Command> {
+    let mut sent = cmds.clone();
+    let mut queue = cmds;
+    while let Some(cmd) = (!queue.is_empty()).then(|| queue.remove(0)) {
+        for ev in engine.handle(app.now, cmd) {
+            let more = update(app, Msg::App(ev));
+            sent.extend(more.clone());
+            queue.extend(more);
+        }
+    }
+    sent
+}
+
+/// F8, type `name` (empty: the suggested one), Enter, and let the fake journal answer.
+pub fn park(app: &mut App, engine: &mut FakeEngine, name: &str) {
+    update(app, key(KeyCode::F(8)));
+    let cmds = enter_text(app, name);
+    drive(app, engine, cmds);
+}
+
 pub fn tick(app: &mut App, secs: i64) {
     let now = app.now + time::Duration::seconds(secs);
     update(app, Msg::App(AppEvent::Tick(now)));
@@ -154,6 +177,8 @@ pub struct FakeEngine {
     pub qr: Option<String>,
     pub receipt: Option<String>,
     pub log: Vec<Command>,
+    /// Parked baskets, as the journal would keep them: (id, name, basket).
+    pub parked: Vec<(i64, String, kasse::domain::basket::Basket)>,
 }
 
 impl FakeEngine {
@@ -297,7 +322,38 @@ impl FakeEngine {
                 vec![first, self.view(now)]
             }
             Command::OpenDrawer => vec![AppEvent::DrawerOpened],
+            // Parked and voided baskets: kept in memory like the journal keeps them.
+            Command::ParkBasket { name, basket, .. } => {
+                let id = self.parked.iter().map(|p| p.0).max().unwrap_or(0) + 1;
+                self.parked.push((id, name, basket));
+                vec![AppEvent::Parked(Ok(self.parked_list(now)))]
+            }
+            Command::ResumeParked { id, .. } => match self.parked.iter().position(|p| p.0 == id) {
+                Some(i) => {
+                    let (_, _, basket) = self.parked.remove(i);
+                    vec![AppEvent::Resumed(Ok((basket, self.parked_list(now))))]
+                }
+                None => vec![AppEvent::Resumed(Err(kasse::lang::Text::new(
+                    "finnes ikke",
+                    "not found",
+                )))],
+            },
+            Command::VoidBasket { .. } => vec![AppEvent::Voided(Ok(()))],
+            Command::ListParked => vec![AppEvent::ParkedList(self.parked_list(now))],
             Command::Quit => Vec::new(),
         }
+    }
+
+    pub fn parked_list(&self, now: OffsetDateTime) -> Vec<kasse::tui::ParkedBasket> {
+        self.parked
+            .iter()
+            .map(|(id, name, b)| kasse::tui::ParkedBasket {
+                id: *id,
+                name: name.clone(),
+                parked_at: now,
+                lines: b.len(),
+                total: b.totals().unwrap().gross,
+            })
+            .collect()
     }
 }

@@ -63,7 +63,7 @@ impl OrgNumberError {
             ),
             OrgNumberError::NotNineDigits(v) => Text::new(
                 format!(
-                    "shop.org_number «{v}» er ikke et organisasjonsnummer: det skal være 9 sifre. \
+                    "shop.org_number «{v}» er ikke et organisasjonsnummer: det skal være 9 siffer. \
                      Rett det under [shop] i config.toml."
                 ),
                 format!(

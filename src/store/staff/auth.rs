@@ -89,7 +89,7 @@ impl StaffConn<'_> {
         let pin = Pin::new(pin)?;
         if strict_manager_pin && role == Role::Manager && pin_len < MIN_MANAGER_PIN_LEN {
             return Err(StaffError::Invalid(Text::new(
-                "PIN: en leder-PIN må ha 6 til 8 sifre (0–9). Velg en lengre PIN.",
+                "PIN: en leder-PIN må ha 6 til 8 siffer (0–9). Velg en lengre PIN.",
                 "PIN: a manager's PIN must be 6 to 8 digits (0–9). Choose a longer PIN.",
             )));
         }

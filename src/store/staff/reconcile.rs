@@ -24,6 +24,7 @@ impl StaffConn<'_> {
         &self,
         from: time::OffsetDateTime,
         to: time::OffsetDateTime,
+        training: bool,
     ) -> Result<Vec<DayPayment>, StaffError> {
         let conn = self.lock()?;
         let mut stmt = conn.prepare(
@@ -38,14 +39,20 @@ impl StaffConn<'_> {
                                 AND coalesce(o.status, 'pending') IN ('pending', 'in_flight')), 0)
              FROM payments p JOIN sales s ON s.id = p.sale_id
              WHERE s.shop_id = ?1 AND s.till_id = ?2 AND s.created_at >= ?3 AND s.created_at < ?4
-               AND s.training = 0
+               AND s.training = ?5
                AND p.state NOT IN ('rejected', 'expired')
                -- A failed payment counts if money was reserved (e.g. its capture failed).
                AND (p.state <> 'failed' OR p.authorized_amount > 0 OR p.captured_amount > 0)
              ORDER BY p.id",
         )?;
         let rows = stmt.query_map(
-            params![self.shop_id(), self.till_id(), ts(from), ts(to)],
+            params![
+                self.shop_id(),
+                self.till_id(),
+                ts(from),
+                ts(to),
+                i64::from(training)
+            ],
             |r| {
                 Ok((
                     r.get::<_, String>(0)?,

@@ -290,6 +290,27 @@ fn menu_action(app: &mut App, action: Action) -> Vec<Command> {
     Vec::new()
 }
 
+/// A digit on the numbered staff menu opens that entry (`2` = the X report), as Enter on it.
+pub fn menu_digit(
+    app: &mut App,
+    key: &ratatui::crossterm::event::KeyEvent,
+) -> Option<Vec<Command>> {
+    use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+    if key
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+    {
+        return None;
+    }
+    let KeyCode::Char(c) = key.code else {
+        return None;
+    };
+    let n = usize::try_from(c.to_digit(10)?).ok()?;
+    let entry = StaffEntry::ALL.get(n.checked_sub(1)?).copied()?;
+    app.staff.menu = n - 1;
+    Some(open_entry(app, entry))
+}
+
 /// Open a menu entry (manager-only entries need a manager in the staff journal).
 pub fn open_entry(app: &mut App, entry: StaffEntry) -> Vec<Command> {
     if entry.needs_manager() && !app.manager_pins {
