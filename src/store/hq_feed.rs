@@ -43,7 +43,7 @@ impl FeedBatch {
 }
 
 /// Stamp the next unstamped rows (at most `limit`, in id order) with their stream — the install
-/// id they were journaled under, else the current one — their sequence in that stream, and the
+/// id they were journaled under, else the database's first one — their sequence in that stream, and the
 /// install of the row they describe (`origin`).
 fn stamp(tx: &Tx<'_>, limit: usize, now: OffsetDateTime) -> Result<(), StoreError> {
     let t = tx.tx;
@@ -61,7 +61,16 @@ fn stamp(tx: &Tx<'_>, limit: usize, now: OffsetDateTime) -> Result<(), StoreErro
     if rows.is_empty() {
         return Ok(());
     }
+    // Rows journaled before the database had an install id belong to its first one.
     let current = tx.install_id(now)?;
+    let first: String = t
+        .query_row(
+            "SELECT install_id FROM installs ORDER BY id LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or_else(|| current.clone());
     let mut next: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
     let mut max_seq =
         t.prepare_cached("SELECT coalesce(max(seq), 0) FROM hq_feed WHERE stream = ?1")?;
@@ -73,7 +82,7 @@ fn stamp(tx: &Tx<'_>, limit: usize, now: OffsetDateTime) -> Result<(), StoreErro
         "UPDATE hq_feed SET stream = ?2, seq = ?3, origin = ?4 WHERE id = ?1 AND stream IS NULL",
     )?;
     for (id, tbl, op, row_id, install) in rows {
-        let stream = install.unwrap_or_else(|| current.clone());
+        let stream = install.unwrap_or_else(|| first.clone());
         let seq = match next.get_mut(&stream) {
             Some(n) => {
                 *n += 1;

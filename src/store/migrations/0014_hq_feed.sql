@@ -7,7 +7,7 @@
 -- staff actions. The payload is the row as JSON.
 --
 -- `install` is the install id current when the row was journaled (NULL only for rows written
--- before the database had one). A row is stamped with its stream (`install`, else the current
+-- before the database had one). A row is stamped with its stream (`install`, else the first
 -- install id) and its sequence in that stream when it is first sent, in id order (`stream`,
 -- `seq` are then written once and never changed). A restored backup thus re-sends the rows it
 -- shares with the original under the same (stream, seq), which HQ already has, and its new
