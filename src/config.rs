@@ -1060,6 +1060,42 @@ mod tests {
     }
 
     #[test]
+    fn hq_url_is_a_secret_from_file_or_env_and_a_bad_one_is_named_not_shown() {
+        let c = Config::from_toml_str("", &no_env).unwrap();
+        assert!(c.hq.database_url.is_none());
+        assert_eq!(c.hq.batch_rows, 2000);
+        let c = Config::from_toml_str(
+            "[hq]\ndatabase_url = \"postgres://kasse:topsecret@hq:5432/kasse\"\nbatch_rows = 500\n",
+            &no_env,
+        )
+        .unwrap();
+        assert!(c.hq.database_url.is_some());
+        assert_eq!(c.hq.batch_rows, 500);
+        assert!(
+            !format!("{c:?}").contains("topsecret"),
+            "Debug shows the URL"
+        );
+        let env = |k: &str| {
+            (k == ENV_HQ_DATABASE_URL).then(|| "postgres://kasse:fromenv@hq/kasse".to_owned())
+        };
+        let c = Config::from_toml_str("", &env).unwrap();
+        use secrecy::ExposeSecret;
+        assert!(
+            c.hq.database_url
+                .unwrap()
+                .expose_secret()
+                .contains("fromenv")
+        );
+        let e = Config::from_toml_str("[hq]\ndatabase_url = \"mysql://u:pw1234@h/db\"\n", &no_env)
+            .unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("hq.database_url"), "{msg}");
+        assert!(!msg.contains("pw1234"), "the value is shown: {msg}");
+        let e = Config::from_toml_str("[hq]\nbatch_rows = 0\n", &no_env).unwrap_err();
+        assert!(e.to_string().contains("hq.batch_rows"), "{e}");
+    }
+
+    #[test]
     fn display_section_is_off_by_default_and_names_a_bad_address() {
         let c = Config::from_toml_str("[ui]\nlanguage = \"en\"\n", &no_env).unwrap();
         assert_eq!(c.display.listen, None);
