@@ -202,3 +202,42 @@ impl HqTill {
             .unwrap();
     }
 }
+
+/// A signed-able cash sale of kr 75 (2 lines) on 2026-03-01, `i` seconds after 08:00 UTC.
+pub fn bench_like_sale(i: i64) -> kasse::store::NewSale {
+    use kasse::store::{Api, Flow, NewPayment, NewSale, NewSaleLine};
+    let line = |n: &str, gross: i64| NewSaleLine {
+        product_id: Some(n.into()),
+        name: n.into(),
+        quantity: "1".into(),
+        quantity_milli: 1000,
+        unit: "pcs".into(),
+        unit_price: gross,
+        discount: 0,
+        vat_rate: 2500,
+        gross,
+        net: gross * 4 / 5,
+        vat: gross - gross * 4 / 5,
+        is_return: false,
+    };
+    NewSale {
+        created_at: time::macros::datetime!(2026-03-01 08:00:00 UTC) + time::Duration::seconds(i),
+        shop_id: "s1".into(),
+        till_id: "t1".into(),
+        staff_id: Some("101".into()),
+        currency: "NOK".into(),
+        gross_total: 7500,
+        vat_total: 1500,
+        net_total: 6000,
+        training: false,
+        tender: "cash".into(),
+        description: None,
+        lines: vec![line("1001", 5000), line("1002", 2500)],
+        payment: NewPayment {
+            api: Api::Epayment,
+            msn: "123456".into(),
+            flow: Flow::Push,
+            customer_phone: None,
+        },
+    }
+}
