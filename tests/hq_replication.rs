@@ -457,3 +457,58 @@ async fn hourly_aggregates_equal_a_plain_scan() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resend_that_differs_from_what_hq_has_is_refused_as_a_clash() {
+    let Some(pg) = Pg::start_or_skip("a_resend_that_differs") else {
+        return;
+    };
+    let url = pg.url();
+    migrated(&url).await;
+    let sim = common::staff::start_sim().await;
+    let t = till(&sim, "s1", "t1").await;
+    t.cash_sale(10).await;
+    let now = OffsetDateTime::now_utc();
+    let batch = t
+        .store
+        .run(move |s| s.hq_next_batch(1000, now))
+        .await
+        .unwrap()
+        .unwrap();
+    let p = pool(&url);
+    let mut c = p.get().await.unwrap();
+    let from = Sender {
+        shop_id: "s1".into(),
+        till_id: "t1".into(),
+        lag_after: 0,
+    };
+    let high = kasse::hq::push::push_batch(&mut c, &from, &batch)
+        .await
+        .unwrap();
+    // The same batch again: nothing changes.
+    assert_eq!(
+        kasse::hq::push::push_batch(&mut c, &from, &batch)
+            .await
+            .unwrap(),
+        high
+    );
+    assert_no_gaps_no_duplicates(&url).await;
+    // Another journal under the same install id sends a different row 1.
+    let mut other = batch.clone();
+    other.rows[0].payload = r#"{"forged": true}"#.into();
+    let e = kasse::hq::push::push_batch(&mut c, &from, &other)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, kasse::hq::HqError::Clash { rows: 1, .. }),
+        "{e:?}"
+    );
+    assert_eq!(
+        hq_count(
+            &url,
+            "SELECT count(*) FROM hq_feed WHERE payload ? 'forged'"
+        )
+        .await,
+        0
+    );
+}

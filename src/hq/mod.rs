@@ -46,6 +46,9 @@ pub enum HqError {
     /// HQ's copy of this install's stream ends before the batch starts: send from `next`.
     #[error("HQ is missing install {stream} from seq {next}")]
     Gap { stream: String, next: i64 },
+    /// HQ holds different rows under the same (install id, seq): two journals claim one install.
+    #[error("HQ holds {rows} different row(s) for install {stream}")]
+    Clash { stream: String, rows: i64 },
     /// The HQ database has a newer schema than this kasse knows.
     #[error("HQ schema version {found} is newer than this kasse ({known})")]
     SchemaTooNew { found: i64, known: i64 },
@@ -103,6 +106,14 @@ impl HqError {
                 ),
                 format!(
                     "HQ is missing install {stream} from seq {next}; the till sends again from there."
+                ),
+            ),
+            HqError::Clash { stream, rows } => Text::new(
+                format!(
+                    "HK har {rows} andre rader for installasjon {stream}: to journaler bruker samme installasjons-id (kopiert database?). Kassen sender ikke mer før dette er rettet."
+                ),
+                format!(
+                    "HQ holds {rows} different row(s) for install {stream}: two journals use the same install id (a copied database?). The till sends nothing more until this is fixed."
                 ),
             ),
             HqError::SchemaTooNew { found, known } => Text::new(

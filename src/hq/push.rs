@@ -128,6 +128,28 @@ where
             next: have + 1,
         });
     }
+    if first.seq <= have {
+        // A resend: what HQ has must be exactly what the till sends again. A difference means
+        // two databases journal under one install id (a copied journal): refuse, loudly.
+        let old: Vec<_> = batch.rows.iter().filter(|r| r.seq <= have).collect();
+        let seqs: Vec<i64> = old.iter().map(|r| r.seq).collect();
+        let payloads: Vec<&str> = old.iter().map(|r| r.payload.as_str()).collect();
+        let differing: i64 = tx
+            .query_one(
+                "SELECT count(*) FROM hq_feed f
+                 JOIN unnest($2::bigint[], $3::text[]) AS u (seq, payload) ON f.seq = u.seq
+                 WHERE f.install_id = $1 AND f.payload <> u.payload::jsonb",
+                &[&batch.stream, &seqs, &payloads],
+            )
+            .await?
+            .get(0);
+        if differing > 0 {
+            return Err(HqError::Clash {
+                stream: batch.stream.clone(),
+                rows: differing,
+            });
+        }
+    }
     if last.seq > have {
         let fresh: Vec<_> = batch.rows.iter().filter(|r| r.seq > have).collect();
         let seqs: Vec<i64> = fresh.iter().map(|r| r.seq).collect();
