@@ -105,6 +105,16 @@ struct RawConfig {
     backup: RawBackup,
     #[serde(default)]
     display: RawDisplay,
+    #[serde(default)]
+    hq: RawHq,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHq {
+    database_url: Option<String>,
+    sync_every_ms: Option<u64>,
+    batch_rows: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -301,11 +311,37 @@ pub struct DisplayConfig {
     pub language: Lang,
 }
 
+/// Environment variable that overrides `[hq] database_url`.
+pub const ENV_HQ_DATABASE_URL: &str = "KASSE_HQ_DATABASE_URL";
+
+/// `[hq]`: replication of the journal to headquarters' PostgreSQL (off unless `database_url`
+/// is set). The URL may hold a password: it is a secret, never logged or shown.
+#[derive(Debug, Clone)]
+pub struct HqConfig {
+    /// `postgres://user:password@host:port/db` (or `KASSE_HQ_DATABASE_URL`).
+    pub database_url: Option<SecretString>,
+    /// How often the till sends what HQ has not acknowledged, in milliseconds (default 2000).
+    pub sync_every: Duration,
+    /// Feed rows per PostgreSQL transaction (default 2000).
+    pub batch_rows: usize,
+}
+
+impl Default for HqConfig {
+    fn default() -> HqConfig {
+        HqConfig {
+            database_url: None,
+            sync_every: Duration::from_millis(2000),
+            batch_rows: 2000,
+        }
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub backup: BackupConfig,
     pub display: DisplayConfig,
+    pub hq: HqConfig,
     pub vipps: VippsConfig,
     pub shop: ShopConfig,
     pub psp: PspConfig,
@@ -899,9 +935,44 @@ impl Config {
             language: d.language.unwrap_or(ui.language),
         };
 
+        let h = raw.hq;
+        let database_url = match env(ENV_HQ_DATABASE_URL).or(h.database_url) {
+            Some(u) if !u.trim().is_empty() => {
+                let u = u.trim().to_owned();
+                if !(u.starts_with("postgres://") || u.starts_with("postgresql://")) {
+                    // Never echo the value: it may hold a password.
+                    return Err(invalid(
+                        "hq.database_url",
+                        "(hidden)",
+                        "a PostgreSQL URL, e.g. \"postgres://kasse:PASSWORD@hq.example:5432/kasse\" (or set KASSE_HQ_DATABASE_URL)",
+                    ));
+                }
+                Some(SecretString::from(u))
+            }
+            _ => None,
+        };
+        let sync_every = h.sync_every_ms.unwrap_or(2000);
+        if !(100..=3_600_000).contains(&sync_every) {
+            return Err(invalid(
+                "hq.sync_every_ms",
+                sync_every,
+                "100 to 3600000 milliseconds",
+            ));
+        }
+        let batch_rows = h.batch_rows.unwrap_or(2000);
+        if !(1..=50_000).contains(&batch_rows) {
+            return Err(invalid("hq.batch_rows", batch_rows, "1 to 50000 rows"));
+        }
+        let hq = HqConfig {
+            database_url,
+            sync_every: Duration::from_millis(sync_every),
+            batch_rows,
+        };
+
         Ok(Config {
             backup,
             display,
+            hq,
             vipps: VippsConfig {
                 environment,
                 base_url,
@@ -1020,6 +1091,42 @@ mod tests {
         // A non-secret line keeps its text (the operator sees what is wrong).
         let e = Config::from_toml_str("[shop]\nname = \"Kiosk\n", &no_env).unwrap_err();
         assert!(e.to_string().contains("Kiosk"), "{e}");
+    }
+
+    #[test]
+    fn hq_url_is_a_secret_from_file_or_env_and_a_bad_one_is_named_not_shown() {
+        let c = Config::from_toml_str("", &no_env).unwrap();
+        assert!(c.hq.database_url.is_none());
+        assert_eq!(c.hq.batch_rows, 2000);
+        let c = Config::from_toml_str(
+            "[hq]\ndatabase_url = \"postgres://kasse:topsecret@hq:5432/kasse\"\nbatch_rows = 500\n",
+            &no_env,
+        )
+        .unwrap();
+        assert!(c.hq.database_url.is_some());
+        assert_eq!(c.hq.batch_rows, 500);
+        assert!(
+            !format!("{c:?}").contains("topsecret"),
+            "Debug shows the URL"
+        );
+        let env = |k: &str| {
+            (k == ENV_HQ_DATABASE_URL).then(|| "postgres://kasse:fromenv@hq/kasse".to_owned())
+        };
+        let c = Config::from_toml_str("", &env).unwrap();
+        use secrecy::ExposeSecret;
+        assert!(
+            c.hq.database_url
+                .unwrap()
+                .expose_secret()
+                .contains("fromenv")
+        );
+        let e = Config::from_toml_str("[hq]\ndatabase_url = \"mysql://u:pw1234@h/db\"\n", &no_env)
+            .unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("hq.database_url"), "{msg}");
+        assert!(!msg.contains("pw1234"), "the value is shown: {msg}");
+        let e = Config::from_toml_str("[hq]\nbatch_rows = 0\n", &no_env).unwrap_err();
+        assert!(e.to_string().contains("hq.batch_rows"), "{e}");
     }
 
     #[test]

@@ -10,6 +10,8 @@
 //! - [`store`]: ALL SQL — the SQLite journal, outbox, staff, refunds, reports, print jobs and the
 //!   signed fiscal journal.
 //! - [`fiscal`]: signatures and the SAF-T Cash Register writer (pure).
+//! - [`hq`]: headquarters: the journal feed replicated to PostgreSQL, HQ reports and checks —
+//!   ALL PostgreSQL SQL (a deliberate second database room beside `store`).
 //! - [`engine`]: checkout orchestration: providers, drivers, outbox worker, recovery.
 //! - [`service`]: one flow per back-office use case (refund, report, batch, auth, SAF-T export).
 //! - [`receipt`]: receipt model, layout, ESC/POS, printer queue, OM payloads, report renderers.
@@ -30,6 +32,7 @@ pub mod display;
 pub mod domain;
 pub mod engine;
 pub mod fiscal;
+pub mod hq;
 pub mod lang;
 pub mod ops;
 pub mod receipt;

@@ -160,7 +160,7 @@ fn uses_crate(code: &str, krate: &str) -> bool {
 #[test]
 fn the_screen_depends_on_plain_data_only() {
     let forbidden_rooms = [
-        "store", "service", "engine", "api", "app", "cli", "sim", "ops", "display",
+        "store", "service", "engine", "api", "app", "cli", "sim", "ops", "display", "hq",
     ];
     let mut bad = Vec::new();
     for s in sources().iter().filter(|s| s.room == "tui") {
@@ -169,7 +169,13 @@ fn the_screen_depends_on_plain_data_only() {
                 bad.push(format!("{} uses crate::{r}", s.rel));
             }
         }
-        for krate in ["rusqlite", "tokio", "reqwest"] {
+        for krate in [
+            "rusqlite",
+            "tokio",
+            "reqwest",
+            "tokio_postgres",
+            "deadpool_postgres",
+        ] {
             if uses_crate(&s.code, krate) {
                 bad.push(format!("{} uses {krate}", s.rel));
             }
@@ -211,6 +217,38 @@ fn sql_lives_only_in_the_store() {
         .map(|s| s.rel.clone())
         .collect();
     assert!(bad.is_empty(), "rusqlite outside src/store: {bad:?}");
+}
+
+/// A deliberate second database room: ALL PostgreSQL (headquarters) lives in `src/hq`, as all
+/// SQLite lives in `src/store`; `hq` reaches the till's journal only through `store`'s API.
+#[test]
+fn postgres_lives_only_in_hq() {
+    let mut bad = Vec::new();
+    for s in sources() {
+        for krate in ["tokio_postgres", "deadpool_postgres"] {
+            if s.room != "hq" && uses_crate(&s.code, krate) {
+                bad.push(format!("{} uses {krate}", s.rel));
+            }
+        }
+        if s.room == "hq" && uses_crate(&s.code, "rusqlite") {
+            bad.push(format!("{} uses rusqlite", s.rel));
+        }
+        let used = rooms_used(&s.code);
+        if s.room == "hq" {
+            for r in &used {
+                if !["hq", "store", "fiscal", "domain", "lang", "clock", "config"]
+                    .contains(&r.as_str())
+                {
+                    bad.push(format!("{} uses crate::{r}", s.rel));
+                }
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "PostgreSQL outside src/hq:\n{}",
+        bad.join("\n")
+    );
 }
 
 /// Files allowed past ~800 lines, each one cohesive thing (say why in docs/ARCHITECTURE.md).

@@ -552,3 +552,24 @@ fn a_toast_shows_over_an_alert_and_the_status_bar_keeps_its_label() {
     assert!(screen.contains("NØKLER AVVIST"), "{screen}");
     assert!(!screen.contains("sjekk konfigurasjonen"), "{screen}");
 }
+
+#[test]
+fn sale_hq_behind_in_the_status_bar() {
+    // [hq] configured and lagging: "HQ: n bak" / "HQ: n behind"; caught up shows nothing.
+    let mut app = with_items(app(), &[KVIKK]);
+    event(&mut app, AppEvent::Network(NetworkState::Online));
+    event(&mut app, AppEvent::Hq { behind: 42 });
+    snap_both("sale_hq_behind", &app);
+    let mut en = app_en();
+    event(&mut en, AppEvent::Network(NetworkState::Online));
+    event(&mut en, AppEvent::Hq { behind: 7 });
+    snap_both("sale_hq_behind_en", &en);
+    event(&mut en, AppEvent::Hq { behind: 0 });
+    let mut plain = app_en();
+    event(&mut plain, AppEvent::Network(NetworkState::Online));
+    assert_eq!(
+        render_to_string(&en, 120, 40),
+        render_to_string(&plain, 120, 40),
+        "caught up: the status bar is as without HQ"
+    );
+}

@@ -204,6 +204,7 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
             let _ = ev_tx.send(AppEvent::Error(t));
         }
     }
+    let hq = spawn_hq(cfg, till, &ev_tx);
     let ev_forward = ev_tx.clone();
     let paper_forward = paper.clone();
     let store = till.store();
@@ -294,8 +295,40 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
     }
     forward.abort();
     commands.abort();
+    for t in hq.into_iter().flatten() {
+        t.abort();
+    }
     if let Some(t) = periodic_backups {
         t.abort();
     }
     result.map_err(|e| msg(format!("Skjermfeil: {e}"), format!("Terminal error: {e}")))
+}
+
+/// Replication to headquarters when `[hq] database_url` is set: the worker in the background
+/// and its lag forwarded to the status bar. The till never waits for it.
+fn spawn_hq(
+    cfg: &crate::config::Config,
+    till: &Till,
+    ev_tx: &mpsc::UnboundedSender<AppEvent>,
+) -> Option<[tokio::task::JoinHandle<()>; 2]> {
+    let rep = match crate::hq::worker::for_till(cfg, till.store(), till.clock.clone()) {
+        Ok(Some(r)) => r,
+        Ok(None) => return None,
+        Err(e) => {
+            tracing::error!(error = %e, "HQ replication is off");
+            return None;
+        }
+    };
+    let (worker, mut behind) = rep.spawn(cfg.hq.sync_every);
+    let tx = ev_tx.clone();
+    let _ = tx.send(AppEvent::Hq { behind: 0 });
+    let forward = tokio::spawn(async move {
+        while behind.changed().await.is_ok() {
+            let n = u64::try_from(*behind.borrow_and_update()).unwrap_or(0);
+            if tx.send(AppEvent::Hq { behind: n }).is_err() {
+                break;
+            }
+        }
+    });
+    Some([worker, forward])
 }

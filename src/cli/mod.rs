@@ -11,6 +11,7 @@ mod back_office;
 pub mod display;
 pub mod doctor;
 pub mod fiscal;
+pub mod hq;
 pub mod ops;
 pub mod pay;
 mod pay_fmt;
@@ -106,6 +107,8 @@ pub enum Cmd {
     Journal(fiscal::JournalArgs),
     /// SAF-T Cash Register export: --from YYYY-MM-DD --to YYYY-MM-DD [--out PATH].
     Saft(fiscal::SaftArgs),
+    /// Headquarters (PostgreSQL, [hq] database_url): migrate, sync, status, report, verify.
+    Hq(hq::HqArgs),
     /// The address to open on the customer display ([display] listen), with the pairing
     /// token for a non-loopback address.
     DisplayUrl,
@@ -150,6 +153,15 @@ fn ownership(cmd: Option<&Cmd>) -> Option<(&'static str, Option<crate::lang::Tex
             cmd: fiscal::JournalCmd::RotateKey { .. },
         })) => Some(("kasse journal rotate-key", None)),
         Some(Cmd::CreateManager { .. }) => Some(("kasse create-manager", None)),
+        Some(Cmd::Hq(hq::HqArgs {
+            cmd: hq::HqCmd::Sync { .. },
+        })) => Some((
+            "kasse hq sync",
+            Some(crate::lang::Text::new(
+                "Den kjørende kassen sender til HK selv.",
+                "The running till sends to HQ itself.",
+            )),
+        )),
         // Read-only beside the till; restore locks for itself; the simulator has no journal.
         Some(
             Cmd::Queue { .. }
@@ -162,6 +174,7 @@ fn ownership(cmd: Option<&Cmd>) -> Option<(&'static str, Option<crate::lang::Tex
             | Cmd::DisplayUrl
             | Cmd::Journal(_)
             | Cmd::Saft(_)
+            | Cmd::Hq(_)
             | Cmd::Sim(_),
         ) => None,
     }
@@ -259,6 +272,7 @@ pub async fn run(cli: Cli) -> i32 {
         Some(Cmd::Backup { to }) => ops::backup_command(&config, &dir, to, lang).await,
         Some(Cmd::Journal(a)) => fiscal::journal_command(&dir, a, lang).await,
         Some(Cmd::Saft(a)) => fiscal::saft_command(&config, &dir, a, lang).await,
+        Some(Cmd::Hq(a)) => hq::command(&config, &dir, a, lang).await,
         Some(Cmd::DisplayUrl) => display::run(
             &config,
             &dir,

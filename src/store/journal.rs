@@ -1077,7 +1077,12 @@ impl Store {
         sale: &NewSale,
         cash_given: i64,
     ) -> Result<CashSaleIds, StoreError> {
-        self.transaction(|tx| record_cash_sale(tx.tx, tx.signer, sale, cash_given))
+        self.transaction(|tx| {
+            // Like a Vipps sale, a cash sale is journaled under an install id (the HQ feed's
+            // stream: a restored backup must not re-send it as its new install's).
+            tx.install_id(sale.created_at)?;
+            record_cash_sale(tx.tx, tx.signer, sale, cash_given)
+        })
     }
 
     /// A new payment attempt (new reference, attempt + 1, new keys) for the same basket.

@@ -14,6 +14,7 @@ mod async_store;
 mod cashier;
 mod error;
 pub mod fiscal;
+mod hq_feed;
 mod install;
 mod journal;
 mod legacy;
@@ -39,6 +40,7 @@ use crate::clock::{Clock as _, IdGen, RandomIds};
 
 pub use async_store::AsyncStore;
 pub use error::StoreError;
+pub use hq_feed::{FeedBatch, FeedRow};
 pub use install::{INSTALL_ID_LEN, InstallRow, install_id_from};
 pub use journal::{
     AttemptStart, MAX_REFERENCE_LEN, MIN_REFERENCE_LEN, SALE_COUNTER, make_receipt_number,
@@ -67,6 +69,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("migrations/0011_fiscal_journal.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0012_z_periods.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0013_parked_baskets.sql")).foreign_key_check(),
+    M::up(include_str!("migrations/0014_hq_feed.sql")).foreign_key_check(),
 ];
 
 /// The schema version a store has once opened (the number of migrations).

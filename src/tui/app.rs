@@ -368,6 +368,8 @@ pub struct App {
     pub network: NetworkState,
     pub outbox_pending: usize,
     pub outbox_dead: usize,
+    /// Journal rows headquarters has not received yet; None when no HQ is configured.
+    pub hq_behind: Option<u64>,
     /// Alerts from the engine that a person must fix (keys refused, journal cannot write),
     /// by code; shown on the message line until the engine clears them.
     pub alerts: Vec<(&'static str, crate::tui::msg::AlertView)>,
@@ -441,6 +443,7 @@ impl std::fmt::Debug for App {
             .field("network", &self.network)
             .field("outbox_pending", &self.outbox_pending)
             .field("outbox_dead", &self.outbox_dead)
+            .field("hq_behind", &self.hq_behind)
             .field("recovered", &self.recovered)
             .field("toast", &self.toast)
             .field("help", &self.help)
@@ -531,6 +534,7 @@ impl App {
             network: NetworkState::Unknown,
             outbox_pending: 0,
             outbox_dead: 0,
+            hq_behind: None,
             alerts: Vec::new(),
             recovered: Vec::new(),
             toast: None,

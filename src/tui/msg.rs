@@ -479,6 +479,10 @@ pub enum AppEvent {
         dead: usize,
     },
     Recovered(Vec<RecoveredSale>),
+    /// Journal rows headquarters has not received yet (only sent when HQ is configured).
+    Hq {
+        behind: u64,
+    },
     /// An engine alert raised (`Some`) or cleared (`None`), by its code.
     Alert {
         code: &'static str,

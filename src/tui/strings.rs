@@ -102,6 +102,7 @@ strings! {
     not_answering_warning => "Vipps svarer ikke – vent, betalingen sjekkes. Ikke ta betalt på nytt.", "Vipps is not answering – wait, the payment is checked. Do not charge again.";
     outbox_word => "Kø", "Queue";
     dead_word => "feilet", "dead";
+    hq_behind_word => "bak", "behind";
     offline_warning => "Vipps kan ikke nås – ingen nye betalinger. Køen sendes senere.", "Vipps unreachable – no new payments. The queue is sent later.";
     help_title => "Hjelp – taster", "Help – keys";
     help_footer => "Esc / F1: lukk", "Esc / F1: close";

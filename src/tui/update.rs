@@ -1298,6 +1298,10 @@ fn on_event(app: &mut App, ev: AppEvent) -> Vec<Command> {
             app.outbox_dead = dead;
             Vec::new()
         }
+        AppEvent::Hq { behind } => {
+            app.hq_behind = Some(behind);
+            Vec::new()
+        }
         AppEvent::Recovered(sales) => {
             app.recovered.extend(sales);
             Vec::new()

@@ -268,6 +268,14 @@ fn render_status_bar(app: &App, frame: &mut Frame, area: Rect) {
         sep.clone(),
         Span::styled(queue, queue_style),
     ]);
+    // Headquarters lagging (only with [hq] configured, and only while behind).
+    if let Some(n) = app.hq_behind.filter(|n| *n > 0) {
+        left.spans.push(sep.clone());
+        left.spans.push(Span::styled(
+            format!("HQ: {n} {}", S::hq_behind_word(app.lang)),
+            bar.patch(th.warning),
+        ));
+    }
     for (_, a) in &app.alerts {
         left.spans.push(sep.clone());
         left.spans.push(Span::styled(

@@ -5,6 +5,8 @@
 pub mod api;
 pub mod display;
 pub mod e2e;
+pub mod hq;
+pub mod pg;
 pub mod receipts;
 pub mod reports;
 pub mod sim;

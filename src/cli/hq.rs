@@ -1,0 +1,210 @@
+//! `kasse hq migrate | sync | status | report | verify`: headquarters' commands. Wiring only:
+//! the work (and all PostgreSQL SQL) is in `hq`.
+//!
+//! `sync` owns the till's data directory (the running till replicates by itself); the others
+//! only read PostgreSQL and never touch a till's journal.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::Date;
+
+use crate::config::Config;
+use crate::hq::{self, HqError};
+use crate::lang::{Lang, Text};
+use crate::store::{AsyncStore, Store};
+
+/// `kasse hq …`.
+#[derive(Debug, clap::Args)]
+pub struct HqArgs {
+    #[command(subcommand)]
+    pub cmd: HqCmd,
+}
+
+/// Output format of `kasse hq report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum HqCmd {
+    /// Create or upgrade HQ's PostgreSQL schema ([hq] database_url).
+    Migrate,
+    /// Send everything HQ has not acknowledged now; returns once this till is caught up.
+    Sync {
+        /// Give up after this many seconds (exit 1).
+        #[arg(long, default_value_t = 120)]
+        max_wait: u64,
+    },
+    /// Each till (install) HQ knows: last seen time and how far behind it is.
+    Status,
+    /// Figures per till, per shop and for the chain for one business day.
+    Report {
+        /// The business day (YYYY-MM-DD, local time of this machine).
+        #[arg(long, value_parser = crate::cli::fiscal::parse_day)]
+        date: Date,
+        /// Only this shop.
+        #[arg(long)]
+        shop: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Re-check every till's signature chain from HQ's copy (exit 1 names the first break).
+    Verify {
+        /// Only this shop.
+        #[arg(long)]
+        shop: Option<String>,
+    },
+}
+
+fn say(lang: Lang, t: &Text) {
+    eprintln!("kasse: {}", t.get(lang));
+}
+
+fn out(s: &str) {
+    let mut o = std::io::stdout();
+    let _ = o.write_all(s.as_bytes());
+    let _ = o.flush();
+}
+
+fn pool(config: &Config) -> Result<hq::Pool, HqError> {
+    match &config.hq.database_url {
+        Some(url) => hq::pool(url),
+        None => Err(HqError::NotConfigured),
+    }
+}
+
+/// Run `kasse hq …`: exit 0 when done, 1 on errors (or a chain that does not verify), 2 when
+/// HQ is not configured.
+pub async fn command(config: &Config, dir: &Path, args: HqArgs, lang: Lang) -> i32 {
+    let r = match args.cmd {
+        HqCmd::Migrate => migrate(config).await,
+        HqCmd::Sync { max_wait } => sync(config, dir, max_wait).await,
+        HqCmd::Status => status(config).await,
+        HqCmd::Report { date, shop, format } => report(config, date, shop, format, lang).await,
+        HqCmd::Verify { shop } => verify(config, shop, lang).await,
+    };
+    match r {
+        Ok(code) => code,
+        Err(e) => {
+            say(lang, &e.text());
+            if matches!(e, HqError::NotConfigured | HqError::BadUrl) {
+                2
+            } else {
+                1
+            }
+        }
+    }
+}
+
+async fn migrate(config: &Config) -> Result<i32, HqError> {
+    let pool = pool(config)?;
+    let (before, after) = hq::migrate::migrate(&pool).await?;
+    out(&format!(
+        "schema_version_before: {before}\nschema_version: {after}\n"
+    ));
+    Ok(0)
+}
+
+async fn sync(config: &Config, dir: &Path, max_wait: u64) -> Result<i32, HqError> {
+    let pool = pool(config)?;
+    hq::migrate::check(&pool).await?;
+    let d = dir.to_path_buf();
+    let store = tokio::task::spawn_blocking(move || Store::open_in_dir(&d))
+        .await
+        .map_err(|e| HqError::Db(e.to_string()))??;
+    let store = AsyncStore::new(store)?;
+    let rep = hq::worker::Replicator::new(
+        store,
+        pool,
+        Arc::new(crate::clock::SystemClock),
+        config.shop.shop_id.clone(),
+        config.shop.till_id.clone(),
+        config.hq.batch_rows,
+    );
+    let sent = rep.sync(Duration::from_secs(max_wait)).await?;
+    out(&format!("sent: {sent}\nbehind: {}\n", rep.behind().await?));
+    Ok(0)
+}
+
+async fn status(config: &Config) -> Result<i32, HqError> {
+    let pool = pool(config)?;
+    hq::migrate::check(&pool).await?;
+    let rows = hq::report::status(&pool).await?;
+    let mut s =
+        String::from("shop_id\ttill_id\tinstall_id\tlast_seq\tlag\tlast_seen_at\tseconds_ago\n");
+    for r in rows {
+        s.push_str(&format!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+            r.shop_id, r.till_id, r.install_id, r.last_seq, r.lag, r.last_seen_at, r.seconds_ago
+        ));
+    }
+    out(&s);
+    Ok(0)
+}
+
+async fn report(
+    config: &Config,
+    date: Date,
+    shop: Option<String>,
+    format: Format,
+    lang: Lang,
+) -> Result<i32, HqError> {
+    let pool = pool(config)?;
+    hq::migrate::check(&pool).await?;
+    let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
+    let r = hq::report::report(&pool, date, offset, shop.as_deref()).await?;
+    match format {
+        Format::Text => out(&r.to_text(lang)),
+        Format::Csv => out(&r.to_csv()),
+        Format::Json => out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&r).map_err(|e| HqError::Db(e.to_string()))?
+        )),
+    }
+    Ok(0)
+}
+
+async fn verify(config: &Config, shop: Option<String>, lang: Lang) -> Result<i32, HqError> {
+    let pool = pool(config)?;
+    hq::migrate::check(&pool).await?;
+    let verdicts = hq::verify::verify(&pool, shop.as_deref()).await?;
+    let mut s = String::new();
+    let mut code = 0;
+    for v in &verdicts {
+        match &v.failure {
+            None => s.push_str(&format!(
+                "{}/{} ({}): ok, {} {}\n",
+                v.shop_id,
+                v.till_id,
+                v.install_id,
+                v.verified,
+                lang.pick("transaksjoner", "transactions")
+            )),
+            Some(t) => {
+                code = 1;
+                s.push_str(&format!(
+                    "{}/{} ({}): {} {}\n",
+                    v.shop_id,
+                    v.till_id,
+                    v.install_id,
+                    lang.pick("FEIL:", "BROKEN:"),
+                    t.get(lang)
+                ));
+            }
+        }
+    }
+    if verdicts.is_empty() {
+        s.push_str(lang.pick(
+            "Ingen signerte transaksjoner hos HK ennå.\n",
+            "No signed transactions at HQ yet.\n",
+        ));
+    }
+    out(&s);
+    Ok(code)
+}

@@ -1,0 +1,118 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The real `kasse hq …` commands against a throwaway PostgreSQL: a missing URL names the key
+//! (exit 2), `migrate`, `sync` of a till's journal (exit 0, caught up), `status`, `report` in
+//! CSV, `verify`; the URL's password appears in no output and no log file.
+
+mod common;
+
+use std::process::Command;
+
+use common::pg::Pg;
+
+const BIN: &str = env!("CARGO_BIN_EXE_kasse");
+
+fn run(
+    args: &[&str],
+    url: Option<&str>,
+    cfg: &std::path::Path,
+    dir: &std::path::Path,
+) -> (i32, String) {
+    let mut c = Command::new(BIN);
+    c.env_remove("KASSE_HQ_DATABASE_URL")
+        .env_remove("KASSE_BASE_URL")
+        .env("TZ", "UTC")
+        .arg("--config")
+        .arg(cfg)
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args);
+    if let Some(u) = url {
+        c.env("KASSE_HQ_DATABASE_URL", u);
+    }
+    let o = c.output().unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+    )
+}
+
+#[test]
+fn hq_commands_end_to_end_without_showing_the_password() {
+    let Some(pg) = Pg::start_or_skip("hq_commands_end_to_end") else {
+        return;
+    };
+    // Trust authentication ignores the password; it is there to prove it is never shown.
+    let url = format!(
+        "postgres://kasse:pw-sekret-42@127.0.0.1:{}/postgres",
+        pg.port()
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("config.toml");
+    std::fs::write(&cfg, "[psp]\nmake_payment_listen = \"127.0.0.1:0\"\n").unwrap();
+    let data = tmp.path().join("data");
+
+    let (code, out) = run(&["hq", "status"], None, &cfg, &data);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("hq.database_url"), "{out}");
+
+    let (code, out) = run(
+        &["hq", "report", "--date", "2026-03-01"],
+        Some(&url),
+        &cfg,
+        &data,
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("hq migrate"),
+        "schema missing says what to do: {out}"
+    );
+
+    let (code, out) = run(&["hq", "migrate"], Some(&url), &cfg, &data);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("schema_version: 1"), "{out}");
+
+    // A till's journal with two cash sales.
+    {
+        let mut s = kasse::store::Store::open_in_dir(&data).unwrap();
+        for i in 0..2 {
+            let mut sale = common::hq::bench_like_sale(i);
+            sale.till_id = "t1".into();
+            s.record_cash_sale(&sale, 10_000).unwrap();
+        }
+    }
+    let (code, out) = run(&["hq", "sync"], Some(&url), &cfg, &data);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("behind: 0"), "{out}");
+
+    let (code, out) = run(&["hq", "status"], Some(&url), &cfg, &data);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("s1\tt1\t"), "{out}");
+
+    let (code, out) = run(
+        &["hq", "report", "--date", "2026-03-01", "--format", "csv"],
+        Some(&url),
+        &cfg,
+        &data,
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("2026-03-01,till,s1,t1,NOK,2,15000,"), "{out}");
+    assert!(out.contains("2026-03-01,chain,,,NOK,2,15000,"), "{out}");
+
+    let (code, out) = run(&["hq", "verify"], Some(&url), &cfg, &data);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("ok, 2"), "{out}");
+
+    // The password is in no output above and in no log file.
+    let logs = data.join("logs");
+    for e in std::fs::read_dir(&logs).into_iter().flatten() {
+        let text = std::fs::read_to_string(e.unwrap().path()).unwrap_or_default();
+        assert!(
+            !text.contains("pw-sekret-42"),
+            "a log shows the HQ password"
+        );
+    }
+}
