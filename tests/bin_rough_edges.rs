@@ -186,6 +186,17 @@ fn demo_x_report_reconciles_the_training_sale() {
     till.keys(&["Enter", "F10"]);
     till.wait_for("1. Refunder", Duration::from_secs(10));
     till.keys(&["2"]);
+    // The reconciliation follows the § 2-8-2 figures: page down to it.
+    till.wait_for("X-RAPPORT", Duration::from_secs(30));
+    let mut s = till.screen();
+    for _ in 0..20 {
+        if s.contains("Stemmer:") {
+            break;
+        }
+        till.keys(&["PgDn"]);
+        std::thread::sleep(Duration::from_millis(300));
+        s = till.screen();
+    }
     let s = till.wait_for("Stemmer:", Duration::from_secs(30));
     assert!(s.contains("Lest: 1"), "{s}");
     assert!(s.contains("Stemmer: 1"), "{s}");

@@ -97,7 +97,7 @@ async fn three_tills_hq_report_equals_the_sum_of_their_z_reports() {
             t.refund(&manager, &reference, 2_500).await;
         }
         zs.push(
-            t.db.close_period(&manager, UtcOffset::UTC, None, now)
+            t.db.close_period(&manager, UtcOffset::UTC, None, OffsetDateTime::now_utc())
                 .await
                 .unwrap(),
         );

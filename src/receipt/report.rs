@@ -329,7 +329,7 @@ fn render_fiscal(o: &mut String, r: &Report, lang: Lang) {
         } else {
             op.name.clone()
         };
-        let mut label = format!("  {who} {}", op.tender);
+        let mut label = format!("  {who} {}", tender_name(&op.tender).get(lang));
         if label.chars().count() > 27 {
             label = label.chars().take(27).collect();
         }
