@@ -17,6 +17,7 @@
 
 pub mod auth;
 pub mod batch;
+pub mod cash;
 pub mod context;
 pub mod reconcile;
 pub mod refund;

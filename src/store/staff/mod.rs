@@ -8,6 +8,7 @@
 
 mod auth;
 mod batch;
+mod cash;
 mod pin;
 mod reconcile;
 mod refunds;
@@ -23,6 +24,7 @@ use crate::lang::Text;
 
 pub use auth::{LoginStart, PinCandidate, match_pin};
 pub use batch::{CaptureTarget, StaffActionEntry};
+pub use cash::CashMovement;
 pub use pin::{hash_pin, verify_pin};
 pub use reconcile::DayPayment;
 pub use reports::compute_from;
@@ -49,6 +51,8 @@ pub struct StaffConn<'a> {
     shop_id: &'a str,
     till_id: &'a str,
     cost: HashCost,
+    /// The till's signing key (cash movements and the Z's cash difference are signed).
+    signer: Option<&'a super::fiscal::TillSigner>,
 }
 
 impl std::fmt::Debug for StaffConn<'_> {
@@ -109,6 +113,7 @@ impl Store {
             shop_id,
             till_id,
             cost,
+            signer: self.signer.as_ref(),
         }
     }
 }

@@ -436,6 +436,21 @@ impl StaffConn<'_> {
         reconciliation: Option<Reconciliation>,
         now: OffsetDateTime,
     ) -> Result<Report, StaffError> {
+        self.close_period_counted(session, offset, company, reconciliation, None, now)
+    }
+
+    /// [`StaffConn::close_period`] with the drawer counted: the Z carries expected cash,
+    /// the count and the difference ([`Fiscal::cash`]); a non-zero difference is a signed
+    /// 11008 cash transaction (and a `cash_movements` row) in the Z's transaction.
+    pub fn close_period_counted(
+        &self,
+        session: &Session,
+        offset: UtcOffset,
+        company: &Company,
+        reconciliation: Option<Reconciliation>,
+        count: Option<crate::domain::cash::DrawerCount>,
+        now: OffsetDateTime,
+    ) -> Result<Report, StaffError> {
         let day = date_string(now.to_offset(offset).date());
         self.authorize(session, Permission::ZReport, None, Some(&day), now)?;
         let conn = self.lock()?;
@@ -468,7 +483,7 @@ impl StaffConn<'_> {
             )));
         }
         let (sections, drawer, unresolved) = compute(&tx, shop, till, from, to)?;
-        let fiscal = reports_fiscal::fiscal_content(
+        let mut fiscal = reports_fiscal::fiscal_content(
             &tx,
             shop,
             till,
@@ -485,6 +500,28 @@ impl StaffConn<'_> {
             params![shop, till, Z_COUNTER],
             |r| r.get(0),
         )?;
+        if let Some(count) = count {
+            let cash_sales = reports_fiscal::cash_tender(&sections, &fiscal.currency);
+            let d = fiscal.cash.get_or_insert_with(|| {
+                crate::domain::cash::CashDrawer::new(0, cash_sales, (0, 0), (0, 0))
+            });
+            d.count(count);
+            if let Some(diff) = d.difference.filter(|d| *d != 0) {
+                self.insert_movement(
+                    &tx,
+                    &super::cash::NewMovement {
+                        kind: crate::domain::cash::CashKind::Difference,
+                        amount: diff,
+                        currency: &fiscal.currency,
+                        reason: &format!("Z {number}"),
+                        staff_id: Some(session.staff_id()),
+                        approved_by: Some(session.staff_id()),
+                        z_number: Some(number),
+                        at: now,
+                    },
+                )?;
+            }
+        }
         let report = Report {
             kind: ReportKind::Z,
             number: Some(number),

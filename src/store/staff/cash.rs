@@ -1,0 +1,332 @@
+//! Cash management SQL (migration 0015): the opening float, withdrawals and deposits, and the
+//! cash difference of a Z. Each movement is one `cash_movements` row and one signed cash
+//! transaction in the till's chain (11007 / 11010 / 11011 / 11008), written in one
+//! transaction with the staff action that allowed it.
+
+use rusqlite::{Connection, params};
+use time::OffsetDateTime;
+
+use super::{StaffConn, journal_action, reports_fiscal, ts};
+use crate::domain::cash::{CashDrawer, CashKind, check_reason};
+use crate::domain::staff::{Permission, Session, StaffError, require};
+use crate::fiscal::saft::codes::EventKind;
+use crate::lang::Text;
+use crate::store::fiscal::{NewSigned, SignedKind, append_signed};
+
+/// One recorded cash movement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CashMovement {
+    pub id: i64,
+    pub kind: CashKind,
+    pub at: OffsetDateTime,
+    /// What it did to the drawer (a withdrawal < 0), minor units.
+    pub amount: i64,
+    pub currency: String,
+    pub reason: String,
+    pub staff_id: Option<String>,
+    pub approved_by: Option<String>,
+    /// Its `nr` in the till's signed chain (None without a signing key).
+    pub fiscal_nr: Option<i64>,
+}
+
+fn signed_kind(kind: CashKind) -> SignedKind {
+    match kind {
+        CashKind::Float => SignedKind::Float,
+        CashKind::Withdrawal => SignedKind::Withdrawal,
+        CashKind::Deposit => SignedKind::Deposit,
+        CashKind::Difference => SignedKind::CashDifference,
+    }
+}
+
+/// What a movement needs to be written.
+pub(super) struct NewMovement<'a> {
+    pub kind: CashKind,
+    pub amount: i64,
+    pub currency: &'a str,
+    pub reason: &'a str,
+    pub staff_id: Option<&'a str>,
+    pub approved_by: Option<&'a str>,
+    pub z_number: Option<i64>,
+    pub at: OffsetDateTime,
+}
+
+impl StaffConn<'_> {
+    /// Record a cash movement of `amount` (> 0, as typed; a withdrawal is stored negative).
+    /// `by` is who allows it: any logged-in staff for the opening float (once per Z period),
+    /// a manager (the manager PIN) for a withdrawal or deposit, which also need a reason.
+    /// `operator` is the cashier at the till (defaults to `by`). Signed in the till's chain
+    /// in the same transaction; the allowed or refused attempt is journaled.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_cash(
+        &self,
+        by: &Session,
+        operator: Option<&str>,
+        kind: CashKind,
+        amount: i64,
+        reason: &str,
+        currency: &str,
+        now: OffsetDateTime,
+    ) -> Result<CashMovement, StaffError> {
+        let field = kind.field();
+        if amount <= 0 {
+            return Err(StaffError::Invalid(Text::new(
+                format!("{}: beløpet må være større enn 0.", field.nb),
+                format!("{}: the amount must be more than 0.", field.en),
+            )));
+        }
+        let (permission, reason) = match kind {
+            CashKind::Float => (Permission::Sell, reason.trim().to_owned()),
+            CashKind::Withdrawal | CashKind::Deposit => (
+                Permission::OpenDrawerNoSale,
+                check_reason(kind, reason).map_err(StaffError::Invalid)?,
+            ),
+            CashKind::Difference => {
+                return Err(StaffError::Invalid(Text::new(
+                    "Kassedifferanse føres bare ved Z-rapporten.",
+                    "A cash difference is only recorded by the Z report.",
+                )));
+            }
+        };
+        let conn = self.lock()?;
+        let action = format!("cash_{}", kind.as_str());
+        let detail = format!("{} {amount} {currency} {reason}", kind.as_str());
+        if let Err(e) = require(by, permission) {
+            journal_action(
+                conn,
+                now,
+                Some(by.staff_id()),
+                &action,
+                false,
+                None,
+                Some(&detail),
+            )?;
+            return Err(e);
+        }
+        let tx =
+            rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+        if kind == CashKind::Float {
+            let from = reports_fiscal::period_start(&tx, self.shop_id(), self.till_id(), now)?;
+            let n: i64 = tx.query_row(
+                "SELECT count(*) FROM cash_movements WHERE shop_id = ?1 AND till_id = ?2
+                   AND kind = 'float' AND at >= ?3 AND at <= ?4",
+                params![self.shop_id(), self.till_id(), ts(from), ts(now)],
+                |r| r.get(0),
+            )?;
+            if n > 0 {
+                return Err(StaffError::Refused(Text::new(
+                    "Vekselbeholdning: er allerede registrert for denne perioden (siden forrige Z). \
+                     Legg til mer med «Innskudd», eller ta ut med «Uttak».",
+                    "Opening float: already recorded for this period (since the last Z). \
+                     Add more with \"Deposit\", or take some out with \"Withdrawal\".",
+                )));
+            }
+        }
+        journal_action(
+            &tx,
+            now,
+            Some(by.staff_id()),
+            &action,
+            true,
+            None,
+            Some(&detail),
+        )?;
+        let staff = operator.unwrap_or(by.staff_id());
+        let approved = (kind != CashKind::Float).then(|| by.staff_id());
+        let m = self.insert_movement(
+            &tx,
+            &NewMovement {
+                kind,
+                amount: kind.signed(amount),
+                currency,
+                reason: &reason,
+                staff_id: Some(staff),
+                approved_by: approved,
+                z_number: None,
+                at: now,
+            },
+        )?;
+        if kind == CashKind::Withdrawal {
+            crate::store::fiscal::append_event(
+                &tx,
+                &crate::store::fiscal::NewFiscalEvent {
+                    shop_id: self.shop_id(),
+                    till_id: self.till_id(),
+                    kind: EventKind::CashWithdrawal,
+                    at: now,
+                    staff_id: Some(staff),
+                    sale_id: None,
+                    detail: detail.clone(),
+                },
+            )?;
+        }
+        tx.commit()?;
+        tracing::info!(kind = kind.as_str(), amount, "cash movement recorded");
+        Ok(m)
+    }
+
+    /// Write one movement and its signed row on `conn` (the caller's transaction).
+    pub(super) fn insert_movement(
+        &self,
+        conn: &Connection,
+        m: &NewMovement<'_>,
+    ) -> Result<CashMovement, StaffError> {
+        let signed = match self.signer {
+            Some(signer) => Some(append_signed(
+                conn,
+                signer,
+                &NewSigned {
+                    shop_id: self.shop_id(),
+                    till_id: self.till_id(),
+                    kind: signed_kind(m.kind),
+                    at: m.at,
+                    amount_in: m.amount,
+                    amount_ex: m.amount,
+                    sale_id: None,
+                    refund_id: None,
+                    receipt_number: None,
+                    staff_id: m.staff_id,
+                    training: false,
+                },
+            )?),
+            None => None,
+        };
+        conn.execute(
+            "INSERT INTO cash_movements (shop_id, till_id, kind, at, currency, amount, reason,
+                 staff_id, approved_by, z_number, fiscal_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                self.shop_id(),
+                self.till_id(),
+                m.kind.as_str(),
+                ts(m.at),
+                m.currency,
+                m.amount,
+                m.reason,
+                m.staff_id,
+                m.approved_by,
+                m.z_number,
+                signed.as_ref().map(|s| s.id),
+            ],
+        )?;
+        Ok(CashMovement {
+            id: conn.last_insert_rowid(),
+            kind: m.kind,
+            at: m.at,
+            amount: m.amount,
+            currency: m.currency.to_owned(),
+            reason: m.reason.to_owned(),
+            staff_id: m.staff_id.map(str::to_owned),
+            approved_by: m.approved_by.map(str::to_owned),
+            fiscal_nr: signed.map(|s| s.nr),
+        })
+    }
+
+    /// The drawer of the open period at `now` (float, cash sales, withdrawals, deposits,
+    /// expected cash), without journaling anything: what the count at Z is checked against.
+    /// The cash sales alone (float 0) when the period used no cash management.
+    pub fn drawer_now(&self, now: OffsetDateTime) -> Result<CashDrawer, StaffError> {
+        let (from, to) = self.open_period(now)?;
+        let conn = self.lock()?;
+        let (shop, till) = (self.shop_id(), self.till_id());
+        let (sections, _, _) = super::compute_from(
+            conn,
+            shop,
+            till,
+            from,
+            to,
+            crate::domain::report::source_for(from, to),
+        )?;
+        let currency = sections
+            .iter()
+            .find(|s| !s.training)
+            .map_or_else(|| "NOK".to_owned(), |s| s.currency.clone());
+        let cash_sales = reports_fiscal::cash_tender(&sections, &currency);
+        Ok(drawer(conn, shop, till, &ts(from), &ts(to), cash_sales)?
+            .unwrap_or_else(|| CashDrawer::new(0, cash_sales, (0, 0), (0, 0))))
+    }
+
+    /// This till's cash movements with `from <= at < to`, oldest first.
+    pub fn cash_movements(
+        &self,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<Vec<CashMovement>, StaffError> {
+        let conn = self.lock()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT m.id, m.kind, m.at, m.amount, m.currency, m.reason, m.staff_id,
+                    m.approved_by, f.nr
+             FROM cash_movements m LEFT JOIN fiscal_transactions f ON f.id = m.fiscal_id
+             WHERE m.shop_id = ?1 AND m.till_id = ?2 AND m.at >= ?3 AND m.at < ?4
+             ORDER BY m.at, m.id",
+        )?;
+        let rows = stmt.query_map(
+            params![self.shop_id(), self.till_id(), ts(from), ts(to)],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                    r.get::<_, Option<String>>(7)?,
+                    r.get::<_, Option<i64>>(8)?,
+                ))
+            },
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, kind, at, amount, currency, reason, staff_id, approved_by, nr) = row?;
+            out.push(CashMovement {
+                id,
+                kind: CashKind::parse(&kind).unwrap_or(CashKind::Difference),
+                at: super::parse_ts(&at)?,
+                amount,
+                currency,
+                reason,
+                staff_id,
+                approved_by,
+                fiscal_nr: nr,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The drawer of `[from, to)` when the period used cash management (a float, a withdrawal or
+/// a deposit), with `cash_sales` from the report's cash tender; None otherwise.
+pub(super) fn drawer(
+    conn: &Connection,
+    shop: &str,
+    till: &str,
+    from: &str,
+    to: &str,
+    cash_sales: i64,
+) -> Result<Option<CashDrawer>, StaffError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind, count(*), coalesce(sum(amount), 0) FROM cash_movements
+         WHERE shop_id = ?1 AND till_id = ?2 AND at >= ?3 AND at < ?4
+           AND kind IN ('float', 'withdrawal', 'deposit')
+         GROUP BY kind",
+    )?;
+    let rows = stmt.query_map(params![shop, till, from, to], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    })?;
+    let (mut float, mut out, mut inn, mut any) = (0, (0, 0), (0, 0), false);
+    for row in rows {
+        let (kind, n, sum) = row?;
+        any = true;
+        match CashKind::parse(&kind) {
+            Some(CashKind::Float) => float += sum,
+            Some(CashKind::Withdrawal) => out = (n, sum.saturating_abs()),
+            Some(CashKind::Deposit) => inn = (n, sum),
+            _ => {}
+        }
+    }
+    Ok(any.then(|| CashDrawer::new(float, cash_sales, out, inn)))
+}
