@@ -403,6 +403,8 @@ async fn ecom_headless_refund_and_report_and_batch() {
             format: Format::Csv,
             no_reconcile: false,
             print: false,
+            counted: None,
+            pieces: None,
         },
         &mut out,
     )
@@ -425,6 +427,8 @@ async fn ecom_headless_refund_and_report_and_batch() {
         format: Format::Json,
         no_reconcile: false,
         print: false,
+        counted: None,
+        pieces: None,
     };
     let mut out = Vec::new();
     assert_eq!(headless::report(&ctx, &z, &mut out).await, 0);
