@@ -72,8 +72,9 @@ BEGIN
 END;
 
 -- One row per cash movement. amount is what it did to the drawer, in minor units: a float or a
--- deposit > 0, a withdrawal < 0, a difference = counted − expected (never 0). fiscal_id is its
--- signed row (NULL only in stores without a signing key: in-memory tests).
+-- deposit > 0, a withdrawal < 0, a difference = counted − expected (never 0). staff_id is the
+-- operator at the till, approved_by whose PIN allowed it. fiscal_id is its signed row (NULL
+-- only in stores without a signing key: in-memory tests).
 CREATE TABLE cash_movements (
     id          INTEGER PRIMARY KEY,
     shop_id     TEXT NOT NULL,
@@ -88,8 +89,6 @@ CREATE TABLE cash_movements (
     reason      TEXT NOT NULL,
     staff_id    TEXT,
     approved_by TEXT,
-    -- the operator whose drawer it is ([till] drawer_per_operator), else NULL
-    operator_id TEXT,
     z_number    INTEGER,
     fiscal_id   INTEGER UNIQUE REFERENCES fiscal_transactions (id),
     CHECK (kind NOT IN ('withdrawal', 'deposit') OR length(trim(reason)) > 0)
@@ -111,5 +110,5 @@ BEGIN
         json_object('id', NEW.id, 'shop_id', NEW.shop_id, 'till_id', NEW.till_id,
         'kind', NEW.kind, 'at', NEW.at, 'currency', NEW.currency, 'amount', NEW.amount,
         'reason', NEW.reason, 'staff_id', NEW.staff_id, 'approved_by', NEW.approved_by,
-        'operator_id', NEW.operator_id, 'z_number', NEW.z_number, 'fiscal_id', NEW.fiscal_id));
+        'z_number', NEW.z_number, 'fiscal_id', NEW.fiscal_id));
 END;
