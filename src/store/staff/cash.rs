@@ -330,3 +330,107 @@ pub(super) fn drawer(
     }
     Ok(any.then(|| CashDrawer::new(float, cash_sales, out, inn)))
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::domain::staff::HashCost;
+    use crate::fiscal::signature::FiscalKey;
+    use crate::store::Store;
+    use crate::store::fiscal::TillSigner;
+
+    const KEY: &str = include_str!("../../../tests/fixtures/fiscal/test-key-1024.pem");
+
+    /// Migration 0015 rebuilds `fiscal_transactions`: a journal signed under 0014 keeps its
+    /// rows and its chain, and cash movements continue the same chain.
+    #[test]
+    fn a_chain_signed_before_0015_still_verifies_and_cash_continues_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = time::macros::datetime!(2026-03-02 10:00 UTC);
+        {
+            let mut conn = Connection::open(dir.path().join(crate::store::DB_FILE_NAME)).unwrap();
+            conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+            // The schema before 0015 (the migration count, not the file number).
+            let before = usize::try_from(crate::store::SCHEMA_VERSION - 1).unwrap();
+            crate::store::MIGRATIONS
+                .to_version(&mut conn, before)
+                .unwrap();
+            let key = FiscalKey::from_pkcs1_pem(KEY).unwrap();
+            conn.execute(
+                "INSERT INTO fiscal_keys (version, public_key_pem, created_at, reason, key_file)
+                 VALUES (1, ?1, ?2, 'test', 'fiscal-key-1.pem')",
+                params![key.public_key().to_pem(), ts(at)],
+            )
+            .unwrap();
+            let signer = TillSigner::new(key, 1, time::UtcOffset::UTC);
+            for i in 1..=2 {
+                append_signed(
+                    &conn,
+                    &signer,
+                    &NewSigned {
+                        shop_id: "s1",
+                        till_id: "t1",
+                        kind: SignedKind::Return,
+                        at: at + time::Duration::minutes(i),
+                        amount_in: -100 * i,
+                        amount_ex: -80 * i,
+                        sale_id: None,
+                        refund_id: Some(i),
+                        receipt_number: None,
+                        staff_id: None,
+                        training: false,
+                    },
+                )
+                .unwrap();
+            }
+        }
+        // Opening migrates to the current schema (and makes key version 2: the file is gone).
+        let store = Store::open_in_dir(dir.path()).unwrap();
+        let check = store.verify_fiscal_chain(None, None).unwrap();
+        assert!(check.is_ok(), "{check:#?}");
+        assert_eq!(check.verified(), 2);
+        let db = store.staff("s1", "t1", HashCost::Fast);
+        let m = db
+            .insert_movement(
+                &store.conn,
+                &NewMovement {
+                    kind: CashKind::Deposit,
+                    amount: 20_000,
+                    currency: "NOK",
+                    reason: "veksel",
+                    staff_id: Some("st001"),
+                    approved_by: Some("st001"),
+                    z_number: None,
+                    at: at + time::Duration::minutes(5),
+                },
+            )
+            .unwrap();
+        assert_eq!(m.fiscal_nr, Some(3));
+        let check = store.verify_fiscal_chain(None, None).unwrap();
+        assert!(check.is_ok(), "{check:#?}");
+        assert_eq!(check.verified(), 3);
+        let signed = store.signed_transactions().unwrap();
+        assert_eq!(signed[2].kind, SignedKind::Deposit);
+        assert_eq!((signed[2].amount_in, signed[2].key_version), (20_000, 2));
+        // Append-only as before the rebuild, and a movement cannot be changed either.
+        assert!(
+            store
+                .conn
+                .execute("DELETE FROM fiscal_transactions WHERE nr = 1", [])
+                .is_err()
+        );
+        assert!(
+            store
+                .conn
+                .execute("UPDATE cash_movements SET amount = 1", [])
+                .is_err()
+        );
+        // The movements of the period are listed with their signed nr.
+        let moves = db
+            .cash_movements(at, at + time::Duration::hours(1))
+            .unwrap();
+        assert_eq!(moves.len(), 1);
+        assert_eq!(moves[0].fiscal_nr, Some(3));
+    }
+}
