@@ -253,6 +253,20 @@ fn screen_answers_keys_while_vipps_hangs_and_then_shows_offline() {
         "an unanswered create was given up (state {}): it must stay to be read back",
         p.state.as_str()
     );
+    // Vipps gone (no connection) is emergency mode in the fiscal journal (13026), once; a slow
+    // Vipps ("not answering") was not.
+    let emergency: Vec<_> = store
+        .fiscal_events()
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.code == "13026" || e.code == "13027")
+        .collect();
+    assert_eq!(emergency.len(), 1, "{emergency:?}");
+    assert_eq!(emergency[0].code, "13026");
+    assert!(
+        emergency[0].detail.contains("Vipps unreachable"),
+        "{emergency:?}"
+    );
 }
 
 /// Pin the install id of the database in `dir` to `00000001`, so the references this test

@@ -128,6 +128,17 @@ async fn period() -> Period {
             for m in 11..14 {
                 s.fiscal_event(&ev(EventKind::PriceLookup, None, m))?;
             }
+            // s: a line deleted before completion (the shell's JSON text), and another 13999
+            // event that is no line correction.
+            s.fiscal_event(&NewFiscalEvent {
+                detail: r#"{"correction":"line_deleted","name":"Bolle","amount_minor":1500}"#
+                    .into(),
+                ..ev(EventKind::Other, None, 14)
+            })?;
+            s.fiscal_event(&NewFiscalEvent {
+                detail: "refund requested".into(),
+                ..ev(EventKind::Other, None, 14)
+            })?;
             // Another till's event is not this till's.
             s.fiscal_event(&NewFiscalEvent {
                 till_id: "t2",
@@ -261,7 +272,12 @@ async fn z_letter_h_operators_cash_sales_by_payment_method() {
         ]
     );
     assert!(
-        text_line(&text, "Kari vipps").ends_with("kr 60,00"),
+        text_line(&text, "Kari Vipps").ends_with("kr 60,00"),
+        "{text}"
+    );
+    // The tender in the cashier's language (one language per screen and report).
+    assert!(
+        text_line(&text, "Kari Kontant").ends_with("kr 75,00"),
         "{text}"
     );
 }
@@ -355,8 +371,9 @@ async fn z_letter_r_voids() {
 #[tokio::test]
 async fn z_letter_s_line_corrections() {
     let (z, text) = z().await;
-    assert_eq!(z.fiscal.line_corrections.count, 0);
-    assert!(text_line(&text, "Linjekorreksjoner").ends_with("kr 0,00"));
+    let c = z.fiscal.line_corrections;
+    assert_eq!((c.count, c.amount), (1, 1_500));
+    assert!(text_line(&text, "Linjekorreksjoner").ends_with("kr 15,00"));
 }
 
 #[tokio::test]

@@ -332,16 +332,38 @@ fn till_event_entry(
     event: &crate::tui::TillEvent,
 ) -> (crate::fiscal::saft::codes::EventKind, String) {
     use crate::fiscal::saft::codes::EventKind;
-    match event {
-        crate::tui::TillEvent::LineDeleted {
+    use crate::tui::TillEvent;
+    // Line corrections (§ 2-8-2 s) are 13999 events whose text is JSON with `correction` and
+    // `amount_minor`: the X/Z report counts and sums them from there.
+    let detail = match event {
+        TillEvent::LineDeleted {
             name,
             quantity,
             total,
-        } => (
-            EventKind::Other,
-            format!("line deleted before completion: {name}, {quantity}, {total}"),
-        ),
-    }
+        } => serde_json::json!({
+            "correction": "line_deleted",
+            "text": format!("line deleted before completion: {name}, {quantity}, {total}"),
+            "name": name,
+            "quantity": quantity,
+            "amount_minor": total.minor(),
+            "currency": total.currency().code(),
+        }),
+        TillEvent::QuantityReduced {
+            name,
+            from,
+            to,
+            amount,
+        } => serde_json::json!({
+            "correction": "quantity_reduced",
+            "text": format!("quantity lowered before completion: {name}, {from} -> {to}, {amount}"),
+            "name": name,
+            "from": from,
+            "to": to,
+            "amount_minor": amount.minor(),
+            "currency": amount.currency().code(),
+        }),
+    };
+    (EventKind::Other, detail.to_string())
 }
 
 #[cfg(test)]

@@ -45,6 +45,7 @@ fn msg(nb: impl Into<String>, en: impl Into<String>) -> AppError {
 }
 
 mod bootstrap;
+mod emergency;
 mod events;
 mod exec;
 mod paper;

@@ -173,6 +173,14 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
         (Some(p), Ok(db)) => Some(spawn_refund_receipts(p.clone(), db.clone(), &engine)),
         _ => None,
     };
+    // Emergency mode (13026/13027): journaled as the engine finds Vipps gone or back.
+    let emergency = match staff.as_ref() {
+        Ok(db) => Some(super::emergency::spawn_emergency_journal(
+            db.clone(),
+            &engine,
+        )),
+        Err(_) => None,
+    };
     let _ = ev_tx.send(AppEvent::Network(network_view(engine.network())));
     if let Some(ev) = app_event(EngineEvent::Recovered(till.running.recovered.clone())) {
         let _ = ev_tx.send(ev);
@@ -291,6 +299,9 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
         d.stop();
     }
     if let Some(t) = refund_receipts {
+        t.abort();
+    }
+    if let Some(t) = emergency {
         t.abort();
     }
     forward.abort();

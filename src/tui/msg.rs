@@ -250,6 +250,16 @@ pub enum TillEvent {
         /// The line's amount (VAT-inclusive, after discount).
         total: Money,
     },
+    /// A line's quantity lowered before the sale was completed (a line correction, § 2-8-2 s,
+    /// as a deletion is; raising a quantity is an ordinary registration).
+    QuantityReduced {
+        name: String,
+        /// As shown before and after, e.g. "3 stk" → "1 stk".
+        from: String,
+        to: String,
+        /// How much the line's amount went down (VAT-inclusive, after discount).
+        amount: Money,
+    },
 }
 
 /// The staff member logged in at the till (no PIN, no hash).

@@ -642,7 +642,14 @@ fn prompt_action(app: &mut App, action: Action) -> Vec<Command> {
                 Prompt::ManagerPin => return send_manager_pin(app, value),
                 Prompt::CashReceived => return submit_cash(app, &value),
                 Prompt::LoginPin => return crate::tui::login::submit(app),
-                Prompt::Quantity => set_quantity(app, &value),
+                Prompt::Quantity => match set_quantity(app, &value) {
+                    Ok(cmds) => {
+                        app.prompt = None;
+                        app.input.reset();
+                        return cmds;
+                    }
+                    Err(t) => Err(t),
+                },
                 Prompt::Weight => add_weighed(app, &value),
                 Prompt::Price => set_price(app, &value),
                 Prompt::Discount => set_discount(app, &value),
@@ -842,12 +849,32 @@ fn money(app: &App, minor: i64) -> Money {
     Money::new(minor, app.basket.currency())
 }
 
-fn set_quantity(app: &mut App, value: &str) -> Result<(), Text> {
+/// Set the selected line's quantity; a lower quantity is a line correction for the fiscal
+/// journal (the command it returns).
+fn set_quantity(app: &mut App, value: &str) -> Result<Vec<Command>, Text> {
     let (i, line) = selected_line(app)?;
     let q = Quantity::parse_input(value, line.quantity.unit())
         .map_err(|e| quantity_error(app, value, e))?;
     let q = within_max(app, q, value.trim())?;
-    app.basket.set_quantity(i, q).map_err(|e| e.text())
+    let gross = |l: &OrderLine| l.amounts().ok().map(|a| a.gross);
+    let (before, was) = (gross(&line), line.quantity);
+    app.basket.set_quantity(i, q).map_err(|e| e.text())?;
+    let after = app.basket.line(i).and_then(gross);
+    match (before, after) {
+        (Some(before), Some(after)) if q.milli() < was.milli() => {
+            let amount = before.checked_sub(after).unwrap_or(before);
+            Ok(vec![Command::Journal {
+                event: TillEvent::QuantityReduced {
+                    name: line.name.clone(),
+                    from: was.to_string(),
+                    to: q.to_string(),
+                    amount,
+                },
+                staff_id: app.cashier_id(),
+            }])
+        }
+        _ => Ok(Vec::new()),
+    }
 }
 
 fn add_weighed(app: &mut App, value: &str) -> Result<(), Text> {

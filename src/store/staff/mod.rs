@@ -16,7 +16,7 @@ mod reports;
 mod reports_fiscal;
 mod till;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use super::{Store, StoreError};
 use crate::domain::staff::{HashCost, StaffError};
@@ -182,6 +182,48 @@ impl StaffConn<'_> {
     ) -> Result<(), StaffError> {
         let conn = self.lock()?;
         self.fiscal_event_on(conn, kind, staff_id, detail, at)
+    }
+
+    /// Emergency mode (13026 on / 13027 off): the till sells without Vipps (cash only) while
+    /// Vipps cannot be reached. Journals `on` only when it changes the till's last journaled
+    /// mode (a restart while offline does not journal it twice; going online after a restart
+    /// closes the mode the last run opened). Returns whether an event was written.
+    pub fn journal_emergency(
+        &self,
+        on: bool,
+        detail: &str,
+        at: time::OffsetDateTime,
+    ) -> Result<bool, StaffError> {
+        use crate::fiscal::saft::codes::EventKind;
+        let conn = self.lock()?;
+        let (on_code, off_code) = (
+            EventKind::EmergencyOn.code().predefined.unwrap_or("13026"),
+            EventKind::EmergencyOff.code().predefined.unwrap_or("13027"),
+        );
+        let last: Option<String> = conn
+            .prepare_cached(
+                "SELECT code FROM fiscal_events
+                 WHERE shop_id = ?1 AND till_id = ?2 AND code IN (?3, ?4)
+                 ORDER BY id DESC LIMIT 1",
+            )
+            .and_then(|mut st| {
+                st.query_row(
+                    rusqlite::params![self.shop_id, self.till_id, on_code, off_code],
+                    |r| r.get(0),
+                )
+                .optional()
+            })?;
+        let is_on = last.as_deref() == Some(on_code);
+        if is_on == on {
+            return Ok(false);
+        }
+        let kind = if on {
+            EventKind::EmergencyOn
+        } else {
+            EventKind::EmergencyOff
+        };
+        self.fiscal_event_on(conn, kind, None, detail, at)?;
+        Ok(true)
     }
 
     fn fiscal_event_on(

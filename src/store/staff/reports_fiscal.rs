@@ -254,6 +254,34 @@ fn events(
         })?)
 }
 
+/// Line corrections (§ 2-8-2 s) of this till in the period: lines deleted and quantities
+/// lowered before completion (13999 events whose JSON text names a `correction`), counted and
+/// with the amount they took off the sale.
+fn line_corrections(
+    conn: &Connection,
+    shop: &str,
+    till: &str,
+    from: &str,
+    to: &str,
+) -> Result<Counted, StaffError> {
+    let code = EventKind::Other.code().predefined.unwrap_or("13999");
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*), coalesce(sum(json_extract(e.detail, '$.amount_minor')), 0)
+             FROM fiscal_events e
+             WHERE e.shop_id = ?1 AND e.till_id = ?2 AND e.code = ?3
+               AND e.at >= ?4 AND e.at < ?5
+               AND json_valid(e.detail)
+               AND json_extract(e.detail, '$.correction') IS NOT NULL",
+        )?
+        .query_row(params![shop, till, code, from, to], |r| {
+            Ok(Counted {
+                count: r.get(0)?,
+                amount: r.get(1)?,
+            })
+        })?)
+}
+
 /// The § 2-8-2 content of `[from, to)` beyond `sections` (already computed for the same
 /// period), with the grand totals as they stand at the end of the open period `open` (the
 /// same bounds for a Z or a period X; the till's open period for an X of one calendar day).
@@ -391,6 +419,8 @@ pub(super) fn fiscal_content(
     f.price_lookups = events(conn, shop, till, &lo, &hi, EventKind::PriceLookup)?.count;
     f.price_changes = events(conn, shop, till, &lo, &hi, EventKind::PriceChange)?.count;
     f.deliveries = events(conn, shop, till, &lo, &hi, EventKind::DeliveryReceipt)?;
+    // s: lines deleted and quantities lowered before completion.
+    f.line_corrections = line_corrections(conn, shop, till, &lo, &hi)?;
 
     // x: the last Z's grand totals plus the open period; before the first Z that stored
     // them, everything journaled before the period (the till's whole history) counts once.

@@ -121,4 +121,33 @@ mod tests {
         );
         assert_eq!(actions.iter().filter(|a| a.action == "logout").count(), 1);
     }
+
+    #[test]
+    fn emergency_mode_is_journaled_on_changes_only_and_per_till() {
+        let store = store();
+        let db = store.staff("s1", "t1", HashCost::Fast);
+        let other = store.staff("s1", "t2", HashCost::Fast);
+        let now = OffsetDateTime::now_utc();
+        // Online with nothing open: nothing to close.
+        assert!(!db.journal_emergency(false, "back", now).unwrap());
+        assert!(db.journal_emergency(true, "gone", now).unwrap());
+        // Still offline (or offline again after a restart): not twice.
+        assert!(!db.journal_emergency(true, "gone", now).unwrap());
+        // Another till's mode is its own.
+        assert!(other.journal_emergency(true, "gone", now).unwrap());
+        assert!(db.journal_emergency(false, "back", now).unwrap());
+        assert!(!db.journal_emergency(false, "back", now).unwrap());
+        let codes: Vec<(String, String)> = store
+            .fiscal_events()
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.code.starts_with("1302"))
+            .map(|e| (e.till_id, e.code))
+            .collect();
+        let pairs: Vec<(&str, &str)> = codes
+            .iter()
+            .map(|(t, c)| (t.as_str(), c.as_str()))
+            .collect();
+        assert_eq!(pairs, [("t1", "13026"), ("t2", "13026"), ("t1", "13027")]);
+    }
 }
