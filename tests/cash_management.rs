@@ -341,6 +341,8 @@ async fn a_day_with_float_withdrawal_deposit_and_a_counted_z() {
         "<predefinedBasicID>11010</predefinedBasicID>",
         "<predefinedBasicID>11011</predefinedBasicID>",
         "<transAmntIn>-500.00</transAmntIn>",
+        "<desc>til banken</desc>",
+        "<desc>Z 1</desc>",
         "<transAmntIn>-10.00</transAmntIn>",
         "<reportOpeningChangeFloat>1000.00</reportOpeningChangeFloat>",
         "<reportOpeningChangeFloat>500.00</reportOpeningChangeFloat>",

@@ -481,7 +481,18 @@ pub fn write_saft<W: Write>(
                         Some(r) => Some(store.receipt_print_counts(r)?),
                         None => None,
                     };
-                    let ct = saft_transaction(&t, sale.as_ref(), prints).and_then(|ct| {
+                    // A withdrawal's or deposit's reason (a Z's difference: "Z n").
+                    let desc = match t.kind {
+                        SignedKind::Float
+                        | SignedKind::Withdrawal
+                        | SignedKind::Deposit
+                        | SignedKind::CashDifference => store.cash_movement_reason(t.id)?,
+                        SignedKind::Sale | SignedKind::Return | SignedKind::Void => None,
+                    };
+                    let ct = saft_transaction(&t, sale.as_ref(), prints).and_then(|mut ct| {
+                        if desc.is_some() {
+                            ct.desc = desc;
+                        }
                         w.transaction(&ct)?;
                         Ok(())
                     });

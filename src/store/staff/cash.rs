@@ -294,6 +294,23 @@ impl StaffConn<'_> {
     }
 }
 
+impl crate::store::Store {
+    /// The reason of the cash movement signed as fiscal row `fiscal_id` (the SAF-T
+    /// `<desc>` of its cash transaction); None for other rows or an empty reason.
+    pub fn cash_movement_reason(
+        &self,
+        fiscal_id: i64,
+    ) -> Result<Option<String>, crate::store::StoreError> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .prepare_cached("SELECT reason FROM cash_movements WHERE fiscal_id = ?1")?
+            .query_row([fiscal_id], |r| r.get::<_, String>(0))
+            .optional()?
+            .filter(|r| !r.trim().is_empty()))
+    }
+}
+
 /// The drawer of `[from, to)` when the period used cash management (a float, a withdrawal or
 /// a deposit), with `cash_sales` from the report's cash tender; None otherwise.
 pub(super) fn drawer(
