@@ -237,7 +237,14 @@ async fn a_day_with_float_withdrawal_deposit_and_a_counted_z() {
     assert_eq!(count.total, 74_000);
     let z_at = OffsetDateTime::now_utc();
     let z = db
-        .close_period_counted(&manager, UtcOffset::UTC, None, Some(count), z_at)
+        .close_period_counted(
+            &manager,
+            UtcOffset::UTC,
+            None,
+            Some(count),
+            Vec::new(),
+            z_at,
+        )
         .await
         .unwrap();
     let d = z.fiscal.cash.clone().unwrap();
@@ -273,6 +280,7 @@ async fn a_day_with_float_withdrawal_deposit_and_a_counted_z() {
             UtcOffset::UTC,
             None,
             Some(DrawerCount::total(50_000)),
+            Vec::new(),
             t2 + Duration::seconds(2),
         )
         .await
@@ -354,4 +362,151 @@ async fn a_day_with_float_withdrawal_deposit_and_a_counted_z() {
     {
         r.unwrap();
     }
+}
+
+/// `[till] drawer_per_operator = true`: a float per operator, expected cash per operator, the Z
+/// counted per operator, and an 11008 only for the operator whose drawer is off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drawer_per_operator() {
+    let sim = start_sim(sim_config()).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let run = simple(&sim, &dir).await;
+    let store = run.engine_store();
+    let db = kasse::service::StaffDb::new(store.clone(), "s1", "t1")
+        .unwrap()
+        .with_hash_cost(HashCost::Fast)
+        .with_drawer_per_operator(true);
+    let t0 = OffsetDateTime::now_utc();
+    let manager = db
+        .create_first_manager("Mona", MANAGER_PIN, t0)
+        .await
+        .unwrap();
+    db.create_staff(&manager, "Kari", CASHIER_PIN, Role::Cashier, t0)
+        .await
+        .unwrap();
+    db.create_staff(&manager, "Per", "1357", Role::Cashier, t0)
+        .await
+        .unwrap();
+    let kari = db.login(CASHIER_PIN, t0).await.unwrap();
+    let per = db.login("1357", t0).await.unwrap();
+
+    // A float each (one per operator and period).
+    db.record_cash(&kari, None, CashKind::Float, 50_000, "", "NOK", t0)
+        .await
+        .unwrap();
+    db.record_cash(&per, None, CashKind::Float, 30_000, "", "NOK", t0)
+        .await
+        .unwrap();
+    assert!(
+        db.record_cash(&kari, None, CashKind::Float, 100, "", "NOK", t0)
+            .await
+            .is_err()
+    );
+    // Kari sells 49,90 for cash (50,00 in her drawer); Per's drawer gives 100 kr to the bank.
+    let mut sale = request();
+    sale.staff_id = Some(kari.staff_id().to_owned());
+    run.engine
+        .record_cash_sale(sale, Money::nok(5_000))
+        .await
+        .unwrap();
+    let gate =
+        kasse::service::auth::manager_session(&db, MANAGER_PIN, Permission::OpenDrawerNoSale, t0)
+            .await
+            .unwrap();
+    db.record_cash(
+        &gate,
+        Some(per.staff_id()),
+        CashKind::Withdrawal,
+        10_000,
+        "til banken",
+        "NOK",
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
+
+    let x = db
+        .x_report(None, None, UtcOffset::UTC, None, OffsetDateTime::now_utc())
+        .await
+        .unwrap();
+    let expected: Vec<(String, i64)> = x
+        .fiscal
+        .cash_operators
+        .iter()
+        .map(|o| (o.name.clone(), o.drawer.expected))
+        .collect();
+    assert_eq!(
+        expected,
+        [("Kari".to_owned(), 55_000), ("Per".to_owned(), 20_000)]
+    );
+
+    // A count of the whole till and per operator at once is refused.
+    let both = db
+        .close_period_counted(
+            &manager,
+            UtcOffset::UTC,
+            None,
+            Some(DrawerCount::total(1)),
+            vec![(per.staff_id().to_owned(), DrawerCount::total(1))],
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        both.message().en.starts_with("Count per operator"),
+        "{both:?}"
+    );
+
+    // Kari's drawer is right, Per's is 10 kr short.
+    let z = db
+        .close_period_counted(
+            &manager,
+            UtcOffset::UTC,
+            None,
+            None,
+            vec![
+                (kari.staff_id().to_owned(), DrawerCount::total(55_000)),
+                (per.staff_id().to_owned(), DrawerCount::total(19_000)),
+            ],
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap();
+    let diffs: Vec<Option<i64>> = z
+        .fiscal
+        .cash_operators
+        .iter()
+        .map(|o| o.drawer.difference)
+        .collect();
+    assert_eq!(diffs, [Some(0), Some(-1_000)]);
+    let csv = kasse::receipt::report::render(
+        &z,
+        kasse::receipt::report::Format::Csv,
+        kasse::lang::Lang::En,
+    );
+    assert!(
+        csv.contains(&format!(
+            "operator_cash_difference,0,NOK,{},0,-1000",
+            per.staff_id()
+        )),
+        "{csv}"
+    );
+    let signed = store.run(|s| s.signed_transactions()).await.unwrap();
+    let last = signed.last().unwrap();
+    assert_eq!(
+        (last.kind, last.amount_in, last.staff_id.as_deref()),
+        (SignedKind::CashDifference, -1_000, Some(per.staff_id()))
+    );
+    assert_eq!(
+        signed
+            .iter()
+            .filter(|t| t.kind == SignedKind::CashDifference)
+            .count(),
+        1,
+        "no 11008 for Kari's exact count"
+    );
+    drop(db);
+    drop(store);
+    run.shutdown().await;
 }

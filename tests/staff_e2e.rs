@@ -405,6 +405,7 @@ async fn ecom_headless_refund_and_report_and_batch() {
             print: false,
             counted: None,
             pieces: None,
+            operator_counted: Vec::new(),
         },
         &mut out,
     )
@@ -429,6 +430,7 @@ async fn ecom_headless_refund_and_report_and_batch() {
         print: false,
         counted: None,
         pieces: None,
+        operator_counted: Vec::new(),
     };
     let mut out = Vec::new();
     assert_eq!(headless::report(&ctx, &z, &mut out).await, 0);

@@ -665,6 +665,7 @@ async fn headless_report_refusals_and_text() {
         print: false,
         counted: None,
         pieces: None,
+        operator_counted: Vec::new(),
     };
     let run = |ctx: HeadlessCtx, a: ReportArgs| async move {
         let mut out = Vec::new();

@@ -500,7 +500,7 @@ async fn close_day(
     };
     let count = counted.map(crate::domain::cash::DrawerCount::total);
     let result = db
-        .close_period_counted(&session, utc_offset, reconciliation, count, now)
+        .close_period_counted(&session, utc_offset, reconciliation, count, Vec::new(), now)
         .await;
     logout(db, session, engine.now()).await;
     match result {

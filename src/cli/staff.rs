@@ -67,6 +67,10 @@ pub struct ReportArgs {
     /// 1000:1,200:2,50:3,1:7). Instead of --counted.
     #[arg(long, requires = "z")]
     pub pieces: Option<String>,
+    /// With --z and `[till] drawer_per_operator = true`: one operator's drawer counted, as
+    /// STAFF_ID=KR (e.g. st002=740); repeat per operator.
+    #[arg(long, requires = "z", conflicts_with_all = ["counted", "pieces"])]
+    pub operator_counted: Vec<String>,
     /// Skip reading the day's payments back from Vipps.
     #[arg(long)]
     pub no_reconcile: bool,
@@ -349,6 +353,25 @@ async fn report_inner<W: Write>(
         },
         (None, None) => None,
     };
+    let mut operator_counts = Vec::new();
+    for oc in &args.operator_counted {
+        let Some((staff, kr)) = oc.split_once('=') else {
+            return fail(
+                out,
+                &StaffError::Invalid(Text::new(
+                    format!("--operator-counted: «{oc}» er ikke ANSATT=KR, f.eks. st002=740."),
+                    format!("--operator-counted: \"{oc}\" is not STAFF=KR, e.g. st002=740."),
+                )),
+            );
+        };
+        match crate::domain::cash::parse_counted(kr, ctx.currency) {
+            Ok(total) => operator_counts.push((
+                staff.trim().to_owned(),
+                crate::domain::cash::DrawerCount::total(total),
+            )),
+            Err(t) => return fail(out, &StaffError::Invalid(t)),
+        }
+    }
     let session = if args.z {
         match manager_session(ctx).await {
             Ok(s) => Some(s),
@@ -379,7 +402,14 @@ async fn report_inner<W: Write>(
     let report = match &session {
         Some(s) => {
             ctx.db
-                .close_period_counted(s, ctx.utc_offset, reconciliation, count, now)
+                .close_period_counted(
+                    s,
+                    ctx.utc_offset,
+                    reconciliation,
+                    count,
+                    operator_counts,
+                    now,
+                )
                 .await
         }
         None => {

@@ -251,6 +251,15 @@ impl CashDrawer {
     }
 }
 
+/// One operator's drawer (`[till] drawer_per_operator`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorDrawer {
+    /// Staff id (empty: movements and sales without a logged-in operator).
+    pub staff_id: String,
+    pub name: String,
+    pub drawer: CashDrawer,
+}
+
 /// float + cash sales − withdrawals + deposits (withdrawals and deposits ≥ 0).
 pub fn expected_cash(float: i64, cash_sales: i64, withdrawals: i64, deposits: i64) -> i64 {
     float

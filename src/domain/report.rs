@@ -253,6 +253,9 @@ pub struct Fiscal {
     /// withdrawal or a deposit) or the Z was counted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cash: Option<crate::domain::cash::CashDrawer>,
+    /// The drawer per operator (`[till] drawer_per_operator`), sorted by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cash_operators: Vec<crate::domain::cash::OperatorDrawer>,
     /// l: sales receipts (one per completed sale).
     pub receipts: i64,
     /// n: receipt copies printed, with the amounts of their sales.

@@ -1,6 +1,5 @@
 //! Report renderers: one per format (text for screen and paper, CSV, JSON).
 
-use crate::domain::cash::CashDrawer;
 use crate::domain::money::{Currency, Money};
 use crate::domain::reconcile::FindingKind;
 use crate::domain::refund::format_rate;
@@ -16,7 +15,7 @@ pub enum Format {
     Json,
 }
 
-fn money(v: i64, currency: &str) -> String {
+pub(crate) fn money(v: i64, currency: &str) -> String {
     Money::new(v, Currency::parse(currency).unwrap_or(Currency::Nok)).to_string()
 }
 
@@ -343,9 +342,7 @@ fn render_fiscal(o: &mut String, r: &Report, lang: Lang) {
         None,
         Some(f.opening_float),
     );
-    if let Some(d) = &f.cash {
-        render_drawer(o, d, c, lang);
-    }
+    super::report_cash::render_cash(o, f, c, lang);
     row(
         o,
         t("Salgskvitteringer", "Sales receipts"),
@@ -406,49 +403,6 @@ fn render_fiscal(o: &mut String, r: &Report, lang: Lang) {
             t("Netto", "Net"),
             m(g.net)
         ));
-    }
-}
-
-/// The drawer: what should be in it, what was counted (a Z) and the difference.
-fn render_drawer(o: &mut String, d: &CashDrawer, c: &str, lang: Lang) {
-    let t = |nb: &'static str, en: &'static str| lang.pick(nb, en);
-    let row = |o: &mut String, label: &str, count: Option<i64>, amount: i64| {
-        let cnt = count
-            .map(|n| format!("{n:>5}"))
-            .unwrap_or_else(|| "     ".into());
-        let line = format!("  {label:<26}{cnt} {:>14}", money(amount, c));
-        o.push_str(line.trim_end());
-        o.push('\n');
-    };
-    o.push_str(&format!("{}\n", t("Kasseskuff:", "Cash drawer:")));
-    row(
-        o,
-        t("Kontant inn (salg)", "Cash in (sales)"),
-        None,
-        d.cash_sales,
-    );
-    row(
-        o,
-        t("Uttak", "Withdrawals"),
-        Some(d.withdrawal_count),
-        -d.withdrawals,
-    );
-    row(
-        o,
-        t("Innskudd", "Deposits"),
-        Some(d.deposit_count),
-        d.deposits,
-    );
-    row(o, t("Forventet kontant", "Expected cash"), None, d.expected);
-    if let Some(counted) = &d.counted {
-        for (value, n) in &counted.pieces {
-            let label = format!("  {} x {}", n, money(*value, c));
-            row(o, &label, None, value.saturating_mul(*n));
-        }
-        row(o, t("Opptalt kontant", "Counted cash"), None, counted.total);
-    }
-    if let Some(diff) = d.difference {
-        row(o, t("Differanse", "Difference"), None, diff);
     }
 }
 
@@ -686,35 +640,8 @@ where
     }
     counted(push, "tips", &f.tips);
     push("opening_float", false, c, "", 0, f.opening_float, "", "");
-    if let Some(d) = &f.cash {
-        push("cash_sales_in", false, c, "", 0, d.cash_sales, "", "");
-        push(
-            "cash_withdrawals",
-            false,
-            c,
-            "",
-            d.withdrawal_count,
-            d.withdrawals,
-            "",
-            "",
-        );
-        push(
-            "cash_deposits",
-            false,
-            c,
-            "",
-            d.deposit_count,
-            d.deposits,
-            "",
-            "",
-        );
-        push("cash_expected", false, c, "", 0, d.expected, "", "");
-        if let Some(counted) = &d.counted {
-            push("cash_counted", false, c, "", 0, counted.total, "", "");
-        }
-        if let Some(diff) = d.difference {
-            push("cash_difference", false, c, "", 0, diff, "", "");
-        }
+    for (record, key, count, amount) in super::report_cash::csv_rows(f) {
+        push(record, false, c, &key, count, amount, "", "");
     }
     push("sales_receipts", false, c, "", f.receipts, 0, "", "");
     counted(push, "receipt_copies", &f.copies);

@@ -12,6 +12,13 @@ use crate::domain::staff::{Session, StaffError};
 use crate::store::staff::CashMovement;
 
 impl StaffDb {
+    /// Keep a drawer per operator (`[till] drawer_per_operator`): X/Z figures per operator.
+    #[must_use]
+    pub fn with_drawer_per_operator(mut self, on: bool) -> StaffDb {
+        self.per_operator = on;
+        self
+    }
+
     /// See [`crate::store::StaffConn::record_cash`].
     #[allow(clippy::too_many_arguments)]
     pub async fn record_cash(
@@ -48,12 +55,21 @@ impl StaffDb {
         offset: UtcOffset,
         reconciliation: Option<Reconciliation>,
         count: Option<DrawerCount>,
+        operator_counts: Vec<(String, DrawerCount)>,
         now: OffsetDateTime,
     ) -> Result<Report, StaffError> {
         let session = session.clone();
         let company = self.company.clone();
         self.run(move |db| {
-            db.close_period_counted(&session, offset, &company, reconciliation, count, now)
+            db.close_period_counted(
+                &session,
+                offset,
+                &company,
+                reconciliation,
+                count,
+                operator_counts,
+                now,
+            )
         })
         .await
     }

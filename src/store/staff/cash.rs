@@ -7,7 +7,7 @@ use rusqlite::{Connection, params};
 use time::OffsetDateTime;
 
 use super::{StaffConn, journal_action, reports_fiscal, ts};
-use crate::domain::cash::{CashDrawer, CashKind, check_reason};
+use crate::domain::cash::{CashDrawer, CashKind, OperatorDrawer, check_reason};
 use crate::domain::staff::{Permission, Session, StaffError, require};
 use crate::fiscal::saft::codes::EventKind;
 use crate::lang::Text;
@@ -104,12 +104,22 @@ impl StaffConn<'_> {
         }
         let tx =
             rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+        let staff = operator.unwrap_or(by.staff_id());
         if kind == CashKind::Float {
+            // One float per period: per operator when each has their own drawer.
             let from = reports_fiscal::period_start(&tx, self.shop_id(), self.till_id(), now)?;
             let n: i64 = tx.query_row(
                 "SELECT count(*) FROM cash_movements WHERE shop_id = ?1 AND till_id = ?2
-                   AND kind = 'float' AND at >= ?3 AND at <= ?4",
-                params![self.shop_id(), self.till_id(), ts(from), ts(now)],
+                   AND kind = 'float' AND at >= ?3 AND at <= ?4
+                   AND (?5 = 0 OR staff_id = ?6)",
+                params![
+                    self.shop_id(),
+                    self.till_id(),
+                    ts(from),
+                    ts(now),
+                    self.per_operator,
+                    staff
+                ],
                 |r| r.get(0),
             )?;
             if n > 0 {
@@ -130,7 +140,6 @@ impl StaffConn<'_> {
             None,
             Some(&detail),
         )?;
-        let staff = operator.unwrap_or(by.staff_id());
         let approved = (kind != CashKind::Float).then(|| by.staff_id());
         let m = self.insert_movement(
             &tx,
@@ -309,6 +318,78 @@ impl crate::store::Store {
             .optional()?
             .filter(|r| !r.trim().is_empty()))
     }
+}
+
+/// Each operator's drawer in `[from, to)` (`[till] drawer_per_operator`): their float,
+/// withdrawals and deposits (the movements' `staff_id`) and their cash sales (letter h's cash
+/// tender), sorted by name. Operators with neither are left out.
+pub(super) fn operator_drawers(
+    conn: &Connection,
+    shop: &str,
+    till: &str,
+    from: &str,
+    to: &str,
+    fiscal: &crate::domain::report::Fiscal,
+) -> Result<Vec<OperatorDrawer>, StaffError> {
+    let mut out: Vec<OperatorDrawer> = Vec::new();
+    fn entry<'a>(out: &'a mut Vec<OperatorDrawer>, id: &str, name: &str) -> &'a mut OperatorDrawer {
+        let i = match out.iter().position(|o| o.staff_id == id) {
+            Some(i) => i,
+            None => {
+                out.push(OperatorDrawer {
+                    staff_id: id.to_owned(),
+                    name: name.to_owned(),
+                    drawer: CashDrawer::default(),
+                });
+                out.len() - 1
+            }
+        };
+        &mut out[i]
+    }
+    for op in fiscal
+        .operators
+        .iter()
+        .filter(|o| o.tender == crate::store::CASH_TENDER)
+    {
+        entry(&mut out, &op.staff_id, &op.name).drawer.cash_sales += op.gross;
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT coalesce(m.staff_id, ''), coalesce(st.name, ''), m.kind, count(*),
+                coalesce(sum(m.amount), 0)
+         FROM cash_movements m LEFT JOIN staff st ON st.id = m.staff_id
+         WHERE m.shop_id = ?1 AND m.till_id = ?2 AND m.at >= ?3 AND m.at < ?4
+           AND m.kind IN ('float', 'withdrawal', 'deposit')
+         GROUP BY 1, 2, 3",
+    )?;
+    let mut rows = stmt.query(params![shop, till, from, to])?;
+    while let Some(r) = rows.next()? {
+        let (id, name, kind): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        let (n, sum): (i64, i64) = (r.get(3)?, r.get(4)?);
+        let d = &mut entry(&mut out, &id, &name).drawer;
+        match CashKind::parse(&kind) {
+            Some(CashKind::Float) => d.opening_float += sum,
+            Some(CashKind::Withdrawal) => {
+                d.withdrawal_count += n;
+                d.withdrawals += sum.saturating_abs();
+            }
+            Some(CashKind::Deposit) => {
+                d.deposit_count += n;
+                d.deposits += sum;
+            }
+            _ => {}
+        }
+    }
+    for o in &mut out {
+        let d = &o.drawer;
+        o.drawer = CashDrawer::new(
+            d.opening_float,
+            d.cash_sales,
+            (d.withdrawal_count, d.withdrawals),
+            (d.deposit_count, d.deposits),
+        );
+    }
+    out.sort_by(|a, b| (&a.name, &a.staff_id).cmp(&(&b.name, &b.staff_id)));
+    Ok(out)
 }
 
 /// The drawer of `[from, to)` when the period used cash management (a float, a withdrawal or

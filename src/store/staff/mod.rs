@@ -53,6 +53,8 @@ pub struct StaffConn<'a> {
     cost: HashCost,
     /// The till's signing key (cash movements and the Z's cash difference are signed).
     signer: Option<&'a super::fiscal::TillSigner>,
+    /// `[till] drawer_per_operator`: the drawer's figures per operator.
+    per_operator: bool,
 }
 
 impl std::fmt::Debug for StaffConn<'_> {
@@ -114,6 +116,7 @@ impl Store {
             till_id,
             cost,
             signer: self.signer.as_ref(),
+            per_operator: false,
         }
     }
 }
@@ -123,6 +126,13 @@ impl<'a> StaffConn<'a> {
     #[must_use]
     pub fn with_hash_cost(mut self, cost: HashCost) -> StaffConn<'a> {
         self.cost = cost;
+        self
+    }
+
+    /// Keep a drawer per operator (`[till] drawer_per_operator`).
+    #[must_use]
+    pub fn with_drawer_per_operator(mut self, on: bool) -> StaffConn<'a> {
+        self.per_operator = on;
         self
     }
 
