@@ -354,6 +354,10 @@ async fn a_day_with_float_withdrawal_deposit_and_a_counted_z() {
         "<transAmntIn>-10.00</transAmntIn>",
         "<reportOpeningChangeFloat>1000.00</reportOpeningChangeFloat>",
         "<reportOpeningChangeFloat>500.00</reportOpeningChangeFloat>",
+        "<payInType>DEPOSIT</payInType>",
+        "<payInAmnt>200.00</payInAmnt>",
+        "<payOutType>WITHDRAWAL</payOutType>",
+        "<payOutAmnt>500.00</payOutAmnt>",
     ] {
         assert!(xml.contains(needle), "{needle} missing");
     }
@@ -509,4 +513,39 @@ async fn a_drawer_per_operator() {
     drop(db);
     drop(store);
     run.shutdown().await;
+
+    // SAF-T: each operator's float in the Z (`reportEmpOpeningChangeFloat`), valid.
+    let file = tmp.path().join("export.xml");
+    {
+        let s = Store::open_read_only(&dir).unwrap();
+        let req = ExportRequest {
+            from: date!(2000 - 01 - 01),
+            to: date!(2100 - 12 - 31),
+            company: Company {
+                org_number: OrgNumber::parse(Some("999999999")).unwrap(),
+                name: "Kiosken AS".into(),
+                vat_registered: true,
+                street_address: None,
+            },
+            currency: "NOK".into(),
+            created: datetime!(2026-03-03 09:15:00),
+            offset: UtcOffset::UTC,
+            user_id: None,
+        };
+        let out = std::fs::File::create(&file).unwrap();
+        write_saft(&s, &req, None, std::io::BufWriter::new(out)).unwrap();
+    }
+    let xml = std::fs::read_to_string(&file).unwrap();
+    for needle in [
+        "<reportEmpOpeningChangeFloat>",
+        "<openingChangeFloatAmnt>500.00</openingChangeFloatAmnt>",
+        "<openingChangeFloatAmnt>300.00</openingChangeFloatAmnt>",
+    ] {
+        assert!(xml.contains(needle), "{needle} missing");
+    }
+    if let Some(x) = xsd()
+        && let Some(r) = xmllint(&x, &file)
+    {
+        r.unwrap();
+    }
 }
