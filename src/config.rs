@@ -107,6 +107,23 @@ struct RawConfig {
     display: RawDisplay,
     #[serde(default)]
     hq: RawHq,
+    #[serde(default)]
+    till: RawTill,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTill {
+    drawer_per_operator: Option<bool>,
+}
+
+/// `[till]`: how the till's cash drawer is kept.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TillConfig {
+    /// Each operator has their own drawer (or drawer insert): X/Z show the float, cash sales,
+    /// withdrawals, deposits and expected cash per operator, and a Z can be counted per
+    /// operator (`kasse report --z --operator-counted ID=KR`). Default false: one drawer.
+    pub drawer_per_operator: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -339,6 +356,7 @@ impl Default for HqConfig {
 /// The whole configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
+    pub till: TillConfig,
     pub backup: BackupConfig,
     pub display: DisplayConfig,
     pub hq: HqConfig,
@@ -970,6 +988,9 @@ impl Config {
         };
 
         Ok(Config {
+            till: TillConfig {
+                drawer_per_operator: raw.till.drawer_per_operator.unwrap_or(false),
+            },
             backup,
             display,
             hq,
@@ -1143,6 +1164,17 @@ mod tests {
         assert_eq!(c.display.language, Lang::Nb);
         let e = Config::from_toml_str("[display]\nlisten = \"tablet\"\n", &no_env).unwrap_err();
         assert!(e.to_string().contains("display.listen"), "{e}");
+    }
+
+    #[test]
+    fn till_section() {
+        let c = Config::from_toml_str("[till]\ndrawer_per_operator = true\n", &no_env).unwrap();
+        assert!(c.till.drawer_per_operator);
+        let c = Config::from_toml_str("", &no_env).unwrap();
+        assert!(!c.till.drawer_per_operator, "one drawer by default");
+        let e =
+            Config::from_toml_str("[till]\ndrawer_per_operators = true\n", &no_env).unwrap_err();
+        assert!(e.to_string().contains("drawer_per_operators"), "{e}");
     }
 
     #[test]

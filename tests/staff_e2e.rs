@@ -403,6 +403,9 @@ async fn ecom_headless_refund_and_report_and_batch() {
             format: Format::Csv,
             no_reconcile: false,
             print: false,
+            counted: None,
+            pieces: None,
+            operator_counted: Vec::new(),
         },
         &mut out,
     )
@@ -425,6 +428,9 @@ async fn ecom_headless_refund_and_report_and_batch() {
         format: Format::Json,
         no_reconcile: false,
         print: false,
+        counted: None,
+        pieces: None,
+        operator_counted: Vec::new(),
     };
     let mut out = Vec::new();
     assert_eq!(headless::report(&ctx, &z, &mut out).await, 0);

@@ -663,6 +663,9 @@ async fn headless_report_refusals_and_text() {
         format: Format::Text,
         no_reconcile: false,
         print: false,
+        counted: None,
+        pieces: None,
+        operator_counted: Vec::new(),
     };
     let run = |ctx: HeadlessCtx, a: ReportArgs| async move {
         let mut out = Vec::new();

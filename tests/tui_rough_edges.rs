@@ -641,8 +641,10 @@ fn the_kiosk_idle_reset_is_configurable() {
 fn the_manager_pin_window_covers_the_staff_menu_too() {
     let mut app = manager_logged_in(300);
     press(&mut app, KeyCode::F(10));
-    // 3 = Z report (manager): the close-day command carries the manager's PIN at once.
-    let cmds = type_text(&mut app, "3");
+    // 3 = Z report (manager): after the count (Enter on an empty line: none) the close-day
+    // command carries the manager's PIN at once.
+    assert!(type_text(&mut app, "3").is_empty());
+    let cmds = press(&mut app, KeyCode::Enter);
     assert!(
         matches!(cmds.as_slice(), [Command::CloseDay { pin, .. }] if pin.expose() == MANAGER_PIN),
         "{cmds:?}"

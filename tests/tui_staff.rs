@@ -287,10 +287,10 @@ fn f10_opens_the_staff_menu_and_esc_goes_back() {
     assert_eq!(app.screen, Screen::Staff);
     press(&mut app, KeyCode::Up);
     assert_eq!(app.staff.menu, 0);
-    for _ in 0..6 {
+    for _ in 0..9 {
         press(&mut app, KeyCode::Down);
     }
-    assert_eq!(app.staff.menu, 3, "stops at the last entry");
+    assert_eq!(app.staff.menu, 6, "stops at the last entry");
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.screen, Screen::Sale);
 }
@@ -830,12 +830,20 @@ fn z_sent() -> (App, u64) {
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Down);
     assert!(press(&mut app, KeyCode::Enter).is_empty());
+    // The drawer is counted first (cash management), then the manager PIN.
+    assert_eq!(app.screen, Screen::Cash);
+    assert!(enter_text(&mut app, "1 234,50").is_empty());
     assert_eq!(app.manager.asking, Some(ManagerAction::ZReport));
     let cmds = enter_text(&mut app, MANAGER_PIN);
     match cmds.as_slice() {
-        [Command::CloseDay { pin, date, .. }] => {
+        [
+            Command::CloseDay {
+                pin, date, counted, ..
+            },
+        ] => {
             assert_eq!(pin.expose(), MANAGER_PIN);
             assert_eq!(*date, time::macros::date!(2026 - 11 - 21));
+            assert_eq!(*counted, Some(123_450));
         }
         other => panic!("{other:?}"),
     }

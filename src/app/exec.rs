@@ -103,6 +103,7 @@ pub async fn execute_with_progress(
         | Command::Refund { .. }
         | Command::XReport { .. }
         | Command::CloseDay { .. }
+        | Command::RecordCash { .. }
         | Command::AcknowledgeOutbox { .. }
         | Command::LoadBatch { .. }
         | Command::RunBatch { .. }

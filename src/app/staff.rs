@@ -107,9 +107,11 @@ pub fn open_staff(config: &Config, store: crate::store::AsyncStore) -> StaffAcce
         })
 }
 
-/// The business the X/Z reports name (§ 2-8-2 a), from `[shop]`.
+/// The business the X/Z reports name (§ 2-8-2 a), from `[shop]`, and how the drawer is kept
+/// (`[till] drawer_per_operator`).
 pub fn with_company(db: crate::service::StaffDb, config: &Config) -> crate::service::StaffDb {
     db.with_company(config.shop.org_number.as_deref(), Some(&config.shop.name))
+        .with_drawer_per_operator(config.till.drawer_per_operator)
 }
 
 /// Check a manager PIN on the blocking pool: log in, require the permission, journal the

@@ -155,9 +155,30 @@ pub async fn execute_staff(
             pin,
             date: _,
             utc_offset,
+            counted,
         } => Some(AppEvent::StaffZ {
             request_id,
-            result: close_day(engine, staff, pin, utc_offset, now).await,
+            result: close_day(engine, staff, pin, utc_offset, counted, now).await,
+        }),
+        Command::RecordCash {
+            request_id,
+            pin,
+            kind,
+            amount,
+            reason,
+            operator,
+            currency,
+        } => Some(AppEvent::CashRecorded {
+            request_id,
+            result: record_cash(
+                engine,
+                staff,
+                pin,
+                (kind, amount, &reason, &currency),
+                operator,
+                now,
+            )
+            .await,
         }),
         Command::AcknowledgeOutbox { request_id, pin } => Some(AppEvent::StaffAcknowledged {
             request_id,
@@ -458,6 +479,7 @@ async fn close_day(
     staff: &StaffAccess,
     pin: ManagerPin,
     utc_offset: time::UtcOffset,
+    counted: Option<i64>,
     now: time::OffsetDateTime,
 ) -> Result<Box<crate::domain::report::Report>, ZRefusal> {
     let plain = |t: Text| ZRefusal {
@@ -476,8 +498,9 @@ async fn close_day(
             .ok(),
         Err(_) => None,
     };
+    let count = counted.map(crate::domain::cash::DrawerCount::total);
     let result = db
-        .close_period(&session, utc_offset, reconciliation, now)
+        .close_period_counted(&session, utc_offset, reconciliation, count, Vec::new(), now)
         .await;
     logout(db, session, engine.now()).await;
     match result {
@@ -491,6 +514,45 @@ async fn close_day(
             })
         }
     }
+}
+
+/// An opening float, withdrawal or deposit with the PIN typed at the till: a manager's for a
+/// withdrawal or deposit (any staff PIN for the float). Signed in the journal; the screen
+/// opens the drawer when it is recorded.
+async fn record_cash(
+    engine: &Engine,
+    staff: &StaffAccess,
+    pin: ManagerPin,
+    (kind, amount, reason, currency): (crate::domain::cash::CashKind, i64, &str, &str),
+    operator: Option<String>,
+    now: time::OffsetDateTime,
+) -> Result<crate::tui::msg::CashDone, Text> {
+    let db = db_of(staff)?;
+    let permission = match kind {
+        crate::domain::cash::CashKind::Float => crate::domain::staff::Permission::Sell,
+        _ => crate::domain::staff::Permission::OpenDrawerNoSale,
+    };
+    let session = manager_session(db, pin, permission, now)
+        .await
+        .map_err(|e| e.message())?;
+    let result = db
+        .record_cash(
+            &session,
+            operator.as_deref(),
+            kind,
+            amount,
+            reason,
+            currency,
+            now,
+        )
+        .await;
+    logout(db, session, engine.now()).await;
+    let m = result.map_err(|e| e.message())?;
+    Ok(crate::tui::msg::CashDone {
+        kind: m.kind,
+        amount: m.amount,
+        nr: m.fiscal_nr,
+    })
 }
 
 async fn acknowledge(

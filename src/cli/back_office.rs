@@ -16,6 +16,7 @@ pub(super) enum StaffCmd {
     BatchCapture(crate::cli::staff::BatchCaptureArgs),
     BatchRefund(crate::cli::staff::BatchRefundArgs),
     Reprint(String),
+    Cash(crate::cli::cash::CashArgs),
 }
 
 /// The paper queue for a headless command: durable (its jobs in the journal's `print_jobs`, so
@@ -49,6 +50,7 @@ pub(super) async fn staff_command(
     let read_only = match &cmd {
         StaffCmd::Reprint(_) => true,
         StaffCmd::Report(a) => !a.z,
+        StaffCmd::Cash(a) => a.kind().is_none(),
         _ => false,
     };
     let (cfg, data) = (config.clone(), dir.clone());
@@ -168,6 +170,22 @@ pub(super) async fn staff_command(
                     1
                 }
             }
+        }
+        StaffCmd::Cash(a) => {
+            let (code, recorded) = crate::cli::cash::cash(&ctx, &a, &mut out).await;
+            // The drawer opens for the money (a drawer kick when a printer is configured).
+            if recorded {
+                match headless_paper(&cfg, &data, journal.clone(), opts.demo).await {
+                    Ok(Some(paper)) => {
+                        if let Some(crate::tui::AppEvent::Error(t)) = paper.open_drawer().await {
+                            say(lang, &t);
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(t) => say(lang, &t),
+                }
+            }
+            code
         }
         StaffCmd::BatchCapture(a) => {
             let mut err = std::io::stderr();

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 mod back_office;
+pub mod cash;
 pub mod display;
 pub mod doctor;
 pub mod fiscal;
@@ -66,6 +67,9 @@ pub enum Cmd {
     /// X report (the open period) or Z report (--z: closes everything since the last Z; manager
     /// PIN from KASSE_PIN); --number N shows a stored Z again.
     Report(crate::cli::staff::ReportArgs),
+    /// Cash management: float|withdraw|deposit AMOUNT [--reason TEXT] (PIN from KASSE_PIN;
+    /// a manager's for withdraw/deposit), or list (the open period's drawer).
+    Cash(crate::cli::cash::CashArgs),
     /// Capture every authorized-but-uncaptured payment of the day (manager PIN from
     /// KASSE_PIN); progress on stderr.
     BatchCapture(crate::cli::staff::BatchCaptureArgs),
@@ -140,6 +144,10 @@ fn ownership(cmd: Option<&Cmd>) -> Option<(&'static str, Option<crate::lang::Tex
             "kasse report --z",
             Some(money_hint("Z-rapporten", "the Z report")),
         )),
+        Some(Cmd::Cash(a)) if a.kind().is_some() => Some((
+            "kasse cash",
+            Some(money_hint("kontantbevegelsen", "the cash movement")),
+        )),
         Some(Cmd::BatchCapture(_)) => Some((
             "kasse batch-capture",
             Some(money_hint("«capture alle»", "\"capture all\"")),
@@ -166,6 +174,7 @@ fn ownership(cmd: Option<&Cmd>) -> Option<(&'static str, Option<crate::lang::Tex
         Some(
             Cmd::Queue { .. }
             | Cmd::Report(_)
+            | Cmd::Cash(_)
             | Cmd::Reprint { .. }
             | Cmd::Doctor { .. }
             | Cmd::ListStaff
@@ -252,6 +261,9 @@ pub async fn run(cli: Cli) -> i32 {
         }
         Some(Cmd::Report(args)) => {
             back_office::staff_command(&opts, config, dir, lang, StaffCmd::Report(args)).await
+        }
+        Some(Cmd::Cash(args)) => {
+            back_office::staff_command(&opts, config, dir, lang, StaffCmd::Cash(args)).await
         }
         Some(Cmd::BatchCapture(args)) => {
             back_office::staff_command(&opts, config, dir, lang, StaffCmd::BatchCapture(args)).await

@@ -59,6 +59,18 @@ pub struct ReportArgs {
     pub copy: bool,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// With --z: the cash counted in the drawer, in kroner (e.g. 1490 or 1 490,50). The Z
+    /// shows expected cash, counted cash and the difference; a difference is journaled (11008).
+    #[arg(long, requires = "z", conflicts_with = "pieces")]
+    pub counted: Option<String>,
+    /// With --z: the drawer counted per note and coin, kroner:pieces comma separated (e.g.
+    /// 1000:1,200:2,50:3,1:7). Instead of --counted.
+    #[arg(long, requires = "z")]
+    pub pieces: Option<String>,
+    /// With --z and `[till] drawer_per_operator = true`: one operator's drawer counted, as
+    /// STAFF_ID=KR (e.g. st002=740); repeat per operator.
+    #[arg(long, requires = "z", conflicts_with_all = ["counted", "pieces"])]
+    pub operator_counted: Vec<String>,
     /// Skip reading the day's payments back from Vipps.
     #[arg(long)]
     pub no_reconcile: bool,
@@ -330,6 +342,36 @@ async fn report_inner<W: Write>(
         },
         _ => None,
     };
+    let count = match (&args.counted, &args.pieces) {
+        (Some(c), _) => match crate::domain::cash::parse_counted(c, ctx.currency) {
+            Ok(total) => Some(crate::domain::cash::DrawerCount::total(total)),
+            Err(t) => return fail(out, &StaffError::Invalid(t)),
+        },
+        (None, Some(p)) => match crate::domain::cash::DrawerCount::parse_pieces(p) {
+            Ok(c) => Some(c),
+            Err(t) => return fail(out, &StaffError::Invalid(t)),
+        },
+        (None, None) => None,
+    };
+    let mut operator_counts = Vec::new();
+    for oc in &args.operator_counted {
+        let Some((staff, kr)) = oc.split_once('=') else {
+            return fail(
+                out,
+                &StaffError::Invalid(Text::new(
+                    format!("--operator-counted: «{oc}» er ikke ANSATT=KR, f.eks. st002=740."),
+                    format!("--operator-counted: \"{oc}\" is not STAFF=KR, e.g. st002=740."),
+                )),
+            );
+        };
+        match crate::domain::cash::parse_counted(kr, ctx.currency) {
+            Ok(total) => operator_counts.push((
+                staff.trim().to_owned(),
+                crate::domain::cash::DrawerCount::total(total),
+            )),
+            Err(t) => return fail(out, &StaffError::Invalid(t)),
+        }
+    }
     let session = if args.z {
         match manager_session(ctx).await {
             Ok(s) => Some(s),
@@ -360,7 +402,14 @@ async fn report_inner<W: Write>(
     let report = match &session {
         Some(s) => {
             ctx.db
-                .close_period(s, ctx.utc_offset, reconciliation, now)
+                .close_period_counted(
+                    s,
+                    ctx.utc_offset,
+                    reconciliation,
+                    count,
+                    operator_counts,
+                    now,
+                )
                 .await
         }
         None => {

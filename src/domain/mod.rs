@@ -7,6 +7,7 @@
 pub mod api;
 pub mod basket;
 pub mod batch;
+pub mod cash;
 pub mod catalog;
 pub mod money;
 pub mod payment;

@@ -246,8 +246,16 @@ pub struct Fiscal {
     pub operators: Vec<OperatorTender>,
     /// i: tips (kasse takes none: 0).
     pub tips: Counted,
-    /// k: opening float (*vekselbeholdning*): 0 until cash management journals one.
+    /// k: opening float (*vekselbeholdning*) of the period (`kasse cash float`).
     pub opening_float: i64,
+    /// The drawer: float, cash sales, withdrawals, deposits, expected cash and, in a Z, the
+    /// count and the difference. Present when the period used cash management (a float, a
+    /// withdrawal or a deposit) or the Z was counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cash: Option<crate::domain::cash::CashDrawer>,
+    /// The drawer per operator (`[till] drawer_per_operator`), sorted by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cash_operators: Vec<crate::domain::cash::OperatorDrawer>,
     /// l: sales receipts (one per completed sale).
     pub receipts: i64,
     /// n: receipt copies printed, with the amounts of their sales.

@@ -18,6 +18,7 @@ pub mod model;
 pub mod om;
 pub mod printer;
 pub mod report;
+mod report_cash;
 pub mod text;
 
 use crate::lang::Lang;

@@ -15,7 +15,7 @@ pub enum Format {
     Json,
 }
 
-fn money(v: i64, currency: &str) -> String {
+pub(crate) fn money(v: i64, currency: &str) -> String {
     Money::new(v, Currency::parse(currency).unwrap_or(Currency::Nok)).to_string()
 }
 
@@ -342,6 +342,7 @@ fn render_fiscal(o: &mut String, r: &Report, lang: Lang) {
         None,
         Some(f.opening_float),
     );
+    super::report_cash::render_cash(o, f, c, lang);
     row(
         o,
         t("Salgskvitteringer", "Sales receipts"),
@@ -639,6 +640,9 @@ where
     }
     counted(push, "tips", &f.tips);
     push("opening_float", false, c, "", 0, f.opening_float, "", "");
+    for (record, key, count, amount) in super::report_cash::csv_rows(f) {
+        push(record, false, c, &key, count, amount, "", "");
+    }
     push("sales_receipts", false, c, "", f.receipts, 0, "", "");
     counted(push, "receipt_copies", &f.copies);
     counted(push, "provisional_receipts", &f.provisional);

@@ -17,6 +17,7 @@
 
 pub mod auth;
 pub mod batch;
+pub mod cash;
 pub mod context;
 pub mod reconcile;
 pub mod refund;
@@ -45,6 +46,8 @@ pub struct StaffDb {
     company: Company,
     /// `--demo`: reconciliation reads the training sales (the only ones there are).
     training: bool,
+    /// `[till] drawer_per_operator`.
+    per_operator: bool,
 }
 
 impl std::fmt::Debug for StaffDb {
@@ -74,6 +77,7 @@ impl StaffDb {
             cost: HashCost::Standard,
             company: Company::default(),
             training: false,
+            per_operator: false,
         })
     }
 
@@ -138,8 +142,12 @@ impl StaffDb {
         F: FnOnce(&StaffConn<'_>) -> Result<R, StaffError> + Send + 'static,
     {
         let (shop, till, cost) = (self.shop_id.clone(), self.till_id.clone(), self.cost);
+        let per_operator = self.per_operator;
         self.store
-            .call(move |s| f(&s.staff(&shop, &till, cost)))
+            .call(move |s| {
+                f(&s.staff(&shop, &till, cost)
+                    .with_drawer_per_operator(per_operator))
+            })
             .await?
     }
 

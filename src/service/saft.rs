@@ -198,7 +198,18 @@ pub fn saft_transaction(
     let trans_type = match t.kind {
         SignedKind::Return => TransactionKind::Return,
         SignedKind::Sale | SignedKind::Void => TransactionKind::CashSale,
+        SignedKind::Float => TransactionKind::CashDeclaration,
+        SignedKind::Withdrawal => TransactionKind::Withdrawal,
+        SignedKind::Deposit => TransactionKind::Deposit,
+        SignedKind::CashDifference => TransactionKind::CashDifference,
     };
+    let cash_movement = matches!(
+        t.kind,
+        SignedKind::Float
+            | SignedKind::Withdrawal
+            | SignedKind::Deposit
+            | SignedKind::CashDifference
+    );
     let mut lines = Vec::new();
     let mut vat: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
     let mut payments = Vec::new();
@@ -272,6 +283,16 @@ pub fn saft_transaction(
                     });
                 }
             }
+        }
+        _ if cash_movement => {
+            // Cash into (> 0) or out of (< 0) the drawer: no lines, one cash payment.
+            payments.push(Payment {
+                payment_type: PaymentKind::Cash.id().to_string(),
+                paid_amount: t.amount_in,
+                emp_id: t.staff_id.clone(),
+                currency: None,
+                ref_id: None,
+            });
         }
         _ => {
             // A return (or a row without its sale): one line with the signed amounts.
@@ -460,7 +481,18 @@ pub fn write_saft<W: Write>(
                         Some(r) => Some(store.receipt_print_counts(r)?),
                         None => None,
                     };
-                    let ct = saft_transaction(&t, sale.as_ref(), prints).and_then(|ct| {
+                    // A withdrawal's or deposit's reason (a Z's difference: "Z n").
+                    let desc = match t.kind {
+                        SignedKind::Float
+                        | SignedKind::Withdrawal
+                        | SignedKind::Deposit
+                        | SignedKind::CashDifference => store.cash_movement_reason(t.id)?,
+                        SignedKind::Sale | SignedKind::Return | SignedKind::Void => None,
+                    };
+                    let ct = saft_transaction(&t, sale.as_ref(), prints).and_then(|mut ct| {
+                        if desc.is_some() {
+                            ct.desc = desc;
+                        }
                         w.transaction(&ct)?;
                         Ok(())
                     });

@@ -88,6 +88,14 @@ pub enum SignedKind {
     Return,
     /// A voided sale.
     Void,
+    /// The opening float of a period (11007): amount in > 0.
+    Float,
+    /// Cash taken out of the drawer (11010): amounts < 0.
+    Withdrawal,
+    /// Cash put into the drawer (11011): amounts > 0.
+    Deposit,
+    /// Counted − expected at Z (11008), never 0.
+    CashDifference,
 }
 
 impl SignedKind {
@@ -96,6 +104,10 @@ impl SignedKind {
             SignedKind::Sale => "sale",
             SignedKind::Return => "return",
             SignedKind::Void => "void",
+            SignedKind::Float => "float",
+            SignedKind::Withdrawal => "withdrawal",
+            SignedKind::Deposit => "deposit",
+            SignedKind::CashDifference => "cash_difference",
         }
     }
 
@@ -104,6 +116,10 @@ impl SignedKind {
             "sale" => Some(SignedKind::Sale),
             "return" => Some(SignedKind::Return),
             "void" => Some(SignedKind::Void),
+            "float" => Some(SignedKind::Float),
+            "withdrawal" => Some(SignedKind::Withdrawal),
+            "deposit" => Some(SignedKind::Deposit),
+            "cash_difference" => Some(SignedKind::CashDifference),
             _ => None,
         }
     }

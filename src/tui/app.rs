@@ -153,6 +153,8 @@ pub enum Screen {
     Report,
     /// Batch corrections with a progress gauge.
     Batch,
+    /// Cash management: opening float, withdrawal, deposit, or the count before a Z.
+    Cash,
 }
 
 /// What the input line is currently asking for (none = scanner / search line).
@@ -194,6 +196,9 @@ pub enum ManagerAction {
     AcknowledgeOutbox,
     /// Then open the cash drawer without a sale.
     OpenDrawer,
+    /// Then record the opening float, withdrawal or deposit on the cash screen (the PIN goes
+    /// with it).
+    Cash,
 }
 
 impl ManagerAction {
@@ -207,7 +212,7 @@ impl ManagerAction {
             ManagerAction::ZReport => P::ZReport,
             ManagerAction::Batch => P::BatchCorrections,
             ManagerAction::AcknowledgeOutbox => P::AcknowledgeOutbox,
-            ManagerAction::OpenDrawer => P::OpenDrawer,
+            ManagerAction::OpenDrawer | ManagerAction::Cash => P::OpenDrawer,
         }
     }
 }
@@ -616,7 +621,7 @@ impl App {
                     }
                 }
                 Screen::Result => Mode::Result,
-                Screen::Staff | Screen::Refund | Screen::Report | Screen::Batch => {
+                Screen::Staff | Screen::Refund | Screen::Report | Screen::Batch | Screen::Cash => {
                     crate::tui::staff::mode(self).unwrap_or(Mode::Staff)
                 }
             }

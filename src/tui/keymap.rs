@@ -45,10 +45,12 @@ pub enum Mode {
     Ask,
     /// The list of parked baskets (F9).
     Parked,
+    /// Cash management: amount and reason (float, withdrawal, deposit, count before Z).
+    CashForm,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 20] = [
+    pub const ALL: [Mode; 21] = [
         Mode::Global,
         Mode::Sale,
         Mode::Search,
@@ -69,6 +71,7 @@ impl Mode {
         Mode::Batch,
         Mode::Ask,
         Mode::Parked,
+        Mode::CashForm,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -93,6 +96,7 @@ impl Mode {
             Mode::Batch => "batch",
             Mode::Ask => "ask",
             Mode::Parked => "parked",
+            Mode::CashForm => "cash_form",
         }
     }
 

@@ -66,6 +66,7 @@ pub mod terminal;
 pub mod theme;
 pub mod update;
 pub mod view;
+pub mod view_cash;
 pub mod view_login;
 pub mod view_park;
 pub mod view_staff;

@@ -108,12 +108,28 @@ pub enum Command {
         date: time::Date,
         utc_offset: time::UtcOffset,
     },
-    /// Staff: take the Z report of `date` (manager PIN). Answer: [`AppEvent::StaffZ`].
+    /// Staff: take the Z report of `date` (manager PIN), with the cash the cashier counted
+    /// in the drawer (minor units; None: not counted). Answer: [`AppEvent::StaffZ`].
     CloseDay {
         request_id: u64,
         pin: ManagerPin,
         date: time::Date,
         utc_offset: time::UtcOffset,
+        counted: Option<i64>,
+    },
+    /// Staff: record an opening float, withdrawal or deposit of `amount` (minor units, > 0)
+    /// with the PIN typed at the till (a manager's for withdrawals and deposits); the cashier
+    /// logged in at the till (`operator`) is whose drawer it is. Answer:
+    /// [`AppEvent::CashRecorded`]; the drawer opens after it.
+    RecordCash {
+        request_id: u64,
+        pin: ManagerPin,
+        kind: crate::domain::cash::CashKind,
+        amount: i64,
+        reason: String,
+        operator: Option<String>,
+        /// The shop's currency (`shop.currency`).
+        currency: String,
     },
     /// Staff: acknowledge every dead, unacknowledged outbox row (manager PIN) and wake the
     /// outbox worker for the rest. Answer: [`AppEvent::StaffAcknowledged`].
@@ -551,6 +567,12 @@ pub enum AppEvent {
         result: Result<Box<crate::domain::report::Report>, Text>,
         checking: bool,
     },
+    /// The answer to [`Command::RecordCash`]: the amount as it moved the drawer (a withdrawal
+    /// < 0) and its number in the signed journal.
+    CashRecorded {
+        request_id: u64,
+        result: Result<CashDone, Text>,
+    },
     /// The answer to [`Command::CloseDay`].
     StaffZ {
         request_id: u64,
@@ -658,4 +680,14 @@ impl From<AppEvent> for Msg {
     fn from(ev: AppEvent) -> Msg {
         Msg::App(ev)
     }
+}
+
+/// A recorded cash movement, as the screen shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CashDone {
+    pub kind: crate::domain::cash::CashKind,
+    /// What it did to the drawer, minor units (a withdrawal < 0).
+    pub amount: i64,
+    /// Its nr in the signed journal (None without a signing key).
+    pub nr: Option<i64>,
 }

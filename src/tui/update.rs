@@ -107,6 +107,7 @@ fn has_input_line(mode: Mode) -> bool {
             | Mode::Payment
             | Mode::RefundSearch
             | Mode::RefundForm
+            | Mode::CashForm
     )
 }
 
@@ -251,7 +252,8 @@ fn on_action(app: &mut App, mode: Mode, action: Action) -> Vec<Command> {
             | Mode::StaffResult
             | Mode::Report
             | Mode::ZRefused
-            | Mode::Batch => crate::tui::staff::on_action(app, mode, action),
+            | Mode::Batch
+            | Mode::CashForm => crate::tui::staff::on_action(app, mode, action),
             Mode::Ask => crate::tui::park::ask_action(app, action),
             Mode::Parked => crate::tui::park::list_action(app, action),
             Mode::Search => search_action(app, action),
@@ -295,7 +297,8 @@ fn quit(app: &mut App) -> Vec<Command> {
             | Screen::Staff
             | Screen::Refund
             | Screen::Report
-            | Screen::Batch => {}
+            | Screen::Batch
+            | Screen::Cash => {}
         }
         app.input.reset();
         app.search = None;
@@ -815,6 +818,8 @@ fn on_manager_pin(app: &mut App, request_id: u64, ok: bool, reason: Option<Text>
             }
         }
         ManagerAction::OpenDrawer => vec![Command::OpenDrawer],
+        // Carries its PIN in its own command (see `staff::with_pin`): never checked here.
+        ManagerAction::Cash => Vec::new(),
         ManagerAction::LeaveKiosk => {
             app.pin_failures = 0;
             app.pin_locked_until = None;
@@ -1381,6 +1386,7 @@ fn on_event(app: &mut App, ev: AppEvent) -> Vec<Command> {
         | AppEvent::StaffRefund { .. }
         | AppEvent::StaffReport { .. }
         | AppEvent::StaffZ { .. }
+        | AppEvent::CashRecorded { .. }
         | AppEvent::StaffAcknowledged { .. }
         | AppEvent::StaffBatchCandidates { .. }
         | AppEvent::StaffBatchProgress { .. }

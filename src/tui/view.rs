@@ -98,7 +98,7 @@ pub fn render(app: &App, frame: &mut Frame) {
                     render_total_panel(app, frame, side);
                 }
             }
-            Screen::Staff | Screen::Refund | Screen::Report | Screen::Batch => {
+            Screen::Staff | Screen::Refund | Screen::Report | Screen::Batch | Screen::Cash => {
                 crate::tui::view_staff::render(app, frame, body);
             }
             Screen::Login => crate::tui::view_login::render(app, frame, body),
@@ -191,7 +191,7 @@ fn render_banner(app: &App, frame: &mut Frame, area: Rect) {
         Screen::Payment => S::screen_payment(app.lang),
         Screen::Paying => S::screen_paying(app.lang),
         Screen::Result => S::screen_result(app.lang),
-        Screen::Staff | Screen::Refund | Screen::Report | Screen::Batch => {
+        Screen::Staff | Screen::Refund | Screen::Report | Screen::Batch | Screen::Cash => {
             crate::tui::view_staff::screen_title(app).unwrap_or_default()
         }
     };
@@ -1322,7 +1322,8 @@ fn manager_prompt_label(app: &App) -> &'static str {
             ManagerAction::Refund
             | ManagerAction::ZReport
             | ManagerAction::Batch
-            | ManagerAction::AcknowledgeOutbox,
+            | ManagerAction::AcknowledgeOutbox
+            | ManagerAction::Cash,
         ) => S::prompt_manager_kiosk(app.lang),
     }
 }

@@ -21,6 +21,7 @@ pub fn screen_title(app: &App) -> Option<&'static str> {
         Screen::Refund => St::screen_refund(app.lang),
         Screen::Report => St::screen_report(app.lang),
         Screen::Batch => St::screen_batch(app.lang),
+        Screen::Cash => St::screen_cash(app.lang),
         _ => return None,
     })
 }
@@ -32,6 +33,7 @@ pub fn manager_label(app: &App) -> Option<&'static str> {
         Some(ManagerAction::ZReport) => St::prompt_manager_z(app.lang),
         Some(ManagerAction::Batch) => St::prompt_manager_batch(app.lang),
         Some(ManagerAction::AcknowledgeOutbox) => St::prompt_manager_ack(app.lang),
+        Some(ManagerAction::Cash) => St::prompt_manager_cash(app.lang),
         _ => return None,
     })
 }
@@ -43,6 +45,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Screen::Refund => render_refund(app, frame, area),
         Screen::Report => render_report(app, frame, area),
         Screen::Batch => render_batch(app, frame, area),
+        Screen::Cash => crate::tui::view_cash::render(app, frame, area),
         _ => {}
     }
 }
@@ -105,7 +108,7 @@ fn local_time(app: &App, t: time::OffsetDateTime) -> String {
     )
 }
 
-fn input_box(app: &App, frame: &mut Frame, area: Rect, label: &str) {
+pub(crate) fn input_box(app: &App, frame: &mut Frame, area: Rect, label: &str) {
     let block = Block::default()
         .borders(Borders::ALL)
         .title(format!(" {label} "))

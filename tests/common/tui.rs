@@ -283,6 +283,7 @@ impl FakeEngine {
             | Command::Refund { .. }
             | Command::XReport { .. }
             | Command::CloseDay { .. }
+            | Command::RecordCash { .. }
             | Command::AcknowledgeOutbox { .. }
             | Command::LoadBatch { .. }
             | Command::RunBatch { .. } => Vec::new(),

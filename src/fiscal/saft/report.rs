@@ -3,7 +3,7 @@
 
 use time::{Date, Time};
 
-use super::codes::PaymentKind;
+use super::codes::{PaymentKind, TransactionKind};
 use super::model::{Counted, EmpCounted, EventReport, ReportType, ReportVat};
 use crate::domain::report::{Report, ReportKind};
 
@@ -98,7 +98,22 @@ pub fn event_report(
         tip: None,
         cash_sales_vat,
         opening_change_float: f.opening_float,
-        emp_opening_change_floats: Vec::new(),
+        // Each operator's float (`[till] drawer_per_operator`).
+        emp_opening_change_floats: f
+            .cash_operators
+            .iter()
+            .filter(|o| {
+                o.drawer.opening_float != 0 && !o.staff_id.is_empty() && employee(&o.staff_id)
+            })
+            .map(|o| EmpCounted {
+                emp_id: o.staff_id.clone(),
+                counted: Counted::new(
+                    TransactionKind::CashDeclaration.id(),
+                    1,
+                    o.drawer.opening_float,
+                ),
+            })
+            .collect(),
         receipt_num: n(f.receipts),
         open_cash_box_num: n(r.drawer_opens_no_sale),
         receipt_copy: pair(&f.copies),
@@ -117,8 +132,31 @@ pub fn event_report(
         training: pair(&f.training),
         credit_sales: None,
         credit_memos: None,
-        pay_ins: Vec::new(),
-        pay_outs: Vec::new(),
+        // Deposits (11011) and withdrawals (11010) of the period.
+        pay_ins: f
+            .cash
+            .iter()
+            .filter(|d| d.deposit_count > 0)
+            .map(|d| {
+                Counted::new(
+                    TransactionKind::Deposit.id(),
+                    n(d.deposit_count),
+                    d.deposits,
+                )
+            })
+            .collect(),
+        pay_outs: f
+            .cash
+            .iter()
+            .filter(|d| d.withdrawal_count > 0)
+            .map(|d| {
+                Counted::new(
+                    TransactionKind::Withdrawal.id(),
+                    n(d.withdrawal_count),
+                    d.withdrawals,
+                )
+            })
+            .collect(),
         grand_total_sales: grand.map_or(0, |g| g.sales),
         grand_total_return: grand.map_or(0, |g| g.returns),
         grand_total_sales_net: grand.map_or(0, |g| g.net),

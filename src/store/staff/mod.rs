@@ -8,6 +8,7 @@
 
 mod auth;
 mod batch;
+mod cash;
 mod pin;
 mod reconcile;
 mod refunds;
@@ -23,6 +24,7 @@ use crate::lang::Text;
 
 pub use auth::{LoginStart, PinCandidate, match_pin};
 pub use batch::{CaptureTarget, StaffActionEntry};
+pub use cash::CashMovement;
 pub use pin::{hash_pin, verify_pin};
 pub use reconcile::DayPayment;
 pub use reports::compute_from;
@@ -49,6 +51,10 @@ pub struct StaffConn<'a> {
     shop_id: &'a str,
     till_id: &'a str,
     cost: HashCost,
+    /// The till's signing key (cash movements and the Z's cash difference are signed).
+    signer: Option<&'a super::fiscal::TillSigner>,
+    /// `[till] drawer_per_operator`: the drawer's figures per operator.
+    per_operator: bool,
 }
 
 impl std::fmt::Debug for StaffConn<'_> {
@@ -109,6 +115,8 @@ impl Store {
             shop_id,
             till_id,
             cost,
+            signer: self.signer.as_ref(),
+            per_operator: false,
         }
     }
 }
@@ -118,6 +126,13 @@ impl<'a> StaffConn<'a> {
     #[must_use]
     pub fn with_hash_cost(mut self, cost: HashCost) -> StaffConn<'a> {
         self.cost = cost;
+        self
+    }
+
+    /// Keep a drawer per operator (`[till] drawer_per_operator`).
+    #[must_use]
+    pub fn with_drawer_per_operator(mut self, on: bool) -> StaffConn<'a> {
+        self.per_operator = on;
         self
     }
 

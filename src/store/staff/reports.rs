@@ -376,7 +376,7 @@ impl StaffConn<'_> {
         let conn = self.lock()?;
         let (sections, drawer, unresolved) =
             compute(conn, self.shop_id(), self.till_id(), from, to)?;
-        let fiscal = reports_fiscal::fiscal_content(
+        let mut fiscal = reports_fiscal::fiscal_content(
             conn,
             self.shop_id(),
             self.till_id(),
@@ -386,6 +386,16 @@ impl StaffConn<'_> {
             &sections,
             company,
         )?;
+        if self.per_operator {
+            fiscal.cash_operators = super::cash::operator_drawers(
+                conn,
+                self.shop_id(),
+                self.till_id(),
+                &ts(from),
+                &ts(to),
+                &fiscal,
+            )?;
+        }
         if session.is_none() {
             journal_action(
                 conn,
@@ -436,6 +446,39 @@ impl StaffConn<'_> {
         reconciliation: Option<Reconciliation>,
         now: OffsetDateTime,
     ) -> Result<Report, StaffError> {
+        self.close_period_counted(
+            session,
+            offset,
+            company,
+            reconciliation,
+            None,
+            Vec::new(),
+            now,
+        )
+    }
+
+    /// [`StaffConn::close_period`] with the drawer counted: the Z carries expected cash,
+    /// the count and the difference ([`Fiscal::cash`]); a non-zero difference is a signed
+    /// 11008 cash transaction (and a `cash_movements` row) in the Z's transaction. With
+    /// `[till] drawer_per_operator`, `operator_counts` counts each operator's drawer instead
+    /// (an 11008 per operator whose count differs).
+    #[allow(clippy::too_many_arguments)]
+    pub fn close_period_counted(
+        &self,
+        session: &Session,
+        offset: UtcOffset,
+        company: &Company,
+        reconciliation: Option<Reconciliation>,
+        count: Option<crate::domain::cash::DrawerCount>,
+        operator_counts: Vec<(String, crate::domain::cash::DrawerCount)>,
+        now: OffsetDateTime,
+    ) -> Result<Report, StaffError> {
+        if !operator_counts.is_empty() && (count.is_some() || !self.per_operator) {
+            return Err(StaffError::Invalid(Text::new(
+                "Opptelling per operatør: krever [till] drawer_per_operator = true, og ikke samtidig en opptelling av hele kassen.",
+                "Count per operator: needs [till] drawer_per_operator = true, and not a count of the whole till at the same time.",
+            )));
+        }
         let day = date_string(now.to_offset(offset).date());
         self.authorize(session, Permission::ZReport, None, Some(&day), now)?;
         let conn = self.lock()?;
@@ -468,7 +511,7 @@ impl StaffConn<'_> {
             )));
         }
         let (sections, drawer, unresolved) = compute(&tx, shop, till, from, to)?;
-        let fiscal = reports_fiscal::fiscal_content(
+        let mut fiscal = reports_fiscal::fiscal_content(
             &tx,
             shop,
             till,
@@ -485,6 +528,64 @@ impl StaffConn<'_> {
             params![shop, till, Z_COUNTER],
             |r| r.get(0),
         )?;
+        if self.per_operator {
+            fiscal.cash_operators =
+                super::cash::operator_drawers(&tx, shop, till, &ts(from), &ts(to), &fiscal)?;
+        }
+        for (staff, count) in operator_counts {
+            let Some(o) = fiscal
+                .cash_operators
+                .iter_mut()
+                .find(|o| o.staff_id == staff)
+            else {
+                return Err(StaffError::Invalid(Text::new(
+                    format!(
+                        "Opptelling: «{staff}» har ingen kasseskuff i perioden (ingen kontantsalg eller vekselbeholdning)."
+                    ),
+                    format!(
+                        "Count: \"{staff}\" has no cash drawer in the period (no cash sales or float)."
+                    ),
+                )));
+            };
+            o.drawer.count(count);
+            if let Some(diff) = o.drawer.difference.filter(|d| *d != 0) {
+                self.insert_movement(
+                    &tx,
+                    &super::cash::NewMovement {
+                        kind: crate::domain::cash::CashKind::Difference,
+                        amount: diff,
+                        currency: &fiscal.currency,
+                        reason: &format!("Z {number} {staff}"),
+                        staff_id: Some(&staff),
+                        approved_by: Some(session.staff_id()),
+                        z_number: Some(number),
+                        at: now,
+                    },
+                )?;
+            }
+        }
+        if let Some(count) = count {
+            let cash_sales = reports_fiscal::cash_tender(&sections, &fiscal.currency);
+            let d = fiscal.cash.get_or_insert_with(|| {
+                crate::domain::cash::CashDrawer::new(0, cash_sales, (0, 0), (0, 0))
+            });
+            d.count(count);
+            if let Some(diff) = d.difference.filter(|d| *d != 0) {
+                self.insert_movement(
+                    &tx,
+                    &super::cash::NewMovement {
+                        kind: crate::domain::cash::CashKind::Difference,
+                        amount: diff,
+                        currency: &fiscal.currency,
+                        reason: &format!("Z {number}"),
+                        staff_id: Some(session.staff_id()),
+                        approved_by: Some(session.staff_id()),
+                        z_number: Some(number),
+                        at: now,
+                    },
+                )?;
+            }
+        }
         let report = Report {
             kind: ReportKind::Z,
             number: Some(number),

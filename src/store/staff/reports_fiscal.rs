@@ -449,5 +449,21 @@ pub(super) fn fiscal_content(
     }
     f.grand_totals = grand;
     f.period_totals = period;
+
+    // k and the drawer: the float, withdrawals and deposits of the period.
+    f.cash = super::cash::drawer(conn, shop, till, &lo, &hi, cash_tender(sections, &currency))?;
+    f.opening_float = f.cash.as_ref().map_or(0, |d| d.opening_float);
     Ok(f)
+}
+
+/// Cash taken in `currency` (non-training): the report's cash tender (cash sales after
+/// øreavrunding, the cash part of split sales).
+pub(super) fn cash_tender(sections: &[Section], currency: &str) -> i64 {
+    sections
+        .iter()
+        .filter(|s| !s.training && s.currency == currency)
+        .flat_map(|s| s.tenders.iter())
+        .filter(|t| t.tender == crate::store::CASH_TENDER)
+        .map(|t| t.gross)
+        .sum()
 }

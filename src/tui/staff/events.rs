@@ -7,6 +7,9 @@ use super::*;
 /// Answers from the shell for the staff screens. Answers to an older request are ignored.
 pub fn on_event(app: &mut App, ev: AppEvent) -> Vec<Command> {
     match ev {
+        AppEvent::CashRecorded { request_id, result } => {
+            return super::cash::on_recorded(app, request_id, result);
+        }
         AppEvent::RefundReprinted(Ok(number)) => toast(
             app,
             ToastKind::Info,

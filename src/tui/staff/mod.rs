@@ -21,8 +21,10 @@ use crate::tui::strings_staff::{self as ss, St};
 use crate::tui::update::{error, fixed, toast};
 use tui_input::Input;
 
+mod cash;
 mod events;
 mod refund;
+pub use cash::{CashField, CashUi};
 pub use events::on_event;
 use refund::{confirm_action, focus, form_action, search_action};
 pub use refund::{parse_sale_query, refund_mode};
@@ -34,14 +36,23 @@ pub enum StaffEntry {
     XReport,
     ZReport,
     BatchCapture,
+    /// The opening float of the period (vekselbeholdning).
+    Float,
+    /// Cash out of the drawer (uttak).
+    Withdrawal,
+    /// Cash into the drawer (innskudd).
+    Deposit,
 }
 
 impl StaffEntry {
-    pub const ALL: [StaffEntry; 4] = [
+    pub const ALL: [StaffEntry; 7] = [
         StaffEntry::Refund,
         StaffEntry::XReport,
         StaffEntry::ZReport,
         StaffEntry::BatchCapture,
+        StaffEntry::Float,
+        StaffEntry::Withdrawal,
+        StaffEntry::Deposit,
     ];
 
     pub const fn label(self, lang: Lang) -> &'static str {
@@ -50,6 +61,9 @@ impl StaffEntry {
             StaffEntry::XReport => St::menu_x(lang),
             StaffEntry::ZReport => St::menu_z(lang),
             StaffEntry::BatchCapture => St::menu_batch(lang),
+            StaffEntry::Float => St::menu_float(lang),
+            StaffEntry::Withdrawal => St::menu_withdrawal(lang),
+            StaffEntry::Deposit => St::menu_deposit(lang),
         }
     }
 
@@ -168,6 +182,7 @@ pub struct StaffUi {
     pub refund: RefundUi,
     pub report: ReportUi,
     pub batch: BatchUi,
+    pub cash: CashUi,
 }
 
 impl StaffUi {
@@ -206,6 +221,7 @@ pub fn mode(app: &App) -> Option<Mode> {
             }
         }
         Screen::Batch => Mode::Batch,
+        Screen::Cash => Mode::CashForm,
         _ => return None,
     })
 }
@@ -244,12 +260,17 @@ pub fn on_action(app: &mut App, mode: Mode, action: Action) -> Vec<Command> {
         }
         Mode::Report | Mode::ZRefused => report_action(app, action),
         Mode::Batch => batch_action(app, action),
+        Mode::CashForm => cash::action(app, action),
         _ => Vec::new(),
     }
 }
 
 /// The input line changed on a staff screen: keep the focused form field in step.
 pub fn on_edit(app: &mut App, mode: Mode) {
+    if mode == Mode::CashForm {
+        cash::on_edit(app);
+        return;
+    }
     if mode != Mode::RefundForm {
         return;
     }
@@ -341,10 +362,11 @@ pub fn open_entry(app: &mut App, entry: StaffEntry) -> Vec<Command> {
                 utc_offset,
             }]
         }
-        StaffEntry::ZReport => {
-            ask_manager(app, ManagerAction::ZReport);
-            Vec::new()
-        }
+        // The drawer is counted first (Enter on an empty line: no count).
+        StaffEntry::ZReport => cash::open(app, None),
+        StaffEntry::Float => cash::open(app, Some(crate::domain::cash::CashKind::Float)),
+        StaffEntry::Withdrawal => cash::open(app, Some(crate::domain::cash::CashKind::Withdrawal)),
+        StaffEntry::Deposit => cash::open(app, Some(crate::domain::cash::CashKind::Deposit)),
         StaffEntry::BatchCapture => {
             let id = app.staff.id();
             app.staff.batch = BatchUi {
@@ -407,6 +429,7 @@ pub fn with_pin(app: &mut App, action: &ManagerAction, pin: &str) -> Option<Vec<
                 pin,
                 date,
                 utc_offset,
+                counted: app.staff.cash.counted,
             }])
         }
         ManagerAction::AcknowledgeOutbox => {
@@ -444,6 +467,7 @@ pub fn with_pin(app: &mut App, action: &ManagerAction, pin: &str) -> Option<Vec<
                 references,
             }])
         }
+        ManagerAction::Cash => Some(cash::with_pin(app, pin)),
         ManagerAction::PriceOverride { .. }
         | ManagerAction::VoidAfterCancel { .. }
         | ManagerAction::LeaveKiosk
