@@ -13,6 +13,7 @@ mod reconcile;
 mod refunds;
 mod reports;
 mod reports_fiscal;
+mod returns;
 mod till;
 
 use rusqlite::Connection;
@@ -49,6 +50,8 @@ pub struct StaffConn<'a> {
     shop_id: &'a str,
     till_id: &'a str,
     cost: HashCost,
+    /// The till's signing key (returns paid in cash are signed when they are written).
+    signer: Option<&'a super::fiscal::TillSigner>,
 }
 
 impl std::fmt::Debug for StaffConn<'_> {
@@ -109,6 +112,7 @@ impl Store {
             shop_id,
             till_id,
             cost,
+            signer: self.signer.as_ref(),
         }
     }
 }
