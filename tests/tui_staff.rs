@@ -217,6 +217,7 @@ fn section(training: bool) -> Section {
         open: 0,
         net_turnover: if training { gross } else { gross - 2_500 },
         cash_rounding: 0,
+        cash_returns: 0,
     }
 }
 

@@ -62,7 +62,9 @@ pub use paper::{
     PRINTER_RETRY, Paper, cashier_of, print_confirmed_refund, print_recovered,
     print_unprinted_cash, print_unprinted_refunds, spawn_refund_receipts,
 };
-pub use receipts::{basket_of, cash_sale_of, refund_sale, report_document, sale_of};
+pub use receipts::{
+    basket_of, cash_return_sale, cash_sale_of, refund_sale, report_document, sale_of,
+};
 pub use run::run_tui;
 pub use screen::TuiError;
 pub use settings::{CUSTOMER_RETURN_URL, ECOM_CALLBACK_PREFIX, api_of, settings_from_config};

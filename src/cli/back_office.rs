@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 pub(super) enum StaffCmd {
     Refund(crate::cli::staff::RefundArgs),
+    Return(crate::cli::returns::ReturnArgs),
     Report(crate::cli::staff::ReportArgs),
     BatchCapture(crate::cli::staff::BatchCaptureArgs),
     BatchRefund(crate::cli::staff::BatchRefundArgs),
@@ -98,6 +99,22 @@ pub(super) async fn staff_command(
                             }
                         }
                     }
+                    Ok(None) => {}
+                    Err(t) => say(lang, &t),
+                }
+            }
+            code
+        }
+        StaffCmd::Return(a) => {
+            let (code, cash) = crate::cli::returns::run(&ctx, &a, &mut out).await;
+            // The return receipt ("Returkvittering"): a cash tender, so the job opens the
+            // drawer (in --demo: receipts.txt says so).
+            if let Some(c) = cash {
+                match headless_paper(&cfg, &data, journal.clone(), opts.demo).await {
+                    Ok(Some(paper)) => match paper.print_cash_return(&ctx.db, c.id).await {
+                        Ok(number) => println!("receipt: printed {number}, drawer opened"),
+                        Err(t) => say(lang, &t),
+                    },
                     Ok(None) => {}
                     Err(t) => say(lang, &t),
                 }
