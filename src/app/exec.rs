@@ -101,6 +101,8 @@ pub async fn execute_with_progress(
         cmd @ (Command::FindSales { .. }
         | Command::LoadRefund { .. }
         | Command::Refund { .. }
+        | Command::LoadReturn { .. }
+        | Command::Return { .. }
         | Command::XReport { .. }
         | Command::CloseDay { .. }
         | Command::AcknowledgeOutbox { .. }

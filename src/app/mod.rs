@@ -9,6 +9,7 @@ use std::path::PathBuf;
 pub mod catalog;
 mod staff;
 mod staff_exec;
+mod staff_return;
 pub use staff::{
     StaffAccess, add_staff, create_first_manager, demo_login, list_staff, login_at_till,
     login_at_till_warned, open_staff, verify_manager_pin, with_company,

@@ -153,6 +153,8 @@ pub enum Screen {
     Report,
     /// Batch corrections with a progress gauge.
     Batch,
+    /// Goods back at the counter: scan the receipt, pick lines, confirm, result.
+    Return,
 }
 
 /// What the input line is currently asking for (none = scanner / search line).
@@ -194,6 +196,8 @@ pub enum ManagerAction {
     AcknowledgeOutbox,
     /// Then open the cash drawer without a sale.
     OpenDrawer,
+    /// Then record the return on the return screen (the PIN goes with it).
+    Return,
 }
 
 impl ManagerAction {
@@ -203,7 +207,7 @@ impl ManagerAction {
             ManagerAction::PriceOverride { .. } => P::PriceOverride,
             ManagerAction::VoidAfterCancel { .. } => P::VoidAfterAuthorization,
             ManagerAction::LeaveKiosk => P::LeaveKiosk,
-            ManagerAction::Refund => P::Refund,
+            ManagerAction::Refund | ManagerAction::Return => P::Refund,
             ManagerAction::ZReport => P::ZReport,
             ManagerAction::Batch => P::BatchCorrections,
             ManagerAction::AcknowledgeOutbox => P::AcknowledgeOutbox,
@@ -616,9 +620,11 @@ impl App {
                     }
                 }
                 Screen::Result => Mode::Result,
-                Screen::Staff | Screen::Refund | Screen::Report | Screen::Batch => {
-                    crate::tui::staff::mode(self).unwrap_or(Mode::Staff)
-                }
+                Screen::Staff
+                | Screen::Refund
+                | Screen::Report
+                | Screen::Batch
+                | Screen::Return => crate::tui::staff::mode(self).unwrap_or(Mode::Staff),
             }
         }
     }

@@ -21,6 +21,7 @@ pub fn screen_title(app: &App) -> Option<&'static str> {
         Screen::Refund => St::screen_refund(app.lang),
         Screen::Report => St::screen_report(app.lang),
         Screen::Batch => St::screen_batch(app.lang),
+        Screen::Return => crate::tui::view_return::title(app.lang),
         _ => return None,
     })
 }
@@ -29,6 +30,7 @@ pub fn screen_title(app: &App) -> Option<&'static str> {
 pub fn manager_label(app: &App) -> Option<&'static str> {
     Some(match &app.manager.asking {
         Some(ManagerAction::Refund) => St::prompt_manager_refund(app.lang),
+        Some(ManagerAction::Return) => crate::tui::view_return::manager_prompt(app.lang),
         Some(ManagerAction::ZReport) => St::prompt_manager_z(app.lang),
         Some(ManagerAction::Batch) => St::prompt_manager_batch(app.lang),
         Some(ManagerAction::AcknowledgeOutbox) => St::prompt_manager_ack(app.lang),
@@ -43,17 +45,18 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Screen::Refund => render_refund(app, frame, area),
         Screen::Report => render_report(app, frame, area),
         Screen::Batch => render_batch(app, frame, area),
+        Screen::Return => crate::tui::view_return::render(app, frame, area),
         _ => {}
     }
 }
 
-fn boxed(title: &str) -> Block<'static> {
+pub(crate) fn boxed(title: &str) -> Block<'static> {
     Block::default()
         .borders(Borders::ALL)
         .title(format!(" {title} "))
 }
 
-fn right(s: impl Into<String>) -> Cell<'static> {
+pub(crate) fn right(s: impl Into<String>) -> Cell<'static> {
     Cell::from(Line::from(s.into()).alignment(Alignment::Right))
 }
 
@@ -68,7 +71,7 @@ fn short(s: &str, max: usize) -> String {
 }
 
 /// 2000 → "2", 500 → "0,5".
-fn milli(q: i64) -> String {
+pub(crate) fn milli(q: i64) -> String {
     let whole = q / 1000;
     let frac = (q % 1000).abs();
     if frac == 0 {
@@ -94,7 +97,7 @@ fn state_word(lang: Lang, state: &str) -> &str {
     }
 }
 
-fn local_time(app: &App, t: time::OffsetDateTime) -> String {
+pub(crate) fn local_time(app: &App, t: time::OffsetDateTime) -> String {
     let t = t.to_offset(app.utc_offset);
     format!(
         "{:02}.{:02} {:02}:{:02}",
@@ -105,7 +108,7 @@ fn local_time(app: &App, t: time::OffsetDateTime) -> String {
     )
 }
 
-fn input_box(app: &App, frame: &mut Frame, area: Rect, label: &str) {
+pub(crate) fn input_box(app: &App, frame: &mut Frame, area: Rect, label: &str) {
     let block = Block::default()
         .borders(Borders::ALL)
         .title(format!(" {label} "))

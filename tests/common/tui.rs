@@ -281,6 +281,8 @@ impl FakeEngine {
             Command::FindSales { .. }
             | Command::LoadRefund { .. }
             | Command::Refund { .. }
+            | Command::LoadReturn { .. }
+            | Command::Return { .. }
             | Command::XReport { .. }
             | Command::CloseDay { .. }
             | Command::AcknowledgeOutbox { .. }

@@ -7,6 +7,9 @@ use super::*;
 /// Answers from the shell for the staff screens. Answers to an older request are ignored.
 pub fn on_event(app: &mut App, ev: AppEvent) -> Vec<Command> {
     match ev {
+        ev @ (AppEvent::StaffReturnContext { .. } | AppEvent::StaffReturn { .. }) => {
+            return super::returns::on_event(app, ev);
+        }
         AppEvent::RefundReprinted(Ok(number)) => toast(
             app,
             ToastKind::Info,

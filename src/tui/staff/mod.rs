@@ -23,9 +23,11 @@ use tui_input::Input;
 
 mod events;
 mod refund;
+pub mod returns;
 pub use events::on_event;
 use refund::{confirm_action, focus, form_action, search_action};
 pub use refund::{parse_sale_query, refund_mode};
+pub use returns::{ReturnStep, ReturnUi};
 
 /// The staff menu's entries, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,14 +36,17 @@ pub enum StaffEntry {
     XReport,
     ZReport,
     BatchCapture,
+    /// Goods back at the counter (by the receipt; cash part in cash).
+    Return,
 }
 
 impl StaffEntry {
-    pub const ALL: [StaffEntry; 4] = [
+    pub const ALL: [StaffEntry; 5] = [
         StaffEntry::Refund,
         StaffEntry::XReport,
         StaffEntry::ZReport,
         StaffEntry::BatchCapture,
+        StaffEntry::Return,
     ];
 
     pub const fn label(self, lang: Lang) -> &'static str {
@@ -50,6 +55,7 @@ impl StaffEntry {
             StaffEntry::XReport => St::menu_x(lang),
             StaffEntry::ZReport => St::menu_z(lang),
             StaffEntry::BatchCapture => St::menu_batch(lang),
+            StaffEntry::Return => crate::tui::view_return::menu_label(lang),
         }
     }
 
@@ -168,6 +174,8 @@ pub struct StaffUi {
     pub refund: RefundUi,
     pub report: ReportUi,
     pub batch: BatchUi,
+    /// The return screen.
+    pub ret: ReturnUi,
 }
 
 impl StaffUi {
@@ -206,6 +214,7 @@ pub fn mode(app: &App) -> Option<Mode> {
             }
         }
         Screen::Batch => Mode::Batch,
+        Screen::Return => returns::mode(&app.staff.ret),
         _ => return None,
     })
 }
@@ -225,6 +234,9 @@ fn back_to_menu(app: &mut App) {
 
 /// Keys on any staff screen.
 pub fn on_action(app: &mut App, mode: Mode, action: Action) -> Vec<Command> {
+    if app.screen == Screen::Return {
+        return returns::on_action(app, mode, action);
+    }
     match mode {
         Mode::Staff => menu_action(app, action),
         Mode::RefundSearch => search_action(app, action),
@@ -250,6 +262,10 @@ pub fn on_action(app: &mut App, mode: Mode, action: Action) -> Vec<Command> {
 
 /// The input line changed on a staff screen: keep the focused form field in step.
 pub fn on_edit(app: &mut App, mode: Mode) {
+    if app.screen == Screen::Return {
+        returns::on_edit(app, mode);
+        return;
+    }
     if mode != Mode::RefundForm {
         return;
     }
@@ -318,6 +334,7 @@ pub fn open_entry(app: &mut App, entry: StaffEntry) -> Vec<Command> {
         return Vec::new();
     }
     match entry {
+        StaffEntry::Return => returns::open(app),
         StaffEntry::Refund => {
             if app.staff.refund.step != RefundStep::Sending {
                 app.staff.refund = RefundUi::default();
@@ -379,6 +396,7 @@ fn ask_manager(app: &mut App, action: ManagerAction) {
 pub fn with_pin(app: &mut App, action: &ManagerAction, pin: &str) -> Option<Vec<Command>> {
     let pin = ManagerPin::new(pin);
     match action {
+        ManagerAction::Return => returns::with_pin(app, pin),
         ManagerAction::Refund => {
             let request = app.staff.refund.request.clone()?;
             let id = app.staff.id();

@@ -1,0 +1,89 @@
+//! The shell side of the return screen: log the manager in with the PIN typed at the till,
+//! run the one return flow (`service::returns::run_return`: cash part signed and Vipps part
+//! queued in one transaction), print the return receipt at once (the cash tender kicks the
+//! drawer), wait for the Vipps part, log out. The PIN is never logged.
+
+use std::time::Duration;
+
+use super::Paper;
+use crate::clock::SystemClock;
+use crate::domain::money::{Currency, Money};
+use crate::domain::returns::ReturnRequest;
+use crate::engine::Engine;
+use crate::lang::Text;
+use crate::service::StaffDb;
+use crate::service::refund::WaitLimits;
+use crate::tui::ManagerPin;
+use crate::tui::msg::{ReceiptNote, ReturnDone};
+
+/// How long the return screen waits for Vipps to confirm a Vipps part.
+const VIPPS_WAIT: Duration = Duration::from_secs(20);
+/// Offline: show the Vipps part as queued after this long.
+const OFFLINE_GRACE: Duration = Duration::from_secs(2);
+
+/// Record and carry out a return from the till (see the module).
+pub(super) async fn run(
+    engine: &Engine,
+    paper: Option<&Paper>,
+    db: Result<&StaffDb, Text>,
+    pin: ManagerPin,
+    request: ReturnRequest,
+    now: time::OffsetDateTime,
+) -> Result<ReturnDone, Text> {
+    let db = db?;
+    let session = crate::service::auth::manager_session(
+        db,
+        pin.expose(),
+        crate::domain::staff::Permission::Refund,
+        now,
+    )
+    .await
+    .map_err(|e| e.message())?;
+    let limits = WaitLimits {
+        timeout: VIPPS_WAIT,
+        offline_grace: Some(OFFLINE_GRACE),
+    };
+    let ran = crate::service::returns::run_return(
+        db,
+        Some(engine),
+        &SystemClock,
+        &session,
+        &request,
+        limits,
+        |_| {},
+    )
+    .await;
+    if let Err(e) = db.run(move |db| db.logout(session, now)).await {
+        tracing::warn!(error = %e, "staff logout not journaled");
+    }
+    let (out, status) = ran.map_err(|e| e.message())?;
+    let currency = out
+        .cash
+        .as_ref()
+        .map(|c| c.currency.clone())
+        .or_else(|| out.vipps.as_ref().map(|v| v.currency.clone()))
+        .and_then(|c| Currency::parse(&c))
+        .unwrap_or(Currency::Nok);
+    // The return receipt of the cash part (drawer kick); a Vipps-only return prints its
+    // refund receipt when Vipps confirms it (as a refund does).
+    let receipt = match (&out.cash, paper) {
+        (Some(c), Some(p)) => Some(match p.print_cash_return(db, c.id).await {
+            Ok(_) => ReceiptNote::Printed,
+            Err(t) => ReceiptNote::Problem(t),
+        }),
+        (Some(_), None) => Some(ReceiptNote::NoPrinter),
+        (None, _) => None,
+    };
+    let number = match (&out.cash, &out.vipps) {
+        (Some(c), _) => c.number.clone(),
+        (None, Some(v)) => v.reference.clone(),
+        (None, None) => String::new(),
+    };
+    Ok(ReturnDone {
+        number,
+        cash_out: Money::new(out.cash.as_ref().map_or(0, |c| c.cash_paid_out()), currency),
+        vipps: Money::new(out.vipps.as_ref().map_or(0, |v| v.amount), currency),
+        vipps_status: status.and_then(Result::ok),
+        receipt,
+    })
+}
