@@ -291,7 +291,10 @@ fn f10_opens_the_staff_menu_and_esc_goes_back() {
     for _ in 0..6 {
         press(&mut app, KeyCode::Down);
     }
-    assert_eq!(app.staff.menu, 4, "stops at the last entry (5. goods returned)");
+    assert_eq!(
+        app.staff.menu, 4,
+        "stops at the last entry (5. goods returned)"
+    );
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.screen, Screen::Sale);
 }
