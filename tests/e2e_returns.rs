@@ -15,7 +15,7 @@ use kasse::config::Config;
 use kasse::domain::basket::{Basket, OrderLine, Quantity};
 use kasse::domain::money::{Currency, Money};
 use kasse::domain::refund::{LineRefund, RefundStatus};
-use kasse::domain::returns::{FreeLine, FreeTender, ReturnRequest};
+use kasse::domain::returns::{FreeLine, FreeReturnRequest, FreeTender, ReturnRequest};
 use kasse::domain::staff::{HashCost, Role, Session, StaffError};
 use kasse::domain::vat::VatRate;
 use kasse::engine::{ApiKind, NewSaleRequest, PaymentState};
@@ -307,6 +307,21 @@ async fn cash_sale_returned_offline_opens_the_drawer_and_is_signed() {
     // Printed once: a second call does not print (nor kick) again.
     paper.print_cash_return(&db, cash.id).await.unwrap();
     assert_eq!(drawer_kicks(&file), 1);
+    // `kasse reprint R-…`: a COPY of the return receipt, without opening the drawer.
+    let count = |b: &[u8]| {
+        String::from_utf8_lossy(b)
+            .matches(cash.number.as_str())
+            .count()
+    };
+    let once = count(&printed(&file));
+    assert!(once > 0);
+    let what = paper
+        .reprint_from_journal(&store, Some(&db), &cash.number)
+        .await
+        .unwrap();
+    assert_eq!(what, format!("return {}", cash.number));
+    assert_eq!(drawer_kicks(&file), 1, "a copy never opens the drawer");
+    assert_eq!(count(&printed(&file)), 2 * once, "original and copy");
 
     // Signed as a return of the exact amount; the chain verifies.
     assert_eq!(
@@ -445,28 +460,25 @@ async fn return_without_receipt_needs_manager_and_cash() {
         .await
         .unwrap();
     let cashier = db.login(CASHIER_PIN, now).await.unwrap();
-    let genser = [FreeLine {
-        name: "Genser".into(),
-        quantity_milli: 1000,
-        gross: 29_900,
-        vat_rate: 2500,
-    }];
+    let genser = |tender| FreeReturnRequest {
+        lines: vec![FreeLine {
+            name: "Genser".into(),
+            quantity_milli: 1000,
+            gross: 29_900,
+            vat_rate: 2500,
+        }],
+        tender,
+        reason: "byttet".into(),
+        currency: "NOK".into(),
+    };
 
     // A cashier alone: refused (and journaled as refused).
-    let e = returns::without_receipt(
-        &db,
-        &cashier,
-        &genser,
-        FreeTender::Cash,
-        "byttet",
-        "NOK",
-        now,
-    )
-    .await
-    .unwrap_err();
+    let e = returns::without_receipt(&db, &cashier, &genser(FreeTender::Cash), now)
+        .await
+        .unwrap_err();
     assert!(matches!(e, StaffError::Forbidden(_)), "{e:?}");
     // Vipps: refused even for a manager.
-    let e = returns::without_receipt(&db, &boss, &genser, FreeTender::Vipps, "byttet", "NOK", now)
+    let e = returns::without_receipt(&db, &boss, &genser(FreeTender::Vipps), now)
         .await
         .unwrap_err();
     assert!(e.message().nb.contains("Retur uten kvittering"), "{e:?}");
@@ -477,7 +489,7 @@ async fn return_without_receipt_needs_manager_and_cash() {
     assert!(signed_returns(&store).await.is_empty(), "nothing recorded");
 
     // The manager, in cash: recorded, signed, printed with the drawer kick, and it says so.
-    let r = returns::without_receipt(&db, &boss, &genser, FreeTender::Cash, "byttet", "NOK", now)
+    let r = returns::without_receipt(&db, &boss, &genser(FreeTender::Cash), now)
         .await
         .unwrap();
     assert!(r.without_receipt());

@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::domain::money::{Currency, Money};
 use crate::domain::refund::{LineRefund, RefundStatus};
 use crate::domain::returns::{
-    CashReturnRecord, FreeLine, FreeTender, ReturnOutcome, ReturnRequest,
+    CashReturnRecord, FreeLine, FreeReturnRequest, FreeTender, ReturnOutcome, ReturnRequest,
 };
 use crate::domain::staff::StaffError;
 use crate::lang::Text;
@@ -176,17 +176,14 @@ pub async fn run<W: Write>(
             .map(|a| parse_item(a, ctx.currency))
             .collect();
         let r = match items {
-            Ok(items) => {
-                returns::without_receipt(
-                    &ctx.db,
-                    &session,
-                    &items,
+            Ok(lines) => {
+                let req = FreeReturnRequest {
+                    lines,
                     tender,
-                    &args.reason,
-                    ctx.currency.code(),
-                    ctx.clock.now(),
-                )
-                .await
+                    reason: args.reason.clone(),
+                    currency: ctx.currency.code().to_owned(),
+                };
+                returns::without_receipt(&ctx.db, &session, &req, ctx.clock.now()).await
             }
             Err(e) => Err(e),
         };

@@ -94,6 +94,16 @@ pub struct FreeLine {
     pub vat_rate: i64,
 }
 
+/// A return without the original sale, as asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FreeReturnRequest {
+    pub lines: Vec<FreeLine>,
+    pub tender: FreeTender,
+    pub reason: String,
+    /// The till's currency code (`NOK`).
+    pub currency: String,
+}
+
 /// How a return without a receipt is to be paid back: only cash is allowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FreeTender {

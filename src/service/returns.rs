@@ -12,7 +12,7 @@ use super::refund::{WaitLimits, outbox_row, settle_sale_status, wait_for};
 use crate::clock::Clock;
 use crate::domain::refund::RefundStatus;
 use crate::domain::returns::{
-    CashReturnRecord, FreeLine, FreeTender, ReturnContext, ReturnOutcome, ReturnRequest,
+    CashReturnRecord, FreeReturnRequest, ReturnContext, ReturnOutcome, ReturnRequest,
 };
 use crate::domain::staff::{Session, StaffError};
 use crate::engine::Engine;
@@ -81,25 +81,13 @@ pub async fn run_return(
 pub async fn without_receipt(
     db: &StaffDb,
     session: &Session,
-    lines: &[FreeLine],
-    tender: FreeTender,
-    reason: &str,
-    currency: &str,
+    req: &FreeReturnRequest,
     now: OffsetDateTime,
 ) -> Result<CashReturnRecord, StaffError> {
-    let (session, lines, reason, currency) = (
-        session.clone(),
-        lines.to_vec(),
-        reason.to_owned(),
-        currency.to_owned(),
-    );
+    let (session, req) = (session.clone(), req.clone());
     let training = db.training();
-    db.run(move |db| {
-        db.record_return_without_receipt(
-            &session, &lines, tender, &reason, &currency, training, now,
-        )
-    })
-    .await
+    db.run(move |db| db.record_return_without_receipt(&session, &req, training, now))
+        .await
 }
 
 /// A recorded cash return.

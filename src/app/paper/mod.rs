@@ -420,6 +420,20 @@ impl Paper {
             ));
         }
         if let Some(db) = db {
+            // A return given back in cash (`R-…` / `RU-…`): its return receipt as COPY (a
+            // copy never opens the drawer).
+            let k = key.clone();
+            let cash_return = db
+                .run(move |db| db.cash_return_id_by_number(&k))
+                .await
+                .map_err(|e| e.message())?;
+            if let Some(id) = cash_return {
+                let (receipt, r) = self.cash_return_receipt_of(db, id).await?;
+                return match self.send(receipt, true).await {
+                    Some(AppEvent::Error(t)) => Err(t),
+                    _ => Ok(format!("return {}", r.number)),
+                };
+            }
             let k = key.clone();
             let refund = db
                 .run(move |db| db.refund_id_by_number(&k))

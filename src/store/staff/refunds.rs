@@ -441,7 +441,6 @@ pub(super) fn next_return_n(
 
 /// Write a refund record of `plan` with its lines, its journal entries and its outbox row on
 /// the caller's open transaction `tx` (number `n` from [`next_return_n`]).
-#[allow(clippy::too_many_arguments)]
 pub(super) fn insert_refund(
     tx: &Connection,
     ctx: &RefundContext,

@@ -240,15 +240,13 @@ impl StaffConn<'_> {
     pub fn record_return_without_receipt(
         &self,
         session: &Session,
-        lines: &[FreeLine],
-        tender: FreeTender,
-        reason: &str,
-        currency: &str,
+        req: &FreeReturnRequest,
         training: bool,
         now: OffsetDateTime,
     ) -> Result<CashReturnRecord, StaffError> {
-        let reason = check_reason(reason)?;
-        let plan = plan_free_return(lines, tender, currency)?;
+        let reason = check_reason(&req.reason)?;
+        let currency = req.currency.as_str();
+        let plan = plan_free_return(&req.lines, req.tender, currency)?;
         self.authorize(
             session,
             Permission::Refund,
