@@ -120,14 +120,78 @@ fn reviewed(app: App) -> App {
 }
 
 #[test]
-fn scan_screen_and_empty_receipt() {
+fn scan_screen_and_empty_receipt_starts_a_return_without_receipt() {
     let mut app = opened(nb_app());
     snap_both("return_scan", &app);
     assert!(
         press(&mut app, KeyCode::Enter).is_empty(),
         "nothing to load"
     );
-    assert_eq!(app.staff.ret.step, ReturnStep::Scan);
+    assert_eq!(app.staff.ret.step, ReturnStep::Free);
+    assert!(app.staff.ret.without_receipt());
+}
+
+#[test]
+fn a_return_without_receipt_is_cash_only_with_the_manager_pin() {
+    let mut app = opened(nb_app());
+    press(&mut app, KeyCode::Enter);
+    // A line the parser refuses names the item.
+    enter_text(&mut app, "Genser");
+    assert!(format!("{:?}", app.toast).contains("Vare «Genser»"));
+    assert!(app.staff.ret.free_lines.is_empty());
+    // The typed text stays to be corrected.
+    enter_text(&mut app, "=299,00@25");
+    enter_text(&mut app, "Lue=99");
+    assert_eq!(app.staff.ret.free_lines.len(), 2);
+    snap_both("return_free", &app);
+    // Empty Enter without a reason: asked for.
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.staff.ret.step, ReturnStep::Free);
+    assert!(format!("{:?}", app.toast).contains("Årsak"));
+    type_text(&mut app, "bytte uten kvittering");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.staff.ret.step, ReturnStep::Confirm);
+    let plan = app.staff.ret.plan.clone().unwrap();
+    assert_eq!(
+        (plan.cash, plan.vipps, plan.cash_paid_out()),
+        (39_800, 0, 39_800)
+    );
+    snap_both("return_free_confirm", &app);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.manager.asking, Some(ManagerAction::Return));
+    let cmds = enter_text(&mut app, MANAGER_PIN);
+    let id = match cmds.as_slice() {
+        [
+            Command::ReturnWithoutReceipt {
+                request_id,
+                pin,
+                request,
+            },
+        ] => {
+            assert_eq!(pin.expose(), MANAGER_PIN);
+            assert_eq!(request.tender, kasse::domain::returns::FreeTender::Cash);
+            assert_eq!(request.lines.len(), 2);
+            assert_eq!(request.reason, "bytte uten kvittering");
+            *request_id
+        }
+        other => panic!("{other:?}"),
+    };
+    event(
+        &mut app,
+        AppEvent::StaffReturn {
+            request_id: id,
+            result: Ok(ReturnDone {
+                number: "RU-s1-t1-000001".into(),
+                cash_out: Money::nok(39_800),
+                vipps: Money::nok(0),
+                vipps_status: None,
+                receipt: Some(ReceiptNote::Printed),
+                without_receipt: true,
+            }),
+        },
+    );
+    assert!(!format!("{app:?}").contains(MANAGER_PIN));
+    snap_both("return_free_done", &app);
 }
 
 #[test]
@@ -212,6 +276,7 @@ fn confirm_sends_the_return_with_the_manager_pin() {
                 vipps: Money::nok(1_990),
                 vipps_status: Some(RefundStatus::Done),
                 receipt: Some(ReceiptNote::Printed),
+                without_receipt: false,
             }),
         },
     );

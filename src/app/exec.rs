@@ -103,6 +103,7 @@ pub async fn execute_with_progress(
         | Command::Refund { .. }
         | Command::LoadReturn { .. }
         | Command::Return { .. }
+        | Command::ReturnWithoutReceipt { .. }
         | Command::XReport { .. }
         | Command::CloseDay { .. }
         | Command::AcknowledgeOutbox { .. }

@@ -166,6 +166,21 @@ pub async fn execute_staff(
             request_id,
             result: super::staff_return::run(engine, paper, db_of(staff), pin, request, now).await,
         }),
+        Command::ReturnWithoutReceipt {
+            request_id,
+            pin,
+            request,
+        } => Some(AppEvent::StaffReturn {
+            request_id,
+            result: super::staff_return::run_without_receipt(
+                paper,
+                db_of(staff),
+                pin,
+                request,
+                now,
+            )
+            .await,
+        }),
         Command::XReport {
             request_id,
             date,

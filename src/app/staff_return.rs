@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::Paper;
 use crate::clock::SystemClock;
 use crate::domain::money::{Currency, Money};
-use crate::domain::returns::ReturnRequest;
+use crate::domain::returns::{FreeReturnRequest, ReturnRequest};
 use crate::engine::Engine;
 use crate::lang::Text;
 use crate::service::StaffDb;
@@ -85,5 +85,47 @@ pub(super) async fn run(
         vipps: Money::new(out.vipps.as_ref().map_or(0, |v| v.amount), currency),
         vipps_status: status.and_then(Result::ok),
         receipt,
+        without_receipt: false,
+    })
+}
+
+/// Record a return without receipt from the till (cash only; the manager's PIN) and print its
+/// return receipt ("Retur uten kvittering", drawer kick).
+pub(super) async fn run_without_receipt(
+    paper: Option<&Paper>,
+    db: Result<&StaffDb, Text>,
+    pin: ManagerPin,
+    request: FreeReturnRequest,
+    now: time::OffsetDateTime,
+) -> Result<ReturnDone, Text> {
+    let db = db?;
+    let session = crate::service::auth::manager_session(
+        db,
+        pin.expose(),
+        crate::domain::staff::Permission::Refund,
+        now,
+    )
+    .await
+    .map_err(|e| e.message())?;
+    let recorded = crate::service::returns::without_receipt(db, &session, &request, now).await;
+    if let Err(e) = db.run(move |db| db.logout(session, now)).await {
+        tracing::warn!(error = %e, "staff logout not journaled");
+    }
+    let r = recorded.map_err(|e| e.message())?;
+    let currency = Currency::parse(&r.currency).unwrap_or(Currency::Nok);
+    let receipt = match paper {
+        Some(p) => match p.print_cash_return(db, r.id).await {
+            Ok(_) => ReceiptNote::Printed,
+            Err(t) => ReceiptNote::Problem(t),
+        },
+        None => ReceiptNote::NoPrinter,
+    };
+    Ok(ReturnDone {
+        number: r.number.clone(),
+        cash_out: Money::new(r.cash_paid_out(), currency),
+        vipps: Money::zero(currency),
+        vipps_status: None,
+        receipt: Some(receipt),
+        without_receipt: true,
     })
 }

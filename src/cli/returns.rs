@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use crate::domain::money::{Currency, Money};
+use crate::domain::money::Currency;
 use crate::domain::refund::{LineRefund, RefundStatus};
 use crate::domain::returns::{
     CashReturnRecord, FreeLine, FreeReturnRequest, FreeTender, ReturnOutcome, ReturnRequest,
@@ -109,32 +109,12 @@ fn parse_lines(
 }
 
 fn parse_item(arg: &str, currency: Currency) -> Result<FreeLine, StaffError> {
-    let bad = || {
+    crate::domain::returns::parse_free_line(arg, currency).map_err(|e| {
+        let t = e.message();
         StaffError::Invalid(Text::new(
-            format!(
-                "--item «{arg}»: skriv NAVN=BELØP eller NAVN=BELØP@MVA, f.eks. Genser=299,00@25."
-            ),
-            format!(
-                "--item \"{arg}\": give NAME=AMOUNT or NAME=AMOUNT@VAT, e.g. Genser=299,00@25."
-            ),
+            format!("--item: {}", t.nb),
+            format!("--item: {}", t.en),
         ))
-    };
-    let (name, rest) = arg.split_once('=').ok_or_else(bad)?;
-    let (amount, vat) = rest.split_once('@').unwrap_or((rest, "25"));
-    let gross = Money::parse_input(amount.trim(), currency).map_err(|e| {
-        let t = e.text();
-        StaffError::Invalid(Text::new(
-            format!("--item «{arg}»: {}", t.nb),
-            format!("--item \"{arg}\": {}", t.en),
-        ))
-    })?;
-    let vat = parse_milli(vat.trim().trim_end_matches('%')).ok_or_else(bad)?;
-    Ok(FreeLine {
-        name: name.trim().to_owned(),
-        quantity_milli: 1000,
-        gross: gross.minor(),
-        // Percent in thousandths → hundredths of a percent.
-        vat_rate: vat / 10,
     })
 }
 
@@ -332,6 +312,6 @@ mod tests {
         let l = parse_item("Lue=99", Currency::Nok).unwrap();
         assert_eq!(l.vat_rate, 2500);
         let e = parse_item("Lue", Currency::Nok).unwrap_err();
-        assert!(e.message().en.starts_with("--item \"Lue\""));
+        assert!(e.message().en.starts_with("--item: Item \"Lue\""));
     }
 }

@@ -366,6 +366,48 @@ pub fn plan_free_return(
     })
 }
 
+/// An item typed for a return without receipt: `NAME=AMOUNT` or `NAME=AMOUNT@VAT` (VAT in
+/// percent, default 25), e.g. `Genser=299,00@25`. One piece.
+pub fn parse_free_line(
+    text: &str,
+    currency: crate::domain::money::Currency,
+) -> Result<FreeLine, StaffError> {
+    let bad = || {
+        invalid(
+            format!(
+                "Vare «{text}»: skriv NAVN=BELØP eller NAVN=BELØP@MVA, f.eks. Genser=299,00@25."
+            ),
+            format!("Item \"{text}\": type NAME=AMOUNT or NAME=AMOUNT@VAT, e.g. Genser=299,00@25."),
+        )
+    };
+    let (name, rest) = text.split_once('=').ok_or_else(bad)?;
+    let (amount, vat) = rest.split_once('@').unwrap_or((rest, "25"));
+    let gross = crate::domain::money::Money::parse_input(amount.trim(), currency).map_err(|e| {
+        let t = e.text();
+        invalid(
+            format!("Vare «{text}»: {}", t.nb),
+            format!("Item \"{text}\": {}", t.en),
+        )
+    })?;
+    let vat = vat.trim().trim_end_matches('%').trim().replace(',', ".");
+    let (whole, frac) = vat.split_once('.').unwrap_or((vat.as_str(), ""));
+    if frac.len() > 2 || whole.is_empty() {
+        return Err(bad());
+    }
+    let whole: i64 = whole.parse().map_err(|_| bad())?;
+    let frac: i64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<2}").parse().map_err(|_| bad())?
+    };
+    Ok(FreeLine {
+        name: name.trim().to_owned(),
+        quantity_milli: 1000,
+        gross: gross.minor(),
+        vat_rate: whole.saturating_mul(100).saturating_add(frac),
+    })
+}
+
 /// Spread `amount` over the VAT rates of `lines` in proportion to their gross (largest
 /// remainder), one planned line per rate. Empty for 0.
 fn spread_over_rates(lines: &[PlannedLine], amount: i64) -> Vec<PlannedLine> {
@@ -528,6 +570,32 @@ mod tests {
         assert_eq!(
             (p.cash, p.cash_rounding, p.cash_paid_out()),
             (4_990, 10, 5_000)
+        );
+    }
+
+    #[test]
+    fn free_lines_parse_name_amount_and_vat() {
+        use crate::domain::money::Currency;
+        let l = parse_free_line("Genser=299,00@15", Currency::Nok).unwrap();
+        assert_eq!(
+            (l.name.as_str(), l.gross, l.vat_rate),
+            ("Genser", 29_900, 1500)
+        );
+        assert_eq!(
+            parse_free_line("Lue=99", Currency::Nok).unwrap().vat_rate,
+            2500
+        );
+        assert_eq!(
+            parse_free_line("Bok=99@12,5", Currency::Nok)
+                .unwrap()
+                .vat_rate,
+            1250
+        );
+        let e = parse_free_line("Lue", Currency::Nok).unwrap_err();
+        assert!(
+            e.message().en.starts_with("Item \"Lue\""),
+            "{}",
+            e.message().en
         );
     }
 

@@ -115,6 +115,13 @@ pub enum Command {
         pin: ManagerPin,
         request: crate::domain::returns::ReturnRequest,
     },
+    /// Staff: log the manager in with `pin`, record a return without receipt (cash only,
+    /// signed), print its return receipt (drawer kick). Answer: [`AppEvent::StaffReturn`].
+    ReturnWithoutReceipt {
+        request_id: u64,
+        pin: ManagerPin,
+        request: crate::domain::returns::FreeReturnRequest,
+    },
     /// Staff: the X report of `date` (business day at `utc_offset`), then the same report with
     /// the reconciliation against Vipps. Answers: [`AppEvent::StaffReport`].
     XReport {
@@ -645,6 +652,8 @@ pub struct ReturnDone {
     pub vipps_status: Option<crate::domain::refund::RefundStatus>,
     /// The return receipt (with the drawer kick) for the cash part.
     pub receipt: Option<ReceiptNote>,
+    /// A return without the original sale (cash only, manager).
+    pub without_receipt: bool,
 }
 
 /// What happened to a paper receipt.

@@ -352,7 +352,8 @@ fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
             // A failed sale has no receipt to print again.
             (mode != Mode::Result
                 || ((a != Action::PayQr || offered) && (a != Action::Reprint || paid)))
-                && !(app.screen == Screen::Return && crate::tui::view_return::hidden_key(mode, a))
+                && !(app.screen == Screen::Return
+                    && crate::tui::view_return::hidden_key(app, mode, a))
         })
         .into_iter()
         .map(|r| {

@@ -50,11 +50,14 @@ pub const fn manager_prompt(lang: Lang) -> &'static str {
 
 /// Keys of the refund screen's modes that mean nothing on the return screen (the return
 /// screen borrows those modes' keys).
-pub fn hidden_key(mode: Mode, action: Action) -> bool {
-    matches!(
-        action,
-        Action::RefundFull | Action::RefundAmount | Action::RefundLines
-    ) || (mode == Mode::RefundSearch && matches!(action, Action::Up | Action::Down))
+pub fn hidden_key(app: &App, mode: Mode, action: Action) -> bool {
+    let free = app.staff.ret.step == ReturnStep::Free;
+    (free && matches!(action, Action::Up | Action::Down))
+        || matches!(
+            action,
+            Action::RefundFull | Action::RefundAmount | Action::RefundLines
+        )
+        || (mode == Mode::RefundSearch && matches!(action, Action::Up | Action::Down))
         || (mode == Mode::StaffResult && action == Action::Reprint)
 }
 
@@ -67,6 +70,90 @@ pub fn key_label(mode: Mode, action: Action, lang: Lang) -> Option<&'static str>
         (Mode::RefundForm, Action::Down) => Some(lang.pick("Neste linje", "Next line")),
         _ => None,
     }
+}
+
+fn without_receipt_words(lang: Lang) -> &'static str {
+    lang.pick(
+        "Retur uten kvittering — bare kontant, godkjennes med leder-PIN",
+        "Return without receipt — cash only, approved with the manager PIN",
+    )
+}
+
+fn render_free(app: &App, frame: &mut Frame, area: Rect) {
+    let lang = app.lang;
+    let r = &app.staff.ret;
+    let currency = app.basket.currency();
+    let [head, list, input, hint] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            format!(" {}", without_receipt_words(lang)),
+            app.theme.warning,
+        )),
+        head,
+    );
+    let rows: Vec<Row> = r
+        .free_lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            Row::new(vec![
+                Cell::from((i + 1).to_string()),
+                Cell::from(l.name.clone()),
+                right(crate::domain::refund::format_rate(l.vat_rate)),
+                right(crate::domain::money::Money::new(l.gross, currency).to_string()),
+            ])
+        })
+        .collect();
+    let header = Row::new(vec![
+        Cell::from("#"),
+        Cell::from(lang.pick("Vare", "Item")),
+        right(lang.pick("MVA", "VAT")),
+        right(lang.pick("Beløp", "Amount")),
+    ])
+    .style(app.theme.title);
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(3),
+            Constraint::Fill(1),
+            Constraint::Length(8),
+            Constraint::Length(12),
+        ],
+    )
+    .header(header)
+    .block(boxed(lang.pick("Varer i retur", "Goods returned")));
+    frame.render_widget(table, list);
+    let label = if r.on_reason {
+        lang.pick("Årsak", "Reason")
+    } else {
+        lang.pick(
+            "Vare: NAVN=BELØP eller NAVN=BELØP@MVA (f.eks. Genser=299,00@25)",
+            "Item: NAME=AMOUNT or NAME=AMOUNT@VAT (e.g. Genser=299,00@25)",
+        )
+    };
+    input_box(app, frame, input, label);
+    let reason = if !r.on_reason && !r.reason.is_empty() {
+        format!("  ·  {}: {}", lang.pick("Årsak", "Reason"), r.reason)
+    } else {
+        String::new()
+    };
+    frame.render_widget(
+        Paragraph::new(format!(
+            " {}{reason}",
+            lang.pick(
+                "Enter legg til · tom Enter se over · Tab årsak · Esc tilbake",
+                "Enter add · empty Enter review · Tab reason · Esc back",
+            )
+        ))
+        .style(app.theme.muted),
+        hint,
+    );
 }
 
 fn tender_word(lang: Lang, t: SaleTender) -> &'static str {
@@ -82,6 +169,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     match app.staff.ret.step {
         ReturnStep::Scan | ReturnStep::Loading => render_scan(app, frame, area),
         ReturnStep::Lines => render_lines(app, frame, area),
+        ReturnStep::Free => render_free(app, frame, area),
         ReturnStep::Confirm => render_confirm(app, frame, area),
         ReturnStep::Sending | ReturnStep::Done => render_result(app, frame, area),
     }
@@ -137,8 +225,8 @@ fn render_scan(app: &App, frame: &mut Frame, area: Rect) {
             "  · split payment: cash first, then Vipps",
         ),
         lang.pick(
-            " Retur uten kvittering: bare kontant, med leder-PIN (kasse return --no-receipt).",
-            " Return without receipt: cash only, with the manager PIN (kasse return --no-receipt).",
+            " Enter uten nummer: retur uten kvittering (bare kontant, leder-PIN).",
+            " Enter with no number: return without receipt (cash only, manager PIN).",
         ),
     ] {
         lines.push(Line::styled(t, app.theme.muted));
@@ -248,25 +336,33 @@ fn render_lines(app: &App, frame: &mut Frame, area: Rect) {
 fn render_confirm(app: &App, frame: &mut Frame, area: Rect) {
     let lang = app.lang;
     let r = &app.staff.ret;
-    let (Some(ctx), Some(plan)) = (&r.ctx, &r.plan) else {
+    let Some(plan) = &r.plan else {
         return;
+    };
+    let currency = match (&r.ctx, &r.free_request) {
+        (_, Some(f)) => f.currency.clone(),
+        (Some(c), None) => c.currency.clone(),
+        (None, None) => return,
     };
     let block = boxed(lang.pick("Se over returen", "Review the return"));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let m = |v: i64| money(v, &ctx.currency).to_string();
-    let mut lines = vec![summary(app), Line::raw("")];
+    let m = |v: i64| money(v, &currency).to_string();
+    let mut lines = if r.free_request.is_some() {
+        vec![
+            Line::styled(without_receipt_words(lang), app.theme.warning),
+            Line::raw(""),
+        ]
+    } else {
+        vec![summary(app), Line::raw("")]
+    };
     for l in &plan.lines {
         let q = l
             .quantity_milli
             .map(|q| format!("{} × ", milli(q)))
             .unwrap_or_default();
-        lines.push(Line::raw(format!(
-            "  {q}{}. {}  {}",
-            l.line_no.unwrap_or_default(),
-            l.name,
-            m(l.gross)
-        )));
+        let no = l.line_no.map(|n| format!("{n}. ")).unwrap_or_default();
+        lines.push(Line::raw(format!("  {q}{no}{}  {}", l.name, m(l.gross))));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
@@ -292,11 +388,15 @@ fn render_confirm(app: &App, frame: &mut Frame, area: Rect) {
             m(plan.vipps)
         )));
     }
-    if let Some(req) = &r.request {
+    let reason = match (&r.request, &r.free_request) {
+        (_, Some(f)) => Some(f.reason.as_str()),
+        (Some(q), None) => Some(q.reason.as_str()),
+        (None, None) => None,
+    };
+    if let Some(reason) = reason {
         lines.push(Line::raw(format!(
-            "{}: {}",
-            lang.pick("Årsak", "Reason"),
-            req.reason
+            "{}: {reason}",
+            lang.pick("Årsak", "Reason")
         )));
     }
     lines.push(Line::raw(""));
@@ -342,6 +442,9 @@ fn render_result(app: &App, frame: &mut Frame, area: Rect) {
                 .centered(),
             );
             lines.push(Line::styled(d.number.clone(), app.theme.muted).centered());
+            if d.without_receipt {
+                lines.push(Line::styled(without_receipt_words(lang), app.theme.warning).centered());
+            }
             lines.push(Line::raw(""));
             if d.cash_out.minor() > 0 {
                 lines.push(

@@ -283,6 +283,7 @@ impl FakeEngine {
             | Command::Refund { .. }
             | Command::LoadReturn { .. }
             | Command::Return { .. }
+            | Command::ReturnWithoutReceipt { .. }
             | Command::XReport { .. }
             | Command::CloseDay { .. }
             | Command::AcknowledgeOutbox { .. }

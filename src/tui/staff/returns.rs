@@ -4,7 +4,10 @@
 //! plan is the library's (`domain::returns::plan_return`); IO are `Command`s.
 
 use super::*;
-use crate::domain::returns::{ReturnContext, ReturnPlan, ReturnRequest, plan_return};
+use crate::domain::returns::{
+    FreeLine, FreeReturnRequest, FreeTender, ReturnContext, ReturnPlan, ReturnRequest,
+    parse_free_line, plan_free_return, plan_return,
+};
 use crate::tui::msg::ReturnDone;
 use crate::tui::view_return::R;
 
@@ -18,6 +21,8 @@ pub enum ReturnStep {
     Loading,
     /// Quantities per line and the reason.
     Lines,
+    /// A return without receipt: typed items and the reason (cash only).
+    Free,
     /// The planned return; Enter asks for the manager PIN.
     Confirm,
     /// Sent to the shell.
@@ -44,13 +49,24 @@ pub struct ReturnUi {
     pub plan: Option<ReturnPlan>,
     pub request: Option<ReturnRequest>,
     pub result: Option<Result<ReturnDone, Text>>,
+    /// Items typed for a return without receipt.
+    pub free_lines: Vec<FreeLine>,
+    /// The return without receipt to confirm.
+    pub free_request: Option<FreeReturnRequest>,
+}
+
+impl ReturnUi {
+    /// A return without receipt is being made.
+    pub fn without_receipt(&self) -> bool {
+        self.step == ReturnStep::Free || self.free_request.is_some()
+    }
 }
 
 /// The key mode of each step (the refund screen's modes: same keys).
 pub fn mode(r: &ReturnUi) -> Mode {
     match r.step {
         ReturnStep::Scan | ReturnStep::Loading => Mode::RefundSearch,
-        ReturnStep::Lines => Mode::RefundForm,
+        ReturnStep::Lines | ReturnStep::Free => Mode::RefundForm,
         ReturnStep::Confirm => Mode::RefundConfirm,
         ReturnStep::Sending | ReturnStep::Done => Mode::StaffResult,
     }
@@ -86,7 +102,9 @@ pub fn on_edit(app: &mut App, mode: Mode) {
     let r = &mut app.staff.ret;
     if r.on_reason {
         r.reason = value;
-    } else if let Some(q) = r.line_qty.get_mut(r.line) {
+    } else if r.step == ReturnStep::Lines
+        && let Some(q) = r.line_qty.get_mut(r.line)
+    {
         *q = value;
     }
 }
@@ -95,14 +113,20 @@ pub fn on_edit(app: &mut App, mode: Mode) {
 pub fn on_action(app: &mut App, mode: Mode, action: Action) -> Vec<Command> {
     match mode {
         Mode::RefundSearch => scan_action(app, action),
+        Mode::RefundForm if app.staff.ret.step == ReturnStep::Free => free_action(app, action),
         Mode::RefundForm => lines_action(app, action),
         Mode::RefundConfirm => {
             match action {
                 Action::Submit if !app.manager_pins => fixed(app, St::err_needs_manager),
                 Action::Submit => ask_manager(app, ManagerAction::Return),
                 Action::Cancel => {
-                    app.staff.ret.step = ReturnStep::Lines;
-                    let on_reason = app.staff.ret.on_reason;
+                    let r = &mut app.staff.ret;
+                    r.step = if r.free_request.take().is_some() {
+                        ReturnStep::Free
+                    } else {
+                        ReturnStep::Lines
+                    };
+                    let on_reason = r.on_reason;
                     focus(app, on_reason);
                 }
                 _ => {}
@@ -135,7 +159,12 @@ fn scan_action(app: &mut App, action: Action) -> Vec<Command> {
             }
             let receipt = app.input.value().trim().to_owned();
             if receipt.is_empty() {
-                error(app, R::err_no_receipt());
+                // No receipt: typed items, cash only, the manager confirms.
+                let r = &mut app.staff.ret;
+                r.step = ReturnStep::Free;
+                r.free_lines.clear();
+                r.on_reason = false;
+                app.input.reset();
                 return Vec::new();
             }
             let id = app.staff.id();
@@ -177,6 +206,64 @@ fn lines_action(app: &mut App, action: Action) -> Vec<Command> {
             app.input.reset();
         }
         Action::Submit => review(app),
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn free_action(app: &mut App, action: Action) -> Vec<Command> {
+    match action {
+        Action::NextField => {
+            let on_reason = !app.staff.ret.on_reason;
+            let r = &mut app.staff.ret;
+            r.on_reason = on_reason;
+            let value = if on_reason {
+                r.reason.clone()
+            } else {
+                String::new()
+            };
+            set_input(app, &value);
+        }
+        Action::Cancel => {
+            app.staff.ret = ReturnUi::default();
+            app.input.reset();
+        }
+        Action::Submit => {
+            let typed = app.input.value().trim().to_owned();
+            if !app.staff.ret.on_reason && !typed.is_empty() {
+                match parse_free_line(&typed, app.basket.currency()) {
+                    Ok(line) => {
+                        app.staff.ret.free_lines.push(line);
+                        app.input.reset();
+                    }
+                    Err(e) => error(app, e.message()),
+                }
+                return Vec::new();
+            }
+            let r = &app.staff.ret;
+            let request = FreeReturnRequest {
+                lines: r.free_lines.clone(),
+                tender: FreeTender::Cash,
+                reason: r.reason.trim().to_owned(),
+                currency: app.basket.currency().code().to_owned(),
+            };
+            match plan_free_return(&request.lines, request.tender, &request.currency) {
+                Err(e) => error(app, e.message()),
+                Ok(_) if request.reason.is_empty() || request.reason.chars().count() > 200 => {
+                    error(app, R::err_reason());
+                    let reason = app.staff.ret.reason.clone();
+                    app.staff.ret.on_reason = true;
+                    set_input(app, &reason);
+                }
+                Ok(plan) => {
+                    let r = &mut app.staff.ret;
+                    r.plan = Some(plan);
+                    r.free_request = Some(request);
+                    r.step = ReturnStep::Confirm;
+                    app.input.reset();
+                }
+            }
+        }
         _ => {}
     }
     Vec::new()
@@ -243,6 +330,19 @@ fn review(app: &mut App) {
 
 /// The manager typed the PIN: send the return with it.
 pub fn with_pin(app: &mut App, pin: ManagerPin) -> Option<Vec<Command>> {
+    if let Some(request) = app.staff.ret.free_request.clone() {
+        let id = app.staff.id();
+        let r = &mut app.staff.ret;
+        r.step = ReturnStep::Sending;
+        r.waiting = Some(id);
+        r.result = None;
+        app.screen = Screen::Return;
+        return Some(vec![Command::ReturnWithoutReceipt {
+            request_id: id,
+            pin,
+            request,
+        }]);
+    }
     let request = app.staff.ret.request.clone()?;
     let id = app.staff.id();
     let r = &mut app.staff.ret;
