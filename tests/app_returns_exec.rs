@@ -186,3 +186,104 @@ async fn returns_from_the_screen_give_cash_back_and_are_signed() {
         .unwrap();
     assert!(check.is_ok(), "{check:?}");
 }
+
+/// A split sale returned from the screen with the till's refund receipt printer running: the
+/// cash part's return receipt prints at once (drawer line), the Vipps part is refunded, and
+/// the return number is printed once — the refund printer does not print it again when Vipps
+/// confirms the Vipps part.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_split_return_from_the_screen_prints_once() {
+    let t = till().await;
+    let now = time::OffsetDateTime::now_utc();
+    t.db.create_first_manager("Mona", MANAGER_PIN, now)
+        .await
+        .unwrap();
+    // 30,00 cash + 54,90 Vipps.
+    let engine = t.run.engine.clone();
+    let mut rx = engine.subscribe();
+    let id = engine
+        .start_split_payment(request(), Money::nok(3_000))
+        .await
+        .unwrap();
+    let w =
+        common::e2e::wait_state(&mut rx, id, kasse::engine::PaymentState::WaitingForCustomer).await;
+    let r = reqwest::Client::new()
+        .post(format!(
+            "{}/sim/v1/customer/{}/approve",
+            t.sim.base_url(),
+            w.reference
+        ))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    common::e2e::wait_state(&mut rx, id, kasse::engine::PaymentState::Paid).await;
+    staff_support::outbox_drained(&t.store).await;
+    let receipt_number = {
+        let s = t.store.clone();
+        let p = s.run(move |s| s.payment(id)).await.unwrap().unwrap();
+        let sale_id = p.sale_id;
+        s.run(move |s| s.sale(sale_id))
+            .await
+            .unwrap()
+            .unwrap()
+            .sale
+            .receipt_number
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = Config::from_toml_str("[shop]\nname = \"Bakeri Øst AS\"\n", &|_| None).unwrap();
+    let paper = Paper::start(&cfg, dir.path(), true).unwrap().unwrap();
+    let printer = kasse::app::spawn_refund_receipts(paper.clone(), t.db.clone(), &engine);
+    let staff: StaffAccess = Ok(t.db.clone());
+    let mut app = managed();
+    open_return_screen(&mut app);
+    let cmds = enter_text(&mut app, &receipt_number);
+    staff_support::drive(&engine, &mut app, Some(&paper), &staff, cmds).await;
+    // Kaffe (49,90): 30,00 cash, 19,90 Vipps.
+    type_text(&mut app, "1");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "feil vare");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    let cmds = enter_text(&mut app, MANAGER_PIN);
+    staff_support::drive(&engine, &mut app, Some(&paper), &staff, cmds).await;
+    let done = app.staff.ret.result.clone().unwrap().unwrap();
+    assert_eq!(done.cash_out, Money::nok(3_000));
+    assert_eq!(done.vipps, Money::nok(1_990));
+    assert_eq!(
+        done.vipps_status,
+        Some(kasse::domain::refund::RefundStatus::Done)
+    );
+    let p = reqwest::get(format!("{}/sim/v1/ledger", t.sim.base_url()))
+        .await
+        .unwrap()
+        .json::<kasse::sim::Ledger>()
+        .await
+        .unwrap()
+        .payments
+        .into_iter()
+        .find(|p| p.reference == w.reference)
+        .unwrap();
+    assert_eq!((p.captured, p.refunded), (5_490, 1_990));
+    // Give the refund receipt printer time to (not) print the Vipps part again.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let text = std::fs::read_to_string(dir.path().join("receipts.txt")).unwrap();
+    // One receipt (its code printed once) carrying both tenders.
+    let code = format!("[QR {}]", done.number);
+    assert_eq!(
+        text.matches(code.as_str()).count(),
+        1,
+        "printed once: {text}"
+    );
+    assert!(text.contains("Kontant tilbake"), "{text}");
+    assert!(text.contains("Vipps tilbake"), "{text}");
+    assert_eq!(text.matches(TEXT_DRAWER_LINE.trim()).count(), 1, "{text}");
+    assert!(
+        text.contains("-49,90"),
+        "the whole return on one receipt: {text}"
+    );
+    printer.abort();
+}

@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use super::Paper;
-use crate::clock::SystemClock;
 use crate::domain::money::{Currency, Money};
 use crate::domain::returns::{FreeReturnRequest, ReturnRequest};
 use crate::engine::Engine;
@@ -43,20 +42,12 @@ pub(super) async fn run(
         timeout: VIPPS_WAIT,
         offline_grace: Some(OFFLINE_GRACE),
     };
-    let ran = crate::service::returns::run_return(
-        db,
-        Some(engine),
-        &SystemClock,
-        &session,
-        &request,
-        limits,
-        |_| {},
-    )
-    .await;
+    // Record first (cash part signed, Vipps part queued: one transaction) …
+    let recorded = crate::service::returns::record(db, &session, &request, now).await;
     if let Err(e) = db.run(move |db| db.logout(session, now)).await {
         tracing::warn!(error = %e, "staff logout not journaled");
     }
-    let (out, status) = ran.map_err(|e| e.message())?;
+    let out = recorded.map_err(|e| e.message())?;
     let currency = out
         .cash
         .as_ref()
@@ -64,8 +55,10 @@ pub(super) async fn run(
         .or_else(|| out.vipps.as_ref().map(|v| v.currency.clone()))
         .and_then(|c| Currency::parse(&c))
         .unwrap_or(Currency::Nok);
-    // The return receipt of the cash part (drawer kick); a Vipps-only return prints its
-    // refund receipt when Vipps confirms it (as a refund does).
+    // … then the return receipt of the cash part at once (drawer kick), before any wait for
+    // Vipps: it carries the return's number, so the refund receipt printer does not print
+    // the Vipps part of a split return a second time when Vipps confirms it. A Vipps-only
+    // return prints its refund receipt when Vipps confirms it (as a refund does).
     let receipt = match (&out.cash, paper) {
         (Some(c), Some(p)) => Some(match p.print_cash_return(db, c.id).await {
             Ok(_) => ReceiptNote::Printed,
@@ -73,6 +66,22 @@ pub(super) async fn run(
         }),
         (Some(_), None) => Some(ReceiptNote::NoPrinter),
         (None, _) => None,
+    };
+    // The Vipps part: the engine's worker sends it; its answer comes as an engine event.
+    let status = match &out.vipps {
+        Some(rec) => {
+            engine.kick_worker();
+            let status =
+                crate::service::refund::wait_for(db, engine, &rec.idempotency_key, limits).await;
+            if let Ok(crate::domain::refund::RefundStatus::Done) = &status
+                && let Err(e) =
+                    crate::service::refund::settle_sale_status(db, rec, engine.now()).await
+            {
+                tracing::warn!(error = %e, "refund done but the sale status was not updated");
+            }
+            status.ok()
+        }
+        None => None,
     };
     let number = match (&out.cash, &out.vipps) {
         (Some(c), _) => c.number.clone(),
@@ -83,7 +92,7 @@ pub(super) async fn run(
         number,
         cash_out: Money::new(out.cash.as_ref().map_or(0, |c| c.cash_paid_out()), currency),
         vipps: Money::new(out.vipps.as_ref().map_or(0, |v| v.amount), currency),
-        vipps_status: status.and_then(Result::ok),
+        vipps_status: status,
         receipt,
         without_receipt: false,
     })

@@ -126,14 +126,13 @@ fn plain(minor: i64, currency: &str) -> String {
     crate::domain::refund::money(minor, currency).to_plain()
 }
 
+/// What `kasse return` leaves to print: the cash return (its receipt opens the drawer) and
+/// the id of a Vipps refund Vipps confirmed (its refund receipt).
+pub type ToPrint = (Option<CashReturnRecord>, Option<i64>);
+
 /// `kasse return`. Prints `result: returned number=… cash=… vipps=…` (exit 0) or
-/// `result: <refused|failed|pending> reason=…` (exit 1). Also answers the cash return to
-/// print (the caller prints the return receipt, which opens the drawer).
-pub async fn run<W: Write>(
-    ctx: &HeadlessCtx,
-    args: &ReturnArgs,
-    out: &mut W,
-) -> (i32, Option<CashReturnRecord>) {
+/// `result: <refused|failed|pending> reason=…` (exit 1). Also answers what to print.
+pub async fn run<W: Write>(ctx: &HeadlessCtx, args: &ReturnArgs, out: &mut W) -> (i32, ToPrint) {
     let lang = ctx.lang;
     let fail = |out: &mut W, what: &str, reason: &Text| {
         let _ = writeln!(out, "result: {what} reason={}", one_line(reason.get(lang)));
@@ -142,7 +141,7 @@ pub async fn run<W: Write>(
         Ok(s) => s,
         Err(e) => {
             fail(out, "refused", &e.message());
-            return (1, None);
+            return (1, (None, None));
         }
     };
     if args.no_receipt {
@@ -176,11 +175,11 @@ pub async fn run<W: Write>(
                     plain(r.cash_paid_out(), &r.currency),
                     lang.pick("(retur uten kvittering)", "(return without receipt)")
                 );
-                (0, Some(r))
+                (0, (Some(r), None))
             }
             Err(e) => {
                 fail(out, "refused", &e.message());
-                (1, None)
+                (1, (None, None))
             }
         };
     }
@@ -189,14 +188,14 @@ pub async fn run<W: Write>(
         Ok(c) => c,
         Err(e) => {
             fail(out, "refused", &e.message());
-            return (1, None);
+            return (1, (None, None));
         }
     };
     let lines = match parse_lines(&args.lines, &rctx) {
         Ok(l) => l,
         Err(e) => {
             fail(out, "refused", &e.message());
-            return (1, None);
+            return (1, (None, None));
         }
     };
     let req = ReturnRequest {
@@ -228,7 +227,7 @@ pub async fn run<W: Write>(
         Ok(r) => r,
         Err(e) => {
             fail(out, "refused", &e.message());
-            return (1, None);
+            return (1, (None, None));
         }
     };
     let cur = outcome
@@ -247,6 +246,7 @@ pub async fn run<W: Write>(
         .as_ref()
         .map_or(0, CashReturnRecord::cash_paid_out);
     let vipps = outcome.vipps.as_ref().map_or(0, |v| v.amount);
+    let done = matches!(status, Some(Ok(RefundStatus::Done)));
     let code = match status {
         None | Some(Ok(RefundStatus::Done)) => {
             let _ = writeln!(
@@ -286,7 +286,8 @@ pub async fn run<W: Write>(
             1
         }
     };
-    (code, outcome.cash)
+    let refund_id = outcome.vipps.as_ref().filter(|_| done).map(|v| v.id);
+    (code, (outcome.cash, refund_id))
 }
 
 #[cfg(test)]
