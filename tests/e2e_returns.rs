@@ -356,6 +356,16 @@ async fn cash_sale_returned_offline_opens_the_drawer_and_is_signed() {
     .await
     .unwrap();
     assert_eq!(out.cash.unwrap().cash, 3_500);
+    // Everything came back: the sale is refunded (journaled with the staff member).
+    let sale_id = sale.sale_id;
+    let status = store
+        .run(move |s| s.sale(sale_id))
+        .await
+        .unwrap()
+        .unwrap()
+        .sale
+        .status;
+    assert_eq!(status, kasse::store::SaleStatus::Refunded);
 
     // X report: both under returns, the cash that left the drawer counted apart.
     let x = db

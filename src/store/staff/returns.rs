@@ -222,6 +222,25 @@ impl StaffConn<'_> {
                 },
                 now,
             )?;
+            // The sale is (partially) refunded now: every line given back, or some.
+            let lines = refundable_lines(&tx, ctx.sale_id)?;
+            let all = lines
+                .iter()
+                .filter(|l| !l.is_return)
+                .all(|l| l.refunded_gross >= l.gross);
+            let status = if all {
+                crate::store::SaleStatus::Refunded
+            } else {
+                crate::store::SaleStatus::PartiallyRefunded
+            };
+            crate::store::journal::set_sale_status(
+                &tx,
+                self.signer,
+                ctx.sale_id,
+                status,
+                Some(staff_id),
+                now,
+            )?;
             Some(id)
         } else {
             None
