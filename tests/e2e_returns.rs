@@ -366,6 +366,17 @@ async fn cash_sale_returned_offline_opens_the_drawer_and_is_signed() {
         .sale
         .status;
     assert_eq!(status, kasse::store::SaleStatus::Refunded);
+    // The return rows are append-only: a correction is a new row.
+    let conn = rusqlite::Connection::open(dir.path().join(kasse::store::DB_FILE_NAME)).unwrap();
+    let e = conn
+        .execute("UPDATE cash_returns SET cash_amount = 1", [])
+        .unwrap_err();
+    assert!(e.to_string().contains("append-only"), "{e}");
+    let e = conn
+        .execute("DELETE FROM cash_return_lines", [])
+        .unwrap_err();
+    assert!(e.to_string().contains("append-only"), "{e}");
+    drop(conn);
 
     // X report: both under returns, the cash that left the drawer counted apart.
     let x = db
