@@ -330,6 +330,25 @@ async fn cash_sale_returned_offline_opens_the_drawer_and_is_signed() {
     );
     journal_verifies(&store).await;
 
+    // The Vipps refund of a cash sale points to the return instead.
+    let e = kasse::service::refund::refund(
+        &db,
+        &session,
+        &kasse::domain::refund::RefundRequest {
+            reference: sale.receipt_number.clone(),
+            mode: kasse::domain::refund::RefundMode::Full,
+            reason: "feil vare".into(),
+        },
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        e.message().en.contains("kasse return"),
+        "{}",
+        e.message().en
+    );
+
     // The rest of the cash sale can still come back, never more.
     let e = returns::record(
         &db,

@@ -115,8 +115,12 @@ pub(super) fn load_context(conn: &Connection, sale_id: i64) -> Result<RefundCont
         pay
     else {
         return Err(StaffError::NotFound(Text::new(
-            format!("Salg {receipt_number} har ingen Vipps-betaling å refundere."),
-            format!("Sale {receipt_number} has no Vipps payment to refund."),
+            format!(
+                "Salg {receipt_number} har ingen Vipps-betaling å refundere. Kontant gis tilbake som retur: F10 → 5 (Varer i retur) eller `kasse return {receipt_number} --line N`."
+            ),
+            format!(
+                "Sale {receipt_number} has no Vipps payment to refund. Cash goes back as a return: F10 → 5 (Goods returned) or `kasse return {receipt_number} --line N`."
+            ),
         )));
     };
     let local = refunded_locally(conn, payment_id)?;
