@@ -485,6 +485,51 @@ async fn split_sale_returned_cash_first_then_vipps() {
     amounts.sort_unstable();
     assert_eq!(amounts, vec![-3_500, -3_000, -1_990]);
     journal_verifies(&store).await;
+
+    // SAF-T: the sale (cash + Vipps) and three returns — the cash part paid in cash, the two
+    // Vipps parts by Vipps.
+    let today = OffsetDateTime::now_utc().date();
+    let export = kasse::service::saft::ExportRequest {
+        from: today,
+        to: today,
+        company: kasse::fiscal::saft::Company {
+            org_number: kasse::fiscal::saft::OrgNumber::parse(Some("974760673")).unwrap(),
+            name: "Bakeri Øst AS".into(),
+            vat_registered: true,
+            street_address: None,
+        },
+        currency: "NOK".into(),
+        created: time::PrimitiveDateTime::new(today, time::Time::MIDNIGHT),
+        offset: time::UtcOffset::UTC,
+        user_id: None,
+    };
+    let xml = store
+        .run(move |s| {
+            Ok(
+                kasse::service::saft::write_saft(s, &export, None, Vec::new())
+                    .map(|(v, _)| v)
+                    .map_err(|e| format!("{e:?}")),
+            )
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    let xml = String::from_utf8(xml).unwrap();
+    assert_eq!(
+        xml.matches("<transType>RETURN</transType>").count(),
+        3,
+        "{xml}"
+    );
+    assert_eq!(
+        xml.matches("<paymentType>CASH</paymentType>").count(),
+        2,
+        "{xml}"
+    );
+    assert_eq!(
+        xml.matches("<paymentType>VIPPS</paymentType>").count(),
+        3,
+        "{xml}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
