@@ -1,5 +1,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-//! Cash management on the staff screens (F10 → 5 opening float, 6 withdrawal, 7 deposit; the
+//! Cash management on the staff screens (F10 → 6 opening float, 7 withdrawal, 8 deposit; the
 //! count before the Z): pure update tests and snapshots at 80×24 and 120×40 with the fixed
 //! clock. Regenerate with `INSTA_UPDATE=always cargo test --test tui_drawer`, then read every
 //! changed `.snap` before committing.
@@ -59,9 +59,9 @@ fn the_menu_lists_float_withdrawal_and_deposit() {
     press(&mut app, KeyCode::F(10));
     let screen = render_to_string(&app, 120, 40);
     for needle in [
-        "5. Opening float",
-        "6. Withdraw cash from the drawer",
-        "7. Deposit cash into the drawer",
+        "6. Opening float",
+        "7. Withdraw cash from the drawer",
+        "8. Deposit cash into the drawer",
     ] {
         assert!(screen.contains(needle), "{needle} missing:\n{screen}");
     }
@@ -71,7 +71,7 @@ fn the_menu_lists_float_withdrawal_and_deposit() {
 #[test]
 fn opening_float_checks_the_amount_then_asks_the_pin_and_opens_the_drawer() {
     let mut app = managed_app();
-    menu(&mut app, '5');
+    menu(&mut app, '6');
     snap_both("cash_float_empty", &app);
     // A bad amount: the message names the field, nothing is sent.
     assert!(enter_text(&mut app, "tusen").is_empty());
@@ -127,7 +127,7 @@ fn opening_float_checks_the_amount_then_asks_the_pin_and_opens_the_drawer() {
 #[test]
 fn a_withdrawal_needs_a_reason_and_the_manager_pin() {
     let mut app = managed_app();
-    menu(&mut app, '6');
+    menu(&mut app, '7');
     // Enter on the amount moves on to the reason; no PIN yet.
     assert!(enter_text(&mut app, "500").is_empty());
     assert_eq!(app.staff.cash.field, CashField::Reason);
@@ -167,7 +167,7 @@ fn a_withdrawal_needs_a_reason_and_the_manager_pin() {
 #[test]
 fn a_deposit_switches_fields_with_tab() {
     let mut app = managed_app();
-    menu(&mut app, '7');
+    menu(&mut app, '8');
     type_text(&mut app, "200");
     press(&mut app, KeyCode::Tab);
     type_text(&mut app, "veksel");

@@ -217,6 +217,7 @@ fn section(training: bool) -> Section {
         open: 0,
         net_turnover: if training { gross } else { gross - 2_500 },
         cash_rounding: 0,
+        cash_returns: 0,
     }
 }
 
@@ -290,7 +291,7 @@ fn f10_opens_the_staff_menu_and_esc_goes_back() {
     for _ in 0..9 {
         press(&mut app, KeyCode::Down);
     }
-    assert_eq!(app.staff.menu, 6, "stops at the last entry");
+    assert_eq!(app.staff.menu, 7, "stops at the last entry");
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.screen, Screen::Sale);
 }

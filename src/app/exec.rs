@@ -101,6 +101,9 @@ pub async fn execute_with_progress(
         cmd @ (Command::FindSales { .. }
         | Command::LoadRefund { .. }
         | Command::Refund { .. }
+        | Command::LoadReturn { .. }
+        | Command::Return { .. }
+        | Command::ReturnWithoutReceipt { .. }
         | Command::XReport { .. }
         | Command::CloseDay { .. }
         | Command::RecordCash { .. }

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 pub mod catalog;
 mod staff;
 mod staff_exec;
+mod staff_return;
 pub use staff::{
     StaffAccess, add_staff, create_first_manager, demo_login, list_staff, login_at_till,
     login_at_till_warned, open_staff, verify_manager_pin, with_company,
@@ -63,7 +64,9 @@ pub use paper::{
     PRINTER_RETRY, Paper, cashier_of, print_confirmed_refund, print_recovered,
     print_unprinted_cash, print_unprinted_refunds, spawn_refund_receipts,
 };
-pub use receipts::{basket_of, cash_sale_of, refund_sale, report_document, sale_of};
+pub use receipts::{
+    basket_of, cash_return_sale, cash_sale_of, refund_sale, report_document, sale_of,
+};
 pub use run::run_tui;
 pub use screen::TuiError;
 pub use settings::{CUSTOMER_RETURN_URL, ECOM_CALLBACK_PREFIX, api_of, settings_from_config};

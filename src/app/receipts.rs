@@ -144,23 +144,28 @@ pub fn sale_of(
     })
 }
 
-/// The receipt model's sale for a refund receipt: each refunded line (or VAT share of a
-/// refund by amount) as a returned line, the Vipps reference as the tender paid back.
-pub fn refund_sale(
-    r: &crate::domain::refund::RefundReceipt,
-    time: time::OffsetDateTime,
-    training: bool,
-) -> Result<crate::receipt::model::Sale, Text> {
+/// The returned lines of a refund or return as a basket of return lines (whole pieces that
+/// divide the amount evenly as "2 x 12,50", anything else as one line with the amount).
+fn returned_basket(
+    lines: &[crate::domain::refund::PlannedLine],
+    currency_code: &str,
+) -> Result<
+    (
+        crate::domain::basket::Basket,
+        crate::domain::money::Currency,
+    ),
+    Text,
+> {
     use crate::domain::basket::{Basket, OrderLine, Quantity};
     use crate::domain::money::Currency;
-    let currency = Currency::parse(&r.currency).ok_or_else(|| {
+    let currency = Currency::parse(currency_code).ok_or_else(|| {
         Text::new(
-            format!("Ukjent valuta «{}» i refusjonen.", r.currency),
-            format!("Unknown currency \"{}\" in the refund.", r.currency),
+            format!("Ukjent valuta «{}» i refusjonen.", currency_code),
+            format!("Unknown currency \"{}\" in the refund.", currency_code),
         )
     })?;
     let mut basket = Basket::new(currency);
-    for (i, l) in r.lines.iter().enumerate() {
+    for (i, l) in lines.iter().enumerate() {
         let vat = u32::try_from(l.vat_rate)
             .ok()
             .and_then(|v| crate::domain::vat::VatRate::new(v).ok())
@@ -199,6 +204,61 @@ pub fn refund_sale(
             .map_err(|e| e.text())?;
     }
     let basket = crate::receipt::model::refund_basket(&basket).map_err(|e| e.text())?;
+    Ok((basket, currency))
+}
+
+/// The receipt model's sale for a return given back in cash ("Returkvittering"): the returned
+/// lines, the cash paid out (rounded; a cash tender, so the drawer opens) and, for a split
+/// sale, the Vipps part with its reference. A return without receipt says so beside the
+/// cashier's name.
+pub fn cash_return_sale(
+    r: &crate::domain::returns::CashReturnRecord,
+    time: time::OffsetDateTime,
+    training: bool,
+    lang: crate::lang::Lang,
+) -> Result<crate::receipt::model::Sale, Text> {
+    use crate::receipt::model::Tender;
+    let (basket, currency) = returned_basket(&r.lines, &r.currency)?;
+    let mut tenders = Vec::with_capacity(2);
+    let cash = Money::new(r.cash_paid_out(), currency);
+    tenders.push(Tender::cash(cash, cash));
+    if let (true, Some(reference)) = (r.vipps > 0, &r.vipps_reference) {
+        tenders.push(Tender::vipps(
+            reference.clone(),
+            Money::new(r.vipps, currency),
+        ));
+    }
+    let name = r.staff_name.clone().unwrap_or_else(|| r.staff_id.clone());
+    let cashier = if r.without_receipt() {
+        format!(
+            "{name} – {}",
+            lang.pick("Retur uten kvittering", "Return without receipt")
+        )
+    } else {
+        name
+    };
+    Ok(crate::receipt::model::Sale {
+        basket,
+        tenders,
+        tip: Money::zero(currency),
+        receipt_number: r.number.clone(),
+        time,
+        till: r.till_id.clone(),
+        cashier,
+        training: training || r.training,
+        // The rounding of the paid-back (negative) total: its sign flips with it.
+        cash_rounding: Money::new(-r.cash_rounding, currency),
+    })
+}
+
+/// The receipt model's sale for a refund receipt: each refunded line (or VAT share of a
+/// refund by amount) as a returned line, the Vipps reference as the tender paid back.
+pub fn refund_sale(
+    r: &crate::domain::refund::RefundReceipt,
+    time: time::OffsetDateTime,
+    training: bool,
+) -> Result<crate::receipt::model::Sale, Text> {
+    let (basket, currency) = returned_basket(&r.lines, &r.currency)?;
     Ok(crate::receipt::model::Sale {
         basket,
         tenders: vec![crate::receipt::model::Tender::vipps(

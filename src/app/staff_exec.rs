@@ -145,6 +145,42 @@ pub async fn execute_staff(
                 progress: progress_out,
             })
         }
+        Command::LoadReturn {
+            request_id,
+            receipt,
+        } => {
+            let result = match db_of(staff) {
+                Ok(db) => crate::service::returns::context(db, &receipt)
+                    .await
+                    .map(Box::new)
+                    .map_err(|e| e.message()),
+                Err(t) => Err(t),
+            };
+            Some(AppEvent::StaffReturnContext { request_id, result })
+        }
+        Command::Return {
+            request_id,
+            pin,
+            request,
+        } => Some(AppEvent::StaffReturn {
+            request_id,
+            result: super::staff_return::run(engine, paper, db_of(staff), pin, request, now).await,
+        }),
+        Command::ReturnWithoutReceipt {
+            request_id,
+            pin,
+            request,
+        } => Some(AppEvent::StaffReturn {
+            request_id,
+            result: super::staff_return::run_without_receipt(
+                paper,
+                db_of(staff),
+                pin,
+                request,
+                now,
+            )
+            .await,
+        }),
         Command::XReport {
             request_id,
             date,

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 pub(super) enum StaffCmd {
     Refund(crate::cli::staff::RefundArgs),
+    Return(crate::cli::returns::ReturnArgs),
     Report(crate::cli::staff::ReportArgs),
     BatchCapture(crate::cli::staff::BatchCaptureArgs),
     BatchRefund(crate::cli::staff::BatchRefundArgs),
@@ -97,6 +98,32 @@ pub(super) async fn staff_command(
                         for ev in app::print_unprinted_refunds(&paper, &ctx.db).await {
                             if let crate::tui::AppEvent::Error(t) = ev {
                                 say(lang, &t);
+                            }
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(t) => say(lang, &t),
+                }
+            }
+            code
+        }
+        StaffCmd::Return(a) => {
+            let (code, (cash, refund)) = crate::cli::returns::run(&ctx, &a, &mut out).await;
+            // The return receipt ("Returkvittering"): a cash tender, so the job opens the
+            // drawer (in --demo: receipts.txt says so); a confirmed Vipps part alone prints its
+            // refund receipt, as `kasse refund` does.
+            if cash.is_some() || refund.is_some() {
+                match headless_paper(&cfg, &data, journal.clone(), opts.demo).await {
+                    Ok(Some(paper)) => {
+                        if let Some(c) = cash {
+                            match paper.print_cash_return(&ctx.db, c.id).await {
+                                Ok(number) => println!("receipt: printed {number}, drawer opened"),
+                                Err(t) => say(lang, &t),
+                            }
+                        } else if let Some(id) = refund {
+                            match paper.print_refund(&ctx.db, id).await {
+                                Ok(number) => println!("receipt: printed {number}"),
+                                Err(t) => say(lang, &t),
                             }
                         }
                     }

@@ -16,6 +16,7 @@ pub mod hq;
 pub mod ops;
 pub mod pay;
 mod pay_fmt;
+pub mod returns;
 pub mod sim;
 pub mod staff;
 
@@ -64,6 +65,9 @@ pub enum Cmd {
     },
     /// Refund a sale (manager PIN from KASSE_PIN).
     Refund(crate::cli::staff::RefundArgs),
+    /// Goods back at the counter: RECEIPT --line N[:QTY]... --reason TEXT (cash part in cash,
+    /// Vipps part as a refund), or --no-receipt --item NAME=AMOUNT (cash only); manager PIN.
+    Return(crate::cli::returns::ReturnArgs),
     /// X report (the open period) or Z report (--z: closes everything since the last Z; manager
     /// PIN from KASSE_PIN); --number N shows a stored Z again.
     Report(crate::cli::staff::ReportArgs),
@@ -140,6 +144,7 @@ fn ownership(cmd: Option<&Cmd>) -> Option<(&'static str, Option<crate::lang::Tex
         Some(Cmd::Refund(_)) => {
             Some(("kasse refund", Some(money_hint("refusjonen", "the refund"))))
         }
+        Some(Cmd::Return(_)) => Some(("kasse return", Some(money_hint("returen", "the return")))),
         Some(Cmd::Report(a)) if a.z => Some((
             "kasse report --z",
             Some(money_hint("Z-rapporten", "the Z report")),
@@ -258,6 +263,9 @@ pub async fn run(cli: Cli) -> i32 {
         }
         Some(Cmd::Refund(args)) => {
             back_office::staff_command(&opts, config, dir, lang, StaffCmd::Refund(args)).await
+        }
+        Some(Cmd::Return(args)) => {
+            back_office::staff_command(&opts, config, dir, lang, StaffCmd::Return(args)).await
         }
         Some(Cmd::Report(args)) => {
             back_office::staff_command(&opts, config, dir, lang, StaffCmd::Report(args)).await

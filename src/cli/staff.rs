@@ -127,7 +127,7 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-async fn manager_session(ctx: &HeadlessCtx) -> Result<Session, StaffError> {
+pub(crate) async fn manager_session(ctx: &HeadlessCtx) -> Result<Session, StaffError> {
     let Some(pin) = &ctx.pin else {
         return Err(StaffError::Forbidden(Text::new(
             "PIN: en leder-PIN trengs. Sett KASSE_PIN eller skriv den når kassen spør.",

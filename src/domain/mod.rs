@@ -16,5 +16,6 @@ pub mod reconcile;
 pub mod reference;
 pub mod refund;
 pub mod report;
+pub mod returns;
 pub mod staff;
 pub mod vat;

@@ -302,7 +302,7 @@ pub fn plan_refund(
             }
             allocate_amount(ctx, *a)
         }
-        RefundMode::Lines(items) => plan_lines(ctx, items)?,
+        RefundMode::Lines(items) => plan_lines(&ctx.receipt_number, &ctx.lines, items)?,
     };
     let amount: i64 = lines.iter().map(|l| l.gross).sum();
     let net: i64 = lines.iter().map(|l| l.net).sum();
@@ -417,7 +417,14 @@ pub fn format_rate(rate: i64) -> String {
     }
 }
 
-fn plan_lines(ctx: &RefundContext, items: &[LineRefund]) -> Result<Vec<PlannedLine>, StaffError> {
+/// Plan given quantities of given lines of receipt `receipt_number`: each line at most once,
+/// never more than what is left of it (quantity and amount, across earlier refunds and
+/// returns); the last of a line takes exactly what is left of its amount.
+pub(crate) fn plan_lines(
+    receipt_number: &str,
+    sale_lines: &[RefundableLine],
+    items: &[LineRefund],
+) -> Result<Vec<PlannedLine>, StaffError> {
     if items.is_empty() {
         return Err(StaffError::Invalid(Text::new(
             "Linjer: velg minst én linje å refundere.",
@@ -435,19 +442,19 @@ fn plan_lines(ctx: &RefundContext, items: &[LineRefund]) -> Result<Vec<PlannedLi
                 format!("Line {}: chosen twice. Choose each line once.", it.line_no),
             )));
         }
-        let Some(l) = ctx.lines.iter().find(|l| l.line_no == it.line_no) else {
+        let Some(l) = sale_lines.iter().find(|l| l.line_no == it.line_no) else {
             return Err(StaffError::Invalid(Text::new(
                 format!(
                     "Linje {}: finnes ikke på kvittering {} (1–{}).",
                     it.line_no,
-                    ctx.receipt_number,
-                    ctx.lines.len()
+                    receipt_number,
+                    sale_lines.len()
                 ),
                 format!(
                     "Line {}: not on receipt {} (1–{}).",
                     it.line_no,
-                    ctx.receipt_number,
-                    ctx.lines.len()
+                    receipt_number,
+                    sale_lines.len()
                 ),
             )));
         };
@@ -505,7 +512,7 @@ fn plan_lines(ctx: &RefundContext, items: &[LineRefund]) -> Result<Vec<PlannedLi
     Ok(out)
 }
 
-fn milli(v: i64) -> String {
+pub(crate) fn milli(v: i64) -> String {
     if v % 1000 == 0 {
         (v / 1000).to_string()
     } else {

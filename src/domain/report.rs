@@ -99,6 +99,11 @@ pub struct Section {
     /// Left out of JSON when zero (no rounded cash sale in the section).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub cash_rounding: i64,
+    /// Cash paid out of the drawer for returns in the period (rounded, what left the drawer):
+    /// already in `refunds`; the drawer's expected cash is the cash tender minus this.
+    /// Left out of JSON when zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cash_returns: i64,
 }
 
 pub(crate) fn is_zero(v: &i64) -> bool {
@@ -335,6 +340,7 @@ pub(crate) fn section<'a>(
                 open: 0,
                 net_turnover: 0,
                 cash_rounding: 0,
+                cash_returns: 0,
             });
             v.len() - 1
         }

@@ -149,6 +149,15 @@ pub fn render_text(r: &Report, lang: Lang) -> String {
                 s.cash_rounding,
             );
         }
+        if s.cash_returns != 0 {
+            // Cash given back for returns (in Refunds above): leaves the drawer.
+            row(
+                &mut o,
+                t("  Kontant tilbake (retur)", "  Cash back (returns)"),
+                None,
+                -s.cash_returns,
+            );
+        }
         if !s.vipps.is_empty() {
             o.push_str(&format!(
                 "{}\n",
@@ -485,6 +494,9 @@ pub fn render_csv(r: &Report) -> String {
         }
         if s.cash_rounding != 0 {
             push("cash_rounding", t, c, "", 0, s.cash_rounding, "", "");
+        }
+        if s.cash_returns != 0 {
+            push("cash_returns", t, c, "", 0, -s.cash_returns, "", "");
         }
         for a in &s.vipps {
             push("vipps_captured", t, c, &a.api, a.count, a.captured, "", "");

@@ -22,6 +22,7 @@ pub mod context;
 pub mod reconcile;
 pub mod refund;
 pub mod report;
+pub mod returns;
 pub mod saft;
 
 use time::{Date, OffsetDateTime, UtcOffset};

@@ -318,7 +318,10 @@ pub fn saft_transaction(
                 discounts: vec![],
             });
             if t.kind == SignedKind::Return {
-                let vipps = sale.and_then(|r| r.payments.iter().find(|p| p.amounts.captured > 0));
+                // A Vipps refund has its refund id; a return given back in cash has none.
+                let vipps = sale
+                    .filter(|_| t.refund_id.is_some())
+                    .and_then(|r| r.payments.iter().find(|p| p.amounts.captured > 0));
                 let (kind, ref_id) = match vipps {
                     Some(p) => (PaymentKind::Vipps, Some(p.reference.clone())),
                     None => (PaymentKind::Cash, None),

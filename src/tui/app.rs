@@ -155,6 +155,8 @@ pub enum Screen {
     Batch,
     /// Cash management: opening float, withdrawal, deposit, or the count before a Z.
     Cash,
+    /// Goods back at the counter: scan the receipt, pick lines, confirm, result.
+    Return,
 }
 
 /// What the input line is currently asking for (none = scanner / search line).
@@ -199,6 +201,8 @@ pub enum ManagerAction {
     /// Then record the opening float, withdrawal or deposit on the cash screen (the PIN goes
     /// with it).
     Cash,
+    /// Then record the return on the return screen (the PIN goes with it).
+    Return,
 }
 
 impl ManagerAction {
@@ -208,7 +212,7 @@ impl ManagerAction {
             ManagerAction::PriceOverride { .. } => P::PriceOverride,
             ManagerAction::VoidAfterCancel { .. } => P::VoidAfterAuthorization,
             ManagerAction::LeaveKiosk => P::LeaveKiosk,
-            ManagerAction::Refund => P::Refund,
+            ManagerAction::Refund | ManagerAction::Return => P::Refund,
             ManagerAction::ZReport => P::ZReport,
             ManagerAction::Batch => P::BatchCorrections,
             ManagerAction::AcknowledgeOutbox => P::AcknowledgeOutbox,
@@ -621,9 +625,12 @@ impl App {
                     }
                 }
                 Screen::Result => Mode::Result,
-                Screen::Staff | Screen::Refund | Screen::Report | Screen::Batch | Screen::Cash => {
-                    crate::tui::staff::mode(self).unwrap_or(Mode::Staff)
-                }
+                Screen::Staff
+                | Screen::Refund
+                | Screen::Report
+                | Screen::Batch
+                | Screen::Cash
+                | Screen::Return => crate::tui::staff::mode(self).unwrap_or(Mode::Staff),
             }
         }
     }

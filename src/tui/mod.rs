@@ -69,6 +69,7 @@ pub mod view;
 pub mod view_cash;
 pub mod view_login;
 pub mod view_park;
+pub mod view_return;
 pub mod view_staff;
 
 pub use app::{App, EnvLabel, KioskSettings, RunContext, ScreenRules};

@@ -101,6 +101,27 @@ pub enum Command {
         pin: ManagerPin,
         request: crate::domain::refund::RefundRequest,
     },
+    /// Staff: the sale behind a scanned or typed receipt number, with what can still be
+    /// returned. Answer: [`AppEvent::StaffReturnContext`].
+    LoadReturn {
+        request_id: u64,
+        receipt: String,
+    },
+    /// Staff: log the manager in with `pin`, record the return (cash part signed, Vipps part
+    /// queued, one transaction), print the return receipt (drawer kick), wait for the Vipps
+    /// part. Answer: [`AppEvent::StaffReturn`].
+    Return {
+        request_id: u64,
+        pin: ManagerPin,
+        request: crate::domain::returns::ReturnRequest,
+    },
+    /// Staff: log the manager in with `pin`, record a return without receipt (cash only,
+    /// signed), print its return receipt (drawer kick). Answer: [`AppEvent::StaffReturn`].
+    ReturnWithoutReceipt {
+        request_id: u64,
+        pin: ManagerPin,
+        request: crate::domain::returns::FreeReturnRequest,
+    },
     /// Staff: the X report of `date` (business day at `utc_offset`), then the same report with
     /// the reconciliation against Vipps. Answers: [`AppEvent::StaffReport`].
     XReport {
@@ -555,6 +576,16 @@ pub enum AppEvent {
         request_id: u64,
         result: Result<Box<crate::domain::refund::RefundContext>, Text>,
     },
+    /// The answer to [`Command::LoadReturn`].
+    StaffReturnContext {
+        request_id: u64,
+        result: Result<Box<crate::domain::returns::ReturnContext>, Text>,
+    },
+    /// The result of [`Command::Return`].
+    StaffReturn {
+        request_id: u64,
+        result: Result<ReturnDone, Text>,
+    },
     /// Progress and result of [`Command::Refund`].
     StaffRefund {
         request_id: u64,
@@ -638,6 +669,23 @@ pub enum StaffRefundProgress {
     Failed { reason: Text },
     /// Refused before anything was queued (PIN, rules, over-refund, missing reason...).
     Refused { reason: Text },
+}
+
+/// What a return did, for its result screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnDone {
+    /// The return number (`R-{receipt}-{n}`), or the Vipps reference for a Vipps-only return.
+    pub number: String,
+    /// Cash out of the drawer (rounded); zero when all went back through Vipps.
+    pub cash_out: crate::domain::money::Money,
+    /// The Vipps part; zero without one.
+    pub vipps: crate::domain::money::Money,
+    /// Where the Vipps part stands (`None` without one).
+    pub vipps_status: Option<crate::domain::refund::RefundStatus>,
+    /// The return receipt (with the drawer kick) for the cash part.
+    pub receipt: Option<ReceiptNote>,
+    /// A return without the original sale (cash only, manager).
+    pub without_receipt: bool,
 }
 
 /// What happened to a paper receipt.

@@ -298,7 +298,8 @@ fn quit(app: &mut App) -> Vec<Command> {
             | Screen::Refund
             | Screen::Report
             | Screen::Batch
-            | Screen::Cash => {}
+            | Screen::Cash
+            | Screen::Return => {}
         }
         app.input.reset();
         app.search = None;
@@ -828,6 +829,7 @@ fn on_manager_pin(app: &mut App, request_id: u64, ok: bool, reason: Option<Text>
         }
         // Never checked through `VerifyManagerPin`: their commands carry the PIN.
         ManagerAction::Refund
+        | ManagerAction::Return
         | ManagerAction::ZReport
         | ManagerAction::Batch
         | ManagerAction::AcknowledgeOutbox => Vec::new(),
@@ -1384,6 +1386,8 @@ fn on_event(app: &mut App, ev: AppEvent) -> Vec<Command> {
         ev @ (AppEvent::StaffSales { .. }
         | AppEvent::StaffRefundContext { .. }
         | AppEvent::StaffRefund { .. }
+        | AppEvent::StaffReturnContext { .. }
+        | AppEvent::StaffReturn { .. }
         | AppEvent::StaffReport { .. }
         | AppEvent::StaffZ { .. }
         | AppEvent::CashRecorded { .. }

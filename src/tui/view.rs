@@ -98,7 +98,12 @@ pub fn render(app: &App, frame: &mut Frame) {
                     render_total_panel(app, frame, side);
                 }
             }
-            Screen::Staff | Screen::Refund | Screen::Report | Screen::Batch | Screen::Cash => {
+            Screen::Staff
+            | Screen::Refund
+            | Screen::Report
+            | Screen::Batch
+            | Screen::Cash
+            | Screen::Return => {
                 crate::tui::view_staff::render(app, frame, body);
             }
             Screen::Login => crate::tui::view_login::render(app, frame, body),
@@ -191,7 +196,12 @@ fn render_banner(app: &App, frame: &mut Frame, area: Rect) {
         Screen::Payment => S::screen_payment(app.lang),
         Screen::Paying => S::screen_paying(app.lang),
         Screen::Result => S::screen_result(app.lang),
-        Screen::Staff | Screen::Refund | Screen::Report | Screen::Batch | Screen::Cash => {
+        Screen::Staff
+        | Screen::Refund
+        | Screen::Report
+        | Screen::Batch
+        | Screen::Cash
+        | Screen::Return => {
             crate::tui::view_staff::screen_title(app).unwrap_or_default()
         }
     };
@@ -350,13 +360,19 @@ fn render_hints(app: &App, frame: &mut Frame, area: Rect) {
         .keymap
         .hint_rows_where(mode, app.lang, app.is_kiosk(), app.demo, |a| {
             // A failed sale has no receipt to print again.
-            mode != Mode::Result
-                || ((a != Action::PayQr || offered) && (a != Action::Reprint || paid))
+            (mode != Mode::Result
+                || ((a != Action::PayQr || offered) && (a != Action::Reprint || paid)))
+                && !(app.screen == Screen::Return
+                    && crate::tui::view_return::hidden_key(app, mode, a))
         })
         .into_iter()
         .map(|r| {
             // Enter on a failed sale's result goes back to the kept basket, not to a new sale.
-            if r.action == Action::NextSale && !paid {
+            if app.screen == Screen::Return
+                && let Some(d) = crate::tui::view_return::key_label(mode, r.action, app.lang)
+            {
+                (r.key, d.to_owned(), None)
+            } else if r.action == Action::NextSale && !paid {
                 let back = S::back_to_basket(app.lang).to_string();
                 (r.key, back, None)
             } else if app.is_kiosk() && mode == Mode::Payment && r.action == Action::Submit {
@@ -1320,6 +1336,7 @@ fn manager_prompt_label(app: &App) -> &'static str {
         Some(ManagerAction::LeaveKiosk) | None => S::prompt_manager_kiosk(app.lang),
         Some(
             ManagerAction::Refund
+            | ManagerAction::Return
             | ManagerAction::ZReport
             | ManagerAction::Batch
             | ManagerAction::AcknowledgeOutbox

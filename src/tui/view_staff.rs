@@ -22,6 +22,7 @@ pub fn screen_title(app: &App) -> Option<&'static str> {
         Screen::Report => St::screen_report(app.lang),
         Screen::Batch => St::screen_batch(app.lang),
         Screen::Cash => St::screen_cash(app.lang),
+        Screen::Return => crate::tui::view_return::title(app.lang),
         _ => return None,
     })
 }
@@ -30,6 +31,7 @@ pub fn screen_title(app: &App) -> Option<&'static str> {
 pub fn manager_label(app: &App) -> Option<&'static str> {
     Some(match &app.manager.asking {
         Some(ManagerAction::Refund) => St::prompt_manager_refund(app.lang),
+        Some(ManagerAction::Return) => crate::tui::view_return::manager_prompt(app.lang),
         Some(ManagerAction::ZReport) => St::prompt_manager_z(app.lang),
         Some(ManagerAction::Batch) => St::prompt_manager_batch(app.lang),
         Some(ManagerAction::AcknowledgeOutbox) => St::prompt_manager_ack(app.lang),
@@ -46,17 +48,18 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Screen::Report => render_report(app, frame, area),
         Screen::Batch => render_batch(app, frame, area),
         Screen::Cash => crate::tui::view_cash::render(app, frame, area),
+        Screen::Return => crate::tui::view_return::render(app, frame, area),
         _ => {}
     }
 }
 
-fn boxed(title: &str) -> Block<'static> {
+pub(crate) fn boxed(title: &str) -> Block<'static> {
     Block::default()
         .borders(Borders::ALL)
         .title(format!(" {title} "))
 }
 
-fn right(s: impl Into<String>) -> Cell<'static> {
+pub(crate) fn right(s: impl Into<String>) -> Cell<'static> {
     Cell::from(Line::from(s.into()).alignment(Alignment::Right))
 }
 
@@ -71,7 +74,7 @@ fn short(s: &str, max: usize) -> String {
 }
 
 /// 2000 → "2", 500 → "0,5".
-fn milli(q: i64) -> String {
+pub(crate) fn milli(q: i64) -> String {
     let whole = q / 1000;
     let frac = (q % 1000).abs();
     if frac == 0 {
@@ -97,7 +100,7 @@ fn state_word(lang: Lang, state: &str) -> &str {
     }
 }
 
-fn local_time(app: &App, t: time::OffsetDateTime) -> String {
+pub(crate) fn local_time(app: &App, t: time::OffsetDateTime) -> String {
     let t = t.to_offset(app.utc_offset);
     format!(
         "{:02}.{:02} {:02}:{:02}",

@@ -281,6 +281,9 @@ impl FakeEngine {
             Command::FindSales { .. }
             | Command::LoadRefund { .. }
             | Command::Refund { .. }
+            | Command::LoadReturn { .. }
+            | Command::Return { .. }
+            | Command::ReturnWithoutReceipt { .. }
             | Command::XReport { .. }
             | Command::CloseDay { .. }
             | Command::RecordCash { .. }

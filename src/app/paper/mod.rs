@@ -1,6 +1,6 @@
 //! Paper receipts for the till: the print queue on its own thread, reprints and copies.
 
-use crate::app::{cash_sale_of, refund_sale, report_document, sale_of};
+use crate::app::{cash_return_sale, cash_sale_of, refund_sale, report_document, sale_of};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::domain::money::Money;
@@ -311,6 +311,37 @@ impl Paper {
         }
     }
 
+    /// The printable return receipt ("Returkvittering") of cash return `id`.
+    pub async fn cash_return_receipt_of(
+        &self,
+        db: &crate::service::StaffDb,
+        id: i64,
+    ) -> Result<(PrintableReceipt, crate::domain::returns::CashReturnRecord), Text> {
+        let r = crate::service::returns::cash_return(db, id)
+            .await
+            .map_err(|e| e.message())?;
+        let now = self.clock.now().to_offset(self.utc_offset);
+        let sale = cash_return_sale(&r, now, self.training, self.lang)?;
+        let receipt =
+            crate::receipt::model::build(&sale, &self.shop, self.lang).map_err(|e| e.text())?;
+        Ok((receipt, r))
+    }
+
+    /// Print the return receipt of cash return `id` once (by its number, also across
+    /// restarts with the durable queue): a cash tender, so the print job opens the drawer.
+    /// Returns the return number, or why not (a printer problem: the job stays queued).
+    pub async fn print_cash_return(
+        &self,
+        db: &crate::service::StaffDb,
+        id: i64,
+    ) -> Result<String, Text> {
+        let (receipt, r) = self.cash_return_receipt_of(db, id).await?;
+        match self.print_once(&r.number, receipt).await {
+            Some(AppEvent::Error(t)) => Err(t),
+            _ => Ok(r.number),
+        }
+    }
+
     /// Print the refund receipt of refund `refund_id` again, marked COPY (only a refund Vipps
     /// confirmed has a receipt). Returns the refund number.
     pub async fn reprint_refund(
@@ -389,6 +420,20 @@ impl Paper {
             ));
         }
         if let Some(db) = db {
+            // A return given back in cash (`R-…` / `RU-…`): its return receipt as COPY (a
+            // copy never opens the drawer).
+            let k = key.clone();
+            let cash_return = db
+                .run(move |db| db.cash_return_id_by_number(&k))
+                .await
+                .map_err(|e| e.message())?;
+            if let Some(id) = cash_return {
+                let (receipt, r) = self.cash_return_receipt_of(db, id).await?;
+                return match self.send(receipt, true).await {
+                    Some(AppEvent::Error(t)) => Err(t),
+                    _ => Ok(format!("return {}", r.number)),
+                };
+            }
             let k = key.clone();
             let refund = db
                 .run(move |db| db.refund_id_by_number(&k))

@@ -14,6 +14,7 @@ mod reconcile;
 mod refunds;
 mod reports;
 mod reports_fiscal;
+mod returns;
 mod till;
 
 use rusqlite::{Connection, OptionalExtension};

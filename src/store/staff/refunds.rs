@@ -22,7 +22,55 @@ fn refunded_locally(conn: &Connection, payment_id: i64) -> Result<i64, StaffErro
     )?)
 }
 
-fn load_context(conn: &Connection, sale_id: i64) -> Result<RefundContext, StaffError> {
+/// The lines of a sale with what has been given back of each (Vipps refunds not refused for
+/// good, and cash returns).
+pub(super) fn refundable_lines(
+    conn: &Connection,
+    sale_id: i64,
+) -> Result<Vec<RefundableLine>, StaffError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT l.line_no, l.name, l.quantity, l.quantity_milli, l.unit, l.vat_rate, l.gross,
+                l.net, l.vat, l.is_return,
+                coalesce((SELECT sum(rl.quantity_milli) FROM refund_lines rl
+                          JOIN refunds r ON r.id = rl.refund_id
+                          LEFT JOIN outbox o ON o.idempotency_key = r.idempotency_key
+                          WHERE r.sale_id = l.sale_id AND rl.line_no = l.line_no
+                            AND coalesce(o.status, 'pending') <> 'dead'), 0)
+                + coalesce((SELECT sum(cl.quantity_milli) FROM cash_return_lines cl
+                            JOIN cash_returns c ON c.id = cl.return_id
+                            WHERE c.sale_id = l.sale_id AND cl.line_no = l.line_no), 0),
+                coalesce((SELECT sum(rl.gross) FROM refund_lines rl
+                          JOIN refunds r ON r.id = rl.refund_id
+                          LEFT JOIN outbox o ON o.idempotency_key = r.idempotency_key
+                          WHERE r.sale_id = l.sale_id AND rl.line_no = l.line_no
+                            AND coalesce(o.status, 'pending') <> 'dead'), 0)
+                + coalesce((SELECT sum(cl.gross) FROM cash_return_lines cl
+                            JOIN cash_returns c ON c.id = cl.return_id
+                            WHERE c.sale_id = l.sale_id AND cl.line_no = l.line_no), 0)
+         FROM sale_lines l WHERE l.sale_id = ?1 ORDER BY l.line_no",
+    )?;
+    let lines: Vec<RefundableLine> = stmt
+        .query_map([sale_id], |r| {
+            Ok(RefundableLine {
+                line_no: r.get(0)?,
+                name: r.get(1)?,
+                quantity: r.get(2)?,
+                quantity_milli: r.get(3)?,
+                unit: r.get(4)?,
+                vat_rate: r.get(5)?,
+                gross: r.get(6)?,
+                net: r.get(7)?,
+                vat: r.get(8)?,
+                is_return: r.get(9)?,
+                refunded_milli: r.get(10)?,
+                refunded_gross: r.get(11)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(lines)
+}
+
+pub(super) fn load_context(conn: &Connection, sale_id: i64) -> Result<RefundContext, StaffError> {
     let sale = conn
         .query_row(
             "SELECT receipt_number, shop_id, till_id, training, currency FROM sales WHERE id = ?1",
@@ -67,44 +115,16 @@ fn load_context(conn: &Connection, sale_id: i64) -> Result<RefundContext, StaffE
         pay
     else {
         return Err(StaffError::NotFound(Text::new(
-            format!("Salg {receipt_number} har ingen Vipps-betaling å refundere."),
-            format!("Sale {receipt_number} has no Vipps payment to refund."),
+            format!(
+                "Salg {receipt_number} har ingen Vipps-betaling å refundere. Kontant gis tilbake som retur: F10 → 5 (Varer i retur) eller `kasse return {receipt_number} --line N`."
+            ),
+            format!(
+                "Sale {receipt_number} has no Vipps payment to refund. Cash goes back as a return: F10 → 5 (Goods returned) or `kasse return {receipt_number} --line N`."
+            ),
         )));
     };
     let local = refunded_locally(conn, payment_id)?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT l.line_no, l.name, l.quantity, l.quantity_milli, l.unit, l.vat_rate, l.gross,
-                l.net, l.vat, l.is_return,
-                coalesce((SELECT sum(rl.quantity_milli) FROM refund_lines rl
-                          JOIN refunds r ON r.id = rl.refund_id
-                          LEFT JOIN outbox o ON o.idempotency_key = r.idempotency_key
-                          WHERE r.sale_id = l.sale_id AND rl.line_no = l.line_no
-                            AND coalesce(o.status, 'pending') <> 'dead'), 0),
-                coalesce((SELECT sum(rl.gross) FROM refund_lines rl
-                          JOIN refunds r ON r.id = rl.refund_id
-                          LEFT JOIN outbox o ON o.idempotency_key = r.idempotency_key
-                          WHERE r.sale_id = l.sale_id AND rl.line_no = l.line_no
-                            AND coalesce(o.status, 'pending') <> 'dead'), 0)
-         FROM sale_lines l WHERE l.sale_id = ?1 ORDER BY l.line_no",
-    )?;
-    let lines = stmt
-        .query_map([sale_id], |r| {
-            Ok(RefundableLine {
-                line_no: r.get(0)?,
-                name: r.get(1)?,
-                quantity: r.get(2)?,
-                quantity_milli: r.get(3)?,
-                unit: r.get(4)?,
-                vat_rate: r.get(5)?,
-                gross: r.get(6)?,
-                net: r.get(7)?,
-                vat: r.get(8)?,
-                is_return: r.get(9)?,
-                refunded_milli: r.get(10)?,
-                refunded_gross: r.get(11)?,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
+    let lines = refundable_lines(conn, sale_id)?;
     Ok(RefundContext {
         sale_id,
         receipt_number,
@@ -242,85 +262,7 @@ impl StaffConn<'_> {
             rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
         let ctx = load_context(&tx, ctx_probe.sale_id)?;
         let plan = plan_refund(&ctx, &req.mode, now)?;
-        let n: i64 = tx.query_row(
-            "SELECT coalesce(max(n), 0) + 1 FROM refunds WHERE payment_id = ?1",
-            [ctx.payment_id],
-            |r| r.get(0),
-        )?;
-        let key = refund_key(&ctx.reference, ctx.api, n)?;
-        tx.execute(
-            "INSERT INTO refunds (created_at, sale_id, payment_id, reference, n, currency, amount,
-                 net, vat, reason, staff_id, training, idempotency_key)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            params![
-                ts(now),
-                ctx.sale_id,
-                ctx.payment_id,
-                ctx.reference,
-                n,
-                ctx.currency,
-                plan.amount,
-                plan.net,
-                plan.vat,
-                reason,
-                session.staff_id(),
-                ctx.training,
-                key
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
-        for l in &plan.lines {
-            tx.execute(
-                "INSERT INTO refund_lines (refund_id, line_no, quantity_milli, vat_rate, gross,
-                     net, vat)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    id,
-                    l.line_no,
-                    l.quantity_milli,
-                    l.vat_rate,
-                    l.gross,
-                    l.net,
-                    l.vat
-                ],
-            )?;
-        }
-        journal_action(
-            &tx,
-            now,
-            Some(session.staff_id()),
-            "refund_recorded",
-            true,
-            Some(ctx.sale_id),
-            Some(&format!(
-                "{} refund {n}: {} ({reason})",
-                ctx.reference,
-                money(plan.amount, &ctx.currency).to_plain()
-            )),
-        )?;
-        let vipps_id = vipps_id(&ctx);
-        let rec = RefundRecord {
-            id,
-            n,
-            sale_id: ctx.sale_id,
-            payment_id: ctx.payment_id,
-            reference: ctx.reference,
-            api: ctx.api,
-            currency: ctx.currency,
-            amount: plan.amount,
-            net: plan.net,
-            vat: plan.vat,
-            reason: reason.to_owned(),
-            staff_id: session.staff_id().to_owned(),
-            idempotency_key: key,
-            training: ctx.training,
-            created_at: now,
-            lines: plan.lines,
-            vipps_id,
-        };
-        let row = outbox(&rec);
-        let outbox_id = crate::store::outbox::enqueue(&tx, &row, now)?;
-        crate::store::journal::record_operation(&tx, &refund_operation(&rec, outbox_id, now))?;
+        let rec = insert_refund(&tx, &ctx, &plan, reason, session.staff_id(), now, outbox)?;
         tx.commit()?;
         Ok(rec)
     }
@@ -483,6 +425,111 @@ impl StaffConn<'_> {
             training: rec.training,
         })
     }
+}
+
+/// The next return number `n` of a sale (`R-{receipt}-{n}`): after every refund of its
+/// payment and every cash return of the sale, so a Vipps refund and a cash return never
+/// share a number by accident.
+pub(super) fn next_return_n(
+    conn: &Connection,
+    sale_id: i64,
+    payment_id: i64,
+) -> Result<i64, StaffError> {
+    Ok(conn.query_row(
+        "SELECT max(coalesce((SELECT max(n) FROM refunds WHERE payment_id = ?1), 0),
+                    coalesce((SELECT max(n) FROM cash_returns WHERE sale_id = ?2), 0)) + 1",
+        params![payment_id, sale_id],
+        |r| r.get(0),
+    )?)
+}
+
+/// Write a refund record of `plan` with its lines, its journal entries and its outbox row on
+/// the caller's open transaction `tx` (number `n` from [`next_return_n`]).
+pub(super) fn insert_refund(
+    tx: &Connection,
+    ctx: &RefundContext,
+    plan: &RefundPlan,
+    reason: &str,
+    staff_id: &str,
+    now: OffsetDateTime,
+    outbox: &dyn Fn(&RefundRecord) -> NewOutbox,
+) -> Result<RefundRecord, StaffError> {
+    let n = next_return_n(tx, ctx.sale_id, ctx.payment_id)?;
+    let key = refund_key(&ctx.reference, ctx.api, n)?;
+    tx.execute(
+        "INSERT INTO refunds (created_at, sale_id, payment_id, reference, n, currency, amount,
+                 net, vat, reason, staff_id, training, idempotency_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        params![
+            ts(now),
+            ctx.sale_id,
+            ctx.payment_id,
+            ctx.reference,
+            n,
+            ctx.currency,
+            plan.amount,
+            plan.net,
+            plan.vat,
+            reason,
+            staff_id,
+            ctx.training,
+            key
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    for l in &plan.lines {
+        tx.execute(
+            "INSERT INTO refund_lines (refund_id, line_no, quantity_milli, vat_rate, gross,
+                     net, vat)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                id,
+                l.line_no,
+                l.quantity_milli,
+                l.vat_rate,
+                l.gross,
+                l.net,
+                l.vat
+            ],
+        )?;
+    }
+    journal_action(
+        tx,
+        now,
+        Some(staff_id),
+        "refund_recorded",
+        true,
+        Some(ctx.sale_id),
+        Some(&format!(
+            "{} refund {n}: {} ({reason})",
+            ctx.reference,
+            money(plan.amount, &ctx.currency).to_plain()
+        )),
+    )?;
+    let vipps_id = vipps_id(ctx);
+    let rec = RefundRecord {
+        id,
+        n,
+        sale_id: ctx.sale_id,
+        payment_id: ctx.payment_id,
+        reference: ctx.reference.clone(),
+        api: ctx.api,
+        currency: ctx.currency.clone(),
+        amount: plan.amount,
+        net: plan.net,
+        vat: plan.vat,
+        reason: reason.to_owned(),
+        staff_id: staff_id.to_owned(),
+        idempotency_key: key,
+        training: ctx.training,
+        created_at: now,
+        lines: plan.lines.clone(),
+        vipps_id,
+    };
+    let row = outbox(&rec);
+    let outbox_id = crate::store::outbox::enqueue(tx, &row, now)?;
+    crate::store::journal::record_operation(tx, &refund_operation(&rec, outbox_id, now))?;
+    Ok(rec)
 }
 
 fn status_of(conn: &Connection, key: &str) -> Result<RefundStatus, StaffError> {

@@ -266,6 +266,67 @@ pub fn compute_from(
     }
     drop(rows);
 
+    // Returns given back in cash in the period at this till (with or without the sale): the
+    // cash part counts as a refund (its Vipps part is a refund row above) and leaves the
+    // drawer (rounded).
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.training, c.currency, count(*), coalesce(sum(c.cash_amount), 0),
+                coalesce(sum(c.cash_net), 0), coalesce(sum(c.cash_amount + c.cash_rounding), 0)
+         FROM cash_returns c
+         WHERE c.shop_id = ?1 AND c.till_id = ?2 AND c.created_at >= ?3 AND c.created_at < ?4
+         GROUP BY c.training, c.currency",
+    )?;
+    let mut rows = stmt.query(p)?;
+    while let Some(r) = rows.next()? {
+        let (training, cur): (bool, String) = (r.get(0)?, r.get(1)?);
+        let (count, gross, net, out): (i64, i64, i64, i64) =
+            (r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+        let s = section(&mut secs, training, &cur);
+        s.refunds.count += count;
+        s.refunds.gross += gross;
+        s.refunds.net += net;
+        s.refunds.vat += gross - net;
+        s.cash_returns += out;
+    }
+    drop(rows);
+    // Their VAT per rate: the returned lines less the Vipps part of a split return.
+    let mut stmt = conn.prepare_cached(
+        "SELECT training, currency, vat_rate, sum(gross), sum(net), sum(vat) FROM (
+             SELECT c.training, c.currency, cl.vat_rate, cl.gross, cl.net, cl.vat
+             FROM cash_returns c JOIN cash_return_lines cl ON cl.return_id = c.id
+             WHERE c.shop_id = ?1 AND c.till_id = ?2 AND c.created_at >= ?3
+               AND c.created_at < ?4
+             UNION ALL
+             SELECT c.training, c.currency, rl.vat_rate, -rl.gross, -rl.net, -rl.vat
+             FROM cash_returns c JOIN refund_lines rl ON rl.refund_id = c.refund_id
+             WHERE c.shop_id = ?1 AND c.till_id = ?2 AND c.created_at >= ?3
+               AND c.created_at < ?4)
+         GROUP BY training, currency, vat_rate HAVING sum(gross) <> 0
+         ORDER BY vat_rate DESC",
+    )?;
+    let mut rows = stmt.query(p)?;
+    while let Some(r) = rows.next()? {
+        let (training, cur, rate): (bool, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        let (gross, net, vat): (i64, i64, i64) = (r.get(3)?, r.get(4)?, r.get(5)?);
+        let s = section(&mut secs, training, &cur);
+        match s.refund_vat_rates.iter_mut().find(|v| v.rate == rate) {
+            Some(v) => {
+                v.gross += gross;
+                v.net += net;
+                v.vat += vat;
+            }
+            None => s.refund_vat_rates.push(VatTotal {
+                rate,
+                gross,
+                net,
+                vat,
+            }),
+        }
+        s.refund_vat_rates
+            .sort_by_key(|v| std::cmp::Reverse(v.rate));
+    }
+    drop(rows);
+
     for s in &mut secs {
         s.net_turnover = s.sales.gross - s.refunds.gross;
         s.tenders.sort_by(|a, b| a.tender.cmp(&b.tender));

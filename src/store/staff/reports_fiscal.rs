@@ -122,7 +122,8 @@ type RefundTotal = (String, i64, i64);
 /// What a period adds to the grand totals, with the line and refund figures behind it.
 type PeriodFigures = (Vec<PeriodTotal>, Vec<LineTotals>, Vec<RefundTotal>);
 
-/// Refunds made at this till in `[from, to)` that Vipps did not refuse for good, per currency.
+/// Refunds made at this till in `[from, to)` that Vipps did not refuse for good, and cash
+/// returns, per currency.
 fn refund_totals(
     conn: &Connection,
     shop: &str,
@@ -131,12 +132,19 @@ fn refund_totals(
     to: &str,
 ) -> Result<Vec<RefundTotal>, StaffError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT r.currency, count(*), coalesce(sum(r.amount), 0)
-         FROM refunds r JOIN sales s ON s.id = r.sale_id
-         LEFT JOIN outbox o ON o.idempotency_key = r.idempotency_key
-         WHERE s.shop_id = ?1 AND s.till_id = ?2 AND r.created_at >= ?3 AND r.created_at < ?4
-           AND r.training = 0 AND coalesce(o.status, 'pending') <> 'dead'
-         GROUP BY r.currency",
+        "SELECT currency, count(*), coalesce(sum(amount), 0) FROM (
+             SELECT r.currency, r.amount
+             FROM refunds r JOIN sales s ON s.id = r.sale_id
+             LEFT JOIN outbox o ON o.idempotency_key = r.idempotency_key
+             WHERE s.shop_id = ?1 AND s.till_id = ?2 AND r.created_at >= ?3
+               AND r.created_at < ?4
+               AND r.training = 0 AND coalesce(o.status, 'pending') <> 'dead'
+             UNION ALL
+             -- Returns given back in cash (the cash part; a Vipps part is a refund above).
+             SELECT c.currency, c.cash_amount FROM cash_returns c
+             WHERE c.shop_id = ?1 AND c.till_id = ?2 AND c.created_at >= ?3
+               AND c.created_at < ?4 AND c.training = 0)
+         GROUP BY currency",
     )?;
     let rows = stmt.query_map(params![shop, till, from, to], |r| {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?))

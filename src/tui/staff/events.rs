@@ -10,6 +10,9 @@ pub fn on_event(app: &mut App, ev: AppEvent) -> Vec<Command> {
         AppEvent::CashRecorded { request_id, result } => {
             return super::cash::on_recorded(app, request_id, result);
         }
+        ev @ (AppEvent::StaffReturnContext { .. } | AppEvent::StaffReturn { .. }) => {
+            return super::returns::on_event(app, ev);
+        }
         AppEvent::RefundReprinted(Ok(number)) => toast(
             app,
             ToastKind::Info,

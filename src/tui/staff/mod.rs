@@ -25,9 +25,11 @@ mod cash;
 mod events;
 mod refund;
 pub use cash::{CashField, CashUi};
+pub mod returns;
 pub use events::on_event;
 use refund::{confirm_action, focus, form_action, search_action};
 pub use refund::{parse_sale_query, refund_mode};
+pub use returns::{ReturnStep, ReturnUi};
 
 /// The staff menu's entries, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +38,8 @@ pub enum StaffEntry {
     XReport,
     ZReport,
     BatchCapture,
+    /// Goods back at the counter (by the receipt; cash part in cash).
+    Return,
     /// The opening float of the period (vekselbeholdning).
     Float,
     /// Cash out of the drawer (uttak).
@@ -45,11 +49,12 @@ pub enum StaffEntry {
 }
 
 impl StaffEntry {
-    pub const ALL: [StaffEntry; 7] = [
+    pub const ALL: [StaffEntry; 8] = [
         StaffEntry::Refund,
         StaffEntry::XReport,
         StaffEntry::ZReport,
         StaffEntry::BatchCapture,
+        StaffEntry::Return,
         StaffEntry::Float,
         StaffEntry::Withdrawal,
         StaffEntry::Deposit,
@@ -61,6 +66,7 @@ impl StaffEntry {
             StaffEntry::XReport => St::menu_x(lang),
             StaffEntry::ZReport => St::menu_z(lang),
             StaffEntry::BatchCapture => St::menu_batch(lang),
+            StaffEntry::Return => crate::tui::view_return::menu_label(lang),
             StaffEntry::Float => St::menu_float(lang),
             StaffEntry::Withdrawal => St::menu_withdrawal(lang),
             StaffEntry::Deposit => St::menu_deposit(lang),
@@ -183,6 +189,8 @@ pub struct StaffUi {
     pub report: ReportUi,
     pub batch: BatchUi,
     pub cash: CashUi,
+    /// The return screen.
+    pub ret: ReturnUi,
 }
 
 impl StaffUi {
@@ -222,6 +230,7 @@ pub fn mode(app: &App) -> Option<Mode> {
         }
         Screen::Batch => Mode::Batch,
         Screen::Cash => Mode::CashForm,
+        Screen::Return => returns::mode(&app.staff.ret),
         _ => return None,
     })
 }
@@ -241,6 +250,9 @@ fn back_to_menu(app: &mut App) {
 
 /// Keys on any staff screen.
 pub fn on_action(app: &mut App, mode: Mode, action: Action) -> Vec<Command> {
+    if app.screen == Screen::Return {
+        return returns::on_action(app, mode, action);
+    }
     match mode {
         Mode::Staff => menu_action(app, action),
         Mode::RefundSearch => search_action(app, action),
@@ -269,6 +281,10 @@ pub fn on_action(app: &mut App, mode: Mode, action: Action) -> Vec<Command> {
 pub fn on_edit(app: &mut App, mode: Mode) {
     if mode == Mode::CashForm {
         cash::on_edit(app);
+        return;
+    }
+    if app.screen == Screen::Return {
+        returns::on_edit(app, mode);
         return;
     }
     if mode != Mode::RefundForm {
@@ -339,6 +355,7 @@ pub fn open_entry(app: &mut App, entry: StaffEntry) -> Vec<Command> {
         return Vec::new();
     }
     match entry {
+        StaffEntry::Return => returns::open(app),
         StaffEntry::Refund => {
             if app.staff.refund.step != RefundStep::Sending {
                 app.staff.refund = RefundUi::default();
@@ -401,6 +418,7 @@ fn ask_manager(app: &mut App, action: ManagerAction) {
 pub fn with_pin(app: &mut App, action: &ManagerAction, pin: &str) -> Option<Vec<Command>> {
     let pin = ManagerPin::new(pin);
     match action {
+        ManagerAction::Return => returns::with_pin(app, pin),
         ManagerAction::Refund => {
             let request = app.staff.refund.request.clone()?;
             let id = app.staff.id();
