@@ -2,9 +2,16 @@
 //! that name the line or product and the field, and say what to write instead. The result is
 //! the pure [`Catalog`] (with its code and name indexes) the till's screen takes as plain data.
 //!
-//! CSV: a header line naming the columns `plu`, `ean`, `name`, `price`, `vat`, `unit` (any
-//! order; `ean` and `unit` optional), separated by `;` or `,` (the header decides). Use `;` when prices are
-//! written with a decimal comma, or quote the field.
+//! CSV: a header line naming the columns `plu`, `ean`, `name`, `price`, `vat`, `unit`, `group`
+//! (any order; `ean`, `unit` and `group` optional, and `plu` too when every row has an EAN; the
+//! Norwegian names `varenr`, `strekkode`, `navn`, `pris`, `mva`, `enhet`, `varegruppe` and
+//! `barcode` for `ean` work as well), separated by `;` or `,` (the header decides). Use `;`
+//! when prices are written with a decimal comma (as Norwegian Excel does), or quote the field.
+//! A file that is not UTF-8 is read as Windows-1252 (Excel's "CSV (semikolonseparert)").
+//!
+//! `group` is the article's main group, a code of Skatteetaten's list PredefinedBasicID-04
+//! (`04006` food, `04003` sale of goods …; Excel's `4006` and the short `6` work too); none
+//! means `04999` (other).
 
 use crate::domain::basket::QuantityUnit;
 pub use crate::domain::catalog::{ALLOWED_VAT_BPS, Catalog, CatalogError, Product, parse_price};
@@ -22,13 +29,35 @@ impl Catalog {
     }
 }
 
+/// Text of a catalogue file: UTF-8 (a byte-order mark is dropped), else Windows-1252, the
+/// encoding Norwegian Excel writes CSV in.
+pub fn decode(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.trim_start_matches('\u{feff}').to_string(),
+        Err(_) => bytes.iter().map(|b| cp1252(*b)).collect(),
+    }
+}
+
+fn cp1252(b: u8) -> char {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
+        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
+        'ž', 'Ÿ',
+    ];
+    match b {
+        0x80..=0x9f => HIGH[usize::from(b - 0x80)],
+        _ => char::from(b),
+    }
+}
+
 /// Load a catalog from a `.toml` or `.csv` file.
 pub fn load(path: &Path) -> Result<Catalog, CatalogError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| CatalogError::Read {
+    let bytes = std::fs::read(path).map_err(|e| CatalogError::Read {
         path: shown.clone(),
         reason: e.to_string(),
     })?;
+    let text = decode(&bytes);
     match path
         .extension()
         .and_then(|e| e.to_str())
@@ -49,6 +78,33 @@ fn parse_vat(s: &str) -> Result<u32, String> {
         .and_then(|p| p.checked_mul(100))
         .filter(|b| ALLOWED_VAT_BPS.contains(b));
     bps.ok_or_else(|| format!("\"{s}\" is not a Norwegian VAT rate. Use 25, 15, 12 or 0"))
+}
+
+/// An article group as written in a catalogue: `04006`, `4006` (Excel drops the leading zero)
+/// or `6`, checked against Skatteetaten's list PredefinedBasicID-04. Empty: `04999` (other).
+pub fn parse_group(s: &str) -> Result<String, String> {
+    use crate::fiscal::saft::codes::{ARTICLE_GROUP_CODES, find};
+    let t = s.trim();
+    if t.is_empty() {
+        return Ok(crate::domain::report::NO_GROUP.to_string());
+    }
+    let code = t
+        .parse::<u32>()
+        .ok()
+        .filter(|_| t.chars().all(|c| c.is_ascii_digit()))
+        .and_then(|n| match n {
+            1..=999 => Some(format!("04{n:03}")),
+            4001..=4999 => Some(format!("0{n}")),
+            _ => None,
+        })
+        .filter(|c| find(ARTICLE_GROUP_CODES, c).is_some());
+    code.ok_or_else(|| {
+        format!(
+            "\"{s}\" is not an article group. Write a code from Skatteetaten's list \
+             PredefinedBasicID-04: 04001–04021 or 04999, e.g. 04003 (sale of goods), 04006 \
+             (food), 04011 (soft drinks), or leave it empty for 04999 (other)"
+        )
+    })
 }
 
 fn check_code(s: &str, field: &'static str) -> Result<(), String> {
@@ -75,6 +131,7 @@ struct RawRow<'a> {
     price: &'a str,
     vat: &'a str,
     unit: Option<&'a str>,
+    group: Option<&'a str>,
 }
 
 fn build(rows: Vec<RawRow<'_>>, currency: Currency) -> Result<Catalog, CatalogError> {
@@ -111,6 +168,7 @@ fn build(rows: Vec<RawRow<'_>>, currency: Currency) -> Result<Catalog, CatalogEr
                 )
             })?,
         };
+        let group = parse_group(r.group.unwrap_or("")).map_err(|p| field("group", p))?;
         let p = Product {
             plu: r.plu.trim().to_string(),
             ean,
@@ -118,6 +176,7 @@ fn build(rows: Vec<RawRow<'_>>, currency: Currency) -> Result<Catalog, CatalogEr
             price: Money::new(price, currency),
             vat_bps,
             unit,
+            group,
         };
         products.push((r.place, p));
     }
@@ -141,6 +200,8 @@ struct TomlProduct {
     price: toml::Value,
     vat: toml::Value,
     unit: Option<String>,
+    /// Article group (PredefinedBasicID-04), a string or a number.
+    group: Option<toml::Value>,
 }
 
 fn value_text(v: &toml::Value) -> String {
@@ -161,17 +222,23 @@ pub fn parse_toml(text: &str) -> Result<Catalog, CatalogError> {
             problem: format!("\"{c}\" is not supported. Use NOK, DKK or EUR"),
         })?,
     };
-    let texts: Vec<(String, String)> = raw
+    let texts: Vec<(String, String, Option<String>)> = raw
         .product
         .iter()
-        .map(|p| (value_text(&p.price), value_text(&p.vat)))
+        .map(|p| {
+            (
+                value_text(&p.price),
+                value_text(&p.vat),
+                p.group.as_ref().map(value_text),
+            )
+        })
         .collect();
     let rows = raw
         .product
         .iter()
         .zip(texts.iter())
         .enumerate()
-        .map(|(i, (p, (price, vat)))| RawRow {
+        .map(|(i, (p, (price, vat, group)))| RawRow {
             place: format!("product {} (\"{}\")", i + 1, p.name),
             plu: &p.plu,
             ean: p.ean.as_deref(),
@@ -179,6 +246,7 @@ pub fn parse_toml(text: &str) -> Result<Catalog, CatalogError> {
             price,
             vat,
             unit: p.unit.as_deref(),
+            group: group.as_deref(),
         })
         .collect();
     build(rows, currency)
@@ -222,17 +290,35 @@ pub fn parse_csv(text: &str) -> Result<Catalog, CatalogError> {
         .into_iter()
         .map(|c| c.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
         .collect();
-    let idx = |name: &'static str| cols.iter().position(|c| c == name);
+    // Each column by its English name or a Norwegian / common alias.
+    let idx = |name: &'static str| {
+        let aliases: &[&str] = match name {
+            "plu" => &["plu", "varenr", "varenummer"],
+            "ean" => &["ean", "barcode", "strekkode", "gtin"],
+            "name" => &["name", "navn", "varenavn"],
+            "price" => &["price", "pris"],
+            "vat" => &["vat", "mva"],
+            "unit" => &["unit", "enhet"],
+            "group" => &["group", "varegruppe", "gruppe"],
+            _ => &[],
+        };
+        cols.iter().position(|c| aliases.contains(&c.as_str()))
+    };
     let need = |name: &'static str| {
         idx(name).ok_or(CatalogError::MissingColumn {
             header: header.to_string(),
             column: name,
         })
     };
-    let (i_plu, i_name, i_price, i_vat) =
-        (need("plu")?, need("name")?, need("price")?, need("vat")?);
+    let (i_name, i_price, i_vat) = (need("name")?, need("price")?, need("vat")?);
     let i_ean = idx("ean");
+    // Without a PLU column the EAN is the PLU (a supplier's price file has barcodes only).
+    let i_plu = match (idx("plu"), i_ean) {
+        (Some(i), _) | (None, Some(i)) => i,
+        (None, None) => need("plu")?,
+    };
     let i_unit = idx("unit");
+    let i_group = idx("group");
     let records: Vec<(usize, Vec<String>)> = lines
         .map(|(n, l)| (n + 1, split_csv_line(l, sep)))
         .collect();
@@ -259,6 +345,7 @@ pub fn parse_csv(text: &str) -> Result<Catalog, CatalogError> {
             price: get(rec, i_price),
             vat: get(rec, i_vat),
             unit: i_unit.map(|i| get(rec, i)),
+            group: i_group.map(|i| get(rec, i)),
         })
         .collect();
     build(rows, Currency::Nok)

@@ -27,6 +27,16 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
             format!("Product catalog: {e}"),
         )
     })?;
+    // The catalogue lives in the journal's database: the TOML file synced (price changes
+    // journaled), imported articles (`kasse catalog import`) laid over it.
+    let catalog = super::catalog_store::sync_at_start(
+        &till.store(),
+        catalog,
+        &cfg.shop.shop_id,
+        &cfg.shop.till_id,
+        till.clock.now(),
+    )
+    .await;
     let keymap = super::load_keymap(cfg.ui.keymap.as_deref())
         .map_err(|e| msg(format!("Tastaturoppsett: {e}"), format!("Key map: {e}")))?;
     let theme = super::load_theme(cfg.ui.theme.as_deref())

@@ -12,6 +12,7 @@
 
 mod async_store;
 mod cashier;
+pub mod catalog;
 mod error;
 pub mod fiscal;
 mod hq_feed;
@@ -70,6 +71,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("migrations/0012_z_periods.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0013_parked_baskets.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0014_hq_feed.sql")).foreign_key_check(),
+    M::up(include_str!("migrations/0017_catalog.sql")).foreign_key_check(),
 ];
 
 /// The schema version a store has once opened (the number of migrations).

@@ -35,6 +35,9 @@ pub struct Product {
     pub vat_bps: u32,
     /// Sold per piece (default) or by weight/volume (`price` is then per unit, e.g. per kg).
     pub unit: QuantityUnit,
+    /// Main (article) group: a code of Skatteetaten's list PredefinedBasicID-04, e.g. "04006"
+    /// (food); [`crate::domain::report::NO_GROUP`] ("04999 Other") when the catalogue names none.
+    pub group: String,
 }
 
 impl Product {
@@ -351,6 +354,7 @@ mod tests {
             price: Money::nok(price),
             vat_bps: 1500,
             unit,
+            group: crate::domain::report::NO_GROUP.to_string(),
         }
     }
 
