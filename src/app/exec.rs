@@ -340,6 +340,14 @@ fn till_event_entry(
             EventKind::Other,
             format!("line deleted before completion: {name}, {quantity}, {total}"),
         ),
+        crate::tui::TillEvent::PriceLookup { code, name, price } => (
+            EventKind::PriceLookup,
+            format!(
+                "price look-up {code} \"{name}\": {} {} (shown, not added)",
+                price.to_plain(),
+                price.currency().code()
+            ),
+        ),
     }
 }
 

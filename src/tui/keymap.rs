@@ -151,10 +151,12 @@ pub enum Action {
     Logout,
     /// Void the whole basket before payment (journaled as a fiscal event).
     VoidBasket,
+    /// Sale screen: show the typed/scanned article's price without adding it (journaled 13022).
+    PriceLookup,
 }
 
 impl Action {
-    pub const ALL: [Action; 36] = [
+    pub const ALL: [Action; 37] = [
         Action::Help,
         Action::Quit,
         Action::Submit,
@@ -191,6 +193,7 @@ impl Action {
         Action::OpenDrawer,
         Action::Logout,
         Action::VoidBasket,
+        Action::PriceLookup,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -231,6 +234,7 @@ impl Action {
             Action::OpenDrawer => "open_drawer",
             Action::Logout => "logout",
             Action::VoidBasket => "void_basket",
+            Action::PriceLookup => "price_lookup",
         }
     }
 
@@ -243,6 +247,7 @@ impl Action {
         matches!(
             self,
             Action::Price
+                | Action::PriceLookup
                 | Action::VoidBasket
                 | Action::Discount
                 | Action::ReturnLine

@@ -234,6 +234,13 @@ pub enum TillEvent {
         /// The line's amount (VAT-inclusive, after discount).
         total: Money,
     },
+    /// A price look-up on the sale screen (13022): the article shown, not added.
+    PriceLookup {
+        /// The code typed or scanned.
+        code: String,
+        name: String,
+        price: Money,
+    },
 }
 
 /// The staff member logged in at the till (no PIN, no hash).
