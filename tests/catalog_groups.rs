@@ -363,3 +363,66 @@ fn a_price_look_up_is_journaled() {
         ev[0].detail
     );
 }
+
+#[tokio::test]
+async fn the_toml_catalogue_is_synced_at_start_and_imports_win_over_it() {
+    use kasse::app::catalog::parse_toml;
+    use kasse::app::catalog_store::sync_at_start;
+    let toml = |cola: &str| {
+        parse_toml(&format!(
+            "[[product]]\nplu = \"1001\"\nname = \"Kvikk Lunsj\"\nprice = \"24,90\"\nvat = 15\ngroup = 4006\n\n\
+             [[product]]\nplu = \"1002\"\nname = \"Cola\"\nprice = \"{cola}\"\nvat = 15\ngroup = \"04011\"\n"
+        ))
+        .unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = AsyncStore::new(Store::open_in_dir(dir.path()).unwrap()).unwrap();
+    let events = |store: &AsyncStore| {
+        let store = store.clone();
+        async move {
+            store
+                .run(|s| s.fiscal_events())
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| (e.code, e.detail))
+                .collect::<Vec<_>>()
+        }
+    };
+    // First start: both articles stored (13999 each), groups kept.
+    let c = sync_at_start(&store, toml("32,90"), "s1", "t1", T0).await;
+    assert_eq!(c.len(), 2);
+    assert_eq!(c.by_code("1001").unwrap().group, "04006");
+    assert_eq!(events(&store).await.len(), 2);
+    // Same file again: nothing journaled.
+    sync_at_start(&store, toml("32,90"), "s1", "t1", T0).await;
+    assert_eq!(events(&store).await.len(), 2);
+    // The shop edits the TOML price: one 13021 with the old and the new price.
+    let c = sync_at_start(&store, toml("34,90"), "s1", "t1", T0 + Duration::days(1)).await;
+    assert_eq!(c.by_code("1002").unwrap().price.minor(), 3_490);
+    let ev = events(&store).await;
+    assert_eq!(ev.len(), 3, "{ev:#?}");
+    assert_eq!(ev[2].0, "13021");
+    assert!(
+        ev[2].1.contains("old price 32.90 NOK, new price 34.90 NOK"),
+        "{}",
+        ev[2].1
+    );
+    // An import of the same PLU wins over the TOML article at the next start.
+    let file = write(
+        dir.path(),
+        "cola.csv",
+        "plu;name;price;vat;group\n1002;Cola;29,90;15;04011\n",
+    );
+    let rep = store
+        .run(move |s| {
+            import_file(s, &file, "s1", "t1", T0 + Duration::days(2))
+                .map_err(|_| kasse::store::StoreError::Closed)
+        })
+        .await
+        .unwrap();
+    assert_eq!(rep.outcome.price_changes.len(), 1);
+    let c = sync_at_start(&store, toml("34,90"), "s1", "t1", T0 + Duration::days(3)).await;
+    assert_eq!(c.by_code("1002").unwrap().price.minor(), 2_990);
+    assert_eq!(events(&store).await.len(), 4);
+}

@@ -356,6 +356,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_price_look_up_is_journaled_as_13022() {
+        let (kind, detail) = till_event_entry(&crate::tui::TillEvent::PriceLookup {
+            code: "1002".into(),
+            name: "Cola".into(),
+            price: Money::nok(3290),
+        });
+        assert_eq!(kind.code().predefined, Some("13022"));
+        assert_eq!(
+            detail,
+            "price look-up 1002 \"Cola\": 32.90 NOK (shown, not added)"
+        );
+    }
+
+    #[test]
     fn digits_are_phones_and_anything_else_is_a_personal_qr() {
         assert_eq!(
             customer_of(ApiKind::Epayment, "+47 912 34 567"),
