@@ -45,13 +45,18 @@ fn catalog_import_from_the_command_line() {
     let t = text(&o);
     assert_eq!(o.status.code(), Some(1), "{t}");
     assert!(
-        t.contains("line 3") && t.contains("\"vat\"") && t.contains("\"14\"") && t.contains("Nothing was imported"),
+        t.contains("line 3")
+            && t.contains("\"vat\"")
+            && t.contains("\"14\"")
+            && t.contains("Nothing was imported"),
         "{t}"
     );
 
     // Excel's "CSV (semikolonseparert)": Windows-1252, ø as 0xF8.
     let good = dir.path().join("good.csv");
-    let mut bytes = b"strekkode;navn;pris;mva;varegruppe\r\n7038010001000;Sm\xf8r 500 g;54,90;15;4006\r\n".to_vec();
+    let mut bytes =
+        b"strekkode;navn;pris;mva;varegruppe\r\n7038010001000;Sm\xf8r 500 g;54,90;15;4006\r\n"
+            .to_vec();
     bytes.extend_from_slice(b"7038010001017;Cola;32,90;15;4011\r\n");
     std::fs::write(&good, &bytes).unwrap();
     let o = run(&["catalog", "import", good.to_str().unwrap()], &cfg, &data);

@@ -414,6 +414,37 @@ mod tests {
     }
 
     #[test]
+    fn excel_exports_in_windows_1252_are_read() {
+        assert_eq!(decode(b"Sm\xf8r \x96 \x80 5"), "Smør – € 5");
+        assert_eq!(decode("\u{feff}plu;navn".as_bytes()), "plu;navn");
+        let c = parse_csv(&decode(
+            b"varenr;navn;pris;mva;varegruppe\r\n7;Gr\xf8nnsaker;1 299,50;15;6\r\n",
+        ))
+        .unwrap();
+        let p = &c.products()[0];
+        assert_eq!(
+            (p.name.as_str(), p.price.minor(), p.group.as_str()),
+            ("Grønnsaker", 129_950, "04006")
+        );
+    }
+
+    #[test]
+    fn toml_group_is_a_string_or_a_number() {
+        let t = "[[product]]\nplu = \"1\"\nname = \"A\"\nprice = 1\nvat = 25\ngroup = 4011\n\n[[product]]\nplu = \"2\"\nname = \"B\"\nprice = 1\nvat = 25\n";
+        let c = parse_toml(t).unwrap();
+        assert_eq!(c.products()[0].group, "04011");
+        assert_eq!(c.products()[1].group, "04999");
+        let bad = t.replace("4011", "\"mat\"");
+        let msg = parse_toml(&bad).unwrap_err().to_string();
+        assert!(
+            msg.contains("product 1") && msg.contains("\"group\""),
+            "{msg}"
+        );
+        let demo = Catalog::demo().unwrap();
+        assert_eq!(demo.by_code("1002").unwrap().group, "04011");
+    }
+
+    #[test]
     fn csv_with_semicolons_and_decimal_commas() {
         let csv = "plu;ean;name;price;vat\n1;7038010001000;Kvikk Lunsj;24,90;15\n\n2;;\"Avis; lørdag\";45;0\n";
         let c = parse_csv(csv).unwrap();
