@@ -3,7 +3,8 @@
 //! and a bad CSV (line and column named, nothing imported), price changes journaled (13021,
 //! old and new price) and new articles (13999), sale lines carrying their group into the Z
 //! (§ 2-8-2 f, per main group) and the SAF-T export (validated against Skatteetaten's XSD with
-//! `xmllint`), and the price look-up journaled (13022).
+//! `xmllint`), and the TOML catalogue synced at start. The price look-up (13022):
+//! `tests/tui_update.rs` and `tests/app_price_check_exec.rs`.
 
 mod common;
 use common::reports::{cash_sale, line, new_sale};
@@ -13,7 +14,6 @@ use kasse::domain::staff::HashCost;
 use kasse::fiscal::saft::{Company, OrgNumber};
 use kasse::service::StaffDb;
 use kasse::service::saft::{ExportRequest, write_saft};
-use kasse::store::catalog::CatalogActor;
 use kasse::store::{AsyncStore, Store};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -338,30 +338,6 @@ async fn lines_carry_their_group_into_the_z_and_the_saft_export() {
             eprintln!("\n!!!!!!!! SKIPPED: xmllint or the XSD not found !!!!!!!!\n");
         }
     }
-}
-
-#[test]
-fn a_price_look_up_is_journaled() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut s = Store::open_in_dir(dir.path()).unwrap();
-    let actor = CatalogActor {
-        shop_id: "s1",
-        till_id: "t1",
-        staff_id: Some("kari"),
-        at: T0,
-        origin: "sale screen",
-    };
-    s.journal_price_lookup(&actor, "1001", "Kvikk Lunsj", 2_490, "NOK")
-        .unwrap();
-    let ev = s.fiscal_events().unwrap();
-    assert_eq!(ev.len(), 1);
-    assert_eq!(ev[0].code, "13022");
-    assert_eq!(ev[0].staff_id.as_deref(), Some("kari"));
-    assert!(
-        ev[0].detail.contains("PLU 1001") && ev[0].detail.contains("24.90 NOK"),
-        "{}",
-        ev[0].detail
-    );
 }
 
 #[tokio::test]

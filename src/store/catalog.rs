@@ -1,7 +1,7 @@
 //! The till's article catalogue in SQLite (migration 0017): the TOML catalogue synced at start,
 //! articles imported with `kasse catalog import` laid over it, and the fiscal events every
 //! change makes (13021 price change with the old and new price, 13999 article added / changed /
-//! removed, 13022 price look-up). The catalogue table is master data; the history lives in the
+//! removed). The catalogue table is master data; the history lives in the
 //! append-only `fiscal_events`.
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -285,23 +285,6 @@ impl Store {
         Ok(rows
             .map(|r| r.map(|(a, _)| a))
             .collect::<Result<Vec<_>, _>>()?)
-    }
-
-    /// Journal a price look-up from the sale screen (13022): the article was shown, not sold.
-    pub fn journal_price_lookup(
-        &mut self,
-        actor: &CatalogActor<'_>,
-        plu: &str,
-        name: &str,
-        price: i64,
-        currency: &str,
-    ) -> Result<i64, StoreError> {
-        let detail = format!(
-            "price look-up PLU {plu} \"{name}\": {} {currency} ({})",
-            plain(price),
-            actor.origin
-        );
-        self.transaction(|tx| event(tx.tx, actor, EventKind::PriceLookup, detail))
     }
 }
 
