@@ -225,6 +225,27 @@ async fn lines_carry_their_group_into_the_z_and_the_saft_export() {
             "cash",
         ),
     );
+    // HQ's feed carries each line's group.
+    let feed = s.hq_next_batch(1000, at(3)).unwrap().unwrap();
+    let groups: Vec<Option<String>> = feed
+        .rows
+        .iter()
+        .filter(|r| r.tbl == "sale_lines")
+        .map(|r| {
+            serde_json::from_str::<serde_json::Value>(&r.payload).unwrap()["article_group"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            Some("04006".into()),
+            Some("04011".into()),
+            Some("04006".into()),
+            None
+        ]
+    );
     let store = AsyncStore::new(s).unwrap();
     let db = StaffDb::new(store.clone(), "s1", "t1")
         .unwrap()

@@ -23,3 +23,17 @@ CREATE INDEX catalog_articles_ean ON catalog_articles (ean);
 
 -- The article group the line was sold under (NULL: no catalogue article, reported as 04999).
 ALTER TABLE sale_lines ADD COLUMN article_group TEXT;
+
+-- HQ receives the line's group too (`hq_sale_lines.payload ->> 'article_group'`): the feed
+-- trigger of migration 0014 again, with the new column.
+DROP TRIGGER hq_sale_lines_ai;
+
+CREATE TRIGGER hq_sale_lines_ai AFTER INSERT ON sale_lines
+BEGIN
+    INSERT INTO hq_feed (tbl, op, row_id, install, payload) VALUES ('sale_lines', 'i', NEW.id, (SELECT install_id FROM installs ORDER BY id DESC LIMIT 1), json_object(
+        'id', NEW.id, 'sale_id', NEW.sale_id, 'line_no', NEW.line_no,
+        'product_id', NEW.product_id, 'name', NEW.name, 'quantity', NEW.quantity,
+        'quantity_milli', NEW.quantity_milli, 'unit', NEW.unit, 'unit_price', NEW.unit_price,
+        'discount', NEW.discount, 'vat_rate', NEW.vat_rate, 'gross', NEW.gross, 'net', NEW.net,
+        'vat', NEW.vat, 'is_return', NEW.is_return, 'article_group', NEW.article_group));
+END;
