@@ -387,15 +387,21 @@ async fn the_toml_catalogue_is_synced_at_start_and_imports_win_over_it() {
         }
     };
     // First start: both articles stored (13999 each), groups kept.
-    let c = sync_at_start(&store, toml("32,90"), "s1", "t1", T0).await;
+    let c = sync_at_start(&store, toml("32,90"), "s1", "t1", T0)
+        .await
+        .unwrap();
     assert_eq!(c.len(), 2);
     assert_eq!(c.by_code("1001").unwrap().group, "04006");
     assert_eq!(events(&store).await.len(), 2);
     // Same file again: nothing journaled.
-    sync_at_start(&store, toml("32,90"), "s1", "t1", T0).await;
+    sync_at_start(&store, toml("32,90"), "s1", "t1", T0)
+        .await
+        .unwrap();
     assert_eq!(events(&store).await.len(), 2);
     // The shop edits the TOML price: one 13021 with the old and the new price.
-    let c = sync_at_start(&store, toml("34,90"), "s1", "t1", T0 + Duration::days(1)).await;
+    let c = sync_at_start(&store, toml("34,90"), "s1", "t1", T0 + Duration::days(1))
+        .await
+        .unwrap();
     assert_eq!(c.by_code("1002").unwrap().price.minor(), 3_490);
     let ev = events(&store).await;
     assert_eq!(ev.len(), 3, "{ev:#?}");
@@ -419,7 +425,43 @@ async fn the_toml_catalogue_is_synced_at_start_and_imports_win_over_it() {
         .await
         .unwrap();
     assert_eq!(rep.outcome.price_changes.len(), 1);
-    let c = sync_at_start(&store, toml("34,90"), "s1", "t1", T0 + Duration::days(3)).await;
+    let c = sync_at_start(&store, toml("34,90"), "s1", "t1", T0 + Duration::days(3))
+        .await
+        .unwrap();
     assert_eq!(c.by_code("1002").unwrap().price.minor(), 2_990);
     assert_eq!(events(&store).await.len(), 4);
+    // A TOML article that takes an imported article's code: the till says which, and stops.
+    let clash = parse_toml(
+        "[[product]]\nplu = \"1001\"\nname = \"Kvikk Lunsj\"\nprice = \"24,90\"\nvat = 15\n\n\
+         [[product]]\nplu = \"7\"\nean = \"1002\"\nname = \"Annen\"\nprice = 1\nvat = 25\n",
+    );
+    assert!(
+        clash.is_err(),
+        "a 4-digit EAN is refused by the parser already"
+    );
+    let clash = parse_toml(
+        "[[product]]\nplu = \"1001\"\nname = \"Kvikk Lunsj\"\nprice = \"24,90\"\nvat = 15\n\n\
+         [[product]]\nplu = \"7\"\nean = \"70380010\"\nname = \"Annen\"\nprice = 1\nvat = 25\n",
+    )
+    .unwrap();
+    let file = write(
+        dir.path(),
+        "ean.csv",
+        "plu;ean;name;price;vat\n9;70380010;Importert;5;25\n",
+    );
+    store
+        .run(move |s| {
+            import_file(s, &file, "s1", "t1", T0 + Duration::days(4))
+                .map_err(|_| kasse::store::StoreError::Closed)
+        })
+        .await
+        .unwrap();
+    let err = sync_at_start(&store, clash, "s1", "t1", T0 + Duration::days(5))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("70380010") && err.contains("Importert"),
+        "{err}"
+    );
 }

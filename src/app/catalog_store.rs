@@ -65,14 +65,16 @@ pub fn merged(
 
 /// Sync the TOML catalogue into the table (journaling price changes) and answer the catalogue
 /// the till sells from. On a journal error the TOML catalogue is used as it is, and the error
-/// is logged (the till still opens; nothing is journaled that was not written).
+/// is logged (the till still opens; nothing is journaled that was not written). Err: the TOML
+/// file and the imported articles together are not a valid catalogue (a code used twice); the
+/// message names the code and both articles.
 pub async fn sync_at_start(
     store: &AsyncStore,
     toml: Catalog,
     shop_id: &str,
     till_id: &str,
     at: time::OffsetDateTime,
-) -> Catalog {
+) -> Result<Catalog, CatalogError> {
     let articles = to_articles(&toml);
     let currency = toml.currency().unwrap_or(Currency::Nok);
     let (shop, till) = (shop_id.to_string(), till_id.to_string());
@@ -98,17 +100,11 @@ pub async fn sync_at_start(
                     "catalogue synced"
                 );
             }
-            match merged(currency, &all, &[]) {
-                Ok(c) => c,
-                Err(e) => {
-                    tracing::error!(error = %e, "the stored catalogue is not valid; selling from the TOML catalogue");
-                    toml
-                }
-            }
+            merged(currency, &all, &[])
         }
         Err(e) => {
             tracing::error!(error = %e, "cannot sync the catalogue; selling from the TOML catalogue");
-            toml
+            Ok(toml)
         }
     }
 }

@@ -36,7 +36,13 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
         &cfg.shop.till_id,
         till.clock.now(),
     )
-    .await;
+    .await
+    .map_err(|e| {
+        msg(
+            format!("Varekatalogen (TOML-filen og importerte varer): {e}"),
+            format!("Product catalog (the TOML file and imported articles): {e}"),
+        )
+    })?;
     let keymap = super::load_keymap(cfg.ui.keymap.as_deref())
         .map_err(|e| msg(format!("Tastaturoppsett: {e}"), format!("Key map: {e}")))?;
     let theme = super::load_theme(cfg.ui.theme.as_deref())
