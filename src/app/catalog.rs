@@ -16,6 +16,7 @@
 use crate::domain::basket::QuantityUnit;
 pub use crate::domain::catalog::{ALLOWED_VAT_BPS, Catalog, CatalogError, Product, parse_price};
 use crate::domain::money::{Currency, Money};
+use crate::lang::Text;
 use serde::Deserialize;
 use std::path::Path;
 
@@ -70,19 +71,34 @@ pub fn load(path: &Path) -> Result<Catalog, CatalogError> {
     }
 }
 
-fn parse_vat(s: &str) -> Result<u32, String> {
+fn parse_vat(s: &str) -> Result<u32, Text> {
     let t = s.trim().trim_end_matches('%').trim();
     let bps = t
         .parse::<u32>()
         .ok()
         .and_then(|p| p.checked_mul(100))
         .filter(|b| ALLOWED_VAT_BPS.contains(b));
-    bps.ok_or_else(|| format!("\"{s}\" is not a Norwegian VAT rate. Use 25, 15, 12 or 0"))
+    bps.ok_or_else(|| {
+        Text::new(
+            format!("«{s}» er ikke en norsk MVA-sats. Bruk 25, 15, 12 eller 0"),
+            format!("\"{s}\" is not a Norwegian VAT rate. Use 25, 15, 12 or 0"),
+        )
+    })
+}
+
+/// A price as [`parse_price`] reads it, the problem in both languages.
+fn price(s: &str) -> Result<i64, Text> {
+    parse_price(s).map_err(|en| {
+        Text::new(
+            format!("«{s}» er ikke en pris. Skriv kroner med inntil to desimaler, f.eks. «24,90»"),
+            en,
+        )
+    })
 }
 
 /// An article group as written in a catalogue: `04006`, `4006` (Excel drops the leading zero)
 /// or `6`, checked against Skatteetaten's list PredefinedBasicID-04. Empty: `04999` (other).
-pub fn parse_group(s: &str) -> Result<String, String> {
+pub fn parse_group(s: &str) -> Result<String, Text> {
     use crate::fiscal::saft::codes::{ARTICLE_GROUP_CODES, find};
     let t = s.trim();
     if t.is_empty() {
@@ -99,26 +115,35 @@ pub fn parse_group(s: &str) -> Result<String, String> {
         })
         .filter(|c| find(ARTICLE_GROUP_CODES, c).is_some());
     code.ok_or_else(|| {
-        format!(
-            "\"{s}\" is not an article group. Write a code from Skatteetaten's list \
-             PredefinedBasicID-04: 04001–04021 or 04999, e.g. 04003 (sale of goods), 04006 \
-             (food), 04011 (soft drinks), or leave it empty for 04999 (other)"
+        Text::new(
+            format!(
+                "«{s}» er ikke en varegruppe. Skriv en kode fra Skatteetatens liste \
+                 PredefinedBasicID-04: 04001–04021 eller 04999, f.eks. 04003 (varesalg), 04006 \
+                 (mat), 04011 (mineralvann), eller la feltet stå tomt for 04999 (øvrige)"
+            ),
+            format!(
+                "\"{s}\" is not an article group. Write a code from Skatteetaten's list \
+                 PredefinedBasicID-04: 04001–04021 or 04999, e.g. 04003 (sale of goods), 04006 \
+                 (food), 04011 (soft drinks), or leave it empty for 04999 (other)"
+            ),
         )
     })
 }
 
-fn check_code(s: &str, field: &'static str) -> Result<(), String> {
+fn check_code(s: &str, field: &'static str) -> Result<(), Text> {
     let ok = !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
     let len_ok = field != "ean" || s.len() == 8 || s.len() == 13;
     if ok && len_ok {
         Ok(())
     } else if field == "ean" {
-        Err(format!(
-            "\"{s}\" is not an EAN. Write 8 or 13 digits, or leave it out"
+        Err(Text::new(
+            format!("«{s}» er ikke en EAN. Skriv 8 eller 13 siffer, eller la feltet stå tomt"),
+            format!("\"{s}\" is not an EAN. Write 8 or 13 digits, or leave it out"),
         ))
     } else {
-        Err(format!(
-            "\"{s}\" is not a PLU. Write digits only, e.g. \"1001\""
+        Err(Text::new(
+            format!("«{s}» er ikke en PLU. Skriv bare siffer, f.eks. «1001»"),
+            format!("\"{s}\" is not a PLU. Write digits only, e.g. \"1001\""),
         ))
     }
 }
@@ -137,7 +162,7 @@ struct RawRow<'a> {
 fn build(rows: Vec<RawRow<'_>>, currency: Currency) -> Result<Catalog, CatalogError> {
     let mut products: Vec<(String, Product)> = Vec::with_capacity(rows.len());
     for r in rows {
-        let field = |field: &'static str, problem: String| CatalogError::Field {
+        let field = |field: &'static str, problem: Text| CatalogError::Field {
             place: r.place.clone(),
             field,
             problem,
@@ -154,17 +179,23 @@ fn build(rows: Vec<RawRow<'_>>, currency: Currency) -> Result<Catalog, CatalogEr
         if name.is_empty() {
             return Err(field(
                 "name",
-                "is empty. Write the product name".to_string(),
+                Text::new(
+                    "er tom. Skriv varens navn",
+                    "is empty. Write the product name",
+                ),
             ));
         }
-        let price = parse_price(r.price).map_err(|p| field("price", p))?;
+        let price = price(r.price).map_err(|p| field("price", p))?;
         let vat_bps = parse_vat(r.vat).map_err(|p| field("vat", p))?;
         let unit = match r.unit.map(str::trim).filter(|u| !u.is_empty()) {
             None => QuantityUnit::Pcs,
             Some(u) => QuantityUnit::parse(u).ok_or_else(|| {
                 field(
                     "unit",
-                    format!("\"{u}\" is not a unit. Use stk, kg, l, km, min or kwh"),
+                    Text::new(
+                        format!("«{u}» er ikke en enhet. Bruk stk, kg, l, km, min eller kwh"),
+                        format!("\"{u}\" is not a unit. Use stk, kg, l, km, min or kwh"),
+                    ),
                 )
             })?,
         };
@@ -219,7 +250,10 @@ pub fn parse_toml(text: &str) -> Result<Catalog, CatalogError> {
         Some(c) => Currency::parse(c).ok_or_else(|| CatalogError::Field {
             place: "header".to_string(),
             field: "currency",
-            problem: format!("\"{c}\" is not supported. Use NOK, DKK or EUR"),
+            problem: Text::new(
+                format!("«{c}» støttes ikke. Bruk NOK, DKK eller EUR"),
+                format!("\"{c}\" is not supported. Use NOK, DKK or EUR"),
+            ),
         })?,
     };
     let texts: Vec<(String, String, Option<String>)> = raw
@@ -327,10 +361,17 @@ pub fn parse_csv(text: &str) -> Result<Catalog, CatalogError> {
             return Err(CatalogError::Field {
                 place: format!("line {n}"),
                 field: "columns",
-                problem: format!(
-                    "has {} fields but the header has {}. Check the separator \"{sep}\" and quote fields that contain it",
-                    rec.len(),
-                    cols.len()
+                problem: Text::new(
+                    format!(
+                        "har {} felt, men toppraden har {}. Sjekk skilletegnet «{sep}» og sett felt som inneholder det i anførselstegn",
+                        rec.len(),
+                        cols.len()
+                    ),
+                    format!(
+                        "has {} fields but the header has {}. Check the separator \"{sep}\" and quote fields that contain it",
+                        rec.len(),
+                        cols.len()
+                    ),
                 ),
             });
         }

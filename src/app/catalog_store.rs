@@ -117,10 +117,10 @@ pub struct ImportReport {
     pub outcome: CatalogOutcome,
 }
 
-fn nothing_imported(e: impl std::fmt::Display) -> Text {
+fn nothing_imported(e: &Text) -> Text {
     Text::new(
-        format!("Varekatalogen: {e}. Ingenting ble importert."),
-        format!("Catalog: {e}. Nothing was imported."),
+        format!("Varekatalogen: {}. Ingenting ble importert.", e.nb),
+        format!("Catalog: {}. Nothing was imported.", e.en),
     )
 }
 
@@ -134,7 +134,7 @@ pub fn import_file(
     till_id: &str,
     at: time::OffsetDateTime,
 ) -> Result<ImportReport, Text> {
-    let file = super::catalog::load(path).map_err(nothing_imported)?;
+    let file = super::catalog::load(path).map_err(|e| nothing_imported(&e.text()))?;
     let places: Vec<String> = match path.extension().and_then(|e| e.to_str()) {
         Some(e) if e.eq_ignore_ascii_case("csv") => file
             .products()
@@ -150,7 +150,8 @@ pub fn import_file(
     let articles = to_articles(&file);
     let existing = store.catalog_articles().map_err(|e| e.message())?;
     let over: Vec<(String, CatalogArticle)> = places.into_iter().zip(articles.clone()).collect();
-    merged(file.currency().unwrap_or(Currency::Nok), &existing, &over).map_err(nothing_imported)?;
+    merged(file.currency().unwrap_or(Currency::Nok), &existing, &over)
+        .map_err(|e| nothing_imported(&e.text()))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -165,7 +166,7 @@ pub fn import_file(
     };
     let outcome = store
         .apply_catalog(&articles, CatalogSource::Import, &actor)
-        .map_err(|e| nothing_imported(e.message().en))?;
+        .map_err(|e| nothing_imported(&e.message()))?;
     Ok(ImportReport {
         rows: articles.len(),
         outcome,
