@@ -240,6 +240,7 @@ fn generate(n: usize) -> (Vec<Product>, Vec<String>, Vec<String>) {
             } else {
                 QuantityUnit::Pcs
             },
+            group: "04003".to_string(),
         });
     }
     (products, eans, labels)

@@ -179,6 +179,7 @@ struct RawShop {
     language: Option<Lang>,
     address: Option<Vec<String>>,
     org_number: Option<String>,
+    vat_registered: Option<bool>,
     contact: Option<String>,
 }
 
@@ -258,8 +259,12 @@ pub struct ShopConfig {
     pub language: Lang,
     /// Address lines printed under the name on paper receipts.
     pub address: Vec<String>,
-    /// Organisation number, 9 digits (spaces removed); printed `Org.nr. … MVA`.
+    /// Organisation number, 9 digits (spaces removed); printed `Org.nr. … MVA` when
+    /// `vat_registered`.
     pub org_number: Option<String>,
+    /// Registered for VAT (*Merverdiavgiftsregisteret*; default true): receipts print `MVA`
+    /// after the org. number (§ 2-8-4), the SAF-T company ident ends in `MVA`.
+    pub vat_registered: bool,
     /// Phone / web line on paper receipts.
     pub contact: Option<String>,
 }
@@ -776,6 +781,7 @@ impl Config {
                 Some(o) => Some(org_number(&o)?),
                 None => None,
             },
+            vat_registered: s.vat_registered.unwrap_or(true),
             contact: match s.contact {
                 Some(c) if c.chars().count() > 48 => {
                     return Err(invalid(
@@ -1062,6 +1068,7 @@ impl Config {
             name: self.shop.name.clone(),
             address: self.shop.address.clone(),
             org_number: self.shop.org_number.clone().unwrap_or_default(),
+            vat_registered: self.shop.vat_registered,
             contact: self.shop.contact.clone(),
         }
     }

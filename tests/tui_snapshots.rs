@@ -573,3 +573,12 @@ fn sale_hq_behind_in_the_status_bar() {
         "caught up: the status bar is as without HQ"
     );
 }
+
+#[test]
+fn sale_price_check_shows_the_price_not_added() {
+    // One item in the basket; F2 on a typed PLU shows Coca-Cola's price and adds nothing.
+    let mut app = with_items(app(), &["1001"]);
+    type_text(&mut app, "1002");
+    press(&mut app, KeyCode::F(2));
+    snap_both("sale_price_check", &app);
+}

@@ -897,3 +897,39 @@ fn kiosk_quit_from_the_result_screen_shows_the_pin_prompt_on_the_sale_screen() {
     assert_eq!(app.prompt, Some(Prompt::KioskPin));
     assert_eq!(enter_text(&mut app, PIN), vec![Command::Quit]);
 }
+
+#[test]
+fn price_check_shows_the_price_without_adding_and_is_journaled() {
+    let mut app = app();
+    type_text(&mut app, KVIKK);
+    let cmds = press(&mut app, KeyCode::F(2));
+    // Shown, not added, the input cleared for the next scan.
+    assert!(app.basket.is_empty());
+    assert_eq!(app.input.value(), "");
+    let toast = app.toast.as_ref().unwrap();
+    assert!(
+        toast.text.nb.contains("Kvikk Lunsj 47 g") && toast.text.nb.contains("kr 24,90"),
+        "{:?}",
+        toast.text
+    );
+    // A price look-up goes to the fiscal journal (13022).
+    match cmds.as_slice() {
+        [
+            Command::Journal {
+                event: kasse::tui::TillEvent::PriceLookup { code, name, price },
+                ..
+            },
+        ] => {
+            assert_eq!(code, KVIKK);
+            assert_eq!(name, "Kvikk Lunsj 47 g");
+            assert_eq!(price.minor(), 2490);
+        }
+        other => panic!("expected one journal command, got {other:?}"),
+    }
+    // Nothing typed, or an unknown code: a clear message, nothing journaled.
+    assert!(press(&mut app, KeyCode::F(2)).is_empty());
+    assert!(app.toast.as_ref().unwrap().text.en.contains("Price check"));
+    type_text(&mut app, "999999");
+    assert!(press(&mut app, KeyCode::F(2)).is_empty());
+    assert!(app.toast.as_ref().unwrap().text.en.contains("999999"));
+}

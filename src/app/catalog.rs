@@ -2,13 +2,21 @@
 //! that name the line or product and the field, and say what to write instead. The result is
 //! the pure [`Catalog`] (with its code and name indexes) the till's screen takes as plain data.
 //!
-//! CSV: a header line naming the columns `plu`, `ean`, `name`, `price`, `vat`, `unit` (any
-//! order; `ean` and `unit` optional), separated by `;` or `,` (the header decides). Use `;` when prices are
-//! written with a decimal comma, or quote the field.
+//! CSV: a header line naming the columns `plu`, `ean`, `name`, `price`, `vat`, `unit`, `group`
+//! (any order; `ean`, `unit` and `group` optional, and `plu` too when every row has an EAN; the
+//! Norwegian names `varenr`, `strekkode`, `navn`, `pris`, `mva`, `enhet`, `varegruppe` and
+//! `barcode` for `ean` work as well), separated by `;` or `,` (the header decides). Use `;`
+//! when prices are written with a decimal comma (as Norwegian Excel does), or quote the field.
+//! A file that is not UTF-8 is read as Windows-1252 (Excel's "CSV (semikolonseparert)").
+//!
+//! `group` is the article's main group, a code of Skatteetaten's list PredefinedBasicID-04
+//! (`04006` food, `04003` sale of goods …; Excel's `4006` and the short `6` work too); none
+//! means `04999` (other).
 
 use crate::domain::basket::QuantityUnit;
 pub use crate::domain::catalog::{ALLOWED_VAT_BPS, Catalog, CatalogError, Product, parse_price};
 use crate::domain::money::{Currency, Money};
+use crate::lang::Text;
 use serde::Deserialize;
 use std::path::Path;
 
@@ -22,13 +30,35 @@ impl Catalog {
     }
 }
 
+/// Text of a catalogue file: UTF-8 (a byte-order mark is dropped), else Windows-1252, the
+/// encoding Norwegian Excel writes CSV in.
+pub fn decode(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.trim_start_matches('\u{feff}').to_string(),
+        Err(_) => bytes.iter().map(|b| cp1252(*b)).collect(),
+    }
+}
+
+fn cp1252(b: u8) -> char {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
+        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
+        'ž', 'Ÿ',
+    ];
+    match b {
+        0x80..=0x9f => HIGH[usize::from(b - 0x80)],
+        _ => char::from(b),
+    }
+}
+
 /// Load a catalog from a `.toml` or `.csv` file.
 pub fn load(path: &Path) -> Result<Catalog, CatalogError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| CatalogError::Read {
+    let bytes = std::fs::read(path).map_err(|e| CatalogError::Read {
         path: shown.clone(),
         reason: e.to_string(),
     })?;
+    let text = decode(&bytes);
     match path
         .extension()
         .and_then(|e| e.to_str())
@@ -41,28 +71,79 @@ pub fn load(path: &Path) -> Result<Catalog, CatalogError> {
     }
 }
 
-fn parse_vat(s: &str) -> Result<u32, String> {
+fn parse_vat(s: &str) -> Result<u32, Text> {
     let t = s.trim().trim_end_matches('%').trim();
     let bps = t
         .parse::<u32>()
         .ok()
         .and_then(|p| p.checked_mul(100))
         .filter(|b| ALLOWED_VAT_BPS.contains(b));
-    bps.ok_or_else(|| format!("\"{s}\" is not a Norwegian VAT rate. Use 25, 15, 12 or 0"))
+    bps.ok_or_else(|| {
+        Text::new(
+            format!("«{s}» er ikke en norsk MVA-sats. Bruk 25, 15, 12 eller 0"),
+            format!("\"{s}\" is not a Norwegian VAT rate. Use 25, 15, 12 or 0"),
+        )
+    })
 }
 
-fn check_code(s: &str, field: &'static str) -> Result<(), String> {
+/// A price as [`parse_price`] reads it, the problem in both languages.
+fn price(s: &str) -> Result<i64, Text> {
+    parse_price(s).map_err(|en| {
+        Text::new(
+            format!("«{s}» er ikke en pris. Skriv kroner med inntil to desimaler, f.eks. «24,90»"),
+            en,
+        )
+    })
+}
+
+/// An article group as written in a catalogue: `04006`, `4006` (Excel drops the leading zero)
+/// or `6`, checked against Skatteetaten's list PredefinedBasicID-04. Empty: `04999` (other).
+pub fn parse_group(s: &str) -> Result<String, Text> {
+    use crate::fiscal::saft::codes::{ARTICLE_GROUP_CODES, find};
+    let t = s.trim();
+    if t.is_empty() {
+        return Ok(crate::domain::report::NO_GROUP.to_string());
+    }
+    let code = t
+        .parse::<u32>()
+        .ok()
+        .filter(|_| t.chars().all(|c| c.is_ascii_digit()))
+        .and_then(|n| match n {
+            1..=999 => Some(format!("04{n:03}")),
+            4001..=4999 => Some(format!("0{n}")),
+            _ => None,
+        })
+        .filter(|c| find(ARTICLE_GROUP_CODES, c).is_some());
+    code.ok_or_else(|| {
+        Text::new(
+            format!(
+                "«{s}» er ikke en varegruppe. Skriv en kode fra Skatteetatens liste \
+                 PredefinedBasicID-04: 04001–04021 eller 04999, f.eks. 04003 (varesalg), 04006 \
+                 (mat), 04011 (mineralvann), eller la feltet stå tomt for 04999 (øvrige)"
+            ),
+            format!(
+                "\"{s}\" is not an article group. Write a code from Skatteetaten's list \
+                 PredefinedBasicID-04: 04001–04021 or 04999, e.g. 04003 (sale of goods), 04006 \
+                 (food), 04011 (soft drinks), or leave it empty for 04999 (other)"
+            ),
+        )
+    })
+}
+
+fn check_code(s: &str, field: &'static str) -> Result<(), Text> {
     let ok = !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
     let len_ok = field != "ean" || s.len() == 8 || s.len() == 13;
     if ok && len_ok {
         Ok(())
     } else if field == "ean" {
-        Err(format!(
-            "\"{s}\" is not an EAN. Write 8 or 13 digits, or leave it out"
+        Err(Text::new(
+            format!("«{s}» er ikke en EAN. Skriv 8 eller 13 siffer, eller la feltet stå tomt"),
+            format!("\"{s}\" is not an EAN. Write 8 or 13 digits, or leave it out"),
         ))
     } else {
-        Err(format!(
-            "\"{s}\" is not a PLU. Write digits only, e.g. \"1001\""
+        Err(Text::new(
+            format!("«{s}» er ikke en PLU. Skriv bare siffer, f.eks. «1001»"),
+            format!("\"{s}\" is not a PLU. Write digits only, e.g. \"1001\""),
         ))
     }
 }
@@ -75,12 +156,13 @@ struct RawRow<'a> {
     price: &'a str,
     vat: &'a str,
     unit: Option<&'a str>,
+    group: Option<&'a str>,
 }
 
 fn build(rows: Vec<RawRow<'_>>, currency: Currency) -> Result<Catalog, CatalogError> {
     let mut products: Vec<(String, Product)> = Vec::with_capacity(rows.len());
     for r in rows {
-        let field = |field: &'static str, problem: String| CatalogError::Field {
+        let field = |field: &'static str, problem: Text| CatalogError::Field {
             place: r.place.clone(),
             field,
             problem,
@@ -97,20 +179,27 @@ fn build(rows: Vec<RawRow<'_>>, currency: Currency) -> Result<Catalog, CatalogEr
         if name.is_empty() {
             return Err(field(
                 "name",
-                "is empty. Write the product name".to_string(),
+                Text::new(
+                    "er tom. Skriv varens navn",
+                    "is empty. Write the product name",
+                ),
             ));
         }
-        let price = parse_price(r.price).map_err(|p| field("price", p))?;
+        let price = price(r.price).map_err(|p| field("price", p))?;
         let vat_bps = parse_vat(r.vat).map_err(|p| field("vat", p))?;
         let unit = match r.unit.map(str::trim).filter(|u| !u.is_empty()) {
             None => QuantityUnit::Pcs,
             Some(u) => QuantityUnit::parse(u).ok_or_else(|| {
                 field(
                     "unit",
-                    format!("\"{u}\" is not a unit. Use stk, kg, l, km, min or kwh"),
+                    Text::new(
+                        format!("«{u}» er ikke en enhet. Bruk stk, kg, l, km, min eller kwh"),
+                        format!("\"{u}\" is not a unit. Use stk, kg, l, km, min or kwh"),
+                    ),
                 )
             })?,
         };
+        let group = parse_group(r.group.unwrap_or("")).map_err(|p| field("group", p))?;
         let p = Product {
             plu: r.plu.trim().to_string(),
             ean,
@@ -118,6 +207,7 @@ fn build(rows: Vec<RawRow<'_>>, currency: Currency) -> Result<Catalog, CatalogEr
             price: Money::new(price, currency),
             vat_bps,
             unit,
+            group,
         };
         products.push((r.place, p));
     }
@@ -141,6 +231,8 @@ struct TomlProduct {
     price: toml::Value,
     vat: toml::Value,
     unit: Option<String>,
+    /// Article group (PredefinedBasicID-04), a string or a number.
+    group: Option<toml::Value>,
 }
 
 fn value_text(v: &toml::Value) -> String {
@@ -158,20 +250,29 @@ pub fn parse_toml(text: &str) -> Result<Catalog, CatalogError> {
         Some(c) => Currency::parse(c).ok_or_else(|| CatalogError::Field {
             place: "header".to_string(),
             field: "currency",
-            problem: format!("\"{c}\" is not supported. Use NOK, DKK or EUR"),
+            problem: Text::new(
+                format!("«{c}» støttes ikke. Bruk NOK, DKK eller EUR"),
+                format!("\"{c}\" is not supported. Use NOK, DKK or EUR"),
+            ),
         })?,
     };
-    let texts: Vec<(String, String)> = raw
+    let texts: Vec<(String, String, Option<String>)> = raw
         .product
         .iter()
-        .map(|p| (value_text(&p.price), value_text(&p.vat)))
+        .map(|p| {
+            (
+                value_text(&p.price),
+                value_text(&p.vat),
+                p.group.as_ref().map(value_text),
+            )
+        })
         .collect();
     let rows = raw
         .product
         .iter()
         .zip(texts.iter())
         .enumerate()
-        .map(|(i, (p, (price, vat)))| RawRow {
+        .map(|(i, (p, (price, vat, group)))| RawRow {
             place: format!("product {} (\"{}\")", i + 1, p.name),
             plu: &p.plu,
             ean: p.ean.as_deref(),
@@ -179,6 +280,7 @@ pub fn parse_toml(text: &str) -> Result<Catalog, CatalogError> {
             price,
             vat,
             unit: p.unit.as_deref(),
+            group: group.as_deref(),
         })
         .collect();
     build(rows, currency)
@@ -222,17 +324,35 @@ pub fn parse_csv(text: &str) -> Result<Catalog, CatalogError> {
         .into_iter()
         .map(|c| c.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
         .collect();
-    let idx = |name: &'static str| cols.iter().position(|c| c == name);
+    // Each column by its English name or a Norwegian / common alias.
+    let idx = |name: &'static str| {
+        let aliases: &[&str] = match name {
+            "plu" => &["plu", "varenr", "varenummer"],
+            "ean" => &["ean", "barcode", "strekkode", "gtin"],
+            "name" => &["name", "navn", "varenavn"],
+            "price" => &["price", "pris"],
+            "vat" => &["vat", "mva"],
+            "unit" => &["unit", "enhet"],
+            "group" => &["group", "varegruppe", "gruppe"],
+            _ => &[],
+        };
+        cols.iter().position(|c| aliases.contains(&c.as_str()))
+    };
     let need = |name: &'static str| {
         idx(name).ok_or(CatalogError::MissingColumn {
             header: header.to_string(),
             column: name,
         })
     };
-    let (i_plu, i_name, i_price, i_vat) =
-        (need("plu")?, need("name")?, need("price")?, need("vat")?);
+    let (i_name, i_price, i_vat) = (need("name")?, need("price")?, need("vat")?);
     let i_ean = idx("ean");
+    // Without a PLU column the EAN is the PLU (a supplier's price file has barcodes only).
+    let i_plu = match (idx("plu"), i_ean) {
+        (Some(i), _) | (None, Some(i)) => i,
+        (None, None) => need("plu")?,
+    };
     let i_unit = idx("unit");
+    let i_group = idx("group");
     let records: Vec<(usize, Vec<String>)> = lines
         .map(|(n, l)| (n + 1, split_csv_line(l, sep)))
         .collect();
@@ -241,10 +361,17 @@ pub fn parse_csv(text: &str) -> Result<Catalog, CatalogError> {
             return Err(CatalogError::Field {
                 place: format!("line {n}"),
                 field: "columns",
-                problem: format!(
-                    "has {} fields but the header has {}. Check the separator \"{sep}\" and quote fields that contain it",
-                    rec.len(),
-                    cols.len()
+                problem: Text::new(
+                    format!(
+                        "har {} felt, men toppraden har {}. Sjekk skilletegnet «{sep}» og sett felt som inneholder det i anførselstegn",
+                        rec.len(),
+                        cols.len()
+                    ),
+                    format!(
+                        "has {} fields but the header has {}. Check the separator \"{sep}\" and quote fields that contain it",
+                        rec.len(),
+                        cols.len()
+                    ),
                 ),
             });
         }
@@ -259,6 +386,7 @@ pub fn parse_csv(text: &str) -> Result<Catalog, CatalogError> {
             price: get(rec, i_price),
             vat: get(rec, i_vat),
             unit: i_unit.map(|i| get(rec, i)),
+            group: i_group.map(|i| get(rec, i)),
         })
         .collect();
     build(rows, Currency::Nok)
@@ -324,6 +452,37 @@ mod tests {
         assert_eq!(hits, vec!["Coca-Cola 0,5 l"]);
         assert_eq!(c.search("0,5 L").len(), 2);
         assert!(c.search("   ").is_empty());
+    }
+
+    #[test]
+    fn excel_exports_in_windows_1252_are_read() {
+        assert_eq!(decode(b"Sm\xf8r \x96 \x80 5"), "Smør – € 5");
+        assert_eq!(decode("\u{feff}plu;navn".as_bytes()), "plu;navn");
+        let c = parse_csv(&decode(
+            b"varenr;navn;pris;mva;varegruppe\r\n7;Gr\xf8nnsaker;1 299,50;15;6\r\n",
+        ))
+        .unwrap();
+        let p = &c.products()[0];
+        assert_eq!(
+            (p.name.as_str(), p.price.minor(), p.group.as_str()),
+            ("Grønnsaker", 129_950, "04006")
+        );
+    }
+
+    #[test]
+    fn toml_group_is_a_string_or_a_number() {
+        let t = "[[product]]\nplu = \"1\"\nname = \"A\"\nprice = 1\nvat = 25\ngroup = 4011\n\n[[product]]\nplu = \"2\"\nname = \"B\"\nprice = 1\nvat = 25\n";
+        let c = parse_toml(t).unwrap();
+        assert_eq!(c.products()[0].group, "04011");
+        assert_eq!(c.products()[1].group, "04999");
+        let bad = t.replace("4011", "\"mat\"");
+        let msg = parse_toml(&bad).unwrap_err().to_string();
+        assert!(
+            msg.contains("product 1") && msg.contains("\"group\""),
+            "{msg}"
+        );
+        let demo = Catalog::demo().unwrap();
+        assert_eq!(demo.by_code("1002").unwrap().group, "04011");
     }
 
     #[test]

@@ -365,6 +365,16 @@ fn till_event_entry(
             "amount_minor": amount.minor(),
             "currency": amount.currency().code(),
         }),
+        TillEvent::PriceLookup { code, name, price } => {
+            return (
+                EventKind::PriceLookup,
+                format!(
+                    "price look-up {code} \"{name}\": {} {} (shown, not added)",
+                    price.to_plain(),
+                    price.currency().code()
+                ),
+            );
+        }
     };
     (EventKind::Other, detail.to_string())
 }
@@ -372,6 +382,20 @@ fn till_event_entry(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_price_look_up_is_journaled_as_13022() {
+        let (kind, detail) = till_event_entry(&crate::tui::TillEvent::PriceLookup {
+            code: "1002".into(),
+            name: "Cola".into(),
+            price: Money::nok(3290),
+        });
+        assert_eq!(kind.code().predefined, Some("13022"));
+        assert_eq!(
+            detail,
+            "price look-up 1002 \"Cola\": 32.90 NOK (shown, not added)"
+        );
+    }
 
     #[test]
     fn digits_are_phones_and_anything_else_is_a_personal_qr() {

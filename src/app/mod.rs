@@ -7,6 +7,7 @@ use crate::lang::Text;
 use std::path::PathBuf;
 
 pub mod catalog;
+pub mod catalog_store;
 mod staff;
 mod staff_exec;
 mod staff_return;

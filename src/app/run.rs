@@ -22,9 +22,30 @@ pub async fn run_tui(opts: &Options, till: &Till) -> Result<(), AppError> {
         (None, _) => super::catalog::Catalog::demo(),
     }
     .map_err(|e| {
+        let t = e.text();
         msg(
-            format!("Varekatalogen: {e}"),
-            format!("Product catalog: {e}"),
+            format!("Varekatalogen: {}", t.nb),
+            format!("Product catalog: {}", t.en),
+        )
+    })?;
+    // The catalogue lives in the journal's database: the TOML file synced (price changes
+    // journaled), imported articles (`kasse catalog import`) laid over it.
+    let catalog = super::catalog_store::sync_at_start(
+        &till.store(),
+        catalog,
+        &cfg.shop.shop_id,
+        &cfg.shop.till_id,
+        till.clock.now(),
+    )
+    .await
+    .map_err(|e| {
+        let t = e.text();
+        msg(
+            format!("Varekatalogen (TOML-filen og importerte varer): {}", t.nb),
+            format!(
+                "Product catalog (the TOML file and imported articles): {}",
+                t.en
+            ),
         )
     })?;
     let keymap = super::load_keymap(cfg.ui.keymap.as_deref())

@@ -254,7 +254,7 @@ fn saft_blocking(config: &Config, dir: &Path, args: &SaftArgs) -> Result<String,
         company: Company {
             org_number: org,
             name: config.shop.name.clone(),
-            vat_registered: true,
+            vat_registered: config.shop.vat_registered,
             street_address: None,
         },
         currency: config.shop.currency.code().to_string(),

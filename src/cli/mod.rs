@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 mod back_office;
 pub mod cash;
+pub mod catalog;
 pub mod display;
 pub mod doctor;
 pub mod fiscal;
@@ -115,6 +116,8 @@ pub enum Cmd {
     Journal(fiscal::JournalArgs),
     /// SAF-T Cash Register export: --from YYYY-MM-DD --to YYYY-MM-DD [--out PATH].
     Saft(fiscal::SaftArgs),
+    /// The article catalogue: `kasse catalog import FILE.csv` (price changes journaled).
+    Catalog(catalog::CatalogArgs),
     /// Headquarters (PostgreSQL, [hq] database_url): migrate, sync, status, report, verify.
     Hq(hq::HqArgs),
     /// The address to open on the customer display ([display] listen), with the pairing
@@ -166,6 +169,13 @@ fn ownership(cmd: Option<&Cmd>) -> Option<(&'static str, Option<crate::lang::Tex
             cmd: fiscal::JournalCmd::RotateKey { .. },
         })) => Some(("kasse journal rotate-key", None)),
         Some(Cmd::CreateManager { .. }) => Some(("kasse create-manager", None)),
+        Some(Cmd::Catalog(_)) => Some((
+            "kasse catalog import",
+            Some(crate::lang::Text::new(
+                "Kassen leser varekatalogen når den starter: lukk kassen, importer, og start den igjen.",
+                "The till reads the catalogue when it starts: close the till, import, then start it again.",
+            )),
+        )),
         Some(Cmd::Hq(hq::HqArgs {
             cmd: hq::HqCmd::Sync { .. },
         })) => Some((
@@ -292,6 +302,7 @@ pub async fn run(cli: Cli) -> i32 {
         Some(Cmd::Backup { to }) => ops::backup_command(&config, &dir, to, lang).await,
         Some(Cmd::Journal(a)) => fiscal::journal_command(&dir, a, lang).await,
         Some(Cmd::Saft(a)) => fiscal::saft_command(&config, &dir, a, lang).await,
+        Some(Cmd::Catalog(a)) => catalog::command(&config, &dir, a, lang).await,
         Some(Cmd::Hq(a)) => hq::command(&config, &dir, a, lang).await,
         Some(Cmd::DisplayUrl) => display::run(
             &config,

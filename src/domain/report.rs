@@ -166,6 +166,12 @@ pub struct GroupTotal {
     pub group: String,
     pub count: i64,
     pub gross: i64,
+    /// The group's name in Skatteetaten's list (Norwegian, English); empty when unknown
+    /// (reports stored before article groups).
+    #[serde(default)]
+    pub name_nb: String,
+    #[serde(default)]
+    pub name_en: String,
 }
 
 /// The group of lines whose article has no article group: Skatteetaten's "04999 Other".

@@ -205,12 +205,16 @@ pub fn layout(
     let marks = |o: &mut Out| {
         if r.flags.training {
             o.mark("*** TRENING / TRAINING ***");
+            // The wording kassasystemforskrifta §§ 2-8-4 ff. ask for on training receipts.
             o.centered(
                 l.t(
-                    "Ikke gyldig kvittering for kjøp",
-                    "Not a valid receipt of purchase",
+                    "Treningskvittering – ikke gyldig som kvittering",
+                    "Training receipt – not valid as a receipt",
                 ),
-                Style::default(),
+                Style {
+                    bold: true,
+                    ..Style::default()
+                },
             );
         }
         if r.flags.copy {
@@ -231,7 +235,11 @@ pub fn layout(
     }
     if !r.shop.org_number.trim().is_empty() {
         o.centered(
-            &format!("Org.nr. {} MVA", org_number(&r.shop.org_number)),
+            &format!(
+                "Org.nr. {}{}",
+                org_number(&r.shop.org_number),
+                if r.shop.vat_registered { " MVA" } else { "" }
+            ),
             Style::default(),
         );
     }

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// The shop as printed at the top of every receipt. Config: `[shop]`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ShopInfo {
     /// Shop or company name (`name = "Bakeri Øst AS"`).
@@ -35,8 +35,23 @@ pub struct ShopInfo {
     pub address: Vec<String>,
     /// Organisation number as registered (`org_number = "987654321"`); printed `Org.nr. 987 654 321 MVA`.
     pub org_number: String,
+    /// Registered for VAT (default): `MVA` follows the org. number (kassasystemforskrifta
+    /// § 2-8-4). A shop outside the VAT register prints the org. number alone.
+    pub vat_registered: bool,
     /// Optional phone / web line.
     pub contact: Option<String>,
+}
+
+impl Default for ShopInfo {
+    fn default() -> ShopInfo {
+        ShopInfo {
+            name: String::new(),
+            address: Vec::new(),
+            org_number: String::new(),
+            vat_registered: true,
+            contact: None,
+        }
+    }
 }
 
 /// Paper width in characters of the default font (font A).

@@ -315,7 +315,13 @@ fn render_fiscal(o: &mut String, r: &Report, lang: Lang) {
         o.push_str(&format!("  {}\n", t("(ingen)", "(none)")));
     }
     for g in &f.groups {
-        let name = if g.group == NO_GROUP {
+        let name = if !g.name_nb.is_empty() {
+            // The list's names can be long: the label column keeps its 27 characters.
+            format!("  {} {}", g.group, lang.pick(&g.name_nb, &g.name_en))
+                .chars()
+                .take(27)
+                .collect()
+        } else if g.group == NO_GROUP {
             format!("  {} {}", g.group, t("Øvrige", "Other"))
         } else {
             format!("  {}", g.group)

@@ -234,7 +234,11 @@ pub fn saft_transaction(
                 lines.push(CtLine {
                     line_id: l.line_no.to_string(),
                     line_type: kind.id().to_string(),
-                    art_group_id: None,
+                    art_group_id: Some(
+                        l.article_group
+                            .clone()
+                            .unwrap_or_else(|| crate::domain::report::NO_GROUP.to_string()),
+                    ),
                     art_id: nl.product_id.clone().filter(|p| !p.is_empty()),
                     qnt_milli: Some(qnt),
                     amount_in: nl.gross,
@@ -422,13 +426,23 @@ pub fn write_saft<W: Write>(
             },
         }
     }))?;
-    w.articles(master.articles.iter().map(|(id, name)| Article {
+    w.articles(master.articles.iter().map(|(id, name, group)| Article {
         art_id: id.clone(),
         date_of_entry: req.from,
-        art_group_id: None,
+        art_group_id: Some(group.clone()),
         desc: name.clone(),
     }))?;
-    w.basics(codes::kasse_basics().collect::<Vec<Basic>>())?;
+    // The shop's article groups are Skatteetaten's 04 codes themselves: basicID = the code.
+    let groups = master.article_groups.iter().map(|g| {
+        let code = codes::find(codes::ARTICLE_GROUP_CODES, g);
+        Basic {
+            basic_type: codes::BASIC_TYPE_ARTICLE_GROUP.to_string(),
+            basic_id: g.clone(),
+            predefined: code.map(|c| c.code.to_string()),
+            desc: code.map_or_else(|| g.clone(), |c| format!("{} / {}", c.en, c.nb)),
+        }
+    });
+    w.basics(codes::kasse_basics().chain(groups).collect::<Vec<Basic>>())?;
     let employees: std::collections::HashSet<&str> = master
         .employees
         .iter()

@@ -869,8 +869,11 @@ impl Store {
 pub struct SaftMasterData {
     /// Distinct VAT rates of all sale lines (hundredths of a percent).
     pub vat_rates: Vec<i64>,
-    /// `(product id, name)` of every article ever sold (the latest name).
-    pub articles: Vec<(String, String)>,
+    /// `(product id, name, article group)` of every article ever sold (the latest name and
+    /// group; a line sold without a group: the catalogue's group, else 04999).
+    pub articles: Vec<(String, String, String)>,
+    /// Every article group the export names (lines, articles, and 04999 for reports).
+    pub article_groups: Vec<String>,
     /// `(staff id, name, role, created_at)`: the staff table plus any staff id the journal
     /// names that is not in it (name = id, role empty).
     pub employees: Vec<(String, String, String, Option<OffsetDateTime>)>,
@@ -889,13 +892,32 @@ impl Store {
         let vat_rates = col("SELECT DISTINCT vat_rate FROM sale_lines ORDER BY 1")?;
         let articles = {
             let mut stmt = self.conn.prepare(
-                "SELECT product_id, name FROM sale_lines WHERE id IN
+                "SELECT l.product_id, l.name, coalesce(l.article_group,
+                        (SELECT c.article_group FROM catalog_articles c
+                         WHERE c.ean = l.product_id OR c.plu = l.product_id
+                         ORDER BY c.ean = l.product_id DESC LIMIT 1), '04999')
+                 FROM sale_lines l WHERE l.id IN
                      (SELECT max(id) FROM sale_lines WHERE product_id IS NOT NULL
                       AND product_id <> '' GROUP BY product_id)
-                 ORDER BY product_id",
+                 ORDER BY l.product_id",
             )?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             rows.collect::<Result<Vec<_>, _>>()?
+        };
+        let article_groups = {
+            let mut stmt = self.conn.prepare(
+                "SELECT '04999' UNION SELECT article_group FROM sale_lines
+                 WHERE article_group IS NOT NULL ORDER BY 1",
+            )?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            let mut groups = rows.collect::<Result<Vec<_>, _>>()?;
+            for (_, _, g) in &articles {
+                if !groups.contains(g) {
+                    groups.push(g.clone());
+                }
+            }
+            groups.sort();
+            groups
         };
         let employees = {
             let mut stmt = self.conn.prepare(
@@ -928,6 +950,7 @@ impl Store {
         Ok(SaftMasterData {
             vat_rates,
             articles,
+            article_groups,
             employees,
             tills,
         })

@@ -393,11 +393,13 @@ fn begin_sale_with_cash(
     .map_err(|e| map_unique(e, "receipt number", &receipt_number))?;
     let sale_id = conn.last_insert_rowid();
     {
-        let mut stmt = conn.prepare_cached(
-            "INSERT INTO sale_lines (sale_id, line_no, product_id, name, quantity, quantity_milli,
-                 unit, unit_price, discount, vat_rate, gross, net, vat, is_return)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        )?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "INSERT INTO sale_lines (sale_id, line_no, product_id, name, quantity,
+                     quantity_milli, unit, unit_price, discount, vat_rate, gross, net, vat,
+                     is_return, article_group)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, {})",
+            super::catalog::LINE_GROUP_SQL
+        ))?;
         for (i, l) in s.lines.iter().enumerate() {
             let line_no = i64::try_from(i + 1).unwrap_or(i64::MAX);
             stmt.execute(params![
@@ -523,11 +525,13 @@ pub(crate) fn record_cash_sale(
     .map_err(|e| map_unique(e, "receipt number", &receipt_number))?;
     let sale_id = conn.last_insert_rowid();
     {
-        let mut stmt = conn.prepare_cached(
-            "INSERT INTO sale_lines (sale_id, line_no, product_id, name, quantity, quantity_milli,
-                 unit, unit_price, discount, vat_rate, gross, net, vat, is_return)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        )?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "INSERT INTO sale_lines (sale_id, line_no, product_id, name, quantity,
+                     quantity_milli, unit, unit_price, discount, vat_rate, gross, net, vat,
+                     is_return, article_group)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, {})",
+            super::catalog::LINE_GROUP_SQL
+        ))?;
         for (i, l) in s.lines.iter().enumerate() {
             let line_no = i64::try_from(i + 1).unwrap_or(i64::MAX);
             stmt.execute(params![

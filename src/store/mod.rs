@@ -12,6 +12,7 @@
 
 mod async_store;
 mod cashier;
+pub mod catalog;
 mod error;
 pub mod fiscal;
 mod hq_feed;
@@ -72,6 +73,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("migrations/0014_hq_feed.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0015_cash_management.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0016_returns.sql")).foreign_key_check(),
+    M::up(include_str!("migrations/0017_catalog.sql")).foreign_key_check(),
 ];
 
 /// The schema version a store has once opened (the number of migrations).

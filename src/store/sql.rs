@@ -84,7 +84,7 @@ pub(crate) fn sale_row(r: &Row<'_>) -> rusqlite::Result<SaleRow> {
 }
 
 pub(crate) const LINE_COLS: &str = "id, sale_id, line_no, product_id, name, quantity, \
-    quantity_milli, unit, unit_price, discount, vat_rate, gross, net, vat, is_return";
+    quantity_milli, unit, unit_price, discount, vat_rate, gross, net, vat, is_return, article_group";
 
 pub(crate) fn line_row(r: &Row<'_>) -> rusqlite::Result<SaleLineRow> {
     Ok(SaleLineRow {
@@ -105,6 +105,7 @@ pub(crate) fn line_row(r: &Row<'_>) -> rusqlite::Result<SaleLineRow> {
             vat: r.get(13)?,
             is_return: r.get(14)?,
         },
+        article_group: r.get(15)?,
     })
 }
 

@@ -266,6 +266,9 @@ pub struct SaleLineRow {
     pub sale_id: i64,
     pub line_no: i64,
     pub line: NewSaleLine,
+    /// The article group the line was sold under (catalogue, migration 0017); `None` for a
+    /// line without a catalogue article (reported as 04999).
+    pub article_group: Option<String>,
 }
 
 /// A stored payment attempt.

@@ -155,10 +155,12 @@ pub enum Action {
     Logout,
     /// Void the whole basket before payment (journaled as a fiscal event).
     VoidBasket,
+    /// Sale screen: show the typed/scanned article's price without adding it (journaled 13022).
+    PriceLookup,
 }
 
 impl Action {
-    pub const ALL: [Action; 36] = [
+    pub const ALL: [Action; 37] = [
         Action::Help,
         Action::Quit,
         Action::Submit,
@@ -195,6 +197,7 @@ impl Action {
         Action::OpenDrawer,
         Action::Logout,
         Action::VoidBasket,
+        Action::PriceLookup,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -235,6 +238,7 @@ impl Action {
             Action::OpenDrawer => "open_drawer",
             Action::Logout => "logout",
             Action::VoidBasket => "void_basket",
+            Action::PriceLookup => "price_lookup",
         }
     }
 
@@ -247,6 +251,7 @@ impl Action {
         matches!(
             self,
             Action::Price
+                | Action::PriceLookup
                 | Action::VoidBasket
                 | Action::Discount
                 | Action::ReturnLine

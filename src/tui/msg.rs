@@ -281,6 +281,13 @@ pub enum TillEvent {
         /// How much the line's amount went down (VAT-inclusive, after discount).
         amount: Money,
     },
+    /// A price look-up on the sale screen (13022): the article shown, not added.
+    PriceLookup {
+        /// The code typed or scanned.
+        code: String,
+        name: String,
+        price: Money,
+    },
 }
 
 /// The staff member logged in at the till (no PIN, no hash).

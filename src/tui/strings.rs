@@ -111,6 +111,7 @@ strings! {
     notice_close => "Enter: lukk", "Enter: close";
     too_small => "Terminalen er for liten", "The terminal is too small";
     err_unknown_code => "Ukjent vare", "Unknown item";
+    err_price_lookup_code => "Prissjekk: skann eller skriv strekkode/PLU først, så F2", "Price check: scan or type a barcode/PLU first, then F2";
     err_no_line => "Velg en linje først (↑/↓)", "Select a line first (↑/↓)";
     err_empty_basket => "Kurven er tom", "The basket is empty";
     err_kiosk_staff => "Ikke tilgjengelig i selvbetjening – tilkall personalet", "Not available in self-service – call staff";

@@ -401,6 +401,7 @@ fn sale_action(app: &mut App, action: Action) -> Vec<Command> {
         Action::Pay => return go_to_payment(app),
         Action::Logout => return crate::tui::login::logout(app),
         Action::Staff => return crate::tui::staff::open_menu(app),
+        Action::PriceLookup => return price_lookup(app),
         Action::OpenDrawer => {
             if app.manager_pins {
                 ask_manager(app, ManagerAction::OpenDrawer);
@@ -442,6 +443,48 @@ pub fn normalize_phone(s: &str) -> Option<String> {
         10..=15 => Some(digits),
         _ => None,
     }
+}
+
+/// Price look-up (*prisforespørsel*): the typed or scanned article's price, shown and not
+/// added to the basket, journaled as 13022.
+fn price_lookup(app: &mut App) -> Vec<Command> {
+    let code = app.input.value().trim().to_string();
+    if code.is_empty() || !code.chars().all(|c| c.is_ascii_digit()) {
+        fixed(app, S::err_price_lookup_code);
+        return Vec::new();
+    }
+    let (name, price) = match app.catalog.scan(&code) {
+        Ok(Some(hit)) => {
+            let price = match hit.embedded {
+                Some(crate::domain::catalog::ean::Embedded::Price(minor)) => {
+                    Money::new(minor, hit.product.price.currency())
+                }
+                _ => hit.product.price,
+            };
+            (hit.product.name.clone(), price)
+        }
+        Ok(None) => {
+            error(app, strings::unknown_code(&code));
+            return Vec::new();
+        }
+        Err(e) => {
+            error(app, e.text());
+            return Vec::new();
+        }
+    };
+    app.input.reset();
+    toast(
+        app,
+        ToastKind::Info,
+        Text::new(
+            format!("Prissjekk: {name} {price} (ikke lagt i kurven)"),
+            format!("Price check: {name} {price} (not added)"),
+        ),
+    );
+    vec![Command::Journal {
+        event: TillEvent::PriceLookup { code, name, price },
+        staff_id: app.cashier_id(),
+    }]
 }
 
 fn submit_scan(app: &mut App) -> Vec<Command> {

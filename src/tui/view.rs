@@ -201,9 +201,7 @@ fn render_banner(app: &App, frame: &mut Frame, area: Rect) {
         | Screen::Report
         | Screen::Batch
         | Screen::Cash
-        | Screen::Return => {
-            crate::tui::view_staff::screen_title(app).unwrap_or_default()
-        }
+        | Screen::Return => crate::tui::view_staff::screen_title(app).unwrap_or_default(),
     };
     let mut title = format!(" {} · {screen}", S::app_title(app.lang));
     if app.is_kiosk() {

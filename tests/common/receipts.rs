@@ -17,6 +17,7 @@ pub fn shop() -> ShopInfo {
         name: "Bakeri Øst AS".into(),
         address: vec!["Storgata 1".into(), "0155 Oslo".into()],
         org_number: "987654321".into(),
+        vat_registered: true,
         contact: Some("Tlf. 22 33 44 55".into()),
     }
 }

@@ -35,6 +35,9 @@ pub struct Product {
     pub vat_bps: u32,
     /// Sold per piece (default) or by weight/volume (`price` is then per unit, e.g. per kg).
     pub unit: QuantityUnit,
+    /// Main (article) group: a code of Skatteetaten's list PredefinedBasicID-04, e.g. "04006"
+    /// (food); [`crate::domain::report::NO_GROUP`] ("04999 Other") when the catalogue names none.
+    pub group: String,
 }
 
 impl Product {
@@ -60,12 +63,13 @@ pub enum CatalogError {
     UnknownFormat { path: String },
     #[error("catalog TOML is not valid: {0}")]
     Toml(String),
-    #[error("catalog {place}, field \"{field}\": {problem}")]
+    #[error("catalog {place}, field \"{field}\": {}", .problem.en)]
     Field {
         /// "line 4" (CSV) or "product 3 (\"Kaffe\")" (TOML).
         place: String,
         field: &'static str,
-        problem: String,
+        /// What is wrong and what to write instead, in both languages.
+        problem: Text,
     },
     #[error(
         "catalog CSV header \"{header}\" is missing column \"{column}\". Write a header like: plu;ean;name;price;vat"
@@ -84,6 +88,57 @@ pub enum CatalogError {
     },
     #[error("catalog is empty: add at least one product")]
     Empty,
+}
+
+/// A place in a catalogue ("line 4", "product 3 (\"Kaffe\")", …) in Norwegian.
+fn place_nb(place: &str) -> String {
+    const WORDS: [(&str, &str); 5] = [
+        ("line ", "linje "),
+        ("product ", "vare "),
+        ("row with PLU ", "raden med PLU "),
+        ("catalogue article PLU ", "lagret vare med PLU "),
+        ("header", "toppen av filen"),
+    ];
+    for (en, nb) in WORDS {
+        if let Some(rest) = place.strip_prefix(en) {
+            return format!("{nb}{rest}");
+        }
+    }
+    place.to_string()
+}
+
+impl CatalogError {
+    /// The message in the cashier's language (Norwegian and English).
+    pub fn text(&self) -> Text {
+        let en = self.to_string();
+        let nb = match self {
+            CatalogError::Read { path, reason } => {
+                format!("kan ikke lese varekatalogen «{path}»: {reason}")
+            }
+            CatalogError::UnknownFormat { path } => {
+                format!("varekatalogen «{path}» må slutte på .toml eller .csv")
+            }
+            CatalogError::Toml(e) => format!("varekatalogen er ikke gyldig TOML: {e}"),
+            CatalogError::Field {
+                place,
+                field,
+                problem,
+            } => format!(
+                "varekatalogen, {}, kolonne/felt «{field}»: {}",
+                place_nb(place),
+                problem.nb
+            ),
+            CatalogError::MissingColumn { header, column } => format!(
+                "toppraden «{header}» i varekatalogen mangler kolonnen «{column}». Skriv f.eks.: plu;ean;name;price;vat"
+            ),
+            CatalogError::DuplicateCode { place, code, other } => format!(
+                "varekatalogen, {}: koden «{code}» brukes allerede av «{other}». Hver PLU og EAN må være unik",
+                place_nb(place)
+            ),
+            CatalogError::Empty => "varekatalogen er tom: legg inn minst én vare".to_string(),
+        };
+        Text::new(nb, en)
+    }
 }
 
 #[derive(Default)]
@@ -179,7 +234,7 @@ impl Catalog {
             let id = u32::try_from(products.len()).map_err(|_| CatalogError::Field {
                 place: place.clone(),
                 field: "plu",
-                problem: "too many products".to_string(),
+                problem: Text::new("for mange varer", "too many products"),
             })?;
             for code in std::iter::once(p.plu.as_str()).chain(p.ean.as_deref()) {
                 match codes.get(code) {
@@ -351,6 +406,7 @@ mod tests {
             price: Money::nok(price),
             vat_bps: 1500,
             unit,
+            group: crate::domain::report::NO_GROUP.to_string(),
         }
     }
 

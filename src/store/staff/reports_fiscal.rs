@@ -75,7 +75,6 @@ pub(super) fn open_sales(
 /// Also the return lines and the discounts, for letters p and q.
 struct LineTotals {
     currency: String,
-    sale_lines: i64,
     sales: i64,
     return_lines: i64,
     returns: i64,
@@ -92,7 +91,6 @@ fn line_totals(
 ) -> Result<Vec<LineTotals>, StaffError> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT s.currency,
-                coalesce(sum(l.is_return = 0 AND l.gross >= 0), 0),
                 coalesce(sum(CASE WHEN l.is_return = 0 AND l.gross >= 0 THEN l.gross END), 0),
                 coalesce(sum(l.is_return = 1 OR l.gross < 0), 0),
                 coalesce(sum(CASE WHEN l.is_return = 1 OR l.gross < 0 THEN abs(l.gross) END), 0),
@@ -105,12 +103,11 @@ fn line_totals(
     let rows = stmt.query_map(params![shop, till, from, to], |r| {
         Ok(LineTotals {
             currency: r.get(0)?,
-            sale_lines: r.get(1)?,
-            sales: r.get(2)?,
-            return_lines: r.get(3)?,
-            returns: r.get(4)?,
-            discount_lines: r.get(5)?,
-            discounts: r.get(6)?,
+            sales: r.get(1)?,
+            return_lines: r.get(2)?,
+            returns: r.get(3)?,
+            discount_lines: r.get(4)?,
+            discounts: r.get(5)?,
         })
     })?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
@@ -237,6 +234,41 @@ pub(super) fn store_grand_totals(
     Ok(())
 }
 
+/// f: completed non-training sale lines per main (article) group, in the report's currency.
+/// The lines counted are those of the grand totals' sales (not returned, gross ≥ 0), so the
+/// groups add up to them; a line without a catalogue article is "04999 Other".
+fn group_totals(
+    conn: &Connection,
+    shop: &str,
+    till: &str,
+    from: &str,
+    to: &str,
+    currency: &str,
+) -> Result<Vec<GroupTotal>, StaffError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT coalesce(l.article_group, '{NO_GROUP}'), count(*), coalesce(sum(l.gross), 0)
+         FROM sales s JOIN sale_lines l ON l.sale_id = s.id
+         WHERE {SALES_WHERE} AND {COMPLETED} AND s.training = 0 AND s.currency = ?5
+           AND l.is_return = 0 AND l.gross >= 0
+         GROUP BY 1 ORDER BY 1"
+    ))?;
+    let rows = stmt.query_map(params![shop, till, from, to, currency], |r| {
+        let group: String = r.get(0)?;
+        let code = crate::fiscal::saft::codes::find(
+            crate::fiscal::saft::codes::ARTICLE_GROUP_CODES,
+            &group,
+        );
+        Ok(GroupTotal {
+            name_nb: code.map(|c| c.nb.to_owned()).unwrap_or_default(),
+            name_en: code.map(|c| c.en.to_owned()).unwrap_or_default(),
+            group,
+            count: r.get(1)?,
+            gross: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
 /// Count (and the amount of their sales) of this till's events with `code` in the period.
 fn events(
     conn: &Connection,
@@ -337,15 +369,8 @@ pub(super) fn fiscal_content(
     }
 
     let (period, lines, refunds) = period_totals_between(conn, shop, till, &lo, &hi)?;
+    f.groups = group_totals(conn, shop, till, &lo, &hi, &currency)?;
     if let Some(l) = lines.iter().find(|l| l.currency == currency) {
-        // f: kasse's articles carry no article group yet: every line is "04999 Other".
-        if l.sale_lines > 0 {
-            f.groups.push(GroupTotal {
-                group: NO_GROUP.to_owned(),
-                count: l.sale_lines,
-                gross: l.sales,
-            });
-        }
         f.returns.add(l.return_lines, l.returns);
         f.discounts.add(l.discount_lines, l.discounts);
     }
