@@ -3,29 +3,11 @@
 //! and imports nothing; a good Windows-1252 file from Norwegian Excel imports, and a second file
 //! reports its price change (journaled as 13021).
 
-use std::process::Command;
-
-const BIN: &str = env!("CARGO_BIN_EXE_kasse");
+mod common;
+use common::bin::text;
 
 fn run(args: &[&str], cfg: &std::path::Path, dir: &std::path::Path) -> std::process::Output {
-    Command::new(BIN)
-        .env_remove("KASSE_BASE_URL")
-        .arg("--config")
-        .arg(cfg)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(o: &std::process::Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    common::bin::kasse(args, cfg, dir, None)
 }
 
 #[test]

@@ -4,10 +4,12 @@
 //! automatically in a real terminal (tmux) with the sale journaled as training and sold by
 //! them, and a headless demo sale journaled with `training = 1`.
 
+mod common;
+use common::bin::text;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_kasse");
+use common::bin::BIN;
 
 fn config(dir: &std::path::Path) -> std::path::PathBuf {
     let cfg = dir.join("config.toml");
@@ -41,15 +43,6 @@ fn kasse(
         c.env("KASSE_MANAGER_PIN", p);
     }
     c.output().unwrap()
-}
-
-fn text(o: &std::process::Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 fn stdout(o: &std::process::Output) -> String {

@@ -5,32 +5,16 @@
 //! snapshot as COPY) to a file printer, against one simulator in this process; and
 //! `kasse --demo report --print` to receipts.txt marked TRAINING.
 
+mod common;
+use common::bin::text;
 use std::process::Command;
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_kasse");
+use common::bin::BIN;
 const PIN: &str = "135790";
 
 fn run(args: &[&str], cfg: &std::path::Path, dir: &std::path::Path) -> std::process::Output {
-    Command::new(BIN)
-        .env("KASSE_PIN", PIN)
-        .env_remove("KASSE_BASE_URL")
-        .arg("--config")
-        .arg(cfg)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(o: &std::process::Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    common::bin::kasse(args, cfg, dir, Some(PIN))
 }
 
 fn stdout(o: &std::process::Output) -> String {

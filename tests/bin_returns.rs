@@ -5,32 +5,14 @@
 //! receipt on the file printer says "Retur uten kvittering" and carries the drawer kick),
 //! then `kasse journal verify` passes.
 
-use std::process::Command;
+mod common;
+use common::bin::text;
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_kasse");
 const PIN: &str = "135790";
 
 fn run(args: &[&str], cfg: &std::path::Path, dir: &std::path::Path) -> std::process::Output {
-    Command::new(BIN)
-        .env("KASSE_PIN", PIN)
-        .env_remove("KASSE_BASE_URL")
-        .arg("--config")
-        .arg(cfg)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(o: &std::process::Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    common::bin::kasse(args, cfg, dir, Some(PIN))
 }
 
 fn pin_install(dir: &std::path::Path) {

@@ -6,6 +6,7 @@
 //! that validates against Skatteetaten's XSD.
 
 mod common;
+use common::bin::text;
 use common::e2e as e2e_support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,7 +23,7 @@ use kasse::store::fiscal::{NewFiscalEvent, NewSigned, SignedKind, key_file_name}
 use kasse::store::{DB_FILE_NAME, Store};
 use time::macros::{date, datetime};
 
-const BIN: &str = env!("CARGO_BIN_EXE_kasse");
+use common::bin::BIN;
 
 fn ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
@@ -142,15 +143,6 @@ fn kasse(cfg: &Path, data: &Path, args: &[&str], cwd: &Path) -> std::process::Ou
         .args(args)
         .output()
         .unwrap()
-}
-
-fn text(o: &std::process::Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -345,6 +345,39 @@ fn over_refund(ctx: &RefundContext, asked: i64) -> StaffError {
     )
 }
 
+/// Split `amount` over `(key, weight)` pairs in proportion to the weights, by largest remainder:
+/// the parts sum to `amount` exactly (integer øre, no rounding lost). Parts of 0 are left out.
+/// The weights must be positive and their sum > 0 (the callers check).
+pub(crate) fn split_by_weight(amount: i64, weights: &[(i64, i64)]) -> Vec<(i64, i64)> {
+    let total: i64 = weights.iter().map(|(_, w)| *w).sum();
+    if total <= 0 {
+        return Vec::new();
+    }
+    let mut shares: Vec<(i64, i64, i128)> = weights
+        .iter()
+        .map(|(k, w)| {
+            let exact = i128::from(amount) * i128::from(*w);
+            let d = i128::from(total);
+            (*k, i64::try_from(exact / d).unwrap_or(0), exact % d)
+        })
+        .collect();
+    let mut left = amount - shares.iter().map(|s| s.1).sum::<i64>();
+    let mut order: Vec<usize> = (0..shares.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(shares[i].2));
+    for i in order {
+        if left <= 0 {
+            break;
+        }
+        shares[i].1 += 1;
+        left -= 1;
+    }
+    shares
+        .into_iter()
+        .filter(|(_, part, _)| *part > 0)
+        .map(|(k, part, _)| (k, part))
+        .collect()
+}
+
 /// Spread `amount` over the sale's VAT rates in proportion to their gross (largest remainder).
 fn allocate_amount(ctx: &RefundContext, amount: i64) -> Vec<PlannedLine> {
     let mut rates: Vec<(i64, i64)> = Vec::new();
@@ -371,28 +404,9 @@ fn allocate_amount(ctx: &RefundContext, amount: i64) -> Vec<PlannedLine> {
             vat,
         }];
     }
-    let mut shares: Vec<(i64, i64, i128)> = rates
-        .iter()
-        .map(|(r, g)| {
-            let exact = i128::from(amount) * i128::from(*g);
-            let d = i128::from(total);
-            (*r, i64::try_from(exact / d).unwrap_or(0), exact % d)
-        })
-        .collect();
-    let mut left = amount - shares.iter().map(|s| s.1).sum::<i64>();
-    let mut order: Vec<usize> = (0..shares.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(shares[i].2));
-    for i in order {
-        if left <= 0 {
-            break;
-        }
-        shares[i].1 += 1;
-        left -= 1;
-    }
-    shares
+    split_by_weight(amount, &rates)
         .into_iter()
-        .filter(|(_, g, _)| *g > 0)
-        .map(|(rate, gross, _)| {
+        .map(|(rate, gross)| {
             let vat = vat_of_gross(gross, rate);
             PlannedLine {
                 line_no: None,
@@ -556,6 +570,20 @@ pub fn vipps_id(ctx: &RefundContext) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn split_by_weight_sums_exactly_and_gives_the_remainder_to_the_largest_fractions() {
+        // 100 øre over weights 1:1:1 → 34 + 33 + 33 (the first remainder wins the øre).
+        let parts = split_by_weight(100, &[(2500, 1), (1500, 1), (1200, 1)]);
+        assert_eq!(parts, vec![(2500, 34), (1500, 33), (1200, 33)]);
+        // 1 øre over 3:1 → all of it to the heavier weight; the zero part is left out.
+        assert_eq!(split_by_weight(1, &[(2500, 3), (1500, 1)]), vec![(2500, 1)]);
+        for amount in [1, 7, 99, 12_345, 1_000_001] {
+            let parts = split_by_weight(amount, &[(2500, 4990), (1500, 1290), (0, 3)]);
+            assert_eq!(parts.iter().map(|p| p.1).sum::<i64>(), amount, "{amount}");
+        }
+        assert!(split_by_weight(100, &[]).is_empty());
+    }
 
     fn ctx() -> RefundContext {
         let line = |no: i64, name: &str, q: i64, rate: i64, gross: i64| {

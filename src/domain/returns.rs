@@ -422,32 +422,9 @@ fn spread_over_rates(lines: &[PlannedLine], amount: i64) -> Vec<PlannedLine> {
         }
     }
     rates.sort_by_key(|(r, _)| std::cmp::Reverse(*r));
-    let total: i64 = rates.iter().map(|(_, g)| *g).sum();
-    if total <= 0 {
-        return Vec::new();
-    }
-    let mut shares: Vec<(i64, i64, i128)> = rates
-        .iter()
-        .map(|(r, g)| {
-            let exact = i128::from(amount) * i128::from(*g);
-            let d = i128::from(total);
-            (*r, i64::try_from(exact / d).unwrap_or(0), exact % d)
-        })
-        .collect();
-    let mut left = amount - shares.iter().map(|s| s.1).sum::<i64>();
-    let mut order: Vec<usize> = (0..shares.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(shares[i].2));
-    for i in order {
-        if left <= 0 {
-            break;
-        }
-        shares[i].1 += 1;
-        left -= 1;
-    }
-    shares
+    crate::domain::refund::split_by_weight(amount, &rates)
         .into_iter()
-        .filter(|(_, g, _)| *g > 0)
-        .map(|(rate, gross, _)| {
+        .map(|(rate, gross)| {
             let vat = vat_of_gross(gross, rate);
             PlannedLine {
                 line_no: None,

@@ -3,6 +3,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod api;
+pub mod bin;
 pub mod display;
 pub mod e2e;
 pub mod hq;
