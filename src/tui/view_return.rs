@@ -137,6 +137,28 @@ fn render_free(app: &App, frame: &mut Frame, area: Rect) {
             "Item: NAME=AMOUNT or NAME=AMOUNT@VAT (e.g. Genser=299,00@25)",
         )
     };
+    input_and_hint(
+        app,
+        frame,
+        (input, hint),
+        label,
+        lang.pick(
+            "Enter legg til · tom Enter se over · Tab årsak · Esc tilbake",
+            "Enter add · empty Enter review · Tab reason · Esc back",
+        ),
+    );
+}
+
+/// The input box under a return form, and the key hint below it with the reason typed so far
+/// (while another field has the focus).
+fn input_and_hint(
+    app: &App,
+    frame: &mut Frame,
+    (input, hint): (Rect, Rect),
+    label: &str,
+    keys: &str,
+) {
+    let (r, lang) = (&app.staff.ret, app.lang);
     input_box(app, frame, input, label);
     let reason = if !r.on_reason && !r.reason.is_empty() {
         format!("  ·  {}: {}", lang.pick("Årsak", "Reason"), r.reason)
@@ -144,14 +166,7 @@ fn render_free(app: &App, frame: &mut Frame, area: Rect) {
         String::new()
     };
     frame.render_widget(
-        Paragraph::new(format!(
-            " {}{reason}",
-            lang.pick(
-                "Enter legg til · tom Enter se over · Tab årsak · Esc tilbake",
-                "Enter add · empty Enter review · Tab reason · Esc back",
-            )
-        ))
-        .style(app.theme.muted),
+        Paragraph::new(format!(" {keys}{reason}")).style(app.theme.muted),
         hint,
     );
 }
@@ -314,22 +329,15 @@ fn render_lines(app: &App, frame: &mut Frame, area: Rect) {
             "Quantity back on the marked line",
         )
     };
-    input_box(app, frame, input, label);
-    let reason = if !r.on_reason && !r.reason.is_empty() {
-        format!("  ·  {}: {}", lang.pick("Årsak", "Reason"), r.reason)
-    } else {
-        String::new()
-    };
-    frame.render_widget(
-        Paragraph::new(format!(
-            " {}{reason}",
-            lang.pick(
-                "↑↓ linje · Tab årsak/antall · Enter se over · Esc tilbake",
-                "↑↓ line · Tab reason/quantity · Enter review · Esc back",
-            )
-        ))
-        .style(app.theme.muted),
-        hint,
+    input_and_hint(
+        app,
+        frame,
+        (input, hint),
+        label,
+        lang.pick(
+            "↑↓ linje · Tab årsak/antall · Enter se over · Esc tilbake",
+            "↑↓ line · Tab reason/quantity · Enter review · Esc back",
+        ),
     );
 }
 
