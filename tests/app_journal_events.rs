@@ -60,6 +60,14 @@ async fn lowered_quantities_and_deleted_lines_are_line_corrections_in_z() {
     assert_eq!(corrections[1]["amount_minor"], 2490);
     assert_eq!(corrections[1]["name"], "Kvikk Lunsj 47 g");
 
+    // The Z's period is [from, to) at millisecond resolution: an event journaled in the very
+    // millisecond of the Z belongs to the next Z. Leave a clear gap so both are in this one.
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let times: Vec<_> = events
+        .iter()
+        .filter(|e| e.code == "13999")
+        .map(|e| e.at)
+        .collect();
     let z =
         t.db.close_period(
             &manager,
@@ -70,5 +78,11 @@ async fn lowered_quantities_and_deleted_lines_are_line_corrections_in_z() {
         .await
         .unwrap();
     let c = z.fiscal.line_corrections;
-    assert_eq!((c.count, c.amount), (2, 7470));
+    assert_eq!(
+        (c.count, c.amount),
+        (2, 7470),
+        "events at {times:?}, Z period {} – {}",
+        z.period_from,
+        z.period_to
+    );
 }
