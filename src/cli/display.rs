@@ -1,5 +1,6 @@
 //! `kasse display-url`: the address to open on the customer display (with the pairing token
 //! for a non-loopback `[display] listen`). The token goes to stdout only, never to the log.
+//! `kasse display`: the same display in this terminal.
 
 use crate::config::Config;
 use crate::display;
@@ -58,6 +59,86 @@ pub fn run(
         Err(t) => {
             let _ = writeln!(err, "kasse: {}", t.get(lang));
             1
+        }
+    }
+}
+
+/// `kasse display [--url URL]`: the customer display in this terminal, following the running
+/// till's `GET /events` (the URL from `kasse display-url`, or `--url` — the address `--demo`
+/// prints). Read-only: `q`, `Esc` or `Ctrl-C` closes it; the till is not touched.
+pub async fn terminal(
+    cfg: &Config,
+    data_dir: &Path,
+    demo: bool,
+    url: Option<String>,
+    lang: Lang,
+) -> i32 {
+    let page = match url {
+        Some(u) => u,
+        None => match display_url(cfg, data_dir, demo) {
+            Ok(u) => u,
+            Err(t) => {
+                eprintln!("kasse: {}", t.get(lang));
+                return 1;
+            }
+        },
+    };
+    let (tx, rx) = tokio::sync::watch::channel(display::client::Followed::default());
+    let follower = tokio::spawn(display::client::follow(
+        display::client::events_url(&page),
+        tx,
+        std::time::Duration::from_secs(1),
+    ));
+    let code = match draw_loop(rx, lang).await {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!(
+                "kasse: {}",
+                lang.pick(&format!("Terminalen: {e}"), &format!("The terminal: {e}"))
+            );
+            1
+        }
+    };
+    follower.abort();
+    code
+}
+
+/// Draw on every new view (and at least every 100 ms, for keys and resizes) until a quit key.
+async fn draw_loop(
+    mut rx: tokio::sync::watch::Receiver<display::client::Followed>,
+    lang: Lang,
+) -> std::io::Result<()> {
+    use ratatui::crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+    let mut guard = crate::tui::terminal::TerminalGuard::enter()?;
+    loop {
+        let state = {
+            let f = rx.borrow_and_update();
+            display::terminal::TerminalState {
+                view: f.view.clone(),
+                online: f.online,
+                lang,
+            }
+        };
+        guard
+            .terminal
+            .draw(|frame| display::terminal::render(&state, frame))?;
+        tokio::select! {
+            r = rx.changed() => {
+                if r.is_err() {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+            }
+            () = tokio::time::sleep(std::time::Duration::from_millis(100)) => {}
+        }
+        while event::poll(std::time::Duration::ZERO)? {
+            if let Event::Key(k) = event::read()?
+                && k.kind == KeyEventKind::Press
+                && (matches!(k.code, KeyCode::Char('q') | KeyCode::Esc)
+                    || (k.code == KeyCode::Char('c')
+                        && k.modifiers.contains(KeyModifiers::CONTROL)))
+            {
+                return Ok(());
+            }
         }
     }
 }

@@ -123,6 +123,14 @@ pub enum Cmd {
     /// The address to open on the customer display ([display] listen), with the pairing
     /// token for a non-loopback address.
     DisplayUrl,
+    /// The customer display in this terminal (a second screen facing the customer), following
+    /// the running till; `q` closes it.
+    Display {
+        /// The display's address (`kasse display-url`, or what `--demo` prints). Default: from
+        /// [display] listen.
+        #[arg(long)]
+        url: Option<String>,
+    },
     /// Restore a backup into an EMPTY data dir: verified, new install id, then every
     /// unfinished payment is read back from Vipps.
     Restore {
@@ -196,6 +204,7 @@ fn ownership(cmd: Option<&Cmd>) -> Option<(&'static str, Option<crate::lang::Tex
             | Cmd::Backup { .. }
             | Cmd::Restore { .. }
             | Cmd::DisplayUrl
+            | Cmd::Display { .. }
             | Cmd::Journal(_)
             | Cmd::Saft(_)
             | Cmd::Hq(_)
@@ -312,6 +321,7 @@ pub async fn run(cli: Cli) -> i32 {
             &mut std::io::stdout(),
             &mut std::io::stderr(),
         ),
+        Some(Cmd::Display { url }) => display::terminal(&config, &dir, opts.demo, url, lang).await,
         Some(Cmd::Sim(_) | Cmd::Restore { .. }) => 0,
         None => {
             let till = match app::start_till(&opts, config, dir, None).await {

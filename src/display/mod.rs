@@ -6,10 +6,14 @@
 //! - [`server`]: axum on `[display] listen`, `GET /` and `GET /events` (Server-Sent Events),
 //!   fed by a `tokio::sync::watch` channel ([`server::Publisher`]).
 //! - [`Display`]: what the till's run loop holds: publish after each update.
+//! - [`terminal`] and [`client`]: `kasse display`, the same view in a terminal, fed from the
+//!   till's `GET /events`.
 //! - The pairing token for a non-loopback display: generated once, kept 0600 in the data dir
 //!   ([`TOKEN_FILE`]), shown by `kasse display-url`, never logged.
 
+pub mod client;
 pub mod server;
+pub mod terminal;
 pub mod view;
 
 pub use server::{DisplayServer, Publisher};
