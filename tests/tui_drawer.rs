@@ -88,6 +88,12 @@ fn opening_float_checks_the_amount_then_asks_the_pin_and_opens_the_drawer() {
     assert!(enter_text(&mut app, "1 000").is_empty());
     assert_eq!(app.manager.asking, Some(ManagerAction::Cash));
     assert_eq!(app.prompt, Some(Prompt::ManagerPin));
+    // Any staff member records the float: the prompt asks for "your PIN", not a manager's.
+    let screen = render_to_string(&app, 120, 40);
+    assert!(
+        screen.contains("Your PIN for the opening float"),
+        "{screen}"
+    );
     let cmds = enter_text(&mut app, MANAGER_PIN);
     let (id, kind, amount, reason) = recorded(&cmds);
     assert_eq!(

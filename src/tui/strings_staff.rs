@@ -40,13 +40,14 @@ strings! {
     cash_amount => "Beløp i kroner", "Amount in kroner";
     cash_counted => "Opptalt kontant i kroner", "Cash counted, in kroner";
     cash_reason => "Årsak (påkrevd)", "Reason (required)";
-    cash_float_hint => "Kontantene i skuffen når perioden starter. Enter: leder-PIN, så åpnes skuffen.", "The cash in the drawer as the period starts. Enter: manager PIN, then the drawer opens.";
+    cash_float_hint => "Kontantene i skuffen når perioden starter. Enter: din PIN (alle ansatte), så åpnes skuffen.", "The cash in the drawer as the period starts. Enter: your PIN (any staff), then the drawer opens.";
     cash_move_hint => "Tab bytt felt · Enter: leder-PIN, så åpnes skuffen · Esc tilbake", "Tab switch field · Enter: manager PIN, then the drawer opens · Esc back";
     cash_count_hint => "Tell sedler og mynter og skriv summen. Z-rapporten viser forventet, opptalt og differanse. Tomt felt + Enter: Z uten opptelling.", "Count the notes and coins and type the total. The Z report shows expected, counted and the difference. Empty line + Enter: Z without a count.";
     cash_sending => "Registreres…", "Recording…";
     cash_done => "Registrert og signert. Enter: tilbake til menyen.", "Recorded and signed. Enter: back to the menu.";
     cash_nr => "Nr. i journalen", "No. in the journal";
     prompt_manager_cash => "Leder-PIN for kontanter", "Manager PIN for the cash movement";
+    prompt_float_pin => "Din PIN for vekselbeholdningen", "Your PIN for the opening float";
     search_label => "Søk: referanse, kvittering, beløp (49,90), tid (14:30) eller tlf (siste 4)", "Search: reference, receipt, amount (49.90), time (14:30) or phone (last 4)";
     search_hint => "Skriv og trykk Enter for å søke. Tomt felt + Enter: velg markert salg.", "Type and press Enter to search. Empty line + Enter: pick the marked sale.";
     search_none => "Ingen salg passer søket.", "No sale matches the search.";

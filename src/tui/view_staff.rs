@@ -35,6 +35,11 @@ pub fn manager_label(app: &App) -> Option<&'static str> {
         Some(ManagerAction::ZReport) => St::prompt_manager_z(app.lang),
         Some(ManagerAction::Batch) => St::prompt_manager_batch(app.lang),
         Some(ManagerAction::AcknowledgeOutbox) => St::prompt_manager_ack(app.lang),
+        Some(ManagerAction::Cash)
+            if app.staff.cash.kind == Some(crate::domain::cash::CashKind::Float) =>
+        {
+            St::prompt_float_pin(app.lang)
+        }
         Some(ManagerAction::Cash) => St::prompt_manager_cash(app.lang),
         _ => return None,
     })

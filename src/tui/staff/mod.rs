@@ -74,8 +74,10 @@ impl StaffEntry {
     }
 
     /// Manager-only entries ask for the manager PIN before acting.
+    /// Whether the menu marks the entry "(manager PIN)" (and refuses it on a till without a
+    /// manager). The opening float takes any staff member's PIN.
     pub const fn needs_manager(self) -> bool {
-        !matches!(self, StaffEntry::XReport)
+        !matches!(self, StaffEntry::XReport | StaffEntry::Float)
     }
 }
 
