@@ -73,7 +73,7 @@ fn hq_commands_end_to_end_without_showing_the_password() {
 
     let (code, out) = run(&["hq", "migrate"], Some(&url), &cfg, &data);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("schema_version: 1"), "{out}");
+    assert!(out.contains("schema_version: 2"), "{out}");
 
     // A till's journal with two cash sales.
     {

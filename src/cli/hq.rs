@@ -1,4 +1,4 @@
-//! `kasse hq migrate | sync | status | report | verify`: headquarters' commands. Wiring only:
+//! `kasse hq migrate | sync | status | report | verify | catalog import`: headquarters' commands. Wiring only:
 //! the work (and all PostgreSQL SQL) is in `hq`.
 //!
 //! `sync` owns the till's data directory (the running till replicates by itself); the others
@@ -60,6 +60,23 @@ pub enum HqCmd {
         #[arg(long)]
         shop: Option<String>,
     },
+    /// The chain's catalogue: publish a price list for the tills to pull.
+    #[command(subcommand)]
+    Catalog(HqCatalogCmd),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum HqCatalogCmd {
+    /// Publish a catalogue file (the same CSV as `kasse catalog import`, checked the same way:
+    /// any bad row publishes nothing) as a new version. Each till of the shop (or, without
+    /// --shop, of the whole chain) applies it when it next syncs with HQ.
+    Import {
+        /// The CSV (or TOML) file.
+        file: std::path::PathBuf,
+        /// Only this shop's tills (default: every shop).
+        #[arg(long)]
+        shop: Option<String>,
+    },
 }
 
 fn say(lang: Lang, t: &Text) {
@@ -84,10 +101,13 @@ fn pool(config: &Config) -> Result<hq::Pool, HqError> {
 pub async fn command(config: &Config, dir: &Path, args: HqArgs, lang: Lang) -> i32 {
     let r = match args.cmd {
         HqCmd::Migrate => migrate(config).await,
-        HqCmd::Sync { max_wait } => sync(config, dir, max_wait).await,
+        HqCmd::Sync { max_wait } => sync(config, dir, max_wait, lang).await,
         HqCmd::Status => status(config).await,
         HqCmd::Report { date, shop, format } => report(config, date, shop, format, lang).await,
         HqCmd::Verify { shop } => verify(config, shop, lang).await,
+        HqCmd::Catalog(HqCatalogCmd::Import { file, shop }) => {
+            catalog_import(config, &file, shop, lang).await
+        }
     };
     match r {
         Ok(code) => code,
@@ -111,7 +131,7 @@ async fn migrate(config: &Config) -> Result<i32, HqError> {
     Ok(0)
 }
 
-async fn sync(config: &Config, dir: &Path, max_wait: u64) -> Result<i32, HqError> {
+async fn sync(config: &Config, dir: &Path, max_wait: u64, lang: Lang) -> Result<i32, HqError> {
     let pool = pool(config)?;
     hq::migrate::check(&pool).await?;
     let d = dir.to_path_buf();
@@ -129,6 +149,65 @@ async fn sync(config: &Config, dir: &Path, max_wait: u64) -> Result<i32, HqError
     );
     let sent = rep.sync(Duration::from_secs(max_wait)).await?;
     out(&format!("sent: {sent}\nbehind: {}\n", rep.behind().await?));
+    let applied = rep.pull_catalog().await?;
+    let mut s = format!("catalog_versions: {}\n", applied.len());
+    let mut code = 0;
+    for a in &applied {
+        match &a.refused {
+            None => s.push_str(&format!(
+                "catalog_version: {} articles: {} added: {} price_changes: {}\n",
+                a.version, a.articles, a.added, a.price_changes
+            )),
+            Some(p) => {
+                code = 1;
+                say(
+                    lang,
+                    &Text::new(
+                        format!(
+                            "HK-varekatalog versjon {} ble ikke tatt i bruk: {}",
+                            a.version, p.nb
+                        ),
+                        format!(
+                            "HQ catalogue version {} was not applied: {}",
+                            a.version, p.en
+                        ),
+                    ),
+                );
+            }
+        }
+    }
+    out(&s);
+    Ok(code)
+}
+
+async fn catalog_import(
+    config: &Config,
+    file: &Path,
+    shop: Option<String>,
+    lang: Lang,
+) -> Result<i32, HqError> {
+    // Checked before HQ is even asked: a bad file publishes nothing.
+    let (_, rows) = match crate::app::catalog_store::read_import(file) {
+        Ok(r) => r,
+        Err(t) => {
+            say(lang, &t);
+            return Ok(1);
+        }
+    };
+    let pool = pool(config)?;
+    hq::migrate::check(&pool).await?;
+    let articles: Vec<_> = rows.into_iter().map(|(_, a)| a).collect();
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let version = hq::catalog::publish(&pool, shop.as_deref(), &name, &articles).await?;
+    out(&format!(
+        "catalog_version: {version}\narticles: {}\nscope: {}\n",
+        articles.len(),
+        shop.as_deref()
+            .map_or_else(|| "chain".to_string(), |s| format!("shop {s}"))
+    ));
     Ok(0)
 }
 
