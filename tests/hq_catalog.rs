@@ -297,3 +297,116 @@ async fn the_background_worker_pulls_the_catalogue_and_a_clash_is_refused_not_ap
     }
     task.abort();
 }
+
+/// Staff from HQ: the PIN is hashed before it is sent; both tills of the shop take the member
+/// in (once, journaled as from HQ) and they log in there; another shop's till does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_added_at_hq_log_in_at_their_shops_tills_only_and_the_pin_stays_out_of_hq() {
+    use kasse::domain::staff::{HashCost, Pin, Role};
+    let Some(pg) = Pg::start_or_skip("hq_staff") else {
+        return;
+    };
+    let url = pg.url();
+    common::hq::migrated(&url).await;
+    const PIN: &str = "482915";
+    let id = kasse::hq::staff::add(
+        &pool(&url),
+        "s1",
+        "Kari Nordmann",
+        Role::Cashier,
+        &Pin::new(PIN).unwrap(),
+        PIN.len(),
+        HashCost::Fast,
+    )
+    .await
+    .unwrap();
+    // The same PIN again in the shop is refused (login is by PIN alone).
+    assert!(matches!(
+        kasse::hq::staff::add(
+            &pool(&url),
+            "s1",
+            "Ola",
+            Role::Cashier,
+            &Pin::new(PIN).unwrap(),
+            PIN.len(),
+            HashCost::Fast,
+        )
+        .await,
+        Err(kasse::hq::staff::AddError::Refused(_))
+    ));
+    let (t1, t2, other) = (
+        Till::new("s1", "t1").await,
+        Till::new("s1", "t2").await,
+        Till::new("s2", "t1").await,
+    );
+    let now = time::OffsetDateTime::now_utc();
+    for t in [&t1, &t2] {
+        let arrived = t.worker(&url).pull_staff().await.unwrap();
+        assert_eq!(arrived.len(), 1);
+        assert_eq!(arrived[0].staff_id, format!("hq{id}"));
+        assert!(
+            t.worker(&url).pull_staff().await.unwrap().is_empty(),
+            "once"
+        );
+        let (shop, till) = (t.shop.clone(), t.till.clone());
+        let who = t
+            .store
+            .run(move |s| {
+                let st = s.staff(&shop, &till, HashCost::Fast);
+                let acts = st.actions_between(
+                    now - time::Duration::hours(1),
+                    now + time::Duration::hours(1),
+                );
+                Ok((
+                    st.login(PIN, now).map(|x| x.staff_id().to_string()),
+                    acts.map(|a| format!("{a:?}")),
+                ))
+            })
+            .await
+            .unwrap();
+        assert_eq!(who.0.unwrap(), format!("hq{id}"));
+        let acts = who.1.unwrap();
+        assert!(
+            acts.contains("staff_created") && acts.contains("from HQ"),
+            "{acts}"
+        );
+    }
+    assert!(other.worker(&url).pull_staff().await.unwrap().is_empty());
+    let login = other
+        .store
+        .run(move |s| Ok(s.staff("s2", "t1", HashCost::Fast).login(PIN, now).is_ok()))
+        .await
+        .unwrap();
+    assert!(!login, "another shop's till does not know them");
+
+    // The PIN is in no row of any HQ table.
+    let c = client(&url).await;
+    let tables: Vec<String> = c
+        .query(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(tables.contains(&"hq_staff".to_string()));
+    for t in tables {
+        let n: i64 = c
+            .query_one(
+                &format!("SELECT count(*) FROM {t} x WHERE x::text LIKE '%' || $1 || '%'"),
+                &[&PIN],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(n, 0, "the PIN is in {t}");
+    }
+    let hash: String = c
+        .query_one("SELECT pin_hash FROM hq_staff", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(hash.starts_with("$argon2id$"));
+}

@@ -63,6 +63,24 @@ pub enum HqCmd {
     /// The chain's catalogue: publish a price list for the tills to pull.
     #[command(subcommand)]
     Catalog(HqCatalogCmd),
+    /// Staff for a shop's tills: `hq staff add --shop S --name N --role cashier|manager`, the
+    /// PIN read from KASSE_PIN and hashed here (only the hash is sent).
+    #[command(subcommand)]
+    Staff(HqStaffCmd),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum HqStaffCmd {
+    /// Add a staff member; every till of the shop takes them in when it next syncs with HQ.
+    Add {
+        #[arg(long)]
+        shop: String,
+        #[arg(long)]
+        name: String,
+        /// cashier or manager.
+        #[arg(long)]
+        role: String,
+    },
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -105,6 +123,9 @@ pub async fn command(config: &Config, dir: &Path, args: HqArgs, lang: Lang) -> i
         HqCmd::Status => status(config).await,
         HqCmd::Report { date, shop, format } => report(config, date, shop, format, lang).await,
         HqCmd::Verify { shop } => verify(config, shop, lang).await,
+        HqCmd::Staff(HqStaffCmd::Add { shop, name, role }) => {
+            staff_add(config, &shop, &name, &role, lang).await
+        }
         HqCmd::Catalog(HqCatalogCmd::Import { file, shop }) => {
             catalog_import(config, &file, shop, lang).await
         }
@@ -149,6 +170,8 @@ async fn sync(config: &Config, dir: &Path, max_wait: u64, lang: Lang) -> Result<
     );
     let sent = rep.sync(Duration::from_secs(max_wait)).await?;
     out(&format!("sent: {sent}\nbehind: {}\n", rep.behind().await?));
+    let arrived = rep.pull_staff().await?;
+    out(&format!("staff_arrived: {}\n", arrived.len()));
     let applied = rep.pull_catalog().await?;
     let mut s = format!("catalog_versions: {}\n", applied.len());
     let mut code = 0;
@@ -286,4 +309,51 @@ async fn verify(config: &Config, shop: Option<String>, lang: Lang) -> Result<i32
     }
     out(&s);
     Ok(code)
+}
+
+async fn staff_add(
+    config: &Config,
+    shop: &str,
+    name: &str,
+    role: &str,
+    lang: Lang,
+) -> Result<i32, HqError> {
+    use crate::domain::staff::{HashCost, Pin, Role};
+    let role = match role {
+        "cashier" => Role::Cashier,
+        "manager" => Role::Manager,
+        _ => {
+            say(
+                lang,
+                &Text::new(
+                    format!("--role: «{role}» er ikke cashier eller manager."),
+                    format!("--role: \"{role}\" is not cashier or manager."),
+                ),
+            );
+            return Ok(1);
+        }
+    };
+    let raw = std::env::var("KASSE_PIN").unwrap_or_default();
+    let pin = match Pin::new(&raw) {
+        Ok(p) => p,
+        Err(e) => {
+            say(lang, &e.message());
+            return Ok(1);
+        }
+    };
+    let pool = pool(config)?;
+    hq::migrate::check(&pool).await?;
+    let len = raw.chars().count();
+    drop(raw);
+    match hq::staff::add(&pool, shop, name, role, &pin, len, HashCost::Standard).await {
+        Ok(id) => {
+            out(&format!("hq_staff_id: {id}\nstaff_id_at_tills: hq{id}\n"));
+            Ok(0)
+        }
+        Err(hq::staff::AddError::Refused(t)) => {
+            say(lang, &t);
+            Ok(1)
+        }
+        Err(hq::staff::AddError::Hq(e)) => Err(e),
+    }
 }

@@ -6,6 +6,7 @@
 //! PostgreSQL.
 //!
 //! - [`catalog`]: catalogue versions published at HQ, pulled and applied by the tills.
+//! - [`staff`]: staff created at HQ (PIN hash only), pulled by every till of the shop.
 //! - [`migrate`]: versioned PostgreSQL migrations embedded in the binary (`kasse hq migrate`).
 //! - [`push`]: one batch of one till's feed in one PostgreSQL transaction, idempotent by
 //!   (install id, sequence), refusing gaps.
@@ -18,6 +19,7 @@ pub mod catalog;
 pub mod migrate;
 pub mod push;
 pub mod report;
+pub mod staff;
 pub mod verify;
 pub mod worker;
 

@@ -121,6 +121,19 @@ impl Replicator {
         .await
     }
 
+    /// Take in the staff HQ created for this till's shop that the till does not have yet
+    /// ([`super::staff::pull`]).
+    pub async fn pull_staff(&self) -> Result<Vec<super::staff::Arrived>, HqError> {
+        super::staff::pull(
+            &self.pool,
+            &self.store,
+            self.clock.as_ref(),
+            &self.shop_id,
+            &self.till_id,
+        )
+        .await
+    }
+
     /// Send until HQ has everything (or `max_wait` passes, or HQ fails). Returns the rows sent.
     pub async fn sync(&self, max_wait: Duration) -> Result<usize, HqError> {
         let run = async {
@@ -152,9 +165,10 @@ impl Replicator {
             let mut pause = every;
             let mut failing = false;
             loop {
-                // The catalogue first (one small query; it logs what it applies). An
+                // The catalogue and staff first (small queries; they log what they apply). An
                 // unreachable HQ is reported by the round below.
                 let _ = self.pull_catalog().await;
+                let _ = self.pull_staff().await;
                 match self.round().await {
                     Ok(r) => {
                         if failing {

@@ -12,3 +12,12 @@ CREATE TABLE hq_catalog_applied (
     price_changes INTEGER NOT NULL CHECK (price_changes >= 0),
     applied_at    TEXT NOT NULL
 ) STRICT;
+
+-- Staff members created at HQ (`kasse hq staff add`) that this till has taken into `staff`
+-- (as staff id `hq<id>`), written in the same transaction as the staff row and its
+-- 'staff_created' action.
+CREATE TABLE hq_staff_applied (
+    hq_id      INTEGER PRIMARY KEY NOT NULL CHECK (hq_id > 0),
+    staff_id   TEXT NOT NULL REFERENCES staff (id),
+    applied_at TEXT NOT NULL
+) STRICT;
