@@ -166,6 +166,28 @@ fn hq_catalog_import_then_sync_applies_it_once() {
     let (code, out) = run(&["hq", "sync"], Some(&url), &cfg, &data);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("catalog_versions: 0"), "{out}");
+    // `kasse hq staff add`: the PIN from KASSE_PIN, only its hash at HQ; `hq sync` takes the
+    // member in.
+    let o = Command::new(BIN)
+        .env("KASSE_HQ_DATABASE_URL", &url)
+        .env("KASSE_PIN", "5831")
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--data-dir")
+        .arg(&data)
+        .args([
+            "hq", "staff", "add", "--shop", "s1", "--name", "Kari", "--role", "cashier",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success() && text.contains("staff_id_at_tills: hq1"),
+        "{text}"
+    );
+    let (code, out) = run(&["hq", "sync"], Some(&url), &cfg, &data);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("staff_arrived: 1"), "{out}");
     let s = kasse::store::Store::open_in_dir(&data).unwrap();
     let kaffe = s.catalog_articles().unwrap();
     assert_eq!(kaffe.len(), 1);
