@@ -1,7 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The real `kasse hq …` commands against a throwaway PostgreSQL: a missing URL names the key
 //! (exit 2), `migrate`, `sync` of a till's journal (exit 0, caught up), `status`, `report` in
-//! CSV, `verify`; the URL's password appears in no output and no log file.
+//! CSV, `verify`, `catalog import` (a bad file publishes nothing) pulled by `sync` once; the
+//! URL's password appears in no output and no log file.
 
 mod common;
 
@@ -73,7 +74,7 @@ fn hq_commands_end_to_end_without_showing_the_password() {
 
     let (code, out) = run(&["hq", "migrate"], Some(&url), &cfg, &data);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("schema_version: 1"), "{out}");
+    assert!(out.contains("schema_version: 2"), "{out}");
 
     // A till's journal with two cash sales.
     {
@@ -115,4 +116,80 @@ fn hq_commands_end_to_end_without_showing_the_password() {
             "a log shows the HQ password"
         );
     }
+}
+
+/// `kasse hq catalog import`: a bad file publishes nothing and names line and column (the
+/// till's own messages); a good one is pulled by `kasse hq sync`, once.
+#[test]
+fn hq_catalog_import_then_sync_applies_it_once() {
+    let Some(pg) = Pg::start_or_skip("hq_catalog_import_then_sync") else {
+        return;
+    };
+    let url = pg.url();
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("config.toml");
+    std::fs::write(&cfg, "[psp]\nmake_payment_listen = \"127.0.0.1:0\"\n").unwrap();
+    let data = tmp.path().join("data");
+    let (code, out) = run(&["hq", "migrate"], Some(&url), &cfg, &data);
+    assert_eq!(code, 0, "{out}");
+
+    let bad = tmp.path().join("bad.csv");
+    std::fs::write(&bad, "plu;name;price;vat\n1;Kaffe;35;15\n2;Te;30;14\n").unwrap();
+    let b = bad.to_str().unwrap();
+    let (code, out) = run(&["hq", "catalog", "import", b], Some(&url), &cfg, &data);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("linje 3") && out.contains("«vat»") && out.contains("«14»"),
+        "{out}"
+    );
+    let good = tmp.path().join("good.csv");
+    std::fs::write(&good, "plu;name;price;vat\n1;Kaffe;35;15\n").unwrap();
+    let g = good.to_str().unwrap();
+    let (code, out) = run(
+        &["hq", "catalog", "import", g, "--shop", "s1"],
+        Some(&url),
+        &cfg,
+        &data,
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("catalog_version: 1\n") && out.contains("scope: shop s1"),
+        "the bad file took no version: {out}"
+    );
+
+    let (code, out) = run(&["hq", "sync"], Some(&url), &cfg, &data);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("catalog_versions: 1") && out.contains("catalog_version: 1 articles: 1"),
+        "{out}"
+    );
+    let (code, out) = run(&["hq", "sync"], Some(&url), &cfg, &data);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("catalog_versions: 0"), "{out}");
+    // `kasse hq staff add`: the PIN from KASSE_PIN, only its hash at HQ; `hq sync` takes the
+    // member in.
+    let o = Command::new(BIN)
+        .env("KASSE_HQ_DATABASE_URL", &url)
+        .env("KASSE_PIN", "5831")
+        .arg("--config")
+        .arg(&cfg)
+        .arg("--data-dir")
+        .arg(&data)
+        .args([
+            "hq", "staff", "add", "--shop", "s1", "--name", "Kari", "--role", "cashier",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success() && text.contains("staff_id_at_tills: hq1"),
+        "{text}"
+    );
+    let (code, out) = run(&["hq", "sync"], Some(&url), &cfg, &data);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("staff_arrived: 1"), "{out}");
+    let s = kasse::store::Store::open_in_dir(&data).unwrap();
+    let kaffe = s.catalog_articles().unwrap();
+    assert_eq!(kaffe.len(), 1);
+    assert_eq!(kaffe[0].price, 3500);
 }

@@ -10,9 +10,8 @@
 
 use std::path::Path;
 
-use super::catalog::{Catalog, CatalogError, Product};
-use crate::domain::basket::QuantityUnit;
-use crate::domain::money::{Currency, Money};
+use super::catalog::{Catalog, CatalogError};
+use crate::domain::money::Currency;
 use crate::lang::Text;
 use crate::store::catalog::{CatalogActor, CatalogArticle, CatalogOutcome, CatalogSource};
 use crate::store::{AsyncStore, Store};
@@ -34,34 +33,7 @@ pub fn to_articles(c: &Catalog) -> Vec<CatalogArticle> {
         .collect()
 }
 
-fn product(a: &CatalogArticle) -> Product {
-    let currency = Currency::parse(&a.currency).unwrap_or(Currency::Nok);
-    Product {
-        plu: a.plu.clone(),
-        ean: a.ean.clone(),
-        name: a.name.clone(),
-        price: Money::new(a.price, currency),
-        vat_bps: u32::try_from(a.vat_rate).unwrap_or(0),
-        unit: QuantityUnit::parse(&a.unit).unwrap_or_default(),
-        group: a.group.clone(),
-    }
-}
-
-/// `base` with `over` laid on it (same PLU: `over` wins, in `base`'s place; new PLUs at the
-/// end), checked like any catalogue: every PLU and EAN unique. `place` names `over`'s rows.
-pub fn merged(
-    currency: Currency,
-    base: &[CatalogArticle],
-    over: &[(String, CatalogArticle)],
-) -> Result<Catalog, CatalogError> {
-    let mut rows: Vec<(String, Product)> = base
-        .iter()
-        .filter(|b| !over.iter().any(|(_, o)| o.plu == b.plu))
-        .map(|b| (format!("catalogue article PLU {}", b.plu), product(b)))
-        .collect();
-    rows.extend(over.iter().map(|(place, a)| (place.clone(), product(a))));
-    Catalog::build(currency, rows)
-}
+pub use crate::store::catalog::merged;
 
 /// Sync the TOML catalogue into the table (journaling price changes) and answer the catalogue
 /// the till sells from. On a journal error the TOML catalogue is used as it is, and the error
@@ -124,16 +96,10 @@ fn nothing_imported(e: &Text) -> Text {
     )
 }
 
-/// `kasse catalog import FILE`: read and check the whole file, check its codes against the
-/// stored catalogue, then write it in one transaction with its events. Any error: nothing is
-/// written, and the message names the line and the column.
-pub fn import_file(
-    store: &mut Store,
-    path: &Path,
-    shop_id: &str,
-    till_id: &str,
-    at: time::OffsetDateTime,
-) -> Result<ImportReport, Text> {
+/// Read and check a catalogue file as `kasse catalog import` does (the same parser and the same
+/// messages, used by `kasse hq catalog import` too): its currency and its articles, each with the
+/// place messages name it by.
+pub fn read_import(path: &Path) -> Result<(Currency, Vec<(String, CatalogArticle)>), Text> {
     let file = super::catalog::load(path).map_err(|e| nothing_imported(&e.text()))?;
     let places: Vec<String> = match path.extension().and_then(|e| e.to_str()) {
         Some(e) if e.eq_ignore_ascii_case("csv") => file
@@ -148,10 +114,26 @@ pub fn import_file(
             .collect(),
     };
     let articles = to_articles(&file);
+    Ok((
+        file.currency().unwrap_or(Currency::Nok),
+        places.into_iter().zip(articles).collect(),
+    ))
+}
+
+/// `kasse catalog import FILE`: read and check the whole file, check its codes against the
+/// stored catalogue, then write it in one transaction with its events. Any error: nothing is
+/// written, and the message names the line and the column.
+pub fn import_file(
+    store: &mut Store,
+    path: &Path,
+    shop_id: &str,
+    till_id: &str,
+    at: time::OffsetDateTime,
+) -> Result<ImportReport, Text> {
+    let (currency, over) = read_import(path)?;
+    let articles: Vec<CatalogArticle> = over.iter().map(|(_, a)| a.clone()).collect();
     let existing = store.catalog_articles().map_err(|e| e.message())?;
-    let over: Vec<(String, CatalogArticle)> = places.into_iter().zip(articles.clone()).collect();
-    merged(file.currency().unwrap_or(Currency::Nok), &existing, &over)
-        .map_err(|e| nothing_imported(&e.text()))?;
+    merged(currency, &existing, &over).map_err(|e| nothing_imported(&e.text()))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

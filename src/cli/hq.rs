@@ -1,4 +1,4 @@
-//! `kasse hq migrate | sync | status | report | verify`: headquarters' commands. Wiring only:
+//! `kasse hq migrate | sync | status | report | verify | catalog import`: headquarters' commands. Wiring only:
 //! the work (and all PostgreSQL SQL) is in `hq`.
 //!
 //! `sync` owns the till's data directory (the running till replicates by itself); the others
@@ -60,6 +60,41 @@ pub enum HqCmd {
         #[arg(long)]
         shop: Option<String>,
     },
+    /// The chain's catalogue: publish a price list for the tills to pull.
+    #[command(subcommand)]
+    Catalog(HqCatalogCmd),
+    /// Staff for a shop's tills: `hq staff add --shop S --name N --role cashier|manager`, the
+    /// PIN read from KASSE_PIN and hashed here (only the hash is sent).
+    #[command(subcommand)]
+    Staff(HqStaffCmd),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum HqStaffCmd {
+    /// Add a staff member; every till of the shop takes them in when it next syncs with HQ.
+    Add {
+        #[arg(long)]
+        shop: String,
+        #[arg(long)]
+        name: String,
+        /// cashier or manager.
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum HqCatalogCmd {
+    /// Publish a catalogue file (the same CSV as `kasse catalog import`, checked the same way:
+    /// any bad row publishes nothing) as a new version. Each till of the shop (or, without
+    /// --shop, of the whole chain) applies it when it next syncs with HQ.
+    Import {
+        /// The CSV (or TOML) file.
+        file: std::path::PathBuf,
+        /// Only this shop's tills (default: every shop).
+        #[arg(long)]
+        shop: Option<String>,
+    },
 }
 
 fn say(lang: Lang, t: &Text) {
@@ -84,10 +119,16 @@ fn pool(config: &Config) -> Result<hq::Pool, HqError> {
 pub async fn command(config: &Config, dir: &Path, args: HqArgs, lang: Lang) -> i32 {
     let r = match args.cmd {
         HqCmd::Migrate => migrate(config).await,
-        HqCmd::Sync { max_wait } => sync(config, dir, max_wait).await,
+        HqCmd::Sync { max_wait } => sync(config, dir, max_wait, lang).await,
         HqCmd::Status => status(config).await,
         HqCmd::Report { date, shop, format } => report(config, date, shop, format, lang).await,
         HqCmd::Verify { shop } => verify(config, shop, lang).await,
+        HqCmd::Staff(HqStaffCmd::Add { shop, name, role }) => {
+            staff_add(config, &shop, &name, &role, lang).await
+        }
+        HqCmd::Catalog(HqCatalogCmd::Import { file, shop }) => {
+            catalog_import(config, &file, shop, lang).await
+        }
     };
     match r {
         Ok(code) => code,
@@ -111,7 +152,7 @@ async fn migrate(config: &Config) -> Result<i32, HqError> {
     Ok(0)
 }
 
-async fn sync(config: &Config, dir: &Path, max_wait: u64) -> Result<i32, HqError> {
+async fn sync(config: &Config, dir: &Path, max_wait: u64, lang: Lang) -> Result<i32, HqError> {
     let pool = pool(config)?;
     hq::migrate::check(&pool).await?;
     let d = dir.to_path_buf();
@@ -129,6 +170,67 @@ async fn sync(config: &Config, dir: &Path, max_wait: u64) -> Result<i32, HqError
     );
     let sent = rep.sync(Duration::from_secs(max_wait)).await?;
     out(&format!("sent: {sent}\nbehind: {}\n", rep.behind().await?));
+    let arrived = rep.pull_staff().await?;
+    out(&format!("staff_arrived: {}\n", arrived.len()));
+    let applied = rep.pull_catalog().await?;
+    let mut s = format!("catalog_versions: {}\n", applied.len());
+    let mut code = 0;
+    for a in &applied {
+        match &a.refused {
+            None => s.push_str(&format!(
+                "catalog_version: {} articles: {} added: {} price_changes: {}\n",
+                a.version, a.articles, a.added, a.price_changes
+            )),
+            Some(p) => {
+                code = 1;
+                say(
+                    lang,
+                    &Text::new(
+                        format!(
+                            "HK-varekatalog versjon {} ble ikke tatt i bruk: {}",
+                            a.version, p.nb
+                        ),
+                        format!(
+                            "HQ catalogue version {} was not applied: {}",
+                            a.version, p.en
+                        ),
+                    ),
+                );
+            }
+        }
+    }
+    out(&s);
+    Ok(code)
+}
+
+async fn catalog_import(
+    config: &Config,
+    file: &Path,
+    shop: Option<String>,
+    lang: Lang,
+) -> Result<i32, HqError> {
+    // Checked before HQ is even asked: a bad file publishes nothing.
+    let (_, rows) = match crate::app::catalog_store::read_import(file) {
+        Ok(r) => r,
+        Err(t) => {
+            say(lang, &t);
+            return Ok(1);
+        }
+    };
+    let pool = pool(config)?;
+    hq::migrate::check(&pool).await?;
+    let articles: Vec<_> = rows.into_iter().map(|(_, a)| a).collect();
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let version = hq::catalog::publish(&pool, shop.as_deref(), &name, &articles).await?;
+    out(&format!(
+        "catalog_version: {version}\narticles: {}\nscope: {}\n",
+        articles.len(),
+        shop.as_deref()
+            .map_or_else(|| "chain".to_string(), |s| format!("shop {s}"))
+    ));
     Ok(0)
 }
 
@@ -207,4 +309,51 @@ async fn verify(config: &Config, shop: Option<String>, lang: Lang) -> Result<i32
     }
     out(&s);
     Ok(code)
+}
+
+async fn staff_add(
+    config: &Config,
+    shop: &str,
+    name: &str,
+    role: &str,
+    lang: Lang,
+) -> Result<i32, HqError> {
+    use crate::domain::staff::{HashCost, Pin, Role};
+    let role = match role {
+        "cashier" => Role::Cashier,
+        "manager" => Role::Manager,
+        _ => {
+            say(
+                lang,
+                &Text::new(
+                    format!("--role: «{role}» er ikke cashier eller manager."),
+                    format!("--role: \"{role}\" is not cashier or manager."),
+                ),
+            );
+            return Ok(1);
+        }
+    };
+    let raw = std::env::var("KASSE_PIN").unwrap_or_default();
+    let pin = match Pin::new(&raw) {
+        Ok(p) => p,
+        Err(e) => {
+            say(lang, &e.message());
+            return Ok(1);
+        }
+    };
+    let pool = pool(config)?;
+    hq::migrate::check(&pool).await?;
+    let len = raw.chars().count();
+    drop(raw);
+    match hq::staff::add(&pool, shop, name, role, &pin, len, HashCost::Standard).await {
+        Ok(id) => {
+            out(&format!("hq_staff_id: {id}\nstaff_id_at_tills: hq{id}\n"));
+            Ok(0)
+        }
+        Err(hq::staff::AddError::Refused(t)) => {
+            say(lang, &t);
+            Ok(1)
+        }
+        Err(hq::staff::AddError::Hq(e)) => Err(e),
+    }
 }

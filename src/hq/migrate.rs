@@ -5,7 +5,13 @@
 use super::{HqError, Pool};
 
 /// The migrations, in order (version = position + 1). Never edit a shipped one; add a new one.
-pub const MIGRATIONS: &[(&str, &str)] = &[("0001_feed", include_str!("migrations/0001_feed.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_feed", include_str!("migrations/0001_feed.sql")),
+    (
+        "0002_catalog_staff",
+        include_str!("migrations/0002_catalog_staff.sql"),
+    ),
+];
 
 /// The schema version this kasse expects.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -5,6 +5,8 @@
 //! PostgreSQL SQL (`tokio-postgres` with a `deadpool-postgres` pool), and nothing else touches
 //! PostgreSQL.
 //!
+//! - [`catalog`]: catalogue versions published at HQ, pulled and applied by the tills.
+//! - [`staff`]: staff created at HQ (PIN hash only), pulled by every till of the shop.
 //! - [`migrate`]: versioned PostgreSQL migrations embedded in the binary (`kasse hq migrate`).
 //! - [`push`]: one batch of one till's feed in one PostgreSQL transaction, idempotent by
 //!   (install id, sequence), refusing gaps.
@@ -13,9 +15,11 @@
 //!   `hq status`.
 //! - [`verify`]: each till's signature chain re-checked from HQ's copy (`fiscal`'s verifier).
 
+pub mod catalog;
 pub mod migrate;
 pub mod push;
 pub mod report;
+pub mod staff;
 pub mod verify;
 pub mod worker;
 

@@ -108,6 +108,32 @@ impl Replicator {
         })
     }
 
+    /// Apply the catalogue versions HQ published for this till's shop (or the chain) that this
+    /// till has not applied yet ([`super::catalog::pull`]).
+    pub async fn pull_catalog(&self) -> Result<Vec<super::catalog::Applied>, HqError> {
+        super::catalog::pull(
+            &self.pool,
+            &self.store,
+            self.clock.as_ref(),
+            &self.shop_id,
+            &self.till_id,
+        )
+        .await
+    }
+
+    /// Take in the staff HQ created for this till's shop that the till does not have yet
+    /// ([`super::staff::pull`]).
+    pub async fn pull_staff(&self) -> Result<Vec<super::staff::Arrived>, HqError> {
+        super::staff::pull(
+            &self.pool,
+            &self.store,
+            self.clock.as_ref(),
+            &self.shop_id,
+            &self.till_id,
+        )
+        .await
+    }
+
     /// Send until HQ has everything (or `max_wait` passes, or HQ fails). Returns the rows sent.
     pub async fn sync(&self, max_wait: Duration) -> Result<usize, HqError> {
         let run = async {
@@ -139,6 +165,10 @@ impl Replicator {
             let mut pause = every;
             let mut failing = false;
             loop {
+                // The catalogue and staff first (small queries; they log what they apply). An
+                // unreachable HQ is reported by the round below.
+                let _ = self.pull_catalog().await;
+                let _ = self.pull_staff().await;
                 match self.round().await {
                     Ok(r) => {
                         if failing {

@@ -10,6 +10,9 @@ use time::OffsetDateTime;
 use super::fiscal::{NewFiscalEvent, append_event};
 use super::sql::Ts;
 use super::{Store, StoreError};
+use crate::domain::basket::QuantityUnit;
+use crate::domain::catalog::{Catalog, CatalogError, Product};
+use crate::domain::money::{Currency, Money};
 use crate::fiscal::saft::codes::EventKind;
 
 /// Where an article came from.
@@ -32,7 +35,7 @@ impl CatalogSource {
 
 /// One article as the catalogue table stores it. `price` in minor units including VAT, VAT in
 /// hundredths of a percent, `group` a code of Skatteetaten's list PredefinedBasicID-04.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CatalogArticle {
     pub plu: String,
     pub ean: Option<String>,
@@ -156,7 +159,7 @@ fn describe(a: &CatalogArticle) -> String {
     )
 }
 
-fn apply(
+pub(super) fn apply(
     conn: &Connection,
     articles: &[CatalogArticle],
     source: CatalogSource,
@@ -292,3 +295,32 @@ impl Store {
 /// is the line's product id (`None`: no such article; reported as 04999).
 pub(super) const LINE_GROUP_SQL: &str = "(SELECT article_group FROM catalog_articles
      WHERE ean = ?3 OR plu = ?3 ORDER BY ean = ?3 DESC LIMIT 1)";
+
+fn product(a: &CatalogArticle) -> Product {
+    let currency = Currency::parse(&a.currency).unwrap_or(Currency::Nok);
+    Product {
+        plu: a.plu.clone(),
+        ean: a.ean.clone(),
+        name: a.name.clone(),
+        price: Money::new(a.price, currency),
+        vat_bps: u32::try_from(a.vat_rate).unwrap_or(0),
+        unit: QuantityUnit::parse(&a.unit).unwrap_or_default(),
+        group: a.group.clone(),
+    }
+}
+
+/// `base` with `over` laid on it (same PLU: `over` wins, in `base`'s place; new PLUs at the
+/// end), checked like any catalogue: every PLU and EAN unique. `place` names `over`'s rows.
+pub fn merged(
+    currency: Currency,
+    base: &[CatalogArticle],
+    over: &[(String, CatalogArticle)],
+) -> Result<Catalog, CatalogError> {
+    let mut rows: Vec<(String, Product)> = base
+        .iter()
+        .filter(|b| !over.iter().any(|(_, o)| o.plu == b.plu))
+        .map(|b| (format!("catalogue article PLU {}", b.plu), product(b)))
+        .collect();
+    rows.extend(over.iter().map(|(place, a)| (place.clone(), product(a))));
+    Catalog::build(currency, rows)
+}

@@ -15,6 +15,7 @@ mod cashier;
 pub mod catalog;
 mod error;
 pub mod fiscal;
+pub mod hq_catalog;
 mod hq_feed;
 mod install;
 mod journal;
@@ -74,6 +75,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("migrations/0015_cash_management.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0016_returns.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0017_catalog.sql")).foreign_key_check(),
+    M::up(include_str!("migrations/0018_hq_catalog.sql")).foreign_key_check(),
 ];
 
 /// The schema version a store has once opened (the number of migrations).

@@ -9,6 +9,7 @@
 mod auth;
 mod batch;
 mod cash;
+mod hq;
 mod pin;
 mod reconcile;
 mod refunds;
