@@ -283,9 +283,11 @@ async fn the_background_worker_pulls_the_catalogue_and_a_clash_is_refused_not_ap
         "p.csv",
         "plu;name;price;vat\n1002;Coca-Cola 0,5 l;31,00;15\n",
     );
-    hq_import(&url, &csv, Some("s2")).await.unwrap();
+    let version = hq_import(&url, &csv, Some("s2")).await.unwrap();
+    let (applied_tx, mut applied_rx) = tokio::sync::mpsc::unbounded_channel();
     let (task, _) = fresh
         .worker(&url)
+        .notify_catalog(applied_tx)
         .spawn(std::time::Duration::from_millis(100));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while fresh.price_of("1002").await != Some(3100) {
@@ -295,6 +297,13 @@ async fn the_background_worker_pulls_the_catalogue_and_a_clash_is_refused_not_ap
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    // The running till is told which version it applied (and reloads its catalogue from it;
+    // the refused version is not among them).
+    let told = tokio::time::timeout(std::time::Duration::from_secs(10), applied_rx.recv())
+        .await
+        .expect("told within 10 s")
+        .expect("the worker is running");
+    assert_eq!(told, vec![version]);
     task.abort();
 }
 

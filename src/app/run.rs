@@ -351,7 +351,31 @@ fn spawn_hq(
             return None;
         }
     };
-    let (worker, mut behind) = rep.spawn(cfg.hq.sync_every);
+    // Catalogue versions the worker applied: reload the catalogue from the journal and hand it
+    // to the screen, so the till sells at the prices it has just journaled (13021).
+    let (cat_tx, mut cat_rx) = mpsc::unbounded_channel::<Vec<i64>>();
+    let (store, currency, screen) = (till.store(), cfg.shop.currency, ev_tx.clone());
+    tokio::spawn(async move {
+        while let Some(versions) = cat_rx.recv().await {
+            let loaded = store.run(|s| s.catalog_articles()).await;
+            match loaded.map(|all| super::catalog_store::merged(currency, &all, &[])) {
+                Ok(Ok(c)) => {
+                    let catalog = crate::tui::NewCatalog(std::sync::Arc::new(c));
+                    if screen
+                        .send(AppEvent::CatalogChanged { catalog, versions })
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e.text().en, "HQ catalogue applied but not loaded")
+                }
+                Err(e) => tracing::error!(error = %e, "HQ catalogue applied but not loaded"),
+            }
+        }
+    });
+    let (worker, mut behind) = rep.notify_catalog(cat_tx).spawn(cfg.hq.sync_every);
     let tx = ev_tx.clone();
     let _ = tx.send(AppEvent::Hq { behind: 0 });
     let forward = tokio::spawn(async move {

@@ -22,6 +22,9 @@ pub struct Replicator {
     shop_id: String,
     till_id: String,
     batch_rows: usize,
+    /// Told the HQ catalogue versions the background worker applied (the running till reloads
+    /// its catalogue, so it sells at the prices it journaled).
+    catalog_applied: Option<tokio::sync::mpsc::UnboundedSender<Vec<i64>>>,
 }
 
 impl std::fmt::Debug for Replicator {
@@ -57,6 +60,7 @@ impl Replicator {
             store,
             pool,
             clock,
+            catalog_applied: None,
             shop_id: shop_id.into(),
             till_id: till_id.into(),
             batch_rows: batch_rows.max(1),
@@ -106,6 +110,12 @@ impl Replicator {
             sent,
             behind: self.behind().await?,
         })
+    }
+
+    /// Tell `tx` the versions each background round applied (none refused ones).
+    pub fn notify_catalog(mut self, tx: tokio::sync::mpsc::UnboundedSender<Vec<i64>>) -> Self {
+        self.catalog_applied = Some(tx);
+        self
     }
 
     /// Apply the catalogue versions HQ published for this till's shop (or the chain) that this
@@ -167,7 +177,16 @@ impl Replicator {
             loop {
                 // The catalogue and staff first (small queries; they log what they apply). An
                 // unreachable HQ is reported by the round below.
-                let _ = self.pull_catalog().await;
+                if let Ok(applied) = self.pull_catalog().await {
+                    let versions: Vec<i64> = applied
+                        .iter()
+                        .filter(|a| a.refused.is_none())
+                        .map(|a| a.version)
+                        .collect();
+                    if let (false, Some(tx)) = (versions.is_empty(), &self.catalog_applied) {
+                        let _ = tx.send(versions);
+                    }
+                }
                 let _ = self.pull_staff().await;
                 match self.round().await {
                     Ok(r) => {

@@ -75,8 +75,8 @@ pub mod view_staff;
 pub use app::{App, EnvLabel, KioskSettings, RunContext, ScreenRules};
 pub use msg::{
     AlertView, AppEvent, Cashier, Command, ManagerPermission, ManagerPin, Msg, NetworkState,
-    ParkedBasket, PayMethod, PaymentStatusView, PaymentView, RecoveredSale, SimCustomerAction,
-    StaffRefundProgress, TillEvent,
+    NewCatalog, ParkedBasket, PayMethod, PaymentStatusView, PaymentView, RecoveredSale,
+    SimCustomerAction, StaffRefundProgress, TillEvent,
 };
 pub use update::update;
 pub use view::render;

@@ -523,6 +523,25 @@ pub struct AlertView {
     pub text: Text,
 }
 
+/// A whole catalogue handed to the screen; compared by identity (it is only ever replaced
+/// whole, and a large one is not compared article by article).
+#[derive(Clone)]
+pub struct NewCatalog(pub std::sync::Arc<crate::domain::catalog::Catalog>);
+
+impl PartialEq for NewCatalog {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for NewCatalog {}
+
+impl std::fmt::Debug for NewCatalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "NewCatalog({} articles)", self.0.len())
+    }
+}
+
 /// Results coming in from background tasks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AppEvent {
@@ -536,6 +555,12 @@ pub enum AppEvent {
     /// Journal rows headquarters has not received yet (only sent when HQ is configured).
     Hq {
         behind: u64,
+    },
+    /// HQ's catalogue versions were applied to the journal (13021 written): sell from this
+    /// catalogue from now on. Lines already in the basket keep the price they were registered at.
+    CatalogChanged {
+        catalog: NewCatalog,
+        versions: Vec<i64>,
     },
     /// An engine alert raised (`Some`) or cleared (`None`), by its code.
     Alert {

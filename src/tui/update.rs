@@ -1379,6 +1379,23 @@ fn on_event(app: &mut App, ev: AppEvent) -> Vec<Command> {
             app.hq_behind = Some(behind);
             Vec::new()
         }
+        AppEvent::CatalogChanged { catalog, versions } => {
+            app.catalog = std::sync::Arc::unwrap_or_clone(catalog.0);
+            let list = versions
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            toast(
+                app,
+                ToastKind::Info,
+                Text::new(
+                    format!("Nye priser fra hovedkontoret (versjon {list}) gjelder nå."),
+                    format!("New prices from headquarters (version {list}) apply now."),
+                ),
+            );
+            Vec::new()
+        }
         AppEvent::Recovered(sales) => {
             app.recovered.extend(sales);
             Vec::new()
