@@ -168,10 +168,12 @@ async fn the_terminal_display_follows_the_till_over_http() {
         2490,
         None,
     )));
+    // Wait for the push as the engine reported it (with the countdown), not the moment before
+    // ("Et øyeblikk …" while the push is being sent).
     until(&mut rx, "the push screen", |f| {
         f.view
             .as_ref()
-            .is_some_and(|v| v.headline == "Sjekk Vipps-appen")
+            .is_some_and(|v| v.headline == "Sjekk Vipps-appen" && v.countdown.is_some())
     })
     .await;
     snap("terminal_push", &state(&rx.borrow()));
