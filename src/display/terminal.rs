@@ -124,6 +124,11 @@ fn centred(frame: &mut Frame, area: Rect, view: &CustomerView, extra: &[Line]) {
         lines.push(Line::from(""));
         lines.extend(extra.iter().cloned());
     }
+    centre_lines(frame, area, lines);
+}
+
+/// `lines` centred in `area`, across and down.
+fn centre_lines(frame: &mut Frame, area: Rect, lines: Vec<Line>) {
     let height = u16::try_from(lines.len()).unwrap_or(u16::MAX);
     let [_, mid, _] = Layout::vertical([
         Constraint::Fill(1),
@@ -221,17 +226,5 @@ fn paying_qr(frame: &mut Frame, area: Rect, view: &CustomerView) {
     if let Some(c) = &view.countdown {
         lines.push(Line::from(c.as_str()));
     }
-    let height = u16::try_from(lines.len()).unwrap_or(u16::MAX);
-    let [_, mid, _] = Layout::vertical([
-        Constraint::Fill(1),
-        Constraint::Length(height),
-        Constraint::Fill(1),
-    ])
-    .areas(text_area);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .alignment(Alignment::Center)
-            .wrap(Wrap { trim: true }),
-        mid,
-    );
+    centre_lines(frame, text_area, lines);
 }
