@@ -10,6 +10,7 @@ pub mod hq;
 pub mod pg;
 pub mod receipts;
 pub mod reports;
+pub mod saft;
 pub mod sim;
 pub mod soak;
 pub mod staff;
