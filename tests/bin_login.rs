@@ -5,6 +5,7 @@
 //! them, and a headless demo sale journaled with `training = 1`.
 
 mod common;
+use common::bin::pin_install_with_demo as pin_install;
 use common::bin::text;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -275,16 +276,4 @@ fn demo_logs_in_the_training_manager_and_journals_training_sales() {
     // The demo receipt names the training manager.
     let receipts = std::fs::read_to_string(dir.path().join("demo/receipts.txt")).unwrap();
     assert!(receipts.contains("Øvingsleder"), "{receipts}");
-}
-
-/// Pin the install id of the database in `dir` (and of the demo database under it) to
-/// `00000001`, so the references this test expects are predictable.
-fn pin_install(dir: &std::path::Path) {
-    for d in [dir.to_path_buf(), dir.join("demo")] {
-        kasse::store::Store::open_in_dir(&d)
-            .unwrap()
-            .with_id_gen(std::sync::Arc::new(kasse::clock::FixedFirstIds::pinned(1)))
-            .install_id()
-            .unwrap();
-    }
 }

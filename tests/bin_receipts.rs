@@ -6,6 +6,7 @@
 //! `kasse --demo report --print` to receipts.txt marked TRAINING.
 
 mod common;
+use common::bin::pin_install_with_demo as pin_install;
 use common::bin::text;
 use std::process::Command;
 use std::time::Duration;
@@ -246,16 +247,4 @@ fn reprint_without_a_printer_says_so() {
         "{}",
         text(&out)
     );
-}
-
-/// Pin the install id of the database in `dir` (and of the demo database under it) to
-/// `00000001`, so the references this test expects are predictable.
-fn pin_install(dir: &std::path::Path) {
-    for d in [dir.to_path_buf(), dir.join("demo")] {
-        kasse::store::Store::open_in_dir(&d)
-            .unwrap()
-            .with_id_gen(std::sync::Arc::new(kasse::clock::FixedFirstIds::pinned(1)))
-            .install_id()
-            .unwrap();
-    }
 }

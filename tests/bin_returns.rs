@@ -6,6 +6,7 @@
 //! then `kasse journal verify` passes.
 
 mod common;
+use common::bin::pin_install;
 use common::bin::text;
 use std::time::Duration;
 
@@ -13,14 +14,6 @@ const PIN: &str = "135790";
 
 fn run(args: &[&str], cfg: &std::path::Path, dir: &std::path::Path) -> std::process::Output {
     common::bin::kasse(args, cfg, dir, Some(PIN))
-}
-
-fn pin_install(dir: &std::path::Path) {
-    kasse::store::Store::open_in_dir(dir)
-        .unwrap()
-        .with_id_gen(std::sync::Arc::new(kasse::clock::FixedFirstIds::pinned(1)))
-        .install_id()
-        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

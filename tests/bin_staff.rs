@@ -5,6 +5,7 @@
 //! `kasse batch-capture` with nothing left to capture.
 
 mod common;
+use common::bin::pin_install_with_demo as pin_install;
 use common::bin::text;
 use std::time::Duration;
 
@@ -104,16 +105,4 @@ async fn headless_refund_prints_the_refund_receipt() {
         "{}",
         text(&batch)
     );
-}
-
-/// Pin the install id of the database in `dir` (and of the demo database under it) to
-/// `00000001`, so the references this test expects are predictable.
-fn pin_install(dir: &std::path::Path) {
-    for d in [dir.to_path_buf(), dir.join("demo")] {
-        kasse::store::Store::open_in_dir(&d)
-            .unwrap()
-            .with_id_gen(std::sync::Arc::new(kasse::clock::FixedFirstIds::pinned(1)))
-            .install_id()
-            .unwrap();
-    }
 }

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+use common::bin::pin_install_with_demo as pin_install;
 use common::e2e as e2e_support;
 use e2e_support::*;
 use kasse::cli::pay::{PayArgs, pay, queue_drain, queue_list};
@@ -208,16 +209,4 @@ async fn pay_abort_signal_cancels_the_payment() {
     let p = ledger_payment(&sim.ledger(), "kasse-s1-t1-00000001-000001-a1");
     assert_eq!(p.state, "TERMINATED");
     run.shutdown().await;
-}
-
-/// Pin the install id of the database in `dir` (and of the demo database under it) to
-/// `00000001`, so the references this test expects are predictable.
-fn pin_install(dir: &std::path::Path) {
-    for d in [dir.to_path_buf(), dir.join("demo")] {
-        kasse::store::Store::open_in_dir(&d)
-            .unwrap()
-            .with_id_gen(std::sync::Arc::new(kasse::clock::FixedFirstIds::pinned(1)))
-            .install_id()
-            .unwrap();
-    }
 }

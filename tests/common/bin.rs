@@ -33,3 +33,18 @@ pub fn text(o: &Output) -> String {
         String::from_utf8_lossy(&o.stderr)
     )
 }
+
+/// Pin the install id of the database in `dir` to `00000001` (predictable references).
+pub fn pin_install(dir: &Path) {
+    kasse::store::Store::open_in_dir(dir)
+        .expect("open the store")
+        .with_id_gen(std::sync::Arc::new(kasse::clock::FixedFirstIds::pinned(1)))
+        .install_id()
+        .expect("the install id");
+}
+
+/// [`pin_install`] for `dir` and for the `demo/` data dir `--demo` uses inside it.
+pub fn pin_install_with_demo(dir: &Path) {
+    pin_install(dir);
+    pin_install(&dir.join("demo"));
+}

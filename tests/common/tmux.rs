@@ -103,11 +103,4 @@ pub fn wait_for_file(path: &Path, limit: Duration) -> String {
     std::fs::read_to_string(path).unwrap()
 }
 
-/// Pin the install id of the database in `dir` to `00000001` (predictable references).
-pub fn pin_install(dir: &Path) {
-    kasse::store::Store::open_in_dir(dir)
-        .unwrap()
-        .with_id_gen(std::sync::Arc::new(kasse::clock::FixedFirstIds::pinned(1)))
-        .install_id()
-        .unwrap();
-}
+pub use super::bin::pin_install;
