@@ -7,6 +7,8 @@
 //! tests fail under `CI=true` and print a loud skip otherwise.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -680,72 +682,9 @@ fn every_element_path_exists_in_the_example_or_the_xsd() {
 }
 
 /// `-16.40` → -1640.
-fn minor(s: &str) -> i64 {
-    let neg = s.starts_with('-');
-    let (whole, frac) = s.trim_start_matches('-').split_once('.').unwrap();
-    assert_eq!(frac.len(), 2, "{s}");
-    let v = whole.parse::<i64>().unwrap() * 100 + frac.parse::<i64>().unwrap();
-    if neg { -v } else { v }
-}
-
 /// The signed fields of every `<cashtransaction>` in a file, read back from the XML.
 fn chain_from_xml(path: &Path) -> Vec<ChainRecord> {
-    let mut reader = Reader::from_file(path).unwrap();
-    let mut buf = Vec::new();
-    let mut stack: Vec<String> = Vec::new();
-    let mut out = Vec::new();
-    let mut cur: Option<[String; 7]> = None;
-    loop {
-        match reader.read_event_into(&mut buf).unwrap() {
-            XmlEvent::Start(e) => {
-                let name = e.local_name().as_ref().to_string();
-                if name == "cashtransaction" {
-                    cur = Some(Default::default());
-                }
-                stack.push(name);
-            }
-            XmlEvent::Text(t) => {
-                let depth_ok = stack.len() >= 2 && stack[stack.len() - 2] == "cashtransaction";
-                if let (Some(fields), true) = (cur.as_mut(), depth_ok) {
-                    let text = t.xml10_content().into_owned();
-                    let slot = match stack.last().unwrap().as_str() {
-                        "nr" => 0,
-                        "transDate" => 1,
-                        "transTime" => 2,
-                        "transAmntIn" => 3,
-                        "transAmntEx" => 4,
-                        "signature" => 5,
-                        "keyVersion" => 6,
-                        _ => 7,
-                    };
-                    if slot < 7 {
-                        fields[slot] = text;
-                    }
-                }
-            }
-            XmlEvent::End(_) => {
-                let closed = stack.pop();
-                if closed.as_deref() == Some("cashtransaction") {
-                    let f = cur.take().unwrap();
-                    let date_fmt = time::macros::format_description!("[year]-[month]-[day]");
-                    let time_fmt = time::macros::format_description!("[hour]:[minute]:[second]");
-                    out.push(ChainRecord {
-                        nr: f[0].clone(),
-                        date: Date::parse(&f[1], date_fmt).unwrap(),
-                        time: Time::parse(&f[2], time_fmt).unwrap(),
-                        amount_in: minor(&f[3]),
-                        amount_ex: minor(&f[4]),
-                        signature: f[5].clone(),
-                        key_version: f[6].clone(),
-                    });
-                }
-            }
-            XmlEvent::Eof => break,
-            _ => {}
-        }
-        buf.clear();
-    }
-    out
+    common::saft::chain_from_xml(&std::fs::read_to_string(path).unwrap())
 }
 
 #[test]

@@ -1,7 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The real `kasse hq …` commands against a throwaway PostgreSQL: a missing URL names the key
 //! (exit 2), `migrate`, `sync` of a till's journal (exit 0, caught up), `status`, `report` in
-//! CSV, `verify`, `catalog import` (a bad file publishes nothing) pulled by `sync` once; the
+//! CSV, `verify`, `saft` (one XSD-valid file per shop, 0600, listed at HQ), `catalog import`
+//! (a bad file publishes nothing) pulled by `sync` once; the
 //! URL's password appears in no output and no log file.
 
 mod common;
@@ -74,7 +75,7 @@ fn hq_commands_end_to_end_without_showing_the_password() {
 
     let (code, out) = run(&["hq", "migrate"], Some(&url), &cfg, &data);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("schema_version: 2"), "{out}");
+    assert!(out.contains("schema_version: 3"), "{out}");
 
     // A till's journal with two cash sales.
     {
@@ -106,6 +107,69 @@ fn hq_commands_end_to_end_without_showing_the_password() {
     let (code, out) = run(&["hq", "verify"], Some(&url), &cfg, &data);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("ok, 2"), "{out}");
+
+    // `hq saft`: the company's org number is needed and named; then one file for the shop.
+    let saft = |shop: &str| {
+        let out_dir = tmp.path().to_str().unwrap().to_owned();
+        let args = [
+            "hq",
+            "saft",
+            "--shop",
+            shop,
+            "--from",
+            "2026-03-01",
+            "--to",
+            "2026-03-01",
+            "--out",
+        ];
+        let mut a: Vec<&str> = args.to_vec();
+        a.push(&out_dir);
+        run(&a, Some(&url), &cfg, &data)
+    };
+    let (code, out) = saft("s1");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("org_number"), "{out}");
+    std::fs::write(
+        &cfg,
+        "[shop]\nname = \"Kiosken AS\"\norg_number = \"999999999\"\n\
+         [psp]\nmake_payment_listen = \"127.0.0.1:0\"\n",
+    )
+    .unwrap();
+    let (code, out) = saft("nope");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("--shop"), "{out}");
+    let (code, out) = saft("s1");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("shop=s1 transactions=2 "), "{out}");
+    let path = out
+        .split("path=")
+        .nth(1)
+        .and_then(|r| r.split(" shop=").next())
+        .unwrap();
+    let file = std::path::Path::new(path);
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{path}");
+    }
+    assert!(!file.with_extension("xml.part").exists());
+    if let Some(xsd) = common::saft::xsd()
+        && let Some(r) = common::saft::xmllint(&xsd, file)
+    {
+        r.unwrap();
+    }
+    let listed: i64 = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        common::pg::client(&url)
+            .await
+            .query_one(
+                "SELECT count(*) FROM hq_saft_exports WHERE shop_id = 's1'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0)
+    });
+    assert_eq!(listed, 1);
 
     // The password is in no output above and in no log file.
     let logs = data.join("logs");

@@ -409,6 +409,36 @@ async fn a_restored_till_replicates_as_a_new_till_without_clash() {
         .unwrap()
         .get(0);
     assert_eq!(new_first, 1, "the restored till's stream starts at 1");
+
+    // The shop's SAF-T from HQ holds both installs of t1, one after the other: the original's
+    // nr 1–5 (its last two never reached the restored machine), then the restored branch's
+    // nr 4–5, which continues from nr 3. Each verifies from the file.
+    let today = OffsetDateTime::now_utc().date();
+    let req = kasse::service::saft::ExportRequest {
+        from: today.previous_day().unwrap(),
+        to: today.next_day().unwrap(),
+        company: kasse::fiscal::saft::Company {
+            org_number: kasse::fiscal::saft::OrgNumber::parse(Some("999999999")).unwrap(),
+            name: "Kiosken AS".into(),
+            vat_registered: true,
+            street_address: None,
+        },
+        currency: "NOK".into(),
+        created: time::macros::datetime!(2026-12-06 12:00:00),
+        offset: UtcOffset::UTC,
+        user_id: None,
+    };
+    let (xml, _) = kasse::hq::saft::write_shop_saft(&pool(&url), "s1", &req, Vec::new())
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.text().en));
+    let chain = common::saft::chain_from_xml(&String::from_utf8(xml).unwrap());
+    let nrs: Vec<&str> = chain.iter().map(|r| r.nr.as_str()).collect();
+    assert_eq!(nrs, ["1", "2", "3", "4", "5", "4", "5"]);
+    let ring = restored.store.run(|s| s.fiscal_key_ring()).await.unwrap();
+    use kasse::fiscal::signature::{GENESIS_PREVIOUS, verify_chain};
+    assert!(verify_chain(&ring, GENESIS_PREVIOUS, chain[..5].to_vec()).is_ok());
+    let branch = verify_chain(&ring, &chain[2].signature, chain[5..].to_vec());
+    assert!(branch.is_ok(), "{branch:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -191,6 +191,96 @@ fn journal_blocking(dir: &Path, cmd: JournalCmd) -> Result<Outcome, Text> {
     }
 }
 
+/// The request and the file path of a SAF-T export made `now` with this machine's offset and
+/// the config's company (`kasse saft` and `kasse hq saft`).
+pub(crate) fn export_request(
+    config: &Config,
+    org: OrgNumber,
+    args: &SaftArgs,
+    now: OffsetDateTime,
+) -> (ExportRequest, PathBuf) {
+    let offset = local_offset();
+    let local = now.to_offset(offset);
+    let created = time::PrimitiveDateTime::new(local.date(), local.time());
+    let name = default_file_name(&org, created);
+    let path = match &args.out {
+        Some(p) if p.is_dir() => p.join(&name),
+        Some(p) => p.clone(),
+        None => PathBuf::from(&name),
+    };
+    let req = ExportRequest {
+        from: args.from,
+        to: args.to,
+        company: Company {
+            org_number: org,
+            name: config.shop.name.clone(),
+            vat_registered: config.shop.vat_registered,
+            street_address: None,
+        },
+        currency: config.shop.currency.code().to_string(),
+        created,
+        offset,
+        user_id: None,
+    };
+    (req, path)
+}
+
+/// A file written beside its final path as `….xml.part` (0600) and renamed into place only
+/// once complete and synced: nothing half-written is ever left under the final name.
+pub(crate) struct PartFile {
+    part: PathBuf,
+    path: PathBuf,
+}
+
+fn write_error(e: &std::io::Error, p: &Path) -> Text {
+    Text::new(
+        format!("Kan ikke skrive {}: {e}", p.display()),
+        format!("Cannot write {}: {e}", p.display()),
+    )
+}
+
+impl PartFile {
+    /// The partial file and the buffered writer to hand to the export.
+    pub(crate) fn create(
+        path: &Path,
+    ) -> Result<(PartFile, std::io::BufWriter<std::fs::File>), Text> {
+        let part = path.with_extension("xml.part");
+        let mut o = std::fs::OpenOptions::new();
+        o.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            o.mode(0o600);
+        }
+        let file = o.open(&part).map_err(|e| write_error(&e, &part))?;
+        Ok((
+            PartFile {
+                part,
+                path: path.to_path_buf(),
+            },
+            std::io::BufWriter::new(file),
+        ))
+    }
+
+    /// Remove the partial file (the export failed).
+    pub(crate) fn discard(self) {
+        let _ = std::fs::remove_file(&self.part);
+    }
+
+    /// Flush and sync what `out` wrote, then rename the file into place.
+    pub(crate) fn commit(self, out: std::io::BufWriter<std::fs::File>) -> Result<(), Text> {
+        let synced = out
+            .into_inner()
+            .map_err(|e| write_error(e.error(), &self.part))
+            .and_then(|f| f.sync_all().map_err(|e| write_error(&e, &self.part)));
+        if let Err(t) = synced {
+            self.discard();
+            return Err(t);
+        }
+        std::fs::rename(&self.part, &self.path).map_err(|e| write_error(&e, &self.path))
+    }
+}
+
 /// `kasse saft`: exit 0 with the file written, 1 on errors (nothing half-written is left).
 pub async fn saft_command(config: &Config, dir: &Path, args: SaftArgs, lang: Lang) -> i32 {
     let (config, dir) = (config.clone(), dir.to_path_buf());
@@ -215,16 +305,8 @@ fn saft_blocking(config: &Config, dir: &Path, args: &SaftArgs) -> Result<String,
             "--from must be on or before --to.",
         ));
     }
-    let offset = local_offset();
     let now = OffsetDateTime::now_utc();
-    let local = now.to_offset(offset);
-    let created = time::PrimitiveDateTime::new(local.date(), local.time());
-    let name = default_file_name(&org, created);
-    let path = match &args.out {
-        Some(p) if p.is_dir() => p.join(&name),
-        Some(p) => p.clone(),
-        None => PathBuf::from(&name),
-    };
+    let (req, path) = export_request(config, org, args, now);
     // The export is itself an event (13020), journaled before the file is written so it is in
     // the file.
     let ev = NewFiscalEvent {
@@ -248,54 +330,16 @@ fn saft_blocking(config: &Config, dir: &Path, args: &SaftArgs) -> Result<String,
         .map_err(|e| e.message())?
         .into_iter()
         .find(|e| e.id == event_id);
-    let req = ExportRequest {
-        from: args.from,
-        to: args.to,
-        company: Company {
-            org_number: org,
-            name: config.shop.name.clone(),
-            vat_registered: config.shop.vat_registered,
-            street_address: None,
-        },
-        currency: config.shop.currency.code().to_string(),
-        created,
-        offset,
-        user_id: None,
-    };
-    let part = path.with_extension("xml.part");
-    let io = |e: std::io::Error, p: &Path| {
-        Text::new(
-            format!("Kan ikke skrive {}: {e}", p.display()),
-            format!("Cannot write {}: {e}", p.display()),
-        )
-    };
-    let file = {
-        let mut o = std::fs::OpenOptions::new();
-        o.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            o.mode(0o600);
-        }
-        o.open(&part).map_err(|e| io(e, &part))?
-    };
-    let result = write_saft(&store, &req, extra.as_ref(), std::io::BufWriter::new(file));
+    let (part, writer) = PartFile::create(&path)?;
+    let result = write_saft(&store, &req, extra.as_ref(), writer);
     let (out, summary) = match result {
         Ok(v) => v,
         Err(e) => {
-            let _ = std::fs::remove_file(&part);
+            part.discard();
             return Err(e.text());
         }
     };
-    let file = out
-        .into_inner()
-        .map_err(|e| io(e.into_error(), &part))
-        .and_then(|f| f.sync_all().map_err(|e| io(e, &part)));
-    if let Err(t) = file {
-        let _ = std::fs::remove_file(&part);
-        return Err(t);
-    }
-    std::fs::rename(&part, &path).map_err(|e| io(e, &path))?;
+    part.commit(out)?;
     Ok(format!(
         "result: saft written path={} transactions={} events={}",
         path.display(),

@@ -1,4 +1,5 @@
-//! `kasse hq migrate | sync | status | report | verify | catalog import`: headquarters' commands. Wiring only:
+//! `kasse hq migrate | sync | status | report | verify | saft | catalog import | staff add`:
+//! headquarters' commands. Wiring only:
 //! the work (and all PostgreSQL SQL) is in `hq`.
 //!
 //! `sync` owns the till's data directory (the running till replicates by itself); the others
@@ -59,6 +60,15 @@ pub enum HqCmd {
         /// Only this shop.
         #[arg(long)]
         shop: Option<String>,
+    },
+    /// One SAF-T Cash Register file for a shop with all its tills, from HQ's copy (valid
+    /// against Skatteetaten's XSD; each till's signature chain verifies from the file).
+    Saft {
+        /// The shop.
+        #[arg(long)]
+        shop: String,
+        #[command(flatten)]
+        period: crate::cli::fiscal::SaftArgs,
     },
     /// The chain's catalogue: publish a price list for the tills to pull.
     #[command(subcommand)]
@@ -123,6 +133,7 @@ pub async fn command(config: &Config, dir: &Path, args: HqArgs, lang: Lang) -> i
         HqCmd::Status => status(config).await,
         HqCmd::Report { date, shop, format } => report(config, date, shop, format, lang).await,
         HqCmd::Verify { shop } => verify(config, shop, lang).await,
+        HqCmd::Saft { shop, period } => saft(config, &shop, &period, lang).await,
         HqCmd::Staff(HqStaffCmd::Add { shop, name, role }) => {
             staff_add(config, &shop, &name, &role, lang).await
         }
@@ -309,6 +320,63 @@ async fn verify(config: &Config, shop: Option<String>, lang: Lang) -> Result<i32
     }
     out(&s);
     Ok(code)
+}
+
+/// `kasse hq saft`: the file is written as `….xml.part` and renamed once complete; HQ lists it
+/// in `hq_saft_exports`.
+async fn saft(
+    config: &Config,
+    shop: &str,
+    args: &crate::cli::fiscal::SaftArgs,
+    lang: Lang,
+) -> Result<i32, HqError> {
+    use crate::cli::fiscal::{PartFile, export_request};
+    let refuse = |t: &Text| {
+        say(lang, t);
+        Ok(1)
+    };
+    let org = match crate::fiscal::saft::OrgNumber::parse(config.shop.org_number.as_deref()) {
+        Ok(o) => o,
+        Err(e) => return refuse(&e.text()),
+    };
+    if args.from > args.to {
+        return refuse(&Text::new(
+            "--from må være før eller lik --to.",
+            "--from must be on or before --to.",
+        ));
+    }
+    let pool = pool(config)?;
+    hq::migrate::check(&pool).await?;
+    let (req, path) = export_request(config, org, args, time::OffsetDateTime::now_utc());
+    let (part, writer) = match PartFile::create(&path) {
+        Ok(p) => p,
+        Err(t) => return refuse(&t),
+    };
+    let (writer, summary) = match hq::saft::write_shop_saft(&pool, shop, &req, writer).await {
+        Ok(v) => v,
+        Err(e) => {
+            part.discard();
+            return match e {
+                hq::saft::HqSaftError::Hq(e) => Err(e),
+                e => refuse(&e.text()),
+            };
+        }
+    };
+    if let Err(t) = part.commit(writer) {
+        return refuse(&t);
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let id = hq::saft::record_export(&pool, shop, &req, &name, summary).await?;
+    out(&format!(
+        "result: saft written path={} shop={shop} transactions={} events={} hq_export_id={id}\n",
+        path.display(),
+        summary.transactions,
+        summary.events
+    ));
+    Ok(0)
 }
 
 async fn staff_add(

@@ -11,6 +11,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_catalog_staff",
         include_str!("migrations/0002_catalog_staff.sql"),
     ),
+    ("0003_saft", include_str!("migrations/0003_saft.sql")),
 ];
 
 /// The schema version this kasse expects.

@@ -14,11 +14,13 @@
 //! - [`report`]: figures per till, shop and chain from the pre-aggregated hourly totals;
 //!   `hq status`.
 //! - [`verify`]: each till's signature chain re-checked from HQ's copy (`fiscal`'s verifier).
+//! - [`saft`]: one SAF-T Cash Register file per shop with all its tills, from HQ's copy.
 
 pub mod catalog;
 pub mod migrate;
 pub mod push;
 pub mod report;
+pub mod saft;
 pub mod staff;
 pub mod verify;
 pub mod worker;

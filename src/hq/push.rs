@@ -70,14 +70,14 @@ const PROJECTIONS: &[&str] = &[
      ON CONFLICT (origin, version) DO NOTHING",
     "INSERT INTO hq_fiscal_transactions (origin, id, shop_id, till_id, nr, kind, trans_date,
          trans_time, amount_in, amount_ex, signature, key_version, sale_id, refund_id,
-         receipt_number, training)
+         receipt_number, training, staff_id)
      SELECT origin, row_id, payload ->> 'shop_id', payload ->> 'till_id',
          (payload ->> 'nr')::bigint, payload ->> 'kind', payload ->> 'trans_date',
          payload ->> 'trans_time', (payload ->> 'amount_in')::bigint,
          (payload ->> 'amount_ex')::bigint, payload ->> 'signature',
          (payload ->> 'key_version')::bigint, (payload ->> 'sale_id')::bigint,
          (payload ->> 'refund_id')::bigint, payload ->> 'receipt_number',
-         (payload ->> 'training')::int = 1
+         (payload ->> 'training')::int = 1, payload ->> 'staff_id'
      FROM hq_feed WHERE install_id = $1 AND seq BETWEEN $2 AND $3
        AND tbl = 'fiscal_transactions'
      ON CONFLICT (origin, id) DO NOTHING",

@@ -14,8 +14,10 @@ use crate::fiscal::saft::{
     Location, Payment, SaftError, SaftWriter, VatAmount, VatCode,
 };
 use crate::lang::Text;
-use crate::store::fiscal::{FiscalEventRow, SignedKind, SignedTransaction};
-use crate::store::{CASH_TENDER, PayState, SPLIT_TENDER, SaleRecord, Store, StoreError};
+use crate::store::fiscal::{FiscalEventRow, SaftMasterData, SignedKind, SignedTransaction};
+use crate::store::{
+    CASH_TENDER, PayState, SPLIT_TENDER, SaleLineRow, SaleRecord, Store, StoreError,
+};
 
 /// What to export and how to describe it.
 #[derive(Debug, Clone)]
@@ -184,11 +186,52 @@ pub fn saft_event(
     }
 }
 
+/// What a signed row's `<cashtransaction>` needs of its sale: a till reads it from its
+/// [`SaleRecord`] ([`SaleFacts::of`]), headquarters from its replicated copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaleFacts {
+    pub currency: String,
+    pub tender: String,
+    pub gross_total: i64,
+    /// Øreavrunding of a cash-only sale.
+    pub cash_rounding: i64,
+    /// The part paid in cash ([`SaleRecord::cash_part`]).
+    pub cash_part: i64,
+    pub lines: Vec<SaleLineRow>,
+    /// The captured Vipps payment: (reference, amount, currency).
+    pub captured: Option<(String, i64, String)>,
+    /// The reference of a payment with money captured (what a Vipps refund went back to).
+    pub refundable: Option<String>,
+}
+
+impl SaleFacts {
+    pub fn of(rec: &SaleRecord) -> SaleFacts {
+        SaleFacts {
+            currency: rec.sale.currency.clone(),
+            tender: rec.sale.tender.clone(),
+            gross_total: rec.sale.gross_total,
+            cash_rounding: rec.sale.cash_rounding,
+            cash_part: rec.cash_part(),
+            lines: rec.lines.clone(),
+            captured: rec
+                .payments
+                .iter()
+                .find(|p| p.state == PayState::Captured)
+                .map(|p| (p.reference.clone(), p.amount, p.currency.clone())),
+            refundable: rec
+                .payments
+                .iter()
+                .find(|p| p.amounts.captured > 0)
+                .map(|p| p.reference.clone()),
+        }
+    }
+}
+
 /// One signed row (with its sale, when it has one) as a SAF-T `<cashtransaction>`.
 /// `prints` = (receipts printed, copies printed), when known.
 pub fn saft_transaction(
     t: &SignedTransaction,
-    sale: Option<&SaleRecord>,
+    sale: Option<&SaleFacts>,
     prints: Option<(u16, u16)>,
 ) -> Result<CashTransaction, ExportError> {
     let date = parse_date(&t.trans_date)
@@ -258,32 +301,30 @@ pub fn saft_transaction(
                 });
             }
             if t.kind == SignedKind::Sale {
-                let s = &rec.sale;
-                let vipps = rec.payments.iter().find(|p| p.state == PayState::Captured);
-                let cash = match s.tender.as_str() {
-                    CASH_TENDER => s.gross_total + s.cash_rounding,
-                    SPLIT_TENDER => rec.cash_part(),
+                let cash = match rec.tender.as_str() {
+                    CASH_TENDER => rec.gross_total + rec.cash_rounding,
+                    SPLIT_TENDER => rec.cash_part,
                     _ => 0,
                 };
-                if s.tender == CASH_TENDER {
-                    rounding = Some(s.cash_rounding);
+                if rec.tender == CASH_TENDER {
+                    rounding = Some(rec.cash_rounding);
                 }
                 if cash != 0 {
                     payments.push(Payment {
                         payment_type: PaymentKind::Cash.id().to_string(),
                         paid_amount: cash,
                         emp_id: t.staff_id.clone(),
-                        currency: Some(s.currency.clone()),
+                        currency: Some(rec.currency.clone()),
                         ref_id: None,
                     });
                 }
-                if let Some(p) = vipps {
+                if let Some((reference, amount, currency)) = &rec.captured {
                     payments.push(Payment {
                         payment_type: PaymentKind::Vipps.id().to_string(),
-                        paid_amount: p.amount,
+                        paid_amount: *amount,
                         emp_id: t.staff_id.clone(),
-                        currency: Some(p.currency.clone()),
-                        ref_id: Some(p.reference.clone()),
+                        currency: Some(currency.clone()),
+                        ref_id: Some(reference.clone()),
                     });
                 }
             }
@@ -325,17 +366,18 @@ pub fn saft_transaction(
                 // A Vipps refund has its refund id; a return given back in cash has none.
                 let vipps = sale
                     .filter(|_| t.refund_id.is_some())
-                    .and_then(|r| r.payments.iter().find(|p| p.amounts.captured > 0));
-                let (kind, ref_id) = match vipps {
-                    Some(p) => (PaymentKind::Vipps, Some(p.reference.clone())),
-                    None => (PaymentKind::Cash, None),
+                    .and_then(|r| r.refundable.clone());
+                let kind = if vipps.is_some() {
+                    PaymentKind::Vipps
+                } else {
+                    PaymentKind::Cash
                 };
                 payments.push(Payment {
                     payment_type: kind.id().to_string(),
                     paid_amount: t.amount_in,
                     emp_id: t.staff_id.clone(),
-                    currency: sale.map(|r| r.sale.currency.clone()),
-                    ref_id,
+                    currency: sale.map(|r| r.currency.clone()),
+                    ref_id: vipps,
                 });
             }
         }
@@ -378,15 +420,13 @@ pub fn saft_transaction(
     })
 }
 
-/// Write the SAF-T file of `req.from..=req.to` to `out`, streaming from `store`. `extra_event`
-/// (the 13020 export event just journaled) is written for its till even when it falls outside
-/// the period.
-pub fn write_saft<W: Write>(
-    store: &Store,
+/// The file up to its first location: header, VAT codes, employees, articles and basics, from
+/// `master` (a till's own journal, or headquarters' copy of a shop's tills).
+pub fn begin_export<W: Write>(
     req: &ExportRequest,
-    extra_event: Option<&FiscalEventRow>,
+    master: &SaftMasterData,
     out: W,
-) -> Result<(W, ExportSummary), ExportError> {
+) -> Result<SaftWriter<W>, ExportError> {
     let header = Header {
         fiscal_year: req.from.year().to_string(),
         start_date: req.from,
@@ -399,7 +439,6 @@ pub fn write_saft<W: Write>(
         comment: Some(format!("Journal {} – {}", req.from, req.to)),
         user_id: req.user_id.clone(),
     };
-    let master = store.saft_master_data()?;
     let mut w = SaftWriter::new(out, &header, &req.company)?;
     let mut vat_codes = Vec::new();
     for &rate in &master.vat_rates {
@@ -443,25 +482,49 @@ pub fn write_saft<W: Write>(
         }
     });
     w.basics(codes::kasse_basics().chain(groups).collect::<Vec<Basic>>())?;
+    Ok(w)
+}
+
+/// The location of a shop in the file.
+pub fn shop_location(company: &Company, shop: &str) -> Location {
+    Location {
+        name: Some(format!("{} ({shop})", company.name)),
+        street_address: None,
+    }
+}
+
+/// The period's local days as UTC instants `[from, to)` (events are stored in UTC).
+pub fn period_instants(req: &ExportRequest) -> (OffsetDateTime, OffsetDateTime) {
+    let from_at = PrimitiveDateTime::new(req.from, Time::MIDNIGHT).assume_offset(req.offset);
+    let to_at = PrimitiveDateTime::new(req.to.next_day().unwrap_or(req.to), Time::MIDNIGHT)
+        .assume_offset(req.offset);
+    (from_at, to_at)
+}
+
+/// Write the SAF-T file of `req.from..=req.to` to `out`, streaming from `store`. `extra_event`
+/// (the 13020 export event just journaled) is written for its till even when it falls outside
+/// the period.
+pub fn write_saft<W: Write>(
+    store: &Store,
+    req: &ExportRequest,
+    extra_event: Option<&FiscalEventRow>,
+    out: W,
+) -> Result<(W, ExportSummary), ExportError> {
+    let master = store.saft_master_data()?;
+    let mut w = begin_export(req, &master, out)?;
     let employees: std::collections::HashSet<&str> = master
         .employees
         .iter()
         .map(|(id, ..)| id.as_str())
         .collect();
     let is_employee = |id: &str| employees.contains(id);
-    // Events are stored in UTC: the period's local days as instants.
-    let from_at = PrimitiveDateTime::new(req.from, Time::MIDNIGHT).assume_offset(req.offset);
-    let to_at = PrimitiveDateTime::new(req.to.next_day().unwrap_or(req.to), Time::MIDNIGHT)
-        .assume_offset(req.offset);
+    let (from_at, to_at) = period_instants(req);
     let mut shops: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (shop, till) in &master.tills {
         shops.entry(shop).or_default().push(till);
     }
     for (shop, tills) in shops {
-        w.begin_location(&Location {
-            name: Some(format!("{} ({shop})", req.company.name)),
-            street_address: None,
-        })?;
+        w.begin_location(&shop_location(&req.company, shop))?;
         for till in tills {
             w.begin_register(&CashRegister {
                 register_id: till.to_string(),
@@ -506,7 +569,8 @@ pub fn write_saft<W: Write>(
                         | SignedKind::CashDifference => store.cash_movement_reason(t.id)?,
                         SignedKind::Sale | SignedKind::Return | SignedKind::Void => None,
                     };
-                    let ct = saft_transaction(&t, sale.as_ref(), prints).and_then(|mut ct| {
+                    let facts = sale.as_ref().map(SaleFacts::of);
+                    let ct = saft_transaction(&t, facts.as_ref(), prints).and_then(|mut ct| {
                         if desc.is_some() {
                             ct.desc = desc;
                         }

@@ -111,7 +111,7 @@ impl SignedKind {
         }
     }
 
-    fn parse(s: &str) -> Option<SignedKind> {
+    pub fn parse(s: &str) -> Option<SignedKind> {
         match s {
             "sale" => Some(SignedKind::Sale),
             "return" => Some(SignedKind::Return),

@@ -315,11 +315,16 @@ impl SaleRecord {
 impl SaleRow {
     /// See [`SaleRecord::cash_part`]; `vipps_amount` is the amount of (any) payment attempt.
     pub fn cash_part(&self, vipps_amount: Option<i64>) -> i64 {
-        match (self.tender.as_str(), vipps_amount) {
-            (CASH_TENDER, _) => self.gross_total,
-            (SPLIT_TENDER, Some(v)) => self.gross_total.saturating_sub(v).max(0),
-            _ => 0,
-        }
+        cash_part_of(&self.tender, self.gross_total, vipps_amount)
+    }
+}
+
+/// [`SaleRow::cash_part`] from its parts (for a sale read from a copy of the journal).
+pub fn cash_part_of(tender: &str, gross_total: i64, vipps_amount: Option<i64>) -> i64 {
+    match (tender, vipps_amount) {
+        (CASH_TENDER, _) => gross_total,
+        (SPLIT_TENDER, Some(v)) => gross_total.saturating_sub(v).max(0),
+        _ => 0,
     }
 }
 

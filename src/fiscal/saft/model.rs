@@ -310,3 +310,36 @@ pub struct CashTransaction {
     /// Made in training mode.
     pub training: bool,
 }
+
+impl Event {
+    /// Rename every staff id in the event (and its report) with `f`: an export of several
+    /// tills qualifies each till's own staff ids so they stay unique in one file.
+    pub fn map_emp_ids(&mut self, f: &impl Fn(&str) -> String) {
+        if let Some(id) = &mut self.emp_id {
+            *id = f(id);
+        }
+        if let Some(r) = &mut self.report {
+            for e in r
+                .emp_art_groups
+                .iter_mut()
+                .chain(&mut r.emp_payments)
+                .chain(&mut r.emp_opening_change_floats)
+            {
+                e.emp_id = f(&e.emp_id);
+            }
+        }
+    }
+}
+
+impl CashTransaction {
+    /// Rename every staff id in the transaction, its lines and payments with `f` (see
+    /// [`Event::map_emp_ids`]).
+    pub fn map_emp_ids(&mut self, f: &impl Fn(&str) -> String) {
+        let ids = std::iter::once(&mut self.emp_id)
+            .chain(self.lines.iter_mut().map(|l| &mut l.emp_id))
+            .chain(self.payments.iter_mut().map(|p| &mut p.emp_id));
+        for id in ids.flatten() {
+            *id = f(id);
+        }
+    }
+}
