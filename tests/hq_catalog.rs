@@ -419,3 +419,173 @@ async fn staff_added_at_hq_log_in_at_their_shops_tills_only_and_the_pin_stays_ou
         .get(0);
     assert!(hash.starts_with("$argon2id$"));
 }
+
+/// Staff changes from HQ: a member deactivated at HQ can no longer log in at any till of the
+/// shop (journaled there with the reason), activated again they can; a new PIN from HQ
+/// replaces the old one at every till. A PIN an HQ member shares with a member created at the
+/// till (HQ cannot see the till's PINs) is refused at login, naming both, until HQ gives its
+/// member a new PIN.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hq_staff_changes_reach_every_till_and_a_shared_pin_is_refused_at_login() {
+    use kasse::domain::staff::{HashCost, Pin, Role, StaffError};
+    use kasse::hq::staff::{AddError, Change, add, change};
+    let Some(pg) = Pg::start_or_skip("hq_staff_changes") else {
+        return;
+    };
+    let url = pg.url();
+    common::hq::migrated(&url).await;
+    let p = pool(&url);
+    let now = time::OffsetDateTime::now_utc();
+    let pin = |s: &str| Pin::new(s).unwrap();
+    let (t1, t2) = (Till::new("s1", "t1").await, Till::new("s1", "t2").await);
+    // t1 has its own manager with PIN 135791 before HQ adds Ola with the same PIN.
+    t1.store
+        .run(move |s| {
+            Ok(s.staff("s1", "t1", HashCost::Fast)
+                .create_first_manager("Mona", "135791", now)
+                .map(|_| ()))
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    let kari = add(
+        &p,
+        "s1",
+        "Kari",
+        Role::Cashier,
+        &pin("482915"),
+        6,
+        HashCost::Fast,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("add: {e:?}"));
+    let ola = add(
+        &p,
+        "s1",
+        "Ola",
+        Role::Cashier,
+        &pin("135791"),
+        6,
+        HashCost::Fast,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("add: {e:?}"));
+    let login = |t: &Till, code: &'static str| {
+        let (shop, till) = (t.shop.clone(), t.till.clone());
+        let store = t.store.clone();
+        async move {
+            store
+                .run(move |s| {
+                    Ok(s.staff(&shop, &till, HashCost::Fast)
+                        .login(code, time::OffsetDateTime::now_utc())
+                        .map(|x| x.staff_id().to_string()))
+                })
+                .await
+                .unwrap()
+        }
+    };
+    let sync = |t: &Till| {
+        let w = t.worker(&url);
+        async move {
+            w.pull_staff().await.unwrap();
+            w.pull_staff_changes().await.unwrap().len()
+        }
+    };
+    for t in [&t1, &t2] {
+        assert_eq!(sync(t).await, 0);
+        assert_eq!(login(t, "482915").await.unwrap(), format!("hq{kari}"));
+    }
+    // Ola's PIN is also t1's Mona's: refused at t1, naming both; fine at t2.
+    match login(&t1, "135791").await {
+        Err(StaffError::Refused(t)) => {
+            assert!(
+                t.en.contains(&format!("hq{ola}")) && t.en.contains("st001"),
+                "{}",
+                t.en
+            );
+            assert!(t.en.contains("kasse hq staff pin"), "{}", t.en);
+        }
+        other => panic!("a shared PIN must be refused: {other:?}"),
+    }
+    assert_eq!(login(&t2, "135791").await.unwrap(), format!("hq{ola}"));
+
+    // Kari leaves: deactivated once at HQ, at every till after their next sync.
+    let c = change(
+        &p,
+        "s1",
+        kari,
+        &Change::Deactivate,
+        "sluttet",
+        HashCost::Fast,
+    )
+    .await
+    .unwrap_or_else(|_| panic!("deactivate"));
+    assert!(c > 0);
+    assert!(matches!(
+        change(&p, "s1", kari, &Change::Deactivate, "igjen", HashCost::Fast).await,
+        Err(AddError::Refused(_))
+    ));
+    for t in [&t1, &t2] {
+        assert_eq!(sync(t).await, 1);
+        assert_eq!(sync(t).await, 0, "applied once");
+        assert!(
+            matches!(login(t, "482915").await, Err(StaffError::WrongPin { .. })),
+            "a deactivated member cannot log in"
+        );
+        let acts = t
+            .store
+            .run(move |s| {
+                Ok(s.staff("s1", "t1", HashCost::Fast)
+                    .actions_between(
+                        now - time::Duration::hours(1),
+                        now + time::Duration::hours(1),
+                    )
+                    .map(|a| format!("{a:?}")))
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            acts.contains("staff_deactivated") && acts.contains("sluttet"),
+            "{acts}"
+        );
+    }
+    // Ola gets a new PIN from HQ: t1 tells Mona and Ola apart again.
+    change(
+        &p,
+        "s1",
+        ola,
+        &Change::Pin(pin("246813"), 6),
+        "ny PIN",
+        HashCost::Fast,
+    )
+    .await
+    .unwrap_or_else(|_| panic!("pin"));
+    // A PIN another HQ member has (Kari's, even deactivated) is refused.
+    assert!(matches!(
+        change(
+            &p,
+            "s1",
+            ola,
+            &Change::Pin(pin("482915"), 6),
+            "x",
+            HashCost::Fast
+        )
+        .await,
+        Err(AddError::Refused(_))
+    ));
+    assert_eq!(sync(&t1).await, 1);
+    assert_eq!(login(&t1, "135791").await.unwrap(), "st001");
+    assert_eq!(login(&t1, "246813").await.unwrap(), format!("hq{ola}"));
+    // Kari is back.
+    change(&p, "s1", kari, &Change::Activate, "tilbake", HashCost::Fast)
+        .await
+        .unwrap_or_else(|_| panic!("activate"));
+    assert_eq!(sync(&t2).await, 2, "t2 applies Ola's PIN and Kari's return");
+    assert_eq!(login(&t2, "482915").await.unwrap(), format!("hq{kari}"));
+    // A member HQ does not have in that shop is named.
+    match change(&p, "s2", kari, &Change::Deactivate, "x", HashCost::Fast).await {
+        Err(AddError::Refused(t)) => assert!(t.en.contains("--id"), "{}", t.en),
+        _ => panic!("another shop's member"),
+    }
+}

@@ -91,6 +91,25 @@ pub enum HqStaffCmd {
         #[arg(long)]
         role: String,
     },
+    /// Stop an HQ member logging in at the shop's tills (someone who left, a lost PIN).
+    Deactivate(HqStaffChangeArgs),
+    /// Let a deactivated HQ member log in again.
+    Activate(HqStaffChangeArgs),
+    /// Give an HQ member a new PIN (read from KASSE_PIN; only its hash is sent).
+    Pin(HqStaffChangeArgs),
+}
+
+/// Which HQ member (`hq_staff_id` from `hq staff add`; at the tills `hq<id>`) and why.
+#[derive(Debug, clap::Args)]
+pub struct HqStaffChangeArgs {
+    #[arg(long)]
+    pub shop: String,
+    /// HQ's id of the member (the number in `hq<id>`).
+    #[arg(long)]
+    pub id: i64,
+    /// Why (journaled at every till).
+    #[arg(long)]
+    pub reason: String,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -136,6 +155,26 @@ pub async fn command(config: &Config, dir: &Path, args: HqArgs, lang: Lang) -> i
         HqCmd::Saft { shop, period } => saft(config, &shop, &period, lang).await,
         HqCmd::Staff(HqStaffCmd::Add { shop, name, role }) => {
             staff_add(config, &shop, &name, &role, lang).await
+        }
+        HqCmd::Staff(HqStaffCmd::Deactivate(a)) => {
+            staff_change(config, &a, hq::staff::Change::Deactivate, lang).await
+        }
+        HqCmd::Staff(HqStaffCmd::Activate(a)) => {
+            staff_change(config, &a, hq::staff::Change::Activate, lang).await
+        }
+        HqCmd::Staff(HqStaffCmd::Pin(a)) => {
+            let raw = std::env::var("KASSE_PIN").unwrap_or_default();
+            match crate::domain::staff::Pin::new(&raw) {
+                Ok(pin) => {
+                    let len = raw.chars().count();
+                    drop(raw);
+                    staff_change(config, &a, hq::staff::Change::Pin(pin, len), lang).await
+                }
+                Err(e) => {
+                    say(lang, &e.message());
+                    Ok(1)
+                }
+            }
         }
         HqCmd::Catalog(HqCatalogCmd::Import { file, shop }) => {
             catalog_import(config, &file, shop, lang).await
@@ -183,6 +222,8 @@ async fn sync(config: &Config, dir: &Path, max_wait: u64, lang: Lang) -> Result<
     out(&format!("sent: {sent}\nbehind: {}\n", rep.behind().await?));
     let arrived = rep.pull_staff().await?;
     out(&format!("staff_arrived: {}\n", arrived.len()));
+    let changes = rep.pull_staff_changes().await?;
+    out(&format!("staff_changes: {}\n", changes.len()));
     let applied = rep.pull_catalog().await?;
     let mut s = format!("catalog_versions: {}\n", applied.len());
     let mut code = 0;
@@ -377,6 +418,31 @@ async fn saft(
         summary.events
     ));
     Ok(0)
+}
+
+async fn staff_change(
+    config: &Config,
+    a: &HqStaffChangeArgs,
+    change: hq::staff::Change,
+    lang: Lang,
+) -> Result<i32, HqError> {
+    let pool = pool(config)?;
+    hq::migrate::check(&pool).await?;
+    let cost = crate::domain::staff::HashCost::Standard;
+    match hq::staff::change(&pool, &a.shop, a.id, &change, &a.reason, cost).await {
+        Ok(id) => {
+            out(&format!(
+                "hq_staff_change: {id}\nstaff_id_at_tills: hq{}\n",
+                a.id
+            ));
+            Ok(0)
+        }
+        Err(hq::staff::AddError::Refused(t)) => {
+            say(lang, &t);
+            Ok(1)
+        }
+        Err(hq::staff::AddError::Hq(e)) => Err(e),
+    }
 }
 
 async fn staff_add(

@@ -12,6 +12,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/0002_catalog_staff.sql"),
     ),
     ("0003_saft", include_str!("migrations/0003_saft.sql")),
+    (
+        "0004_staff_changes",
+        include_str!("migrations/0004_staff_changes.sql"),
+    ),
 ];
 
 /// The schema version this kasse expects.

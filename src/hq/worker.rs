@@ -144,6 +144,19 @@ impl Replicator {
         .await
     }
 
+    /// Apply HQ's changes to its members (deactivated, activated, new PIN) that the till has
+    /// not applied yet ([`super::staff::pull_changes`]; after [`Replicator::pull_staff`]).
+    pub async fn pull_staff_changes(&self) -> Result<Vec<(i64, String, &'static str)>, HqError> {
+        super::staff::pull_changes(
+            &self.pool,
+            &self.store,
+            self.clock.as_ref(),
+            &self.shop_id,
+            &self.till_id,
+        )
+        .await
+    }
+
     /// Send until HQ has everything (or `max_wait` passes, or HQ fails). Returns the rows sent.
     pub async fn sync(&self, max_wait: Duration) -> Result<usize, HqError> {
         let run = async {
@@ -187,7 +200,9 @@ impl Replicator {
                         let _ = tx.send(versions);
                     }
                 }
-                let _ = self.pull_staff().await;
+                if self.pull_staff().await.is_ok() {
+                    let _ = self.pull_staff_changes().await;
+                }
                 match self.round().await {
                     Ok(r) => {
                         if failing {

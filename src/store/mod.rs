@@ -77,6 +77,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("migrations/0017_catalog.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0018_hq_catalog.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0019_hq_saft_feed.sql")).foreign_key_check(),
+    M::up(include_str!("migrations/0020_hq_staff_changes.sql")).foreign_key_check(),
 ];
 
 /// The schema version a store has once opened (the number of migrations).

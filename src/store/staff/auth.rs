@@ -214,14 +214,41 @@ impl StaffConn<'_> {
     pub fn login_finish(
         &self,
         start: &LoginStart,
-        matched: Option<usize>,
+        matched: PinMatch,
         pin_len: usize,
         now: OffsetDateTime,
     ) -> Result<Session, StaffError> {
         let failures = start.failures;
-        let matched = matched
-            .and_then(|i| start.candidates.get(i))
-            .map(|c| (c.0.clone(), c.1.clone(), c.2));
+        let matched = match matched {
+            PinMatch::NoMatch => None,
+            PinMatch::One(i) => start.candidates.get(i),
+            PinMatch::Shared(i, j) => {
+                let id = |k: usize| start.candidates.get(k).map_or("?", |c| c.0.as_str());
+                let (a, b) = (id(i), id(j));
+                let conn = self.lock()?;
+                journal_action(
+                    conn,
+                    now,
+                    None,
+                    "login_refused",
+                    false,
+                    None,
+                    Some(&format!("PIN shared by {a} and {b}")),
+                )?;
+                tracing::warn!(first = a, second = b, "login refused: two staff members share a PIN");
+                let hq = if a.starts_with("hq") { a } else { b };
+                let hq_n = hq.trim_start_matches("hq");
+                return Err(StaffError::Refused(Text::new(
+                    format!(
+                        "Denne PIN-en tilhører to ansatte ({a} og {b}), så kassen vet ikke hvem du er. Be hovedkontoret gi {hq} ny PIN (kasse hq staff pin --id {hq_n})."
+                    ),
+                    format!(
+                        "This PIN belongs to two staff members ({a} and {b}), so the till cannot tell who you are. Ask HQ to give {hq} a new PIN (kasse hq staff pin --id {hq_n})."
+                    ),
+                )));
+            }
+        }
+        .map(|c| (c.0.clone(), c.1.clone(), c.2));
         let conn = self.lock()?;
         let tx =
             rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
@@ -409,12 +436,41 @@ pub struct LoginStart {
     candidates: Vec<PinCandidate>,
 }
 
-/// The index of the candidate whose PIN hash matches `pin` (CPU work: argon2id per
-/// candidate). A malformed PIN is just a wrong PIN (the format rules are not revealed to
-/// guessers any more than the keypad already does).
-pub fn match_pin(pin: &str, start_candidates: &[PinCandidate]) -> Option<usize> {
-    let p = Pin::new(pin).ok()?;
-    start_candidates.iter().position(|c| verify_pin(&p, &c.3))
+/// Whose PIN a login PIN is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinMatch {
+    NoMatch,
+    /// The index of the one candidate it matches.
+    One(usize),
+    /// Two members have this PIN: one created at HQ (`hq<n>`, hashed there) and one created at
+    /// this till. The till refuses each PIN another member has when it creates a member, but
+    /// HQ cannot see the till's PINs, so the clash can only show here. Logging in as either
+    /// would journal sales under the wrong person.
+    Shared(usize, usize),
+}
+
+/// Which candidate's PIN hash matches `pin` (CPU work: argon2id per candidate). After a match,
+/// the members of the other origin (HQ or this till) are checked too, to catch a PIN two
+/// members share ([`PinMatch::Shared`]). A malformed PIN is just a wrong PIN (the format
+/// rules are not revealed to guessers any more than the keypad already does).
+pub fn match_pin(pin: &str, start_candidates: &[PinCandidate]) -> PinMatch {
+    let Ok(p) = Pin::new(pin) else {
+        return PinMatch::NoMatch;
+    };
+    let from_hq = |c: &PinCandidate| c.0.starts_with("hq");
+    let Some(i) = start_candidates.iter().position(|c| verify_pin(&p, &c.3)) else {
+        return PinMatch::NoMatch;
+    };
+    let mine = from_hq(&start_candidates[i]);
+    let other = start_candidates
+        .iter()
+        .enumerate()
+        .skip(i + 1)
+        .find(|(_, c)| from_hq(c) != mine && verify_pin(&p, &c.3));
+    match other {
+        Some((j, _)) => PinMatch::Shared(i, j),
+        None => PinMatch::One(i),
+    }
 }
 
 impl LoginStart {

@@ -24,9 +24,10 @@ use super::{Store, StoreError};
 use crate::domain::staff::{HashCost, StaffError};
 use crate::lang::Text;
 
-pub use auth::{LoginStart, PinCandidate, match_pin};
+pub use auth::{LoginStart, PinCandidate, PinMatch, match_pin};
 pub use batch::{CaptureTarget, StaffActionEntry};
 pub use cash::CashMovement;
+pub use hq::HqStaffChange;
 pub use pin::{hash_pin, verify_pin};
 pub use reconcile::DayPayment;
 pub use reports::compute_from;
