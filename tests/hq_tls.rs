@@ -161,6 +161,67 @@ async fn require_with_the_ca_file_migrates_over_an_encrypted_session() {
     assert!(!session_ssl(&p).await.0, "disable used TLS");
 }
 
+/// Password authentication (SCRAM) over TLS, with channel binding required: the pool's TLS
+/// stream hands tokio-postgres the server certificate's hash (tls-server-end-point).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scram_with_channel_binding_over_tls() {
+    let ca = make_ca("kasse");
+    let Some(pg) = Pg::start_tls_or_skip("scram_with_channel_binding_over_tls", &ca.server) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = write(dir.path(), "hq-ca.pem", &ca.ca_pem);
+    plain(&pg, "postgres")
+        .await
+        .batch_execute(&format!(
+            "SET password_encryption = 'scram-sha-256'; ALTER ROLE kasse PASSWORD '{PASSWORD}'"
+        ))
+        .await
+        .unwrap();
+    // TLS sessions need the password; plain ones (the test's own checks) stay trusted.
+    pg.set_hba(
+        "local all all trust\n\
+         hostssl all all 127.0.0.1/32 scram-sha-256\n\
+         hostnossl all all 127.0.0.1/32 trust\n",
+    );
+    let p = pool(
+        &format!(
+            "{}&channel_binding=require",
+            url(&pg, "127.0.0.1", "postgres", "require")
+        ),
+        Some(&ca_file),
+    );
+    kasse::hq::migrate::migrate(&p).await.unwrap();
+    assert!(session_ssl(&p).await.0);
+    let method: String = plain(&pg, "postgres")
+        .await
+        .query_one(
+            "SELECT auth_method FROM pg_hba_file_rules WHERE 'hostssl' = type",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(method, "scram-sha-256");
+
+    // A wrong password is refused, and the message shows neither password.
+    let wrong = url(&pg, "127.0.0.1", "postgres", "require").replace(PASSWORD, "feil-passord-1");
+    let e = kasse::hq::migrate::check(&pool(&wrong, Some(&ca_file)))
+        .await
+        .unwrap_err();
+    let t = e.text();
+    assert!(
+        t.en.contains("password authentication failed for user"),
+        "{e:?}"
+    );
+    for s in [&t.nb, &t.en, &format!("{e:?}")] {
+        assert!(
+            !s.contains("feil-passord-1") && !s.contains(PASSWORD),
+            "{s}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_till_replicates_over_tls_through_its_config() {
     let ca = make_ca("kasse");

@@ -84,7 +84,8 @@ pub enum HqError {
 /// tokio-postgres' text for a failed TLS negotiation; its cause says why.
 const TLS_FAILED: &str = "error performing TLS handshake";
 
-/// `e` and its causes, `: `-joined (tokio-postgres shows only the kind, not the cause).
+/// `e` and its causes, `: `-joined (tokio-postgres shows only the kind, not the cause). Neither
+/// tokio-postgres nor the server ever puts the connection URL in them.
 fn with_causes(e: &(dyn std::error::Error + 'static)) -> String {
     let mut text = e.to_string();
     let mut cause = e.source();
@@ -101,12 +102,13 @@ fn with_causes(e: &(dyn std::error::Error + 'static)) -> String {
 
 impl From<tokio_postgres::Error> for HqError {
     fn from(e: tokio_postgres::Error) -> HqError {
+        let text = with_causes(&e);
         if e.to_string() == TLS_FAILED {
-            HqError::Tls(with_causes(&e))
+            HqError::Tls(text)
         } else if e.is_closed() || e.as_db_error().is_none() {
-            HqError::Unreachable(e.to_string())
+            HqError::Unreachable(text)
         } else {
-            HqError::Db(e.to_string())
+            HqError::Db(text)
         }
     }
 }
@@ -114,9 +116,8 @@ impl From<tokio_postgres::Error> for HqError {
 impl From<deadpool_postgres::PoolError> for HqError {
     fn from(e: deadpool_postgres::PoolError) -> HqError {
         match e {
-            deadpool_postgres::PoolError::Backend(e) if e.to_string() == TLS_FAILED => {
-                HqError::from(e)
-            }
+            // Connecting failed: why (refused, TLS, a wrong password) is in the cause.
+            deadpool_postgres::PoolError::Backend(e) => HqError::from(e),
             e => HqError::Unreachable(e.to_string()),
         }
     }

@@ -281,6 +281,20 @@ impl Pg {
         self.stopped = true;
     }
 
+    /// Replace `pg_hba.conf` (who may connect, and how) and make the server re-read it.
+    pub fn set_hba(&self, text: &str) {
+        let data = self.data_dir();
+        std::fs::write(data.join("pg_hba.conf"), text).unwrap();
+        let st = self
+            .run("pg_ctl", &["-D", data.to_str().unwrap(), "reload"])
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(st.success(), "pg_ctl reload");
+        // The postmaster takes the SIGHUP asynchronously.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+
     pub fn port(&self) -> u16 {
         self.port
     }
