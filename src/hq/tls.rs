@@ -244,6 +244,23 @@ mod tests {
     }
 
     #[test]
+    fn without_system_roots_a_certificate_is_refused_with_a_hint() {
+        let roots = SystemRoots {
+            verifier: Err("No CA certificates were loaded from the system".into()),
+            provider: provider(),
+        };
+        let cert = CertificateDer::from(vec![0x30, 0x00]);
+        let name = ServerName::try_from("hq.example").unwrap();
+        let e = roots
+            .verify_server_cert(&cert, &[], &name, &[], UnixTime::now())
+            .unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("no system CA certificates"), "{text}");
+        assert!(text.contains("hq.ca_file"), "{text}");
+        assert!(!roots.supported_verify_schemes().is_empty());
+    }
+
+    #[test]
     fn system_roots_build_with_the_provider_passed_explicitly() {
         // Nothing installs a process-level CryptoProvider: the provider is handed over.
         let c = client_config(None).unwrap();
