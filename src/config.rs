@@ -130,6 +130,7 @@ pub struct TillConfig {
 #[serde(deny_unknown_fields)]
 struct RawHq {
     database_url: Option<String>,
+    ca_file: Option<PathBuf>,
     sync_every_ms: Option<u64>,
     batch_rows: Option<usize>,
 }
@@ -335,6 +336,8 @@ pub struct DisplayConfig {
 
 /// Environment variable that overrides `[hq] database_url`.
 pub const ENV_HQ_DATABASE_URL: &str = "KASSE_HQ_DATABASE_URL";
+/// Environment variable that overrides `[hq] ca_file`.
+pub const ENV_HQ_CA_FILE: &str = "KASSE_HQ_CA_FILE";
 
 /// `[hq]`: replication of the journal to headquarters' PostgreSQL (off unless `database_url`
 /// is set). The URL may hold a password: it is a secret, never logged or shown.
@@ -342,6 +345,10 @@ pub const ENV_HQ_DATABASE_URL: &str = "KASSE_HQ_DATABASE_URL";
 pub struct HqConfig {
     /// `postgres://user:password@host:port/db` (or `KASSE_HQ_DATABASE_URL`).
     pub database_url: Option<SecretString>,
+    /// PEM file of the CA(s) that signed HQ's server certificate (a shop's private CA; or
+    /// `KASSE_HQ_CA_FILE`). When set, only these are trusted; else the system's roots. Read
+    /// when the pool is made ([`crate::hq::pool_for`]), whose error names `hq.ca_file`.
+    pub ca_file: Option<PathBuf>,
     /// How often the till sends what HQ has not acknowledged, in milliseconds (default 2000).
     pub sync_every: Duration,
     /// Feed rows per PostgreSQL transaction (default 2000).
@@ -352,6 +359,7 @@ impl Default for HqConfig {
     fn default() -> HqConfig {
         HqConfig {
             database_url: None,
+            ca_file: None,
             sync_every: Duration::from_millis(2000),
             batch_rows: 2000,
         }
@@ -975,6 +983,10 @@ impl Config {
             }
             _ => None,
         };
+        let ca_file = match env(ENV_HQ_CA_FILE).map(PathBuf::from).or(h.ca_file) {
+            Some(p) if !p.as_os_str().to_string_lossy().trim().is_empty() => Some(p),
+            _ => None,
+        };
         let sync_every = h.sync_every_ms.unwrap_or(2000);
         if !(100..=3_600_000).contains(&sync_every) {
             return Err(invalid(
@@ -989,6 +1001,7 @@ impl Config {
         }
         let hq = HqConfig {
             database_url,
+            ca_file,
             sync_every: Duration::from_millis(sync_every),
             batch_rows,
         };
@@ -1155,6 +1168,29 @@ mod tests {
         assert!(!msg.contains("pw1234"), "the value is shown: {msg}");
         let e = Config::from_toml_str("[hq]\nbatch_rows = 0\n", &no_env).unwrap_err();
         assert!(e.to_string().contains("hq.batch_rows"), "{e}");
+    }
+
+    #[test]
+    fn hq_ca_file_from_file_or_env() {
+        let c = Config::from_toml_str("", &no_env).unwrap();
+        assert_eq!(c.hq.ca_file, None);
+        let c =
+            Config::from_toml_str("[hq]\nca_file = \"/etc/kasse/hq-ca.pem\"\n", &no_env).unwrap();
+        assert_eq!(
+            c.hq.ca_file.as_deref(),
+            Some(std::path::Path::new("/etc/kasse/hq-ca.pem"))
+        );
+        let env = |k: &str| (k == ENV_HQ_CA_FILE).then(|| "/run/kasse/ca.pem".to_owned());
+        let c = Config::from_toml_str("[hq]\nca_file = \"/etc/kasse/hq-ca.pem\"\n", &env).unwrap();
+        assert_eq!(
+            c.hq.ca_file.as_deref(),
+            Some(std::path::Path::new("/run/kasse/ca.pem")),
+            "the environment wins, as for database_url"
+        );
+        let c = Config::from_toml_str("[hq]\nca_file = \"\"\n", &no_env).unwrap();
+        assert_eq!(c.hq.ca_file, None, "empty means unset");
+        let e = Config::from_toml_str("[hq]\nca_files = \"x\"\n", &no_env).unwrap_err();
+        assert!(e.to_string().contains("ca_files"), "{e}");
     }
 
     #[test]

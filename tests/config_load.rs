@@ -218,3 +218,44 @@ fn printer_targets_parse() {
         }
     );
 }
+
+/// The example's commented `[hq]` lines are real keys: uncommented they load, and the CA file
+/// comes from KASSE_HQ_CA_FILE as the URL comes from KASSE_HQ_DATABASE_URL.
+#[test]
+fn example_hq_tls_lines_load_when_uncommented() {
+    let text = example();
+    let mut in_hq = false;
+    let mut lines = Vec::new();
+    for l in text.lines() {
+        if l.starts_with('[') {
+            in_hq = l == "[hq]";
+        }
+        let key_line = ["# database_url = ", "# ca_file = "]
+            .iter()
+            .any(|k| l.starts_with(k));
+        lines.push(if in_hq && key_line { &l[2..] } else { l });
+    }
+    let c = Config::from_toml_str(&lines.join("\n"), &env_of(&[])).unwrap();
+    use secrecy::ExposeSecret;
+    let url =
+        c.hq.database_url
+            .as_ref()
+            .expect("database_url uncommented");
+    assert!(url.expose_secret().ends_with("?sslmode=require"));
+    assert_eq!(
+        c.hq.ca_file.as_deref(),
+        Some(std::path::Path::new("/etc/kasse/hq-ca.pem"))
+    );
+    let c = Config::from_toml_str(
+        "",
+        &env_of(&[
+            ("KASSE_HQ_DATABASE_URL", "postgres://k@hq/k?sslmode=require"),
+            ("KASSE_HQ_CA_FILE", "/run/kasse/hq-ca.pem"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(
+        c.hq.ca_file.as_deref(),
+        Some(std::path::Path::new("/run/kasse/hq-ca.pem"))
+    );
+}

@@ -138,7 +138,7 @@ fn out(s: &str) {
 
 fn pool(config: &Config) -> Result<hq::Pool, HqError> {
     match &config.hq.database_url {
-        Some(url) => hq::pool(url),
+        Some(url) => hq::pool_with(url, config.hq.ca_file.as_deref()),
         None => Err(HqError::NotConfigured),
     }
 }

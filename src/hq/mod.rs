@@ -13,6 +13,8 @@
 //! - [`worker`]: the till's background replicator (never in the way of a sale) and `hq sync`.
 //! - [`report`]: figures per till, shop and chain from the pre-aggregated hourly totals;
 //!   `hq status`.
+//! - [`tls`]: rustls for the connection (`sslmode` in the URL; certificates always verified,
+//!   against the system's roots or `[hq] ca_file`).
 //! - [`verify`]: each till's signature chain re-checked from HQ's copy (`fiscal`'s verifier).
 //! - [`saft`]: one SAF-T Cash Register file per shop with all its tills, from HQ's copy.
 
@@ -22,9 +24,11 @@ pub mod push;
 pub mod report;
 pub mod saft;
 pub mod staff;
+pub mod tls;
 pub mod verify;
 pub mod worker;
 
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -43,6 +47,19 @@ pub enum HqError {
     /// The URL does not parse (its text is never shown).
     #[error("hq.database_url is not a valid PostgreSQL URL")]
     BadUrl,
+    /// The URL's `sslmode` is none of disable, prefer, require.
+    #[error("sslmode in hq.database_url must be disable, prefer or require")]
+    BadSslMode,
+    /// `[hq] ca_file` cannot be used.
+    #[error("hq.ca_file {}: {problem}", path.display())]
+    CaFile {
+        path: PathBuf,
+        problem: tls::CaProblem,
+    },
+    /// The TLS handshake failed: HQ's certificate was refused, or HQ offers no TLS under
+    /// `sslmode=require`.
+    #[error("TLS to the HQ database failed: {0}")]
+    Tls(String),
     /// PostgreSQL cannot be reached or refused us.
     #[error("HQ database unreachable: {0}")]
     Unreachable(String),
@@ -66,19 +83,45 @@ pub enum HqError {
     Store(#[from] crate::store::StoreError),
 }
 
+/// tokio-postgres' text for a failed TLS negotiation; its cause says why.
+const TLS_FAILED: &str = "error performing TLS handshake";
+
+/// `e` and its causes, `: `-joined (tokio-postgres shows only the kind, not the cause). Neither
+/// tokio-postgres nor the server ever puts the connection URL in them.
+fn with_causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let s = c.to_string();
+        if !text.ends_with(&s) {
+            text.push_str(": ");
+            text.push_str(&s);
+        }
+        cause = c.source();
+    }
+    text
+}
+
 impl From<tokio_postgres::Error> for HqError {
     fn from(e: tokio_postgres::Error) -> HqError {
-        if e.is_closed() || e.as_db_error().is_none() {
-            HqError::Unreachable(e.to_string())
+        let text = with_causes(&e);
+        if e.to_string() == TLS_FAILED {
+            HqError::Tls(text)
+        } else if e.is_closed() || e.as_db_error().is_none() {
+            HqError::Unreachable(text)
         } else {
-            HqError::Db(e.to_string())
+            HqError::Db(text)
         }
     }
 }
 
 impl From<deadpool_postgres::PoolError> for HqError {
     fn from(e: deadpool_postgres::PoolError) -> HqError {
-        HqError::Unreachable(e.to_string())
+        match e {
+            // Connecting failed: why (refused, TLS, a wrong password) is in the cause.
+            deadpool_postgres::PoolError::Backend(e) => HqError::from(e),
+            e => HqError::Unreachable(e.to_string()),
+        }
     }
 }
 
@@ -93,6 +136,41 @@ impl HqError {
             HqError::BadUrl => Text::new(
                 "hq.database_url er ikke en gyldig PostgreSQL-adresse (postgres://bruker:passord@vert:5432/db).",
                 "hq.database_url is not a valid PostgreSQL URL (postgres://user:password@host:5432/db).",
+            ),
+            HqError::BadSslMode => Text::new(
+                "sslmode i hq.database_url må være disable, prefer eller require. Sertifikatet sjekkes alltid når TLS brukes (require her tilsvarer verify-full i libpq).",
+                "sslmode in hq.database_url must be disable, prefer or require. The certificate is always checked when TLS is used (require here means what verify-full means in libpq).",
+            ),
+            HqError::CaFile { path, problem } => {
+                let path = path.display();
+                let nb = match problem {
+                    tls::CaProblem::Unreadable(e) => format!("kan ikke leses: {e}"),
+                    tls::CaProblem::NotPem(e) => {
+                        format!("er ikke en PEM-fil med sertifikater: {e}")
+                    }
+                    tls::CaProblem::NoCertificate => {
+                        "inneholder ikke noe sertifikat (-----BEGIN CERTIFICATE-----)".to_owned()
+                    }
+                    tls::CaProblem::BadCertificate(e) => {
+                        format!("har et sertifikat som ikke kan brukes: {e}")
+                    }
+                };
+                Text::new(
+                    format!(
+                        "hq.ca_file ({path}) {nb}. Kassen sender ikke til HK før dette er rettet (filen eller KASSE_HQ_CA_FILE)."
+                    ),
+                    format!(
+                        "hq.ca_file ({path}) {problem}. The till sends nothing to HQ until this is fixed (the file or KASSE_HQ_CA_FILE)."
+                    ),
+                )
+            }
+            HqError::Tls(e) => Text::new(
+                format!(
+                    "Sikker forbindelse (TLS) til HK-databasen feilet ({e}). Sjekk hq.ca_file (HK-serverens CA) og sslmode i hq.database_url. Kassen selger videre og sender senere."
+                ),
+                format!(
+                    "The secure connection (TLS) to the HQ database failed ({e}). Check hq.ca_file (the HQ server's CA) and sslmode in hq.database_url. The till keeps selling and sends later."
+                ),
             ),
             HqError::Unreachable(e) => Text::new(
                 format!(
@@ -143,20 +221,49 @@ impl HqError {
     }
 }
 
-/// A connection pool for the URL (nothing connects until first use). The URL is a secret: it is
-/// parsed here and never logged.
+/// A connection pool for the URL, certificates checked against the system's roots when TLS is
+/// used ([`pool_with`]).
 pub fn pool(url: &SecretString) -> Result<Pool, HqError> {
-    let mut cfg =
-        tokio_postgres::Config::from_str(url.expose_secret()).map_err(|_| HqError::BadUrl)?;
+    pool_with(url, None)
+}
+
+/// The pool for `[hq]` (`database_url`, `ca_file`); [`HqError::NotConfigured`] without a URL.
+pub fn pool_for(hq: &crate::config::HqConfig) -> Result<Pool, HqError> {
+    match &hq.database_url {
+        Some(url) => pool_with(url, hq.ca_file.as_deref()),
+        None => Err(HqError::NotConfigured),
+    }
+}
+
+/// A connection pool for the URL (nothing connects until first use). The URL is a secret: it is
+/// parsed here and never logged. Its `sslmode` decides about TLS: `disable` plain, `prefer` (the
+/// default) TLS when the server offers it, `require` TLS or nothing. With TLS, HQ's certificate
+/// is always verified (name included): against `ca_file`'s certificates only when given (a
+/// private CA), else against the system's roots.
+pub fn pool_with(url: &SecretString, ca_file: Option<&Path>) -> Result<Pool, HqError> {
+    let mut cfg = tokio_postgres::Config::from_str(url.expose_secret()).map_err(|e| {
+        // The cause names the option, never its value or the URL.
+        if with_causes(&e).contains("`sslmode`") {
+            HqError::BadSslMode
+        } else {
+            HqError::BadUrl
+        }
+    })?;
     cfg.connect_timeout(Duration::from_secs(5));
     cfg.application_name("kasse");
-    let mgr = deadpool_postgres::Manager::from_config(
-        cfg,
-        tokio_postgres::NoTls,
-        deadpool_postgres::ManagerConfig {
-            recycling_method: deadpool_postgres::RecyclingMethod::Fast,
-        },
-    );
+    let manager = deadpool_postgres::ManagerConfig {
+        recycling_method: deadpool_postgres::RecyclingMethod::Fast,
+    };
+    let mgr = if cfg.get_ssl_mode() == tokio_postgres::config::SslMode::Disable {
+        if ca_file.is_some() {
+            tracing::warn!(
+                "hq.ca_file is set but hq.database_url says sslmode=disable: the HQ connection is NOT encrypted"
+            );
+        }
+        deadpool_postgres::Manager::from_config(cfg, tokio_postgres::NoTls, manager)
+    } else {
+        deadpool_postgres::Manager::from_config(cfg, tls::connector(ca_file)?, manager)
+    };
     Pool::builder(mgr)
         .max_size(4)
         .wait_timeout(Some(Duration::from_secs(10)))

@@ -247,10 +247,10 @@ pub fn for_till(
     store: AsyncStore,
     clock: Arc<dyn Clock>,
 ) -> Result<Option<Replicator>, HqError> {
-    let Some(url) = &cfg.hq.database_url else {
+    if cfg.hq.database_url.is_none() {
         return Ok(None);
-    };
-    let pool = super::pool(url)?;
+    }
+    let pool = super::pool_for(&cfg.hq)?;
     Ok(Some(Replicator::new(
         store,
         pool,

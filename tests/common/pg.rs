@@ -55,6 +55,12 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// A server certificate for `ssl = on`: PEM text of the certificate (chain) and its key.
+pub struct PgTls {
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
 /// The user the server runs as when we are root.
 const RUN_AS: &str = "nobody";
 
@@ -91,8 +97,41 @@ impl Pg {
         }
     }
 
+    /// [`Pg::start_or_skip`] with `ssl = on` and `tls`'s certificate (plain connections are
+    /// still accepted: the client's `sslmode` decides).
+    pub fn start_tls_or_skip(test: &str, tls: &PgTls) -> Option<Pg> {
+        let bin = Pg::start_or_skip_bin(test)?;
+        Some(Pg::start_in_with(bin, true, Some(tls)))
+    }
+
+    /// The binaries, or None after [`Pg::start_or_skip`]'s notice (a panic under CI=true).
+    fn start_or_skip_bin(test: &str) -> Option<PathBuf> {
+        if let Some(bin) = bin_dir() {
+            return Some(bin);
+        }
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!(
+                "{test}: PostgreSQL (initdb, pg_ctl) is not installed; CI=true needs it \
+                 (.ci/run installs the Debian package postgresql)"
+            );
+        }
+        eprintln!(
+            "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
+             !!! SKIPPED {test}: PostgreSQL is not installed (no initdb in PATH or\n\
+             !!! /usr/lib/postgresql/*/bin). Install the Debian package `postgresql`.\n\
+             !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
+        );
+        None
+    }
+
     /// `durable = false` turns fsync off (tests); benches keep PostgreSQL's defaults.
     pub fn start_in(bin: PathBuf, fast: bool) -> Pg {
+        Pg::start_in_with(bin, fast, None)
+    }
+
+    /// [`Pg::start_in`], with `ssl = on` when `tls` is given (server.crt / server.key in the
+    /// data folder, the key 0600 and owned by the server's user, or PostgreSQL refuses it).
+    pub fn start_in_with(bin: PathBuf, fast: bool, tls: Option<&PgTls>) -> Pg {
         let dir = tempfile::Builder::new()
             .prefix("kasse-pg-")
             .tempdir()
@@ -144,6 +183,25 @@ impl Pg {
         );
         if fast {
             conf.push_str("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
+        }
+        if let Some(tls) = tls {
+            use std::os::unix::fs::PermissionsExt;
+            for (name, pem, mode) in [
+                ("server.crt", &tls.cert_pem, 0o644),
+                ("server.key", &tls.key_pem, 0o600),
+            ] {
+                let path = data.join(name);
+                std::fs::write(&path, pem).unwrap();
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+                if let Some(u) = pg.as_user {
+                    let st = Command::new("chown")
+                        .args([u, path.to_str().unwrap()])
+                        .status()
+                        .unwrap();
+                    assert!(st.success(), "chown {u} {name}");
+                }
+            }
+            conf.push_str("ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n");
         }
         let conf_path = data.join("postgresql.conf");
         let mut text = std::fs::read_to_string(&conf_path).unwrap();
@@ -221,6 +279,20 @@ impl Pg {
             .stderr(Stdio::null())
             .status();
         self.stopped = true;
+    }
+
+    /// Replace `pg_hba.conf` (who may connect, and how) and make the server re-read it.
+    pub fn set_hba(&self, text: &str) {
+        let data = self.data_dir();
+        std::fs::write(data.join("pg_hba.conf"), text).unwrap();
+        let st = self
+            .run("pg_ctl", &["-D", data.to_str().unwrap(), "reload"])
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(st.success(), "pg_ctl reload");
+        // The postmaster takes the SIGHUP asynchronously.
+        std::thread::sleep(std::time::Duration::from_millis(500));
     }
 
     pub fn port(&self) -> u16 {
