@@ -91,10 +91,26 @@ async fn three_tills_hq_report_equals_the_sum_of_their_z_reports() {
         for k in 0..(3 + i as i64) {
             t.cash_sale(50 + 10 * k).await;
         }
-        // A Vipps sale on the first till, refunded in part.
+        // A Vipps sale on the first till, refunded in part; and a sale of two catalogue
+        // articles there (article groups 04006 and 04011).
         if i == 0 {
             let reference = t.vipps_sale(&sim, 12_000).await;
             t.refund(&manager, &reference, 2_500).await;
+            kasse::app::catalog_store::sync_at_start(
+                &t.store,
+                kasse::app::catalog::Catalog::demo().unwrap(),
+                &t.shop_id,
+                &t.till_id,
+                now,
+            )
+            .await
+            .unwrap();
+            let mut sale = bench_like_sale(0);
+            sale.created_at = OffsetDateTime::now_utc();
+            t.store
+                .run(move |s| s.record_cash_sale(&sale, 7_500).map(|_| ()))
+                .await
+                .unwrap();
         }
         zs.push(
             t.db.close_period(&manager, UtcOffset::UTC, None, OffsetDateTime::now_utc())
@@ -142,6 +158,39 @@ async fn three_tills_hq_report_equals_the_sum_of_their_z_reports() {
         .unwrap();
     assert_eq!(s2.tills.len(), 1);
     assert_eq!(s2.chain[0].sales, z_section(&zs[2]).sales);
+    // Per article group, each till equals its Z (§ 2-8-2 f), and the chain their sum.
+    let mut chain_groups: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+    for (t, z) in tills.iter().zip(&zs) {
+        assert!(!z.fiscal.groups.is_empty());
+        for g in &z.fiscal.groups {
+            let at_hq = report
+                .groups
+                .iter()
+                .find(|h| {
+                    h.level == "till"
+                        && h.shop_id == t.shop_id
+                        && h.till_id == t.till_id
+                        && h.group == g.group
+                })
+                .unwrap_or_else(|| panic!("{} at HQ: {:#?}", g.group, report.groups));
+            assert_eq!((at_hq.count, at_hq.gross), (g.count, g.gross), "{}", g.group);
+            let c = chain_groups.entry(g.group.clone()).or_default();
+            c.0 += g.count;
+            c.1 += g.gross;
+        }
+    }
+    let g: Vec<&str> = chain_groups.keys().map(String::as_str).collect();
+    assert_eq!(g, ["04006", "04011", "04999"], "catalogue groups and 04999");
+    for (group, (count, gross)) in &chain_groups {
+        let h = report
+            .groups
+            .iter()
+            .find(|h| h.level == "chain" && &h.group == group)
+            .unwrap();
+        assert_eq!((h.count, h.gross), (*count, *gross), "{group}");
+    }
+    assert!(report.to_text(kasse::lang::Lang::En).contains("Per article group"));
+
     // CSV and JSON carry the same numbers.
     let csv = report.to_csv();
     assert_eq!(csv.lines().count(), 1 + 3 + 2 + 1, "{csv}");

@@ -5,7 +5,8 @@
 //! The figures follow the till's own report (`store::staff::reports`): completed sales (paid,
 //! partially refunded, refunded), cancellations (cancelled, voided), failed and open sales by
 //! the sale's time; refunds by the refund's time, a refund Vipps refused for good counted apart;
-//! net turnover = sales − refunds. Training sales are left out.
+//! net turnover = sales − refunds. Training sales are left out. Per article group (§ 2-8-2 f)
+//! the completed sales' lines, as in the tills' Z (from the replicated lines).
 
 use serde::Serialize;
 use time::{Date, OffsetDateTime, UtcOffset};
@@ -49,6 +50,23 @@ impl Figures {
     }
 }
 
+/// Completed sales of one article group (§ 2-8-2 f, as in the tills' Z) for a till, a shop or
+/// the chain, in one currency: lines and their gross amount.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct GroupFigures {
+    /// `till`, `shop` or `chain`.
+    pub level: String,
+    pub shop_id: String,
+    pub till_id: String,
+    pub currency: String,
+    /// Skatteetaten's 04 code ([`crate::domain::report::NO_GROUP`] for lines without one).
+    pub group: String,
+    pub name_nb: String,
+    pub name_en: String,
+    pub count: i64,
+    pub gross: i64,
+}
+
 /// The report of one business day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HqReport {
@@ -59,6 +77,82 @@ pub struct HqReport {
     pub tills: Vec<Figures>,
     pub shops: Vec<Figures>,
     pub chain: Vec<Figures>,
+    /// Per article group: per till, then per shop, then the chain (per currency).
+    pub groups: Vec<GroupFigures>,
+}
+
+/// Completed non-training sale lines per article group, by the sale's time, per till; the
+/// lines the tills' Z counts (not returned, gross ≥ 0), so a till's groups equal its Z's.
+async fn group_figures(
+    client: &tokio_postgres::Client,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+    shop: Option<&str>,
+) -> Result<Vec<GroupFigures>, HqError> {
+    use crate::domain::report::NO_GROUP;
+    use crate::fiscal::saft::codes::{ARTICLE_GROUP_CODES, find};
+    let rows = client
+        .query(
+            "SELECT s.shop_id, s.till_id, s.currency,
+                    coalesce(l.payload ->> 'article_group', $4), count(*)::bigint,
+                    sum((l.payload ->> 'gross')::bigint)::bigint
+             FROM hq_sales s
+             JOIN hq_feed l ON l.tbl = 'sale_lines' AND l.origin = s.origin
+              AND (l.payload ->> 'sale_id')::bigint = s.id
+             WHERE s.created_at >= $1 AND s.created_at < $2 AND NOT s.training
+               AND s.status IN ('paid', 'partially_refunded', 'refunded')
+               AND ($3::text IS NULL OR s.shop_id = $3)
+               AND (l.payload ->> 'is_return')::int = 0 AND (l.payload ->> 'gross')::bigint >= 0
+             GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+            &[&ts(from), &ts(to), &shop, &NO_GROUP],
+        )
+        .await?;
+    let mut tills: Vec<GroupFigures> = Vec::new();
+    for r in rows {
+        let group: String = r.get(3);
+        let code = find(ARTICLE_GROUP_CODES, &group);
+        tills.push(GroupFigures {
+            level: "till".into(),
+            shop_id: r.get(0),
+            till_id: r.get(1),
+            currency: r.get(2),
+            name_nb: code.map(|c| c.nb.to_owned()).unwrap_or_default(),
+            name_en: code.map(|c| c.en.to_owned()).unwrap_or_default(),
+            group,
+            count: r.get(4),
+            gross: r.get(5),
+        });
+    }
+    let mut shops: Vec<GroupFigures> = Vec::new();
+    let mut chain: Vec<GroupFigures> = Vec::new();
+    for g in &tills {
+        for (sums, level, shop_id) in [
+            (&mut shops, "shop", g.shop_id.as_str()),
+            (&mut chain, "chain", ""),
+        ] {
+            let at = sums.iter().position(|x| {
+                x.shop_id == shop_id && x.currency == g.currency && x.group == g.group
+            });
+            match at {
+                Some(i) => {
+                    sums[i].count += g.count;
+                    sums[i].gross += g.gross;
+                }
+                None => sums.push(GroupFigures {
+                    level: level.into(),
+                    shop_id: shop_id.into(),
+                    till_id: String::new(),
+                    ..g.clone()
+                }),
+            }
+        }
+    }
+    let key = |g: &GroupFigures| (g.shop_id.clone(), g.currency.clone(), g.group.clone());
+    shops.sort_by_key(key);
+    chain.sort_by_key(key);
+    tills.extend(shops);
+    tills.extend(chain);
+    Ok(tills)
 }
 
 pub(crate) fn ts(t: OffsetDateTime) -> String {
@@ -216,6 +310,7 @@ pub async fn report(
         entry(&mut shops, "shop", &f.shop_id, "", &f.currency).add(f);
         entry(&mut chain, "chain", "", "", &f.currency).add(f);
     }
+    let groups = group_figures(&client, from, to, shop).await?;
     Ok(HqReport {
         business_date: format!(
             "{:04}-{:02}-{:02}",
@@ -228,6 +323,7 @@ pub async fn report(
         tills,
         shops,
         chain,
+        groups,
     })
 }
 
@@ -315,6 +411,32 @@ impl HqReport {
                 "(ingen salg denne dagen hos HK)\n",
                 "(no sales at HQ for this day)\n",
             ));
+        }
+        let groups: Vec<_> = self.groups.iter().filter(|g| g.level != "till").collect();
+        if !groups.is_empty() {
+            s.push_str(&format!(
+                "\n{}\n{:<6} {:<12} {:<4} {:<34} {:>7} {:>14}\n",
+                lang.pick("Per varegruppe", "Per article group"),
+                lang.pick("nivå", "level"),
+                lang.pick("butikk", "shop"),
+                lang.pick("val", "cur"),
+                lang.pick("varegruppe", "article group"),
+                lang.pick("linjer", "lines"),
+                lang.pick("brutto", "gross"),
+            ));
+            for g in groups {
+                let name = lang.pick(&g.name_nb, &g.name_en);
+                let label: String = format!("{} {name}", g.group).chars().take(34).collect();
+                s.push_str(&format!(
+                    "{:<6} {:<12} {:<4} {:<34} {:>7} {:>14}\n",
+                    g.level,
+                    g.shop_id,
+                    g.currency,
+                    label,
+                    g.count,
+                    kr(g.gross)
+                ));
+            }
         }
         s
     }
