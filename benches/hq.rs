@@ -75,6 +75,20 @@ fn sale(till: &str, i: usize) -> NewSale {
     }
 }
 
+/// Counts the bytes written (the bench measures HQ's reading and the writer, not a disk).
+#[derive(Default)]
+struct CountingSink(usize);
+
+impl std::io::Write for CountingSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 fn main() {
     let Some(bin) = pg::bin_dir() else {
         eprintln!("!!! SKIPPED bench hq: PostgreSQL is not installed (Debian package postgresql)");
@@ -120,8 +134,10 @@ fn main() {
             n
         };
         let mut runs = Vec::new();
+        let mut last_url = String::new();
         for run in 0..3 {
             let url = server.fresh_db(&format!("bench{run}")).await;
+            last_url.clone_from(&url);
             let pool = kasse::hq::pool(&SecretString::from(url.clone())).unwrap();
             kasse::hq::migrate::migrate(&pool).await.unwrap();
             for s in &stores {
@@ -157,6 +173,43 @@ fn main() {
         println!(
             "catch-up median: {:.2} s for {tills} tills x {sales} sales ({rows} feed rows; goal <= 10 s)",
             median(runs)
+        );
+
+        // The shop's SAF-T file from HQ's copy of the day: 20 tills x `sales` signed sales.
+        let pool = kasse::hq::pool(&SecretString::from(last_url.clone())).unwrap();
+        let req = kasse::service::saft::ExportRequest {
+            from: date!(2026 - 03 - 01),
+            to: date!(2026 - 03 - 01),
+            company: kasse::fiscal::saft::Company {
+                org_number: kasse::fiscal::saft::OrgNumber::parse(Some("999999999")).unwrap(),
+                name: "Bench AS".into(),
+                vat_registered: true,
+                street_address: None,
+            },
+            currency: "NOK".into(),
+            created: datetime!(2026-03-02 12:00:00),
+            offset: time::UtcOffset::UTC,
+            user_id: None,
+        };
+        let mut times = Vec::new();
+        let mut written = (0, 0);
+        for _ in 0..3 {
+            let out = CountingSink::default();
+            let start = Instant::now();
+            let (out, summary) = kasse::hq::saft::write_shop_saft(&pool, "s1", &req, out)
+                .await
+                .unwrap_or_else(|e| panic!("{}", e.text().en));
+            times.push(start.elapsed().as_secs_f64());
+            assert_eq!(summary.transactions, (tills * sales) as u64);
+            written = (summary.transactions, out.0);
+        }
+        let secs = median(times);
+        println!(
+            "hq saft --shop s1 (one day, {tills} tills): median {secs:.2} s for {} transactions \
+             ({:.0}/s), {:.1} MB of XML",
+            written.0,
+            written.0 as f64 / secs,
+            written.1 as f64 / 1e6
         );
 
         // Report over a year of 20 tills.

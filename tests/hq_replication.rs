@@ -173,7 +173,12 @@ async fn three_tills_hq_report_equals_the_sum_of_their_z_reports() {
                         && h.group == g.group
                 })
                 .unwrap_or_else(|| panic!("{} at HQ: {:#?}", g.group, report.groups));
-            assert_eq!((at_hq.count, at_hq.gross), (g.count, g.gross), "{}", g.group);
+            assert_eq!(
+                (at_hq.count, at_hq.gross),
+                (g.count, g.gross),
+                "{}",
+                g.group
+            );
             let c = chain_groups.entry(g.group.clone()).or_default();
             c.0 += g.count;
             c.1 += g.gross;
@@ -189,7 +194,11 @@ async fn three_tills_hq_report_equals_the_sum_of_their_z_reports() {
             .unwrap();
         assert_eq!((h.count, h.gross), (*count, *gross), "{group}");
     }
-    assert!(report.to_text(kasse::lang::Lang::En).contains("Per article group"));
+    assert!(
+        report
+            .to_text(kasse::lang::Lang::En)
+            .contains("Per article group")
+    );
 
     // CSV and JSON carry the same numbers.
     let csv = report.to_csv();

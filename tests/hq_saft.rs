@@ -276,6 +276,37 @@ async fn a_shops_saft_from_hq_is_valid_equals_its_tills_own_and_every_chain_veri
     assert_eq!(emp(&format!("hq{hq_id}")), 1);
     assert_eq!(xml.matches("<employee>").count(), 5, "{xml}");
 
+    // HQ says when its copy may be incomplete: the period has not ended yet (today is in it)…
+    let w = kasse::hq::saft::completeness(&p, "s1", &req).await.unwrap();
+    assert_eq!(w.len(), 2, "{w:?}");
+    assert!(
+        w.iter().all(|t| t.en.contains("since the period ended")),
+        "{w:?}"
+    );
+    // …not for a period that ended before the tills' last contact…
+    let mut past = req.clone();
+    past.to = today.previous_day().unwrap();
+    assert!(
+        kasse::hq::saft::completeness(&p, "s1", &past)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // …and a till that still had rows to send at its last contact is named (fault: set).
+    let n = c
+        .execute(
+            "UPDATE hq_streams SET till_lag = 7 WHERE shop_id = 's1' AND till_id = 't2'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    let w = kasse::hq::saft::completeness(&p, "s1", &past)
+        .await
+        .unwrap();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].en.contains("Till t2 still had 7 rows"), "{w:?}");
+
     // A shop HQ does not know is named.
     let e = kasse::hq::saft::write_shop_saft(&p, "s9", &req, Vec::new())
         .await

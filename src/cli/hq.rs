@@ -411,6 +411,10 @@ async fn saft(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let id = hq::saft::record_export(&pool, shop, &req, &name, summary).await?;
+    // The file is HQ's copy as it is now: say when a till may not have sent everything yet.
+    for warning in hq::saft::completeness(&pool, shop, &req).await? {
+        say(lang, &warning);
+    }
     out(&format!(
         "result: saft written path={} shop={shop} transactions={} events={} hq_export_id={id}\n",
         path.display(),

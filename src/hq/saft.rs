@@ -258,6 +258,57 @@ pub async fn write_shop_saft<W: Write>(
     ))
 }
 
+/// Why HQ's copy of a shop may not hold the whole period yet: a till that had rows still to
+/// send at its last contact, or that has not talked to HQ since the period ended. Empty when
+/// every till of the shop is known to be complete.
+pub async fn completeness(
+    pool: &Pool,
+    shop: &str,
+    req: &ExportRequest,
+) -> Result<Vec<Text>, HqError> {
+    let (_, period_end) = period_instants(req);
+    let end = crate::clock::rfc3339_millis(period_end);
+    let client = pool.get().await?;
+    let rows = client
+        .query(
+            "SELECT till_id, install_id, till_lag,
+                    to_char(last_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
+                    last_seen_at < $2::text::timestamptz
+             FROM hq_streams s
+             WHERE shop_id = $1 AND NOT EXISTS (
+                 SELECT 1 FROM hq_streams n WHERE n.shop_id = s.shop_id AND n.till_id = s.till_id
+                   AND n.first_seen_at > s.first_seen_at)
+             ORDER BY till_id",
+            &[&shop, &end],
+        )
+        .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let (till, lag, seen, before_end): (String, i64, String, bool) =
+            (r.get(0), r.get(2), r.get(3), r.get(4));
+        if lag > 0 {
+            out.push(Text::new(
+                format!(
+                    "Kasse {till} hadde {lag} rader igjen å sende til HK da den sist tok kontakt ({seen}): filen kan mangle noe. Kjør «kasse hq sync» på kassen og eksporter på nytt."
+                ),
+                format!(
+                    "Till {till} still had {lag} rows to send to HQ at its last contact ({seen}): the file may be missing some. Run `kasse hq sync` on the till and export again."
+                ),
+            ));
+        } else if before_end {
+            out.push(Text::new(
+                format!(
+                    "Kasse {till} har ikke tatt kontakt med HK siden perioden sluttet (sist {seen}): filen kan mangle det siste."
+                ),
+                format!(
+                    "Till {till} has not talked to HQ since the period ended (last {seen}): the file may be missing the latest."
+                ),
+            ));
+        }
+    }
+    Ok(out)
+}
+
 /// HQ's list of the files it wrote (`hq_saft_exports`).
 pub async fn record_export(
     pool: &Pool,
