@@ -472,20 +472,7 @@ async fn a_restored_till_replicates_as_a_new_till_without_clash() {
     // nr 1–5 (its last two never reached the restored machine), then the restored branch's
     // nr 4–5, which continues from nr 3. Each verifies from the file.
     let today = OffsetDateTime::now_utc().date();
-    let req = kasse::service::saft::ExportRequest {
-        from: today.previous_day().unwrap(),
-        to: today.next_day().unwrap(),
-        company: kasse::fiscal::saft::Company {
-            org_number: kasse::fiscal::saft::OrgNumber::parse(Some("999999999")).unwrap(),
-            name: "Kiosken AS".into(),
-            vat_registered: true,
-            street_address: None,
-        },
-        currency: "NOK".into(),
-        created: time::macros::datetime!(2026-12-06 12:00:00),
-        offset: UtcOffset::UTC,
-        user_id: None,
-    };
+    let req = saft_request(today.previous_day().unwrap(), today.next_day().unwrap());
     let (xml, _) = kasse::hq::saft::write_shop_saft(&pool(&url), "s1", &req, Vec::new())
         .await
         .unwrap_or_else(|e| panic!("{}", e.text().en));

@@ -18,31 +18,13 @@ use common::hq::*;
 use common::pg::{Pg, client};
 use kasse::domain::cash::CashKind;
 use kasse::domain::staff::{HashCost, Pin, Role};
-use kasse::fiscal::saft::{Company, OrgNumber};
 use kasse::fiscal::signature::{FiscalPublicKey, GENESIS_PREVIOUS, KeyRing, verify_chain};
-use kasse::service::saft::{ExportRequest, write_saft};
+use kasse::service::saft::write_saft;
 use secrecy::SecretString;
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::{OffsetDateTime, UtcOffset};
 
 fn pool(url: &str) -> kasse::hq::Pool {
     kasse::hq::pool(&SecretString::from(url.to_owned())).unwrap()
-}
-
-fn request(today: Date) -> ExportRequest {
-    ExportRequest {
-        from: today.previous_day().unwrap(),
-        to: today.next_day().unwrap(),
-        company: Company {
-            org_number: OrgNumber::parse(Some("999999999")).unwrap(),
-            name: "Kiosken på hjørnet AS".into(),
-            vat_registered: true,
-            street_address: None,
-        },
-        currency: "NOK".into(),
-        created: time::macros::datetime!(2026-12-06 12:00:00),
-        offset: UtcOffset::UTC,
-        user_id: None,
-    }
 }
 
 /// The `<cashregister>` elements of a file by register id, as text.
@@ -150,7 +132,7 @@ async fn a_shops_saft_from_hq_is_valid_equals_its_tills_own_and_every_chain_veri
         assert_eq!(t.behind().await, 0);
     }
 
-    let req = request(today);
+    let req = saft_request(today.previous_day().unwrap(), today.next_day().unwrap());
     let (bytes, summary) = kasse::hq::saft::write_shop_saft(&p, "s1", &req, Vec::new())
         .await
         .unwrap_or_else(|e| panic!("{}", e.text().en));

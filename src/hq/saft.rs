@@ -23,8 +23,8 @@ use super::{HqError, Pool};
 use crate::fiscal::saft::{CashRegister, SaftWriter};
 use crate::lang::Text;
 use crate::service::saft::{
-    ExportError, ExportRequest, ExportSummary, SaleFacts, begin_export, period_instants,
-    saft_event, saft_transaction, shop_location,
+    ExportError, ExportRequest, ExportSummary, SaleFacts, begin_export, finish_export,
+    period_instants, saft_event, saft_transaction, shop_location,
 };
 use crate::store::fiscal::{FiscalEventRow, SaftMasterData, SignedKind, SignedTransaction};
 use crate::store::{NewSaleLine, SaleLineRow, cash_part_of};
@@ -247,15 +247,7 @@ pub async fn write_shop_saft<W: Write>(
         w.end_register()?;
     }
     w.end_location()?;
-    let (transactions, events) = w.counts();
-    let out = w.finish()?;
-    Ok((
-        out,
-        ExportSummary {
-            events,
-            transactions,
-        },
-    ))
+    Ok(finish_export(w)?)
 }
 
 /// Why HQ's copy of a shop may not hold the whole period yet: a till that had rows still to

@@ -194,15 +194,7 @@ pub async fn pull_changes(
     till_id: &str,
 ) -> Result<Vec<(i64, String, &'static str)>, HqError> {
     use crate::store::staff::HqStaffChange;
-    let (shop, till) = (shop_id.to_string(), till_id.to_string());
-    let last = store
-        .run(move |s| {
-            Ok(s.staff(&shop, &till, HashCost::Standard)
-                .hq_staff_change_last()
-                .map_err(|e| e.message()))
-        })
-        .await?
-        .map_err(|t| HqError::Db(t.en))?;
+    let last = till_last(store, shop_id, till_id, |s| s.hq_staff_change_last()).await?;
     let client = pool.get().await?;
     let rows = client
         .query(
@@ -243,6 +235,20 @@ pub async fn pull_changes(
     Ok(out)
 }
 
+/// The highest HQ id of a kind (members, changes) the till has taken in.
+async fn till_last(
+    store: &AsyncStore,
+    shop_id: &str,
+    till_id: &str,
+    last: fn(&crate::store::StaffConn<'_>) -> Result<i64, StaffError>,
+) -> Result<i64, HqError> {
+    let (shop, till) = (shop_id.to_string(), till_id.to_string());
+    store
+        .run(move |s| Ok(last(&s.staff(&shop, &till, HashCost::Standard)).map_err(|e| e.message())))
+        .await?
+        .map_err(|t| HqError::Db(t.en))
+}
+
 /// One member a till took in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Arrived {
@@ -260,15 +266,7 @@ pub async fn pull(
     shop_id: &str,
     till_id: &str,
 ) -> Result<Vec<Arrived>, HqError> {
-    let (shop, till) = (shop_id.to_string(), till_id.to_string());
-    let last = store
-        .run(move |s| {
-            Ok(s.staff(&shop, &till, HashCost::Standard)
-                .hq_staff_last()
-                .map_err(|e| e.message()))
-        })
-        .await?
-        .map_err(|t| HqError::Db(t.en))?;
+    let last = till_last(store, shop_id, till_id, |s| s.hq_staff_last()).await?;
     let client = pool.get().await?;
     let rows = client
         .query(

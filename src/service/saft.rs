@@ -591,6 +591,11 @@ pub fn write_saft<W: Write>(
         }
         w.end_location()?;
     }
+    finish_export(w)
+}
+
+/// Close the file; what was written.
+pub fn finish_export<W: Write>(w: SaftWriter<W>) -> Result<(W, ExportSummary), ExportError> {
     let (transactions, events) = w.counts();
     let out = w.finish()?;
     Ok((

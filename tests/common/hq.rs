@@ -241,3 +241,21 @@ pub fn bench_like_sale(i: i64) -> kasse::store::NewSale {
         },
     }
 }
+
+/// A SAF-T export request for `from..=to` (UTC, a test company).
+pub fn saft_request(from: time::Date, to: time::Date) -> kasse::service::saft::ExportRequest {
+    kasse::service::saft::ExportRequest {
+        from,
+        to,
+        company: kasse::fiscal::saft::Company {
+            org_number: kasse::fiscal::saft::OrgNumber::parse(Some("999999999")).unwrap(),
+            name: "Kiosken på hjørnet AS".into(),
+            vat_registered: true,
+            street_address: None,
+        },
+        currency: "NOK".into(),
+        created: time::macros::datetime!(2026-12-06 12:00:00),
+        offset: time::UtcOffset::UTC,
+        user_id: None,
+    }
+}
