@@ -398,7 +398,7 @@ SELECT t.id, t.nr, t.kind, t.trans_date, t.trans_time, t.amount_in, t.amount_ex,
             SELECT DISTINCT ON (row_id) row_id, payload FROM hq_feed
             WHERE tbl = 'payments' AND origin = s.origin
               AND (payload ->> 'sale_id')::bigint = s.id
-            ORDER BY row_id, install_id, seq DESC) p)::text AS payments,
+            ORDER BY row_id, received_at DESC, seq DESC) p)::text AS payments,
        (SELECT count(*) FILTER (WHERE j.payload ->> 'kind' = 'receipt')
         FROM hq_feed j JOIN hq_streams js ON js.install_id = j.install_id
         WHERE j.tbl = 'print_jobs' AND j.payload ->> 'receipt_number' = t.receipt_number

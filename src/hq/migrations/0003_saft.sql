@@ -25,7 +25,7 @@ SELECT DISTINCT ON (f.origin, f.row_id) s.shop_id, s.till_id, f.origin,
        (f.payload ->> 'active')::int = 1 AS active, f.payload ->> 'created_at' AS created_at
 FROM hq_feed f JOIN hq_streams s ON s.install_id = f.install_id
 WHERE f.tbl = 'staff'
-ORDER BY f.origin, f.row_id, f.install_id, f.seq DESC;
+ORDER BY f.origin, f.row_id, f.received_at DESC, f.seq DESC;
 
 CREATE VIEW hq_cash_movements AS
 SELECT origin, row_id AS id, payload ->> 'shop_id' AS shop_id, payload ->> 'till_id' AS till_id,
