@@ -2,6 +2,9 @@
 //! transaction per row, as the engine does it) and draining 5 000 Order Management receipts into
 //! the in-process simulator through the engine's own outbox worker.
 //!
+//! The drain runs twice: on the journal as it is, then on a scratch copy with every SQLite
+//! trigger dropped (the HQ feed, fiscal and report triggers) — what the triggers cost the drain.
+//!
 //! Run: `cargo bench --bench outbox` (env `KASSE_BENCH_ENQUEUES` default 2000,
 //! `KASSE_BENCH_RECEIPTS` default 5000).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -135,7 +138,24 @@ fn enqueue_latency_with(n: usize, checkpoints: Checkpoints) -> (f64, f64) {
     (pct(&s, 50.0), pct(&s, 99.0))
 }
 
-async fn drain(n: usize) -> f64 {
+/// Drop every trigger of the journal in `dir` (a scratch copy: the bench's own temp directory).
+fn drop_all_triggers(dir: &std::path::Path) -> usize {
+    let conn = rusqlite::Connection::open(dir.join(kasse::store::DB_FILE_NAME)).unwrap();
+    let names: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for name in &names {
+        conn.execute_batch(&format!("DROP TRIGGER \"{name}\""))
+            .unwrap();
+    }
+    names.len()
+}
+
+async fn drain(n: usize, without_triggers: bool) -> f64 {
     let sim = start_sim(SimConfig {
         rate_limits: false,
         ..SimConfig::default()
@@ -156,6 +176,12 @@ async fn drain(n: usize) -> f64 {
             })
             .unwrap();
         assert_eq!(store.pending_count().unwrap(), n as i64);
+    }
+    if without_triggers {
+        println!(
+            "scratch copy: {} triggers dropped before the drain",
+            drop_all_triggers(dir.path())
+        );
     }
     let store = open_store(dir.path());
     let t = Instant::now();
@@ -196,7 +222,11 @@ async fn drain(n: usize) -> f64 {
     );
     println!(
         "{:<34} {done:>6} {dead:>6} {retried:>6} {at_sim:>8} {:>9.2} {rate:>9.0}",
-        "engine outbox worker (OM receipt)",
+        if without_triggers {
+            "…same, every trigger dropped"
+        } else {
+            "engine outbox worker (OM receipt)"
+        },
         took.as_secs_f64()
     );
     running.shutdown().await;
@@ -218,7 +248,12 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let rate = rt.block_on(drain(n_drain));
+    let rate = rt.block_on(drain(n_drain, false));
+    let bare = rt.block_on(drain(n_drain, true));
+    println!(
+        "drain with vs without triggers: {rate:.0}/s vs {bare:.0}/s (the triggers cost {:.0}%)",
+        100.0 * (1.0 - rate / bare)
+    );
     println!(
         "target enqueue p99 ≤ 5 ms: {p99:.3} ms {}",
         verdict(p99 <= 5.0)

@@ -345,3 +345,43 @@ fn recovery_works_when_the_process_died_without_closing_the_database() {
     assert_eq!(r.idempotency_key, "cancel-key-9");
     assert_eq!(r.kind, OutboxKind::Cancel);
 }
+
+#[test]
+fn a_success_is_journaled_with_its_done_row_in_one_transaction_or_not_at_all() {
+    let mut store = Store::open_in_memory().unwrap();
+    let a = store
+        .enqueue(&row(OutboxKind::Receipt, "om-a"), T0)
+        .unwrap();
+    let b = store
+        .enqueue(&row(OutboxKind::Receipt, "om-b"), T0)
+        .unwrap();
+    store.claim_due(T0, 2).unwrap();
+    let op = |id: i64| NewOperation {
+        outbox_id: Some(id),
+        idempotency_key: Some(format!("key-of-{id}")),
+        request_summary: Some("receipt".into()),
+        ..NewOperation::new("receipt", OpOutcome::Ok, T0)
+    };
+    let journaled = |store: &Store| {
+        store
+            .operations_between(T0 - Duration::hours(1), T0 + Duration::hours(1))
+            .unwrap()
+            .into_iter()
+            .filter(|o| o.op.kind == "receipt")
+            .count()
+    };
+    store.complete_journaled(a, &op(a), T0).unwrap();
+    assert_eq!(
+        store.outbox_row(a).unwrap().unwrap().status,
+        OutboxStatus::Done
+    );
+    assert_eq!(journaled(&store), 1);
+    // A row that cannot be completed (dead) writes no journal entry either.
+    store.mark_dead(b, "refused", T0).unwrap();
+    assert!(store.complete_journaled(b, &op(b), T0).is_err());
+    assert_eq!(journaled(&store), 1);
+    assert_eq!(
+        store.outbox_row(b).unwrap().unwrap().status,
+        OutboxStatus::Dead
+    );
+}

@@ -378,10 +378,10 @@ impl Inner {
         let counts = self
             .store
             .run(|s| {
+                // Two counts over partial indexes: run after every batch the worker sends, so
+                // they must not read the whole outbox (it keeps every row it ever sent).
                 let pending = s.pending_count()?;
-                let dead = s
-                    .list(crate::store::OutboxFilter::DeadUnacknowledged)?
-                    .len();
+                let dead = s.dead_unacknowledged_count()?;
                 Ok((pending, dead))
             })
             .await;

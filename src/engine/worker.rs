@@ -141,9 +141,15 @@ fn outcome_of(e: &ProviderError) -> OpOutcome {
     }
 }
 
-async fn journal(inner: &Inner, row: &OutboxRow, res: Result<(), &ProviderError>, detail: String) {
+/// The journal entry of one call of `row`.
+fn operation(
+    inner: &Inner,
+    row: &OutboxRow,
+    res: Result<(), &ProviderError>,
+    detail: String,
+) -> NewOperation {
     let now = inner.now();
-    let op = match res {
+    match res {
         Ok(()) => NewOperation {
             payment_id: row.payment_id,
             outbox_id: Some(row.id),
@@ -161,7 +167,11 @@ async fn journal(inner: &Inner, row: &OutboxRow, res: Result<(), &ProviderError>
             detail: Some(e.detail.clone()),
             ..NewOperation::new(row.kind.as_str(), outcome_of(e), now)
         },
-    };
+    }
+}
+
+async fn journal(inner: &Inner, row: &OutboxRow, res: Result<(), &ProviderError>, detail: String) {
+    let op = operation(inner, row, res, detail);
     if let Err(e) = inner.store.run(move |s| s.record_operation(&op)).await {
         tracing::error!(error = %e, "outbox: cannot journal");
     }
@@ -280,14 +290,25 @@ async fn handle(inner: &Arc<Inner>, row: OutboxRow) {
     };
     inner.observe(result.as_ref().map(|_| ()));
     let summary = format!("{} {}", row.kind, row.reference.clone().unwrap_or_default());
-    journal(inner, &row, result.as_ref().map(|_| ()), summary).await;
+    if result.is_err() {
+        journal(inner, &row, result.as_ref().map(|_| ()), summary.clone()).await;
+    }
     let now = inner.now();
     match result {
         Ok(amounts) => {
+            // The journal entry and `done` in one transaction: one commit per row, not two.
             let id = row.id;
-            if let Err(e) = inner.store.run(move |s| s.complete(id, now)).await {
+            let op = operation(inner, &row, Ok(()), summary.clone());
+            if let Err(e) = inner
+                .store
+                .run(move |s| s.complete_journaled(id, &op, now))
+                .await
+            {
                 inner.outbox_reset.store(true, Ordering::SeqCst);
                 tracing::error!(error = %e, "outbox: cannot complete row");
+                // The call did succeed: journal it on its own (the row is sent again later
+                // under the same key).
+                journal(inner, &row, Ok(()), summary).await;
             }
             on_done(inner, &row, &payload, amounts).await;
         }

@@ -78,10 +78,14 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("migrations/0018_hq_catalog.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0019_hq_saft_feed.sql")).foreign_key_check(),
     M::up(include_str!("migrations/0020_hq_staff_changes.sql")).foreign_key_check(),
+    M::up(include_str!("migrations/0021_outbox_dead_index.sql")).foreign_key_check(),
 ];
 
 /// The schema version a store has once opened (the number of migrations).
 pub const SCHEMA_VERSION: i64 = MIGRATION_LIST.len() as i64;
+
+/// Statements kept prepared per connection (see `Store::init`).
+const STATEMENT_CACHE: usize = 64;
 
 /// The schema migrations, in order. Never edit a shipped migration; add a new one.
 pub static MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
@@ -219,6 +223,9 @@ impl Store {
         }
 
         apply_pragmas(&conn, path.is_some())?;
+        // Room for every hot statement the store prepares once (`prepare_cached`): rusqlite's
+        // default of 16 is fewer than the outbox worker, the sale path and the reports use.
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
 
         legacy::repair(&mut conn)?;
         MIGRATIONS

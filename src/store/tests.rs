@@ -719,3 +719,56 @@ fn a_started_attempt_has_its_deadlines_and_psp_id_from_the_same_transaction() {
     assert_eq!(row.approval_deadline_at, later.approval_deadline_at);
     assert_eq!(row.psp_transaction_id, None);
 }
+
+#[test]
+fn dead_count_reads_the_partial_index_and_counts_only_unacknowledged_dead_rows() {
+    let mut store = Store::open_in_memory().unwrap();
+    let plan: Vec<String> = store
+        .conn
+        .prepare(
+            "EXPLAIN QUERY PLAN SELECT count(*) FROM outbox
+             WHERE status = 'dead' AND acknowledged_at IS NULL",
+        )
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        plan.iter()
+            .any(|p| p.contains("outbox_dead_unacknowledged")),
+        "{plan:?}"
+    );
+    let now = datetime!(2026-12-06 04:00 UTC);
+    let ids: Vec<i64> = (0..5)
+        .map(|i| {
+            store
+                .enqueue(
+                    &NewOutbox {
+                        kind: OutboxKind::Receipt,
+                        payment_id: None,
+                        reference: Some(format!("r{i}")),
+                        idempotency_key: format!("om-r{i}"),
+                        payload_json: "{}".into(),
+                    },
+                    now,
+                )
+                .unwrap()
+        })
+        .collect();
+    store.claim_due(now, 5).unwrap();
+    store.complete(ids[0], now).unwrap();
+    store.mark_dead(ids[1], "refused", now).unwrap();
+    store.mark_dead(ids[2], "refused", now).unwrap();
+    store.mark_dead(ids[3], "refused", now).unwrap();
+    store.acknowledge_dead(ids[3], "staff-1", now).unwrap();
+    // ids[4] stays in flight.
+    assert_eq!(store.dead_unacknowledged_count().unwrap(), 2);
+    assert_eq!(
+        store.list(OutboxFilter::DeadUnacknowledged).unwrap().len(),
+        2
+    );
+    assert_eq!(store.pending_count().unwrap(), 1);
+    store.acknowledge_dead(ids[1], "staff-1", now).unwrap();
+    assert_eq!(store.dead_unacknowledged_count().unwrap(), 1);
+}
