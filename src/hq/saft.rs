@@ -399,23 +399,25 @@ SELECT t.id, t.nr, t.kind, t.trans_date, t.trans_time, t.amount_in, t.amount_ex,
             WHERE tbl = 'payments' AND origin = s.origin
               AND (payload ->> 'sale_id')::bigint = s.id
             ORDER BY row_id, received_at DESC, seq DESC) p)::text AS payments,
-       (SELECT count(*) FILTER (WHERE j.payload ->> 'kind' = 'receipt')
-        FROM hq_feed j JOIN hq_streams js ON js.install_id = j.install_id
-        WHERE j.tbl = 'print_jobs' AND j.payload ->> 'receipt_number' = t.receipt_number
-          AND js.shop_id = t.shop_id AND js.till_id = t.till_id) AS receipts,
-       (SELECT count(*) FILTER (WHERE j.payload ->> 'kind' = 'copy')
-        FROM hq_feed j JOIN hq_streams js ON js.install_id = j.install_id
-        WHERE j.tbl = 'print_jobs' AND j.payload ->> 'receipt_number' = t.receipt_number
-          AND js.shop_id = t.shop_id AND js.till_id = t.till_id) AS copies,
+       pr.receipts, pr.copies,
        (SELECT c.payload ->> 'reason' FROM hq_feed c
         WHERE c.tbl = 'cash_movements' AND c.origin = t.origin
           AND (c.payload ->> 'fiscal_id')::bigint = t.id LIMIT 1) AS reason
 FROM hq_fiscal_transactions t
 LEFT JOIN hq_streams o ON o.install_id = t.origin
 LEFT JOIN LATERAL (
-    SELECT * FROM hq_sales s
-    WHERE s.shop_id = t.shop_id AND s.till_id = t.till_id AND s.id = t.sale_id
-    ORDER BY s.origin = t.origin DESC, s.origin LIMIT 1) s ON t.sale_id IS NOT NULL
+    (SELECT * FROM hq_sales s WHERE s.origin = t.origin AND s.id = t.sale_id)
+    UNION ALL
+    (SELECT s.* FROM hq_streams i JOIN hq_sales s ON s.origin = i.install_id AND s.id = t.sale_id
+     WHERE i.shop_id = t.shop_id AND i.till_id = t.till_id AND i.install_id <> t.origin
+     ORDER BY i.first_seen_at)
+    LIMIT 1) s ON t.sale_id IS NOT NULL
+LEFT JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE j.payload ->> 'kind' = 'receipt') AS receipts,
+           count(*) FILTER (WHERE j.payload ->> 'kind' = 'copy') AS copies
+    FROM hq_feed j JOIN hq_streams js ON js.install_id = j.install_id
+    WHERE j.tbl = 'print_jobs' AND j.payload ->> 'receipt_number' = t.receipt_number
+      AND js.shop_id = t.shop_id AND js.till_id = t.till_id) pr ON true
 WHERE t.shop_id = $1 AND t.till_id = $2 AND t.trans_date >= $3 AND t.trans_date <= $4
 ORDER BY o.first_seen_at, t.origin, t.nr";
 
