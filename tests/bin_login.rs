@@ -277,3 +277,81 @@ fn demo_logs_in_the_training_manager_and_journals_training_sales() {
     let receipts = std::fs::read_to_string(dir.path().join("demo/receipts.txt")).unwrap();
     assert!(receipts.contains("Øvingsleder"), "{receipts}");
 }
+
+/// `kasse deactivate-staff` / `kasse activate-staff`: a manager stops a member of this till
+/// logging in (their PIN is then just a wrong PIN) and lets them in again; journaled with the
+/// reason; nobody deactivates themself; HQ's members are changed at HQ.
+#[test]
+fn deactivate_and_activate_staff_through_the_real_binary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let o = kasse(
+        dir,
+        &["create-manager", "--name", "Mona Leder"],
+        Some("975310"),
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let add = |name: &str, role: &str, pin: &str, by: &str| {
+        kasse(
+            dir,
+            &["add-staff", "--name", name, "--role", role],
+            Some(pin),
+            Some(by),
+        )
+    };
+    assert_eq!(
+        add("Kari", "cashier", "2468", "975310").status.code(),
+        Some(0)
+    );
+    let change = |what: &str, id: &str, by: Option<&str>| {
+        kasse(dir, &[what, "--id", id, "--reason", "sluttet"], None, by)
+    };
+    // A cashier cannot; a manager can.
+    let o = change("deactivate-staff", "st002", Some("2468"));
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("needs a manager"), "{}", text(&o));
+    let o = change("deactivate-staff", "st002", None);
+    assert!(text(&o).contains("set KASSE_MANAGER_PIN"), "{}", text(&o));
+    let o = change("deactivate-staff", "st002", Some("975310"));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(
+        stdout(&o).trim(),
+        "result: staff deactivated id=st002 name=Kari"
+    );
+    let o = kasse(dir, &["list-staff"], None, None);
+    assert!(
+        stdout(&o).contains("id=st002 role=cashier active=no name=Kari"),
+        "{}",
+        text(&o)
+    );
+    // Kari's PIN is now just a wrong PIN (before: a cashier's, "needs a manager").
+    let o = add("Per", "cashier", "1111", "2468");
+    assert!(text(&o).contains("wrong PIN"), "{}", text(&o));
+    // Twice, themself, unknown, from HQ: refused with the reason.
+    let o = change("deactivate-staff", "st002", Some("975310"));
+    assert!(text(&o).contains("already deactivated"), "{}", text(&o));
+    let o = change("deactivate-staff", "st001", Some("975310"));
+    assert!(
+        text(&o).contains("cannot deactivate yourself"),
+        "{}",
+        text(&o)
+    );
+    let o = change("deactivate-staff", "st099", Some("975310"));
+    assert!(text(&o).contains("--id"), "{}", text(&o));
+    let o = change("deactivate-staff", "hq4", Some("975310"));
+    assert!(
+        text(&o).contains("kasse hq staff deactivate --id 4"),
+        "{}",
+        text(&o)
+    );
+    // Back again: the PIN works (a cashier's: "needs a manager").
+    let o = change("activate-staff", "st002", Some("975310"));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(
+        stdout(&o).trim(),
+        "result: staff activated id=st002 name=Kari"
+    );
+    let o = add("Per", "cashier", "1111", "2468");
+    assert!(text(&o).contains("needs a manager"), "{}", text(&o));
+}

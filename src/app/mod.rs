@@ -13,7 +13,7 @@ mod staff_exec;
 mod staff_return;
 pub use staff::{
     StaffAccess, add_staff, create_first_manager, demo_login, list_staff, login_at_till,
-    login_at_till_warned, open_staff, verify_manager_pin, with_company,
+    login_at_till_warned, open_staff, set_staff_active, verify_manager_pin, with_company,
 };
 pub use staff_exec::{EngineReader, REFUND_WAIT, execute_staff};
 

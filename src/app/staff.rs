@@ -66,6 +66,28 @@ pub async fn add_staff(
     added.map_err(|e| e.message())
 }
 
+/// `kasse deactivate-staff` / `kasse activate-staff`: a manager (PIN from KASSE_MANAGER_PIN)
+/// stops a member of this till logging in, or lets them in again.
+pub async fn set_staff_active(
+    config: &Config,
+    dir: &Path,
+    id: &str,
+    active: bool,
+    reason: &str,
+    manager_pin: &secrecy::SecretString,
+    now: time::OffsetDateTime,
+) -> Result<crate::domain::staff::StaffMember, Text> {
+    use secrecy::ExposeSecret;
+    let db = staff_db_for(config, dir).await?;
+    let manager_pin = manager_pin.expose_secret().to_owned();
+    let by = db.login(&manager_pin, now).await.map_err(|e| e.message())?;
+    let changed = db.set_staff_active(&by, id, active, reason, now).await;
+    if let Err(e) = db.logout(by, now).await {
+        tracing::warn!(error = %e, "deactivate-staff: logout not journaled");
+    }
+    changed.map_err(|e| e.message())
+}
+
 /// `kasse list-staff`: every staff member (names and roles; never PINs or hashes).
 pub async fn list_staff(
     config: &Config,

@@ -325,6 +325,46 @@ pub(super) async fn add_staff(
 }
 
 /// `kasse list-staff`: names and roles (never PINs).
+pub(super) async fn set_staff_active(
+    config: &Config,
+    dir: &Path,
+    lang: Lang,
+    id: &str,
+    active: bool,
+    reason: &str,
+) -> i32 {
+    let Some(manager_pin) = std::env::var("KASSE_MANAGER_PIN")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .map(secrecy::SecretString::from)
+    else {
+        say(
+            lang,
+            &crate::lang::Text::new(
+                "Leder-PIN: sett KASSE_MANAGER_PIN til PIN-en til lederen som gjør endringen.",
+                "Manager PIN: set KASSE_MANAGER_PIN to the PIN of the manager making the change.",
+            ),
+        );
+        return 1;
+    };
+    let now = time::OffsetDateTime::now_utc();
+    match app::set_staff_active(config, dir, id, active, reason, &manager_pin, now).await {
+        Ok(m) => {
+            println!(
+                "result: staff {} id={} name={}",
+                if m.active { "activated" } else { "deactivated" },
+                m.id,
+                m.name
+            );
+            0
+        }
+        Err(t) => {
+            say(lang, &t);
+            1
+        }
+    }
+}
+
 pub(super) async fn list_staff(config: &Config, dir: &Path, lang: Lang) -> i32 {
     match app::list_staff(config, dir).await {
         Ok(list) if list.is_empty() => {

@@ -97,6 +97,24 @@ pub enum Cmd {
         #[arg(long)]
         role: String,
     },
+    /// A manager (KASSE_MANAGER_PIN) stops a staff member of this till logging in (someone
+    /// who left, a PIN that got out). Journaled with the reason; members from HQ are changed
+    /// with `kasse hq staff deactivate`.
+    DeactivateStaff {
+        /// The staff id (see `kasse list-staff`), e.g. st002.
+        #[arg(long)]
+        id: String,
+        /// Why (journaled).
+        #[arg(long)]
+        reason: String,
+    },
+    /// A manager (KASSE_MANAGER_PIN) lets a deactivated staff member log in again.
+    ActivateStaff {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
     /// List staff members with their roles (never PINs).
     ListStaff,
     /// First run: create the first manager (PIN from KASSE_PIN, 6–8 digits).
@@ -173,6 +191,8 @@ fn ownership(cmd: Option<&Cmd>) -> Option<(&'static str, Option<crate::lang::Tex
             Some(money_hint("refusjonene", "the refunds")),
         )),
         Some(Cmd::AddStaff { .. }) => Some(("kasse add-staff", None)),
+        Some(Cmd::DeactivateStaff { .. }) => Some(("kasse deactivate-staff", None)),
+        Some(Cmd::ActivateStaff { .. }) => Some(("kasse activate-staff", None)),
         Some(Cmd::Journal(fiscal::JournalArgs {
             cmd: fiscal::JournalCmd::RotateKey { .. },
         })) => Some(("kasse journal rotate-key", None)),
@@ -308,6 +328,12 @@ pub async fn run(cli: Cli) -> i32 {
             back_office::add_staff(&config, &dir, lang, &name, &role).await
         }
         Some(Cmd::ListStaff) => back_office::list_staff(&config, &dir, lang).await,
+        Some(Cmd::DeactivateStaff { id, reason }) => {
+            back_office::set_staff_active(&config, &dir, lang, &id, false, &reason).await
+        }
+        Some(Cmd::ActivateStaff { id, reason }) => {
+            back_office::set_staff_active(&config, &dir, lang, &id, true, &reason).await
+        }
         Some(Cmd::Backup { to }) => ops::backup_command(&config, &dir, to, lang).await,
         Some(Cmd::Journal(a)) => fiscal::journal_command(&dir, a, lang).await,
         Some(Cmd::Saft(a)) => fiscal::saft_command(&config, &dir, a, lang).await,

@@ -186,6 +186,20 @@ impl StaffDb {
             .await
     }
 
+    /// See [`StaffConn::set_staff_active`].
+    pub async fn set_staff_active(
+        &self,
+        by: &Session,
+        id: &str,
+        active: bool,
+        reason: &str,
+        now: OffsetDateTime,
+    ) -> Result<StaffMember, StaffError> {
+        let (by, id, reason) = (by.clone(), id.to_owned(), reason.to_owned());
+        self.run(move |db| db.set_staff_active(&by, &id, active, &reason, now))
+            .await
+    }
+
     /// See [`StaffConn::list_staff`].
     pub async fn list_staff(&self) -> Result<Vec<StaffMember>, StaffError> {
         self.run(move |db| db.list_staff()).await

@@ -75,6 +75,102 @@ impl StaffConn<'_> {
         self.insert_staff(name, pin, role, Some(by.staff_id()), now, true)
     }
 
+    /// A manager stops a member created at this till from logging in (someone who left, a
+    /// PIN that got out), or lets them in again: the staff row and a staff action
+    /// ('staff_deactivated' / 'staff_activated' with the reason and who did it) in one
+    /// transaction. Members from HQ (`hq<n>`) are changed at HQ; nobody deactivates themself
+    /// (so an active manager, the one asking, always remains).
+    pub fn set_staff_active(
+        &self,
+        by: &Session,
+        id: &str,
+        active: bool,
+        reason: &str,
+        now: OffsetDateTime,
+    ) -> Result<StaffMember, StaffError> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 200 {
+            return Err(StaffError::Invalid(Text::new(
+                "Grunn: skriv hvorfor (1–200 tegn).",
+                "Reason: say why (1–200 characters).",
+            )));
+        }
+        self.authorize(by, Permission::ManageStaff, None, Some(id), now)?;
+        if id.starts_with("hq") {
+            let n = id.trim_start_matches("hq");
+            return Err(StaffError::Refused(Text::new(
+                format!(
+                    "{id} er opprettet av hovedkontoret og endres der: kasse hq staff {} --id {n}.",
+                    if active { "activate" } else { "deactivate" }
+                ),
+                format!(
+                    "{id} was created by HQ and is changed there: kasse hq staff {} --id {n}.",
+                    if active { "activate" } else { "deactivate" }
+                ),
+            )));
+        }
+        if !active && id == by.staff_id() {
+            return Err(StaffError::Refused(Text::new(
+                "Du kan ikke deaktivere deg selv; be en annen leder.",
+                "You cannot deactivate yourself; ask another manager.",
+            )));
+        }
+        let conn = self.lock()?;
+        let tx =
+            rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+        let member: Option<(String, String, bool, String)> = tx
+            .query_row(
+                "SELECT name, role, active = 1, created_at FROM staff WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let Some((name, role, was_active, created_at)) = member else {
+            return Err(StaffError::Invalid(Text::new(
+                format!("--id: kassen har ingen ansatt «{id}» (se kasse list-staff)."),
+                format!("--id: this till has no staff member \"{id}\" (see kasse list-staff)."),
+            )));
+        };
+        if was_active == active {
+            let (nb, en) = if active {
+                ("aktiv", "active")
+            } else {
+                ("deaktivert", "deactivated")
+            };
+            return Err(StaffError::Refused(Text::new(
+                format!("{id} er allerede {nb}."),
+                format!("{id} is already {en}."),
+            )));
+        }
+        let role = Role::parse(&role)?;
+        tx.execute(
+            "UPDATE staff SET active = ?2 WHERE id = ?1",
+            params![id, i64::from(active)],
+        )?;
+        journal_action(
+            &tx,
+            now,
+            Some(by.staff_id()),
+            if active {
+                "staff_activated"
+            } else {
+                "staff_deactivated"
+            },
+            true,
+            None,
+            Some(&format!("{id} {name}: {reason}")),
+        )?;
+        tx.commit()?;
+        tracing::info!(staff_id = %id, active, "staff member changed");
+        Ok(StaffMember {
+            id: id.to_owned(),
+            name,
+            role,
+            active,
+            created_at: parse_ts(&created_at)?,
+        })
+    }
+
     fn insert_staff(
         &self,
         name: &str,
