@@ -232,3 +232,46 @@ fn the_pin_lockout_survives_a_restart() {
         .unwrap_err();
     assert!(matches!(e, StaffError::LockedOut { seconds: 25 }), "{e:?}");
 }
+
+/// A manager deactivated while logged in keeps the session on screen but can no longer do
+/// anything that needs a permission: refused (and journaled as refused) at once.
+#[test]
+fn a_member_deactivated_while_logged_in_is_refused_at_the_next_action() {
+    let (store, _dir) = db();
+    let db = store.staff("s1", "t1", HashCost::Fast);
+    let t0 = datetime!(2026-11-21 08:00:00 UTC);
+    let mona = db.create_first_manager("Mona", "135790", t0).unwrap();
+    db.create_staff(&mona, "Ola", "246801", Role::Manager, t0)
+        .unwrap();
+    let ola = db.login("246801", t0).unwrap();
+    db.authorize(&mona, Permission::ZReport, None, None, t0)
+        .unwrap();
+    db.set_staff_active(&ola, "st001", false, "sluttet", t0)
+        .unwrap();
+    let e = db
+        .authorize(&mona, Permission::ZReport, None, None, t0)
+        .unwrap_err();
+    assert!(matches!(e, StaffError::Refused(_)), "{e:?}");
+    assert!(
+        e.message().en.contains("st001 has been deactivated"),
+        "{e:?}"
+    );
+    let e = db
+        .create_staff(&mona, "Per", "1357", Role::Cashier, t0)
+        .unwrap_err();
+    assert!(e.message().en.contains("deactivated"), "{e:?}");
+    // Ola (active) still can; Mona again once activated.
+    db.authorize(&ola, Permission::ZReport, None, None, t0)
+        .unwrap();
+    db.set_staff_active(&ola, "st001", true, "tilbake", t0)
+        .unwrap();
+    db.authorize(&mona, Permission::ZReport, None, None, t0)
+        .unwrap();
+    let refused = db
+        .actions_between(t0, t0 + time::Duration::seconds(1))
+        .unwrap()
+        .iter()
+        .filter(|a| !a.allowed)
+        .count();
+    assert_eq!(refused, 2, "both refusals journaled");
+}

@@ -429,7 +429,9 @@ impl StaffConn<'_> {
         Ok(())
     }
 
-    /// Check a permission and journal the decision (allowed or refused) with who and when.
+    /// Check a permission and journal the decision (allowed or refused) with who and when. A
+    /// member deactivated since they logged in (at this till, or from HQ) is refused here,
+    /// whatever their role.
     pub fn authorize(
         &self,
         session: &Session,
@@ -438,8 +440,24 @@ impl StaffConn<'_> {
         detail: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<(), StaffError> {
-        let decision = require(session, permission);
         let conn = self.lock()?;
+        let deactivated: i64 = conn
+            .prepare_cached("SELECT count(*) FROM staff WHERE id = ?1 AND active = 0")?
+            .query_row([session.staff_id()], |r| r.get(0))?;
+        let decision = if deactivated > 0 {
+            Err(StaffError::Refused(Text::new(
+                format!(
+                    "{} er deaktivert og kan ikke gjøre dette. Logg ut.",
+                    session.staff_id()
+                ),
+                format!(
+                    "{} has been deactivated and cannot do this. Log out.",
+                    session.staff_id()
+                ),
+            )))
+        } else {
+            require(session, permission)
+        };
         journal_action(
             conn,
             now,
