@@ -284,18 +284,9 @@ pub(super) async fn add_staff(
         );
         return 1;
     };
-    let Some(manager_pin) = std::env::var("KASSE_MANAGER_PIN")
-        .ok()
-        .filter(|s| !s.is_empty())
-        .map(secrecy::SecretString::from)
+    let Some(manager_pin) =
+        manager_pin_from_env(lang, "legger til den ansatte", "adding the staff member")
     else {
-        say(
-            lang,
-            &crate::lang::Text::new(
-                "Leder-PIN: sett KASSE_MANAGER_PIN til PIN-en til lederen som legger til den ansatte.",
-                "Manager PIN: set KASSE_MANAGER_PIN to the PIN of the manager adding the staff member.",
-            ),
-        );
         return 1;
     };
     match app::add_staff(
@@ -325,6 +316,25 @@ pub(super) async fn add_staff(
 }
 
 /// `kasse list-staff`: names and roles (never PINs).
+/// The authorizing manager's PIN from KASSE_MANAGER_PIN, or a message saying to set it (the
+/// manager "who …" `nb` / `en`).
+fn manager_pin_from_env(lang: Lang, nb: &str, en: &str) -> Option<secrecy::SecretString> {
+    let pin = std::env::var("KASSE_MANAGER_PIN")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .map(secrecy::SecretString::from);
+    if pin.is_none() {
+        say(
+            lang,
+            &crate::lang::Text::new(
+                format!("Leder-PIN: sett KASSE_MANAGER_PIN til PIN-en til lederen som {nb}."),
+                format!("Manager PIN: set KASSE_MANAGER_PIN to the PIN of the manager {en}."),
+            ),
+        );
+    }
+    pin
+}
+
 pub(super) async fn set_staff_active(
     config: &Config,
     dir: &Path,
@@ -333,18 +343,8 @@ pub(super) async fn set_staff_active(
     active: bool,
     reason: &str,
 ) -> i32 {
-    let Some(manager_pin) = std::env::var("KASSE_MANAGER_PIN")
-        .ok()
-        .filter(|s| !s.is_empty())
-        .map(secrecy::SecretString::from)
+    let Some(manager_pin) = manager_pin_from_env(lang, "gjør endringen", "making the change")
     else {
-        say(
-            lang,
-            &crate::lang::Text::new(
-                "Leder-PIN: sett KASSE_MANAGER_PIN til PIN-en til lederen som gjør endringen.",
-                "Manager PIN: set KASSE_MANAGER_PIN to the PIN of the manager making the change.",
-            ),
-        );
         return 1;
     };
     let now = time::OffsetDateTime::now_utc();
