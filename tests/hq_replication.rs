@@ -13,7 +13,6 @@ use std::time::Duration;
 use common::hq::*;
 use common::pg::{Pg, client};
 use kasse::domain::report::{Report, Source};
-use kasse::domain::staff::Role;
 use kasse::hq::push::{Sender, Stage, push_batch_with};
 use secrecy::SecretString;
 use time::{OffsetDateTime, UtcOffset};
@@ -81,13 +80,7 @@ async fn three_tills_hq_report_equals_the_sum_of_their_z_reports() {
     let today = now.date();
     let mut zs = Vec::new();
     for (i, t) in tills.iter().enumerate() {
-        let manager =
-            t.db.create_first_manager("Mona", MANAGER_PIN, now)
-                .await
-                .unwrap();
-        t.db.create_staff(&manager, "Kari", "2468", Role::Cashier, now)
-            .await
-            .unwrap();
+        let manager = t.mona_and_kari(now).await;
         for k in 0..(3 + i as i64) {
             t.cash_sale(50 + 10 * k).await;
         }

@@ -64,13 +64,7 @@ async fn a_shops_saft_from_hq_is_valid_equals_its_tills_own_and_every_chain_veri
     let now = OffsetDateTime::now_utc();
     let today = now.date();
     for (i, t) in tills.iter().enumerate() {
-        let manager =
-            t.db.create_first_manager("Mona", MANAGER_PIN, now)
-                .await
-                .unwrap();
-        t.db.create_staff(&manager, "Kari", "2468", Role::Cashier, now)
-            .await
-            .unwrap();
+        let manager = t.mona_and_kari(now).await;
         t.replicator(&url, 500).pull_staff().await.unwrap();
         for k in 0..(2 + i as i64) {
             t.cash_sale(40 + 10 * k).await;

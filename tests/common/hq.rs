@@ -97,6 +97,26 @@ impl HqTill {
         )
     }
 
+    /// The till's first manager Mona (MANAGER_PIN, logged in) and a cashier Kari (2468).
+    pub async fn mona_and_kari(&self, now: time::OffsetDateTime) -> kasse::domain::staff::Session {
+        let manager = self
+            .db
+            .create_first_manager("Mona", MANAGER_PIN, now)
+            .await
+            .unwrap();
+        self.db
+            .create_staff(
+                &manager,
+                "Kari",
+                "2468",
+                kasse::domain::staff::Role::Cashier,
+                now,
+            )
+            .await
+            .unwrap();
+        manager
+    }
+
     pub async fn behind(&self) -> i64 {
         self.store.run(|s| s.hq_lag()).await.unwrap()
     }
