@@ -72,7 +72,15 @@ fn push_folded(c: char, out: &mut String) {
             return;
         }
         c => {
-            out.extend(c.to_lowercase());
+            // Lowercasing may give a letter folded above (the Ångström sign Å → å): fold it too,
+            // so folding twice changes nothing.
+            for l in c.to_lowercase() {
+                if l == c {
+                    out.push(l);
+                } else {
+                    push_folded(l, out);
+                }
+            }
             return;
         }
     };
@@ -359,6 +367,13 @@ mod tests {
         );
         assert_eq!(index.search("vare 499"), vec![499]);
         assert_eq!(index.search("vare 49").len(), 11);
+    }
+
+    #[test]
+    fn letters_that_lowercase_to_a_folded_letter_fold_all_the_way() {
+        // U+212B ANGSTROM SIGN lowercases to U+00E5 (å), which folds to "a".
+        assert_eq!(fold("\u{212B}"), "a");
+        assert_eq!(fold("\u{212A}"), "k", "KELVIN SIGN");
     }
 
     proptest! {
