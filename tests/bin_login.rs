@@ -328,23 +328,17 @@ fn deactivate_and_activate_staff_through_the_real_binary() {
     // Kari's PIN is now just a wrong PIN (before: a cashier's, "needs a manager").
     let o = add("Per", "cashier", "1111", "2468");
     assert!(text(&o).contains("wrong PIN"), "{}", text(&o));
-    // Twice, themself, unknown, from HQ: refused with the reason.
-    let o = change("deactivate-staff", "st002", Some("975310"));
-    assert!(text(&o).contains("already deactivated"), "{}", text(&o));
-    let o = change("deactivate-staff", "st001", Some("975310"));
-    assert!(
-        text(&o).contains("cannot deactivate yourself"),
-        "{}",
-        text(&o)
-    );
-    let o = change("deactivate-staff", "st099", Some("975310"));
-    assert!(text(&o).contains("--id"), "{}", text(&o));
-    let o = change("deactivate-staff", "hq4", Some("975310"));
-    assert!(
-        text(&o).contains("kasse hq staff deactivate --id 4"),
-        "{}",
-        text(&o)
-    );
+    // Twice, themself, unknown, from HQ: refused (exit 1) with the reason.
+    for (id, reason) in [
+        ("st002", "already deactivated"),
+        ("st001", "cannot deactivate yourself"),
+        ("st099", "--id"),
+        ("hq4", "kasse hq staff deactivate --id 4"),
+    ] {
+        let o = change("deactivate-staff", id, Some("975310"));
+        assert_eq!(o.status.code(), Some(1), "{id}: {}", text(&o));
+        assert!(text(&o).contains(reason), "{id}: {}", text(&o));
+    }
     // Back again: the PIN works (a cashier's: "needs a manager").
     let o = change("activate-staff", "st002", Some("975310"));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));

@@ -192,6 +192,17 @@ impl Permission {
 /// PIN was set before this rule keep logging in, with [`weak_pin_warning`].
 pub const MIN_MANAGER_PIN_LEN: usize = 6;
 
+/// The till's staff id of a member created at headquarters (`hq_staff.id` = 7 → `hq7`).
+pub fn hq_staff_id(hq_id: i64) -> String {
+    format!("hq{hq_id}")
+}
+
+/// Whether a staff id is one HQ made ([`hq_staff_id`]); a till's own are `st001`, `st002` ….
+pub fn is_hq_staff_id(id: &str) -> bool {
+    id.strip_prefix("hq")
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// Shown (screen, stderr) when a manager logs in with a PIN shorter than
 /// [`MIN_MANAGER_PIN_LEN`].
 pub fn weak_pin_warning() -> Text {
@@ -341,6 +352,15 @@ pub fn lock_seconds(failures: u32) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hq_staff_ids_are_told_apart_from_the_tills_own() {
+        assert_eq!(hq_staff_id(7), "hq7");
+        assert!(is_hq_staff_id(&hq_staff_id(7)));
+        for own in ["st001", "hq", "hqx", "h7", ""] {
+            assert!(!is_hq_staff_id(own), "{own}");
+        }
+    }
 
     #[test]
     fn lock_grows_and_caps() {

@@ -93,7 +93,7 @@ impl From<crate::fiscal::saft::SaftError> for HqSaftError {
 
 /// The staff id a till's staff member has in a file of several tills.
 pub fn emp_id(till: &str, staff_id: &str) -> String {
-    if staff_id.starts_with("hq") {
+    if crate::domain::staff::is_hq_staff_id(staff_id) {
         staff_id.to_owned()
     } else {
         format!("{till}/{staff_id}")

@@ -224,7 +224,7 @@ pub async fn pull_changes(
             })
             .await?;
         match applied {
-            Ok(true) => out.push((change_id, format!("hq{hq_id}"), kind)),
+            Ok(true) => out.push((change_id, crate::domain::staff::hq_staff_id(hq_id), kind)),
             Ok(false) => {}
             Err(e) => {
                 tracing::warn!(change_id, problem = %e.message().en, "HQ staff change not applied");

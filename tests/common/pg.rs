@@ -77,24 +77,8 @@ impl Pg {
     /// Start a cluster; None (after a loud notice) when PostgreSQL is not installed, except
     /// under CI=true, where that fails the test.
     pub fn start_or_skip(test: &str) -> Option<Pg> {
-        match bin_dir() {
-            Some(bin) => Some(Pg::start_in(bin, true)),
-            None => {
-                if std::env::var("CI").is_ok_and(|v| v == "true") {
-                    panic!(
-                        "{test}: PostgreSQL (initdb, pg_ctl) is not installed; CI=true needs it \
-                         (.ci/run installs the Debian package postgresql)"
-                    );
-                }
-                eprintln!(
-                    "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
-                     !!! SKIPPED {test}: PostgreSQL is not installed (no initdb in PATH or\n\
-                     !!! /usr/lib/postgresql/*/bin). Install the Debian package `postgresql`.\n\
-                     !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
-                );
-                None
-            }
-        }
+        let bin = Pg::start_or_skip_bin(test)?;
+        Some(Pg::start_in(bin, true))
     }
 
     /// [`Pg::start_or_skip`] with `ssl = on` and `tls`'s certificate (plain connections are

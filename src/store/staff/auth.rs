@@ -96,7 +96,7 @@ impl StaffConn<'_> {
             )));
         }
         self.authorize(by, Permission::ManageStaff, None, Some(id), now)?;
-        if id.starts_with("hq") {
+        if crate::domain::staff::is_hq_staff_id(id) {
             let n = id.trim_start_matches("hq");
             return Err(StaffError::Refused(Text::new(
                 format!(
@@ -332,7 +332,11 @@ impl StaffConn<'_> {
                     Some(&format!("PIN shared by {a} and {b}")),
                 )?;
                 tracing::warn!(first = a, second = b, "login refused: two staff members share a PIN");
-                let hq = if a.starts_with("hq") { a } else { b };
+                let hq = if crate::domain::staff::is_hq_staff_id(a) {
+                    a
+                } else {
+                    b
+                };
                 let hq_n = hq.trim_start_matches("hq");
                 return Err(StaffError::Refused(Text::new(
                     format!(
@@ -571,7 +575,7 @@ pub fn match_pin(pin: &str, start_candidates: &[PinCandidate]) -> PinMatch {
     let Ok(p) = Pin::new(pin) else {
         return PinMatch::NoMatch;
     };
-    let from_hq = |c: &PinCandidate| c.0.starts_with("hq");
+    let from_hq = |c: &PinCandidate| crate::domain::staff::is_hq_staff_id(&c.0);
     let Some(i) = start_candidates.iter().position(|c| verify_pin(&p, &c.3)) else {
         return PinMatch::NoMatch;
     };

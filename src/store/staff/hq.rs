@@ -52,7 +52,7 @@ impl StaffConn<'_> {
         if done.is_some() {
             return Ok(None);
         }
-        let id = format!("hq{hq_id}");
+        let id = crate::domain::staff::hq_staff_id(hq_id);
         tx.execute(
             "INSERT INTO staff (id, name, role, pin_hash, active, created_at, created_by)
              VALUES (?1, ?2, ?3, ?4, 1, ?5, 'hq')",
@@ -147,7 +147,7 @@ impl StaffConn<'_> {
         if done.is_some() {
             return Ok(false);
         }
-        let id = format!("hq{hq_id}");
+        let id = crate::domain::staff::hq_staff_id(hq_id);
         let updated = match change {
             HqStaffChange::Deactivate => {
                 tx.execute("UPDATE staff SET active = 0 WHERE id = ?1", [&id])?
